@@ -1,0 +1,48 @@
+import type { DrConfig } from "./schema";
+
+/**
+ * The seed (shared/seed/infrastructure-dr-plan.md) as configuration. A user
+ * file overrides any part of it; objects merge key by key, arrays replace.
+ */
+export const DEFAULT_CONFIG: DrConfig = {
+  project: "drweb",
+  environment: "prod",
+  tags: {},
+  regions: {
+    primary: {
+      region: "us-east-2",
+      availabilityZones: ["us-east-2a", "us-east-2b", "us-east-2c"],
+      vpcCidr: "10.10.0.0/16",
+    },
+    secondary: {
+      region: "us-west-1",
+      availabilityZones: ["us-west-1c", "us-west-1b"],
+      vpcCidr: "10.20.0.0/16",
+    },
+  },
+  network: {
+    // /16 VPC + 4 new bits = /20 subnets (4,091 usable addresses each);
+    // 4 slots per tier x 3 tiers = 12 of the 16 /20 blocks.
+    subnetNewBits: 4,
+    subnetSlotsPerTier: 4,
+    natGateways: "perAz",
+    flowLogs: { retentionDays: 365, trafficType: "ALL" },
+  },
+  kms: { deletionWindowDays: 30 },
+  web: {
+    instanceType: "t3.micro",
+    desiredCapacity: 3,
+    minSize: 3,
+    maxSize: 6,
+  },
+  eks: {
+    nodeInstanceType: "t3.medium",
+    nodeDesiredSize: 2,
+    nodeMinSize: 2,
+    nodeMaxSize: 3,
+  },
+  database: {
+    instanceClass: "db.t3.small",
+  },
+  backend: { type: "local" },
+};

@@ -1,0 +1,249 @@
+import { z } from "zod";
+import { formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
+import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
+
+/** The two regional roles of the DR design. */
+export const REGION_ROLES = ["primary", "secondary"] as const;
+export type RegionRole = (typeof REGION_ROLES)[number];
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,20}$/, {
+    message:
+      "must be 2-21 characters of lower-case letters, digits and '-', starting with a letter (it prefixes AWS resource names)",
+  });
+
+const count = () =>
+  z.number().int({ message: "must be a whole number. Fix: use an integer" }).min(1, { message: "must be at least 1. Fix: set a count of 1 or more" });
+
+const regionSchema = z.strictObject({
+  /** AWS region name, e.g. us-east-2. */
+  region: z.string(),
+  /** AZ names in that region; subnets are created in every one. */
+  availabilityZones: z.array(z.string()),
+  /** VPC CIDR block; must not overlap the other region's. */
+  vpcCidr: z.string(),
+});
+export type RegionConfig = z.infer<typeof regionSchema>;
+
+const s3BucketSchema = z.strictObject({
+  /** State bucket name (created outside this project, versioning on). */
+  bucket: z.string().min(3),
+  /** Region of the bucket. */
+  region: z.string(),
+});
+
+const backendSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("local") }),
+  z.strictObject({
+    type: z.literal("s3"),
+    /** Prefix of every state key: <keyPrefix>/<stack>.tfstate. */
+    keyPrefix: z.string().regex(/^[A-Za-z0-9._\/-]+$/).default("drweb"),
+    /** Holds the state of the stacks of the primary region. */
+    primaryBucket: s3BucketSchema,
+    /**
+     * Holds the state of every stack needed during a failover (secondary,
+     * secondary-monitoring, dns): must be outside the primary region.
+     */
+    secondaryBucket: s3BucketSchema,
+  }),
+]);
+
+export const configSchema = z
+  .strictObject({
+    /** Short project name; prefixes resource names. */
+    project: name,
+    /** Environment name (prod, staging, ...); part of names and tags. */
+    environment: name,
+    /** Extra tags on every resource (provider default tags). */
+    tags: z.record(z.string(), z.string()),
+    regions: z.strictObject({ primary: regionSchema, secondary: regionSchema }),
+    network: z.strictObject({
+      /** Bits added to the VPC prefix for each subnet (/16 + 4 = /20). */
+      subnetNewBits: z.number().int().min(1).max(12),
+      /** Subnet slots reserved per tier (public, private-app, private-data); the AZ count must fit. */
+      subnetSlotsPerTier: count(),
+      /** "perAz": a NAT gateway per AZ (AZ-independent egress); "single": one NAT gateway to save cost. */
+      natGateways: z.enum(["perAz", "single"]),
+      flowLogs: z.strictObject({
+        retentionDays: z.number().int(),
+        trafficType: z.enum(["ALL", "ACCEPT", "REJECT"]),
+      }),
+    }),
+    kms: z.strictObject({
+      /** Waiting period before a scheduled key deletion (7..30 days). */
+      deletionWindowDays: z.number().int().min(7).max(30),
+    }),
+    web: z.strictObject({
+      instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.micro" }),
+      desiredCapacity: count(),
+      minSize: count(),
+      maxSize: count(),
+    }),
+    eks: z.strictObject({
+      nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
+      nodeDesiredSize: count(),
+      nodeMinSize: count(),
+      nodeMaxSize: count(),
+    }),
+    database: z.strictObject({
+      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: "must be an RDS instance class like db.t3.small" }),
+    }),
+    backend: backendSchema,
+  })
+  .superRefine((cfg, ctx) => {
+    checkRegions(cfg, ctx);
+    checkSubnetPlan(cfg, ctx);
+    checkSizes(cfg, ctx);
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["network", "flowLogs", "retentionDays"],
+        message: `${cfg.network.flowLogs.retentionDays} is not a CloudWatch Logs retention period. Fix: use one of ${LOG_RETENTION_DAYS.join(", ")}`,
+      });
+    }
+    if (cfg.backend.type === "s3") {
+      if (cfg.backend.secondaryBucket.region === cfg.regions.primary.region) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["backend", "secondaryBucket", "region"],
+          message: `the state needed during a failover (secondary, dns, secondary-monitoring) would live only in the primary region ${cfg.regions.primary.region}. Fix: put secondaryBucket in another region, e.g. ${cfg.regions.secondary.region}`,
+        });
+      }
+      for (const key of ["primaryBucket", "secondaryBucket"] as const) {
+        const r = cfg.backend[key].region;
+        if (!KNOWN_REGIONS.includes(r)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["backend", key, "region"],
+            message: `unknown region "${r}". Fix: use one of ${KNOWN_REGIONS.join(", ")}`,
+          });
+        }
+      }
+    }
+  });
+
+export type DrConfig = z.input<typeof configSchema>;
+/** Config after validation (defaults applied). */
+export type ValidConfig = z.output<typeof configSchema>;
+export type S3Backend = Extract<ValidConfig["backend"], { type: "s3" }>;
+
+type Ctx = z.RefinementCtx;
+
+function checkRegions(cfg: ValidConfig, ctx: Ctx): void {
+  const parsed: Partial<Record<RegionRole, ReturnType<typeof parseCidr>>> = {};
+  for (const role of REGION_ROLES) {
+    const rc = cfg.regions[role];
+    const letters = KNOWN_REGION_AZ_LETTERS[rc.region];
+    if (!letters) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", role, "region"],
+        message: `unknown region "${rc.region}". Fix: use one of ${KNOWN_REGIONS.join(", ")}`,
+      });
+    } else {
+      rc.availabilityZones.forEach((az, i) => {
+        const ok = az.startsWith(rc.region) && letters.includes(az.slice(rc.region.length));
+        if (!ok) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", role, "availabilityZones", i],
+            message: `"${az}" is not an availability zone of ${rc.region}. Fix: use one of ${letters.map((l) => rc.region + l).join(", ")}`,
+          });
+        }
+      });
+    }
+    if (rc.availabilityZones.length < 2) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", role, "availabilityZones"],
+        message: `${rc.availabilityZones.length} availability zone(s) given; the ALB, RDS Multi-AZ and EKS need at least 2. Fix: list 2 or more AZs of ${rc.region}`,
+      });
+    }
+    const dup = rc.availabilityZones.find((az, i) => rc.availabilityZones.indexOf(az) !== i);
+    if (dup) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", role, "availabilityZones"],
+        message: `"${dup}" is listed twice. Fix: list each AZ once`,
+      });
+    }
+    const c = parseCidr(rc.vpcCidr);
+    if (typeof c === "string") {
+      ctx.addIssue({ code: "custom", path: ["regions", role, "vpcCidr"], message: `${c}. Fix: give a network address such as 10.10.0.0/16` });
+    } else if (c.prefix < 16 || c.prefix > 28) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", role, "vpcCidr"],
+        message: `a VPC block must be between /16 and /28, got /${c.prefix}. Fix: use e.g. ${formatCidr({ base: c.base, prefix: 16 })}`,
+      });
+    } else {
+      parsed[role] = c;
+    }
+  }
+  const p = parsed.primary;
+  const s = parsed.secondary;
+  if (p && s && typeof p !== "string" && typeof s !== "string" && overlaps(p, s)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["regions", "secondary", "vpcCidr"],
+      message: `${cfg.regions.secondary.vpcCidr} overlaps the primary VPC ${cfg.regions.primary.vpcCidr}; the regions must not overlap (peering, VPN and failover routing need distinct ranges). Fix: choose a disjoint block, e.g. 10.20.0.0/16`,
+    });
+  }
+  if (cfg.regions.primary.region === cfg.regions.secondary.region) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["regions", "secondary", "region"],
+      message: `the secondary region equals the primary (${cfg.regions.primary.region}); a regional DR design needs two regions. Fix: choose another region, e.g. us-west-1`,
+    });
+  }
+}
+
+/** Tiers of the subnet plan, in allocation order. */
+export const SUBNET_TIERS = ["public", "privateApp", "privateData"] as const;
+
+function checkSubnetPlan(cfg: ValidConfig, ctx: Ctx): void {
+  const { subnetNewBits: bits, subnetSlotsPerTier: slots } = cfg.network;
+  for (const role of REGION_ROLES) {
+    const rc = cfg.regions[role];
+    const c = parseCidr(rc.vpcCidr);
+    if (typeof c === "string") continue;
+    const needed = SUBNET_TIERS.length * slots;
+    if (c.prefix + bits > 28) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["network", "subnetNewBits"],
+        message: `${rc.vpcCidr} (${role}) + ${bits} bits gives /${c.prefix + bits} subnets; AWS subnets can be at most /28. Fix: lower network.subnetNewBits to ${28 - c.prefix} or less`,
+      });
+    } else if (needed > 2 ** bits) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["network", "subnetSlotsPerTier"],
+        message: `the subnet plan needs ${SUBNET_TIERS.length} tiers x ${slots} slots = ${needed} subnets of /${c.prefix + bits}, but ${rc.vpcCidr} (${role}) holds only ${2 ** bits} (${sizeOf(c)} addresses). Fix: raise network.subnetNewBits or lower network.subnetSlotsPerTier`,
+      });
+    }
+    if (rc.availabilityZones.length > slots) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", role, "availabilityZones"],
+        message: `${rc.availabilityZones.length} AZs do not fit the ${slots} subnet slots per tier. Fix: raise network.subnetSlotsPerTier to ${rc.availabilityZones.length} or list fewer AZs`,
+      });
+    }
+  }
+}
+
+function checkSizes(cfg: ValidConfig, ctx: Ctx): void {
+  const groups: Array<[string, { min: number; desired: number; max: number }]> = [
+    ["web", { min: cfg.web.minSize, desired: cfg.web.desiredCapacity, max: cfg.web.maxSize }],
+    ["eks", { min: cfg.eks.nodeMinSize, desired: cfg.eks.nodeDesiredSize, max: cfg.eks.nodeMaxSize }],
+  ];
+  for (const [section, g] of groups) {
+    if (g.min > g.desired || g.desired > g.max) {
+      ctx.addIssue({
+        code: "custom",
+        path: [section],
+        message: `sizes must satisfy min <= desired <= max, got min ${g.min}, desired ${g.desired}, max ${g.max}. Fix: adjust the ${section} sizes`,
+      });
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import type { App } from "cdktf";
+import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
+import { RegionalStack } from "./regional-stack";
+
+/** Stack names: one cdktf.out/stacks/<name> each. */
+export const STACK_NAMES = {
+  primary: "primary",
+  secondary: "secondary",
+} as const satisfies Record<RegionRole, string>;
+
+export interface DrApp {
+  readonly regional: Readonly<Record<RegionRole, RegionalStack>>;
+}
+
+/**
+ * Wires every stack of the DR deployment into the app. Shared by main.ts and
+ * the tests, so tests synthesize exactly what `cdktf synth` does.
+ */
+export function buildApp(app: App, config: ValidConfig, projectRoot: string): DrApp {
+  const regional = Object.fromEntries(
+    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot })]),
+  ) as Record<RegionRole, RegionalStack>;
+  return { regional };
+}
