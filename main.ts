@@ -1,15 +1,22 @@
 // Entry point of `cdktf synth`: loads and validates the config once, then
-// wires the stacks. Nothing is written when the config is invalid.
-import { App } from "cdktf";
-import { ConfigError, loadConfigFile, resolveConfig } from "./src/config";
+// wires the stacks. The config is validated BEFORE the App exists, because
+// constructing an App creates the output folder: an invalid config writes
+// nothing.
+import { App, CONTEXT_ENV } from "cdktf";
+import { ConfigError, loadConfigFile, resolveConfig, type ValidConfig } from "./src/config";
 import { buildApp } from "./stacks/app";
 
-function main(): void {
-  const app = new App();
-  const configPath = process.env.DR_CONFIG || (app.node.tryGetContext("configFile") as string | undefined) || "";
-  let config;
+/** The override file: $DR_CONFIG, else the cdktf.json context "configFile". */
+function configPath(): string {
+  if (process.env.DR_CONFIG) return process.env.DR_CONFIG;
+  const context = JSON.parse(process.env[CONTEXT_ENV] || "{}") as { configFile?: string };
+  return context.configFile ?? "";
+}
+
+function loadConfig(): ValidConfig {
+  const file = configPath();
   try {
-    config = configPath ? loadConfigFile(configPath) : resolveConfig({}, "defaults");
+    return file ? loadConfigFile(file) : resolveConfig({}, "defaults");
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -17,8 +24,9 @@ function main(): void {
     }
     throw e;
   }
-  buildApp(app, config, __dirname);
-  app.synth();
 }
 
-main();
+const config = loadConfig();
+const app = new App();
+buildApp(app, config, __dirname);
+app.synth();

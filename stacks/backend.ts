@@ -20,7 +20,7 @@ export interface BackendPlacement {
 export function configureBackend(stack: TerraformStack, config: ValidConfig, placement: BackendPlacement, projectRoot: string): void {
   const backend = config.backend;
   if (backend.type === "local") {
-    new LocalBackend(stack, { path: path.join(projectRoot, "terraform-state", `${placement.stackName}.tfstate`) });
+    new LocalBackend(stack, { path: path.join(projectRoot, `terraform.${placement.stackName}.tfstate`) });
     return;
   }
   const bucket = placement.stateHome === "primary" ? backend.primaryBucket : backend.secondaryBucket;

@@ -1,0 +1,198 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConfigError, DEFAULT_CONFIG, deepMerge, loadConfigFile, resolveConfig } from "../../src/config";
+
+/** Resolves overrides and returns the ConfigError's problems (fails if none). */
+function problems(overrides: unknown): Array<{ field: string; message: string }> {
+  try {
+    resolveConfig(overrides, "test");
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).problems];
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config defaults", () => {
+  it("are the seed: us-east-2 a/b/c and us-west-1 c/b, 3 t3.micro web servers, 2 t3.medium nodes, db.t3.small", () => {
+    const c = resolveConfig();
+    expect(c.regions.primary.region).toBe("us-east-2");
+    expect(c.regions.primary.availabilityZones).toEqual(["us-east-2a", "us-east-2b", "us-east-2c"]);
+    expect(c.regions.secondary.region).toBe("us-west-1");
+    expect(c.regions.secondary.availabilityZones).toEqual(["us-west-1c", "us-west-1b"]);
+    expect(c.web).toMatchObject({ instanceType: "t3.micro", desiredCapacity: 3 });
+    expect(c.eks).toMatchObject({ nodeInstanceType: "t3.medium", nodeDesiredSize: 2 });
+    expect(c.database.instanceClass).toBe("db.t3.small");
+    expect(c.backend).toEqual({ type: "local" });
+  });
+
+  it("merges objects key by key and replaces arrays", () => {
+    const merged = deepMerge(DEFAULT_CONFIG, { regions: { secondary: { availabilityZones: ["us-west-1b", "us-west-1c"] } }, web: { maxSize: 9 } });
+    expect(merged.regions.secondary.availabilityZones).toEqual(["us-west-1b", "us-west-1c"]);
+    expect(merged.regions.secondary.vpcCidr).toBe("10.20.0.0/16");
+    expect(merged.web).toMatchObject({ instanceType: "t3.micro", maxSize: 9 });
+  });
+});
+
+describe("config validation", () => {
+  it("rejects an unknown key, naming it and suggesting the closest known key", () => {
+    const p = problems({ web: { instanceTyp: "t3.small" } });
+    expect(p).toHaveLength(1);
+    expect(p[0].field).toBe("web.instanceTyp");
+    expect(p[0].message).toContain('did you mean "instanceType"');
+  });
+
+  it("rejects an unknown top-level section", () => {
+    const p = problems({ netwrok: {} });
+    expect(p[0].field).toBe("netwrok");
+    expect(p[0].message).toMatch(/unknown key.*did you mean "network"/);
+  });
+
+  it("rejects an AZ that is not in its region and lists the region's AZs", () => {
+    const p = problems({ regions: { secondary: { availabilityZones: ["us-west-1c", "us-east-2a"] } } });
+    expect(p).toEqual([
+      {
+        field: "regions.secondary.availabilityZones[1]",
+        message: '"us-east-2a" is not an availability zone of us-west-1. Fix: use one of us-west-1a, us-west-1b, us-west-1c',
+      },
+    ]);
+  });
+
+  it("rejects an AZ letter the region does not have", () => {
+    const p = problems({ regions: { primary: { availabilityZones: ["us-east-2a", "us-east-2d"] } } });
+    expect(p[0].field).toBe("regions.primary.availabilityZones[1]");
+    expect(p[0].message).toContain('"us-east-2d" is not an availability zone of us-east-2');
+  });
+
+  it("rejects fewer than 2 AZs", () => {
+    const p = problems({ regions: { primary: { availabilityZones: ["us-east-2a"] } } });
+    expect(p[0].field).toBe("regions.primary.availabilityZones");
+    expect(p[0].message).toMatch(/1 availability zone\(s\) given.*at least 2.*Fix: list 2 or more AZs of us-east-2/);
+  });
+
+  it("rejects a duplicated AZ", () => {
+    const p = problems({ regions: { primary: { availabilityZones: ["us-east-2a", "us-east-2a"] } } });
+    expect(p[0].message).toContain('"us-east-2a" is listed twice');
+  });
+
+  it("rejects an unknown region", () => {
+    const p = problems({ regions: { secondary: { region: "us-west-9", availabilityZones: ["us-west-9a", "us-west-9b"] } } });
+    expect(p[0].field).toBe("regions.secondary.region");
+    expect(p[0].message).toMatch(/unknown region "us-west-9"\. Fix: use one of .*us-west-1/);
+  });
+
+  it("rejects overlapping VPC CIDRs between the regions", () => {
+    const p = problems({ regions: { secondary: { vpcCidr: "10.10.128.0/17" } } });
+    expect(p).toHaveLength(1);
+    expect(p[0].field).toBe("regions.secondary.vpcCidr");
+    expect(p[0].message).toContain("10.10.128.0/17 overlaps the primary VPC 10.10.0.0/16");
+    expect(p[0].message).toContain("Fix: choose a disjoint block");
+  });
+
+  it("rejects a CIDR with host bits set, naming the network address", () => {
+    const p = problems({ regions: { primary: { vpcCidr: "10.10.5.0/16" } } });
+    expect(p[0].field).toBe("regions.primary.vpcCidr");
+    expect(p[0].message).toContain("the network address is 10.10.0.0/16");
+  });
+
+  it("rejects a subnet plan that does not fit the VPC", () => {
+    const p = problems({ network: { subnetNewBits: 3 } });
+    expect(p.map((x) => x.field)).toEqual(["network.subnetSlotsPerTier", "network.subnetSlotsPerTier"]);
+    expect(p[0].message).toContain("needs 3 tiers x 4 slots = 12 subnets of /19, but 10.10.0.0/16 (primary) holds only 8");
+    expect(p[0].message).toContain("Fix: raise network.subnetNewBits or lower network.subnetSlotsPerTier");
+  });
+
+  it("rejects subnets smaller than AWS allows", () => {
+    const p = problems({ regions: { primary: { vpcCidr: "10.10.0.0/24" } }, network: { subnetNewBits: 6 } });
+    expect(p.find((x) => x.field === "network.subnetNewBits")?.message).toContain("gives /30 subnets; AWS subnets can be at most /28");
+  });
+
+  it("rejects more AZs than subnet slots per tier", () => {
+    const p = problems({ network: { subnetSlotsPerTier: 2 } });
+    expect(p[0].field).toBe("regions.primary.availabilityZones");
+    expect(p[0].message).toContain("3 AZs do not fit the 2 subnet slots per tier");
+  });
+
+  it.each([
+    ["web", "desiredCapacity"],
+    ["web", "minSize"],
+    ["eks", "nodeDesiredSize"],
+    ["network", "subnetSlotsPerTier"],
+  ])("rejects a count below 1 in %s.%s", (section, key) => {
+    const p = problems({ [section]: { [key]: 0 } });
+    const mine = p.find((x) => x.field === `${section}.${key}`);
+    expect(mine?.message).toBe("must be at least 1. Fix: set a count of 1 or more");
+  });
+
+  it("rejects min > desired", () => {
+    const p = problems({ web: { minSize: 4 } });
+    expect(p[0]).toEqual({ field: "web", message: "sizes must satisfy min <= desired <= max, got min 4, desired 3, max 6. Fix: adjust the web sizes" });
+  });
+
+  it("rejects a value of the wrong type, naming the expected type", () => {
+    const p = problems({ web: { desiredCapacity: "3" } });
+    expect(p[0].field).toBe("web.desiredCapacity");
+    expect(p[0].message).toContain("expected number, received string. Fix: give a number here");
+  });
+
+  it("rejects a flow-log retention CloudWatch does not offer", () => {
+    const p = problems({ network: { flowLogs: { retentionDays: 100 } } });
+    expect(p[0].field).toBe("network.flowLogs.retentionDays");
+    expect(p[0].message).toMatch(/100 is not a CloudWatch Logs retention period\. Fix: use one of 1, 3, 5/);
+  });
+
+  it("rejects an S3 backend whose failover state bucket is in the primary region", () => {
+    const p = problems({
+      backend: { type: "s3", primaryBucket: { bucket: "s-use2", region: "us-east-2" }, secondaryBucket: { bucket: "s-usw1", region: "us-east-2" } },
+    });
+    expect(p[0].field).toBe("backend.secondaryBucket.region");
+    expect(p[0].message).toContain("would live only in the primary region us-east-2");
+  });
+
+  it("rejects an unknown backend type", () => {
+    const p = problems({ backend: { type: "gcs" } });
+    expect(p[0].field).toBe("backend.type");
+    expect(p[0].message).toContain("'local' | 's3'");
+  });
+
+  it("accepts a complete S3 backend and fills the key prefix", () => {
+    const c = resolveConfig({
+      backend: { type: "s3", primaryBucket: { bucket: "s-use2", region: "us-east-2" }, secondaryBucket: { bucket: "s-usw1", region: "us-west-1" } },
+    });
+    expect(c.backend).toMatchObject({ type: "s3", keyPrefix: "drweb" });
+  });
+
+  it("reports every problem at once", () => {
+    const p = problems({ web: { desiredCapacity: 0 }, regions: { secondary: { vpcCidr: "10.10.0.0/16" } }, typo: 1 });
+    expect(p.map((x) => x.field).sort()).toEqual(["regions.secondary.vpcCidr", "typo", "web", "web.desiredCapacity"]);
+  });
+});
+
+describe("loadConfigFile", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drcfg-"));
+  const write = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+
+  it("applies a JSON override file", () => {
+    const c = loadConfigFile(write("ok.json", JSON.stringify({ environment: "staging", network: { natGateways: "single" } })));
+    expect(c.environment).toBe("staging");
+    expect(c.network.natGateways).toBe("single");
+  });
+
+  it("names the file and the JSON error on a syntax error", () => {
+    const f = write("bad.json", "{ \"web\": ");
+    expect(() => loadConfigFile(f)).toThrow(new RegExp(`Invalid configuration \\(${f.replace(/[.]/g, "\\.")}\\):\\n  - \\(file\\): not valid JSON`));
+  });
+
+  it("says how to fix a missing file", () => {
+    expect(() => loadConfigFile(path.join(dir, "nope.json"))).toThrow(/cannot read the file.*Fix: check the path given by DR_CONFIG/);
+  });
+
+  it("rejects a JSON value that is not an object", () => {
+    expect(() => loadConfigFile(write("arr.json", "[1]"))).toThrow(/must be a JSON object/);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Finds the Terraform CLI and an offline provider mirror holding
+ * hashicorp/aws, and writes a project-local CLI config (.tfcli/terraformrc)
+ * that installs providers only from that mirror. Nothing outside the
+ * project is written. Used by the validation test and scripts/validate.ts.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** The hashicorp/aws version that @cdktf/provider-aws 20.1.0 wraps. */
+export const AWS_PROVIDER_VERSION = "5.100.0";
+const PROVIDER_DIR = path.join("registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION);
+
+export interface TerraformEnv {
+  /** Path of the terraform binary. */
+  readonly terraform: string;
+  /** Its version, e.g. 1.11.4. */
+  readonly version: string;
+  /** Root of the filesystem mirror (holds registry.terraform.io/...). */
+  readonly mirrorRoot: string;
+  /** Environment for child processes: TF_CLI_CONFIG_FILE etc. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const HOW_TO =
+  "How to provide one: install Terraform >= 1.10 on PATH (or set TERRAFORM_BIN), and put hashicorp/aws " +
+  `${AWS_PROVIDER_VERSION} in a filesystem mirror (<root>/${PROVIDER_DIR}/<os>_<arch>/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5), ` +
+  "then set TF_PROVIDER_MIRROR=<root>. On this project's machine kind the mirror is /opt/tf-plugins and terraform 1.11.4 is on PATH.";
+
+function candidateRoots(): string[] {
+  const home = os.homedir();
+  return [
+    process.env.TF_PROVIDER_MIRROR ?? "",
+    "/opt/tf-plugins",
+    path.join(home, ".terraform.d", "plugins"),
+    path.join(home, ".local", "share", "terraform", "plugins"),
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+  ].filter(Boolean);
+}
+
+/** Locates the mirror root, or returns undefined. */
+export function findProviderMirror(): string | undefined {
+  const arch = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
+  for (const root of candidateRoots()) {
+    if (fs.existsSync(path.join(root, PROVIDER_DIR, arch))) return root;
+  }
+  // Last resort: a bounded search of the usual install prefixes.
+  for (const base of ["/opt", "/usr/local", os.homedir()]) {
+    try {
+      const hit = execFileSync("find", [base, "-maxdepth", "9", "-name", `terraform-provider-aws_v${AWS_PROVIDER_VERSION}_*`, "-path", "*registry.terraform.io*"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 20_000,
+      })
+        .split("\n")
+        .find(Boolean);
+      if (hit) return hit.slice(0, hit.indexOf(`${path.sep}registry.terraform.io`));
+    } catch {
+      // find exits non-zero on unreadable folders; keep looking.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Returns the Terraform environment or throws an Error whose message says
+ * exactly what is missing and how to provide it.
+ */
+export function prepareTerraformEnv(projectRoot: string): TerraformEnv {
+  const terraform = process.env.TERRAFORM_BIN || "terraform";
+  let version: string;
+  try {
+    const out = execFileSync(terraform, ["version", "-json"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" } });
+    version = (JSON.parse(out) as { terraform_version: string }).terraform_version;
+  } catch (e) {
+    throw new Error(`Terraform CLI not found or not runnable ("${terraform}": ${(e as Error).message.split("\n")[0]}). ${HOW_TO}`);
+  }
+  const [major, minor] = version.split(".").map(Number);
+  if (major < 1 || (major === 1 && minor < 10)) {
+    throw new Error(`Terraform ${version} is too old: the stacks require >= 1.10 (S3 native locking). ${HOW_TO}`);
+  }
+  const mirrorRoot = findProviderMirror();
+  if (!mirrorRoot) {
+    throw new Error(`No offline provider mirror with hashicorp/aws ${AWS_PROVIDER_VERSION} was found (no registry is reachable here). ${HOW_TO}`);
+  }
+  const cliDir = path.join(projectRoot, ".tfcli");
+  fs.mkdirSync(cliDir, { recursive: true });
+  const cliConfig = path.join(cliDir, "terraformrc");
+  const content =
+    `# Written by scripts/lib/terraform-env.ts: providers come only from the offline mirror.\n` +
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirrorRoot)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n` +
+    `  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`;
+  if (!fs.existsSync(cliConfig) || fs.readFileSync(cliConfig, "utf8") !== content) fs.writeFileSync(cliConfig, content);
+  return {
+    terraform,
+    version,
+    mirrorRoot,
+    env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" },
+  };
+}
+
+/** Stacks whose required providers are the aws provider alone. */
+export function awsOnlyStacks(stacksDir: string): string[] {
+  return fs
+    .readdirSync(stacksDir)
+    .filter((name) => {
+      const json = JSON.parse(fs.readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8"));
+      const providers = Object.keys(json.terraform?.required_providers ?? {});
+      return providers.length > 0 && providers.every((p) => p === "aws");
+    })
+    .sort();
+}
+
+export interface ValidateResult {
+  readonly stack: string;
+  readonly ok: boolean;
+  readonly output: string;
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** `terraform init -backend=false` + `terraform validate -json` in one stack folder. */
+export async function validateStack(tf: TerraformEnv, stackDir: string): Promise<ValidateResult> {
+  const stack = path.basename(stackDir);
+  const init = await run(tf.terraform, ["init", "-backend=false", "-input=false", "-no-color"], stackDir, tf.env);
+  if (init.code !== 0) return { stack, ok: false, output: `terraform init failed:\n${init.output}` };
+  const val = await run(tf.terraform, ["validate", "-no-color", "-json"], stackDir, tf.env);
+  let ok = false;
+  let output = val.output;
+  try {
+    const parsed = JSON.parse(val.output) as { valid: boolean; diagnostics: Array<{ severity: string; summary: string; detail?: string; address?: string }> };
+    ok = parsed.valid && val.code === 0;
+    output = parsed.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.address ? ` (${d.address})` : ""}${d.detail ? `: ${d.detail}` : ""}`).join("\n");
+  } catch {
+    ok = false;
+  }
+  return { stack, ok, output };
+}
