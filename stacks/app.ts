@@ -1,5 +1,7 @@
 import type { App } from "cdktf";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
+import * as path from "node:path";
+import { loadAppBundle } from "../src/web/app-bundle";
 import { RegionalStack } from "./regional-stack";
 
 /** Stack names: one cdktf.out/stacks/<name> each. */
@@ -17,8 +19,9 @@ export interface DrApp {
  * the tests, so tests synthesize exactly what `cdktf synth` does.
  */
 export function buildApp(app: App, config: ValidConfig, projectRoot: string): DrApp {
+  const appBundle = loadAppBundle(path.join(projectRoot, "webapp"));
   const regional = Object.fromEntries(
-    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot })]),
+    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot, appBundle })]),
   ) as Record<RegionRole, RegionalStack>;
   return { regional };
 }

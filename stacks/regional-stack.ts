@@ -7,6 +7,9 @@ import type { RegionRole, ValidConfig } from "../src/config";
 import { Naming } from "../src/lib/naming";
 import { Network } from "../src/network/network";
 import { RegionKey } from "../src/security/region-key";
+import type { AppBundle } from "../src/web/app-bundle";
+import { autoScalingKeyStatements } from "../src/web/fleet";
+import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
 
 export interface RegionalStackProps {
@@ -16,6 +19,8 @@ export interface RegionalStackProps {
   readonly role: RegionRole;
   /** Project root (for the local backend's state files). */
   readonly projectRoot: string;
+  /** The web app as shipped to the instances. */
+  readonly appBundle: AppBundle;
 }
 
 /**
@@ -31,6 +36,8 @@ export class RegionalStack extends TerraformStack {
   readonly key: RegionKey;
   /** The region's network. */
   readonly network: Network;
+  /** The region's web tier (ALB + Auto Scaling group). */
+  readonly web: WebTier;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id);
@@ -42,20 +49,14 @@ export class RegionalStack extends TerraformStack {
 
     requireTerraformVersion(this);
     configureBackend(this, config, { stackName: id, stateHome: role }, props.projectRoot);
-    new AwsProvider(this, "Aws", {
-      region: rc.region,
-      defaultTags: [
-        {
-          tags: {
-            ...config.tags,
-            project: config.project,
-            environment: config.environment,
-            "dr-role": role,
-            "managed-by": "cdktf",
-          },
-        },
-      ],
-    });
+    const tags = {
+      ...config.tags,
+      project: config.project,
+      environment: config.environment,
+      "dr-role": role,
+      "managed-by": "cdktf",
+    };
+    new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
     const account = new DataAwsCallerIdentity(this, "Account");
     const partition = new DataAwsPartition(this, "Partition");
 
@@ -65,6 +66,7 @@ export class RegionalStack extends TerraformStack {
       accountId: account.accountId,
       partition: partition.partition,
       deletionWindowDays: config.kms.deletionWindowDays,
+      additionalStatements: autoScalingKeyStatements(account.accountId, partition.partition),
     });
 
     this.network = new Network(this, "Network", {
@@ -82,6 +84,23 @@ export class RegionalStack extends TerraformStack {
       flowLogTrafficType: config.network.flowLogs.trafficType,
     });
 
+    this.web = new WebTier(this, "Web", {
+      namePrefix: naming.regional,
+      region: rc.region,
+      accountId: account.accountId,
+      partition: partition.partition,
+      vpcId: this.network.vpcId,
+      vpcCidr: rc.vpcCidr,
+      publicSubnetIds: this.network.subnetIds.public,
+      appSubnetIds: this.network.subnetIds.privateApp,
+      kmsKeyArn: this.key.keyArn,
+      settings: config.web,
+      bundle: props.appBundle,
+      appEnvironment: {},
+      certificateArn: rc.certificateArn,
+      instanceTags: tags,
+    });
+
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("region", rc.region, "AWS region of this stack");
     out("availability_zones", rc.availabilityZones, "AZs with subnets, in subnet order");
@@ -93,5 +112,15 @@ export class RegionalStack extends TerraformStack {
     out("private_data_subnet_ids", this.network.subnetIds.privateData, "Private data subnets (RDS), in AZ order");
     out("nat_gateway_ids", this.network.natGatewayIds, "NAT gateways");
     out("flow_log_group", this.network.flowLogGroupName, "CloudWatch log group of the VPC flow logs");
+    const lb = this.web.loadBalancer;
+    out("alb_dns_name", lb.dnsName, "ALB DNS name (Route53 alias target)");
+    out("alb_zone_id", lb.zoneId, "ALB hosted zone id (Route53 alias)");
+    out("alb_arn", lb.arn, "ALB ARN");
+    out("alb_arn_suffix", lb.arnSuffix, "ALB ARN suffix (CloudWatch dimension)");
+    out("alb_scheme", lb.scheme, "Protocol clients use: https with a certificate, else http");
+    out("target_group_arn", lb.targetGroupArn, "Web target group ARN");
+    out("asg_name", this.web.fleet.asgName, "Web Auto Scaling group name");
+    out("web_role_arn", this.web.fleet.roleArn, "Instance role of the web servers");
+    out("alb_access_log_bucket", this.web.accessLogBucketName, "S3 bucket of the ALB access logs");
   }
 }

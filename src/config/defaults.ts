@@ -34,6 +34,19 @@ export const DEFAULT_CONFIG: DrConfig = {
     desiredCapacity: 3,
     minSize: 3,
     maxSize: 6,
+    appPort: 8080,
+    metricsPort: 9102,
+    livenessPath: "/healthz",
+    readinessPath: "/readyz",
+    amiSsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    rootVolumeGb: 16,
+    ingressCidrs: ["0.0.0.0/0"],
+    albDeletionProtection: true,
+    accessLogRetentionDays: 90,
+    // The install from user data (dnf + pip) takes 2-4 minutes on a t3.micro.
+    healthCheckGraceSeconds: 420,
+    // 3 instances: replace one at a time, keeping 2 of 3 serving.
+    refreshMinHealthyPercentage: 66,
   },
   eks: {
     nodeInstanceType: "t3.medium",

@@ -16,6 +16,9 @@ const name = z
 const count = () =>
   z.number().int({ message: "must be a whole number. Fix: use an integer" }).min(1, { message: "must be at least 1. Fix: set a count of 1 or more" });
 
+const port = z.number().int().min(1024, { message: "must be an unprivileged port (1024-65535). Fix: e.g. 8080" }).max(65535);
+const urlPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: "must be a URL path starting with /. Fix: e.g. /healthz" });
+
 const regionSchema = z.strictObject({
   /** AWS region name, e.g. us-east-2. */
   region: z.string(),
@@ -23,6 +26,11 @@ const regionSchema = z.strictObject({
   availabilityZones: z.array(z.string()),
   /** VPC CIDR block; must not overlap the other region's. */
   vpcCidr: z.string(),
+  /**
+   * ACM certificate ARN (in this region) for the ALB's HTTPS listener.
+   * Without one the ALB serves plain HTTP only.
+   */
+  certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, { message: "must be an ACM certificate ARN. Fix: e.g. arn:aws:acm:us-east-2:123456789012:certificate/<id>" }).optional(),
 });
 export type RegionConfig = z.infer<typeof regionSchema>;
 
@@ -79,6 +87,28 @@ export const configSchema = z
       desiredCapacity: count(),
       minSize: count(),
       maxSize: count(),
+      /** Port gunicorn serves the app on (ALB -> instances). */
+      appPort: port,
+      /** Port of the Prometheus metrics endpoint (VPC only, never the ALB). */
+      metricsPort: port,
+      /** Liveness path: the ALB target group's health check. */
+      livenessPath: urlPath,
+      /** Deep readiness path (database reachable): Route53's health check. */
+      readinessPath: urlPath,
+      /** SSM public parameter naming the AMI (looked up per region). */
+      amiSsmParameter: z.string().startsWith("/aws/service/", { message: "must be an AWS public SSM parameter under /aws/service/. Fix: e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }),
+      /** Root volume size (GiB), gp3, encrypted with the region's key. */
+      rootVolumeGb: z.number().int().min(8).max(1024),
+      /** CIDRs allowed to reach the ALB's listeners (Route53 health checkers are always allowed). */
+      ingressCidrs: z.array(z.string()).min(1),
+      /** ALB deletion protection. */
+      albDeletionProtection: z.boolean(),
+      /** Days the ALB access logs are kept in their bucket. */
+      accessLogRetentionDays: count(),
+      /** Seconds a new instance gets to install the app before ELB health counts. */
+      healthCheckGraceSeconds: z.number().int().min(60).max(3600),
+      /** Minimum healthy percentage during an instance refresh. */
+      refreshMinHealthyPercentage: z.number().int().min(0).max(100),
     }),
     eks: z.strictObject({
       nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
@@ -95,6 +125,7 @@ export const configSchema = z
     checkRegions(cfg, ctx);
     checkSubnetPlan(cfg, ctx);
     checkSizes(cfg, ctx);
+    checkWeb(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -243,6 +274,32 @@ function checkSizes(cfg: ValidConfig, ctx: Ctx): void {
         code: "custom",
         path: [section],
         message: `sizes must satisfy min <= desired <= max, got min ${g.min}, desired ${g.desired}, max ${g.max}. Fix: adjust the ${section} sizes`,
+      });
+    }
+  }
+}
+
+function checkWeb(cfg: ValidConfig, ctx: Ctx): void {
+  if (cfg.web.appPort === cfg.web.metricsPort) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["web", "metricsPort"],
+      message: `equals web.appPort (${cfg.web.appPort}); the metrics must be on a separate port the ALB does not expose. Fix: use another port, e.g. 9102`,
+    });
+  }
+  cfg.web.ingressCidrs.forEach((cidr, i) => {
+    const c = parseCidr(cidr);
+    if (typeof c === "string") {
+      ctx.addIssue({ code: "custom", path: ["web", "ingressCidrs", i], message: `${c}. Fix: give a CIDR block such as 0.0.0.0/0 or 203.0.113.0/24` });
+    }
+  });
+  for (const role of REGION_ROLES) {
+    const arn = cfg.regions[role].certificateArn;
+    if (arn && arn.split(":")[3] !== cfg.regions[role].region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", role, "certificateArn"],
+        message: `the certificate is in ${arn.split(":")[3]}, but an ALB can only use an ACM certificate of its own region (${cfg.regions[role].region}). Fix: issue or import the certificate in ${cfg.regions[role].region}`,
       });
     }
   }

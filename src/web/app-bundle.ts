@@ -1,0 +1,49 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** One file of the web app as shipped to the instances. */
+export interface BundleFile {
+  /** Path relative to the webapp folder, with forward slashes. */
+  readonly path: string;
+  /** File content (UTF-8 text). */
+  readonly content: string;
+  /** Unix permissions, e.g. "0644". */
+  readonly permissions: string;
+}
+
+/** The exact web app code that the Python tests test, as shipped in user data. */
+export interface AppBundle {
+  readonly files: readonly BundleFile[];
+  /** SHA-256 over paths, modes and contents: changes whenever the app does. */
+  readonly sha256: string;
+}
+
+/** What ships: the runtime package, its pinned requirements, the deploy files. */
+const INCLUDE = [/^drweb\/[A-Za-z0-9_\/]+\.py$/, /^requirements\.txt$/, /^deploy\/[A-Za-z0-9_.-]+$/];
+
+function walk(dir: string, rel = ""): string[] {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) return e.name === "__pycache__" ? [] : walk(dir, r);
+    return [r];
+  });
+}
+
+/** Reads the app bundle from the webapp folder (sorted, so deterministic). */
+export function loadAppBundle(webappDir: string): AppBundle {
+  if (!fs.existsSync(path.join(webappDir, "drweb"))) {
+    throw new Error(`The web app was not found at ${webappDir}/drweb: the web tier ships that code to the instances.`);
+  }
+  const files = walk(webappDir)
+    .filter((f) => INCLUDE.some((re) => re.test(f)))
+    .sort()
+    .map((f) => {
+      const full = path.join(webappDir, f);
+      const executable = (fs.statSync(full).mode & 0o111) !== 0;
+      return { path: f, content: fs.readFileSync(full, "utf8"), permissions: executable ? "0755" : "0644" };
+    });
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(`${f.path}\0${f.permissions}\0${f.content}\0`);
+  return { files, sha256: hash.digest("hex") };
+}

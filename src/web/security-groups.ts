@@ -1,0 +1,124 @@
+import { Construct } from "constructs";
+import { DataAwsEc2ManagedPrefixList } from "@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+
+export interface WebSecurityGroupsProps {
+  /** Name prefix, e.g. drweb-prod-use2. */
+  readonly namePrefix: string;
+  /** Region (for the Route53 health-checker prefix list). */
+  readonly region: string;
+  /** VPC id. */
+  readonly vpcId: string;
+  /** VPC CIDR: the only source of metrics scrapes and the database's network. */
+  readonly vpcCidr: string;
+  /** CIDRs allowed to reach the ALB listeners. */
+  readonly ingressCidrs: readonly string[];
+  /** ALB listener ports (80 and, with a certificate, 443). */
+  readonly listenerPorts: readonly number[];
+  /** Port the app serves on. */
+  readonly appPort: number;
+  /** Port of the app's metrics endpoint. */
+  readonly metricsPort: number;
+}
+
+/**
+ * Security groups of the web tier, every rule a separate, described resource:
+ * internet -> ALB listeners; Route53 health checkers -> ALB; ALB -> app port;
+ * VPC (monitoring cluster) -> metrics port. Nothing else reaches the fleet.
+ */
+export class WebSecurityGroups extends Construct {
+  /** The ALB's group. */
+  readonly albSecurityGroupId: string;
+  /** The web instances' group. */
+  readonly webSecurityGroupId: string;
+
+  constructor(scope: Construct, id: string, props: WebSecurityGroupsProps) {
+    super(scope, id);
+    const alb = new SecurityGroup(this, "Alb", {
+      name: `${props.namePrefix}-alb`,
+      description: "Internet-facing ALB of the web tier: listeners only",
+      vpcId: props.vpcId,
+      tags: { Name: `${props.namePrefix}-alb` },
+    });
+    const web = new SecurityGroup(this, "Web", {
+      name: `${props.namePrefix}-web`,
+      description: "Web servers: app port from the ALB, metrics from the VPC",
+      vpcId: props.vpcId,
+      tags: { Name: `${props.namePrefix}-web` },
+    });
+    this.albSecurityGroupId = alb.id;
+    this.webSecurityGroupId = web.id;
+
+    // Route53 health checkers must reach the ALB even when ingressCidrs is
+    // narrowed to a corporate range: they are admitted by AWS's managed list.
+    const checkers = new DataAwsEc2ManagedPrefixList(this, "Route53HealthCheckers", {
+      name: `com.amazonaws.${props.region}.route53-healthchecks`,
+    });
+
+    for (const port of props.listenerPorts) {
+      props.ingressCidrs.forEach((cidr, i) => {
+        new VpcSecurityGroupIngressRule(this, `AlbIngress${port}From${i}`, {
+          securityGroupId: alb.id,
+          description: `Clients to the ALB listener on ${port}`,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+        });
+      });
+      new VpcSecurityGroupIngressRule(this, `AlbIngress${port}FromRoute53`, {
+        securityGroupId: alb.id,
+        description: `Route53 health checkers to the ALB listener on ${port}`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        prefixListId: checkers.id,
+      });
+    }
+    new VpcSecurityGroupEgressRule(this, "AlbToApp", {
+      securityGroupId: alb.id,
+      description: "ALB to the web servers' app port",
+      ipProtocol: "tcp",
+      fromPort: props.appPort,
+      toPort: props.appPort,
+      referencedSecurityGroupId: web.id,
+    });
+    new VpcSecurityGroupIngressRule(this, "AppFromAlb", {
+      securityGroupId: web.id,
+      description: "App port from the ALB only",
+      ipProtocol: "tcp",
+      fromPort: props.appPort,
+      toPort: props.appPort,
+      referencedSecurityGroupId: alb.id,
+    });
+    new VpcSecurityGroupIngressRule(this, "MetricsFromVpc", {
+      securityGroupId: web.id,
+      description: "Prometheus metrics from inside the VPC (monitoring cluster)",
+      ipProtocol: "tcp",
+      fromPort: props.metricsPort,
+      toPort: props.metricsPort,
+      cidrIpv4: props.vpcCidr,
+    });
+    // Deliberate exception: HTTPS egress to anywhere, through the NAT
+    // gateways. The instances install the app (dnf, pip) at boot and call AWS
+    // APIs (SSM Session Manager, Secrets Manager, KMS) without VPC endpoints.
+    new VpcSecurityGroupEgressRule(this, "WebHttpsOut", {
+      securityGroupId: web.id,
+      description: "HTTPS out via NAT: package install, SSM, Secrets Manager",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+    new VpcSecurityGroupEgressRule(this, "WebPostgresOut", {
+      securityGroupId: web.id,
+      description: "PostgreSQL to the database in this VPC",
+      ipProtocol: "tcp",
+      fromPort: 5432,
+      toPort: 5432,
+      cidrIpv4: props.vpcCidr,
+    });
+  }
+}
