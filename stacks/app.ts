@@ -23,5 +23,10 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   const regional = Object.fromEntries(
     REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot, appBundle })]),
   ) as Record<RegionRole, RegionalStack>;
+  // Deploy order follows replication in the current DR state (a replica
+  // needs its source); no state is read across stacks.
+  for (const stack of Object.values(regional)) {
+    if (stack.replicatesFrom) stack.addDependency(regional[stack.replicatesFrom]);
+  }
   return { regional };
 }

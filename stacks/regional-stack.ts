@@ -3,7 +3,11 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import type { RegionRole, ValidConfig } from "../src/config";
+import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
+import { secretReadStatements } from "../src/database/app-access";
+import { DbCredentials } from "../src/database/credentials";
+import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
+import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
 import { Naming } from "../src/lib/naming";
 import { Network } from "../src/network/network";
 import { RegionKey } from "../src/security/region-key";
@@ -38,6 +42,10 @@ export class RegionalStack extends TerraformStack {
   readonly network: Network;
   /** The region's web tier (ALB + Auto Scaling group). */
   readonly web: WebTier;
+  /** The region's database (writer-or-promotable instance + readers). */
+  readonly database: DatabaseTier;
+  /** The stack whose database this one replicates in the current DR state, if any. */
+  readonly replicatesFrom?: RegionRole;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id);
@@ -84,6 +92,59 @@ export class RegionalStack extends TerraformStack {
       flowLogTrafficType: config.network.flowLogs.trafficType,
     });
 
+    // --- Database: what this region's Writer is in the current DR state.
+    const db = config.database;
+    const generation = db.generations[role];
+    const topology = regionTopology(db.drState, role, generation);
+    const secretName = `${naming.base}/db/master`;
+    let credentials: DbCredentials | undefined;
+    if (role === CREDENTIALS_HOME) {
+      // The credentials secret lives here and is replicated to the peer
+      // region, encrypted there by a key this stack creates in that region
+      // (the peer stack's own key would make the two stacks depend on each
+      // other).
+      const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
+      const peerProvider = new AwsProvider(this, "AwsPeerRegion", { alias: "peer", region: peer.region, defaultTags: [{ tags }] });
+      const replicaKey = new RegionKey(this, "SecretReplicaKey", {
+        aliasName: `${new Naming(config.project, config.environment, peer.region).regional}-secrets`,
+        region: peer.region,
+        accountId: account.accountId,
+        partition: partition.partition,
+        deletionWindowDays: config.kms.deletionWindowDays,
+        provider: peerProvider,
+        description: `Encrypts the ${peer.region} replica of ${secretName}`,
+      });
+      credentials = new DbCredentials(this, "DbCredentials", {
+        secretName,
+        username: db.masterUsername,
+        kmsKeyArn: this.key.keyArn,
+        replicaRegion: peer.region,
+        replicaKmsKeyArn: replicaKey.keyArn,
+        passwordVersion: db.masterPasswordVersion,
+      });
+    }
+    let sourceArn: string | undefined;
+    if (topology.sourceRole) {
+      // Named, not read from the source stack's state: that state may be in
+      // the region that is down, and the dependency reverses in failback.
+      const src = config.regions[topology.sourceRole];
+      const srcPrefix = new Naming(config.project, config.environment, src.region).regional;
+      sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
+      this.replicatesFrom = topology.sourceRole;
+    }
+    this.database = new DatabaseTier(this, "Database", {
+      namePrefix: naming.regional,
+      partition: partition.partition,
+      vpcId: this.network.vpcId,
+      dataSubnetIds: this.network.subnetIds.privateData,
+      kmsKeyArn: this.key.keyArn,
+      settings: db,
+      writerMode: topology.writer,
+      generation,
+      sourceArn,
+      masterPassword: topology.writer === "source" && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion } : undefined,
+    });
+
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
       region: rc.region,
@@ -96,10 +157,24 @@ export class RegionalStack extends TerraformStack {
       kmsKeyArn: this.key.keyArn,
       settings: config.web,
       bundle: props.appBundle,
-      appEnvironment: {},
+      appEnvironment: {
+        DB_WRITER_HOST: this.database.writer.address,
+        DB_READER_HOST: this.database.readers[0].address,
+        DB_PORT: "5432",
+        DB_NAME: db.dbName,
+        DB_AUTH: "secretsmanager",
+        // Secrets Manager takes the name as SecretId; the same name resolves
+        // to the replica in the secondary region.
+        DB_SECRET_ARN: secretName,
+        DB_SECRET_REGION: rc.region,
+        DB_SSLMODE: "require",
+      },
+      instancePolicyStatements: secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
       certificateArn: rc.certificateArn,
       instanceTags: tags,
     });
+
+    this.database.allowClient("PostgresFromWeb", this.web.securityGroups.webSecurityGroupId, "PostgreSQL from the web servers");
 
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("region", rc.region, "AWS region of this stack");
@@ -122,5 +197,15 @@ export class RegionalStack extends TerraformStack {
     out("asg_name", this.web.fleet.asgName, "Web Auto Scaling group name");
     out("web_role_arn", this.web.fleet.roleArn, "Instance role of the web servers");
     out("alb_access_log_bucket", this.web.accessLogBucketName, "S3 bucket of the ALB access logs");
+    out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
+    out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
+    out("db_writer_endpoint", this.database.writer.address, "Writer (or promotable replica) address");
+    out("db_writer_identifier", this.database.writer.identifier, "Writer instance identifier");
+    out("db_writer_arn", this.database.writer.arn, "Writer instance ARN");
+    out("db_reader_endpoint", this.database.readers[0].address, "Reader address");
+    out("db_reader_identifiers", this.database.readers.map((r) => r.identifier), "Reader instance identifiers");
+    out("db_reader_arns", this.database.readers.map((r) => r.arn), "Reader instance ARNs");
+    out("db_secret_name", secretName, "Credentials secret name (replicated: the same name in both regions)");
+    if (credentials) out("db_secret_arn", credentials.secretArn, "Credentials secret ARN in its home region");
   }
 }

@@ -2,6 +2,14 @@ import { z } from "zod";
 import { formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
+/** Database engines. */
+export const DB_ENGINES = ["postgres", "aurora-postgresql"] as const;
+/** The database DR lifecycle. */
+export const DR_STATES = ["normal", "failedOver", "failback"] as const;
+export type DrState = (typeof DR_STATES)[number];
+/** RDS instance-class families this project knows (burstable: db.t*). */
+export const DB_CLASS_FAMILIES = ["t3", "t4g", "m5", "m6g", "m6i", "m7g", "m7i", "r5", "r6g", "r6i", "r7g", "r7i", "x2g"] as const;
+
 /** The two regional roles of the DR design. */
 export const REGION_ROLES = ["primary", "secondary"] as const;
 export type RegionRole = (typeof REGION_ROLES)[number];
@@ -117,7 +125,37 @@ export const configSchema = z
       nodeMaxSize: count(),
     }),
     database: z.strictObject({
-      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: "must be an RDS instance class like db.t3.small" }),
+      /** "postgres" (RDS for PostgreSQL, the default) or "aurora-postgresql" (Global Database). */
+      engine: z.enum(DB_ENGINES, { message: `unknown engine. Fix: use one of ${DB_ENGINES.join(", ")}` }),
+      /** Engine version; a major version ("17") follows the latest minor. */
+      engineVersion: z.string().regex(/^\d+(\.\d+)?$/, { message: "must be a PostgreSQL version like 17 or 17.4" }),
+      /** Instance class of every database instance (both regions match). */
+      instanceClass: z.string(),
+      /** Initial storage (GiB) and the storage-autoscaling ceiling. */
+      allocatedStorageGb: z.number().int().min(20).max(65536),
+      maxAllocatedStorageGb: z.number().int().min(20).max(65536),
+      /** Automated-backup retention (days) on the writer and the promotable replica. */
+      backupRetentionDays: z.number().int().min(0).max(35),
+      /** In-region read replicas per region (the seed: 1 writer + 1 reader). */
+      readersPerRegion: z.number().int(),
+      /** Performance Insights (KMS-encrypted with the region's key). */
+      performanceInsights: z.boolean(),
+      /** Enhanced monitoring interval (0 = off). */
+      monitoringIntervalSeconds: z.union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]),
+      /** Database created on the writer. */
+      dbName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "must be a PostgreSQL identifier (lower case, digits, _)" }),
+      /** Master user name. */
+      masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, { message: "must be 1-16 lower-case letters, digits or _, starting with a letter" }),
+      /** Bump to generate and write a new master password (write-only, never in state). */
+      masterPasswordVersion: count(),
+      /** Where the DR lifecycle stands; see README "Database failover and failback runbook". */
+      drState: z.enum(DR_STATES, { message: `unknown DR state. Fix: use one of ${DR_STATES.join(", ")}` }),
+      /**
+       * Generation of each region's database instances: part of their
+       * identifiers. Bumped when a region's database is rebuilt as a replica
+       * (failback), so the rebuilt instances never reuse a live name.
+       */
+      generations: z.strictObject({ primary: count(), secondary: count() }),
     }),
     backend: backendSchema,
   })
@@ -126,6 +164,7 @@ export const configSchema = z
     checkSubnetPlan(cfg, ctx);
     checkSizes(cfg, ctx);
     checkWeb(cfg, ctx);
+    checkDatabase(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -302,5 +341,50 @@ function checkWeb(cfg: ValidConfig, ctx: Ctx): void {
         message: `the certificate is in ${arn.split(":")[3]}, but an ALB can only use an ACM certificate of its own region (${cfg.regions[role].region}). Fix: issue or import the certificate in ${cfg.regions[role].region}`,
       });
     }
+  }
+}
+
+function checkDatabase(cfg: ValidConfig, ctx: Ctx): void {
+  const db = cfg.database;
+  const m = /^db\.([a-z0-9]+)\.([a-z0-9]+)$/.exec(db.instanceClass);
+  if (!m || !(DB_CLASS_FAMILIES as readonly string[]).includes(m[1])) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "instanceClass"],
+      message: `unknown instance class "${db.instanceClass}". Fix: use db.<family>.<size> with a family of ${DB_CLASS_FAMILIES.join(", ")}, e.g. db.t3.small`,
+    });
+  } else if (db.engine === "aurora-postgresql" && m[1].startsWith("t")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "instanceClass"],
+      message: `${db.instanceClass} is burstable, and Aurora Global Database does not allow burstable (db.t*) classes. Fix: use a memory-optimized class such as db.r6g.large, or engine "postgres" to keep db.t3.small`,
+    });
+  } else if (db.engine === "aurora-postgresql") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "engine"],
+      message: `the Aurora Global Database mode is not built yet. Fix: use engine "postgres" (RDS for PostgreSQL with a cross-region replica)`,
+    });
+  }
+  if (db.backupRetentionDays === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "backupRetentionDays"],
+      message: `0 turns off automated backups, but the writer is a replication source (RDS requires backups on a source) and the promotable replica must be ready to become one. Fix: set 1-35 days, e.g. 7`,
+    });
+  }
+  if (db.readersPerRegion < 1 || db.readersPerRegion > 5) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "readersPerRegion"],
+      message: `${db.readersPerRegion} breaks the seed's shape (a writer-or-promotable instance and at least one reader in each region; RDS allows at most 5 replicas per source). Fix: set 1 to 5`,
+    });
+  }
+  if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "maxAllocatedStorageGb"],
+      message: `${db.maxAllocatedStorageGb} is below allocatedStorageGb (${db.allocatedStorageGb}); storage autoscaling needs a higher ceiling. Fix: set it to at least ${db.allocatedStorageGb}`,
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -20,6 +21,13 @@ export interface RegionKeyProps {
    * @default - none
    */
   readonly additionalStatements?: DataAwsIamPolicyDocumentStatement[];
+  /**
+   * Provider of the key's region.
+   * @default - the stack's default provider
+   */
+  readonly provider?: TerraformProvider;
+  /** @default - "Customer-managed key for <alias> (<region>): ..." */
+  readonly description?: string;
 }
 
 /**
@@ -38,7 +46,9 @@ export class RegionKey extends Construct {
   constructor(scope: Construct, id: string, props: RegionKeyProps) {
     super(scope, id);
     const root = `arn:${props.partition}:iam::${props.accountId}:root`;
+    const provider = props.provider;
     const policy = new DataAwsIamPolicyDocument(this, "Policy", {
+      provider,
       statement: [
         {
           // Delegates key use to IAM policies in this account (the AWS
@@ -65,12 +75,13 @@ export class RegionKey extends Construct {
       ],
     });
     const key = new KmsKey(this, "Key", {
-      description: `Customer-managed key for ${props.aliasName} (${props.region}): logs, EBS, RDS, EKS secrets, S3`,
+      description: props.description ?? `Customer-managed key for ${props.aliasName} (${props.region}): logs, EBS, RDS, EKS secrets, S3`,
+      provider,
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowDays,
       policy: policy.json,
     });
-    const alias = new KmsAlias(this, "Alias", { name: `alias/${props.aliasName}`, targetKeyId: key.keyId });
+    const alias = new KmsAlias(this, "Alias", { name: `alias/${props.aliasName}`, targetKeyId: key.keyId, provider });
     this.keyArn = key.arn;
     this.keyId = key.keyId;
     this.aliasArn = alias.arn;

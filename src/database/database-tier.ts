@@ -1,0 +1,217 @@
+import { Construct } from "constructs";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DbInstance, type DbInstanceConfig } from "@cdktf/provider-aws/lib/db-instance";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { WriterMode } from "./topology";
+
+/** Database settings (the `database` section of the config). */
+export interface DatabaseSettings {
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly allocatedStorageGb: number;
+  readonly maxAllocatedStorageGb: number;
+  readonly backupRetentionDays: number;
+  readonly readersPerRegion: number;
+  readonly performanceInsights: boolean;
+  readonly monitoringIntervalSeconds: number;
+  readonly dbName: string;
+  readonly masterUsername: string;
+}
+
+export interface DatabaseTierProps {
+  /** Name prefix, e.g. drweb-prod-use2. */
+  readonly namePrefix: string;
+  /** AWS partition. */
+  readonly partition: string;
+  /** VPC and its private-data subnets. */
+  readonly vpcId: string;
+  readonly dataSubnetIds: readonly string[];
+  /** This region's KMS key (storage and Performance Insights). */
+  readonly kmsKeyArn: string;
+  /** Settings from config. */
+  readonly settings: DatabaseSettings;
+  /** How the Writer is declared in the current DR state. */
+  readonly writerMode: WriterMode;
+  /** Part of the identifiers; bumped when the region is rebuilt as a replica. */
+  readonly generation: number;
+  /**
+   * ARN of the other region's Writer, for writerMode "replica".
+   * @default - none (required for "replica")
+   */
+  readonly sourceArn?: string;
+  /**
+   * The master password, for writerMode "source" (write-only, ephemeral).
+   * @default - none (required for "source")
+   */
+  readonly masterPassword?: { readonly expression: string; readonly version: number };
+}
+
+/**
+ * PostgreSQL writer-or-promotable instance plus in-region readers. The
+ * Writer is Multi-AZ in every mode (AWS-native automatic failover inside
+ * the region, and a promoted replica that is already highly available), has
+ * backups on (a replication source, and a replica ready to become one), and
+ * is encrypted with this region's key (a cross-region replica included).
+ */
+export class DatabaseTier extends Construct {
+  /** The Writer (or promotable replica). */
+  readonly writer: DbInstance;
+  /** In-region readers, replicas of the Writer. */
+  readonly readers: DbInstance[];
+  /** The database security group. */
+  readonly securityGroupId: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseTierProps) {
+    super(scope, id);
+    const s = props.settings;
+    const major = s.engineVersion.split(".")[0];
+
+    const sg = new SecurityGroup(this, "SecurityGroup", {
+      name: `${props.namePrefix}-db`,
+      description: "PostgreSQL: port 5432 from the web tier only",
+      vpcId: props.vpcId,
+      tags: { Name: `${props.namePrefix}-db` },
+    });
+    this.securityGroupId = sg.id;
+
+    const subnets = new DbSubnetGroup(this, "SubnetGroup", {
+      name: `${props.namePrefix}-db`,
+      description: "Private-data subnets of every AZ",
+      subnetIds: [...props.dataSubnetIds],
+    });
+    const params = new DbParameterGroup(this, "Parameters", {
+      name: `${props.namePrefix}-postgres${major}`,
+      family: `postgres${major}`,
+      description: "drweb PostgreSQL: TLS required, slow queries and connections logged",
+      parameter: [
+        { name: "rds.force_ssl", value: "1" },
+        { name: "log_connections", value: "1" },
+        { name: "log_disconnections", value: "1" },
+        { name: "log_min_duration_statement", value: "1000" },
+        // Replicas answer long reads without cancelling them immediately.
+        { name: "max_standby_streaming_delay", value: "30000" },
+      ],
+    });
+
+    let monitoringRoleArn: string | undefined;
+    if (s.monitoringIntervalSeconds > 0) {
+      const trust = new DataAwsIamPolicyDocument(this, "MonitoringTrust", {
+        statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["monitoring.rds.amazonaws.com"] }] }],
+      });
+      const role = new IamRole(this, "MonitoringRole", {
+        name: `${props.namePrefix}-rds-monitoring`,
+        description: "RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
+        assumeRolePolicy: trust.json,
+      });
+      new IamRolePolicyAttachment(this, "MonitoringPolicy", {
+        role: role.name,
+        policyArn: `arn:${props.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+      });
+      monitoringRoleArn = role.arn;
+    }
+
+    const identifier = (name: string) => dbIdentifier(props.namePrefix, props.generation, name);
+    /** What every instance shares, whatever its role. */
+    const common = (name: string): Partial<DbInstanceConfig> => ({
+      identifier: identifier(name),
+      instanceClass: s.instanceClass,
+      storageType: "gp3",
+      storageEncrypted: true,
+      kmsKeyId: props.kmsKeyArn,
+      maxAllocatedStorage: s.maxAllocatedStorageGb,
+      vpcSecurityGroupIds: [sg.id],
+      parameterGroupName: params.name,
+      publiclyAccessible: false,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `${identifier(name)}-final`,
+      copyTagsToSnapshot: true,
+      autoMinorVersionUpgrade: true,
+      caCertIdentifier: "rds-ca-rsa2048-g1",
+      performanceInsightsEnabled: s.performanceInsights,
+      performanceInsightsKmsKeyId: s.performanceInsights ? props.kmsKeyArn : undefined,
+      performanceInsightsRetentionPeriod: s.performanceInsights ? 7 : undefined,
+      monitoringInterval: s.monitoringIntervalSeconds,
+      monitoringRoleArn,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+    });
+
+    const writerConfig: DbInstanceConfig = {
+      ...common("writer"),
+      identifier: identifier("writer"),
+      instanceClass: s.instanceClass,
+      multiAz: true,
+      backupRetentionPeriod: s.backupRetentionDays,
+      backupWindow: "03:00-04:00",
+      maintenanceWindow: "sun:05:00-sun:06:00",
+      ...writerModeConfig(props, subnets.name, s),
+    };
+    this.writer = new DbInstance(this, "Writer", writerConfig);
+
+    this.readers = Array.from({ length: s.readersPerRegion }, (_, i) => {
+      const name = `reader${i + 1}`;
+      return new DbInstance(this, `Reader${i}`, {
+        ...common(name),
+        identifier: identifier(name),
+        instanceClass: s.instanceClass,
+        // Same region: the source is named by identifier.
+        replicateSourceDb: this.writer.identifier,
+        multiAz: false,
+        backupRetentionPeriod: 0,
+      });
+    });
+  }
+
+  /** Admits a client security group on 5432 (the only ingress the database has). */
+  allowClient(id: string, securityGroupId: string, description: string): void {
+    new VpcSecurityGroupIngressRule(this, id, {
+      securityGroupId: this.securityGroupId,
+      description,
+      ipProtocol: "tcp",
+      fromPort: 5432,
+      toPort: 5432,
+      referencedSecurityGroupId: securityGroupId,
+    });
+  }
+}
+
+/**
+ * Identifier of a database instance, e.g. drweb-prod-use2-db-g1-writer.
+ * Deterministic from config, so the other region can name this one's ARN
+ * without reading this stack's state (which may be unreachable in an outage).
+ */
+export function dbIdentifier(regionalPrefix: string, generation: number, member: string): string {
+  return `${regionalPrefix}-db-g${generation}-${member}`;
+}
+
+/** The Writer's declaration that depends on its mode (see topology.ts). */
+function writerModeConfig(props: DatabaseTierProps, subnetGroupName: string, s: DatabaseSettings): Partial<DbInstanceConfig> {
+  switch (props.writerMode) {
+    case "source":
+      if (!props.masterPassword) throw new Error("DatabaseTier: a source Writer needs masterPassword");
+      return {
+        engine: "postgres",
+        engineVersion: s.engineVersion,
+        allocatedStorage: s.allocatedStorageGb,
+        dbName: s.dbName,
+        username: s.masterUsername,
+        passwordWo: props.masterPassword.expression,
+        passwordWoVersion: props.masterPassword.version,
+        dbSubnetGroupName: subnetGroupName,
+      };
+    case "replica":
+      if (!props.sourceArn) throw new Error("DatabaseTier: a replica Writer needs sourceArn");
+      // Cross-region: the source is named by ARN; the subnet group and the
+      // key must be this region's.
+      return { replicateSourceDb: props.sourceArn, dbSubnetGroupName: subnetGroupName };
+    case "promoted":
+      // Exactly the replica's declaration without its source: what a real
+      // promotion changes, and nothing else.
+      return { dbSubnetGroupName: subnetGroupName };
+  }
+}
