@@ -15,14 +15,22 @@ run() {
 
 run npx tsc -p . --noEmit
 run npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
+run bash scripts/test-python.sh --junitxml="$results/pytest.xml"
 
 # One closing line over every suite, in the plain form CI reads.
 node -e '
   const fs = require("fs"); let passed = 0, failed = 0;
-  for (const f of fs.readdirSync(process.argv[1])) {
-    const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTests ?? 0);
-  }
+  const dir = process.argv[1];
+  const read = (f) => fs.existsSync(dir + "/" + f) ? fs.readFileSync(dir + "/" + f, "utf8") : null;
+  const vitest = read("vitest.json");
+  if (vitest) { const r = JSON.parse(vitest); passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTests ?? 0); }
+  else failed += 1; // the suite did not run at all
+  const junit = read("pytest.xml");
+  if (junit) {
+    const a = (n) => Number((junit.match(new RegExp("<testsuite [^>]*" + n + "=\"(\\d+)\"")) ?? [0, 0])[1]);
+    failed += a("failures") + a("errors");
+    passed += a("tests") - a("failures") - a("errors") - a("skipped");
+  } else failed += 1;
   console.log(`total: ${passed} passed, ${failed} failed`);
 ' "$results" || status=1
 rm -rf "$results"

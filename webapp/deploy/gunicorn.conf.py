@@ -1,0 +1,58 @@
+"""gunicorn settings for drweb (all from the environment, see README.md).
+
+The Prometheus metrics server runs in the master (when_ready) and merges the
+workers' values from PROMETHEUS_MULTIPROC_DIR; the app port never serves them.
+"""
+import glob
+import os
+import sys
+import tempfile
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # holds drweb/
+sys.path.insert(0, SRC)
+from drweb.config import Config, ConfigError  # noqa: E402
+
+try:
+    _cfg = Config.from_env()
+except ConfigError as e:
+    sys.exit(f"drweb: configuration error: {e}")
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="drweb-metrics-")
+_MP = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+chdir = SRC
+pythonpath = SRC
+bind = [f"{os.environ.get('DRWEB_BIND_ADDR', '0.0.0.0')}:{_cfg.port}"]
+workers = int(os.environ.get("DRWEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("DRWEB_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 75  # longer than the ALB idle timeout (60 s), as AWS recommends
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = None  # the app writes its own JSON request log
+errorlog = "-"
+loglevel = os.environ.get("DRWEB_GUNICORN_LOG_LEVEL", "info")
+proc_name = "drweb"
+preload_app = False  # the app (and its role poller thread) must start in each worker
+
+
+def on_starting(server):
+    os.makedirs(_MP, exist_ok=True)
+    for f in glob.glob(os.path.join(_MP, "*.db")):  # stale values from a previous run
+        os.remove(f)
+
+
+def when_ready(server):
+    from drweb import metrics
+
+    metrics.serve(_cfg.metrics_port, os.environ.get("DRWEB_METRICS_ADDR", "0.0.0.0"))
+    server.log.info("drweb metrics on port %s (multiprocess dir %s)", _cfg.metrics_port, _MP)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, _MP)

@@ -1,0 +1,91 @@
+"""Configuration comes only from the environment; bad values fail at startup
+with a message naming the variable."""
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from conftest import WEBAPP
+from drweb import Config, ConfigError
+
+BASE = {"DRWEB_REGION": "us-east-2", "DB_WRITER_HOST": "db.example.internal", "DB_USER": "drweb", "DB_PASSWORD": "pw"}
+
+
+def cfg(**over):
+    env = dict(BASE)
+    for k, v in over.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return Config.from_env(env)
+
+
+def test_defaults():
+    c = cfg()
+    assert (c.reader_host, c.db_port, c.reader_port, c.db_name, c.db_auth) == ("db.example.internal", 5432, 5432, "drweb", "password")
+    assert (c.sslmode, c.role_cache_seconds, c.max_body_bytes, c.port, c.metrics_port) == ("prefer", 2.0, 16384, 8080, 9102)
+    assert c.instance_id == socket.gethostname()
+    assert c.ready_require_writable is False and c.connect_timeout == 2
+
+
+def test_secretsmanager_mode():
+    arn = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-1"
+    c = cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN=arn, DB_PASSWORD=None, DB_USER=None)
+    assert (c.secret_arn, c.secret_region, c.db_password) == (arn, "us-east-2", None)
+    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN=arn, DB_SECRET_REGION="us-west-1").secret_region == "us-west-1"
+
+
+@pytest.mark.parametrize("over, variable", [
+    ({"DRWEB_REGION": None}, "DRWEB_REGION is required"),
+    ({"DRWEB_REGION": "Ohio"}, "DRWEB_REGION must look like an AWS region"),
+    ({"DB_WRITER_HOST": None}, "DB_WRITER_HOST is required"),
+    ({"DB_WRITER_HOST": "  "}, "DB_WRITER_HOST is required"),
+    ({"DB_WRITER_HOST": "bad host/name"}, "DB_WRITER_HOST is not a valid host name"),
+    ({"DB_READER_HOST": "a b"}, "DB_READER_HOST is not a valid host name"),
+    ({"DB_USER": None}, "DB_USER is required when DB_AUTH=password"),
+    ({"DB_PASSWORD": None}, "DB_PASSWORD is required when DB_AUTH=password"),
+    ({"DB_AUTH": "iam"}, "DB_AUTH must be 'password' or 'secretsmanager'"),
+    ({"DB_AUTH": "secretsmanager"}, "DB_SECRET_ARN is required when DB_AUTH=secretsmanager"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ARN": "my-secret"}, "DB_SECRET_ARN must be a Secrets Manager secret ARN"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ARN": "arn:aws:secretsmanager:us-west-1:1:secret:x", "DB_SECRET_REGION": "west"},
+     "DB_SECRET_REGION must look like an AWS region"),
+    ({"DB_PORT": "abc"}, "DB_PORT must be a number between 1 and 65535"),
+    ({"DB_PORT": "70000"}, "DB_PORT must be a number between 1 and 65535"),
+    ({"DB_SSLMODE": "on"}, "DB_SSLMODE must be one of"),
+    ({"DRWEB_ROLE_CACHE_SECONDS": "-1"}, "DRWEB_ROLE_CACHE_SECONDS must be a number"),
+    ({"DRWEB_MAX_BODY_BYTES": "lots"}, "DRWEB_MAX_BODY_BYTES must be a number"),
+    ({"DRWEB_PORT": "0"}, "DRWEB_PORT must be a number"),
+    ({"DRWEB_METRICS_PORT": "8080"}, "DRWEB_METRICS_PORT must differ from DRWEB_PORT"),
+    ({"DRWEB_READY_REQUIRE_WRITABLE": "maybe"}, "DRWEB_READY_REQUIRE_WRITABLE must be true or false"),
+])
+def test_invalid_environment_names_the_variable(over, variable):
+    with pytest.raises(ConfigError) as e:
+        cfg(**over)
+    assert variable in str(e.value)
+
+
+def startup(cmd, **over):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRWEB_", "DB_"))}
+    env.update(BASE)
+    env.update(over)
+    for k in [k for k, v in over.items() if v is None]:
+        env.pop(k)
+    return subprocess.run(cmd, cwd=WEBAPP, env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_check_config_cli():
+    ok = startup([sys.executable, "-m", "drweb", "--check-config"])
+    assert ok.returncode == 0 and "configuration ok" in ok.stdout
+    bad = startup([sys.executable, "-m", "drweb", "--check-config"], DB_WRITER_HOST=None)
+    assert bad.returncode == 2
+    assert "drweb: configuration error: DB_WRITER_HOST is required" in bad.stderr
+
+
+def test_gunicorn_refuses_to_start_with_a_bad_environment(tmp_path):
+    p = startup([sys.executable, "-m", "gunicorn", "-c", str(WEBAPP / "deploy" / "gunicorn.conf.py"), "drweb.wsgi:app"],
+                DB_WRITER_HOST=None, DRWEB_PORT="1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert p.returncode != 0
+    assert "drweb: configuration error: DB_WRITER_HOST is required" in p.stderr

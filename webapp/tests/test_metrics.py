@@ -1,0 +1,127 @@
+"""Prometheus metrics: the real app under real gunicorn (2 workers, multiprocess
+mode, metrics served by the master on their own port), plus in-process checks."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import WEBAPP, app_env, free_port, wait_until
+
+
+def http(method, url, payload=None):
+    data = json.dumps(payload).encode() if payload is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def samples(text):
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+@pytest.fixture
+def gunicorn(cluster, tmp_path):
+    port, mport = free_port(), free_port()
+    env = dict(os.environ)
+    env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
+                       DRWEB_METRICS_ADDR="127.0.0.1", DRWEB_WORKERS=2, DRWEB_ROLE_POLL_SECONDS=1,
+                       PROMETHEUS_MULTIPROC_DIR=tmp_path / "mp"))
+    out = open(tmp_path / "gunicorn.out", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(WEBAPP / "deploy" / "gunicorn.conf.py"), "drweb.wsgi:app"],
+                            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def up():
+            if proc.poll() is not None:
+                out.seek(0)
+                raise AssertionError(f"gunicorn exited {proc.returncode}:\n{out.read()}")
+            try:
+                return http("GET", base + "/healthz")[0] == 200 and http("GET", f"http://127.0.0.1:{mport}/")[0] == 200
+            except OSError:
+                return False
+        wait_until(up, timeout=20, what="gunicorn to serve")
+        yield proc, base, f"http://127.0.0.1:{mport}/metrics", out
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        out.close()
+
+
+def test_metrics_under_gunicorn(gunicorn):
+    proc, base, metrics_url, out = gunicorn
+    ids = []
+    for i in range(6):
+        status, body = http("POST", base + "/api/notes", {"title": f"m{i}"})
+        assert status == 201
+        ids.append(json.loads(body)["id"])
+    assert http("POST", base + "/api/notes", {"title": 3})[0] == 400
+    for _ in range(3):
+        assert http("GET", base + "/api/notes?limit=5")[0] == 200
+    for i in ids[:2]:
+        assert http("GET", f"{base}/api/notes/{i}")[0] == 200
+    assert http("GET", base + "/nope")[0] == 404
+    assert http("GET", base + "/readyz")[0] == 200
+
+    status, body = http("GET", base + "/metrics")
+    assert status == 404 and "error" in json.loads(body)  # the app port does not serve metrics
+
+    status, text = http("GET", metrics_url)
+    assert status == 200
+    s = samples(text.decode())
+    req = "drweb_http_requests_total"
+    assert s[(req, (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 6
+    assert s[(req, (("method", "POST"), ("route", "/api/notes"), ("status", "400")))] == 1
+    assert s[(req, (("method", "GET"), ("route", "/api/notes"), ("status", "200")))] == 3
+    assert s[(req, (("method", "GET"), ("route", "/api/notes/<int:note_id>"), ("status", "200")))] == 2
+    assert s[(req, (("method", "GET"), ("route", "<unmatched>"), ("status", "404")))] == 2  # /nope and /metrics
+    assert s[("drweb_http_request_duration_seconds_count", (("method", "POST"), ("route", "/api/notes")))] == 7
+    assert not any(name == "drweb_http_errors_total" for name, _ in s)  # no 5xx happened
+    assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
+    assert s[("drweb_db_up", (("region", "us-east-2"),))] == 1
+    # multiprocess mode: workers write per-pid files that the master merges
+    mp_files = os.listdir(os.path.join(os.path.dirname(out.name), "mp"))
+    assert any(f.startswith("counter_") for f in mp_files) and any(f.startswith("gauge_livemostrecent_") for f in mp_files)
+
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+    out.seek(0)
+    logs = [json.loads(line) for line in out.read().splitlines() if line.startswith("{")]
+    created = [e for e in logs if e["msg"] == "request" and e["route"] == "/api/notes" and e["status"] == 201]
+    assert len(created) == 6
+    assert all(e["region"] == "us-east-2" and e["method"] == "POST" and e["duration_ms"] >= 0 for e in created)
+
+
+def test_app_5xx_counts_as_error(make_app):
+    _, client = make_app(writer=free_port(), DRWEB_REGION="ap-south-1")
+    labels = {"route": "/api/notes", "status": "503"}
+    before = REGISTRY.get_sample_value("drweb_http_errors_total", labels) or 0
+    assert client.post("/api/notes", json={"title": "t"}).status_code == 503
+    assert REGISTRY.get_sample_value("drweb_http_errors_total", labels) == before + 1
+    assert REGISTRY.get_sample_value("drweb_db_role", {"region": "ap-south-1"}) == -1
+    assert REGISTRY.get_sample_value("drweb_db_up", {"region": "ap-south-1"}) == 0
+
+
+def test_role_poller_sets_the_role_gauge_without_traffic(make_app, cluster):
+    make_app(writer=cluster.replica, DRWEB_REGION="eu-west-3", DRWEB_ROLE_POLL_SECONDS="0.2")
+    wait_until(lambda: REGISTRY.get_sample_value("drweb_db_role", {"region": "eu-west-3"}) == 0, timeout=5,
+               what="the poller to report the replica")
+    assert REGISTRY.get_sample_value("drweb_db_up", {"region": "eu-west-3"}) == 1
