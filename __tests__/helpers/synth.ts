@@ -62,3 +62,17 @@ export function deref(stack: StackJson, ref: string): any {
   const isData = ref.startsWith("${data.");
   return (isData ? stack.data : stack.resource)?.[m[1]]?.[m[2]];
 }
+
+/**
+ * The app environment written by the launch template's user data, parsed
+ * from its Terraform expression: literal values unquoted, apply-time values
+ * as their Terraform reference (e.g. aws_db_instance.X.address).
+ */
+export function userDataEnv(stack: StackJson): Record<string, string> {
+  const lt = resourceList(stack, "aws_launch_template")[0];
+  const env: Record<string, string> = {};
+  for (const m of (lt.user_data as string).matchAll(/join\("", \["([A-Z][A-Z0-9_]*)=", ("[^"]*"|[A-Za-z0-9_.]+)\]\)/g)) {
+    env[m[1]] = m[2].startsWith('"') ? m[2].slice(1, -1) : m[2];
+  }
+  return env;
+}

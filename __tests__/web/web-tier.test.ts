@@ -8,8 +8,8 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { resolveConfig } from "../../src/config";
 import { loadAppBundle } from "../../src/web/app-bundle";
-import { decodeUserData, renderUserData } from "../../src/web/user-data";
-import { PROJECT_ROOT, resourceList, synthApp, type StackJson } from "../helpers/synth";
+import { bundleArchiveBase64, renderUserData, unpackBundleArchive } from "../../src/web/user-data";
+import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
 
 const CERT = {
   primary: "arn:aws:acm:us-east-2:123456789012:certificate/11111111-2222-3333-4444-555555555555",
@@ -20,12 +20,6 @@ function launchTemplate(stack: StackJson) {
   const lts = resourceList(stack, "aws_launch_template");
   expect(lts).toHaveLength(1);
   return lts[0];
-}
-
-function cloudConfig(stack: StackJson): { write_files: Array<{ path: string; content: string; permissions: string }>; runcmd: string[] } {
-  const text = decodeUserData(launchTemplate(stack).user_data);
-  expect(text.startsWith("#cloud-config\n")).toBe(true);
-  return JSON.parse(text.slice("#cloud-config\n".length));
 }
 
 /** Security-group id expression -> logical name ("Alb" or "Web"). */
@@ -66,8 +60,10 @@ describe("WebTier", () => {
       expect(JSON.stringify(app.stacks.primary)).not.toMatch(/"ami-[0-9a-f]{8,}"/);
     });
 
-    it("gives the instances a role with Session Manager only (no app permissions yet requested)", () => {
-      const attachments = resourceList(app.stacks.primary, "aws_iam_role_policy_attachment");
+    it("gives the instances a role with Session Manager as its only managed policy", () => {
+      const attachments = Object.entries(app.stacks.primary.resource!.aws_iam_role_policy_attachment)
+        .filter(([id]) => id.startsWith("Web_Fleet_"))
+        .map(([, a]) => a as any);
       expect(attachments.map((a) => a.policy_arn)).toEqual(["arn:${data.aws_partition.Partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
       const trust = Object.entries(app.stacks.primary.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_Fleet_Trust"))![1];
       expect(trust.statement[0].principals[0].identifiers).toEqual(["ec2.amazonaws.com"]);
@@ -85,44 +81,61 @@ describe("WebTier", () => {
     });
   });
 
-  describe("user data", () => {
-    it("contains exactly the app code the Python tests test, its env file, and runs its installer", () => {
-      const cc = cloudConfig(app.stacks.primary);
-      const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
-      for (const f of bundle.files) {
-        const written = cc.write_files.find((w) => w.path === `/opt/drweb/src/${f.path}`);
-        expect(written?.content).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "webapp", f.path), "utf8"));
+  describe("app delivery", () => {
+    it("publishes exactly the app code the Python tests test to the region's KMS-encrypted artifact bucket", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const st = app.stacks[stack];
+        const objects = resourceList(st, "aws_s3_object");
+        expect(objects).toHaveLength(1);
+        const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
+        expect(objects[0]).toMatchObject({ key: `app/drweb-${bundle.sha256}.tar.gz`, server_side_encryption: "aws:kms" });
+        expect(objects[0].kms_key_id).toMatch(/aws_kms_key\.RegionKey_/);
+        const files = unpackBundleArchive(objects[0].content_base64);
+        for (const f of bundle.files) expect(files[f.path].content).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "webapp", f.path), "utf8"));
+        expect(Object.keys(files)).toEqual(expect.arrayContaining(["drweb/app.py", "requirements.txt", "deploy/install.sh", "deploy/drweb.service"]));
+        expect(Object.keys(files).some((p) => p.startsWith("tests/"))).toBe(false);
+        expect(files["deploy/install.sh"].permissions).toBe("0755");
       }
-      const paths = cc.write_files.map((w) => w.path);
-      expect(paths).toEqual(expect.arrayContaining(["/opt/drweb/src/drweb/app.py", "/opt/drweb/src/requirements.txt", "/opt/drweb/src/deploy/install.sh", "/etc/drweb/drweb.env"]));
-      expect(paths.some((p) => p.includes("/tests/"))).toBe(false);
-      expect(cc.write_files.find((w) => w.path.endsWith("install.sh"))!.permissions).toBe("0755");
-      expect(cc.runcmd.at(-1)).toBe("bash /opt/drweb/src/deploy/install.sh");
-      const env = cc.write_files.find((w) => w.path === "/etc/drweb/drweb.env")!.content;
-      expect(env).toContain('DRWEB_REGION="us-east-2"');
-      expect(env).toContain('DRWEB_PORT="8080"');
-      expect(env).toContain('DRWEB_METRICS_PORT="9102"');
-      expect(decodeUserData(launchTemplate(app.stacks.secondary).user_data)).toContain('DRWEB_REGION=\\"us-west-1\\"');
     });
 
-    it("changes (so the launch template gets a new version) whenever the app changes", () => {
+    it("lets the instances fetch exactly that archive and nothing else from S3", () => {
+      const doc = Object.entries(app.stacks.primary.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_Fleet_AppPermissions"))![1];
+      const fetch = doc.statement.find((s: any) => s.sid === "FetchAppArchive");
+      expect(fetch.actions).toEqual(["s3:GetObject"]);
+      expect(fetch.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.Web_Artifact_Store_Bucket_[A-Z0-9]+\.arn\}\/\$\{aws_s3_object\..*\.key\}$/)]);
+    });
+
+    it("writes the app's environment and runs the archive's own installer", () => {
+      const lt = launchTemplate(app.stacks.primary);
+      expect(lt.user_data).toMatch(/^\$\{base64encode\(join\("\\n", \["#cloud-config", jsonencode\(/);
+      expect(lt.user_data).toContain('["tar", "-xzf", "/opt/drweb/bundle.tar.gz", "-C", "/opt/drweb/src"]');
+      expect(lt.user_data).toContain('["bash", "/opt/drweb/src/deploy/install.sh"]');
+      expect(lt.user_data).toContain('"path" = "/etc/drweb/drweb.env"');
+      expect(userDataEnv(app.stacks.primary)).toMatchObject({ DRWEB_REGION: "us-east-2", DRWEB_PORT: "8080", DRWEB_METRICS_PORT: "9102" });
+      expect(userDataEnv(app.stacks.secondary).DRWEB_REGION).toBe("us-west-1");
+    });
+
+    it("changes (so the launch template gets a new version) whenever the app changes, and only then", () => {
       const copy = fs.mkdtempSync(path.join(os.tmpdir(), "webapp-"));
       fs.cpSync(path.join(PROJECT_ROOT, "webapp"), copy, { recursive: true, filter: (src) => !src.includes(".venv") && !src.includes("__pycache__") });
       const before = loadAppBundle(copy);
       fs.appendFileSync(path.join(copy, "drweb", "app.py"), "\n# changed\n");
       const after = loadAppBundle(copy);
       expect(after.sha256).not.toBe(before.sha256);
-      expect(renderUserData(after, {})).not.toBe(renderUserData(before, {}));
-      // ... and does not change when only tests or caches change.
+      expect(bundleArchiveBase64(after)).not.toBe(bundleArchiveBase64(before));
+      const loc = { bucket: "b", key: "k", region: "us-east-2" };
+      expect(renderUserData(loc, after.sha256, {})).not.toBe(renderUserData(loc, before.sha256, {}));
+      // Tests and caches are not shipped: changing them changes nothing.
       fs.mkdirSync(path.join(copy, "tests"), { recursive: true });
       fs.writeFileSync(path.join(copy, "tests", "test_new.py"), "def test_x(): pass\n");
       expect(loadAppBundle(copy).sha256).toBe(after.sha256);
-      expect(launchTemplate(app.stacks.primary).tags["app-bundle-sha256"]).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).sha256);
+      // The same files always give the same archive bytes.
+      expect(bundleArchiveBase64(loadAppBundle(copy))).toBe(bundleArchiveBase64(after));
+      expect(userDataEnv(app.stacks.primary).DRWEB_BUNDLE_SHA256).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).sha256);
     });
 
     it("refuses an environment value that would break the env file", () => {
-      const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
-      expect(() => renderUserData(bundle, { DB_HOST: 'x"; rm -rf /' })).toThrow(/DB_HOST has a newline, quote or backslash/);
+      expect(() => renderUserData({ bucket: "b", key: "k", region: "r" }, "x", { DB_HOST: 'x"; rm -rf /' })).toThrow(/DB_HOST has whitespace, a quote or a backslash/);
     });
   });
 
@@ -214,7 +227,7 @@ describe("WebTier", () => {
         ignore_public_acls: true,
         restrict_public_buckets: true,
       });
-      const doc = Object.entries(app.stacks.primary.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_AccessLogs_PolicyDocument"))![1];
+      const doc = Object.entries(app.stacks.primary.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_AccessLogs_Store_PolicyDocument"))![1];
       expect(doc.statement.map((s: any) => s.sid)).toEqual(["ElbWritesAccessLogs", "DenyInsecureTransport"]);
       expect(doc.statement[0].principals[0].identifiers[0]).toMatch(/data\.aws_elb_service_account\./);
     });

@@ -8,7 +8,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { AppBundle } from "./app-bundle";
-import { renderUserData } from "./user-data";
+import { renderUserData, type ArchiveLocation } from "./user-data";
 
 /** Tag that Prometheus' EC2 service discovery selects web servers by. */
 export const SCRAPE_TAG_KEY = "drweb-scrape";
@@ -32,6 +32,8 @@ export interface WebFleetProps {
   readonly rootVolumeGb: number;
   /** The app code to install (exactly what the Python tests test). */
   readonly bundle: AppBundle;
+  /** Where the instances fetch the bundle's archive. */
+  readonly archive: ArchiveLocation;
   /** Environment of the app (written to its environment file). */
   readonly environment: Readonly<Record<string, string>>;
   /** ASG sizes. */
@@ -129,7 +131,7 @@ export class WebFleet extends Construct {
         },
       ],
       monitoring: { enabled: true },
-      userData: renderUserData(props.bundle, props.environment),
+      userData: renderUserData(props.archive, props.bundle.sha256, props.environment),
       tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
       tags: { "app-bundle-sha256": props.bundle.sha256 },
     });

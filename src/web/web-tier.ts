@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import type { AppBundle } from "./app-bundle";
 import { AccessLogBucket } from "./access-log-bucket";
+import { AppArtifact } from "./app-artifact";
 import { SCRAPE_TAG_KEY, WebFleet } from "./fleet";
 import { listenerPorts, LoadBalancer } from "./load-balancer";
 import { WebSecurityGroups } from "./security-groups";
@@ -68,6 +69,7 @@ export class WebTier extends Construct {
   readonly loadBalancer: LoadBalancer;
   readonly fleet: WebFleet;
   readonly accessLogBucketName: string;
+  readonly artifact: AppArtifact;
 
   constructor(scope: Construct, id: string, props: WebTierProps) {
     super(scope, id);
@@ -100,6 +102,11 @@ export class WebTier extends Construct {
       deletionProtection: s.albDeletionProtection,
       accessLogs: { bucketName: logs.bucketName, prefix: "alb", bucketPolicy: logs.policy },
     });
+    this.artifact = new AppArtifact(this, "Artifact", {
+      bucketName: `${props.namePrefix}-artifacts-${props.accountId}`,
+      kmsKeyArn: props.kmsKeyArn,
+      bundle: props.bundle,
+    });
     this.fleet = new WebFleet(this, "Fleet", {
       namePrefix: props.namePrefix,
       partition: props.partition,
@@ -110,6 +117,7 @@ export class WebTier extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       rootVolumeGb: s.rootVolumeGb,
       bundle: props.bundle,
+      archive: { bucket: this.artifact.bucketName, key: this.artifact.objectKey, region: props.region },
       environment: {
         DRWEB_REGION: props.region,
         DRWEB_PORT: String(s.appPort),
@@ -123,7 +131,10 @@ export class WebTier extends Construct {
       healthCheckGraceSeconds: s.healthCheckGraceSeconds,
       refreshMinHealthyPercentage: s.refreshMinHealthyPercentage,
       instanceTags: { ...props.instanceTags, [SCRAPE_TAG_KEY]: "web" },
-      additionalPolicyStatements: props.instancePolicyStatements,
+      additionalPolicyStatements: [
+        ...this.artifact.readStatements(props.partition, props.region, props.accountId),
+        ...(props.instancePolicyStatements ?? []),
+      ],
     });
   }
 }

@@ -1,0 +1,258 @@
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { resolveConfig } from "../../src/config";
+import { resourceList, synthApp, userDataEnv, type StackJson, type SynthResult } from "../helpers/synth";
+
+const db = (stack: StackJson) => stack.resource!.aws_db_instance as Record<string, any>;
+const writerOf = (stack: StackJson) => Object.entries(db(stack)).find(([id]) => id.startsWith("Database_Writer"))![1];
+const readersOf = (stack: StackJson) => Object.entries(db(stack)).filter(([id]) => id.startsWith("Database_Reader")).map(([, r]) => r);
+const keyRef = (stack: StackJson) => `\${aws_kms_key.${Object.keys(stack.resource!.aws_kms_key).find((k) => k.startsWith("RegionKey_"))}.arn}`;
+const ARN_PREFIX = "arn:${data.aws_partition.Partition.partition}:rds";
+const ACCOUNT = "${data.aws_caller_identity.Account.account_id}";
+
+/** Dependencies cdktf records between stacks (manifest), by stack name. */
+function dependsOn(app: SynthResult, stack: string): string[] {
+  return app.drApp.regional[stack as "primary"].dependencies.map((d) => (d as any).node.id).sort();
+}
+
+/** Every leaf path where two JSON values differ. */
+function diff(a: unknown, b: unknown, path = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return [path];
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].flatMap((k) => diff((a as any)[k], (b as any)[k], path ? `${path}.${k}` : k));
+}
+
+describe("DatabaseTier", () => {
+  const normal = synthApp();
+
+  describe("in the normal state", () => {
+    it("makes the primary Writer a Multi-AZ source with backups, credentials write-only", () => {
+      const w = writerOf(normal.stacks.primary);
+      expect(w).toMatchObject({
+        identifier: "drweb-prod-use2-db-g1-writer",
+        engine: "postgres",
+        engine_version: "17",
+        instance_class: "db.t3.small",
+        multi_az: true,
+        backup_retention_period: 7,
+        username: "drweb_admin",
+        db_name: "drweb",
+        password_wo: "${ephemeral.aws_secretsmanager_random_password.DbMasterPassword.random_password}",
+        password_wo_version: 1,
+      });
+      expect(w.password).toBeUndefined();
+      expect(w.replicate_source_db).toBeUndefined();
+      expect(w.manage_master_user_password).toBeUndefined();
+    });
+
+    it("replicates the primary Writer into us-west-1 by ARN, and each region's readers from its own Writer", () => {
+      const sw = writerOf(normal.stacks.secondary);
+      expect(sw.replicate_source_db).toBe(`${ARN_PREFIX}:us-east-2:${ACCOUNT}:db:${writerOf(normal.stacks.primary).identifier}`);
+      expect(sw).toMatchObject({ identifier: "drweb-prod-usw1-db-g1-writer", multi_az: true, backup_retention_period: 7 });
+      expect(sw.username).toBeUndefined();
+      expect(sw.engine).toBeUndefined();
+      for (const stack of ["primary", "secondary"]) {
+        const st = normal.stacks[stack];
+        const writerId = Object.keys(db(st)).find((id) => id.startsWith("Database_Writer"));
+        const readers = readersOf(st);
+        expect(readers).toHaveLength(1);
+        expect(readers[0].replicate_source_db).toBe(`\${aws_db_instance.${writerId}.identifier}`);
+      }
+    });
+
+    it("encrypts every instance and its Performance Insights with its own region's key", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const st = normal.stacks[stack];
+        for (const inst of Object.values(db(st))) {
+          expect(inst).toMatchObject({ storage_encrypted: true, kms_key_id: keyRef(st), performance_insights_enabled: true, performance_insights_kms_key_id: keyRef(st) });
+        }
+      }
+    });
+
+    it("keeps every instance private, protected from deletion, with a final snapshot and logs exported", () => {
+      for (const stack of ["primary", "secondary"]) {
+        for (const inst of Object.values(db(normal.stacks[stack]))) {
+          expect(inst).toMatchObject({
+            publicly_accessible: false,
+            deletion_protection: true,
+            skip_final_snapshot: false,
+            final_snapshot_identifier: `${inst.identifier}-final`,
+            copy_tags_to_snapshot: true,
+            enabled_cloudwatch_logs_exports: ["postgresql", "upgrade"],
+            monitoring_interval: 60,
+            max_allocated_storage: 200,
+            storage_type: "gp3",
+          });
+          expect(inst.monitoring_role_arn).toMatch(/aws_iam_role\.Database_MonitoringRole/);
+        }
+      }
+    });
+
+    it("requires TLS through the parameter group and places instances in the private-data subnets", () => {
+      expect(normal.text("primary")).toHaveResourceWithProperties(DbParameterGroup, { family: "postgres17" });
+      const pg = resourceList(normal.stacks.primary, "aws_db_parameter_group")[0];
+      expect(pg.parameter).toContainEqual({ name: "rds.force_ssl", value: "1" });
+      const sg = resourceList(normal.stacks.secondary, "aws_db_subnet_group")[0];
+      for (const ref of sg.subnet_ids) {
+        expect(normal.stacks.secondary.resource!.aws_subnet[/aws_subnet\.([^.]+)\.id/.exec(ref)![1]].tags.Tier).toBe("privateData");
+      }
+      expect(writerOf(normal.stacks.secondary).db_subnet_group_name).toMatch(/aws_db_subnet_group\./);
+    });
+
+    it("admits only the web servers on 5432", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const st = normal.stacks[stack];
+        const dbSg = Object.keys(st.resource!.aws_security_group).find((k) => k.startsWith("Database_"))!;
+        const rules = resourceList(st, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id.includes(dbSg));
+        expect(rules).toHaveLength(1);
+        expect(rules[0]).toMatchObject({ from_port: 5432, to_port: 5432 });
+        expect(rules[0].referenced_security_group_id).toMatch(/aws_security_group\.Web_SecurityGroups_Web_/);
+        expect(resourceList(st, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id.includes(dbSg))).toEqual([]);
+      }
+    });
+
+    it("replicates the credentials secret to us-west-1 under a us-west-1 key, never writing the password to code or state", () => {
+      const p = normal.stacks.primary;
+      const secret = resourceList(p, "aws_secretsmanager_secret")[0];
+      expect(secret.name).toBe("drweb-prod/db/master");
+      expect(secret.kms_key_id).toBe(keyRef(p));
+      expect(secret.replica).toHaveLength(1);
+      expect(secret.replica[0].region).toBe("us-west-1");
+      const replicaKeyId = /aws_kms_key\.([^.]+)\.arn/.exec(secret.replica[0].kms_key_id)![1];
+      expect(replicaKeyId).toMatch(/^SecretReplicaKey_/);
+      expect(p.resource!.aws_kms_key[replicaKeyId]).toMatchObject({ enable_key_rotation: true, provider: "aws.peer" });
+      expect(p.provider!.aws.find((x: any) => x.alias === "peer").region).toBe("us-west-1");
+      const version = resourceList(p, "aws_secretsmanager_secret_version")[0];
+      expect(version.secret_string).toBeUndefined();
+      expect(version.secret_string_wo).toContain("ephemeral.aws_secretsmanager_random_password.DbMasterPassword.random_password");
+      // The secondary stack creates no secret: it reads the replica.
+      expect(normal.stacks.secondary.resource!.aws_secretsmanager_secret).toBeUndefined();
+    });
+
+    it("lets each region's web servers read exactly the secret (or its replica) in their own region", () => {
+      for (const [stack, region] of [["primary", "us-east-2"], ["secondary", "us-west-1"]]) {
+        const st = normal.stacks[stack];
+        const doc = Object.entries(st.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_Fleet_AppPermissions"))![1];
+        const secretArn = `arn:\${data.aws_partition.Partition.partition}:secretsmanager:${region}:${ACCOUNT}:secret:drweb-prod/db/master-??????`;
+        const bySid = (sid: string) => doc.statement.find((x: any) => x.sid === sid);
+        expect(bySid("ReadDbCredentials")).toMatchObject({ actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [secretArn] });
+        expect(bySid("DecryptDbCredentials").condition).toContainEqual({ test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] });
+        expect(bySid("DecryptDbCredentials").condition).toContainEqual({ test: "StringLike", variable: "kms:EncryptionContext:SecretARN", values: [secretArn] });
+        expect(doc.statement.map((x: any) => x.sid).sort()).toEqual(["DecryptAppArchive", "DecryptDbCredentials", "FetchAppArchive", "ReadDbCredentials"]);
+        const env = userDataEnv(st);
+        expect(env).toMatchObject({ DB_AUTH: "secretsmanager", DB_SECRET_ARN: "drweb-prod/db/master", DB_SECRET_REGION: region, DB_SSLMODE: "require", DB_NAME: "drweb" });
+        expect(env.DB_WRITER_HOST).toMatch(/^aws_db_instance\.Database_Writer_[A-Z0-9]+\.address$/);
+        expect(env.DB_READER_HOST).toMatch(/^aws_db_instance\.Database_Reader0_[A-Z0-9]+\.address$/);
+      }
+    });
+
+    it("orders deploys by replication (secondary after primary) without reading state across stacks", () => {
+      expect(dependsOn(normal, "secondary")).toEqual(["primary"]);
+      expect(dependsOn(normal, "primary")).toEqual([]);
+      for (const st of Object.values(normal.stacks)) expect(JSON.stringify(st.data ?? {})).not.toContain("terraform_remote_state");
+    });
+  });
+
+  describe("DR lifecycle", () => {
+    const failedOver = synthApp({ database: { drState: "failedOver" } });
+    const failback = synthApp({ database: { drState: "failback", generations: { primary: 2 } } });
+    const switchedBack = synthApp({ database: { drState: "normal", generations: { primary: 2, secondary: 2 } } });
+
+    it("failedOver: expresses the promoted us-west-1 Writer as standalone, changing only what a promotion changes", () => {
+      expect(writerOf(failedOver.stacks.secondary).replicate_source_db).toBeUndefined();
+      // Resource by resource, the secondary stack differs from normal only in
+      // the Writer's source and the outputs that report the state.
+      const changed = diff(normal.stacks.secondary.resource, failedOver.stacks.secondary.resource);
+      const writerId = Object.keys(db(normal.stacks.secondary)).find((id) => id.startsWith("Database_Writer"));
+      expect(changed).toEqual([`aws_db_instance.${writerId}.replicate_source_db`]);
+      expect(diff(normal.stacks.secondary.data, failedOver.stacks.secondary.data)).toEqual([]);
+      expect(diff(normal.stacks.secondary.output, failedOver.stacks.secondary.output).sort()).toEqual(["db_writer_mode.value", "dr_state.value"]);
+      // Nothing is renamed, so nothing is replaced or destroyed.
+      expect(Object.keys(failedOver.stacks.secondary.resource!).sort()).toEqual(Object.keys(normal.stacks.secondary.resource!).sort());
+      // The primary stack is untouched by a failover (it is not deployed during one).
+      expect(diff(normal.stacks.primary.resource, failedOver.stacks.primary.resource)).toEqual([]);
+      expect(dependsOn(failedOver, "secondary")).toEqual([]);
+    });
+
+    it("failback: rebuilds us-east-2 (next generation) as a cross-region replica of the us-west-1 Writer", () => {
+      const pw = writerOf(failback.stacks.primary);
+      expect(pw.identifier).toBe("drweb-prod-use2-db-g2-writer");
+      expect(pw.replicate_source_db).toBe(`${ARN_PREFIX}:us-west-1:${ACCOUNT}:db:drweb-prod-usw1-db-g1-writer`);
+      expect(pw.username).toBeUndefined();
+      expect(pw.password_wo).toBeUndefined();
+      expect(pw).toMatchObject({ multi_az: true, backup_retention_period: 7, kms_key_id: keyRef(failback.stacks.primary) });
+      expect(readersOf(failback.stacks.primary)[0].identifier).toBe("drweb-prod-use2-db-g2-reader1");
+      expect(writerOf(failback.stacks.secondary).replicate_source_db).toBeUndefined();
+      expect(dependsOn(failback, "primary")).toEqual(["secondary"]);
+      expect(dependsOn(failback, "secondary")).toEqual([]);
+      // The credentials secret and its replica stay where they are.
+      expect(resourceList(failback.stacks.primary, "aws_secretsmanager_secret")[0].replica[0].region).toBe("us-west-1");
+    });
+
+    it("switch-back: the promoted us-east-2 Writer keeps its replica declaration and us-west-1 replicates from it again", () => {
+      const pw = writerOf(switchedBack.stacks.primary);
+      expect(pw.identifier).toBe("drweb-prod-use2-db-g2-writer");
+      expect(pw.replicate_source_db).toBeUndefined();
+      // Born a replica: declaring credentials now would force a new instance.
+      expect(pw.username).toBeUndefined();
+      expect(pw.password_wo).toBeUndefined();
+      const failbackPw = writerOf(failback.stacks.primary);
+      expect(diff(failbackPw, pw)).toEqual(["replicate_source_db"]);
+      const sw = writerOf(switchedBack.stacks.secondary);
+      expect(sw.identifier).toBe("drweb-prod-usw1-db-g2-writer");
+      expect(sw.replicate_source_db).toBe(`${ARN_PREFIX}:us-east-2:${ACCOUNT}:db:drweb-prod-use2-db-g2-writer`);
+    });
+
+    it("reports the state and the Writer's mode in outputs", () => {
+      expect(failback.stacks.primary.output!.db_writer_mode.value).toBe("replica");
+      expect(failback.stacks.secondary.output!.db_writer_mode.value).toBe("promoted");
+      expect(normal.stacks.primary.output!.db_writer_mode.value).toBe("source");
+      expect(Object.keys(normal.stacks.secondary.output!)).toEqual(
+        expect.arrayContaining(["db_writer_endpoint", "db_reader_endpoint", "db_writer_identifier", "db_writer_arn", "db_reader_identifiers", "db_reader_arns", "db_secret_name"]),
+      );
+      expect(Object.keys(normal.stacks.primary.output!)).toContain("db_secret_arn");
+    });
+  });
+
+  it("creates as many readers per region as configured", () => {
+    const two = synthApp({ database: { readersPerRegion: 2 } });
+    expect(readersOf(two.stacks.secondary).map((r) => r.identifier)).toEqual(["drweb-prod-usw1-db-g1-reader1", "drweb-prod-usw1-db-g1-reader2"]);
+  });
+
+  describe("config", () => {
+    const err = (o: unknown) => {
+      try {
+        resolveConfig(o);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error("expected an error");
+    };
+    it("rejects an unknown engine", () => {
+      expect(err({ database: { engine: "mysql" } })).toContain("database.engine: unknown engine. Fix: use one of postgres, aurora-postgresql");
+    });
+    it("rejects an unknown instance class", () => {
+      expect(err({ database: { instanceClass: "db.z9.huge" } })).toMatch(/database\.instanceClass: unknown instance class "db\.z9\.huge"\. Fix: use db\.<family>\.<size>/);
+    });
+    it("rejects a burstable class with Aurora Global Database", () => {
+      expect(err({ database: { engine: "aurora-postgresql" } })).toContain(
+        "database.instanceClass: db.t3.small is burstable, and Aurora Global Database does not allow burstable (db.t*) classes. Fix: use a memory-optimized class such as db.r6g.large",
+      );
+    });
+    it("says the Aurora mode is not built rather than half-building it", () => {
+      expect(err({ database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large" } })).toContain("database.engine: the Aurora Global Database mode is not built yet");
+    });
+    it("rejects a backup retention of 0 on the replication source", () => {
+      expect(err({ database: { backupRetentionDays: 0 } })).toMatch(/database\.backupRetentionDays: 0 turns off automated backups, but the writer is a replication source.*Fix: set 1-35 days/);
+    });
+    it.each([0, 6])("rejects %i readers per region (breaks the seed's shape)", (n) => {
+      expect(err({ database: { readersPerRegion: n } })).toContain(`database.readersPerRegion: ${n} breaks the seed's shape`);
+    });
+    it("rejects an unknown DR state", () => {
+      expect(err({ database: { drState: "failover" } })).toContain("database.drState: unknown DR state. Fix: use one of normal, failedOver, failback");
+    });
+    it("rejects a storage ceiling below the allocation", () => {
+      expect(err({ database: { maxAllocatedStorageGb: 30 } })).toContain("database.maxAllocatedStorageGb: 30 is below allocatedStorageGb (50)");
+    });
+  });
+});
