@@ -19,6 +19,8 @@ const VARIANTS: Record<string, unknown> = {
     },
     web: { ingressCidrs: ["203.0.113.0/24", "198.51.100.0/24"] },
   },
+  "database failed over to us-west-1": { database: { drState: "failedOver" } },
+  "database failing back (us-east-2 rebuilt as a replica)": { database: { drState: "failback", generations: { primary: 2 } } },
   "single NAT, S3 backend": {
     network: { natGateways: "single" },
     backend: {
