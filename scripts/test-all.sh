@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (README: `npm test`): the TypeScript type check, vitest
-# (including the real `terraform validate`) and the other suites. Runs every
+# (including the real `terraform validate`), the web app's pytest suite
+# against a real PostgreSQL, and promtool on the alert rules. Runs every
 # suite even when one fails; prints one closing total and exits non-zero if
 # any suite failed.
 set -uo pipefail
@@ -16,6 +17,8 @@ run() {
 run npx tsc -p . --noEmit
 run npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
 run bash scripts/test-python.sh --junitxml="$results/pytest.xml"
+echo "==> bash scripts/test-promtool.sh"
+bash scripts/test-promtool.sh 2>&1 | tee "$results/promtool.txt" || status=1
 
 # One closing line over every suite, in the plain form CI reads.
 node -e '
@@ -31,6 +34,8 @@ node -e '
     failed += a("failures") + a("errors");
     passed += a("tests") - a("failures") - a("errors") - a("skipped");
   } else failed += 1;
+  const promtool = (read("promtool.txt") ?? "").match(/^promtool: (\d+) passed, (\d+) failed$/m);
+  if (promtool) { passed += Number(promtool[1]); failed += Number(promtool[2]); } else failed += 1;
   console.log(`total: ${passed} passed, ${failed} failed`);
 ' "$results" || status=1
 rm -rf "$results"
