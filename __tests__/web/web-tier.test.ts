@@ -8,7 +8,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { resolveConfig } from "../../src/config";
 import { loadAppBundle } from "../../src/web/app-bundle";
-import { bundleArchiveBase64, renderUserData, unpackBundleArchive } from "../../src/web/user-data";
+import { renderUserData, unpackBundleArchive } from "../../src/web/user-data";
 import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
 
 const CERT = {
@@ -122,7 +122,7 @@ describe("WebTier", () => {
       fs.appendFileSync(path.join(copy, "drweb", "app.py"), "\n# changed\n");
       const after = loadAppBundle(copy);
       expect(after.sha256).not.toBe(before.sha256);
-      expect(bundleArchiveBase64(after)).not.toBe(bundleArchiveBase64(before));
+      expect(after.archiveBase64).not.toBe(before.archiveBase64);
       const loc = { bucket: "b", key: "k", region: "us-east-2" };
       expect(renderUserData(loc, after.sha256, {})).not.toBe(renderUserData(loc, before.sha256, {}));
       // Tests and caches are not shipped: changing them changes nothing.
@@ -130,7 +130,7 @@ describe("WebTier", () => {
       fs.writeFileSync(path.join(copy, "tests", "test_new.py"), "def test_x(): pass\n");
       expect(loadAppBundle(copy).sha256).toBe(after.sha256);
       // The same files always give the same archive bytes.
-      expect(bundleArchiveBase64(loadAppBundle(copy))).toBe(bundleArchiveBase64(after));
+      expect(loadAppBundle(copy).archiveBase64).toBe(after.archiveBase64);
       expect(userDataEnv(app.stacks.primary).DRWEB_BUNDLE_SHA256).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).sha256);
     });
 

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ValidConfig } from "../config";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DbInstance, type DbInstanceConfig } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
@@ -9,19 +10,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { WriterMode } from "./topology";
 
-/** Database settings (the `database` section of the config). */
-export interface DatabaseSettings {
-  readonly engineVersion: string;
-  readonly instanceClass: string;
-  readonly allocatedStorageGb: number;
-  readonly maxAllocatedStorageGb: number;
-  readonly backupRetentionDays: number;
-  readonly readersPerRegion: number;
-  readonly performanceInsights: boolean;
-  readonly monitoringIntervalSeconds: number;
-  readonly dbName: string;
-  readonly masterUsername: string;
-}
+/** Database settings: the `database` section of the config. */
+export type DatabaseSettings = Readonly<ValidConfig["database"]>;
 
 export interface DatabaseTierProps {
   /** Name prefix, e.g. drweb-prod-use2. */
@@ -117,7 +107,7 @@ export class DatabaseTier extends Construct {
 
     const identifier = (name: string) => dbIdentifier(props.namePrefix, props.generation, name);
     /** What every instance shares, whatever its role. */
-    const common = (name: string): Partial<DbInstanceConfig> => ({
+    const common = (name: string): DbInstanceConfig => ({
       identifier: identifier(name),
       instanceClass: s.instanceClass,
       storageType: "gp3",
@@ -143,8 +133,6 @@ export class DatabaseTier extends Construct {
 
     const writerConfig: DbInstanceConfig = {
       ...common("writer"),
-      identifier: identifier("writer"),
-      instanceClass: s.instanceClass,
       multiAz: true,
       backupRetentionPeriod: s.backupRetentionDays,
       backupWindow: "03:00-04:00",
@@ -157,8 +145,6 @@ export class DatabaseTier extends Construct {
       const name = `reader${i + 1}`;
       return new DbInstance(this, `Reader${i}`, {
         ...common(name),
-        identifier: identifier(name),
-        instanceClass: s.instanceClass,
         // Same region: the source is named by identifier.
         replicateSourceDb: this.writer.identifier,
         multiAz: false,

@@ -55,8 +55,6 @@ export class Network extends Construct {
   readonly vpcCidr: string;
   /** Subnet ids per tier, in AZ order. */
   readonly subnetIds: Readonly<Record<SubnetTier, string[]>>;
-  /** Subnet CIDR blocks per tier, in AZ order. */
-  readonly subnetCidrs: Readonly<Record<SubnetTier, string[]>>;
   /** NAT gateway ids (one per AZ, or one). */
   readonly natGatewayIds: string[];
   /** Flow-log group name. */
@@ -96,7 +94,6 @@ export class Network extends Construct {
     const igw = new InternetGateway(this, "InternetGateway", { vpcId: vpc.id, tags: n("igw") });
 
     const subnetIds: Record<SubnetTier, string[]> = { public: [], privateApp: [], privateData: [] };
-    const subnetCidrs: Record<SubnetTier, string[]> = { public: [], privateApp: [], privateData: [] };
     const subnets: Record<SubnetTier, Subnet[]> = { public: [], privateApp: [], privateData: [] };
     const tierLabel: Record<SubnetTier, string> = { public: "public", privateApp: "app", privateData: "data" };
     for (const p of planSubnets(props.vpcCidr, azs, props.subnetNewBits, props.subnetSlotsPerTier)) {
@@ -116,10 +113,8 @@ export class Network extends Construct {
       });
       subnets[p.tier].push(s);
       subnetIds[p.tier].push(s.id);
-      subnetCidrs[p.tier].push(p.cidr);
     }
     this.subnetIds = subnetIds;
-    this.subnetCidrs = subnetCidrs;
 
     const publicRt = new RouteTable(this, "PublicRouteTable", { vpcId: vpc.id, tags: n("public") });
     new Route(this, "PublicDefaultRoute", { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });

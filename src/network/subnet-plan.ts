@@ -1,8 +1,9 @@
 import { formatCidr, mustParseCidr, subnet } from "../lib/cidr";
 
-/** Subnet tiers, in allocation order. */
-export type SubnetTier = "public" | "privateApp" | "privateData";
-export const TIERS: readonly SubnetTier[] = ["public", "privateApp", "privateData"];
+import { SUBNET_TIERS } from "../config/schema";
+
+/** Subnet tiers, in allocation order (the config's list, so its fit check and the plan agree). */
+export type SubnetTier = (typeof SUBNET_TIERS)[number];
 
 export interface PlannedSubnet {
   readonly tier: SubnetTier;
@@ -18,7 +19,7 @@ export interface PlannedSubnet {
 export function planSubnets(vpcCidr: string, azs: readonly string[], newBits: number, slotsPerTier: number): PlannedSubnet[] {
   const vpc = mustParseCidr(vpcCidr);
   if (azs.length > slotsPerTier) throw new Error(`${azs.length} AZs exceed ${slotsPerTier} slots per tier`);
-  return TIERS.flatMap((tier, t) =>
+  return SUBNET_TIERS.flatMap((tier, t) =>
     azs.map((az, i) => ({ tier, az, cidr: formatCidr(subnet(vpc, newBits, t * slotsPerTier + i)) })),
   );
 }

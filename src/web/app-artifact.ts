@@ -3,7 +3,6 @@ import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { PrivateBucket } from "../security/private-bucket";
 import type { AppBundle } from "./app-bundle";
-import { bundleArchiveBase64 } from "./user-data";
 
 export interface AppArtifactProps {
   /** Globally unique bucket name. */
@@ -33,7 +32,7 @@ export class AppArtifact extends Construct {
     const object = new S3Object(this, "Archive", {
       bucket: store.bucket.id,
       key: this.objectKey,
-      contentBase64: bundleArchiveBase64(props.bundle),
+      contentBase64: props.bundle.archiveBase64,
       contentType: "application/gzip",
       serverSideEncryption: "aws:kms",
       kmsKeyId: props.kmsKeyArn,

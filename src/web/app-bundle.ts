@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { bundleArchiveBase64 } from "./user-data";
 
 /** One file of the web app as shipped to the instances. */
 export interface BundleFile {
@@ -12,11 +13,13 @@ export interface BundleFile {
   readonly permissions: string;
 }
 
-/** The exact web app code that the Python tests test, as shipped in user data. */
+/** The exact web app code that the Python tests test, as shipped to the instances. */
 export interface AppBundle {
   readonly files: readonly BundleFile[];
   /** SHA-256 over paths, modes and contents: changes whenever the app does. */
   readonly sha256: string;
+  /** The files as a deterministic .tar.gz, base64 (built once, shipped to every region). */
+  readonly archiveBase64: string;
 }
 
 /** What ships: the runtime package, its pinned requirements, the deploy files. */
@@ -45,5 +48,5 @@ export function loadAppBundle(webappDir: string): AppBundle {
     });
   const hash = createHash("sha256");
   for (const f of files) hash.update(`${f.path}\0${f.permissions}\0${f.content}\0`);
-  return { files, sha256: hash.digest("hex") };
+  return { files, sha256: hash.digest("hex"), archiveBase64: bundleArchiveBase64(files) };
 }

@@ -1,7 +1,7 @@
 import { Fn } from "cdktf";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { createTar, readTar } from "../lib/tar";
-import type { AppBundle } from "./app-bundle";
+import type { BundleFile } from "./app-bundle";
 
 /** Where the bundle is unpacked on the instance. */
 export const APP_SRC_DIR = "/opt/drweb/src";
@@ -10,9 +10,9 @@ export const APP_ARCHIVE = "/opt/drweb/bundle.tar.gz";
 /** The app's environment file, read by the systemd unit. */
 export const APP_ENV_FILE = "/etc/drweb/drweb.env";
 
-/** The bundle as a deterministic .tar.gz, base64-encoded. */
-export function bundleArchiveBase64(bundle: AppBundle): string {
-  const tar = createTar(bundle.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, "utf8"), permissions: f.permissions })));
+/** Bundle files as a deterministic .tar.gz, base64-encoded. */
+export function bundleArchiveBase64(files: readonly BundleFile[]): string {
+  const tar = createTar(files.map((f) => ({ path: f.path, content: Buffer.from(f.content, "utf8"), permissions: f.permissions })));
   return gzipSync(tar, { level: 9 }).toString("base64");
 }
 

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ValidConfig } from "../config";
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import type { AppBundle } from "./app-bundle";
 import { AccessLogBucket } from "./access-log-bucket";
@@ -7,24 +8,8 @@ import { SCRAPE_TAG_KEY, WebFleet } from "./fleet";
 import { listenerPorts, LoadBalancer } from "./load-balancer";
 import { WebSecurityGroups } from "./security-groups";
 
-/** Web-tier settings (the `web` section of the config). */
-export interface WebSettings {
-  readonly instanceType: string;
-  readonly desiredCapacity: number;
-  readonly minSize: number;
-  readonly maxSize: number;
-  readonly appPort: number;
-  readonly metricsPort: number;
-  readonly livenessPath: string;
-  readonly readinessPath: string;
-  readonly amiSsmParameter: string;
-  readonly rootVolumeGb: number;
-  readonly ingressCidrs: readonly string[];
-  readonly albDeletionProtection: boolean;
-  readonly accessLogRetentionDays: number;
-  readonly healthCheckGraceSeconds: number;
-  readonly refreshMinHealthyPercentage: number;
-}
+/** Web-tier settings: the `web` section of the config. */
+export type WebSettings = Readonly<ValidConfig["web"]>;
 
 export interface WebTierProps {
   /** Name prefix, e.g. drweb-prod-use2. */
