@@ -3,7 +3,7 @@
 // constructing an App creates the output folder: an invalid config writes
 // nothing.
 import { App, CONTEXT_ENV } from "cdktf";
-import { ConfigError, loadConfigFile, resolveConfig, type ValidConfig } from "./src/config";
+import { ConfigError, configWarnings, loadConfigFile, resolveConfig, type ValidConfig } from "./src/config";
 import { buildApp } from "./stacks/app";
 
 /** The override file: $DR_CONFIG, else the cdktf.json context "configFile". */
@@ -27,6 +27,7 @@ function loadConfig(): ValidConfig {
 }
 
 const config = loadConfig();
+for (const w of configWarnings(config)) process.stderr.write(`WARNING ${w}\n`);
 const app = new App();
 buildApp(app, config, __dirname);
 app.synth();

@@ -49,10 +49,35 @@ export const DEFAULT_CONFIG: DrConfig = {
     refreshMinHealthyPercentage: 66,
   },
   eks: {
+    // In EKS standard support until 2027-03-27 (src/config/eks-versions.ts).
+    kubernetesVersion: "1.35",
     nodeInstanceType: "t3.medium",
     nodeDesiredSize: 2,
     nodeMinSize: 2,
     nodeMaxSize: 3,
+    nodeDiskGb: 40,
+    // Public endpoint off: deploy the monitoring stacks from inside the VPC
+    // (VPN, SSM session) or list your operators' networks here.
+    publicAccessCidrs: [],
+    clusterCreatorAdmin: true,
+    adminPrincipalArns: [],
+    logRetentionDays: 90,
+    addonVersions: {
+      "vpc-cni": "default",
+      "kube-proxy": "default",
+      coredns: "default",
+      "eks-pod-identity-agent": "default",
+      "aws-ebs-csi-driver": "default",
+    },
+  },
+  monitoring: {
+    namespace: "monitoring",
+    chart: { repository: "https://prometheus-community.github.io/helm-charts", version: "79.7.1" },
+    // Two t3.medium nodes (2 vCPU, 4 GiB each): Prometheus gets 1 GiB,
+    // Grafana 256 MiB; 15 days or 8 GB of samples on a 10 GB volume.
+    prometheus: { retention: "15d", retentionSizeGb: 8, volumeGb: 10, scrapeIntervalSeconds: 30 },
+    grafana: { volumeGb: 5, exposure: "portForward", allowedCidrs: [], adminPasswordVersion: 1 },
+    alertmanager: { volumeGb: 2 },
   },
   database: {
     engine: "postgres",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
+import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
 /** Database engines. */
@@ -119,10 +120,64 @@ export const configSchema = z
       refreshMinHealthyPercentage: z.number().int().min(0).max(100),
     }),
     eks: z.strictObject({
+      /** Kubernetes minor version of both clusters (a row of src/config/eks-versions.ts). */
+      kubernetesVersion: z.string(),
       nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
       nodeDesiredSize: count(),
       nodeMinSize: count(),
       nodeMaxSize: count(),
+      /** Node root volume (GiB), gp3, encrypted with the region's key. */
+      nodeDiskGb: z.number().int().min(20).max(1024),
+      /**
+       * CIDRs allowed to reach the public API endpoint. Empty: the public
+       * endpoint is off and the API is reachable only from inside the VPC
+       * (the private endpoint is always on).
+       */
+      publicAccessCidrs: z.array(z.string()),
+      /** Give the identity that creates the cluster (the one running `cdktf deploy`) cluster-admin. */
+      clusterCreatorAdmin: z.boolean(),
+      /** IAM role/user ARNs granted cluster-admin through EKS access entries. */
+      adminPrincipalArns: z.array(
+        z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/, { message: "must be an IAM role or user ARN. Fix: e.g. arn:aws:iam::123456789012:role/platform-admin" }),
+      ),
+      /** Days the control-plane logs are kept. */
+      logRetentionDays: z.number().int(),
+      /**
+       * Version of each managed add-on: an exact version ("v1.20.4-eksbuild.2")
+       * pins it; "default" takes the version EKS designates as the default for
+       * the cluster's Kubernetes version, resolved at plan time and written
+       * into the add-on (it changes only when that designation changes).
+       */
+      addonVersions: z.strictObject(
+        Object.fromEntries(EKS_ADDONS.map((a) => [a, z.string().regex(/^(default|v\d+\.\d+\.\d+-eksbuild\.\d+)$/, { message: 'must be "default" or an EKS add-on version like v1.20.4-eksbuild.2' })])) as Record<(typeof EKS_ADDONS)[number], z.ZodString>,
+      ),
+    }),
+    monitoring: z.strictObject({
+      /** Namespace of the monitoring stack. */
+      namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a Kubernetes namespace name (lower-case DNS label)" }),
+      /** The kube-prometheus-stack chart, pinned. */
+      chart: z.strictObject({
+        repository: z.string().url(),
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "must be an exact chart version like 79.7.1 (pin it; ranges make deploys unrepeatable)" }),
+      }),
+      prometheus: z.strictObject({
+        /** Time-based retention, e.g. 15d. */
+        retention: z.string().regex(/^\d+[hdwy]$/, { message: "must be a Prometheus duration like 15d" }),
+        /** Size-based retention (GB); must leave headroom on the volume. */
+        retentionSizeGb: z.number().int().min(1),
+        volumeGb: z.number().int().min(2),
+        scrapeIntervalSeconds: z.number().int().min(5).max(300),
+      }),
+      grafana: z.strictObject({
+        volumeGb: z.number().int().min(1),
+        /** "portForward": a ClusterIP service; "internalLoadBalancer": an internal NLB in the private app subnets. */
+        exposure: z.enum(["portForward", "internalLoadBalancer"]),
+        /** CIDRs allowed to the internal load balancer (exposure internalLoadBalancer). */
+        allowedCidrs: z.array(z.string()),
+        /** Bump to generate and write a new Grafana admin password. */
+        adminPasswordVersion: count(),
+      }),
+      alertmanager: z.strictObject({ volumeGb: z.number().int().min(1) }),
     }),
     database: z.strictObject({
       /** "postgres" (RDS for PostgreSQL, the default) or "aurora-postgresql" (Global Database). */
@@ -165,6 +220,8 @@ export const configSchema = z
     checkSizes(cfg, ctx);
     checkWeb(cfg, ctx);
     checkDatabase(cfg, ctx);
+    checkEks(cfg, ctx);
+    checkMonitoring(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -387,4 +444,80 @@ function checkDatabase(cfg: ValidConfig, ctx: Ctx): void {
       message: `${db.maxAllocatedStorageGb} is below allocatedStorageGb (${db.allocatedStorageGb}); storage autoscaling needs a higher ceiling. Fix: set it to at least ${db.allocatedStorageGb}`,
     });
   }
+}
+
+function checkEks(cfg: ValidConfig, ctx: Ctx): void {
+  const e = cfg.eks;
+  if (!(e.kubernetesVersion in EKS_VERSIONS)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eks", "kubernetesVersion"],
+      message: `"${e.kubernetesVersion}" is not a Kubernetes version this project knows for EKS. Fix: use one of ${Object.keys(EKS_VERSIONS).join(", ")} (add new versions to src/config/eks-versions.ts)`,
+    });
+  }
+  e.publicAccessCidrs.forEach((cidr, i) => {
+    const c = parseCidr(cidr);
+    if (typeof c === "string") {
+      ctx.addIssue({ code: "custom", path: ["eks", "publicAccessCidrs", i], message: `${c}. Fix: give an operator network such as 203.0.113.0/24` });
+    } else if (c.prefix < 8) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["eks", "publicAccessCidrs", i],
+        message: `${cidr} opens the Kubernetes API to /${c.prefix} of the internet; the public endpoint must be restricted. Fix: list your operators' networks (a /8 or narrower), or [] to turn the public endpoint off`,
+      });
+    }
+  });
+  if (!e.clusterCreatorAdmin && e.adminPrincipalArns.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eks", "adminPrincipalArns"],
+      message: "no one would be able to administer the clusters (clusterCreatorAdmin is false and no admin principal is listed). Fix: list at least one IAM role ARN, or set eks.clusterCreatorAdmin to true",
+    });
+  }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(e.logRetentionDays)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eks", "logRetentionDays"],
+      message: `${e.logRetentionDays} is not a CloudWatch Logs retention period. Fix: use one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    });
+  }
+}
+
+function checkMonitoring(cfg: ValidConfig, ctx: Ctx): void {
+  const p = cfg.monitoring.prometheus;
+  // Prometheus needs room for the WAL and compaction beyond the retained blocks.
+  const maxRetained = Math.floor(p.volumeGb * 0.8);
+  if (p.retentionSizeGb > maxRetained) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["monitoring", "prometheus", "retentionSizeGb"],
+      message: `${p.retentionSizeGb} GB of retained data leaves no headroom on a ${p.volumeGb} GB volume (WAL and compaction need about 20%). Fix: set it to ${maxRetained} or less, or raise monitoring.prometheus.volumeGb`,
+    });
+  }
+  const g = cfg.monitoring.grafana;
+  g.allowedCidrs.forEach((cidr, i) => {
+    if (typeof parseCidr(cidr) === "string") {
+      ctx.addIssue({ code: "custom", path: ["monitoring", "grafana", "allowedCidrs", i], message: `${parseCidr(cidr)}. Fix: give a CIDR block such as 10.0.0.0/8` });
+    }
+  });
+  if (g.exposure === "internalLoadBalancer" && g.allowedCidrs.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["monitoring", "grafana", "allowedCidrs"],
+      message: "an internal load balancer for Grafana needs the networks allowed to reach it. Fix: list them (e.g. your VPN range), or use exposure \"portForward\"",
+    });
+  }
+}
+
+/**
+ * Advisories that do not stop a synth (printed by main.ts): e.g. a
+ * Kubernetes version past EKS standard support.
+ */
+export function configWarnings(cfg: ValidConfig, today: Date = new Date()): string[] {
+  const out: string[] = [];
+  const v = EKS_VERSIONS[cfg.eks.kubernetesVersion];
+  if (v && today.toISOString().slice(0, 10) > v.standardSupportEnds) {
+    out.push(`eks.kubernetesVersion: ${cfg.eks.kubernetesVersion} left EKS standard support on ${v.standardSupportEnds} (extended support is billed per cluster hour). Upgrade to a newer version.`);
+  }
+  return out;
 }

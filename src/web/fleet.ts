@@ -10,9 +10,6 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { AppBundle } from "./app-bundle";
 import { renderUserData, type ArchiveLocation } from "./user-data";
 
-/** Tag that Prometheus' EC2 service discovery selects web servers by. */
-export const SCRAPE_TAG_KEY = "drweb-scrape";
-
 export interface WebFleetProps {
   /** Name prefix, e.g. drweb-prod-use2. */
   readonly namePrefix: string;

@@ -4,7 +4,8 @@ import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/
 import type { AppBundle } from "./app-bundle";
 import { AccessLogBucket } from "./access-log-bucket";
 import { AppArtifact } from "./app-artifact";
-import { SCRAPE_TAG_KEY, WebFleet } from "./fleet";
+import { SCRAPE_TAG } from "../eks/contract";
+import { WebFleet } from "./fleet";
 import { listenerPorts, LoadBalancer } from "./load-balancer";
 import { WebSecurityGroups } from "./security-groups";
 
@@ -115,7 +116,7 @@ export class WebTier extends Construct {
       targetGroupArns: [this.loadBalancer.targetGroupArn],
       healthCheckGraceSeconds: s.healthCheckGraceSeconds,
       refreshMinHealthyPercentage: s.refreshMinHealthyPercentage,
-      instanceTags: { ...props.instanceTags, [SCRAPE_TAG_KEY]: "web" },
+      instanceTags: { ...props.instanceTags, [SCRAPE_TAG.key]: SCRAPE_TAG.value },
       additionalPolicyStatements: [
         ...this.artifact.readStatements(props.partition, props.region, props.accountId),
         ...(props.instancePolicyStatements ?? []),

@@ -1,0 +1,42 @@
+import { Naming } from "../lib/naming";
+
+/**
+ * What the regional stacks (which create the EKS clusters) and the
+ * monitoring stacks (which deploy into them) agree on. The monitoring stacks
+ * find everything by these names through data sources, never by reading the
+ * regional stacks' state.
+ */
+
+/** EKS cluster name of a region, e.g. drweb-prod-use2-eks. */
+export function clusterName(naming: Naming): string {
+  return naming.name("eks");
+}
+
+/** Alias (without "alias/") of the region's customer-managed KMS key. */
+export function regionKeyAlias(naming: Naming): string {
+  return naming.regional;
+}
+
+/** Helm release name of kube-prometheus-stack. */
+export const MONITORING_RELEASE = "kube-prometheus-stack";
+
+/**
+ * Service account of the Prometheus pods, set explicitly in the chart values
+ * so the EKS Pod Identity association (regional stack) names the same one.
+ */
+export const PROMETHEUS_SERVICE_ACCOUNT = "drweb-prometheus";
+
+/** EC2 tag the web servers carry for Prometheus EC2 service discovery. */
+export const SCRAPE_TAG = { key: "drweb-scrape", value: "web" } as const;
+
+/** Prometheus job name of the web fleet (the alert rules select on it). */
+export const WEB_SCRAPE_JOB = "drweb-web";
+
+/**
+ * Service account of the CloudWatch exporter (RDS ReplicaLag for the
+ * DatabaseReplicaLagHigh alert), with its own Pod Identity role.
+ */
+export const CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT = "drweb-cloudwatch-exporter";
+
+/** Service account of the EBS CSI controller (the EKS add-on's default). */
+export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
