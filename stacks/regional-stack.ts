@@ -8,6 +8,9 @@ import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
+import { EksMonitoringCluster } from "../src/eks/cluster";
+import { clusterName, regionKeyAlias } from "../src/eks/contract";
+import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { Network } from "../src/network/network";
 import { RegionKey } from "../src/security/region-key";
@@ -44,6 +47,8 @@ export class RegionalStack extends TerraformStack {
   readonly web: WebTier;
   /** The region's database (writer-or-promotable instance + readers). */
   readonly database: DatabaseTier;
+  /** The region's EKS cluster for Prometheus and Grafana. */
+  readonly eks: EksMonitoringCluster;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
 
@@ -69,7 +74,7 @@ export class RegionalStack extends TerraformStack {
     const partition = new DataAwsPartition(this, "Partition");
 
     this.key = new RegionKey(this, "RegionKey", {
-      aliasName: naming.regional,
+      aliasName: regionKeyAlias(naming),
       region: rc.region,
       accountId: account.accountId,
       partition: partition.partition,
@@ -174,6 +179,28 @@ export class RegionalStack extends TerraformStack {
       instanceTags: tags,
     });
 
+    // --- Monitoring cluster (the monitoring stacks deploy into it)
+    this.eks = new EksMonitoringCluster(this, "Eks", {
+      clusterName: clusterName(naming),
+      namePrefix: naming.regional,
+      region: rc.region,
+      accountId: account.accountId,
+      partition: partition.partition,
+      subnetIds: this.network.subnetIds.privateApp,
+      kmsKeyArn: this.key.keyArn,
+      settings: config.eks,
+      nodeTags: tags,
+    });
+    new MonitoringRoles(this, "MonitoringRoles", {
+      namePrefix: naming.regional,
+      region: rc.region,
+      accountId: account.accountId,
+      clusterName: this.eks.clusterName,
+      clusterArn: this.eks.clusterArn,
+      namespace: config.monitoring.namespace,
+    });
+    this.web.securityGroups.allowMetricsFrom("MetricsFromEks", this.eks.clusterSecurityGroupId, "Prometheus metrics from the monitoring cluster's pods and nodes");
+
     this.database.allowClient("PostgresFromWeb", this.web.securityGroups.webSecurityGroupId, "PostgreSQL from the web servers");
 
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
@@ -197,6 +224,10 @@ export class RegionalStack extends TerraformStack {
     out("asg_name", this.web.fleet.asgName, "Web Auto Scaling group name");
     out("web_role_arn", this.web.fleet.roleArn, "Instance role of the web servers");
     out("alb_access_log_bucket", this.web.accessLogBucketName, "S3 bucket of the ALB access logs");
+    out("eks_cluster_name", this.eks.clusterName, "EKS cluster of the monitoring stack");
+    out("eks_cluster_arn", this.eks.clusterArn, "EKS cluster ARN");
+    out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
+    out("eks_kubeconfig_command", `aws eks update-kubeconfig --region ${rc.region} --name ${clusterName(naming)}`, "Adds the cluster to ~/.kube/config");
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
     out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
     out("db_writer_endpoint", this.database.writer.address, "Writer (or promotable replica) address");

@@ -69,10 +69,17 @@ export function deref(stack: StackJson, ref: string): any {
  * as their Terraform reference (e.g. aws_db_instance.X.address).
  */
 export function userDataEnv(stack: StackJson): Record<string, string> {
-  const lt = resourceList(stack, "aws_launch_template")[0];
+  const lt = webLaunchTemplate(stack);
   const env: Record<string, string> = {};
   for (const m of (lt.user_data as string).matchAll(/join\("", \["([A-Z][A-Z0-9_]*)=", ("[^"]*"|[A-Za-z0-9_.]+)\]\)/g)) {
     env[m[1]] = m[2].startsWith('"') ? m[2].slice(1, -1) : m[2];
   }
   return env;
+}
+
+/** The web fleet's launch template (the EKS nodes have one too). */
+export function webLaunchTemplate(stack: StackJson): any {
+  const lts = resourceList(stack, "aws_launch_template").filter((lt) => typeof lt.name === "string" && lt.name.endsWith("-web"));
+  if (lts.length !== 1) throw new Error(`expected one web launch template, found ${lts.length}`);
+  return lts[0];
 }

@@ -85,7 +85,7 @@ describe("Network", () => {
   it("sends VPC flow logs to a KMS-encrypted log group with retention, through a scoped role", () => {
     const st = defaults.stacks.primary;
     expect(defaults.text("primary")).toHaveResourceWithProperties(FlowLog, { traffic_type: "ALL", log_destination_type: "cloud-watch-logs" });
-    const group = resourceList(st, "aws_cloudwatch_log_group")[0];
+    const group = resourceList(st, "aws_cloudwatch_log_group").find((g) => g.name.endsWith("/flow-logs"))!;
     expect(group.retention_in_days).toBe(365);
     expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.RegionKey_[A-Za-z0-9_]+\.arn\}$/);
     const perms = Object.entries(st.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Network_FlowLogPermissions"))![1];

@@ -63,8 +63,10 @@ describe("the app", () => {
 
   it("names regional resources so global names (IAM) never collide between regions", () => {
     const names = ["primary", "secondary"].map((s) => Object.values(app.stacks[s].resource!.aws_iam_role).map((r: any) => r.name));
-    expect(names[0].sort()).toEqual(["drweb-prod-use2-rds-monitoring", "drweb-prod-use2-vpc-flow-logs", "drweb-prod-use2-web"]);
-    expect(names[1].sort()).toEqual(["drweb-prod-usw1-rds-monitoring", "drweb-prod-usw1-vpc-flow-logs", "drweb-prod-usw1-web"]);
+    const expected = (code: string) =>
+      ["cloudwatch-exporter", "eks-cluster", "eks-ebs-csi", "eks-node", "prometheus", "rds-monitoring", "vpc-flow-logs", "web"].map((n) => `drweb-prod-${code}-${n}`);
+    expect(names[0].sort()).toEqual(expected("use2"));
+    expect(names[1].sort()).toEqual(expected("usw1"));
   });
 
   it("keeps logical ids free of region and environment names (they are state addresses)", () => {

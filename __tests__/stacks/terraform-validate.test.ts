@@ -12,7 +12,13 @@ import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 /** Config variants whose Terraform must be valid, each synthesized whole. */
 const VARIANTS: Record<string, unknown> = {
   defaults: {},
-  "HTTPS with certificates, narrowed ingress": {
+  "HTTPS with certificates, narrowed ingress, EKS public endpoint for one CIDR with an admin access entry and a pinned add-on": {
+    eks: {
+      publicAccessCidrs: ["203.0.113.0/24"],
+      clusterCreatorAdmin: false,
+      adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admin"],
+      addonVersions: { coredns: "v1.12.4-eksbuild.1" },
+    },
     regions: {
       primary: { certificateArn: "arn:aws:acm:us-east-2:123456789012:certificate/11111111-2222-3333-4444-555555555555" },
       secondary: { certificateArn: "arn:aws:acm:us-west-1:123456789012:certificate/66666666-7777-8888-9999-000000000000" },

@@ -9,7 +9,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { resolveConfig } from "../../src/config";
 import { loadAppBundle } from "../../src/web/app-bundle";
 import { renderUserData, unpackBundleArchive } from "../../src/web/user-data";
-import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
+import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, webLaunchTemplate, type StackJson } from "../helpers/synth";
 
 const CERT = {
   primary: "arn:aws:acm:us-east-2:123456789012:certificate/11111111-2222-3333-4444-555555555555",
@@ -17,9 +17,7 @@ const CERT = {
 };
 
 function launchTemplate(stack: StackJson) {
-  const lts = resourceList(stack, "aws_launch_template");
-  expect(lts).toHaveLength(1);
-  return lts[0];
+  return webLaunchTemplate(stack);
 }
 
 /** Security-group id expression -> logical name ("Alb" or "Web"). */
@@ -260,14 +258,15 @@ describe("WebTier", () => {
       }
     });
 
-    it("lets only the ALB reach the app port and only the VPC reach the metrics port", () => {
+    it("lets only the ALB reach the app port and only the monitoring cluster reach the metrics port", () => {
       const st = app.stacks.primary;
       const web = ingress(st).filter((r) => sgName(st, r.security_group_id) === "web");
       expect(web).toHaveLength(2);
       const appRule = web.find((r) => r.from_port === 8080)!;
       expect(sgName(st, appRule.referenced_security_group_id)).toBe("alb");
       const metrics = web.find((r) => r.from_port === 9102)!;
-      expect(metrics.cidr_ipv4).toBe("10.10.0.0/16");
+      expect(metrics.cidr_ipv4).toBeUndefined();
+      expect(metrics.referenced_security_group_id).toMatch(/^\$\{aws_eks_cluster\.Eks_Cluster_[A-Z0-9]+\.vpc_config\[0\]\.cluster_security_group_id\}$/);
       const albOut = egress(st).filter((r) => sgName(st, r.security_group_id) === "alb");
       expect(albOut.map((r) => [r.from_port, sgName(st, r.referenced_security_group_id)])).toEqual([[8080, "web"]]);
     });

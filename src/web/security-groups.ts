@@ -11,7 +11,7 @@ export interface WebSecurityGroupsProps {
   readonly region: string;
   /** VPC id. */
   readonly vpcId: string;
-  /** VPC CIDR: the only source of metrics scrapes and the database's network. */
+  /** VPC CIDR: the database's network. */
   readonly vpcCidr: string;
   /** CIDRs allowed to reach the ALB listeners. */
   readonly ingressCidrs: readonly string[];
@@ -26,7 +26,8 @@ export interface WebSecurityGroupsProps {
 /**
  * Security groups of the web tier, every rule a separate, described resource:
  * internet -> ALB listeners; Route53 health checkers -> ALB; ALB -> app port;
- * VPC (monitoring cluster) -> metrics port. Nothing else reaches the fleet.
+ * the monitoring cluster -> metrics port (allowMetricsFrom). Nothing else
+ * reaches the fleet.
  */
 export class WebSecurityGroups extends Construct {
   /** The ALB's group. */
@@ -34,8 +35,11 @@ export class WebSecurityGroups extends Construct {
   /** The web instances' group. */
   readonly webSecurityGroupId: string;
 
+  private readonly metricsPort: number;
+
   constructor(scope: Construct, id: string, props: WebSecurityGroupsProps) {
     super(scope, id);
+    this.metricsPort = props.metricsPort;
     const alb = new SecurityGroup(this, "Alb", {
       name: `${props.namePrefix}-alb`,
       description: "Internet-facing ALB of the web tier: listeners only",
@@ -44,7 +48,7 @@ export class WebSecurityGroups extends Construct {
     });
     const web = new SecurityGroup(this, "Web", {
       name: `${props.namePrefix}-web`,
-      description: "Web servers: app port from the ALB, metrics from the VPC",
+      description: "Web servers: app port from the ALB, metrics from the monitoring cluster",
       vpcId: props.vpcId,
       tags: { Name: `${props.namePrefix}-web` },
     });
@@ -93,14 +97,6 @@ export class WebSecurityGroups extends Construct {
       toPort: props.appPort,
       referencedSecurityGroupId: alb.id,
     });
-    new VpcSecurityGroupIngressRule(this, "MetricsFromVpc", {
-      securityGroupId: web.id,
-      description: "Prometheus metrics from inside the VPC (monitoring cluster)",
-      ipProtocol: "tcp",
-      fromPort: props.metricsPort,
-      toPort: props.metricsPort,
-      cidrIpv4: props.vpcCidr,
-    });
     // Deliberate exception: HTTPS egress to anywhere, through the NAT
     // gateways. The instances install the app (dnf, pip) at boot and call AWS
     // APIs (SSM Session Manager, Secrets Manager, KMS) without VPC endpoints.
@@ -119,6 +115,18 @@ export class WebSecurityGroups extends Construct {
       fromPort: 5432,
       toPort: 5432,
       cidrIpv4: props.vpcCidr,
+    });
+  }
+
+  /** Lets a security group (the monitoring cluster's) scrape the metrics port. */
+  allowMetricsFrom(id: string, securityGroupId: string, description: string): void {
+    new VpcSecurityGroupIngressRule(this, id, {
+      securityGroupId: this.webSecurityGroupId,
+      description,
+      ipProtocol: "tcp",
+      fromPort: this.metricsPort,
+      toPort: this.metricsPort,
+      referencedSecurityGroupId: securityGroupId,
     });
   }
 }
