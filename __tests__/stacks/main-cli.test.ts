@@ -19,9 +19,18 @@ function runMain(env: Record<string, string>) {
 describe("main.ts", () => {
   it("synthesizes every stack with the default config", () => {
     const r = runMain({ DR_CONFIG: "" });
-    expect(r.stderr).toBe("");
+    // The only thing on stderr: the placeholder-domain warning.
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^WARNING dns\.zoneName: "example\.com" is the placeholder\. Set dns\.zoneName and dns\.domainName/)]);
     expect(r.status).toBe(0);
     expect(fs.readdirSync(path.join(r.outdir, "stacks")).sort()).toEqual(expect.arrayContaining(["primary", "secondary"]));
+  }, 60_000);
+
+  it("prints no warning once the domain is set", () => {
+    const cfg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "drcfg-")), "prod.json");
+    fs.writeFileSync(cfg, JSON.stringify({ dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } }));
+    const r = runMain({ DR_CONFIG: cfg });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
   }, 60_000);
 
   it("fails on a bad config file with the field and the fix, writing no output", () => {

@@ -73,6 +73,8 @@ export const DEFAULT_CONFIG: DrConfig = {
   monitoring: {
     namespace: "monitoring",
     chart: { repository: "https://prometheus-community.github.io/helm-charts", version: "79.7.1" },
+    // prometheus-cloudwatch-exporter 0.28.1 = cloudwatch_exporter 0.17.0.
+    cloudwatchExporter: { chartVersion: "0.28.1" },
     // Two t3.medium nodes (2 vCPU, 4 GiB each): Prometheus gets 1 GiB,
     // Grafana 256 MiB; 15 days or 8 GB of samples on a 10 GB volume.
     prometheus: { retention: "15d", retentionSizeGb: 8, volumeGb: 10, scrapeIntervalSeconds: 30 },
@@ -94,6 +96,19 @@ export const DEFAULT_CONFIG: DrConfig = {
     masterPasswordVersion: 1,
     drState: "normal",
     generations: { primary: 1, secondary: 1 },
+  },
+  dns: {
+    enabled: true,
+    // Placeholder (RFC 2606): synth works; main.ts warns until it is set.
+    zoneName: "example.com",
+    createZone: false,
+    domainName: "drweb.example.com",
+    // Failover budget (stacks/dns-stack.ts failoverBudget): detection
+    // 10 s x 3 failures = 30 s, plus the 60 s TTL of ALB alias answers
+    // that resolvers may cache = 90 s worst case from primary failure to
+    // clients on the secondary.
+    healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3, regions: ["us-east-1", "us-west-2", "eu-west-1"] },
+    forceFailover: false,
   },
   backend: { type: "local" },
 };

@@ -28,6 +28,10 @@ const count = () =>
 const port = z.number().int().min(1024, { message: "must be an unprivileged port (1024-65535). Fix: e.g. 8080" }).max(65535);
 const urlPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: "must be a URL path starting with /. Fix: e.g. /healthz" });
 
+/** An exact Helm chart version (a range would make deploys unrepeatable). */
+const exactChartVersion = (example: string) =>
+  z.string().regex(/^\d+\.\d+\.\d+$/, { message: `must be an exact chart version like ${example} (pin it; ranges make deploys unrepeatable)` });
+
 const regionSchema = z.strictObject({
   /** AWS region name, e.g. us-east-2. */
   region: z.string(),
@@ -157,9 +161,15 @@ export const configSchema = z
       namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a Kubernetes namespace name (lower-case DNS label)" }),
       /** The kube-prometheus-stack chart, pinned. */
       chart: z.strictObject({
+        /** Helm repository of both charts (prometheus-community). */
         repository: z.string().url(),
-        version: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "must be an exact chart version like 79.7.1 (pin it; ranges make deploys unrepeatable)" }),
+        version: exactChartVersion("79.7.1"),
       }),
+      /**
+       * The prometheus-cloudwatch-exporter chart (same repository), pinned:
+       * exports RDS ReplicaLag for the DatabaseReplicaLagHigh alert.
+       */
+      cloudwatchExporter: z.strictObject({ chartVersion: exactChartVersion("0.28.1") }),
       prometheus: z.strictObject({
         /** Time-based retention, e.g. 15d. */
         retention: z.string().regex(/^\d+[hdwy]$/, { message: "must be a Prometheus duration like 15d" }),
@@ -212,6 +222,34 @@ export const configSchema = z
        */
       generations: z.strictObject({ primary: count(), secondary: count() }),
     }),
+    dns: z.strictObject({
+      /** Build the dns stack and per-region ACM certificates. */
+      enabled: z.boolean(),
+      /** Hosted zone name (looked up, or created with createZone). */
+      zoneName: z.string(),
+      /** Hosted zone id, to look the zone up by id instead of name (private/duplicate names). */
+      zoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, { message: "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ" }).optional(),
+      /** Create the public hosted zone (then delegate it from the parent zone or registrar). */
+      createZone: z.boolean(),
+      /** The application's name, inside the zone (the apex is allowed). */
+      domainName: z.string(),
+      healthCheck: z.strictObject({
+        /** Seconds between checks from each checker: Route53 offers exactly 10 (fast, billed extra) or 30. */
+        requestIntervalSeconds: z.number().int(),
+        /** Consecutive failures before an endpoint counts as unhealthy (1-10). */
+        failureThreshold: z.number().int().min(1, { message: "must be 1-10" }).max(10, { message: "must be 1-10" }),
+        /** Regions the checkers run in (at least 3 of Route53's checker regions). */
+        regions: z.array(z.string()),
+      }),
+      /**
+       * Send all traffic to the secondary even while the primary is healthy
+       * (planned failover, or an unhealthy-but-answering primary). Flips one
+       * attribute of one health check; no record changes.
+       */
+      forceFailover: z.boolean(),
+      /** E-mail subscribed to the health-check alarms (confirm the subscription once). */
+      alarmEmail: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "must be an e-mail address" }).optional(),
+    }),
     backend: backendSchema,
   })
   .superRefine((cfg, ctx) => {
@@ -222,6 +260,7 @@ export const configSchema = z
     checkDatabase(cfg, ctx);
     checkEks(cfg, ctx);
     checkMonitoring(cfg, ctx);
+    checkDns(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -509,12 +548,62 @@ function checkMonitoring(cfg: ValidConfig, ctx: Ctx): void {
   }
 }
 
+/** Route53's health-checker regions. */
+export const ROUTE53_CHECKER_REGIONS = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"] as const;
+/** The placeholder zone of the defaults (RFC 2606): synth works, deploy must not. */
+export const PLACEHOLDER_ZONE = "example.com";
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+function checkDns(cfg: ValidConfig, ctx: Ctx): void {
+  const d = cfg.dns;
+  if (!d.enabled) return;
+  const zone = d.zoneName.replace(/\.$/, "");
+  const domain = d.domainName.replace(/\.$/, "");
+  if (!zone) {
+    ctx.addIssue({ code: "custom", path: ["dns", "zoneName"], message: "missing: the failover records need a hosted zone. Fix: set the zone's name, e.g. example.org (or dns.enabled: false)" });
+  } else if (!DNS_NAME.test(zone)) {
+    ctx.addIssue({ code: "custom", path: ["dns", "zoneName"], message: `"${d.zoneName}" is not a DNS name. Fix: use lower-case labels like example.org` });
+  }
+  if (!DNS_NAME.test(domain)) {
+    ctx.addIssue({ code: "custom", path: ["dns", "domainName"], message: `"${d.domainName}" is not a DNS name. Fix: use lower-case labels like app.example.org` });
+  } else if (zone && domain !== zone && !domain.endsWith(`.${zone}`)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["dns", "domainName"],
+      message: `${domain} is outside the zone ${zone}; Route53 can only answer for names inside it. Fix: use a name ending in .${zone}, or set dns.zoneName to the zone that holds ${domain}`,
+    });
+  }
+  if (d.createZone && d.zoneId) {
+    ctx.addIssue({ code: "custom", path: ["dns", "zoneId"], message: "a zone id looks up an existing zone, but createZone creates a new one. Fix: remove dns.zoneId or set dns.createZone to false" });
+  }
+  if (d.healthCheck.requestIntervalSeconds !== 10 && d.healthCheck.requestIntervalSeconds !== 30) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["dns", "healthCheck", "requestIntervalSeconds"],
+      message: `${d.healthCheck.requestIntervalSeconds} is not a Route53 request interval; Route53 offers only 10 (fast) or 30 (standard) seconds. Fix: use 10 or 30`,
+    });
+  }
+  const known = ROUTE53_CHECKER_REGIONS as readonly string[];
+  d.healthCheck.regions.forEach((r, i) => {
+    if (!known.includes(r)) {
+      ctx.addIssue({ code: "custom", path: ["dns", "healthCheck", "regions", i], message: `"${r}" has no Route53 health checkers. Fix: use regions of ${known.join(", ")}` });
+    }
+  });
+  if (new Set(d.healthCheck.regions).size < 3) {
+    ctx.addIssue({ code: "custom", path: ["dns", "healthCheck", "regions"], message: `Route53 needs at least 3 distinct checker regions, got ${new Set(d.healthCheck.regions).size}. Fix: list 3 or more of ${known.join(", ")}` });
+  }
+}
+
 /**
  * Advisories that do not stop a synth (printed by main.ts): e.g. a
  * Kubernetes version past EKS standard support.
  */
 export function configWarnings(cfg: ValidConfig, today: Date = new Date()): string[] {
   const out: string[] = [];
+  if (cfg.dns.enabled && (cfg.dns.zoneName === PLACEHOLDER_ZONE || cfg.dns.zoneName.endsWith(`.${PLACEHOLDER_ZONE}`))) {
+    out.push(`dns.zoneName: "${cfg.dns.zoneName}" is the placeholder. Set dns.zoneName and dns.domainName to your zone and the app's name before \`cdktf deploy\` (the certificates and records go there).`);
+  }
   const v = EKS_VERSIONS[cfg.eks.kubernetesVersion];
   if (v && today.toISOString().slice(0, 10) > v.standardSupportEnds) {
     out.push(`eks.kubernetesVersion: ${cfg.eks.kubernetesVersion} left EKS standard support on ${v.standardSupportEnds} (extended support is billed per cluster hour). Upgrade to a newer version.`);
