@@ -110,5 +110,19 @@ export const DEFAULT_CONFIG: DrConfig = {
     healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3, regions: ["us-east-1", "us-west-2", "eu-west-1"] },
     forceFailover: false,
   },
+  runbook: {
+    // Planned failover: refuse to fence writes while the replica is more
+    // than 30 s behind (catching up would keep the app read-only too long).
+    maxReplicaLagSeconds: 30,
+    // Scaling a web fleet to zero: deregistration delay (300 s) + termination.
+    fenceTimeoutSeconds: 600,
+    catchUpTimeoutSeconds: 300,
+    // RDS promote-read-replica: typically 5-15 minutes incl. a backup.
+    promoteTimeoutSeconds: 1800,
+    dnsTimeoutSeconds: 300,
+    verifyTimeoutSeconds: 300,
+    pollIntervalSeconds: 10,
+    journalDir: ".dr",
+  },
   backend: { type: "local" },
 };

@@ -250,6 +250,28 @@ export const configSchema = z
       /** E-mail subscribed to the health-check alarms (confirm the subscription once). */
       alarmEmail: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "must be an e-mail address" }).optional(),
     }),
+    /**
+     * Thresholds and timeouts of the `dr` runbook command (src/dr/, docs/dr-runbook.md).
+     * Every wait of a plan step polls every pollIntervalSeconds until its timeout.
+     */
+    runbook: z.strictObject({
+      /** Planned failover precondition: the replica's lag (seconds) may be at most this before writes are fenced. */
+      maxReplicaLagSeconds: z.number().min(0).max(3600),
+      /** Seconds to wait for writes to stop on the old primary (web fleet scaled to zero, targets drained). */
+      fenceTimeoutSeconds: z.number().int().min(1).max(7200),
+      /** Seconds to wait, once writes are fenced, for the replica to replay everything (lag 0). */
+      catchUpTimeoutSeconds: z.number().int().min(1).max(7200),
+      /** Seconds to wait for a promoted replica to be available and writable (RDS: usually 5-15 minutes). */
+      promoteTimeoutSeconds: z.number().int().min(1).max(7200),
+      /** Seconds to wait for the forced-failover gate to read unhealthy in Route53. */
+      dnsTimeoutSeconds: z.number().int().min(1).max(7200),
+      /** Seconds to wait for the new primary region to serve writes (/readyz db_role writer). */
+      verifyTimeoutSeconds: z.number().int().min(1).max(7200),
+      /** Seconds between two polls of a wait. */
+      pollIntervalSeconds: z.number().min(0.01).max(300),
+      /** Folder (relative to the working directory) of the runbook's journal files (resume after an interruption). */
+      journalDir: z.string().min(1),
+    }),
     backend: backendSchema,
   })
   .superRefine((cfg, ctx) => {
