@@ -2,6 +2,7 @@ import type { App } from "cdktf";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
 import { loadAppBundle } from "../src/web/app-bundle";
+import { DnsStack, DnsZoneStack } from "./dns-stack";
 import { RegionalStack } from "./regional-stack";
 
 /** Stack names: one cdktf.out/stacks/<name> each. */
@@ -10,8 +11,13 @@ export const STACK_NAMES = {
   secondary: "secondary",
 } as const satisfies Record<RegionRole, string>;
 
+/** Global stacks (Route53); their state lives with the secondary's. */
+export const GLOBAL_STACK_NAMES = { dns: "dns", dnsZone: "dns-zone" } as const;
+
 export interface DrApp {
   readonly regional: Readonly<Record<RegionRole, RegionalStack>>;
+  /** Route53 failover (with dns.enabled). */
+  readonly dns?: DnsStack;
 }
 
 /**
@@ -20,6 +26,9 @@ export interface DrApp {
  */
 export function buildApp(app: App, config: ValidConfig, projectRoot: string): DrApp {
   const appBundle = loadAppBundle(path.join(projectRoot, "webapp"));
+  // A zone this project creates must exist before the regional stacks
+  // validate their certificates in it.
+  const zone = config.dns.enabled && config.dns.createZone ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, projectRoot }) : undefined;
   const regional = Object.fromEntries(
     REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot, appBundle })]),
   ) as Record<RegionRole, RegionalStack>;
@@ -27,6 +36,16 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   // needs its source); no state is read across stacks.
   for (const stack of Object.values(regional)) {
     if (stack.replicatesFrom) stack.addDependency(regional[stack.replicatesFrom]);
+    if (zone) stack.addDependency(zone);
   }
-  return { regional };
+  // dns reads the ALB targets the regional stacks publish (SSM, in the
+  // secondary region). It follows only the secondary: in a failover the
+  // primary cannot be deployed, and the secondary stays deployable then
+  // (its dependency on the primary exists only while it replicates from it).
+  let dns: DnsStack | undefined;
+  if (config.dns.enabled) {
+    dns = new DnsStack(app, GLOBAL_STACK_NAMES.dns, { config, projectRoot });
+    dns.addDependency(regional.secondary);
+  }
+  return { regional, dns };
 }

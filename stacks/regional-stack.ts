@@ -8,6 +8,10 @@ import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
+import { AlbHandoff } from "../src/dns/handoff";
+import { RegionCertificate } from "../src/dns/certificate";
+import { albHandoffParameters, handoffRegion } from "../src/dns/contract";
+import { lookupZone } from "../src/dns/zone";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { clusterName, regionKeyAlias } from "../src/eks/contract";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
@@ -70,6 +74,11 @@ export class RegionalStack extends TerraformStack {
       "managed-by": "cdktf",
     };
     new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
+    // The other region of the pair, for what this stack keeps there (the
+    // secret's replica key, the ALB handoff); created on first use.
+    const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
+    let peerProvider: AwsProvider | undefined;
+    const peerRegion = () => (peerProvider ??= new AwsProvider(this, "AwsPeerRegion", { alias: "peer", region: peer.region, defaultTags: [{ tags }] }));
     const account = new DataAwsCallerIdentity(this, "Account");
     const partition = new DataAwsPartition(this, "Partition");
 
@@ -108,15 +117,13 @@ export class RegionalStack extends TerraformStack {
       // region, encrypted there by a key this stack creates in that region
       // (the peer stack's own key would make the two stacks depend on each
       // other).
-      const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
-      const peerProvider = new AwsProvider(this, "AwsPeerRegion", { alias: "peer", region: peer.region, defaultTags: [{ tags }] });
       const replicaKey = new RegionKey(this, "SecretReplicaKey", {
         aliasName: `${new Naming(config.project, config.environment, peer.region).regional}-secrets`,
         region: peer.region,
         accountId: account.accountId,
         partition: partition.partition,
         deletionWindowDays: config.kms.deletionWindowDays,
-        provider: peerProvider,
+        provider: peerRegion(),
         description: `Encrypts the ${peer.region} replica of ${secretName}`,
       });
       credentials = new DbCredentials(this, "DbCredentials", {
@@ -150,6 +157,14 @@ export class RegionalStack extends TerraformStack {
       masterPassword: topology.writer === "source" && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion } : undefined,
     });
 
+    // TLS: the configured certificate, else (with the dns stack) an ACM
+    // certificate for the domain in this region, validated through the zone.
+    const certificateArn =
+      rc.certificateArn ??
+      (config.dns.enabled
+        ? new RegionCertificate(this, "Certificate", { domainName: config.dns.domainName.replace(/\.$/, ""), zoneId: lookupZone(this, "Zone", config.dns).zoneId }).certificateArn
+        : undefined);
+
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
       region: rc.region,
@@ -175,9 +190,18 @@ export class RegionalStack extends TerraformStack {
         DB_SSLMODE: "require",
       },
       instancePolicyStatements: secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
-      certificateArn: rc.certificateArn,
+      certificateArn,
       instanceTags: tags,
     });
+
+    if (config.dns.enabled) {
+      new AlbHandoff(this, "AlbHandoff", {
+        names: albHandoffParameters(config, role),
+        dnsName: this.web.loadBalancer.dnsName,
+        zoneId: this.web.loadBalancer.zoneId,
+        provider: rc.region === handoffRegion(config) ? undefined : peerRegion(),
+      });
+    }
 
     // --- Monitoring cluster (the monitoring stacks deploy into it)
     this.eks = new EksMonitoringCluster(this, "Eks", {

@@ -164,7 +164,7 @@ describe("EKS monitoring cluster", () => {
       expect(() => resolveConfig({ eks: { nodeDesiredSize: 5 } })).toThrow(/eks: sizes must satisfy min <= desired <= max, got min 2, desired 5, max 3/);
     });
     it("warns (without failing) when the version is past EKS standard support", () => {
-      const cfg = resolveConfig({ eks: { kubernetesVersion: "1.34" } });
+      const cfg = resolveConfig({ eks: { kubernetesVersion: "1.34" }, dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });
       expect(configWarnings(cfg, new Date("2026-11-30T00:00:00Z"))).toEqual([]);
       expect(configWarnings(cfg, new Date("2026-12-03T00:00:00Z"))).toEqual([expect.stringMatching(/eks\.kubernetesVersion: 1\.34 left EKS standard support on 2026-12-02/)]);
     });

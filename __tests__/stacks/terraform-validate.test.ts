@@ -25,10 +25,11 @@ const VARIANTS: Record<string, unknown> = {
     },
     web: { ingressCidrs: ["203.0.113.0/24", "198.51.100.0/24"] },
   },
-  "database failed over to us-west-1": { database: { drState: "failedOver" } },
+  "database failed over to us-west-1, DNS forced to the secondary": { database: { drState: "failedOver" }, dns: { forceFailover: true } },
   "database failing back (us-east-2 rebuilt as a replica)": { database: { drState: "failback", generations: { primary: 2 } } },
-  "single NAT, S3 backend": {
+  "single NAT, S3 backend, hosted zone created by the project, alarm e-mail": {
     network: { natGateways: "single" },
+    dns: { createZone: true, zoneName: "drweb.io", domainName: "drweb.io", alarmEmail: "oncall@drweb.io" },
     backend: {
       type: "s3",
       primaryBucket: { bucket: "drweb-state-use2", region: "us-east-2" },
@@ -44,7 +45,7 @@ describe("terraform validate (real CLI, real aws provider)", () => {
     const { outdir } = synthApp(overrides);
     const stacksDir = path.join(outdir, "stacks");
     const stacks = awsOnlyStacks(stacksDir);
-    expect(stacks).toEqual(expect.arrayContaining(["primary", "secondary"]));
+    expect(stacks).toEqual(expect.arrayContaining(["dns", "primary", "secondary"]));
     const results = await Promise.all(stacks.map((s) => validateStack(tf, path.join(stacksDir, s))));
     for (const r of results) {
       expect({ stack: r.stack, ok: r.ok, output: r.ok ? "" : r.output }).toEqual({ stack: r.stack, ok: true, output: "" });

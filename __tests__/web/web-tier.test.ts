@@ -191,11 +191,21 @@ describe("WebTier", () => {
       expect(resourceList(app.stacks.secondary, "aws_lb_target_group")[0].health_check).toMatchObject({ path: "/healthz", matcher: "200", protocol: "HTTP" });
     });
 
-    it("without a certificate serves plain HTTP on 80 only", () => {
-      const listeners = resourceList(app.stacks.primary, "aws_lb_listener");
+    it("without a certificate (no dns stack, none configured) serves plain HTTP on 80 only", () => {
+      const plain = synthApp({ dns: { enabled: false } });
+      const listeners = resourceList(plain.stacks.primary, "aws_lb_listener");
       expect(listeners).toHaveLength(1);
       expect(listeners[0]).toMatchObject({ port: 80, protocol: "HTTP", default_action: [{ type: "forward" }] });
-      expect(app.stacks.primary.output!.alb_scheme.value).toBe("http");
+      expect(plain.stacks.primary.output!.alb_scheme.value).toBe("http");
+      expect(resourceList(plain.stacks.primary, "aws_acm_certificate")).toEqual([]);
+    });
+
+    it("by default (dns stack on) serves HTTPS with the region's validated ACM certificate", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const https = resourceList(app.stacks[stack], "aws_lb_listener").find((l) => l.port === 443);
+        expect(https.certificate_arn).toMatch(/^\$\{aws_acm_certificate_validation\.Certificate_Validation_[A-Z0-9]+\.certificate_arn\}$/);
+        expect(app.stacks[stack].output!.alb_scheme.value).toBe("https");
+      }
     });
 
     it("with a certificate serves HTTPS with a TLS 1.3 policy and redirects HTTP to it", () => {
@@ -239,11 +249,11 @@ describe("WebTier", () => {
       for (const stack of ["primary", "secondary"]) {
         const st = app.stacks[stack];
         const open = ingress(st).filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
-        expect(open.map((r) => [sgName(st, r.security_group_id), r.from_port, r.to_port])).toEqual([["alb", 80, 80]]);
+        expect(open.map((r) => [sgName(st, r.security_group_id), r.from_port, r.to_port]).sort()).toEqual([["alb", 443, 443], ["alb", 80, 80]]);
       }
-      const tls = synthApp({ regions: { primary: { certificateArn: CERT.primary } } }).stacks.primary;
-      const open = ingress(tls).filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
-      expect(open.map((r) => [sgName(tls, r.security_group_id), r.from_port]).sort()).toEqual([["alb", 443], ["alb", 80]]);
+      const plain = synthApp({ dns: { enabled: false } }).stacks.primary;
+      const open = ingress(plain).filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
+      expect(open.map((r) => [sgName(plain, r.security_group_id), r.from_port])).toEqual([["alb", 80]]);
     });
 
     it("admits Route53 health checkers through the region's managed prefix list even with narrowed ingress", () => {
@@ -253,7 +263,7 @@ describe("WebTier", () => {
         const pl = Object.values(st.data!.aws_ec2_managed_prefix_list) as any[];
         expect(pl.map((p) => p.name)).toEqual([`com.amazonaws.${region}.route53-healthchecks`]);
         const r53 = ingress(st).filter((r) => r.prefix_list_id);
-        expect(r53.map((r) => [sgName(st, r.security_group_id), r.from_port])).toEqual([["alb", 80]]);
+        expect(r53.map((r) => [sgName(st, r.security_group_id), r.from_port]).sort()).toEqual([["alb", 443], ["alb", 80]]);
         expect(ingress(st).filter((r) => r.cidr_ipv4 === "0.0.0.0/0")).toEqual([]);
       }
     });

@@ -1,0 +1,80 @@
+import { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { RegionKey } from "../security/region-key";
+import type { HealthCheckRole } from "./contract";
+
+export interface HealthAlarmsProps {
+  readonly namePrefix: string;
+  /** Provider in us-east-1: Route53 publishes health-check metrics only there. */
+  readonly provider: TerraformProvider;
+  readonly accountId: string;
+  readonly partition: string;
+  readonly deletionWindowDays: number;
+  readonly healthCheckIds: Readonly<Record<HealthCheckRole, string>>;
+  /** Optional e-mail subscription. */
+  readonly email?: string;
+}
+
+/**
+ * CloudWatch alarms on every health check's HealthCheckStatus, in us-east-1,
+ * notifying an SNS topic encrypted with a us-east-1 customer-managed key.
+ */
+export class HealthAlarms extends Construct {
+  readonly topicArn: string;
+
+  constructor(scope: Construct, id: string, props: HealthAlarmsProps) {
+    super(scope, id);
+    const region = "us-east-1";
+    const key = new RegionKey(this, "Key", {
+      aliasName: `${props.namePrefix}-dns-alarms`,
+      region,
+      accountId: props.accountId,
+      partition: props.partition,
+      deletionWindowDays: props.deletionWindowDays,
+      provider: props.provider,
+      description: `Encrypts the ${props.namePrefix} DNS alarm topic (us-east-1)`,
+      additionalStatements: [
+        {
+          // CloudWatch must encrypt what it publishes to the encrypted topic.
+          sid: "CloudWatchPublishesAlarms",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          resources: ["*"],
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [props.accountId] }],
+        },
+      ],
+    });
+    const topic = new SnsTopic(this, "Topic", { provider: props.provider, name: `${props.namePrefix}-dns-health`, kmsMasterKeyId: key.keyArn });
+    this.topicArn = topic.arn;
+    if (props.email) {
+      new SnsTopicSubscription(this, "Email", { provider: props.provider, topicArn: topic.arn, protocol: "email", endpoint: props.email });
+    }
+    const describe: Record<HealthCheckRole, string> = {
+      primary: "The primary ALB fails its readiness check: Route53 is sending traffic to the secondary (see README, DNS failover).",
+      secondary: "The secondary ALB fails its readiness check: there is no healthy failover target.",
+      "primary-gate": "The PRIMARY record's gate is unhealthy: the primary is down or dns.forceFailover is on; clients are on the secondary.",
+    };
+    for (const [role, healthCheckId] of Object.entries(props.healthCheckIds) as Array<[HealthCheckRole, string]>) {
+      new CloudwatchMetricAlarm(this, `Alarm-${role}`.replace(/-(.)/g, (_, c: string) => c.toUpperCase()), {
+        provider: props.provider,
+        alarmName: `${props.namePrefix}-dns-${role}-unhealthy`,
+        alarmDescription: describe[role],
+        namespace: "AWS/Route53",
+        metricName: "HealthCheckStatus",
+        dimensions: { HealthCheckId: healthCheckId },
+        statistic: "Minimum",
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        // No data from a health check is itself a problem.
+        treatMissingData: "breaching",
+        alarmActions: [topic.arn],
+        okActions: [topic.arn],
+      });
+    }
+  }
+}
