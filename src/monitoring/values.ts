@@ -1,0 +1,251 @@
+import { stringify } from "yaml";
+import type { ValidConfig } from "../config";
+import { CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../eks/contract";
+import type { RuleGroup } from "./repo-files";
+
+/** Requests and limits of one container. */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * Container resources sized for two t3.medium nodes (2 vCPU and about
+ * 3.3 GiB allocatable each, shared with the EKS system pods): the requests
+ * add up to about 2 GiB and 0.6 vCPU, so the monitoring stack fits with a
+ * node to spare for rescheduling. Memory limits leave each component room
+ * above its request without letting one starve a node.
+ */
+export const MONITORING_RESOURCES = {
+  prometheus: { requests: { cpu: "200m", memory: "1Gi" }, limits: { cpu: "1", memory: "1536Mi" } },
+  alertmanager: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+  grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+  /** Grafana's dashboard/data-source sidecars (each). */
+  grafanaSidecar: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+  operator: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+  /** The operator's config-reloader sidecar in the Prometheus and Alertmanager pods. */
+  configReloader: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+  /** The short-lived job that creates the operator's admission-webhook certificate. */
+  admissionWebhookJob: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+  kubeStateMetrics: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "192Mi" } },
+  /** Per node (a DaemonSet). */
+  nodeExporter: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+  /** A JVM: the heap is a share of the memory limit. */
+  cloudwatchExporter: { requests: { cpu: "50m", memory: "256Mi" }, limits: { cpu: "500m", memory: "384Mi" } },
+} as const satisfies Record<string, ContainerResources>;
+
+/** Label (and value) the Grafana sidecar loads dashboards ConfigMaps by (the chart's default). */
+export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
+
+/** Name under which the alert rules are deployed (PrometheusRule <release>-<name>). */
+export const RULES_NAME = "drweb-alerts";
+
+/** Keys of the Grafana admin secret (the Grafana chart's defaults for admin.existingSecret). */
+export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
+
+/** Service name of Grafana in kube-prometheus-stack: <release>-grafana, port 80. */
+export function grafanaServiceName(release: string = MONITORING_RELEASE): string {
+  return `${release}-grafana`;
+}
+
+/** Service name of Prometheus in kube-prometheus-stack: <release>-prometheus, port 9090. */
+export function prometheusServiceName(release: string = MONITORING_RELEASE): string {
+  return `${release}-prometheus`;
+}
+
+/** Helm values, as Helm reads them (a YAML document). */
+export type HelmValues = Record<string, unknown>;
+
+export interface KubePrometheusStackValuesProps {
+  /** AWS region of the cluster: EC2 discovery region and `region` label. */
+  readonly region: string;
+  /** The `monitoring` section of the config. */
+  readonly monitoring: ValidConfig["monitoring"];
+  /** Port of the web servers' metrics endpoint (config web.metricsPort). */
+  readonly metricsPort: number;
+  /** Storage class of every persistent volume (gp3, KMS-encrypted). */
+  readonly storageClassName: string;
+  /** Secret holding the Grafana admin user and password (GRAFANA_ADMIN_KEYS). */
+  readonly grafanaAdminSecretName: string;
+  /** Alert-rule groups to deploy as a PrometheusRule. */
+  readonly ruleGroups: readonly RuleGroup[];
+}
+
+/** A persistent volume claim template on the given class. */
+function volumeClaimSpec(storageClassName: string, sizeGb: number) {
+  return { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${sizeGb}Gi` } } };
+}
+
+/**
+ * The EC2 service-discovery scrape job of the web servers: instances tagged
+ * SCRAPE_TAG and running, in this region only, scraped on their private IP
+ * at the metrics port. Every series gets `region` (the alert rules group by
+ * it), `instance` = the EC2 instance id and `availability_zone`.
+ */
+export function webScrapeJob(region: string, metricsPort: number): Record<string, unknown> {
+  return {
+    job_name: WEB_SCRAPE_JOB,
+    ec2_sd_configs: [
+      {
+        region,
+        port: metricsPort,
+        refresh_interval: "60s",
+        filters: [
+          { name: `tag:${SCRAPE_TAG.key}`, values: [SCRAPE_TAG.value] },
+          { name: "instance-state-name", values: ["running"] },
+        ],
+      },
+    ],
+    relabel_configs: [
+      { source_labels: ["__meta_ec2_private_ip"], regex: "(.+)", target_label: "__address__", replacement: `\${1}:${metricsPort}` },
+      { source_labels: ["__meta_ec2_instance_id"], target_label: "instance" },
+      { source_labels: ["__meta_ec2_availability_zone"], target_label: "availability_zone" },
+      { target_label: "region", replacement: region },
+    ],
+  };
+}
+
+/**
+ * Service settings of Grafana: a ClusterIP service (reached with kubectl
+ * port-forward) or an internal NLB limited to the allowed CIDRs. The NLB
+ * annotations are those of the in-tree AWS cloud provider (EKS without the
+ * AWS Load Balancer Controller), plus the controller's scheme annotation so
+ * it stays internal if the controller is added later.
+ */
+export function grafanaService(grafana: ValidConfig["monitoring"]["grafana"]): Record<string, unknown> {
+  if (grafana.exposure === "portForward") return { type: "ClusterIP" };
+  return {
+    type: "LoadBalancer",
+    annotations: {
+      "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+      "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+      "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+    },
+    loadBalancerSourceRanges: [...grafana.allowedCidrs],
+  };
+}
+
+/**
+ * Values of the kube-prometheus-stack chart for one region's cluster. A pure
+ * function of its inputs, so what is deployed can be unit-tested.
+ */
+export function kubePrometheusStackValues(p: KubePrometheusStackValuesProps): HelmValues {
+  const m = p.monitoring;
+  const interval = `${m.prometheus.scrapeIntervalSeconds}s`;
+  const r = MONITORING_RESOURCES;
+  return {
+    // EKS runs the control plane: controller manager, scheduler and etcd
+    // cannot be scraped, and kube-proxy's metrics listen on the node's
+    // loopback. Without these their "...Down" alerts would always fire.
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeEtcd: { enabled: false },
+    kubeProxy: { enabled: false },
+    defaultRules: {
+      rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
+    },
+    // The drweb alert rules: the chart labels the PrometheusRule with
+    // release=<release name>, which the ruleSelector below selects.
+    additionalPrometheusRulesMap: { [RULES_NAME]: { groups: p.ruleGroups } },
+    prometheusOperator: {
+      resources: r.operator,
+      prometheusConfigReloader: { resources: r.configReloader },
+      admissionWebhooks: { patch: { resources: r.admissionWebhookJob } },
+    },
+    prometheus: {
+      // Named so the regional stack's EKS Pod Identity association (EC2
+      // discovery permissions) applies to these pods.
+      serviceAccount: { create: true, name: PROMETHEUS_SERVICE_ACCOUNT },
+      prometheusSpec: {
+        scrapeInterval: interval,
+        evaluationInterval: interval,
+        retention: m.prometheus.retention,
+        retentionSize: `${m.prometheus.retentionSizeGb}GB`,
+        resources: r.prometheus,
+        storageSpec: { volumeClaimTemplate: { spec: volumeClaimSpec(p.storageClassName, m.prometheus.volumeGb) } },
+        ruleSelector: { matchLabels: { release: MONITORING_RELEASE } },
+        // On alerts sent to Alertmanager (rules without their own region).
+        externalLabels: { region: p.region },
+        additionalScrapeConfigs: [webScrapeJob(p.region, p.metricsPort)],
+      },
+    },
+    alertmanager: {
+      alertmanagerSpec: {
+        resources: r.alertmanager,
+        storage: { volumeClaimTemplate: { spec: volumeClaimSpec(p.storageClassName, m.alertmanager.volumeGb) } },
+      },
+    },
+    grafana: {
+      enabled: true,
+      // The admin password lives only in a secret written by Terraform's
+      // write-only arguments; with existingSecret the Grafana chart creates
+      // no password secret of its own.
+      admin: { existingSecret: p.grafanaAdminSecretName, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
+      resources: r.grafana,
+      persistence: { enabled: true, type: "pvc", storageClassName: p.storageClassName, accessModes: ["ReadWriteOnce"], size: `${m.grafana.volumeGb}Gi` },
+      // A ReadWriteOnce volume can be attached to one pod at a time.
+      deploymentStrategy: { type: "Recreate" },
+      // The pod's fsGroup already owns the volume; no root init container.
+      initChownData: { enabled: false },
+      service: grafanaService(m.grafana),
+      sidecar: {
+        resources: r.grafanaSidecar,
+        dashboards: {
+          enabled: true,
+          label: DASHBOARD_LABEL.key,
+          labelValue: DASHBOARD_LABEL.value,
+          searchNamespace: m.namespace,
+          resource: "configmap",
+        },
+        datasources: { enabled: true },
+      },
+    },
+    "kube-state-metrics": { resources: r.kubeStateMetrics },
+    "prometheus-node-exporter": { resources: r.nodeExporter },
+  };
+}
+
+export interface CloudwatchExporterValuesProps {
+  /** AWS region whose CloudWatch metrics are exported (and `region` label). */
+  readonly region: string;
+  /** Prometheus scrape interval of the exporter, seconds. */
+  readonly scrapeIntervalSeconds: number;
+}
+
+/** The cloudwatch_exporter configuration: RDS ReplicaLag per DB instance. */
+export function cloudwatchExporterConfig(region: string): Record<string, unknown> {
+  return {
+    region,
+    // ReplicaLag is a 1-minute metric; read the last 5 minutes, 2 minutes
+    // behind (CloudWatch's publishing delay), stamped with the scrape time
+    // so the series does not go stale between CloudWatch datapoints.
+    period_seconds: 60,
+    range_seconds: 300,
+    delay_seconds: 120,
+    set_timestamp: false,
+    metrics: [
+      // -> aws_rds_replica_lag_average{dbinstance_identifier="..."}
+      { aws_namespace: "AWS/RDS", aws_metric_name: "ReplicaLag", aws_dimensions: ["DBInstanceIdentifier"], aws_statistics: ["Average"] },
+    ],
+  };
+}
+
+/**
+ * Values of the prometheus-cloudwatch-exporter chart: its own service
+ * account (EKS Pod Identity: CloudWatch read in this region) and a
+ * ServiceMonitor the kube-prometheus-stack Prometheus selects.
+ */
+export function cloudwatchExporterValues(p: CloudwatchExporterValuesProps): HelmValues {
+  return {
+    serviceAccount: { create: true, name: CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT },
+    resources: MONITORING_RESOURCES.cloudwatchExporter,
+    config: stringify(cloudwatchExporterConfig(p.region), { lineWidth: 0 }),
+    serviceMonitor: {
+      enabled: true,
+      interval: `${Math.max(p.scrapeIntervalSeconds, 60)}s`,
+      timeout: "30s",
+      labels: { release: MONITORING_RELEASE },
+      relabelings: [{ action: "replace", targetLabel: "region", replacement: p.region }],
+    },
+  };
+}
