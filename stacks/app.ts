@@ -3,6 +3,7 @@ import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
 import { loadAppBundle } from "../src/web/app-bundle";
 import { DnsStack, DnsZoneStack } from "./dns-stack";
+import { MonitoringStack } from "./monitoring-stack";
 import { RegionalStack } from "./regional-stack";
 
 /** Stack names: one cdktf.out/stacks/<name> each. */
@@ -11,11 +12,18 @@ export const STACK_NAMES = {
   secondary: "secondary",
 } as const satisfies Record<RegionRole, string>;
 
+/** Stack names of the monitoring workloads on each region's EKS cluster. */
+export const MONITORING_STACK_NAMES = {
+  primary: "primary-monitoring",
+  secondary: "secondary-monitoring",
+} as const satisfies Record<RegionRole, string>;
+
 /** Global stacks (Route53); their state lives with the secondary's. */
 export const GLOBAL_STACK_NAMES = { dns: "dns", dnsZone: "dns-zone" } as const;
 
 export interface DrApp {
   readonly regional: Readonly<Record<RegionRole, RegionalStack>>;
+  readonly monitoring: Readonly<Record<RegionRole, MonitoringStack>>;
   /** Route53 failover (with dns.enabled). */
   readonly dns?: DnsStack;
 }
@@ -47,5 +55,14 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
     dns = new DnsStack(app, GLOBAL_STACK_NAMES.dns, { config, projectRoot });
     dns.addDependency(regional.secondary);
   }
-  return { regional, dns };
+  // Each region's monitoring deploys into the cluster its regional stack
+  // created (found by name; the dependency only orders deploys).
+  const monitoring = Object.fromEntries(
+    REGION_ROLES.map((role) => {
+      const stack = new MonitoringStack(app, MONITORING_STACK_NAMES[role], { config, role, projectRoot });
+      stack.addDependency(regional[role]);
+      return [role, stack];
+    }),
+  ) as Record<RegionRole, MonitoringStack>;
+  return { regional, monitoring, dns };
 }
