@@ -1,0 +1,130 @@
+// `npm run dr -- <command>`: the failover runbook as a command (docs/dr-runbook.md).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfigFile, resolveConfig, type ValidConfig } from "../config";
+import { AwsPlatform, sdkClients } from "./aws-platform";
+import { realClock } from "./clock";
+import { runRunbook, RunnerError } from "./runner";
+import { collectStatus, renderStatus } from "./status";
+
+const USAGE = `usage:
+  dr status [--json]                         both regions, Route53, database roles and lag; config vs AWS
+  dr failover --to secondary --planned       switchover: fence writes, wait for lag 0, promote, force DNS (RPO 0)
+  dr failover --to secondary --unplanned     the primary is down: promote, force DNS
+  dr failback                                rebuild the old primary as a replica, switch back, rebuild the secondary
+options:
+  --dry-run            print the plan (steps, preconditions, waits, timeouts, what to do on failure); change nothing
+  --confirm <step>     treat that step's checks as confirmed by you (repeatable)
+  --fresh              archive an unfinished journal and start over (default: resume it)
+  --config <file>      config override file (default: $DR_CONFIG, else cdktf.json context configFile)
+  --journal-dir <dir>  default: runbook.journalDir (${".dr"})`;
+
+function configFile(explicit: string | undefined, root: string): string {
+  if (explicit) return explicit;
+  if (process.env.DR_CONFIG) return process.env.DR_CONFIG;
+  try {
+    const cdktf = JSON.parse(fs.readFileSync(path.join(root, "cdktf.json"), "utf8")) as { context?: { configFile?: string } };
+    return cdktf.context?.configFile ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      to: { type: "string" },
+      planned: { type: "boolean", default: false },
+      unplanned: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      confirm: { type: "string", multiple: true, default: [] },
+      fresh: { type: "boolean", default: false },
+      config: { type: "string" },
+      "journal-dir": { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  let config: ValidConfig;
+  try {
+    const file = configFile(values.config, process.cwd());
+    config = file ? loadConfigFile(file) : resolveConfig({}, "defaults");
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  const platform = new AwsPlatform(config, sdkClients(), realClock);
+  const log = (line: string) => console.log(line);
+
+  if (command === "status") {
+    const s = await collectStatus(config, platform);
+    if (values.json) console.log(JSON.stringify(s, null, 2));
+    else for (const l of renderStatus(s)) console.log(l);
+    return s.mismatches.length ? 3 : 0;
+  }
+  if (command !== "failover" && command !== "failback") {
+    console.error(`unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  let mode: "planned" | "unplanned" = "planned";
+  if (command === "failover") {
+    if (values.to !== "secondary") {
+      console.error(values.to === "primary" ? "failing over to the primary is `dr failback`" : "give --to secondary");
+      return 2;
+    }
+    if (values.planned === values.unplanned) {
+      console.error("give exactly one of --planned (switchover, RPO 0) or --unplanned (the primary is down)");
+      return 2;
+    }
+    mode = values.unplanned ? "unplanned" : "planned";
+    if (config.database.drState !== "normal" && !values["dry-run"]) {
+      console.error(`warning: config database.drState is "${config.database.drState}"; a failover starts from "normal" (steps already done in AWS pass their checks and are not repeated). See \`dr status\`.`);
+    }
+  }
+  process.on("SIGINT", () => {
+    console.log(`${new Date().toISOString()} interrupted: the journal keeps the progress; run the same command again to resume`);
+    process.exit(130);
+  });
+  try {
+    const result = await runRunbook({
+      config,
+      platform,
+      operation: command,
+      mode,
+      clock: realClock,
+      log,
+      journalDir: values["journal-dir"],
+      dryRun: values["dry-run"],
+      confirm: values.confirm,
+      fresh: values.fresh,
+    });
+    return result.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof RunnerError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(e.stack ?? e.message);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,139 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Clock } from "./clock";
+
+/**
+ * The runbook's journal: one JSON object per line, appended and flushed
+ * before the runner moves on, so an interrupted run (Ctrl-C, a lost
+ * laptop, a crashed shell) resumes where it stopped. A step is skipped on
+ * resume only once its "done" line is on disk; a step that was started
+ * but not finished runs again from its precondition, which is why every
+ * action is idempotent.
+ */
+
+export type JournalEvent = "started" | "precondition" | "action" | "waiting" | "confirmed" | "done" | "failed";
+
+export interface JournalHeader {
+  readonly type: "plan";
+  /** Operation and mode: what a resumed run must match. */
+  readonly operation: string;
+  readonly mode: string;
+  /** The plan's parameters at the first run (generations, sizes): a resumed run uses these, not the current config. */
+  readonly params: Record<string, unknown>;
+  readonly at: string;
+}
+
+export interface JournalStepLine {
+  readonly type: "step";
+  readonly step: string;
+  readonly event: JournalEvent;
+  readonly at: string;
+  readonly detail?: string;
+}
+
+type Line = JournalHeader | JournalStepLine | { readonly type: "completed"; readonly at: string };
+
+export class Journal {
+  private lines: Line[] = [];
+
+  private constructor(
+    readonly file: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Reads the journal of an operation (none yet: an empty journal). Nothing is written until start(). */
+  static open(dir: string, operation: string, clock: Clock): Journal {
+    const j = new Journal(path.join(dir, `${operation}.jsonl`), clock);
+    if (fs.existsSync(j.file)) {
+      const text = fs.readFileSync(j.file, "utf8");
+      for (const raw of text.split("\n")) {
+        if (!raw.trim()) continue;
+        try {
+          j.lines.push(JSON.parse(raw) as Line);
+        } catch {
+          // A torn last line (power loss mid-write): everything before it stands.
+        }
+      }
+    }
+    return j;
+  }
+
+  get header(): JournalHeader | null {
+    const h = this.lines.find((l): l is JournalHeader => l.type === "plan");
+    return h ?? null;
+  }
+
+  /** The journal exists and its run finished. */
+  get completed(): boolean {
+    return this.lines.some((l) => l.type === "completed");
+  }
+
+  /** A run was started and has not finished: the next run resumes it. */
+  get inProgress(): boolean {
+    return this.header !== null && !this.completed;
+  }
+
+  /** When the step's last `event` was recorded (epoch ms), or null. */
+  eventAt(step: string, event: JournalEvent): number | null {
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const l = this.lines[i];
+      if (l.type === "step" && l.step === step && l.event === event) return Date.parse(l.at);
+    }
+    return null;
+  }
+
+  isDone(step: string): boolean {
+    return this.eventAt(step, "done") !== null;
+  }
+
+  steps(): readonly JournalStepLine[] {
+    return this.lines.filter((l): l is JournalStepLine => l.type === "step");
+  }
+
+  /** Starts a new run (the file must not hold an unfinished one). */
+  start(operation: string, mode: string, params: Record<string, unknown>): void {
+    if (this.inProgress) throw new Error(`journal ${this.file} holds an unfinished run; resume it or archive it first`);
+    if (this.lines.length) this.archive();
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    // Keep journals out of git whatever the repository's .gitignore says.
+    const ignore = path.join(path.dirname(this.file), ".gitignore");
+    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, "*\n");
+    this.append({ type: "plan", operation, mode, params, at: this.iso() });
+  }
+
+  record(step: string, event: JournalEvent, detail?: string): void {
+    this.append({ type: "step", step, event, at: this.iso(), ...(detail === undefined ? {} : { detail }) });
+  }
+
+  complete(): void {
+    this.append({ type: "completed", at: this.iso() });
+  }
+
+  /** Moves the file aside as <operation>.<time>.jsonl (kept as a record) and empties this journal. */
+  archive(): string | null {
+    if (!fs.existsSync(this.file)) {
+      this.lines = [];
+      return null;
+    }
+    const stamp = new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-");
+    const to = this.file.replace(/\.jsonl$/, `.${stamp}.jsonl`);
+    fs.renameSync(this.file, to);
+    this.lines = [];
+    return to;
+  }
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private append(line: Line): void {
+    const fd = fs.openSync(this.file, "a");
+    try {
+      fs.writeSync(fd, JSON.stringify(line) + "\n");
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.lines.push(line);
+  }
+}

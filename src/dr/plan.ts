@@ -1,0 +1,489 @@
+import type { RegionRole, ValidConfig } from "../config";
+import { dbIdentifier } from "../database/database-tier";
+import { gateThreshold } from "../dns/contract";
+import { Naming } from "../lib/naming";
+import type { Check, DrPlatform } from "./platform";
+
+/**
+ * The runbook's plans: ordered steps, each with its precondition, action,
+ * wait condition, timeout and what to do if it fails. Plans are data: the
+ * runner (runner.ts) executes them, `--dry-run` prints them, the journal
+ * records them. The steps follow README "Database failover and failback
+ * runbook"; the AWS calls behind them are in aws-platform.ts.
+ */
+
+export type Operation = "failover" | "failback";
+export type Mode = "planned" | "unplanned";
+
+/** Fixed when a run starts and kept in the journal, so a resumed run acts on the same instances even after the config changed. */
+export interface PlanParams {
+  readonly operation: Operation;
+  readonly mode: Mode;
+  /** Database generations when the run started. */
+  readonly generations: Readonly<Record<RegionRole, number>>;
+  /** Web fleet size restored after a fence (web.desiredCapacity). */
+  readonly webSize: number;
+  readonly backupRetentionDays: number;
+  readonly maxReplicaLagSeconds: number;
+}
+
+export interface StepContext {
+  readonly platform: DrPlatform;
+  readonly params: PlanParams;
+  /** The current config (operator steps check what the operator changed in it). */
+  readonly config: ValidConfig;
+  /** When an earlier step recorded an event (epoch ms), from the journal. */
+  eventAt(step: string, event: "done" | "action"): number | null;
+}
+
+export interface Step {
+  readonly id: string;
+  readonly title: string;
+  /** "runbook": the command performs the action; "operator": a person runs it (a deploy), the command checks the result. */
+  readonly by: "runbook" | "operator";
+  readonly precondition: { readonly text: string; readonly check?: (ctx: StepContext) => Promise<Check> };
+  readonly action: { readonly text: string; readonly run?: (ctx: StepContext) => Promise<string> };
+  /** timeoutSeconds 0: checked once (operator steps: do it, then run the command again). */
+  readonly wait: { readonly text: string; readonly until?: (ctx: StepContext) => Promise<Check>; readonly timeoutSeconds: number };
+  readonly onFailure: string;
+}
+
+export interface Plan {
+  readonly title: string;
+  readonly params: PlanParams;
+  readonly steps: readonly Step[];
+  /** Printed at the end (and by --dry-run): the config change and the deploy commands that record the new state. */
+  readonly epilogue: readonly string[];
+}
+
+export function paramsFromConfig(config: ValidConfig, operation: Operation, mode: Mode): PlanParams {
+  return {
+    operation,
+    mode,
+    generations: { ...config.database.generations },
+    webSize: config.web.desiredCapacity,
+    backupRetentionDays: config.database.backupRetentionDays,
+    maxReplicaLagSeconds: config.runbook.maxReplicaLagSeconds,
+  };
+}
+
+/** Names the plan prints (the same functions the stacks name resources with). */
+export function names(config: ValidConfig, role: RegionRole) {
+  const regional = new Naming(config.project, config.environment, config.regions[role].region).regional;
+  return {
+    region: config.regions[role].region,
+    regional,
+    asg: `${regional}-web`,
+    targetGroup: `${regional}-web`.slice(0, 32),
+    alb: `${regional}-alb`.slice(0, 32),
+    writer: (generation: number) => dbIdentifier(regional, generation, "writer"),
+    readers: (generation: number) => Array.from({ length: config.database.readersPerRegion }, (_, i) => dbIdentifier(regional, generation, `reader${i + 1}`)),
+  };
+}
+
+const ok = (detail: string): Check => ({ ok: true, detail });
+const no = (detail: string): Check => ({ ok: false, detail });
+const fmtLag = (s: number | null) => (s === null ? "unknown" : `${s} s`);
+
+// --- step building blocks (shared by failover and failback) ---------------
+
+function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string): Step {
+  const n = names(config, role);
+  return {
+    id,
+    title: `Fence writes in ${n.region} (${role}): web fleet to zero`,
+    by: "runbook",
+    precondition: { text: "none (scaling a fleet to zero is safe to repeat)" },
+    action: {
+      text: `aws autoscaling update-auto-scaling-group --region ${n.region} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0 (local: stop the region's app instances)`,
+      run: (ctx) => ctx.platform.scaleWeb(role, 0),
+    },
+    wait: {
+      text: `target group ${n.targetGroup} has no healthy target and the fleet's desired size is 0: ${why}`,
+      timeoutSeconds: config.runbook.fenceTimeoutSeconds,
+      until: async (ctx) => {
+        const w = await ctx.platform.web(role);
+        return w.healthyTargets === 0 && w.desiredCapacity === 0 ? ok(w.detail) : no(w.detail);
+      },
+    },
+    onFailure: `Instances still serve in ${n.region}: look at the ASG's activities (aws autoscaling describe-scaling-activities --region ${n.region} --auto-scaling-group-name ${n.asg}) and for scale-in protection, then run the command again. To abort instead: scale back with --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}.`,
+  };
+}
+
+function catchUpStep(config: ValidConfig, id: string, replicaRole: RegionRole, generation: number, fenceStepId: string): Step {
+  const n = names(config, replicaRole);
+  return {
+    id,
+    title: `Wait for ${n.writer(generation)} to replay every write (lag 0)`,
+    by: "runbook",
+    precondition: {
+      text: `step ${fenceStepId} is done (no new writes), so lag 0 means nothing can be lost (RPO 0)`,
+      check: async (ctx) => (ctx.eventAt(fenceStepId, "done") !== null ? ok(`${fenceStepId} done`) : no(`${fenceStepId} has not completed`)),
+    },
+    action: { text: "none (waits)" },
+    wait: {
+      text: "ReplicaLag 0 in a CloudWatch datapoint taken after the fence (local: replay LSN = source LSN); an already-promoted instance counts as caught up",
+      timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
+      until: async (ctx) => {
+        const db = await ctx.platform.database(replicaRole, generation);
+        if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer (promoted earlier in this run)`);
+        return ctx.platform.replicaCaughtUp(replicaRole, generation, ctx.eventAt(fenceStepId, "done") ?? 0);
+      },
+    },
+    onFailure: `The replica does not reach lag 0. Compare LSNs by SQL (source: SELECT pg_current_wal_lsn(); replica: SELECT pg_last_wal_replay_lsn()); if they are equal, run the command again with --confirm ${id}. To abort: restore the fenced fleet (aws autoscaling update-auto-scaling-group ... --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}).`,
+  };
+}
+
+function promoteStep(config: ValidConfig, id: string, role: RegionRole, generation: number, mode: Mode): Step {
+  const n = names(config, role);
+  const writer = n.writer(generation);
+  return {
+    id,
+    title: `Promote ${writer} (${n.region}) to a standalone writer`,
+    by: "runbook",
+    precondition: {
+      text: `${writer} exists and is a replica${mode === "planned" ? " that has caught up" : ""} (or is already a writer: promoted earlier in this run)`,
+      check: async (ctx) => {
+        const db = await ctx.platform.database(role, generation);
+        if (db.dbRole === "replica" || db.dbRole === "writer") return ok(`${db.identifier}: ${db.dbRole}, ${db.status}`);
+        return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+      },
+    },
+    action: {
+      text: `aws rds promote-read-replica --region ${n.region} --db-instance-identifier ${writer} --backup-retention-period ${config.database.backupRetentionDays} (local: SELECT pg_promote()); skipped when already promoted or promoting`,
+      run: (ctx) => ctx.platform.promote(role, generation, ctx.params.backupRetentionDays),
+    },
+    wait: {
+      text: `${writer} is a writer (no replication source) and available (aws rds wait db-instance-available)`,
+      timeoutSeconds: config.runbook.promoteTimeoutSeconds,
+      until: async (ctx) => {
+        const db = await ctx.platform.database(role, generation);
+        return db.dbRole === "writer" && db.status === "available" ? ok(`${db.identifier}: writer, available`) : no(`${db.identifier}: ${db.dbRole}, ${db.status ?? "?"}`);
+      },
+    },
+    onFailure: `Look at aws rds describe-events --region ${n.region} --source-type db-instance --source-identifier ${writer}. Do not promote another instance. A promotion, once started, cannot be undone: run the command again to keep waiting (it does not promote twice).`,
+  };
+}
+
+function gateStep(config: ValidConfig, id: string, forced: boolean, writerRole: RegionRole, writerGeneration: number): Step {
+  const threshold = gateThreshold(forced);
+  const n = names(config, writerRole);
+  return {
+    id,
+    title: forced ? "Force DNS to the secondary (primary-gate unhealthy)" : "Return DNS to the primary (primary-gate follows the primary check again)",
+    by: "runbook",
+    precondition: {
+      text: `${n.writer(writerGeneration)} is a writer, so traffic is sent where writes work`,
+      check: async (ctx) => {
+        const db = await ctx.platform.database(writerRole, writerGeneration);
+        return db.dbRole === "writer" ? ok(`${db.identifier}: writer`) : no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+      },
+    },
+    action: {
+      text: `Route53 UpdateHealthCheck on the health check tagged dr-health-check=primary-gate: HealthThreshold ${threshold} (gateThreshold(${forced}); the flip the dns stack makes with dns.forceFailover: ${forced}); local: the resolver's gate`,
+      run: (ctx) => ctx.platform.setForcedFailover(forced),
+    },
+    wait: {
+      text: forced
+        ? "primary-gate reports unhealthy (CloudWatch AWS/Route53 HealthCheckStatus in us-east-1): resolvers get the SECONDARY answer once their cached answer expires (TTL)"
+        : "primary-gate reports healthy again (the primary check passes): resolvers get the PRIMARY answer once their cached answer expires",
+      timeoutSeconds: config.runbook.dnsTimeoutSeconds,
+      until: async (ctx) => {
+        const gate = (await ctx.platform.healthChecks()).find((h) => h.role === "primary-gate");
+        if (!gate) return no("no health check tagged primary-gate");
+        if (gate.healthThreshold !== undefined && gate.healthThreshold !== threshold) return no(`threshold is ${gate.healthThreshold}, want ${threshold}`);
+        return gate.healthy === !forced ? ok(gate.detail) : no(gate.detail);
+      },
+    },
+    onFailure: forced
+      ? "The same flip by hand: aws route53 update-health-check --health-check-id <primary-gate id from `dr status`> --health-threshold 2, or set dns.forceFailover: true and npx cdktf deploy dns. If the gate is unhealthy but clients still reach the primary, the secondary check must be healthy for Route53 to answer SECONDARY: see `dr status`."
+      : "The gate stays unhealthy while the primary check fails: check the primary ALB's /readyz (`dr status`). By hand: aws route53 update-health-check --health-check-id <primary-gate id> --health-threshold 1.",
+  };
+}
+
+function verifyStep(config: ValidConfig, id: string, role: RegionRole): Step {
+  const n = names(config, role);
+  return {
+    id,
+    title: `Verify ${n.region} (${role}) serves writes`,
+    by: "runbook",
+    precondition: { text: "none" },
+    action: { text: "none (the wait writes a verification note)" },
+    wait: {
+      text: `GET ${config.web.readinessPath} through the region's load balancer answers 200 with db_role writer, and POST /api/notes answers 201`,
+      timeoutSeconds: config.runbook.verifyTimeoutSeconds,
+      until: async (ctx) => {
+        const p = await ctx.platform.probe(role, { write: true });
+        return p.ok && p.writable === true && p.wrote === true ? ok(p.detail) : no(p.detail);
+      },
+    },
+    onFailure: `The app re-checks its database role every few seconds without a restart; if ${config.web.readinessPath} keeps reporting db_role replica, look at the instances' logs (journalctl -u drweb) for "db role changed" and at the writer endpoint in /etc/drweb/drweb.env.`,
+  };
+}
+
+function restoreFleetStep(config: ValidConfig, id: string, role: RegionRole, size: number): Step {
+  const n = names(config, role);
+  return {
+    id,
+    title: `Restore the web fleet in ${n.region} (${role}) to ${size}`,
+    by: "runbook",
+    precondition: { text: "none" },
+    action: {
+      text: `aws autoscaling update-auto-scaling-group --region ${n.region} --auto-scaling-group-name ${n.asg} --min-size ${config.web.minSize} --desired-capacity ${size}`,
+      run: (ctx) => ctx.platform.scaleWeb(role, size),
+    },
+    wait: {
+      text: `${size} healthy targets in ${n.targetGroup} (new instances install the app first: up to web.healthCheckGraceSeconds)`,
+      timeoutSeconds: config.runbook.fenceTimeoutSeconds + config.web.healthCheckGraceSeconds,
+      until: async (ctx) => {
+        const w = await ctx.platform.web(role);
+        return (w.healthyTargets ?? 0) >= size ? ok(w.detail) : no(w.detail);
+      },
+    },
+    onFailure: `aws autoscaling describe-scaling-activities --region ${n.region} --auto-scaling-group-name ${n.asg}; an instance that never turns healthy: its console output / journalctl -u drweb.`,
+  };
+}
+
+// --- failover --------------------------------------------------------------
+
+/** Failover of the database and DNS from the primary region to the secondary. */
+export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
+  const gP = params.generations.primary;
+  const gS = params.generations.secondary;
+  const p = names(config, "primary");
+  const s = names(config, "secondary");
+  const planned = params.mode === "planned";
+  const preflight: Step = {
+    id: "preflight",
+    title: planned ? "Check the secondary can take over with no data loss" : "Confirm the primary is down and record the replica lag (the data at risk)",
+    by: "runbook",
+    precondition: {
+      text: planned
+        ? `${s.writer(gS)} is a replica (or already a writer after an interrupted run) and its ReplicaLag <= runbook.maxReplicaLagSeconds (${params.maxReplicaLagSeconds} s)`
+        : `${s.writer(gS)} is a replica (or already a writer) and the Route53 primary check is not healthy (else use --planned: RPO 0)`,
+      check: async (ctx) => {
+        const db = await ctx.platform.database("secondary", gS);
+        if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer: resuming after its promotion`);
+        if (db.dbRole !== "replica") return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+        if (planned) {
+          if (db.lagSeconds === null) return no(`${db.identifier}: replica lag unknown (${db.detail})`);
+          if (db.lagSeconds > params.maxReplicaLagSeconds) return no(`${db.identifier}: replica lag ${db.lagSeconds} s > ${params.maxReplicaLagSeconds} s (runbook.maxReplicaLagSeconds)`);
+          return ok(`${db.identifier}: replica, lag ${fmtLag(db.lagSeconds)}`);
+        }
+        const primary = (await ctx.platform.healthChecks()).find((h) => h.role === "primary");
+        if (primary?.healthy === true) return no(`the primary health check is healthy (${primary.detail}): the primary region answers`);
+        return ok(`${db.identifier}: replica, last lag ${fmtLag(db.lagSeconds)} (writes acknowledged in that window may be lost); primary check: ${primary ? primary.detail : "not found"}`);
+      },
+    },
+    action: { text: "none (records what it saw in the journal)" },
+    wait: { text: "none", timeoutSeconds: 0 },
+    onFailure: planned
+      ? "Lag too high: find what loads the replica or the link (CloudWatch ReplicaLag, WriteIOPS on the source) and try again later, or, if the primary is failing, use --unplanned. Not a replica: see `dr status`."
+      : "The primary answers: use --planned (fences writes first, RPO 0). If it answers but misbehaves, run again with --confirm preflight.",
+  };
+  const steps: Step[] = [preflight];
+  if (planned) {
+    steps.push(fenceStep(config, "fence-primary", "primary", "no request reaches the old writer"));
+    steps.push(catchUpStep(config, "catch-up", "secondary", gS, "fence-primary"));
+  }
+  steps.push(promoteStep(config, "promote", "secondary", gS, params.mode));
+  steps.push(gateStep(config, "force-dns", true, "secondary", gS));
+  steps.push(verifyStep(config, "verify", "secondary"));
+
+  const epilogue = [
+    `Record the new state (README "Database failover and failback runbook", Failover step 4). In your config file (DR_CONFIG):`,
+    `  "database": { "drState": "failedOver", "generations": { "primary": ${gP}, "secondary": ${gS} } },`,
+    `  "dns": { "forceFailover": true }`,
+    `then:`,
+    `  npm run synth`,
+    `  npx cdktf diff secondary     # expect no changes: ${s.writer(gS)} is declared as the replica without its source`,
+    `  npx cdktf deploy secondary`,
+    `  npx cdktf diff dns           # expect no changes: the primary-gate threshold is already ${gateThreshold(true)}`,
+    `  npx cdktf deploy dns`,
+    `Do not deploy primary while in failedOver.`,
+  ];
+  if (!planned) {
+    epilogue.push(
+      `When ${p.region} comes back, fence it before anything else (its old writer ${p.writer(gP)} is a diverged standalone database):`,
+      `  aws autoscaling update-auto-scaling-group --region ${p.region} --auto-scaling-group-name ${p.asg} --min-size 0 --desired-capacity 0`,
+      `  (\`dr failback\` does this as its first step.) If ${p.region} is lost for good:`,
+      `  aws secretsmanager stop-replication-to-replica --region ${s.region} --secret-id ${config.project}-${config.environment}/db/master`,
+    );
+  } else {
+    epilogue.push(`${p.region} is fenced (web fleet at 0) and its writer ${p.writer(gP)} takes no writes; fail back with \`dr failback\`.`);
+  }
+  return {
+    title: `failover to ${s.region} (secondary), ${params.mode}`,
+    params,
+    steps,
+    epilogue,
+  };
+}
+
+// --- failback --------------------------------------------------------------
+
+/**
+ * Failback (README "Failback to us-east-2"): rebuild the old primary as a
+ * replica of the promoted secondary (generation bump, a deploy the operator
+ * runs), switch over to it (planned: RPO 0), rebuild the secondary as its
+ * replica (a second generation bump and deploy).
+ */
+export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
+  const gP = params.generations.primary;
+  const gS = params.generations.secondary;
+  const gP2 = gP + 1;
+  const gS2 = gS + 1;
+  const p = names(config, "primary");
+  const s = names(config, "secondary");
+  const snapshotId = `${p.writer(gP)}-diverged`;
+  const cfgCheck = (want: { drState: string; primary: number; secondary: number; forceFailover?: boolean }) => async (ctx: StepContext) => {
+    const d = ctx.config.database;
+    const bad: string[] = [];
+    if (d.drState !== want.drState) bad.push(`database.drState is "${d.drState}", want "${want.drState}"`);
+    if (d.generations.primary !== want.primary) bad.push(`database.generations.primary is ${d.generations.primary}, want ${want.primary}`);
+    if (d.generations.secondary !== want.secondary) bad.push(`database.generations.secondary is ${d.generations.secondary}, want ${want.secondary}`);
+    if (want.forceFailover !== undefined && ctx.config.dns.forceFailover !== want.forceFailover) bad.push(`dns.forceFailover is ${ctx.config.dns.forceFailover}, want ${want.forceFailover}`);
+    return bad.length ? no(`config: ${bad.join("; ")}`) : ok("config is set for this step");
+  };
+  const replicaOf = (role: RegionRole, generation: number) => async (ctx: StepContext) => {
+    const db = await ctx.platform.database(role, generation);
+    return (db.dbRole === "replica" || db.dbRole === "writer") && db.status === "available"
+      ? ok(`${db.identifier}: ${db.dbRole} of ${db.source ?? "-"}, available`)
+      : no(`${db.identifier}: ${db.dbRole}, ${db.status ?? "?"} (${db.detail})`);
+  };
+
+  const steps: Step[] = [
+    {
+      id: "preflight",
+      title: `Check the failed-over state: ${s.writer(gS)} writes, DNS forced to the secondary`,
+      by: "runbook",
+      precondition: {
+        text: `${s.writer(gS)} is a writer; the primary-gate is forced (threshold ${gateThreshold(true)})`,
+        check: async (ctx) => {
+          const db = await ctx.platform.database("secondary", gS);
+          if (db.dbRole !== "writer") return no(`${db.identifier}: ${db.dbRole}: there is nothing to fail back from (see \`dr status\`)`);
+          const gate = (await ctx.platform.healthChecks()).find((h) => h.role === "primary-gate");
+          if (gate?.healthThreshold !== undefined && gate.healthThreshold !== gateThreshold(true) && ctx.eventAt("unforce-dns", "action") === null) {
+            return no(`primary-gate threshold is ${gate.healthThreshold}: traffic is not forced to the secondary`);
+          }
+          return ok(`${db.identifier}: writer; gate ${gate?.detail ?? "not found"}`);
+        },
+      },
+      action: { text: "none" },
+      wait: { text: "none", timeoutSeconds: 0 },
+      onFailure: "Run `dr status`; fail back only from the failedOver state.",
+    },
+    fenceStep(config, "fence-old-primary", "primary", `the diverged writer ${p.writer(gP)} takes no writes`),
+    {
+      id: "snapshot-old-primary",
+      title: `Keep the evidence: snapshot ${p.writer(gP)} as ${snapshotId}`,
+      by: "runbook",
+      precondition: { text: "none" },
+      action: {
+        text: `aws rds create-db-snapshot --region ${p.region} --db-instance-identifier ${p.writer(gP)} --db-snapshot-identifier ${snapshotId} (skipped if it exists)`,
+        run: (ctx) => ctx.platform.snapshot("primary", gP, snapshotId),
+      },
+      wait: {
+        text: `snapshot ${snapshotId} is available (writes that never replicated are reconciled from it by hand)`,
+        timeoutSeconds: config.runbook.promoteTimeoutSeconds,
+        until: async (ctx) => {
+          const st = await ctx.platform.snapshotStatus("primary", snapshotId);
+          return st === "available" ? ok(`${snapshotId}: available`) : no(`${snapshotId}: ${st ?? "missing"}`);
+        },
+      },
+      onFailure: `aws rds describe-db-snapshots --region ${p.region} --db-snapshot-identifier ${snapshotId}. If ${p.writer(gP)} is gone for good (region lost), run again with --confirm snapshot-old-primary.`,
+    },
+    {
+      id: "retire-old-primary",
+      title: `Let Terraform replace the g${gP} instances in ${p.region}: deletion protection off`,
+      by: "runbook",
+      precondition: { text: "snapshot-old-primary is done" , check: async (ctx) => (ctx.eventAt("snapshot-old-primary", "done") !== null ? ok("snapshot taken") : no("snapshot-old-primary has not completed")) },
+      action: {
+        text: `aws rds modify-db-instance --region ${p.region} --no-deletion-protection --apply-immediately on ${[p.writer(gP), ...p.readers(gP)].join(", ")}`,
+        run: (ctx) => ctx.platform.allowDeletion("primary", gP),
+      },
+      wait: { text: "none", timeoutSeconds: 0 },
+      onFailure: "Run the aws rds modify-db-instance commands by hand, then the command again.",
+    },
+    {
+      id: "rebuild-primary",
+      title: `Rebuild ${p.region} as a replica of ${s.writer(gS)} (generation ${gP2}): a deploy you run`,
+      by: "operator",
+      precondition: {
+        text: `config: database.drState "failback", generations { primary: ${gP2}, secondary: ${gS} }, dns.forceFailover true`,
+        check: cfgCheck({ drState: "failback", primary: gP2, secondary: gS, forceFailover: true }),
+      },
+      action: {
+        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect the g${gP} instances destroyed with final snapshots, ${p.writer(gP2)} created as a cross-region replica plus its reader, a new launch-template version); npx cdktf deploy primary`,
+      },
+      wait: { text: `${p.writer(gP2)} exists, is a replica of ${s.writer(gS)} and available (checked once: deploy, then run the command again)`, timeoutSeconds: 0, until: replicaOf("primary", gP2) },
+      onFailure: "Set the config as shown, deploy primary, then run `dr failback` again: it resumes here.",
+    },
+    restoreFleetStep(config, "restore-primary-fleet", "primary", params.webSize),
+    {
+      id: "primary-in-sync",
+      title: `Wait until ${p.writer(gP2)} is within runbook.maxReplicaLagSeconds`,
+      by: "runbook",
+      precondition: { text: "none" },
+      action: { text: "none (waits)" },
+      wait: {
+        text: `ReplicaLag of ${p.writer(gP2)} <= ${params.maxReplicaLagSeconds} s`,
+        timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
+        until: async (ctx) => {
+          const db = await ctx.platform.database("primary", gP2);
+          if (db.dbRole === "writer") return ok(`${db.identifier}: already a writer`);
+          return db.lagSeconds !== null && db.lagSeconds <= params.maxReplicaLagSeconds ? ok(`${db.identifier}: lag ${db.lagSeconds} s`) : no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}`);
+        },
+      },
+      onFailure: "A new replica first replays the backlog since it was created; wait and run again.",
+    },
+    fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from"),
+    catchUpStep(config, "catch-up", "primary", gP2, "fence-secondary"),
+    promoteStep(config, "promote-primary", "primary", gP2, "planned"),
+    gateStep(config, "unforce-dns", false, "primary", gP2),
+    verifyStep(config, "verify-primary", "primary"),
+    {
+      id: "retire-old-secondary",
+      title: `Let Terraform replace the g${gS} instances in ${s.region}: deletion protection off`,
+      by: "runbook",
+      precondition: { text: "verify-primary is done", check: async (ctx) => (ctx.eventAt("verify-primary", "done") !== null ? ok("primary verified") : no("verify-primary has not completed")) },
+      action: {
+        text: `aws rds modify-db-instance --region ${s.region} --no-deletion-protection --apply-immediately on ${[s.writer(gS), ...s.readers(gS)].join(", ")}`,
+        run: (ctx) => ctx.platform.allowDeletion("secondary", gS),
+      },
+      wait: { text: "none", timeoutSeconds: 0 },
+      onFailure: "Run the aws rds modify-db-instance commands by hand, then the command again.",
+    },
+    {
+      id: "rebuild-secondary",
+      title: `Rebuild ${s.region} as a replica of ${p.writer(gP2)} (generation ${gS2}): a deploy you run`,
+      by: "operator",
+      precondition: {
+        text: `config: database.drState "normal", generations { primary: ${gP2}, secondary: ${gS2} }, dns.forceFailover false`,
+        check: cfgCheck({ drState: "normal", primary: gP2, secondary: gS2, forceFailover: false }),
+      },
+      action: {
+        text: `set "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } }, "dns": { "forceFailover": false }; npm run synth && npx cdktf diff primary (expect no changes); npx cdktf deploy primary secondary dns`,
+      },
+      wait: { text: `${s.writer(gS2)} exists, is a replica of ${p.writer(gP2)} and available (checked once)`, timeoutSeconds: 0, until: replicaOf("secondary", gS2) },
+      onFailure: "Set the config as shown, deploy, then run `dr failback` again: it resumes here.",
+    },
+    restoreFleetStep(config, "restore-secondary-fleet", "secondary", params.webSize),
+  ];
+  return {
+    title: `failback to ${p.region} (primary)`,
+    params,
+    steps,
+    epilogue: [
+      `The final config (set during rebuild-secondary):`,
+      `  "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } },`,
+      `  "dns": { "forceFailover": false }`,
+      `Check: npm run synth && npx cdktf diff primary secondary dns   # expect no changes`,
+      `Snapshot ${snapshotId} in ${p.region} holds the writes the old primary took that never replicated: reconcile them by hand, then delete it.`,
+    ],
+  };
+}
+
+export function buildPlan(config: ValidConfig, params: PlanParams): Plan {
+  return params.operation === "failover" ? failoverPlan(config, params) : failbackPlan(config, params);
+}

@@ -1,0 +1,205 @@
+import type { ValidConfig } from "../config";
+import type { Clock } from "./clock";
+import { Journal } from "./journal";
+import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
+import type { Check, DrPlatform } from "./platform";
+
+/**
+ * Executes a plan step by step: precondition, action, wait (polled until its
+ * timeout), each logged with a timestamp and recorded in the journal. A run
+ * that stops (a failed step, Ctrl-C) is resumed by running the same command
+ * again: done steps are skipped, the interrupted one starts over from its
+ * precondition (actions are idempotent).
+ */
+
+export interface RunOptions {
+  readonly config: ValidConfig;
+  readonly platform: DrPlatform;
+  readonly operation: Operation;
+  readonly mode: Mode;
+  readonly clock: Clock;
+  /** Log sink: one line per call, already timestamped. */
+  readonly log: (line: string) => void;
+  /** Folder of the journal (config.runbook.journalDir unless given). */
+  readonly journalDir?: string;
+  /** Print the plan, change nothing (no AWS call that changes anything, no journal written). */
+  readonly dryRun?: boolean;
+  /** Steps whose checks (precondition and wait) the operator confirms by hand. */
+  readonly confirm?: readonly string[];
+  /** Archive an unfinished journal and start over. */
+  readonly fresh?: boolean;
+  /** Seconds between polls of a wait (config.runbook.pollIntervalSeconds unless given). */
+  readonly pollSeconds?: number;
+  /** Called before each step (tests interrupt a run here). */
+  readonly beforeStep?: (step: Step) => void | Promise<void>;
+}
+
+export interface RunResult {
+  readonly ok: boolean;
+  readonly plan: Plan;
+  /** The step that failed (precondition false, action error or wait timeout). */
+  readonly failedStep?: string;
+  readonly failure?: string;
+  /** The run continued an unfinished journal. */
+  readonly resumed: boolean;
+  /** Steps skipped because the journal had them done. */
+  readonly skipped: readonly string[];
+  readonly journalFile: string;
+}
+
+export class RunnerError extends Error {}
+
+/** The journal's name for an operation: failover and failback are separate operations. */
+export function journalName(operation: Operation): string {
+  return operation;
+}
+
+function describe(step: Step, i: number, n: number, done: boolean): string[] {
+  const timeout = !step.wait.until ? "" : step.wait.timeoutSeconds ? ` (timeout ${step.wait.timeoutSeconds} s)` : " (checked once)";
+  return [
+    `${i + 1}/${n} ${step.id}${done ? "  [done: skipped on resume]" : ""}${step.by === "operator" ? "  [operator step]" : ""}`,
+    `    ${step.title}`,
+    `    precondition: ${step.precondition.text}`,
+    `    action:       ${step.action.text}`,
+    `    wait:         ${step.wait.text}${timeout}`,
+    `    if it fails:  ${step.onFailure}`,
+  ];
+}
+
+export function renderPlan(plan: Plan, journal?: Journal): string[] {
+  const out = [`Plan: ${plan.title}`, `Parameters: ${JSON.stringify(plan.params)}`, ""];
+  plan.steps.forEach((s, i) => out.push(...describe(s, i, plan.steps.length, journal?.isDone(s.id) ?? false), ""));
+  out.push("At the end:", ...plan.epilogue.map((l) => `  ${l}`));
+  return out;
+}
+
+export async function runRunbook(opts: RunOptions): Promise<RunResult> {
+  const { config, platform, clock } = opts;
+  const journal = Journal.open(opts.journalDir ?? config.runbook.journalDir, journalName(opts.operation), clock);
+  const stamp = () => new Date(clock.now()).toISOString();
+  const log = (msg: string) => opts.log(`${stamp()} ${msg}`);
+
+  // Resume or start: a resumed run uses the journal's parameters.
+  let params: PlanParams;
+  let resumed = false;
+  const header = journal.inProgress && !opts.fresh ? journal.header : null;
+  if (header) {
+    if (header.mode !== opts.mode) {
+      throw new RunnerError(
+        `an unfinished ${header.operation} (${header.mode}) is recorded in ${journal.file}; run the same command (--${header.mode}) to resume it, or add --fresh to archive that journal and start a ${opts.mode} ${opts.operation}`,
+      );
+    }
+    params = header.params as unknown as PlanParams;
+    resumed = true;
+  } else {
+    params = paramsFromConfig(config, opts.operation, opts.mode);
+  }
+  const plan = buildPlan(config, params);
+
+  if (opts.dryRun) {
+    for (const line of renderPlan(plan, header ? journal : undefined)) opts.log(line);
+    opts.log("");
+    opts.log(header ? `Dry run: a real run would resume ${journal.file} (steps marked done are skipped). Nothing was changed.` : "Dry run: nothing was changed and no journal was written.");
+    return { ok: true, plan, resumed, skipped: [], journalFile: journal.file };
+  }
+
+  if (!header && journal.inProgress && opts.fresh) {
+    const to = journal.archive();
+    log(`archived the unfinished journal as ${to}`);
+  }
+  if (!resumed) {
+    journal.start(opts.operation, opts.mode, params as unknown as Record<string, unknown>);
+    log(`${plan.title}: started (platform ${platform.name}, journal ${journal.file})`);
+  } else {
+    log(`${plan.title}: resuming ${journal.file}`);
+  }
+
+  const confirm = new Set(opts.confirm ?? []);
+  const poll = Math.max(1, Math.round((opts.pollSeconds ?? config.runbook.pollIntervalSeconds) * 1000));
+  const ctx: StepContext = { platform, params, config, eventAt: (step, ev) => journal.eventAt(step, ev) };
+  const skipped: string[] = [];
+  const n = plan.steps.length;
+
+  const fail = (step: Step, why: string): RunResult => {
+    journal.record(step.id, "failed", why);
+    log(`[${step.id}] FAILED: ${why}`);
+    log(`[${step.id}] what to do: ${step.onFailure}`);
+    log(`[${step.id}] the journal keeps the progress: run the same command again to resume from this step`);
+    return { ok: false, plan, failedStep: step.id, failure: why, resumed, skipped, journalFile: journal.file };
+  };
+  const safely = async (fn: () => Promise<Check>): Promise<Check> => {
+    try {
+      return await fn();
+    } catch (e) {
+      return { ok: false, detail: `error: ${(e as Error).message}` };
+    }
+  };
+
+  for (let i = 0; i < n; i++) {
+    const step = plan.steps[i];
+    const tag = `[${step.id}] ${i + 1}/${n}`;
+    if (journal.isDone(step.id)) {
+      skipped.push(step.id);
+      log(`${tag} already done (journal): skipped`);
+      continue;
+    }
+    await opts.beforeStep?.(step);
+    journal.record(step.id, "started");
+    log(`${tag} ${step.title}`);
+
+    // Precondition.
+    if (confirm.has(step.id)) {
+      journal.record(step.id, "confirmed", "checks confirmed by the operator (--confirm)");
+      log(`${tag} precondition and wait confirmed by the operator (--confirm ${step.id})`);
+    } else if (step.precondition.check) {
+      const c = await safely(() => step.precondition.check!(ctx));
+      journal.record(step.id, "precondition", c.detail);
+      log(`${tag} precondition ${c.ok ? "ok" : "NOT met"}: ${c.detail}`);
+      if (!c.ok) return fail(step, `precondition not met: ${step.precondition.text} (${c.detail})`);
+    }
+
+    // Action.
+    if (step.by === "operator") {
+      log(`${tag} operator action: ${step.action.text}`);
+    } else if (step.action.run) {
+      try {
+        const what = await step.action.run(ctx);
+        journal.record(step.id, "action", what);
+        log(`${tag} action: ${what}`);
+      } catch (e) {
+        return fail(step, `action failed: ${(e as Error).message}`);
+      }
+    }
+
+    // Wait.
+    if (step.wait.until && !confirm.has(step.id)) {
+      const started = clock.now();
+      const deadline = started + step.wait.timeoutSeconds * 1000;
+      journal.record(step.id, "waiting", step.wait.text);
+      log(`${tag} waiting (${step.wait.timeoutSeconds ? `up to ${step.wait.timeoutSeconds} s` : "checked once"}): ${step.wait.text}`);
+      let last = "";
+      for (;;) {
+        const c = await safely(() => step.wait.until!(ctx));
+        if (c.ok) {
+          log(`${tag} wait ok after ${((clock.now() - started) / 1000).toFixed(1)} s: ${c.detail}`);
+          break;
+        }
+        if (c.detail !== last) log(`${tag} still waiting: ${c.detail}`);
+        last = c.detail;
+        if (clock.now() >= deadline) {
+          const why = step.wait.timeoutSeconds
+            ? `timed out after ${step.wait.timeoutSeconds} s waiting for: ${step.wait.text} (last: ${c.detail})`
+            : `not done yet: ${step.wait.text} (${c.detail})`;
+          return fail(step, why);
+        }
+        await clock.sleep(Math.min(poll, Math.max(1, deadline - clock.now())));
+      }
+    }
+    journal.record(step.id, "done");
+    log(`${tag} done`);
+  }
+  journal.complete();
+  log(`${plan.title}: all ${n} steps done`);
+  for (const line of plan.epilogue) opts.log(line);
+  return { ok: true, plan, resumed, skipped, journalFile: journal.file };
+}

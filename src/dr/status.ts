@@ -1,0 +1,118 @@
+import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
+import { regionTopology } from "../database/topology";
+import { gateThreshold } from "../dns/contract";
+import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./platform";
+
+/**
+ * `dr status`: both regions at a glance, and whether AWS matches the
+ * config's `database.drState` and `dns.forceFailover` (a mismatch means the
+ * config, and so the next deploy, would fight what the runbook did).
+ */
+
+export interface RegionStatus {
+  readonly role: RegionRole;
+  readonly region: string;
+  readonly web: WebState;
+  readonly database: DatabaseState;
+  /** What the config's drState says the Writer should be. */
+  readonly expectedDbRole: "writer" | "replica" | "any";
+}
+
+export interface DrStatus {
+  readonly drState: string;
+  readonly forceFailover: boolean;
+  readonly healthChecks: readonly HealthCheckState[];
+  readonly regions: readonly RegionStatus[];
+  /** Config vs reality: each one a sentence. Empty: they agree. */
+  readonly mismatches: readonly string[];
+  /** Things to look at that do not contradict the config. */
+  readonly warnings: readonly string[];
+}
+
+async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    return fallback(e as Error);
+  }
+}
+
+export async function collectStatus(config: ValidConfig, platform: DrPlatform): Promise<DrStatus> {
+  const drState = config.database.drState;
+  const gens = config.database.generations;
+  const [healthChecks, ...perRegion] = await Promise.all([
+    settle(platform.healthChecks(), () => [] as HealthCheckState[]),
+    ...REGION_ROLES.flatMap((role) => [
+      settle(platform.web(role), (e): WebState => ({ role, healthyTargets: null, totalTargets: null, desiredCapacity: null, detail: `error: ${e.message}` })),
+      settle(platform.database(role, gens[role]), (e): DatabaseState => ({
+        role, identifier: "?", dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [], detail: `error: ${e.message}`,
+      })),
+    ]),
+  ]);
+  const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
+    const topo = regionTopology(drState, role, gens[role]);
+    // In failedOver the old primary is stale and not deployed: whatever it is, the config does not describe it.
+    const expected = drState === "failedOver" && role === "primary" ? "any" : topo.writer === "replica" ? "replica" : "writer";
+    return { role, region: config.regions[role].region, web: perRegion[2 * i] as WebState, database: perRegion[2 * i + 1] as DatabaseState, expectedDbRole: expected };
+  });
+
+  const mismatches: string[] = [];
+  const warnings: string[] = [];
+  for (const r of regions) {
+    const db = r.database;
+    if (r.expectedDbRole === "any") {
+      if (db.dbRole === "writer" && (r.web.desiredCapacity ?? 0) > 0) {
+        warnings.push(`${r.region}: the old writer ${db.identifier} is a standalone writer and its web fleet is not fenced (desired ${r.web.desiredCapacity}): scale it to 0 (README Failover step 5)`);
+      }
+      continue;
+    }
+    if (db.dbRole === "unknown") {
+      warnings.push(`${r.region}: database ${db.identifier} could not be read (${db.detail})`);
+    } else if (db.dbRole !== r.expectedDbRole) {
+      mismatches.push(
+        `${r.region} (${r.role}): config database.drState "${drState}" (generation ${gens[r.role]}) expects ${db.identifier} to be a ${r.expectedDbRole}, AWS reports ${db.dbRole}` +
+          (db.dbRole === "writer" && r.expectedDbRole === "replica" ? ` (it was promoted: set drState to "failedOver", README runbook step 4)` : ""),
+      );
+    }
+  }
+  const writers = regions.filter((r) => r.database.dbRole === "writer");
+  if (writers.length > 1) {
+    const unfenced = writers.filter((r) => (r.web.desiredCapacity ?? 0) > 0);
+    if (unfenced.length > 1) mismatches.push(`both regions have a writer and a running web fleet (split brain): fence one (${unfenced.map((r) => r.region).join(", ")})`);
+  }
+  const gate = healthChecks.find((h) => h.role === "primary-gate");
+  if (!gate) {
+    warnings.push(config.dns.enabled ? "no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)" : "dns.enabled is false: no health checks");
+  } else if (gate.healthThreshold !== undefined) {
+    const want = gateThreshold(config.dns.forceFailover, gate.children ?? 1);
+    if (gate.healthThreshold !== want) {
+      mismatches.push(
+        `primary-gate: config dns.forceFailover ${config.dns.forceFailover} means threshold ${want}, Route53 has ${gate.healthThreshold}` +
+          ` (${gate.healthThreshold > (gate.children ?? 1) ? "traffic is forced to the secondary" : "traffic follows the primary's health"}): set dns.forceFailover to ${gate.healthThreshold > (gate.children ?? 1)} before the next dns deploy`,
+      );
+    }
+  }
+  for (const h of healthChecks) if (h.healthy === false && h.role !== "primary-gate") warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings };
+}
+
+export function renderStatus(s: DrStatus): string[] {
+  const hc = (h: HealthCheckState) =>
+    `  ${h.role.padEnd(13)} ${h.healthy === null ? "unknown  " : h.healthy ? "healthy  " : "UNHEALTHY"} ${h.healthThreshold !== undefined ? `threshold ${h.healthThreshold}/${h.children ?? 1} child  ` : ""}${h.detail}`;
+  const out = [`config: database.drState "${s.drState}", dns.forceFailover ${s.forceFailover}`, "", "Route53 health checks:"];
+  out.push(...(s.healthChecks.length ? s.healthChecks.map(hc) : ["  (none found)"]));
+  out.push("");
+  for (const r of s.regions) {
+    const db = r.database;
+    const lag = db.lagSeconds === null ? "" : `, lag ${db.lagSeconds} s${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}`;
+    out.push(`${r.region} (${r.role}):`);
+    out.push(`  web:      ${r.web.healthyTargets ?? "?"}/${r.web.totalTargets ?? "?"} targets healthy, fleet desired ${r.web.desiredCapacity ?? "?"}  (${r.web.detail})`);
+    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "?"}${lag}  (config expects: ${r.expectedDbRole})`);
+    for (const rd of db.readers) out.push(`            ${rd.identifier}: ${rd.status ?? "missing"}`);
+  }
+  out.push("");
+  if (s.mismatches.length) out.push("MISMATCH between config and AWS:", ...s.mismatches.map((m) => `  - ${m}`));
+  else out.push("config and AWS agree.");
+  if (s.warnings.length) out.push("warnings:", ...s.warnings.map((w) => `  - ${w}`));
+  return out;
+}
