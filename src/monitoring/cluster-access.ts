@@ -25,7 +25,9 @@ export class ClusterAccess extends Construct {
   readonly endpoint: string;
   /** The cluster as a data source. */
   readonly cluster: DataAwsEksCluster;
+  /** The stack's (default) Kubernetes provider. */
   readonly kubernetesProvider: KubernetesProvider;
+  /** The stack's (default) Helm provider. */
   readonly helmProvider: HelmProvider;
 
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
