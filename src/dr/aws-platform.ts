@@ -81,6 +81,8 @@ export class AwsPlatform implements DrPlatform {
     private readonly config: ValidConfig,
     private readonly clients: AwsClients,
     private readonly clock: Clock,
+    /** The HTTP check of a region's entry point (tests stub it: the ALB is not reachable from here). */
+    private readonly probeFn: typeof probeApp = probeApp,
   ) {}
 
   private region(role: RegionRole): string {
@@ -227,7 +229,7 @@ export class AwsPlatform implements DrPlatform {
     if (!lb?.DNSName) return { ok: false, dbRole: null, writable: null, wrote: null, detail: `load balancer ${n.alb} not found in ${n.region}` };
     // With dns enabled (or a certificate) the ALB listens on HTTPS with a certificate for the domain.
     const tls = this.config.dns.enabled || this.config.regions[role].certificateArn !== undefined;
-    return probeApp(
+    return this.probeFn(
       { baseUrl: `${tls ? "https" : "http"}://${lb.DNSName}`, host: this.config.dns.enabled ? this.config.dns.domainName : undefined, timeoutMs: 5_000 },
       this.config.web.readinessPath,
       opts.write,

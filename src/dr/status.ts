@@ -76,7 +76,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     }
   }
   const writers = regions.filter((r) => r.database.dbRole === "writer");
-  if (writers.length > 1) {
+  if (writers.length > 1 && regions.every((r) => r.expectedDbRole !== "any")) {
     const unfenced = writers.filter((r) => (r.web.desiredCapacity ?? 0) > 0);
     if (unfenced.length > 1) mismatches.push(`both regions have a writer and a running web fleet (split brain): fence one (${unfenced.map((r) => r.region).join(", ")})`);
   }
