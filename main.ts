@@ -2,7 +2,9 @@
 // wires the stacks. The config is validated BEFORE the App exists, because
 // constructing an App creates the output folder: an invalid config writes
 // nothing.
+import * as fs from "node:fs";
 import { App, CONTEXT_ENV } from "cdktf";
+import { formatSuppressions, formatViolations } from "./src/policy";
 import { ConfigError, configWarnings, loadConfigFile, resolveConfig, type ValidConfig } from "./src/config";
 import { buildApp } from "./stacks/app";
 
@@ -28,6 +30,20 @@ function loadConfig(): ValidConfig {
 
 const config = loadConfig();
 for (const w of configWarnings(config)) process.stderr.write(`WARNING ${w}\n`);
+// The folder App() will use (and create): remembered so a refused synth
+// leaves no new empty output folder behind.
+const outdirExisted = fs.existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");
 const app = new App();
-buildApp(app, config, __dirname);
+const drApp = buildApp(app, config, __dirname);
+// The policy runs on the whole app before anything is written: a violation
+// stops the synth with the list, and no stack is half-written.
+const findings = drApp.policy.findings();
+const suppressed = formatSuppressions(findings);
+if (suppressed) process.stdout.write(`Policy suppressions (deliberate exceptions, each with its reason):\n${suppressed}\n`);
+const violations = formatViolations(findings);
+if (violations) {
+  process.stderr.write(`Policy violations (nothing was written; see README "Policy"):\n${violations}\n`);
+  if (!outdirExisted) fs.rmSync(app.outdir, { recursive: true, force: true });
+  process.exit(1);
+}
 app.synth();

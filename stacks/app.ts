@@ -1,6 +1,7 @@
 import type { App } from "cdktf";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
+import { applyPolicy, type AppPolicy } from "../src/policy";
 import { loadAppBundle } from "../src/web/app-bundle";
 import { DnsStack, DnsZoneStack } from "./dns-stack";
 import { MonitoringStack } from "./monitoring-stack";
@@ -26,6 +27,8 @@ export interface DrApp {
   readonly monitoring: Readonly<Record<RegionRole, MonitoringStack>>;
   /** Route53 failover (with dns.enabled). */
   readonly dns?: DnsStack;
+  /** Security and DR policy over every stack (src/policy), checked on synth. */
+  readonly policy: AppPolicy;
 }
 
 /**
@@ -64,5 +67,7 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
       return [role, stack];
     }),
   ) as Record<RegionRole, MonitoringStack>;
-  return { regional, monitoring, dns };
+  // Last: the policy sees every stack.
+  const policy = applyPolicy(app, config);
+  return { regional, monitoring, dns, policy };
 }

@@ -183,7 +183,8 @@ describe("WebTier", () => {
       });
       const lb = resourceList(app.stacks.primary, "aws_lb")[0];
       for (const ref of lb.subnets) expect(app.stacks.primary.resource!.aws_subnet[/aws_subnet\.([^.]+)\.id/.exec(ref)![1]].tags.Tier).toBe("public");
-      expect(resourceList(synthApp({ web: { albDeletionProtection: false } }).stacks.primary, "aws_lb")[0].enable_deletion_protection).toBe(false);
+      // Turning deletion protection off is a weakening the policy refuses (src/policy).
+      expect(() => synthApp({ web: { albDeletionProtection: false } })).toThrow(/alb-hardened: deletion protection is off/);
     });
 
     it("health-checks targets on the liveness path", () => {

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import type { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { suppressPolicy } from "../policy";
 import { PrivateBucket } from "../security/private-bucket";
 
 export interface AccessLogBucketProps {
@@ -40,6 +41,11 @@ export class AccessLogBucket extends Construct {
         },
       ],
     });
+    suppressPolicy(
+      bucket,
+      "s3-encrypted-cmk",
+      "ELB access-log delivery writes only to buckets encrypted with SSE-S3 (AES256); with SSE-KMS the ALB cannot deliver its logs. The bucket is private, TLS-only and expiring.",
+    );
     this.bucketName = bucket.bucketName;
     this.policy = bucket.policy;
   }

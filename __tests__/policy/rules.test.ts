@@ -1,0 +1,264 @@
+/**
+ * Every policy rule against a compliant and a non-compliant fixture: small
+ * synthesized-stack JSON documents, the shape `cdktf synth` writes.
+ */
+import { resolveConfig } from "../../src/config";
+import { evaluatePolicy, RULES } from "../../src/policy";
+import type { PolicyInput, StackJson } from "../../src/policy/types";
+
+const CONFIG = resolveConfig({});
+const KEY = "${aws_kms_key.Key.arn}";
+const P = (region: string) => ({ aws: [{ region }] });
+
+type Resources = Record<string, Record<string, any>>;
+/** One stack in us-east-2 (or the region given) with a customer key. */
+function stack(resource: Resources, opts: { region?: string; data?: Resources; terraform?: any; provider?: any } = {}): StackJson {
+  return {
+    terraform: opts.terraform ?? {},
+    provider: opts.provider ?? P(opts.region ?? "us-east-2"),
+    resource: { aws_kms_key: { Key: { enable_key_rotation: true } }, ...resource },
+    data: opts.data ?? {},
+  };
+}
+const one = (type: string, config: Record<string, any>, extra: Resources = {}, opts = {}): PolicyInput => ({ config: CONFIG, stacks: { primary: stack({ [type]: { R: config }, ...extra }, opts) } });
+
+const lt = (o: Record<string, any> = {}) => ({
+  name: "x-web",
+  image_id: "${data.aws_ssm_parameter.Ami.value}",
+  metadata_options: { http_tokens: "required", http_put_response_hop_limit: 1 },
+  block_device_mappings: [{ device_name: "/dev/xvda", ebs: { encrypted: "true", kms_key_id: KEY } }],
+  network_interfaces: [{ associate_public_ip_address: "false" }],
+  ...o,
+});
+const db = (o: Record<string, any> = {}) => ({
+  identifier: "p-db-g1-writer",
+  instance_class: "db.t3.small",
+  storage_encrypted: true,
+  kms_key_id: KEY,
+  performance_insights_enabled: true,
+  performance_insights_kms_key_id: KEY,
+  publicly_accessible: false,
+  deletion_protection: true,
+  skip_final_snapshot: false,
+  final_snapshot_identifier: "p-db-final",
+  backup_retention_period: 7,
+  ...o,
+});
+const doc = (actions: string[]) => ({ Doc: { statement: [{ actions, resources: ["*"] }] } });
+const lbWith = (lb: Record<string, any>, listeners: Record<string, any>) => ({
+  aws_lb: { Lb: { drop_invalid_header_fields: true, access_logs: { enabled: true }, enable_deletion_protection: true, security_groups: ["${aws_security_group.Alb.id}"], ...lb } },
+  aws_lb_listener: listeners,
+  aws_security_group: { Alb: { description: "load balancer" }, Web: { description: "web servers" } },
+});
+const HTTPS = { port: 443, protocol: "HTTPS", load_balancer_arn: "${aws_lb.Lb.arn}", ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06", default_action: [{ type: "forward" }] };
+const REDIRECT = { port: 80, protocol: "HTTP", load_balancer_arn: "${aws_lb.Lb.arn}", default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443" } }] };
+const cluster = (o: Record<string, any> = {}) => ({
+  version: "1.35",
+  encryption_config: { resources: ["secrets"], provider: { key_arn: KEY } },
+  enabled_cluster_log_types: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+  vpc_config: { endpoint_private_access: true, endpoint_public_access: false },
+  ...o,
+});
+
+/** Two regional stacks (us-east-2, us-west-1) built from the same parts. */
+function pair(secondaryOverrides: Resources = {}, primaryOverrides: Resources = {}, config = CONFIG): PolicyInput {
+  const regional = (region: string, cidr: string, writer: Record<string, any>, o: Resources) =>
+    stack(
+      {
+        aws_vpc: { Vpc: { cidr_block: cidr } },
+        aws_launch_template: { Web: lt({ instance_type: "t3.micro" }) },
+        aws_autoscaling_group: { Asg: { min_size: 3, desired_capacity: 3, max_size: 6 } },
+        aws_eks_cluster: { Eks: cluster() },
+        aws_eks_node_group: { Nodes: { instance_types: ["t3.medium"], scaling_config: { desired_size: 2, min_size: 2, max_size: 3 } } },
+        aws_db_instance: { Writer: writer },
+        ...o,
+      },
+      { region },
+    );
+  return {
+    config,
+    stacks: {
+      primary: regional("us-east-2", "10.10.0.0/16", db({ identifier: "p-use2-db-g1-writer" }), primaryOverrides),
+      secondary: regional("us-west-1", "10.20.0.0/16", db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer" }), secondaryOverrides),
+    },
+  };
+}
+
+const failoverRecords = (primary: Record<string, any>, secondary?: Record<string, any>) => ({
+  aws_route53_record: {
+    Primary: { name: "www.x.io", type: "A", zone_id: "Z1", set_identifier: "p", failover_routing_policy: { type: "PRIMARY" }, health_check_id: "${aws_route53_health_check.Gate.id}", ...primary },
+    ...(secondary ? { Secondary: { name: "www.x.io", type: "A", zone_id: "Z1", set_identifier: "s", failover_routing_policy: { type: "SECONDARY" }, ...secondary } } : {}),
+  },
+});
+
+const s3Backend = (region: string, extra = {}) => ({ backend: { s3: { bucket: "b", region, key: "k", encrypt: true, use_lockfile: true, ...extra } } });
+
+interface Case {
+  readonly compliant: PolicyInput;
+  readonly nonCompliant: PolicyInput;
+  /** The message the non-compliant case must give. */
+  readonly message: RegExp;
+}
+
+const CASES: Record<string, Case[]> = {
+  "ebs-encrypted-cmk": [
+    { compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ block_device_mappings: [{ ebs: { encrypted: "false" } }] })), message: /not encrypted/ },
+    { compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ block_device_mappings: [{ ebs: { encrypted: "true" } }] })), message: /no customer-managed key/ },
+    { compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ block_device_mappings: undefined })), message: /no block device mapping/ },
+  ],
+  "rds-encrypted-cmk": [
+    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ storage_encrypted: false })), message: /storage_encrypted/ },
+    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ performance_insights_kms_key_id: undefined })), message: /Performance Insights/ },
+    {
+      compliant: one("aws_db_instance", db()),
+      nonCompliant: one("aws_db_instance", db({ kms_key_id: "${aws_kms_key.Peer.arn}" }), { aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer", enable_key_rotation: true } } }, { provider: { aws: [{ region: "us-east-2" }, { alias: "peer", region: "us-west-1" }] } }),
+      message: /the key is in us-west-1, the instance in us-east-2/,
+    },
+  ],
+  "log-group-cmk-retention": [
+    { compliant: one("aws_cloudwatch_log_group", { kms_key_id: KEY, retention_in_days: 90 }), nonCompliant: one("aws_cloudwatch_log_group", { retention_in_days: 90 }), message: /no customer-managed key/ },
+    { compliant: one("aws_cloudwatch_log_group", { kms_key_id: KEY, retention_in_days: 90 }), nonCompliant: one("aws_cloudwatch_log_group", { kms_key_id: KEY }), message: /no retention/ },
+  ],
+  "eks-cluster-hardened": [
+    { compliant: one("aws_eks_cluster", cluster()), nonCompliant: one("aws_eks_cluster", cluster({ encryption_config: undefined })), message: /secrets are not envelope-encrypted/ },
+    { compliant: one("aws_eks_cluster", cluster()), nonCompliant: one("aws_eks_cluster", cluster({ enabled_cluster_log_types: ["api"] })), message: /log types off: audit, authenticator/ },
+    {
+      compliant: one("aws_eks_cluster", cluster({ vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24"] } })),
+      nonCompliant: one("aws_eks_cluster", cluster({ vpc_config: { endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"] } })),
+      message: /public API endpoint is open to the internet/,
+    },
+  ],
+  "s3-encrypted-cmk": [
+    {
+      compliant: one("aws_s3_bucket", {}, { aws_s3_bucket_server_side_encryption_configuration: { E: { bucket: "${aws_s3_bucket.R.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: KEY } }] } } }),
+      nonCompliant: one("aws_s3_bucket", {}, { aws_s3_bucket_server_side_encryption_configuration: { E: { bucket: "${aws_s3_bucket.R.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] } } }),
+      message: /default encryption is AES256/,
+    },
+    { compliant: one("aws_s3_bucket", {}, { aws_s3_bucket_server_side_encryption_configuration: { E: { bucket: "${aws_s3_bucket.R.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: KEY } }] } } }), nonCompliant: one("aws_s3_bucket", {}), message: /no default encryption/ },
+  ],
+  "secrets-topics-cmk": [
+    { compliant: one("aws_secretsmanager_secret", { kms_key_id: KEY }), nonCompliant: one("aws_secretsmanager_secret", {}), message: /no customer-managed key \(kms_key_id\)/ },
+    { compliant: one("aws_secretsmanager_secret", { kms_key_id: KEY, replica: [{ region: "us-west-1", kms_key_id: KEY }] }), nonCompliant: one("aws_secretsmanager_secret", { kms_key_id: KEY, replica: [{ region: "us-west-1" }] }), message: /replica in us-west-1/ },
+    {
+      compliant: one("aws_sns_topic", { kms_master_key_id: "${data.aws_kms_alias.K.target_key_arn}" }, {}, { data: { aws_kms_alias: { K: { name: "alias/drweb" } } } }),
+      nonCompliant: one("aws_sns_topic", { kms_master_key_id: "${data.aws_kms_alias.K.target_key_arn}" }, {}, { data: { aws_kms_alias: { K: { name: "alias/aws/sns" } } } }),
+      message: /kms_master_key_id/,
+    },
+  ],
+  "kms-rotation": [{ compliant: one("aws_kms_key", { enable_key_rotation: true }), nonCompliant: one("aws_kms_key", { enable_key_rotation: false }), message: /rotation is off/ }],
+  "imdsv2-required": [{ compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ metadata_options: { http_tokens: "optional" } })), message: /http_tokens is optional/ }],
+  "no-public-ip": [
+    { compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ network_interfaces: [{ associate_public_ip_address: "true" }] })), message: /gets a public IP/ },
+    { compliant: one("aws_subnet", { map_public_ip_on_launch: false }), nonCompliant: one("aws_subnet", { map_public_ip_on_launch: true }), message: /assigns public IPs/ },
+  ],
+  "sg-internet-ingress": [
+    {
+      compliant: { config: CONFIG, stacks: { primary: stack({ ...lbWith({}, {}), aws_vpc_security_group_ingress_rule: { R: { security_group_id: "${aws_security_group.Alb.id}", cidr_ipv4: "0.0.0.0/0", from_port: 443, to_port: 443, ip_protocol: "tcp" } } }) } },
+      nonCompliant: { config: CONFIG, stacks: { primary: stack({ ...lbWith({}, {}), aws_vpc_security_group_ingress_rule: { R: { security_group_id: "${aws_security_group.Web.id}", cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22, ip_protocol: "tcp" } } }) } },
+      message: /opens ports 22-22 to the internet on a group that is not a load balancer's/,
+    },
+    {
+      compliant: { config: CONFIG, stacks: { primary: stack({ ...lbWith({}, {}), aws_vpc_security_group_ingress_rule: { R: { security_group_id: "${aws_security_group.Alb.id}", cidr_ipv4: "10.0.0.0/8", from_port: 8443, to_port: 8443, ip_protocol: "tcp" } } }) } },
+      nonCompliant: { config: CONFIG, stacks: { primary: stack({ ...lbWith({}, {}), aws_vpc_security_group_ingress_rule: { R: { security_group_id: "${aws_security_group.Alb.id}", cidr_ipv4: "0.0.0.0/0", from_port: 8443, to_port: 8443, ip_protocol: "tcp" } } }) } },
+      message: /a load balancer may open only 80 and 443/,
+    },
+  ],
+  "sg-described": [
+    { compliant: one("aws_vpc_security_group_egress_rule", { description: "web to the database" }), nonCompliant: one("aws_vpc_security_group_egress_rule", {}), message: /no description/ },
+    { compliant: one("aws_security_group", { description: "web servers" }), nonCompliant: one("aws_security_group", { description: "Managed by Terraform" }), message: /no description/ },
+  ],
+  "alb-hardened": [
+    { compliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, { H: HTTPS, R: REDIRECT })) } }, nonCompliant: { config: CONFIG, stacks: { primary: stack(lbWith({ drop_invalid_header_fields: false }, { H: HTTPS, R: REDIRECT })) } }, message: /invalid header/ },
+    { compliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, { H: HTTPS, R: REDIRECT })) } }, nonCompliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, { H: { ...HTTPS, ssl_policy: "ELBSecurityPolicy-2016-08" }, R: REDIRECT })) } }, message: /not a TLS 1\.2\+ policy/ },
+    { compliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, { H: HTTPS, R: REDIRECT })) } }, nonCompliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, { H: HTTPS, R: { ...REDIRECT, default_action: [{ type: "forward" }] } })) } }, message: /HTTP listener 80 serves traffic instead of redirecting/ },
+    { compliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, { H: HTTPS, R: REDIRECT })) } }, nonCompliant: { config: CONFIG, stacks: { primary: stack(lbWith({ access_logs: { enabled: false } }, {})) } }, message: /access logs are off/ },
+    { compliant: { config: CONFIG, stacks: { primary: stack(lbWith({}, {})) } }, nonCompliant: { config: CONFIG, stacks: { primary: stack(lbWith({ enable_deletion_protection: false }, {})) } }, message: /deletion protection is off/ },
+  ],
+  "vpc-flow-logs": [{ compliant: one("aws_vpc", { cidr_block: "10.0.0.0/16" }, { aws_flow_log: { F: { vpc_id: "${aws_vpc.R.id}" } } }), nonCompliant: one("aws_vpc", { cidr_block: "10.0.0.0/16" }), message: /no flow log/ }],
+  "rds-protected": [
+    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ publicly_accessible: true })), message: /publicly accessible/ },
+    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ deletion_protection: false })), message: /deletion protection is off/ },
+    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ skip_final_snapshot: true })), message: /no final snapshot/ },
+    {
+      // An in-region reader may have no backups; a writer may not.
+      compliant: one("aws_db_instance", db({ backup_retention_period: 0, replicate_source_db: "${aws_db_instance.W.identifier}" }), { aws_db_instance: { R: db({ backup_retention_period: 0, replicate_source_db: "${aws_db_instance.W.identifier}" }), W: db() } }),
+      nonCompliant: one("aws_db_instance", db({ backup_retention_period: 0 })),
+      message: /automated backups are off/,
+    },
+  ],
+  "iam-no-admin": [
+    { compliant: one("aws_iam_role_policy", { policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { data: { aws_iam_policy_document: doc(["ec2:DescribeInstances"]) } }), nonCompliant: one("aws_iam_role_policy", { policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { data: { aws_iam_policy_document: doc(["iam:*"]) } }), message: /allows "iam:\*"/ },
+    { compliant: one("aws_iam_role_policy_attachment", { policy_arn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }), nonCompliant: one("aws_iam_role_policy_attachment", { policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }), message: /attaches AdministratorAccess/ },
+    { compliant: one("aws_iam_policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject" }] }) }), nonCompliant: one("aws_iam_policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*" }] }) }), message: /allows "\*"/ },
+  ],
+  "dr-db-replicated": [
+    {
+      compliant: pair(),
+      nonCompliant: pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer" }) } }),
+      message: /p-use2-db-g1-writer has no replica in another region/,
+    },
+    {
+      compliant: pair(),
+      nonCompliant: pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", kms_key_id: "${aws_kms_key.Peer.arn}" }) }, aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer" } } }),
+      message: /not encrypted with a key of its own region/,
+    },
+  ],
+  "dr-region-parity": [
+    { compliant: pair(), nonCompliant: pair({ aws_launch_template: { Web: lt({ instance_type: "t3.nano" }) } }), message: /web instance type differs/ },
+    { compliant: pair(), nonCompliant: pair({ aws_autoscaling_group: { Asg: { min_size: 1, desired_capacity: 1, max_size: 2 } } }), message: /web fleet size/ },
+    { compliant: pair(), nonCompliant: pair({ aws_eks_cluster: { Eks: cluster({ version: "1.34" }) } }), message: /Kubernetes version differs/ },
+    { compliant: pair(), nonCompliant: pair({ aws_eks_node_group: { Nodes: { instance_types: ["t3.medium"], scaling_config: { desired_size: 1, min_size: 1, max_size: 1 } } } }), message: /EKS node group/ },
+    { compliant: pair(), nonCompliant: pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", instance_class: "db.t3.micro", replicate_source_db: "arn:aws:rds:us-east-2:1:db:p-use2-db-g1-writer" }) } }), message: /database instance classes differ/ },
+  ],
+  "dr-failover-pair": [
+    { compliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({}, {})), nonCompliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({})), message: /no SECONDARY A record for www\.x\.io/ },
+    { compliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({}, {})), nonCompliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({ health_check_id: undefined }, {})), message: /PRIMARY record has no health check/ },
+  ],
+  "dr-vpc-cidrs-disjoint": [{ compliant: pair(), nonCompliant: pair({ aws_vpc: { Vpc: { cidr_block: "10.10.128.0/20" } } }), message: /10\.10\.128\.0\/20 overlaps 10\.10\.0\.0\/16/ }],
+  "dr-no-hardcoded-ami": [{ compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ image_id: "ami-0123456789abcdef0" })), message: /literal ami-0123456789abcdef0/ }],
+  "dr-state-placement": [
+    {
+      compliant: { config: CONFIG, stacks: { primary: stack({}, { terraform: s3Backend("us-east-2") }), secondary: stack({}, { region: "us-west-1", terraform: s3Backend("us-west-1") }) } },
+      nonCompliant: { config: CONFIG, stacks: { primary: stack({}, { terraform: s3Backend("us-east-2") }), secondary: stack({}, { region: "us-west-1", terraform: s3Backend("us-east-2") }) } },
+      message: /state in us-east-2, the primary region/,
+    },
+    {
+      compliant: { config: CONFIG, stacks: { primary: stack({}, { terraform: s3Backend("us-east-2") }) } },
+      nonCompliant: { config: CONFIG, stacks: { primary: stack({}, { terraform: s3Backend("us-east-2", { use_lockfile: false }) }) } },
+      message: /not encrypted or not locked/,
+    },
+  ],
+};
+
+describe("policy rules", () => {
+  it("has a compliant and a non-compliant case for every rule", () => {
+    expect(Object.keys(CASES).sort()).toEqual(RULES.map((r) => r.id).sort());
+    for (const r of RULES) {
+      expect(r.description.length, r.id).toBeGreaterThan(20);
+      expect(r.fix.length, r.id).toBeGreaterThan(10);
+    }
+  });
+
+  for (const rule of RULES) {
+    describe(rule.id, () => {
+      (CASES[rule.id] ?? []).forEach((c, i) => {
+        it(`case ${i + 1}: passes the compliant fixture and fails the other with its message`, () => {
+          const good = evaluatePolicy(c.compliant, [], [rule]);
+          expect(good.filter((f) => f.status === "compliant").length).toBeGreaterThan(0);
+          expect(good.filter((f) => f.status === "non-compliant")).toEqual([]);
+          const bad = evaluatePolicy(c.nonCompliant, [], [rule]).filter((f) => f.status === "non-compliant");
+          expect(bad.length).toBeGreaterThan(0);
+          expect(bad.map((f) => f.message).join("\n")).toMatch(c.message);
+          expect(bad[0].fix).toBe(rule.fix);
+        });
+      });
+    });
+  }
+
+  it("marks the DR replication rule not applicable while failed over", () => {
+    const failedOver = resolveConfig({ database: { drState: "failedOver" } });
+    const input = pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer" }) } }, {}, failedOver);
+    const findings = evaluatePolicy(input, [], RULES.filter((r) => r.id === "dr-db-replicated"));
+    expect(findings.map((f) => f.status)).toEqual(["not-applicable", "not-applicable"]);
+  });
+});

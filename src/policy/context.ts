@@ -1,0 +1,86 @@
+import type { PolicyContext, PolicyInput, ResourceView, StackJson } from "./types";
+
+const REF = /^\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\.|\[|\})/;
+
+/** Builds the rules' view of a synthesized app. */
+export function createContext(input: PolicyInput): PolicyContext {
+  const views = new Map<string, ResourceView[]>();
+  const byAddress = new Map<string, ResourceView>();
+  for (const [stack, json] of Object.entries(input.stacks)) {
+    for (const [kind, blocks] of [["resource", json.resource ?? {}], ["data", json.data ?? {}]] as const) {
+      for (const [type, items] of Object.entries(blocks)) {
+        for (const [name, config] of Object.entries(items as Record<string, any>)) {
+          const fullType = kind === "data" ? `data.${type}` : type;
+          const view: ResourceView = {
+            stack,
+            type: fullType,
+            name,
+            address: `${fullType}.${name}`,
+            path: config?.["//"]?.metadata?.path ?? `${stack}/${name}`,
+            config,
+          };
+          const key = `${stack}|${fullType}`;
+          views.set(key, [...(views.get(key) ?? []), view]);
+          byAddress.set(`${stack}|${view.address}`, view);
+        }
+      }
+    }
+  }
+  const stackNames = Object.keys(input.stacks).sort();
+  return {
+    config: input.config,
+    stackNames,
+    resources(type, stack) {
+      const stacks = stack ? [stack] : stackNames;
+      return stacks.flatMap((s) => views.get(`${s}|${type}`) ?? []);
+    },
+    deref(stack, expression) {
+      if (typeof expression !== "string") return undefined;
+      const m = REF.exec(expression);
+      if (!m) return undefined;
+      return byAddress.get(`${stack}|${m[1] ? "data." : ""}${m[2]}.${m[3]}`);
+    },
+    stackJson(stack): StackJson {
+      return input.stacks[stack];
+    },
+    regionOf(resource) {
+      const providers = (input.stacks[resource.stack].provider?.aws ?? []) as Array<Record<string, any>>;
+      const alias = typeof resource.config.provider === "string" ? resource.config.provider.replace(/^aws\./, "") : undefined;
+      return providers.find((p) => (alias ? p.alias === alias : !p.alias))?.region;
+    },
+  };
+}
+
+/** Statements of the IAM policy document a "${data.aws_iam_policy_document.X.json}" expression names. */
+export function policyStatements(ctx: PolicyContext, stack: string, expression: unknown): any[] | undefined {
+  const doc = ctx.deref(stack, expression);
+  if (!doc || doc.type !== "data.aws_iam_policy_document") return undefined;
+  return (doc.config.statement ?? []) as any[];
+}
+
+/** True when a value is a literal string (not a Terraform reference or expression). */
+export function isLiteral(value: unknown): value is string {
+  return typeof value === "string" && !value.includes("${");
+}
+
+/** Terraform's JSON keeps nested blocks either as an object or a one-element list. */
+export function block(value: unknown): Record<string, any> | undefined {
+  if (Array.isArray(value)) return value[0];
+  return value && typeof value === "object" ? (value as Record<string, any>) : undefined;
+}
+
+/** Terraform booleans arrive as true or "true". */
+export function isTrue(value: unknown): boolean {
+  return value === true || value === "true";
+}
+
+/**
+ * True when an expression names a customer-managed KMS key: a key of this
+ * stack, or one looked up by id or by a non-AWS alias (data sources).
+ */
+export function isCustomerKey(ctx: PolicyContext, stack: string, expression: unknown): boolean {
+  const r = ctx.deref(stack, expression);
+  if (!r) return false;
+  if (r.type === "aws_kms_key" || r.type === "data.aws_kms_key") return true;
+  return r.type === "data.aws_kms_alias" && typeof r.config.name === "string" && !r.config.name.startsWith("alias/aws/");
+}

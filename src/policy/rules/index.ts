@@ -1,0 +1,47 @@
+import type { PolicyRule } from "../types";
+import { albHardened } from "./alb-hardened";
+import { drDbReplicated } from "./dr-db-replicated";
+import { drFailoverPair } from "./dr-failover-pair";
+import { drNoHardcodedAmi } from "./dr-no-hardcoded-ami";
+import { drRegionParity } from "./dr-region-parity";
+import { drStatePlacement } from "./dr-state-placement";
+import { drVpcCidrsDisjoint } from "./dr-vpc-cidrs-disjoint";
+import { ebsEncryptedCmk } from "./ebs-encrypted-cmk";
+import { eksClusterHardened } from "./eks-cluster-hardened";
+import { iamNoAdmin } from "./iam-no-admin";
+import { imdsv2Required } from "./imdsv2-required";
+import { kmsRotation } from "./kms-rotation";
+import { logGroupCmkRetention } from "./log-group-cmk-retention";
+import { noPublicIp } from "./no-public-ip";
+import { rdsEncryptedCmk } from "./rds-encrypted-cmk";
+import { rdsProtected } from "./rds-protected";
+import { s3EncryptedCmk } from "./s3-encrypted-cmk";
+import { secretsAndTopicsCmk } from "./secrets-and-topics-cmk";
+import { sgDescribed } from "./sg-described";
+import { sgInternetIngress } from "./sg-internet-ingress";
+import { vpcFlowLogs } from "./vpc-flow-logs";
+
+/** Every rule, security first, then the DR rules no general scanner has. */
+export const RULES: readonly PolicyRule[] = [
+  ebsEncryptedCmk,
+  rdsEncryptedCmk,
+  logGroupCmkRetention,
+  eksClusterHardened,
+  s3EncryptedCmk,
+  secretsAndTopicsCmk,
+  kmsRotation,
+  imdsv2Required,
+  noPublicIp,
+  sgInternetIngress,
+  sgDescribed,
+  albHardened,
+  vpcFlowLogs,
+  rdsProtected,
+  iamNoAdmin,
+  drDbReplicated,
+  drRegionParity,
+  drFailoverPair,
+  drVpcCidrsDisjoint,
+  drNoHardcodedAmi,
+  drStatePlacement,
+];
