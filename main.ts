@@ -35,15 +35,17 @@ for (const w of configWarnings(config)) process.stderr.write(`WARNING ${w}\n`);
 const outdirExisted = fs.existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");
 const app = new App();
 const drApp = buildApp(app, config, __dirname);
-// The policy runs on the whole app before anything is written: a violation
-// stops the synth with the list, and no stack is half-written.
-const findings = drApp.policy.findings();
-const suppressed = formatSuppressions(findings);
-if (suppressed) process.stdout.write(`Policy suppressions (deliberate exceptions, each with its reason):\n${suppressed}\n`);
-const violations = formatViolations(findings);
-if (violations) {
+// The policy (src/policy) runs as a validation of the first stack written,
+// over the whole app: a violation stops the synth before any stack is
+// written.
+try {
+  app.synth();
+} catch (e) {
+  const violations = drApp.policy.hasRun() ? formatViolations(drApp.policy.findings()) : "";
+  if (!violations) throw e;
   process.stderr.write(`Policy violations (nothing was written; see README "Policy"):\n${violations}\n`);
   if (!outdirExisted) fs.rmSync(app.outdir, { recursive: true, force: true });
   process.exit(1);
 }
-app.synth();
+const suppressed = formatSuppressions(drApp.policy.findings());
+if (suppressed) process.stdout.write(`Policy suppressions (deliberate exceptions, each with its reason):\n${suppressed}\n`);

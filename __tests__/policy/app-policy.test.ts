@@ -58,6 +58,9 @@ describe("policy on the whole app", () => {
       cidrIpv4: "0.0.0.0/0",
     });
     expect(() => app.synth()).toThrow(/sg-internet-ingress: opens ports 22-22 to the internet on a group that is not a load balancer's[\s\S]*Fix: admit a narrower CIDR/);
+    // The first stack's validation fails before any stack is written (App
+    // itself makes the empty stacks/ folder).
+    expect(fs.readdirSync(path.join(app.outdir, "stacks"))).toEqual([]);
   });
 
   it("fails synth when code turns off volume encryption, and accepts a suppression with a reason", () => {

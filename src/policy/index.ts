@@ -27,34 +27,50 @@ export function collectSuppressions(root: IConstruct): Suppression[] {
   );
 }
 
-/** Synthesizes every stack in memory (nothing written) and evaluates the policy. */
-export function checkAppPolicy(app: App, config: ValidConfig): Finding[] {
+/**
+ * Synthesizes every stack in memory (nothing written) and evaluates the
+ * policy. `duringSynth`: called from a validation inside `app.synth()`,
+ * where every stack is already prepared; each stack's JSON is then kept and
+ * handed to the synthesizer instead of being computed a second time.
+ */
+export function checkAppPolicy(app: App, config: ValidConfig, duringSynth = false): Finding[] {
   const stacks = app.node.findAll().filter(TerraformStack.isStack);
-  for (const s of stacks) s.prepareStack();
+  if (!duringSynth) for (const s of stacks) s.prepareStack();
   const json = Object.fromEntries(stacks.map((s) => [s.node.id, s.toTerraform() as StackJson]));
+  if (duringSynth) {
+    // Validations run after the last change to the tree: the JSON the
+    // synthesizer would compute is this one.
+    for (const s of stacks) s.toTerraform = () => json[s.node.id];
+  }
   return evaluatePolicy({ config, stacks: json }, collectSuppressions(app));
 }
 
 /**
  * Makes the policy part of every stack's validation, so any `app.synth()`
- * (cdktf synth, tests) fails with the violations of that stack. main.ts also
- * checks before synthesizing, so a violation writes no output at all.
+ * (cdktf synth, main.ts, tests) fails on a violation anywhere in the app.
+ * The first stack's validation runs before any stack is written, so a
+ * violation leaves no half-written output.
  */
 export function applyPolicy(app: App, config: ValidConfig): AppPolicy {
   let cached: Finding[] | undefined;
-  const findings = () => (cached ??= checkAppPolicy(app, config));
+  const findings = (duringSynth = false) => (cached ??= checkAppPolicy(app, config, duringSynth));
   for (const stack of app.node.findAll().filter(TerraformStack.isStack)) {
     stack.node.addValidation({
       validate: () => {
-        const text = formatViolations(findings().filter((f) => f.stack === stack.node.id));
-        return text ? [`policy violations:\n${text}`] : [];
+        const text = formatViolations(findings(true));
+        return text ? [`${POLICY_FAILURE}\n${text}`] : [];
       },
     });
   }
-  return { findings };
+  return { findings: () => findings(false), hasRun: () => cached !== undefined };
 }
+
+/** First line of the validation error a policy violation raises. */
+export const POLICY_FAILURE = "policy violations (stack, address, rule, message, fix):";
 
 /** The policy of a built app; findings are computed once, on first use. */
 export interface AppPolicy {
   findings(): Finding[];
+  /** Whether the findings have been computed (by a synth or a call). */
+  hasRun(): boolean;
 }
