@@ -251,6 +251,7 @@ export class RegionalStack extends TerraformStack {
     out("eks_cluster_name", this.eks.clusterName, "EKS cluster of the monitoring stack");
     out("eks_cluster_arn", this.eks.clusterArn, "EKS cluster ARN");
     out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
+    out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions (pin them in eks.addonVersions to freeze what \"default\" resolved to)");
     out("eks_kubeconfig_command", `aws eks update-kubeconfig --region ${rc.region} --name ${clusterName(naming)}`, "Adds the cluster to ~/.kube/config");
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
     out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");

@@ -140,6 +140,10 @@ describe("EKS monitoring cluster", () => {
       });
       const coredns = resourceList(st, "aws_eks_addon").find((a) => a.addon_name === "coredns");
       expect(coredns.addon_version).toBe("v1.12.4-eksbuild.1");
+      const versions = st.output!.eks_addon_versions.value as Record<string, string>;
+      expect(Object.keys(versions).sort()).toEqual([...EKS_ADDONS].sort());
+      expect(versions.coredns).toBe("v1.12.4-eksbuild.1");
+      expect(versions["vpc-cni"]).toMatch(/^\$\{data\.aws_eks_addon_version\.Eks_DefaultVersionVpcCni_[A-Z0-9]+\.version\}$/);
       expect(Object.values(st.data!.aws_eks_addon_version).map((d: any) => d.addon_name)).not.toContain("coredns");
       expect(one(st, "aws_eks_node_group").scaling_config).toEqual({ desired_size: 3, min_size: 2, max_size: 4 });
     }

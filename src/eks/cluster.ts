@@ -55,6 +55,8 @@ export class EksMonitoringCluster extends Construct {
   /** Security group EKS puts on the control plane and the managed nodes (and so on pods). */
   readonly clusterSecurityGroupId: string;
   readonly nodeRoleArn: string;
+  /** Version of each managed add-on (resolved at plan time where config says "default"). */
+  readonly addonVersions: Readonly<Record<string, string>>;
   /** Depend on this to wait until nodes and add-ons are up. */
   readonly ready: ITerraformDependable[];
 
@@ -135,16 +137,19 @@ export class EksMonitoringCluster extends Construct {
       if (v !== "default") return v;
       return new DataAwsEksAddonVersion(this, `DefaultVersion${pascal(addon)}`, { addonName: addon, kubernetesVersion: cluster.version, mostRecent: false }).version;
     };
-    const addon = (name: EksAddonName, extra: Partial<ConstructorParameters<typeof EksAddon>[2]> = {}) =>
-      new EksAddon(this, `Addon${pascal(name)}`, {
+    const addonVersions: Record<string, string> = {};
+    const addon = (name: EksAddonName, extra: Partial<ConstructorParameters<typeof EksAddon>[2]> = {}) => {
+      addonVersions[name] = version(name);
+      return new EksAddon(this, `Addon${pascal(name)}`, {
         clusterName: cluster.name,
         addonName: name,
-        addonVersion: version(name),
+        addonVersion: addonVersions[name],
         // Config is the source of truth for add-on settings.
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         ...extra,
       });
+    };
     const bootstrap = NODE_BOOTSTRAP_ADDONS.map((a) => addon(a));
 
     // --- Nodes
@@ -231,6 +236,7 @@ export class EksMonitoringCluster extends Construct {
       }),
     ];
     this.ready = [nodeGroup, ...bootstrap, ...late];
+    this.addonVersions = addonVersions;
   }
 }
 
