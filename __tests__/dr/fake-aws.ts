@@ -146,7 +146,8 @@ export class FakeAws {
     if (cmd instanceof DescribeTargetGroupsCommand) return { TargetGroups: [{ TargetGroupArn: `arn:tg:${region}` }] };
     if (cmd instanceof DescribeLoadBalancersCommand) return { LoadBalancers: [{ DNSName: `${cmd.input.Names![0]}.${region}.elb.amazonaws.com` }] };
     if (cmd instanceof DescribeTargetHealthCommand) {
-      const out = { TargetHealthDescriptions: Array.from({ length: Math.max(this.healthy[region], 3) }, (_, i) => ({ TargetHealth: { State: i < this.healthy[region] ? "healthy" : "draining" } })) };
+      // Scaled in: the extra targets drain for one poll, then are gone.
+      const out = { TargetHealthDescriptions: Array.from({ length: Math.max(this.healthy[region], this.desired[region]) }, (_, i) => ({ TargetHealth: { State: i < this.desired[region] ? "healthy" : "draining" } })) };
       this.healthy[region] = this.desired[region]; // converges by the next poll
       if (region === "us-east-2" && this.desired[region] === 0 && this.catchUpOnFence) this.replicaLag = 0;
       return out;

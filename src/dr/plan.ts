@@ -99,11 +99,11 @@ function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: strin
       run: (ctx) => ctx.platform.scaleWeb(role, 0),
     },
     wait: {
-      text: `target group ${n.targetGroup} has no healthy target and the fleet's desired size is 0: ${why}`,
+      text: `the fleet's desired size is 0 and target group ${n.targetGroup} has no target left, healthy or draining (in-flight requests have finished, so every acknowledged write is on the writer): ${why}`,
       timeoutSeconds: config.runbook.fenceTimeoutSeconds,
       until: async (ctx) => {
         const w = await ctx.platform.web(role);
-        return w.healthyTargets === 0 && w.desiredCapacity === 0 ? ok(w.detail) : no(w.detail);
+        return w.desiredCapacity === 0 && w.healthyTargets === 0 && w.totalTargets === 0 ? ok(w.detail) : no(w.detail);
       },
     },
     onFailure: `Instances still serve in ${n.region}: look at the ASG's activities (aws autoscaling describe-scaling-activities --region ${n.region} --auto-scaling-group-name ${n.asg}) and for scale-in protection, then run the command again. To abort instead: scale back with --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}.`,

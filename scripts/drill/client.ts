@@ -1,0 +1,90 @@
+import { request } from "../../src/dr/http-probe";
+import type { Endpoint } from "./resolver";
+
+/**
+ * The drill's users: a writer loop (POST /api/notes) and a reader loop
+ * (GET /api/notes) that look the name up through the resolver before every
+ * request, as a client honouring DNS TTLs does. Every request is recorded;
+ * every acknowledged write (201) keeps its id for the RPO check.
+ */
+
+export interface RequestRecord {
+  /** Which client (each has its own resolver cache). */
+  readonly client: number;
+  /** Start, ms since the drill's time origin. */
+  readonly t: number;
+  readonly op: "write" | "read";
+  /** Where DNS sent it. */
+  readonly to: Endpoint;
+  readonly ok: boolean;
+  readonly status: number;
+  readonly latencyMs: number;
+  /** Region that answered (X-Drweb-Region), if the app answered. */
+  readonly region: string | null;
+  /** Id of an acknowledged write. */
+  readonly id?: number;
+  readonly error?: string;
+}
+
+export interface ClientOptions {
+  readonly client: number;
+  readonly resolve: () => Endpoint;
+  readonly baseUrl: (e: Endpoint) => string;
+  /** Time origin (ms, epoch) of the records. */
+  readonly origin: number;
+  readonly writeGapMs: number;
+  readonly readGapMs: number;
+  /** Hard bound on requests (both loops). */
+  readonly maxRequests: number;
+  readonly timeoutMs: number;
+}
+
+export class TrafficClient {
+  readonly records: RequestRecord[] = [];
+  private stopped = false;
+  private loops: Array<Promise<void>> = [];
+  private seq = 0;
+
+  constructor(private readonly o: ClientOptions) {}
+
+  start(): void {
+    this.loops = [this.loop("write", this.o.writeGapMs), this.loop("read", this.o.readGapMs)];
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+
+  get exhausted(): boolean {
+    return this.records.length >= this.o.maxRequests;
+  }
+
+  /** Records of several clients, in time order. */
+  static merge(clients: readonly TrafficClient[]): RequestRecord[] {
+    return clients.flatMap((c) => c.records).sort((a, b) => a.t - b.t);
+  }
+
+  private async loop(op: "write" | "read", gapMs: number): Promise<void> {
+    while (!this.stopped && this.records.length < this.o.maxRequests) {
+      await this.once(op);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+
+  private async once(op: "write" | "read"): Promise<void> {
+    const to = this.o.resolve();
+    const start = Date.now();
+    const target = { baseUrl: this.o.baseUrl(to), timeoutMs: this.o.timeoutMs };
+    try {
+      const res = op === "write" ? await request(target, "POST", "/api/notes", { title: `drill-${++this.seq}` }) : await request(target, "GET", "/api/notes?limit=5");
+      const ok = op === "write" ? res.status === 201 : res.status === 200;
+      let id: number | undefined;
+      if (ok && op === "write") id = Number((JSON.parse(res.body) as { id: number }).id);
+      const region = typeof res.headers["x-drweb-region"] === "string" ? res.headers["x-drweb-region"] : null;
+      this.records.push({ client: this.o.client, t: start - this.o.origin, op, to, ok, status: res.status, latencyMs: Date.now() - start, region, ...(id === undefined ? {} : { id }), ...(ok ? {} : { error: res.body.slice(0, 160) }) });
+    } catch (e) {
+      this.records.push({ client: this.o.client, t: start - this.o.origin, op, to, ok: false, status: 0, latencyMs: Date.now() - start, region: null, error: (e as Error).message });
+    }
+  }
+}

@@ -1,0 +1,331 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RegionRole, ValidConfig } from "../../src/config";
+import { request } from "../../src/dr/http-probe";
+import { psql, type LocalRegionSite } from "../../src/dr/local-platform";
+import { regionCode } from "../../src/lib/naming";
+import { Processes, type Group } from "./processes";
+
+/**
+ * The drill's two "regions" on 127.0.0.1: a real PostgreSQL 15 primary and
+ * a streaming replica (set up as the pytest fixtures do: initdb, pg_basebackup
+ * -R, SCRAM for the app role), per region `instances` gunicorn processes of
+ * the real web app from webapp/.venv, and an HAProxy in front of them that
+ * health-checks the liveness path like the ALB's target group.
+ */
+
+export const LOOPBACK = "127.0.0.1";
+const IS_ROOT = process.getuid?.() === 0;
+const APP_USER = "drweb";
+
+/** The ALB target group's health check (src/web/load-balancer.ts): every 15 s, 2 to flip. */
+export const ALB_HEALTH = { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 };
+
+export function pgBin(name: string): string {
+  for (const d of [process.env.PG_BIN, "/usr/lib/postgresql/15/bin", "/usr/local/bin"]) {
+    if (d && fs.existsSync(path.join(d, name))) return path.join(d, name);
+  }
+  for (const d of (process.env.PATH ?? "").split(":")) if (d && fs.existsSync(path.join(d, name))) return path.join(d, name);
+  throw new Error(`PostgreSQL binary ${name} not found: set PG_BIN`);
+}
+
+export function haproxyBin(): string {
+  for (const d of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin"]) if (d && fs.existsSync(path.join(d, "haproxy"))) return path.join(d, "haproxy");
+  throw new Error("haproxy not found: run bash scripts/setup-haproxy.sh");
+}
+
+const asPg = (cmd: string, args: string[]): [string, string[]] => (IS_ROOT ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]);
+
+function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(stdout))),
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, LOOPBACK, () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** HAProxy's runtime API (admin socket). */
+function haproxyCommand(socket: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(socket);
+    let out = "";
+    c.setTimeout(3_000, () => c.destroy(new Error("haproxy socket timeout")));
+    c.on("connect", () => c.end(`${command}\n`));
+    c.on("data", (d) => (out += d.toString()));
+    c.on("end", () => resolve(out.trim()));
+    c.on("error", reject);
+  });
+}
+
+interface AppInstance {
+  readonly name: string;
+  readonly port: number;
+  readonly metricsPort: number;
+  group: Group | null;
+}
+
+export interface EnvironmentOptions {
+  readonly root: string;
+  readonly config: ValidConfig;
+  /** Multiplies every interval (checks, caches): 0.1 runs ten times faster than production. */
+  readonly timeScale: number;
+  /** App instances per region (the ASG's desired capacity). */
+  readonly instances: number;
+  readonly processes: Processes;
+  readonly log: (line: string) => void;
+}
+
+export class DrillRegion implements LocalRegionSite {
+  pg: Group | null = null;
+  haproxy: Group | null = null;
+  readonly apps: AppInstance[] = [];
+  private desiredCount = 0;
+
+  constructor(
+    readonly role: RegionRole,
+    readonly region: string,
+    readonly pgPort: number,
+    readonly lbPort: number,
+    readonly statsPort: number,
+    readonly dir: string,
+    private readonly env: DrillEnvironment,
+  ) {}
+
+  get lbUrl(): string {
+    return `http://${LOOPBACK}:${this.lbPort}`;
+  }
+
+  get statsUrl(): string {
+    return `http://${LOOPBACK}:${this.statsPort}/stats`;
+  }
+
+  get socket(): string {
+    return path.join(this.dir, "haproxy.sock");
+  }
+
+  desired(): number {
+    return this.desiredCount;
+  }
+
+  /**
+   * 0: take every instance out of HAProxy (as ELB deregistration does) and
+   * stop it gracefully: in-flight requests finish, so an instance counts as
+   * "draining" until its process has exited (runningInstances). n: start
+   * instances and put them in service.
+   */
+  async scale(n: number): Promise<void> {
+    this.desiredCount = n;
+    if (n === 0) {
+      for (const a of this.apps) await haproxyCommand(this.socket, `set server web/${a.name} state maint`).catch(() => "");
+      // Not awaited: the runbook's wait watches the instances drain; stop() escalates to SIGKILL after the grace period.
+      for (const a of this.apps) if (a.group) void this.env.processes.stop(a.group, 20_000);
+      return;
+    }
+    await Promise.all(this.apps.slice(0, n).map((a) => this.env.startApp(this, a)));
+    for (const a of this.apps.slice(0, n)) await haproxyCommand(this.socket, `set server web/${a.name} state ready`).catch(() => "");
+  }
+
+  runningInstances(): string[] {
+    return this.apps.filter((a) => a.group && this.env.processes.alive(a.group)).map((a) => a.name);
+  }
+
+  /** The regional outage: SIGKILL the region's database, app instances and load balancer at once. */
+  killAll(): void {
+    for (const g of [this.pg, this.haproxy, ...this.apps.map((a) => a.group)]) if (g) this.env.processes.kill(g);
+  }
+
+  setDesired(n: number): void {
+    this.desiredCount = n;
+  }
+}
+
+export class DrillEnvironment {
+  readonly dir: string;
+  readonly appPassword = `drill-${randomBytes(9).toString("base64url")}`;
+  regions!: Record<RegionRole, DrillRegion>;
+
+  constructor(readonly o: EnvironmentOptions) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "drweb-drill-"));
+    fs.chmodSync(this.dir, 0o755);
+  }
+
+  get processes(): Processes {
+    return this.o.processes;
+  }
+
+  private pgDir(role: RegionRole): string {
+    return path.join(this.dir, `pg-${role}`);
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.o;
+    const t0 = Date.now();
+    const mk = async (role: RegionRole) => {
+      const dir = path.join(this.dir, role);
+      fs.mkdirSync(dir);
+      return new DrillRegion(role, config.regions[role].region, await freePort(), await freePort(), await freePort(), dir, this);
+    };
+    this.regions = { primary: await mk("primary"), secondary: await mk("secondary") };
+    await this.startDatabases();
+    this.o.log(`postgres: primary 127.0.0.1:${this.regions.primary.pgPort}, streaming replica 127.0.0.1:${this.regions.secondary.pgPort}`);
+    for (const r of Object.values(this.regions)) {
+      for (let i = 1; i <= this.o.instances; i++) r.apps.push({ name: `app${i}`, port: await freePort(), metricsPort: await freePort(), group: null });
+    }
+    await Promise.all(Object.values(this.regions).flatMap((r) => r.apps.map((a) => this.startApp(r, a))));
+    for (const r of Object.values(this.regions)) {
+      r.setDesired(this.o.instances);
+      await this.startHaproxy(r);
+    }
+    this.o.log(
+      `started in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
+        Object.values(this.regions).map((r) => `${r.region} lb ${r.lbUrl} (${r.apps.length} gunicorn: ${r.apps.map((a) => a.port).join(", ")})`).join("; "),
+    );
+  }
+
+  private async startDatabases(): Promise<void> {
+    if (IS_ROOT) fs.chownSync(this.dir, ...pgIds());
+    const p = this.regions.primary;
+    const s = this.regions.secondary;
+    await run(...asPg(pgBin("initdb"), ["-D", this.pgDir("primary"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]));
+    fs.appendFileSync(
+      path.join(this.pgDir("primary"), "postgresql.conf"),
+      `\nlisten_addresses = '${LOOPBACK}'\nunix_socket_directories = ''\nwal_level = replica\nmax_wal_senders = 10\nwal_keep_size = '128MB'\nhot_standby = on\nfsync = off\nshared_buffers = '32MB'\nmax_connections = 100\n`,
+    );
+    fs.writeFileSync(
+      path.join(this.pgDir("primary"), "pg_hba.conf"),
+      `host replication postgres ${LOOPBACK}/32 trust\nhost all postgres ${LOOPBACK}/32 trust\nhost all all ${LOOPBACK}/32 scram-sha-256\n`,
+    );
+    await this.startPg(p, "primary");
+    await psql(p.pgPort, `CREATE ROLE ${APP_USER} LOGIN PASSWORD '${this.appPassword}'`);
+    await psql(p.pgPort, `CREATE DATABASE drweb OWNER ${APP_USER}`);
+    await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(p.pgPort), "-U", "postgres", "-D", this.pgDir("secondary"), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
+    await this.startPg(s, "secondary");
+    await waitFor("the replica to stream", 30_000, async () => (await psql(s.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
+  }
+
+  private async startPg(r: DrillRegion, role: RegionRole): Promise<void> {
+    const [cmd, args] = asPg(pgBin("postgres"), ["-D", this.pgDir(role), "-p", String(r.pgPort)]);
+    r.pg = this.processes.spawn(`postgres ${role}`, cmd, args, { env: process.env, log: path.join(this.dir, `postgres-${role}.log`), stopSignal: "SIGINT" });
+    await waitFor(`postgres ${role} to accept connections`, 30_000, async () => {
+      if (!this.processes.alive(r.pg!)) throw new Error(`postgres ${role} exited:\n${fs.readFileSync(path.join(this.dir, `postgres-${role}.log`), "utf8").slice(-2000)}`);
+      return (await psql(r.pgPort, "SELECT 1")) === "1";
+    });
+  }
+
+  /** One gunicorn of the real app (deploy/gunicorn.conf.py), 1 worker, bound to loopback. */
+  async startApp(r: DrillRegion, a: AppInstance): Promise<void> {
+    const venv = path.join(this.o.root, "webapp", ".venv");
+    const scale = this.o.timeScale;
+    const metricsDir = path.join(r.dir, `metrics-${a.name}`);
+    fs.mkdirSync(metricsDir, { recursive: true });
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${path.join(venv, "bin")}:${process.env.PATH ?? ""}`,
+      HOME: process.env.HOME,
+      LANG: "C.UTF-8",
+      DRWEB_REGION: r.region,
+      DRWEB_INSTANCE_ID: `${regionCode(r.region)}-${a.name}`,
+      DB_WRITER_HOST: LOOPBACK,
+      DB_PORT: String(r.pgPort),
+      DB_USER: APP_USER,
+      DB_PASSWORD: this.appPassword,
+      DB_AUTH: "password",
+      DB_SSLMODE: "disable",
+      DB_CONNECT_TIMEOUT: "1",
+      DRWEB_PORT: String(a.port),
+      DRWEB_METRICS_PORT: String(a.metricsPort),
+      DRWEB_BIND_ADDR: LOOPBACK,
+      DRWEB_METRICS_ADDR: LOOPBACK,
+      DRWEB_WORKERS: "1",
+      DRWEB_THREADS: "8",
+      // The app's own timers, scaled with the drill (production: 2 s role cache, 15 s poll).
+      DRWEB_ROLE_CACHE_SECONDS: String(Math.max(0.05, 2 * scale)),
+      DRWEB_ROLE_POLL_SECONDS: String(Math.max(0.5, 15 * scale)),
+      DRWEB_LOG_LEVEL: "WARNING",
+      DRWEB_GUNICORN_LOG_LEVEL: process.env.DRILL_GUNICORN_LOG_LEVEL ?? "warning",
+      PROMETHEUS_MULTIPROC_DIR: metricsDir,
+    };
+    a.group = this.processes.spawn(`gunicorn ${r.role}/${a.name}`, path.join(venv, "bin", "gunicorn"), ["-c", path.join(this.o.root, "webapp", "deploy", "gunicorn.conf.py"), "--control-socket", path.join(r.dir, `${a.name}.ctl`), "drweb.wsgi:app"], {
+      env,
+      cwd: path.join(this.o.root, "webapp"),
+      log: path.join(r.dir, `${a.name}.log`),
+    });
+    const g = a.group;
+    await waitFor(`${r.role}/${a.name} /healthz`, 60_000, async () => {
+      if (!this.processes.alive(g)) throw new Error(`gunicorn ${r.role}/${a.name} exited:\n${fs.readFileSync(path.join(r.dir, `${a.name}.log`), "utf8").slice(-2000)}`);
+      return (await request({ baseUrl: `http://${LOOPBACK}:${a.port}`, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200;
+    });
+  }
+
+  private async startHaproxy(r: DrillRegion): Promise<void> {
+    const s = this.o.timeScale;
+    const inter = Math.max(100, Math.round(ALB_HEALTH.intervalSeconds * 1000 * s));
+    const cfg = [
+      "global",
+      "  maxconn 4000",
+      `  stats socket ${r.socket} mode 600 level admin`,
+      "defaults",
+      "  mode http",
+      "  timeout connect 1s",
+      "  timeout client 30s",
+      "  timeout server 10s",
+      `  timeout check ${Math.max(100, Math.round(ALB_HEALTH.timeoutSeconds * 1000 * s))}ms`,
+      "  retries 0",
+      // One request per server connection: no idle pooled connection keeps a
+      // stopping gunicorn waiting (the ALB's deregistration delay bounds that in AWS).
+      "  option http-server-close",
+      "frontend lb",
+      `  bind ${LOOPBACK}:${r.lbPort}`,
+      "  default_backend web",
+      "backend web",
+      "  balance roundrobin",
+      `  option httpchk GET ${this.o.config.web.livenessPath}`,
+      "  http-check expect status 200",
+      `  default-server inter ${inter}ms fall ${ALB_HEALTH.unhealthyThreshold} rise ${ALB_HEALTH.healthyThreshold}`,
+      ...r.apps.map((a) => `  server ${a.name} ${LOOPBACK}:${a.port} check`),
+      "listen stats",
+      `  bind ${LOOPBACK}:${r.statsPort}`,
+      "  stats enable",
+      "  stats uri /stats",
+      "",
+    ].join("\n");
+    const file = path.join(r.dir, "haproxy.cfg");
+    fs.writeFileSync(file, cfg);
+    r.haproxy = this.processes.spawn(`haproxy ${r.role}`, haproxyBin(), ["-f", file, "-db"], { env: process.env, log: path.join(r.dir, "haproxy.log") });
+    await waitFor(`haproxy ${r.role}`, 15_000, async () => (await request({ baseUrl: r.lbUrl, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200);
+  }
+
+  /** Stops everything and removes the folder (keep: leave the folder with its logs). */
+  async stop(keep: boolean): Promise<void> {
+    await this.processes.stopAll();
+    if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function pgIds(): [number, number] {
+  const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+  if (!line) throw new Error("running as root needs a 'postgres' user to run PostgreSQL (it refuses to run as root)");
+  const f = line.split(":");
+  return [Number(f[2]), Number(f[3])];
+}
