@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (README: `npm test`): the TypeScript type check, vitest
 # (including the real `terraform validate`), the web app's pytest suite
-# against a real PostgreSQL, and promtool on the alert rules. Runs every
+# against a real PostgreSQL, promtool on the alert rules, and the shortened
+# local DR drill (scripts/test-drill.sh). Runs every
 # suite even when one fails; prints one closing total and exits non-zero if
 # any suite failed.
 set -uo pipefail
@@ -19,6 +20,8 @@ run npx vitest run --reporter=default --reporter=json --outputFile.json="$result
 run bash scripts/test-python.sh --junitxml="$results/pytest.xml"
 echo "==> bash scripts/test-promtool.sh"
 bash scripts/test-promtool.sh 2>&1 | tee "$results/promtool.txt" || status=1
+echo "==> bash scripts/test-drill.sh"
+bash scripts/test-drill.sh 2>&1 | tee "$results/drill.txt" || status=1
 
 # One closing line over every suite, in the plain form CI reads.
 node -e '
@@ -36,6 +39,8 @@ node -e '
   } else failed += 1;
   const promtool = (read("promtool.txt") ?? "").match(/^promtool: (\d+) passed, (\d+) failed$/m);
   if (promtool) { passed += Number(promtool[1]); failed += Number(promtool[2]); } else failed += 1;
+  const drill = (read("drill.txt") ?? "").match(/^drill: (\d+) passed, (\d+) failed$/m);
+  if (drill) { passed += Number(drill[1]); failed += Number(drill[2]); } else failed += 1;
   console.log(`total: ${passed} passed, ${failed} failed`);
 ' "$results" || status=1
 rm -rf "$results"

@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     "skip-setup": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     check: { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -49,7 +50,7 @@ if (args.help) {
   [--max-seconds 180] [--max-requests 20000] (bounds per scenario) [--instances 3]
   [--clients 4] (clients writing and reading, each with its own resolver cache)
   [--skip-setup] (do not run scripts/setup-python.sh and setup-haproxy.sh) [--keep] (keep the temp folder and its logs)
-  [--check] (assert: runbook completed, planned RPO 0, RTO within the budget, nothing left running; prints "drill: N passed, M failed")`);
+  [--quiet] (runbook lines only in the report) [--check] (assert: runbook completed, planned RPO 0, RTO within the budget, nothing left running; prints "drill: N passed, M failed")`);
   process.exit(0);
 }
 
@@ -161,7 +162,7 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
       clock: realClock,
       log: (l) => {
         runbookLog.push(l);
-        log(`  runbook: ${l}`);
+        if (!args.quiet) log(`  runbook: ${l}`);
       },
       journalDir,
     });

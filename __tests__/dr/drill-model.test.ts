@@ -1,0 +1,139 @@
+// The drill's Route53 stand-in and its RTO/RPO arithmetic, on a fake clock.
+import { resolveConfig } from "../../src/config";
+import { failoverBudget, gateThreshold } from "../../src/dns/contract";
+import type { RequestRecord } from "../../scripts/drill/client";
+import { analyse, chartSvg, markdown } from "../../scripts/drill/report";
+import { Route53Sim, type Endpoint } from "../../scripts/drill/resolver";
+
+function sim(opts: { up: Record<Endpoint, boolean>; targets?: Record<Endpoint, boolean | null>; clients?: number }) {
+  const hc = resolveConfig({}).dns.healthCheck;
+  let now = 1_000_000;
+  const s = new Route53Sim({
+    intervalMs: hc.requestIntervalSeconds * 1000,
+    failureThreshold: hc.failureThreshold,
+    checkerRegions: hc.regions,
+    ttlMs: 60_000,
+    forceFailover: false,
+    now: () => now,
+    check: async (e) => opts.up[e],
+    targetHealthy: async (e) => (opts.targets ? opts.targets[e] : true),
+  });
+  const advance = async (ms: number, step = 100) => {
+    for (let t = 0; t < ms; t += step) {
+      now += step;
+      await s.tick();
+    }
+  };
+  return { s, advance, now: () => now };
+}
+
+describe("Route53Sim (the drill's Route53 stand-in)", () => {
+  it("declares the primary unhealthy after failureThreshold consecutive failures of every checker, within interval x threshold", async () => {
+    const up = { primary: true, secondary: true };
+    const { s, advance } = sim({ up });
+    await advance(25_000);
+    expect(s.authoritative()).toBe("primary");
+    up.primary = false;
+    let detectedAfter = -1;
+    for (let t = 100; t <= 40_000; t += 100) {
+      await advance(100);
+      if (!s.endpointHealthy("primary")) {
+        detectedAfter = t;
+        break;
+      }
+    }
+    const budget = failoverBudget(resolveConfig({}));
+    expect(detectedAfter).toBeGreaterThan(2 * 10_000); // not before the third failure of the last checker
+    expect(detectedAfter).toBeLessThanOrEqual(budget.detectionSeconds * 1000);
+    expect(s.gateHealthy()).toBe(false);
+    expect(s.authoritative()).toBe("secondary");
+  });
+
+  it("keeps an endpoint healthy while more than 18% of checkers see it healthy (one of three)", async () => {
+    const up = { primary: true, secondary: true };
+    const { s, advance } = sim({ up });
+    // Only the first checker's requests succeed: 1/3 = 33% > 18%.
+    let calls = 0;
+    (s as unknown as { o: { check: (e: Endpoint) => Promise<boolean> } }).o.check = async (e) => e === "secondary" || calls++ % 3 === 0;
+    await advance(60_000);
+    expect(s.endpointHealthy("primary")).toBe(true);
+  });
+
+  it("forces failover with the gate threshold alone, and answers PRIMARY when both are unhealthy", async () => {
+    const up = { primary: true, secondary: true };
+    const { s, advance } = sim({ up });
+    s.setGateThreshold(gateThreshold(true));
+    expect(s.endpointHealthy("primary")).toBe(true);
+    expect(s.authoritative()).toBe("secondary");
+    s.setGateThreshold(gateThreshold(false));
+    expect(s.authoritative()).toBe("primary");
+    up.primary = false;
+    up.secondary = false;
+    await advance(40_000);
+    expect(s.authoritative()).toBe("primary");
+  });
+
+  it("evaluates alias target health, and keeps the last known value when the load balancer cannot be asked", async () => {
+    const targets: Record<Endpoint, boolean | null> = { primary: false, secondary: true };
+    const { s, advance } = sim({ up: { primary: true, secondary: true }, targets });
+    await advance(10_100);
+    expect(s.authoritative()).toBe("secondary");
+    targets.primary = null;
+    await advance(10_100);
+    expect(s.authoritative()).toBe("secondary");
+  });
+
+  it("serves each client its cached answer until its TTL runs out, clients at different phases", async () => {
+    const up = { primary: true, secondary: true };
+    const { s, advance } = sim({ up });
+    expect(s.resolve(0, 2)).toBe("primary");
+    expect(s.resolve(1, 2)).toBe("primary");
+    s.setGateThreshold(2);
+    expect(s.resolve(0, 2)).toBe("primary");
+    await advance(30_000);
+    expect(s.resolve(1, 2)).toBe("secondary"); // first expiry after TTL/2
+    expect(s.resolve(0, 2)).toBe("primary");
+    await advance(30_000);
+    expect(s.resolve(0, 2)).toBe("secondary");
+  });
+});
+
+const rec = (client: number, t: number, op: "write" | "read", ok: boolean, region: string | null, id?: number): RequestRecord => ({
+  client, t, op, to: region === "us-west-1" ? "secondary" : "primary", ok, status: ok ? (op === "write" ? 201 : 200) : 503, latencyMs: 5, region, ...(id === undefined ? {} : { id }),
+});
+
+describe("drill report", () => {
+  it("measures RTO per client (worst wins) and RPO as acknowledged writes missing from the new primary", () => {
+    const records = [
+      rec(0, 100, "write", true, "us-east-2", 1),
+      rec(1, 150, "write", true, "us-east-2", 2),
+      rec(0, 1000, "write", false, null),
+      rec(1, 1200, "write", false, null),
+      rec(0, 3000, "write", true, "us-west-1", 40),
+      rec(1, 5000, "read", true, "us-west-1"),
+      rec(1, 6000, "write", true, "us-west-1", 41),
+    ];
+    const m = analyse({
+      name: "unplanned", title: "t", eventAt: 900, records, marks: [], secondaryRegion: "us-west-1",
+      presentIds: new Set([1, 40, 41]), runbookOk: true, runbookSteps: [], budgetMs: 9000,
+    });
+    expect(m.rtoPerClient).toEqual([{ client: 0, rtoSeconds: 2.005 }, { client: 1, rtoSeconds: 4.805 }]);
+    expect(m.rtoSeconds).toBe(4.805);
+    expect(m.rtoWithinBudget).toBe(true);
+    expect(m.rpo).toEqual({ ackedWrites: 4, missing: 1, missingIds: [2], lostWindowSeconds: 0 });
+    const svg = chartSvg(m, records, 900, 250);
+    expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain("RTO 4.805 s (budget 9 s)");
+    const md = markdown({ command: "npm run drill", timeScale: 0.1, budget: { detectionSeconds: 30, ttlSeconds: 60, totalSeconds: 90 }, healthCheck: "x", scenarios: [m], charts: { unplanned: "u.svg" }, leftovers: [] });
+    expect(md).toContain("| t | 4.805 | 2.005, 4.805 | 9 | yes | 1 (over 0 s) |");
+  });
+
+  it("reports no RTO when the service never came back", () => {
+    const m = analyse({
+      name: "planned", title: "t", eventAt: 0, records: [rec(0, 10, "write", false, null)], marks: [], secondaryRegion: "us-west-1",
+      presentIds: new Set(), runbookOk: false, runbookSteps: [], budgetMs: 9000,
+    });
+    expect(m.rtoSeconds).toBeNull();
+    expect(m.rtoWithinBudget).toBe(false);
+  });
+});
