@@ -66,6 +66,8 @@ export class FakeAws {
   /** ReplicaLag (seconds) reported for a replica; becomes 0 once the primary fleet is fenced if catchUpOnFence. */
   replicaLag = 2;
   catchUpOnFence = true;
+  /** Regions whose endpoints do not answer (a regional outage). */
+  readonly down = new Set<string>();
   /** How many describe calls a promotion takes (-1: never completes). */
   promoteTakes = 2;
 
@@ -111,6 +113,7 @@ export class FakeAws {
       send: async (cmd: { input: Record<string, unknown> }) => {
         const command = cmd.constructor.name;
         this.calls.push({ client, region, command, input: cmd.input });
+        if (this.down.has(region)) throw Object.assign(new Error(`connect ETIMEDOUT ${client}.${region}.amazonaws.com:443`), { name: "TimeoutError" });
         return this.handle(region, cmd);
       },
     });

@@ -130,12 +130,12 @@ describe("dr failover --unplanned", () => {
   it("skips the fence and catch-up that need the dead region, promotes and forces DNS", async () => {
     const t = setup();
     t.aws.hc("hc-primary").healthy = false;
-    t.aws.healthy["us-east-2"] = 0;
+    t.aws.down.add("us-east-2");
     const r = await t.run("failover", "unplanned");
     expect(r.ok).toBe(true);
     expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "promote", "force-dns", "verify"]);
     expect(commands(t.aws)).toEqual(["PromoteReadReplicaCommand@us-west-1", "UpdateHealthCheckCommand@us-east-1"]);
-    expect(t.aws.calls.some((c) => c.region === "us-east-2")).toBe(false); // never calls the dead region
+    expect(t.aws.calls.some((c) => c.region === "us-east-2")).toBe(false); // never needs the dead region
     const out = t.lines.join("\n");
     expect(out).toContain("writes acknowledged in that window may be lost");
     expect(out).toContain("--auto-scaling-group-name drweb-prod-use2-web --min-size 0 --desired-capacity 0");
@@ -202,6 +202,17 @@ describe("dr status", () => {
     expect(text).toContain("drweb-prod-usw1-db-g1-writer: replica of arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g1-writer");
     expect(text).toContain("config and AWS agree.");
     expect(t.aws.mutations()).toEqual([]);
+  });
+
+  it("says so when a region cannot be read instead of claiming agreement", async () => {
+    const t = setup();
+    t.aws.down.add("us-east-2");
+    const s = await collectStatus(t.config, t.platform);
+    expect(s.incomplete).toBe(true);
+    expect(s.mismatches).toEqual([]);
+    expect(s.regions[0].database.identifier).toBe("drweb-prod-use2-db-g1-writer");
+    expect(s.warnings.join("\n")).toContain("us-east-2: database drweb-prod-use2-db-g1-writer could not be read (error: connect ETIMEDOUT");
+    expect(renderStatus(s).join("\n")).toContain("not everything could be read");
   });
 
   it("flags a promoted secondary and a forced gate while the config still says normal", async () => {

@@ -10,6 +10,7 @@ import { collectStatus, renderStatus } from "./status";
 
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, database roles and lag; config vs AWS
+                                             (exit 3: mismatch, 4: something could not be read)
   dr failover --to secondary --planned       switchover: fence writes, wait for lag 0, promote, force DNS (RPO 0)
   dr failover --to secondary --unplanned     the primary is down: promote, force DNS
   dr failback                                rebuild the old primary as a replica, switch back, rebuild the secondary
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     const s = await collectStatus(config, platform);
     if (values.json) console.log(JSON.stringify(s, null, 2));
     else for (const l of renderStatus(s)) console.log(l);
-    return s.mismatches.length ? 3 : 0;
+    return s.mismatches.length ? 3 : s.incomplete ? 4 : 0;
   }
   if (command !== "failover" && command !== "failback") {
     console.error(`unknown command "${command}"\n${USAGE}`);

@@ -1,6 +1,7 @@
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { regionTopology } from "../database/topology";
 import { gateThreshold } from "../dns/contract";
+import { names } from "./plan";
 import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./platform";
 
 /**
@@ -27,6 +28,8 @@ export interface DrStatus {
   readonly mismatches: readonly string[];
   /** Things to look at that do not contradict the config. */
   readonly warnings: readonly string[];
+  /** Something could not be read (no credentials, a region down): the comparison is incomplete. */
+  readonly incomplete: boolean;
 }
 
 async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
@@ -40,12 +43,16 @@ async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
 export async function collectStatus(config: ValidConfig, platform: DrPlatform): Promise<DrStatus> {
   const drState = config.database.drState;
   const gens = config.database.generations;
+  let healthCheckError: string | null = null;
   const [healthChecks, ...perRegion] = await Promise.all([
-    settle(platform.healthChecks(), () => [] as HealthCheckState[]),
+    settle(platform.healthChecks(), (e) => {
+      healthCheckError = e.message;
+      return [] as HealthCheckState[];
+    }),
     ...REGION_ROLES.flatMap((role) => [
       settle(platform.web(role), (e): WebState => ({ role, healthyTargets: null, totalTargets: null, desiredCapacity: null, detail: `error: ${e.message}` })),
       settle(platform.database(role, gens[role]), (e): DatabaseState => ({
-        role, identifier: "?", dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [], detail: `error: ${e.message}`,
+        role, identifier: names(config, role).writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [], detail: `error: ${e.message}`,
       })),
     ]),
   ]);
@@ -81,7 +88,9 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     if (unfenced.length > 1) mismatches.push(`both regions have a writer and a running web fleet (split brain): fence one (${unfenced.map((r) => r.region).join(", ")})`);
   }
   const gate = healthChecks.find((h) => h.role === "primary-gate");
-  if (!gate) {
+  if (healthCheckError !== null) {
+    warnings.push(`Route53 health checks could not be read: ${healthCheckError}`);
+  } else if (!gate) {
     warnings.push(config.dns.enabled ? "no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)" : "dns.enabled is false: no health checks");
   } else if (gate.healthThreshold !== undefined) {
     const want = gateThreshold(config.dns.forceFailover, gate.children ?? 1);
@@ -93,7 +102,8 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     }
   }
   for (const h of healthChecks) if (h.healthy === false && h.role !== "primary-gate") warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings };
+  const incomplete = healthCheckError !== null || regions.some((r) => r.database.dbRole === "unknown" || r.web.healthyTargets === null);
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings, incomplete };
 }
 
 export function renderStatus(s: DrStatus): string[] {
@@ -112,6 +122,7 @@ export function renderStatus(s: DrStatus): string[] {
   }
   out.push("");
   if (s.mismatches.length) out.push("MISMATCH between config and AWS:", ...s.mismatches.map((m) => `  - ${m}`));
+  else if (s.incomplete) out.push("no mismatch found in what could be read, but not everything could be read (see warnings).");
   else out.push("config and AWS agree.");
   if (s.warnings.length) out.push("warnings:", ...s.warnings.map((w) => `  - ${w}`));
   return out;
