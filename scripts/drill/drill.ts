@@ -99,7 +99,7 @@ interface ScenarioOutcome {
 
 async function runScenario(name: "planned" | "unplanned", config: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
   const log = (l: string) => console.log(`[${name}] ${l}`);
-  const env = new DrillEnvironment({ root: ROOT, config, timeScale: scale, instances: Number(args.instances), processes, log });
+  const env = new DrillEnvironment({ root: ROOT, config, timeScale: scale, instances: Number(args.instances), processes, log }, args.keep);
   let ticker: NodeJS.Timeout | undefined;
   try {
     await env.start();

@@ -166,9 +166,15 @@ export class DrillEnvironment {
   readonly appPassword = `drill-${randomBytes(9).toString("base64url")}`;
   regions!: Record<RegionRole, DrillRegion>;
 
-  constructor(readonly o: EnvironmentOptions) {
+  private readonly forget: () => void;
+
+  constructor(readonly o: EnvironmentOptions, keep = false) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "drweb-drill-"));
     fs.chmodSync(this.dir, 0o755);
+    // Interrupted (Ctrl-C) or crashed: the folder goes too, after its processes are stopped.
+    this.forget = o.processes.onCleanup(() => {
+      if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
+    });
   }
 
   get processes(): Processes {
@@ -319,6 +325,7 @@ export class DrillEnvironment {
   /** Stops everything and removes the folder (keep: leave the folder with its logs). */
   async stop(keep: boolean): Promise<void> {
     await this.processes.stopAll();
+    this.forget();
     if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

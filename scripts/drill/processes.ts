@@ -40,7 +40,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Processes {
   private readonly groups: Group[] = [];
+  private readonly cleanups = new Set<() => void>();
   private handlersInstalled = false;
+
+  /** Runs fn (synchronously) when the drill is interrupted or exits; remove it with the returned function. */
+  onCleanup(fn: () => void): () => void {
+    this.installHandlers();
+    this.cleanups.add(fn);
+    return () => this.cleanups.delete(fn);
+  }
+
+  private runCleanups(): void {
+    for (const fn of this.cleanups) {
+      try {
+        fn();
+      } catch {
+        // keep cleaning
+      }
+    }
+    this.cleanups.clear();
+  }
 
   spawn(name: string, cmd: string, args: readonly string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; log: string; stopSignal?: NodeJS.Signals }): Group {
     this.installHandlers();
@@ -101,12 +120,18 @@ export class Processes {
     this.handlersInstalled = true;
     const onSignal = (sig: NodeJS.Signals) => {
       process.stderr.write(`\ndrill: ${sig}: stopping everything it started\n`);
-      this.stopAll().finally(() => process.exit(130));
+      this.stopAll().finally(() => {
+        this.runCleanups();
+        process.exit(130);
+      });
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     process.once("SIGHUP", onSignal);
     // Last resort: whatever still runs when node exits (an uncaught error) is killed.
-    process.on("exit", () => this.killAllSync());
+    process.on("exit", () => {
+      this.killAllSync();
+      this.runCleanups();
+    });
   }
 }
