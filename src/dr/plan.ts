@@ -180,7 +180,7 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writerRole: 
       },
     },
     action: {
-      text: `Route53 UpdateHealthCheck on the health check tagged dr-health-check=primary-gate: HealthThreshold ${threshold} (gateThreshold(${forced}); the flip the dns stack makes with dns.forceFailover: ${forced}); local: the resolver's gate`,
+      text: `Route53 UpdateHealthCheck on the health check tagged dr-health-check=primary-gate: HealthThreshold ${threshold} (gateThreshold(${forced}); the flip the dns stack makes with dns.forceFailover: ${forced}); local: the resolver's gate. Record it as "dns": { "forceFailover": ${forced} } in the config before any dns deploy, or the deploy undoes it`,
       run: (ctx) => ctx.platform.setForcedFailover(forced),
     },
     wait: {
