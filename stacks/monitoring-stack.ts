@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
 import type { RegionRole, ValidConfig } from "../src/config";
-import { clusterName, MONITORING_RELEASE, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, MONITORING_RELEASE, regionKeyAlias } from "../src/eks/contract";
 import { Naming } from "../src/lib/naming";
 import { ClusterAccess } from "../src/monitoring/cluster-access";
 import { GRAFANA_ADMIN_USER } from "../src/monitoring/grafana-admin";
@@ -65,6 +65,7 @@ export class MonitoringStack extends TerraformStack {
       grafanaAdminSecretName: `${naming.regional}/grafana/admin`,
       ruleGroups: loadRuleGroups(path.join(props.projectRoot, MONITORING_FILES.rules)),
       dashboards: loadDashboards(path.join(props.projectRoot, MONITORING_FILES.dashboards)),
+      alertTopicName: alertTopicName(naming),
     });
 
     const grafanaSvc = grafanaServiceName(MONITORING_RELEASE);

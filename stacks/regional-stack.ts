@@ -13,7 +13,8 @@ import { RegionCertificate } from "../src/dns/certificate";
 import { albHandoffParameters, handoffRegion } from "../src/dns/contract";
 import { lookupZone } from "../src/dns/zone";
 import { EksMonitoringCluster } from "../src/eks/cluster";
-import { clusterName, regionKeyAlias } from "../src/eks/contract";
+import { AlertTopic } from "../src/eks/alert-topic";
+import { alertTopicName, clusterName, regionKeyAlias } from "../src/eks/contract";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { Network } from "../src/network/network";
@@ -215,7 +216,10 @@ export class RegionalStack extends TerraformStack {
       settings: config.eks,
       nodeTags: tags,
     });
+    const alerts = new AlertTopic(this, "Alerts", { name: alertTopicName(naming), kmsKeyArn: this.key.keyArn, email: config.monitoring.alertmanager.email });
     new MonitoringRoles(this, "MonitoringRoles", {
+      alertTopicArn: alerts.topicArn,
+      kmsKeyArn: this.key.keyArn,
       namePrefix: naming.regional,
       region: rc.region,
       accountId: account.accountId,
@@ -251,6 +255,7 @@ export class RegionalStack extends TerraformStack {
     out("eks_cluster_name", this.eks.clusterName, "EKS cluster of the monitoring stack");
     out("eks_cluster_arn", this.eks.clusterArn, "EKS cluster ARN");
     out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
+    out("alert_topic_arn", alerts.topicArn, "SNS topic of this region's Alertmanager (subscribe on-call here)");
     out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions (pin them in eks.addonVersions to freeze what \"default\" resolved to)");
     out("eks_kubeconfig_command", `aws eks update-kubeconfig --region ${rc.region} --name ${clusterName(naming)}`, "Adds the cluster to ~/.kube/config");
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");

@@ -1,6 +1,6 @@
 import { configWarnings, resolveConfig } from "../../src/config";
 import { EKS_ADDONS } from "../../src/config/eks-versions";
-import { CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
+import { ALERTMANAGER_SERVICE_ACCOUNT, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
 import { resourceList, synthApp, type StackJson } from "../helpers/synth";
 
 const STACKS = [
@@ -102,7 +102,7 @@ describe("EKS monitoring cluster", () => {
       expect(attachments).toEqual([]);
       const assoc = resourceList(st(), "aws_eks_pod_identity_association");
       expect(assoc.map((a) => [a.namespace, a.service_account]).sort()).toEqual(
-        [["monitoring", CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT], ["monitoring", PROMETHEUS_SERVICE_ACCOUNT]].sort(),
+        [["monitoring", ALERTMANAGER_SERVICE_ACCOUNT], ["monitoring", CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT], ["monitoring", PROMETHEUS_SERVICE_ACCOUNT]].sort(),
       );
       const cw = policyDoc(st(), "MonitoringRoles_CloudwatchExporter_Permissions");
       expect(cw.statement.flatMap((s: any) => s.actions).every((a: string) => /^cloudwatch:(Get|List)/.test(a))).toBe(true);

@@ -13,7 +13,9 @@ import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_KEYS, kubePrometheusStackValues } from "../../src/monitoring/values";
 import { MONITORING_STACK_NAMES } from "../../stacks/app";
 import { MonitoringStack } from "../../stacks/monitoring-stack";
-import { awsOnlyStacks } from "../../scripts/lib/terraform-env";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
+import { awsOnlyStacks, prepareTerraformEnv } from "../../scripts/lib/terraform-env";
 import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp } from "../helpers/synth";
 
 const REGIONS = { primary: "us-east-2", secondary: "us-west-1" } as const;
@@ -30,9 +32,9 @@ function release(stack: StackJson, chart: string): any {
   return r[0];
 }
 
-/** The Helm values of a release as Helm reads them. */
+/** The Helm values of a release as Helm reads them (its first, literal values document). */
 function valuesOf(rel: any): any {
-  expect(rel.values).toHaveLength(1);
+  expect(rel.values.length).toBeGreaterThanOrEqual(1);
   return parse(unescapeTf(rel.values[0]));
 }
 
@@ -328,5 +330,62 @@ describe("MonitoringStack", () => {
     const ns = synthApp({ monitoring: { namespace: "observability" } }).stacks["primary-monitoring"];
     expect(ns.output!.grafana_port_forward_command.value).toBe("kubectl -n observability port-forward svc/kube-prometheus-stack-grafana 3000:80");
     expect(resourceList(ns, "kubernetes_namespace_v1")[0].metadata.name).toBe("observability");
+  });
+});
+
+describe("Alertmanager routing to the region's SNS topic", () => {
+  const app = synthApp();
+
+  it.each(ROLES)("%s: Alertmanager runs as the service account whose Pod Identity role may publish to the topic found by name", (role) => {
+    const st = app.stacks[MONITORING_STACK_NAMES[role]];
+    const rel = release(st, "kube-prometheus-stack");
+    expect(valuesOf(rel).alertmanager.serviceAccount).toEqual({ create: true, name: "drweb-alertmanager" });
+    const topicId = onlyId(st.data, "aws_sns_topic");
+    expect(st.data!.aws_sns_topic[topicId].name).toBe(`drweb-prod-${role === "primary" ? "use2" : "usw1"}-alerts`);
+    expect(rel.values).toHaveLength(2);
+    expect(rel.values[1]).toContain(`data.aws_sns_topic.${topicId}.arn`);
+    // The regional stack: the topic (region key) and the role allowed to publish to it only.
+    const regional = app.stacks[role];
+    const topic = resourceList(regional, "aws_sns_topic")[0];
+    expect(topic.name).toBe(st.data!.aws_sns_topic[topicId].name);
+    expect(topic.kms_master_key_id).toMatch(/aws_kms_key\.RegionKey_[A-Z0-9]+\.arn/);
+    const perms = Object.entries(regional.data!.aws_iam_policy_document).find(([id]) => id.startsWith("MonitoringRoles_Alertmanager_Permissions"))![1] as any;
+    expect(perms.statement.map((x: any) => [x.actions, x.resources])).toEqual([
+      [["sns:Publish"], [expect.stringMatching(/^\$\{aws_sns_topic\.Alerts_Topic_[A-Z0-9]+\.arn\}$/)]],
+      [["kms:GenerateDataKey*", "kms:Decrypt"], [expect.stringMatching(/aws_kms_key\.RegionKey_/)]],
+    ]);
+    expect(resourceList(regional, "aws_eks_pod_identity_association").map((a) => a.service_account)).toContain("drweb-alertmanager");
+  });
+
+  it("renders (real Terraform, yamlencode) to an Alertmanager config sending every alert but the chart's heartbeat to SNS", () => {
+    const tf = prepareTerraformEnv(PROJECT_ROOT);
+    const rel = release(app.stacks["secondary-monitoring"], "kube-prometheus-stack");
+    const arn = "arn:aws:sns:us-west-1:123456789012:drweb-prod-usw1-alerts";
+    const expr = (rel.values[1] as string).replace(/data\.aws_sns_topic\.[A-Za-z0-9_]+\.arn/, JSON.stringify(arn));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drvalues-"));
+    fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ output: { values: { value: expr } } }));
+    const run = (...args: string[]) => spawnSync(tf.terraform, args, { cwd: dir, env: tf.env, encoding: "utf8" });
+    expect(run("init", "-input=false").status).toBe(0);
+    const apply = run("apply", "-auto-approve", "-input=false");
+    expect(apply.stderr).toBe("");
+    const yamlText = JSON.parse(run("output", "-json").stdout).values.value as string;
+    const cfg = parse(yamlText).alertmanager.config;
+    expect(cfg.route).toMatchObject({ receiver: "sns", group_by: ["alertname", "region"] });
+    expect(cfg.route.routes).toEqual([
+      { receiver: "null", matchers: ["alertname=Watchdog"] },
+      { receiver: "null", matchers: ["alertname=InfoInhibitor"] },
+    ]);
+    const sns = cfg.receivers.find((r: any) => r.name === "sns").sns_configs[0];
+    expect(sns).toMatchObject({ topic_arn: arn, sigv4: { region: "us-west-1" }, send_resolved: true });
+    expect(sns.subject).toBe("[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.region }})");
+  }, 60_000);
+
+  it("subscribes the configured e-mail to each region's topic", () => {
+    const withMail = synthApp({ monitoring: { alertmanager: { email: "oncall@drweb.io" } } });
+    for (const role of ROLES) {
+      expect(resourceList(withMail.stacks[role], "aws_sns_topic_subscription")).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@drweb.io" })]);
+    }
+    expect(resourceList(app.stacks.primary, "aws_sns_topic_subscription")).toEqual([]);
+    expect(() => resolveConfig({ monitoring: { alertmanager: { email: "oncall" } } })).toThrow(/monitoring\.alertmanager\.email: must be an e-mail address/);
   });
 });

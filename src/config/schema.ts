@@ -187,7 +187,11 @@ export const configSchema = z
         /** Bump to generate and write a new Grafana admin password. */
         adminPasswordVersion: count(),
       }),
-      alertmanager: z.strictObject({ volumeGb: z.number().int().min(1) }),
+      alertmanager: z.strictObject({
+        volumeGb: z.number().int().min(1),
+        /** E-mail subscribed to each region's alert topic (confirm the subscription once). */
+        email: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "must be an e-mail address" }).optional(),
+      }),
     }),
     database: z.strictObject({
       /** "postgres" (RDS for PostgreSQL, the default) or "aurora-postgresql" (Global Database). */

@@ -40,3 +40,11 @@ export const CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT = "drweb-cloudwatch-exporter";
 
 /** Service account of the EBS CSI controller (the EKS add-on's default). */
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
+
+/** Service account of Alertmanager: its Pod Identity role may publish to the alert topic. */
+export const ALERTMANAGER_SERVICE_ACCOUNT = "drweb-alertmanager";
+
+/** SNS topic of a region's alerts (Alertmanager publishes, people subscribe). */
+export function alertTopicName(naming: Naming): string {
+  return naming.name("alerts");
+}

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
+import { DataAwsSnsTopic } from "@cdktf/provider-aws/lib/data-aws-sns-topic";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
@@ -9,7 +10,7 @@ import type { ValidConfig } from "../config";
 import { MONITORING_RELEASE } from "../eks/contract";
 import { GrafanaAdmin } from "./grafana-admin";
 import { type DashboardFile, type RuleGroup, terraformLiteral } from "./repo-files";
-import { cloudwatchExporterValues, DASHBOARD_LABEL, type HelmValues, kubePrometheusStackValues } from "./values";
+import { alertmanagerConfig, cloudwatchExporterValues, DASHBOARD_LABEL, type HelmValues, kubePrometheusStackValues } from "./values";
 
 /** Chart names in the prometheus-community repository. */
 export const CHARTS = { kubePrometheusStack: "kube-prometheus-stack", cloudwatchExporter: "prometheus-cloudwatch-exporter" } as const;
@@ -34,6 +35,8 @@ export interface MonitoringWorkloadsProps {
   readonly ruleGroups: readonly RuleGroup[];
   /** Grafana dashboards (monitoring/dashboards/*.json). */
   readonly dashboards: readonly DashboardFile[];
+  /** Name of the region's alert topic (created by the regional stack; found by name). */
+  readonly alertTopicName: string;
 }
 
 /** Helm `values` from a values object: YAML, with Terraform's template characters escaped. */
@@ -103,6 +106,7 @@ export class MonitoringWorkloads extends Construct {
       grafanaAdminSecretName: this.grafanaAdmin.kubernetesSecretName,
       ruleGroups: props.ruleGroups,
     });
+    const alertTopic = new DataAwsSnsTopic(this, "AlertTopic", { name: props.alertTopicName });
     const dependsOn: ITerraformDependable[] = [storageClass, this.grafanaAdmin.kubernetesSecret];
     this.release = new Release(this, "KubePrometheusStack", {
       name: MONITORING_RELEASE,
@@ -111,7 +115,12 @@ export class MonitoringWorkloads extends Construct {
       version: m.chart.version,
       namespace: this.namespace,
       createNamespace: false,
-      values: helmValues(values),
+      values: [
+        ...helmValues(values),
+        // Rendered by Terraform: it carries the alert topic's ARN, known at
+        // plan time (a token cannot pass through the escaped literal above).
+        Fn.yamlencode({ alertmanager: { config: alertmanagerConfig(alertTopic.arn, props.region) } }),
+      ],
       // CRDs, webhooks and the first volume attachments take a while on
       // two small nodes.
       timeout: 900,

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { ValidConfig } from "../config";
-import { CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../eks/contract";
+import { ALERTMANAGER_SERVICE_ACCOUNT, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../eks/contract";
 import type { RuleGroup } from "./repo-files";
 
 /** Requests and limits of one container. */
@@ -170,6 +170,11 @@ export function kubePrometheusStackValues(p: KubePrometheusStackValuesProps): He
       },
     },
     alertmanager: {
+      // Named so the regional stack's Pod Identity association (publish to
+      // the alert topic) applies to these pods. The routing config, which
+      // needs the topic's ARN, is a second values document
+      // (alertmanagerConfig, rendered by Terraform).
+      serviceAccount: { create: true, name: ALERTMANAGER_SERVICE_ACCOUNT },
       alertmanagerSpec: {
         resources: r.alertmanager,
         storage: { volumeClaimTemplate: { spec: volumeClaimSpec(p.storageClassName, m.alertmanager.volumeGb) } },
@@ -202,6 +207,41 @@ export function kubePrometheusStackValues(p: KubePrometheusStackValuesProps): He
     },
     "kube-state-metrics": { resources: r.kubeStateMetrics },
     "prometheus-node-exporter": { resources: r.nodeExporter },
+  };
+}
+
+/**
+ * Alertmanager's routing: every alert to the region's SNS topic (signed
+ * with the pod's Pod Identity credentials), resolved notifications too,
+ * grouped by alert and region; the chart's always-firing Watchdog and
+ * InfoInhibitor go nowhere. Values for the chart key `alertmanager.config`.
+ */
+export function alertmanagerConfig(topicArn: string, region: string): Record<string, unknown> {
+  return {
+    route: {
+      receiver: "sns",
+      group_by: ["alertname", "region"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "4h",
+      // Unquoted matcher values: this document is rendered by Terraform's
+      // yamlencode, and cdktf does not escape quotes inside its strings.
+      routes: ["Watchdog", "InfoInhibitor"].map((name) => ({ receiver: "null", matchers: [`alertname=${name}`] })),
+    },
+    receivers: [
+      { name: "null" },
+      {
+        name: "sns",
+        sns_configs: [
+          {
+            topic_arn: topicArn,
+            sigv4: { region },
+            send_resolved: true,
+            subject: `[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.region }})`,
+          },
+        ],
+      },
+    ],
   };
 }
 
