@@ -191,6 +191,15 @@ const CASES: Record<string, Case[]> = {
     { compliant: one("aws_iam_role_policy_attachment", { policy_arn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }), nonCompliant: one("aws_iam_role_policy_attachment", { policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }), message: /attaches AdministratorAccess/ },
     { compliant: one("aws_iam_policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject" }] }) }), nonCompliant: one("aws_iam_policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*" }] }) }), message: /allows "\*"/ },
   ],
+  "secrets-write-only": [
+    { compliant: one("aws_secretsmanager_secret_version", { secret_string_wo: "${ephemeral.x.y.z}", secret_string_wo_version: 1 }), nonCompliant: one("aws_secretsmanager_secret_version", { secret_string: "hunter2" }), message: /sets secret_string, which Terraform keeps in its state/ },
+    { compliant: one("kubernetes_secret_v1", { data_wo: { "admin-password": "${ephemeral.x.y.z}" } }), nonCompliant: one("kubernetes_secret_v1", { data: { "admin-password": "admin" } }), message: /sets data/ },
+    { compliant: one("aws_db_instance", db({ password_wo: "${ephemeral.x.y.z}" })), nonCompliant: one("aws_db_instance", db({ password: "changeme" })), message: /sets password/ },
+  ],
+  "helm-chart-pinned": [
+    { compliant: one("helm_release", { repository: "https://charts.example", version: "79.7.1" }), nonCompliant: one("helm_release", { repository: "https://charts.example", version: "^79.0.0" }), message: /chart version \^79\.0\.0 is not exact/ },
+    { compliant: one("helm_release", { repository: "https://charts.example", version: "79.7.1" }), nonCompliant: one("helm_release", { repository: "http://charts.example", version: "79.7.1" }), message: /not HTTPS/ },
+  ],
   "dr-db-replicated": [
     {
       compliant: pair(),

@@ -7,6 +7,7 @@ import { drRegionParity } from "./dr-region-parity";
 import { drStatePlacement } from "./dr-state-placement";
 import { drVpcCidrsDisjoint } from "./dr-vpc-cidrs-disjoint";
 import { ebsEncryptedCmk } from "./ebs-encrypted-cmk";
+import { helmChartPinned } from "./helm-chart-pinned";
 import { eksClusterHardened } from "./eks-cluster-hardened";
 import { iamNoAdmin } from "./iam-no-admin";
 import { imdsv2Required } from "./imdsv2-required";
@@ -17,6 +18,7 @@ import { rdsEncryptedCmk } from "./rds-encrypted-cmk";
 import { rdsProtected } from "./rds-protected";
 import { s3EncryptedCmk } from "./s3-encrypted-cmk";
 import { secretsAndTopicsCmk } from "./secrets-and-topics-cmk";
+import { secretsWriteOnly } from "./secrets-write-only";
 import { sgDescribed } from "./sg-described";
 import { sgInternetIngress } from "./sg-internet-ingress";
 import { vpcFlowLogs } from "./vpc-flow-logs";
@@ -38,6 +40,8 @@ export const RULES: readonly PolicyRule[] = [
   vpcFlowLogs,
   rdsProtected,
   iamNoAdmin,
+  secretsWriteOnly,
+  helmChartPinned,
   drDbReplicated,
   drRegionParity,
   drFailoverPair,
