@@ -244,6 +244,26 @@ function restoreFleetStep(config: ValidConfig, id: string, role: RegionRole, siz
   };
 }
 
+/**
+ * Deletion protection off on a region's instances of one generation, so the
+ * next deploy can replace them (after `afterId`, whose completion it needs).
+ */
+function retireStep(config: ValidConfig, id: string, role: RegionRole, generation: number, afterId: string, afterDone: string): Step {
+  const n = names(config, role);
+  return {
+    id,
+    title: `Let Terraform replace the g${generation} instances in ${n.region}: deletion protection off`,
+    by: "runbook",
+    precondition: { text: `${afterId} is done`, check: async (ctx) => (ctx.eventAt(afterId, "done") !== null ? ok(afterDone) : no(`${afterId} has not completed`)) },
+    action: {
+      text: `aws rds modify-db-instance --region ${n.region} --no-deletion-protection --apply-immediately on ${[n.writer(generation), ...n.readers(generation)].join(", ")}`,
+      run: (ctx) => ctx.platform.allowDeletion(role, generation),
+    },
+    wait: { text: "none", timeoutSeconds: 0 },
+    onFailure: "Run the aws rds modify-db-instance commands by hand, then the command again.",
+  };
+}
+
 // --- failover --------------------------------------------------------------
 
 /** Failover of the database and DNS from the primary region to the secondary. */
@@ -393,18 +413,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       },
       onFailure: `aws rds describe-db-snapshots --region ${p.region} --db-snapshot-identifier ${snapshotId}. If ${p.writer(gP)} is gone for good (region lost), run again with --confirm snapshot-old-primary.`,
     },
-    {
-      id: "retire-old-primary",
-      title: `Let Terraform replace the g${gP} instances in ${p.region}: deletion protection off`,
-      by: "runbook",
-      precondition: { text: "snapshot-old-primary is done" , check: async (ctx) => (ctx.eventAt("snapshot-old-primary", "done") !== null ? ok("snapshot taken") : no("snapshot-old-primary has not completed")) },
-      action: {
-        text: `aws rds modify-db-instance --region ${p.region} --no-deletion-protection --apply-immediately on ${[p.writer(gP), ...p.readers(gP)].join(", ")}`,
-        run: (ctx) => ctx.platform.allowDeletion("primary", gP),
-      },
-      wait: { text: "none", timeoutSeconds: 0 },
-      onFailure: "Run the aws rds modify-db-instance commands by hand, then the command again.",
-    },
+    retireStep(config, "retire-old-primary", "primary", gP, "snapshot-old-primary", "snapshot taken"),
     {
       id: "rebuild-primary",
       title: `Rebuild ${p.region} as a replica of ${s.writer(gS)} (generation ${gP2}): a deploy you run`,
@@ -442,18 +451,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
     promoteStep(config, "promote-primary", "primary", gP2, "planned"),
     gateStep(config, "unforce-dns", false, "primary", gP2),
     verifyStep(config, "verify-primary", "primary"),
-    {
-      id: "retire-old-secondary",
-      title: `Let Terraform replace the g${gS} instances in ${s.region}: deletion protection off`,
-      by: "runbook",
-      precondition: { text: "verify-primary is done", check: async (ctx) => (ctx.eventAt("verify-primary", "done") !== null ? ok("primary verified") : no("verify-primary has not completed")) },
-      action: {
-        text: `aws rds modify-db-instance --region ${s.region} --no-deletion-protection --apply-immediately on ${[s.writer(gS), ...s.readers(gS)].join(", ")}`,
-        run: (ctx) => ctx.platform.allowDeletion("secondary", gS),
-      },
-      wait: { text: "none", timeoutSeconds: 0 },
-      onFailure: "Run the aws rds modify-db-instance commands by hand, then the command again.",
-    },
+    retireStep(config, "retire-old-secondary", "secondary", gS, "verify-primary", "primary verified"),
     {
       id: "rebuild-secondary",
       title: `Rebuild ${s.region} as a replica of ${p.writer(gP2)} (generation ${gS2}): a deploy you run`,
