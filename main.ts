@@ -3,22 +3,15 @@
 // constructing an App creates the output folder: an invalid config writes
 // nothing.
 import * as fs from "node:fs";
-import { App, CONTEXT_ENV } from "cdktf";
+import { App } from "cdktf";
 import { formatSuppressions, formatViolations } from "./src/policy";
-import { ConfigError, configWarnings, loadConfigFile, resolveConfig, type ValidConfig } from "./src/config";
+import { ConfigError, configWarnings, loadProjectConfig, type ValidConfig } from "./src/config";
 import { buildApp } from "./stacks/app";
 
-/** The override file: $DR_CONFIG, else the cdktf.json context "configFile". */
-function configPath(): string {
-  if (process.env.DR_CONFIG) return process.env.DR_CONFIG;
-  const context = JSON.parse(process.env[CONTEXT_ENV] || "{}") as { configFile?: string };
-  return context.configFile ?? "";
-}
-
+/** The override file ($DR_CONFIG, else the cdktf.json context "configFile") on the defaults. */
 function loadConfig(): ValidConfig {
-  const file = configPath();
   try {
-    return file ? loadConfigFile(file) : resolveConfig({}, "defaults");
+    return loadProjectConfig(__dirname);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

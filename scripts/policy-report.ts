@@ -1,6 +1,6 @@
 /**
  * `npm run policy`: synthesizes the app in memory with the current config
- * (DR_CONFIG, as main.ts) and prints the policy as a table of rules x stacks
+ * (DR_CONFIG or the cdktf.json context, as main.ts) and prints the policy as a table of rules x stacks
  * (pass / FAIL (n) / suppressed (n) / n/a), then every violation and every
  * suppression with its reason. Exit 1 on any violation. Writes nothing.
  */
@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { ConfigError, loadConfigFile, resolveConfig } from "../src/config";
+import { ConfigError, loadProjectConfig } from "../src/config";
 import { formatSuppressions, formatViolations, policyTable, RULES } from "../src/policy";
 import { buildApp } from "../stacks/app";
 
@@ -16,7 +16,7 @@ function main(): number {
   const root = path.resolve(__dirname, "..");
   let config;
   try {
-    config = process.env.DR_CONFIG ? loadConfigFile(process.env.DR_CONFIG) : resolveConfig({}, "defaults");
+    config = loadProjectConfig(root);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, DEFAULT_CONFIG, deepMerge, loadConfigFile, resolveConfig } from "../../src/config";
+import { ConfigError, configFilePath, DEFAULT_CONFIG, deepMerge, loadConfigFile, loadProjectConfig, resolveConfig } from "../../src/config";
 
 /** Resolves overrides and returns the ConfigError's problems (fails if none). */
 function problems(overrides: unknown): Array<{ field: string; message: string }> {
@@ -194,5 +194,39 @@ describe("loadConfigFile", () => {
 
   it("rejects a JSON value that is not an object", () => {
     expect(() => loadConfigFile(write("arr.json", "[1]"))).toThrow(/must be a JSON object/);
+  });
+});
+
+describe("configFilePath (main.ts, dr, npm run policy, the drill)", () => {
+  const saved = { DR_CONFIG: process.env.DR_CONFIG, CDKTF_CONTEXT_JSON: process.env.CDKTF_CONTEXT_JSON };
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  const root = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drroot-"));
+    fs.writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ context: { configFile: "from-cdktf-json.json" } }));
+    return dir;
+  };
+
+  it("takes an explicit path, then $DR_CONFIG, then cdktf's context, then cdktf.json", () => {
+    const dir = root();
+    delete process.env.DR_CONFIG;
+    delete process.env.CDKTF_CONTEXT_JSON;
+    expect(configFilePath(dir)).toBe("from-cdktf-json.json");
+    process.env.CDKTF_CONTEXT_JSON = JSON.stringify({ configFile: "from-cli.json" });
+    expect(configFilePath(dir)).toBe("from-cli.json");
+    process.env.DR_CONFIG = "from-env.json";
+    expect(configFilePath(dir)).toBe("from-env.json");
+    expect(configFilePath(dir, "explicit.json")).toBe("explicit.json");
+  });
+
+  it("means the defaults when nothing names a file", () => {
+    delete process.env.DR_CONFIG;
+    delete process.env.CDKTF_CONTEXT_JSON;
+    expect(configFilePath(fs.mkdtempSync(path.join(os.tmpdir(), "drroot-")))).toBe("");
+    expect(loadProjectConfig(fs.mkdtempSync(path.join(os.tmpdir(), "drroot-")))).toEqual(resolveConfig({}));
   });
 });

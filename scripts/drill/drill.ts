@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfigFile, resolveConfig, type ValidConfig } from "../../src/config";
+import { loadProjectConfig, type ValidConfig } from "../../src/config";
 import { failoverBudget } from "../../src/dns/contract";
 import { realClock } from "../../src/dr/clock";
 import { request } from "../../src/dr/http-probe";
@@ -67,8 +67,7 @@ const maxRequests = Number(args["max-requests"]);
 const nClients = Math.max(1, Number(args.clients));
 
 function loadConfig(): ValidConfig {
-  const file = process.env.DR_CONFIG;
-  return file ? loadConfigFile(file) : resolveConfig({}, "defaults");
+  return loadProjectConfig(ROOT);
 }
 
 /** The runbook's timeouts and polls run on the drill's time scale too. */

@@ -134,3 +134,28 @@ export function loadConfigFile(path: string): ValidConfig {
   }
   return resolveConfig(parsed, path);
 }
+
+/**
+ * The config override file the commands use, in this order: an explicit
+ * path (a command-line option), $DR_CONFIG, the cdktf.json context
+ * "configFile" (from CDKTF_CONTEXT_JSON when the cdktf CLI runs the app,
+ * else read from <projectRoot>/cdktf.json). "" means the defaults alone.
+ */
+export function configFilePath(projectRoot: string, explicit?: string): string {
+  if (explicit) return explicit;
+  if (process.env.DR_CONFIG) return process.env.DR_CONFIG;
+  // cdktf's CONTEXT_ENV, spelled out so the config module needs no cdktf.
+  const fromCli = process.env.CDKTF_CONTEXT_JSON;
+  try {
+    const context = fromCli ? JSON.parse(fromCli) : JSON.parse(fs.readFileSync(`${projectRoot}/cdktf.json`, "utf8")).context;
+    return (context as { configFile?: string } | undefined)?.configFile ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** The validated config of this project: the override file (configFilePath) on the seed defaults. */
+export function loadProjectConfig(projectRoot: string, explicit?: string): ValidConfig {
+  const file = configFilePath(projectRoot, explicit);
+  return file ? loadConfigFile(file) : resolveConfig({}, "defaults");
+}

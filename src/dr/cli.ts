@@ -1,8 +1,6 @@
 // `npm run dr -- <command>`: the failover runbook as a command (docs/dr-runbook.md).
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfigFile, resolveConfig, type ValidConfig } from "../config";
+import { ConfigError, loadProjectConfig, type ValidConfig } from "../config";
 import { AwsPlatform, sdkClients } from "./aws-platform";
 import { realClock } from "./clock";
 import { runRunbook, RunnerError } from "./runner";
@@ -20,17 +18,6 @@ options:
   --fresh              archive an unfinished journal and start over (default: resume it)
   --config <file>      config override file (default: $DR_CONFIG, else cdktf.json context configFile)
   --journal-dir <dir>  default: runbook.journalDir (${".dr"})`;
-
-function configFile(explicit: string | undefined, root: string): string {
-  if (explicit) return explicit;
-  if (process.env.DR_CONFIG) return process.env.DR_CONFIG;
-  try {
-    const cdktf = JSON.parse(fs.readFileSync(path.join(root, "cdktf.json"), "utf8")) as { context?: { configFile?: string } };
-    return cdktf.context?.configFile ?? "";
-  } catch {
-    return "";
-  }
-}
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -56,8 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let config: ValidConfig;
   try {
-    const file = configFile(values.config, process.cwd());
-    config = file ? loadConfigFile(file) : resolveConfig({}, "defaults");
+    config = loadProjectConfig(process.cwd(), values.config);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
