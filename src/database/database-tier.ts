@@ -142,7 +142,7 @@ export class DatabaseTier extends Construct {
     this.writer = new DbInstance(this, "Writer", writerConfig);
 
     this.readers = Array.from({ length: s.readersPerRegion }, (_, i) => {
-      const name = `reader${i + 1}`;
+      const name = readerMember(i);
       return new DbInstance(this, `Reader${i}`, {
         ...common(name),
         // Same region: the source is named by identifier.
@@ -164,6 +164,11 @@ export class DatabaseTier extends Construct {
       referencedSecurityGroupId: securityGroupId,
     });
   }
+}
+
+/** Member name of the i-th (0-based) in-region reader: reader1, reader2, ... */
+export function readerMember(index: number): string {
+  return `reader${index + 1}`;
 }
 
 /**

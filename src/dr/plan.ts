@@ -1,5 +1,7 @@
 import type { RegionRole, ValidConfig } from "../config";
-import { dbIdentifier } from "../database/database-tier";
+import { dbIdentifier, readerMember } from "../database/database-tier";
+import { webAsgName } from "../web/fleet";
+import { albName, targetGroupName } from "../web/load-balancer";
 import { gateThreshold } from "../dns/contract";
 import { Naming } from "../lib/naming";
 import type { Check, DrPlatform } from "./platform";
@@ -73,11 +75,11 @@ export function names(config: ValidConfig, role: RegionRole) {
   return {
     region: config.regions[role].region,
     regional,
-    asg: `${regional}-web`,
-    targetGroup: `${regional}-web`.slice(0, 32),
-    alb: `${regional}-alb`.slice(0, 32),
+    asg: webAsgName(regional),
+    targetGroup: targetGroupName(regional),
+    alb: albName(regional),
     writer: (generation: number) => dbIdentifier(regional, generation, "writer"),
-    readers: (generation: number) => Array.from({ length: config.database.readersPerRegion }, (_, i) => dbIdentifier(regional, generation, `reader${i + 1}`)),
+    readers: (generation: number) => Array.from({ length: config.database.readersPerRegion }, (_, i) => dbIdentifier(regional, generation, readerMember(i))),
   };
 }
 

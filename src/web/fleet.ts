@@ -135,7 +135,7 @@ export class WebFleet extends Construct {
     this.launchTemplateId = lt.id;
 
     const asg = new AutoscalingGroup(this, "Group", {
-      name: `${props.namePrefix}-web`,
+      name: webAsgName(props.namePrefix),
       vpcZoneIdentifier: [...props.subnetIds],
       desiredCapacity: props.desiredCapacity,
       minSize: props.minSize,
@@ -156,6 +156,11 @@ export class WebFleet extends Construct {
     });
     this.asgName = asg.name;
   }
+}
+
+/** Name of a region's web Auto Scaling group. */
+export function webAsgName(namePrefix: string): string {
+  return `${namePrefix}-web`;
 }
 
 /**

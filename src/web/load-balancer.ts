@@ -58,7 +58,7 @@ export class LoadBalancer extends Construct {
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
     const alb = new Lb(this, "Alb", {
-      name: `${props.namePrefix}-alb`.slice(0, 32),
+      name: albName(props.namePrefix),
       loadBalancerType: "application",
       internal: false,
       ipAddressType: "ipv4",
@@ -72,7 +72,7 @@ export class LoadBalancer extends Construct {
       dependsOn: [props.accessLogs.bucketPolicy],
     });
     const tg = new LbTargetGroup(this, "TargetGroup", {
-      name: `${props.namePrefix}-web`.slice(0, 32),
+      name: targetGroupName(props.namePrefix),
       port: props.appPort,
       protocol: "HTTP",
       targetType: "instance",
@@ -120,4 +120,14 @@ export class LoadBalancer extends Construct {
     this.targetGroupArn = tg.arn;
     this.scheme = props.certificateArn ? "https" : "http";
   }
+}
+
+/** Name of a region's ALB (ELB names are at most 32 characters). */
+export function albName(namePrefix: string): string {
+  return `${namePrefix}-alb`.slice(0, 32);
+}
+
+/** Name of a region's web target group (at most 32 characters). */
+export function targetGroupName(namePrefix: string): string {
+  return `${namePrefix}-web`.slice(0, 32);
 }
