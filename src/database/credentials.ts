@@ -1,8 +1,6 @@
 import { Construct } from "constructs";
 import type { TerraformProvider } from "cdktf";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { ephemeralResource } from "../lib/escape-hatches";
+import { generatedLogin } from "../security/generated-login";
 
 export interface DbCredentialsProps {
   /** Secret name, e.g. drweb-prod/db/master. */
@@ -42,33 +40,25 @@ export class DbCredentials extends Construct {
 
   constructor(scope: Construct, id: string, props: DbCredentialsProps) {
     super(scope, id);
-    const password = ephemeralResource(
-      this,
-      "aws_secretsmanager_random_password",
-      "DbMasterPassword",
-      {
-        password_length: 32,
+    const { secret, password } = generatedLogin(this, {
+      passwordName: "DbMasterPassword",
+      passwordRules: {
         // RDS forbids / @ " and space in master passwords.
         exclude_characters: `/@"' \\`,
         exclude_punctuation: false,
         require_each_included_type: true,
       },
-      "random_password",
-    );
-    const secret = new SecretsmanagerSecret(this, "Secret", {
-      name: props.secretName,
-      description: "Master credentials of the drweb PostgreSQL database (replicated for DR)",
-      kmsKeyId: props.kmsKeyArn,
-      recoveryWindowInDays: 30,
-      replica: [{ region: props.replicaRegion, kmsKeyId: props.replicaKmsKeyArn }],
-      forceOverwriteReplicaSecret: false,
-      provider: props.provider,
-    });
-    new SecretsmanagerSecretVersion(this, "Value", {
-      secretId: secret.id,
-      secretStringWo: `\${jsonencode({ username = ${JSON.stringify(props.username)}, password = ${password} })}`,
-      secretStringWoVersion: props.passwordVersion,
-      provider: props.provider,
+      secret: {
+        name: props.secretName,
+        description: "Master credentials of the drweb PostgreSQL database (replicated for DR)",
+        kmsKeyId: props.kmsKeyArn,
+        recoveryWindowInDays: 30,
+        replica: [{ region: props.replicaRegion, kmsKeyId: props.replicaKmsKeyArn }],
+        forceOverwriteReplicaSecret: false,
+        provider: props.provider,
+      },
+      username: props.username,
+      version: props.passwordVersion,
     });
     this.secretArn = secret.arn;
     this.passwordExpression = `\${${password}}`;

@@ -1,8 +1,6 @@
 import { Construct } from "constructs";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { ephemeralResource } from "../lib/escape-hatches";
+import { generatedLogin } from "../security/generated-login";
 import { GRAFANA_ADMIN_KEYS } from "./values";
 
 /** Grafana's admin login name. */
@@ -27,7 +25,7 @@ export interface GrafanaAdminProps {
  * arguments into two places: the Kubernetes secret Grafana reads
  * (`data_wo`) and a Secrets Manager secret operators read it from
  * (`secret_string_wo`). It is in neither the code, the state nor a plan
- * (the pattern of src/database/credentials.ts). Write-only values are sent
+ * (src/security/generated-login.ts, as the database credentials). Write-only values are sent
  * only when their version changes, so both places change together.
  */
 export class GrafanaAdmin extends Construct {
@@ -42,24 +40,18 @@ export class GrafanaAdmin extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaAdminProps) {
     super(scope, id);
-    const password = ephemeralResource(
-      this,
-      "aws_secretsmanager_random_password",
-      "GrafanaAdminPassword",
+    const { secret, password } = generatedLogin(this, {
+      passwordName: "GrafanaAdminPassword",
       // Letters and digits only: typed or pasted into a login form.
-      { password_length: 32, exclude_punctuation: true, include_space: false, require_each_included_type: true },
-      "random_password",
-    );
-    const secret = new SecretsmanagerSecret(this, "Secret", {
-      name: props.awsSecretName,
-      description: "Grafana admin login of the drweb monitoring stack in this region",
-      kmsKeyId: props.kmsKeyArn,
-      recoveryWindowInDays: 7,
-    });
-    new SecretsmanagerSecretVersion(this, "Value", {
-      secretId: secret.id,
-      secretStringWo: `\${jsonencode({ username = ${JSON.stringify(GRAFANA_ADMIN_USER)}, password = ${password} })}`,
-      secretStringWoVersion: props.passwordVersion,
+      passwordRules: { exclude_punctuation: true, include_space: false, require_each_included_type: true },
+      secret: {
+        name: props.awsSecretName,
+        description: "Grafana admin login of the drweb monitoring stack in this region",
+        kmsKeyId: props.kmsKeyArn,
+        recoveryWindowInDays: 7,
+      },
+      username: GRAFANA_ADMIN_USER,
+      version: props.passwordVersion,
     });
     this.kubernetesSecret = new SecretV1(this, "KubernetesSecret", {
       metadata: { name: props.kubernetesSecretName, namespace: props.namespace, labels: { "app.kubernetes.io/part-of": "drweb-monitoring" } },
