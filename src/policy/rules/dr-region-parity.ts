@@ -38,14 +38,15 @@ export const drRegionParity: AppRule = {
   check(ctx) {
     const { primary, secondary } = regionalStacks(ctx);
     if (!primary || !secondary) return [];
+    /** The distinct values of a trait in a stack's resources, as one comparable string. */
+    const distinct = (t: Trait, rs: ResourceView[]) => JSON.stringify([...new Set(rs.map((r) => JSON.stringify(t.value(r))))].sort());
     return TRAITS.flatMap((t) => {
       const p = t.pick(ctx, primary);
       const s = t.pick(ctx, secondary);
-      const pv = JSON.stringify([...new Set(p.map((r) => JSON.stringify(t.value(r))))].sort());
-      return s.map((r) => {
-        const sv = JSON.stringify([...new Set(s.map((x) => JSON.stringify(t.value(x))))].sort());
-        return { resource: r, verdict: pv === sv && p.length > 0 ? COMPLIANT : fail(`${t.what} differs: ${primary} ${pv}, ${secondary} ${sv}`) };
-      });
+      const pv = distinct(t, p);
+      const sv = distinct(t, s);
+      const verdict = pv === sv && p.length > 0 ? COMPLIANT : fail(`${t.what} differs: ${primary} ${pv}, ${secondary} ${sv}`);
+      return s.map((r) => ({ resource: r, verdict }));
     });
   },
 };

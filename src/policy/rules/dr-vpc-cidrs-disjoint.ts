@@ -10,15 +10,14 @@ export const drVpcCidrsDisjoint: AppRule = {
   description: "VPC CIDR blocks do not overlap between the regions",
   fix: "give each region a disjoint block (regions.<role>.vpcCidr)",
   check(ctx) {
-    const vpcs = ctx.resources("aws_vpc");
-    return vpcs.map((v) => {
-      const mine = isLiteral(v.config.cidr_block) ? parseCidr(v.config.cidr_block) : undefined;
-      if (!mine || typeof mine === "string") return { resource: v, verdict: fail(`cidr_block ${v.config.cidr_block} is not a literal CIDR`) };
-      const clash = vpcs.find((o) => o !== v && isLiteral(o.config.cidr_block) && (() => {
-        const c = parseCidr(o.config.cidr_block);
-        return typeof c !== "string" && overlaps(mine, c);
-      })());
-      return { resource: v, verdict: clash ? fail(`${v.config.cidr_block} overlaps ${clash.config.cidr_block} (${clash.stack})`) : COMPLIANT };
+    const vpcs = ctx.resources("aws_vpc").map((v) => {
+      const c = isLiteral(v.config.cidr_block) ? parseCidr(v.config.cidr_block) : undefined;
+      return { v, cidr: c && typeof c !== "string" ? c : undefined };
+    });
+    return vpcs.map(({ v, cidr }) => {
+      if (!cidr) return { resource: v, verdict: fail(`cidr_block ${v.config.cidr_block} is not a literal CIDR`) };
+      const clash = vpcs.find((o) => o.v !== v && o.cidr && overlaps(cidr, o.cidr));
+      return { resource: v, verdict: clash ? fail(`${v.config.cidr_block} overlaps ${clash.v.config.cidr_block} (${clash.v.stack})`) : COMPLIANT };
     });
   },
 };
