@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
 import type { RegionRole, ValidConfig } from "../src/config";
-import { alertTopicName, clusterName, MONITORING_RELEASE, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, kubeconfigCommand, MONITORING_RELEASE, regionKeyAlias } from "../src/eks/contract";
 import { Naming } from "../src/lib/naming";
 import { ClusterAccess } from "../src/monitoring/cluster-access";
 import { GRAFANA_ADMIN_USER } from "../src/monitoring/grafana-admin";
@@ -72,7 +72,7 @@ export class MonitoringStack extends TerraformStack {
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("region", rc.region, "AWS region of this stack");
     out("cluster_name", this.clusterName, "EKS cluster the monitoring runs in");
-    out("kubeconfig_command", `aws eks update-kubeconfig --region ${rc.region} --name ${this.clusterName}`, "Adds the cluster to ~/.kube/config");
+    out("kubeconfig_command", kubeconfigCommand(rc.region, naming), "Adds the cluster to ~/.kube/config");
     out("namespace", m.namespace, "Kubernetes namespace of the monitoring stack");
     out("helm_release_name", workloads.release.name, "Helm release of kube-prometheus-stack");
     out("helm_chart_version", m.chart.version, "Pinned kube-prometheus-stack chart version");

@@ -14,7 +14,7 @@ import { albHandoffParameters, handoffRegion } from "../src/dns/contract";
 import { lookupZone } from "../src/dns/zone";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { AlertTopic } from "../src/eks/alert-topic";
-import { alertTopicName, clusterName, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, kubeconfigCommand, regionKeyAlias } from "../src/eks/contract";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { Network } from "../src/network/network";
@@ -257,7 +257,7 @@ export class RegionalStack extends TerraformStack {
     out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
     out("alert_topic_arn", alerts.topicArn, "SNS topic of this region's Alertmanager (subscribe on-call here)");
     out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions (pin them in eks.addonVersions to freeze what \"default\" resolved to)");
-    out("eks_kubeconfig_command", `aws eks update-kubeconfig --region ${rc.region} --name ${clusterName(naming)}`, "Adds the cluster to ~/.kube/config");
+    out("eks_kubeconfig_command", kubeconfigCommand(rc.region, naming), "Adds the cluster to ~/.kube/config");
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
     out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
     out("db_writer_endpoint", this.database.writer.address, "Writer (or promotable replica) address");

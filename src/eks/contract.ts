@@ -12,6 +12,11 @@ export function clusterName(naming: Naming): string {
   return naming.name("eks");
 }
 
+/** The command that adds a region's cluster to ~/.kube/config. */
+export function kubeconfigCommand(region: string, naming: Naming): string {
+  return `aws eks update-kubeconfig --region ${region} --name ${clusterName(naming)}`;
+}
+
 /** Alias (without "alias/") of the region's customer-managed KMS key. */
 export function regionKeyAlias(naming: Naming): string {
   return naming.regional;
