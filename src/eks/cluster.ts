@@ -11,7 +11,6 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import type { ITerraformDependable } from "cdktf";
 import type { ValidConfig } from "../config";
 import type { EksAddon as EksAddonName } from "../config/eks-versions";
 import { EBS_CSI_SERVICE_ACCOUNT } from "./contract";
@@ -57,8 +56,6 @@ export class EksMonitoringCluster extends Construct {
   readonly nodeRoleArn: string;
   /** Version of each managed add-on (resolved at plan time where config says "default"). */
   readonly addonVersions: Readonly<Record<string, string>>;
-  /** Depend on this to wait until nodes and add-ons are up. */
-  readonly ready: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: EksMonitoringClusterProps) {
     super(scope, id);
@@ -228,14 +225,12 @@ export class EksMonitoringCluster extends Construct {
         },
       ],
     });
-    const late = [
-      addon("coredns", { dependsOn: [nodeGroup] }),
-      addon("aws-ebs-csi-driver", {
-        podIdentityAssociation: [{ roleArn: ebsCsiRole.roleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
-        dependsOn: [nodeGroup],
-      }),
-    ];
-    this.ready = [nodeGroup, ...bootstrap, ...late];
+    // These need running nodes to become healthy.
+    addon("coredns", { dependsOn: [nodeGroup] });
+    addon("aws-ebs-csi-driver", {
+      podIdentityAssociation: [{ roleArn: ebsCsiRole.roleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
+      dependsOn: [nodeGroup],
+    });
     this.addonVersions = addonVersions;
   }
 }
