@@ -48,7 +48,7 @@ export class DnsStack extends TerraformStack {
     this.records = new FailoverRecords(this, "Failover", {
       namePrefix: base,
       zoneId: zone.zoneId,
-      domainName: dns.domainName.replace(/\.$/, ""),
+      domainName: dns.domainName,
       primary: readAlbHandoff(this, "PrimaryAlb", albHandoffParameters(config, "primary")),
       secondary: readAlbHandoff(this, "SecondaryAlb", albHandoffParameters(config, "secondary")),
       readinessPath: config.web.readinessPath,
@@ -97,7 +97,7 @@ export class DnsZoneStack extends TerraformStack {
     configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
     new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags: globalTags(config) }] });
     const zone = new Route53Zone(this, "Zone", {
-      name: config.dns.zoneName.replace(/\.$/, ""),
+      name: config.dns.zoneName,
       comment: `${config.project}-${config.environment}: failover records of ${config.dns.domainName}`,
     });
     new TerraformOutput(this, "zone_id", { value: zone.zoneId, description: "Hosted zone id" });

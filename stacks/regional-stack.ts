@@ -163,7 +163,7 @@ export class RegionalStack extends TerraformStack {
     const certificateArn =
       rc.certificateArn ??
       (config.dns.enabled
-        ? new RegionCertificate(this, "Certificate", { domainName: config.dns.domainName.replace(/\.$/, ""), zoneId: lookupZone(this, "Zone", config.dns).zoneId }).certificateArn
+        ? new RegionCertificate(this, "Certificate", { domainName: config.dns.domainName, zoneId: lookupZone(this, "Zone", config.dns).zoneId }).certificateArn
         : undefined);
 
     this.web = new WebTier(this, "Web", {

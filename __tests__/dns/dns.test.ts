@@ -166,6 +166,11 @@ describe("dns stack", () => {
     });
   });
 
+  it("stores names without the root's final dot, so every stack uses one spelling", () => {
+    const dotted = resolveConfig({ dns: { zoneName: "drweb.io.", domainName: "www.drweb.io." } });
+    expect(dotted.dns).toMatchObject({ zoneName: "drweb.io", domainName: "www.drweb.io" });
+  });
+
   describe("config errors", () => {
     it.each([
       [{ zoneName: "" }, /dns\.zoneName: missing: the failover records need a hosted zone\. Fix:/],

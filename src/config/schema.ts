@@ -25,6 +25,9 @@ const name = z
 const count = () =>
   z.number().int({ message: "must be a whole number. Fix: use an integer" }).min(1, { message: "must be at least 1. Fix: set a count of 1 or more" });
 
+/** DNS names are stored without the root's final dot ("example.com." -> "example.com"). */
+const withoutFinalDot = (name: string) => name.replace(/\.$/, "");
+
 const port = z.number().int().min(1024, { message: "must be an unprivileged port (1024-65535). Fix: e.g. 8080" }).max(65535);
 const urlPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: "must be a URL path starting with /. Fix: e.g. /healthz" });
 
@@ -230,13 +233,13 @@ export const configSchema = z
       /** Build the dns stack and per-region ACM certificates. */
       enabled: z.boolean(),
       /** Hosted zone name (looked up, or created with createZone). */
-      zoneName: z.string(),
+      zoneName: z.string().transform(withoutFinalDot),
       /** Hosted zone id, to look the zone up by id instead of name (private/duplicate names). */
       zoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, { message: "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ" }).optional(),
       /** Create the public hosted zone (then delegate it from the parent zone or registrar). */
       createZone: z.boolean(),
       /** The application's name, inside the zone (the apex is allowed). */
-      domainName: z.string(),
+      domainName: z.string().transform(withoutFinalDot),
       healthCheck: z.strictObject({
         /** Seconds between checks from each checker: Route53 offers exactly 10 (fast, billed extra) or 30. */
         requestIntervalSeconds: z.number().int(),
@@ -584,8 +587,8 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 function checkDns(cfg: ValidConfig, ctx: Ctx): void {
   const d = cfg.dns;
   if (!d.enabled) return;
-  const zone = d.zoneName.replace(/\.$/, "");
-  const domain = d.domainName.replace(/\.$/, "");
+  const zone = d.zoneName;
+  const domain = d.domainName;
   if (!zone) {
     ctx.addIssue({ code: "custom", path: ["dns", "zoneName"], message: "missing: the failover records need a hosted zone. Fix: set the zone's name, e.g. example.org (or dns.enabled: false)" });
   } else if (!DNS_NAME.test(zone)) {

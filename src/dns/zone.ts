@@ -11,6 +11,6 @@ import type { ValidConfig } from "../config";
 export function lookupZone(scope: Construct, id: string, dns: ValidConfig["dns"], provider?: TerraformProvider): DataAwsRoute53Zone {
   return new DataAwsRoute53Zone(scope, id, {
     provider,
-    ...(dns.zoneId ? { zoneId: dns.zoneId } : { name: dns.zoneName.replace(/\.$/, ""), privateZone: false }),
+    ...(dns.zoneId ? { zoneId: dns.zoneId } : { name: dns.zoneName, privateZone: false }),
   });
 }
