@@ -11,15 +11,12 @@ import { readAlbHandoff } from "../src/dns/handoff";
 import { HealthAlarms } from "../src/dns/health-alarms";
 import { lookupZone } from "../src/dns/zone";
 import { Naming } from "../src/lib/naming";
+import { managedTags } from "../src/lib/tags";
 import { configureBackend, requireTerraformVersion } from "./backend";
 
 export interface GlobalStackProps {
   readonly config: ValidConfig;
   readonly projectRoot: string;
-}
-
-function globalTags(config: ValidConfig): Record<string, string> {
-  return { ...config.tags, project: config.project, environment: config.environment, "dr-role": "global", "managed-by": "cdktf" };
 }
 
 /**
@@ -37,7 +34,7 @@ export class DnsStack extends TerraformStack {
     const dns = config.dns;
     requireTerraformVersion(this);
     configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
-    const tags = globalTags(config);
+    const tags = managedTags(config, "global");
     new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags }] });
     const usEast1 = new AwsProvider(this, "AwsUsEast1", { alias: "us_east_1", region: "us-east-1", defaultTags: [{ tags }] });
     const account = new DataAwsCallerIdentity(this, "Account");
@@ -95,7 +92,7 @@ export class DnsZoneStack extends TerraformStack {
     const { config } = props;
     requireTerraformVersion(this);
     configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
-    new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags: globalTags(config) }] });
+    new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags: managedTags(config, "global") }] });
     const zone = new Route53Zone(this, "Zone", {
       name: config.dns.zoneName,
       comment: `${config.project}-${config.environment}: failover records of ${config.dns.domainName}`,

@@ -6,6 +6,7 @@ import { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
 import type { RegionRole, ValidConfig } from "../src/config";
 import { alertTopicName, clusterName, kubeconfigCommand, MONITORING_RELEASE, regionKeyAlias } from "../src/eks/contract";
 import { Naming } from "../src/lib/naming";
+import { managedTags } from "../src/lib/tags";
 import { ClusterAccess } from "../src/monitoring/cluster-access";
 import { GRAFANA_ADMIN_USER } from "../src/monitoring/grafana-admin";
 import { CLOUDWATCH_EXPORTER_RELEASE, MonitoringWorkloads } from "../src/monitoring/monitoring-workloads";
@@ -50,7 +51,7 @@ export class MonitoringStack extends TerraformStack {
 
     requireTerraformVersion(this);
     configureBackend(this, config, { stackName: id, stateHome: role }, props.projectRoot);
-    const tags = { ...config.tags, project: config.project, environment: config.environment, "dr-role": role, "managed-by": "cdktf" };
+    const tags = managedTags(config, role);
     new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
     new ClusterAccess(this, "ClusterAccess", { clusterName: this.clusterName });
     const key = new DataAwsKmsAlias(this, "RegionKey", { name: `alias/${regionKeyAlias(naming)}` });

@@ -17,6 +17,7 @@ import { AlertTopic } from "../src/eks/alert-topic";
 import { alertTopicName, clusterName, kubeconfigCommand, regionKeyAlias } from "../src/eks/contract";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
+import { managedTags } from "../src/lib/tags";
 import { Network } from "../src/network/network";
 import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
@@ -67,13 +68,7 @@ export class RegionalStack extends TerraformStack {
 
     requireTerraformVersion(this);
     configureBackend(this, config, { stackName: id, stateHome: role }, props.projectRoot);
-    const tags = {
-      ...config.tags,
-      project: config.project,
-      environment: config.environment,
-      "dr-role": role,
-      "managed-by": "cdktf",
-    };
+    const tags = managedTags(config, role);
     new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
     // The other region of the pair, for what this stack keeps there (the
     // secret's replica key, the ALB handoff); created on first use.
