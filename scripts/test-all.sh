@@ -18,10 +18,12 @@ run() {
 run npx tsc -p . --noEmit
 run npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
 run bash scripts/test-python.sh --junitxml="$results/pytest.xml"
-echo "==> bash scripts/test-promtool.sh"
-bash scripts/test-promtool.sh 2>&1 | tee "$results/promtool.txt" || status=1
-echo "==> bash scripts/test-drill.sh"
-bash scripts/test-drill.sh 2>&1 | tee "$results/drill.txt" || status=1
+# Suites that end with a line "<name>: N passed, M failed".
+counted=(promtool drill)
+for name in "${counted[@]}"; do
+  echo "==> bash scripts/test-$name.sh"
+  bash "scripts/test-$name.sh" 2>&1 | tee "$results/$name.txt" || status=1
+done
 
 # One closing line over every suite, in the plain form CI reads.
 node -e '
@@ -37,11 +39,11 @@ node -e '
     failed += a("failures") + a("errors");
     passed += a("tests") - a("failures") - a("errors") - a("skipped");
   } else failed += 1;
-  const promtool = (read("promtool.txt") ?? "").match(/^promtool: (\d+) passed, (\d+) failed$/m);
-  if (promtool) { passed += Number(promtool[1]); failed += Number(promtool[2]); } else failed += 1;
-  const drill = (read("drill.txt") ?? "").match(/^drill: (\d+) passed, (\d+) failed$/m);
-  if (drill) { passed += Number(drill[1]); failed += Number(drill[2]); } else failed += 1;
+  for (const name of process.argv.slice(2)) {
+    const m = (read(name + ".txt") ?? "").match(new RegExp("^" + name + ": (\\d+) passed, (\\d+) failed$", "m"));
+    if (m) { passed += Number(m[1]); failed += Number(m[2]); } else failed += 1;
+  }
   console.log(`total: ${passed} passed, ${failed} failed`);
-' "$results" || status=1
+' "$results" "${counted[@]}" || status=1
 rm -rf "$results"
 exit $status
