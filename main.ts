@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { App } from "cdktf";
 import { formatSuppressions, formatViolations } from "./src/policy";
-import { ConfigError, configWarnings, loadProjectConfig, type ValidConfig } from "./src/config";
+import { ConfigError, configSource, configWarnings, describeConfigSource, loadProjectConfig, type ValidConfig } from "./src/config";
 import { buildApp } from "./stacks/app";
 
 /** The override file ($DR_CONFIG, else the cdktf.json context "configFile") on the defaults. */
@@ -22,7 +22,10 @@ function loadConfig(): ValidConfig {
 }
 
 const config = loadConfig();
-for (const w of configWarnings(config)) process.stderr.write(`WARNING ${w}\n`);
+// On stdout: the cdktf CLI shows everything on stderr as a red [ERROR] line,
+// and these are information and advisories, not errors.
+process.stdout.write(`${describeConfigSource(configSource(__dirname))}\n`);
+for (const w of configWarnings(config)) process.stdout.write(`Warning: ${w}\n`);
 // The folder App() will use (and create): remembered so a refused synth
 // leaves no new empty output folder behind.
 const outdirExisted = fs.existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");

@@ -13,9 +13,9 @@ import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_KEYS, kubePrometheusStackValues } from "../../src/monitoring/values";
 import { MONITORING_STACK_NAMES } from "../../stacks/app";
 import { MonitoringStack } from "../../stacks/monitoring-stack";
-import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { awsOnlyStacks, prepareTerraformEnv } from "../../scripts/lib/terraform-env";
+import { run } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp } from "../helpers/synth";
 
 const REGIONS = { primary: "us-east-2", secondary: "us-west-1" } as const;
@@ -357,18 +357,18 @@ describe("Alertmanager routing to the region's SNS topic", () => {
     expect(resourceList(regional, "aws_eks_pod_identity_association").map((a) => a.service_account)).toContain("drweb-alertmanager");
   });
 
-  it("renders (real Terraform, yamlencode) to an Alertmanager config sending every alert but the chart's heartbeat to SNS", () => {
+  it("renders (real Terraform, yamlencode) to an Alertmanager config sending every alert but the chart's heartbeat to SNS", async () => {
     const tf = prepareTerraformEnv(PROJECT_ROOT);
     const rel = release(app.stacks["secondary-monitoring"], "kube-prometheus-stack");
     const arn = "arn:aws:sns:us-west-1:123456789012:drweb-prod-usw1-alerts";
     const expr = (rel.values[1] as string).replace(/data\.aws_sns_topic\.[A-Za-z0-9_]+\.arn/, JSON.stringify(arn));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drvalues-"));
     fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ output: { values: { value: expr } } }));
-    const run = (...args: string[]) => spawnSync(tf.terraform, args, { cwd: dir, env: tf.env, encoding: "utf8" });
-    expect(run("init", "-input=false").status).toBe(0);
-    const apply = run("apply", "-auto-approve", "-input=false");
+    const terraform = (...args: string[]) => run(tf.terraform, args, { cwd: dir, env: tf.env });
+    expect((await terraform("init", "-input=false")).status).toBe(0);
+    const apply = await terraform("apply", "-auto-approve", "-input=false");
     expect(apply.stderr).toBe("");
-    const yamlText = JSON.parse(run("output", "-json").stdout).values.value as string;
+    const yamlText = JSON.parse((await terraform("output", "-json")).stdout).values.value as string;
     const cfg = parse(yamlText).alertmanager.config;
     expect(cfg.route).toMatchObject({ receiver: "sns", group_by: ["alertname", "region"] });
     expect(cfg.route.routes).toEqual([

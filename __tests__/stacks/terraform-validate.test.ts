@@ -5,8 +5,11 @@
  * mirror. This never skips: without terraform or the provider it fails with
  * a message saying how to provide them (scripts/lib/terraform-env.ts).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { awsOnlyStacks, prepareTerraformEnv, validateStack } from "../../scripts/lib/terraform-env";
+import { run } from "../helpers/run";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 /** Config variants whose Terraform must be valid, each synthesized whole. */
@@ -63,4 +66,12 @@ describe("terraform validate (real CLI, real aws provider)", () => {
     expect(r.ok).toBe(false);
     expect(r.output).toContain("no_such_argument");
   }, 120_000);
+
+  it("npm run validate before any synth says to synth first", async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "drnosynth-"));
+    const r = await run(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/validate.ts", path.join(empty, "cdktf.out")], { cwd: PROJECT_ROOT });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^Nothing to validate: .*cdktf\.out\/stacks does not exist\. Run `npm run synth` first/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
