@@ -144,3 +144,9 @@ def test_gunicorn_lists_every_problem_and_leaves_no_metrics_dir(tmp_path):
     assert "drweb: configuration error: 2 problems in the environment:\n" in p.stderr
     assert "  - DB_WRITER_HOST is required" in p.stderr and "  - DB_PASSWORD is required" in p.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_python_m_drweb_refuses_unknown_arguments():
+    p = startup([sys.executable, "-m", "drweb", "--chek-config"])
+    assert p.returncode == 2
+    assert "drweb: unknown argument '--chek-config'" in p.stderr and "usage: python -m drweb [--check-config]" in p.stderr

@@ -190,6 +190,41 @@ def test_metrics_under_gunicorn_without_a_multiproc_dir(cluster, tmp_path):
     assert os.listdir(tmp) == []
 
 
+def test_python_m_drweb_serves_the_app_and_metrics(cluster, tmp_path):
+    """The single-process server for local runs (README "Run it locally")."""
+    port, mport = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
+                       DRWEB_METRICS_ADDR="127.0.0.1"))
+    with open(tmp_path / "out", "w+") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "drweb"], cwd=WEBAPP, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            def up():
+                if proc.poll() is not None:
+                    out.seek(0)
+                    raise AssertionError(f"python -m drweb exited {proc.returncode}:\n{out.read()}")
+                try:
+                    return http("GET", base + "/healthz")[0] == 200
+                except OSError:
+                    return False
+            wait_until(up, timeout=20, what="python -m drweb to serve")
+            assert http("POST", base + "/api/notes", {"title": "local"})[0] == 201
+            assert http("GET", base + "/readyz")[0] == 200
+            status, text = http("GET", f"http://127.0.0.1:{mport}/metrics")
+            assert status == 200
+            s = samples(text.decode())
+            assert s[("drweb_http_requests_total", (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 1
+            assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def test_app_5xx_counts_as_error(make_app):
     _, client = make_app(writer=free_port(), DRWEB_REGION="ap-south-1")
     labels = {"route": "/api/notes", "status": "503"}
