@@ -1,6 +1,7 @@
 """Configuration comes only from the environment; bad values fail at startup
 with a message naming the variable."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -150,3 +151,10 @@ def test_python_m_drweb_refuses_unknown_arguments():
     p = startup([sys.executable, "-m", "drweb", "--chek-config"])
     assert p.returncode == 2
     assert "drweb: unknown argument '--chek-config'" in p.stderr and "usage: python -m drweb [--check-config]" in p.stderr
+
+
+def test_readme_table_lists_every_variable_the_config_reads():
+    read = set(re.findall(r'\b(?:get|need|num|flag)\("([A-Z_]+)"', (WEBAPP / "drweb" / "config.py").read_text()))
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", (WEBAPP / "README.md").read_text(), re.M))
+    assert len(read) > 20
+    assert read == documented

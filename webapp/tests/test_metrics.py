@@ -217,7 +217,7 @@ def test_python_m_drweb_serves_the_app_and_metrics(cluster, tmp_path):
             assert s[("drweb_http_requests_total", (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 1
             assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
         finally:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
