@@ -154,7 +154,7 @@ def test_python_m_drweb_refuses_unknown_arguments():
 
 
 def test_readme_table_lists_every_variable_the_config_reads():
-    read = set(re.findall(r'\b(?:get|need|num|flag)\("([A-Z_]+)"', (WEBAPP / "drweb" / "config.py").read_text()))
+    read = set(re.findall(r'\b(?:get|need|num|flag|host)\("([A-Z_]+)"', (WEBAPP / "drweb" / "config.py").read_text()))
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", (WEBAPP / "README.md").read_text(), re.M))
     assert len(read) > 20
     assert read == documented
