@@ -97,7 +97,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
   // written. Resolved as the secondary region's client would: the region a
   // failover relies on.
   if (command === "status" || !values["dry-run"]) {
-    const provider = deps.credentials ?? (() => sdk!.credentials(config.regions.secondary.region));
+    const provider = deps.credentials ?? (() => (sdk ?? sdkClients()).credentials(config.regions.secondary.region));
     const creds = await checkCredentials(provider, { now: () => clock.now() });
     if (!creds.ok) {
       for (const line of creds.report) err(line);
