@@ -70,6 +70,8 @@ export class FakeAws {
   readonly down = new Set<string>();
   /** How many describe calls a promotion takes (-1: never completes). */
   promoteTakes = 2;
+  /** An error a call throws instead of its answer (expired credentials, access denied, ...), as the SDK would; undefined: answer normally. */
+  failWith: ((call: Call) => unknown) | null = null;
 
   constructor(private readonly clock: Clock) {
     const db = (id: string, region: string, source: string | null) =>
@@ -112,7 +114,10 @@ export class FakeAws {
     const mk = (client: string, region: string) => ({
       send: async (cmd: { input: Record<string, unknown> }) => {
         const command = cmd.constructor.name;
-        this.calls.push({ client, region, command, input: cmd.input });
+        const call = { client, region, command, input: cmd.input };
+        this.calls.push(call);
+        const injected = this.failWith?.(call);
+        if (injected !== undefined) throw injected;
         if (this.down.has(region)) throw Object.assign(new Error(`connect ETIMEDOUT ${client}.${region}.amazonaws.com:443`), { name: "TimeoutError" });
         return this.handle(region, cmd);
       },

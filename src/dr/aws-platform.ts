@@ -20,10 +20,12 @@ import {
 } from "@aws-sdk/client-route-53";
 import type { RegionRole, ValidConfig } from "../config";
 import { gateThreshold, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole } from "../dns/contract";
+import { classifyAwsError } from "./aws-errors";
 import type { Clock } from "./clock";
+import type { ResolvedCredentials } from "./credentials";
 import { probeApp } from "./http-probe";
 import { names } from "./plan";
-import type { Check, DatabaseState, DrPlatform, HealthCheckState, ProbeResult, WebState } from "./platform";
+import type { Check, DatabaseState, DrPlatform, FailureCause, HealthCheckState, ProbeResult, WebState } from "./platform";
 
 /**
  * The runbook on AWS (SDK v3). Everything is found by name or tag from the
@@ -45,18 +47,31 @@ export interface AwsClients {
   autoscaling(region: string): Sender<AutoScalingClient>;
 }
 
+/** The real clients, and the credentials they sign with. */
+export interface SdkClients extends AwsClients {
+  /**
+   * Resolves the credentials the clients of `region` use: that client's own
+   * provider (`config.credentials()`, the SDK's default chain, memoized and
+   * bound to the client's config as the signer calls it; read in
+   * node_modules/@aws-sdk/core/dist-cjs/submodules/httpAuthSchemes/index.js).
+   */
+  credentials(region: string): Promise<ResolvedCredentials>;
+}
+
 /** Real clients with short timeouts and few retries: a region that is down must not hang the runbook. */
-export function sdkClients(): AwsClients {
+export function sdkClients(): SdkClients {
   const common = { maxAttempts: 3, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
   const cache = new Map<string, unknown>();
   const get = <T>(key: string, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());
     return cache.get(key) as T;
   };
+  const rds = (region: string) => get(`rds:${region}`, () => new RDSClient({ ...common, region }));
   return {
     route53: new Route53Client({ ...common, region: "us-east-1" }),
     cloudwatch: (region) => get(`cw:${region}`, () => new CloudWatchClient({ ...common, region })),
-    rds: (region) => get(`rds:${region}`, () => new RDSClient({ ...common, region })),
+    rds,
+    credentials: (region) => rds(region).config.credentials(),
     elbv2: (region) => get(`elb:${region}`, () => new ElasticLoadBalancingV2Client({ ...common, region })),
     autoscaling: (region) => get(`asg:${region}`, () => new AutoScalingClient({ ...common, region })),
   };
@@ -84,6 +99,11 @@ export class AwsPlatform implements DrPlatform {
     /** The HTTP check of a region's entry point (tests stub it: the ALB is not reachable from here). */
     private readonly probeFn: typeof probeApp = probeApp,
   ) {}
+
+  /** Credentials, permissions, network, throttling: aws-errors.ts. */
+  explain(error: unknown): FailureCause | null {
+    return classifyAwsError(error);
+  }
 
   private region(role: RegionRole): string {
     return this.config.regions[role].region;

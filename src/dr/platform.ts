@@ -70,9 +70,29 @@ export interface ProbeResult {
   readonly detail: string;
 }
 
+/**
+ * Why a call failed when the cause is not the step's business (no
+ * credentials, credentials rejected, no permission, the network): the runner
+ * prints it instead of the step's own advice, `dr status` next to what it
+ * could not read.
+ */
+export interface FailureCause {
+  /** no-credentials, credentials-rejected, access-denied, network or throttled. */
+  readonly kind: "no-credentials" | "credentials-rejected" | "access-denied" | "network" | "throttled";
+  /** One line: what happened, with the error code. */
+  readonly summary: string;
+  /** What to do about it. */
+  readonly advice: string;
+  /** Polling again cannot fix it (credentials, permissions): a wait stops at once instead of running to its timeout. */
+  readonly permanent: boolean;
+}
+
 export interface DrPlatform {
   /** "aws" or "local": printed in logs. */
   readonly name: string;
+
+  /** The cause of an error one of the methods below threw, or null when it is about the step itself (optional: the local adapter has none). */
+  explain?(error: unknown): FailureCause | null;
 
   // Observations (never change anything).
   healthChecks(): Promise<HealthCheckState[]>;

@@ -8,7 +8,20 @@ import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./pl
  * `dr status`: both regions at a glance, and whether AWS matches the
  * config's `database.drState` and `dns.forceFailover` (a mismatch means the
  * config, and so the next deploy, would fight what the runbook did).
+ * Whatever could not be read is said so, with the reason ("could not be
+ * read (...)", and `readErrors` in --json), never shown as empty or as
+ * "none found".
  */
+
+/** Something `dr status` could not read. */
+export interface ReadError {
+  /** What: "Route53 health checks", "us-east-2 web fleet ...", "us-east-2 database <id>". */
+  readonly what: string;
+  /** Why, with the cause when it is known (credentials, permissions, network). */
+  readonly reason: string;
+  /** The cause's kind (no-credentials, credentials-rejected, access-denied, network, throttled), when known. */
+  readonly cause?: string;
+}
 
 export interface RegionStatus {
   readonly role: RegionRole;
@@ -28,9 +41,13 @@ export interface DrStatus {
   readonly mismatches: readonly string[];
   /** Things to look at that do not contradict the config. */
   readonly warnings: readonly string[];
-  /** Something could not be read (no credentials, a region down): the comparison is incomplete. */
+  /** What could not be read, and why; each of those fields is printed as "could not be read (<reason>)". */
+  readonly readErrors: readonly ReadError[];
+  /** Something could not be read (credentials rejected, a region down): the comparison is incomplete. */
   readonly incomplete: boolean;
 }
+
+const UNREAD = "could not be read";
 
 async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
   try {
@@ -43,18 +60,33 @@ async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
 export async function collectStatus(config: ValidConfig, platform: DrPlatform): Promise<DrStatus> {
   const drState = config.database.drState;
   const gens = config.database.generations;
+  // Filled as the reads settle; listed in a fixed order (health checks, then each region's web and database).
+  const unreadAt: Array<ReadError | undefined> = [];
+  const unread = (slot: number, what: string, e: Error): string => {
+    const cause = platform.explain?.(e) ?? null;
+    const reason = cause ? cause.summary : (e?.message ?? String(e));
+    unreadAt[slot] = { what, reason, ...(cause ? { cause: cause.kind } : {}) };
+    return reason;
+  };
   let healthCheckError: string | null = null;
   const [healthChecks, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
-      healthCheckError = e.message;
+      healthCheckError = unread(0, "Route53 health checks", e);
       return [] as HealthCheckState[];
     }),
-    ...REGION_ROLES.flatMap((role) => [
-      settle(platform.web(role), (e): WebState => ({ role, healthyTargets: null, totalTargets: null, desiredCapacity: null, detail: `error: ${e.message}` })),
-      settle(platform.database(role, gens[role]), (e): DatabaseState => ({
-        role, identifier: names(config, role).writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [], detail: `error: ${e.message}`,
-      })),
-    ]),
+    ...REGION_ROLES.flatMap((role, i) => {
+      const n = names(config, role);
+      return [
+        settle(platform.web(role), (e): WebState => ({
+          role, healthyTargets: null, totalTargets: null, desiredCapacity: null,
+          detail: `${UNREAD} (${unread(1 + 2 * i, `${n.region} web fleet (ASG ${n.asg}, target group ${n.targetGroup})`, e)})`,
+        })),
+        settle(platform.database(role, gens[role]), (e): DatabaseState => ({
+          role, identifier: n.writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [],
+          detail: `${UNREAD} (${unread(2 + 2 * i, `${n.region} database ${n.writer(gens[role])} and its readers`, e)})`,
+        })),
+      ];
+    }),
   ]);
   const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
     const topo = regionTopology(drState, role, gens[role]);
@@ -74,7 +106,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
       continue;
     }
     if (db.dbRole === "unknown") {
-      warnings.push(`${r.region}: database ${db.identifier} could not be read (${db.detail})`);
+      // In readErrors; nothing to compare.
     } else if (db.dbRole !== r.expectedDbRole) {
       mismatches.push(
         `${r.region} (${r.role}): config database.drState "${drState}" (generation ${gens[r.role]}) expects ${db.identifier} to be a ${r.expectedDbRole}, AWS reports ${db.dbRole}` +
@@ -89,7 +121,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
   }
   const gate = healthChecks.find((h) => h.role === "primary-gate");
   if (healthCheckError !== null) {
-    warnings.push(`Route53 health checks could not be read: ${healthCheckError}`);
+    // In readErrors: the gate's threshold cannot be compared.
   } else if (!gate) {
     warnings.push(config.dns.enabled ? "no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)" : "dns.enabled is false: no health checks");
   } else if (gate.healthThreshold !== undefined) {
@@ -102,28 +134,45 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     }
   }
   for (const h of healthChecks) if (h.healthy === false && h.role !== "primary-gate") warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
-  const incomplete = healthCheckError !== null || regions.some((r) => r.database.dbRole === "unknown" || r.web.healthyTargets === null);
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings, incomplete };
+  const readErrors = unreadAt.filter((e): e is ReadError => e !== undefined);
+  const incomplete = readErrors.length > 0;
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings, readErrors, incomplete };
 }
 
 export function renderStatus(s: DrStatus): string[] {
   const hc = (h: HealthCheckState) =>
     `  ${h.role.padEnd(13)} ${h.healthy === null ? "unknown  " : h.healthy ? "healthy  " : "UNHEALTHY"} ${h.healthThreshold !== undefined ? `threshold ${h.healthThreshold}/${h.children ?? 1} child  ` : ""}${h.detail}`;
   const out = [`config: database.drState "${s.drState}", dns.forceFailover ${s.forceFailover}`, "", "Route53 health checks:"];
-  out.push(...(s.healthChecks.length ? s.healthChecks.map(hc) : ["  (none found)"]));
+  const hcError = s.readErrors.find((e) => e.what === "Route53 health checks");
+  if (hcError) out.push(`  ${UNREAD} (${hcError.reason})`);
+  else out.push(...(s.healthChecks.length ? s.healthChecks.map(hc) : ["  none tagged dr-health-check for this project and environment (dns stack not deployed?)"]));
   out.push("");
   for (const r of s.regions) {
     const db = r.database;
-    const lag = db.lagSeconds === null ? "" : `, lag ${db.lagSeconds} s${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}`;
     out.push(`${r.region} (${r.role}):`);
-    out.push(`  web:      ${r.web.healthyTargets ?? "?"}/${r.web.totalTargets ?? "?"} targets healthy, fleet desired ${r.web.desiredCapacity ?? "?"}  (${r.web.detail})`);
-    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "?"}${lag}  (config expects: ${r.expectedDbRole})`);
+    if (r.web.healthyTargets === null) {
+      out.push(`  web:      ${r.web.detail}`);
+    } else {
+      out.push(`  web:      ${r.web.healthyTargets}/${r.web.totalTargets ?? 0} targets healthy, fleet desired ${r.web.desiredCapacity ?? "none (no such ASG)"}  (${r.web.detail})`);
+    }
+    if (db.dbRole === "unknown") {
+      out.push(`  database: ${db.identifier}: ${db.detail}  (config expects: ${r.expectedDbRole})`);
+      continue;
+    }
+    const lag =
+      db.lagSeconds !== null
+        ? `, lag ${db.lagSeconds} s${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}`
+        : db.dbRole === "replica"
+          ? ", lag unknown (no ReplicaLag datapoint in the last 10 minutes)"
+          : "";
+    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "no status"}${lag}  (config expects: ${r.expectedDbRole})`);
     for (const rd of db.readers) out.push(`            ${rd.identifier}: ${rd.status ?? "missing"}`);
   }
   out.push("");
   if (s.mismatches.length) out.push("MISMATCH between config and AWS:", ...s.mismatches.map((m) => `  - ${m}`));
-  else if (s.incomplete) out.push("no mismatch found in what could be read, but not everything could be read (see warnings).");
+  else if (s.incomplete) out.push("no mismatch found in what could be read, but not everything could be read (below).");
   else out.push("config and AWS agree.");
+  if (s.readErrors.length) out.push(`${UNREAD}:`, ...s.readErrors.map((e) => `  - ${e.what}: ${e.reason}`));
   if (s.warnings.length) out.push("warnings:", ...s.warnings.map((w) => `  - ${w}`));
   return out;
 }
