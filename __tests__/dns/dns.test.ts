@@ -117,7 +117,7 @@ describe("dns stack", () => {
       ...PROD,
       backend: { type: "s3", primaryBucket: { bucket: "st-use2", region: "us-east-2" }, secondaryBucket: { bucket: "st-usw1", region: "us-west-1" } },
     });
-    expect(s3.stacks.dns.terraform.backend.s3).toMatchObject({ bucket: "st-usw1", region: "us-west-1", key: "drweb/dns.tfstate" });
+    expect(s3.stacks.dns.terraform.backend.s3).toMatchObject({ bucket: "st-usw1", region: "us-west-1", key: "drweb/prod/dns.tfstate" });
     const st = s3.stacks.dns;
     const regions = (st.provider!.aws as any[]).map((p) => p.region).sort();
     expect(regions).toEqual(["us-east-1", "us-west-1"]);
