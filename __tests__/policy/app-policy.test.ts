@@ -14,7 +14,8 @@ import { buildApp } from "../../stacks/app";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
-const TSX = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+// main.ts as cdktf.json runs it (bundled, scripts/synth/run.js).
+const SYNTH = [path.join(PROJECT_ROOT, "scripts", "synth", "run.js"), "main.ts"];
 const S3 = { type: "s3", primaryBucket: { bucket: "st-use2", region: "us-east-2" }, secondaryBucket: { bucket: "st-usw1", region: "us-west-1" } };
 
 function built(overrides: unknown = {}) {
@@ -100,7 +101,7 @@ describe("policy on the whole app", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drpolmain-"));
       fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify(config));
       const outdir = path.join(dir, "cdktf.out");
-      const r = await run(TSX, ["main.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir } });
+      const r = await run(process.execPath, SYNTH, { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir } });
       return { ...r, outdir };
     };
 
@@ -121,7 +122,7 @@ describe("policy on the whole app", () => {
   });
 
   it("npm run policy prints the rules x stacks table", async () => {
-    const r = await run(TSX, ["scripts/policy-report.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: "" } });
+    const r = await run(process.execPath, [SYNTH[0], "scripts/policy-report.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: "" } });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^\| rule\s+\| dns\s+\| primary\s+\| primary-monitoring\s+\| secondary\s+\| secondary-monitoring\s+\|$/m);
     expect(r.stdout).toMatch(/^\| s3-encrypted-cmk\s+\| n\/a\s+\| suppressed \(1\)\s+\|/m);

@@ -8,11 +8,12 @@ import * as path from "node:path";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT } from "../helpers/synth";
 
-const TSX = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+// main.ts as cdktf.json runs it (bundled, scripts/synth/run.js).
+const SYNTH = [path.join(PROJECT_ROOT, "scripts", "synth", "run.js"), "main.ts"];
 
 async function runMain(env: Record<string, string>) {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "drmain-")), "cdktf.out");
-  const r = await run(TSX, ["main.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env } });
+  const r = await run(process.execPath, SYNTH, { cwd: PROJECT_ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env } });
   return { ...r, outdir };
 }
 
