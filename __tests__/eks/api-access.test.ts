@@ -9,7 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, resolveConfig } from "../../src/config";
 import { endpointArgs, findRunnerArgs, startSessionArgs, tunnelPlan } from "../../src/eks/api-tunnel";
-import { DEPLOY_RUNNER_AMI_PARAMETER, PORT_FORWARDING_DOCUMENT } from "../../src/eks/deploy-runner";
+import { EKS_API_TUNNEL_VARIABLE } from "../../src/eks/contract";
+import { DEPLOY_RUNNER_AMI_PARAMETER, eksApiTunnelCommand, PORT_FORWARDING_DOCUMENT } from "../../src/eks/deploy-runner";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp } from "../helpers/synth";
 
@@ -136,6 +137,22 @@ describe("EKS API access (issue 14, item 1)", () => {
       expect(p.map((x) => x.field)).toEqual(["eks.privateAccessCidrs[0]", "eks.privateAccessCidrs[1]"]);
       expect(p[1].message).toMatch(/0\.0\.0\.0\/0 admits \/0 of all addresses .* Fix:/);
     });
+  });
+
+  describe("monitoring/README.md", () => {
+    const doc = fs.readFileSync(path.join(PROJECT_ROOT, "monitoring", "README.md"), "utf8");
+
+    it("prints the tunnel and deploy commands the code uses, with flags the pinned cdktf CLI has", async () => {
+      for (const [role] of STACKS) {
+        const plan = tunnelPlan(app.config, role);
+        expect(doc).toContain(eksApiTunnelCommand(role));
+        expect(doc).toContain(`TF_VAR_${EKS_API_TUNNEL_VARIABLE}=true npx cdktf deploy ${role}-monitoring --ignore-missing-stack-dependencies`);
+        expect(doc).toContain(`${plan.localPort}`);
+        expect((app.stacks[`${role}-monitoring`] as any).variable).toHaveProperty(EKS_API_TUNNEL_VARIABLE);
+      }
+      const help = await run(path.join(PROJECT_ROOT, "node_modules", ".bin", "cdktf"), ["deploy", "--help"], { cwd: PROJECT_ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      expect(help.stdout).toContain("--ignore-missing-stack-dependencies");
+    }, 60_000);
   });
 
   describe("scripts/eks-api-tunnel.ts", () => {
