@@ -132,6 +132,13 @@ describe("EKS API access (issue 14, item 1)", () => {
       expect(() => resolveConfig({ eks: { deployRunner: { enabled: false }, publicAccessCidrs: ["203.0.113.0/24"] } })).not.toThrow();
     });
 
+    it("refuses an Arm instance type for the x86_64 runner", () => {
+      expect(configProblems({ eks: { deployRunner: { instanceType: "t4g.micro" } } })).toEqual([
+        { field: "eks.deployRunner.instanceType", message: "t4g.micro is an Arm (Graviton) type, but the runner runs Amazon Linux 2023 for x86_64. Fix: use an x86_64 type such as t3.micro" },
+      ]);
+      expect(() => resolveConfig({ eks: { deployRunner: { instanceType: "t3a.small" } } })).not.toThrow();
+    });
+
     it("refuses a connected network that is not a CIDR or wider than /8", () => {
       const p = configProblems({ eks: { privateAccessCidrs: ["10.0.0.0/33", "0.0.0.0/0"] } });
       expect(p.map((x) => x.field)).toEqual(["eks.privateAccessCidrs[0]", "eks.privateAccessCidrs[1]"]);

@@ -681,6 +681,14 @@ function checkEks(cfg: CheckedConfig, ctx: Ctx): void {
       [["eks", "deployRunner", "enabled"], ["eks", "privateAccessCidrs"], ["eks", "publicAccessCidrs"]],
     );
   }
+  // Graviton families carry a "g" right after the generation (t4g, m7gd, c7gn).
+  if (/^[a-z]+\d+g/.test(e.deployRunner.instanceType)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eks", "deployRunner", "instanceType"],
+      message: `${e.deployRunner.instanceType} is an Arm (Graviton) type, but the runner runs Amazon Linux 2023 for x86_64. Fix: use an x86_64 type such as t3.micro`,
+    });
+  }
   for (const role of REGION_ROLES) {
     const azs = cfg.regions[role].availabilityZones.length;
     if (e.nodeZoneCount > azs) {
