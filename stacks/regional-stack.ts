@@ -14,7 +14,8 @@ import { albHandoffParameters, handoffRegion } from "../src/dns/contract";
 import { lookupZone } from "../src/dns/zone";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { AlertTopic } from "../src/eks/alert-topic";
-import { alertTopicName, clusterName, kubeconfigCommand, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monitoringNodeZones, regionKeyAlias } from "../src/eks/contract";
+import { DeployRunner, eksApiTunnelCommand } from "../src/eks/deploy-runner";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { managedTags } from "../src/lib/tags";
@@ -55,6 +56,8 @@ export class RegionalStack extends TerraformStack {
   readonly database: DatabaseTier;
   /** The region's EKS cluster for Prometheus and Grafana. */
   readonly eks: EksMonitoringCluster;
+  /** The Session Manager tunnel host to that cluster's API (eks.deployRunner.enabled). */
+  readonly deployRunner?: DeployRunner;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
 
@@ -200,24 +203,42 @@ export class RegionalStack extends TerraformStack {
     }
 
     // --- Monitoring cluster (the monitoring stacks deploy into it)
+    const appSubnets = this.network.subnetIds.privateApp;
     this.eks = new EksMonitoringCluster(this, "Eks", {
       clusterName: clusterName(naming),
       namePrefix: naming.regional,
       region: rc.region,
-      accountId: account.accountId,
       partition: partition.partition,
-      subnetIds: this.network.subnetIds.privateApp,
+      subnetIds: appSubnets,
+      // Subnets are in AZ order (src/network/network.ts).
+      nodeZones: monitoringNodeZones(rc.availabilityZones, config.eks.nodeZoneCount).map((zone, i) => ({ zone, subnetId: appSubnets[i] })),
       kmsKeyArn: this.key.keyArn,
       settings: config.eks,
       nodeTags: tags,
     });
+    // The supported path to the private API from anywhere (monitoring/README.md).
+    if (config.eks.deployRunner.enabled) {
+      this.deployRunner = new DeployRunner(this, "DeployRunner", {
+        name: deployRunnerName(naming),
+        region: rc.region,
+        accountId: account.accountId,
+        partition: partition.partition,
+        vpcId: this.network.vpcId,
+        subnetIds: appSubnets,
+        instanceType: config.eks.deployRunner.instanceType,
+        kmsKeyArn: this.key.keyArn,
+        clusterName: this.eks.clusterName,
+        clusterArn: this.eks.clusterArn,
+        instanceTags: tags,
+      });
+      this.eks.allowApiFrom("ApiFromDeployRunner", this.deployRunner.securityGroupId, "Kubernetes API (private endpoint) from the deploy runner's Session Manager tunnel");
+    }
     const alerts = new AlertTopic(this, "Alerts", { name: alertTopicName(naming), kmsKeyArn: this.key.keyArn, email: config.monitoring.alertmanager.email });
     new MonitoringRoles(this, "MonitoringRoles", {
       alertTopicArn: alerts.topicArn,
       kmsKeyArn: this.key.keyArn,
       namePrefix: naming.regional,
       region: rc.region,
-      accountId: account.accountId,
       clusterName: this.eks.clusterName,
       clusterArn: this.eks.clusterArn,
       namespace: config.monitoring.namespace,
@@ -251,8 +272,13 @@ export class RegionalStack extends TerraformStack {
     out("eks_cluster_arn", this.eks.clusterArn, "EKS cluster ARN");
     out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
     out("alert_topic_arn", alerts.topicArn, "SNS topic of this region's Alertmanager (subscribe on-call here)");
-    out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions (pin them in eks.addonVersions to freeze what \"default\" resolved to)");
+    out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions as installed (pin one in eks.addonVersions to change it)");
     out("eks_kubeconfig_command", kubeconfigCommand(rc.region, naming), "Adds the cluster to ~/.kube/config");
+    if (this.deployRunner) {
+      out("eks_deploy_runner_asg_name", this.deployRunner.asgName, "Auto Scaling group of the deploy runner (Session Manager tunnel host to the private API)");
+      out("eks_tunnel_operator_policy_arn", this.deployRunner.operatorPolicyArn, "Attach to the operators' role: opening the API tunnel through the deploy runner, nothing else");
+      out("eks_api_tunnel_command", eksApiTunnelCommand(role), "Opens the tunnel to this region's API (keep it running during the monitoring deploy)");
+    }
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
     out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
     out("db_writer_endpoint", this.database.writer.address, "Writer (or promotable replica) address");

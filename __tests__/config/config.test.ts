@@ -22,7 +22,8 @@ describe("config defaults", () => {
     expect(c.regions.secondary.region).toBe("us-west-1");
     expect(c.regions.secondary.availabilityZones).toEqual(["us-west-1c", "us-west-1b"]);
     expect(c.web).toMatchObject({ instanceType: "t3.micro", desiredCapacity: 3 });
-    expect(c.eks).toMatchObject({ nodeInstanceType: "t3.medium", nodeDesiredSize: 2 });
+    // 2 nodes: one node group of 1 in each of the first 2 AZs.
+    expect(c.eks).toMatchObject({ nodeInstanceType: "t3.medium", nodeZoneCount: 2, nodesPerZone: { min: 1, desired: 1, max: 2 } });
     expect(c.database.instanceClass).toBe("db.t3.small");
     expect(c.backend).toEqual({ type: "local" });
   });
@@ -128,7 +129,7 @@ describe("config validation", () => {
   it.each([
     ["web", "desiredCapacity"],
     ["web", "minSize"],
-    ["eks", "nodeDesiredSize"],
+    ["eks", "nodeZoneCount"],
     ["network", "subnetSlotsPerTier"],
   ])("rejects a count below 1 in %s.%s", (section, key) => {
     const p = problems({ [section]: { [key]: 0 } });

@@ -64,7 +64,7 @@ describe("the app", () => {
   it("names regional resources so global names (IAM) never collide between regions", () => {
     const names = ["primary", "secondary"].map((s) => Object.values(app.stacks[s].resource!.aws_iam_role).map((r: any) => r.name));
     const expected = (code: string) =>
-      ["alertmanager", "cloudwatch-exporter", "eks-cluster", "eks-ebs-csi", "eks-node", "prometheus", "rds-monitoring", "vpc-flow-logs", "web"].map((n) => `drweb-prod-${code}-${n}`);
+      ["alertmanager", "cloudwatch-exporter", "eks-cluster", "eks-ebs-csi", "eks-node", "eks-tunnel", "prometheus", "rds-monitoring", "vpc-flow-logs", "web"].map((n) => `drweb-prod-${code}-${n}`);
     expect(names[0].sort()).toEqual(expected("use2"));
     expect(names[1].sort()).toEqual(expected("usw1"));
   });

@@ -16,9 +16,11 @@ import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 /** Config variants whose Terraform must be valid, each synthesized whole. */
 const VARIANTS: Record<string, unknown> = {
   defaults: {},
-  "HTTPS with certificates, narrowed ingress, EKS public endpoint for one CIDR with an admin access entry and a pinned add-on": {
+  "HTTPS with certificates, narrowed ingress, EKS public endpoint for one CIDR, a connected network instead of the deploy runner, an admin access entry and a pinned add-on": {
     eks: {
       publicAccessCidrs: ["203.0.113.0/24"],
+      privateAccessCidrs: ["10.100.0.0/16"],
+      deployRunner: { enabled: false },
       clusterCreatorAdmin: false,
       adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admin"],
       addonVersions: { coredns: "v1.12.4-eksbuild.1" },

@@ -136,9 +136,15 @@ const baseSchema = z
       /** Kubernetes minor version of both clusters (a row of src/config/eks-versions.ts). */
       kubernetesVersion: z.string(),
       nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
-      nodeDesiredSize: count(),
-      nodeMinSize: count(),
-      nodeMaxSize: count(),
+      /**
+       * AZs with a monitoring node group: the first N of each region's
+       * availabilityZones, one managed node group each. The monitoring
+       * volumes (EBS, zonal) are created only in these AZs, so a replacement
+       * node always lands in the AZ of the volumes it must mount.
+       */
+      nodeZoneCount: count(),
+      /** Nodes of each per-AZ node group (min >= 1: every volume's AZ keeps a node). */
+      nodesPerZone: z.strictObject({ min: count(), desired: count(), max: count() }),
       /** Node root volume (GiB), gp3, encrypted with the region's key. */
       nodeDiskGb: z.number().int().min(20).max(1024),
       /**
@@ -147,6 +153,23 @@ const baseSchema = z
        * (the private endpoint is always on).
        */
       publicAccessCidrs: z.array(z.string()),
+      /**
+       * Networks connected to the VPCs (VPN, Direct Connect, peering, a CI
+       * runner's VPC) admitted to the private API endpoint: port 443 on the
+       * cluster security group, which otherwise admits only itself.
+       */
+      privateAccessCidrs: z.array(z.string()),
+      /**
+       * A small SSM-managed instance in each region's private app subnets
+       * (no SSH, no public IP, no inbound rule) through which operators open
+       * a Session Manager port-forwarding tunnel to the private API endpoint
+       * (monitoring/README.md). Its role holds only Session Manager.
+       */
+      deployRunner: z.strictObject({
+        enabled: z.boolean(),
+        /** An x86_64 instance type (the runner runs Amazon Linux 2023 x86_64). */
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.micro" }),
+      }),
       /** Give the identity that creates the cluster (the one running `cdktf deploy`) cluster-admin. */
       clusterCreatorAdmin: z.boolean(),
       /** IAM role/user ARNs granted cluster-admin through EKS access entries. */
@@ -157,9 +180,9 @@ const baseSchema = z
       logRetentionDays: z.number().int(),
       /**
        * Version of each managed add-on: an exact version ("v1.20.4-eksbuild.2")
-       * pins it; "default" takes the version EKS designates as the default for
-       * the cluster's Kubernetes version, resolved at plan time and written
-       * into the add-on (it changes only when that designation changes).
+       * pins it; "default" takes the pin of src/config/eks-versions.ts for the
+       * Kubernetes version, or, for an add-on without one there, EKS's default
+       * version when the add-on is created, never updated by a later deploy.
        */
       addonVersions: z.strictObject(
         Object.fromEntries(EKS_ADDONS.map((a) => [a, z.string().regex(/^(default|v\d+\.\d+\.\d+-eksbuild\.\d+)$/, { message: 'must be "default" or an EKS add-on version like v1.20.4-eksbuild.2' })])) as Record<(typeof EKS_ADDONS)[number], z.ZodString>,
@@ -522,15 +545,16 @@ function checkSubnetPlan(cfg: CheckedConfig, ctx: Ctx): void {
 function checkSizes(cfg: CheckedConfig, ctx: Ctx): void {
   const groups: Array<[string, { min: number; desired: number; max: number }]> = [
     ["web", { min: cfg.web.minSize, desired: cfg.web.desiredCapacity, max: cfg.web.maxSize }],
-    ["eks", { min: cfg.eks.nodeMinSize, desired: cfg.eks.nodeDesiredSize, max: cfg.eks.nodeMaxSize }],
+    ["eks", { min: cfg.eks.nodesPerZone.min, desired: cfg.eks.nodesPerZone.desired, max: cfg.eks.nodesPerZone.max }],
   ];
   for (const [section, g] of groups) {
     if (g.min > g.desired || g.desired > g.max) {
+      const fields: FieldPath[] = section === "web" ? [["web", "minSize"], ["web", "desiredCapacity"], ["web", "maxSize"]] : [["eks", "nodesPerZone", "min"], ["eks", "nodesPerZone", "desired"], ["eks", "nodesPerZone", "max"]];
       ctx.addIssue({
         code: "custom",
-        path: [section],
-        params: { uses: [[section, section === "web" ? "minSize" : "nodeMinSize"], [section, section === "web" ? "desiredCapacity" : "nodeDesiredSize"], [section, section === "web" ? "maxSize" : "nodeMaxSize"]] },
-        message: `sizes must satisfy min <= desired <= max, got min ${g.min}, desired ${g.desired}, max ${g.max}. Fix: adjust the ${section} sizes`,
+        path: section === "web" ? [section] : ["eks", "nodesPerZone"],
+        params: { uses: fields },
+        message: `sizes must satisfy min <= desired <= max, got min ${g.min}, desired ${g.desired}, max ${g.max}. Fix: adjust the ${section === "web" ? "web" : "eks.nodesPerZone"} sizes`,
       });
     }
   }
@@ -633,6 +657,49 @@ function checkEks(cfg: CheckedConfig, ctx: Ctx): void {
       });
     }
   });
+  e.privateAccessCidrs.forEach((cidr, i) => {
+    const c = parseCidr(cidr);
+    if (typeof c === "string") {
+      ctx.addIssue({ code: "custom", path: ["eks", "privateAccessCidrs", i], message: `${c}. Fix: give a connected network such as 10.100.0.0/16 (your VPN's range)` });
+    } else if (c.prefix < 8) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["eks", "privateAccessCidrs", i],
+        message: `${cidr} admits /${c.prefix} of all addresses to the Kubernetes API. Fix: list the networks connected to the VPCs (VPN, Direct Connect, peering), a /8 or narrower`,
+      });
+    }
+  });
+  // EKS's cluster security group admits only itself, and the endpoint is
+  // private unless publicAccessCidrs is set: without one of these paths the
+  // monitoring stacks' kubernetes and helm providers cannot reach the API.
+  if (!e.deployRunner.enabled && e.privateAccessCidrs.length === 0 && e.publicAccessCidrs.length === 0) {
+    crossIssue(
+      ctx,
+      ["eks", "deployRunner", "enabled"],
+      "nothing could reach the clusters' Kubernetes API, so primary-monitoring and secondary-monitoring could not be deployed (the endpoint is private and EKS's cluster security group admits only itself). Fix: set eks.deployRunner.enabled to true (an SSM tunnel host in each VPC, see monitoring/README.md), or list the networks connected to the VPCs (VPN, Direct Connect, peering) in eks.privateAccessCidrs, or your operators' public networks in eks.publicAccessCidrs",
+      [["eks", "privateAccessCidrs"], ["eks", "publicAccessCidrs"]],
+      [["eks", "deployRunner", "enabled"], ["eks", "privateAccessCidrs"], ["eks", "publicAccessCidrs"]],
+    );
+  }
+  // Graviton families carry a "g" right after the generation (t4g, m7gd, c7gn).
+  if (/^[a-z]+\d+g/.test(e.deployRunner.instanceType)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eks", "deployRunner", "instanceType"],
+      message: `${e.deployRunner.instanceType} is an Arm (Graviton) type, but the runner runs Amazon Linux 2023 for x86_64. Fix: use an x86_64 type such as t3.micro`,
+    });
+  }
+  for (const role of REGION_ROLES) {
+    const azs = cfg.regions[role].availabilityZones.length;
+    if (e.nodeZoneCount > azs) {
+      crossIssue(
+        ctx,
+        ["eks", "nodeZoneCount"],
+        `${e.nodeZoneCount} node-group AZs, but the ${role} region lists only ${azs}. Fix: set eks.nodeZoneCount to ${azs} or less, or list more AZs in regions.${role}.availabilityZones`,
+        [["regions", role, "availabilityZones"]],
+      );
+    }
+  }
   if (!e.clusterCreatorAdmin && e.adminPrincipalArns.length === 0) {
     ctx.addIssue({
       code: "custom",
