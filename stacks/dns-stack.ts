@@ -109,15 +109,20 @@ export class DnsAlarmsStack extends TerraformStack {
     // State with the other global stacks (the secondary's bucket).
     configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
     const tags = managedTags(config, "global");
-    new AwsProvider(this, "Aws", { region: "us-east-1", defaultTags: [{ tags }] });
-    const handoff = new AwsProvider(this, "AwsHandoff", { alias: "handoff", region: handoffRegion(config), defaultTags: [{ tags }] });
+    // The same provider layout, construct ids and so Terraform addresses the
+    // dns stack gave these resources before they moved here (main provider:
+    // the handoff region; alias us_east_1 for the alarms): their state moves
+    // over with `terraform state mv` and then plans clean (README, DNS failover).
+    new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags }] });
+    const usEast1 = new AwsProvider(this, "AwsUsEast1", { alias: "us_east_1", region: "us-east-1", defaultTags: [{ tags }] });
     const account = new DataAwsCallerIdentity(this, "Account");
     const partition = new DataAwsPartition(this, "Partition");
     const roles = Object.keys(ALARMED_HEALTH_CHECKS) as AlarmedHealthCheck[];
     const healthCheckIds = Object.fromEntries(
-      roles.map((role) => [role, readParameter(this, `HealthCheck-${role}`.replace(/-(.)/g, (_, c: string) => c.toUpperCase()), healthCheckParameter(config, role), handoff)]),
+      roles.map((role) => [role, readParameter(this, `HealthCheck-${role}`.replace(/-(.)/g, (_, c: string) => c.toUpperCase()), healthCheckParameter(config, role))]),
     ) as Record<AlarmedHealthCheck, string>;
     this.alarms = new HealthAlarms(this, "HealthAlarms", {
+      provider: usEast1,
       namePrefix: baseName(config),
       accountId: account.accountId,
       partition: partition.partition,

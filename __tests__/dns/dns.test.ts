@@ -110,23 +110,37 @@ describe("dns stack", () => {
     expect(published).toEqual(HEALTH_CHECK_ROLES.map((r) => healthCheckParameter(app.config, r)).sort());
     const st = app.stacks["dns-alarms"];
     const providers = st.provider!.aws as any[];
-    expect(providers.find((p) => !p.alias).region).toBe("us-east-1");
-    expect(providers.find((p) => p.alias === "handoff").region).toBe("us-west-1");
+    expect(providers.find((p) => !p.alias).region).toBe("us-west-1");
+    expect(providers.find((p) => p.alias === "us_east_1").region).toBe("us-east-1");
     const alarms = resourceList(st, "aws_cloudwatch_metric_alarm");
     expect(alarms).toHaveLength(4);
     for (const a of alarms) {
-      expect(a.provider).toBeUndefined();
+      expect(a.provider).toBe("aws.us_east_1");
       expect(a).toMatchObject({ namespace: "AWS/Route53", metric_name: "HealthCheckStatus", comparison_operator: "LessThanThreshold", threshold: 1 });
       expect(a.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\./)]);
     }
     const read = alarms.map((a) => ssmName(st, a.dimensions.HealthCheckId)).sort();
     expect(read).toEqual(["primary", "primary-gate", "secondary", "secondary-gate"].map((r) => healthCheckParameter(app.config, r as any)).sort());
-    for (const d of Object.values(st.data!.aws_ssm_parameter)) expect((d as any).provider).toBe("aws.handoff");
-    expect(resourceList(st, "aws_sns_topic")[0].kms_master_key_id).toMatch(/aws_kms_key\.HealthAlarms_Key/);
-    expect(resourceList(st, "aws_kms_key")[0]).toMatchObject({ enable_key_rotation: true });
+    for (const d of Object.values(st.data!.aws_ssm_parameter)) expect((d as any).provider).toBeUndefined(); // us-west-1
+    expect(resourceList(st, "aws_sns_topic")[0]).toMatchObject({ provider: "aws.us_east_1", kms_master_key_id: expect.stringMatching(/aws_kms_key\.HealthAlarms_Key/) });
+    expect(resourceList(st, "aws_kms_key")[0]).toMatchObject({ provider: "aws.us_east_1", enable_key_rotation: true });
     expect(resourceList(st, "aws_sns_topic_subscription")).toEqual([]);
     const mail = synthApp({ dns: { ...PROD.dns, alarmEmail: "oncall@drweb.io" } });
-    expect(resourceList(mail.stacks["dns-alarms"], "aws_sns_topic_subscription")).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@drweb.io" })]);
+    expect(resourceList(mail.stacks["dns-alarms"], "aws_sns_topic_subscription")).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@drweb.io", provider: "aws.us_east_1" })]);
+    // The addresses and provider the dns stack gave them before they moved here, so their state moves
+    // with `terraform state mv` (README) instead of being recreated (the key alias and topic name would collide).
+    const managed = (j: StackJson) =>
+      Object.entries(j.resource ?? {}).flatMap(([t, items]) => Object.entries(items).filter(([, c]) => c.provider === "aws.us_east_1").map(([n]) => `${t}.${n}`)).sort();
+    expect(managed(mail.stacks["dns-alarms"])).toEqual([
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmPrimaryGate_9E72244F",
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmPrimary_7669A102",
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmSecondaryGate_" + managed(mail.stacks["dns-alarms"]).find((a) => a.includes("AlarmSecondaryGate"))!.split("_").pop(),
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmSecondary_71C546D4",
+      "aws_kms_alias.HealthAlarms_Key_Alias_46FFA7C5",
+      "aws_kms_key.HealthAlarms_Key_17BE34FC",
+      "aws_sns_topic.HealthAlarms_Topic_B45B1E38",
+      "aws_sns_topic_subscription.HealthAlarms_Email_F874BCAC",
+    ]);
     // Deploy order: after dns; no stack waits for it.
     expect(app.drApp.dnsAlarms!.dependencies.map((d: any) => d.node.id)).toEqual(["dns"]);
     const dependents = app.drApp.dnsAlarms!.node.scope!.node.children.filter((c: any) => (c.dependencies ?? []).includes(app.drApp.dnsAlarms));

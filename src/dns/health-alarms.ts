@@ -17,11 +17,8 @@ export type AlarmedHealthCheck = keyof typeof ALARMED_HEALTH_CHECKS;
 
 export interface HealthAlarmsProps {
   readonly namePrefix: string;
-  /**
-   * Provider in us-east-1: Route53 publishes health-check metrics only there.
-   * @default - the stack's default provider (the dns-alarms stack's is us-east-1)
-   */
-  readonly provider?: TerraformProvider;
+  /** Provider in us-east-1: Route53 publishes health-check metrics only there. */
+  readonly provider: TerraformProvider;
   readonly accountId: string;
   readonly partition: string;
   readonly deletionWindowDays: number;
