@@ -7,8 +7,9 @@ export interface BackendPlacement {
   readonly stackName: string;
   /**
    * Which region's state bucket holds this stack's state. Stacks needed
-   * during a failover (secondary, secondary-monitoring, dns) use "secondary"
-   * so their state is readable while the primary region is down.
+   * during a failover (secondary, secondary-monitoring, dns, dns-zone) use
+   * "secondary" so their state is readable while the primary region is
+   * down; dns-alarms keeps its state with the other global stacks.
    */
   readonly stateHome: RegionRole;
 }

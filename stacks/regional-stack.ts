@@ -8,10 +8,9 @@ import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
-import { AlbHandoff } from "../src/dns/handoff";
+import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
-import { albHandoffParameters, handoffRegion } from "../src/dns/contract";
-import { lookupZone } from "../src/dns/zone";
+import { albHandoffParameters, certificateValidationParameter, handoffRegion } from "../src/dns/contract";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { AlertTopic } from "../src/eks/alert-topic";
 import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monitoringNodeZones, regionKeyAlias } from "../src/eks/contract";
@@ -20,11 +19,20 @@ import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { managedTags } from "../src/lib/tags";
 import { Network } from "../src/network/network";
+import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
 import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
 import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
+
+/**
+ * Terraform address of the ACM validation record as the regional stacks
+ * declared it before the dns-zone stack owned it (construct path
+ * Certificate/ValidationRecord; a test checks cdktf still allocates this
+ * address for that path).
+ */
+export const LEGACY_VALIDATION_RECORD = "aws_route53_record.Certificate_ValidationRecord_2C573972";
 
 export interface RegionalStackProps {
   /** The validated configuration. */
@@ -157,12 +165,21 @@ export class RegionalStack extends TerraformStack {
     });
 
     // TLS: the configured certificate, else (with the dns stack) an ACM
-    // certificate for the domain in this region, validated through the zone.
+    // certificate for the domain in this region, validated through the one
+    // validation record the dns-zone stack owns (src/dns/certificate.ts).
+    const handoffProvider = () => (rc.region === handoffRegion(config) ? undefined : peerRegion());
     const certificateArn =
       rc.certificateArn ??
       (config.dns.enabled
-        ? new RegionCertificate(this, "Certificate", { domainName: config.dns.domainName, zoneId: lookupZone(this, "Zone", config.dns).zoneId }).certificateArn
+        ? new RegionCertificate(this, "Certificate", {
+            domainName: config.dns.domainName,
+            validationRecordFqdn: readParameter(this, "CertificateValidationRecord", certificateValidationParameter(config), handoffProvider()),
+          }).certificateArn
         : undefined);
+    // This stack used to manage the validation record itself (both regional
+    // stacks did, with allow_overwrite): forget it without deleting it, so
+    // the dns-zone stack's record is never destroyed by a regional deploy.
+    forgetWithoutDestroying(this, [LEGACY_VALIDATION_RECORD]);
 
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
@@ -198,7 +215,7 @@ export class RegionalStack extends TerraformStack {
         names: albHandoffParameters(config, role),
         dnsName: this.web.loadBalancer.dnsName,
         zoneId: this.web.loadBalancer.zoneId,
-        provider: rc.region === handoffRegion(config) ? undefined : peerRegion(),
+        provider: handoffProvider(),
       });
     }
 

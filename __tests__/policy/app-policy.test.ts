@@ -39,7 +39,7 @@ describe("policy on the whole app", () => {
 
   it("checks the state placement and lists only the two reviewed suppressions, each with its reason", () => {
     const findings = built({ backend: S3 }).drApp.policy.findings();
-    expect(findings.filter((f) => f.ruleId === "dr-state-placement").map((f) => f.status)).toEqual(Array(5).fill("compliant"));
+    expect(findings.filter((f) => f.ruleId === "dr-state-placement").map((f) => f.status)).toEqual(Array(7).fill("compliant"));
     const suppressed = findings.filter((f) => f.status === "suppressed");
     expect(suppressed.map((f) => `${f.stack}:${f.ruleId}:${f.path}`).sort()).toEqual([
       "primary:s3-encrypted-cmk:primary/Web/AccessLogs/Store/Bucket",
@@ -124,9 +124,10 @@ describe("policy on the whole app", () => {
   it("npm run policy prints the rules x stacks table", async () => {
     const r = await run(process.execPath, [SYNTH[0], "scripts/policy-report.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: "" } });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^\| rule\s+\| dns\s+\| primary\s+\| primary-monitoring\s+\| secondary\s+\| secondary-monitoring\s+\|$/m);
-    expect(r.stdout).toMatch(/^\| s3-encrypted-cmk\s+\| n\/a\s+\| suppressed \(1\)\s+\|/m);
+    expect(r.stdout).toMatch(/^\| rule\s+\| dns\s+\| dns-alarms\s+\| dns-zone\s+\| primary\s+\| primary-monitoring\s+\| secondary\s+\| secondary-monitoring\s+\|$/m);
+    expect(r.stdout).toMatch(/^\| s3-encrypted-cmk\s+\| n\/a\s+\| n\/a\s+\| n\/a\s+\| suppressed \(1\)\s+\|/m);
     expect(r.stdout).toMatch(/^\| dr-failover-pair\s+\| pass\s+\|/m);
+    expect(r.stdout).toMatch(/^\| dr-failover-switch\s+\| pass\s+\|/m);
     expect(r.stdout).toContain("No violations.");
   }, 60_000);
 });

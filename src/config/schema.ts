@@ -278,9 +278,10 @@ const baseSchema = z
         regions: z.array(z.string()),
       }),
       /**
-       * Send all traffic to the secondary even while the primary is healthy
-       * (planned failover, or an unhealthy-but-answering primary). Flips one
-       * attribute of one health check; no record changes.
+       * Records the position of the failover switch (src/dns/failover-switch.ts):
+       * true while all traffic is forced to the secondary. The switch itself is
+       * a metric the `dr` runbook writes (PutMetricData in the secondary
+       * region); no deploy changes it. `dr status` compares the two.
        */
       forceFailover: z.boolean(),
       /** E-mail subscribed to the health-check alarms (confirm the subscription once). */
@@ -299,7 +300,7 @@ const baseSchema = z
       catchUpTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds to wait for a promoted replica to be available and writable (RDS: usually 5-15 minutes). */
       promoteTimeoutSeconds: z.number().int().min(1).max(7200),
-      /** Seconds to wait for the forced-failover gate to read unhealthy in Route53. */
+      /** Seconds to wait for the failover switch's alarm to reach its new state (ALARM forced, OK released). */
       dnsTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds to wait for the new primary region to serve writes (/readyz db_role writer). */
       verifyTimeoutSeconds: z.number().int().min(1).max(7200),

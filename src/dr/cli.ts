@@ -10,7 +10,7 @@ import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus } from "./status";
 
 const USAGE = `usage:
-  dr status [--json]                         both regions, Route53, database roles and lag; config vs AWS
+  dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
                                              (exit 3: mismatch, 4: something could not be read)
   dr failover --to secondary --planned       switchover: fence writes, wait for lag 0, promote, force DNS (RPO 0)
   dr failover --to secondary --unplanned     the primary is down: promote, force DNS

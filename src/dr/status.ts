@@ -1,13 +1,14 @@
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { regionTopology } from "../database/topology";
-import { gateThreshold } from "../dns/contract";
-import { names } from "./plan";
-import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./platform";
+import { failoverSwitch } from "../dns/contract";
+import { names, switchCommand } from "./plan";
+import type { DatabaseState, DrPlatform, HealthCheckState, SwitchState, WebState } from "./platform";
 
 /**
  * `dr status`: both regions at a glance, and whether AWS matches the
  * config's `database.drState` and `dns.forceFailover` (a mismatch means the
- * config, and so the next deploy, would fight what the runbook did).
+ * config, and so the next deploy or runbook run, would fight what the
+ * runbook did; the failover switch itself is never changed by a deploy).
  * Whatever could not be read is said so, with the reason ("could not be
  * read (...)", and `readErrors` in --json), never shown as empty or as
  * "none found".
@@ -15,7 +16,7 @@ import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./pl
 
 /** Something `dr status` could not read. */
 export interface ReadError {
-  /** What: "Route53 health checks", "us-east-2 web fleet ...", "us-east-2 database <id>". */
+  /** What: "Route53 health checks", "failover switch ...", "us-east-2 web fleet ...", "us-east-2 database <id>". */
   readonly what: string;
   /** Why, with the cause when it is known (credentials, permissions, network). */
   readonly reason: string;
@@ -36,6 +37,8 @@ export interface DrStatus {
   readonly drState: string;
   readonly forceFailover: boolean;
   readonly healthChecks: readonly HealthCheckState[];
+  /** The failover switch (null: dns disabled or could not be read). */
+  readonly failoverSwitch: SwitchState | null;
   readonly regions: readonly RegionStatus[];
   /** Config vs reality: each one a sentence. Empty: they agree. */
   readonly mismatches: readonly string[];
@@ -60,7 +63,7 @@ async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
 export async function collectStatus(config: ValidConfig, platform: DrPlatform): Promise<DrStatus> {
   const drState = config.database.drState;
   const gens = config.database.generations;
-  // Filled as the reads settle; listed in a fixed order (health checks, then each region's web and database).
+  // Filled as the reads settle; listed in a fixed order (health checks, the switch, then each region's web and database).
   const unreadAt: Array<ReadError | undefined> = [];
   const unread = (slot: number, what: string, e: Error): string => {
     const cause = platform.explain?.(e) ?? null;
@@ -68,22 +71,29 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     unreadAt[slot] = { what, reason, ...(cause ? { cause: cause.kind } : {}) };
     return reason;
   };
-  let healthCheckError: string | null = null;
-  const [healthChecks, ...perRegion] = await Promise.all([
+  const sw = failoverSwitch(config);
+  const switchWhat = `failover switch (alarm ${sw.alarmName} in ${sw.region})`;
+  const [healthChecks, switchState, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
-      healthCheckError = unread(0, "Route53 health checks", e);
+      unread(0, "Route53 health checks", e);
       return [] as HealthCheckState[];
     }),
+    config.dns.enabled
+      ? settle(platform.failoverSwitch(), (e) => {
+          unread(1, switchWhat, e);
+          return null;
+        })
+      : Promise.resolve(null),
     ...REGION_ROLES.flatMap((role, i) => {
       const n = names(config, role);
       return [
         settle(platform.web(role), (e): WebState => ({
           role, healthyTargets: null, totalTargets: null, desiredCapacity: null,
-          detail: `${UNREAD} (${unread(1 + 2 * i, `${n.region} web fleet (ASG ${n.asg}, target group ${n.targetGroup})`, e)})`,
+          detail: `${UNREAD} (${unread(2 + 2 * i, `${n.region} web fleet (ASG ${n.asg}, target group ${n.targetGroup})`, e)})`,
         })),
         settle(platform.database(role, gens[role]), (e): DatabaseState => ({
           role, identifier: n.writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [],
-          detail: `${UNREAD} (${unread(2 + 2 * i, `${n.region} database ${n.writer(gens[role])} and its readers`, e)})`,
+          detail: `${UNREAD} (${unread(3 + 2 * i, `${n.region} database ${n.writer(gens[role])} and its readers`, e)})`,
         })),
       ];
     }),
@@ -119,24 +129,29 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     const unfenced = writers.filter((r) => (r.web.desiredCapacity ?? 0) > 0);
     if (unfenced.length > 1) mismatches.push(`both regions have a writer and a running web fleet (split brain): fence one (${unfenced.map((r) => r.region).join(", ")})`);
   }
-  const gate = healthChecks.find((h) => h.role === "primary-gate");
-  if (healthCheckError !== null) {
-    // In readErrors: the gate's threshold cannot be compared.
-  } else if (!gate) {
-    warnings.push(config.dns.enabled ? "no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)" : "dns.enabled is false: no health checks");
-  } else if (gate.healthThreshold !== undefined) {
-    const want = gateThreshold(config.dns.forceFailover, gate.children ?? 1);
-    if (gate.healthThreshold !== want) {
-      mismatches.push(
-        `primary-gate: config dns.forceFailover ${config.dns.forceFailover} means threshold ${want}, Route53 has ${gate.healthThreshold}` +
-          ` (${gate.healthThreshold > (gate.children ?? 1) ? "traffic is forced to the secondary" : "traffic follows the primary's health"}): set dns.forceFailover to ${gate.healthThreshold > (gate.children ?? 1)} before the next dns deploy`,
-      );
-    }
+  if (!config.dns.enabled) {
+    warnings.push("dns.enabled is false: no health checks, no failover switch");
+  } else if (switchState === null) {
+    // In readErrors.
+  } else if (switchState.alarmState === null) {
+    warnings.push(`${switchWhat} was not found (dns stack not deployed?)`);
+  } else if (switchState.forced === null) {
+    warnings.push(
+      `${switchWhat} has no position (${switchState.alarmState}: never written since it was created). Route53 treats it as released, but set it once so both switch checks settle: ${switchCommand(config, config.dns.forceFailover)}`,
+    );
+  } else if (switchState.forced !== config.dns.forceFailover) {
+    mismatches.push(
+      `${switchWhat}: config dns.forceFailover ${config.dns.forceFailover}, the switch is ${switchState.forced ? "forced (traffic goes to the secondary whatever its health)" : "released (traffic follows health)"}` +
+        ` (${switchState.detail}): set dns.forceFailover to ${switchState.forced} to record it (no deploy changes the switch), or flip the switch: ${switchCommand(config, config.dns.forceFailover)}`,
+    );
   }
-  for (const h of healthChecks) if (h.healthy === false && h.role !== "primary-gate") warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
+  if (config.dns.enabled && healthChecks.length && !healthChecks.some((h) => h.role === "primary-gate")) {
+    warnings.push("no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)");
+  }
+  for (const h of healthChecks) if (h.healthy === false && (h.role === "primary" || h.role === "secondary")) warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
   const readErrors = unreadAt.filter((e): e is ReadError => e !== undefined);
   const incomplete = readErrors.length > 0;
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings, readErrors, incomplete };
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, regions, mismatches, warnings, readErrors, incomplete };
 }
 
 export function renderStatus(s: DrStatus): string[] {
@@ -146,6 +161,11 @@ export function renderStatus(s: DrStatus): string[] {
   const hcError = s.readErrors.find((e) => e.what === "Route53 health checks");
   if (hcError) out.push(`  ${UNREAD} (${hcError.reason})`);
   else out.push(...(s.healthChecks.length ? s.healthChecks.map(hc) : ["  none tagged dr-health-check for this project and environment (dns stack not deployed?)"]));
+  const swError = s.readErrors.find((e) => e.what.startsWith("failover switch"));
+  const sw = s.failoverSwitch;
+  out.push(
+    `failover switch: ${swError ? `${UNREAD} (${swError.reason})` : !sw ? "none (dns disabled)" : `${sw.forced === null ? "no position" : sw.forced ? "FORCED to the secondary" : "released (follows health)"}  (${sw.detail})`}`,
+  );
   out.push("");
   for (const r of s.regions) {
     const db = r.database;
