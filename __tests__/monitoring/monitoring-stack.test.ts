@@ -103,7 +103,7 @@ describe("MonitoringStack", () => {
     // No token fetched once at plan time (it lasts 15 minutes and is not renewed).
     expect(JSON.stringify(st)).not.toMatch(/aws_eks_cluster_auth|"token"/);
     expect((st as any).variable).toEqual({ eks_api_tunnel: expect.objectContaining({ type: "bool", default: false, nullable: false }) });
-    expect(st.terraform.required_version).toBe(">= 1.10");
+    expect(st.terraform.required_version).toBe(">= 1.11");
     expect(st.terraform.required_providers.kubernetes.version).toBe("2.38.0");
     expect(st.terraform.required_providers.helm.version).toBe("3.1.1");
   });
