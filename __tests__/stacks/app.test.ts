@@ -47,7 +47,7 @@ describe("the app", () => {
     // The reason: write-only arguments exist only from Terraform 1.11 on.
     const writeOnly = Object.entries(app.stacks).filter(([, s]) => /"[a-z_]+_wo"\s*:/.test(JSON.stringify(s)));
     const names = writeOnly.map(([n]) => n);
-    expect(names.includes("primary") && names.includes("secondary")).toBe(true);
+    expect(names.includes("primary") && names.includes("primary-monitoring")).toBe(true);
     expect(fs.readFileSync(path.join(PROJECT_ROOT, ".terraform-version"), "utf8").trim()).toMatch(/^1\.(1[1-9]|[2-9]\d)\.\d+$/);
   });
 
