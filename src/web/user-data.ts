@@ -7,6 +7,8 @@ import type { BundleFile } from "./app-bundle";
 export const APP_SRC_DIR = "/opt/drweb/src";
 /** Where the bundle archive is written. */
 export const APP_ARCHIVE = "/opt/drweb/bundle.tar.gz";
+/** The RDS CA bundle the app ships (webapp/deploy/rds-global-bundle.pem), as installed. */
+export const RDS_CA_BUNDLE_PATH = `${APP_SRC_DIR}/deploy/rds-global-bundle.pem`;
 /** The app's environment file, read by the systemd unit. */
 export const APP_ENV_FILE = "/etc/drweb/drweb.env";
 
