@@ -92,6 +92,7 @@ export class WebTier extends Construct {
       bucketName: `${props.namePrefix}-artifacts-${props.accountId}`,
       kmsKeyArn: props.kmsKeyArn,
       bundle: props.bundle,
+      region: props.region,
     });
     this.fleet = new WebFleet(this, "Fleet", {
       namePrefix: props.namePrefix,
@@ -103,7 +104,8 @@ export class WebTier extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       rootVolumeGb: s.rootVolumeGb,
       bundle: props.bundle,
-      archive: { bucket: this.artifact.bucketName, key: this.artifact.objectKey, region: props.region },
+      archive: this.artifact.archive,
+      wheels: this.artifact.wheels,
       environment: {
         DRWEB_REGION: props.region,
         DRWEB_PORT: String(s.appPort),
