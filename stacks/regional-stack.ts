@@ -22,6 +22,7 @@ import { Network } from "../src/network/network";
 import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
+import { ROUTE53_HEALTH_CHECK_PORT } from "../src/web/alb-ingress";
 import { RDS_CA_BUNDLE_PATH } from "../src/web/user-data";
 import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
@@ -198,6 +199,10 @@ export class RegionalStack extends TerraformStack {
       },
       instancePolicyStatements: secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
       certificateArn,
+      // The dns stack health-checks each ALB over HTTPS on 443
+      // (src/dns/failover-records.ts); __tests__/web/web-tier.test.ts checks
+      // that the port admitted here is the port checked there.
+      route53HealthCheckPort: config.dns.enabled ? ROUTE53_HEALTH_CHECK_PORT : undefined,
       instanceTags: tags,
     });
 

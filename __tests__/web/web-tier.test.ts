@@ -337,16 +337,45 @@ describe("WebTier", () => {
       expect(open.map((r) => [sgName(plain, r.security_group_id), r.from_port])).toEqual([["alb", 80]]);
     });
 
-    it("admits Route53 health checkers through the region's managed prefix list even with narrowed ingress", () => {
+    it("admits Route53 health checkers through the region's managed prefix list, on 443 only, even with narrowed ingress", () => {
       const narrow = synthApp({ web: { ingressCidrs: ["203.0.113.0/24"] } });
       for (const [stack, region] of [["primary", "us-east-2"], ["secondary", "us-west-1"]]) {
         const st = narrow.stacks[stack];
         const pl = Object.values(st.data!.aws_ec2_managed_prefix_list) as any[];
         expect(pl.map((p) => p.name)).toEqual([`com.amazonaws.${region}.route53-healthchecks`]);
         const r53 = ingress(st).filter((r) => r.prefix_list_id);
-        expect(r53.map((r) => [sgName(st, r.security_group_id), r.from_port]).sort()).toEqual([["alb", 443], ["alb", 80]]);
+        // Port 80 from the prefix list would cost 25 of the 60 rules for checks that never use it.
+        expect(r53.map((r) => [sgName(st, r.security_group_id), r.from_port, r.to_port])).toEqual([["alb", 443, 443]]);
         expect(ingress(st).filter((r) => r.cidr_ipv4 === "0.0.0.0/0")).toEqual([]);
       }
+    });
+
+    it("admits the checkers on exactly the port the dns stack's health checks use", () => {
+      const checks = resourceList(app.stacks.dns, "aws_route53_health_check").filter((h) => h.type === "HTTPS" || h.type === "HTTP");
+      expect(checks.length).toBeGreaterThan(0);
+      const checked = [...new Set(checks.map((h) => h.port))];
+      for (const stack of ["primary", "secondary"]) {
+        const admitted = ingress(app.stacks[stack]).filter((r) => r.prefix_list_id).map((r) => r.from_port);
+        expect(admitted).toEqual(checked);
+      }
+    });
+
+    it("has no prefix-list rule when there are no health checks (no dns stack)", () => {
+      const plain = synthApp({ dns: { enabled: false } });
+      expect(plain.stacks.primary.data?.aws_ec2_managed_prefix_list).toBeUndefined();
+      expect(ingress(plain.stacks.primary).filter((r) => r.prefix_list_id)).toEqual([]);
+    });
+
+    it("fits the ALB's inbound rules in the 60-rule quota: 17 CIDRs x 2 ports + 25 for the prefix list synthesize, 18 are refused", () => {
+      const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `198.51.${i}.0/24`);
+      const full = synthApp({ web: { ingressCidrs: cidrs(17) } });
+      expect(ingress(full.stacks.primary).filter((r) => sgName(full.stacks.primary, r.security_group_id) === "alb")).toHaveLength(17 * 2 + 1);
+      expect(() => resolveConfig({ web: { ingressCidrs: cidrs(18) } })).toThrow(
+        /web\.ingressCidrs: 18 CIDRs x 2 listener ports \(80, 443\) \+ 25 for the Route53 health checkers \(a prefix list counts as its maximum entries\) = 61 inbound rules on the ALB security group of the primary region, over the quota of 60 rules per security group\. Fix: list at most 17 CIDRs/,
+      );
+      // Plain HTTP, no health checks: one port, no prefix list.
+      expect(() => resolveConfig({ dns: { enabled: false }, web: { ingressCidrs: cidrs(60) } })).not.toThrow();
+      expect(() => resolveConfig({ dns: { enabled: false }, web: { ingressCidrs: cidrs(61) } })).toThrow(/61 CIDRs x 1 listener ports \(80\) = 61 inbound rules .* Fix: list at most 60 CIDRs/);
     });
 
     it("lets only the ALB reach the app port and only the monitoring cluster reach the metrics port", () => {
@@ -377,6 +406,16 @@ describe("WebTier", () => {
       expect(() => resolveConfig({ regions: { secondary: { certificateArn: CERT.primary } } })).toThrow(
         /regions\.secondary\.certificateArn: the certificate is in us-east-2, but an ALB can only use an ACM certificate of its own region \(us-west-1\)/,
       );
+    });
+
+    it("rejects an ingress CIDR listed twice (a duplicate rule)", () => {
+      expect(() => resolveConfig({ web: { ingressCidrs: ["203.0.113.0/24", "203.0.113.0/24"] } })).toThrow(/web\.ingressCidrs\[1\]: 203\.0\.113\.0\/24 is listed twice/);
+    });
+
+    it("rejects an Arm web fleet (the shipped wheels are x86_64)", () => {
+      expect(() => resolveConfig({ web: { instanceType: "t4g.micro" } })).toThrow(/web\.instanceType: t4g\.micro .* is an Arm \(Graviton\) web fleet, but the app's wheels are built for x86_64/);
+      expect(() => resolveConfig({ web: { amiSsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" } })).toThrow(/web\.amiSsmParameter: .*Fix: use an x86_64 instance type/);
+      expect(() => resolveConfig({ web: { instanceType: "m5.large" } })).not.toThrow();
     });
 
     it("rejects an ingress CIDR that is not a CIDR", () => {

@@ -41,6 +41,11 @@ export interface WebTierProps {
    */
   readonly certificateArn?: string;
   /**
+   * The ALB port Route53's health checks reach (the dns stack's HTTPS checks).
+   * @default - no health checks (no dns stack)
+   */
+  readonly route53HealthCheckPort?: number;
+  /**
    * Extra instance-role permissions (e.g. reading the database secret).
    * @default - Session Manager only
    */
@@ -63,6 +68,7 @@ export class WebTier extends Construct {
     this.securityGroups = new WebSecurityGroups(this, "SecurityGroups", {
       namePrefix: props.namePrefix,
       region: props.region,
+      route53HealthCheckPort: props.route53HealthCheckPort,
       vpcId: props.vpcId,
       vpcCidr: props.vpcCidr,
       ingressCidrs: s.ingressCidrs,
