@@ -23,6 +23,7 @@ import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
 import { ROUTE53_HEALTH_CHECK_PORT } from "../src/web/alb-ingress";
+import { requireRdsRoot } from "../src/web/rds-ca";
 import { RDS_CA_BUNDLE_PATH } from "../src/web/user-data";
 import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
@@ -163,6 +164,9 @@ export class RegionalStack extends TerraformStack {
         ? new RegionCertificate(this, "Certificate", { domainName: config.dns.domainName, zoneId: lookupZone(this, "Zone", config.dns).zoneId }).certificateArn
         : undefined);
 
+    // The app verifies the database's certificate (verify-full) with the CA
+    // bundle it ships: it must hold this region's root.
+    requireRdsRoot(props.appBundle, rc.region);
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
       region: rc.region,
