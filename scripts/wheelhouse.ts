@@ -18,7 +18,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createTar } from "../src/lib/tar";
-import { LOCK_FILE, loadWheelhouse, normalizeName, parseLock, WHEEL_TARGET, WHEELHOUSE_DIR, WHEELHOUSE_FILE, wheelNameVersion } from "../src/web/wheelhouse";
+import {
+  LOCK_FILE,
+  loadWheelhouse,
+  MANIFEST_FILE,
+  normalizeName,
+  parseLock,
+  verifyWheelhouse,
+  WHEEL_TARGET,
+  WHEELHOUSE_DIR,
+  WHEELHOUSE_FILE,
+  type WheelhouseManifest,
+  wheelNameVersion,
+} from "../src/web/wheelhouse";
 
 const ROOT = path.resolve(__dirname, "..");
 const WEBAPP = path.join(ROOT, "webapp");
@@ -68,13 +80,31 @@ function writeLock(): void {
   console.log(`wheels: wrote ${LOCK_FILE} (${lines.length} wheels)`);
 }
 
+const OUT = path.join(WEBAPP, WHEELHOUSE_DIR, WHEELHOUSE_FILE);
+
+/** Checks the archive against the lock (every byte) and records the manifest synth reads. */
+function check(): WheelhouseManifest {
+  const m = verifyWheelhouse(WEBAPP);
+  fs.writeFileSync(path.join(WEBAPP, WHEELHOUSE_DIR, MANIFEST_FILE), `${JSON.stringify(m, null, 2)}\n`);
+  return m;
+}
+
 function build(): void {
   try {
-    const w = loadWheelhouse(WEBAPP);
-    console.log(`wheels: ${path.relative(ROOT, w.archivePath)} is up to date (${w.wheels.length} wheels, sha256 ${w.sha256.slice(0, 12)})`);
+    loadWheelhouse(WEBAPP); // manifest current: nothing to do
+    console.log(`wheels: ${path.relative(ROOT, OUT)} is up to date`);
     return;
   } catch {
-    // missing or stale: build it
+    // missing, stale or touched: check it fully, else build it
+  }
+  if (fs.existsSync(OUT)) {
+    try {
+      const m = check();
+      console.log(`wheels: ${path.relative(ROOT, OUT)} matches the lock (${m.wheels.length} wheels, sha256 ${m.archiveSha256.slice(0, 12)})`);
+      return;
+    } catch {
+      // stale: rebuild
+    }
   }
   const lock = parseLock(fs.readFileSync(path.join(WEBAPP, LOCK_FILE), "utf8"));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wheels-"));
@@ -87,12 +117,11 @@ function build(): void {
   }
   const tar = createTar(files.map((f) => ({ path: f, content: fs.readFileSync(path.join(tmp, f)), permissions: "0644" })));
   fs.mkdirSync(path.join(WEBAPP, WHEELHOUSE_DIR), { recursive: true });
-  const out = path.join(WEBAPP, WHEELHOUSE_DIR, WHEELHOUSE_FILE);
-  fs.writeFileSync(`${out}.tmp`, tar);
-  fs.renameSync(`${out}.tmp`, out);
+  fs.writeFileSync(`${OUT}.tmp`, tar);
+  fs.renameSync(`${OUT}.tmp`, OUT);
   fs.rmSync(tmp, { recursive: true, force: true });
-  const w = loadWheelhouse(WEBAPP);
-  console.log(`wheels: wrote ${path.relative(ROOT, out)} (${w.wheels.length} wheels, ${(tar.length / 1e6).toFixed(1)} MB, sha256 ${w.sha256.slice(0, 12)})`);
+  const m = check();
+  console.log(`wheels: wrote ${path.relative(ROOT, OUT)} (${m.wheels.length} wheels, ${(tar.length / 1e6).toFixed(1)} MB, sha256 ${m.archiveSha256.slice(0, 12)})`);
 }
 
 try {

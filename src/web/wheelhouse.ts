@@ -76,25 +76,33 @@ export function wheelNameVersion(file: string): { name: string; version: string 
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
+/** What `npm run wheels` records next to the archive (wheels.json). */
+export interface WheelhouseManifest {
+  /** SHA-256 of the lock file the archive was built and checked from. */
+  readonly lockSha256: string;
+  readonly archiveSha256: string;
+  /** Size and mtime of the archive when it was checked: a changed file must be checked again. */
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly wheels: readonly string[];
+}
+
+export const MANIFEST_FILE = "wheels.json";
+
 /**
- * Loads webapp/.wheelhouse/wheels.tar and checks that it holds exactly the
- * wheels of the lock, byte for byte. Throws with the command to run when it is
- * missing or stale (the lock changed since it was built).
+ * Checks, byte for byte, that the archive holds exactly the wheels of the lock,
+ * and returns the manifest to record. Reads the whole archive (`npm run wheels`).
  */
-export function loadWheelhouse(webappDir: string): Wheelhouse {
-  const lockPath = path.join(webappDir, LOCK_FILE);
+export function verifyWheelhouse(webappDir: string): WheelhouseManifest {
+  const lockText = fs.readFileSync(path.join(webappDir, LOCK_FILE), "utf8");
   const archivePath = path.join(webappDir, WHEELHOUSE_DIR, WHEELHOUSE_FILE);
-  const rebuild = "Fix: run `npm run wheels` (downloads the locked wheels with pip from PyPI or PIP_INDEX_URL and checks their hashes)";
-  if (!fs.existsSync(archivePath)) {
-    throw new Error(`The web app's wheel archive ${path.relative(process.cwd(), archivePath) || archivePath} does not exist: the instances install their Python dependencies from it, offline. ${rebuild}.`);
-  }
-  const lock = parseLock(fs.readFileSync(lockPath, "utf8"));
+  const stat = fs.statSync(archivePath);
   const bytes = fs.readFileSync(archivePath);
-  const entries = readTar(bytes);
-  const byName = new Map(entries.map((e) => [e.path, e.content]));
   const problems: string[] = [];
-  const wanted = new Map(lock.map((l) => [normalizeName(l.name), l]));
-  for (const [file, content] of byName) {
+  const wanted = new Map(parseLock(lockText).map((l) => [normalizeName(l.name), l]));
+  const wheels: string[] = [];
+  for (const { path: file, content } of readTar(bytes)) {
+    wheels.push(file);
     const { name, version } = wheelNameVersion(file);
     const l = wanted.get(name);
     if (!l) problems.push(`${file} is not in the lock`);
@@ -103,8 +111,35 @@ export function loadWheelhouse(webappDir: string): Wheelhouse {
     wanted.delete(name);
   }
   for (const l of wanted.values()) problems.push(`${l.name}==${l.version} is missing`);
-  if (problems.length) {
-    throw new Error(`The wheel archive ${archivePath} does not match ${LOCK_FILE}: ${problems.join("; ")}. ${rebuild}.`);
+  if (problems.length) throw new Error(`The wheel archive ${archivePath} does not match ${LOCK_FILE}: ${problems.join("; ")}`);
+  return { lockSha256: sha256(Buffer.from(lockText)), archiveSha256: sha256(bytes), size: stat.size, mtimeMs: stat.mtimeMs, wheels: wheels.sort() };
+}
+
+const cache = new Map<string, Wheelhouse>();
+
+/**
+ * The wheel archive as `npm run wheels` built and checked it (its manifest),
+ * for synth: cheap (no 23 MB read), and refused with the command to run when
+ * the archive is missing, the lock changed since, or the file was touched.
+ * (The instances check the archive's SHA-256 again when they fetch it, and
+ * pip checks every wheel's.)
+ */
+export function loadWheelhouse(webappDir: string): Wheelhouse {
+  const dir = path.join(webappDir, WHEELHOUSE_DIR);
+  const archivePath = path.join(dir, WHEELHOUSE_FILE);
+  const fix = "Fix: run `npm run wheels` (builds it with pip from PyPI or PIP_INDEX_URL and checks every wheel's hash)";
+  if (!fs.existsSync(archivePath) || !fs.existsSync(path.join(dir, MANIFEST_FILE))) {
+    throw new Error(`The web app's wheel archive ${archivePath} does not exist: the instances install their Python dependencies from it, offline. ${fix}.`);
   }
-  return { archivePath, sha256: sha256(bytes), wheels: [...byName.keys()].sort() };
+  const lockSha256 = sha256(fs.readFileSync(path.join(webappDir, LOCK_FILE)));
+  const stat = fs.statSync(archivePath);
+  const key = `${archivePath}\0${lockSha256}\0${stat.size}\0${stat.mtimeMs}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), "utf8")) as WheelhouseManifest;
+  if (m.lockSha256 !== lockSha256) throw new Error(`The wheel archive ${archivePath} was built for another ${LOCK_FILE} (the lock changed since). ${fix}.`);
+  if (m.size !== stat.size || m.mtimeMs !== stat.mtimeMs) throw new Error(`The wheel archive ${archivePath} changed since \`npm run wheels\` checked it. ${fix}.`);
+  const w = { archivePath, sha256: m.archiveSha256, wheels: m.wheels };
+  cache.set(key, w);
+  return w;
 }
