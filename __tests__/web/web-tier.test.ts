@@ -8,7 +8,9 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { resolveConfig } from "../../src/config";
+import { createTar } from "../../src/lib/tar";
 import { loadAppBundle } from "../../src/web/app-bundle";
+import { verifyWheelhouse } from "../../src/web/wheelhouse";
 import { BOOTSTRAP_SCRIPT, renderUserData, unpackBundleArchive } from "../../src/web/user-data";
 import { run as runCmd } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, webLaunchTemplate, type StackJson } from "../helpers/synth";
@@ -199,6 +201,35 @@ describe("WebTier", () => {
       // The same files always give the same archive bytes.
       expect(loadAppBundle(copy).archiveBase64).toBe(after.archiveBase64);
       expect(userDataEnv(app.stacks.primary).DRWEB_BUNDLE_SHA256).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).sha256);
+    });
+
+    it("refuses to synthesize without the wheel archive, or with one that does not match the lock", () => {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), "webapp-"));
+      fs.cpSync(path.join(PROJECT_ROOT, "webapp"), copy, { recursive: true, filter: (src) => !src.includes(".venv") && !src.includes("__pycache__") });
+      expect(loadAppBundle(copy).wheelhouse.sha256).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).wheelhouse.sha256);
+      fs.appendFileSync(path.join(copy, ".wheelhouse", "wheels.tar"), Buffer.alloc(512));
+      expect(() => loadAppBundle(copy)).toThrow(/wheels\.tar changed since `npm run wheels` checked it\. Fix: run `npm run wheels`/);
+      fs.appendFileSync(path.join(copy, "deploy", "requirements.lock"), "six==1.17.0 --hash=sha256:" + "0".repeat(64) + "\n");
+      expect(() => loadAppBundle(copy)).toThrow(/was built for another deploy\/requirements\.lock \(the lock changed since\)/);
+      fs.rmSync(path.join(copy, ".wheelhouse"), { recursive: true });
+      expect(() => loadAppBundle(copy)).toThrow(/wheels\.tar does not exist: the instances install their Python dependencies from it, offline\. Fix: run `npm run wheels`/);
+      fs.rmSync(copy, { recursive: true, force: true });
+    });
+
+    it("npm run wheels checks every wheel of the archive against the lock", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wheels-"));
+      fs.mkdirSync(path.join(dir, "deploy"));
+      fs.mkdirSync(path.join(dir, ".wheelhouse"));
+      const wheel = Buffer.from("a wheel");
+      const sha = createHash("sha256").update(wheel).digest("hex");
+      fs.writeFileSync(path.join(dir, "deploy", "requirements.lock"), `six==1.17.0 \\\n    --hash=sha256:${sha}\nflask==3.1.3 \\\n    --hash=sha256:${"1".repeat(64)}\n`);
+      const write = (entries: Array<[string, Buffer]>) =>
+        fs.writeFileSync(path.join(dir, ".wheelhouse", "wheels.tar"), createTar(entries.map(([p, content]) => ({ path: p, content, permissions: "0644" }))));
+      write([["six-1.17.0-py2.py3-none-any.whl", wheel], ["flask-3.1.3-py3-none-any.whl", Buffer.from("other")], ["extra-1.0-py3-none-any.whl", wheel]]);
+      expect(() => verifyWheelhouse(dir)).toThrow(/flask-3\.1\.3-py3-none-any\.whl does not match the lock's sha256; extra-1\.0-py3-none-any\.whl is not in the lock/);
+      write([["six-1.16.0-py2.py3-none-any.whl", wheel]]);
+      expect(() => verifyWheelhouse(dir)).toThrow(/six-1\.16\.0-py2\.py3-none-any\.whl is six 1\.16\.0, the lock pins 1\.17\.0; flask==3\.1\.3 is missing/);
+      fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("refuses an environment value that would break the env file", () => {

@@ -118,11 +118,11 @@ export function verifyWheelhouse(webappDir: string): WheelhouseManifest {
 const cache = new Map<string, Wheelhouse>();
 
 /**
- * The wheel archive as `npm run wheels` built and checked it (its manifest),
- * for synth: cheap (no 23 MB read), and refused with the command to run when
- * the archive is missing, the lock changed since, or the file was touched.
- * (The instances check the archive's SHA-256 again when they fetch it, and
- * pip checks every wheel's.)
+ * The wheel archive as `npm run wheels` built and checked it (its manifest:
+ * every wheel against the lock), for synth; refused with the command to run
+ * when the archive is missing, the lock changed since, or its bytes differ
+ * from what was checked. (The instances check the archive's SHA-256 again
+ * when they fetch it, and pip checks every wheel's.)
  */
 export function loadWheelhouse(webappDir: string): Wheelhouse {
   const dir = path.join(webappDir, WHEELHOUSE_DIR);
@@ -138,7 +138,11 @@ export function loadWheelhouse(webappDir: string): Wheelhouse {
   if (hit) return hit;
   const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), "utf8")) as WheelhouseManifest;
   if (m.lockSha256 !== lockSha256) throw new Error(`The wheel archive ${archivePath} was built for another ${LOCK_FILE} (the lock changed since). ${fix}.`);
-  if (m.size !== stat.size || m.mtimeMs !== stat.mtimeMs) throw new Error(`The wheel archive ${archivePath} changed since \`npm run wheels\` checked it. ${fix}.`);
+  // One read and hash per process (cached above): the archive's bytes are what
+  // the instances check after fetching it, so they must be what was checked.
+  if (m.size !== stat.size || sha256(fs.readFileSync(archivePath)) !== m.archiveSha256) {
+    throw new Error(`The wheel archive ${archivePath} changed since \`npm run wheels\` checked it. ${fix}.`);
+  }
   const w = { archivePath, sha256: m.archiveSha256, wheels: m.wheels };
   cache.set(key, w);
   return w;
