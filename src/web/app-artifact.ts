@@ -43,9 +43,11 @@ export const WHEELS_ARCHIVE_KEY = `app/wheels-cp${WHEEL_TARGET.pythonVersion.rep
  *   release its launch-template version was made for, and the launch template
  *   depends on the upload (it cannot roll out before the object exists);
  * - the bucket keeps noncurrent versions (no noncurrent expiration);
- * - the instance role may read any version of exactly these two keys
- *   (s3:GetObjectVersion: GetObject with a versionId "requires the
- *   s3:GetObjectVersion permission", Amazon S3 API Reference, GetObject).
+ * - the instance role may read any version of exactly these two keys, and
+ *   only by version (Amazon S3 API Reference, GetObject, versionId: "If you
+ *   include a versionId in your request header, you must have the
+ *   s3:GetObjectVersion permission ... The s3:GetObject permission is not
+ *   required in this scenario").
  */
 export class AppArtifact extends Construct {
   readonly bucketName: string;
