@@ -119,7 +119,8 @@ export class WebSecurityGroups extends Construct {
       referencedSecurityGroupId: alb.id,
     });
     // Deliberate exception: HTTPS egress to anywhere, through the NAT
-    // gateways. The instances install the app (dnf, pip) at boot and call AWS
+    // gateways. The instances install Python (dnf, AL2023 repositories), fetch
+    // the app from S3 (its Python dependencies come with it, no PyPI) and call AWS
     // APIs (SSM Session Manager, Secrets Manager, KMS) without VPC endpoints.
     new VpcSecurityGroupEgressRule(this, "WebHttpsOut", {
       securityGroupId: web.id,
