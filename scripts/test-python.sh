@@ -5,5 +5,6 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup-python.sh"
+bash "$ROOT/scripts/setup-wheels.sh" # the install tests install from it
 cd "$ROOT"
 exec "$ROOT/webapp/.venv/bin/python" -m pytest "$ROOT/webapp/tests" -q "$@"

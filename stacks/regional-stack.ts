@@ -23,6 +23,9 @@ import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
 import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
+import { ROUTE53_HEALTH_CHECK_PORT } from "../src/web/alb-ingress";
+import { requireRdsRoot } from "../src/web/rds-ca";
+import { RDS_CA_BUNDLE_PATH } from "../src/web/user-data";
 import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
 
@@ -181,6 +184,9 @@ export class RegionalStack extends TerraformStack {
     // the dns-zone stack's record is never destroyed by a regional deploy.
     forgetWithoutDestroying(this, [LEGACY_VALIDATION_RECORD]);
 
+    // The app verifies the database's certificate (verify-full) with the CA
+    // bundle it ships: it must hold this region's root.
+    requireRdsRoot(props.appBundle, rc.region);
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
       region: rc.region,
@@ -199,14 +205,28 @@ export class RegionalStack extends TerraformStack {
         DB_PORT: "5432",
         DB_NAME: db.dbName,
         DB_AUTH: "secretsmanager",
-        // Secrets Manager takes the name as SecretId; the same name resolves
-        // to the replica in the secondary region.
-        DB_SECRET_ARN: secretName,
+        // The secret's NAME: GetSecretValue's SecretId is "the ARN or name of
+        // the secret" (AWS Secrets Manager API Reference, GetSecretValue), and
+        // the name resolves to the replica in the secondary region, whose ARN
+        // (random 6-character suffix) this stack cannot know: the secret is
+        // created by the primary stack, whose state may be unreadable in a
+        // failover. webapp/drweb/config.py accepts a name or an ARN; the
+        // contract is tested end to end in __tests__/web/app-contract.test.ts.
+        DB_SECRET_ID: secretName,
         DB_SECRET_REGION: rc.region,
-        DB_SSLMODE: "require",
+        // TLS verified against the RDS CA bundle shipped in the app bundle
+        // (the instances use the rds-ca-rsa2048-g1 CA, src/database): libpq
+        // verify-full checks the chain and that the certificate names the
+        // endpoint it connects to.
+        DB_SSLMODE: "verify-full",
+        DB_SSLROOTCERT: RDS_CA_BUNDLE_PATH,
       },
       instancePolicyStatements: secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
       certificateArn,
+      // The dns stack health-checks each ALB over HTTPS on 443
+      // (src/dns/failover-records.ts); __tests__/web/web-tier.test.ts checks
+      // that the port admitted here is the port checked there.
+      route53HealthCheckPort: config.dns.enabled ? ROUTE53_HEALTH_CHECK_PORT : undefined,
       instanceTags: tags,
     });
 

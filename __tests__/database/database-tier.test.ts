@@ -140,7 +140,7 @@ describe("DatabaseTier", () => {
         expect(bySid("DecryptDbCredentials").condition).toContainEqual({ test: "StringLike", variable: "kms:EncryptionContext:SecretARN", values: [secretArn] });
         expect(doc.statement.map((x: any) => x.sid).sort()).toEqual(["DecryptAppArchive", "DecryptDbCredentials", "FetchAppArchive", "ReadDbCredentials"]);
         const env = userDataEnv(st);
-        expect(env).toMatchObject({ DB_AUTH: "secretsmanager", DB_SECRET_ARN: "drweb-prod/db/master", DB_SECRET_REGION: region, DB_SSLMODE: "require", DB_NAME: "drweb" });
+        expect(env).toMatchObject({ DB_AUTH: "secretsmanager", DB_SECRET_ID: "drweb-prod/db/master", DB_SECRET_REGION: region, DB_SSLMODE: "verify-full", DB_NAME: "drweb" });
         expect(env.DB_WRITER_HOST).toMatch(/^aws_db_instance\.Database_Writer_[A-Z0-9]+\.address$/);
         expect(env.DB_READER_HOST).toMatch(/^aws_db_instance\.Database_Reader0_[A-Z0-9]+\.address$/);
       }

@@ -29,6 +29,12 @@ export function run(
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+    // A child that exits without reading its input closes the pipe first:
+    // the write then fails with EPIPE, which is not the test's concern (its
+    // exit status and output are), and unhandled it fails the whole run.
+    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") reject(e);
+    });
     child.stdin.end(options.input ?? "");
   });
 }

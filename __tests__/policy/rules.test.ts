@@ -230,7 +230,14 @@ const CASES: Record<string, Case[]> = {
     { compliant: dnsPair(), nonCompliant: dnsPair({ extraProvider: "us-east-1" }), message: /provider in us-east-1: flipping or planning it would need a region that may be down/ },
   ],
   "dr-vpc-cidrs-disjoint": [{ compliant: pair(), nonCompliant: pair({ aws_vpc: { Vpc: { cidr_block: "10.10.128.0/20" } } }), message: /10\.10\.128\.0\/20 overlaps 10\.10\.0\.0\/16/ }],
-  "dr-no-hardcoded-ami": [{ compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ image_id: "ami-0123456789abcdef0" })), message: /literal ami-0123456789abcdef0/ }],
+  "dr-no-hardcoded-ami": [
+    { compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ image_id: "ami-0123456789abcdef0" })), message: /literal ami-0123456789abcdef0/ },
+    {
+      compliant: one("aws_launch_template", lt({ image_id: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" })),
+      nonCompliant: one("aws_instance", { image_id: "ami-0fedcba9876543210" }),
+      message: /literal ami-0fedcba9876543210/,
+    },
+  ],
   "dr-state-placement": [
     {
       compliant: { config: CONFIG, stacks: { primary: stack({}, { terraform: s3Backend("us-east-2") }), secondary: stack({}, { region: "us-west-1", terraform: s3Backend("us-west-1") }) } },

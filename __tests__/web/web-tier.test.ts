@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,8 +8,11 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { resolveConfig } from "../../src/config";
+import { createTar } from "../../src/lib/tar";
 import { loadAppBundle } from "../../src/web/app-bundle";
-import { renderUserData, unpackBundleArchive } from "../../src/web/user-data";
+import { verifyWheelhouse } from "../../src/web/wheelhouse";
+import { BOOTSTRAP_SCRIPT, renderUserData, unpackBundleArchive } from "../../src/web/user-data";
+import { run as runCmd } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, webLaunchTemplate, type StackJson } from "../helpers/synth";
 
 const CERT = {
@@ -52,15 +56,26 @@ describe("WebTier", () => {
       }
     });
 
-    it("has no SSH key and no public IP, and uses a t3.micro from the region's SSM AMI parameter", () => {
-      const lt = launchTemplate(app.stacks.primary);
-      expect(lt.key_name).toBeUndefined();
-      expect(lt.network_interfaces[0].associate_public_ip_address).toBe("false");
-      expect(lt.instance_type).toBe("t3.micro");
-      expect(lt.image_id).toMatch(/^\$\{data\.aws_ssm_parameter\..*\.value\}$/);
-      const ssm = Object.values(app.stacks.primary.data!.aws_ssm_parameter) as any[];
-      expect(ssm.map((p) => p.name)).toContain("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
-      expect(JSON.stringify(app.stacks.primary)).not.toMatch(/"ami-[0-9a-f]{8,}"/);
+    it("has no SSH key and no public IP, and uses a t3.micro whose AMI EC2 resolves from the region's SSM parameter at launch", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const lt = launchTemplate(app.stacks[stack]);
+        expect(lt.key_name).toBeUndefined();
+        expect(lt.network_interfaces[0].associate_public_ip_address).toBe("false");
+        expect(lt.instance_type).toBe("t3.micro");
+        // Not a plan-time data source: a deploy that records a DR state must
+        // not roll the surviving fleet because AWS published a newer AMI.
+        expect(lt.image_id).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+        const ssm = Object.values(app.stacks[stack].data?.aws_ssm_parameter ?? {}) as any[];
+        expect(ssm.map((p) => p.name)).not.toContain("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+        expect(JSON.stringify(app.stacks[stack])).not.toMatch(/"ami-[0-9a-f]{8,}"/);
+      }
+    });
+
+    it("keeps the same launch template whatever AMI the parameter names at plan time (nothing to plan from it)", () => {
+      const lt = launchTemplate(app.stacks.secondary);
+      expect(JSON.stringify(lt)).not.toMatch(/data\.aws_ssm_parameter/);
+      const asg = resourceList(app.stacks.secondary, "aws_autoscaling_group")[0];
+      expect(JSON.stringify(asg)).not.toMatch(/data\.aws_ssm_parameter/);
     });
 
     it("gives the instances a role with Session Manager as its only managed policy", () => {
@@ -85,37 +100,93 @@ describe("WebTier", () => {
   });
 
   describe("app delivery", () => {
-    it("publishes exactly the app code the Python tests test to the region's KMS-encrypted artifact bucket", () => {
+    it("publishes exactly the app code the Python tests test, and its locked wheels, to the region's KMS-encrypted artifact bucket", () => {
+      const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
       for (const stack of ["primary", "secondary"]) {
         const st = app.stacks[stack];
         const objects = resourceList(st, "aws_s3_object");
-        expect(objects).toHaveLength(1);
-        const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
-        expect(objects[0]).toMatchObject({ key: `app/drweb-${bundle.sha256}.tar.gz`, server_side_encryption: "aws:kms" });
-        expect(objects[0].kms_key_id).toMatch(/aws_kms_key\.RegionKey_/);
-        const files = unpackBundleArchive(objects[0].content_base64);
+        expect(objects.map((o) => o.key).sort()).toEqual(["app/drweb.tar.gz", "app/wheels-cp311-x86_64.tar"]);
+        const archive = objects.find((o) => o.key === "app/drweb.tar.gz");
+        expect(archive).toMatchObject({ server_side_encryption: "aws:kms", metadata: { "bundle-sha256": bundle.sha256 } });
+        expect(archive.kms_key_id).toMatch(/aws_kms_key\.RegionKey_/);
+        const files = unpackBundleArchive(archive.content_base64);
         for (const f of bundle.files) expect(files[f.path].content).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "webapp", f.path), "utf8"));
-        expect(Object.keys(files)).toEqual(expect.arrayContaining(["drweb/app.py", "requirements.txt", "deploy/install.sh", "deploy/drweb.service"]));
-        expect(Object.keys(files).some((p) => p.startsWith("tests/"))).toBe(false);
+        expect(Object.keys(files)).toEqual(
+          expect.arrayContaining(["drweb/app.py", "requirements.txt", "deploy/install.sh", "deploy/drweb.service", "deploy/requirements.lock", "deploy/rds-global-bundle.pem"]),
+        );
+        expect(Object.keys(files).some((p) => p.startsWith("tests/") || p.startsWith(".wheelhouse/"))).toBe(false);
         expect(files["deploy/install.sh"].permissions).toBe("0755");
+        // The wheels travel as a file the plan uploads, not as a string in the JSON/state.
+        const wheels = objects.find((o) => o.key === "app/wheels-cp311-x86_64.tar");
+        expect(wheels).toMatchObject({ server_side_encryption: "aws:kms", source_hash: bundle.wheelhouse.sha256 });
+        expect(wheels.content_base64).toBeUndefined();
+        expect(wheels.source).toMatch(/^assets\/[A-Za-z0-9_]+\/[0-9a-f]{64}\/wheels\.tar$/);
       }
     });
 
-    it("lets the instances fetch exactly that archive and nothing else from S3", () => {
-      const doc = Object.entries(app.stacks.primary.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_Fleet_AppPermissions"))![1];
-      const fetch = doc.statement.find((s: any) => s.sid === "FetchAppArchive");
-      expect(fetch.actions).toEqual(["s3:GetObject"]);
-      expect(fetch.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.Web_Artifact_Store_Bucket_[A-Z0-9]+\.arn\}\/\$\{aws_s3_object\..*\.key\}$/)]);
+    it("copies the wheel archive into each regional stack's folder, byte for byte", () => {
+      const kept = synthApp({}, { keepAssets: true });
+      const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
+      for (const stack of ["primary", "secondary"]) {
+        const wheels = resourceList(kept.stacks[stack], "aws_s3_object").find((o) => o.key.startsWith("app/wheels-"));
+        const file = path.join(kept.outdir, "stacks", stack, wheels.source);
+        expect(createHash("sha256").update(fs.readFileSync(file)).digest("hex")).toBe(bundle.wheelhouse.sha256);
+      }
+      fs.rmSync(kept.outdir, { recursive: true, force: true });
     });
 
-    it("writes the app's environment and runs the archive's own installer", () => {
+    it("keeps every old release fetchable: one key per archive, new versions, no noncurrent expiry, any version readable", () => {
+      const st = app.stacks.primary;
+      const lifecycle = Object.entries(st.resource!.aws_s3_bucket_lifecycle_configuration).find(([id]) => id.startsWith("Web_Artifact_Store"))![1] as any;
+      expect(lifecycle.rule[0].noncurrent_version_expiration).toBeUndefined();
+      expect(lifecycle.rule[0].expiration).toBeUndefined();
+      const versioning = Object.entries(st.resource!.aws_s3_bucket_versioning).find(([id]) => id.startsWith("Web_Artifact_Store"))![1] as any;
+      expect(versioning.versioning_configuration.status).toBe("Enabled");
+      // The access logs still expire (a different bucket, same construct).
+      const logs = Object.entries(st.resource!.aws_s3_bucket_lifecycle_configuration).find(([id]) => id.startsWith("Web_AccessLogs"))![1] as any;
+      expect(logs.rule[0].noncurrent_version_expiration).toEqual([{ noncurrent_days: 30 }]);
+      const doc = Object.entries(st.data!.aws_iam_policy_document).find(([id]) => id.startsWith("Web_Fleet_AppPermissions"))![1];
+      const fetch = doc.statement.find((s: any) => s.sid === "FetchAppArchive");
+      expect(fetch.actions).toEqual(["s3:GetObjectVersion"]);
+      expect(fetch.resources).toEqual([
+        expect.stringMatching(/^\$\{aws_s3_bucket\.Web_Artifact_Store_Bucket_[A-Z0-9]+\.arn\}\/app\/drweb\.tar\.gz$/),
+        expect.stringMatching(/^\$\{aws_s3_bucket\.Web_Artifact_Store_Bucket_[A-Z0-9]+\.arn\}\/app\/wheels-cp311-x86_64\.tar$/),
+      ]);
+    });
+
+    it("fetches exactly the uploaded object versions, checks their SHA-256 and runs the archive's own installer", () => {
       const lt = launchTemplate(app.stacks.primary);
+      const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
       expect(lt.user_data).toMatch(/^\$\{base64encode\(join\("\\n", \["#cloud-config", jsonencode\(/);
-      expect(lt.user_data).toContain('["tar", "-xzf", "/opt/drweb/bundle.tar.gz", "-C", "/opt/drweb/src"]');
-      expect(lt.user_data).toContain('["bash", "/opt/drweb/src/deploy/install.sh"]');
       expect(lt.user_data).toContain('"path" = "/etc/drweb/drweb.env"');
+      expect(lt.user_data).toContain(`{"path" = "/opt/drweb/bootstrap.sh", "encoding" = "b64", "content" = "${Buffer.from(BOOTSTRAP_SCRIPT).toString("base64")}"`);
+      // runcmd: bucket, region, then key/version/sha256 of each archive. The
+      // version ids are the uploads' own: the template cannot exist before them.
+      const run = /\["bash", "\/opt\/drweb\/bootstrap\.sh", ([^\]]+)\]/.exec(lt.user_data)![1].split(", ");
+      expect(run).toHaveLength(8);
+      expect(run[0]).toMatch(/^aws_s3_bucket\.Web_Artifact_Store_Bucket_[A-Z0-9]+\.bucket$/);
+      expect(run[1]).toBe('"us-east-2"');
+      expect(run[2]).toMatch(/^aws_s3_object\.Web_Artifact_Archive_[A-Z0-9]+\.key$/);
+      expect(run[3]).toMatch(/^aws_s3_object\.Web_Artifact_Archive_[A-Z0-9]+\.version_id$/);
+      expect(run[4]).toBe(`"${bundle.archiveSha256}"`);
+      expect(run[5]).toMatch(/^aws_s3_object\.Web_Artifact_Wheels_[A-Z0-9]+\.key$/);
+      expect(run[6]).toMatch(/^aws_s3_object\.Web_Artifact_Wheels_[A-Z0-9]+\.version_id$/);
+      expect(run[7]).toBe(`"${bundle.wheelhouse.sha256}"`);
+      expect(createHash("sha256").update(Buffer.from(bundle.archiveBase64, "base64")).digest("hex")).toBe(bundle.archiveSha256);
       expect(userDataEnv(app.stacks.primary)).toMatchObject({ DRWEB_REGION: "us-east-2", DRWEB_PORT: "8080", DRWEB_METRICS_PORT: "9102" });
       expect(userDataEnv(app.stacks.secondary).DRWEB_REGION).toBe("us-west-1");
+    });
+
+    it("has a bootstrap script that is valid bash, checks hashes, fetches by version and holds nothing Terraform would interpolate", async () => {
+      expect(BOOTSTRAP_SCRIPT).not.toMatch(/[$%]\{/);
+      expect(BOOTSTRAP_SCRIPT).toContain('aws s3api get-object --bucket "$bucket" --region "$region" --key "$1" --version-id "$2" "$4"');
+      expect(BOOTSTRAP_SCRIPT).toContain("sha256sum --check --strict --quiet");
+      expect(BOOTSTRAP_SCRIPT).toMatch(/^set -euo pipefail$/m);
+      expect(BOOTSTRAP_SCRIPT).toMatch(/exec bash \/opt\/drweb\/src\/deploy\/install\.sh\n$/);
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-")), "bootstrap.sh");
+      fs.writeFileSync(file, BOOTSTRAP_SCRIPT);
+      const r = await runCmd("bash", ["-n", file]);
+      expect(r.status, r.stderr).toBe(0);
     });
 
     it("changes (so the launch template gets a new version) whenever the app changes, and only then", () => {
@@ -126,8 +197,8 @@ describe("WebTier", () => {
       const after = loadAppBundle(copy);
       expect(after.sha256).not.toBe(before.sha256);
       expect(after.archiveBase64).not.toBe(before.archiveBase64);
-      const loc = { bucket: "b", key: "k", region: "us-east-2" };
-      expect(renderUserData(loc, after.sha256, {})).not.toBe(renderUserData(loc, before.sha256, {}));
+      const loc = { bucket: "b", key: "k", versionId: "v", sha256: "s", region: "us-east-2" };
+      expect(renderUserData(loc, loc, after.sha256, {})).not.toBe(renderUserData(loc, loc, before.sha256, {}));
       // Tests and caches are not shipped: changing them changes nothing.
       fs.mkdirSync(path.join(copy, "tests"), { recursive: true });
       fs.writeFileSync(path.join(copy, "tests", "test_new.py"), "def test_x(): pass\n");
@@ -137,8 +208,38 @@ describe("WebTier", () => {
       expect(userDataEnv(app.stacks.primary).DRWEB_BUNDLE_SHA256).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).sha256);
     });
 
+    it("refuses to synthesize without the wheel archive, or with one that does not match the lock", () => {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), "webapp-"));
+      fs.cpSync(path.join(PROJECT_ROOT, "webapp"), copy, { recursive: true, filter: (src) => !src.includes(".venv") && !src.includes("__pycache__") });
+      expect(loadAppBundle(copy).wheelhouse.sha256).toBe(loadAppBundle(path.join(PROJECT_ROOT, "webapp")).wheelhouse.sha256);
+      fs.appendFileSync(path.join(copy, ".wheelhouse", "wheels.tar"), Buffer.alloc(512));
+      expect(() => loadAppBundle(copy)).toThrow(/wheels\.tar changed since `npm run wheels` checked it\. Fix: run `npm run wheels`/);
+      fs.appendFileSync(path.join(copy, "deploy", "requirements.lock"), "six==1.17.0 --hash=sha256:" + "0".repeat(64) + "\n");
+      expect(() => loadAppBundle(copy)).toThrow(/was built for another deploy\/requirements\.lock \(the lock changed since\)/);
+      fs.rmSync(path.join(copy, ".wheelhouse"), { recursive: true });
+      expect(() => loadAppBundle(copy)).toThrow(/wheels\.tar does not exist: the instances install their Python dependencies from it, offline\. Fix: run `npm run wheels`/);
+      fs.rmSync(copy, { recursive: true, force: true });
+    });
+
+    it("npm run wheels checks every wheel of the archive against the lock", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wheels-"));
+      fs.mkdirSync(path.join(dir, "deploy"));
+      fs.mkdirSync(path.join(dir, ".wheelhouse"));
+      const wheel = Buffer.from("a wheel");
+      const sha = createHash("sha256").update(wheel).digest("hex");
+      fs.writeFileSync(path.join(dir, "deploy", "requirements.lock"), `six==1.17.0 \\\n    --hash=sha256:${sha}\nflask==3.1.3 \\\n    --hash=sha256:${"1".repeat(64)}\n`);
+      const write = (entries: Array<[string, Buffer]>) =>
+        fs.writeFileSync(path.join(dir, ".wheelhouse", "wheels.tar"), createTar(entries.map(([p, content]) => ({ path: p, content, permissions: "0644" }))));
+      write([["six-1.17.0-py2.py3-none-any.whl", wheel], ["flask-3.1.3-py3-none-any.whl", Buffer.from("other")], ["extra-1.0-py3-none-any.whl", wheel]]);
+      expect(() => verifyWheelhouse(dir)).toThrow(/flask-3\.1\.3-py3-none-any\.whl does not match the lock's sha256; extra-1\.0-py3-none-any\.whl is not in the lock/);
+      write([["six-1.16.0-py2.py3-none-any.whl", wheel]]);
+      expect(() => verifyWheelhouse(dir)).toThrow(/six-1\.16\.0-py2\.py3-none-any\.whl is six 1\.16\.0, the lock pins 1\.17\.0; flask==3\.1\.3 is missing/);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
     it("refuses an environment value that would break the env file", () => {
-      expect(() => renderUserData({ bucket: "b", key: "k", region: "r" }, "x", { DB_HOST: 'x"; rm -rf /' })).toThrow(/DB_HOST has whitespace, a quote or a backslash/);
+      const loc = { bucket: "b", key: "k", versionId: "v", sha256: "s", region: "r" };
+      expect(() => renderUserData(loc, loc, "x", { DB_HOST: 'x"; rm -rf /' })).toThrow(/DB_HOST has whitespace, a quote or a backslash/);
     });
   });
 
@@ -156,13 +257,23 @@ describe("WebTier", () => {
       }
     });
 
-    it("follows the launch template's latest version with a rolling instance refresh", () => {
+    it("follows the launch template's latest version with a rolling instance refresh (no auto rollback: unsupported with resolve:ssm)", () => {
       expect(app.text("primary")).toHaveResourceWithProperties(AutoscalingGroup, {
-        instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 66, auto_rollback: true, instance_warmup: "420" } },
+        instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 66, auto_rollback: false, instance_warmup: "420" } },
       });
       const asg = webAsg(app.stacks.primary);
       expect(asg.launch_template.version).toMatch(/aws_launch_template\..*\.latest_version/);
       expect(asg.target_group_arns[0]).toMatch(/aws_lb_target_group\./);
+    });
+
+    it("fails the deploy that creates it when the fleet never becomes healthy behind the load balancer, and never blocks an update", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const asg = resourceList(app.stacks[stack], "aws_autoscaling_group")[0];
+        expect(asg).toMatchObject({ min_elb_capacity: 3, wait_for_capacity_timeout: "15m", health_check_type: "ELB" });
+        expect(asg.wait_for_elb_capacity).toBeUndefined();
+      }
+      const sized = synthApp({ web: { desiredCapacity: 4, minSize: 2, maxSize: 8 } });
+      expect(resourceList(sized.stacks.primary, "aws_autoscaling_group")[0].min_elb_capacity).toBe(4);
     });
 
     it("takes sizes from config", () => {
@@ -262,16 +373,45 @@ describe("WebTier", () => {
       expect(open.map((r) => [sgName(plain, r.security_group_id), r.from_port])).toEqual([["alb", 80]]);
     });
 
-    it("admits Route53 health checkers through the region's managed prefix list even with narrowed ingress", () => {
+    it("admits Route53 health checkers through the region's managed prefix list, on 443 only, even with narrowed ingress", () => {
       const narrow = synthApp({ web: { ingressCidrs: ["203.0.113.0/24"] } });
       for (const [stack, region] of [["primary", "us-east-2"], ["secondary", "us-west-1"]]) {
         const st = narrow.stacks[stack];
         const pl = Object.values(st.data!.aws_ec2_managed_prefix_list) as any[];
         expect(pl.map((p) => p.name)).toEqual([`com.amazonaws.${region}.route53-healthchecks`]);
         const r53 = ingress(st).filter((r) => r.prefix_list_id);
-        expect(r53.map((r) => [sgName(st, r.security_group_id), r.from_port]).sort()).toEqual([["alb", 443], ["alb", 80]]);
+        // Port 80 from the prefix list would cost 25 of the 60 rules for checks that never use it.
+        expect(r53.map((r) => [sgName(st, r.security_group_id), r.from_port, r.to_port])).toEqual([["alb", 443, 443]]);
         expect(ingress(st).filter((r) => r.cidr_ipv4 === "0.0.0.0/0")).toEqual([]);
       }
+    });
+
+    it("admits the checkers on exactly the port the dns stack's health checks use", () => {
+      const checks = resourceList(app.stacks.dns, "aws_route53_health_check").filter((h) => h.type === "HTTPS" || h.type === "HTTP");
+      expect(checks.length).toBeGreaterThan(0);
+      const checked = [...new Set(checks.map((h) => h.port))];
+      for (const stack of ["primary", "secondary"]) {
+        const admitted = ingress(app.stacks[stack]).filter((r) => r.prefix_list_id).map((r) => r.from_port);
+        expect(admitted).toEqual(checked);
+      }
+    });
+
+    it("has no prefix-list rule when there are no health checks (no dns stack)", () => {
+      const plain = synthApp({ dns: { enabled: false } });
+      expect(plain.stacks.primary.data?.aws_ec2_managed_prefix_list).toBeUndefined();
+      expect(ingress(plain.stacks.primary).filter((r) => r.prefix_list_id)).toEqual([]);
+    });
+
+    it("fits the ALB's inbound rules in the 60-rule quota: 17 CIDRs x 2 ports + 25 for the prefix list synthesize, 18 are refused", () => {
+      const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `198.51.${i}.0/24`);
+      const full = synthApp({ web: { ingressCidrs: cidrs(17) } });
+      expect(ingress(full.stacks.primary).filter((r) => sgName(full.stacks.primary, r.security_group_id) === "alb")).toHaveLength(17 * 2 + 1);
+      expect(() => resolveConfig({ web: { ingressCidrs: cidrs(18) } })).toThrow(
+        /web\.ingressCidrs: 18 CIDRs x 2 listener ports \(80, 443\) \+ 25 for the Route53 health checkers \(a prefix list counts as its maximum entries\) = 61 inbound rules on the ALB security group of the primary region, over the quota of 60 rules per security group\. Fix: list at most 17 CIDRs/,
+      );
+      // Plain HTTP, no health checks: one port, no prefix list.
+      expect(() => resolveConfig({ dns: { enabled: false }, web: { ingressCidrs: cidrs(60) } })).not.toThrow();
+      expect(() => resolveConfig({ dns: { enabled: false }, web: { ingressCidrs: cidrs(61) } })).toThrow(/61 CIDRs x 1 listener ports \(80\) = 61 inbound rules .* Fix: list at most 60 CIDRs/);
     });
 
     it("lets only the ALB reach the app port and only the monitoring cluster reach the metrics port", () => {
@@ -302,6 +442,16 @@ describe("WebTier", () => {
       expect(() => resolveConfig({ regions: { secondary: { certificateArn: CERT.primary } } })).toThrow(
         /regions\.secondary\.certificateArn: the certificate is in us-east-2, but an ALB can only use an ACM certificate of its own region \(us-west-1\)/,
       );
+    });
+
+    it("rejects an ingress CIDR listed twice (a duplicate rule)", () => {
+      expect(() => resolveConfig({ web: { ingressCidrs: ["203.0.113.0/24", "203.0.113.0/24"] } })).toThrow(/web\.ingressCidrs\[1\]: 203\.0\.113\.0\/24 is listed twice/);
+    });
+
+    it("rejects an Arm web fleet (the shipped wheels are x86_64)", () => {
+      expect(() => resolveConfig({ web: { instanceType: "t4g.micro" } })).toThrow(/web\.instanceType: t4g\.micro .* is an Arm \(Graviton\) web fleet, but the app's wheels are built for x86_64/);
+      expect(() => resolveConfig({ web: { amiSsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" } })).toThrow(/web\.amiSsmParameter: .*Fix: use an x86_64 instance type/);
+      expect(() => resolveConfig({ web: { instanceType: "m5.large" } })).not.toThrow();
     });
 
     it("rejects an ingress CIDR that is not a CIDR", () => {

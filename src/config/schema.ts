@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { type Cidr, formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
+import { albIngressPlan, ROUTE53_HEALTHCHECKS_PREFIX_LIST_WEIGHT, SG_INBOUND_RULES_QUOTA } from "../web/alb-ingress";
+import { WHEEL_TARGET } from "../web/wheelhouse";
 import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
@@ -121,7 +123,7 @@ const baseSchema = z
       amiSsmParameter: z.string().startsWith("/aws/service/", { message: "must be an AWS public SSM parameter under /aws/service/. Fix: e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }),
       /** Root volume size (GiB), gp3, encrypted with the region's key. */
       rootVolumeGb: z.number().int().min(8).max(1024),
-      /** CIDRs allowed to reach the ALB's listeners (Route53 health checkers are always allowed). */
+      /** CIDRs allowed to reach the ALB's listeners (Route53 health checkers are admitted on 443 when the dns stack is on); must fit the security-group rule quota. */
       ingressCidrs: z.array(z.string()).min(1),
       /** ALB deletion protection. */
       albDeletionProtection: z.boolean(),
@@ -574,8 +576,20 @@ function checkWeb(cfg: CheckedConfig, ctx: Ctx): void {
     const c = parseCidr(cidr);
     if (typeof c === "string") {
       ctx.addIssue({ code: "custom", path: ["web", "ingressCidrs", i], message: `${c}. Fix: give a CIDR block such as 0.0.0.0/0 or 203.0.113.0/24` });
+    } else if (cfg.web.ingressCidrs.indexOf(cidr) !== i) {
+      ctx.addIssue({ code: "custom", path: ["web", "ingressCidrs", i], message: `${cidr} is listed twice (AWS refuses a duplicate security-group rule). Fix: remove the repeat` });
     }
   });
+  checkAlbRuleQuota(cfg, ctx);
+  // The instances install wheels built for x86_64 (src/web/wheelhouse.ts).
+  if (/arm64|aarch64/.test(cfg.web.amiSsmParameter) || /^[a-z]+\d+g[a-z]*\./.test(cfg.web.instanceType)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["web", /arm64|aarch64/.test(cfg.web.amiSsmParameter) ? "amiSsmParameter" : "instanceType"],
+      params: { uses: [["web", "instanceType"], ["web", "amiSsmParameter"]] },
+      message: `${cfg.web.instanceType} / ${cfg.web.amiSsmParameter} is an Arm (Graviton) web fleet, but the app's wheels are built for ${WHEEL_TARGET.architecture} (src/web/wheelhouse.ts). Fix: use an x86_64 instance type (e.g. t3.micro) and the x86_64 AL2023 parameter`,
+    });
+  }
   for (const role of REGION_ROLES) {
     const arn = cfg.regions[role].certificateArn;
     if (arn && arn.split(":")[3] !== cfg.regions[role].region) {
@@ -586,6 +600,22 @@ function checkWeb(cfg: CheckedConfig, ctx: Ctx): void {
         message: `the certificate is in ${arn.split(":")[3]}, but an ALB can only use an ACM certificate of its own region (${cfg.regions[role].region}). Fix: issue or import the certificate in ${cfg.regions[role].region}`,
       });
     }
+  }
+}
+
+/** The ALB's inbound rules in each region must fit the security-group quota (src/web/alb-ingress.ts). */
+function checkAlbRuleQuota(cfg: CheckedConfig, ctx: Ctx): void {
+  for (const role of REGION_ROLES) {
+    const p = albIngressPlan(cfg.web.ingressCidrs.length, cfg.dns.enabled || !!cfg.regions[role].certificateArn, cfg.dns.enabled);
+    if (p.rules <= SG_INBOUND_RULES_QUOTA) continue;
+    const checkers = p.healthCheckers ? ` + ${ROUTE53_HEALTHCHECKS_PREFIX_LIST_WEIGHT} for the Route53 health checkers (a prefix list counts as its maximum entries)` : "";
+    ctx.addIssue({
+      code: "custom",
+      path: ["web", "ingressCidrs"],
+      params: { uses: [["dns", "enabled"], ["regions", role, "certificateArn"]] },
+      message: `${p.cidrs} CIDRs x ${p.ports.length} listener ports (${p.ports.join(", ")})${checkers} = ${p.rules} inbound rules on the ALB security group of the ${role} region, over the quota of ${SG_INBOUND_RULES_QUOTA} rules per security group. Fix: list at most ${p.maxCidrs} CIDRs (aggregate neighbouring ranges into larger blocks)`,
+    });
+    return; // one message: ingressCidrs is shared by both regions
   }
 }
 

@@ -22,6 +22,12 @@ export interface PrivateBucketProps {
    */
   readonly expireDays?: number;
   /**
+   * Keep noncurrent object versions forever (an artifact store whose old
+   * versions are still referenced, e.g. by old launch-template versions).
+   * @default - noncurrent versions expire after 30 days
+   */
+  readonly retainNoncurrentVersions?: boolean;
+  /**
    * Extra bucket-policy statements (the TLS-only deny is always there).
    * @default - none
    */
@@ -67,7 +73,7 @@ export class PrivateBucket extends Construct {
           status: "Enabled",
           filter: [{ prefix: "" }],
           ...(props.expireDays ? { expiration: [{ days: props.expireDays }] } : {}),
-          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          ...(props.retainNoncurrentVersions ? {} : { noncurrentVersionExpiration: [{ noncurrentDays: 30 }] }),
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],

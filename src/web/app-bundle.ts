@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { bundleArchiveBase64 } from "./user-data";
+import { loadWheelhouse, type Wheelhouse } from "./wheelhouse";
 
 /** One file of the web app as shipped to the instances. */
 export interface BundleFile {
@@ -20,9 +21,16 @@ export interface AppBundle {
   readonly sha256: string;
   /** The files as a deterministic .tar.gz, base64 (built once, shipped to every region). */
   readonly archiveBase64: string;
+  /** SHA-256 of the .tar.gz bytes (the instance checks what it fetched against it). */
+  readonly archiveSha256: string;
+  /** The locked dependencies as wheels (deploy/requirements.lock), installed offline. */
+  readonly wheelhouse: Wheelhouse;
 }
 
-/** What ships: the runtime package, its pinned requirements, the deploy files. */
+/** The RDS CA bundle the app ships: libpq verifies the database's certificate with it. */
+export const RDS_CA_BUNDLE_FILE = "deploy/rds-global-bundle.pem";
+
+/** What ships: the runtime package, its pinned requirements, the deploy files (installer, unit, lock, CA bundle). */
 const INCLUDE = [/^drweb\/[A-Za-z0-9_\/]+\.py$/, /^requirements\.txt$/, /^deploy\/[A-Za-z0-9_.-]+$/];
 
 function walk(dir: string, rel = ""): string[] {
@@ -46,7 +54,17 @@ export function loadAppBundle(webappDir: string): AppBundle {
       const executable = (fs.statSync(full).mode & 0o111) !== 0;
       return { path: f, content: fs.readFileSync(full, "utf8"), permissions: executable ? "0755" : "0644" };
     });
+  for (const required of ["deploy/install.sh", "deploy/requirements.lock", RDS_CA_BUNDLE_FILE]) {
+    if (!files.some((f) => f.path === required)) throw new Error(`The web app bundle has no ${required} (${webappDir}/${required}): the instances need it.`);
+  }
   const hash = createHash("sha256");
   for (const f of files) hash.update(`${f.path}\0${f.permissions}\0${f.content}\0`);
-  return { files, sha256: hash.digest("hex"), archiveBase64: bundleArchiveBase64(files) };
+  const archiveBase64 = bundleArchiveBase64(files);
+  return {
+    files,
+    sha256: hash.digest("hex"),
+    archiveBase64,
+    archiveSha256: createHash("sha256").update(Buffer.from(archiveBase64, "base64")).digest("hex"),
+    wheelhouse: loadWheelhouse(webappDir),
+  };
 }

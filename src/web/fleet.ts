@@ -1,21 +1,20 @@
 import { Construct } from "constructs";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { AppBundle } from "./app-bundle";
-import { renderUserData, type ArchiveLocation } from "./user-data";
+import { renderUserData, type ObjectVersion } from "./user-data";
 
 export interface WebFleetProps {
   /** Name prefix, e.g. drweb-prod-use2. */
   readonly namePrefix: string;
   /** AWS partition. */
   readonly partition: string;
-  /** SSM public parameter naming the AMI; resolved in this region. */
+  /** SSM public parameter naming the AMI; EC2 resolves it in this region at each launch. */
   readonly amiSsmParameter: string;
   /** EC2 instance type. */
   readonly instanceType: string;
@@ -29,8 +28,10 @@ export interface WebFleetProps {
   readonly rootVolumeGb: number;
   /** The app code to install (exactly what the Python tests test). */
   readonly bundle: AppBundle;
-  /** Where the instances fetch the bundle's archive. */
-  readonly archive: ArchiveLocation;
+  /** The app archive's object version the instances fetch. */
+  readonly archive: ObjectVersion;
+  /** The wheel archive's object version the instances install from. */
+  readonly wheels: ObjectVersion;
   /** Environment of the app (written to its environment file). */
   readonly environment: Readonly<Record<string, string>>;
   /** ASG sizes. */
@@ -90,14 +91,25 @@ export class WebFleet extends Construct {
     }
     const profile = new IamInstanceProfile(this, "InstanceProfile", { name: `${props.namePrefix}-web`, role: role.name });
 
-    // AMI ids differ per region: resolve the public SSM parameter here.
-    const ami = new DataAwsSsmParameter(this, "Ami", { name: props.amiSsmParameter });
+    // AMI ids differ per region, and the image must not be resolved at PLAN
+    // time: a data source would make a deploy that only records a DR state
+    // (failedOver, failback) also roll the surviving fleet whenever AWS has
+    // published a newer AMI. "resolve:ssm:<parameter>" as the image id is
+    // resolved by EC2 at each launch, in the launching region (EC2 API,
+    // RequestLaunchTemplateData.ImageId: "a Systems Manager parameter ...
+    // will resolve to the ID of the AMI at instance launch"; EC2 Auto Scaling
+    // User Guide, "Use AWS Systems Manager parameters instead of AMI IDs in
+    // launch templates"). Auto Scaling's service-linked role may read it
+    // (AutoScalingServiceRolePolicy, statement SystemsManagerParameterManagement:
+    // ssm:GetParameters). New instances (scale-out, replacement, an app
+    // release) get the newest AMI; running ones are never rolled for it.
+    const imageId = `resolve:ssm:${props.amiSsmParameter}`;
 
     const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...props.instanceTags, Name: `${props.namePrefix}-web` } });
     const lt = new LaunchTemplate(this, "LaunchTemplate", {
       name: `${props.namePrefix}-web`,
       description: `Flask web server, app bundle ${props.bundle.sha256.slice(0, 12)}`,
-      imageId: ami.value,
+      imageId,
       instanceType: props.instanceType,
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: profile.arn },
@@ -128,7 +140,7 @@ export class WebFleet extends Construct {
         },
       ],
       monitoring: { enabled: true },
-      userData: renderUserData(props.archive, props.bundle.sha256, props.environment),
+      userData: renderUserData(props.archive, props.wheels, props.bundle.sha256, props.environment),
       tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
       tags: { "app-bundle-sha256": props.bundle.sha256 },
     });
@@ -143,14 +155,44 @@ export class WebFleet extends Construct {
       healthCheckType: "ELB",
       healthCheckGracePeriod: props.healthCheckGraceSeconds,
       targetGroupArns: [...props.targetGroupArns],
-      // A new template version (app or AMI change) rolls the fleet.
+      // A new template version (an app release: new archive version in the
+      // user data) rolls the fleet. Terraform starts the instance refresh and
+      // does not wait for it ("This resource does not wait for the instance
+      // refresh to complete", provider docs, aws_autoscaling_group).
       launchTemplate: { id: lt.id, version: lt.latestVersion.toString() },
       instanceRefresh: {
         strategy: "Rolling",
-        preferences: { minHealthyPercentage: props.refreshMinHealthyPercentage, instanceWarmup: String(props.healthCheckGraceSeconds), autoRollback: true },
+        preferences: {
+          minHealthyPercentage: props.refreshMinHealthyPercentage,
+          instanceWarmup: String(props.healthCheckGraceSeconds),
+          // Auto rollback is not supported when the launch template's ImageId
+          // is a Systems Manager parameter (EC2 Auto Scaling API Reference,
+          // RefreshPreferences.AutoRollback and RollbackInstanceRefresh: "A
+          // rollback is not supported ... The Auto Scaling group has a launch
+          // template that uses an AWS Systems Manager parameter instead of an
+          // AMI ID for the ImageId property"). A failed release is rolled back
+          // by deploying the previous version, or by pointing the group at
+          // the previous launch-template version: every version can still
+          // fetch its own archive (AppArtifact). README "Web tier".
+          autoRollback: false,
+        },
       },
       enabledMetrics: ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances", "GroupTerminatingInstances", "GroupTotalInstances"],
       defaultInstanceWarmup: props.healthCheckGraceSeconds,
+      // A fleet that never serves fails the deploy instead of looping:
+      // on CREATION Terraform waits until this many instances are healthy in
+      // the target group, and on timeout fails and taints the group ("If new
+      // instances don't pass the ELB's health checks for any reason, the
+      // Terraform apply will time out, and the ASG will be marked as
+      // tainted", provider docs, "Waiting for ELB Capacity"). min_elb_capacity
+      // has "no effect on ASG updates", deliberately: an update starts an
+      // instance refresh Terraform does not wait for (the old instances are
+      // still healthy when it looks), and wait_for_elb_capacity would make
+      // every update wait for EXACTLY N healthy targets, so a deploy that only
+      // records a DR state (failedOver, failback) would fail, or hang for the
+      // timeout, whenever the surviving fleet is short of an instance.
+      minElbCapacity: props.desiredCapacity,
+      // Boot (dnf python3.11, offline pip install) + ELB grace and checks.
       waitForCapacityTimeout: "15m",
       tag: Object.entries({ ...props.instanceTags, Name: `${props.namePrefix}-web` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
     });

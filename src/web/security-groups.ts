@@ -3,12 +3,20 @@ import { DataAwsEc2ManagedPrefixList } from "@cdktf/provider-aws/lib/data-aws-ec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { albIngressPlan, SG_INBOUND_RULES_QUOTA } from "./alb-ingress";
 
 export interface WebSecurityGroupsProps {
   /** Name prefix, e.g. drweb-prod-use2. */
   readonly namePrefix: string;
   /** Region (for the Route53 health-checker prefix list). */
   readonly region: string;
+  /**
+   * The listener port Route53's health checks reach (HTTPS 443): admitted
+   * from the region's route53-healthchecks prefix list even when ingressCidrs
+   * is narrowed.
+   * @default - no health checks: no prefix-list rule
+   */
+  readonly route53HealthCheckPort?: number;
   /** VPC id. */
   readonly vpcId: string;
   /** VPC CIDR: the database's network. */
@@ -25,7 +33,7 @@ export interface WebSecurityGroupsProps {
 
 /**
  * Security groups of the web tier, every rule a separate, described resource:
- * internet -> ALB listeners; Route53 health checkers -> ALB; ALB -> app port;
+ * internet -> ALB listeners; Route53 health checkers -> ALB's HTTPS port; ALB -> app port;
  * the monitoring cluster -> metrics port (allowMetricsFrom). Nothing else
  * reaches the fleet.
  */
@@ -55,12 +63,12 @@ export class WebSecurityGroups extends Construct {
     this.albSecurityGroupId = alb.id;
     this.webSecurityGroupId = web.id;
 
-    // Route53 health checkers must reach the ALB even when ingressCidrs is
-    // narrowed to a corporate range: they are admitted by AWS's managed list.
-    const checkers = new DataAwsEc2ManagedPrefixList(this, "Route53HealthCheckers", {
-      name: `com.amazonaws.${props.region}.route53-healthchecks`,
-    });
-
+    const plan = albIngressPlan(props.ingressCidrs.length, props.listenerPorts.includes(443), props.route53HealthCheckPort !== undefined);
+    if (plan.rules > SG_INBOUND_RULES_QUOTA) {
+      // The config refuses this first (src/config/schema.ts, checkWeb); a
+      // second guard for callers that build the construct directly.
+      throw new Error(`the ALB security group would need ${plan.rules} inbound rules (quota ${SG_INBOUND_RULES_QUOTA}); at most ${plan.maxCidrs} ingress CIDRs fit`);
+    }
     for (const port of props.listenerPorts) {
       props.ingressCidrs.forEach((cidr, i) => {
         new VpcSecurityGroupIngressRule(this, `AlbIngress${port}From${i}`, {
@@ -72,6 +80,19 @@ export class WebSecurityGroups extends Construct {
           cidrIpv4: cidr,
         });
       });
+    }
+    if (props.route53HealthCheckPort !== undefined) {
+      if (!props.listenerPorts.includes(props.route53HealthCheckPort)) {
+        throw new Error(`Route53 health checks target port ${props.route53HealthCheckPort}, but the ALB listens on ${props.listenerPorts.join(", ")}`);
+      }
+      // Route53 health checkers must reach the ALB even when ingressCidrs is
+      // narrowed to a corporate range: they are admitted by AWS's managed
+      // list, on the health checks' port only (the rule costs the list's
+      // weight, 25, of the group's 60-rule quota: src/web/alb-ingress.ts).
+      const checkers = new DataAwsEc2ManagedPrefixList(this, "Route53HealthCheckers", {
+        name: `com.amazonaws.${props.region}.route53-healthchecks`,
+      });
+      const port = props.route53HealthCheckPort;
       new VpcSecurityGroupIngressRule(this, `AlbIngress${port}FromRoute53`, {
         securityGroupId: alb.id,
         description: `Route53 health checkers to the ALB listener on ${port}`,
@@ -98,7 +119,8 @@ export class WebSecurityGroups extends Construct {
       referencedSecurityGroupId: alb.id,
     });
     // Deliberate exception: HTTPS egress to anywhere, through the NAT
-    // gateways. The instances install the app (dnf, pip) at boot and call AWS
+    // gateways. The instances install Python (dnf, AL2023 repositories), fetch
+    // the app from S3 (its Python dependencies come with it, no PyPI) and call AWS
     // APIs (SSM Session Manager, Secrets Manager, KMS) without VPC endpoints.
     new VpcSecurityGroupEgressRule(this, "WebHttpsOut", {
       securityGroupId: web.id,

@@ -41,6 +41,11 @@ export interface WebTierProps {
    */
   readonly certificateArn?: string;
   /**
+   * The ALB port Route53's health checks reach (the dns stack's HTTPS checks).
+   * @default - no health checks (no dns stack)
+   */
+  readonly route53HealthCheckPort?: number;
+  /**
    * Extra instance-role permissions (e.g. reading the database secret).
    * @default - Session Manager only
    */
@@ -63,6 +68,7 @@ export class WebTier extends Construct {
     this.securityGroups = new WebSecurityGroups(this, "SecurityGroups", {
       namePrefix: props.namePrefix,
       region: props.region,
+      route53HealthCheckPort: props.route53HealthCheckPort,
       vpcId: props.vpcId,
       vpcCidr: props.vpcCidr,
       ingressCidrs: s.ingressCidrs,
@@ -92,6 +98,7 @@ export class WebTier extends Construct {
       bucketName: `${props.namePrefix}-artifacts-${props.accountId}`,
       kmsKeyArn: props.kmsKeyArn,
       bundle: props.bundle,
+      region: props.region,
     });
     this.fleet = new WebFleet(this, "Fleet", {
       namePrefix: props.namePrefix,
@@ -103,7 +110,8 @@ export class WebTier extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       rootVolumeGb: s.rootVolumeGb,
       bundle: props.bundle,
-      archive: { bucket: this.artifact.bucketName, key: this.artifact.objectKey, region: props.region },
+      archive: this.artifact.archive,
+      wheels: this.artifact.wheels,
       environment: {
         DRWEB_REGION: props.region,
         DRWEB_PORT: String(s.appPort),

@@ -1,12 +1,14 @@
 """`python -m drweb` runs a single-process server (metrics on their own port), for
 local use; production runs gunicorn (deploy/gunicorn.conf.py).
-`python -m drweb --check-config` only validates the environment."""
+`python -m drweb --check-config` only validates the environment, and also refuses
+DB_* / DRWEB_* variables that drweb does not read (a misspelt or renamed variable would
+otherwise be ignored): deploy/install.sh runs it before it starts the service."""
 import os
 import sys
 
 from . import metrics
 from .app import create_app
-from .config import Config, ConfigError
+from .config import Config, ConfigError, unknown_variables
 
 
 USAGE = "usage: python -m drweb [--check-config]  (configuration: environment variables, see README.md)"
@@ -20,12 +22,19 @@ def main(argv):
     if unknown:
         print(f"drweb: unknown argument {unknown[0]!r}\n{USAGE}", file=sys.stderr)
         return 2
+    check = "--check-config" in argv
+    problems, cfg = [], None
     try:
         cfg = Config.from_env()
     except ConfigError as e:
-        print(f"drweb: configuration error: {e}", file=sys.stderr)
+        problems.extend(e.problems)
+    if check:  # all problems at once, the unknown variables too
+        problems.extend(f"{k} is set but drweb does not read it (misspelt, or renamed?). Fix: remove it, or use the "
+                        "variable README.md names" for k in unknown_variables(os.environ))
+    if problems:
+        print(f"drweb: configuration error: {ConfigError(problems)}", file=sys.stderr)
         return 2
-    if "--check-config" in argv:
+    if check:
         print(f"drweb: configuration ok (region {cfg.region}, writer {cfg.writer_host}, auth {cfg.db_auth})")
         return 0
     app = create_app(cfg)

@@ -82,7 +82,7 @@ def create_app(cfg=None, *, secrets_client=None):
     cfg = cfg or Config.from_env()
     logs.setup(cfg.log_level)
     if cfg.db_auth == "secretsmanager":
-        creds = SecretsManagerCredentials(cfg.secret_arn, cfg.secret_region, secrets_client, cfg.db_user)
+        creds = SecretsManagerCredentials(cfg.secret_id, cfg.secret_region, secrets_client, cfg.db_user)
     else:
         creds = StaticCredentials(cfg.db_user, cfg.db_password)
     db = Database(cfg, creds)

@@ -22,8 +22,30 @@ class ConfigError(ValueError):
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:-]{1,253}$")
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# Secrets Manager SecretId: "The ARN or name of the secret to retrieve" (GetSecretValue,
+# AWS Secrets Manager API Reference). A name resolves in whatever region the client
+# calls, so the same name reads the primary secret or its replica; a replica's ARN is
+# not knowable by the region's own stack (the secret is managed by the other one).
+# Names: letters, digits and /_+=.@- (CreateSecret Name); at most 2048 characters.
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]{1,512}$")  # "!": RDS-managed secrets are named rds!db-<id>
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
+
+
+# Variables read outside Config.from_env: the listen addresses (gunicorn.conf.py and
+# python -m drweb), gunicorn's own settings, and what the deployment writes for
+# information only (DRWEB_BUNDLE_SHA256: the app bundle an instance runs).
+OTHER_VARIABLES = frozenset({
+    "DRWEB_BIND_ADDR", "DRWEB_METRICS_ADDR", "DRWEB_WORKERS", "DRWEB_THREADS", "DRWEB_GUNICORN_LOG_LEVEL",
+    "DRWEB_BUNDLE_SHA256",
+})
+
+
+def unknown_variables(env: Mapping[str, str]):
+    """DB_* and DRWEB_* variables in `env` that drweb does not read: a misspelt or
+    renamed variable is otherwise silently ignored (the default applies instead)."""
+    return sorted(k for k in env if k.startswith(("DB_", "DRWEB_")) and k not in Config.VARIABLES and k not in OTHER_VARIABLES)
 
 
 @dataclass(frozen=True)
@@ -38,7 +60,7 @@ class Config:
     db_user: Optional[str]
     db_auth: str
     db_password: Optional[str]
-    secret_arn: Optional[str]
+    secret_id: Optional[str]
     secret_region: Optional[str]
     sslmode: str
     sslrootcert: Optional[str]
@@ -51,6 +73,15 @@ class Config:
     port: int
     metrics_port: int
     log_level: str
+
+    # Every variable from_env reads (README.md documents each one).
+    VARIABLES = frozenset({
+        "DRWEB_REGION", "DRWEB_INSTANCE_ID", "DB_WRITER_HOST", "DB_READER_HOST", "DB_PORT", "DB_READER_PORT",
+        "DB_NAME", "DB_AUTH", "DB_USER", "DB_PASSWORD", "DB_SECRET_ID", "DB_SECRET_ARN", "DB_SECRET_REGION",
+        "DB_SSLMODE", "DB_SSLROOTCERT", "DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS", "DRWEB_ROLE_CACHE_SECONDS",
+        "DRWEB_ROLE_POLL_SECONDS", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES", "DRWEB_PORT",
+        "DRWEB_METRICS_PORT", "DRWEB_LOG_LEVEL",
+    })
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Config":
@@ -106,22 +137,34 @@ class Config:
         writer = host("DB_WRITER_HOST", need("DB_WRITER_HOST", "", "set it to the writer endpoint of this region's database"))
         auth = get("DB_AUTH", "password").lower()
         user = get("DB_USER")
-        password = arn = sm_region = None
+        password = secret_id = sm_region = None
         if auth == "password":
             user = need("DB_USER", " when DB_AUTH=password", "set the database user, or use DB_AUTH=secretsmanager")
             password = need("DB_PASSWORD", " when DB_AUTH=password", "set its password, or use DB_AUTH=secretsmanager")
         elif auth == "secretsmanager":
-            arn = need("DB_SECRET_ARN", " when DB_AUTH=secretsmanager", "set the secret that holds username and password")
-            if arn is not None and (not arn.startswith("arn:") or ":secretsmanager:" not in arn):
-                problem(f"DB_SECRET_ARN must be a Secrets Manager secret ARN, got {arn!r}")
+            secret_id, var = secret(get, problem)
             sm_region = get("DB_SECRET_REGION", region)
             if sm_region is not None and not _REGION.match(sm_region):
                 problem(f"DB_SECRET_REGION must look like an AWS region, got {sm_region!r}")
+                sm_region = None
+            m = _SECRET_ARN.match(secret_id or "")
+            if m and sm_region is not None and m.group(1) != sm_region:
+                problem(f"{var} is an ARN in {m.group(1)} but the secret is read in {sm_region} (DB_SECRET_REGION, "
+                        f"default DRWEB_REGION). Fix: give the secret's name (it resolves to the replica in every "
+                        f"region it is replicated to) or the ARN of the secret in {sm_region}")
         else:
             problem(f"DB_AUTH must be 'password' or 'secretsmanager', got {auth!r}")
         sslmode = get("DB_SSLMODE", "prefer")
         if sslmode not in _SSLMODES:
             problem(f"DB_SSLMODE must be one of {', '.join(_SSLMODES)}, got {sslmode!r}")
+        rootcert = get("DB_SSLROOTCERT")
+        if sslmode in ("verify-ca", "verify-full") and rootcert is None:
+            problem(f"DB_SSLROOTCERT is required when DB_SSLMODE={sslmode} but is not set (libpq would look for "
+                    "~/.postgresql/root.crt). Fix: set it to the CA bundle file, e.g. the RDS bundle the app ships "
+                    "(deploy/rds-global-bundle.pem)")
+        elif rootcert is not None and rootcert != "system" and not (os.path.isfile(rootcert) and os.access(rootcert, os.R_OK)):
+            problem(f"DB_SSLROOTCERT names {rootcert!r}, which is not a readable file. Fix: point it at the CA bundle "
+                    "(the app ships the RDS bundle as deploy/rds-global-bundle.pem)")
         level = get("DRWEB_LOG_LEVEL", "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problem(f"DRWEB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
@@ -141,10 +184,10 @@ class Config:
             db_user=user,
             db_auth=auth,
             db_password=password,
-            secret_arn=arn,
+            secret_id=secret_id,
             secret_region=sm_region,
             sslmode=sslmode,
-            sslrootcert=get("DB_SSLROOTCERT"),
+            sslrootcert=rootcert,
             connect_timeout=num("DB_CONNECT_TIMEOUT", 2, 1, 60),
             statement_timeout_ms=num("DB_STATEMENT_TIMEOUT_MS", 5000, 0, 600000),
             role_cache_seconds=num("DRWEB_ROLE_CACHE_SECONDS", 2.0, 0, 3600, float),
@@ -158,3 +201,29 @@ class Config:
         if problems:  # all of them at once, not one per run
             raise ConfigError(problems)
         return cfg
+
+
+def secret(get, problem):
+    """DB_SECRET_ID (a name or an ARN). DB_SECRET_ARN, its former name, is still
+    read (it held only ARNs before; a name is accepted there too). Returns the id
+    and the variable it came from."""
+    sid, old = get("DB_SECRET_ID"), get("DB_SECRET_ARN")
+    var = "DB_SECRET_ID" if sid is not None or old is None else "DB_SECRET_ARN"
+    if sid is not None and old is not None and sid != old:
+        problem(f"DB_SECRET_ID ({sid!r}) and DB_SECRET_ARN ({old!r}) are both set and differ. "
+                "Fix: set only DB_SECRET_ID (DB_SECRET_ARN is its former name)")
+        return None, var
+    value = sid if sid is not None else old
+    if value is None:
+        problem("DB_SECRET_ID is required when DB_AUTH=secretsmanager but is not set. "
+                "Fix: set the name (or ARN) of the secret that holds username and password")
+    elif value.startswith("arn:"):
+        if not _SECRET_ARN.match(value):
+            problem(f"{var} is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:"
+                    f"<account>:secret:<name>), got {value!r}. Fix: give the secret's ARN or its name")
+            value = None
+    elif not _SECRET_NAME.match(value):
+        problem(f"{var} is not a secret name (letters, digits and /_+=.@- only), got {value!r}. "
+                "Fix: give the secret's name or ARN")
+        value = None
+    return value, var

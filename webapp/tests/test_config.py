@@ -34,9 +34,24 @@ def test_defaults():
 
 def test_secretsmanager_mode():
     arn = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-1"
-    c = cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN=arn, DB_PASSWORD=None, DB_USER=None)
-    assert (c.secret_arn, c.secret_region, c.db_password) == (arn, "us-east-2", None)
-    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN=arn, DB_SECRET_REGION="us-west-1").secret_region == "us-west-1"
+    c = cfg(DB_AUTH="secretsmanager", DB_SECRET_ID=arn, DB_SECRET_REGION="us-west-1", DB_PASSWORD=None, DB_USER=None)
+    assert (c.secret_id, c.secret_region, c.db_password) == (arn, "us-west-1", None)
+    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ID="drweb-prod/db/master").secret_region == "us-east-2"
+
+
+@pytest.mark.parametrize("name", ["drweb-prod/db/master", "rds!db-0a1b2c3d-4e5f", "app_db+ro=1.x@team"])
+def test_the_secret_is_named_by_name_or_arn(name):
+    """Secrets Manager's GetSecretValue takes "the ARN or name of the secret" as SecretId.
+    The stacks give the name: the same name reads the replica in the secondary region,
+    whose ARN (random suffix) the secondary's own stack cannot know."""
+    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ID=name).secret_id == name
+
+
+def test_db_secret_arn_is_still_read_as_the_former_name_of_db_secret_id():
+    arn = "arn:aws:secretsmanager:us-east-2:123456789012:secret:drweb-prod/db/master-AbCdEf"
+    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN=arn).secret_id == arn
+    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN="drweb-prod/db/master").secret_id == "drweb-prod/db/master"
+    assert cfg(DB_AUTH="secretsmanager", DB_SECRET_ARN="x", DB_SECRET_ID="x").secret_id == "x"
 
 
 @pytest.mark.parametrize("over, variable", [
@@ -49,10 +64,16 @@ def test_secretsmanager_mode():
     ({"DB_USER": None}, "DB_USER is required when DB_AUTH=password"),
     ({"DB_PASSWORD": None}, "DB_PASSWORD is required when DB_AUTH=password"),
     ({"DB_AUTH": "iam"}, "DB_AUTH must be 'password' or 'secretsmanager'"),
-    ({"DB_AUTH": "secretsmanager"}, "DB_SECRET_ARN is required when DB_AUTH=secretsmanager"),
-    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ARN": "my-secret"}, "DB_SECRET_ARN must be a Secrets Manager secret ARN"),
-    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ARN": "arn:aws:secretsmanager:us-west-1:1:secret:x", "DB_SECRET_REGION": "west"},
+    ({"DB_AUTH": "secretsmanager"}, "DB_SECRET_ID is required when DB_AUTH=secretsmanager"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ID": "my secret"}, "DB_SECRET_ID is not a secret name"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ARN": "arn:aws:s3:::bucket"}, "DB_SECRET_ARN is not a Secrets Manager secret ARN"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ID": "a", "DB_SECRET_ARN": "b"}, "DB_SECRET_ID ('a') and DB_SECRET_ARN ('b') are both set and differ"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ID": "arn:aws:secretsmanager:us-west-1:123456789012:secret:x-AbCdEf"},
+     "DB_SECRET_ID is an ARN in us-west-1 but the secret is read in us-east-2"),
+    ({"DB_AUTH": "secretsmanager", "DB_SECRET_ID": "x", "DB_SECRET_REGION": "west"},
      "DB_SECRET_REGION must look like an AWS region"),
+    ({"DB_SSLMODE": "verify-full"}, "DB_SSLROOTCERT is required when DB_SSLMODE=verify-full"),
+    ({"DB_SSLROOTCERT": "/nonexistent/ca.pem"}, "DB_SSLROOTCERT names '/nonexistent/ca.pem', which is not a readable file"),
     ({"DB_PORT": "abc"}, "DB_PORT must be a number between 1 and 65535"),
     ({"DB_PORT": "70000"}, "DB_PORT must be a number between 1 and 65535"),
     ({"DB_SSLMODE": "on"}, "DB_SSLMODE must be one of"),
@@ -117,7 +138,7 @@ def test_every_invalid_variable_is_reported_once_without_follow_on_errors():
             "DRWEB_MAX_BODY_BYTES": "lots",
         })
     assert sorted(p.split()[0] for p in e.value.problems) == sorted([
-        "DRWEB_REGION", "DB_WRITER_HOST", "DB_SECRET_ARN", "DB_PORT", "DB_SSLMODE", "DRWEB_LOG_LEVEL",
+        "DRWEB_REGION", "DB_WRITER_HOST", "DB_SECRET_ID", "DB_PORT", "DB_SSLMODE", "DRWEB_LOG_LEVEL",
         "DRWEB_METRICS_PORT", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES"])
     assert "DB_PORT must be a number between 1 and 65535, got 'abc' (unset it for the default 5432)" in e.value.problems
 
@@ -145,6 +166,27 @@ def test_gunicorn_lists_every_problem_and_leaves_no_metrics_dir(tmp_path):
     assert "drweb: configuration error: 2 problems in the environment:\n" in p.stderr
     assert "  - DB_WRITER_HOST is required" in p.stderr and "  - DB_PASSWORD is required" in p.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_check_config_refuses_variables_drweb_does_not_read():
+    """A renamed or misspelt variable is not silently ignored by the pre-start check
+    that deploy/install.sh runs (the default would apply instead)."""
+    bad = startup([sys.executable, "-m", "drweb", "--check-config"], DB_SECERT_ID="x", DRWEB_PROT="8080", DB_PORT="x")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("drweb: configuration error: 3 problems in the environment:\n")
+    assert "  - DB_SECERT_ID is set but drweb does not read it (misspelt, or renamed?)" in bad.stderr
+    assert "  - DRWEB_PROT is set but drweb does not read it" in bad.stderr
+    assert "  - DB_PORT must be a number" in bad.stderr
+    ok = startup([sys.executable, "-m", "drweb", "--check-config"], DRWEB_WORKERS="3", DRWEB_BUNDLE_SHA256="ab")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_the_known_variables_are_exactly_those_read():
+    from drweb.config import OTHER_VARIABLES
+    read = set(re.findall(r'\b(?:get|need|num|flag|host)\("([A-Z_]+)"', (WEBAPP / "drweb" / "config.py").read_text()))
+    assert Config.VARIABLES == read
+    conf = (WEBAPP / "deploy" / "gunicorn.conf.py").read_text() + (WEBAPP / "drweb" / "__main__.py").read_text()
+    assert set(re.findall(r'environ\.get\(["\']((?:DRWEB|DB)_[A-Z_]+)', conf)) <= OTHER_VARIABLES
 
 
 def test_python_m_drweb_refuses_unknown_arguments():

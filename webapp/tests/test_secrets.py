@@ -27,7 +27,7 @@ def stubbed_client(*secrets):
 
 
 def sm_app(make_app, client, **extra):
-    return make_app(secrets_client=client, DB_AUTH="secretsmanager", DB_SECRET_ARN=ARN, DB_USER="",
+    return make_app(secrets_client=client, DB_AUTH="secretsmanager", DB_SECRET_ID=ARN, DB_USER="",
                     DB_PASSWORD="", DRWEB_REGION="us-west-1", **extra)[1]
 
 

@@ -1,0 +1,121 @@
+/**
+ * The seam between the stacks and the web app: the environment the launch
+ * template's user data writes to /etc/drweb/drweb.env, fed to the app's OWN
+ * config loader (webapp/drweb/config.py, through `python -m drweb
+ * --check-config`, the check deploy/install.sh runs before it starts the
+ * service), for both regions in every DR state. Neither side can change the
+ * contract (a variable's name, a value's shape) without this failing.
+ *
+ * What stands in for the real thing, and why: Terraform fills some values in
+ * at apply time (the database endpoints); they are replaced by plausible
+ * literals of the shape RDS gives (`<identifier>.<random>.<region>.rds.amazonaws.com`,
+ * the identifier taken from the synthesized resource). Paths under the
+ * install folder (/opt/drweb/src, where the instance unpacks the app bundle)
+ * are mapped to this checkout's webapp/ folder, which holds the same files.
+ * Any other apply-time value fails the test, so a new one gets a stand-in on
+ * purpose rather than by accident.
+ */
+import * as path from "node:path";
+import { APP_SRC_DIR } from "../../src/web/user-data";
+import { run } from "../helpers/run";
+import { PROJECT_ROOT, synthApp, userDataEnv, type StackJson, type SynthResult } from "../helpers/synth";
+
+const WEBAPP = path.join(PROJECT_ROOT, "webapp");
+const PYTHON = path.join(WEBAPP, ".venv", "bin", "python");
+
+/** The DR states the runbook moves through (README "Database failover and failback runbook"). */
+const DR_STATES: Record<string, unknown> = {
+  normal: {},
+  "failedOver (DNS forced to the secondary)": { database: { drState: "failedOver" }, dns: { forceFailover: true } },
+  "failback (us-east-2 rebuilt as a replica)": { database: { drState: "failback", generations: { primary: 2 } } },
+};
+
+/** Replaces apply-time Terraform references with plausible literals; throws on any it does not know. */
+export function literalEnv(stack: StackJson, env: Record<string, string>, region: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    const ref = /^([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)$/.exec(v);
+    if (ref && !v.includes("/")) {
+      const [, type, id, attr] = ref;
+      const res = stack.resource?.[type]?.[id];
+      if (type !== "aws_db_instance" || attr !== "address" || typeof res?.identifier !== "string") {
+        throw new Error(`${k}=${v}: an apply-time value this test has no stand-in for; add one`);
+      }
+      out[k] = `${res.identifier}.c9akciq32lzp.${region}.rds.amazonaws.com`;
+    } else if (v.startsWith(`${APP_SRC_DIR}/`)) {
+      out[k] = path.join(WEBAPP, v.slice(APP_SRC_DIR.length + 1));
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Runs the app's pre-start config check with exactly `env` (plus PATH/HOME). */
+function checkConfig(env: Record<string, string>) {
+  return run(PYTHON, ["-m", "drweb", "--check-config"], { cwd: WEBAPP, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env } });
+}
+
+describe("web app <-> stacks contract (the synthesized instance environment through the app's own config loader)", () => {
+  beforeAll(async () => {
+    const setup = await run("bash", [path.join(PROJECT_ROOT, "scripts", "setup-python.sh")]);
+    expect(setup.status, setup.stderr).toBe(0);
+  }, 600_000);
+
+  // Each synthesis in its own hook, not at collection time: one long
+  // synchronous stretch would starve the worker's RPC (run.ts explains).
+  for (const [state, overrides] of Object.entries(DR_STATES)) {
+    describe(state, () => {
+      let app: SynthResult;
+      beforeAll(() => {
+        app = synthApp(overrides);
+      }, 120_000);
+      it.each([
+        ["primary", "us-east-2"],
+        ["secondary", "us-west-1"],
+      ])("the %s instances' environment passes the app's config check", async (stack, region) => {
+        expect(app.config.regions[stack as "primary" | "secondary"].region).toBe(region);
+        const written = userDataEnv(app.stacks[stack]);
+        expect(written.DRWEB_REGION).toBe(region);
+        const r = await checkConfig(literalEnv(app.stacks[stack], written, region));
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+        expect(r.stdout).toContain(`drweb: configuration ok (region ${region}`);
+      }, 60_000);
+    });
+  }
+
+  describe("the check itself", () => {
+    let app: SynthResult;
+    beforeAll(() => {
+      app = synthApp();
+    }, 120_000);
+    const env = () => literalEnv(app.stacks.secondary, userDataEnv(app.stacks.secondary), "us-west-1");
+
+    it("fails when the stack and the app disagree (a dropped, renamed or malformed variable)", async () => {
+      const { DB_WRITER_HOST: _dropped, ...missing } = env();
+      const r1 = await checkConfig(missing);
+      expect(r1.status).toBe(2);
+      expect(r1.stderr).toContain("DB_WRITER_HOST is required");
+      const { DB_SECRET_ID: id, ...renamed } = env();
+      const r2 = await checkConfig({ ...renamed, DB_SECRET_IDENTIFIER: id });
+      expect(r2.status).toBe(2);
+      expect(r2.stderr).toContain("DB_SECRET_IDENTIFIER is set but drweb does not read it");
+      const r3 = await checkConfig({ ...env(), DB_SSLROOTCERT: "/opt/drweb/src/deploy/missing.pem" });
+      expect(r3.status).toBe(2);
+      expect(r3.stderr).toContain("DB_SSLROOTCERT names '/opt/drweb/src/deploy/missing.pem', which is not a readable file");
+    }, 60_000);
+
+    it("reads the credentials secret by name in both regions (its replica's ARN is unknowable to the secondary)", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const written = userDataEnv(app.stacks[stack]);
+        expect(written.DB_SECRET_ID).toBe("drweb-prod/db/master");
+        expect(written.DB_SECRET_ID).not.toMatch(/^arn:/);
+        expect(written.DB_SECRET_ARN).toBeUndefined();
+      }
+    });
+
+    it("refuses an apply-time value it has no stand-in for", () => {
+      expect(() => literalEnv(app.stacks.primary, { X: "aws_lb.Web_Alb_1234.dns_name" }, "us-east-2")).toThrow(/X=aws_lb\.Web_Alb_1234\.dns_name: an apply-time value/);
+    });
+  });
+});
