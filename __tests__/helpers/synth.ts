@@ -28,10 +28,9 @@ export interface SynthResult {
 /**
  * Synthesizes the WHOLE app (every stack, cross-stack references resolved)
  * into a fresh temp folder, exactly as main.ts does, with the given config
- * overrides on top of the seed defaults. `keepAssets` keeps the stacks'
- * assets/ folders (the wheel archive) in the output.
+ * overrides on top of the seed defaults.
  */
-export function synthApp(overrides: unknown = {}, options: { keepAssets?: boolean } = {}): SynthResult {
+export function synthApp(overrides: unknown = {}): SynthResult {
   const config = resolveConfig(overrides, "test overrides");
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "drsynth-"));
   const app = new App({ outdir });
@@ -42,10 +41,6 @@ export function synthApp(overrides: unknown = {}, options: { keepAssets?: boolea
   for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {
     texts[name] = fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
     stacks[name] = JSON.parse(texts[name]);
-    // The regional stacks copy the 23 MB wheel archive into assets/ (what a
-    // plan uploads); `terraform validate` does not read it. Dropped unless a
-    // test asks, so a test run does not leave gigabytes in the temp folder.
-    if (!options.keepAssets) fs.rmSync(path.join(outdir, "stacks", name, "assets"), { recursive: true, force: true });
   }
   return { outdir, config, drApp, stacks, text: (s) => texts[s] };
 }

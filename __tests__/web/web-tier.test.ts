@@ -74,7 +74,7 @@ describe("WebTier", () => {
     it("keeps the same launch template whatever AMI the parameter names at plan time (nothing to plan from it)", () => {
       const lt = launchTemplate(app.stacks.secondary);
       expect(JSON.stringify(lt)).not.toMatch(/data\.aws_ssm_parameter/);
-      const asg = resourceList(app.stacks.secondary, "aws_autoscaling_group")[0];
+      const asg = webAsg(app.stacks.secondary);
       expect(JSON.stringify(asg)).not.toMatch(/data\.aws_ssm_parameter/);
     });
 
@@ -120,19 +120,18 @@ describe("WebTier", () => {
         const wheels = objects.find((o) => o.key === "app/wheels-cp311-x86_64.tar");
         expect(wheels).toMatchObject({ server_side_encryption: "aws:kms", source_hash: bundle.wheelhouse.sha256 });
         expect(wheels.content_base64).toBeUndefined();
-        expect(wheels.source).toMatch(/^assets\/[A-Za-z0-9_]+\/[0-9a-f]{64}\/wheels\.tar$/);
+        expect(wheels.source).toBe(bundle.wheelhouse.archivePath);
       }
     });
 
-    it("copies the wheel archive into each regional stack's folder, byte for byte", () => {
-      const kept = synthApp({}, { keepAssets: true });
+    it("uploads the wheel archive npm run wheels checked, from where it was built (no copy per stack)", () => {
       const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
       for (const stack of ["primary", "secondary"]) {
-        const wheels = resourceList(kept.stacks[stack], "aws_s3_object").find((o) => o.key.startsWith("app/wheels-"));
-        const file = path.join(kept.outdir, "stacks", stack, wheels.source);
-        expect(createHash("sha256").update(fs.readFileSync(file)).digest("hex")).toBe(bundle.wheelhouse.sha256);
+        const wheels = resourceList(app.stacks[stack], "aws_s3_object").find((o) => o.key.startsWith("app/wheels-"));
+        expect(path.isAbsolute(wheels.source)).toBe(true);
+        expect(createHash("sha256").update(fs.readFileSync(wheels.source)).digest("hex")).toBe(bundle.wheelhouse.sha256);
+        expect(fs.existsSync(path.join(app.outdir, "stacks", stack, "assets"))).toBe(false);
       }
-      fs.rmSync(kept.outdir, { recursive: true, force: true });
     });
 
     it("keeps every old release fetchable: one key per archive, new versions, no noncurrent expiry, any version readable", () => {
@@ -268,12 +267,12 @@ describe("WebTier", () => {
 
     it("fails the deploy that creates it when the fleet never becomes healthy behind the load balancer, and never blocks an update", () => {
       for (const stack of ["primary", "secondary"]) {
-        const asg = resourceList(app.stacks[stack], "aws_autoscaling_group")[0];
+        const asg = webAsg(app.stacks[stack]);
         expect(asg).toMatchObject({ min_elb_capacity: 3, wait_for_capacity_timeout: "15m", health_check_type: "ELB" });
         expect(asg.wait_for_elb_capacity).toBeUndefined();
       }
       const sized = synthApp({ web: { desiredCapacity: 4, minSize: 2, maxSize: 8 } });
-      expect(resourceList(sized.stacks.primary, "aws_autoscaling_group")[0].min_elb_capacity).toBe(4);
+      expect(webAsg(sized.stacks.primary).min_elb_capacity).toBe(4);
     });
 
     it("takes sizes from config", () => {

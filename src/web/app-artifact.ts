@@ -1,5 +1,4 @@
 import { Construct } from "constructs";
-import { AssetType, TerraformAsset } from "cdktf";
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { PrivateBucket } from "../security/private-bucket";
@@ -75,18 +74,16 @@ export class AppArtifact extends Construct {
       // Uploads only once the bucket policy (TLS only) is in place.
       dependsOn: [store.policy],
     });
-    // 23 MB of wheels: a file the plan uploads from the stack's folder
-    // (cdktf copies it to cdktf.out/stacks/<stack>/assets/), not a string in
-    // the Terraform JSON and state. source_hash makes a new lock a new version.
-    const wheelsFile = new TerraformAsset(this, "WheelsFile", {
-      path: props.bundle.wheelhouse.archivePath,
-      type: AssetType.FILE,
-      assetHash: props.bundle.wheelhouse.sha256,
-    });
+    // 23 MB of wheels: a file the plan uploads, not a string in the Terraform
+    // JSON and state. Referenced where `npm run wheels` built it (absolute
+    // path, like the local backend's state path) rather than as a
+    // TerraformAsset: an asset is copied into every stack's folder at every
+    // synth (2 x 23 MB, ~0.2 s of each synth and test). source_hash makes a
+    // new lock a new object version.
     const wheels = new S3Object(this, "Wheels", {
       bucket: store.bucket.id,
       key: WHEELS_ARCHIVE_KEY,
-      source: wheelsFile.path,
+      source: props.bundle.wheelhouse.archivePath,
       sourceHash: props.bundle.wheelhouse.sha256,
       contentType: "application/x-tar",
       ...encrypted,

@@ -138,9 +138,11 @@ export function loadWheelhouse(webappDir: string): Wheelhouse {
   if (hit) return hit;
   const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), "utf8")) as WheelhouseManifest;
   if (m.lockSha256 !== lockSha256) throw new Error(`The wheel archive ${archivePath} was built for another ${LOCK_FILE} (the lock changed since). ${fix}.`);
-  // One read and hash per process (cached above): the archive's bytes are what
-  // the instances check after fetching it, so they must be what was checked.
-  if (m.size !== stat.size || sha256(fs.readFileSync(archivePath)) !== m.archiveSha256) {
+  // The archive's bytes are what the instances check after fetching it, so
+  // they must be what was checked: unchanged size and mtime since the check
+  // (as make decides), else hashed again (once per process, cached above).
+  const unchanged = m.size === stat.size && m.mtimeMs === stat.mtimeMs;
+  if (m.size !== stat.size || (!unchanged && sha256(fs.readFileSync(archivePath)) !== m.archiveSha256)) {
     throw new Error(`The wheel archive ${archivePath} changed since \`npm run wheels\` checked it. ${fix}.`);
   }
   const w = { archivePath, sha256: m.archiveSha256, wheels: m.wheels };
