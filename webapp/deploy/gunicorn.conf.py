@@ -69,6 +69,11 @@ def when_ready(server):
 
     metrics.serve(_cfg.metrics_port, os.environ.get("DRWEB_METRICS_ADDR", "0.0.0.0"))
     server.log.info("drweb metrics on port %s (multiprocess dir %s)", _cfg.metrics_port, _MP)
+    # One database-role publisher per instance, in the master: it publishes the
+    # drweb_db_role value the metrics port serves (the workers' merged view).
+    from drweb import role_metric
+
+    role_metric.start_from_config(_cfg)
 
 
 def child_exit(server, worker):

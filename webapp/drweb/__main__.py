@@ -6,7 +6,7 @@ otherwise be ignored): deploy/install.sh runs it before it starts the service.""
 import os
 import sys
 
-from . import metrics
+from . import metrics, role_metric
 from .app import create_app
 from .config import Config, ConfigError, unknown_variables
 
@@ -40,6 +40,7 @@ def main(argv):
     app = create_app(cfg)
     # the same listen addresses as under gunicorn (deploy/gunicorn.conf.py)
     metrics.serve(cfg.metrics_port, os.environ.get("DRWEB_METRICS_ADDR", "0.0.0.0"))
+    role_metric.start_from_config(cfg)
     app.run(host=os.environ.get("DRWEB_BIND_ADDR", "0.0.0.0"), port=cfg.port, threaded=True)
     return 0
 

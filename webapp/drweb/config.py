@@ -73,6 +73,9 @@ class Config:
     port: int
     metrics_port: int
     log_level: str
+    role_metric_regions: tuple = ()
+    role_metric_deployment: Optional[str] = None
+    role_metric_seconds: float = 60.0
 
     # Every variable from_env reads (README.md documents each one).
     VARIABLES = frozenset({
@@ -80,7 +83,8 @@ class Config:
         "DB_NAME", "DB_AUTH", "DB_USER", "DB_PASSWORD", "DB_SECRET_ID", "DB_SECRET_ARN", "DB_SECRET_REGION",
         "DB_SSLMODE", "DB_SSLROOTCERT", "DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS", "DRWEB_ROLE_CACHE_SECONDS",
         "DRWEB_ROLE_POLL_SECONDS", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES", "DRWEB_PORT",
-        "DRWEB_METRICS_PORT", "DRWEB_LOG_LEVEL",
+        "DRWEB_METRICS_PORT", "DRWEB_LOG_LEVEL", "DRWEB_ROLE_METRIC_REGIONS", "DRWEB_ROLE_METRIC_DEPLOYMENT",
+        "DRWEB_ROLE_METRIC_SECONDS",
     })
 
     @classmethod
@@ -173,6 +177,7 @@ class Config:
         metrics_port = num("DRWEB_METRICS_PORT", 9102, 1, 65535)
         if port is not None and port == metrics_port:
             problem(f"DRWEB_METRICS_PORT must differ from DRWEB_PORT (both {port}); set one of them to a free port")
+        role_regions, role_deployment = role_metric(get, problem)
         cfg = cls(
             region=region,
             instance_id=get("DRWEB_INSTANCE_ID") or socket.gethostname(),
@@ -197,10 +202,48 @@ class Config:
             port=port,
             metrics_port=metrics_port,
             log_level=level,
+            role_metric_regions=role_regions,
+            role_metric_deployment=role_deployment,
+            role_metric_seconds=num("DRWEB_ROLE_METRIC_SECONDS", 60.0, 10, 3600, float),
         )
         if problems:  # all of them at once, not one per run
             raise ConfigError(problems)
         return cfg
+
+
+# A CloudWatch dimension value: 1-1024 characters (Dimension, CloudWatch API
+# Reference); kept to what a deployment name ("<project>-<environment>") uses.
+_DEPLOYMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+
+
+def role_metric(get, problem):
+    """DRWEB_ROLE_METRIC_REGIONS (regions whose CloudWatch receives this region's
+    database role, comma-separated; unset = not published) and
+    DRWEB_ROLE_METRIC_DEPLOYMENT (the Deployment dimension, required with it)."""
+    raw = get("DRWEB_ROLE_METRIC_REGIONS")
+    deployment = get("DRWEB_ROLE_METRIC_DEPLOYMENT")
+    if raw is None:
+        if deployment is not None:
+            problem("DRWEB_ROLE_METRIC_DEPLOYMENT is set but DRWEB_ROLE_METRIC_REGIONS is not, so nothing is published. "
+                    "Fix: set DRWEB_ROLE_METRIC_REGIONS to the regions of the DR pair (e.g. us-east-2,us-west-1), "
+                    "or unset both")
+        return (), None
+    regions = []
+    for r in (x.strip() for x in raw.split(",")):
+        if not _REGION.match(r):
+            problem(f"DRWEB_ROLE_METRIC_REGIONS must be a comma-separated list of AWS regions such as "
+                    f"us-east-2,us-west-1, got {raw!r} ({r!r} is not a region)")
+            return (), None
+        if r not in regions:
+            regions.append(r)
+    if deployment is None:
+        problem("DRWEB_ROLE_METRIC_DEPLOYMENT is required when DRWEB_ROLE_METRIC_REGIONS is set but is not set. "
+                "Fix: set it to the deployment's name (<project>-<environment>, e.g. drweb-prod), the value of "
+                "the metric's Deployment dimension the monitoring stacks read")
+    elif not _DEPLOYMENT.match(deployment):
+        problem(f"DRWEB_ROLE_METRIC_DEPLOYMENT must be 1-255 letters, digits and . _ - (e.g. drweb-prod), got {deployment!r}")
+        deployment = None
+    return tuple(regions), deployment
 
 
 def secret(get, problem):

@@ -22,11 +22,30 @@ DB_UP = Gauge(
     ["region"], multiprocess_mode="livemostrecent",
 )
 ROLE_VALUE = {"writer": 1, "replica": 0, "unreachable": -1}
+ROLE_PUBLISH_FAILURES = Counter(
+    "drweb_role_metric_publish_failures_total",
+    "Failed PutMetricData calls of the database-role publisher (drweb.role_metric), by target region",
+    ["target_region"],
+)
 
 
 def set_role(region, role):
     DB_ROLE.labels(region=region).set(ROLE_VALUE[role])
     DB_UP.labels(region=region).set(0 if role == "unreachable" else 1)
+
+
+def current_role(region):
+    """The drweb_db_role value this process would expose (the workers' merged
+    value under gunicorn, see serve), or None before any role check."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=path)
+    else:
+        from prometheus_client import REGISTRY as registry
+    return registry.get_sample_value("drweb_db_role", {"region": region})
 
 
 def serve(port, addr="0.0.0.0"):
