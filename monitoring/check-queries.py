@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 
 # Metrics that do not come from the app: the scrape health of every target, and
-# the RDS ReplicaLag metric as the Prometheus cloudwatch_exporter names it.
-EXTERNAL = {"up", "aws_rds_replica_lag_average"}
+# the CloudWatch metrics as the Prometheus cloudwatch_exporter names them (RDS
+# ReplicaLag; the web servers' Drweb/DatabaseRole, src/eks/contract.ts DB_ROLE_METRIC).
+EXTERNAL = {"up", "aws_rds_replica_lag_average", "drweb_database_role_maximum"}
 DATASOURCE = "${datasource}"
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
             "bool", "offset", "inf", "nan", "atan2"}

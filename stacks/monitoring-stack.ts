@@ -3,8 +3,8 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
-import type { RegionRole, ValidConfig } from "../src/config";
-import { alertTopicName, clusterName, EKS_API_TUNNEL_LOCAL_PORT, kubeconfigCommand, MONITORING_RELEASE, monitoringNodeZones, regionKeyAlias } from "../src/eks/contract";
+import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
+import { alertTopicName, clusterName, EKS_API_TUNNEL_LOCAL_PORT, kubeconfigCommand, MONITORING_RELEASE, monitoringNodeZones, regionKeyAlias, roleMetricDeployment } from "../src/eks/contract";
 import { Naming } from "../src/lib/naming";
 import { managedTags } from "../src/lib/tags";
 import { ClusterAccess } from "../src/monitoring/cluster-access";
@@ -68,6 +68,9 @@ export class MonitoringStack extends TerraformStack {
       ruleGroups: loadRuleGroups(path.join(props.projectRoot, MONITORING_FILES.rules)),
       dashboards: loadDashboards(path.join(props.projectRoot, MONITORING_FILES.dashboards)),
       alertTopicName: alertTopicName(naming),
+      // Both regions' database roles, from this region's CloudWatch (each
+      // region's web servers publish into both): the split-brain alert.
+      roleMetric: { deployment: roleMetricDeployment(naming), regions: REGION_ROLES.map((r) => config.regions[r].region) },
     });
 
     const grafanaSvc = grafanaServiceName(MONITORING_RELEASE);

@@ -13,7 +13,7 @@ import { RegionCertificate } from "../src/dns/certificate";
 import { albHandoffParameters, certificateValidationParameter, handoffRegion } from "../src/dns/contract";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { AlertTopic } from "../src/eks/alert-topic";
-import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monitoringNodeZones, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monitoringNodeZones, regionKeyAlias, roleMetricDeployment } from "../src/eks/contract";
 import { DeployRunner, eksApiTunnelCommand } from "../src/eks/deploy-runner";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
@@ -25,6 +25,7 @@ import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
 import { ROUTE53_HEALTH_CHECK_PORT } from "../src/web/alb-ingress";
 import { requireRdsRoot } from "../src/web/rds-ca";
+import { roleMetricEnvironment, roleMetricPublishStatements } from "../src/web/role-metric-access";
 import { RDS_CA_BUNDLE_PATH } from "../src/web/user-data";
 import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
@@ -187,6 +188,7 @@ export class RegionalStack extends TerraformStack {
     // The app verifies the database's certificate (verify-full) with the CA
     // bundle it ships: it must hold this region's root.
     requireRdsRoot(props.appBundle, rc.region);
+    const pairRegions = REGION_ROLES.map((r) => config.regions[r].region);
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
       region: rc.region,
@@ -220,8 +222,15 @@ export class RegionalStack extends TerraformStack {
         // endpoint it connects to.
         DB_SSLMODE: "verify-full",
         DB_SSLROOTCERT: RDS_CA_BUNDLE_PATH,
+        // The database role, put into the CloudWatch of both regions: each
+        // region's monitoring reads the other region's role from its own
+        // CloudWatch for the split-brain alert (src/eks/contract.ts DB_ROLE_METRIC).
+        ...roleMetricEnvironment(pairRegions, roleMetricDeployment(naming)),
       },
-      instancePolicyStatements: secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
+      instancePolicyStatements: [
+        ...secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
+        ...roleMetricPublishStatements(pairRegions),
+      ],
       certificateArn,
       // The dns stack health-checks each ALB over HTTPS on 443
       // (src/dns/failover-records.ts); __tests__/web/web-tier.test.ts checks

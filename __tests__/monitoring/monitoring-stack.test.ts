@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ConfigError, resolveConfig } from "../../src/config";
-import { clusterName, EKS_API_TUNNEL_LOCAL_PORT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
+import { clusterName, DB_ROLE_METRIC, EKS_API_TUNNEL_LOCAL_PORT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
 import { Naming } from "../../src/lib/naming";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_KEYS, kubePrometheusStackValues } from "../../src/monitoring/values";
@@ -16,7 +16,7 @@ import { MonitoringStack } from "../../stacks/monitoring-stack";
 import * as os from "node:os";
 import { awsOnlyStacks, prepareTerraformEnv } from "../../scripts/lib/terraform-env";
 import { run } from "../helpers/run";
-import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp } from "../helpers/synth";
+import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp, userDataEnv } from "../helpers/synth";
 
 const REGIONS = { primary: "us-east-2", secondary: "us-west-1" } as const;
 const ROLES = ["primary", "secondary"] as const;
@@ -215,9 +215,9 @@ describe("MonitoringStack", () => {
     const job = v.prometheus.prometheusSpec.additionalScrapeConfigs[0];
     expect(job.job_name).toBe("drweb-web");
     expect(job.ec2_sd_configs[0]).toMatchObject({ region: REGIONS[role], port: 9102 });
-    expect(job.relabel_configs).toContainEqual({ target_label: "region", replacement: REGIONS[role] });
-    expect(job.relabel_configs).toContainEqual({ source_labels: ["__meta_ec2_private_ip"], regex: "(.+)", target_label: "__address__", replacement: "${1}:9102" });
-    expect(release(st, "kube-prometheus-stack").values[0]).toContain("replacement: $${1}:9102");
+    expect(job.relabel_configs).toContainEqual({ source_labels: ["__meta_ec2_region"], target_label: "region" });
+    // The address is EC2 discovery's default: <private IP>:<port>.
+    expect(job.relabel_configs.map((c: any) => c.target_label)).not.toContain("__address__");
   });
 
   it.each(ROLES)("%s-monitoring keeps the volumes on a gp3 class encrypted with the region key found by its alias", (role) => {
@@ -345,6 +345,38 @@ describe("MonitoringStack", () => {
     const v = valuesOf(cw);
     expect(parse(v.config).region).toBe("us-west-1");
     expect(v.serviceMonitor).toMatchObject({ enabled: true, labels: { release: MONITORING_RELEASE } });
+  });
+
+  it("reads, in each region, the database role that both regions' web servers publish into it (the split-brain path)", () => {
+    // The publishing side (regional stacks): the app's environment and the instance role.
+    const published = ROLES.map((role) => {
+      const env = userDataEnv(app.stacks[role]);
+      const doc = Object.values(app.stacks[role].data!.aws_iam_policy_document as Record<string, any>).find((d) =>
+        (d.statement ?? []).some((st: any) => st.sid === "PublishDatabaseRole"),
+      );
+      const st = doc.statement.find((x: any) => x.sid === "PublishDatabaseRole");
+      expect(st.actions).toEqual(["cloudwatch:PutMetricData"]);
+      expect(st.condition).toContainEqual({ test: "StringEquals", variable: "cloudwatch:namespace", values: [DB_ROLE_METRIC.namespace] });
+      const regionsAllowed = st.condition.find((c: any) => c.variable === "aws:RequestedRegion").values;
+      return { role, env, regionsAllowed };
+    });
+    for (const p of published) {
+      expect(p.env.DRWEB_ROLE_METRIC_REGIONS.split(",").sort()).toEqual(["us-east-2", "us-west-1"]);
+      expect(p.regionsAllowed.sort()).toEqual(["us-east-2", "us-west-1"]);
+      expect(p.env.DRWEB_ROLE_METRIC_DEPLOYMENT).toBe("drweb-prod");
+      expect(p.env.DRWEB_REGION).toBe(REGIONS[p.role]);
+    }
+    // The reading side: each region's exporter reads its own CloudWatch, for every region that publishes into it.
+    for (const role of ROLES) {
+      const m = parse(valuesOf(release(mon(role), "prometheus-cloudwatch-exporter")).config).metrics.find((x: any) => x.aws_metric_name === DB_ROLE_METRIC.metricName);
+      expect(parse(valuesOf(release(mon(role), "prometheus-cloudwatch-exporter")).config).region).toBe(REGIONS[role]);
+      expect(m.aws_namespace).toBe(DB_ROLE_METRIC.namespace);
+      expect(m.aws_dimension_select.Deployment).toEqual([published[0].env.DRWEB_ROLE_METRIC_DEPLOYMENT]);
+      // every region whose web servers publish into this region is read
+      const writers = published.filter((p) => p.env.DRWEB_ROLE_METRIC_REGIONS.split(",").includes(REGIONS[role])).map((p) => p.env.DRWEB_REGION);
+      expect([...m.aws_dimension_select.Region].sort()).toEqual(writers.sort());
+      expect(m.period_seconds).toBe(Number(published[0].env.DRWEB_ROLE_METRIC_SECONDS));
+    }
   });
 
   it("exposes Grafana through ClusterIP by default and an internal NLB limited to the allowed CIDRs when configured", () => {

@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import { parse } from "yaml";
 import { resolveConfig } from "../../src/config";
-import { CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../../src/eks/contract";
+import { CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, DB_ROLE_METRIC, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../../src/eks/contract";
 import { loadRuleGroups, MONITORING_FILES } from "../../src/monitoring/repo-files";
 import {
   cloudwatchExporterConfig,
@@ -161,11 +161,13 @@ describe("kubePrometheusStackValues", () => {
   });
 
   it("labels each web server's series with its region, instance id and AZ, scraped on its private IP", () => {
+    // What EC2 discovery gives a target: the address is <private IP>:<port> by default.
     const discovered = {
       __address__: "10.10.32.7:9102",
       __meta_ec2_private_ip: "10.10.32.7",
       __meta_ec2_instance_id: "i-0123456789abcdef0",
       __meta_ec2_availability_zone: "us-west-1c",
+      __meta_ec2_region: "us-west-1",
     };
     const labels = relabel(discovered, webScrapeJob("us-west-1", 9102).relabel_configs as any[]);
     expect(labels).toMatchObject({ __address__: "10.10.32.7:9102", instance: "i-0123456789abcdef0", region: "us-west-1", availability_zone: "us-west-1c" });
@@ -210,7 +212,13 @@ describe("kubePrometheusStackValues", () => {
 });
 
 describe("cloudwatchExporterValues", () => {
-  const cw: any = cloudwatchExporterValues({ region: "us-west-1", scrapeIntervalSeconds: 30 });
+  const role = { deployment: "drweb-prod", regions: ["us-east-2", "us-west-1"] };
+  const cw: any = cloudwatchExporterValues({ region: "us-west-1", scrapeIntervalSeconds: 30, roleMetric: role });
+  // cloudwatch_exporter names a metric safeName(lower(namespace) + "_" + snake(metric)) + "_" + statistic
+  // (CloudWatchCollector.scrape): AWS/RDS ReplicaLag Average -> aws_rds_replica_lag_average.
+  const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  const exporterName = (m: any) => `${m.aws_namespace.toLowerCase()}_${snake(m.aws_metric_name)}_${m.aws_statistics[0].toLowerCase()}`.replace(/[^a-zA-Z0-9:_]/g, "_").replace(/__+/g, "_");
+  const ruleExprs = RULES.flatMap((g) => g.rules.map((r) => String(r.expr)));
 
   it("runs under the service account with the CloudWatch read role, with requests and limits", () => {
     expect(cw.serviceAccount).toEqual({ create: true, name: CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT });
@@ -219,20 +227,43 @@ describe("cloudwatchExporterValues", () => {
 
   it("exports the RDS ReplicaLag average per DB instance of its region, under the name the alert uses", () => {
     const config = parse(cw.config);
-    expect(config).toEqual(cloudwatchExporterConfig("us-west-1"));
+    expect(config).toEqual(cloudwatchExporterConfig("us-west-1", role));
     expect(config.region).toBe("us-west-1");
-    expect(config.metrics).toEqual([{ aws_namespace: "AWS/RDS", aws_metric_name: "ReplicaLag", aws_dimensions: ["DBInstanceIdentifier"], aws_statistics: ["Average"] }]);
-    // cloudwatch_exporter names a metric aws_<namespace>_<metric>_<statistic>, snake case.
-    const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-    const m = config.metrics[0];
-    const name = `aws_${snake(m.aws_namespace.replace(/^AWS\//, ""))}_${snake(m.aws_metric_name)}_${m.aws_statistics[0].toLowerCase()}`;
-    const ruleExprs = RULES.flatMap((g) => g.rules.map((r) => String(r.expr)));
-    expect(ruleExprs.some((e) => e.includes(name))).toBe(true);
+    const lag = config.metrics[0];
+    expect(lag).toEqual({ aws_namespace: "AWS/RDS", aws_metric_name: "ReplicaLag", aws_dimensions: ["DBInstanceIdentifier"], aws_statistics: ["Average"] });
+    expect(exporterName(lag)).toBe("aws_rds_replica_lag_average");
+    expect(ruleExprs.some((e) => e.includes(exporterName(lag)))).toBe(true);
   });
 
-  it("has a ServiceMonitor the kube-prometheus-stack Prometheus selects, adding the region label", () => {
+  it("reads both regions' database role from its own region's CloudWatch, under the name the split-brain alert uses", () => {
+    const m = parse(cw.config).metrics[1];
+    expect(m).toMatchObject({
+      aws_namespace: DB_ROLE_METRIC.namespace,
+      aws_metric_name: DB_ROLE_METRIC.metricName,
+      aws_dimensions: ["Deployment", "Region"],
+      aws_dimension_select: { Deployment: ["drweb-prod"], Region: ["us-east-2", "us-west-1"] },
+      aws_statistics: ["Maximum"],
+      period_seconds: 60,
+      delay_seconds: 0,
+      set_timestamp: false,
+    });
+    // Every dimension selected with its values: the exporter never needs ListMetrics.
+    expect(Object.keys(m.aws_dimension_select).sort()).toEqual([...m.aws_dimensions].sort());
+    // A stopped region drops out within two publishing intervals.
+    expect(m.range_seconds).toBe(2 * DB_ROLE_METRIC.publishSeconds);
+    expect(exporterName(m)).toBe(DB_ROLE_METRIC.prometheusName);
+    const split = RULES.flatMap((g) => g.rules).find((r) => r.alert === "DatabaseWritableInBothRegions")!;
+    expect(String(split.expr)).toContain(`${DB_ROLE_METRIC.prometheusName} == 1`);
+  });
+
+  it("has a ServiceMonitor the kube-prometheus-stack Prometheus selects, adding the region label, except to the role metric", () => {
     expect(cw.serviceMonitor).toMatchObject({ enabled: true, labels: { release: MONITORING_RELEASE } });
     expect(cw.serviceMonitor.relabelings).toEqual([{ action: "replace", targetLabel: "region", replacement: "us-west-1" }]);
+    // The role metric keeps the region of its Region dimension (exported_region after the clash).
+    expect(cw.serviceMonitor.metricRelabelings).toEqual([
+      { action: "replace", sourceLabels: ["__name__", "exported_region"], regex: "drweb_database_role_maximum;(.+)", targetLabel: "region", replacement: "$1" },
+      { action: "labeldrop", regex: "exported_region" },
+    ]);
     // CloudWatch data changes once a minute: no faster scrapes than that.
     expect(cw.serviceMonitor.interval).toBe("60s");
   });

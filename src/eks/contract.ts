@@ -83,3 +83,34 @@ export const EKS_API_TUNNEL_VARIABLE = "eks_api_tunnel";
 export function monitoringNodeZones(availabilityZones: readonly string[], nodeZoneCount: number): string[] {
   return availabilityZones.slice(0, nodeZoneCount);
 }
+
+/**
+ * The database-role metric: every web server puts the role of its region's
+ * database (1 writer, 0 replica, -1 unreachable; webapp/drweb/role_metric.py)
+ * into the CloudWatch of BOTH regions, and each region's CloudWatch exporter
+ * reads it from its own region. So each region's Prometheus knows the other
+ * region's role (DatabaseWritableInBothRegions) although the VPCs are not
+ * connected, and keeps knowing it while either region is down.
+ */
+export const DB_ROLE_METRIC = {
+  /** CloudWatch namespace (a custom one may not start with "AWS/"). */
+  namespace: "Drweb",
+  metricName: "DatabaseRole",
+  /** Dimension names: the deployment (roleMetricDeployment) and the region whose database it is. */
+  dimensions: { deployment: "Deployment", region: "Region" },
+  /** Statistic the exporter reads: any web server that saw a writer in the minute counts. */
+  statistic: "Maximum",
+  /**
+   * The series in Prometheus: cloudwatch_exporter names a metric
+   * safeName(lower(namespace) + "_" + snake(metric)) + "_" + lower(statistic)
+   * (prometheus/cloudwatch_exporter CloudWatchCollector.scrape).
+   */
+  prometheusName: "drweb_database_role_maximum",
+  /** Seconds between two datapoints of one web server (DRWEB_ROLE_METRIC_SECONDS). */
+  publishSeconds: 60,
+} as const;
+
+/** The Deployment dimension of DB_ROLE_METRIC, e.g. drweb-prod: one value per project and environment. */
+export function roleMetricDeployment(naming: Naming): string {
+  return naming.base;
+}

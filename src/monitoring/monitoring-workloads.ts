@@ -10,7 +10,7 @@ import type { ValidConfig } from "../config";
 import { MONITORING_RELEASE } from "../eks/contract";
 import { GrafanaAdmin } from "./grafana-admin";
 import { type DashboardFile, type RuleGroup, terraformLiteral } from "./repo-files";
-import { alertmanagerConfig, cloudwatchExporterValues, DASHBOARD_LABEL, type HelmValues, kubePrometheusStackValues } from "./values";
+import { alertmanagerConfig, cloudwatchExporterValues, DASHBOARD_LABEL, type HelmValues, kubePrometheusStackValues, type RoleMetricSource } from "./values";
 
 /** Chart names in the prometheus-community repository. */
 export const CHARTS = { kubePrometheusStack: "kube-prometheus-stack", cloudwatchExporter: "prometheus-cloudwatch-exporter" } as const;
@@ -39,6 +39,8 @@ export interface MonitoringWorkloadsProps {
   readonly dashboards: readonly DashboardFile[];
   /** Name of the region's alert topic (created by the regional stack; found by name). */
   readonly alertTopicName: string;
+  /** The database-role metric of both regions the CloudWatch exporter reads (split-brain alert). */
+  readonly roleMetric: RoleMetricSource;
 }
 
 /** Helm `values` from a values object: YAML, with Terraform's template characters escaped. */
@@ -148,7 +150,7 @@ export class MonitoringWorkloads extends Construct {
       version: m.cloudwatchExporter.chartVersion,
       namespace: this.namespace,
       createNamespace: false,
-      values: helmValues(cloudwatchExporterValues({ region: props.region, scrapeIntervalSeconds: m.prometheus.scrapeIntervalSeconds })),
+      values: helmValues(cloudwatchExporterValues({ region: props.region, scrapeIntervalSeconds: m.prometheus.scrapeIntervalSeconds, roleMetric: props.roleMetric })),
       timeout: 600,
       maxHistory: 5,
       dependsOn: [this.release],

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { ValidConfig } from "../config";
-import { ALERTMANAGER_SERVICE_ACCOUNT, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../eks/contract";
+import { ALERTMANAGER_SERVICE_ACCOUNT, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, DB_ROLE_METRIC, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../eks/contract";
 import type { RuleGroup } from "./repo-files";
 
 /** Requests and limits of one container. */
@@ -76,33 +76,56 @@ function volumeClaimSpec(storageClassName: string, sizeGb: number) {
   return { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${sizeGb}Gi` } } };
 }
 
+/** How often EC2 service discovery re-lists the instances (the drill scales it like its other timings). */
+export const WEB_SD_REFRESH_SECONDS = 60;
+
+/**
+ * What the web scrape job makes of each discovered target. EC2 service
+ * discovery sets the address to the instance's private IP and the
+ * configured port by default, and offers `__meta_ec2_instance_id`,
+ * `__meta_ec2_availability_zone` and `__meta_ec2_region` (Prometheus
+ * configuration reference, `<ec2_sd_config>`:
+ * https://prometheus.io/docs/prometheus/latest/configuration/configuration/#ec2_sd_config,
+ * "The private IP address is used by default"). Every series gets `region`
+ * (the alert rules group by it), `instance` = the EC2 instance id and
+ * `availability_zone`. The local drill (scripts/drill/prometheus.ts) runs
+ * these same rules on targets that carry the same meta labels, so what the
+ * alert rules see there is what they see here.
+ */
+export const WEB_SCRAPE_RELABEL_CONFIGS: ReadonlyArray<Record<string, unknown>> = [
+  { source_labels: ["__meta_ec2_instance_id"], target_label: "instance" },
+  { source_labels: ["__meta_ec2_availability_zone"], target_label: "availability_zone" },
+  { source_labels: ["__meta_ec2_region"], target_label: "region" },
+];
+
+/**
+ * The web servers' scrape job with a given discovery: its name (the alert
+ * rules select on it) and its relabelling. `discovery` holds the service
+ * discovery keys (`ec2_sd_configs` here, `file_sd_configs` in the drill).
+ */
+export function webScrapeJobWith(discovery: Record<string, unknown>): Record<string, unknown> {
+  return { job_name: WEB_SCRAPE_JOB, ...discovery, relabel_configs: WEB_SCRAPE_RELABEL_CONFIGS.map((c) => ({ ...c })) };
+}
+
 /**
  * The EC2 service-discovery scrape job of the web servers: instances tagged
  * SCRAPE_TAG and running, in this region only, scraped on their private IP
- * at the metrics port. Every series gets `region` (the alert rules group by
- * it), `instance` = the EC2 instance id and `availability_zone`.
+ * at the metrics port, labelled by WEB_SCRAPE_RELABEL_CONFIGS.
  */
 export function webScrapeJob(region: string, metricsPort: number): Record<string, unknown> {
-  return {
-    job_name: WEB_SCRAPE_JOB,
+  return webScrapeJobWith({
     ec2_sd_configs: [
       {
         region,
         port: metricsPort,
-        refresh_interval: "60s",
+        refresh_interval: `${WEB_SD_REFRESH_SECONDS}s`,
         filters: [
           { name: `tag:${SCRAPE_TAG.key}`, values: [SCRAPE_TAG.value] },
           { name: "instance-state-name", values: ["running"] },
         ],
       },
     ],
-    relabel_configs: [
-      { source_labels: ["__meta_ec2_private_ip"], regex: "(.+)", target_label: "__address__", replacement: `\${1}:${metricsPort}` },
-      { source_labels: ["__meta_ec2_instance_id"], target_label: "instance" },
-      { source_labels: ["__meta_ec2_availability_zone"], target_label: "availability_zone" },
-      { target_label: "region", replacement: region },
-    ],
-  };
+  });
 }
 
 /**
@@ -250,10 +273,38 @@ export interface CloudwatchExporterValuesProps {
   readonly region: string;
   /** Prometheus scrape interval of the exporter, seconds. */
   readonly scrapeIntervalSeconds: number;
+  /** The database-role metric to read: its Deployment dimension and the regions of the DR pair. */
+  readonly roleMetric: RoleMetricSource;
 }
 
-/** The cloudwatch_exporter configuration: RDS ReplicaLag per DB instance. */
-export function cloudwatchExporterConfig(region: string): Record<string, unknown> {
+/** Which DB_ROLE_METRIC series to read. */
+export interface RoleMetricSource {
+  /** Value of the Deployment dimension (roleMetricDeployment). */
+  readonly deployment: string;
+  /** Regions whose role is read (both regions of the pair: each publishes into both CloudWatches). */
+  readonly regions: readonly string[];
+}
+
+/**
+ * The cloudwatch_exporter configuration (one region: the exporter has a
+ * single `region`, prometheus/cloudwatch_exporter README, "Configuration"):
+ *
+ * - RDS ReplicaLag per DB instance -> aws_rds_replica_lag_average;
+ * - the database role of BOTH regions (DB_ROLE_METRIC), which every web
+ *   server puts into the CloudWatch of both regions, read here from this
+ *   region's CloudWatch only -> drweb_database_role_maximum{deployment,
+ *   region}. Every dimension is given with its values, so the exporter asks
+ *   GetMetricStatistics directly and never ListMetrics (which can take up to
+ *   15 minutes to show a new metric: CloudWatch API Reference, PutMetricData;
+ *   the exporter skips ListMetrics when aws_dimension_select names all
+ *   dimensions, DefaultDimensionSource.getDimensions). The newest one-minute
+ *   datapoint of the last 2 minutes, not delayed (the Maximum of a minute
+ *   still being filled is already "a writer was seen"): a region that stopped
+ *   publishing (down, or its fleet at zero) drops out within 2 minutes, and
+ *   two intervals cover a minute with no datapoint.
+ */
+export function cloudwatchExporterConfig(region: string, role: RoleMetricSource): Record<string, unknown> {
+  const d = DB_ROLE_METRIC.dimensions;
   return {
     region,
     // ReplicaLag is a 1-minute metric; read the last 5 minutes, 2 minutes
@@ -266,6 +317,18 @@ export function cloudwatchExporterConfig(region: string): Record<string, unknown
     metrics: [
       // -> aws_rds_replica_lag_average{dbinstance_identifier="..."}
       { aws_namespace: "AWS/RDS", aws_metric_name: "ReplicaLag", aws_dimensions: ["DBInstanceIdentifier"], aws_statistics: ["Average"] },
+      // -> drweb_database_role_maximum{deployment="...", region="..."} (relabelled below)
+      {
+        aws_namespace: DB_ROLE_METRIC.namespace,
+        aws_metric_name: DB_ROLE_METRIC.metricName,
+        aws_dimensions: [d.deployment, d.region],
+        aws_dimension_select: { [d.deployment]: [role.deployment], [d.region]: [...role.regions] },
+        aws_statistics: [DB_ROLE_METRIC.statistic],
+        period_seconds: DB_ROLE_METRIC.publishSeconds,
+        range_seconds: 2 * DB_ROLE_METRIC.publishSeconds,
+        delay_seconds: 0,
+        set_timestamp: false,
+      },
     ],
   };
 }
@@ -273,19 +336,33 @@ export function cloudwatchExporterConfig(region: string): Record<string, unknown
 /**
  * Values of the prometheus-cloudwatch-exporter chart: its own service
  * account (EKS Pod Identity: CloudWatch read in this region) and a
- * ServiceMonitor the kube-prometheus-stack Prometheus selects.
+ * ServiceMonitor the kube-prometheus-stack Prometheus selects. Every series
+ * gets `region` = this region, except the database role, whose `region` is
+ * the region whose database it is: the target label wins a clash and the
+ * exporter's own `region` label (the Region dimension) arrives as
+ * `exported_region` (Prometheus `honor_labels: false`, the ServiceMonitor's
+ * default), which the metric relabelling puts back.
  */
 export function cloudwatchExporterValues(p: CloudwatchExporterValuesProps): HelmValues {
   return {
     serviceAccount: { create: true, name: CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT },
     resources: MONITORING_RESOURCES.cloudwatchExporter,
-    config: stringify(cloudwatchExporterConfig(p.region), { lineWidth: 0 }),
+    config: stringify(cloudwatchExporterConfig(p.region, p.roleMetric), { lineWidth: 0 }),
     serviceMonitor: {
       enabled: true,
       interval: `${Math.max(p.scrapeIntervalSeconds, 60)}s`,
       timeout: "30s",
       labels: { release: MONITORING_RELEASE },
       relabelings: [{ action: "replace", targetLabel: "region", replacement: p.region }],
+      metricRelabelings: roleMetricRelabelings(),
     },
   };
+}
+
+/** The role metric's `region` is the region of its Region dimension (see cloudwatchExporterValues). */
+export function roleMetricRelabelings(): Array<Record<string, unknown>> {
+  return [
+    { action: "replace", sourceLabels: ["__name__", "exported_region"], regex: `${DB_ROLE_METRIC.prometheusName};(.+)`, targetLabel: "region", replacement: "$1" },
+    { action: "labeldrop", regex: "exported_region" },
+  ];
 }
