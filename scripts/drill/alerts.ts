@@ -1,0 +1,245 @@
+import type { RegionRole } from "../../src/config";
+import type { DrillPrometheus, PrometheusTimings, SeriesSamples } from "./prometheus";
+
+/**
+ * What the drill expects of the alert rules in each scenario, and the check
+ * of what the real Prometheus (scripts/drill/prometheus.ts) did against it.
+ *
+ * An expectation names an alert (and the region role it is about, if the
+ * alert is per region) and says whether it must fire, must stay silent, or
+ * is not asserted ("either", with the reason). A scenario fails when an alert
+ * that must fire has not fired by its deadline, or one that must stay silent
+ * fired, or was still pending when the observation ended (it would page once
+ * its `for` ran out). Deadlines and the observation window come from the
+ * rules' scaled `for` and the scaled scrape, evaluation and discovery
+ * intervals plus a margin for a busy machine (alertDeadline, silenceWindow),
+ * never from fixed numbers.
+ */
+
+export type ScenarioName = "planned" | "unplanned";
+export type Verdict = "fires" | "silent" | "either";
+/** What an alert's deadline counts from: the fault (kill, fence) or the promotion of the secondary. */
+export type Anchor = "fault" | "promotion";
+
+export interface AlertExpectation {
+  readonly alert: string;
+  /** The region the alert is about, by role (per-region alerts); omitted: any labels. */
+  readonly region?: RegionRole;
+  readonly verdict: Verdict;
+  /** For "fires": what the deadline counts from. @default "fault" */
+  readonly anchor?: Anchor;
+  /** Why, one line (shown in the README's table and the report). */
+  readonly why: string;
+}
+
+/** Every alert of monitoring/rules/drweb-alerts.yaml (a test checks the list against the file). */
+export const RULE_ALERTS = [
+  "WebTargetsDown",
+  "WebTooFewHealthyTargets",
+  "WebTargetsMissing",
+  "WebHighErrorRate",
+  "WebHighLatency",
+  "DatabaseUnreachable",
+  "DatabaseReplicaLagHigh",
+  "DatabaseRoleChanged",
+  "DatabaseWritableInBothRegions",
+] as const;
+
+/**
+ * The expectations, one table for every scenario (README "Alerts in the
+ * drill" prints it). Every alert of the rule file appears in every scenario.
+ */
+export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[]> = {
+  planned: [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the primary's fleet is scaled to zero: its instances leave discovery, they are not down" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "a region with no instances has no `up` series; the secondary keeps 3" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "the secondary's targets stay discovered" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "no database is lost" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer's fleet stops before the promotion: one region reports a writer" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "silent", why: "the primary's database stays a writer (fenced by its fleet, not demoted)" },
+    { alert: "WebHighErrorRate", verdict: "silent", why: "the fence drains requests; clients move after the promotion" },
+    { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  unplanned: [
+    { alert: "WebTooFewHealthyTargets", region: "primary", verdict: "fires", why: "every primary instance stops answering (SIGKILL)" },
+    { alert: "WebTargetsDown", region: "primary", verdict: "fires", why: "each killed instance is still discovered (the region's API is gone with it) and down" },
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted" },
+    { alert: "WebTargetsDown", region: "secondary", verdict: "silent", why: "the secondary's instances all answer" },
+    { alert: "WebTooFewHealthyTargets", region: "secondary", verdict: "silent", why: "the secondary keeps 3 instances" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "the primary's web servers died with its database: nothing reports it unreachable (Route53's check and WebTooFewHealthyTargets do)" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer is dead: one writer" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "clients that reach the secondary before its promotion get 503s on writes; whether that passes 5% for the scaled 5m depends on timing" },
+    { alert: "WebHighLatency", verdict: "silent", why: "failed requests fail fast; p95 stays under 1 s" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+};
+
+/** One alert instance's life: epoch ms, null when it did not happen in the observed window. */
+export interface AlertEpisode {
+  readonly alertname: string;
+  /** Its labels, without alertname and alertstate. */
+  readonly labels: Record<string, string>;
+  readonly pendingAt: number | null;
+  readonly firingAt: number | null;
+  /** When it stopped (resolved, or a pending one cleared); null: still active at the end. */
+  readonly endedAt: number | null;
+}
+
+/** An alert instance's identity: its labels without alertstate. */
+export const alertKey = (labels: Record<string, string>) =>
+  JSON.stringify(Object.entries(labels).filter(([k]) => k !== "alertstate" && k !== "__name__").sort(([a], [b]) => a.localeCompare(b)));
+
+/**
+ * Episodes from the raw samples of the ALERTS series (one sample per
+ * evaluation while an alert is pending or firing, stamped by Prometheus).
+ * An alert's samples are one episode while consecutive ones are less than
+ * `gapMs` apart (a missed evaluation on a busy machine is not a new alert).
+ * The last episode of an alert is still active when `active` (the alerts
+ * Prometheus holds at endMs, by alertKey) has it, or, without `active`,
+ * when its last sample is within `gapMs` of `endMs`. endedAt = the last
+ * sample + one evaluation interval (the evaluation that no longer found it).
+ */
+export function episodesFromSamples(series: readonly SeriesSamples[], evaluationMs: number, endMs: number, active?: ReadonlySet<string>, gapMs = 2.5 * evaluationMs): AlertEpisode[] {
+  const byAlert = new Map<string, { labels: Record<string, string>; points: Array<{ t: number; state: string }> }>();
+  for (const s of series) {
+    const k = alertKey(s.labels);
+    const entry = byAlert.get(k) ?? { labels: s.labels, points: [] };
+    for (const [t] of s.samples) entry.points.push({ t, state: s.labels.alertstate });
+    byAlert.set(k, entry);
+  }
+  const out: AlertEpisode[] = [];
+  for (const [k, { labels, points }] of byAlert.entries()) {
+    points.sort((a, b) => a.t - b.t);
+    const { alertname, alertstate: _s, __name__: _n, ...rest } = labels;
+    let cur: { pendingAt: number | null; firingAt: number | null; last: number } | null = null;
+    const close = (c: NonNullable<typeof cur>, last: boolean) => {
+      const open = last && (active ? active.has(k) : endMs - c.last < gapMs);
+      out.push({ alertname, labels: rest, pendingAt: c.pendingAt, firingAt: c.firingAt, endedAt: open ? null : c.last + evaluationMs });
+    };
+    for (const p of points) {
+      if (cur && p.t - cur.last >= gapMs) {
+        close(cur, false);
+        cur = null;
+      }
+      cur ??= { pendingAt: null, firingAt: null, last: p.t };
+      if (p.state === "pending" && cur.pendingAt === null && cur.firingAt === null) cur.pendingAt = p.t;
+      if (p.state === "firing" && cur.firingAt === null) cur.firingAt = p.t;
+      cur.last = p.t;
+    }
+    if (cur) close(cur, true);
+  }
+  return out.sort((a, b) => (a.pendingAt ?? a.firingAt ?? 0) - (b.pendingAt ?? b.firingAt ?? 0));
+}
+
+/** The drill's timings an alert's deadline depends on. */
+export interface AlertTimingModel extends PrometheusTimings {
+  /** Scaled `for` of each alert. */
+  readonly forMs: Readonly<Record<string, number>>;
+  /** How long the app takes to notice a role change (its scaled role poll plus its connect timeout). */
+  readonly appNoticeMs: number;
+}
+
+/**
+ * The latest an alert that must fire may fire after its anchor: the app
+ * notices (appNoticeMs), the next scrape and its timeout, an evaluation
+ * step (a subquery sees it), the rule's `for`, one more evaluation; then x1.5
+ * + 5 s for a busy machine (the drill waits only until it fires, so the
+ * margin costs nothing when it does).
+ */
+export function alertDeadlineMs(alert: string, m: AlertTimingModel): number {
+  const nominal = m.appNoticeMs + m.scrapeMs + m.scrapeTimeoutMs + m.evaluationMs + (m.forMs[alert] ?? 0) + m.evaluationMs;
+  return Math.round(nominal * 1.5 + 5000);
+}
+
+/**
+ * How long after the fault the drill keeps watching, so that a silent
+ * alert's transient pending state (a stopped instance before discovery drops
+ * it, a role change before the other region's series goes stale) has cleared
+ * or would show: one discovery refresh, two scrapes and two evaluations,
+ * x1.5 for a busy machine.
+ */
+export function silenceWindowMs(m: AlertTimingModel): number {
+  return Math.round((m.sdRefreshMs + m.appNoticeMs + 2 * m.scrapeMs + m.scrapeTimeoutMs + 2 * m.evaluationMs) * 1.5);
+}
+
+export interface ExpectationResult {
+  readonly expectation: AlertExpectation;
+  readonly ok: boolean;
+  /** One line: what happened against what was expected. */
+  readonly detail: string;
+  readonly episodes: readonly AlertEpisode[];
+}
+
+export interface CheckContext {
+  /** AWS region of each role. */
+  readonly regions: Record<RegionRole, string>;
+  /** epoch ms of the fault and (if it happened) of the promotion. */
+  readonly faultAt: number;
+  readonly promotedAt: number | null;
+  /** End of the observation (epoch ms). */
+  readonly endAt: number;
+  readonly timing: AlertTimingModel;
+}
+
+/** The episodes an expectation is about. */
+export function matching(e: AlertExpectation, episodes: readonly AlertEpisode[], regions: Record<RegionRole, string>): AlertEpisode[] {
+  return episodes.filter((ep) => ep.alertname === e.alert && (e.region === undefined || ep.labels.region === regions[e.region]));
+}
+
+const sec = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Checks every expectation against the episodes observed from before the fault to endAt. */
+export function checkExpectations(expectations: readonly AlertExpectation[], episodes: readonly AlertEpisode[], ctx: CheckContext): ExpectationResult[] {
+  return expectations.map((e) => {
+    const eps = matching(e, episodes, ctx.regions);
+    const fired = eps.filter((ep) => ep.firingAt !== null);
+    if (e.verdict === "either") return { expectation: e, ok: true, detail: fired.length ? `fired ${fired.length}x (not asserted)` : "did not fire (not asserted)", episodes: eps };
+    if (e.verdict === "silent") {
+      if (fired.length) return { expectation: e, ok: false, detail: `fired at +${sec(fired[0].firingAt! - ctx.faultAt)} s after the fault (must stay silent)`, episodes: eps };
+      const stillPending = eps.filter((ep) => ep.endedAt === null);
+      if (stillPending.length) return { expectation: e, ok: false, detail: `still pending at the end of the observation (+${sec(ctx.endAt - ctx.faultAt)} s): it would fire`, episodes: eps };
+      const cleared = eps.length ? `, pending ${eps.length}x and cleared` : "";
+      return { expectation: e, ok: true, detail: `silent through +${sec(ctx.endAt - ctx.faultAt)} s${cleared}`, episodes: eps };
+    }
+    const anchorAt = e.anchor === "promotion" ? ctx.promotedAt : ctx.faultAt;
+    if (anchorAt === null) return { expectation: e, ok: false, detail: "its anchor (the promotion) never happened", episodes: eps };
+    const deadline = anchorAt + alertDeadlineMs(e.alert, ctx.timing);
+    const inTime = fired.filter((ep) => ep.firingAt! >= ctx.faultAt && ep.firingAt! <= deadline);
+    if (inTime.length) return { expectation: e, ok: true, detail: `fired at +${sec(inTime[0].firingAt! - anchorAt)} s after the ${e.anchor ?? "fault"} (deadline +${sec(deadline - anchorAt)} s)`, episodes: eps };
+    const late = fired.find((ep) => ep.firingAt! > deadline);
+    return { expectation: e, ok: false, detail: late ? `fired late: +${sec(late.firingAt! - anchorAt)} s (deadline +${sec(deadline - anchorAt)} s)` : `did not fire by +${sec(deadline - anchorAt)} s after the ${e.anchor ?? "fault"}`, episodes: eps };
+  });
+}
+
+/**
+ * Waits (polling the live alerts) until every "fires" expectation has fired
+ * or passed its deadline, and at least until the silence window has passed.
+ * Returns the end of the observation (epoch ms).
+ */
+export async function observeAlerts(prom: Pick<DrillPrometheus, "alerts">, expectations: readonly AlertExpectation[], ctx: Omit<CheckContext, "endAt">, opts: { notBefore?: number; pollMs?: number } = {}): Promise<number> {
+  const must = expectations.filter((e) => e.verdict === "fires");
+  const until = Math.max(opts.notBefore ?? 0, ctx.faultAt + silenceWindowMs(ctx.timing));
+  const deadline = Math.max(until, ...must.map((e) => ((e.anchor === "promotion" ? ctx.promotedAt : ctx.faultAt) ?? ctx.faultAt) + alertDeadlineMs(e.alert, ctx.timing)));
+  const firing = new Set<string>();
+  for (;;) {
+    const now = Date.now();
+    for (const a of await prom.alerts().catch(() => [])) if (a.state === "firing") firing.add(`${a.labels.alertname}|${a.labels.region ?? ""}`);
+    const allFired = must.every((e) => [...firing].some((f) => f.startsWith(`${e.alert}|`) && (e.region === undefined || f === `${e.alert}|${ctx.regions[e.region]}`)));
+    if ((allFired && now >= until) || now >= deadline) return now;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+  }
+}
+
+/**
+ * Every episode since `sinceMs`, from the TSDB (exact evaluation
+ * timestamps), with what is still active now from the alerts API.
+ */
+export async function alertEpisodes(prom: Pick<DrillPrometheus, "rawSamples" | "alerts">, sinceMs: number, evaluationMs: number): Promise<AlertEpisode[]> {
+  const active = new Set((await prom.alerts()).map((a) => alertKey(a.labels)));
+  const endMs = Date.now();
+  const series = await prom.rawSamples("ALERTS", endMs - sinceMs + 1000);
+  return episodesFromSamples(series, evaluationMs, endMs, active).filter((ep) => (ep.pendingAt ?? ep.firingAt ?? 0) >= sinceMs - 1000);
+}
