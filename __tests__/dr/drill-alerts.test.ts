@@ -72,9 +72,9 @@ describe("the drill's rule file", () => {
 describe("the drill's Prometheus configuration", () => {
   it("scrapes with the production web job: its name and relabelling, fed with the meta labels EC2 discovery gives", () => {
     const t = scaledTimings(30, 0.1);
-    expect(t).toEqual({ scrapeMs: 3000, evaluationMs: 3000, scrapeTimeoutMs: 1000, sdRefreshMs: 6000 });
+    expect(t).toEqual({ scrapeMs: 3000, evaluationMs: 3000, scrapeTimeoutMs: 3000, sdRefreshMs: 6000 });
     const cfg: any = drillPrometheusConfig({ timings: t, sdFile: "/tmp/x.json", ruleFile: "/tmp/r.yaml" });
-    expect(cfg.global).toEqual({ scrape_interval: "3s", evaluation_interval: "3s", scrape_timeout: "1s" });
+    expect(cfg.global).toEqual({ scrape_interval: "3s", evaluation_interval: "3s", scrape_timeout: "3s" });
     const job = cfg.scrape_configs[0];
     const prod: any = webScrapeJob("us-east-2", 9102);
     expect(job.job_name).toBe(WEB_SCRAPE_JOB);
@@ -122,7 +122,7 @@ describe("checkExpectations", () => {
 
   it("passes an alert that fired by its deadline, fails one that fired late or never", () => {
     const deadline = alertDeadlineMs("WebTargetsDown", TIMING);
-    expect(deadline).toBe(Math.round((2500 + 3000 + 1000 + 3000 + 18_000 + 3000) * 1.5 + 5000));
+    expect(deadline).toBe(Math.round((2500 + 3000 + 3000 + 3000 + 18_000 + 3000) * 1.5 + 5000));
     const e = { alert: "WebTargetsDown", region: "primary" as const, verdict: "fires" as const, why: "killed" };
     expect(checkExpectations([e], [ep("WebTargetsDown", "us-east-2", T0 + 3000, T0 + 21_000, null)], ctx)[0]).toMatchObject({ ok: true, detail: expect.stringMatching(/^fired at \+21\.0 s after the fault/) });
     expect(checkExpectations([e], [ep("WebTargetsDown", "us-east-2", T0, T0 + deadline + 1, null)], ctx)[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^fired late/) });

@@ -36,7 +36,7 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
       apps[region].lines = role(region, region === REGIONS.primary ? 1 : 0);
     }
     const targets: WebTarget[] = Object.values(REGIONS).map((region) => ({ region, instanceId: `${CODES[region]}-app1`, availabilityZone: `${region}a`, address: apps[region].address }));
-    prom = await DrillPrometheus.start({ dir, processes, rulesFile: path.join(PROJECT_ROOT, MONITORING_FILES.rules), timeScale: SCALE, scrapeIntervalSeconds: 30, targets, port: await freePort() });
+    prom = await DrillPrometheus.start({ dir, processes, rulesFile: path.join(PROJECT_ROOT, MONITORING_FILES.rules), timeScale: SCALE, scrapeIntervalSeconds: 30, targets, port: await freePort(), waitForTargets: true });
   }, 120_000);
 
   afterAll(async () => {

@@ -58,7 +58,8 @@ export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[
     { alert: "DatabaseUnreachable", verdict: "silent", why: "no database is lost" },
     { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer's fleet stops before the promotion: one region reports a writer" },
     { alert: "DatabaseRoleChanged", region: "primary", verdict: "silent", why: "the primary's database stays a writer (fenced by its fleet, not demoted)" },
-    { alert: "WebHighErrorRate", verdict: "silent", why: "the fence drains requests; clients move after the promotion" },
+    { alert: "WebHighErrorRate", region: "primary", verdict: "silent", why: "the fence drains the primary's requests (its load balancer answers the rest, not the app)" },
+    { alert: "WebHighErrorRate", region: "secondary", verdict: "either", why: "the fence fails the primary's health check, so Route53 sends clients to the secondary before its promotion: writes get 503 read-only until then (in production an RDS promotion takes minutes: expect this page)" },
     { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
     { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
   ],
@@ -155,14 +156,24 @@ export function alertDeadlineMs(alert: string, m: AlertTimingModel): number {
 }
 
 /**
- * How long after the fault the drill keeps watching, so that a silent
- * alert's transient pending state (a stopped instance before discovery drops
- * it, a role change before the other region's series goes stale) has cleared
- * or would show: one discovery refresh, two scrapes and two evaluations,
- * x1.5 for a busy machine.
+ * How long after its anchor (the fault, or the promotion if later) a
+ * condition can take to show in Prometheus at all: the app notices, the
+ * next scrape and its timeout, two evaluations. The drill watches at least
+ * this long, so an alert that must stay silent had its chance to go pending.
+ */
+export function onsetWindowMs(m: AlertTimingModel): number {
+  return m.appNoticeMs + m.scrapeMs + m.scrapeTimeoutMs + 2 * m.evaluationMs;
+}
+
+/**
+ * How long a transient pending state may take to clear (a scaled-down
+ * instance until discovery drops it; a region's series until it goes
+ * stale): one discovery refresh, the onset window and a scrape, x1.5 for a
+ * busy machine. An alert that must stay silent and is still pending this
+ * long after the last anchor counts as firing-to-be.
  */
 export function silenceWindowMs(m: AlertTimingModel): number {
-  return Math.round((m.sdRefreshMs + m.appNoticeMs + 2 * m.scrapeMs + m.scrapeTimeoutMs + 2 * m.evaluationMs) * 1.5);
+  return Math.round((m.sdRefreshMs + onsetWindowMs(m) + m.scrapeMs) * 1.5);
 }
 
 export interface ExpectationResult {
@@ -215,20 +226,28 @@ export function checkExpectations(expectations: readonly AlertExpectation[], epi
 }
 
 /**
- * Waits (polling the live alerts) until every "fires" expectation has fired
- * or passed its deadline, and at least until the silence window has passed.
- * Returns the end of the observation (epoch ms).
+ * Waits (polling the live alerts) until the scenario can be judged: every
+ * "fires" expectation has fired or passed its deadline, the onset window
+ * after the last anchor has passed, and no alert that must stay silent is
+ * pending (or the silence window after the last anchor is over). Returns
+ * the end of the observation (epoch ms).
  */
 export async function observeAlerts(prom: Pick<DrillPrometheus, "alerts">, expectations: readonly AlertExpectation[], ctx: Omit<CheckContext, "endAt">, opts: { notBefore?: number; pollMs?: number } = {}): Promise<number> {
   const must = expectations.filter((e) => e.verdict === "fires");
-  const until = Math.max(opts.notBefore ?? 0, ctx.faultAt + silenceWindowMs(ctx.timing));
-  const deadline = Math.max(until, ...must.map((e) => ((e.anchor === "promotion" ? ctx.promotedAt : ctx.faultAt) ?? ctx.faultAt) + alertDeadlineMs(e.alert, ctx.timing)));
+  const silent = expectations.filter((e) => e.verdict === "silent");
+  const lastAnchor = Math.max(ctx.faultAt, ctx.promotedAt ?? ctx.faultAt);
+  const onsetEnd = Math.max(opts.notBefore ?? 0, lastAnchor + onsetWindowMs(ctx.timing));
+  const silenceEnd = lastAnchor + silenceWindowMs(ctx.timing);
+  const deadline = Math.max(onsetEnd, ...must.map((e) => ((e.anchor === "promotion" ? ctx.promotedAt : ctx.faultAt) ?? ctx.faultAt) + alertDeadlineMs(e.alert, ctx.timing)));
   const firing = new Set<string>();
+  const is = (e: AlertExpectation, labels: Record<string, string>) => labels.alertname === e.alert && (e.region === undefined || labels.region === ctx.regions[e.region]);
   for (;;) {
     const now = Date.now();
-    for (const a of await prom.alerts().catch(() => [])) if (a.state === "firing") firing.add(`${a.labels.alertname}|${a.labels.region ?? ""}`);
-    const allFired = must.every((e) => [...firing].some((f) => f.startsWith(`${e.alert}|`) && (e.region === undefined || f === `${e.alert}|${ctx.regions[e.region]}`)));
-    if ((allFired && now >= until) || now >= deadline) return now;
+    const active = await prom.alerts().catch(() => null);
+    for (const a of active ?? []) if (a.state === "firing") firing.add(alertKey(a.labels));
+    const allFired = must.every((e) => [...firing].some((k) => is(e, Object.fromEntries(JSON.parse(k) as Array<[string, string]>))));
+    const silentPending = active === null || active.some((a) => silent.some((e) => is(e, a.labels)));
+    if (now >= deadline || (allFired && now >= onsetEnd && (!silentPending || now >= silenceEnd))) return now;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
   }
 }

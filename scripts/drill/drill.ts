@@ -18,6 +18,7 @@ import { LocalPlatform, psql } from "../../src/dr/local-platform";
 import { runRunbook } from "../../src/dr/runner";
 import { TrafficClient } from "./client";
 import { DrillEnvironment, LOOPBACK, waitFor } from "./environment";
+import { alertChecks, alertsMarkdown, type AlertReport, ScenarioAlerts } from "./live-alerts";
 import { Processes } from "./processes";
 import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./report";
 import { Route53Sim, type Endpoint } from "./resolver";
@@ -94,6 +95,7 @@ interface ScenarioOutcome {
   runbookLog: string[];
   journal: unknown[];
   resolverEvents: Array<{ t: number; what: string }>;
+  alerts: AlertReport;
 }
 
 async function runScenario(name: "planned" | "unplanned", config: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
@@ -102,6 +104,8 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
   let ticker: NodeJS.Timeout | undefined;
   try {
     await env.start();
+    // Live alerting: the real Prometheus with the project's rules on this scenario's instances (scripts/drill/live-alerts.ts).
+    const liveAlerts = await ScenarioAlerts.start({ env, config, timeScale: scale, processes, root: ROOT, log });
     const hc = config.dns.healthCheck;
     const intervalMs = hc.requestIntervalSeconds * 1000 * scale;
     const origin = Date.now();
@@ -186,6 +190,14 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
       await sleep(100);
     }
     await Promise.all(clients.map((c) => c.stop()));
+    // Which alerts fired, when, against the scenario's expectations (waits for the ones still due).
+    const alerts = await liveAlerts.finish({
+      scenario: name,
+      faultAt: origin + eventAt,
+      promotedAt: Journal.open(journalDir, "failover", realClock).eventAt("promote", "done"),
+      detectedAt: sim.events.find((ev) => ev.at >= origin + eventAt && /primary unhealthy/.test(ev.what))?.at ?? null,
+    });
+    log(`alerts: ${alertChecks(alerts).filter(([, ok]) => !ok).length} of ${alertChecks(alerts).length} expectations failed; fired: ${[...new Set(alerts.episodes.filter((e) => e.firingAt !== null).map((e) => e.alertname))].join(", ") || "none"}`);
     const records = TrafficClient.merge(clients);
     clearInterval(ticker);
     ticker = undefined;
@@ -218,6 +230,7 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
       runbookLog,
       journal: [...journal.steps()],
       resolverEvents: sim.events.map((e) => ({ t: rel(e.at) / 1000, what: e.what })),
+      alerts,
     };
   } finally {
     if (ticker) clearInterval(ticker);
@@ -259,12 +272,12 @@ async function main(): Promise<number> {
     loopbackOnly: LOOPBACK,
     healthCheck: config.dns.healthCheck,
     budget: { ...budget, scaledTotalSeconds: budget.totalSeconds * scale },
-    scenarios: Object.fromEntries(Object.entries(outcomes).map(([k, o]) => [k, { metrics: o.metrics, chart: o.chart, runbookLog: o.runbookLog, journal: o.journal, resolverEvents: o.resolverEvents }])),
+    scenarios: Object.fromEntries(Object.entries(outcomes).map(([k, o]) => [k, { metrics: o.metrics, chart: o.chart, runbookLog: o.runbookLog, journal: o.journal, resolverEvents: o.resolverEvents, alerts: o.alerts }])),
     leftovers,
     error: error?.message ?? null,
   };
   fs.writeFileSync(path.join(outDir, "report.json"), JSON.stringify(report, null, 2));
-  const md = markdown({ command, timeScale: scale, budget, healthCheck: hcText, scenarios: ms, charts: Object.fromEntries(Object.entries(outcomes).map(([k, o]) => [k, o.chart])), leftovers });
+  const md = `${markdown({ command, timeScale: scale, budget, healthCheck: hcText, scenarios: ms, charts: Object.fromEntries(Object.entries(outcomes).map(([k, o]) => [k, o.chart])), leftovers })}\n${alertsMarkdown(Object.values(outcomes).map((o) => o.alerts))}`;
   fs.writeFileSync(path.join(outDir, "report.md"), md);
   console.log(`\n${md}`);
   console.log(`report: ${path.join(outDir, "report.md")} (+ report.json, ${Object.values(outcomes).map((o) => o.chart).join(", ")})`);
@@ -278,6 +291,7 @@ async function main(): Promise<number> {
     checks.push([`${m.name}: RTO ${m.rtoSeconds} s within the modelled budget ${m.budgetSeconds} s`, m.rtoWithinBudget]);
     if (m.name === "planned") checks.push([`planned: RPO 0 (${m.rpo.missing} of ${m.rpo.ackedWrites} acknowledged writes missing)`, m.rpo.missing === 0]);
   }
+  for (const o of Object.values(outcomes)) checks.push(...alertChecks(o.alerts));
   for (const s of scenarios) if (!outcomes[s]) checks.push([`${s}: scenario completed`, false]);
   for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"} ${what}`);
   const failed = checks.filter(([, ok]) => !ok).length;

@@ -22,6 +22,19 @@ export const LOOPBACK = "127.0.0.1";
 const IS_ROOT = process.getuid?.() === 0;
 const APP_USER = "drweb";
 
+/** The app's background role check in the drill (production: 15 s), seconds. */
+export function appRolePollSeconds(scale: number): number {
+  return Math.max(0.5, 15 * scale);
+}
+
+/** The app's database connect timeout in the drill, seconds (DB_CONNECT_TIMEOUT). */
+export const APP_CONNECT_TIMEOUT_SECONDS = 1;
+
+/** How long an app instance can take to report a role change: one role poll plus a connect timeout. */
+export function appRoleNoticeSeconds(scale: number): number {
+  return appRolePollSeconds(scale) + APP_CONNECT_TIMEOUT_SECONDS;
+}
+
 /** The ALB target group's health check (src/web/load-balancer.ts): every 15 s, 2 to flip. */
 export const ALB_HEALTH = { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 };
 
@@ -258,7 +271,7 @@ export class DrillEnvironment {
       DB_PASSWORD: this.appPassword,
       DB_AUTH: "password",
       DB_SSLMODE: "disable",
-      DB_CONNECT_TIMEOUT: "1",
+      DB_CONNECT_TIMEOUT: String(APP_CONNECT_TIMEOUT_SECONDS),
       DRWEB_PORT: String(a.port),
       DRWEB_METRICS_PORT: String(a.metricsPort),
       DRWEB_BIND_ADDR: LOOPBACK,
@@ -267,7 +280,7 @@ export class DrillEnvironment {
       DRWEB_THREADS: "8",
       // The app's own timers, scaled with the drill (production: 2 s role cache, 15 s poll).
       DRWEB_ROLE_CACHE_SECONDS: String(Math.max(0.05, 2 * scale)),
-      DRWEB_ROLE_POLL_SECONDS: String(Math.max(0.5, 15 * scale)),
+      DRWEB_ROLE_POLL_SECONDS: String(appRolePollSeconds(scale)),
       DRWEB_LOG_LEVEL: "WARNING",
       DRWEB_GUNICORN_LOG_LEVEL: process.env.DRILL_GUNICORN_LOG_LEVEL ?? "warning",
       PROMETHEUS_MULTIPROC_DIR: metricsDir,
