@@ -72,14 +72,14 @@ describe("the drill's rule file", () => {
 describe("the drill's Prometheus configuration", () => {
   it("scrapes with the production web job: its name and relabelling, fed with the meta labels EC2 discovery gives", () => {
     const t = scaledTimings(30, 0.1);
-    expect(t).toEqual({ scrapeMs: 3000, evaluationMs: 3000, scrapeTimeoutMs: 3000, sdRefreshMs: 6000 });
+    expect(t).toEqual({ scrapeMs: 3000, evaluationMs: 3000, scrapeTimeoutMs: 3000, sdRefreshMs: 1000, discoveryDelayMs: 11_000 });
     const cfg: any = drillPrometheusConfig({ timings: t, sdFile: "/tmp/x.json", ruleFile: "/tmp/r.yaml" });
     expect(cfg.global).toEqual({ scrape_interval: "3s", evaluation_interval: "3s", scrape_timeout: "3s" });
     const job = cfg.scrape_configs[0];
     const prod: any = webScrapeJob("us-east-2", 9102);
     expect(job.job_name).toBe(WEB_SCRAPE_JOB);
     expect(job.relabel_configs).toEqual(prod.relabel_configs);
-    expect(job.file_sd_configs).toEqual([{ files: ["/tmp/x.json"], refresh_interval: "6s" }]);
+    expect(job.file_sd_configs).toEqual([{ files: ["/tmp/x.json"], refresh_interval: "1s" }]);
     const groups = ec2LikeTargetGroups([{ region: "us-west-1", instanceId: "usw1-app1", availabilityZone: "us-west-1c", address: "127.0.0.1:4001" }]);
     expect(groups).toEqual([{ targets: ["127.0.0.1:4001"], labels: expect.objectContaining({ __meta_ec2_instance_id: "usw1-app1", __meta_ec2_region: "us-west-1", __meta_ec2_availability_zone: "us-west-1c" }) }]);
     // Every meta label the production relabelling reads is provided.
@@ -142,7 +142,7 @@ describe("checkExpectations", () => {
   });
 
   it("watches long enough for a scaled-down instance's pending alert to clear", () => {
-    // discovery drops it within one refresh; the window covers that plus scrapes and evaluations
-    expect(silenceWindowMs(TIMING)).toBeGreaterThan(TIMING.sdRefreshMs + 2 * TIMING.scrapeMs + 2 * TIMING.evaluationMs);
+    // discovery drops it within its delay; the window covers that plus scrapes and evaluations
+    expect(silenceWindowMs(TIMING)).toBeGreaterThan(TIMING.discoveryDelayMs + 2 * TIMING.scrapeMs + 2 * TIMING.evaluationMs);
   });
 });

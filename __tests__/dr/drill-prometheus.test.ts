@@ -90,7 +90,7 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
 
   it("drops a target that leaves discovery, so its series go stale instead of down", async () => {
     prom.setTargets([{ region: REGIONS.secondary, instanceId: "usw1-app1", availabilityZone: "us-west-1a", address: apps[REGIONS.secondary].address }]);
-    const until = Date.now() + prom.timings.sdRefreshMs + 3 * prom.timings.scrapeMs + 5000;
+    const until = Date.now() + prom.timings.discoveryDelayMs + 3 * prom.timings.scrapeMs + 5000;
     let regions: string[] = [];
     while (Date.now() < until) {
       regions = (await prom.query('up{job="drweb-web"}')).map((s) => s.labels.region);

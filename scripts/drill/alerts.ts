@@ -168,12 +168,12 @@ export function onsetWindowMs(m: AlertTimingModel): number {
 /**
  * How long a transient pending state may take to clear (a scaled-down
  * instance until discovery drops it; a region's series until it goes
- * stale): one discovery refresh, the onset window and a scrape, x1.5 for a
+ * stale): the discovery delay, the onset window and a scrape, x1.5 for a
  * busy machine. An alert that must stay silent and is still pending this
  * long after the last anchor counts as firing-to-be.
  */
 export function silenceWindowMs(m: AlertTimingModel): number {
-  return Math.round((m.sdRefreshMs + onsetWindowMs(m) + m.scrapeMs) * 1.5);
+  return Math.round((m.discoveryDelayMs + onsetWindowMs(m) + m.scrapeMs) * 1.5);
 }
 
 export interface ExpectationResult {

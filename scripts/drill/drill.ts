@@ -147,7 +147,7 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
       }),
     );
     for (const c of clients) c.start();
-    await sleep(warmupMs);
+    await Promise.all([sleep(warmupMs), liveAlerts.ready()]);
     const marks: Mark[] = [];
     const eventAt = rel(Date.now());
     log(name === "planned" ? "planned switchover: dr failover --to secondary --planned (local platform)" : "regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy");

@@ -23,6 +23,7 @@ import { DrillPrometheus, type WebTarget } from "./prometheus";
  * The drill's hook for live alerting, one per scenario:
  *
  *   const alerts = await ScenarioAlerts.start({ env, config, timeScale, processes, log });  // after env.start()
+ *   await Promise.all([warmup, alerts.ready()]);                                          // before the fault
  *   ... the scenario: fault, runbook ...
  *   const report = await alerts.finish({ scenario, faultAt, promotedAt, detectedAt });       // before env.stop()
  *
@@ -89,6 +90,11 @@ export class ScenarioAlerts {
     return new ScenarioAlerts(prometheus, o.config, timing, Date.now());
   }
 
+  /** Before the fault: every instance has been scraped (its role known). Overlap it with the warm-up. */
+  ready(): Promise<void> {
+    return this.prometheus.targetsScraped();
+  }
+
   /** Watches until the scenario's expectations can be judged, then judges them. */
   async finish(o: { scenario: string; faultAt: number; promotedAt: number | null; detectedAt: number | null; expectations?: readonly AlertExpectation[] }): Promise<AlertReport> {
     const expectations = o.expectations ?? ALERT_EXPECTATIONS[o.scenario as ScenarioName] ?? [];
@@ -119,7 +125,7 @@ export function alertsMarkdown(reports: readonly AlertReport[]): string {
   const lines = [
     "## Alerts (the real Prometheus with monitoring/rules/drweb-alerts.yaml)",
     "",
-    `Scrape and evaluation every ${s(t.scrapeMs)} s, discovery every ${s(t.sdRefreshMs)} s, each rule's \`for\` x the time scale. Times in seconds after the fault; "vs Route53" is the time after the Route53 stand-in declared the primary unhealthy (negative: before).`,
+    `Scrape and evaluation every ${s(t.scrapeMs)} s, discovery re-lists the instances every ${s(t.sdRefreshMs)} s (a change reaches the scrapes within ${s(t.discoveryDelayMs)} s), each rule's \`for\` x the time scale. Times in seconds after the fault; "vs Route53" is the time after the Route53 stand-in declared the primary unhealthy (negative: before).`,
     "",
   ];
   for (const r of reports) {

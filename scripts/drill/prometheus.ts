@@ -156,8 +156,20 @@ export interface PrometheusTimings {
   readonly scrapeMs: number;
   readonly evaluationMs: number;
   readonly scrapeTimeoutMs: number;
+  /** How often the drill re-lists the instances (EC2 discovery's refresh). */
   readonly sdRefreshMs: number;
+  /** The longest a re-listed change takes to reach the scrape loops: the refresh plus Prometheus' own throttles. */
+  readonly discoveryDelayMs: number;
 }
+
+/**
+ * Prometheus hands discovered target changes on through two fixed 5 s
+ * throttles that no flag of this version changes and the time scale cannot
+ * shrink: the discovery manager sends updates at most every 5 s
+ * (discovery/manager.go, `updatert: 5 * time.Second`) and the scrape manager
+ * applies them at most every 5 s (scrape/manager.go, reloader's 5 s ticker).
+ */
+export const PROMETHEUS_DISCOVERY_THROTTLE_MS = 10_000;
 
 /**
  * Production: scrape and evaluation every
@@ -165,7 +177,10 @@ export interface PrometheusTimings {
  * all x the time scale. The scrape timeout (production: Prometheus' default
  * 10 s) is the whole scaled interval, its maximum, not 10 s x the scale: a
  * busy 2-core machine does not answer a scrape 10 times faster, and a
- * timed-out scrape of a healthy instance is a false "down".
+ * timed-out scrape of a healthy instance is a false "down". Discovery
+ * (production: every 60 s, 70 s with the throttles) re-lists every second,
+ * so with the unscalable throttles a change reaches the scrape loops within
+ * ~11 s, close to the 7 s that scaling production would give.
  */
 export function scaledTimings(scrapeIntervalSeconds: number, scale: number): PrometheusTimings {
   const scrapeMs = Math.max(200, Math.round(scrapeIntervalSeconds * 1000 * scale));
@@ -173,7 +188,8 @@ export function scaledTimings(scrapeIntervalSeconds: number, scale: number): Pro
     scrapeMs,
     evaluationMs: scrapeMs,
     scrapeTimeoutMs: scrapeMs,
-    sdRefreshMs: Math.max(scrapeMs, Math.round(WEB_SD_REFRESH_SECONDS * 1000 * scale)),
+    sdRefreshMs: Math.min(1000, Math.round(WEB_SD_REFRESH_SECONDS * 1000 * scale)),
+    discoveryDelayMs: Math.min(1000, Math.round(WEB_SD_REFRESH_SECONDS * 1000 * scale)) + PROMETHEUS_DISCOVERY_THROTTLE_MS,
   };
 }
 
@@ -266,6 +282,22 @@ export class DrillPrometheus {
       await new Promise((r) => setTimeout(r, 100));
     }
     o.log?.(`prometheus ${this.url} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: scrape/evaluation every ${formatDuration(this.timings.scrapeMs)}, discovery every ${formatDuration(this.timings.sdRefreshMs)}, ${o.targets.length} web targets`);
+  }
+
+  /**
+   * Waits until every current target has been scraped with the app's
+   * metrics (its database role known): the state a scenario's fault must
+   * start from. Discovery's throttles make this take up to ~10 s after start.
+   */
+  async targetsScraped(timeoutMs = 60_000): Promise<void> {
+    const want = (JSON.parse(this.lastTargets || "[]") as unknown[]).length;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const n = (await this.query(`count(drweb_db_role{job="${WEB_SCRAPE_JOB}"})`).catch(() => [])).map((s) => s.value)[0] ?? 0;
+      if (n >= want) return;
+      if (Date.now() > deadline) throw new Error(`prometheus scraped ${n} of ${want} web targets in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** Replaces the discovered targets (written atomically; Prometheus re-reads the file on change). */
