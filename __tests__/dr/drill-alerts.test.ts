@@ -17,6 +17,7 @@ import {
   RULE_ALERTS,
   silenceWindowMs,
 } from "../../scripts/drill/alerts";
+import { expectationsTable } from "../../scripts/drill/live-alerts";
 import { drillPrometheusConfig, ec2LikeTargetGroups, formatDuration, parseDuration, ruleForDurations, scaledTimings, scaleRuleFor } from "../../scripts/drill/prometheus";
 import { PROJECT_ROOT } from "../helpers/synth";
 
@@ -66,6 +67,15 @@ describe("the drill's rule file", () => {
     // A regional failure must page; a planned switchover must not page for the fenced region.
     expect(ALERT_EXPECTATIONS.unplanned).toContainEqual(expect.objectContaining({ alert: "WebTooFewHealthyTargets", region: "primary", verdict: "fires" }));
     expect(ALERT_EXPECTATIONS.planned).toContainEqual(expect.objectContaining({ alert: "WebTooFewHealthyTargets", verdict: "silent" }));
+  });
+});
+
+describe("the README's expectations table", () => {
+  it("is exactly the table ALERT_EXPECTATIONS gives", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const m = /<!-- alert-expectations:start -->\n([\s\S]*?)\n<!-- alert-expectations:end -->/.exec(readme);
+    expect(m, "README.md has the alert-expectations markers").not.toBeNull();
+    expect(m![1]).toBe(expectationsTable());
   });
 });
 

@@ -158,11 +158,12 @@ export function alertDeadlineMs(alert: string, m: AlertTimingModel): number {
 /**
  * How long after its anchor (the fault, or the promotion if later) a
  * condition can take to show in Prometheus at all: the app notices, the
- * next scrape and its timeout, two evaluations. The drill watches at least
- * this long, so an alert that must stay silent had its chance to go pending.
+ * next scrape, two evaluations (a subquery step, the rule). The drill
+ * watches at least this long, so an alert that must stay silent had its
+ * chance to go pending.
  */
 export function onsetWindowMs(m: AlertTimingModel): number {
-  return m.appNoticeMs + m.scrapeMs + m.scrapeTimeoutMs + 2 * m.evaluationMs;
+  return m.appNoticeMs + m.scrapeMs + 2 * m.evaluationMs;
 }
 
 /**

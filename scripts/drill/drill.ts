@@ -244,6 +244,7 @@ async function main(): Promise<number> {
   if (!args["skip-setup"]) {
     execFileSync("bash", [path.join(ROOT, "scripts", "setup-python.sh")], { stdio: "inherit" });
     execFileSync("bash", [path.join(ROOT, "scripts", "setup-haproxy.sh")], { stdio: "inherit" });
+    execFileSync("bash", [path.join(ROOT, "scripts", "setup-promtool.sh")], { stdio: "inherit" }); // the Prometheus server (live alerts)
   }
   const outDir = path.resolve(args.out);
   fs.mkdirSync(outDir, { recursive: true });
