@@ -6,7 +6,6 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { WEB_SCRAPE_JOB } from "../../src/eks/contract";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
-import { webScrapeJob } from "../../src/monitoring/values";
 import {
   ALERT_EXPECTATIONS,
   alertDeadlineMs,
@@ -18,6 +17,8 @@ import {
   silenceWindowMs,
 } from "../../scripts/drill/alerts";
 import { expectationsTable } from "../../scripts/drill/live-alerts";
+import { drillAlertmanagerConfig, scaledGroupWaitMs } from "../../scripts/drill/alertmanager";
+import { alertmanagerConfig, webScrapeJob } from "../../src/monitoring/values";
 import { drillPrometheusConfig, ec2LikeTargetGroups, formatDuration, parseDuration, ruleForDurations, scaledTimings, scaleRuleFor } from "../../scripts/drill/prometheus";
 import { PROJECT_ROOT } from "../helpers/synth";
 
@@ -67,6 +68,17 @@ describe("the drill's rule file", () => {
     // A regional failure must page; a planned switchover must not page for the fenced region.
     expect(ALERT_EXPECTATIONS.unplanned).toContainEqual(expect.objectContaining({ alert: "WebTooFewHealthyTargets", region: "primary", verdict: "fires" }));
     expect(ALERT_EXPECTATIONS.planned).toContainEqual(expect.objectContaining({ alert: "WebTooFewHealthyTargets", verdict: "silent" }));
+  });
+});
+
+describe("the drill's Alertmanager configuration", () => {
+  it("is the production routing with its durations scaled and the SNS receiver replaced by the recorder's webhook", () => {
+    const prod: any = alertmanagerConfig("arn:aws:sns:us-east-2:123456789012:t", "us-east-2");
+    const drill: any = drillAlertmanagerConfig("http://127.0.0.1:1/notify", 0.1, "us-east-2");
+    expect(drill.route).toEqual({ ...prod.route, group_wait: "3s", group_interval: "30s", repeat_interval: "1440s" });
+    expect(drill.receivers).toEqual([{ name: "null" }, { name: "sns", webhook_configs: [{ url: "http://127.0.0.1:1/notify", send_resolved: true }] }]);
+    expect(prod.receivers.map((r: any) => r.name)).toEqual(drill.receivers.map((r: any) => r.name));
+    expect(scaledGroupWaitMs(0.1)).toBe(3000);
   });
 });
 

@@ -3,12 +3,14 @@
 // production web scrape job. The app instances are stand-in metrics
 // endpoints here (the drill itself scrapes the real app), so a test can set
 // both regions' database roles at will: the split-brain alert fires within
-// the deadline derived from the rule's `for` and the scaled intervals.
+// the deadline derived from the rule's `for` and the scaled intervals, and
+// the real Alertmanager with the production routing notifies it.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
-import { alertDeadlineMs, alertEpisodes, type AlertTimingModel } from "../../scripts/drill/alerts";
+import { alertDeadlineMs, alertEpisodes, type AlertTimingModel, notifyDeadlineMs } from "../../scripts/drill/alerts";
+import { DrillAlertmanager, NotificationRecorder, scaledGroupWaitMs } from "../../scripts/drill/alertmanager";
 import { freePort } from "../../scripts/drill/environment";
 import { Processes } from "../../scripts/drill/processes";
 import { DrillPrometheus, type WebTarget } from "../../scripts/drill/prometheus";
@@ -24,19 +26,23 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
   const processes = new Processes();
   let dir: string;
   let prom: DrillPrometheus;
+  const recorder = new NotificationRecorder();
   const apps: Record<string, MetricsServer> = {};
   const role = (region: string, value: number) => [`drweb_db_role{region="${region}"} ${value}`, `drweb_db_up{region="${region}"} ${value === -1 ? 0 : 1}`];
 
   beforeAll(async () => {
-    const setup = await run("bash", [path.join(PROJECT_ROOT, "scripts", "setup-promtool.sh")]);
-    expect(setup.status, setup.stderr).toBe(0);
+    for (const tool of ["promtool", "alertmanager"]) {
+      const setup = await run("bash", [path.join(PROJECT_ROOT, "scripts", `setup-${tool}.sh`)]);
+      expect(setup.status, setup.stderr).toBe(0);
+    }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "drill-prometheus-test-"));
     for (const region of Object.values(REGIONS)) {
       apps[region] = await new MetricsServer({ drweb_db_role: "gauge", drweb_db_up: "gauge" }).start();
       apps[region].lines = role(region, region === REGIONS.primary ? 1 : 0);
     }
     const targets: WebTarget[] = Object.values(REGIONS).map((region) => ({ region, instanceId: `${CODES[region]}-app1`, availabilityZone: `${region}a`, address: apps[region].address }));
-    prom = await DrillPrometheus.start({ dir, processes, rulesFile: path.join(PROJECT_ROOT, MONITORING_FILES.rules), timeScale: SCALE, scrapeIntervalSeconds: 30, targets, port: await freePort(), waitForTargets: true });
+    const am = await DrillAlertmanager.start({ dir, processes, port: await freePort(), receiverUrl: await recorder.start(), timeScale: SCALE, region: REGIONS.primary });
+    prom = await DrillPrometheus.start({ dir, processes, rulesFile: path.join(PROJECT_ROOT, MONITORING_FILES.rules), timeScale: SCALE, scrapeIntervalSeconds: 30, targets, port: await freePort(), waitForTargets: true, alertmanager: am.address });
   }, 120_000);
 
   afterAll(async () => {
@@ -44,6 +50,7 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
     await processes.stopAll();
     expect(processes.leftovers()).toEqual([]);
     for (const s of Object.values(apps)) await s.stop();
+    await recorder.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -58,7 +65,7 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
   });
 
   it("fires DatabaseWritableInBothRegions when both regions report a writer, within the deadline its `for` and the intervals give, and resolves it", async () => {
-    const timing: AlertTimingModel = { ...prom.timings, forMs: prom.forMs, appNoticeMs: 0 };
+    const timing: AlertTimingModel = { ...prom.timings, forMs: prom.forMs, appNoticeMs: 0, notifyMs: scaledGroupWaitMs(SCALE) };
     const deadline = alertDeadlineMs("DatabaseWritableInBothRegions", timing);
     const start = Date.now();
     expect((await prom.alerts()).filter((a) => a.labels.alertname === "DatabaseWritableInBothRegions")).toEqual([]);
@@ -74,6 +81,12 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
     expect(firedAt, `not firing within ${deadline} ms`).toBeGreaterThan(0);
     // Not before its `for` has run (minus one evaluation of jitter).
     expect(firedAt - start).toBeGreaterThanOrEqual(prom.forMs.DatabaseWritableInBothRegions - prom.timings.evaluationMs);
+    // Alertmanager (production routing, group_wait scaled) sends it to the receiver: the page.
+    const notifyBy = start + notifyDeadlineMs("DatabaseWritableInBothRegions", timing);
+    const paged = () => recorder.notifications.find((n) => n.receiver === "sns" && n.alerts.some((a) => a.status === "firing" && a.labels.alertname === "DatabaseWritableInBothRegions"));
+    while (!paged() && Date.now() < notifyBy) await new Promise((r) => setTimeout(r, 200));
+    expect(paged(), `no notification by ${notifyBy - start} ms`).toBeDefined();
+    expect(paged()!.at).toBeGreaterThanOrEqual(firedAt - prom.timings.evaluationMs);
     apps[REGIONS.primary].lines = role(REGIONS.primary, -1); // the old primary fenced (unreachable)
     const resolveBy = Date.now() + 2 * prom.timings.scrapeMs + 2 * prom.timings.evaluationMs + 5000;
     while (Date.now() < resolveBy && (await prom.alerts()).some((a) => a.labels.alertname === "DatabaseWritableInBothRegions")) await new Promise((r) => setTimeout(r, 200));

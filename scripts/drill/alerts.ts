@@ -87,6 +87,8 @@ export interface AlertEpisode {
   readonly firingAt: number | null;
   /** When it stopped (resolved, or a pending one cleared); null: still active at the end. */
   readonly endedAt: number | null;
+  /** When Alertmanager's first notification of it (firing) reached the receiver; null: none; undefined: no Alertmanager. */
+  readonly notifiedAt?: number | null;
 }
 
 /** An alert instance's identity: its labels without alertstate. */
@@ -141,6 +143,8 @@ export interface AlertTimingModel extends PrometheusTimings {
   readonly forMs: Readonly<Record<string, number>>;
   /** How long the app takes to notice a role change (its scaled role poll plus its connect timeout). */
   readonly appNoticeMs: number;
+  /** Alertmanager's scaled group_wait (a firing alert's first notification follows it); undefined: no Alertmanager. */
+  readonly notifyMs?: number;
 }
 
 /**
@@ -153,6 +157,11 @@ export interface AlertTimingModel extends PrometheusTimings {
 export function alertDeadlineMs(alert: string, m: AlertTimingModel): number {
   const nominal = m.appNoticeMs + m.scrapeMs + m.scrapeTimeoutMs + m.evaluationMs + (m.forMs[alert] ?? 0) + m.evaluationMs;
   return Math.round(nominal * 1.5 + 5000);
+}
+
+/** The latest the first notification of an alert that must fire may arrive: its deadline, then group_wait (x1.5). */
+export function notifyDeadlineMs(alert: string, m: AlertTimingModel): number {
+  return alertDeadlineMs(alert, m) + Math.round((m.notifyMs ?? 0) * 1.5);
 }
 
 /**
@@ -220,6 +229,13 @@ export function checkExpectations(expectations: readonly AlertExpectation[], epi
     if (anchorAt === null) return { expectation: e, ok: false, detail: "its anchor (the promotion) never happened", episodes: eps };
     const deadline = anchorAt + alertDeadlineMs(e.alert, ctx.timing);
     const inTime = fired.filter((ep) => ep.firingAt! >= ctx.faultAt && ep.firingAt! <= deadline);
+    if (inTime.length && ctx.timing.notifyMs !== undefined) {
+      const notifyBy = anchorAt + notifyDeadlineMs(e.alert, ctx.timing);
+      const notified = inTime.find((ep) => typeof ep.notifiedAt === "number" && ep.notifiedAt <= notifyBy);
+      const what = `fired at +${sec(inTime[0].firingAt! - anchorAt)} s after the ${e.anchor ?? "fault"} (deadline +${sec(deadline - anchorAt)} s)`;
+      if (!notified) return { expectation: e, ok: false, detail: `${what}, but no notification by +${sec(notifyBy - anchorAt)} s`, episodes: eps };
+      return { expectation: e, ok: true, detail: `${what}, notified at +${sec(notified.notifiedAt! - anchorAt)} s`, episodes: eps };
+    }
     if (inTime.length) return { expectation: e, ok: true, detail: `fired at +${sec(inTime[0].firingAt! - anchorAt)} s after the ${e.anchor ?? "fault"} (deadline +${sec(deadline - anchorAt)} s)`, episodes: eps };
     const late = fired.find((ep) => ep.firingAt! > deadline);
     return { expectation: e, ok: false, detail: late ? `fired late: +${sec(late.firingAt! - anchorAt)} s (deadline +${sec(deadline - anchorAt)} s)` : `did not fire by +${sec(deadline - anchorAt)} s after the ${e.anchor ?? "fault"}`, episodes: eps };
@@ -233,20 +249,25 @@ export function checkExpectations(expectations: readonly AlertExpectation[], epi
  * pending (or the silence window after the last anchor is over). Returns
  * the end of the observation (epoch ms).
  */
-export async function observeAlerts(prom: Pick<DrillPrometheus, "alerts">, expectations: readonly AlertExpectation[], ctx: Omit<CheckContext, "endAt">, opts: { notBefore?: number; pollMs?: number } = {}): Promise<number> {
+export async function observeAlerts(
+  prom: Pick<DrillPrometheus, "alerts">,
+  expectations: readonly AlertExpectation[],
+  ctx: Omit<CheckContext, "endAt">,
+  opts: { notBefore?: number; pollMs?: number; notified?: (e: AlertExpectation) => boolean } = {},
+): Promise<number> {
   const must = expectations.filter((e) => e.verdict === "fires");
   const silent = expectations.filter((e) => e.verdict === "silent");
   const lastAnchor = Math.max(ctx.faultAt, ctx.promotedAt ?? ctx.faultAt);
   const onsetEnd = Math.max(opts.notBefore ?? 0, lastAnchor + onsetWindowMs(ctx.timing));
   const silenceEnd = lastAnchor + silenceWindowMs(ctx.timing);
-  const deadline = Math.max(onsetEnd, ...must.map((e) => ((e.anchor === "promotion" ? ctx.promotedAt : ctx.faultAt) ?? ctx.faultAt) + alertDeadlineMs(e.alert, ctx.timing)));
+  const deadline = Math.max(onsetEnd, ...must.map((e) => ((e.anchor === "promotion" ? ctx.promotedAt : ctx.faultAt) ?? ctx.faultAt) + notifyDeadlineMs(e.alert, ctx.timing)));
   const firing = new Set<string>();
   const is = (e: AlertExpectation, labels: Record<string, string>) => labels.alertname === e.alert && (e.region === undefined || labels.region === ctx.regions[e.region]);
   for (;;) {
     const now = Date.now();
     const active = await prom.alerts().catch(() => null);
     for (const a of active ?? []) if (a.state === "firing") firing.add(alertKey(a.labels));
-    const allFired = must.every((e) => [...firing].some((k) => is(e, Object.fromEntries(JSON.parse(k) as Array<[string, string]>))));
+    const allFired = must.every((e) => [...firing].some((k) => is(e, Object.fromEntries(JSON.parse(k) as Array<[string, string]>))) && (opts.notified?.(e) ?? true));
     const silentPending = active === null || active.some((a) => silent.some((e) => is(e, a.labels)));
     if (now >= deadline || (allFired && now >= onsetEnd && (!silentPending || now >= silenceEnd))) return now;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
@@ -262,4 +283,19 @@ export async function alertEpisodes(prom: Pick<DrillPrometheus, "rawSamples" | "
   const endMs = Date.now();
   const series = await prom.rawSamples("ALERTS", endMs - sinceMs + 1000);
   return episodesFromSamples(series, evaluationMs, endMs, active).filter((ep) => (ep.pendingAt ?? ep.firingAt ?? 0) >= sinceMs - 1000);
+}
+
+/** A notification's alerts, as Alertmanager's webhook sends them. */
+export interface NotificationLike {
+  readonly at: number;
+  readonly alerts: ReadonlyArray<{ readonly status: string; readonly labels: Record<string, string> }>;
+}
+
+/** Each episode with the first firing notification of it that arrived after it fired (null: none). */
+export function withNotifications(episodes: readonly AlertEpisode[], notifications: readonly NotificationLike[], evaluationMs: number): AlertEpisode[] {
+  return episodes.map((ep) => {
+    const k = alertKey({ alertname: ep.alertname, ...ep.labels });
+    const n = ep.firingAt === null ? undefined : notifications.find((x) => x.at >= ep.firingAt! - evaluationMs && x.alerts.some((a) => a.status === "firing" && alertKey(a.labels) === k));
+    return { ...ep, notifiedAt: n ? n.at : null };
+  });
 }

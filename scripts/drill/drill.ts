@@ -244,7 +244,8 @@ async function main(): Promise<number> {
   if (!args["skip-setup"]) {
     execFileSync("bash", [path.join(ROOT, "scripts", "setup-python.sh")], { stdio: "inherit" });
     execFileSync("bash", [path.join(ROOT, "scripts", "setup-haproxy.sh")], { stdio: "inherit" });
-    execFileSync("bash", [path.join(ROOT, "scripts", "setup-promtool.sh")], { stdio: "inherit" }); // the Prometheus server (live alerts)
+    // The Prometheus and Alertmanager servers of the live alerts (scripts/drill/live-alerts.ts).
+    for (const tool of ["promtool", "alertmanager"]) execFileSync("bash", [path.join(ROOT, "scripts", `setup-${tool}.sh`)], { stdio: "inherit" });
   }
   const outDir = path.resolve(args.out);
   fs.mkdirSync(outDir, { recursive: true });

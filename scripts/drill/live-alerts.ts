@@ -12,9 +12,12 @@ import {
   type AlertTimingModel,
   checkExpectations,
   type ExpectationResult,
+  matching,
   observeAlerts,
   type ScenarioName,
+  withNotifications,
 } from "./alerts";
+import { DrillAlertmanager, NotificationRecorder, scaledGroupWaitMs } from "./alertmanager";
 import { appRoleNoticeSeconds, type DrillEnvironment, freePort, LOOPBACK } from "./environment";
 import type { Processes } from "./processes";
 import { DrillPrometheus, type WebTarget } from "./prometheus";
@@ -27,7 +30,9 @@ import { DrillPrometheus, type WebTarget } from "./prometheus";
  *   ... the scenario: fault, runbook ...
  *   const report = await alerts.finish({ scenario, faultAt, promotedAt, detectedAt });       // before env.stop()
  *
- * start() runs the real Prometheus (scripts/drill/prometheus.ts) on the
+ * start() runs the real Alertmanager with the production routing
+ * (scripts/drill/alertmanager.ts; its SNS receiver is a recorder here) and
+ * the real Prometheus (scripts/drill/prometheus.ts) on the
  * scenario's app instances, which it re-discovers at the scaled EC2
  * discovery refresh (instances of a region scaled to zero leave, killed ones
  * stay, as on AWS). finish() keeps watching until every alert that must fire
@@ -67,6 +72,8 @@ export interface AlertReport {
 export class ScenarioAlerts {
   private constructor(
     readonly prometheus: DrillPrometheus,
+    private readonly alertmanager: DrillAlertmanager,
+    private readonly recorder: NotificationRecorder,
     private readonly config: ValidConfig,
     private readonly timing: AlertTimingModel,
     private readonly startedAt: number,
@@ -75,6 +82,11 @@ export class ScenarioAlerts {
   static async start(o: { env: DrillEnvironment; config: ValidConfig; timeScale: number; processes: Processes; root: string; log: (line: string) => void }): Promise<ScenarioAlerts> {
     const dir = path.join(o.env.dir, "prometheus");
     fs.mkdirSync(dir, { recursive: true });
+    const recorder = new NotificationRecorder();
+    // Its receiver's server is closed with the scenario's processes (a cleanup hook).
+    const forget = o.processes.onCleanup(() => void recorder.stop());
+    const receiverUrl = await recorder.start();
+    const alertmanager = await DrillAlertmanager.start({ dir, processes: o.processes, port: await freePort(), receiverUrl, timeScale: o.timeScale, region: o.config.regions.primary.region });
     const prometheus = await DrillPrometheus.start({
       dir,
       processes: o.processes,
@@ -83,12 +95,17 @@ export class ScenarioAlerts {
       scrapeIntervalSeconds: o.config.monitoring.prometheus.scrapeIntervalSeconds,
       targets: environmentTargets(o.env, o.config),
       port: await freePort(),
+      alertmanager: alertmanager.address,
       log: o.log,
     });
     prometheus.followTargets(() => environmentTargets(o.env, o.config));
-    const timing: AlertTimingModel = { ...prometheus.timings, forMs: prometheus.forMs, appNoticeMs: appRoleNoticeSeconds(o.timeScale) * 1000 };
-    return new ScenarioAlerts(prometheus, o.config, timing, Date.now());
+    const timing: AlertTimingModel = { ...prometheus.timings, forMs: prometheus.forMs, appNoticeMs: appRoleNoticeSeconds(o.timeScale) * 1000, notifyMs: scaledGroupWaitMs(o.timeScale) };
+    const alerts = new ScenarioAlerts(prometheus, alertmanager, recorder, o.config, timing, Date.now());
+    alerts.forgetRecorder = forget;
+    return alerts;
   }
+
+  private forgetRecorder: () => void = () => undefined;
 
   /** Before the fault: every instance has been scraped (its role known). Overlap it with the warm-up. */
   ready(): Promise<void> {
@@ -100,14 +117,22 @@ export class ScenarioAlerts {
     const expectations = o.expectations ?? ALERT_EXPECTATIONS[o.scenario as ScenarioName] ?? [];
     const regions = Object.fromEntries(REGION_ROLES.map((r) => [r, this.config.regions[r].region])) as Record<RegionRole, string>;
     const ctx = { regions, faultAt: o.faultAt, promotedAt: o.promotedAt, timing: this.timing };
-    await observeAlerts(this.prometheus, expectations, ctx);
-    const episodes = await alertEpisodes(this.prometheus, this.startedAt, this.timing.evaluationMs);
+    const notified = (e: AlertExpectation) => this.recorder.notifications.some((n) => n.at >= o.faultAt && n.alerts.some((a) => a.status === "firing" && matching(e, [{ alertname: a.labels.alertname, labels: a.labels, pendingAt: null, firingAt: null, endedAt: null }], regions).length > 0));
+    await observeAlerts(this.prometheus, expectations, ctx, { notified });
+    const episodes = withNotifications(await alertEpisodes(this.prometheus, this.startedAt, this.timing.evaluationMs), this.recorder.notifications, this.timing.evaluationMs);
     const observedUntil = Date.now();
+    // Nothing more to watch: discovery and the receiver stop here (the servers stop with the scenario's processes).
+    this.prometheus.stopFollowing();
+    this.forgetRecorder();
+    await this.recorder.stop();
     return { scenario: o.scenario, faultAt: o.faultAt, promotedAt: o.promotedAt, detectedAt: o.detectedAt, observedUntil, timing: this.timing, episodes, results: checkExpectations(expectations, episodes, { ...ctx, endAt: observedUntil }) };
   }
 
   async stop(): Promise<void> {
     await this.prometheus.stop();
+    await this.alertmanager.stop();
+    this.forgetRecorder();
+    await this.recorder.stop();
   }
 }
 
@@ -125,16 +150,16 @@ export function alertsMarkdown(reports: readonly AlertReport[]): string {
   const lines = [
     "## Alerts (the real Prometheus with monitoring/rules/drweb-alerts.yaml)",
     "",
-    `Scrape and evaluation every ${s(t.scrapeMs)} s, discovery re-lists the instances every ${s(t.sdRefreshMs)} s (a change reaches the scrapes within ${s(t.discoveryDelayMs)} s), each rule's \`for\` x the time scale. Times in seconds after the fault; "vs Route53" is the time after the Route53 stand-in declared the primary unhealthy (negative: before).`,
+    `Alertmanager with the production routing (group_wait ${s(t.notifyMs ?? 0)} s), notifications to a recorder instead of SNS. Scrape and evaluation every ${s(t.scrapeMs)} s, discovery re-lists the instances every ${s(t.sdRefreshMs)} s (a change reaches the scrapes within ${s(t.discoveryDelayMs)} s), each rule's \`for\` x the time scale. Times in seconds after the fault; "vs Route53" is the time after the Route53 stand-in declared the primary unhealthy (negative: before).`,
     "",
   ];
   for (const r of reports) {
-    lines.push(`### ${r.scenario}`, "", "| alert | labels | pending | firing | vs Route53 | ended |", "| --- | --- | --- | --- | --- | --- |");
-    if (!r.episodes.length) lines.push("| (none) | | | | | |");
+    lines.push(`### ${r.scenario}`, "", "| alert | labels | pending | firing | vs Route53 | notified | ended |", "| --- | --- | --- | --- | --- | --- | --- |");
+    if (!r.episodes.length) lines.push("| (none) | | | | | | |");
     for (const e of r.episodes) {
       const labels = Object.entries(e.labels).filter(([k]) => k !== "severity").map(([k, v]) => `${k}=${v}`).join(", ");
       const rel = (at: number | null) => (at === null ? "" : s(at - r.faultAt));
-      lines.push(`| ${e.alertname} (${e.labels.severity ?? ""}) | ${labels} | ${rel(e.pendingAt)} | ${rel(e.firingAt)} | ${e.firingAt !== null && r.detectedAt !== null ? s(e.firingAt - r.detectedAt) : ""} | ${e.endedAt === null ? "still active" : rel(e.endedAt)} |`);
+      lines.push(`| ${e.alertname} (${e.labels.severity ?? ""}) | ${labels} | ${rel(e.pendingAt)} | ${rel(e.firingAt)} | ${e.firingAt !== null && r.detectedAt !== null ? s(e.firingAt - r.detectedAt) : ""} | ${rel(e.notifiedAt ?? null)} | ${e.endedAt === null ? "still active" : rel(e.endedAt)} |`);
     }
     lines.push("", `Observed until +${s(r.observedUntil - r.faultAt)} s${r.promotedAt ? `; promotion at +${s(r.promotedAt - r.faultAt)} s` : ""}${r.detectedAt ? `; Route53 detection at +${s(r.detectedAt - r.faultAt)} s` : ""}.`, "", "| expected | alert | result |", "| --- | --- | --- |");
     for (const x of r.results) {

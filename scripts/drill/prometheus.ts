@@ -312,8 +312,20 @@ export class DrillPrometheus {
 
   /** Re-reads the targets every discovery refresh interval, as EC2 discovery re-lists instances. */
   followTargets(source: () => readonly WebTarget[]): void {
+    this.stopFollowing();
+    this.follower = setInterval(() => {
+      try {
+        this.setTargets(source());
+      } catch {
+        this.stopFollowing(); // the scenario's folder is gone
+      }
+    }, this.timings.sdRefreshMs);
+    this.follower.unref();
+  }
+
+  stopFollowing(): void {
     if (this.follower) clearInterval(this.follower);
-    this.follower = setInterval(() => this.setTargets(source()), this.timings.sdRefreshMs);
+    this.follower = undefined;
   }
 
   private api(pathAndQuery: string): Promise<any> {
@@ -341,8 +353,7 @@ export class DrillPrometheus {
   }
 
   async stop(): Promise<void> {
-    if (this.follower) clearInterval(this.follower);
-    this.follower = undefined;
+    this.stopFollowing();
     if (this.group) await this.o.processes.stop(this.group);
   }
 }
