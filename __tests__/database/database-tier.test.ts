@@ -138,7 +138,7 @@ describe("DatabaseTier", () => {
         expect(bySid("ReadDbCredentials")).toMatchObject({ actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [secretArn] });
         expect(bySid("DecryptDbCredentials").condition).toContainEqual({ test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] });
         expect(bySid("DecryptDbCredentials").condition).toContainEqual({ test: "StringLike", variable: "kms:EncryptionContext:SecretARN", values: [secretArn] });
-        expect(doc.statement.map((x: any) => x.sid).sort()).toEqual(["DecryptAppArchive", "DecryptDbCredentials", "FetchAppArchive", "ReadDbCredentials"]);
+        expect(doc.statement.map((x: any) => x.sid).sort()).toEqual(["DecryptAppArchive", "DecryptDbCredentials", "FetchAppArchive", "PublishDatabaseRole", "ReadDbCredentials"]);
         const env = userDataEnv(st);
         expect(env).toMatchObject({ DB_AUTH: "secretsmanager", DB_SECRET_ID: "drweb-prod/db/master", DB_SECRET_REGION: region, DB_SSLMODE: "verify-full", DB_NAME: "drweb" });
         expect(env.DB_WRITER_HOST).toMatch(/^aws_db_instance\.Database_Writer_[A-Z0-9]+\.address$/);
