@@ -65,7 +65,6 @@ describe("set-up scripts", () => {
   const scripts: Array<[string, RegExp]> = [
     ["setup-haproxy.sh", /^HAProxy version \d+\.\d+/m],
     ["setup-promtool.sh", /^promtool, version \d+\.\d+/m],
-    ["setup-alertmanager.sh", /^alertmanager, version \d+\.\d+/m],
     ["setup-python.sh", /^setup-python: .* is up to date$/m],
   ];
   it.each(scripts)("%s passes 50 runs in a row", async (script, version) => {
