@@ -54,6 +54,22 @@ export function kindOf(actions: readonly Action[]): ChangeKind | "no-op" | "read
   return a === "read" ? "read" : "no-op";
 }
 
+/**
+ * A value with the legacy plugin SDK's empty values (null, "", [], {})
+ * made equal: a plan from nothing says null where the provider stores "" or
+ * [] after an apply, and rewrites them so when it updates the resource for
+ * another reason. Such a rewrite is no change on AWS.
+ */
+function normalized(v: unknown): unknown {
+  if (v === null || v === undefined || v === "") return null;
+  if (Array.isArray(v)) return v.length === 0 ? null : v.map(normalized);
+  if (typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, normalized(x)] as const).filter(([, x]) => x !== null);
+    return entries.length ? Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) : null;
+  }
+  return v;
+}
+
 /** Top-level attributes whose planned value differs from the prior one (unknown counts as changed). */
 export function changedAttributes(rc: PlanResourceChange): string[] {
   const before = rc.change.before ?? {};
@@ -61,7 +77,7 @@ export function changedAttributes(rc: PlanResourceChange): string[] {
   const unknown = (rc.change.after_unknown ?? {}) as Record<string, unknown>;
   const isUnknown = (u: unknown): boolean => u === true || (Array.isArray(u) ? u.some(isUnknown) : !!u && typeof u === "object" && Object.values(u).some(isUnknown));
   const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-  return [...keys].filter((k) => isUnknown(unknown[k]) || JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
+  return [...keys].filter((k) => isUnknown(unknown[k]) || JSON.stringify(normalized(before[k])) !== JSON.stringify(normalized(after[k]))).sort();
 }
 
 /** A change as one report line: action, address, the instance's identifier and what changes. */
@@ -112,8 +128,30 @@ export function invariantProblems(changes: readonly PlanResourceChange[]): strin
   return problems;
 }
 
+/**
+ * Findings a plan shows but cannot decide (they fail, or not, on apply):
+ * printed with the result, they do not fail the check.
+ */
+export function planNotes(changes: readonly PlanResourceChange[]): string[] {
+  const notes: string[] = [];
+  for (const rc of changes) {
+    const kind = kindOf(rc.change.actions);
+    const before = rc.change.before ?? {};
+    if (rc.type === "aws_db_instance" && (kind === "delete" || kind === "replace") && before.replicate_source_db && before.skip_final_snapshot === false) {
+      notes.push(
+        `${rc.address} (${before.identifier}) is a read replica destroyed with skip_final_snapshot = false and final_snapshot_identifier ${before.final_snapshot_identifier}: ` +
+          "RDS refuses a final snapshot of a read replica (DeleteDBInstance: \"Can't be specified when deleting a read replica\", " +
+          "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html), so this destroy is expected to fail on apply",
+      );
+    }
+  }
+  return notes;
+}
+
 export interface CheckResult {
   readonly problems: string[];
+  /** What the plan shows that only an apply decides (planNotes). */
+  readonly notes: string[];
   /** Every change of the plan, described. */
   readonly changes: string[];
   readonly outputs: string[];
@@ -156,7 +194,7 @@ export function checkPlan(resourceChanges: readonly PlanResourceChange[], output
     .sort();
   const wantOutputs = [...expected.outputs].sort();
   if (outputs.join(",") !== wantOutputs.join(",")) problems.push(`outputs that change: [${outputs.join(", ")}]; the runbook promises [${wantOutputs.join(", ")}]`);
-  return { problems, changes: changed.map(describeChange), outputs };
+  return { problems, notes: planNotes(changed), changes: changed.map(describeChange), outputs };
 }
 
 /** Action counts of a plan, e.g. { create: 124, read: 16 }. */

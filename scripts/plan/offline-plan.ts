@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     const wantedTransitions = allTransitions.filter((t) => (opts.only ? opts.only.includes(t.id) : !opts.quick || t.quick));
     const stateTargets: Array<{ state: DrStateDef | { id: string; title: string; config: ValidConfig }; stack: string; json: StackJson }> = [];
     for (const st of states) {
-      if (opts.quick && st.id !== "normal") continue;
+      if (opts.quick && st.id !== "normal") continue; // the quick set adds only what its transitions start from
       for (const s of planned) {
         if (!opts.only || opts.only.includes(`${st.id}/${s}`)) stateTargets.push({ state: st, stack: s, json: synthesized[st.id][s] });
       }
@@ -330,6 +330,7 @@ async function main(): Promise<void> {
           check.lines.push(`plan: ${fmtCounts(plan.resourceChanges)}; outputs changed: ${res.outputs.join(", ") || "none"} (${tr.outcome.seconds.toFixed(0)} s)`);
           for (const c of res.changes) check.lines.push(`  ${c}`);
           for (const p of problems) check.lines.push(`FAIL: ${p}`);
+          for (const n of res.notes) check.lines.push(`note (not failing: decided on apply): ${n}`);
         }
         check.lines.push(...lines);
         check.ok = errors === 0 && !!plan?.resourceChanges && problems.length === 0 && !(control?.resourceChanges && controlChanges.length);

@@ -171,7 +171,7 @@ function rebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: 
       match: byIdentifier(id),
       check: (rc) => (rc.change.after?.replicate_source_db === n.writer(newGen) ? [] : [`replicate_source_db is ${rc.change.after?.replicate_source_db}`]),
     })),
-    { what: "the web launch template: a new version whose user data carries the new endpoints", type: "aws_launch_template", kind: "update", match: lt, attributes: ["latest_version", "user_data"] },
+    { what: "the web launch template: a new version (the default one) whose user data carries the new endpoints", type: "aws_launch_template", kind: "update", match: lt, attributes: ["default_version", "latest_version", "user_data"] },
     { what: "the web Auto Scaling group moves to the new launch-template version (instance refresh)", type: "aws_autoscaling_group", kind: "update", match: () => true, attributes: ["launch_template"] },
   ];
   return rules;
@@ -274,13 +274,12 @@ export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
     },
     {
       id: "failback-5-secondary",
-      title: `Failback step 5: normal with generations ${gP + 1}/${gS + 1}, deploy secondary (promoted in failover step 2, deletion protection turned off in step 5)`,
+      title: `Failback step 5: normal with generations ${gP + 1}/${gS + 1}, deploy secondary (deletion protection turned off in step 5)`,
       stack: "secondary",
-      from: "normal",
+      from: "failedOver",
       to: "switchedBack",
-      // The secondary was last deployed in failedOver: the normal state with
-      // its writer promoted (failover-4-secondary proves the two agree).
-      edits: [promote(S.region, S.writer(gS), days), allowDeletion(S.region, [S.writer(gS), ...S.readers(gS)])],
+      // Last deployed in failover step 4 (failedOver); step 3 left it alone.
+      edits: [allowDeletion(S.region, [S.writer(gS), ...S.readers(gS)])],
       expect: { changes: rebuild(base, "secondary", gS, gS + 1, P.writerArn(gP + 1)), outputs: [...stateOutputs, ...DB_OUTPUTS] },
       quick: true,
     },
