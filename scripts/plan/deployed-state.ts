@@ -41,7 +41,7 @@ const META_KEYS = new Set(["//", "provider", "depends_on", "lifecycle", "count",
 
 /** A literal value inside Terraform JSON syntax: "${" and "%{" start templates, so they are escaped. */
 export function literal(v: unknown): unknown {
-  if (typeof v === "string") return v.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  if (typeof v === "string") return v.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
   if (Array.isArray(v)) return v.map(literal);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x)]));
   return v;
