@@ -19,7 +19,7 @@ run npx tsc -p . --noEmit
 run npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
 run bash scripts/test-python.sh --junitxml="$results/pytest.xml"
 # Suites that end with a line "<name>: N passed, M failed".
-counted=(promtool drill)
+counted=(promtool drill plan)
 for name in "${counted[@]}"; do
   echo "==> bash scripts/test-$name.sh"
   bash "scripts/test-$name.sh" 2>&1 | tee "$results/$name.txt" || status=1

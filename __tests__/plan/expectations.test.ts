@@ -61,15 +61,15 @@ describe("offline plan expectations", () => {
     expect(problems).toContain("outputs that change: [db_writer_identifier, region]; the runbook promises [db_writer_identifier]");
   });
 
-  it("counts only real differences as changes: the legacy SDK's null vs \"\" vs [] is none, an unknown value is one", () => {
+  it("counts only real differences as changes: the legacy SDK's null vs \"\" vs 0 vs [] is none, an unknown value is one", () => {
     const lt = rc(
       "aws_launch_template.L",
       ["update"],
-      { user_data: "a", latest_version: 1, network_interfaces: [{ description: null, ipv4_addresses: null, device_index: 0 }] },
-      { user_data: "b", latest_version: null, network_interfaces: [{ description: "", ipv4_addresses: [], device_index: 0 }] },
+      { user_data: "a", latest_version: 1, network_interfaces: [{ description: null, ipv4_addresses: null, ipv4_address_count: null, device_index: 0 }], ebs_optimized: true },
+      { user_data: "b", latest_version: null, network_interfaces: [{ description: "", ipv4_addresses: [], ipv4_address_count: 0, device_index: 0 }], ebs_optimized: false },
       { latest_version: true },
     );
-    expect(changedAttributes(lt)).toEqual(["latest_version", "user_data"]);
+    expect(changedAttributes(lt)).toEqual(["ebs_optimized", "latest_version", "user_data"]);
   });
 
   it("notes a read replica destroyed with a final snapshot (decided on apply, not a failure)", () => {

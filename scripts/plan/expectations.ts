@@ -55,13 +55,15 @@ export function kindOf(actions: readonly Action[]): ChangeKind | "no-op" | "read
 }
 
 /**
- * A value with the legacy plugin SDK's empty values (null, "", [], {})
- * made equal: a plan from nothing says null where the provider stores "" or
- * [] after an apply, and rewrites them so when it updates the resource for
- * another reason. Such a rewrite is no change on AWS.
+ * A value with the legacy plugin SDK's zero values (null, "", 0, false, [],
+ * {}) made equal: a plan from nothing says null where the provider stores
+ * "", 0 or [] after an apply, and rewrites them so when it updates the
+ * resource for another reason (e.g. a launch template's unset
+ * ipv4_address_count null -> 0). Such a rewrite is no change on AWS; a
+ * change from or to a non-zero value still counts.
  */
 function normalized(v: unknown): unknown {
-  if (v === null || v === undefined || v === "") return null;
+  if (v === null || v === undefined || v === "" || v === 0 || v === false) return null;
   if (Array.isArray(v)) return v.length === 0 ? null : v.map(normalized);
   if (typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, normalized(x)] as const).filter(([, x]) => x !== null);
