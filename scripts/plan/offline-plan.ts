@@ -63,6 +63,15 @@ function parseArgs(argv: readonly string[]): Options {
  * provider and the responder can reach nothing beyond this machine.
  */
 function reexecInNetns(): never {
+  const probe = spawnSync("unshare", ["-rn", "sh", "-c", "ip link set lo up"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    console.error(
+      `offline plan: cannot create a loopback-only network namespace (unshare -rn sh -c 'ip link set lo up': ${probe.error?.message ?? (probe.stderr.trim() || `exit ${probe.status}`)}). ` +
+        "It needs util-linux unshare, iproute2 ip and permission to create user and network namespaces (root, or unprivileged user namespaces enabled). The plan never runs with the network reachable.",
+    );
+    console.log("plan: 0 passed, 1 failed");
+    process.exit(1);
+  }
   const script = 'ip link set lo up && exec "$@"';
   const r = spawnSync("unshare", ["-rn", "sh", "-c", script, "sh", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
@@ -245,6 +254,11 @@ async function main(): Promise<void> {
 
     // --- which plans to run
     const allTransitions = transitions(states);
+    if (opts.only) {
+      const known = new Set([...allTransitions.map((t) => t.id), ...states.flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
+      const unknown = opts.only.filter((id) => !known.has(id));
+      if (unknown.length) throw new Error(`--only: unknown check(s) ${unknown.join(", ")}. Known: ${[...known].join(", ")}`);
+    }
     const wantedTransitions = allTransitions.filter((t) => (opts.only ? opts.only.includes(t.id) : !opts.quick || t.quick));
     const stateTargets: Array<{ state: DrStateDef | { id: string; title: string; config: ValidConfig }; stack: string; json: StackJson }> = [];
     for (const st of states) {
