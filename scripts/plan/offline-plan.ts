@@ -14,7 +14,7 @@
  *
  * Ends with one line "plan: N passed, M failed"; exit 1 on any failure.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -27,7 +27,7 @@ import { actionCounts, checkPlan } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { drStates, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
-import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, testFile, testProviders, withoutBackend, writeJob, type TestOutcome, type TestRun, type Workspace } from "./tftest";
+import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, writeJob, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -62,7 +62,7 @@ function parseArgs(argv: readonly string[]): Options {
  * is loopback (`unshare -rn`, then `ip link set lo up`): terraform, the
  * provider and the responder can reach nothing beyond this machine.
  */
-function reexecInNetns(): never {
+function reexecInNetns(): Promise<never> {
   const probe = spawnSync("unshare", ["-rn", "sh", "-c", "ip link set lo up"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) {
     console.error(
@@ -73,19 +73,14 @@ function reexecInNetns(): never {
     process.exit(1);
   }
   const script = 'ip link set lo up && exec "$@"';
-  const r = spawnSync("unshare", ["-rn", "sh", "-c", script, "sh", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn("unshare", ["-rn", "sh", "-c", script, "sh", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: { ...process.env, [NETNS_MARK]: "1" },
   });
-  if (r.error || r.status === null || (r.status !== 0 && r.status !== 1)) {
-    console.error(
-      `offline plan: could not run inside a loopback-only network namespace (unshare -rn; ${r.error?.message ?? `exit ${r.status ?? r.signal}`}). ` +
-        "It needs util-linux unshare, iproute2 ip and permission to create user and network namespaces (root, or unprivileged user namespaces enabled).",
-    );
-    console.log("plan: 0 passed, 1 failed");
-    process.exit(1);
-  }
-  process.exit(r.status);
+  // An interrupt of this process reaches the run inside the namespace (which stops terraform and cleans up).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
+  return new Promise<never>(() => undefined);
 }
 
 /** Refuses to run with any interface but loopback. */
@@ -226,10 +221,20 @@ async function planTransition(ws: Workspace, dir: string, t: TransitionDef, from
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  if (process.env[NETNS_MARK] !== "1") reexecInNetns();
+  if (process.env[NETNS_MARK] !== "1") return reexecInNetns();
   assertLoopbackOnly();
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "drweb-offline-plan-"));
+  // Interrupted: stop terraform and its providers, remove the work folder.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      stopAllRuns();
+      if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+      console.log(`\noffline plan: interrupted (${signal})`);
+      console.log("plan: 0 passed, 1 failed");
+      process.exit(130);
+    });
+  }
   const checks: Check[] = [];
   try {
     const base = loadProjectConfig(ROOT);

@@ -137,6 +137,21 @@ export function testFile(providers: Record<string, unknown>, runs: readonly Test
   };
 }
 
+/** Process groups of the terraform runs in progress (each with its provider plugins). */
+const running = new Set<number>();
+
+/** Stops every terraform run in progress (on an interrupt). */
+export function stopAllRuns(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
 export interface TestOutcome {
   readonly runs: RunResult[];
   readonly diagnostics: Diagnostic[];
@@ -156,6 +171,7 @@ export function runTerraformTest(ws: Workspace, dir: string, runNames: readonly 
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(ws.terraform, ["test", "-json", "-verbose", "-no-color"], { cwd: dir, env: ws.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid) running.add(child.pid);
     const runs = new Map<string, { status: RunResult["status"]; resourceChanges?: PlanResourceChange[]; outputChanges?: Record<string, PlanOutputChange> }>();
     const diagnostics: Diagnostic[] = [];
     let stderr = "";
@@ -200,6 +216,7 @@ export function runTerraformTest(ws: Workspace, dir: string, runNames: readonly 
       }
     });
     child.on("close", (code) => {
+      if (child.pid) running.delete(child.pid);
       clearTimeout(timer);
       log.end();
       resolve({
