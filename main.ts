@@ -3,15 +3,32 @@
 // constructing an App creates the output folder: an invalid config writes
 // nothing.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { App } from "cdktf";
 import { formatSuppressions, formatViolations } from "./src/policy";
-import { ConfigError, configWarnings, loadProjectConfig, type ValidConfig } from "./src/config";
+import { ConfigError, configSource, configWarnings, describeConfigSource, loadProjectConfig, type ValidConfig } from "./src/config";
 import { buildApp } from "./stacks/app";
+
+/**
+ * The project folder (the one with cdktf.json): this file's folder under tsx,
+ * the parent of .build/ when it runs bundled (scripts/synth/run.js).
+ */
+function projectRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "cdktf.json"))) return dir;
+    if (path.dirname(dir) === dir) return __dirname;
+  }
+}
+const ROOT = projectRoot();
+// Milliseconds since the process started (node's performance.timeOrigin):
+// the first mark is module loading; `npm run bench` reads them from the
+// file named by DRWEB_SYNTH_PROFILE.
+const marks: Record<string, number> = { modulesLoaded: performance.now() };
 
 /** The override file ($DR_CONFIG, else the cdktf.json context "configFile") on the defaults. */
 function loadConfig(): ValidConfig {
   try {
-    return loadProjectConfig(__dirname);
+    return loadProjectConfig(ROOT);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -22,12 +39,17 @@ function loadConfig(): ValidConfig {
 }
 
 const config = loadConfig();
-for (const w of configWarnings(config)) process.stderr.write(`WARNING ${w}\n`);
+marks.configLoaded = performance.now();
+// On stdout: the cdktf CLI shows everything on stderr as a red [ERROR] line,
+// and these are information and advisories, not errors.
+process.stdout.write(`${describeConfigSource(configSource(ROOT))}\n`);
+for (const w of configWarnings(config)) process.stdout.write(`Warning: ${w}\n`);
 // The folder App() will use (and create): remembered so a refused synth
 // leaves no new empty output folder behind.
 const outdirExisted = fs.existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");
 const app = new App();
-const drApp = buildApp(app, config, __dirname);
+const drApp = buildApp(app, config, ROOT);
+marks.constructsBuilt = performance.now();
 // The policy (src/policy) runs as a validation of the first stack written,
 // over the whole app: a violation stops the synth before any stack is
 // written.
@@ -42,3 +64,5 @@ try {
 }
 const suppressed = formatSuppressions(drApp.policy.findings());
 if (suppressed) process.stdout.write(`Policy suppressions (deliberate exceptions, each with its reason):\n${suppressed}\n`);
+marks.synthesized = performance.now();
+if (process.env.DRWEB_SYNTH_PROFILE) fs.writeFileSync(process.env.DRWEB_SYNTH_PROFILE, JSON.stringify(marks));

@@ -7,4 +7,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 apt_install_tool setup-haproxy haproxy haproxy haproxy \
   "Install it with: sudo apt-get install haproxy (Debian/Ubuntu), or put an haproxy binary (2.4 or later) on PATH."
-haproxy -v 2>&1 | head -n 1
+first_line haproxy -v

@@ -7,4 +7,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 apt_install_tool setup-promtool prometheus promtool prometheus \
   "Install it with: sudo apt-get install prometheus (Debian/Ubuntu), or put the promtool binary from https://prometheus.io/download/ on PATH."
-promtool --version 2>&1 | head -n 1
+first_line promtool --version

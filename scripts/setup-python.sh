@@ -18,8 +18,13 @@ fi
 exec 9<"$APP/requirements.txt"
 flock 9  # one setup at a time
 
-want="$( (cat "$APP/requirements.txt" "$APP/requirements-dev.txt"; "$PY" -VV) | sha256sum | cut -d' ' -f1)"
-if [[ -x $VENV/bin/python && -f $STAMP && "$(cat "$STAMP")" == "$want" ]]; then
+# The stamp: the requirements, the interpreter asked for ($PYTHON) and the
+# venv's own interpreter (-VV names its build). Computed from the venv's
+# python, not "$PY": through pyenv's shim every call of "$PY" costs ~1 s.
+stamp() {
+  (cat "$APP/requirements.txt" "$APP/requirements-dev.txt"; echo "$PY"; "$VENV/bin/python" -VV) | sha256sum | cut -d' ' -f1
+}
+if [[ -x $VENV/bin/python && -f $STAMP ]] && "$VENV/bin/python" -c pass 2>/dev/null && [[ "$(cat "$STAMP")" == "$(stamp)" ]]; then
   echo "setup-python: $VENV is up to date"
   exit 0
 fi
@@ -29,5 +34,5 @@ rm -rf "$VENV"
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$APP/requirements-dev.txt" \
   2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-echo "$want" >"$STAMP"
+stamp >"$STAMP"
 echo "setup-python: done"

@@ -1,49 +1,39 @@
 #!/usr/bin/env bash
-# The whole test suite (README: `npm test`): the TypeScript type check, vitest
-# (including the real `terraform validate`), the web app's pytest suite
-# against a real PostgreSQL, promtool on the alert rules, and the shortened
-# local DR drill (scripts/test-drill.sh). Runs every
-# suite even when one fails; prints one closing total and exits non-zero if
-# any suite failed.
+# The whole test suite (README: `npm test`): set-up of the tools the tests
+# need, the TypeScript type check, vitest (including the real `terraform
+# validate`), the web app's pytest suite against a real PostgreSQL, promtool
+# on the alert rules, and the shortened local DR drill. Runs every phase even
+# when one fails, then prints the time of each phase and one closing total.
+#
+# The total counts everything that makes this command fail: each failed test,
+# and a phase that exited non-zero without a failed test to show for it (a
+# crash, vitest's unhandled errors, a set-up failure) counts as one failure.
+# So the exit code is non-zero exactly when the total says "M failed" with
+# M > 0 (scripts/lib/test-summary.js).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
 results=$(mktemp -d)
-status=0
-run() {
-  echo "==> $*"
-  "$@" || status=1
+trap 'rm -rf "$results"' EXIT
+
+# phase <name> <command...>: runs one phase, its output teed to
+# $results/<name>.txt, and records its exit code and wall time.
+phase() {
+  local name=$1
+  shift
+  echo "==> [$name] $*"
+  local start=$SECONDS rc
+  "$@" 2>&1 | tee "$results/$name.txt" # tee reads to the end: no SIGPIPE
+  rc=${PIPESTATUS[0]}
+  echo "$rc $((SECONDS - start))" >"$results/$name.status"
 }
 
-run npx tsc -p . --noEmit
-run npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
-run bash scripts/test-python.sh --junitxml="$results/pytest.xml"
-# Suites that end with a line "<name>: N passed, M failed".
-counted=(promtool drill plan)
-for name in "${counted[@]}"; do
-  echo "==> bash scripts/test-$name.sh"
-  bash "scripts/test-$name.sh" 2>&1 | tee "$results/$name.txt" || status=1
-done
+phase setup bash scripts/setup-tools.sh
+phase typecheck npx tsc -p . --noEmit
+phase vitest npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
+phase pytest bash scripts/test-python.sh --junitxml="$results/pytest.xml"
+phase promtool bash scripts/test-promtool.sh
+phase drill bash scripts/test-drill.sh
+phase plan bash scripts/test-plan.sh
 
-# One closing line over every suite, in the plain form CI reads.
-node -e '
-  const fs = require("fs"); let passed = 0, failed = 0;
-  const dir = process.argv[1];
-  const read = (f) => fs.existsSync(dir + "/" + f) ? fs.readFileSync(dir + "/" + f, "utf8") : null;
-  const vitest = read("vitest.json");
-  if (vitest) { const r = JSON.parse(vitest); passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTests ?? 0); }
-  else failed += 1; // the suite did not run at all
-  const junit = read("pytest.xml");
-  if (junit) {
-    const a = (n) => Number((junit.match(new RegExp("<testsuite [^>]*" + n + "=\"(\\d+)\"")) ?? [0, 0])[1]);
-    failed += a("failures") + a("errors");
-    passed += a("tests") - a("failures") - a("errors") - a("skipped");
-  } else failed += 1;
-  for (const name of process.argv.slice(2)) {
-    const m = (read(name + ".txt") ?? "").match(new RegExp("^" + name + ": (\\d+) passed, (\\d+) failed$", "m"));
-    if (m) { passed += Number(m[1]); failed += Number(m[2]); } else failed += 1;
-  }
-  console.log(`total: ${passed} passed, ${failed} failed`);
-' "$results" "${counted[@]}" || status=1
-rm -rf "$results"
-exit $status
+node scripts/lib/test-summary.js "$results" setup typecheck vitest pytest promtool drill plan

@@ -4,12 +4,16 @@
  * provider (the offline mirror holds no other provider).
  * Usage: npm run synth && npm run validate [-- <cdktf.out dir>]
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { awsOnlyStacks, prepareTerraformEnv, validateStack } from "./lib/terraform-env";
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, "..");
   const outdir = path.resolve(process.argv[2] ?? path.join(root, "cdktf.out"));
+  if (!fs.existsSync(path.join(outdir, "stacks"))) {
+    throw new Error(`Nothing to validate: ${path.relative(process.cwd(), outdir) || outdir}/stacks does not exist. Run \`npm run synth\` first (it writes cdktf.out/), then \`npm run validate\`.`);
+  }
   const tf = prepareTerraformEnv(root);
   const stacks = awsOnlyStacks(path.join(outdir, "stacks"));
   console.log(`terraform ${tf.version}, provider mirror ${tf.mirrorRoot}; validating: ${stacks.join(", ")}`);

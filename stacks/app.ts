@@ -3,7 +3,7 @@ import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
 import { applyPolicy, type AppPolicy } from "../src/policy";
 import { loadAppBundle } from "../src/web/app-bundle";
-import { DnsStack, DnsZoneStack } from "./dns-stack";
+import { DnsAlarmsStack, DnsStack, DnsZoneStack } from "./dns-stack";
 import { MonitoringStack } from "./monitoring-stack";
 import { RegionalStack } from "./regional-stack";
 
@@ -19,14 +19,18 @@ export const MONITORING_STACK_NAMES = {
   secondary: "secondary-monitoring",
 } as const satisfies Record<RegionRole, string>;
 
-/** Global stacks (Route53); their state lives with the secondary's. */
-export const GLOBAL_STACK_NAMES = { dns: "dns", dnsZone: "dns-zone" } as const;
+/** Global stacks (Route53, and the health-check alarms in us-east-1); their state lives with the secondary's. */
+export const GLOBAL_STACK_NAMES = { dns: "dns", dnsAlarms: "dns-alarms", dnsZone: "dns-zone" } as const;
 
 export interface DrApp {
   readonly regional: Readonly<Record<RegionRole, RegionalStack>>;
   readonly monitoring: Readonly<Record<RegionRole, MonitoringStack>>;
   /** Route53 failover (with dns.enabled). */
   readonly dns?: DnsStack;
+  /** The health-check alarms in us-east-1 (with dns.enabled). */
+  readonly dnsAlarms?: DnsAlarmsStack;
+  /** The zone (dns.createZone) and the ACM validation record (with dns.enabled, unless every region brings its certificate). */
+  readonly dnsZone?: DnsZoneStack;
   /** Security and DR policy over every stack (src/policy), checked on synth. */
   readonly policy: AppPolicy;
 }
@@ -37,9 +41,12 @@ export interface DrApp {
  */
 export function buildApp(app: App, config: ValidConfig, projectRoot: string): DrApp {
   const appBundle = loadAppBundle(path.join(projectRoot, "webapp"));
-  // A zone this project creates must exist before the regional stacks
-  // validate their certificates in it.
-  const zone = config.dns.enabled && config.dns.createZone ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, projectRoot }) : undefined;
+  // A zone this project creates, and the one ACM validation record of the
+  // domain, must exist before the regional stacks validate their
+  // certificates (src/dns/certificate.ts).
+  const validationRecord = config.dns.enabled && REGION_ROLES.some((r) => config.regions[r].certificateArn === undefined);
+  const zone =
+    config.dns.enabled && (config.dns.createZone || validationRecord) ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, projectRoot, validationRecord }) : undefined;
   const regional = Object.fromEntries(
     REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot, appBundle })]),
   ) as Record<RegionRole, RegionalStack>;
@@ -53,10 +60,15 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   // secondary region). It follows only the secondary: in a failover the
   // primary cannot be deployed, and the secondary stays deployable then
   // (its dependency on the primary exists only while it replicates from it).
+  // dns-alarms (us-east-1) reads the health check ids dns publishes; nothing
+  // depends on it, so no failover step needs us-east-1.
   let dns: DnsStack | undefined;
+  let dnsAlarms: DnsAlarmsStack | undefined;
   if (config.dns.enabled) {
     dns = new DnsStack(app, GLOBAL_STACK_NAMES.dns, { config, projectRoot });
     dns.addDependency(regional.secondary);
+    dnsAlarms = new DnsAlarmsStack(app, GLOBAL_STACK_NAMES.dnsAlarms, { config, projectRoot });
+    dnsAlarms.addDependency(dns);
   }
   // Each region's monitoring deploys into the cluster its regional stack
   // created (found by name; the dependency only orders deploys).
@@ -69,5 +81,5 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   ) as Record<RegionRole, MonitoringStack>;
   // Last: the policy sees every stack.
   const policy = applyPolicy(app, config);
-  return { regional, monitoring, dns, policy };
+  return { regional, monitoring, dns, dnsAlarms, dnsZone: zone, policy };
 }

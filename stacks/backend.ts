@@ -7,8 +7,9 @@ export interface BackendPlacement {
   readonly stackName: string;
   /**
    * Which region's state bucket holds this stack's state. Stacks needed
-   * during a failover (secondary, secondary-monitoring, dns) use "secondary"
-   * so their state is readable while the primary region is down.
+   * during a failover (secondary, secondary-monitoring, dns, dns-zone) use
+   * "secondary" so their state is readable while the primary region is
+   * down; dns-alarms keeps its state with the other global stacks.
    */
   readonly stateHome: RegionRole;
 }
@@ -43,9 +44,12 @@ function enableS3NativeLocking(stack: TerraformStack): void {
 }
 
 /**
- * Escape hatch: cdktf has no API for `terraform.required_version`. 1.10 is
- * the first release with S3-native state locking (use_lockfile).
+ * Escape hatch: cdktf has no API for `terraform.required_version`. 1.11 is
+ * the first release with write-only arguments (`password_wo`,
+ * `secret_string_wo`: Terraform 1.11 release notes, "Write-only arguments"),
+ * which the stacks use for every secret; S3-native state locking
+ * (use_lockfile) came in 1.10.
  */
-export function requireTerraformVersion(stack: TerraformStack, constraint = ">= 1.10"): void {
+export function requireTerraformVersion(stack: TerraformStack, constraint = ">= 1.11"): void {
   stack.addOverride("terraform.required_version", constraint);
 }

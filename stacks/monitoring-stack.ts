@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
 import type { RegionRole, ValidConfig } from "../src/config";
-import { alertTopicName, clusterName, kubeconfigCommand, MONITORING_RELEASE, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, EKS_API_TUNNEL_LOCAL_PORT, kubeconfigCommand, MONITORING_RELEASE, monitoringNodeZones, regionKeyAlias } from "../src/eks/contract";
 import { Naming } from "../src/lib/naming";
 import { managedTags } from "../src/lib/tags";
 import { ClusterAccess } from "../src/monitoring/cluster-access";
@@ -53,7 +53,7 @@ export class MonitoringStack extends TerraformStack {
     configureBackend(this, config, { stackName: id, stateHome: role }, props.projectRoot);
     const tags = managedTags(config, role);
     new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
-    new ClusterAccess(this, "ClusterAccess", { clusterName: this.clusterName });
+    new ClusterAccess(this, "ClusterAccess", { clusterName: this.clusterName, region: rc.region, tunnelLocalPort: EKS_API_TUNNEL_LOCAL_PORT[role] });
     const key = new DataAwsKmsAlias(this, "RegionKey", { name: `alias/${regionKeyAlias(naming)}` });
 
     const m = config.monitoring;
@@ -63,6 +63,7 @@ export class MonitoringStack extends TerraformStack {
       metricsPort: config.web.metricsPort,
       kmsKeyArn: key.targetKeyArn,
       storageClassName: `${config.project}-gp3-encrypted`,
+      volumeZones: monitoringNodeZones(rc.availabilityZones, config.eks.nodeZoneCount),
       grafanaAdminSecretName: `${naming.regional}/grafana/admin`,
       ruleGroups: loadRuleGroups(path.join(props.projectRoot, MONITORING_FILES.rules)),
       dashboards: loadDashboards(path.join(props.projectRoot, MONITORING_FILES.dashboards)),

@@ -8,22 +8,31 @@ import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
-import { AlbHandoff } from "../src/dns/handoff";
+import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
-import { albHandoffParameters, handoffRegion } from "../src/dns/contract";
-import { lookupZone } from "../src/dns/zone";
+import { albHandoffParameters, certificateValidationParameter, handoffRegion } from "../src/dns/contract";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { AlertTopic } from "../src/eks/alert-topic";
-import { alertTopicName, clusterName, kubeconfigCommand, regionKeyAlias } from "../src/eks/contract";
+import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monitoringNodeZones, regionKeyAlias } from "../src/eks/contract";
+import { DeployRunner, eksApiTunnelCommand } from "../src/eks/deploy-runner";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { managedTags } from "../src/lib/tags";
 import { Network } from "../src/network/network";
+import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
 import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
 import { WebTier } from "../src/web/web-tier";
 import { configureBackend, requireTerraformVersion } from "./backend";
+
+/**
+ * Terraform address of the ACM validation record as the regional stacks
+ * declared it before the dns-zone stack owned it (construct path
+ * Certificate/ValidationRecord; a test checks cdktf still allocates this
+ * address for that path).
+ */
+export const LEGACY_VALIDATION_RECORD = "aws_route53_record.Certificate_ValidationRecord_2C573972";
 
 export interface RegionalStackProps {
   /** The validated configuration. */
@@ -55,6 +64,8 @@ export class RegionalStack extends TerraformStack {
   readonly database: DatabaseTier;
   /** The region's EKS cluster for Prometheus and Grafana. */
   readonly eks: EksMonitoringCluster;
+  /** The Session Manager tunnel host to that cluster's API (eks.deployRunner.enabled). */
+  readonly deployRunner?: DeployRunner;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
 
@@ -154,12 +165,21 @@ export class RegionalStack extends TerraformStack {
     });
 
     // TLS: the configured certificate, else (with the dns stack) an ACM
-    // certificate for the domain in this region, validated through the zone.
+    // certificate for the domain in this region, validated through the one
+    // validation record the dns-zone stack owns (src/dns/certificate.ts).
+    const handoffProvider = () => (rc.region === handoffRegion(config) ? undefined : peerRegion());
     const certificateArn =
       rc.certificateArn ??
       (config.dns.enabled
-        ? new RegionCertificate(this, "Certificate", { domainName: config.dns.domainName, zoneId: lookupZone(this, "Zone", config.dns).zoneId }).certificateArn
+        ? new RegionCertificate(this, "Certificate", {
+            domainName: config.dns.domainName,
+            validationRecordFqdn: readParameter(this, "CertificateValidationRecord", certificateValidationParameter(config), handoffProvider()),
+          }).certificateArn
         : undefined);
+    // This stack used to manage the validation record itself (both regional
+    // stacks did, with allow_overwrite): forget it without deleting it, so
+    // the dns-zone stack's record is never destroyed by a regional deploy.
+    forgetWithoutDestroying(this, [LEGACY_VALIDATION_RECORD]);
 
     this.web = new WebTier(this, "Web", {
       namePrefix: naming.regional,
@@ -195,29 +215,47 @@ export class RegionalStack extends TerraformStack {
         names: albHandoffParameters(config, role),
         dnsName: this.web.loadBalancer.dnsName,
         zoneId: this.web.loadBalancer.zoneId,
-        provider: rc.region === handoffRegion(config) ? undefined : peerRegion(),
+        provider: handoffProvider(),
       });
     }
 
     // --- Monitoring cluster (the monitoring stacks deploy into it)
+    const appSubnets = this.network.subnetIds.privateApp;
     this.eks = new EksMonitoringCluster(this, "Eks", {
       clusterName: clusterName(naming),
       namePrefix: naming.regional,
       region: rc.region,
-      accountId: account.accountId,
       partition: partition.partition,
-      subnetIds: this.network.subnetIds.privateApp,
+      subnetIds: appSubnets,
+      // Subnets are in AZ order (src/network/network.ts).
+      nodeZones: monitoringNodeZones(rc.availabilityZones, config.eks.nodeZoneCount).map((zone, i) => ({ zone, subnetId: appSubnets[i] })),
       kmsKeyArn: this.key.keyArn,
       settings: config.eks,
       nodeTags: tags,
     });
+    // The supported path to the private API from anywhere (monitoring/README.md).
+    if (config.eks.deployRunner.enabled) {
+      this.deployRunner = new DeployRunner(this, "DeployRunner", {
+        name: deployRunnerName(naming),
+        region: rc.region,
+        accountId: account.accountId,
+        partition: partition.partition,
+        vpcId: this.network.vpcId,
+        subnetIds: appSubnets,
+        instanceType: config.eks.deployRunner.instanceType,
+        kmsKeyArn: this.key.keyArn,
+        clusterName: this.eks.clusterName,
+        clusterArn: this.eks.clusterArn,
+        instanceTags: tags,
+      });
+      this.eks.allowApiFrom("ApiFromDeployRunner", this.deployRunner.securityGroupId, "Kubernetes API (private endpoint) from the deploy runner's Session Manager tunnel");
+    }
     const alerts = new AlertTopic(this, "Alerts", { name: alertTopicName(naming), kmsKeyArn: this.key.keyArn, email: config.monitoring.alertmanager.email });
     new MonitoringRoles(this, "MonitoringRoles", {
       alertTopicArn: alerts.topicArn,
       kmsKeyArn: this.key.keyArn,
       namePrefix: naming.regional,
       region: rc.region,
-      accountId: account.accountId,
       clusterName: this.eks.clusterName,
       clusterArn: this.eks.clusterArn,
       namespace: config.monitoring.namespace,
@@ -251,8 +289,13 @@ export class RegionalStack extends TerraformStack {
     out("eks_cluster_arn", this.eks.clusterArn, "EKS cluster ARN");
     out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
     out("alert_topic_arn", alerts.topicArn, "SNS topic of this region's Alertmanager (subscribe on-call here)");
-    out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions (pin them in eks.addonVersions to freeze what \"default\" resolved to)");
+    out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions as installed (pin one in eks.addonVersions to change it)");
     out("eks_kubeconfig_command", kubeconfigCommand(rc.region, naming), "Adds the cluster to ~/.kube/config");
+    if (this.deployRunner) {
+      out("eks_deploy_runner_asg_name", this.deployRunner.asgName, "Auto Scaling group of the deploy runner (Session Manager tunnel host to the private API)");
+      out("eks_tunnel_operator_policy_arn", this.deployRunner.operatorPolicyArn, "Attach to the operators' role: opening the API tunnel through the deploy runner, nothing else");
+      out("eks_api_tunnel_command", eksApiTunnelCommand(role), "Opens the tunnel to this region's API (keep it running during the monitoring deploy)");
+    }
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
     out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
     out("db_writer_endpoint", this.database.writer.address, "Writer (or promotable replica) address");

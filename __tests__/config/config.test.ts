@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, configFilePath, DEFAULT_CONFIG, deepMerge, loadConfigFile, loadProjectConfig, resolveConfig } from "../../src/config";
+import { ConfigError, configFilePath, configWarnings, DEFAULT_CONFIG, deepMerge, loadConfigFile, loadProjectConfig, resolveConfig } from "../../src/config";
 
 /** Resolves overrides and returns the ConfigError's problems (fails if none). */
 function problems(overrides: unknown): Array<{ field: string; message: string }> {
@@ -22,7 +22,8 @@ describe("config defaults", () => {
     expect(c.regions.secondary.region).toBe("us-west-1");
     expect(c.regions.secondary.availabilityZones).toEqual(["us-west-1c", "us-west-1b"]);
     expect(c.web).toMatchObject({ instanceType: "t3.micro", desiredCapacity: 3 });
-    expect(c.eks).toMatchObject({ nodeInstanceType: "t3.medium", nodeDesiredSize: 2 });
+    // 2 nodes: one node group of 1 in each of the first 2 AZs.
+    expect(c.eks).toMatchObject({ nodeInstanceType: "t3.medium", nodeZoneCount: 2, nodesPerZone: { min: 1, desired: 1, max: 2 } });
     expect(c.database.instanceClass).toBe("db.t3.small");
     expect(c.backend).toEqual({ type: "local" });
   });
@@ -82,12 +83,23 @@ describe("config validation", () => {
     expect(p[0].message).toMatch(/unknown region "us-west-9"\. Fix: use one of .*us-west-1/);
   });
 
-  it("rejects overlapping VPC CIDRs between the regions", () => {
+  it("rejects overlapping VPC CIDRs between the regions, naming both fields and suggesting blocks that are free", () => {
     const p = problems({ regions: { secondary: { vpcCidr: "10.10.128.0/17" } } });
     expect(p).toHaveLength(1);
     expect(p[0].field).toBe("regions.secondary.vpcCidr");
-    expect(p[0].message).toContain("10.10.128.0/17 overlaps the primary VPC 10.10.0.0/16");
-    expect(p[0].message).toContain("Fix: choose a disjoint block");
+    expect(p[0].message).toContain("regions.primary.vpcCidr (10.10.0.0/16) and regions.secondary.vpcCidr (10.10.128.0/17) overlap");
+    expect(p[0].message).toContain("Fix: change regions.secondary.vpcCidr to a free block such as 10.11.0.0/17, or regions.primary.vpcCidr to a free block such as 10.11.0.0/16");
+    // Every suggestion really is free: it passes.
+    expect(() => resolveConfig({ regions: { secondary: { vpcCidr: "10.11.0.0/17" } } })).not.toThrow();
+    expect(() => resolveConfig({ regions: { primary: { vpcCidr: "10.11.0.0/16" }, secondary: { vpcCidr: "10.10.128.0/17" } } })).not.toThrow();
+  });
+
+  it("reports an overlap on the VPC field the user changed, not on the one left at its default", () => {
+    const p = problems({ regions: { primary: { vpcCidr: "10.20.0.0/16" } } });
+    expect(p).toHaveLength(1);
+    expect(p[0].field).toBe("regions.primary.vpcCidr");
+    expect(p[0].message).not.toMatch(/such as 10\.20\.0\.0\/16/);
+    expect(p[0].message).toMatch(/Fix: change regions\.secondary\.vpcCidr to a free block such as 10\.21\.0\.0\/16, or regions\.primary\.vpcCidr to a free block such as 10\.21\.0\.0\/16/);
   });
 
   it("rejects a CIDR with host bits set, naming the network address", () => {
@@ -117,7 +129,7 @@ describe("config validation", () => {
   it.each([
     ["web", "desiredCapacity"],
     ["web", "minSize"],
-    ["eks", "nodeDesiredSize"],
+    ["eks", "nodeZoneCount"],
     ["network", "subnetSlotsPerTier"],
   ])("rejects a count below 1 in %s.%s", (section, key) => {
     const p = problems({ [section]: { [key]: 0 } });
@@ -160,7 +172,61 @@ describe("config validation", () => {
     const c = resolveConfig({
       backend: { type: "s3", primaryBucket: { bucket: "s-use2", region: "us-east-2" }, secondaryBucket: { bucket: "s-usw1", region: "us-west-1" } },
     });
-    expect(c.backend).toMatchObject({ type: "s3", keyPrefix: "drweb" });
+    expect(c.backend).toMatchObject({ type: "s3", keyPrefix: "drweb/prod" });
+  });
+
+  it("derives the state key prefix from project and environment, so environments never share state", () => {
+    const s3 = { type: "s3", primaryBucket: { bucket: "s-use2", region: "us-east-2" }, secondaryBucket: { bucket: "s-usw1", region: "us-west-1" } };
+    expect(resolveConfig({ project: "shop", environment: "staging", backend: s3 }).backend).toMatchObject({ keyPrefix: "shop/staging" });
+    expect(resolveConfig({ environment: "staging", backend: { ...s3, keyPrefix: "tf/staging" } }).backend).toMatchObject({ keyPrefix: "tf/staging" });
+  });
+
+  it("refuses a state key prefix that names another environment (staging would overwrite prod's state)", () => {
+    const s3 = { type: "s3", primaryBucket: { bucket: "s-use2", region: "us-east-2" }, secondaryBucket: { bucket: "s-usw1", region: "us-west-1" } };
+    const p = problems({ environment: "staging", backend: { ...s3, keyPrefix: "drweb/prod" } });
+    expect(p).toEqual([
+      {
+        field: "backend.keyPrefix",
+        message: `"drweb/prod" names the environment "prod", but environment is "staging": this environment would read and overwrite prod's state. Fix: remove backend.keyPrefix to use the default "drweb/staging", or use a prefix that names staging`,
+      },
+    ]);
+    expect(problems({ backend: { ...s3, keyPrefix: "/drweb//x/" } })[0].field).toBe("backend.keyPrefix");
+    // A prefix naming no environment at all is allowed, with a warning.
+    const c = resolveConfig({ environment: "staging", backend: { ...s3, keyPrefix: "team-a" } });
+    expect(configWarnings(c).join("\n")).toMatch(/backend\.keyPrefix: "team-a" does not name the environment "staging"/);
+    expect(configWarnings(resolveConfig({ environment: "staging", backend: s3 })).join("\n")).not.toMatch(/keyPrefix/);
+  });
+
+  it("reports type and enum errors together with the checks across fields, in one run", () => {
+    const p = problems({
+      web: { desiredCapacity: "three" },
+      database: { drState: "failed" },
+      regions: { secondary: { availabilityZones: ["us-east-2a", "us-west-1b"] } },
+      dns: { domainName: "app.other.org" },
+      backend: { type: "s3", keyPrefix: "drweb/prod", primaryBucket: { bucket: "s-use2", region: "us-east-2" }, secondaryBucket: { bucket: "s-usw1", region: "us-east-2" } },
+      environment: "staging",
+    });
+    expect(p.map((x) => x.field).sort()).toEqual([
+      "backend.keyPrefix",
+      "backend.secondaryBucket.region",
+      "database.drState",
+      "dns.domainName",
+      "regions.secondary.availabilityZones[0]",
+      "web.desiredCapacity",
+    ]);
+    expect(p.find((x) => x.field === "web.desiredCapacity")!.message).toBe("Invalid input: expected number, received string. Fix: give a number here");
+    expect(p.find((x) => x.field === "database.drState")!.message).toBe("unknown DR state. Fix: use one of normal, failedOver, failback");
+  });
+
+  it("does not report a check across fields against a value the user never gave", () => {
+    // primary.vpcCidr has the wrong type; the overlap check must not run
+    // against the default that stood in for it (10.10.0.0/16).
+    const p = problems({ regions: { primary: { vpcCidr: 10 }, secondary: { vpcCidr: "10.10.0.0/16" } } });
+    expect(p).toEqual([{ field: "regions.primary.vpcCidr", message: "Invalid input: expected string, received number. Fix: give a string here" }]);
+    // A wrong-typed region: its AZs are not judged against the default region.
+    const q = problems({ regions: { secondary: { region: 5, availabilityZones: ["eu-west-1a", "eu-west-1b"] } } });
+    expect(q.map((x) => x.field)).toEqual(["regions.secondary.region"]);
+    expect(problems({ regions: { secondary: { availabilityZones: "us-west-1b" } } })[0].message).toMatch(/Fix: give an array here$/);
   });
 
   it("reports every problem at once", () => {

@@ -9,9 +9,9 @@ const keyRef = (stack: StackJson) => `\${aws_kms_key.${Object.keys(stack.resourc
 const ARN_PREFIX = "arn:${data.aws_partition.Partition.partition}:rds";
 const ACCOUNT = "${data.aws_caller_identity.Account.account_id}";
 
-/** Dependencies cdktf records between stacks (manifest), by stack name. */
+/** Dependencies cdktf records between the regional stacks (manifest), by stack name (both also follow dns-zone, which holds the ACM validation record). */
 function dependsOn(app: SynthResult, stack: string): string[] {
-  return app.drApp.regional[stack as "primary"].dependencies.map((d) => (d as any).node.id).sort();
+  return app.drApp.regional[stack as "primary"].dependencies.map((d) => (d as any).node.id).filter((id: string) => id !== "dns-zone").sort();
 }
 
 /** Every leaf path where two JSON values differ. */

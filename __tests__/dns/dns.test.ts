@@ -1,5 +1,10 @@
+import { Testing, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { resolveConfig } from "../../src/config";
-import { failoverBudget, HEALTH_CHECK_TAG } from "../../src/dns/contract";
+import { certificateValidationParameter, failoverBudget, failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, healthCheckParameter } from "../../src/dns/contract";
+import { LEGACY_VALIDATION_RECORD } from "../../stacks/regional-stack";
 import { resourceList, synthApp, type StackJson } from "../helpers/synth";
 
 const PROD = { dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } };
@@ -22,7 +27,7 @@ describe("dns stack", () => {
   const app = synthApp(PROD);
   const dns = () => app.stacks.dns;
 
-  it("declares one PRIMARY/SECONDARY alias pair for the domain, the gate on PRIMARY, the secondary's check on SECONDARY", () => {
+  it("declares one PRIMARY/SECONDARY alias pair for the domain, primary-gate on PRIMARY, secondary-gate on SECONDARY, only PRIMARY evaluating target health", () => {
     const pair = records(dns());
     expect(pair).toHaveLength(2);
     const [primary, secondary] = ["PRIMARY", "SECONDARY"].map((t) => pair.find((r) => r.failover_routing_policy.type === t));
@@ -33,8 +38,10 @@ describe("dns stack", () => {
     expect(primary.set_identifier).not.toBe(secondary.set_identifier);
     expect(primary.zone_id).toBe(secondary.zone_id);
     expect(healthCheck(dns(), primary.health_check_id).tags[HEALTH_CHECK_TAG]).toBe("primary-gate");
-    expect(healthCheck(dns(), secondary.health_check_id).tags[HEALTH_CHECK_TAG]).toBe("secondary");
-    for (const r of [primary, secondary]) expect(r.alias.evaluate_target_health).toBe(true);
+    expect(healthCheck(dns(), secondary.health_check_id).tags[HEALTH_CHECK_TAG]).toBe("secondary-gate");
+    // While forced, nothing may make SECONDARY unhealthy (Route53 would answer PRIMARY): no target health on it.
+    expect(primary.alias.evaluate_target_health).toBe(true);
+    expect(secondary.alias.evaluate_target_health).toBe(false);
     // Alias targets come from the SSM handoff, not from another stack's state.
     expect(ssmName(dns(), primary.alias.name)).toBe("/drweb-prod/dr/primary/alb-dns-name");
     expect(ssmName(dns(), primary.alias.zone_id)).toBe("/drweb-prod/dr/primary/alb-zone-id");
@@ -50,9 +57,6 @@ describe("dns stack", () => {
     }
     const primary = checks.find((c) => c.tags[HEALTH_CHECK_TAG] === "primary");
     expect(ssmName(dns(), primary.fqdn)).toBe("/drweb-prod/dr/primary/alb-dns-name");
-    const gate = resourceList(dns(), "aws_route53_health_check").find((c) => c.type === "CALCULATED");
-    expect(gate.child_healthchecks).toEqual([expect.stringMatching(/aws_route53_health_check\.Failover_PrimaryHealthCheck_[A-Z0-9]+\.id/)]);
-    expect(gate.child_health_threshold).toBe(1);
     // The path follows the app's config (one source of truth).
     const moved = synthApp({ ...PROD, web: { readinessPath: "/ready/deep" }, dns: { ...PROD.dns, healthCheck: { requestIntervalSeconds: 30, failureThreshold: 2 } } });
     for (const c of resourceList(moved.stacks.dns, "aws_route53_health_check").filter((x) => x.type === "HTTPS")) {
@@ -60,47 +64,93 @@ describe("dns stack", () => {
     }
   });
 
-  it("puts the alarms, their topic and its key in us-east-1 through a provider alias", () => {
-    const providers = dns().provider!.aws as any[];
-    const usEast1 = providers.find((p) => p.alias === "us_east_1");
-    expect(usEast1.region).toBe("us-east-1");
+  it("gates: PRIMARY needs the primary AND the released switch, SECONDARY the secondary OR the forced switch", () => {
+    const byRole = (role: string) => resourceList(dns(), "aws_route53_health_check").find((c) => c.tags[HEALTH_CHECK_TAG] === role);
+    const roleOf = (ref: string) => healthCheck(dns(), ref).tags[HEALTH_CHECK_TAG];
+    expect(byRole("primary-gate")).toMatchObject({ type: "CALCULATED", child_health_threshold: 2 });
+    expect(byRole("primary-gate").child_healthchecks.map(roleOf)).toEqual(["primary", "switch"]);
+    expect(byRole("secondary-gate")).toMatchObject({ type: "CALCULATED", child_health_threshold: 1 });
+    expect(byRole("secondary-gate").child_healthchecks.map(roleOf)).toEqual(["secondary", "switch-forced"]);
+    const alarm = resourceList(dns(), "aws_cloudwatch_metric_alarm")[0];
+    for (const [role, inverted] of [["switch", undefined], ["switch-forced", true]] as const) {
+      const c = byRole(role);
+      expect(c).toMatchObject({ type: "CLOUDWATCH_METRIC", cloudwatch_alarm_region: "us-west-1", insufficient_data_health_status: "LastKnownStatus" });
+      expect(c.invert_healthcheck).toBe(inverted);
+      expect(c.cloudwatch_alarm_name).toMatch(/^\$\{aws_cloudwatch_metric_alarm\.Failover_Switch_Alarm_[A-Z0-9]+\.alarm_name\}$/);
+      expect(alarm.alarm_name).toBe("drweb-prod-dns-failover-switch");
+    }
+  });
+
+  it("the failover switch is an alarm in the secondary region on the metric the runbook writes, keeping its state without data", () => {
+    const sw = failoverSwitch(app.config);
     const alarms = resourceList(dns(), "aws_cloudwatch_metric_alarm");
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].provider).toBeUndefined(); // the stack's only provider: us-west-1
+    expect(alarms[0]).toMatchObject({
+      alarm_name: sw.alarmName,
+      namespace: "drweb/DR",
+      metric_name: "ForceFailover",
+      dimensions: { Deployment: "drweb-prod" },
+      statistic: "Maximum",
+      period: 60,
+      evaluation_periods: 1,
+      threshold: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      treat_missing_data: "ignore",
+    });
+    expect(alarms[0].alarm_actions).toBeUndefined();
+    expect(dns().output!.failover_switch.value).toMatchObject({ region: "us-west-1", namespace: "drweb/DR", metric_name: "ForceFailover", forced_value: 1, released_value: 0 });
+  });
+
+  it("keeps us-east-1 out of the dns stack: the alarms, their topic and key are the dns-alarms stack's, which reads the health check ids from SSM", () => {
+    expect((dns().provider!.aws as any[]).map((p) => p.region)).toEqual(["us-west-1"]);
+    for (const t of ["aws_sns_topic", "aws_kms_key", "aws_sns_topic_subscription"]) expect(resourceList(dns(), t)).toEqual([]);
+    // dns publishes every health check id in us-west-1.
+    const published = resourceList(dns(), "aws_ssm_parameter").map((p) => p.name).sort();
+    expect(published).toEqual(HEALTH_CHECK_ROLES.map((r) => healthCheckParameter(app.config, r)).sort());
+    const st = app.stacks["dns-alarms"];
+    const providers = st.provider!.aws as any[];
+    expect(providers.find((p) => !p.alias).region).toBe("us-west-1");
+    expect(providers.find((p) => p.alias === "us_east_1").region).toBe("us-east-1");
+    const alarms = resourceList(st, "aws_cloudwatch_metric_alarm");
+    expect(alarms).toHaveLength(4);
     for (const a of alarms) {
       expect(a.provider).toBe("aws.us_east_1");
       expect(a).toMatchObject({ namespace: "AWS/Route53", metric_name: "HealthCheckStatus", comparison_operator: "LessThanThreshold", threshold: 1 });
-      expect(a.dimensions.HealthCheckId).toMatch(/aws_route53_health_check\./);
       expect(a.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\./)]);
     }
-    const topic = resourceList(dns(), "aws_sns_topic")[0];
-    expect(topic.provider).toBe("aws.us_east_1");
-    expect(topic.kms_master_key_id).toMatch(/aws_kms_key\.HealthAlarms_Key/);
-    expect(resourceList(dns(), "aws_kms_key")[0]).toMatchObject({ provider: "aws.us_east_1", enable_key_rotation: true });
-    expect(resourceList(dns(), "aws_sns_topic_subscription")).toEqual([]);
+    const read = alarms.map((a) => ssmName(st, a.dimensions.HealthCheckId)).sort();
+    expect(read).toEqual(["primary", "primary-gate", "secondary", "secondary-gate"].map((r) => healthCheckParameter(app.config, r as any)).sort());
+    for (const d of Object.values(st.data!.aws_ssm_parameter)) expect((d as any).provider).toBeUndefined(); // us-west-1
+    expect(resourceList(st, "aws_sns_topic")[0]).toMatchObject({ provider: "aws.us_east_1", kms_master_key_id: expect.stringMatching(/aws_kms_key\.HealthAlarms_Key/) });
+    expect(resourceList(st, "aws_kms_key")[0]).toMatchObject({ provider: "aws.us_east_1", enable_key_rotation: true });
+    expect(resourceList(st, "aws_sns_topic_subscription")).toEqual([]);
     const mail = synthApp({ dns: { ...PROD.dns, alarmEmail: "oncall@drweb.io" } });
-    expect(resourceList(mail.stacks.dns, "aws_sns_topic_subscription")).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@drweb.io", provider: "aws.us_east_1" })]);
+    expect(resourceList(mail.stacks["dns-alarms"], "aws_sns_topic_subscription")).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@drweb.io", provider: "aws.us_east_1" })]);
+    // The addresses and provider the dns stack gave them before they moved here, so their state moves
+    // with `terraform state mv` (README) instead of being recreated (the key alias and topic name would collide).
+    const managed = (j: StackJson) =>
+      Object.entries(j.resource ?? {}).flatMap(([t, items]) => Object.entries(items).filter(([, c]) => c.provider === "aws.us_east_1").map(([n]) => `${t}.${n}`)).sort();
+    expect(managed(mail.stacks["dns-alarms"])).toEqual([
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmPrimaryGate_9E72244F",
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmPrimary_7669A102",
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmSecondaryGate_" + managed(mail.stacks["dns-alarms"]).find((a) => a.includes("AlarmSecondaryGate"))!.split("_").pop(),
+      "aws_cloudwatch_metric_alarm.HealthAlarms_AlarmSecondary_71C546D4",
+      "aws_kms_alias.HealthAlarms_Key_Alias_46FFA7C5",
+      "aws_kms_key.HealthAlarms_Key_17BE34FC",
+      "aws_sns_topic.HealthAlarms_Topic_B45B1E38",
+      "aws_sns_topic_subscription.HealthAlarms_Email_F874BCAC",
+    ]);
+    // Deploy order: after dns; no stack waits for it.
+    expect(app.drApp.dnsAlarms!.dependencies.map((d: any) => d.node.id)).toEqual(["dns"]);
+    const dependents = app.drApp.dnsAlarms!.node.scope!.node.children.filter((c: any) => (c.dependencies ?? []).includes(app.drApp.dnsAlarms));
+    expect(dependents).toEqual([]);
   });
 
-  it("forced failover changes exactly one attribute (the gate's threshold) and nothing in any other stack", () => {
+  it("forced failover changes nothing in any stack: the switch is a metric the runbook writes, not Terraform", () => {
     const forced = synthApp({ dns: { ...PROD.dns, forceFailover: true } });
-    const diffs: string[] = [];
-    const walk = (a: any, b: any, path: string) => {
-      if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
-        if (JSON.stringify(a) !== JSON.stringify(b)) diffs.push(path);
-        return;
-      }
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], `${path}.${k}`);
-    };
-    const strip = (st: StackJson) => ({ ...st, terraform: { ...st.terraform, backend: undefined }, output: { ...st.output, force_failover: undefined } });
-    walk(strip(app.stacks.dns), strip(forced.stacks.dns), "dns");
-    expect(diffs).toEqual([expect.stringMatching(/^dns\.resource\.aws_route53_health_check\.Failover_PrimaryGate_[A-Z0-9]+\.child_health_threshold$/)]);
-    const gate = resourceList(forced.stacks.dns, "aws_route53_health_check").find((c) => c.type === "CALCULATED");
-    // More than its one child: Route53 treats the gate as unhealthy.
-    expect(gate.child_health_threshold).toBe(2);
-    expect(forced.stacks.dns.output!.force_failover.value).toBe(true);
-    const others = Object.keys(app.stacks).filter((n) => n !== "dns");
-    expect(others).toEqual(expect.arrayContaining(["primary", "secondary"]));
-    for (const s of others) {
+    expect(Object.keys(forced.stacks).sort()).toEqual(Object.keys(app.stacks).sort());
+    for (const s of Object.keys(app.stacks)) {
       expect(forced.text(s).replace(/terraform\.[a-z-]+\.tfstate/g, "")).toBe(app.text(s).replace(/terraform\.[a-z-]+\.tfstate/g, ""));
     }
   });
@@ -112,46 +162,88 @@ describe("dns stack", () => {
     expect(failoverBudget(slow)).toEqual({ detectionSeconds: 150, ttlSeconds: 60, totalSeconds: 210 });
   });
 
-  it("stays usable while the primary region is down: state with the secondary's, nothing read from the primary region", () => {
+  it("stays usable while the primary region or us-east-1 is down: global state with the secondary's, nothing read from the primary region", () => {
     const s3 = synthApp({
       ...PROD,
       backend: { type: "s3", primaryBucket: { bucket: "st-use2", region: "us-east-2" }, secondaryBucket: { bucket: "st-usw1", region: "us-west-1" } },
     });
-    expect(s3.stacks.dns.terraform.backend.s3).toMatchObject({ bucket: "st-usw1", region: "us-west-1", key: "drweb/dns.tfstate" });
-    const st = s3.stacks.dns;
-    const regions = (st.provider!.aws as any[]).map((p) => p.region).sort();
-    expect(regions).toEqual(["us-east-1", "us-west-1"]);
-    expect(JSON.stringify(st)).not.toContain("terraform_remote_state");
-    expect(JSON.stringify(st)).not.toContain("us-east-2");
+    for (const stack of ["dns", "dns-alarms", "dns-zone"]) {
+      expect(s3.stacks[stack].terraform.backend.s3).toMatchObject({ bucket: "st-usw1", region: "us-west-1", key: `drweb/prod/${stack}.tfstate` });
+    }
+    for (const stack of ["dns", "dns-zone"]) {
+      const st = s3.stacks[stack];
+      expect((st.provider!.aws as any[]).map((p) => p.region)).toEqual(["us-west-1"]);
+      expect(JSON.stringify(st)).not.toContain("terraform_remote_state");
+      expect(JSON.stringify(st)).not.toContain("us-east-2");
+      // No resource or data source anywhere but the stack's one provider (us-west-1).
+      for (const kind of [st.resource ?? {}, st.data ?? {}]) for (const items of Object.values(kind)) for (const r of Object.values(items)) expect((r as any).provider).toBeUndefined();
+    }
+    expect(JSON.stringify(s3.stacks["dns-alarms"])).not.toContain("terraform_remote_state");
     // Deploy order: after the secondary only (which follows the primary only while it replicates from it).
     expect(s3.drApp.dns!.dependencies.map((d: any) => d.node.id)).toEqual(["secondary"]);
   });
 
-  it("creates the zone in its own stack when asked, before the regional stacks", () => {
+  it("creates the zone in the dns-zone stack when asked, before the regional stacks", () => {
     const created = synthApp({ dns: { ...PROD.dns, createZone: true } });
     expect(resourceList(created.stacks["dns-zone"], "aws_route53_zone")).toEqual([expect.objectContaining({ name: "drweb.io" })]);
     expect(created.stacks["dns-zone"].output!.name_servers).toBeDefined();
     for (const r of ["primary", "secondary"] as const) expect(created.drApp.regional[r].dependencies.map((d: any) => d.node.id)).toContain("dns-zone");
-    expect(app.stacks["dns-zone"]).toBeUndefined();
+    // Without createZone, dns-zone looks the zone up (it holds the validation record).
+    expect(resourceList(app.stacks["dns-zone"], "aws_route53_zone")).toEqual([]);
+    expect(Object.values(app.stacks["dns-zone"].data!.aws_route53_zone)).toEqual([expect.objectContaining({ name: "drweb.io", private_zone: false })]);
+  });
+
+  it("gives the ACM validation record one owner, dns-zone, which survives a primary outage and either regional stack's destruction", () => {
+    const validationRecords = (st: StackJson) => resourceList(st, "aws_route53_record").filter((r) => JSON.stringify(r).includes("domain_validation_options"));
+    const owners = Object.entries(app.stacks).filter(([, st]) => validationRecords(st).length > 0).map(([n]) => n);
+    expect(owners).toEqual(["dns-zone"]);
+    const zone = app.stacks["dns-zone"];
+    expect(validationRecords(zone)).toHaveLength(1);
+    expect(validationRecords(zone)[0]).toMatchObject({ type: expect.stringContaining("resource_record_type"), ttl: 300, allow_overwrite: true });
+    // Its values come from a certificate of its own, in us-west-1 (nothing in the primary region).
+    const anchor = resourceList(zone, "aws_acm_certificate");
+    expect(anchor).toEqual([expect.objectContaining({ domain_name: "www.drweb.io", validation_method: "DNS" })]);
+    expect((zone.provider!.aws as any[]).map((p) => p.region)).toEqual(["us-west-1"]);
+    expect(resourceList(zone, "aws_ssm_parameter")).toEqual([expect.objectContaining({ name: certificateValidationParameter(app.config), value: expect.stringMatching(/aws_route53_record\..*\.fqdn/) })]);
+    // It exists before the certificates validate.
+    for (const r of ["primary", "secondary"] as const) expect(app.drApp.regional[r].dependencies.map((d: any) => d.node.id)).toContain("dns-zone");
+    // With both certificates brought by config and no zone to create, there is nothing to own.
+    const arn = (region: string) => `arn:aws:acm:${region}:123456789012:certificate/11111111-2222-3333-4444-555555555555`;
+    const own = synthApp({ ...PROD, regions: { primary: { certificateArn: arn("us-east-2") }, secondary: { certificateArn: arn("us-west-1") } } });
+    expect(own.stacks["dns-zone"]).toBeUndefined();
   });
 
   describe("regional side", () => {
     it.each([
       ["primary", "us-east-2"],
       ["secondary", "us-west-1"],
-    ])("%s gets an ACM certificate for the domain in its own region, validated in the zone, and publishes its ALB in us-west-1", (stack, _region) => {
+    ])("%s gets an ACM certificate for the domain in its own region, waits for the dns-zone stack's validation record, and publishes its ALB in us-west-1", (stack, _region) => {
       const st = app.stacks[stack];
       const cert = resourceList(st, "aws_acm_certificate")[0];
       expect(cert).toMatchObject({ domain_name: "www.drweb.io", validation_method: "DNS" });
       expect(cert.provider).toBeUndefined(); // the stack's own region
-      const validation = resourceList(st, "aws_route53_record")[0];
-      expect(validation).toMatchObject({ allow_overwrite: true });
-      expect(validation.zone_id).toMatch(/data\.aws_route53_zone\.Zone/);
-      expect(Object.values(st.data!.aws_route53_zone)).toEqual([expect.objectContaining({ name: "drweb.io", private_zone: false })]);
+      // No record of its own: destroying this stack cannot delete the record the other region renews with.
+      expect(resourceList(st, "aws_route53_record")).toEqual([]);
+      const validation = resourceList(st, "aws_acm_certificate_validation")[0];
+      expect(validation.validation_record_fqdns).toHaveLength(1);
+      expect(ssmName(st, validation.validation_record_fqdns[0])).toBe(certificateValidationParameter(app.config));
+      const providerOf = (p: any) => (p.provider ? (st.provider!.aws as any[]).find((x) => `aws.${x.alias}` === p.provider).region : (st.provider!.aws as any[]).find((x) => !x.alias).region);
+      expect(providerOf(Object.values(st.data!.aws_ssm_parameter).find((d: any) => d.name === certificateValidationParameter(app.config)))).toBe("us-west-1");
+      // The record it used to manage is forgotten, not destroyed, on its next apply.
+      expect((st as any).removed).toEqual([{ from: LEGACY_VALIDATION_RECORD, lifecycle: { destroy: false } }]);
       const params = resourceList(st, "aws_ssm_parameter");
       expect(params.map((p) => p.name).sort()).toEqual([`/drweb-prod/dr/${stack}/alb-dns-name`, `/drweb-prod/dr/${stack}/alb-zone-id`]);
-      const providerOf = (p: any) => (p.provider ? (st.provider!.aws as any[]).find((x) => `aws.${x.alias}` === p.provider).region : (st.provider!.aws as any[]).find((x) => !x.alias).region);
       for (const p of params) expect(providerOf(p)).toBe("us-west-1");
+    });
+
+    it("forgets exactly the address the regional stacks gave the validation record before (cdktf's id for Certificate/ValidationRecord)", () => {
+      const probe = Testing.app();
+      const stack = new TerraformStack(probe, "probe");
+      new AwsProvider(stack, "Aws", { region: "us-east-2" });
+      const cert = new Construct(stack, "Certificate");
+      new Route53Record(cert, "ValidationRecord", { zoneId: "Z1", name: "x", type: "CNAME", records: ["y"], ttl: 300 });
+      const json = JSON.parse(Testing.synth(stack));
+      expect(`aws_route53_record.${Object.keys(json.resource.aws_route53_record)[0]}`).toBe(LEGACY_VALIDATION_RECORD);
     });
 
     it("uses a configured certificate instead of creating one, and builds no dns stack when dns is off", () => {

@@ -1,19 +1,24 @@
 // The drill's Route53 stand-in and its RTO/RPO arithmetic, on a fake clock.
 import { resolveConfig } from "../../src/config";
-import { failoverBudget, gateThreshold } from "../../src/dns/contract";
+import { failoverBudget, failoverSwitch, switchValue } from "../../src/dns/contract";
 import type { RequestRecord } from "../../scripts/drill/client";
 import { analyse, chartSvg, markdown } from "../../scripts/drill/report";
 import { Route53Sim, type Endpoint } from "../../scripts/drill/resolver";
 
+const CONFIG = resolveConfig({});
+const FORCED = switchValue(CONFIG, true);
+const RELEASED = switchValue(CONFIG, false);
+
 function sim(opts: { up: Record<Endpoint, boolean>; targets?: Record<Endpoint, boolean | null>; clients?: number }) {
-  const hc = resolveConfig({}).dns.healthCheck;
+  const hc = CONFIG.dns.healthCheck;
   let now = 1_000_000;
   const s = new Route53Sim({
     intervalMs: hc.requestIntervalSeconds * 1000,
     failureThreshold: hc.failureThreshold,
     checkerRegions: hc.regions,
     ttlMs: 60_000,
-    forceFailover: false,
+    switch: failoverSwitch(CONFIG),
+    switchPeriodMs: 60_000,
     now: () => now,
     check: async (e) => opts.up[e],
     targetHealthy: async (e) => (opts.targets ? opts.targets[e] : true),
@@ -59,17 +64,45 @@ describe("Route53Sim (the drill's Route53 stand-in)", () => {
     expect(s.endpointHealthy("primary")).toBe(true);
   });
 
-  it("forces failover with the gate threshold alone, and answers PRIMARY when both are unhealthy", async () => {
+  it("forces failover with the switch metric alone (once Route53 reads it), and answers PRIMARY when both are unhealthy and it is released", async () => {
     const up = { primary: true, secondary: true };
     const { s, advance } = sim({ up });
-    s.setGateThreshold(gateThreshold(true));
+    s.putSwitchMetric(FORCED);
+    expect(s.switchState()).toMatchObject({ forced: true, alarmState: "ALARM" });
     expect(s.endpointHealthy("primary")).toBe(true);
+    await advance(10_100); // Route53 reads the alarm's data stream once per interval
     expect(s.authoritative()).toBe("secondary");
-    s.setGateThreshold(gateThreshold(false));
+    await advance(60_000);
+    s.putSwitchMetric(RELEASED);
+    await advance(10_100);
+    expect(s.switchState()).toMatchObject({ forced: false, alarmState: "OK" });
     expect(s.authoritative()).toBe("primary");
     up.primary = false;
     up.secondary = false;
     await advance(40_000);
+    expect(s.authoritative()).toBe("primary");
+  });
+
+  it("keeps a forced switch absolute: a failing secondary (check and targets), a healthy primary, and the datapoint aging out change nothing", async () => {
+    const up = { primary: true, secondary: true };
+    const targets: Record<Endpoint, boolean | null> = { primary: true, secondary: true };
+    const { s, advance } = sim({ up, targets });
+    s.putSwitchMetric(FORCED);
+    await advance(10_100);
+    expect(s.authoritative()).toBe("secondary");
+    // A DB blip during promotion: the secondary's /readyz fails and its ALB has no healthy target.
+    up.secondary = false;
+    targets.secondary = false;
+    await advance(5 * 60_000); // long past the alarm's 60 s period: the stream is empty now
+    expect(s.endpointHealthy("secondary")).toBe(false);
+    expect(s.healthChecks().find((h) => h.role === "switch")?.detail).toContain("stream INSUFFICIENT_DATA");
+    expect(s.switchState()).toMatchObject({ forced: true, alarmState: "ALARM" }); // treat_missing_data "ignore"
+    expect(s.checkHealthy("primary-gate")).toBe(false);
+    expect(s.checkHealthy("secondary-gate")).toBe(true);
+    expect(s.authoritative()).toBe("secondary");
+    // Released, with the secondary still down: health decides again (both down: PRIMARY).
+    s.putSwitchMetric(RELEASED);
+    await advance(10_100);
     expect(s.authoritative()).toBe("primary");
   });
 
@@ -88,7 +121,9 @@ describe("Route53Sim (the drill's Route53 stand-in)", () => {
     const { s, advance } = sim({ up });
     expect(s.resolve(0, 2)).toBe("primary");
     expect(s.resolve(1, 2)).toBe("primary");
-    s.setGateThreshold(2);
+    s.putSwitchMetric(FORCED);
+    await advance(10);
+    expect(s.authoritative()).toBe("secondary"); // the first stream read is due at once
     expect(s.resolve(0, 2)).toBe("primary");
     await advance(30_000);
     expect(s.resolve(1, 2)).toBe("secondary"); // first expiry after TTL/2

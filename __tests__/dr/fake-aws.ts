@@ -7,7 +7,7 @@
  * of the orchestration: which calls, in which order, with which inputs.
  */
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
-import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   CreateDBSnapshotCommand,
@@ -31,7 +31,10 @@ export interface Call {
 }
 
 /** Commands that change something in AWS. */
-export const MUTATING = ["UpdateAutoScalingGroupCommand", "PromoteReadReplicaCommand", "UpdateHealthCheckCommand", "CreateDBSnapshotCommand", "ModifyDBInstanceCommand"];
+export const MUTATING = ["UpdateAutoScalingGroupCommand", "PromoteReadReplicaCommand", "UpdateHealthCheckCommand", "PutMetricDataCommand", "CreateDBSnapshotCommand", "ModifyDBInstanceCommand"];
+
+/** The failover switch of the default config (failoverSwitch()). */
+export const SWITCH = { region: "us-west-1", namespace: "drweb/DR", metric: "ForceFailover", alarm: "drweb-prod-dns-failover-switch" };
 
 interface Db {
   id: string;
@@ -46,9 +49,12 @@ interface Db {
 interface Hc {
   id: string;
   role: string;
-  type: "HTTPS" | "CALCULATED";
+  type: "HTTPS" | "CALCULATED" | "CLOUDWATCH_METRIC";
   threshold?: number;
   children?: string[];
+  /** CLOUDWATCH_METRIC: the alarm it follows. */
+  alarm?: { name: string; region: string };
+  inverted?: boolean;
   version: number;
   healthy?: boolean;
   tags: Record<string, string>;
@@ -70,8 +76,12 @@ export class FakeAws {
   readonly down = new Set<string>();
   /** How many describe calls a promotion takes (-1: never completes). */
   promoteTakes = 2;
+  /** Datapoints of the failover switch metric (PutMetricData in us-west-1). */
+  readonly switchPoints: Array<{ at: number; value: number }> = [];
+  /** An error a call throws instead of its answer (expired credentials, access denied, ...), as the SDK would; undefined: answer normally. */
+  failWith: ((call: Call) => unknown) | null = null;
 
-  constructor(private readonly clock: Clock) {
+  constructor(readonly clock: Clock) {
     const db = (id: string, region: string, source: string | null) =>
       this.dbs.set(id, { id, region, source, status: "available", deletionProtection: true, promoteAfter: -1 });
     db("drweb-prod-use2-db-g1-writer", "us-east-2", null);
@@ -79,13 +89,19 @@ export class FakeAws {
     db("drweb-prod-usw1-db-g1-writer", "us-west-1", "arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g1-writer");
     db("drweb-prod-usw1-db-g1-reader1", "us-west-1", "drweb-prod-usw1-db-g1-writer");
     const tags = (role: string, env = "prod") => ({ "dr-health-check": role, project: "drweb", environment: env, Name: role });
+    const alarm = { name: SWITCH.alarm, region: SWITCH.region };
     this.hcs = [
-      { id: "hc-staging-gate", role: "primary-gate", type: "CALCULATED", threshold: 1, children: ["hc-staging"], version: 1, tags: tags("primary-gate", "staging") },
+      { id: "hc-staging-gate", role: "primary-gate", type: "CALCULATED", threshold: 2, children: ["hc-staging", "hc-staging-switch"], version: 1, tags: tags("primary-gate", "staging") },
       { id: "hc-primary", role: "primary", type: "HTTPS", version: 1, healthy: true, tags: tags("primary") },
       { id: "hc-secondary", role: "secondary", type: "HTTPS", version: 1, healthy: true, tags: tags("secondary") },
-      { id: "hc-gate", role: "primary-gate", type: "CALCULATED", threshold: 1, children: ["hc-primary"], version: 3, tags: tags("primary-gate") },
+      { id: "hc-switch", role: "switch", type: "CLOUDWATCH_METRIC", alarm, version: 1, tags: tags("switch") },
+      { id: "hc-switch-forced", role: "switch-forced", type: "CLOUDWATCH_METRIC", alarm, inverted: true, version: 1, tags: tags("switch-forced") },
+      { id: "hc-gate", role: "primary-gate", type: "CALCULATED", threshold: 2, children: ["hc-primary", "hc-switch"], version: 3, tags: tags("primary-gate") },
+      { id: "hc-secondary-gate", role: "secondary-gate", type: "CALCULATED", threshold: 1, children: ["hc-secondary", "hc-switch-forced"], version: 1, tags: tags("secondary-gate") },
       { id: "hc-unrelated", role: "", type: "HTTPS", version: 1, healthy: true, tags: { Name: "someone else's" } },
     ];
+    // The switch as an operator set it after the first deploy: released.
+    this.switchPoints.push({ at: clock.now() - 3_600_000, value: 0 });
   }
 
   db(id: string): Db {
@@ -98,10 +114,40 @@ export class FakeAws {
     return this.hcs.find((h) => h.id === id)!;
   }
 
+  /**
+   * The switch alarm's state as CloudWatch keeps it: the Maximum of the
+   * latest minute that has data against the threshold 1 (no data since:
+   * the state is kept, treat_missing_data "ignore"); no data ever:
+   * INSUFFICIENT_DATA.
+   */
+  switchAlarmState(): "OK" | "ALARM" | "INSUFFICIENT_DATA" {
+    if (!this.switchPoints.length) return "INSUFFICIENT_DATA";
+    const bucket = (t: number) => Math.floor(t / 60_000);
+    const last = Math.max(...this.switchPoints.map((p) => bucket(p.at)));
+    const max = Math.max(...this.switchPoints.filter((p) => bucket(p.at) === last).map((p) => p.value));
+    return max >= 1 ? "ALARM" : "OK";
+  }
+
+  /** Sets the switch as a PutMetricData an hour ago would have (test setup). */
+  setSwitch(forced: boolean): void {
+    this.switchPoints.push({ at: this.clock.now() - 3_600_000 + this.switchPoints.length, value: forced ? 1 : 0 });
+  }
+
+  /** What Route53 makes of a check (endpoint: as set; alarm: the alarm state, inverted if so; calculated: its children). */
+  hcHealthy(id: string): boolean {
+    const h = this.hc(id);
+    if (!h) return false;
+    if (h.type === "HTTPS") return !!h.healthy;
+    if (h.type === "CLOUDWATCH_METRIC") {
+      const st = this.switchAlarmState();
+      const raw = st === "INSUFFICIENT_DATA" ? true : st === "OK";
+      return h.inverted ? !raw : raw;
+    }
+    return (h.children ?? []).filter((c) => this.hcHealthy(c)).length >= (h.threshold ?? 1);
+  }
+
   gateHealthy(id = "hc-gate"): boolean {
-    const g = this.hc(id);
-    const healthyChildren = (g.children ?? []).filter((c) => this.hc(c)?.healthy).length;
-    return healthyChildren >= (g.threshold ?? 1);
+    return this.hcHealthy(id);
   }
 
   mutations(): Call[] {
@@ -112,7 +158,10 @@ export class FakeAws {
     const mk = (client: string, region: string) => ({
       send: async (cmd: { input: Record<string, unknown> }) => {
         const command = cmd.constructor.name;
-        this.calls.push({ client, region, command, input: cmd.input });
+        const call = { client, region, command, input: cmd.input };
+        this.calls.push(call);
+        const injected = this.failWith?.(call);
+        if (injected !== undefined) throw injected;
         if (this.down.has(region)) throw Object.assign(new Error(`connect ETIMEDOUT ${client}.${region}.amazonaws.com:443`), { name: "TimeoutError" });
         return this.handle(region, cmd);
       },
@@ -187,10 +236,32 @@ export class FakeAws {
       const q = cmd.input.MetricDataQueries![0].MetricStat!.Metric!;
       if (q.MetricName === "ReplicaLag") return { MetricDataResults: [{ Id: "lag", Values: [this.replicaLag], Timestamps: [new Date(now)] }] };
       if (q.MetricName === "HealthCheckStatus") {
+        if (region !== "us-east-1") return { MetricDataResults: [{ Id: "status", Values: [], Timestamps: [] }] }; // Route53 publishes only in us-east-1
         const id = q.Dimensions![0].Value!;
-        return { MetricDataResults: [{ Id: "status", Values: [this.gateHealthy(id) ? 1 : 0], Timestamps: [new Date(now)] }] };
+        return { MetricDataResults: [{ Id: "status", Values: [this.hcHealthy(id) ? 1 : 0], Timestamps: [new Date(now)] }] };
+      }
+      if (q.Namespace === SWITCH.namespace && q.MetricName === SWITCH.metric) {
+        const start = cmd.input.StartTime!.getTime();
+        const end = cmd.input.EndTime!.getTime();
+        const points = region === SWITCH.region ? this.switchPoints.filter((p) => p.at >= start && p.at < end).map((p) => p.value) : [];
+        return {
+          MetricDataResults: cmd.input.MetricDataQueries!.map((mq) => ({
+            Id: mq.Id,
+            Values: points.length ? [mq.MetricStat!.Stat === "Minimum" ? Math.min(...points) : Math.max(...points)] : [],
+            Timestamps: points.length ? [new Date(start)] : [],
+          })),
+        };
       }
       return { MetricDataResults: [] };
+    }
+    if (cmd instanceof PutMetricDataCommand) {
+      if (region !== SWITCH.region || cmd.input.Namespace !== SWITCH.namespace) throw new Error(`fake AWS: PutMetricData to ${cmd.input.Namespace} in ${region}`);
+      for (const d of cmd.input.MetricData ?? []) this.switchPoints.push({ at: d.Timestamp?.getTime() ?? now, value: d.Value! });
+      return {};
+    }
+    if (cmd instanceof DescribeAlarmsCommand) {
+      if (region !== SWITCH.region || !cmd.input.AlarmNames?.includes(SWITCH.alarm)) return { MetricAlarms: [] };
+      return { MetricAlarms: [{ AlarmName: SWITCH.alarm, StateValue: this.switchAlarmState(), StateUpdatedTimestamp: new Date(now) }] };
     }
     if (cmd instanceof ListHealthChecksCommand) {
       // Two pages, to exercise the Marker loop.
@@ -198,7 +269,15 @@ export class FakeAws {
         Id: h.id,
         HealthCheckVersion: h.version,
         CallerReference: h.id,
-        HealthCheckConfig: { Type: h.type, HealthThreshold: h.threshold, ChildHealthChecks: h.children, FullyQualifiedDomainName: h.type === "HTTPS" ? `${h.role}.elb` : undefined, ResourcePath: "/readyz" },
+        HealthCheckConfig: {
+          Type: h.type,
+          HealthThreshold: h.threshold,
+          ChildHealthChecks: h.children,
+          FullyQualifiedDomainName: h.type === "HTTPS" ? `${h.role}.elb` : undefined,
+          ResourcePath: h.type === "HTTPS" ? "/readyz" : undefined,
+          AlarmIdentifier: h.alarm ? { Name: h.alarm.name, Region: h.alarm.region } : undefined,
+          Inverted: h.inverted,
+        },
       }));
       const start = input.Marker ? Number(input.Marker) : 0;
       const page = all.slice(start, start + 3);
@@ -211,7 +290,7 @@ export class FakeAws {
     }
     if (cmd instanceof GetHealthCheckStatusCommand) {
       const h = this.hc(cmd.input.HealthCheckId!);
-      if (h.type === "CALCULATED") throw new Error("GetHealthCheckStatus does not support calculated health checks");
+      if (h.type !== "HTTPS") throw new Error("GetHealthCheckStatus does not support calculated or CloudWatch alarm health checks");
       const status = h.healthy ? "Success: HTTP Status Code 200, OK" : "Failure: Connection timed out";
       return { HealthCheckObservations: ["us-east-1", "us-west-2", "eu-west-1"].map((Region) => ({ Region, IPAddress: "192.0.2.1", StatusReport: { Status: status } })) };
     }

@@ -11,7 +11,7 @@ import { Journal } from "../../src/dr/journal";
 import type { Mode, Operation } from "../../src/dr/plan";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
-import { FakeAws } from "./fake-aws";
+import { FakeAws, SWITCH } from "./fake-aws";
 
 function setup(overrides: Record<string, unknown> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-journal-"));
@@ -33,20 +33,27 @@ describe("dr failover --planned", () => {
     const r = await t.run("failover", "planned");
     expect(r.ok).toBe(true);
     expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "fence-primary", "catch-up", "promote", "force-dns", "verify"]);
-    expect(commands(t.aws)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1", "UpdateHealthCheckCommand@us-east-1"]);
+    expect(commands(t.aws)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
     const [fence, promote, gate] = t.aws.mutations();
     expect(fence.input).toEqual({ AutoScalingGroupName: "drweb-prod-use2-web", MinSize: 0, DesiredCapacity: 0 });
     expect(promote.input).toEqual({ DBInstanceIdentifier: "drweb-prod-usw1-db-g1-writer", BackupRetentionPeriod: 7 });
-    // The gate of this deployment (not the staging one), threshold gateThreshold(true) = 2, optimistic-locked by version.
-    expect(gate.input).toEqual({ HealthCheckId: "hc-gate", HealthThreshold: 2, HealthCheckVersion: 3 });
-    expect(t.aws.hc("hc-staging-gate").threshold).toBe(1);
+    // The switch of this deployment: its metric, standard resolution (what Route53 follows), value 1 = forced.
+    expect(gate.input).toEqual({
+      Namespace: "drweb/DR",
+      MetricData: [{ MetricName: "ForceFailover", Dimensions: [{ Name: "Deployment", Value: "drweb-prod" }], Value: 1, Timestamp: expect.any(Date), StorageResolution: 60 }],
+    });
+    expect(t.aws.switchAlarmState()).toBe("ALARM");
+    expect(t.aws.gateHealthy("hc-gate")).toBe(false);
+    expect(t.aws.gateHealthy("hc-secondary-gate")).toBe(true);
     // Every step is logged with a timestamp; the epilogue is the README's "record it" step.
     expect(t.lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:.]+Z \[/.test(l)).length).toBeGreaterThan(12);
     const out = t.lines.join("\n");
     expect(out).toContain('"database": { "drState": "failedOver", "generations": { "primary": 1, "secondary": 1 } }');
     expect(out).toContain('"dns": { "forceFailover": true }');
     expect(out).toContain("npx cdktf deploy secondary");
-    expect(out).toContain("npx cdktf deploy dns");
+    // No dns deploy records a failover: the switch is a metric, Terraform manages only its alarm.
+    expect(out).not.toContain("npx cdktf deploy dns");
+    expect(out).toContain("npx cdktf diff dns           # expect no changes");
     expect(out).toContain("Do not deploy primary while in failedOver");
     const j = Journal.open(t.dir, "failover", t.clock);
     expect(j.completed).toBe(true);
@@ -77,7 +84,7 @@ describe("dr failover --planned", () => {
     expect(elapsed).toBeLessThan(t.config.runbook.promoteTimeoutSeconds + 60);
     expect(t.lines.join("\n")).toContain("Do not promote another instance");
     // DNS was not touched: traffic is not sent to a database that is not writable.
-    expect(commands(t.aws)).not.toContain("UpdateHealthCheckCommand@us-east-1");
+    expect(commands(t.aws)).not.toContain("PutMetricDataCommand@us-west-1");
   });
 
   it("resumes after an interruption: done steps are skipped, nothing is done twice", async () => {
@@ -102,8 +109,8 @@ describe("dr failover --planned", () => {
     expect(r.resumed).toBe(true);
     expect(r.skipped).toEqual(["preflight", "fence-primary", "catch-up"]);
     expect(t.lines.join("\n")).toContain("is modifying (a promotion under way?): not called again");
-    // The promotion was requested once; fence and gate once each.
-    expect(commands(t.aws)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1", "UpdateHealthCheckCommand@us-east-1"]);
+    // The promotion was requested once; fence and switch once each.
+    expect(commands(t.aws)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
 
     // Once complete, the next run starts a new journal (the old one is archived).
     const again = await t.run("failover", "planned", { dryRun: true });
@@ -134,7 +141,7 @@ describe("dr failover --unplanned", () => {
     const r = await t.run("failover", "unplanned");
     expect(r.ok).toBe(true);
     expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "promote", "force-dns", "verify"]);
-    expect(commands(t.aws)).toEqual(["PromoteReadReplicaCommand@us-west-1", "UpdateHealthCheckCommand@us-east-1"]);
+    expect(commands(t.aws)).toEqual(["PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
     expect(t.aws.calls.some((c) => c.region === "us-east-2")).toBe(false); // never needs the dead region
     const out = t.lines.join("\n");
     expect(out).toContain("writes acknowledged in that window may be lost");
@@ -154,13 +161,62 @@ describe("dr failover --unplanned", () => {
   });
 });
 
+describe("dr: the failover switch (a data-plane write in the secondary region)", () => {
+  it("fails over with us-east-1 and us-east-2 down: the switch needs neither Route53's API nor anything in us-east-1", async () => {
+    const t = setup();
+    t.aws.down.add("us-east-1"); // Route53's control plane and its metrics
+    t.aws.down.add("us-east-2");
+    // The preflight's look at Route53's primary check cannot be read: the operator confirms it.
+    const r = await t.run("failover", "unplanned", { confirm: ["preflight"] });
+    expect(r.ok).toBe(true);
+    expect(commands(t.aws)).toEqual(["PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
+    expect(t.aws.calls.filter((c) => c.region !== "us-west-1")).toEqual([]);
+    // The force-dns wait read the switch's alarm in us-west-1.
+    expect(t.aws.calls.some((c) => c.command === "DescribeAlarmsCommand" && c.region === "us-west-1" && (c.input.AlarmNames as string[])[0] === SWITCH.alarm)).toBe(true);
+    expect(t.aws.switchAlarmState()).toBe("ALARM");
+    // What Route53 makes of it: PRIMARY's gate unhealthy, SECONDARY's healthy even with the secondary's own check failing.
+    t.aws.hc("hc-secondary").healthy = false;
+    expect(t.aws.gateHealthy("hc-gate")).toBe(false);
+    expect(t.aws.gateHealthy("hc-secondary-gate")).toBe(true);
+  });
+
+  it("never writes the switch into a minute that already holds the other value (the alarm takes each minute's Maximum)", async () => {
+    const t = setup();
+    const minute = 60_000;
+    t.clock.advance(minute - (t.clock.now() % minute) + 5_000); // 5 s into a minute
+    await t.platform.setForcedFailover(true);
+    expect(t.aws.switchAlarmState()).toBe("ALARM");
+    t.clock.advance(10_000);
+    const note = await t.platform.setForcedFailover(false);
+    expect(note).toContain("waited 46 s: this minute already held the other value");
+    const [forced, released] = t.aws.switchPoints.slice(-2);
+    expect(Math.floor(released.at / minute)).toBe(Math.floor(forced.at / minute) + 1);
+    expect(t.aws.switchAlarmState()).toBe("OK");
+    // In a later minute: written at once.
+    t.clock.advance(2 * minute);
+    expect(await t.platform.setForcedFailover(true)).not.toContain("waited");
+  });
+
+  it("dr status warns when the switch was never written, with the command that sets it", async () => {
+    const t = setup();
+    t.aws.switchPoints.length = 0;
+    const s = await collectStatus(t.config, t.platform);
+    expect(s.failoverSwitch).toMatchObject({ forced: null, alarmState: "INSUFFICIENT_DATA" });
+    expect(s.mismatches).toEqual([]);
+    expect(s.warnings.join("\n")).toContain(
+      `has no position (INSUFFICIENT_DATA: never written since it was created). Route53 treats it as released, but set it once so both switch checks settle: aws cloudwatch put-metric-data --region us-west-1 --namespace drweb/DR --metric-name ForceFailover --dimensions Deployment=drweb-prod --value 0 --storage-resolution 60`,
+    );
+    expect(renderStatus(s).join("\n")).toContain("failover switch: no position");
+  });
+});
+
 describe("dr failback", () => {
   it("snapshots and fences the old primary, then waits for the operator's deploy, and resumes after it", async () => {
     const t = setup({ database: { drState: "failedOver" }, dns: { forceFailover: true } });
     // The state after a failover.
     const s1 = t.aws.db("drweb-prod-usw1-db-g1-writer");
     s1.source = null;
-    t.aws.hc("hc-gate").threshold = 2;
+    t.aws.setSwitch(true);
     t.aws.desired["us-east-2"] = 3;
     const first = await t.run("failback", "planned");
     expect(first.ok).toBe(false);
@@ -185,7 +241,8 @@ describe("dr failback", () => {
     const third = await t.run("failback", "planned", {}, failback);
     expect(third.failedStep).toBe("rebuild-secondary");
     expect(t.aws.db("drweb-prod-use2-db-g2-writer").source).toBeNull();
-    expect(t.aws.hc("hc-gate").threshold).toBe(1);
+    expect(t.aws.switchAlarmState()).toBe("OK"); // released by unforce-dns
+    expect(t.aws.mutations().filter((c) => c.command === "PutMetricDataCommand").map((c) => (c.input.MetricData as Array<{ Value: number }>)[0].Value)).toEqual([0]);
     expect(third.failure).toContain('database.drState is "failback", want "normal"');
   });
 });
@@ -195,7 +252,9 @@ describe("dr status", () => {
     const t = setup();
     const s = await collectStatus(t.config, t.platform);
     expect(s.mismatches).toEqual([]);
-    expect(s.healthChecks.map((h) => h.role).sort()).toEqual(["primary", "primary-gate", "secondary"]);
+    expect(s.healthChecks.map((h) => h.role).sort()).toEqual(["primary", "primary-gate", "secondary", "secondary-gate", "switch", "switch-forced"]);
+    expect(s.failoverSwitch).toMatchObject({ forced: false, alarmState: "OK" });
+    expect(s.healthChecks.find((h) => h.role === "switch-forced")?.healthy).toBe(false);
     expect(s.regions.map((r) => r.database.dbRole)).toEqual(["writer", "replica"]);
     expect(s.regions[1].database.lagSeconds).toBe(2);
     const text = renderStatus(s).join("\n");
@@ -211,19 +270,21 @@ describe("dr status", () => {
     expect(s.incomplete).toBe(true);
     expect(s.mismatches).toEqual([]);
     expect(s.regions[0].database.identifier).toBe("drweb-prod-use2-db-g1-writer");
-    expect(s.warnings.join("\n")).toContain("us-east-2: database drweb-prod-use2-db-g1-writer could not be read (error: connect ETIMEDOUT");
+    expect(s.readErrors.map((e) => e.what)).toEqual(["us-east-2 web fleet (ASG drweb-prod-use2-web, target group drweb-prod-use2-web)", "us-east-2 database drweb-prod-use2-db-g1-writer and its readers"]);
+    expect(s.readErrors[1].reason).toContain("the AWS endpoint could not be reached (TimeoutError: connect ETIMEDOUT");
     expect(renderStatus(s).join("\n")).toContain("not everything could be read");
   });
 
   it("flags a promoted secondary and a forced gate while the config still says normal", async () => {
     const t = setup();
     t.aws.db("drweb-prod-usw1-db-g1-writer").source = null;
-    t.aws.hc("hc-gate").threshold = 2;
+    t.aws.setSwitch(true);
     const s = await collectStatus(t.config, t.platform);
     expect(s.mismatches).toHaveLength(3);
     expect(s.mismatches[0]).toContain('config database.drState "normal" (generation 1) expects drweb-prod-usw1-db-g1-writer to be a replica, AWS reports writer');
     expect(s.mismatches.join("\n")).toContain("split brain");
-    expect(s.mismatches.join("\n")).toContain("primary-gate: config dns.forceFailover false means threshold 1, Route53 has 2");
+    expect(s.mismatches.join("\n")).toContain(`failover switch (alarm ${SWITCH.alarm} in us-west-1): config dns.forceFailover false, the switch is forced`);
+    expect(s.mismatches.join("\n")).toContain("set dns.forceFailover to true to record it");
     expect(renderStatus(s).join("\n")).toContain("MISMATCH between config and AWS:");
     // Recorded in config, the same state is a match (the old primary is not judged in failedOver).
     const after = resolveConfig({ database: { drState: "failedOver" }, dns: { forceFailover: true } });

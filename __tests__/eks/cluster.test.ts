@@ -1,7 +1,7 @@
 import { configWarnings, resolveConfig } from "../../src/config";
 import { EKS_ADDONS } from "../../src/config/eks-versions";
 import { ALERTMANAGER_SERVICE_ACCOUNT, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
-import { resourceList, synthApp, type StackJson } from "../helpers/synth";
+import { resourceList, resources, synthApp, type StackJson } from "../helpers/synth";
 
 const STACKS = [
   ["primary", "us-east-2", "use2"],
@@ -55,35 +55,62 @@ describe("EKS monitoring cluster", () => {
       expect(c.depends_on.some((d: string) => d.startsWith("aws_cloudwatch_log_group.Eks_ControlPlaneLogs"))).toBe(true);
     });
 
-    it("runs 2 t3.medium nodes on IMDSv2 with CMK-encrypted volumes in the private app subnets", () => {
-      const ng = one(st(), "aws_eks_node_group");
-      expect(ng.scaling_config).toEqual({ desired_size: 2, min_size: 2, max_size: 3 });
-      expect(ng.instance_types).toEqual(["t3.medium"]);
-      expect(ng.version).toMatch(/aws_eks_cluster\.Eks_Cluster_[A-Z0-9]+\.version/);
-      expect(ng.subnet_ids).toEqual(one(st(), "aws_eks_cluster").vpc_config.subnet_ids);
+    it("runs one t3.medium node group per monitoring AZ (the first 2 AZs), each in that AZ's subnet only, on IMDSv2 with CMK-encrypted volumes", () => {
+      // Issue 14: EBS volumes are zonal; a group spanning 3 AZs could replace a
+      // lost node in an AZ without its volumes. One group per AZ, min 1 each.
+      const groups = resourceList(st(), "aws_eks_node_group");
+      const zones = app.config.regions[stackName].availabilityZones.slice(0, 2);
+      expect(groups.map((g) => g.node_group_name)).toEqual(zones.map((z) => `drweb-prod-${code}-monitoring-${z}`));
+      groups.forEach((ng, i) => {
+        expect(ng.subnet_ids).toEqual([expect.stringMatching(new RegExp(`^\\$\\{aws_subnet\\.Network_PrivateAppSubnet${i}_[A-Z0-9]+\\.id\\}$`))]);
+        expect(ng.scaling_config).toEqual({ desired_size: 1, min_size: 1, max_size: 2 });
+        expect(ng.instance_types).toEqual(["t3.medium"]);
+        expect(ng.version).toMatch(/aws_eks_cluster\.Eks_Cluster_[A-Z0-9]+\.version/);
+      });
+      // Subnets are in AZ order: subnet i is in availabilityZones[i].
+      const subnets = resources(st(), "aws_subnet");
+      groups.forEach((ng, i) => expect(subnets[refId(ng.subnet_ids[0])].availability_zone).toBe(zones[i]));
       const lt = resourceList(st(), "aws_launch_template").find((t) => t.name === `drweb-prod-${code}-eks-node`);
-      expect(ng.launch_template.id).toBe(`\${aws_launch_template.${Object.entries(st().resource!.aws_launch_template).find(([, v]) => v === lt)![0]}.id}`);
+      for (const ng of groups) expect(ng.launch_template.id).toBe(`\${aws_launch_template.${Object.entries(st().resource!.aws_launch_template).find(([, v]) => v === lt)![0]}.id}`);
       expect(lt.metadata_options).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
       expect(lt.block_device_mappings[0].ebs).toMatchObject({ volume_type: "gp3", encrypted: "true", volume_size: 40 });
       expect(lt.block_device_mappings[0].ebs.kms_key_id).toMatch(REGION_KEY_ARN);
       expect(lt.network_interfaces).toBeUndefined(); // no public IP settings: managed nodes in private subnets
+      // The control plane still spans every AZ.
+      expect(one(st(), "aws_eks_cluster").vpc_config.subnet_ids).toHaveLength(app.config.regions[stackName].availabilityZones.length);
     });
 
     it("installs every managed add-on once, the node bootstrap ones before the nodes, EBS CSI with its own role", () => {
       const addons = resourceList(st(), "aws_eks_addon");
       expect(addons.map((a) => a.addon_name).sort()).toEqual([...EKS_ADDONS].sort());
       const byName = Object.fromEntries(Object.entries(st().resource!.aws_eks_addon).map(([id, a]: [string, any]) => [a.addon_name, { id, ...a }]));
-      const ng = one(st(), "aws_eks_node_group");
-      for (const early of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) expect(ng.depends_on).toContain(`aws_eks_addon.${byName[early].id}`);
-      for (const late of ["coredns", "aws-ebs-csi-driver"]) expect(byName[late].depends_on.some((d: string) => d.startsWith("aws_eks_node_group."))).toBe(true);
-      // "default": the version EKS designates for the cluster's Kubernetes version.
-      const versionData = st().data!.aws_eks_addon_version[refId(byName.coredns.addon_version)];
-      expect(versionData).toMatchObject({ addon_name: "coredns", most_recent: false });
-      expect(versionData.kubernetes_version).toMatch(/aws_eks_cluster\.Eks_Cluster_[A-Z0-9]+\.version/);
+      const groups = resourceList(st(), "aws_eks_node_group");
+      for (const ng of groups) for (const early of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) expect(ng.depends_on).toContain(`aws_eks_addon.${byName[early].id}`);
+      for (const late of ["coredns", "aws-ebs-csi-driver"]) expect(byName[late].depends_on.filter((d: string) => d.startsWith("aws_eks_node_group."))).toHaveLength(groups.length);
       const ebs = byName["aws-ebs-csi-driver"];
       expect(ebs.pod_identity_association).toEqual([{ role_arn: expect.stringMatching(/^\$\{aws_iam_role\.Eks_EbsCsiRole_[A-Z0-9]+\.arn\}$/), service_account: "ebs-csi-controller-sa" }]);
       const ebsPerms = policyDoc(st(), "Eks_EbsCsiRole_Permissions");
       for (const s of ebsPerms.statement) expect(s.resources).toEqual([expect.stringMatching(REGION_KEY_ARN)]);
+    });
+
+    it("never lets a plan change a deployed add-on's version by itself (issue 14, item 4)", () => {
+      const byName = Object.fromEntries(resourceList(st(), "aws_eks_addon").map((a) => [a.addon_name, a]));
+      // Pinned in src/config/eks-versions.ts for Kubernetes 1.35 (EKS user guide tables): literal versions, no lookup.
+      expect(byName["kube-proxy"].addon_version).toBe("v1.35.3-eksbuild.13");
+      expect(byName.coredns.addon_version).toBe("v1.14.3-eksbuild.3");
+      for (const pinned of ["kube-proxy", "coredns"]) expect(byName[pinned].lifecycle).toBeUndefined();
+      // No documented pin: EKS's default when created, then ignored by every later plan.
+      for (const frozen of ["vpc-cni", "eks-pod-identity-agent", "aws-ebs-csi-driver"]) {
+        const a = byName[frozen];
+        expect(a.lifecycle).toEqual({ ignore_changes: ["addon_version"] });
+        const data = st().data!.aws_eks_addon_version[refId(a.addon_version)];
+        expect(data).toMatchObject({ addon_name: frozen, most_recent: false });
+      }
+      expect(Object.values(st().data!.aws_eks_addon_version).map((d: any) => d.addon_name).sort()).toEqual(["aws-ebs-csi-driver", "eks-pod-identity-agent", "vpc-cni"]);
+      // The output reports what is installed (the add-on's own attribute), not a fresh lookup.
+      const versions = st().output!.eks_addon_versions.value as Record<string, string>;
+      for (const v of Object.values(versions)) expect(v).toMatch(new RegExp(`^\\$\\{aws_eks_addon\\.Eks_Addon[A-Za-z]+_[A-Z0-9]+\\.addon_version\\}$`));
+      expect(Object.keys(versions).sort()).toEqual([...EKS_ADDONS].sort());
     });
 
     it("lets Prometheus only describe EC2 in its region, through Pod Identity for its one service account", () => {
@@ -94,7 +121,6 @@ describe("EKS monitoring cluster", () => {
       expect(perms.statement[0].condition).toEqual([{ test: "StringEquals", variable: "aws:RequestedRegion", values: [region] }]);
       const trust = policyDoc(st(), "MonitoringRoles_Prometheus_Trust");
       expect(trust.statement[0].principals).toEqual([{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }]);
-      expect(trust.statement[0].condition).toContainEqual({ test: "ArnEquals", variable: "aws:SourceArn", values: [expect.stringMatching(CLUSTER_ARN)] });
       const roles = Object.values(st().resource!.aws_iam_role) as any[];
       expect(roles.find((r) => r.name === `drweb-prod-${code}-prometheus`)).toBeDefined();
       // No managed policy on it: exactly the inline statement above.
@@ -106,6 +132,31 @@ describe("EKS monitoring cluster", () => {
       );
       const cw = policyDoc(st(), "MonitoringRoles_CloudwatchExporter_Permissions");
       expect(cw.statement.flatMap((s: any) => s.actions).every((a: string) => /^cloudwatch:(Get|List)/.test(a))).toBe(true);
+    });
+
+    it.each([
+      ["MonitoringRoles_Prometheus_Trust", "monitoring", PROMETHEUS_SERVICE_ACCOUNT],
+      ["MonitoringRoles_CloudwatchExporter_Trust", "monitoring", CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT],
+      ["MonitoringRoles_Alertmanager_Trust", "monitoring", ALERTMANAGER_SERVICE_ACCOUNT],
+      ["Eks_EbsCsiRole_Trust", "kube-system", "ebs-csi-controller-sa"],
+    ])("trusts Pod Identity for %s only through the documented session tags of its one service account %s/%s (issue 14, item 7)", (doc, namespace, sa) => {
+      const trust = policyDoc(st(), doc);
+      expect(trust.statement).toHaveLength(1);
+      const t = trust.statement[0];
+      expect(t.principals).toEqual([{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }]);
+      expect([...t.actions].sort()).toEqual(["sts:AssumeRole", "sts:TagSession"]);
+      expect(t.condition).toEqual([
+        { test: "StringEquals", variable: "aws:RequestTag/eks-cluster-arn", values: [expect.stringMatching(CLUSTER_ARN)] },
+        { test: "StringEquals", variable: "aws:RequestTag/kubernetes-namespace", values: [namespace] },
+        { test: "StringEquals", variable: "aws:RequestTag/kubernetes-service-account", values: [sa] },
+      ]);
+      // The association (or the EBS add-on's) names the same service account.
+      const roleId = /^Eks_EbsCsiRole|^MonitoringRoles_[A-Za-z]+/.exec(doc)![0];
+      const roleRef = (r: string) => r.includes(`aws_iam_role.${roleId}_`);
+      const assoc = resourceList(st(), "aws_eks_pod_identity_association").filter((a) => roleRef(a.role_arn));
+      const addonAssoc = resourceList(st(), "aws_eks_addon").flatMap((a) => a.pod_identity_association ?? []).filter((a: any) => roleRef(a.role_arn));
+      if (namespace === "kube-system") expect(addonAssoc.map((a: any) => a.service_account)).toEqual([sa]);
+      else expect(assoc.map((a) => [a.namespace, a.service_account])).toEqual([[namespace, sa]]);
     });
 
     it("admits scrapes of the web servers' metrics port from the cluster's security group only", () => {
@@ -122,9 +173,9 @@ describe("EKS monitoring cluster", () => {
         publicAccessCidrs: ["203.0.113.0/24"],
         clusterCreatorAdmin: false,
         adminPrincipalArns: [admin],
-        addonVersions: { coredns: "v1.12.4-eksbuild.1" },
-        nodeDesiredSize: 3,
-        nodeMaxSize: 4,
+        addonVersions: { coredns: "v1.12.4-eksbuild.1", "vpc-cni": "v1.20.4-eksbuild.2" },
+        nodeZoneCount: 1,
+        nodesPerZone: { desired: 3, max: 4 },
       },
     });
     for (const [stackName] of STACKS) {
@@ -138,14 +189,14 @@ describe("EKS monitoring cluster", () => {
         policy_arn: "arn:${data.aws_partition.Partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
         access_scope: { type: "cluster" },
       });
-      const coredns = resourceList(st, "aws_eks_addon").find((a) => a.addon_name === "coredns");
-      expect(coredns.addon_version).toBe("v1.12.4-eksbuild.1");
-      const versions = st.output!.eks_addon_versions.value as Record<string, string>;
-      expect(Object.keys(versions).sort()).toEqual([...EKS_ADDONS].sort());
-      expect(versions.coredns).toBe("v1.12.4-eksbuild.1");
-      expect(versions["vpc-cni"]).toMatch(/^\$\{data\.aws_eks_addon_version\.Eks_DefaultVersionVpcCni_[A-Z0-9]+\.version\}$/);
-      expect(Object.values(st.data!.aws_eks_addon_version).map((d: any) => d.addon_name)).not.toContain("coredns");
-      expect(one(st, "aws_eks_node_group").scaling_config).toEqual({ desired_size: 3, min_size: 2, max_size: 4 });
+      const byName = Object.fromEntries(resourceList(st, "aws_eks_addon").map((a) => [a.addon_name, a]));
+      // Pinned in the config: kept exactly (no lookup, no ignore_changes).
+      expect(byName.coredns).toMatchObject({ addon_version: "v1.12.4-eksbuild.1" });
+      expect(byName["vpc-cni"]).toMatchObject({ addon_version: "v1.20.4-eksbuild.2" });
+      expect(byName.coredns.lifecycle).toBeUndefined();
+      expect(byName["vpc-cni"].lifecycle).toBeUndefined();
+      expect(Object.values(st.data!.aws_eks_addon_version).map((d: any) => d.addon_name).sort()).toEqual(["aws-ebs-csi-driver", "eks-pod-identity-agent"]);
+      expect(one(st, "aws_eks_node_group").scaling_config).toEqual({ desired_size: 3, min_size: 1, max_size: 4 });
     }
   });
 
@@ -164,8 +215,11 @@ describe("EKS monitoring cluster", () => {
       expect(() => resolveConfig({ eks: { addonVersions: { "vpc-cni": "latest" } } })).toThrow(/eks\.addonVersions\.vpc-cni: must be "default" or an EKS add-on version/);
       expect(() => resolveConfig({ eks: { addonVersions: { "vpc_cni": "default" } } })).toThrow(/eks\.addonVersions\.vpc_cni: unknown key. Fix: did you mean "vpc-cni"/);
     });
-    it("checks node group sizes", () => {
-      expect(() => resolveConfig({ eks: { nodeDesiredSize: 5 } })).toThrow(/eks: sizes must satisfy min <= desired <= max, got min 2, desired 5, max 3/);
+    it("checks node group sizes and the node-group AZ count", () => {
+      expect(() => resolveConfig({ eks: { nodesPerZone: { desired: 5 } } })).toThrow(/eks\.nodesPerZone: sizes must satisfy min <= desired <= max, got min 1, desired 5, max 2/);
+      expect(() => resolveConfig({ eks: { nodesPerZone: { min: 0 } } })).toThrow(/eks\.nodesPerZone\.min: must be at least 1/);
+      // us-west-1 lists 2 AZs.
+      expect(() => resolveConfig({ eks: { nodeZoneCount: 3 } })).toThrow(/eks\.nodeZoneCount: 3 node-group AZs, but the secondary region lists only 2\. Fix: set eks\.nodeZoneCount to 2 or less/);
     });
     it("warns (without failing) when the version is past EKS standard support", () => {
       const cfg = resolveConfig({ eks: { kubernetesVersion: "1.34" }, dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });

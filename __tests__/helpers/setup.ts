@@ -23,3 +23,19 @@ declare module "vitest" {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends CdktfMatchers {}
 }
+
+// cdktf's toBeValidTerraform()/toPlanSuccessfully() run `terraform init` in
+// the synthesized folder with this process's environment: point Terraform at
+// the project's offline provider mirror (.tfcli/terraformrc, the same file
+// `npm run tf:setup` writes), so the matchers work with no registry access.
+// Where Terraform or the mirror is missing, the tests that need them fail
+// with the harness's own message (scripts/lib/terraform-env.ts).
+import * as path from "node:path";
+import { prepareTerraformEnv } from "../../scripts/lib/terraform-env";
+try {
+  const tf = prepareTerraformEnv(path.resolve(__dirname, "..", ".."));
+  process.env.TF_CLI_CONFIG_FILE = tf.env.TF_CLI_CONFIG_FILE;
+  process.env.CHECKPOINT_DISABLE = "1";
+} catch {
+  // left as it is; see above
+}

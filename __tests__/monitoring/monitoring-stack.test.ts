@@ -7,15 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ConfigError, resolveConfig } from "../../src/config";
-import { clusterName, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
+import { clusterName, EKS_API_TUNNEL_LOCAL_PORT, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT } from "../../src/eks/contract";
 import { Naming } from "../../src/lib/naming";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_KEYS, kubePrometheusStackValues } from "../../src/monitoring/values";
 import { MONITORING_STACK_NAMES } from "../../stacks/app";
 import { MonitoringStack } from "../../stacks/monitoring-stack";
-import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { awsOnlyStacks, prepareTerraformEnv } from "../../scripts/lib/terraform-env";
+import { run } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp } from "../helpers/synth";
 
 const REGIONS = { primary: "us-east-2", secondary: "us-west-1" } as const;
@@ -78,29 +78,60 @@ describe("MonitoringStack", () => {
     expect([primary.region, secondary.region]).toEqual([REGIONS.primary, REGIONS.secondary]);
   });
 
-  it.each(ROLES)("%s-monitoring: kubernetes and helm authenticate to the region's cluster from the data source and an ephemeral token", (role) => {
+  it.each(ROLES)("%s-monitoring: kubernetes and helm authenticate with the `aws eks get-token` exec plugin, renewed during a long apply (issue 14, item 11)", (role) => {
     const st = mon(role);
     const name = clusterName(new Naming("drweb", "prod", REGIONS[role]));
     expect(name).toBe(role === "primary" ? "drweb-prod-use2-eks" : "drweb-prod-usw1-eks");
     expect(st.provider!.aws).toEqual([expect.objectContaining({ region: REGIONS[role] })]);
     const cluster = onlyId(st.data, "aws_eks_cluster");
     expect(st.data!.aws_eks_cluster[cluster].name).toBe(name);
-    const eph = (st as any).ephemeral;
-    const auth = onlyId(eph, "aws_eks_cluster_auth");
-    expect(eph.aws_eks_cluster_auth[auth]).toEqual({ name });
-    const expected = {
-      host: `\${data.aws_eks_cluster.${cluster}.endpoint}`,
-      cluster_ca_certificate: `\${base64decode(data.aws_eks_cluster.${cluster}.certificate_authority[0].data)}`,
-      token: `\${ephemeral.aws_eks_cluster_auth.${auth}.token}`,
+    const endpoint = `data.aws_eks_cluster.${cluster}.endpoint`;
+    const exec = {
+      api_version: "client.authentication.k8s.io/v1beta1",
+      command: "aws",
+      args: ["eks", "get-token", "--cluster-name", name, "--region", REGIONS[role], "--output", "json"],
     };
-    expect(st.provider!.kubernetes).toEqual([expected]);
-    expect(st.provider!.helm).toEqual([{ kubernetes: expected }]);
-    // The token data source would keep the token in the state.
-    expect(st.data!.aws_eks_cluster_auth).toBeUndefined();
-    expect(st.terraform.required_version).toBe(">= 1.10");
+    const expected = {
+      // The endpoint, or the local end of the deploy runner's tunnel (issue 14, item 1).
+      host: `\${var.eks_api_tunnel ? "https://127.0.0.1:${EKS_API_TUNNEL_LOCAL_PORT[role]}" : ${endpoint}}`,
+      tls_server_name: `\${trimprefix(${endpoint}, "https://")}`,
+      cluster_ca_certificate: `\${base64decode(data.aws_eks_cluster.${cluster}.certificate_authority[0].data)}`,
+    };
+    // The kubernetes provider's exec is a block (list), helm 3's an attribute (object).
+    expect(st.provider!.kubernetes).toEqual([{ ...expected, exec: [exec] }]);
+    expect(st.provider!.helm).toEqual([{ kubernetes: { ...expected, exec } }]);
+    // No token fetched once at plan time (it lasts 15 minutes and is not renewed).
+    expect(JSON.stringify(st)).not.toMatch(/aws_eks_cluster_auth|"token"/);
+    expect((st as any).variable).toEqual({ eks_api_tunnel: expect.objectContaining({ type: "bool", default: false, nullable: false }) });
+    expect(st.terraform.required_version).toBe(">= 1.11");
     expect(st.terraform.required_providers.kubernetes.version).toBe("2.38.0");
     expect(st.terraform.required_providers.helm.version).toBe("3.1.1");
   });
+
+  it("sends the providers to the tunnel only when TF_VAR_eks_api_tunnel=true, verifying TLS for the endpoint's name either way (real Terraform)", async () => {
+    const tf = prepareTerraformEnv(PROJECT_ROOT);
+    const st = mon("primary");
+    const k8s = st.provider!.kubernetes[0];
+    const cluster = onlyId(st.data, "aws_eks_cluster");
+    const endpoint = "https://ABCDEF0123456789.gr7.us-east-2.eks.amazonaws.com";
+    // The stack's own expressions, with the data source's endpoint as a literal.
+    const sub = (expr: string) => expr.replaceAll(`data.aws_eks_cluster.${cluster}.endpoint`, JSON.stringify(endpoint));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drtunnelvar-"));
+    fs.writeFileSync(
+      path.join(dir, "main.tf.json"),
+      JSON.stringify({ variable: (st as any).variable, output: { host: { value: sub(k8s.host) }, tls_server_name: { value: sub(k8s.tls_server_name) } } }),
+    );
+    const terraform = (args: string[], env: NodeJS.ProcessEnv = {}) => run(tf.terraform, args, { cwd: dir, env: { ...tf.env, ...env } });
+    expect((await terraform(["init", "-input=false"])).status).toBe(0);
+    const outputs = async (env: NodeJS.ProcessEnv) => {
+      const apply = await terraform(["apply", "-auto-approve", "-input=false"], env);
+      expect(apply.stderr).toBe("");
+      const o = JSON.parse((await terraform(["output", "-json"])).stdout);
+      return { host: o.host.value, tls: o.tls_server_name.value };
+    };
+    expect(await outputs({})).toEqual({ host: endpoint, tls: "ABCDEF0123456789.gr7.us-east-2.eks.amazonaws.com" });
+    expect(await outputs({ TF_VAR_eks_api_tunnel: "true" })).toEqual({ host: "https://127.0.0.1:8443", tls: "ABCDEF0123456789.gr7.us-east-2.eks.amazonaws.com" });
+  }, 60_000);
 
   it.each(ROLES)("%s-monitoring refers only to its own data sources and resources, never to another stack's state", (role) => {
     const st = mon(role);
@@ -200,6 +231,15 @@ describe("MonitoringStack", () => {
       volume_binding_mode: "WaitForFirstConsumer",
       parameters: { type: "gp3", encrypted: "true", kmsKeyId: `\${data.aws_kms_alias.${alias}.target_key_arn}` },
     });
+    // Volumes only in the AZs that have a node group of their own (issue 14:
+    // a volume's AZ must keep a node): the regional stack's node groups.
+    const zones = app.config.regions[role].availabilityZones.slice(0, 2);
+    expect(scs[0].allowed_topologies).toEqual({ match_label_expressions: [{ key: "topology.kubernetes.io/zone", values: zones }] });
+    const groups = resourceList(app.stacks[role], "aws_eks_node_group");
+    const subnets = resources(app.stacks[role], "aws_subnet");
+    const groupZones = groups.map((g) => subnets[/aws_subnet\.([A-Za-z0-9_]+)\.id/.exec(g.subnet_ids[0])![1]].availability_zone);
+    expect(groupZones).toEqual(zones);
+    for (const g of groups) expect(g.subnet_ids).toHaveLength(1);
     const v = valuesOf(release(st, "kube-prometheus-stack"));
     const name = scs[0].metadata.name;
     expect(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe(name);
@@ -357,18 +397,18 @@ describe("Alertmanager routing to the region's SNS topic", () => {
     expect(resourceList(regional, "aws_eks_pod_identity_association").map((a) => a.service_account)).toContain("drweb-alertmanager");
   });
 
-  it("renders (real Terraform, yamlencode) to an Alertmanager config sending every alert but the chart's heartbeat to SNS", () => {
+  it("renders (real Terraform, yamlencode) to an Alertmanager config sending every alert but the chart's heartbeat to SNS", async () => {
     const tf = prepareTerraformEnv(PROJECT_ROOT);
     const rel = release(app.stacks["secondary-monitoring"], "kube-prometheus-stack");
     const arn = "arn:aws:sns:us-west-1:123456789012:drweb-prod-usw1-alerts";
     const expr = (rel.values[1] as string).replace(/data\.aws_sns_topic\.[A-Za-z0-9_]+\.arn/, JSON.stringify(arn));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drvalues-"));
     fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ output: { values: { value: expr } } }));
-    const run = (...args: string[]) => spawnSync(tf.terraform, args, { cwd: dir, env: tf.env, encoding: "utf8" });
-    expect(run("init", "-input=false").status).toBe(0);
-    const apply = run("apply", "-auto-approve", "-input=false");
+    const terraform = (...args: string[]) => run(tf.terraform, args, { cwd: dir, env: tf.env });
+    expect((await terraform("init", "-input=false")).status).toBe(0);
+    const apply = await terraform("apply", "-auto-approve", "-input=false");
     expect(apply.stderr).toBe("");
-    const yamlText = JSON.parse(run("output", "-json").stdout).values.value as string;
+    const yamlText = JSON.parse((await terraform("output", "-json")).stdout).values.value as string;
     const cfg = parse(yamlText).alertmanager.config;
     expect(cfg.route).toMatchObject({ receiver: "sns", group_by: ["alertname", "region"] });
     expect(cfg.route.routes).toEqual([

@@ -3,7 +3,6 @@
  * state, suppressions visible with their reasons, and weakening a setting in
  * config or code makes synthesis fail with the rule's message.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,9 +11,11 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { resolveConfig } from "../../src/config";
 import { suppressPolicy } from "../../src/policy";
 import { buildApp } from "../../stacks/app";
+import { run } from "../helpers/run";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
-const TSX = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+// main.ts as cdktf.json runs it (bundled, scripts/synth/run.js).
+const SYNTH = [path.join(PROJECT_ROOT, "scripts", "synth", "run.js"), "main.ts"];
 const S3 = { type: "s3", primaryBucket: { bucket: "st-use2", region: "us-east-2" }, secondaryBucket: { bucket: "st-usw1", region: "us-west-1" } };
 
 function built(overrides: unknown = {}) {
@@ -38,7 +39,7 @@ describe("policy on the whole app", () => {
 
   it("checks the state placement and lists only the two reviewed suppressions, each with its reason", () => {
     const findings = built({ backend: S3 }).drApp.policy.findings();
-    expect(findings.filter((f) => f.ruleId === "dr-state-placement").map((f) => f.status)).toEqual(Array(5).fill("compliant"));
+    expect(findings.filter((f) => f.ruleId === "dr-state-placement").map((f) => f.status)).toEqual(Array(7).fill("compliant"));
     const suppressed = findings.filter((f) => f.status === "suppressed");
     expect(suppressed.map((f) => `${f.stack}:${f.ruleId}:${f.path}`).sort()).toEqual([
       "primary:s3-encrypted-cmk:primary/Web/AccessLogs/Store/Bucket",
@@ -96,16 +97,16 @@ describe("policy on the whole app", () => {
   });
 
   describe("through main.ts (cdktf synth)", () => {
-    const run = (config: unknown) => {
+    const runMain = async (config: unknown) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drpolmain-"));
       fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify(config));
       const outdir = path.join(dir, "cdktf.out");
-      const r = spawnSync(TSX, ["main.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+      const r = await run(process.execPath, SYNTH, { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir } });
       return { ...r, outdir };
     };
 
-    it("fails on a weakening config with the rule's message and fix, writing nothing", () => {
-      const r = run({ web: { albDeletionProtection: false }, dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });
+    it("fails on a weakening config with the rule's message and fix, writing nothing", async () => {
+      const r = await runMain({ web: { albDeletionProtection: false }, dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/Policy violations \(nothing was written/);
       expect(r.stderr).toMatch(/\[primary\] aws_lb\.Web_LoadBalancer_Alb_[A-Z0-9]+ \(primary\/Web\/LoadBalancer\/Alb\)\n\s+alb-hardened: deletion protection is off \(web\.albDeletionProtection\)\n\s+Fix: /);
@@ -113,19 +114,20 @@ describe("policy on the whole app", () => {
       expect(fs.existsSync(r.outdir)).toBe(false);
     }, 60_000);
 
-    it("lists the suppressions in the synth output", () => {
-      const r = run({ dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });
+    it("lists the suppressions in the synth output", async () => {
+      const r = await runMain({ dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/Policy suppressions \(deliberate exceptions, each with its reason\):\n\s+- \[primary\] aws_s3_bucket\.Web_AccessLogs_Store_Bucket_[A-Z0-9]+: s3-encrypted-cmk suppressed: ELB access-log delivery/);
     }, 60_000);
   });
 
-  it("npm run policy prints the rules x stacks table", () => {
-    const r = spawnSync(TSX, ["scripts/policy-report.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: "" }, encoding: "utf8" });
+  it("npm run policy prints the rules x stacks table", async () => {
+    const r = await run(process.execPath, [SYNTH[0], "scripts/policy-report.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, DR_CONFIG: "" } });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^\| rule\s+\| dns\s+\| primary\s+\| primary-monitoring\s+\| secondary\s+\| secondary-monitoring\s+\|$/m);
-    expect(r.stdout).toMatch(/^\| s3-encrypted-cmk\s+\| n\/a\s+\| suppressed \(1\)\s+\|/m);
+    expect(r.stdout).toMatch(/^\| rule\s+\| dns\s+\| dns-alarms\s+\| dns-zone\s+\| primary\s+\| primary-monitoring\s+\| secondary\s+\| secondary-monitoring\s+\|$/m);
+    expect(r.stdout).toMatch(/^\| s3-encrypted-cmk\s+\| n\/a\s+\| n\/a\s+\| n\/a\s+\| suppressed \(1\)\s+\|/m);
     expect(r.stdout).toMatch(/^\| dr-failover-pair\s+\| pass\s+\|/m);
+    expect(r.stdout).toMatch(/^\| dr-failover-switch\s+\| pass\s+\|/m);
     expect(r.stdout).toContain("No violations.");
   }, 60_000);
 });

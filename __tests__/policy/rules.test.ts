@@ -223,6 +223,12 @@ const CASES: Record<string, Case[]> = {
     { compliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({}, {})), nonCompliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({})), message: /no SECONDARY A record for www\.x\.io/ },
     { compliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({}, {})), nonCompliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({ health_check_id: undefined }, {})), message: /PRIMARY record has no health check/ },
   ],
+  "dr-failover-switch": [
+    { compliant: dnsPair(), nonCompliant: dnsPair({ secondaryTargetHealth: true }), message: /no state of sw makes SECONDARY absolute: e\.g\. .* Route53 answers PRIMARY/ },
+    { compliant: dnsPair(), nonCompliant: dnsPair({ secondaryCheck: "S" }), message: /no state of sw makes SECONDARY absolute/ },
+    { compliant: dnsPair(), nonCompliant: dnsPair({ alarmRegion: "us-east-1" }), message: /follows an alarm in us-east-1/ },
+    { compliant: dnsPair(), nonCompliant: dnsPair({ extraProvider: "us-east-1" }), message: /provider in us-east-1: flipping or planning it would need a region that may be down/ },
+  ],
   "dr-vpc-cidrs-disjoint": [{ compliant: pair(), nonCompliant: pair({ aws_vpc: { Vpc: { cidr_block: "10.10.128.0/20" } } }), message: /10\.10\.128\.0\/20 overlaps 10\.10\.0\.0\/16/ }],
   "dr-no-hardcoded-ami": [{ compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ image_id: "ami-0123456789abcdef0" })), message: /literal ami-0123456789abcdef0/ }],
   "dr-state-placement": [
@@ -238,6 +244,40 @@ const CASES: Record<string, Case[]> = {
     },
   ],
 };
+
+/** A dns stack's failover pair as FailoverRecords builds it (us-west-1), with one thing changed. */
+function dnsPair(o: { secondaryTargetHealth?: boolean; secondaryCheck?: string; alarmRegion?: string; extraProvider?: string } = {}): PolicyInput {
+  const ref = (n: string) => `\${aws_route53_health_check.${n}.id}`;
+  const tag = (role: string) => ({ "dr-health-check": role });
+  const sw = (role: string, inverted?: boolean) => ({
+    type: "CLOUDWATCH_METRIC",
+    cloudwatch_alarm_name: "${aws_cloudwatch_metric_alarm.Sw.alarm_name}",
+    cloudwatch_alarm_region: o.alarmRegion ?? "us-west-1",
+    insufficient_data_health_status: "LastKnownStatus",
+    ...(inverted ? { invert_healthcheck: true } : {}),
+    tags: tag(role),
+  });
+  const record = (type: string, check: string, target: string, eth: boolean) => ({ name: "www.x.io", type: "A", zone_id: "Z1", set_identifier: type, failover_routing_policy: { type }, health_check_id: ref(check), alias: { name: target, zone_id: "Z2", evaluate_target_health: eth } });
+  const st = stack(
+    {
+      aws_cloudwatch_metric_alarm: { Sw: { alarm_name: "sw" } },
+      aws_route53_health_check: {
+        P: { type: "HTTPS", fqdn: "${data.aws_ssm_parameter.P.value}", tags: tag("primary") },
+        S: { type: "HTTPS", fqdn: "${data.aws_ssm_parameter.S.value}", tags: tag("secondary") },
+        Sw: sw("switch"),
+        SwF: sw("switch-forced", true),
+        PG: { type: "CALCULATED", child_healthchecks: [ref("P"), ref("Sw")], child_health_threshold: 2, tags: tag("primary-gate") },
+        SG: { type: "CALCULATED", child_healthchecks: [ref("S"), ref("SwF")], child_health_threshold: 1, tags: tag("secondary-gate") },
+      },
+      aws_route53_record: {
+        Pr: record("PRIMARY", "PG", "${data.aws_ssm_parameter.P.value}", true),
+        Sr: record("SECONDARY", o.secondaryCheck ?? "SG", "${data.aws_ssm_parameter.S.value}", o.secondaryTargetHealth ?? false),
+      },
+    },
+    { provider: { aws: [{ region: "us-west-1" }, ...(o.extraProvider ? [{ alias: "x", region: o.extraProvider }] : [])] } },
+  );
+  return { config: CONFIG, stacks: { dns: st } };
+}
 
 describe("policy rules", () => {
   it("has a compliant and a non-compliant case for every rule", () => {

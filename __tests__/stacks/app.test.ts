@@ -1,6 +1,8 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RegionalStack } from "../../stacks/regional-stack";
-import { synthApp } from "../helpers/synth";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 const S3 = {
   backend: {
@@ -37,11 +39,16 @@ describe("the app", () => {
     expect(tags).toEqual({ "cost-center": "cc-42", project: "drweb", environment: "prod", "dr-role": "primary", "managed-by": "cdktf" });
   });
 
-  it("requires Terraform >= 1.10 and pins the aws provider", () => {
-    for (const stack of ["primary", "secondary"]) {
-      expect(app.stacks[stack].terraform.required_version).toBe(">= 1.10");
-      expect(app.stacks[stack].terraform.required_providers.aws.version).toBe("5.100.0");
+  it("requires Terraform >= 1.11 in every stack (write-only arguments) and pins the aws provider", () => {
+    for (const [name, stack] of Object.entries(app.stacks)) {
+      expect([name, stack.terraform.required_version]).toEqual([name, ">= 1.11"]);
+      expect(stack.terraform.required_providers.aws.version).toBe("5.100.0");
     }
+    // The reason: write-only arguments exist only from Terraform 1.11 on.
+    const writeOnly = Object.entries(app.stacks).filter(([, s]) => /"[a-z_]+_wo"\s*:/.test(JSON.stringify(s)));
+    const names = writeOnly.map(([n]) => n);
+    expect(names.includes("primary") && names.includes("primary-monitoring")).toBe(true);
+    expect(fs.readFileSync(path.join(PROJECT_ROOT, ".terraform-version"), "utf8").trim()).toMatch(/^1\.(1[1-9]|[2-9]\d)\.\d+$/);
   });
 
   it("uses a local backend by default, one state file per stack", () => {
@@ -64,7 +71,7 @@ describe("the app", () => {
   it("names regional resources so global names (IAM) never collide between regions", () => {
     const names = ["primary", "secondary"].map((s) => Object.values(app.stacks[s].resource!.aws_iam_role).map((r: any) => r.name));
     const expected = (code: string) =>
-      ["alertmanager", "cloudwatch-exporter", "eks-cluster", "eks-ebs-csi", "eks-node", "prometheus", "rds-monitoring", "vpc-flow-logs", "web"].map((n) => `drweb-prod-${code}-${n}`);
+      ["alertmanager", "cloudwatch-exporter", "eks-cluster", "eks-ebs-csi", "eks-node", "eks-tunnel", "prometheus", "rds-monitoring", "vpc-flow-logs", "web"].map((n) => `drweb-prod-${code}-${n}`);
     expect(names[0].sort()).toEqual(expected("use2"));
     expect(names[1].sort()).toEqual(expected("usw1"));
   });

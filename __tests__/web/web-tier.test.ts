@@ -20,10 +20,15 @@ function launchTemplate(stack: StackJson) {
   return webLaunchTemplate(stack);
 }
 
-/** Security-group id expression -> logical name ("Alb" or "Web"). */
+/** Security-group id expression -> logical name ("Alb" or "Web"); "" for a group EKS made (the cluster's). */
 function sgName(stack: StackJson, ref: string): string {
-  const id = /aws_security_group\.([^.]+)\.id/.exec(ref)![1];
-  return stack.resource!.aws_security_group[id].name.split("-").pop();
+  const m = /aws_security_group\.([^.]+)\.id/.exec(ref);
+  return m ? stack.resource!.aws_security_group[m[1]].name.split("-").pop() : "";
+}
+
+/** The web fleet's Auto Scaling group (the EKS deploy runner has one too). */
+function webAsg(stack: StackJson): any {
+  return resourceList(stack, "aws_autoscaling_group").find((g) => /-web$/.test(g.name));
 }
 
 describe("WebTier", () => {
@@ -142,7 +147,7 @@ describe("WebTier", () => {
       ["primary", 3],
       ["secondary", 2],
     ])("spreads 3 instances over the private-app subnets of every AZ of %s", (stack, azCount) => {
-      const asg = resourceList(app.stacks[stack], "aws_autoscaling_group")[0];
+      const asg = webAsg(app.stacks[stack]);
       expect(asg).toMatchObject({ desired_capacity: 3, min_size: 3, max_size: 6, health_check_type: "ELB" });
       expect(asg.vpc_zone_identifier).toHaveLength(azCount as number);
       for (const ref of asg.vpc_zone_identifier) {
@@ -155,18 +160,18 @@ describe("WebTier", () => {
       expect(app.text("primary")).toHaveResourceWithProperties(AutoscalingGroup, {
         instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 66, auto_rollback: true, instance_warmup: "420" } },
       });
-      const asg = resourceList(app.stacks.primary, "aws_autoscaling_group")[0];
+      const asg = webAsg(app.stacks.primary);
       expect(asg.launch_template.version).toMatch(/aws_launch_template\..*\.latest_version/);
       expect(asg.target_group_arns[0]).toMatch(/aws_lb_target_group\./);
     });
 
     it("takes sizes from config", () => {
       const sized = synthApp({ web: { desiredCapacity: 4, minSize: 2, maxSize: 8 } });
-      expect(resourceList(sized.stacks.secondary, "aws_autoscaling_group")[0]).toMatchObject({ desired_capacity: 4, min_size: 2, max_size: 8 });
+      expect(webAsg(sized.stacks.secondary)).toMatchObject({ desired_capacity: 4, min_size: 2, max_size: 8 });
     });
 
     it("tags instances for Prometheus EC2 discovery", () => {
-      const tags = resourceList(app.stacks.primary, "aws_autoscaling_group")[0].tag;
+      const tags = webAsg(app.stacks.primary).tag;
       expect(tags).toContainEqual({ key: "drweb-scrape", value: "web", propagate_at_launch: true });
       expect(tags).toContainEqual({ key: "dr-role", value: "primary", propagate_at_launch: true });
     });

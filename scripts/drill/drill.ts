@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadProjectConfig, type ValidConfig } from "../../src/config";
-import { failoverBudget } from "../../src/dns/contract";
+import { failoverBudget, failoverSwitch, switchValue } from "../../src/dns/contract";
 import { realClock } from "../../src/dr/clock";
 import { request } from "../../src/dr/http-probe";
 import { Journal } from "../../src/dr/journal";
@@ -111,7 +111,8 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
       failureThreshold: hc.failureThreshold,
       checkerRegions: hc.regions,
       ttlMs: failoverBudget(config).ttlSeconds * 1000 * scale,
-      forceFailover: config.dns.forceFailover,
+      switch: failoverSwitch(config),
+      switchPeriodMs: failoverSwitch(config).periodSeconds * 1000 * scale,
       now: Date.now,
       // Route53 HTTP(S) checks: 2xx/3xx within 2 s of connecting (scaled down with the interval).
       check: async (e: Endpoint) => {
@@ -125,6 +126,8 @@ async function runScenario(name: "planned" | "unplanned", config: ValidConfig, p
       },
     });
     const platform = new LocalPlatform(config, env.regions, sim);
+    // The switch's first position, as an operator sets it after the first dns deploy (README, DNS failover).
+    sim.putSwitchMetric(switchValue(config, config.dns.forceFailover));
     ticker = setInterval(() => void sim.tick(), 10);
     // Several clients, each with its own resolver cache at its own phase of the TTL.
     const clients = Array.from({ length: nClients }, (_, k) =>

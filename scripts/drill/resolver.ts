@@ -1,5 +1,6 @@
-import { gateThreshold, type HealthCheckRole } from "../../src/dns/contract";
-import type { HealthCheckState } from "../../src/dr/platform";
+import { FAILOVER_DESIGN, type FailoverDesign, type FailoverSwitch, HEALTH_CHECK_ROLES, type HealthCheckRole } from "../../src/dns/contract";
+import { type AlarmStream, checkHealthy, failoverAnswer, type Route53World } from "../../src/dns/route53-model";
+import type { HealthCheckState, SwitchState } from "../../src/dr/platform";
 
 /**
  * A stand-in for Route53 failover routing and a caching resolver, with the
@@ -10,12 +11,17 @@ import type { HealthCheckState } from "../../src/dr/platform";
  *   (staggered, as Route53's checkers are not synchronised); a checker flips
  *   its verdict after `failureThreshold` consecutive opposite results; the
  *   endpoint is healthy while more than 18% of checkers say so;
- * - a CALCULATED "primary-gate" over the primary check, healthy while the
- *   healthy children >= its threshold (gateThreshold(forceFailover));
- * - failover records: PRIMARY (gate + evaluate target health of the primary
- *   load balancer) is answered while healthy, else SECONDARY if its check and
- *   target health are healthy, else PRIMARY (Route53 answers the primary when
- *   both are unhealthy);
+ * - the failover switch as on AWS (src/dns/failover-switch.ts): the runbook
+ *   writes a metric (putSwitchMetric, PutMetricData's stand-in); an alarm
+ *   takes the Maximum of the last period and keeps its state when there is
+ *   no data (treat_missing_data "ignore"); Route53's switch checks read the
+ *   data stream once per request interval (an assumption: AWS does not say
+ *   how often) and keep their last known status when it is empty;
+ * - the health checks and records of FAILOVER_DESIGN (the dns stack declares
+ *   exactly that design: __tests__/dns/failover-model.test.ts), evaluated
+ *   with Route53's documented rules (src/dns/route53-model.ts: calculated
+ *   checks, inversion, evaluate target health, "if no record is healthy, all
+ *   records are healthy");
  * - a resolver that caches an answer for the alias TTL.
  *
  * Time is injected and the work happens in tick(), so tests drive it on a
@@ -31,8 +37,12 @@ export interface ResolverOptions {
   readonly checkerRegions: readonly string[];
   /** Seconds resolvers may cache an answer (the ALB alias TTL), in ms. */
   readonly ttlMs: number;
-  /** Initial gate threshold (gateThreshold(config.dns.forceFailover)). */
-  readonly forceFailover: boolean;
+  /** The failover switch (failoverSwitch(config)): its values and period. */
+  readonly switch: Pick<FailoverSwitch, "forcedValue" | "alarmName" | "region">;
+  /** The switch alarm's period in ms (60 s, scaled like the interval). */
+  readonly switchPeriodMs: number;
+  /** The design evaluated. @default FAILOVER_DESIGN */
+  readonly design?: FailoverDesign;
   readonly now: () => number;
   /** The health check request: true when the endpoint answered 2xx/3xx in time. */
   readonly check: (endpoint: Endpoint) => Promise<boolean>;
@@ -65,7 +75,16 @@ export class Route53Sim {
   private readonly checkers: Record<Endpoint, Checker[]>;
   private readonly targets: Record<Endpoint, boolean> = { primary: true, secondary: true };
   private targetsAt = Number.NEGATIVE_INFINITY;
-  private threshold: number;
+  private readonly design: FailoverDesign;
+  /** Datapoints of the switch metric. */
+  private readonly datapoints: Array<{ at: number; value: number }> = [];
+  /** The switch alarm's state (what DescribeAlarms reads). */
+  private alarmState: AlarmStream = "INSUFFICIENT_DATA";
+  /** The switch alarm's data stream as Route53 last read it. */
+  private stream: AlarmStream = "INSUFFICIENT_DATA";
+  private streamAt: number;
+  /** CLOUDWATCH_METRIC checks' status the last time the stream had data. */
+  private readonly lastKnown = new Map<string, boolean>();
   private readonly caches = new Map<number, { answer: Endpoint; expires: number }>();
   private lastAnswer: Endpoint | null = null;
   private lastState = "";
@@ -77,7 +96,8 @@ export class Route53Sim {
     const n = o.checkerRegions.length;
     const make = (): Checker[] => o.checkerRegions.map((region, i) => ({ region, nextAt: t0 + Math.round((i * o.intervalMs) / n), healthy: true, streak: 0, last: null }));
     this.checkers = { primary: make(), secondary: make() };
-    this.threshold = gateThreshold(o.forceFailover);
+    this.design = o.design ?? FAILOVER_DESIGN;
+    this.streamAt = t0;
   }
 
   endpointHealthy(e: Endpoint): boolean {
@@ -85,25 +105,63 @@ export class Route53Sim {
     return cs.filter((c) => c.healthy).length / cs.length > HEALTHY_FRACTION;
   }
 
+  private world(): Route53World {
+    return {
+      endpointHealthy: { primary: this.endpointHealthy("primary"), secondary: this.endpointHealthy("secondary") },
+      targetHealthy: { ...this.targets },
+      alarm: () => this.stream,
+      lastKnown: (id) => this.lastKnown.get(id),
+    };
+  }
+
+  /** A health check of the design, by its role. */
+  checkHealthy(role: HealthCheckRole): boolean {
+    return checkHealthy(this.design, role, this.world());
+  }
+
+  /** The PRIMARY record's gate. */
   gateHealthy(): boolean {
-    return (this.endpointHealthy("primary") ? 1 : 0) >= this.threshold;
+    return this.checkHealthy("primary-gate");
   }
 
-  gateThreshold(): number {
-    return this.threshold;
-  }
-
-  setGateThreshold(t: number): void {
-    if (t !== this.threshold) this.note(`primary-gate threshold ${this.threshold} -> ${t}`);
-    this.threshold = t;
+  /** PutMetricData of the switch metric (the runbook's action). */
+  putSwitchMetric(value: number): void {
+    this.note(`switch metric <- ${value}`);
+    this.datapoints.push({ at: this.o.now(), value });
+    this.evaluateAlarm();
     this.observe();
+  }
+
+  switchState(): SwitchState {
+    const forced = this.alarmState === "ALARM" ? true : this.alarmState === "OK" ? false : null;
+    return { forced, alarmState: this.alarmState, detail: `alarm ${this.o.switch.alarmName} (stand-in, ${this.o.switch.region}): ${this.alarmState}; Route53 reads ${this.stream}` };
+  }
+
+  /** The Maximum of the switch metric over the last period, if any datapoint. */
+  private windowMax(): number | undefined {
+    const since = this.o.now() - this.o.switchPeriodMs;
+    const inWindow = this.datapoints.filter((d) => d.at > since);
+    return inWindow.length ? Math.max(...inWindow.map((d) => d.value)) : undefined;
+  }
+
+  /** The alarm: the last period's Maximum against the threshold; no data keeps the state (treat_missing_data "ignore"). */
+  private evaluateAlarm(): void {
+    const max = this.windowMax();
+    if (max !== undefined) this.alarmState = max >= this.o.switch.forcedValue ? "ALARM" : "OK";
+  }
+
+  /** Route53 reads the alarm's data stream; the checks that follow it remember their status while it has data. */
+  private pollStream(): void {
+    const max = this.windowMax();
+    this.stream = max === undefined ? "INSUFFICIENT_DATA" : max >= this.o.switch.forcedValue ? "ALARM" : "OK";
+    if (this.stream === "INSUFFICIENT_DATA") return;
+    const w = this.world();
+    for (const [id, spec] of Object.entries(this.design.checks)) if (spec.type === "CLOUDWATCH_METRIC") this.lastKnown.set(id, checkHealthy(this.design, id, w));
   }
 
   /** What Route53 answers now (no cache). */
   authoritative(): Endpoint {
-    if (this.gateHealthy() && this.targets.primary) return "primary";
-    if (this.endpointHealthy("secondary") && this.targets.secondary) return "secondary";
-    return "primary";
+    return failoverAnswer(this.design, this.world()).target;
   }
 
   /**
@@ -130,6 +188,11 @@ export class Route53Sim {
     this.busy = true;
     try {
       const now = this.o.now();
+      this.evaluateAlarm();
+      if (now >= this.streamAt) {
+        this.streamAt = now + this.o.intervalMs;
+        this.pollStream();
+      }
       const due: Array<[Endpoint, Checker]> = [];
       for (const e of ["primary", "secondary"] as const) for (const c of this.checkers[e]) if (c.nextAt <= now) due.push([e, c]);
       const work: Array<Promise<void>> = due.map(async ([e, c]) => {
@@ -161,28 +224,29 @@ export class Route53Sim {
   }
 
   healthChecks(): HealthCheckState[] {
-    const ep = (role: Endpoint): HealthCheckState => {
-      const cs = this.checkers[role];
-      return { role, id: role, healthy: this.endpointHealthy(role), detail: `${cs.filter((c) => c.healthy).length}/${cs.length} checkers healthy; alias target ${this.targets[role] ? "healthy" : "unhealthy"}` };
-    };
-    const gate: HealthCheckState = {
-      role: "primary-gate" as HealthCheckRole,
-      id: "primary-gate",
-      healthy: this.gateHealthy(),
-      healthThreshold: this.threshold,
-      children: 1,
-      detail: `CALCULATED over primary, threshold ${this.threshold}: ${this.gateHealthy() ? "healthy" : "unhealthy"}`,
-    };
-    return [ep("primary"), ep("secondary"), gate];
+    const w = this.world();
+    return HEALTH_CHECK_ROLES.map((role): HealthCheckState => {
+      const spec = this.design.checks[role];
+      const healthy = checkHealthy(this.design, role, w);
+      if (spec.type === "ENDPOINT") {
+        const cs = this.checkers[spec.endpoint];
+        return { role, id: role, healthy, detail: `${cs.filter((c) => c.healthy).length}/${cs.length} checkers healthy; alias target ${this.targets[spec.endpoint] ? "healthy" : "unhealthy"}` };
+      }
+      if (spec.type === "CALCULATED") {
+        return { role, id: role, healthy, healthThreshold: spec.threshold, children: spec.children.length, detail: `CALCULATED over ${spec.children.join(", ")}, threshold ${spec.threshold}: ${healthy ? "healthy" : "unhealthy"}` };
+      }
+      return { role, id: role, healthy, detail: `follows the switch alarm (stream ${this.stream}${spec.inverted ? ", inverted" : ""}): ${healthy ? "healthy" : "unhealthy"}` };
+    });
   }
 
   private note(what: string): void {
     this.events.push({ at: this.o.now(), what });
   }
 
-  /** Records every change of endpoint health, gate and answer. */
+  /** Records every change of endpoint health, switch, gates and answer. */
   private observe(): void {
-    const state = `primary ${this.endpointHealthy("primary") ? "healthy" : "unhealthy"}, secondary ${this.endpointHealthy("secondary") ? "healthy" : "unhealthy"}, gate ${this.gateHealthy() ? "healthy" : "unhealthy"}, targets ${this.targets.primary ? "up" : "down"}/${this.targets.secondary ? "up" : "down"}`;
+    const h = (b: boolean) => (b ? "healthy" : "unhealthy");
+    const state = `primary ${h(this.endpointHealthy("primary"))}, secondary ${h(this.endpointHealthy("secondary"))}, switch ${this.alarmState === "ALARM" ? "forced" : this.alarmState === "OK" ? "released" : "unset"} (Route53 reads ${this.stream}), gate ${h(this.gateHealthy())}, secondary-gate ${h(this.checkHealthy("secondary-gate"))}, targets ${this.targets.primary ? "up" : "down"}/${this.targets.secondary ? "up" : "down"}`;
     if (state !== this.lastState) this.note(state);
     this.lastState = state;
     const a = this.authoritative();

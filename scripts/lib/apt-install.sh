@@ -13,6 +13,16 @@
 # - otherwise: exit 1 with <how-to>.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+
+# first_line <command...>: runs the command and prints the first line of its
+# output (stdout and stderr). Never `cmd | head -n 1` under pipefail: head
+# exits after one line, the command dies of SIGPIPE (exit 141) whenever it
+# writes again, and pipefail turns that into a random failure.
+first_line() {
+  local out
+  out=$("$@" 2>&1) || return $?
+  printf '%s\n' "${out%%$'\n'*}"
+}
 export PATH="$PATH:/usr/sbin:/sbin"
 
 apt_install_tool() {

@@ -25,7 +25,7 @@ export interface TerraformEnv {
 }
 
 const HOW_TO =
-  "How to provide one: install Terraform >= 1.10 on PATH (or set TERRAFORM_BIN), and put hashicorp/aws " +
+  "How to provide one: install Terraform >= 1.11 on PATH (or set TERRAFORM_BIN), and put hashicorp/aws " +
   `${AWS_PROVIDER_VERSION} in a filesystem mirror (<root>/${PROVIDER_DIR}/<os>_<arch>/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5), ` +
   "then set TF_PROVIDER_MIRROR=<root>. On this project's machine kind the mirror is /opt/tf-plugins and terraform 1.11.4 is on PATH.";
 
@@ -65,11 +65,8 @@ export function findProviderMirror(): string | undefined {
   return undefined;
 }
 
-/**
- * Returns the Terraform environment or throws an Error whose message says
- * exactly what is missing and how to provide it.
- */
-export function prepareTerraformEnv(projectRoot: string): TerraformEnv {
+/** The Terraform CLI to use and its version, or an Error saying how to provide one. */
+export function findTerraform(): { terraform: string; version: string } {
   const terraform = process.env.TERRAFORM_BIN || "terraform";
   let version: string;
   try {
@@ -79,21 +76,44 @@ export function prepareTerraformEnv(projectRoot: string): TerraformEnv {
     throw new Error(`Terraform CLI not found or not runnable ("${terraform}": ${(e as Error).message.split("\n")[0]}). ${HOW_TO}`);
   }
   const [major, minor] = version.split(".").map(Number);
-  if (major < 1 || (major === 1 && minor < 10)) {
-    throw new Error(`Terraform ${version} is too old: the stacks require >= 1.10 (S3 native locking). ${HOW_TO}`);
+  if (major < 1 || (major === 1 && minor < 11)) {
+    throw new Error(`Terraform ${version} is too old: the stacks require >= 1.11 (write-only arguments; S3 native locking came in 1.10). ${HOW_TO}`);
   }
-  const mirrorRoot = findProviderMirror();
-  if (!mirrorRoot) {
-    throw new Error(`No offline provider mirror with hashicorp/aws ${AWS_PROVIDER_VERSION} was found (no registry is reachable here). ${HOW_TO}`);
-  }
-  const cliDir = path.join(projectRoot, ".tfcli");
-  fs.mkdirSync(cliDir, { recursive: true });
-  const cliConfig = path.join(cliDir, "terraformrc");
+  return { terraform, version };
+}
+
+/** Path of the project-local Terraform CLI config (written by writeMirrorCliConfig). */
+export function cliConfigPath(projectRoot: string): string {
+  return path.join(projectRoot, ".tfcli", "terraformrc");
+}
+
+/**
+ * Writes the project-local CLI config that installs hashicorp/aws only from
+ * the filesystem mirror (other providers, e.g. kubernetes and helm of the
+ * monitoring stacks, still come from the registry). Returns its path.
+ */
+export function writeMirrorCliConfig(projectRoot: string, mirrorRoot: string): string {
+  const cliConfig = cliConfigPath(projectRoot);
+  fs.mkdirSync(path.dirname(cliConfig), { recursive: true });
   const content =
     `# Written by scripts/lib/terraform-env.ts: providers come only from the offline mirror.\n` +
     `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirrorRoot)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n` +
     `  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`;
   if (!fs.existsSync(cliConfig) || fs.readFileSync(cliConfig, "utf8") !== content) fs.writeFileSync(cliConfig, content);
+  return cliConfig;
+}
+
+/**
+ * Returns the Terraform environment or throws an Error whose message says
+ * exactly what is missing and how to provide it.
+ */
+export function prepareTerraformEnv(projectRoot: string): TerraformEnv {
+  const { terraform, version } = findTerraform();
+  const mirrorRoot = findProviderMirror();
+  if (!mirrorRoot) {
+    throw new Error(`No offline provider mirror with hashicorp/aws ${AWS_PROVIDER_VERSION} was found (no registry is reachable here). ${HOW_TO}`);
+  }
+  const cliConfig = writeMirrorCliConfig(projectRoot, mirrorRoot);
   return {
     terraform,
     version,

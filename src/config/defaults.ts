@@ -52,13 +52,18 @@ export const DEFAULT_CONFIG: DrConfig = {
     // In EKS standard support until 2027-03-27 (src/config/eks-versions.ts).
     kubernetesVersion: "1.35",
     nodeInstanceType: "t3.medium",
-    nodeDesiredSize: 2,
-    nodeMinSize: 2,
-    nodeMaxSize: 3,
+    // The seed's 2 nodes: one node group of 1 node in each of the first 2
+    // AZs of each region, so each monitoring volume's AZ always has a node.
+    nodeZoneCount: 2,
+    nodesPerZone: { min: 1, desired: 1, max: 2 },
     nodeDiskGb: 40,
-    // Public endpoint off: deploy the monitoring stacks from inside the VPC
-    // (VPN, SSM session) or list your operators' networks here.
+    // Public endpoint off. The monitoring stacks are deployed through the
+    // deploy runner's Session Manager tunnel (monitoring/README.md), or from
+    // the networks listed in privateAccessCidrs (VPN, peering) or, with a
+    // public endpoint, publicAccessCidrs.
     publicAccessCidrs: [],
+    privateAccessCidrs: [],
+    deployRunner: { enabled: true, instanceType: "t3.micro" },
     clusterCreatorAdmin: true,
     adminPrincipalArns: [],
     logRetentionDays: 90,

@@ -92,30 +92,120 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[]
       };
     });
   }
-  if (issue.code === "invalid_union" || issue.code === "invalid_value") {
+  if ((issue.code === "invalid_union" || issue.code === "invalid_value") && !issue.message.includes("Fix:")) {
     return [{ field: fieldOf(issue.path), message: `${issue.message}. Fix: see the allowed values in src/config/schema.ts` }];
   }
   if (issue.code === "invalid_type") {
-    return [{ field: fieldOf(issue.path), message: `${issue.message}. Fix: give a ${issue.expected} here` }];
+    const article = /^[aeiou]/.test(issue.expected) ? "an" : "a";
+    return [{ field: fieldOf(issue.path), message: `${issue.message}. Fix: give ${article} ${issue.expected} here` }];
   }
   const hasFix = issue.message.includes("Fix:");
   return [{ field: fieldOf(issue.path), message: hasFix ? issue.message : `${issue.message}. Fix: correct this value (see README "Configuration")` }];
 }
 
+type Path = readonly PropertyKey[];
+
+/** True when one path is the other or lies under it. */
+function related(a: Path, b: Path): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function valueAt(root: unknown, path: Path): { found: boolean; value?: unknown } {
+  let node = root;
+  for (const p of path) {
+    if (!(isPlainObject(node) || Array.isArray(node)) || !(p in (node as object))) return { found: false };
+    node = (node as Record<PropertyKey, unknown>)[p];
+  }
+  return { found: true, value: node };
+}
+
+/**
+ * Puts the seed's value back at a path whose value has the wrong type or an
+ * unknown enum value (or drops the key when the seed has none; an array
+ * element takes the seed's whole array), so the checks that need a
+ * well-typed config can still run over everything else. Returns the path
+ * actually patched.
+ */
+function patchWithDefault(target: Record<string, unknown>, path: Path): Path {
+  let at = [...path];
+  while (at.length > 0 && typeof at[at.length - 1] === "number") at = at.slice(0, -1);
+  if (at.length === 0) return at;
+  const parent = valueAt(target, at.slice(0, -1));
+  if (!parent.found || !isPlainObject(parent.value)) return patchWithDefault(target, at.slice(0, -1));
+  const key = at[at.length - 1] as string;
+  const def = valueAt(DEFAULT_CONFIG, at);
+  if (def.found) parent.value[key] = structuredClone(def.value);
+  else delete parent.value[key];
+  return at;
+}
+
+/** Paths a custom issue depends on besides its own (params.uses of src/config/schema.ts). */
+function usesOf(issue: z.core.$ZodIssue): Path[] {
+  const uses = (issue as { params?: { uses?: Path[] } }).params?.uses;
+  return [issue.path, ...(uses ?? [])];
+}
+
+/**
+ * The field a cross-field issue is reported on: of the candidate fields
+ * (params.blame), the one the user set in the override (exactly one), else
+ * the issue's own path.
+ */
+function blamedPath(issue: z.core.$ZodIssue, overrides: unknown): Path {
+  const blame = (issue as { params?: { blame?: Path[] } }).params?.blame;
+  if (!blame) return issue.path;
+  const set = blame.filter((p) => valueAt(overrides, p).found);
+  return set.length === 1 ? set[0] : issue.path;
+}
+
 /**
  * Applies overrides to the seed defaults and validates the result.
+ *
+ * Every problem comes out in one run: a value of the wrong type or an unknown
+ * enum value stops zod before the checks across fields (AZ in its region,
+ * overlapping CIDRs, a domain inside its zone...), so those fields are given
+ * the seed's values and the config is checked again; the second round's
+ * problems are kept unless they concern (or depend on) a field that was
+ * patched.
  * @throws ConfigError listing every problem, each with its field and fix.
  */
 export function resolveConfig(overrides: unknown = {}, source = "defaults"): ValidConfig {
   if (!isPlainObject(overrides)) {
     throw new ConfigError(source, [{ field: "(root)", message: "the configuration must be a JSON object. Fix: wrap the settings in { ... }" }]);
   }
-  const merged = deepMerge(DEFAULT_CONFIG as unknown as Json, overrides);
-  const result = configSchema.safeParse(merged);
-  if (!result.success) {
-    throw new ConfigError(source, result.error.issues.flatMap((i) => describeIssue(i, merged)));
+  const merged = deepMerge(DEFAULT_CONFIG as unknown as Json, overrides) as Record<string, unknown>;
+  let result = configSchema.safeParse(merged);
+  if (result.success) return result.data;
+
+  const issues: z.core.$ZodIssue[] = [...result.error.issues];
+  const patched: Path[] = [];
+  const candidate = structuredClone(merged);
+  // A few rounds at most: each round patches every field zod stopped at.
+  for (let round = 0; round < 5 && !result.success; round++) {
+    const stops = result.error.issues.filter((i) => i.code !== "custom" && !patched.some((p) => related(p, i.path)));
+    if (stops.length === 0) break;
+    for (const i of stops) {
+      if (i.code === "unrecognized_keys") {
+        const parent = valueAt(candidate, i.path);
+        if (isPlainObject(parent.value)) for (const k of i.keys) delete parent.value[k];
+      } else {
+        patched.push(patchWithDefault(candidate, i.path));
+      }
+    }
+    result = configSchema.safeParse(candidate);
+    if (!result.success) {
+      for (const i of result.error.issues) {
+        const dependsOnPatched = usesOf(i).some((u) => patched.some((p) => related(p, u)));
+        const seen = issues.some((j) => j.code === i.code && j.message === i.message && fieldOf(j.path) === fieldOf(i.path));
+        if (!dependsOnPatched && !seen) issues.push(i);
+      }
+    }
   }
-  return result.data;
+  throw new ConfigError(
+    source,
+    issues.flatMap((i) => describeIssue({ ...i, path: blamedPath(i, overrides) as PropertyKey[] } as z.core.$ZodIssue, merged)),
+  );
 }
 
 /** Reads a JSON override file and validates it against the seed defaults. */
@@ -135,26 +225,55 @@ export function loadConfigFile(path: string): ValidConfig {
   return resolveConfig(parsed, path);
 }
 
+/** Where the config override file came from (configSource). */
+export interface ConfigSource {
+  /** The override file, or "" for the defaults alone. */
+  readonly file: string;
+  /** What named it: the command line, $DR_CONFIG, the cdktf.json context, or nothing. */
+  readonly from: "option" | "DR_CONFIG" | "cdktf.json" | "defaults";
+}
+
 /**
  * The config override file the commands use, in this order: an explicit
  * path (a command-line option), $DR_CONFIG, the cdktf.json context
  * "configFile" (from CDKTF_CONTEXT_JSON when the cdktf CLI runs the app,
- * else read from <projectRoot>/cdktf.json). "" means the defaults alone.
+ * else read from <projectRoot>/cdktf.json); none means the defaults alone.
  */
-export function configFilePath(projectRoot: string, explicit?: string): string {
-  if (explicit) return explicit;
-  if (process.env.DR_CONFIG) return process.env.DR_CONFIG;
+export function configSource(projectRoot: string, explicit?: string): ConfigSource {
+  if (explicit) return { file: explicit, from: "option" };
+  if (process.env.DR_CONFIG) return { file: process.env.DR_CONFIG, from: "DR_CONFIG" };
   // cdktf's CONTEXT_ENV, spelled out so the config module needs no cdktf.
   const fromCli = process.env.CDKTF_CONTEXT_JSON;
   try {
     const context = fromCli ? JSON.parse(fromCli) : JSON.parse(fs.readFileSync(`${projectRoot}/cdktf.json`, "utf8")).context;
-    return (context as { configFile?: string } | undefined)?.configFile ?? "";
+    const file = (context as { configFile?: string } | undefined)?.configFile;
+    if (file) return { file, from: "cdktf.json" };
   } catch {
-    return "";
+    // no readable cdktf.json: the defaults
+  }
+  return { file: "", from: "defaults" };
+}
+
+/** configSource's file ("" = the defaults alone). */
+export function configFilePath(projectRoot: string, explicit?: string): string {
+  return configSource(projectRoot, explicit).file;
+}
+
+/** One line saying which configuration a command uses, e.g. for synth's output. */
+export function describeConfigSource(src: ConfigSource): string {
+  switch (src.from) {
+    case "defaults":
+      return "Config: the defaults (src/config/defaults.ts); no DR_CONFIG and no cdktf.json context configFile";
+    case "option":
+      return `Config: ${src.file} (--config) on the defaults`;
+    case "DR_CONFIG":
+      return `Config: ${src.file} (DR_CONFIG) on the defaults`;
+    case "cdktf.json":
+      return `Config: ${src.file} (cdktf.json context configFile) on the defaults`;
   }
 }
 
-/** The validated config of this project: the override file (configFilePath) on the seed defaults. */
+/** The validated config of this project: the override file (configSource) on the seed defaults. */
 export function loadProjectConfig(projectRoot: string, explicit?: string): ValidConfig {
   const file = configFilePath(projectRoot, explicit);
   return file ? loadConfigFile(file) : resolveConfig({}, "defaults");

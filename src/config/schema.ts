@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
+import { type Cidr, formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
 import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
@@ -61,8 +61,14 @@ const backendSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("local") }),
   z.strictObject({
     type: z.literal("s3"),
-    /** Prefix of every state key: <keyPrefix>/<stack>.tfstate. */
-    keyPrefix: z.string().regex(/^[A-Za-z0-9._\/-]+$/).default("drweb"),
+    /**
+     * Prefix of every state key: <keyPrefix>/<stack>.tfstate.
+     * @default - "<project>/<environment>", so two environments never share state keys
+     */
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must be key segments of letters, digits, ".", "_" or "-" separated by single "/", e.g. drweb/prod (no leading or trailing "/")' })
+      .optional(),
     /** Holds the state of the stacks of the primary region. */
     primaryBucket: s3BucketSchema,
     /**
@@ -73,7 +79,7 @@ const backendSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-export const configSchema = z
+const baseSchema = z
   .strictObject({
     /** Short project name; prefixes resource names. */
     project: name,
@@ -130,9 +136,15 @@ export const configSchema = z
       /** Kubernetes minor version of both clusters (a row of src/config/eks-versions.ts). */
       kubernetesVersion: z.string(),
       nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
-      nodeDesiredSize: count(),
-      nodeMinSize: count(),
-      nodeMaxSize: count(),
+      /**
+       * AZs with a monitoring node group: the first N of each region's
+       * availabilityZones, one managed node group each. The monitoring
+       * volumes (EBS, zonal) are created only in these AZs, so a replacement
+       * node always lands in the AZ of the volumes it must mount.
+       */
+      nodeZoneCount: count(),
+      /** Nodes of each per-AZ node group (min >= 1: every volume's AZ keeps a node). */
+      nodesPerZone: z.strictObject({ min: count(), desired: count(), max: count() }),
       /** Node root volume (GiB), gp3, encrypted with the region's key. */
       nodeDiskGb: z.number().int().min(20).max(1024),
       /**
@@ -141,6 +153,23 @@ export const configSchema = z
        * (the private endpoint is always on).
        */
       publicAccessCidrs: z.array(z.string()),
+      /**
+       * Networks connected to the VPCs (VPN, Direct Connect, peering, a CI
+       * runner's VPC) admitted to the private API endpoint: port 443 on the
+       * cluster security group, which otherwise admits only itself.
+       */
+      privateAccessCidrs: z.array(z.string()),
+      /**
+       * A small SSM-managed instance in each region's private app subnets
+       * (no SSH, no public IP, no inbound rule) through which operators open
+       * a Session Manager port-forwarding tunnel to the private API endpoint
+       * (monitoring/README.md). Its role holds only Session Manager.
+       */
+      deployRunner: z.strictObject({
+        enabled: z.boolean(),
+        /** An x86_64 instance type (the runner runs Amazon Linux 2023 x86_64). */
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.micro" }),
+      }),
       /** Give the identity that creates the cluster (the one running `cdktf deploy`) cluster-admin. */
       clusterCreatorAdmin: z.boolean(),
       /** IAM role/user ARNs granted cluster-admin through EKS access entries. */
@@ -151,9 +180,9 @@ export const configSchema = z
       logRetentionDays: z.number().int(),
       /**
        * Version of each managed add-on: an exact version ("v1.20.4-eksbuild.2")
-       * pins it; "default" takes the version EKS designates as the default for
-       * the cluster's Kubernetes version, resolved at plan time and written
-       * into the add-on (it changes only when that designation changes).
+       * pins it; "default" takes the pin of src/config/eks-versions.ts for the
+       * Kubernetes version, or, for an add-on without one there, EKS's default
+       * version when the add-on is created, never updated by a later deploy.
        */
       addonVersions: z.strictObject(
         Object.fromEntries(EKS_ADDONS.map((a) => [a, z.string().regex(/^(default|v\d+\.\d+\.\d+-eksbuild\.\d+)$/, { message: 'must be "default" or an EKS add-on version like v1.20.4-eksbuild.2' })])) as Record<(typeof EKS_ADDONS)[number], z.ZodString>,
@@ -249,9 +278,10 @@ export const configSchema = z
         regions: z.array(z.string()),
       }),
       /**
-       * Send all traffic to the secondary even while the primary is healthy
-       * (planned failover, or an unhealthy-but-answering primary). Flips one
-       * attribute of one health check; no record changes.
+       * Records the position of the failover switch (src/dns/failover-switch.ts):
+       * true while all traffic is forced to the secondary. The switch itself is
+       * a metric the `dr` runbook writes (PutMetricData in the secondary
+       * region); no deploy changes it. `dr status` compares the two.
        */
       forceFailover: z.boolean(),
       /** E-mail subscribed to the health-check alarms (confirm the subscription once). */
@@ -270,7 +300,7 @@ export const configSchema = z
       catchUpTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds to wait for a promoted replica to be available and writable (RDS: usually 5-15 minutes). */
       promoteTimeoutSeconds: z.number().int().min(1).max(7200),
-      /** Seconds to wait for the forced-failover gate to read unhealthy in Route53. */
+      /** Seconds to wait for the failover switch's alarm to reach its new state (ALARM forced, OK released). */
       dnsTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds to wait for the new primary region to serve writes (/readyz db_role writer). */
       verifyTimeoutSeconds: z.number().int().min(1).max(7200),
@@ -280,7 +310,12 @@ export const configSchema = z
       journalDir: z.string().min(1),
     }),
     backend: backendSchema,
-  })
+  });
+
+/** The config as the checks see it: well-typed, before the derived defaults. */
+type CheckedConfig = z.output<typeof baseSchema>;
+
+export const configSchema = baseSchema
   .superRefine((cfg, ctx) => {
     checkRegions(cfg, ctx);
     checkSubnetPlan(cfg, ctx);
@@ -298,10 +333,12 @@ export const configSchema = z
       });
     }
     if (cfg.backend.type === "s3") {
+      checkStateKeyPrefix(cfg, cfg.backend.keyPrefix, ctx);
       if (cfg.backend.secondaryBucket.region === cfg.regions.primary.region) {
         ctx.addIssue({
           code: "custom",
           path: ["backend", "secondaryBucket", "region"],
+          params: { uses: [["regions", "primary", "region"]] },
           message: `the state needed during a failover (secondary, dns, secondary-monitoring) would live only in the primary region ${cfg.regions.primary.region}. Fix: put secondaryBucket in another region, e.g. ${cfg.regions.secondary.region}`,
         });
       }
@@ -316,7 +353,40 @@ export const configSchema = z
         }
       }
     }
-  });
+  })
+  .transform(
+    (cfg): Omit<CheckedConfig, "backend"> & { backend: { type: "local" } | (S3BackendInput & { keyPrefix: string }) } =>
+      cfg.backend.type === "s3" ? { ...cfg, backend: { ...cfg.backend, keyPrefix: cfg.backend.keyPrefix ?? defaultKeyPrefix(cfg) } } : { ...cfg, backend: cfg.backend },
+  );
+
+type S3BackendInput = Extract<CheckedConfig["backend"], { type: "s3" }>;
+
+/** The state key prefix when none is configured: project and environment, so environments never share state. */
+export function defaultKeyPrefix(cfg: { project: string; environment: string }): string {
+  return `${cfg.project}/${cfg.environment}`;
+}
+
+/** Environment names the state key check recognizes in a key prefix. */
+const ENVIRONMENT_WORDS = ["prod", "production", "prd", "live", "staging", "stage", "stg", "preprod", "dev", "development", "test", "testing", "qa", "uat", "sandbox", "demo"];
+
+/**
+ * A state key prefix that names ANOTHER environment would make this
+ * environment plan against (and then overwrite) that environment's state.
+ */
+function checkStateKeyPrefix(cfg: { project: string; environment: string }, prefix: string | undefined, ctx: Ctx): void {
+  if (prefix === undefined) return;
+  const words = prefix.toLowerCase().split(/[\/._-]+/);
+  if (words.includes(cfg.environment.toLowerCase())) return;
+  const other = words.find((w) => ENVIRONMENT_WORDS.includes(w));
+  if (other) {
+    crossIssue(
+      ctx,
+      ["backend", "keyPrefix"],
+      `"${prefix}" names the environment "${other}", but environment is "${cfg.environment}": this environment would read and overwrite ${other}'s state. Fix: remove backend.keyPrefix to use the default "${defaultKeyPrefix(cfg)}", or use a prefix that names ${cfg.environment}`,
+      [["environment"]],
+    );
+  }
+}
 
 export type DrConfig = z.input<typeof configSchema>;
 /** Config after validation (defaults applied). */
@@ -324,8 +394,41 @@ export type ValidConfig = z.output<typeof configSchema>;
 export type S3Backend = Extract<ValidConfig["backend"], { type: "s3" }>;
 
 type Ctx = z.RefinementCtx;
+type FieldPath = Array<string | number>;
 
-function checkRegions(cfg: ValidConfig, ctx: Ctx): void {
+/**
+ * A problem that depends on other fields besides its own: `uses` lists them,
+ * so that when one of them had a value of the wrong type (and was checked
+ * with the seed's value instead, src/config/load.ts), this problem is not
+ * reported against a value the user never gave. `blame`: the fields the
+ * problem could be reported on; the one the user set wins.
+ */
+function crossIssue(ctx: Ctx, path: FieldPath, message: string, uses: FieldPath[], blame?: FieldPath[]): void {
+  ctx.addIssue({ code: "custom", path, message, params: { uses, ...(blame ? { blame } : {}) } });
+}
+
+/**
+ * A block of `prefix` size that overlaps none of `taken`: the first free one
+ * after the blocks in use, inside the private range of the first (10/8,
+ * 172.16/12 or 192.168/16), or undefined.
+ */
+export function freeBlock(taken: readonly Cidr[], prefix: number): Cidr | undefined {
+  const ranges = [parseCidr("10.0.0.0/8"), parseCidr("172.16.0.0/12"), parseCidr("192.168.0.0/16")].filter((r): r is Cidr => typeof r !== "string");
+  const home = ranges.find((r) => taken.length > 0 && overlaps(r, taken[0]));
+  const size = 2 ** (32 - prefix);
+  for (const range of home ? [home, ...ranges.filter((r) => r !== home)] : ranges) {
+    if (range.prefix > prefix) continue;
+    const start = Math.max(range.base, ...taken.filter((t) => overlaps(t, range)).map((t) => t.base));
+    const end = range.base + sizeOf(range);
+    for (let base = Math.ceil(start / size) * size; base + size <= end; base += size) {
+      const c = { base, prefix };
+      if (!taken.some((t) => overlaps(t, c))) return c;
+    }
+  }
+  return undefined;
+}
+
+function checkRegions(cfg: CheckedConfig, ctx: Ctx): void {
   const parsed: Partial<Record<RegionRole, ReturnType<typeof parseCidr>>> = {};
   for (const role of REGION_ROLES) {
     const rc = cfg.regions[role];
@@ -340,11 +443,12 @@ function checkRegions(cfg: ValidConfig, ctx: Ctx): void {
       rc.availabilityZones.forEach((az, i) => {
         const ok = az.startsWith(rc.region) && letters.includes(az.slice(rc.region.length));
         if (!ok) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["regions", role, "availabilityZones", i],
-            message: `"${az}" is not an availability zone of ${rc.region}. Fix: use one of ${letters.map((l) => rc.region + l).join(", ")}`,
-          });
+          crossIssue(
+            ctx,
+            ["regions", role, "availabilityZones", i],
+            `"${az}" is not an availability zone of ${rc.region}. Fix: use one of ${letters.map((l) => rc.region + l).join(", ")}`,
+            [["regions", role, "region"]],
+          );
         }
       });
     }
@@ -379,25 +483,34 @@ function checkRegions(cfg: ValidConfig, ctx: Ctx): void {
   const p = parsed.primary;
   const s = parsed.secondary;
   if (p && s && typeof p !== "string" && typeof s !== "string" && overlaps(p, s)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["regions", "secondary", "vpcCidr"],
-      message: `${cfg.regions.secondary.vpcCidr} overlaps the primary VPC ${cfg.regions.primary.vpcCidr}; the regions must not overlap (peering, VPN and failover routing need distinct ranges). Fix: choose a disjoint block, e.g. 10.20.0.0/16`,
-    });
+    const P: FieldPath = ["regions", "primary", "vpcCidr"];
+    const S: FieldPath = ["regions", "secondary", "vpcCidr"];
+    const forS = freeBlock([p, s], s.prefix);
+    const forP = freeBlock([s, p], p.prefix);
+    const suggest = (field: string, c: Cidr | undefined) => (c ? `${field} to a free block such as ${formatCidr(c)}` : `${field} to a block outside the other`);
+    crossIssue(
+      ctx,
+      S,
+      `regions.primary.vpcCidr (${cfg.regions.primary.vpcCidr}) and regions.secondary.vpcCidr (${cfg.regions.secondary.vpcCidr}) overlap; the regions must not overlap (peering, VPN and failover routing need distinct ranges). Fix: change ${suggest("regions.secondary.vpcCidr", forS)}, or ${suggest("regions.primary.vpcCidr", forP)}`,
+      [P, S],
+      [P, S],
+    );
   }
   if (cfg.regions.primary.region === cfg.regions.secondary.region) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["regions", "secondary", "region"],
-      message: `the secondary region equals the primary (${cfg.regions.primary.region}); a regional DR design needs two regions. Fix: choose another region, e.g. us-west-1`,
-    });
+    crossIssue(
+      ctx,
+      ["regions", "secondary", "region"],
+      `the secondary region equals the primary (${cfg.regions.primary.region}); a regional DR design needs two regions. Fix: choose another region, e.g. us-west-1`,
+      [["regions", "primary", "region"]],
+      [["regions", "primary", "region"], ["regions", "secondary", "region"]],
+    );
   }
 }
 
 /** Tiers of the subnet plan, in allocation order. */
 export const SUBNET_TIERS = ["public", "privateApp", "privateData"] as const;
 
-function checkSubnetPlan(cfg: ValidConfig, ctx: Ctx): void {
+function checkSubnetPlan(cfg: CheckedConfig, ctx: Ctx): void {
   const { subnetNewBits: bits, subnetSlotsPerTier: slots } = cfg.network;
   for (const role of REGION_ROLES) {
     const rc = cfg.regions[role];
@@ -408,12 +521,14 @@ function checkSubnetPlan(cfg: ValidConfig, ctx: Ctx): void {
       ctx.addIssue({
         code: "custom",
         path: ["network", "subnetNewBits"],
+        params: { uses: [["regions", role, "vpcCidr"]] },
         message: `${rc.vpcCidr} (${role}) + ${bits} bits gives /${c.prefix + bits} subnets; AWS subnets can be at most /28. Fix: lower network.subnetNewBits to ${28 - c.prefix} or less`,
       });
     } else if (needed > 2 ** bits) {
       ctx.addIssue({
         code: "custom",
         path: ["network", "subnetSlotsPerTier"],
+        params: { uses: [["regions", role, "vpcCidr"], ["network", "subnetNewBits"]] },
         message: `the subnet plan needs ${SUBNET_TIERS.length} tiers x ${slots} slots = ${needed} subnets of /${c.prefix + bits}, but ${rc.vpcCidr} (${role}) holds only ${2 ** bits} (${sizeOf(c)} addresses). Fix: raise network.subnetNewBits or lower network.subnetSlotsPerTier`,
       });
     }
@@ -421,33 +536,37 @@ function checkSubnetPlan(cfg: ValidConfig, ctx: Ctx): void {
       ctx.addIssue({
         code: "custom",
         path: ["regions", role, "availabilityZones"],
+        params: { uses: [["network", "subnetSlotsPerTier"]] },
         message: `${rc.availabilityZones.length} AZs do not fit the ${slots} subnet slots per tier. Fix: raise network.subnetSlotsPerTier to ${rc.availabilityZones.length} or list fewer AZs`,
       });
     }
   }
 }
 
-function checkSizes(cfg: ValidConfig, ctx: Ctx): void {
+function checkSizes(cfg: CheckedConfig, ctx: Ctx): void {
   const groups: Array<[string, { min: number; desired: number; max: number }]> = [
     ["web", { min: cfg.web.minSize, desired: cfg.web.desiredCapacity, max: cfg.web.maxSize }],
-    ["eks", { min: cfg.eks.nodeMinSize, desired: cfg.eks.nodeDesiredSize, max: cfg.eks.nodeMaxSize }],
+    ["eks", { min: cfg.eks.nodesPerZone.min, desired: cfg.eks.nodesPerZone.desired, max: cfg.eks.nodesPerZone.max }],
   ];
   for (const [section, g] of groups) {
     if (g.min > g.desired || g.desired > g.max) {
+      const fields: FieldPath[] = section === "web" ? [["web", "minSize"], ["web", "desiredCapacity"], ["web", "maxSize"]] : [["eks", "nodesPerZone", "min"], ["eks", "nodesPerZone", "desired"], ["eks", "nodesPerZone", "max"]];
       ctx.addIssue({
         code: "custom",
-        path: [section],
-        message: `sizes must satisfy min <= desired <= max, got min ${g.min}, desired ${g.desired}, max ${g.max}. Fix: adjust the ${section} sizes`,
+        path: section === "web" ? [section] : ["eks", "nodesPerZone"],
+        params: { uses: fields },
+        message: `sizes must satisfy min <= desired <= max, got min ${g.min}, desired ${g.desired}, max ${g.max}. Fix: adjust the ${section === "web" ? "web" : "eks.nodesPerZone"} sizes`,
       });
     }
   }
 }
 
-function checkWeb(cfg: ValidConfig, ctx: Ctx): void {
+function checkWeb(cfg: CheckedConfig, ctx: Ctx): void {
   if (cfg.web.appPort === cfg.web.metricsPort) {
     ctx.addIssue({
       code: "custom",
       path: ["web", "metricsPort"],
+        params: { uses: [["web", "appPort"]] },
       message: `equals web.appPort (${cfg.web.appPort}); the metrics must be on a separate port the ALB does not expose. Fix: use another port, e.g. 9102`,
     });
   }
@@ -463,13 +582,14 @@ function checkWeb(cfg: ValidConfig, ctx: Ctx): void {
       ctx.addIssue({
         code: "custom",
         path: ["regions", role, "certificateArn"],
+        params: { uses: [["regions", role, "region"]] },
         message: `the certificate is in ${arn.split(":")[3]}, but an ALB can only use an ACM certificate of its own region (${cfg.regions[role].region}). Fix: issue or import the certificate in ${cfg.regions[role].region}`,
       });
     }
   }
 }
 
-function checkDatabase(cfg: ValidConfig, ctx: Ctx): void {
+function checkDatabase(cfg: CheckedConfig, ctx: Ctx): void {
   const db = cfg.database;
   const m = /^db\.([a-z0-9]+)\.([a-z0-9]+)$/.exec(db.instanceClass);
   if (!m || !(DB_CLASS_FAMILIES as readonly string[]).includes(m[1])) {
@@ -482,12 +602,14 @@ function checkDatabase(cfg: ValidConfig, ctx: Ctx): void {
     ctx.addIssue({
       code: "custom",
       path: ["database", "instanceClass"],
+      params: { uses: [["database", "engine"]] },
       message: `${db.instanceClass} is burstable, and Aurora Global Database does not allow burstable (db.t*) classes. Fix: use a memory-optimized class such as db.r6g.large, or engine "postgres" to keep db.t3.small`,
     });
   } else if (db.engine === "aurora-postgresql") {
     ctx.addIssue({
       code: "custom",
       path: ["database", "engine"],
+      params: { uses: [["database", "instanceClass"]] },
       message: `the Aurora Global Database mode is not built yet. Fix: use engine "postgres" (RDS for PostgreSQL with a cross-region replica)`,
     });
   }
@@ -509,12 +631,13 @@ function checkDatabase(cfg: ValidConfig, ctx: Ctx): void {
     ctx.addIssue({
       code: "custom",
       path: ["database", "maxAllocatedStorageGb"],
+        params: { uses: [["database", "allocatedStorageGb"]] },
       message: `${db.maxAllocatedStorageGb} is below allocatedStorageGb (${db.allocatedStorageGb}); storage autoscaling needs a higher ceiling. Fix: set it to at least ${db.allocatedStorageGb}`,
     });
   }
 }
 
-function checkEks(cfg: ValidConfig, ctx: Ctx): void {
+function checkEks(cfg: CheckedConfig, ctx: Ctx): void {
   const e = cfg.eks;
   if (!(e.kubernetesVersion in EKS_VERSIONS)) {
     ctx.addIssue({
@@ -535,10 +658,54 @@ function checkEks(cfg: ValidConfig, ctx: Ctx): void {
       });
     }
   });
+  e.privateAccessCidrs.forEach((cidr, i) => {
+    const c = parseCidr(cidr);
+    if (typeof c === "string") {
+      ctx.addIssue({ code: "custom", path: ["eks", "privateAccessCidrs", i], message: `${c}. Fix: give a connected network such as 10.100.0.0/16 (your VPN's range)` });
+    } else if (c.prefix < 8) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["eks", "privateAccessCidrs", i],
+        message: `${cidr} admits /${c.prefix} of all addresses to the Kubernetes API. Fix: list the networks connected to the VPCs (VPN, Direct Connect, peering), a /8 or narrower`,
+      });
+    }
+  });
+  // EKS's cluster security group admits only itself, and the endpoint is
+  // private unless publicAccessCidrs is set: without one of these paths the
+  // monitoring stacks' kubernetes and helm providers cannot reach the API.
+  if (!e.deployRunner.enabled && e.privateAccessCidrs.length === 0 && e.publicAccessCidrs.length === 0) {
+    crossIssue(
+      ctx,
+      ["eks", "deployRunner", "enabled"],
+      "nothing could reach the clusters' Kubernetes API, so primary-monitoring and secondary-monitoring could not be deployed (the endpoint is private and EKS's cluster security group admits only itself). Fix: set eks.deployRunner.enabled to true (an SSM tunnel host in each VPC, see monitoring/README.md), or list the networks connected to the VPCs (VPN, Direct Connect, peering) in eks.privateAccessCidrs, or your operators' public networks in eks.publicAccessCidrs",
+      [["eks", "privateAccessCidrs"], ["eks", "publicAccessCidrs"]],
+      [["eks", "deployRunner", "enabled"], ["eks", "privateAccessCidrs"], ["eks", "publicAccessCidrs"]],
+    );
+  }
+  // Graviton families carry a "g" right after the generation (t4g, m7gd, c7gn).
+  if (/^[a-z]+\d+g/.test(e.deployRunner.instanceType)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eks", "deployRunner", "instanceType"],
+      message: `${e.deployRunner.instanceType} is an Arm (Graviton) type, but the runner runs Amazon Linux 2023 for x86_64. Fix: use an x86_64 type such as t3.micro`,
+    });
+  }
+  for (const role of REGION_ROLES) {
+    const azs = cfg.regions[role].availabilityZones.length;
+    if (e.nodeZoneCount > azs) {
+      crossIssue(
+        ctx,
+        ["eks", "nodeZoneCount"],
+        `${e.nodeZoneCount} node-group AZs, but the ${role} region lists only ${azs}. Fix: set eks.nodeZoneCount to ${azs} or less, or list more AZs in regions.${role}.availabilityZones`,
+        [["regions", role, "availabilityZones"]],
+      );
+    }
+  }
   if (!e.clusterCreatorAdmin && e.adminPrincipalArns.length === 0) {
     ctx.addIssue({
       code: "custom",
       path: ["eks", "adminPrincipalArns"],
+        params: { uses: [["eks", "clusterCreatorAdmin"]] },
       message: "no one would be able to administer the clusters (clusterCreatorAdmin is false and no admin principal is listed). Fix: list at least one IAM role ARN, or set eks.clusterCreatorAdmin to true",
     });
   }
@@ -551,7 +718,7 @@ function checkEks(cfg: ValidConfig, ctx: Ctx): void {
   }
 }
 
-function checkMonitoring(cfg: ValidConfig, ctx: Ctx): void {
+function checkMonitoring(cfg: CheckedConfig, ctx: Ctx): void {
   const p = cfg.monitoring.prometheus;
   // Prometheus needs room for the WAL and compaction beyond the retained blocks.
   const maxRetained = Math.floor(p.volumeGb * 0.8);
@@ -559,6 +726,7 @@ function checkMonitoring(cfg: ValidConfig, ctx: Ctx): void {
     ctx.addIssue({
       code: "custom",
       path: ["monitoring", "prometheus", "retentionSizeGb"],
+        params: { uses: [["monitoring", "prometheus", "volumeGb"]] },
       message: `${p.retentionSizeGb} GB of retained data leaves no headroom on a ${p.volumeGb} GB volume (WAL and compaction need about 20%). Fix: set it to ${maxRetained} or less, or raise monitoring.prometheus.volumeGb`,
     });
   }
@@ -572,6 +740,7 @@ function checkMonitoring(cfg: ValidConfig, ctx: Ctx): void {
     ctx.addIssue({
       code: "custom",
       path: ["monitoring", "grafana", "allowedCidrs"],
+        params: { uses: [["monitoring", "grafana", "exposure"]] },
       message: "an internal load balancer for Grafana needs the networks allowed to reach it. Fix: list them (e.g. your VPN range), or use exposure \"portForward\"",
     });
   }
@@ -584,7 +753,7 @@ export const PLACEHOLDER_ZONE = "example.com";
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-function checkDns(cfg: ValidConfig, ctx: Ctx): void {
+function checkDns(cfg: CheckedConfig, ctx: Ctx): void {
   const d = cfg.dns;
   if (!d.enabled) return;
   const zone = d.zoneName;
@@ -600,11 +769,12 @@ function checkDns(cfg: ValidConfig, ctx: Ctx): void {
     ctx.addIssue({
       code: "custom",
       path: ["dns", "domainName"],
+      params: { uses: [["dns", "zoneName"]] },
       message: `${domain} is outside the zone ${zone}; Route53 can only answer for names inside it. Fix: use a name ending in .${zone}, or set dns.zoneName to the zone that holds ${domain}`,
     });
   }
   if (d.createZone && d.zoneId) {
-    ctx.addIssue({ code: "custom", path: ["dns", "zoneId"], message: "a zone id looks up an existing zone, but createZone creates a new one. Fix: remove dns.zoneId or set dns.createZone to false" });
+    ctx.addIssue({ code: "custom", path: ["dns", "zoneId"], params: { uses: [["dns", "createZone"]] }, message: "a zone id looks up an existing zone, but createZone creates a new one. Fix: remove dns.zoneId or set dns.createZone to false" });
   }
   if (d.healthCheck.requestIntervalSeconds !== 10 && d.healthCheck.requestIntervalSeconds !== 30) {
     ctx.addIssue({
@@ -632,6 +802,9 @@ export function configWarnings(cfg: ValidConfig, today: Date = new Date()): stri
   const out: string[] = [];
   if (cfg.dns.enabled && (cfg.dns.zoneName === PLACEHOLDER_ZONE || cfg.dns.zoneName.endsWith(`.${PLACEHOLDER_ZONE}`))) {
     out.push(`dns.zoneName: "${cfg.dns.zoneName}" is the placeholder. Set dns.zoneName and dns.domainName to your zone and the app's name before \`cdktf deploy\` (the certificates and records go there).`);
+  }
+  if (cfg.backend.type === "s3" && !cfg.backend.keyPrefix.toLowerCase().split(/[\/._-]+/).includes(cfg.environment.toLowerCase())) {
+    out.push(`backend.keyPrefix: "${cfg.backend.keyPrefix}" does not name the environment "${cfg.environment}". Make sure no other environment uses the same buckets with this prefix (it would share this environment's state), or remove keyPrefix to use "${defaultKeyPrefix(cfg)}".`);
   }
   const v = EKS_VERSIONS[cfg.eks.kubernetesVersion];
   if (v && today.toISOString().slice(0, 10) > v.standardSupportEnds) {

@@ -1,25 +1,46 @@
 import { Construct } from "constructs";
-import { Fn, Token } from "cdktf";
+import { Fn, Token, type TerraformProvider } from "cdktf";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 
+/**
+ * ACM DNS validation, with one owner for the validation record.
+ *
+ * ACM gives every certificate for the same name in the same account the
+ * same validation CNAME, in every region (hashicorp/terraform-provider-aws
+ * issue #13653: "The DNS validation record values are assigned by the ACM
+ * API"; a second region's certificate asks for the record the first one
+ * already has), and renews a DNS-validated certificate only while that
+ * record stays in place (ACM User Guide, "Renewal for domains validated by
+ * DNS"). So the record is one resource in one stack, the `dns-zone` stack:
+ * - it exists before either regional stack validates its certificate
+ *   (the regional stacks depend on it);
+ * - it survives a primary-region outage and the destruction of either
+ *   regional stack (its state is in the secondary region's bucket and it
+ *   has nothing in the primary region);
+ * - it learns the record from a certificate of its own, requested in the
+ *   handoff region (a certificate in the primary region would make the stack
+ *   unplannable while that region is down): ACM public certificates cost
+ *   nothing and this one is renewed by the same record.
+ * The regional stacks request their own certificates and wait for them with
+ * aws_acm_certificate_validation given the record's FQDN (read from SSM):
+ * the provider then checks the FQDN is the one the certificate needs and
+ * fails at once if not, instead of waiting out its timeout.
+ */
+
 export interface RegionCertificateProps {
   /** The application's domain name. */
   readonly domainName: string;
-  /** Hosted zone that holds the validation record. */
-  readonly zoneId: string;
+  /** FQDN of the validation record the dns-zone stack owns (certificateValidationParameter). */
+  readonly validationRecordFqdn: string;
 }
 
 /**
  * An ACM certificate for the domain in this stack's region (an ALB can use
- * only a certificate of its own region), validated through the hosted zone.
- * `certificateArn` resolves only after validation, so the HTTPS listener is
- * never created with a pending certificate.
- *
- * Both regions' certificates for the same name share one validation record
- * (ACM derives it from account and name), so each stack writes it with
- * allow_overwrite; it stays valid for both.
+ * only a certificate of its own region). `certificateArn` resolves only after
+ * validation, so the HTTPS listener is never created with a pending
+ * certificate. The validation record is not this stack's (see above).
  */
 export class RegionCertificate extends Construct {
   /** ARN of the validated certificate. */
@@ -33,20 +54,53 @@ export class RegionCertificate extends Construct {
       keyAlgorithm: "EC_prime256v1",
       lifecycle: { createBeforeDestroy: true },
     });
+    const validation = new AcmCertificateValidation(this, "Validation", {
+      certificateArn: cert.arn,
+      validationRecordFqdns: [props.validationRecordFqdn],
+    });
+    this.certificateArn = validation.certificateArn;
+  }
+}
+
+export interface CertificateValidationRecordProps {
+  /** The application's domain name. */
+  readonly domainName: string;
+  /** Hosted zone of the domain. */
+  readonly zoneId: string;
+  /** @default - the stack's default provider */
+  readonly provider?: TerraformProvider;
+}
+
+/**
+ * The one validation record of the domain (owned by the dns-zone stack),
+ * derived from an anchor certificate for the same name.
+ */
+export class CertificateValidationRecord extends Construct {
+  /** The record's FQDN (what aws_acm_certificate_validation takes). */
+  readonly fqdn: string;
+
+  constructor(scope: Construct, id: string, props: CertificateValidationRecordProps) {
+    super(scope, id);
+    const anchor = new AcmCertificate(this, "AnchorCertificate", {
+      provider: props.provider,
+      domainName: props.domainName,
+      validationMethod: "DNS",
+      keyAlgorithm: "EC_prime256v1",
+      lifecycle: { createBeforeDestroy: true },
+    });
     // One name, one validation option.
-    const option = Fn.element(Fn.tolist(cert.domainValidationOptions), 0);
-    const record = new Route53Record(this, "ValidationRecord", {
+    const option = Fn.element(Fn.tolist(anchor.domainValidationOptions), 0);
+    const record = new Route53Record(this, "Record", {
+      provider: props.provider,
       zoneId: props.zoneId,
       name: Token.asString(Fn.lookup(option, "resource_record_name")),
       type: Token.asString(Fn.lookup(option, "resource_record_type")),
       records: [Token.asString(Fn.lookup(option, "resource_record_value"))],
       ttl: 300,
+      // The regional stacks created this record before it had one owner:
+      // the first apply takes it over (UPSERT) instead of failing on it.
       allowOverwrite: true,
     });
-    const validation = new AcmCertificateValidation(this, "Validation", {
-      certificateArn: cert.arn,
-      validationRecordFqdns: [record.fqdn],
-    });
-    this.certificateArn = validation.certificateArn;
+    this.fqdn = record.fqdn;
   }
 }

@@ -31,3 +31,20 @@ export function readAlbHandoff(scope: Construct, id: string, names: AlbHandoffNa
     zoneId: new DataAwsSsmParameter(scope, `${id}ZoneId`, { provider, name: names.zoneId }).value,
   };
 }
+
+/**
+ * Publishes non-secret values (ids, names) one stack hands to another as SSM
+ * String parameters, the same way as AlbHandoff: found by name, never by
+ * reading the other stack's state.
+ */
+export class ParameterHandoff extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly parameters: ReadonlyArray<{ readonly id: string; readonly name: string; readonly value: string; readonly description: string }>; readonly provider?: TerraformProvider }) {
+    super(scope, id);
+    for (const p of props.parameters) new SsmParameter(this, p.id, { provider: props.provider, name: p.name, type: "String", value: p.value, description: p.description });
+  }
+}
+
+/** Reads one parameter published by ParameterHandoff. */
+export function readParameter(scope: Construct, id: string, name: string, provider?: TerraformProvider): string {
+  return new DataAwsSsmParameter(scope, id, { provider, name }).value;
+}

@@ -6,6 +6,15 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { RegionKey } from "../security/region-key";
 import type { HealthCheckRole } from "./contract";
 
+/** The health checks that get an alarm, and what each alarm means. */
+export const ALARMED_HEALTH_CHECKS = {
+  primary: "The primary ALB fails its readiness check: unless failover is forced already, Route53 is sending traffic to the secondary (see README, DNS failover).",
+  secondary: "The secondary ALB fails its readiness check: there is no healthy failover target (forced failover still answers SECONDARY).",
+  "primary-gate": "The PRIMARY record's gate is unhealthy: the primary is down or the failover switch is forced; clients are on the secondary.",
+  "secondary-gate": "The SECONDARY record's gate is unhealthy: the secondary is down and failover is not forced; if the primary is down too, Route53 answers PRIMARY.",
+} as const satisfies Partial<Record<HealthCheckRole, string>>;
+export type AlarmedHealthCheck = keyof typeof ALARMED_HEALTH_CHECKS;
+
 export interface HealthAlarmsProps {
   readonly namePrefix: string;
   /** Provider in us-east-1: Route53 publishes health-check metrics only there. */
@@ -13,7 +22,7 @@ export interface HealthAlarmsProps {
   readonly accountId: string;
   readonly partition: string;
   readonly deletionWindowDays: number;
-  readonly healthCheckIds: Readonly<Record<HealthCheckRole, string>>;
+  readonly healthCheckIds: Readonly<Record<AlarmedHealthCheck, string>>;
   /** Optional e-mail subscription. */
   readonly email?: string;
 }
@@ -52,16 +61,11 @@ export class HealthAlarms extends Construct {
     if (props.email) {
       new SnsTopicSubscription(this, "Email", { provider: props.provider, topicArn: topic.arn, protocol: "email", endpoint: props.email });
     }
-    const describe: Record<HealthCheckRole, string> = {
-      primary: "The primary ALB fails its readiness check: Route53 is sending traffic to the secondary (see README, DNS failover).",
-      secondary: "The secondary ALB fails its readiness check: there is no healthy failover target.",
-      "primary-gate": "The PRIMARY record's gate is unhealthy: the primary is down or dns.forceFailover is on; clients are on the secondary.",
-    };
-    for (const [role, healthCheckId] of Object.entries(props.healthCheckIds) as Array<[HealthCheckRole, string]>) {
+    for (const [role, healthCheckId] of Object.entries(props.healthCheckIds) as Array<[AlarmedHealthCheck, string]>) {
       new CloudwatchMetricAlarm(this, `Alarm-${role}`.replace(/-(.)/g, (_, c: string) => c.toUpperCase()), {
         provider: props.provider,
         alarmName: `${props.namePrefix}-dns-${role}-unhealthy`,
-        alarmDescription: describe[role],
+        alarmDescription: ALARMED_HEALTH_CHECKS[role],
         namespace: "AWS/Route53",
         metricName: "HealthCheckStatus",
         dimensions: { HealthCheckId: healthCheckId },

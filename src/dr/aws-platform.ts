@@ -1,5 +1,5 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
-import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   CreateDBSnapshotCommand,
@@ -10,20 +10,15 @@ import {
   RDSClient,
   type DBInstance,
 } from "@aws-sdk/client-rds";
-import {
-  GetHealthCheckStatusCommand,
-  ListHealthChecksCommand,
-  ListTagsForResourcesCommand,
-  Route53Client,
-  UpdateHealthCheckCommand,
-  type HealthCheck,
-} from "@aws-sdk/client-route-53";
+import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, Route53Client, type HealthCheck } from "@aws-sdk/client-route-53";
 import type { RegionRole, ValidConfig } from "../config";
-import { gateThreshold, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole } from "../dns/contract";
+import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, switchValue } from "../dns/contract";
+import { classifyAwsError } from "./aws-errors";
 import type { Clock } from "./clock";
+import type { ResolvedCredentials } from "./credentials";
 import { probeApp } from "./http-probe";
 import { names } from "./plan";
-import type { Check, DatabaseState, DrPlatform, HealthCheckState, ProbeResult, WebState } from "./platform";
+import type { Check, DatabaseState, DrPlatform, FailureCause, HealthCheckState, ProbeResult, SwitchState, WebState } from "./platform";
 
 /**
  * The runbook on AWS (SDK v3). Everything is found by name or tag from the
@@ -38,25 +33,38 @@ type Sender<C> = Pick<C, Extract<keyof C, "send">>;
 export interface AwsClients {
   /** Route53 (a global service, endpoint in us-east-1). */
   readonly route53: Sender<Route53Client>;
-  /** CloudWatch in a region (us-east-1 holds Route53's metrics; each region its RDS metrics). */
+  /** CloudWatch in a region (us-east-1 holds Route53's metrics; each region its RDS metrics; the secondary the failover switch). */
   cloudwatch(region: string): Sender<CloudWatchClient>;
   rds(region: string): Sender<RDSClient>;
   elbv2(region: string): Sender<ElasticLoadBalancingV2Client>;
   autoscaling(region: string): Sender<AutoScalingClient>;
 }
 
+/** The real clients, and the credentials they sign with. */
+export interface SdkClients extends AwsClients {
+  /**
+   * Resolves the credentials the clients of `region` use: that client's own
+   * provider (`config.credentials()`, the SDK's default chain, memoized and
+   * bound to the client's config as the signer calls it; read in
+   * node_modules/@aws-sdk/core/dist-cjs/submodules/httpAuthSchemes/index.js).
+   */
+  credentials(region: string): Promise<ResolvedCredentials>;
+}
+
 /** Real clients with short timeouts and few retries: a region that is down must not hang the runbook. */
-export function sdkClients(): AwsClients {
+export function sdkClients(): SdkClients {
   const common = { maxAttempts: 3, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
   const cache = new Map<string, unknown>();
   const get = <T>(key: string, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());
     return cache.get(key) as T;
   };
+  const rds = (region: string) => get(`rds:${region}`, () => new RDSClient({ ...common, region }));
   return {
     route53: new Route53Client({ ...common, region: "us-east-1" }),
     cloudwatch: (region) => get(`cw:${region}`, () => new CloudWatchClient({ ...common, region })),
-    rds: (region) => get(`rds:${region}`, () => new RDSClient({ ...common, region })),
+    rds,
+    credentials: (region) => rds(region).config.credentials(),
     elbv2: (region) => get(`elb:${region}`, () => new ElasticLoadBalancingV2Client({ ...common, region })),
     autoscaling: (region) => get(`asg:${region}`, () => new AutoScalingClient({ ...common, region })),
   };
@@ -84,6 +92,11 @@ export class AwsPlatform implements DrPlatform {
     /** The HTTP check of a region's entry point (tests stub it: the ALB is not reachable from here). */
     private readonly probeFn: typeof probeApp = probeApp,
   ) {}
+
+  /** Credentials, permissions, network, throttling: aws-errors.ts. */
+  explain(error: unknown): FailureCause | null {
+    return classifyAwsError(error);
+  }
 
   private region(role: RegionRole): string {
     return this.config.regions[role].region;
@@ -145,54 +158,120 @@ export class AwsPlatform implements DrPlatform {
 
   async healthChecks(): Promise<HealthCheckState[]> {
     const found = await this.findHealthChecks();
+    const byId = new Map(found.map((f) => [f.check.Id!, f]));
+    // Endpoint checks: the checkers' verdict (GetHealthCheckStatus).
     const endpoint = new Map<string, { healthy: boolean | null; detail: string }>();
     for (const f of found) {
-      if (f.check.HealthCheckConfig?.Type !== "CALCULATED") endpoint.set(f.check.Id!, await this.endpointHealth(f.check.Id!));
+      const t = f.check.HealthCheckConfig?.Type;
+      if (t !== "CALCULATED" && t !== "CLOUDWATCH_METRIC") endpoint.set(f.check.Id!, await this.endpointHealth(f.check.Id!));
     }
+    // Checks that follow an alarm: what the alarm state makes them (Route53
+    // follows the alarm's data stream; with no data, the last known status,
+    // which the alarm state keeps too: treat_missing_data "ignore").
+    let switchState: SwitchState | undefined;
+    const computed = async (id: string): Promise<{ healthy: boolean | null; detail: string }> => {
+      const e = endpoint.get(id);
+      if (e) return e;
+      const cfg = byId.get(id)?.check.HealthCheckConfig;
+      if (cfg?.Type === "CLOUDWATCH_METRIC") {
+        switchState ??= await this.failoverSwitch();
+        const alarm = cfg.AlarmIdentifier;
+        const raw = switchState.alarmState === "OK" ? true : switchState.alarmState === "ALARM" ? false : null;
+        const healthy = raw === null ? null : cfg.Inverted ? !raw : raw;
+        return { healthy, detail: `follows alarm ${alarm?.Name ?? "?"} (${alarm?.Region ?? "?"}): ${switchState.alarmState ?? "missing"}${cfg.Inverted ? ", inverted" : ""}` };
+      }
+      if (cfg?.Type === "CALCULATED") {
+        const children = cfg.ChildHealthChecks ?? [];
+        const threshold = cfg.HealthThreshold ?? 1;
+        let healthyChildren = 0;
+        let unknown = 0;
+        for (const c of children) {
+          const r = byId.has(c) ? await computed(c) : await this.endpointHealth(c);
+          if (r.healthy === null) unknown++;
+          else if (r.healthy) healthyChildren++;
+        }
+        const verdict = healthyChildren >= threshold ? true : healthyChildren + unknown >= threshold ? null : false;
+        const healthy = verdict === null ? null : cfg.Inverted ? !verdict : verdict;
+        return { healthy, detail: `CALCULATED ${healthyChildren}/${children.length} children healthy${unknown ? ` (${unknown} unknown)` : ""}, threshold ${threshold} => ${healthy === null ? "unknown" : healthy ? "healthy" : "unhealthy"}` };
+      }
+      return this.endpointHealth(id);
+    };
     const out: HealthCheckState[] = [];
     for (const f of found) {
       const cfg = f.check.HealthCheckConfig;
-      if (cfg?.Type !== "CALCULATED") {
-        const e = endpoint.get(f.check.Id!)!;
-        out.push({ role: f.role, id: f.check.Id!, healthy: e.healthy, detail: `${cfg?.Type ?? "?"} ${cfg?.FullyQualifiedDomainName ?? ""}${cfg?.ResourcePath ?? ""}: ${e.detail}` });
+      const c = await computed(f.check.Id!);
+      if (cfg?.Type !== "CALCULATED" && cfg?.Type !== "CLOUDWATCH_METRIC") {
+        out.push({ role: f.role, id: f.check.Id!, healthy: c.healthy, detail: `${cfg?.Type ?? "?"} ${cfg?.FullyQualifiedDomainName ?? ""}${cfg?.ResourcePath ?? ""}: ${c.detail}` });
         continue;
       }
-      // GetHealthCheckStatus does not serve CALCULATED checks: Route53's
-      // own verdict is the HealthCheckStatus metric; what it should be now
-      // is computed from the children as Route53 does (healthy children >= threshold).
-      const children = cfg.ChildHealthChecks ?? [];
-      const threshold = cfg.HealthThreshold ?? 1;
-      let healthyChildren = 0;
-      for (const c of children) {
-        const e = endpoint.get(c) ?? (await this.endpointHealth(c));
-        if (e.healthy) healthyChildren++;
-      }
-      const computed = healthyChildren >= threshold;
+      // GetHealthCheckStatus is not available for CALCULATED checks (Route 53
+      // API Reference) and an alarm check has no checkers to report: Route53's
+      // own verdict for both is the HealthCheckStatus metric (us-east-1); what
+      // it should be now is computed as Route53 does.
       const metric = await this.metricHealth(f.check.Id!);
-      const healthy = metric ? metric.value >= 1 : computed;
       out.push({
         role: f.role,
         id: f.check.Id!,
-        healthy,
-        healthThreshold: threshold,
-        children: children.length,
-        detail: `CALCULATED ${healthyChildren}/${children.length} children healthy, threshold ${threshold} => ${computed ? "healthy" : "unhealthy"}; CloudWatch HealthCheckStatus ${metric ? `${metric.value} at ${new Date(metric.at).toISOString()}` : "no datapoint"}`,
+        healthy: metric ? metric.value >= 1 : c.healthy,
+        ...(cfg.Type === "CALCULATED" ? { healthThreshold: cfg.HealthThreshold ?? 1, children: cfg.ChildHealthChecks?.length ?? 0 } : {}),
+        detail: `${c.detail}; CloudWatch HealthCheckStatus ${metric ? `${metric.value} at ${new Date(metric.at).toISOString()}` : "no datapoint"}`,
       });
     }
     return out;
   }
 
+  // --- the failover switch (secondary region, no Route53 call) ----------------
+
+  async failoverSwitch(): Promise<SwitchState> {
+    const sw = failoverSwitch(this.config);
+    const out = await this.clients.cloudwatch(sw.region).send(new DescribeAlarmsCommand({ AlarmNames: [sw.alarmName], AlarmTypes: ["MetricAlarm"] }));
+    const alarm = out.MetricAlarms?.[0];
+    if (!alarm) return { forced: null, alarmState: null, detail: `no alarm ${sw.alarmName} in ${sw.region} (is the dns stack deployed?)` };
+    const state = alarm.StateValue ?? null;
+    return {
+      forced: state === "ALARM" ? true : state === "OK" ? false : null,
+      alarmState: state,
+      detail: `alarm ${sw.alarmName} (${sw.region}): ${state ?? "?"}${alarm.StateUpdatedTimestamp ? ` since ${alarm.StateUpdatedTimestamp.toISOString()}` : ""}${state === "INSUFFICIENT_DATA" ? " (the switch was never written since the alarm was created)" : ""}`,
+    };
+  }
+
+  /**
+   * PutMetricData of switchValue(forced) in the secondary region. The alarm
+   * (and Route53) take the Maximum of each minute, so a value written into a
+   * minute that already holds the other value would not count: then this
+   * waits for the next minute first. Idempotent: writing the same value again
+   * changes nothing.
+   */
   async setForcedFailover(forced: boolean): Promise<string> {
-    const gate = (await this.findHealthChecks()).find((f) => f.role === "primary-gate");
-    if (!gate) throw new Error(`no Route53 health check tagged ${HEALTH_CHECK_TAG}=primary-gate (is the dns stack deployed?)`);
-    const children = gate.check.HealthCheckConfig?.ChildHealthChecks?.length ?? 1;
-    const want = gateThreshold(forced, children);
-    const have = gate.check.HealthCheckConfig?.HealthThreshold;
-    if (have === want) return `primary-gate ${gate.check.Id} already has threshold ${want}`;
-    await this.clients.route53.send(
-      new UpdateHealthCheckCommand({ HealthCheckId: gate.check.Id!, HealthThreshold: want, HealthCheckVersion: gate.check.HealthCheckVersion }),
+    const sw = failoverSwitch(this.config);
+    const cw = this.clients.cloudwatch(sw.region);
+    const value = switchValue(this.config, forced);
+    const periodMs = sw.periodSeconds * 1000;
+    const dimensions = Object.entries(sw.dimensions).map(([Name, Value]) => ({ Name, Value }));
+    const metric = { Namespace: sw.namespace, MetricName: sw.metricName, Dimensions: dimensions };
+    let waited = "";
+    const now = this.clock.now();
+    const bucket = Math.floor(now / periodMs) * periodMs;
+    const recent = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(bucket),
+        EndTime: new Date(bucket + periodMs),
+        MetricDataQueries: [
+          { Id: "max", ReturnData: true, MetricStat: { Metric: metric, Period: sw.periodSeconds, Stat: "Maximum" } },
+          { Id: "min", ReturnData: true, MetricStat: { Metric: metric, Period: sw.periodSeconds, Stat: "Minimum" } },
+        ],
+      }),
     );
-    return `primary-gate ${gate.check.Id}: HealthThreshold ${have ?? "?"} -> ${want} (${forced ? "forced to the secondary" : "follows the primary"})`;
+    const max = recent.MetricDataResults?.find((r) => r.Id === "max")?.Values?.[0];
+    const min = recent.MetricDataResults?.find((r) => r.Id === "min")?.Values?.[0];
+    const clash = forced ? min !== undefined && min < sw.forcedValue : max !== undefined && max >= sw.forcedValue;
+    if (clash) {
+      const ms = bucket + periodMs - now + 1000;
+      await this.clock.sleep(ms);
+      waited = ` (waited ${Math.round(ms / 1000)} s: this minute already held the other value)`;
+    }
+    await cw.send(new PutMetricDataCommand({ Namespace: sw.namespace, MetricData: [{ MetricName: sw.metricName, Dimensions: dimensions, Value: value, Timestamp: new Date(this.clock.now()), StorageResolution: 60 }] }));
+    return `PutMetricData ${sw.namespace} ${sw.metricName} ${Object.entries(sw.dimensions).map(([k, v]) => `${k}=${v}`).join(",")} = ${value} in ${sw.region}${waited} (${forced ? "forced to the secondary" : "follows health"})`;
   }
 
   // --- web tier --------------------------------------------------------------

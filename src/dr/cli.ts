@@ -1,13 +1,16 @@
 // `npm run dr -- <command>`: the failover runbook as a command (docs/dr-runbook.md).
 import { parseArgs } from "node:util";
 import { ConfigError, loadProjectConfig, type ValidConfig } from "../config";
-import { AwsPlatform, sdkClients } from "./aws-platform";
-import { realClock } from "./clock";
-import { runRunbook, RunnerError } from "./runner";
+import { AwsPlatform, sdkClients, type AwsClients } from "./aws-platform";
+import { realClock, type Clock } from "./clock";
+import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from "./credentials";
+import type { probeApp } from "./http-probe";
+import { Journal } from "./journal";
+import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus } from "./status";
 
 const USAGE = `usage:
-  dr status [--json]                         both regions, Route53, database roles and lag; config vs AWS
+  dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
                                              (exit 3: mismatch, 4: something could not be read)
   dr failover --to secondary --planned       switchover: fence writes, wait for lag 0, promote, force DNS (RPO 0)
   dr failover --to secondary --unplanned     the primary is down: promote, force DNS
@@ -17,9 +20,28 @@ options:
   --confirm <step>     treat that step's checks as confirmed by you (repeatable)
   --fresh              archive an unfinished journal and start over (default: resume it)
   --config <file>      config override file (default: $DR_CONFIG, else cdktf.json context configFile)
-  --journal-dir <dir>  default: runbook.journalDir (${".dr"})`;
+  --journal-dir <dir>  default: runbook.journalDir (${".dr"})
+exit codes: 0 done; 1 a step failed; 2 usage, config, or an unfinished journal of the other mode;
+  3/4 status (mismatch / could not read everything); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs)`;
 
-export async function main(argv: string[]): Promise<number> {
+/** What main() talks to; tests pass stubs (no AWS here). */
+export interface CliDeps {
+  /** SDK clients (default: the real ones, sdkClients()). */
+  readonly clients?: AwsClients;
+  /** Resolves the credentials those clients sign with (default: the SDK clients' own provider chain). */
+  readonly credentials?: CredentialsProvider;
+  readonly clock?: Clock;
+  /** The HTTP check of a region's entry point. */
+  readonly probe?: typeof probeApp;
+  /** Standard output and error, one line per call. */
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+}
+
+export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const out = deps.out ?? ((line: string) => console.log(line));
+  const err = deps.err ?? ((line: string) => console.error(line));
+  const clock = deps.clock ?? realClock;
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -38,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const command = positionals[0];
   if (values.help || !command) {
-    console.log(USAGE);
+    out(USAGE);
     return command || values.help ? 0 : 2;
   }
   let config: ValidConfig;
@@ -46,52 +68,72 @@ export async function main(argv: string[]): Promise<number> {
     config = loadProjectConfig(process.cwd(), values.config);
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(e.message);
+      err(e.message);
       return 2;
     }
     throw e;
   }
-  const platform = new AwsPlatform(config, sdkClients(), realClock);
-  const log = (line: string) => console.log(line);
-
-  if (command === "status") {
-    const s = await collectStatus(config, platform);
-    if (values.json) console.log(JSON.stringify(s, null, 2));
-    else for (const l of renderStatus(s)) console.log(l);
-    return s.mismatches.length ? 3 : s.incomplete ? 4 : 0;
-  }
-  if (command !== "failover" && command !== "failback") {
-    console.error(`unknown command "${command}"\n${USAGE}`);
+  if (command !== "status" && command !== "failover" && command !== "failback") {
+    err(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
   let mode: "planned" | "unplanned" = "planned";
   if (command === "failover") {
     if (values.to !== "secondary") {
-      console.error(values.to === "primary" ? "failing over to the primary is `dr failback`" : "give --to secondary");
+      err(values.to === "primary" ? "failing over to the primary is `dr failback`" : "give --to secondary");
       return 2;
     }
     if (values.planned === values.unplanned) {
-      console.error("give exactly one of --planned (switchover, RPO 0) or --unplanned (the primary is down)");
+      err("give exactly one of --planned (switchover, RPO 0) or --unplanned (the primary is down)");
       return 2;
     }
     mode = values.unplanned ? "unplanned" : "planned";
-    if (config.database.drState !== "normal" && !values["dry-run"]) {
-      console.error(`warning: config database.drState is "${config.database.drState}"; a failover starts from "normal" (steps already done in AWS pass their checks and are not repeated). See \`dr status\`.`);
-    }
   }
-  process.on("SIGINT", () => {
-    console.log(`${new Date().toISOString()} interrupted: the journal keeps the progress; run the same command again to resume`);
+
+  const sdk = deps.clients ? null : sdkClients();
+  const clients = deps.clients ?? sdk!;
+  // Every command but a failover/failback --dry-run calls AWS: no credentials
+  // is said so before anything is read, any step runs or any journal is
+  // written. Resolved as the secondary region's client would: the region a
+  // failover relies on.
+  if (command === "status" || !values["dry-run"]) {
+    const provider = deps.credentials ?? (() => (sdk ?? sdkClients()).credentials(config.regions.secondary.region));
+    const creds = await checkCredentials(provider, { now: () => clock.now() });
+    if (!creds.ok) {
+      for (const line of creds.report) err(line);
+      return EXIT_NO_CREDENTIALS;
+    }
+    if (command !== "status") out(creds.summary);
+  }
+  const platform = new AwsPlatform(config, clients, clock, deps.probe);
+
+  if (command === "status") {
+    const s = await collectStatus(config, platform);
+    if (values.json) out(JSON.stringify(s, null, 2));
+    else for (const l of renderStatus(s)) out(l);
+    return s.mismatches.length ? 3 : s.incomplete ? 4 : 0;
+  }
+  if (command === "failover" && config.database.drState !== "normal" && !values["dry-run"]) {
+    err(`warning: config database.drState is "${config.database.drState}"; a failover starts from "normal" (steps already done in AWS pass their checks and are not repeated). See \`dr status\`.`);
+  }
+  const journalDir = values["journal-dir"] ?? config.runbook.journalDir;
+  const onSigint = () => {
+    const acted = Journal.open(journalDir, journalName(command), clock).inProgress;
+    out(
+      `${new Date(clock.now()).toISOString()} interrupted: ${acted ? "the journal keeps the progress; run the same command again to resume" : "no action had been sent, so nothing was changed; the next run starts afresh"}`,
+    );
     process.exit(130);
-  });
+  };
+  process.on("SIGINT", onSigint);
   try {
     const result = await runRunbook({
       config,
       platform,
       operation: command,
       mode,
-      clock: realClock,
-      log,
-      journalDir: values["journal-dir"],
+      clock,
+      log: out,
+      journalDir,
       dryRun: values["dry-run"],
       confirm: values.confirm,
       fresh: values.fresh,
@@ -99,10 +141,12 @@ export async function main(argv: string[]): Promise<number> {
     return result.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof RunnerError) {
-      console.error(e.message);
+      err(e.message);
       return 2;
     }
     throw e;
+  } finally {
+    process.off("SIGINT", onSigint);
   }
 }
 

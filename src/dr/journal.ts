@@ -9,9 +9,18 @@ import type { Clock } from "./clock";
  * resume only once its "done" line is on disk; a step that was started
  * but not finished runs again from its precondition, which is why every
  * action is idempotent.
+ *
+ * Only a run that acted is resumed: "acting" is written (and flushed)
+ * before each action is sent, so a journal without it records a run that
+ * changed nothing (every precondition failed, or it stopped before the
+ * first action). Such a journal neither blocks a run of another mode nor is
+ * resumed: the runner archives it and the next run starts afresh.
  */
 
-export type JournalEvent = "started" | "precondition" | "action" | "waiting" | "confirmed" | "done" | "failed";
+export type JournalEvent = "started" | "precondition" | "acting" | "action" | "waiting" | "confirmed" | "done" | "failed";
+
+/** Format 2 records "acting" before every action; journals without `format` were written before it. */
+export const JOURNAL_FORMAT = 2;
 
 export interface JournalHeader {
   readonly type: "plan";
@@ -21,6 +30,8 @@ export interface JournalHeader {
   /** The plan's parameters at the first run (generations, sizes): a resumed run uses these, not the current config. */
   readonly params: Record<string, unknown>;
   readonly at: string;
+  /** JOURNAL_FORMAT when written; absent in journals written before "acting" lines existed. */
+  readonly format?: number;
 }
 
 export interface JournalStepLine {
@@ -68,8 +79,33 @@ export class Journal {
     return this.lines.some((l) => l.type === "completed");
   }
 
-  /** A run was started and has not finished: the next run resumes it. */
+  /**
+   * The run may have changed something: an action was sent (or about to
+   * be: "acting" is written first, so an action cut off mid-call counts).
+   * Journals written before format 2 have no "acting" line; for them a
+   * successful action, a failed action, or a run that stopped right after
+   * a step started, its precondition or a --confirm (it may have been
+   * inside the action) counts.
+   */
+  get acted(): boolean {
+    const steps = this.steps();
+    if (steps.some((l) => l.event === "acting" || l.event === "action")) return true;
+    const h = this.header;
+    if (h !== null && h.format === undefined) {
+      if (steps.some((l) => l.event === "failed" && (l.detail ?? "").startsWith("action failed"))) return true;
+      const last = this.lines[this.lines.length - 1];
+      if (last?.type === "step" && (last.event === "started" || last.event === "precondition" || last.event === "confirmed")) return true;
+    }
+    return false;
+  }
+
+  /** A run was started, acted and has not finished: the next run resumes it (and a run of another mode is refused). */
   get inProgress(): boolean {
+    return this.unfinished && this.acted;
+  }
+
+  /** A run was started and has not finished (whether or not it acted). */
+  get unfinished(): boolean {
     return this.header !== null && !this.completed;
   }
 
@@ -98,7 +134,7 @@ export class Journal {
     // Keep journals out of git whatever the repository's .gitignore says.
     const ignore = path.join(path.dirname(this.file), ".gitignore");
     if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, "*\n");
-    this.append({ type: "plan", operation, mode, params, at: this.iso() });
+    this.append({ type: "plan", operation, mode, params, at: this.iso(), format: JOURNAL_FORMAT });
   }
 
   record(step: string, event: JournalEvent, detail?: string): void {

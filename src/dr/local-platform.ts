@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import type { RegionRole, ValidConfig } from "../config";
-import { gateThreshold } from "../dns/contract";
+import { failoverSwitch, switchValue } from "../dns/contract";
 import { probeApp, request } from "./http-probe";
 import { names } from "./plan";
-import type { Check, DatabaseState, DrPlatform, HealthCheckState, ProbeResult, WebState } from "./platform";
+import type { Check, DatabaseState, DrPlatform, HealthCheckState, ProbeResult, SwitchState, WebState } from "./platform";
 
 /**
  * The runbook on the local drill (scripts/drill/): each "region" is a real
@@ -28,11 +28,13 @@ export interface LocalRegionSite {
   runningInstances(): string[];
 }
 
-/** The Route53 stand-in's side the runbook sees. */
+/** The Route53 stand-in's side the runbook sees (the same contract as AWS: a switch metric and its alarm). */
 export interface LocalDns {
   healthChecks(): HealthCheckState[];
-  setGateThreshold(threshold: number): void;
-  gateThreshold(): number;
+  /** PutMetricData of the failover switch's metric. */
+  putSwitchMetric(value: number): void;
+  /** The switch alarm's state. */
+  switchState(): SwitchState;
 }
 
 const PSQL_TIMEOUT_MS = 5_000;
@@ -66,12 +68,15 @@ export class LocalPlatform implements DrPlatform {
     return this.dns.healthChecks();
   }
 
+  async failoverSwitch(): Promise<SwitchState> {
+    return this.dns.switchState();
+  }
+
   async setForcedFailover(forced: boolean): Promise<string> {
-    const want = gateThreshold(forced);
-    const have = this.dns.gateThreshold();
-    if (have === want) return `primary-gate already has threshold ${want}`;
-    this.dns.setGateThreshold(want);
-    return `primary-gate: threshold ${have} -> ${want} (${forced ? "forced to the secondary" : "follows the primary"})`;
+    const sw = failoverSwitch(this.config);
+    const value = switchValue(this.config, forced);
+    this.dns.putSwitchMetric(value);
+    return `PutMetricData (stand-in) ${sw.namespace} ${sw.metricName} = ${value} (${forced ? "forced to the secondary" : "follows health"})`;
   }
 
   async web(role: RegionRole): Promise<WebState> {

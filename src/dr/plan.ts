@@ -2,7 +2,7 @@ import type { RegionRole, ValidConfig } from "../config";
 import { dbIdentifier, readerMember } from "../database/database-tier";
 import { webAsgName } from "../web/fleet";
 import { albName, targetGroupName } from "../web/load-balancer";
-import { gateThreshold } from "../dns/contract";
+import { failoverSwitch, switchValue } from "../dns/contract";
 import { Naming } from "../lib/naming";
 import type { Check, DrPlatform } from "./platform";
 
@@ -167,12 +167,20 @@ function promoteStep(config: ValidConfig, id: string, role: RegionRole, generati
   };
 }
 
+/** The shell command that writes the switch by hand (what setForcedFailover does). */
+export function switchCommand(config: ValidConfig, forced: boolean): string {
+  const sw = failoverSwitch(config);
+  const dims = Object.entries(sw.dimensions).map(([k, v]) => `${k}=${v}`).join(",");
+  return `aws cloudwatch put-metric-data --region ${sw.region} --namespace ${sw.namespace} --metric-name ${sw.metricName} --dimensions ${dims} --value ${switchValue(config, forced)} --storage-resolution 60`;
+}
+
 function gateStep(config: ValidConfig, id: string, forced: boolean, writerRole: RegionRole, writerGeneration: number): Step {
-  const threshold = gateThreshold(forced);
+  const sw = failoverSwitch(config);
   const n = names(config, writerRole);
+  const readSwitch = `aws cloudwatch describe-alarms --region ${sw.region} --alarm-names ${sw.alarmName}`;
   return {
     id,
-    title: forced ? "Force DNS to the secondary (primary-gate unhealthy)" : "Return DNS to the primary (primary-gate follows the primary check again)",
+    title: forced ? "Force DNS to the secondary (failover switch: forced)" : "Return DNS to health-based routing (failover switch: released)",
     by: "runbook",
     precondition: {
       text: `${n.writer(writerGeneration)} is a writer, so traffic is sent where writes work`,
@@ -182,24 +190,26 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writerRole: 
       },
     },
     action: {
-      text: `Route53 UpdateHealthCheck on the health check tagged dr-health-check=primary-gate: HealthThreshold ${threshold} (gateThreshold(${forced}); the flip the dns stack makes with dns.forceFailover: ${forced}); local: the resolver's gate. Record it as "dns": { "forceFailover": ${forced} } in the config before any dns deploy, or the deploy undoes it`,
+      text:
+        `PutMetricData in ${sw.region}: ${sw.namespace} ${sw.metricName} = ${switchValue(config, forced)} (${switchCommand(config, forced)}); ` +
+        `local: the resolver's switch. A data-plane call in ${sw.region}: no Route53 API, nothing in us-east-1, no deploy. ` +
+        `Record it afterwards as "dns": { "forceFailover": ${forced} } in the config (what dr status compares the switch with; no deploy changes the switch)`,
       run: (ctx) => ctx.platform.setForcedFailover(forced),
     },
     wait: {
       text: forced
-        ? "primary-gate reports unhealthy (CloudWatch AWS/Route53 HealthCheckStatus in us-east-1): resolvers get the SECONDARY answer once their cached answer expires (TTL)"
-        : "primary-gate reports healthy again (the primary check passes): resolvers get the PRIMARY answer once their cached answer expires",
+        ? `the switch alarm ${sw.alarmName} (${sw.region}) is ALARM: Route53's switch checks follow it, so PRIMARY is unhealthy and SECONDARY healthy whatever either region's health; resolvers get the SECONDARY answer once their cached answer expires (TTL)`
+        : `the switch alarm ${sw.alarmName} (${sw.region}) is OK: Route53 answers PRIMARY again while the primary's check passes, once resolvers' cached answers expire`,
       timeoutSeconds: config.runbook.dnsTimeoutSeconds,
       until: async (ctx) => {
-        const gate = (await ctx.platform.healthChecks()).find((h) => h.role === "primary-gate");
-        if (!gate) return no("no health check tagged primary-gate");
-        if (gate.healthThreshold !== undefined && gate.healthThreshold !== threshold) return no(`threshold is ${gate.healthThreshold}, want ${threshold}`);
-        return gate.healthy === !forced ? ok(gate.detail) : no(gate.detail);
+        const st = await ctx.platform.failoverSwitch();
+        return st.forced === forced ? ok(st.detail) : no(st.detail);
       },
     },
-    onFailure: forced
-      ? "The same flip by hand: aws route53 update-health-check --health-check-id <primary-gate id from `dr status`> --health-threshold 2, or set dns.forceFailover: true and npx cdktf deploy dns. If the gate is unhealthy but clients still reach the primary, the secondary check must be healthy for Route53 to answer SECONDARY: see `dr status`."
-      : "The gate stays unhealthy while the primary check fails: check the primary ALB's /readyz (`dr status`). By hand: aws route53 update-health-check --health-check-id <primary-gate id> --health-threshold 1.",
+    onFailure:
+      `The same flip by hand: ${switchCommand(config, forced)}; then ${readSwitch} (StateValue ${forced ? "ALARM" : "OK"} within a minute or two). ` +
+      `The alarm is created by the dns stack (npx cdktf deploy dns); it does not need us-east-1.` +
+      (forced ? " Once it is ALARM, clients still on the primary have a cached answer (TTL) or resolve through a resolver that ignores TTLs." : " Traffic returns only while the primary's Route53 check passes (`dr status`)."),
   };
 }
 
@@ -320,8 +330,7 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
     `  npm run synth`,
     `  npx cdktf diff secondary     # expect no resource changes (outputs dr_state, db_writer_mode): ${s.writer(gS)} is declared as the replica without its source`,
     `  npx cdktf deploy secondary`,
-    `  npx cdktf diff dns           # expect no resource changes (output force_failover): the primary-gate threshold is already ${gateThreshold(true)}`,
-    `  npx cdktf deploy dns`,
+    `  npx cdktf diff dns           # expect no changes: the switch is a metric; Terraform manages only its alarm`,
     `Do not deploy primary while in failedOver.`,
   ];
   if (!planned) {
@@ -380,15 +389,13 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       title: `Check the failed-over state: ${s.writer(gS)} writes, DNS forced to the secondary`,
       by: "runbook",
       precondition: {
-        text: `${s.writer(gS)} is a writer; the primary-gate is forced (threshold ${gateThreshold(true)})`,
+        text: `${s.writer(gS)} is a writer; the failover switch is forced (alarm ${failoverSwitch(config).alarmName} in ${s.region} is ALARM)`,
         check: async (ctx) => {
           const db = await ctx.platform.database("secondary", gS);
           if (db.dbRole !== "writer") return no(`${db.identifier}: ${db.dbRole}: there is nothing to fail back from (see \`dr status\`)`);
-          const gate = (await ctx.platform.healthChecks()).find((h) => h.role === "primary-gate");
-          if (gate?.healthThreshold !== undefined && gate.healthThreshold !== gateThreshold(true) && ctx.eventAt("unforce-dns", "action") === null) {
-            return no(`primary-gate threshold is ${gate.healthThreshold}: traffic is not forced to the secondary`);
-          }
-          return ok(`${db.identifier}: writer; gate ${gate?.detail ?? "not found"}`);
+          const sw = await ctx.platform.failoverSwitch();
+          if (sw.forced !== true && ctx.eventAt("unforce-dns", "action") === null) return no(`the failover switch is not forced (${sw.detail}): traffic is not forced to the secondary`);
+          return ok(`${db.identifier}: writer; switch ${sw.detail}`);
         },
       },
       action: { text: "none" },

@@ -21,10 +21,22 @@ export interface HealthCheckState {
   readonly id: string;
   /** true healthy, false unhealthy, null unknown (no data / error). */
   readonly healthy: boolean | null;
-  /** CALCULATED checks: the child-health threshold (the forced-failover switch). */
+  /** CALCULATED checks: the child-health threshold. */
   readonly healthThreshold?: number;
   /** CALCULATED checks: how many children. */
   readonly children?: number;
+  readonly detail: string;
+}
+
+/**
+ * The forced-failover switch (src/dns/failover-switch.ts): a CloudWatch
+ * alarm in the secondary region on the metric setForcedFailover writes.
+ */
+export interface SwitchState {
+  /** true forced (alarm ALARM), false released (OK), null unknown (INSUFFICIENT_DATA: never written, or no such alarm). */
+  readonly forced: boolean | null;
+  /** The alarm's state (OK, ALARM, INSUFFICIENT_DATA), null when there is no such alarm. */
+  readonly alarmState: string | null;
   readonly detail: string;
 }
 
@@ -70,12 +82,35 @@ export interface ProbeResult {
   readonly detail: string;
 }
 
+/**
+ * Why a call failed when the cause is not the step's business (no
+ * credentials, credentials rejected, no permission, the network): the runner
+ * prints it instead of the step's own advice, `dr status` next to what it
+ * could not read.
+ */
+export interface FailureCause {
+  /** no-credentials, credentials-rejected, access-denied, network or throttled. */
+  readonly kind: "no-credentials" | "credentials-rejected" | "access-denied" | "network" | "throttled";
+  /** One line: what happened, with the error code. */
+  readonly summary: string;
+  /** What to do about it. */
+  readonly advice: string;
+  /** Polling again cannot fix it (credentials, permissions): a wait stops at once instead of running to its timeout. */
+  readonly permanent: boolean;
+}
+
 export interface DrPlatform {
   /** "aws" or "local": printed in logs. */
   readonly name: string;
 
+  /** The cause of an error one of the methods below threw, or null when it is about the step itself (optional: the local adapter has none). */
+  explain?(error: unknown): FailureCause | null;
+
   // Observations (never change anything).
+  /** Route53's view (AWS: the Route53 API and the HealthCheckStatus metric in us-east-1; not needed to fail over). */
   healthChecks(): Promise<HealthCheckState[]>;
+  /** Where the failover switch stands (AWS: DescribeAlarms in the secondary region). */
+  failoverSwitch(): Promise<SwitchState>;
   web(role: RegionRole): Promise<WebState>;
   database(role: RegionRole, generation: number): Promise<DatabaseState>;
   /**
@@ -92,7 +127,11 @@ export interface DrPlatform {
   scaleWeb(role: RegionRole, size: number): Promise<string>;
   /** Promote the region's replica Writer to a standalone writer; a no-op when it already is one or a promotion is under way. */
   promote(role: RegionRole, generation: number, backupRetentionDays: number): Promise<string>;
-  /** The forced-failover gate: threshold gateThreshold(forced) on the "primary-gate" health check. */
+  /**
+   * Flip the failover switch: write switchValue(forced) to its metric (AWS:
+   * PutMetricData in the secondary region; no Route53 call, nothing in
+   * us-east-1). Route53 follows it through the switch health checks.
+   */
   setForcedFailover(forced: boolean): Promise<string>;
   /** Start a manual snapshot of the region's Writer (no-op if it exists); returns its status later via snapshotStatus. */
   snapshot(role: RegionRole, generation: number, snapshotId: string): Promise<string>;

@@ -2,14 +2,22 @@ import type { ValidConfig } from "../config";
 import type { Clock } from "./clock";
 import { Journal } from "./journal";
 import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
-import type { Check, DrPlatform } from "./platform";
+import type { Check, DrPlatform, FailureCause } from "./platform";
 
 /**
  * Executes a plan step by step: precondition, action, wait (polled until its
  * timeout), each logged with a timestamp and recorded in the journal. A run
  * that stops (a failed step, Ctrl-C) is resumed by running the same command
  * again: done steps are skipped, the interrupted one starts over from its
- * precondition (actions are idempotent).
+ * precondition (actions are idempotent). A run that stops before its first
+ * action changed nothing: its journal is archived, so the next run (of any
+ * mode) starts afresh instead of resuming it or being refused by it.
+ *
+ * When a call fails for a reason that is not the step's business (no
+ * credentials, credentials rejected, no permission, the network:
+ * DrPlatform.explain), the failure names that cause and its fix instead of
+ * the step's own advice, and a wait stops at once on a cause polling cannot
+ * fix instead of running to its timeout.
  */
 
 export interface RunOptions {
@@ -40,8 +48,12 @@ export interface RunResult {
   /** The step that failed (precondition false, action error or wait timeout). */
   readonly failedStep?: string;
   readonly failure?: string;
+  /** Why the calls failed, when it was not the step's business (credentials, permissions, network). */
+  readonly cause?: FailureCause;
   /** The run continued an unfinished journal. */
   readonly resumed: boolean;
+  /** An action was sent in this run or the one it resumed: the journal is kept (and resumed by the next run). */
+  readonly acted: boolean;
   /** Steps skipped because the journal had them done. */
   readonly skipped: readonly string[];
   readonly journalFile: string;
@@ -99,13 +111,18 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
   if (opts.dryRun) {
     for (const line of renderPlan(plan, header ? journal : undefined)) opts.log(line);
     opts.log("");
+    if (!header && journal.unfinished && !journal.acted) opts.log(`${journal.file} records an earlier run that changed nothing: a real run archives it and starts afresh.`);
     opts.log(header ? `Dry run: a real run would resume ${journal.file} (steps marked done are skipped). Nothing was changed.` : "Dry run: nothing was changed and no journal was written.");
-    return { ok: true, plan, resumed, skipped: [], journalFile: journal.file };
+    return { ok: true, plan, resumed, skipped: [], journalFile: journal.file, acted: false };
   }
 
   if (!header && journal.inProgress && opts.fresh) {
     const to = journal.archive();
     log(`archived the unfinished journal as ${to}`);
+  } else if (!header && journal.unfinished && !journal.acted) {
+    const h = journal.header!;
+    const to = journal.archive();
+    log(`the earlier ${h.operation} (${h.mode}) of ${h.at} changed nothing: its journal is archived as ${to}, not resumed`);
   }
   if (!resumed) {
     journal.start(opts.operation, opts.mode, params as unknown as Record<string, unknown>);
@@ -120,18 +137,33 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
   const skipped: string[] = [];
   const n = plan.steps.length;
 
-  const fail = (step: Step, why: string): RunResult => {
-    journal.record(step.id, "failed", why);
+  const explain = (error: unknown): FailureCause | null => (error === undefined ? null : (platform.explain?.(error) ?? null));
+  const fail = (step: Step, why: string, error?: unknown): RunResult => {
+    const cause = explain(error);
+    journal.record(step.id, "failed", cause ? `${why} [cause: ${cause.summary}]` : why);
     log(`[${step.id}] FAILED: ${why}`);
-    log(`[${step.id}] what to do: ${step.onFailure}`);
-    log(`[${step.id}] the journal keeps the progress: run the same command again to resume from this step`);
-    return { ok: false, plan, failedStep: step.id, failure: why, resumed, skipped, journalFile: journal.file };
+    if (cause) {
+      // The step's own advice assumes the calls worked (e.g. "lag too high"): name the real cause instead.
+      log(`[${step.id}] cause: ${cause.summary}`);
+      log(`[${step.id}] what to do: ${cause.advice}`);
+    } else {
+      log(`[${step.id}] what to do: ${step.onFailure}`);
+    }
+    const acted = journal.acted;
+    if (acted) {
+      log(`[${step.id}] the journal keeps the progress: run the same command again to resume from this step`);
+    } else {
+      const to = journal.archive();
+      log(`[${step.id}] nothing was changed by this run (no action was sent): its journal is archived as ${to}; the next run starts afresh, in either mode`);
+    }
+    return { ok: false, plan, failedStep: step.id, failure: why, ...(cause ? { cause } : {}), resumed, skipped, journalFile: journal.file, acted };
   };
-  const safely = async (fn: () => Promise<Check>): Promise<Check> => {
+  /** A check that threw is a failed check that keeps its error (for explain). */
+  const safely = async (fn: () => Promise<Check>): Promise<Check & { readonly error?: unknown }> => {
     try {
       return await fn();
     } catch (e) {
-      return { ok: false, detail: `error: ${(e as Error).message}` };
+      return { ok: false, detail: `error: ${(e as Error)?.message ?? String(e)}`, error: e };
     }
   };
 
@@ -155,19 +187,21 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
       const c = await safely(() => step.precondition.check!(ctx));
       journal.record(step.id, "precondition", c.detail);
       log(`${tag} precondition ${c.ok ? "ok" : "NOT met"}: ${c.detail}`);
-      if (!c.ok) return fail(step, `precondition not met: ${step.precondition.text} (${c.detail})`);
+      if (!c.ok) return fail(step, `precondition not met: ${step.precondition.text} (${c.detail})`, c.error);
     }
 
     // Action.
     if (step.by === "operator") {
       log(`${tag} operator action: ${step.action.text}`);
     } else if (step.action.run) {
+      // Written before the call: an action cut off mid-call (Ctrl-C, a timeout after AWS took it) may have acted.
+      journal.record(step.id, "acting");
       try {
         const what = await step.action.run(ctx);
         journal.record(step.id, "action", what);
         log(`${tag} action: ${what}`);
       } catch (e) {
-        return fail(step, `action failed: ${(e as Error).message}`);
+        return fail(step, `action failed: ${(e as Error)?.message ?? String(e)}`, e);
       }
     }
 
@@ -184,13 +218,14 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
           log(`${tag} wait ok after ${((clock.now() - started) / 1000).toFixed(1)} s: ${c.detail}`);
           break;
         }
+        if (explain(c.error)?.permanent) return fail(step, `stopped waiting for: ${step.wait.text} (${c.detail}): polling again cannot fix this`, c.error);
         if (c.detail !== last) log(`${tag} still waiting: ${c.detail}`);
         last = c.detail;
         if (clock.now() >= deadline) {
           const why = step.wait.timeoutSeconds
             ? `timed out after ${step.wait.timeoutSeconds} s waiting for: ${step.wait.text} (last: ${c.detail})`
             : `not done yet: ${step.wait.text} (${c.detail})`;
-          return fail(step, why);
+          return fail(step, why, c.error);
         }
         await clock.sleep(Math.min(poll, Math.max(1, deadline - clock.now())));
       }
@@ -201,5 +236,5 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
   journal.complete();
   log(`${plan.title}: all ${n} steps done`);
   for (const line of plan.epilogue) opts.log(line);
-  return { ok: true, plan, resumed, skipped, journalFile: journal.file };
+  return { ok: true, plan, resumed, skipped, journalFile: journal.file, acted: journal.acted };
 }

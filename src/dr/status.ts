@@ -1,14 +1,28 @@
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { regionTopology } from "../database/topology";
-import { gateThreshold } from "../dns/contract";
-import { names } from "./plan";
-import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./platform";
+import { failoverSwitch } from "../dns/contract";
+import { names, switchCommand } from "./plan";
+import type { DatabaseState, DrPlatform, HealthCheckState, SwitchState, WebState } from "./platform";
 
 /**
  * `dr status`: both regions at a glance, and whether AWS matches the
  * config's `database.drState` and `dns.forceFailover` (a mismatch means the
- * config, and so the next deploy, would fight what the runbook did).
+ * config, and so the next deploy or runbook run, would fight what the
+ * runbook did; the failover switch itself is never changed by a deploy).
+ * Whatever could not be read is said so, with the reason ("could not be
+ * read (...)", and `readErrors` in --json), never shown as empty or as
+ * "none found".
  */
+
+/** Something `dr status` could not read. */
+export interface ReadError {
+  /** What: "Route53 health checks", "failover switch ...", "us-east-2 web fleet ...", "us-east-2 database <id>". */
+  readonly what: string;
+  /** Why, with the cause when it is known (credentials, permissions, network). */
+  readonly reason: string;
+  /** The cause's kind (no-credentials, credentials-rejected, access-denied, network, throttled), when known. */
+  readonly cause?: string;
+}
 
 export interface RegionStatus {
   readonly role: RegionRole;
@@ -23,14 +37,20 @@ export interface DrStatus {
   readonly drState: string;
   readonly forceFailover: boolean;
   readonly healthChecks: readonly HealthCheckState[];
+  /** The failover switch (null: dns disabled or could not be read). */
+  readonly failoverSwitch: SwitchState | null;
   readonly regions: readonly RegionStatus[];
   /** Config vs reality: each one a sentence. Empty: they agree. */
   readonly mismatches: readonly string[];
   /** Things to look at that do not contradict the config. */
   readonly warnings: readonly string[];
-  /** Something could not be read (no credentials, a region down): the comparison is incomplete. */
+  /** What could not be read, and why; each of those fields is printed as "could not be read (<reason>)". */
+  readonly readErrors: readonly ReadError[];
+  /** Something could not be read (credentials rejected, a region down): the comparison is incomplete. */
   readonly incomplete: boolean;
 }
+
+const UNREAD = "could not be read";
 
 async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
   try {
@@ -43,18 +63,40 @@ async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
 export async function collectStatus(config: ValidConfig, platform: DrPlatform): Promise<DrStatus> {
   const drState = config.database.drState;
   const gens = config.database.generations;
-  let healthCheckError: string | null = null;
-  const [healthChecks, ...perRegion] = await Promise.all([
+  // Filled as the reads settle; listed in a fixed order (health checks, the switch, then each region's web and database).
+  const unreadAt: Array<ReadError | undefined> = [];
+  const unread = (slot: number, what: string, e: Error): string => {
+    const cause = platform.explain?.(e) ?? null;
+    const reason = cause ? cause.summary : (e?.message ?? String(e));
+    unreadAt[slot] = { what, reason, ...(cause ? { cause: cause.kind } : {}) };
+    return reason;
+  };
+  const sw = failoverSwitch(config);
+  const switchWhat = `failover switch (alarm ${sw.alarmName} in ${sw.region})`;
+  const [healthChecks, switchState, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
-      healthCheckError = e.message;
+      unread(0, "Route53 health checks", e);
       return [] as HealthCheckState[];
     }),
-    ...REGION_ROLES.flatMap((role) => [
-      settle(platform.web(role), (e): WebState => ({ role, healthyTargets: null, totalTargets: null, desiredCapacity: null, detail: `error: ${e.message}` })),
-      settle(platform.database(role, gens[role]), (e): DatabaseState => ({
-        role, identifier: names(config, role).writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [], detail: `error: ${e.message}`,
-      })),
-    ]),
+    config.dns.enabled
+      ? settle(platform.failoverSwitch(), (e) => {
+          unread(1, switchWhat, e);
+          return null;
+        })
+      : Promise.resolve(null),
+    ...REGION_ROLES.flatMap((role, i) => {
+      const n = names(config, role);
+      return [
+        settle(platform.web(role), (e): WebState => ({
+          role, healthyTargets: null, totalTargets: null, desiredCapacity: null,
+          detail: `${UNREAD} (${unread(2 + 2 * i, `${n.region} web fleet (ASG ${n.asg}, target group ${n.targetGroup})`, e)})`,
+        })),
+        settle(platform.database(role, gens[role]), (e): DatabaseState => ({
+          role, identifier: n.writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [],
+          detail: `${UNREAD} (${unread(3 + 2 * i, `${n.region} database ${n.writer(gens[role])} and its readers`, e)})`,
+        })),
+      ];
+    }),
   ]);
   const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
     const topo = regionTopology(drState, role, gens[role]);
@@ -74,7 +116,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
       continue;
     }
     if (db.dbRole === "unknown") {
-      warnings.push(`${r.region}: database ${db.identifier} could not be read (${db.detail})`);
+      // In readErrors; nothing to compare.
     } else if (db.dbRole !== r.expectedDbRole) {
       mismatches.push(
         `${r.region} (${r.role}): config database.drState "${drState}" (generation ${gens[r.role]}) expects ${db.identifier} to be a ${r.expectedDbRole}, AWS reports ${db.dbRole}` +
@@ -87,43 +129,70 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     const unfenced = writers.filter((r) => (r.web.desiredCapacity ?? 0) > 0);
     if (unfenced.length > 1) mismatches.push(`both regions have a writer and a running web fleet (split brain): fence one (${unfenced.map((r) => r.region).join(", ")})`);
   }
-  const gate = healthChecks.find((h) => h.role === "primary-gate");
-  if (healthCheckError !== null) {
-    warnings.push(`Route53 health checks could not be read: ${healthCheckError}`);
-  } else if (!gate) {
-    warnings.push(config.dns.enabled ? "no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)" : "dns.enabled is false: no health checks");
-  } else if (gate.healthThreshold !== undefined) {
-    const want = gateThreshold(config.dns.forceFailover, gate.children ?? 1);
-    if (gate.healthThreshold !== want) {
-      mismatches.push(
-        `primary-gate: config dns.forceFailover ${config.dns.forceFailover} means threshold ${want}, Route53 has ${gate.healthThreshold}` +
-          ` (${gate.healthThreshold > (gate.children ?? 1) ? "traffic is forced to the secondary" : "traffic follows the primary's health"}): set dns.forceFailover to ${gate.healthThreshold > (gate.children ?? 1)} before the next dns deploy`,
-      );
-    }
+  if (!config.dns.enabled) {
+    warnings.push("dns.enabled is false: no health checks, no failover switch");
+  } else if (switchState === null) {
+    // In readErrors.
+  } else if (switchState.alarmState === null) {
+    warnings.push(`${switchWhat} was not found (dns stack not deployed?)`);
+  } else if (switchState.forced === null) {
+    warnings.push(
+      `${switchWhat} has no position (${switchState.alarmState}: never written since it was created). Route53 treats it as released, but set it once so both switch checks settle: ${switchCommand(config, config.dns.forceFailover)}`,
+    );
+  } else if (switchState.forced !== config.dns.forceFailover) {
+    mismatches.push(
+      `${switchWhat}: config dns.forceFailover ${config.dns.forceFailover}, the switch is ${switchState.forced ? "forced (traffic goes to the secondary whatever its health)" : "released (traffic follows health)"}` +
+        ` (${switchState.detail}): set dns.forceFailover to ${switchState.forced} to record it (no deploy changes the switch), or flip the switch: ${switchCommand(config, config.dns.forceFailover)}`,
+    );
   }
-  for (const h of healthChecks) if (h.healthy === false && h.role !== "primary-gate") warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
-  const incomplete = healthCheckError !== null || regions.some((r) => r.database.dbRole === "unknown" || r.web.healthyTargets === null);
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, regions, mismatches, warnings, incomplete };
+  if (config.dns.enabled && healthChecks.length && !healthChecks.some((h) => h.role === "primary-gate")) {
+    warnings.push("no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)");
+  }
+  for (const h of healthChecks) if (h.healthy === false && (h.role === "primary" || h.role === "secondary")) warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
+  const readErrors = unreadAt.filter((e): e is ReadError => e !== undefined);
+  const incomplete = readErrors.length > 0;
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, regions, mismatches, warnings, readErrors, incomplete };
 }
 
 export function renderStatus(s: DrStatus): string[] {
   const hc = (h: HealthCheckState) =>
     `  ${h.role.padEnd(13)} ${h.healthy === null ? "unknown  " : h.healthy ? "healthy  " : "UNHEALTHY"} ${h.healthThreshold !== undefined ? `threshold ${h.healthThreshold}/${h.children ?? 1} child  ` : ""}${h.detail}`;
   const out = [`config: database.drState "${s.drState}", dns.forceFailover ${s.forceFailover}`, "", "Route53 health checks:"];
-  out.push(...(s.healthChecks.length ? s.healthChecks.map(hc) : ["  (none found)"]));
+  const hcError = s.readErrors.find((e) => e.what === "Route53 health checks");
+  if (hcError) out.push(`  ${UNREAD} (${hcError.reason})`);
+  else out.push(...(s.healthChecks.length ? s.healthChecks.map(hc) : ["  none tagged dr-health-check for this project and environment (dns stack not deployed?)"]));
+  const swError = s.readErrors.find((e) => e.what.startsWith("failover switch"));
+  const sw = s.failoverSwitch;
+  out.push(
+    `failover switch: ${swError ? `${UNREAD} (${swError.reason})` : !sw ? "none (dns disabled)" : `${sw.forced === null ? "no position" : sw.forced ? "FORCED to the secondary" : "released (follows health)"}  (${sw.detail})`}`,
+  );
   out.push("");
   for (const r of s.regions) {
     const db = r.database;
-    const lag = db.lagSeconds === null ? "" : `, lag ${db.lagSeconds} s${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}`;
     out.push(`${r.region} (${r.role}):`);
-    out.push(`  web:      ${r.web.healthyTargets ?? "?"}/${r.web.totalTargets ?? "?"} targets healthy, fleet desired ${r.web.desiredCapacity ?? "?"}  (${r.web.detail})`);
-    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "?"}${lag}  (config expects: ${r.expectedDbRole})`);
+    if (r.web.healthyTargets === null) {
+      out.push(`  web:      ${r.web.detail}`);
+    } else {
+      out.push(`  web:      ${r.web.healthyTargets}/${r.web.totalTargets ?? 0} targets healthy, fleet desired ${r.web.desiredCapacity ?? "none (no such ASG)"}  (${r.web.detail})`);
+    }
+    if (db.dbRole === "unknown") {
+      out.push(`  database: ${db.identifier}: ${db.detail}  (config expects: ${r.expectedDbRole})`);
+      continue;
+    }
+    const lag =
+      db.lagSeconds !== null
+        ? `, lag ${db.lagSeconds} s${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}`
+        : db.dbRole === "replica"
+          ? ", lag unknown (no ReplicaLag datapoint in the last 10 minutes)"
+          : "";
+    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "no status"}${lag}  (config expects: ${r.expectedDbRole})`);
     for (const rd of db.readers) out.push(`            ${rd.identifier}: ${rd.status ?? "missing"}`);
   }
   out.push("");
   if (s.mismatches.length) out.push("MISMATCH between config and AWS:", ...s.mismatches.map((m) => `  - ${m}`));
-  else if (s.incomplete) out.push("no mismatch found in what could be read, but not everything could be read (see warnings).");
+  else if (s.incomplete) out.push("no mismatch found in what could be read, but not everything could be read (below).");
   else out.push("config and AWS agree.");
+  if (s.readErrors.length) out.push(`${UNREAD}:`, ...s.readErrors.map((e) => `  - ${e.what}: ${e.reason}`));
   if (s.warnings.length) out.push("warnings:", ...s.warnings.map((w) => `  - ${w}`));
   return out;
 }

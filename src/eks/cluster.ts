@@ -11,8 +11,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { ValidConfig } from "../config";
-import type { EksAddon as EksAddonName } from "../config/eks-versions";
+import { addonVersionChoice, type EksAddon as EksAddonName } from "../config/eks-versions";
 import { EBS_CSI_SERVICE_ACCOUNT } from "./contract";
 import { PodIdentityRole } from "./pod-identity-role";
 
@@ -30,10 +31,14 @@ export interface EksMonitoringClusterProps {
   /** Name prefix for IAM roles and the launch template, e.g. drweb-prod-use2. */
   readonly namePrefix: string;
   readonly region: string;
-  readonly accountId: string;
   readonly partition: string;
-  /** Private-app subnets, one per AZ: control-plane ENIs and nodes. */
+  /** Private-app subnets, one per AZ: the control-plane ENIs. */
   readonly subnetIds: readonly string[];
+  /**
+   * The AZs of the node groups, each with its private-app subnet: one
+   * managed node group per entry (src/eks/contract.ts monitoringNodeZones).
+   */
+  readonly nodeZones: readonly { readonly zone: string; readonly subnetId: string }[];
   /** The region's customer-managed key (secrets, logs, node volumes, PVs). */
   readonly kmsKeyArn: string;
   readonly settings: EksSettings;
@@ -43,10 +48,12 @@ export interface EksMonitoringClusterProps {
 
 /**
  * The region's EKS cluster for Prometheus and Grafana: private API endpoint
- * (public only for configured CIDRs), API authentication with access
- * entries, secrets envelope-encrypted with the region's key, every
- * control-plane log type, a managed node group on IMDSv2, pinned managed
- * add-ons, and the EBS CSI driver with its own Pod Identity role.
+ * (public only for configured CIDRs; the private one admits the configured
+ * connected networks and, through allowApiFrom, the deploy runner), API
+ * authentication with access entries, secrets envelope-encrypted with the
+ * region's key, every control-plane log type, one managed node group per
+ * monitoring AZ on IMDSv2, managed add-ons whose versions no plan changes
+ * by itself, and the EBS CSI driver with its own Pod Identity role.
  */
 export class EksMonitoringCluster extends Construct {
   readonly clusterName: string;
@@ -54,7 +61,7 @@ export class EksMonitoringCluster extends Construct {
   /** Security group EKS puts on the control plane and the managed nodes (and so on pods). */
   readonly clusterSecurityGroupId: string;
   readonly nodeRoleArn: string;
-  /** Version of each managed add-on (resolved at plan time where config says "default"). */
+  /** Version of each managed add-on as installed (the add-on's own attribute). */
   readonly addonVersions: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: EksMonitoringClusterProps) {
@@ -116,6 +123,23 @@ export class EksMonitoringCluster extends Construct {
     this.clusterName = cluster.name;
     this.clusterArn = cluster.arn;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+    // The cluster security group EKS creates admits only itself ("View
+    // Amazon EKS security group requirements for clusters", default rules:
+    // https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html),
+    // and it is on the private endpoint's ENIs: whoever reaches a private
+    // API "must ensure that your Amazon EKS control plane security group
+    // contains rules to allow ingress traffic on port 443" from them ("Cluster
+    // API server endpoint", https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html).
+    s.privateAccessCidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(this, `ApiFromConnectedNetwork${i}`, {
+        securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+        description: `Kubernetes API (private endpoint) from connected network ${cidr} (eks.privateAccessCidrs)`,
+      });
+    });
 
     s.adminPrincipalArns.forEach((principalArn, i) => {
       const entry = new EksAccessEntry(this, `AdminEntry${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" });
@@ -128,24 +152,31 @@ export class EksMonitoringCluster extends Construct {
       });
     });
 
-    // --- Add-ons (versions pinned in config, or EKS's default for the version)
-    const version = (addon: EksAddonName): string => {
-      const v = s.addonVersions[addon];
-      if (v !== "default") return v;
-      return new DataAwsEksAddonVersion(this, `DefaultVersion${pascal(addon)}`, { addonName: addon, kubernetesVersion: cluster.version, mostRecent: false }).version;
-    };
+    // --- Add-ons. A DR deploy must change only what the runbook says, so no
+    // add-on version is resolved anew at plan time: a version pinned in the
+    // config or in src/config/eks-versions.ts is kept exactly; an add-on
+    // without a pin gets EKS's default for the Kubernetes version when it is
+    // created, and `ignore_changes` keeps every later plan from updating it
+    // when AWS designates a newer default (pin it to change it on purpose).
     const addonVersions: Record<string, string> = {};
     const addon = (name: EksAddonName, extra: Partial<ConstructorParameters<typeof EksAddon>[2]> = {}) => {
-      addonVersions[name] = version(name);
-      return new EksAddon(this, `Addon${pascal(name)}`, {
+      const choice = addonVersionChoice(name, s.addonVersions[name], s.kubernetesVersion);
+      const version =
+        choice.kind === "pinned"
+          ? choice.version
+          : new DataAwsEksAddonVersion(this, `DefaultVersion${pascal(name)}`, { addonName: name, kubernetesVersion: cluster.version, mostRecent: false }).version;
+      const a = new EksAddon(this, `Addon${pascal(name)}`, {
         clusterName: cluster.name,
         addonName: name,
-        addonVersion: addonVersions[name],
+        addonVersion: version,
         // Config is the source of truth for add-on settings.
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
+        ...(choice.kind === "frozen" ? { lifecycle: { ignoreChanges: ["addon_version"] } } : {}),
         ...extra,
       });
+      addonVersions[name] = a.addonVersion;
+      return a;
     };
     const bootstrap = NODE_BOOTSTRAP_ADDONS.map((a) => addon(a));
 
@@ -188,28 +219,40 @@ export class EksMonitoringCluster extends Construct {
       ],
       tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
     });
-    const nodeGroup = new EksNodeGroup(this, "NodeGroup", {
-      clusterName: cluster.name,
-      nodeGroupName: `${props.namePrefix}-monitoring`,
-      nodeRoleArn: nodeRole.arn,
-      subnetIds: [...props.subnetIds],
-      version: cluster.version,
-      amiType: "AL2023_x86_64_STANDARD",
-      capacityType: "ON_DEMAND",
-      instanceTypes: [s.nodeInstanceType],
-      scalingConfig: { desiredSize: s.nodeDesiredSize, minSize: s.nodeMinSize, maxSize: s.nodeMaxSize },
-      updateConfig: { maxUnavailable: 1 },
-      launchTemplate: { id: nodeTemplate.id, version: nodeTemplate.latestVersion.toString() },
-      labels: { "drweb/role": "monitoring" },
-      dependsOn: [...nodePolicies, ...bootstrap],
-    });
+    // One node group per monitoring AZ: EBS volumes are zonal, and a
+    // managed node group spanning several AZs may replace a lost node in
+    // another AZ than its volumes'. With a group per AZ (min >= 1), the AZ
+    // of every volume keeps a node. (AWS: "Creating Kubernetes Auto Scaling
+    // Groups for Multiple Availability Zones", one group per AZ for EBS-backed
+    // workloads, https://aws.amazon.com/blogs/containers/amazon-eks-cluster-multi-zone-auto-scaling-groups/;
+    // eksctl: "If your workloads are zone-specific you'll need to create
+    // separate nodegroups for each zone", https://docs.aws.amazon.com/eks/latest/eksctl/autoscaling.html.)
+    const nodeGroups = props.nodeZones.map(
+      ({ zone, subnetId }, i) =>
+        new EksNodeGroup(this, `NodeGroup${i}`, {
+          clusterName: cluster.name,
+          nodeGroupName: `${props.namePrefix}-monitoring-${zone}`,
+          nodeRoleArn: nodeRole.arn,
+          subnetIds: [subnetId],
+          version: cluster.version,
+          amiType: "AL2023_x86_64_STANDARD",
+          capacityType: "ON_DEMAND",
+          instanceTypes: [s.nodeInstanceType],
+          scalingConfig: { desiredSize: s.nodesPerZone.desired, minSize: s.nodesPerZone.min, maxSize: s.nodesPerZone.max },
+          updateConfig: { maxUnavailable: 1 },
+          launchTemplate: { id: nodeTemplate.id, version: nodeTemplate.latestVersion.toString() },
+          labels: { "drweb/role": "monitoring" },
+          dependsOn: [...nodePolicies, ...bootstrap],
+        }),
+    );
 
     // --- EBS CSI driver (Prometheus, Grafana and Alertmanager volumes)
     const ebsCsiRole = new PodIdentityRole(this, "EbsCsiRole", {
       roleName: `${props.namePrefix}-eks-ebs-csi`,
       description: "EBS CSI controller: create, attach and encrypt volumes for the monitoring cluster",
-      accountId: props.accountId,
       clusterArn: cluster.arn,
+      // The add-on's podIdentityAssociation below binds it.
+      serviceAccount: EBS_CSI_SERVICE_ACCOUNT,
       managedPolicyArns: [`arn:${p}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`],
       statements: [
         {
@@ -226,12 +269,27 @@ export class EksMonitoringCluster extends Construct {
       ],
     });
     // These need running nodes to become healthy.
-    addon("coredns", { dependsOn: [nodeGroup] });
+    addon("coredns", { dependsOn: nodeGroups });
     addon("aws-ebs-csi-driver", {
       podIdentityAssociation: [{ roleArn: ebsCsiRole.roleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
-      dependsOn: [nodeGroup],
+      dependsOn: nodeGroups,
     });
     this.addonVersions = addonVersions;
+  }
+
+  /**
+   * Admits a security group of the VPC (the deploy runner's) to the private
+   * API endpoint: port 443 on the cluster security group.
+   */
+  allowApiFrom(id: string, sourceSecurityGroupId: string, description: string): void {
+    new VpcSecurityGroupIngressRule(this, id, {
+      securityGroupId: this.clusterSecurityGroupId,
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      referencedSecurityGroupId: sourceSecurityGroupId,
+      description,
+    });
   }
 }
 

@@ -53,3 +53,33 @@ export const ALERTMANAGER_SERVICE_ACCOUNT = "drweb-alertmanager";
 export function alertTopicName(naming: Naming): string {
   return naming.name("alerts");
 }
+
+/**
+ * Name of a region's deploy runner (its Auto Scaling group and the Name tag
+ * of its instance): the Session Manager tunnel host to the private API.
+ */
+export function deployRunnerName(naming: Naming): string {
+  return naming.name("eks-tunnel");
+}
+
+/**
+ * Port on the operator's machine where each region's API tunnel listens
+ * (scripts/eks-api-tunnel.ts). Different per region, so both tunnels can be
+ * open at once for one `cdktf deploy primary-monitoring secondary-monitoring`.
+ */
+export const EKS_API_TUNNEL_LOCAL_PORT = { primary: 8443, secondary: 9443 } as const;
+
+/**
+ * Terraform variable of the monitoring stacks: true sends the kubernetes and
+ * helm providers through the local tunnel port instead of the endpoint
+ * (set it with TF_VAR_eks_api_tunnel=true).
+ */
+export const EKS_API_TUNNEL_VARIABLE = "eks_api_tunnel";
+
+/**
+ * AZs of a region's monitoring node groups: the first `nodeZoneCount` of its
+ * availability zones. The monitoring storage class creates volumes only here.
+ */
+export function monitoringNodeZones(availabilityZones: readonly string[], nodeZoneCount: number): string[] {
+  return availabilityZones.slice(0, nodeZoneCount);
+}

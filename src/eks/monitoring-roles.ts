@@ -5,7 +5,6 @@ import { PodIdentityRole } from "./pod-identity-role";
 export interface MonitoringRolesProps {
   readonly namePrefix: string;
   readonly region: string;
-  readonly accountId: string;
   readonly clusterName: string;
   readonly clusterArn: string;
   /** Namespace of the monitoring stack (config monitoring.namespace). */
@@ -32,8 +31,8 @@ export class MonitoringRoles extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringRolesProps) {
     super(scope, id);
     const inRegion = [{ test: "StringEquals", variable: "aws:RequestedRegion", values: [props.region] }];
-    const common = { accountId: props.accountId, clusterArn: props.clusterArn };
-    const sa = (name: string) => ({ clusterName: props.clusterName, namespace: props.namespace, name });
+    const common = { clusterArn: props.clusterArn, associateInCluster: props.clusterName };
+    const sa = (name: string) => ({ namespace: props.namespace, name });
     this.prometheusRoleArn = new PodIdentityRole(this, "Prometheus", {
       ...common,
       roleName: `${props.namePrefix}-prometheus`,

@@ -12,3 +12,18 @@ export function ephemeralResource(scope: Construct, type: string, name: string, 
   TerraformStack.of(scope).addOverride(`ephemeral.${type}.${name}`, config);
   return `ephemeral.${type}.${name}.${attribute}`;
 }
+
+/**
+ * Escape hatch: cdktf 0.21 has no API for Terraform's `removed` block
+ * (Terraform >= 1.7). With `destroy = false` Terraform forgets each resource
+ * at `addresses` (drops it from this stack's state) without destroying it,
+ * so another stack can own what this one used to manage. A block whose
+ * address is not in state does nothing. Call once per stack (it sets the
+ * stack's whole `removed` list).
+ */
+export function forgetWithoutDestroying(stack: TerraformStack, addresses: readonly string[]): void {
+  stack.addOverride(
+    "removed",
+    addresses.map((from) => ({ from, lifecycle: { destroy: false } })),
+  );
+}

@@ -29,6 +29,8 @@ export interface MonitoringWorkloadsProps {
   readonly kmsKeyArn: string;
   /** Name of the gp3 storage class this creates (cluster-wide). */
   readonly storageClassName: string;
+  /** AZs of the monitoring node groups: volumes are created only there. */
+  readonly volumeZones: readonly string[];
   /** Secrets Manager name of the Grafana admin login. */
   readonly grafanaAdminSecretName: string;
   /** Alert-rule groups (monitoring/rules/drweb-alerts.yaml). */
@@ -80,13 +82,23 @@ export class MonitoringWorkloads extends Construct {
     this.namespace = namespace.metadata.name;
 
     // EBS volumes (ebs.csi.aws.com, the EKS add-on) as gp3 encrypted with
-    // the region's key; bound where the pod is scheduled (EBS is per AZ).
+    // the region's key; bound where the pod is scheduled (EBS is per AZ),
+    // and only in the AZs that have a monitoring node group of their own
+    // (src/eks/cluster.ts), so a volume's AZ always keeps a node for it.
+    // allowedTopologies restricts where volumes are provisioned, and with
+    // WaitForFirstConsumer the scheduler places the pod of an unbound claim
+    // only on a node those topologies allow (Kubernetes, "Storage Classes",
+    // https://kubernetes.io/docs/concepts/storage/storage-classes/#allowed-topologies).
+    // The EBS CSI driver reports topology.kubernetes.io/zone for its nodes
+    // and provisions in it (WellKnownZoneTopologyKey, kubernetes-sigs/aws-ebs-csi-driver
+    // pkg/driver: NodeGetInfo, pickAvailabilityZone).
     const storageClass = new StorageClassV1(this, "StorageClass", {
       metadata: { name: props.storageClassName },
       storageProvisioner: "ebs.csi.aws.com",
       reclaimPolicy: "Delete",
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,
+      allowedTopologies: { matchLabelExpressions: [{ key: "topology.kubernetes.io/zone", values: [...props.volumeZones] }] },
       parameters: { type: "gp3", encrypted: "true", kmsKeyId: props.kmsKeyArn, "csi.storage.k8s.io/fstype": "ext4" },
     });
 

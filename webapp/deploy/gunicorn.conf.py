@@ -3,10 +3,33 @@
 The Prometheus metrics server runs in the master (when_ready) and merges the
 workers' values from PROMETHEUS_MULTIPROC_DIR; the app port never serves them.
 """
+import atexit
 import glob
 import os
+import shutil
 import sys
 import tempfile
+
+# prometheus_client picks single- or multi-process mode once, when it is first
+# imported, from PROMETHEUS_MULTIPROC_DIR. The workers inherit the master's
+# modules (drweb imports prometheus_client), so the variable must be set before
+# the first `import drweb`, or the workers count in memory and /metrics is empty.
+_MP = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+if not _MP:
+    if "prometheus_client" in sys.modules:  # imported without the variable: too late to switch modes
+        sys.exit("drweb: prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR was set; "
+                 "set PROMETHEUS_MULTIPROC_DIR in the environment that starts gunicorn")
+    # a private (0700) dir of this master; on a reload (SIGHUP) this file runs again
+    # in the same process, sees the variable set and keeps using it
+    _MP = tempfile.mkdtemp(prefix="drweb-metrics-")
+
+    def _remove_private_dir(path, owner):
+        # forked workers inherit this handler and run it at their own exit: only the master removes
+        if os.getpid() == owner:
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(_remove_private_dir, _MP, os.getpid())  # at exit of the master, also on a startup error
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _MP
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # holds drweb/
 sys.path.insert(0, SRC)
@@ -16,10 +39,6 @@ try:
     _cfg = Config.from_env()
 except ConfigError as e:
     sys.exit(f"drweb: configuration error: {e}")
-
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="drweb-metrics-")
-_MP = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 chdir = SRC
 pythonpath = SRC

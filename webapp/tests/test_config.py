@@ -1,6 +1,7 @@
 """Configuration comes only from the environment; bad values fail at startup
 with a message naming the variable."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -89,3 +90,71 @@ def test_gunicorn_refuses_to_start_with_a_bad_environment(tmp_path):
                 DB_WRITER_HOST=None, DRWEB_PORT="1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     assert p.returncode != 0
     assert "drweb: configuration error: DB_WRITER_HOST is required" in p.stderr
+
+
+def test_every_missing_variable_is_reported_at_once():
+    with pytest.raises(ConfigError) as e:
+        Config.from_env({})
+    problems = e.value.problems
+    assert [p.split()[0] for p in problems] == ["DRWEB_REGION", "DB_WRITER_HOST", "DB_USER", "DB_PASSWORD"]
+    assert all("is required" in p and "Fix: set " in p for p in problems)
+    text = str(e.value)
+    assert text.startswith("4 problems in the environment:\n")
+    assert all(f"  - {p}" in text for p in problems)
+
+
+def test_every_invalid_variable_is_reported_once_without_follow_on_errors():
+    with pytest.raises(ConfigError) as e:
+        Config.from_env({
+            "DRWEB_REGION": "Ohio",  # not reported again as DB_SECRET_REGION (its default)
+            "DB_WRITER_HOST": "bad host",  # not reported again as DB_READER_HOST (its default)
+            "DB_AUTH": "secretsmanager",
+            "DB_PORT": "abc",  # not reported again as DB_READER_PORT (its default)
+            "DB_SSLMODE": "on",
+            "DRWEB_LOG_LEVEL": "loud",
+            "DRWEB_METRICS_PORT": "99999",
+            "DRWEB_READY_REQUIRE_WRITABLE": "maybe",
+            "DRWEB_MAX_BODY_BYTES": "lots",
+        })
+    assert sorted(p.split()[0] for p in e.value.problems) == sorted([
+        "DRWEB_REGION", "DB_WRITER_HOST", "DB_SECRET_ARN", "DB_PORT", "DB_SSLMODE", "DRWEB_LOG_LEVEL",
+        "DRWEB_METRICS_PORT", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES"])
+    assert "DB_PORT must be a number between 1 and 65535, got 'abc' (unset it for the default 5432)" in e.value.problems
+
+
+def test_one_problem_is_one_line():
+    with pytest.raises(ConfigError) as e:
+        cfg(DB_PASSWORD=None)
+    assert str(e.value) == "DB_PASSWORD is required when DB_AUTH=password but is not set. Fix: set its password, or use DB_AUTH=secretsmanager"
+
+
+def test_check_config_cli_lists_every_problem():
+    bad = startup([sys.executable, "-m", "drweb", "--check-config"], DRWEB_REGION=None, DB_WRITER_HOST=None, DB_PORT="x")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("drweb: configuration error: 3 problems in the environment:\n")
+    for line in ("  - DRWEB_REGION is required", "  - DB_WRITER_HOST is required", "  - DB_PORT must be a number"):
+        assert line in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_gunicorn_lists_every_problem_and_leaves_no_metrics_dir(tmp_path):
+    # PROMETHEUS_MULTIPROC_DIR unset: gunicorn.conf.py makes a private temp dir before it checks the config
+    p = startup([sys.executable, "-m", "gunicorn", "-c", str(WEBAPP / "deploy" / "gunicorn.conf.py"), "drweb.wsgi:app"],
+                DB_WRITER_HOST=None, DB_PASSWORD=None, PROMETHEUS_MULTIPROC_DIR=None, TMPDIR=str(tmp_path))
+    assert p.returncode != 0
+    assert "drweb: configuration error: 2 problems in the environment:\n" in p.stderr
+    assert "  - DB_WRITER_HOST is required" in p.stderr and "  - DB_PASSWORD is required" in p.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_python_m_drweb_refuses_unknown_arguments():
+    p = startup([sys.executable, "-m", "drweb", "--chek-config"])
+    assert p.returncode == 2
+    assert "drweb: unknown argument '--chek-config'" in p.stderr and "usage: python -m drweb [--check-config]" in p.stderr
+
+
+def test_readme_table_lists_every_variable_the_config_reads():
+    read = set(re.findall(r'\b(?:get|need|num|flag|host)\("([A-Z_]+)"', (WEBAPP / "drweb" / "config.py").read_text()))
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", (WEBAPP / "README.md").read_text(), re.M))
+    assert len(read) > 20
+    assert read == documented

@@ -1,5 +1,7 @@
 """Prometheus metrics: the real app under real gunicorn (2 workers, multiprocess
 mode, metrics served by the master on their own port), plus in-process checks."""
+import contextlib
+import glob
 import json
 import os
 import signal
@@ -34,13 +36,19 @@ def samples(text):
     return out
 
 
-@pytest.fixture
-def gunicorn(cluster, tmp_path):
+@contextlib.contextmanager
+def run_gunicorn(cluster, tmp_path, workers=2, **extra):
+    """The real gunicorn with deploy/gunicorn.conf.py; extra: environment (None removes a variable).
+    Yields (proc, app base URL, metrics URL, output file)."""
     port, mport = free_port(), free_port()
     env = dict(os.environ)
     env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
-                       DRWEB_METRICS_ADDR="127.0.0.1", DRWEB_WORKERS=2, DRWEB_ROLE_POLL_SECONDS=1,
-                       PROMETHEUS_MULTIPROC_DIR=tmp_path / "mp"))
+                       DRWEB_METRICS_ADDR="127.0.0.1", DRWEB_WORKERS=workers, DRWEB_ROLE_POLL_SECONDS=1))
+    for k, v in extra.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = str(v)
     out = open(tmp_path / "gunicorn.out", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(WEBAPP / "deploy" / "gunicorn.conf.py"), "drweb.wsgi:app"],
                             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -64,6 +72,12 @@ def gunicorn(cluster, tmp_path):
             proc.kill()
             proc.wait()
         out.close()
+
+
+@pytest.fixture
+def gunicorn(cluster, tmp_path):
+    with run_gunicorn(cluster, tmp_path, PROMETHEUS_MULTIPROC_DIR=tmp_path / "mp") as g:
+        yield g
 
 
 def test_metrics_under_gunicorn(gunicorn):
@@ -108,6 +122,107 @@ def test_metrics_under_gunicorn(gunicorn):
     created = [e for e in logs if e["msg"] == "request" and e["route"] == "/api/notes" and e["status"] == 201]
     assert len(created) == 6
     assert all(e["region"] == "us-east-2" and e["method"] == "POST" and e["duration_ms"] >= 0 for e in created)
+
+
+def worker_pids(master):
+    pids = set()
+    for task in os.listdir(f"/proc/{master}/task"):
+        try:
+            with open(f"/proc/{master}/task/{task}/children") as f:
+                pids.update(int(p) for p in f.read().split())
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
+    return pids
+
+
+def test_metrics_under_gunicorn_without_a_multiproc_dir(cluster, tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR unset (a local run): gunicorn.conf.py makes a private temp dir
+    before prometheus_client is imported, the master merges every worker's values (also those of
+    workers that died), dead workers' live gauges are dropped, and the dir is removed at exit."""
+    tmp = tmp_path / "tmp"  # TMPDIR, so the test can find the private dir
+    tmp.mkdir()
+    with run_gunicorn(cluster, tmp_path, workers=3, PROMETHEUS_MULTIPROC_DIR=None, TMPDIR=tmp) as (proc, base, metrics_url, out):
+        req = "drweb_http_requests_total"
+        created = (req, (("method", "POST"), ("route", "/api/notes"), ("status", "201")))
+        health = (req, (("method", "GET"), ("route", "/healthz"), ("status", "200")))
+
+        def scrape():
+            status, text = http("GET", metrics_url)
+            assert status == 200
+            return samples(text.decode())
+
+        before = scrape().get(health, 0)  # run_gunicorn's readiness checks hit /healthz
+        for i in range(5):
+            assert http("POST", base + "/api/notes", {"title": f"tmp{i}"})[0] == 201
+        for _ in range(4):
+            assert http("GET", base + "/healthz")[0] == 200
+        s = scrape()
+        assert s.get(created) == 5, f"request counters missing from /metrics: {sorted(k[0] for k in s)}"
+        assert s.get(health) == before + 4
+
+        dirs = glob.glob(str(tmp / "drweb-metrics-*"))
+        assert len(dirs) == 1, os.listdir(tmp)
+        mp = dirs[0]
+        assert os.stat(mp).st_mode & 0o077 == 0  # private to the user running gunicorn
+
+        # every worker writes its own files; kill them all (as a crash would): the master
+        # drops their live gauges, keeps their counters and starts new workers
+        old = worker_pids(proc.pid)
+        assert len(old) == 3
+        wait_until(lambda: all(os.path.exists(f"{mp}/gauge_livemostrecent_{p}.db") for p in old), timeout=10,
+                   what="every worker's role poller to write its gauge file")
+        for p in old:
+            os.kill(p, signal.SIGKILL)
+        wait_until(lambda: len(worker_pids(proc.pid) - old) == 3 and not any(
+            os.path.exists(f"{mp}/gauge_livemostrecent_{p}.db") for p in old), timeout=20,
+            what="new workers and the dead workers' gauge files removed")
+        assert any(os.path.exists(f"{mp}/counter_{p}.db") for p in old)  # their counts stay
+        for i in range(3):
+            assert http("POST", base + "/api/notes", {"title": f"after{i}"})[0] == 201
+        s = scrape()
+        assert s.get(created) == 8  # 5 counted by the dead workers + 3 by the new ones
+        assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
+        assert s[("drweb_db_up", (("region", "us-east-2"),))] == 1
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    assert not os.path.exists(mp), "the private metrics dir outlived gunicorn"
+    assert os.listdir(tmp) == []
+
+
+def test_python_m_drweb_serves_the_app_and_metrics(cluster, tmp_path):
+    """The single-process server for local runs (README "Run it locally")."""
+    port, mport = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
+                       DRWEB_METRICS_ADDR="127.0.0.1"))
+    with open(tmp_path / "out", "w+") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "drweb"], cwd=WEBAPP, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            def up():
+                if proc.poll() is not None:
+                    out.seek(0)
+                    raise AssertionError(f"python -m drweb exited {proc.returncode}:\n{out.read()}")
+                try:
+                    return http("GET", base + "/healthz")[0] == 200
+                except OSError:
+                    return False
+            wait_until(up, timeout=20, what="python -m drweb to serve")
+            assert http("POST", base + "/api/notes", {"title": "local"})[0] == 201
+            assert http("GET", base + "/readyz")[0] == 200
+            status, text = http("GET", f"http://127.0.0.1:{mport}/metrics")
+            assert status == 200
+            s = samples(text.decode())
+            assert s[("drweb_http_requests_total", (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 1
+            assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_app_5xx_counts_as_error(make_app):

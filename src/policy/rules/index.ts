@@ -2,6 +2,7 @@ import type { PolicyRule } from "../types";
 import { albHardened } from "./alb-hardened";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
+import { drFailoverSwitch } from "./dr-failover-switch";
 import { drNoHardcodedAmi } from "./dr-no-hardcoded-ami";
 import { drRegionParity } from "./dr-region-parity";
 import { drStatePlacement } from "./dr-state-placement";
@@ -45,6 +46,7 @@ export const RULES: readonly PolicyRule[] = [
   drDbReplicated,
   drRegionParity,
   drFailoverPair,
+  drFailoverSwitch,
   drVpcCidrsDisjoint,
   drNoHardcodedAmi,
   drStatePlacement,
