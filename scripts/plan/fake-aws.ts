@@ -8,7 +8,7 @@
 import * as crypto from "node:crypto";
 import type { ValidConfig } from "../../src/config";
 import { KNOWN_REGION_AZ_LETTERS } from "../../src/config/regions";
-import { albHandoffParameters } from "../../src/dns/contract";
+import { albHandoffParameters, certificateValidationParameter, HEALTH_CHECK_ROLES, healthCheckParameter } from "../../src/dns/contract";
 import { Naming } from "../../src/lib/naming";
 import { albName } from "../../src/web/load-balancer";
 
@@ -121,8 +121,15 @@ export function dataSourceValues(type: string, name: string, args: Record<string
   );
 }
 
+/** What the stacks hand each other through SSM (src/dns/contract.ts), as the writing stack would have stored it. */
 function ssmParameterValue(name: string, config: ValidConfig): string | undefined {
   if (name === config.web.amiSsmParameter) return FAKE_AMI;
+  // dns-zone: the FQDN of the ACM validation record (as aws_route53_record stores it: no final dot).
+  if (name === certificateValidationParameter(config)) return `_${token(name, 32)}.${config.dns.domainName}`;
+  // dns: the ids of its health checks (Route53 health check ids are UUIDs).
+  for (const role of HEALTH_CHECK_ROLES) {
+    if (name === healthCheckParameter(config, role)) return `${token(name, 8)}-0000-4000-8000-${token(name + role, 12)}`;
+  }
   for (const role of ["primary", "secondary"] as const) {
     const region = config.regions[role].region;
     const p = albHandoffParameters(config, role);
