@@ -194,24 +194,45 @@ async function planStack(ws: Workspace, dir: string, stack: StackJson, config: V
   }
 }
 
-async function planTransition(ws: Workspace, dir: string, t: TransitionDef, from: { stack: StackJson; config: ValidConfig; plan: StatePlan }, to: { stack: StackJson; config: ValidConfig }, control: boolean) {
+/**
+ * One runbook deploy: the stack created in `created` (its plan from nothing
+ * gives the values), last deployed with `from`'s config after the runbook's
+ * AWS actions, then planned with `to`'s config. With `control`, the created
+ * state is first checked against a plan of its own config (must be empty).
+ */
+async function planTransition(
+  ws: Workspace,
+  dir: string,
+  t: TransitionDef,
+  created: { stack: StackJson; config: ValidConfig; plan: StatePlan },
+  from: { stack: StackJson; config: ValidConfig },
+  to: { stack: StackJson; config: ValidConfig },
+  control: boolean,
+) {
   const responder = await startResponder();
   try {
+    const c = withoutBackend(created.stack);
     const a = withoutBackend(from.stack);
     const b = withoutBackend(to.stack);
     const regionOf = providerRegions(a);
-    const deployed = deployedState(a, from.plan.resourceChanges, ws.schemas, regionOf);
-    const edited = t.edits.length ? deployedState(a, from.plan.resourceChanges, ws.schemas, regionOf, t.edits) : deployed;
+    const deployed = deployedState(c, created.plan.resourceChanges, ws.schemas, regionOf);
+    const edited = deployedState(a, created.plan.resourceChanges, ws.schemas, regionOf, t.edits);
+    const changedSinceCreated = t.edits.length > 0 || JSON.stringify(a) !== JSON.stringify(c);
+    const dataC = dataOverrides(c, created.config);
     const dataA = dataOverrides(a, from.config);
     const runs: TestRun[] = control
       ? [
-          { name: "deploy", command: "apply", stateKey: "s", overrideData: dataA, overrideResource: deployed.overrides },
-          { name: "control", command: "plan", stateKey: "s", module: "./a", refresh: false, overrideData: dataA },
-          ...(t.edits.length ? [{ name: "aws_actions", command: "apply" as const, stateKey: "s", module: "./edited", overrideData: dataA, overrideResource: edited.overrides }] : []),
+          { name: "deploy", command: "apply", stateKey: "s", overrideData: dataC, overrideResource: deployed.overrides },
+          { name: "control", command: "plan", stateKey: "s", module: "./created", refresh: false, overrideData: dataC },
+          ...(changedSinceCreated ? [{ name: "aws_actions", command: "apply" as const, stateKey: "s", module: "./edited", overrideData: dataA, overrideResource: edited.overrides }] : []),
         ]
       : [{ name: "deploy", command: "apply", stateKey: "s", overrideData: dataA, overrideResource: edited.overrides }];
     runs.push({ name: "plan", command: "plan", stateKey: "s", module: "./b", refresh: false, overrideData: dataOverrides(b, to.config) });
-    await writeJob(ws, dir, control ? deployed.config : edited.config, testFile(testProviders(a, ws, responder.url), runs), { a, b, ...(control && t.edits.length ? { edited: edited.config } : {}) });
+    await writeJob(ws, dir, control ? deployed.config : edited.config, testFile(testProviders(a, ws, responder.url), runs), {
+      b,
+      ...(control ? { created: c } : {}),
+      ...(control && changedSinceCreated ? { edited: edited.config } : {}),
+    });
     const outcome = await runTerraformTest(ws, dir, runs.map((r) => r.name));
     return { outcome, calls: [...responder.calls], edited: edited.edited };
   } finally {
@@ -275,10 +296,11 @@ async function main(): Promise<void> {
     if (zone && zoneStacks?.["dns-zone"] && (!opts.only || opts.only.includes("createZone/dns-zone"))) {
       stateTargets.push({ state: { id: "createZone", title: "dns.createZone (the dns-zone stack)", config: zone }, stack: "dns-zone", json: zoneStacks["dns-zone"] });
     }
-    // Transitions start from the plan of their "from" state: plan those too.
+    // Transitions start from the plan of the state their resources were created in: plan those too.
     for (const t of wantedTransitions) {
-      if (!stateTargets.some((x) => x.state.id === t.from && x.stack === t.stack)) {
-        const st = states.find((x) => x.id === t.from)!;
+      const created = t.createdIn ?? t.from;
+      if (!stateTargets.some((x) => x.state.id === created && x.stack === t.stack)) {
+        const st = states.find((x) => x.id === created)!;
         stateTargets.push({ state: st, stack: t.stack, json: synthesized[st.id][t.stack] });
       }
     }
@@ -294,13 +316,22 @@ async function main(): Promise<void> {
     const stateOf = (id: StateId) => states.find((x) => x.id === id)!;
     for (const t of wantedTransitions) {
       const fromJson = synthesized[t.from][t.stack];
-      const dep = planKey(t.stack, fromJson);
+      const dep = planKey(t.stack, synthesized[t.createdIn ?? t.from][t.stack]);
       jobs.push({
         id: `transition-${t.id}`,
         deps: [dep],
         run: async () => {
           const plan = results.get(dep) as StatePlan;
-          return planTransition(ws, path.join(work, `transition-${t.id}`), t, { stack: fromJson, config: stateOf(t.from).config, plan }, { stack: synthesized[t.to][t.stack], config: stateOf(t.to).config }, !opts.quick);
+          const created = t.createdIn ?? t.from;
+          return planTransition(
+            ws,
+            path.join(work, `transition-${t.id}`),
+            t,
+            { stack: synthesized[created][t.stack], config: stateOf(created).config, plan },
+            { stack: fromJson, config: stateOf(t.from).config },
+            { stack: synthesized[t.to][t.stack], config: stateOf(t.to).config },
+            !opts.quick,
+          );
         },
       });
     }
@@ -339,7 +370,7 @@ async function main(): Promise<void> {
         const control = tr.outcome.runs.find((x) => x.name === "control");
         const controlChanges = (control?.resourceChanges ?? []).filter((rc) => rc.mode === "managed" && !rc.change.actions.every((a) => a === "no-op" || a === "read"));
         if (control?.resourceChanges && controlChanges.length) {
-          check.lines.push(`harness: the deployed state is not what the provider plans for ${t.from} (the control plan of the same config changes ${controlChanges.map((c) => c.address).join(", ")})`);
+          check.lines.push(`harness: the deployed state is not what the provider plans for ${t.createdIn ?? t.from} (the control plan of the same config changes ${controlChanges.map((c) => c.address).join(", ")})`);
         }
         const plan = tr.outcome.runs.find((x) => x.name === "plan");
         let problems: string[] = [];
@@ -355,7 +386,7 @@ async function main(): Promise<void> {
         check.ok = errors === 0 && !!plan?.resourceChanges && problems.length === 0 && !(control?.resourceChanges && controlChanges.length);
       }
       checks.push(check);
-      console.log(`  ${check.ok ? "PASS" : "FAIL"} ${t.id}: ${t.title} (${t.stack}: ${t.from} -> ${t.to})`);
+      console.log(`  ${check.ok ? "PASS" : "FAIL"} ${t.id}: ${t.title} (${t.stack}: ${t.createdIn && t.createdIn !== t.from ? `created in ${t.createdIn}, last deployed ${t.from}` : t.from} -> ${t.to})`);
       for (const l of check.lines) console.log(`       ${l}`);
     }
   } catch (e) {

@@ -71,7 +71,15 @@ export interface TransitionDef {
   /** The runbook step and the deploy it asks for. */
   readonly title: string;
   readonly stack: PlannedStack;
+  /** The config the stack was last deployed with. */
   readonly from: StateId;
+  /**
+   * The state its resources were created in (whose plan from nothing gives
+   * their values), when it is not `from`: the secondary's writer was created
+   * as a replica in `normal` and promoted, and `failedOver` only records that.
+   * @default - from
+   */
+  readonly createdIn?: StateId;
   readonly to: StateId;
   /** What the runbook did to AWS since the last deploy of this stack. */
   readonly edits: readonly StateEdit[];
@@ -203,8 +211,9 @@ export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
       title: "Failback step 3: the secondary in failback (unchanged: still the promoted writer)",
       stack: "secondary",
       from: "failedOver",
+      createdIn: "normal",
       to: "failback",
-      edits: [],
+      edits: [promote(S.region, S.writer(gS), days)],
       expect: { changes: [], outputs: ["dr_state"] },
       quick: false,
     },
@@ -223,9 +232,11 @@ export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
       title: `Failback step 5: normal with generations ${gP + 1}/${gS + 1}, deploy secondary (deletion protection turned off in step 5)`,
       stack: "secondary",
       from: "failedOver",
+      createdIn: "normal",
       to: "switchedBack",
-      // Last deployed in failover step 4 (failedOver); step 3 left it alone.
-      edits: [allowDeletion(S.region, [S.writer(gS), ...S.readers(gS)])],
+      // Created in normal, promoted in failover step 2, last deployed in
+      // failover step 4 (failedOver); failback step 3 left it alone.
+      edits: [promote(S.region, S.writer(gS), days), allowDeletion(S.region, [S.writer(gS), ...S.readers(gS)])],
       expect: { changes: rebuild(base, "secondary", gS, gS + 1, P.writerArn(gP + 1)), outputs: [...stateOutputs, ...DB_OUTPUTS] },
       quick: true,
     },
