@@ -34,5 +34,6 @@ phase vitest npx vitest run --reporter=default --reporter=json --outputFile.json
 phase pytest bash scripts/test-python.sh --junitxml="$results/pytest.xml"
 phase promtool bash scripts/test-promtool.sh
 phase drill bash scripts/test-drill.sh
+phase plan bash scripts/test-plan.sh
 
-node scripts/lib/test-summary.js "$results" setup typecheck vitest pytest promtool drill
+node scripts/lib/test-summary.js "$results" setup typecheck vitest pytest promtool drill plan

@@ -203,6 +203,21 @@ describe("DatabaseTier", () => {
       expect(sw.replicate_source_db).toBe(`${ARN_PREFIX}:us-east-2:${ACCOUNT}:db:drweb-prod-use2-db-g2-writer`);
     });
 
+    it("rebuilds a region's instances on a generation bump: new Terraform addresses, never the old instances renamed in place", () => {
+      const addresses = (app: SynthResult, stack: string) => Object.keys(db(app.stacks[stack])).sort();
+      // Generation 1 keeps the addresses deployed stacks have in their state.
+      expect(addresses(normal, "primary")).toEqual(["Database_Reader0_12A4B157", "Database_Writer_2C00925F"]);
+      // Failback: the g2 instances are new resources (Terraform destroys g1, creates g2).
+      const rebuilt = addresses(failback, "primary");
+      expect(rebuilt.filter((a) => addresses(normal, "primary").includes(a))).toEqual([]);
+      expect(rebuilt.map((a) => a.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["Database_Reader0G2", "Database_WriterG2"]);
+      // Switching back keeps the promoted g2 primary and rebuilds the secondary.
+      expect(addresses(switchedBack, "primary")).toEqual(rebuilt);
+      expect(addresses(switchedBack, "secondary").filter((a) => addresses(normal, "secondary").includes(a))).toEqual([]);
+      const g2Reader = readersOf(switchedBack.stacks.secondary)[0];
+      expect(g2Reader.replicate_source_db).toMatch(/^\$\{aws_db_instance\.Database_WriterG2_[0-9A-F]{8}\.identifier\}$/);
+    });
+
     it("reports the state and the Writer's mode in outputs", () => {
       expect(failback.stacks.primary.output!.db_writer_mode.value).toBe("replica");
       expect(failback.stacks.secondary.output!.db_writer_mode.value).toBe("promoted");

@@ -139,11 +139,11 @@ export class DatabaseTier extends Construct {
       maintenanceWindow: "sun:05:00-sun:06:00",
       ...writerModeConfig(props, subnets.name, s),
     };
-    this.writer = new DbInstance(this, "Writer", writerConfig);
+    this.writer = new DbInstance(this, generationId("Writer", props.generation), writerConfig);
 
     this.readers = Array.from({ length: s.readersPerRegion }, (_, i) => {
       const name = readerMember(i);
-      return new DbInstance(this, `Reader${i}`, {
+      return new DbInstance(this, generationId(`Reader${i}`, props.generation), {
         ...common(name),
         // Same region: the source is named by identifier.
         replicateSourceDb: this.writer.identifier,
@@ -169,6 +169,25 @@ export class DatabaseTier extends Construct {
 /** Member name of the i-th (0-based) in-region reader: reader1, reader2, ... */
 export function readerMember(index: number): string {
   return `reader${index + 1}`;
+}
+
+/**
+ * Construct id of a database instance of one generation: "Writer",
+ * "Reader0" for generation 1, "WriterG2", "Reader0G2" for generation 2, ...
+ * A new generation is a rebuilt instance, so it must be a new Terraform
+ * resource (a new address): Terraform then destroys the old instances and
+ * creates the new ones. Under the same address the bump would be an
+ * in-place update: `identifier` is updatable (ModifyDBInstance
+ * NewDBInstanceIdentifier), so the diverged old writer would only be renamed,
+ * and a changed `replicate_source_db` is refused on apply ("cannot elect new
+ * source database for replication": hashicorp/terraform-provider-aws
+ * v5.100.0, internal/service/rds/instance.go, resourceInstanceUpdate).
+ * Generation 1 keeps the plain ids, so existing deployments keep their
+ * state addresses. `npm run plan:offline` checks the rebuild with the real
+ * provider (README "Offline plan").
+ */
+export function generationId(member: string, generation: number): string {
+  return generation === 1 ? member : `${member}G${generation}`;
 }
 
 /**

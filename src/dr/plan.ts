@@ -328,7 +328,7 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
     `  "dns": { "forceFailover": true }`,
     `then:`,
     `  npm run synth`,
-    `  npx cdktf diff secondary     # expect no changes: ${s.writer(gS)} is declared as the replica without its source`,
+    `  npx cdktf diff secondary     # expect no resource changes (outputs dr_state, db_writer_mode): ${s.writer(gS)} is declared as the replica without its source`,
     `  npx cdktf deploy secondary`,
     `  npx cdktf diff dns           # expect no changes: the switch is a metric; Terraform manages only its alarm`,
     `Do not deploy primary while in failedOver.`,
@@ -432,7 +432,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
         check: cfgCheck({ drState: "failback", primary: gP2, secondary: gS, forceFailover: true }),
       },
       action: {
-        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect the g${gP} instances destroyed with final snapshots, ${p.writer(gP2)} created as a cross-region replica plus its reader, a new launch-template version); npx cdktf deploy primary`,
+        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect exactly: ${[p.writer(gP), ...p.readers(gP)].join(", ")} destroyed (final snapshot ${p.writer(gP)}-final), ${p.writer(gP2)} created as a cross-region replica of ${s.writer(gS)} plus ${p.readers(gP2).join(", ")}, the web launch template and Auto Scaling group updated (new endpoints); npm run plan:offline checks this plan); npx cdktf deploy primary`,
       },
       wait: { text: `${p.writer(gP2)} exists, is a replica of ${s.writer(gS)} and available (checked once: deploy, then run the command again)`, timeoutSeconds: 0, until: replicaOf("primary", gP2) },
       onFailure: "Set the config as shown, deploy primary, then run `dr failback` again: it resumes here.",
@@ -470,7 +470,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
         check: cfgCheck({ drState: "normal", primary: gP2, secondary: gS2, forceFailover: false }),
       },
       action: {
-        text: `set "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } }, "dns": { "forceFailover": false }; npm run synth && npx cdktf diff primary (expect no changes); npx cdktf deploy primary secondary dns`,
+        text: `set "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } }, "dns": { "forceFailover": false }; npm run synth && npx cdktf diff primary (expect no resource changes, only the outputs dr_state and db_writer_mode); npx cdktf deploy primary secondary dns (the secondary: ${[s.writer(gS), ...s.readers(gS)].join(", ")} destroyed, ${s.writer(gS2)} and ${s.readers(gS2).join(", ")} created as replicas of ${p.writer(gP2)}, launch template and Auto Scaling group updated)`,
       },
       wait: { text: `${s.writer(gS2)} exists, is a replica of ${p.writer(gP2)} and available (checked once)`, timeoutSeconds: 0, until: replicaOf("secondary", gS2) },
       onFailure: "Set the config as shown, deploy, then run `dr failback` again: it resumes here.",

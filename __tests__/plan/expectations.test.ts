@@ -1,0 +1,80 @@
+import { changedAttributes, checkPlan, invariantProblems, planNotes, type Expectation } from "../../scripts/plan/expectations";
+import type { PlanResourceChange } from "../../scripts/plan/types";
+
+/** A resource change as `terraform test -json -verbose` reports it (values trimmed to what the checks read). */
+function rc(address: string, actions: PlanResourceChange["change"]["actions"], before: Record<string, unknown> | null, after: Record<string, unknown> | null, afterUnknown: Record<string, unknown> = {}): PlanResourceChange {
+  const [type, name] = address.split(".");
+  return { address, mode: "managed", type, name, change: { actions, before, after, after_unknown: afterUnknown } };
+}
+
+const writerG1 = { identifier: "drweb-prod-use2-db-g1-writer", deletion_protection: false, skip_final_snapshot: false, final_snapshot_identifier: "drweb-prod-use2-db-g1-writer-final", replicate_source_db: null };
+const source = "arn:aws:rds:us-west-1:123456789012:db:drweb-prod-usw1-db-g1-writer";
+
+describe("offline plan expectations", () => {
+  it("flags a database instance renamed and re-pointed in place (the failback defect the plan found)", () => {
+    const renamed = rc("aws_db_instance.Database_Writer_2C00925F", ["update"], writerG1, { ...writerG1, identifier: "drweb-prod-use2-db-g2-writer", replicate_source_db: source });
+    const problems = invariantProblems([renamed]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('identifier "drweb-prod-use2-db-g1-writer" -> "drweb-prod-use2-db-g2-writer"');
+    expect(problems[0]).toContain("renamed/re-pointed instead of rebuilt");
+  });
+
+  it("flags a destroy the apply would refuse: deletion protection still on, or a writer without a final snapshot", () => {
+    const protectedWriter = rc("aws_db_instance.W", ["delete"], { ...writerG1, deletion_protection: true }, null);
+    const noSnapshot = rc("aws_db_instance.X", ["delete"], { ...writerG1, skip_final_snapshot: true }, null);
+    const alb = rc("aws_lb.A", ["delete", "create"], { name: "x", enable_deletion_protection: true }, { name: "x" });
+    const problems = invariantProblems([protectedWriter, noSnapshot, alb]);
+    expect(problems.some((p) => p.startsWith("aws_db_instance.W: destroyed while deletion protection is on"))).toBe(true);
+    expect(problems).toContain("aws_db_instance.X: a writer destroyed without a final snapshot");
+    expect(problems.some((p) => p.startsWith("aws_lb.A: destroyed while deletion protection is on"))).toBe(true);
+  });
+
+  const rebuild: Expectation = {
+    changes: [
+      { what: "old writer destroyed", type: "aws_db_instance", kind: "delete", match: (r) => r.change.before?.identifier === writerG1.identifier },
+      { what: "new writer created", type: "aws_db_instance", kind: "create", match: (r) => r.change.after?.identifier === "drweb-prod-use2-db-g2-writer", check: (r) => (r.change.after?.replicate_source_db === source ? [] : ["wrong source"]) },
+    ],
+    outputs: ["db_writer_identifier"],
+  };
+  const outputs = { db_writer_identifier: { actions: ["update" as const], before: "a", after: "b" }, region: { actions: ["no-op" as const], before: "x", after: "x" } };
+
+  it("passes a rebuild that destroys the old generation and creates the new one, and nothing else", () => {
+    const plan = [
+      rc("aws_db_instance.Database_Writer_2C00925F", ["delete"], writerG1, null),
+      rc("aws_db_instance.Database_WriterG2_1291086F", ["create"], null, { identifier: "drweb-prod-use2-db-g2-writer", replicate_source_db: source }),
+      rc("aws_vpc.V", ["no-op"], { cidr_block: "10.10.0.0/16" }, { cidr_block: "10.10.0.0/16" }),
+    ];
+    expect(checkPlan(plan, outputs, rebuild).problems).toEqual([]);
+  });
+
+  it("fails when a promised change is missing, a promise about it is broken, or anything else changes (data loss called out)", () => {
+    const plan = [
+      rc("aws_db_instance.Database_WriterG2_1291086F", ["create"], null, { identifier: "drweb-prod-use2-db-g2-writer", replicate_source_db: "arn:aws:rds:us-west-1:123456789012:db:other" }),
+      rc("aws_kms_key.RegionKey", ["delete", "create"], { key_usage: "ENCRYPT_DECRYPT" }, { key_usage: "SIGN_VERIFY" }),
+      rc("aws_security_group.Web", ["update"], { description: "a" }, { description: "b" }),
+    ];
+    const { problems } = checkPlan(plan, { ...outputs, region: { actions: ["update"], before: "x", after: "y" } }, rebuild);
+    expect(problems).toContain("expected delete: old writer destroyed; the plan has no such change");
+    expect(problems).toContain("new writer created: wrong source");
+    expect(problems.some((p) => p.startsWith("DATA LOSS: unexpected change (the runbook does not promise it): replace aws_kms_key.RegionKey"))).toBe(true);
+    expect(problems).toContain("unexpected change (the runbook does not promise it): update aws_security_group.Web [description]");
+    expect(problems).toContain("outputs that change: [db_writer_identifier, region]; the runbook promises [db_writer_identifier]");
+  });
+
+  it("counts only real differences as changes: the legacy SDK's null vs \"\" vs 0 vs [] is none, an unknown value is one", () => {
+    const lt = rc(
+      "aws_launch_template.L",
+      ["update"],
+      { user_data: "a", latest_version: 1, network_interfaces: [{ description: null, ipv4_addresses: null, ipv4_address_count: null, device_index: 0 }], ebs_optimized: true },
+      { user_data: "b", latest_version: null, network_interfaces: [{ description: "", ipv4_addresses: [], ipv4_address_count: 0, device_index: 0 }], ebs_optimized: false },
+      { latest_version: true },
+    );
+    expect(changedAttributes(lt)).toEqual(["ebs_optimized", "latest_version", "user_data"]);
+  });
+
+  it("notes a read replica destroyed with a final snapshot (decided on apply, not a failure)", () => {
+    const reader = rc("aws_db_instance.R", ["delete"], { identifier: "r1", replicate_source_db: "w1", skip_final_snapshot: false, final_snapshot_identifier: "r1-final", deletion_protection: false }, null);
+    expect(planNotes([reader])[0]).toContain("aws_db_instance.R (r1) is a read replica destroyed with skip_final_snapshot = false");
+    expect(invariantProblems([reader])).toEqual([]);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The only "AWS" the offline plan talks to: a loopback HTTP server that every
+ * service endpoint of the provider points at. It answers exactly one call,
+ * secretsmanager:GetRandomPassword, which the ephemeral resource
+ * aws_secretsmanager_random_password makes during every plan (Terraform
+ * 1.11's test framework cannot override ephemeral resources). Every other
+ * request is refused with an error and recorded, and the plan fails on it:
+ * the stacks are planned with every data source overridden, so nothing else
+ * should ever ask.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedCall {
+  /** e.g. "secretsmanager.GetRandomPassword", "ec2 DescribeVpcs", "POST /2013-04-01/hostedzone". */
+  readonly call: string;
+  readonly answered: boolean;
+}
+
+export interface Responder {
+  readonly url: string;
+  readonly calls: RecordedCall[];
+  close(): Promise<void>;
+}
+
+/** Characters Secrets Manager counts as punctuation (GetRandomPassword API reference). */
+const PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/**
+ * A password that satisfies a GetRandomPassword request's rules
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html):
+ * deterministic, since nothing reads it (it is written only to write-only arguments).
+ */
+export function fakeRandomPassword(req: Record<string, unknown>): string {
+  const length = typeof req.PasswordLength === "number" ? req.PasswordLength : 32;
+  const excluded = new Set(String(req.ExcludeCharacters ?? ""));
+  const pools = [
+    req.ExcludeUppercase ? "" : "ABCDEFGHJKLMNPQRSTUVWXYZ",
+    req.ExcludeLowercase ? "" : "abcdefghijkmnopqrstuvwxyz",
+    req.ExcludeNumbers ? "" : "23456789",
+    req.ExcludePunctuation ? "" : PUNCTUATION,
+    req.IncludeSpace ? " " : "",
+  ]
+    .map((p) => [...p].filter((c) => !excluded.has(c)).join(""))
+    .filter(Boolean);
+  if (pools.length === 0) throw new Error("GetRandomPassword: every character class is excluded");
+  let out = "";
+  for (let i = 0; out.length < length; i++) {
+    const pool = pools[i % pools.length];
+    out += pool[Math.floor(i / pools.length) % pool.length];
+  }
+  return out;
+}
+
+/** Which AWS call a request is, from its X-Amz-Target (JSON protocols), Action (query protocols) or path (REST). */
+function describe(req: http.IncomingMessage, body: string): string {
+  const target = req.headers["x-amz-target"];
+  if (typeof target === "string") return target;
+  const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "?";
+  const action = /(?:^|&)Action=([^&]+)/.exec(body)?.[1];
+  return action ? `${scope} ${action}` : `${scope} ${req.method} ${req.url}`;
+}
+
+/** Starts a responder on 127.0.0.1 (a free port). */
+export function startResponder(): Promise<Responder> {
+  const calls: RecordedCall[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const call = describe(req, body);
+      let status = 400;
+      let payload: Record<string, unknown> = {
+        __type: "OfflinePlanRefused",
+        message: `offline plan: ${call} refused; only secretsmanager.GetRandomPassword is answered (scripts/plan/responder.ts)`,
+      };
+      if (call === "secretsmanager.GetRandomPassword") {
+        try {
+          payload = { RandomPassword: fakeRandomPassword(JSON.parse(body || "{}")) };
+          status = 200;
+        } catch (e) {
+          payload = { __type: "InvalidParameterException", message: (e as Error).message };
+        }
+      }
+      calls.push({ call, answered: status === 200 });
+      const text = JSON.stringify(payload);
+      res.writeHead(status, {
+        "content-type": "application/x-amz-json-1.1",
+        "content-length": Buffer.byteLength(text),
+        ...(status === 200 ? {} : { "x-amzn-errortype": String(payload.__type) }),
+      });
+      res.end(text);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        calls,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    });
+  });
+}

@@ -1,0 +1,244 @@
+/**
+ * The DR states the stacks are planned in, and the runbook's deploys between
+ * them (README "Database failover and failback runbook", src/dr/plan.ts):
+ * for each, the state it starts from, what the runbook did to AWS before it
+ * (as the next refresh would read it) and what it promises the plan shows.
+ */
+import { deepMerge, resolveConfig, type RegionRole, type ValidConfig } from "../../src/config";
+import { dbIdentifier, readerMember } from "../../src/database/database-tier";
+import { Naming } from "../../src/lib/naming";
+import type { StateEdit } from "./deployed-state";
+import type { ChangeRule, Expectation } from "./expectations";
+import { FAKE_ACCOUNT_ID } from "./fake-aws";
+import type { PlanResourceChange } from "./types";
+
+export type StateId = "normal" | "failedOver" | "failback" | "switchedBack";
+
+export interface DrStateDef {
+  readonly id: StateId;
+  readonly title: string;
+  readonly config: ValidConfig;
+}
+
+/** The stacks that use only the aws provider (the mirror holds no other). */
+export const PLANNED_STACKS = ["primary", "secondary", "dns"] as const;
+export type PlannedStack = (typeof PLANNED_STACKS)[number] | "dns-zone";
+
+/**
+ * The four DR states, relative to the generations of the base config:
+ * normal; failedOver (secondary promoted, DNS forced); failback (primary
+ * rebuilt one generation up as a replica of the secondary); switchedBack
+ * (normal after a failback: both regions one generation up).
+ */
+export function drStates(base: ValidConfig): DrStateDef[] {
+  const g = base.database.generations;
+  const state = (id: StateId, title: string, drState: string, generations: { primary: number; secondary: number }, forceFailover: boolean): DrStateDef => ({
+    id,
+    title,
+    config: resolveConfig(deepMerge(base as unknown as Record<string, unknown>, { database: { drState, generations }, dns: { forceFailover } }), `offline plan: ${id}`),
+  });
+  return [
+    state("normal", `normal (g${g.primary}/g${g.secondary})`, "normal", g, false),
+    state("failedOver", `failedOver, dns.forceFailover (g${g.primary}/g${g.secondary})`, "failedOver", g, true),
+    state("failback", `failback, dns.forceFailover (g${g.primary + 1}/g${g.secondary})`, "failback", { primary: g.primary + 1, secondary: g.secondary }, true),
+    state("switchedBack", `normal after a failback (g${g.primary + 1}/g${g.secondary + 1})`, "normal", { primary: g.primary + 1, secondary: g.secondary + 1 }, false),
+  ];
+}
+
+/** The base config with the hosted zone created by the project (the dns-zone stack exists only then). */
+export function zoneConfig(base: ValidConfig): ValidConfig | undefined {
+  if (!base.dns.enabled) return undefined;
+  const dns: Record<string, unknown> = { createZone: true };
+  const raw = deepMerge(base as unknown as Record<string, unknown>, { dns }) as Record<string, any>;
+  delete raw.dns.zoneId;
+  return resolveConfig(raw, "offline plan: dns.createZone");
+}
+
+/** Names the runbook uses, from the same functions the stacks name resources with. */
+function names(config: ValidConfig, role: RegionRole) {
+  const regional = new Naming(config.project, config.environment, config.regions[role].region).regional;
+  return {
+    region: config.regions[role].region,
+    writer: (g: number) => dbIdentifier(regional, g, "writer"),
+    readers: (g: number) => Array.from({ length: config.database.readersPerRegion }, (_, i) => dbIdentifier(regional, g, readerMember(i))),
+    /** The writer's ARN as the plan sees it: fake account, partition aws. */
+    writerArn: (g: number) => `arn:aws:rds:${config.regions[role].region}:${FAKE_ACCOUNT_ID}:db:${dbIdentifier(regional, g, "writer")}`,
+  };
+}
+
+export interface TransitionDef {
+  readonly id: string;
+  /** The runbook step and the deploy it asks for. */
+  readonly title: string;
+  readonly stack: PlannedStack;
+  /** The config the stack was last deployed with. */
+  readonly from: StateId;
+  /**
+   * The state its resources were created in (whose plan from nothing gives
+   * their values), when it is not `from`: the secondary's writer was created
+   * as a replica in `normal` and promoted, and `failedOver` only records that.
+   * @default - from
+   */
+  readonly createdIn?: StateId;
+  readonly to: StateId;
+  /** What the runbook did to AWS since the last deploy of this stack. */
+  readonly edits: readonly StateEdit[];
+  readonly expect: Expectation;
+  /** Part of the short set that `npm test` runs. */
+  readonly quick: boolean;
+}
+
+const byIdentifier = (id: string) => (rc: PlanResourceChange) => (rc.change.before?.identifier ?? rc.change.after?.identifier) === id;
+
+/** Deletion protection off (the runbook's `aws rds modify-db-instance --no-deletion-protection`). */
+function allowDeletion(region: string, ids: readonly string[]): StateEdit {
+  return {
+    action: `aws rds modify-db-instance --region ${region} --no-deletion-protection --apply-immediately on ${ids.join(", ")}`,
+    type: "aws_db_instance",
+    where: (v) => ids.includes(String(v.identifier)),
+    set: { deletion_protection: false },
+  };
+}
+
+/** A promotion (`aws rds promote-read-replica`): the instance no longer has a source. */
+function promote(region: string, id: string, backupDays: number): StateEdit {
+  return {
+    action: `aws rds promote-read-replica --region ${region} --db-instance-identifier ${id} --backup-retention-period ${backupDays}`,
+    type: "aws_db_instance",
+    where: (v) => v.identifier === id,
+    set: { replicate_source_db: null, backup_retention_period: backupDays },
+  };
+}
+
+const DB_OUTPUTS = ["db_writer_endpoint", "db_writer_identifier", "db_writer_arn", "db_reader_endpoint", "db_reader_identifiers", "db_reader_arns"];
+
+/**
+ * A region's database rebuilt one generation up as a cross-region replica of
+ * the other region's writer: the old instances destroyed (deletion
+ * protection already off, the writer's final snapshot taken), the new writer
+ * and readers created, the web fleet's launch template given the new
+ * endpoints (a new version, which the Auto Scaling group rolls out).
+ */
+function rebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: number, sourceArn: string): ChangeRule[] {
+  const n = names(config, role);
+  const lt = (rc: PlanResourceChange) => String(rc.change.before?.name ?? "").endsWith("-web");
+  const rules: ChangeRule[] = [
+    {
+      what: `old writer ${n.writer(oldGen)} destroyed, leaving its final snapshot ${n.writer(oldGen)}-final`,
+      type: "aws_db_instance",
+      kind: "delete",
+      match: byIdentifier(n.writer(oldGen)),
+      check: (rc) => (rc.change.before?.final_snapshot_identifier === `${n.writer(oldGen)}-final` ? [] : [`final_snapshot_identifier is ${rc.change.before?.final_snapshot_identifier}`]),
+    },
+    ...n.readers(oldGen).map<ChangeRule>((id) => ({ what: `old reader ${id} destroyed`, type: "aws_db_instance", kind: "delete", match: byIdentifier(id) })),
+    {
+      what: `new writer ${n.writer(newGen)} created as a cross-region replica of ${sourceArn.split(":").pop()}, encrypted with the ${n.region} key, Multi-AZ, backups on, deletion protection on`,
+      type: "aws_db_instance",
+      kind: "create",
+      match: byIdentifier(n.writer(newGen)),
+      check: (rc) => {
+        const a = rc.change.after ?? {};
+        const bad: string[] = [];
+        if (a.replicate_source_db !== sourceArn) bad.push(`replicate_source_db is ${a.replicate_source_db}, want ${sourceArn}`);
+        if (a.storage_encrypted !== true) bad.push("storage not encrypted");
+        if (!(rc.change.after_unknown?.kms_key_id === true || String(a.kms_key_id ?? "").startsWith(`arn:aws:kms:${n.region}:`))) bad.push(`kms_key_id ${a.kms_key_id} is not a ${n.region} key`);
+        if (a.multi_az !== true) bad.push("not Multi-AZ");
+        if (a.backup_retention_period !== config.database.backupRetentionDays) bad.push(`backup_retention_period ${a.backup_retention_period}`);
+        if (a.deletion_protection !== true) bad.push("deletion protection off");
+        return bad;
+      },
+    },
+    ...n.readers(newGen).map<ChangeRule>((id) => ({
+      what: `new reader ${id} created as a replica of ${n.writer(newGen)}`,
+      type: "aws_db_instance",
+      kind: "create",
+      match: byIdentifier(id),
+      check: (rc) => (rc.change.after?.replicate_source_db === n.writer(newGen) ? [] : [`replicate_source_db is ${rc.change.after?.replicate_source_db}`]),
+    })),
+    { what: "the web launch template: a new version (the default one) whose user data carries the new endpoints", type: "aws_launch_template", kind: "update", match: lt, attributes: ["default_version", "latest_version", "user_data"] },
+    { what: "the web Auto Scaling group moves to the new launch-template version (instance refresh)", type: "aws_autoscaling_group", kind: "update", match: () => true, attributes: ["launch_template"] },
+  ];
+  return rules;
+}
+
+/**
+ * The runbook's deploys. Steps that change no config (snapshots,
+ * promotions, scaling) are AWS actions, modelled as edits of the state the
+ * next deploy starts from.
+ */
+export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
+  const s = Object.fromEntries(states.map((x) => [x.id, x.config])) as Record<StateId, ValidConfig>;
+  const base = s.normal;
+  const gP = base.database.generations.primary;
+  const gS = base.database.generations.secondary;
+  const P = names(base, "primary");
+  const S = names(base, "secondary");
+  const days = base.database.backupRetentionDays;
+  const stateOutputs = ["dr_state", "db_writer_mode"];
+  return [
+    {
+      id: "failover-4-secondary",
+      title: `Failover step 4: record failedOver, deploy secondary (${S.writer(gS)} promoted by step 2)`,
+      stack: "secondary",
+      from: "normal",
+      to: "failedOver",
+      edits: [promote(S.region, S.writer(gS), days)],
+      expect: { changes: [], outputs: stateOutputs },
+      quick: false,
+    },
+    {
+      id: "failover-4-dns",
+      title: "Failover step 4: record dns.forceFailover true (the switch is a CloudWatch metric, not Terraform's): npx cdktf diff dns",
+      stack: "dns",
+      from: "normal",
+      to: "failedOver",
+      edits: [],
+      expect: { changes: [], outputs: [] },
+      quick: false,
+    },
+    {
+      id: "failback-3-primary",
+      title: `Failback step 3: failback with generations.primary ${gP + 1}, deploy primary (deletion protection turned off by step 2)`,
+      stack: "primary",
+      from: "normal",
+      to: "failback",
+      edits: [allowDeletion(P.region, [P.writer(gP), ...P.readers(gP)])],
+      expect: { changes: rebuild(base, "primary", gP, gP + 1, S.writerArn(gS)), outputs: [...stateOutputs, ...DB_OUTPUTS] },
+      quick: true,
+    },
+    {
+      id: "failback-3-secondary",
+      title: "Failback step 3: the secondary in failback (unchanged: still the promoted writer)",
+      stack: "secondary",
+      from: "failedOver",
+      createdIn: "normal",
+      to: "failback",
+      edits: [promote(S.region, S.writer(gS), days)],
+      expect: { changes: [], outputs: ["dr_state"] },
+      quick: false,
+    },
+    {
+      id: "failback-5-primary",
+      title: `Failback step 5: normal with generations ${gP + 1}/${gS + 1}, deploy primary (${P.writer(gP + 1)} promoted by step 4)`,
+      stack: "primary",
+      from: "failback",
+      to: "switchedBack",
+      edits: [promote(P.region, P.writer(gP + 1), days)],
+      expect: { changes: [], outputs: stateOutputs },
+      quick: false,
+    },
+    {
+      id: "failback-5-secondary",
+      title: `Failback step 5: normal with generations ${gP + 1}/${gS + 1}, deploy secondary (deletion protection turned off in step 5)`,
+      stack: "secondary",
+      from: "failedOver",
+      createdIn: "normal",
+      to: "switchedBack",
+      // Created in normal, promoted in failover step 2, last deployed in
+      // failover step 4 (failedOver); failback step 3 left it alone.
+      edits: [promote(S.region, S.writer(gS), days), allowDeletion(S.region, [S.writer(gS), ...S.readers(gS)])],
+      expect: { changes: rebuild(base, "secondary", gS, gS + 1, P.writerArn(gP + 1)), outputs: [...stateOutputs, ...DB_OUTPUTS] },
+      quick: true,
+    },
+  ];
+}

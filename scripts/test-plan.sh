@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The offline plan's short set for `npm test` (README "Offline plan"): the
+# real `terraform plan` of every aws-only stack in the default state, and
+# the failback's two database rebuilds (failback steps 3 and 5), with
+# the real hashicorp/aws provider, a fake account and no network beyond
+# loopback. Prints "plan: N passed, M failed". The full matrix (every DR
+# state, every runbook deploy, control plans) is `npm run plan:offline`,
+# which .ci/run runs after `npm test`. Extra arguments go to the command.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+npx tsx scripts/plan/offline-plan.ts --quick "$@"
