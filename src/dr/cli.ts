@@ -4,7 +4,7 @@ import { ConfigError, loadProjectConfig, type ValidConfig } from "../config";
 import { AwsPlatform, sdkClients, type AwsClients } from "./aws-platform";
 import { realClock, type Clock } from "./clock";
 import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from "./credentials";
-import type { probeApp } from "./http-probe";
+import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
 import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus } from "./status";
@@ -33,6 +33,8 @@ export interface CliDeps {
   readonly clock?: Clock;
   /** The HTTP check of a region's entry point. */
   readonly probe?: typeof probeApp;
+  /** The WAL positions through a region's entry point (GET /readyz?wal=1). */
+  readonly wal?: typeof readWalPositions;
   /** Standard output and error, one line per call. */
   readonly out?: (line: string) => void;
   readonly err?: (line: string) => void;
@@ -105,7 +107,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     }
     if (command !== "status") out(creds.summary);
   }
-  const platform = new AwsPlatform(config, clients, clock, deps.probe);
+  const platform = new AwsPlatform(config, clients, clock, deps.probe, deps.wal ? { walFn: deps.wal } : {});
 
   if (command === "status") {
     const s = await collectStatus(config, platform);
