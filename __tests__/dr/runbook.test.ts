@@ -471,6 +471,17 @@ describe("dr failback", () => {
     expect(t.aws.mutations().filter((c) => c.command === "PutMetricDataCommand").map((c) => (c.input.MetricData as Array<{ Value: number }>)[0].Value)).toEqual([0]);
     expect(second.failure).toContain('database.drState is "failback", want "normal"');
     expect(t.lines.join("\n")).toMatch(/\[catch-up\] \d+\/15 wait ok after [\d.]+ s: the source's WAL ends at/);
+
+    // The operator deploys the rebuilt secondary; the same command finishes. The fences that later steps lifted on purpose
+    // (restore-primary-fleet) are not held against the journal: nothing before rebuild-secondary runs again.
+    t.aws.dbs.set("drweb-prod-usw1-db-g2-writer", { id: "drweb-prod-usw1-db-g2-writer", region: "us-west-1", source: "arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g2-writer", status: "available", deletionProtection: true, promoteAfter: -1 });
+    const normal = resolveConfig({ runbook: { journalDir: t.dir }, database: { drState: "normal", generations: { primary: 2, secondary: 2 } }, dns: { forceFailover: false } });
+    t.lines.length = 0;
+    const third = await t.run("failback", "planned", {}, normal);
+    expect(third.ok).toBe(true);
+    expect(third.skipped).toEqual(third.plan.steps.map((x) => x.id).slice(0, 13));
+    expect(t.lines.join("\n")).not.toContain("running it again");
+    expect(t.aws.desired["us-west-1"]).toBe(3);
   });
 });
 

@@ -81,7 +81,12 @@ export interface Step {
    * journal: if it no longer holds (someone restored a fenced fleet), the step
    * runs again instead of being skipped.
    */
-  readonly recheck?: { readonly text: string; readonly check: (ctx: StepContext) => Promise<Check> };
+  readonly recheck?: {
+    readonly text: string;
+    readonly check: (ctx: StepContext) => Promise<Check>;
+    /** A later step that ends what this one established (a fleet restored on purpose): once it is done, nothing is re-checked. */
+    readonly until?: string;
+  };
   readonly onFailure: string;
 }
 
@@ -177,11 +182,12 @@ export function lsnValue(lsn: string): bigint {
 }
 
 /**
- * A message from the source's WAL sender must have been sent after the fence
- * (sinceMs) by at least this much: a bound on the one-way network delay
- * between the regions (tens of ms between us-east-2 and us-west-1).
+ * A message from the source's WAL sender must have arrived this long after
+ * the fence (sinceMs), so that it was sent after it: a bound on the one-way
+ * network delay between the regions (tens of milliseconds between us-east-2
+ * and us-west-1; the reading is already early by the request's own latency).
  */
-export const CATCH_UP_MARGIN_MS = 1_000;
+export const CATCH_UP_MARGIN_MS = 250;
 
 /** The source still talks to the replica: a streaming WAL receiver that heard from it within its timeout. */
 export function sourceAlive(p: WalPositions): boolean {
@@ -276,7 +282,7 @@ async function fenceHolds(ctx: StepContext, role: RegionRole): Promise<Check> {
   return fenced(w) ? ok(`fenced: ${w.detail}`) : no(`not fenced: ${w.detail}`);
 }
 
-function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string): Step {
+function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string, liftedBy?: string): Step {
   const n = names(config, role);
   return {
     id,
@@ -292,7 +298,7 @@ function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: strin
       timeoutSeconds: config.runbook.fenceTimeoutSeconds,
       until: (ctx) => fenceHolds(ctx, role),
     },
-    recheck: { text: `the ${n.region} fleet is still fenced (AWS, not the journal)`, check: (ctx) => fenceHolds(ctx, role) },
+    recheck: { text: `the ${n.region} fleet is still fenced (AWS, not the journal)`, check: (ctx) => fenceHolds(ctx, role), ...(liftedBy ? { until: liftedBy } : {}) },
     onFailure: `Instances still run in ${n.region}: look at the ASG's activities (aws autoscaling describe-scaling-activities --region ${n.region} --auto-scaling-group-name ${n.asg}) and for scale-in protection, then run the command again. To abort instead: scale back with --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}.`,
   };
 }
@@ -638,14 +644,14 @@ function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
       wait: {
         text:
           `Route53's verdict on the primary check (its HealthCheckStatus metric, us-east-1) has been unhealthy for ${W} s (runbook.minOutageSeconds) without a healthy sample, the newest sample at most ${MAX_VERDICT_AGE_SECONDS} s old on AWS's clock. ` +
-          `A healthy verdict after an unhealthy one ends the run (a transient fault: nothing changed); a verdict still healthy after ${MAX_VERDICT_AGE_SECONDS} s ends it too (the primary answers: use --planned)`,
+          `A healthy verdict after an unhealthy one ends the run (a transient fault: nothing changed); a verdict still healthy after ${Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1))} s ends it too (the primary answers: use --planned)`,
         timeoutSeconds: W + MAX_VERDICT_AGE_SECONDS + 300,
         until: async (ctx) => {
           const o = await ctx.platform.outage("primary");
           const startedAt = (ctx.scratch["outage:since"] ??= ctx.clock.now()) as number;
           if (o.healthy === true) {
             if (ctx.scratch["outage:seen"]) return fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`);
-            if (ctx.clock.now() - startedAt >= MAX_VERDICT_AGE_SECONDS * 1000) return fatal(`Route53 sees the primary healthy (${o.detail}): the primary region answers; use --planned (RPO 0)`);
+            if (ctx.clock.now() - startedAt >= Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1)) * 1000) return fatal(`Route53 sees the primary healthy (${o.detail}): the primary region answers; use --planned (RPO 0)`);
             return no(`Route53's newest verdict is still healthy (its 1-minute datapoints lag the checks): waiting for it to show the outage (${o.detail})`);
           }
           if (o.healthy === null) return no(`no verdict: ${o.detail}`);
@@ -907,7 +913,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       wait: { text: "none", timeoutSeconds: 0 },
       onFailure: "Run `dr status`; fail back only from the failedOver state.",
     },
-    fenceStep(config, "fence-old-primary", "primary", `the diverged writer ${p.writer(gP)} takes no writes`),
+    fenceStep(config, "fence-old-primary", "primary", `the diverged writer ${p.writer(gP)} takes no writes`, "restore-primary-fleet"),
     {
       id: "snapshot-old-primary",
       title: `Keep the evidence: snapshot ${p.writer(gP)} as ${snapshotId}`,
@@ -963,7 +969,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       },
       onFailure: "A new replica first replays the backlog since it was created; wait and run again.",
     },
-    fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from"),
+    fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from", "restore-secondary-fleet"),
     catchUpStep(config, "catch-up", "primary", gP2, "fence-secondary", "secondary"),
     promoteStep(config, "promote-primary", "primary", gP2, {
       text: "the secondary fleet is still fenced and the replica has caught up (both checked now, not taken from the journal)",

@@ -254,10 +254,10 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
   for (let i = 0; i < n; i++) {
     const step = plan.steps[i];
     const tag = `[${step.id}] ${i + 1}/${n}`;
-    if (journal.isDone(step.id) && distrust) {
+    if (journal.isDone(step.id) && distrust && step.by === "runbook") {
       log(`${tag} done in the journal, but an earlier step had to run again: running it again too`);
     } else if (journal.isDone(step.id)) {
-      if (step.recheck && !confirm.has(step.id)) {
+      if (step.recheck && !confirm.has(step.id) && !(step.recheck.until && journal.isDone(step.recheck.until))) {
         // Data-protecting steps: the journal says done, the world must still say so.
         const c = await safely(() => step.recheck!.check(ctx), clock.now() + Math.max(60_000, poll * 3));
         journal.record(step.id, "rechecked", `${c.ok ? "holds" : "no longer holds"}: ${c.detail}`);
