@@ -387,7 +387,9 @@ export class DrillEnvironment {
       "  timeout connect 1s",
       "  timeout client 30s",
       `  timeout server ${Math.max(500, Math.round(ALB_IDLE_SECONDS * 1000 * s))}ms`,
-      `  timeout check ${Math.max(100, Math.round(ALB_HEALTH.timeoutSeconds * 1000 * s))}ms`,
+      // The ALB's 5 s check timeout, scaled, but never under 1 s: a health check answer slowed by CPU load on
+      // this machine (not a modelled fault) must not take every server out of the pool.
+      `  timeout check ${Math.max(1000, Math.round(ALB_HEALTH.timeoutSeconds * 1000 * s))}ms`,
       "  retries 0",
       // One request per server connection: no idle pooled connection keeps a
       // stopping gunicorn waiting (the ALB's deregistration delay bounds that in AWS).
