@@ -12,8 +12,10 @@ import { collectStatus, renderStatus } from "./status";
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
                                              (exit 3: mismatch, 4: something could not be read)
-  dr failover --to secondary --planned       switchover: fence writes, wait for lag 0, promote, force DNS (RPO 0)
-  dr failover --to secondary --unplanned     the primary is down: promote, force DNS
+  dr failover --to secondary --planned       switchover: fence writes, prove the catch-up by WAL positions, promote, force DNS (RPO 0);
+                                             rolls the fence back by itself if the catch-up or the promotion fails
+  dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
+                                             old fleet or wait out the client drain, promote, then isolate the old writer
   dr failback                                rebuild the old primary as a replica, switch back, rebuild the secondary
 options:
   --dry-run            print the plan (steps, preconditions, waits, timeouts, what to do on failure); change nothing
