@@ -159,6 +159,7 @@ function unknownPassword(): string {
 export class AwsPlatform implements DrPlatform {
   readonly name = "aws";
   private readonly callTimeoutMs: number;
+  private checkIds: Promise<FoundCheck[]> | undefined;
   private readonly walFn: typeof readWalPositions;
 
   constructor(
@@ -298,7 +299,12 @@ export class AwsPlatform implements DrPlatform {
    * primary is back; unhealthy after healthy ones: it just went down).
    */
   async outage(role: RegionRole): Promise<OutageState> {
-    const found = (await this.findHealthChecks()).find((f) => f.role === role);
+    // The checks' ids do not change during a run: listed once (Route53's control plane API), then only the metric is read.
+    this.checkIds ??= this.findHealthChecks().catch((e: unknown) => {
+      this.checkIds = undefined;
+      throw e;
+    });
+    const found = (await this.checkIds).find((f) => f.role === role);
     if (!found) return { healthy: null, unhealthyForSeconds: 0, sampleAgeSeconds: null, detail: `no Route53 health check tagged ${HEALTH_CHECK_TAG}=${role} (dns stack not deployed?)` };
     const minutes = Math.ceil(this.config.runbook.minOutageSeconds / 60) + 5;
     const series = await this.metricSeries(found.check.Id!, minutes);
