@@ -222,6 +222,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
   let ticker: NodeJS.Timeout | undefined;
   let control: ControlServer | null = null;
   const lag = lagMonitor();
+  const scenarioStart = Date.now();
   try {
     await env.start();
     const hc = base.dns.healthCheck;
@@ -317,7 +318,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     );
     for (const c of clients) c.start();
     // The first runbook process loads during the warm-up.
-    let next = spawnRunbook(def.expect === "failback" ? "failover" : "failover", ["planned", "failback", "replica-paused", "replica-paused-late", "runbook-killed"].includes(name) ? "planned" : "unplanned", cfg);
+    const next = spawnRunbook("failover", ["planned", "failback", "replica-paused", "replica-paused-late", "runbook-killed"].includes(name) ? "planned" : "unplanned", cfg);
     await sleep(warmupMs);
     await next.ready;
     let eventAt = rel(Date.now());
@@ -491,6 +492,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       await sleep(100);
     }
     await Promise.all(clients.map((c) => c.stop()));
+    log(`traffic stopped ${((Date.now() - rbEnd) / 1000).toFixed(1)} s after the runbook's end`);
     const records = TrafficClient.merge(clients);
     clearInterval(ticker);
     ticker = undefined;
@@ -639,7 +641,9 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     if (ticker) clearInterval(ticker);
     await control?.stop();
     if (args.keep) log(`keeping ${env.dir}`);
+    const t0 = Date.now();
     await env.stop(args.keep);
+    log(`stopped everything in ${((Date.now() - t0) / 1000).toFixed(1)} s (scenario ${((Date.now() - scenarioStart) / 1000).toFixed(1)} s in all)`);
   }
 }
 

@@ -150,8 +150,11 @@ export class Processes {
     this.signal(g, "SIGKILL");
   }
 
+  /** Stops every group: the runbooks, load balancers and app instances together, then the databases (they stop last: a fast shutdown each). */
   async stopAll(): Promise<void> {
-    for (const g of [...this.groups].reverse()) await this.stop(g);
+    const pg = this.groups.filter((g) => g.name.startsWith("postgres"));
+    await Promise.all(this.groups.filter((g) => !pg.includes(g)).map((g) => this.stop(g)));
+    await Promise.all(pg.map((g) => this.stop(g)));
   }
 
   /** Processes of ours still running (should be 0 after stopAll). */
