@@ -133,42 +133,79 @@ describe("Route53Sim (the drill's Route53 stand-in)", () => {
   });
 });
 
-const rec = (client: number, t: number, op: "write" | "read", ok: boolean, region: string | null, id?: number): RequestRecord => ({
-  client, t, op, to: region === "us-west-1" ? "secondary" : "primary", ok, status: ok ? (op === "write" ? 201 : 200) : 503, latencyMs: 5, region, ...(id === undefined ? {} : { id }),
+const rec = (client: number, t: number, op: "write" | "read", ok: boolean, region: string | null, token?: string, id?: number): RequestRecord => ({
+  client, t, op, to: region === "us-west-1" ? "secondary" : "primary", ok, status: ok ? (op === "write" ? 201 : 200) : 503, latencyMs: 5, region, ...(token === undefined ? {} : { token }), ...(id === undefined ? {} : { id }),
+});
+
+const input = (over: Partial<Parameters<typeof analyse>[0]>): Parameters<typeof analyse>[0] => ({
+  name: "unplanned", title: "t", eventAt: 900, records: [], marks: [], finalRegion: "us-west-1", finalTokens: new Set(), fencedTokens: null, runbookOutcome: "completed", runbookActions: [], budgetMs: 9000, ...over,
 });
 
 describe("drill report", () => {
-  it("measures RTO per client (worst wins) and RPO as acknowledged writes missing from the new primary", () => {
+  it("measures RTO per client (worst wins) on the final writer's region, and RPO by each write's token", () => {
     const records = [
-      rec(0, 100, "write", true, "us-east-2", 1),
-      rec(1, 150, "write", true, "us-east-2", 2),
-      rec(0, 1000, "write", false, null),
-      rec(1, 1200, "write", false, null),
-      rec(0, 3000, "write", true, "us-west-1", 40),
+      rec(0, 100, "write", true, "us-east-2", "a", 1),
+      rec(1, 150, "write", true, "us-east-2", "b", 2),
+      rec(0, 1000, "write", false, null, "c"),
+      rec(1, 1200, "write", false, null, "d"),
+      rec(0, 3000, "write", true, "us-west-1", "e", 3),
       rec(1, 5000, "read", true, "us-west-1"),
-      rec(1, 6000, "write", true, "us-west-1", 41),
+      rec(1, 6000, "write", true, "us-west-1", "f", 4),
     ];
-    const m = analyse({
-      name: "unplanned", title: "t", eventAt: 900, records, marks: [], secondaryRegion: "us-west-1",
-      presentIds: new Set([1, 40, 41]), runbookOk: true, runbookSteps: [], budgetMs: 9000,
-    });
+    const m = analyse(input({ records, finalTokens: new Set(["a", "e", "f"]) }));
     expect(m.rtoPerClient).toEqual([{ client: 0, rtoSeconds: 2.005 }, { client: 1, rtoSeconds: 4.805 }]);
     expect(m.rtoSeconds).toBe(4.805);
     expect(m.rtoWithinBudget).toBe(true);
-    expect(m.rpo).toEqual({ ackedWrites: 4, missing: 1, missingIds: [2], lostWindowSeconds: 0 });
+    expect(m.rpo).toMatchObject({ ackedWrites: 4, lost: 1, lostTokens: ["b"], ackedOnFencedOnly: 0, finalChecked: true, fencedChecked: false });
     const svg = chartSvg(m, records, 900, 250);
     expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect(svg).toContain("RTO 4.805 s (budget 9 s)");
-    const md = markdown({ command: "npm run drill", timeScale: 0.1, budget: { detectionSeconds: 30, ttlSeconds: 60, totalSeconds: 90 }, healthCheck: "x", scenarios: [m], charts: { unplanned: "u.svg" }, leftovers: [] });
-    expect(md).toContain("| t | 4.805 | 2.005, 4.805 | 9 | yes | 1 (over 0 s) |");
+    expect(svg).toContain("RTO 4.805 s, 1 of 4 acknowledged writes lost, 0 on a fenced primary only");
+    const md = markdown({ command: "npm run drill", timeScale: 0.1, budget: { detectionSeconds: 30, ttlSeconds: 60, totalSeconds: 90 }, healthCheck: "x", runbookSettings: "y", scenarios: [m], charts: { unplanned: "u.svg" }, checks: { unplanned: [["a check", true], ["another", false]] }, leftovers: [] });
+    expect(md).toContain("| t | completed | 4.805 | 2.005, 4.805 | 2 of 7 | 4 | 1 | n/a | n/a | **1 failed** |");
+    expect(md).toContain("- **FAIL** another");
   });
 
-  it("reports no RTO when the service never came back", () => {
-    const m = analyse({
-      name: "planned", title: "t", eventAt: 0, records: [rec(0, 10, "write", false, null)], marks: [], secondaryRegion: "us-west-1",
-      presentIds: new Set(), runbookOk: false, runbookSteps: [], budgetMs: 9000,
-    });
+  it("counts a split brain's losses by content: the new writer reuses the ids of writes that landed on the old primary", () => {
+    // Acknowledged by the old primary after the promotion (ids 10, 11) and by the new writer (ids 10, 11 again, other rows).
+    const records = [
+      rec(0, 1000, "write", true, "us-east-2", "old-1", 10),
+      rec(0, 1100, "write", true, "us-east-2", "old-2", 11),
+      rec(1, 1000, "write", true, "us-west-1", "new-1", 10),
+      rec(1, 1100, "write", true, "us-west-1", "new-2", 11),
+    ];
+    const m = analyse(input({ records, finalTokens: new Set(["new-1", "new-2"]), fencedTokens: new Set(["old-1", "old-2", "cut-off"]) }));
+    // By id, all four ids exist in the final writer: 0 lost. By content, two.
+    expect(m.rpo.lost).toBe(2);
+    expect(m.rpo.lostTokens).toEqual(["old-1", "old-2"]);
+    expect(m.rpo.ackedOnFencedOnly).toBe(2);
+    expect(m.rpo.unackedOnFencedOnly).toBe(1); // an insert whose request was cut off: flagged, not a loss
+  });
+
+  it("reports no RTO when the service never came back, and a client that never failed has RTO 0", () => {
+    const m = analyse(input({ eventAt: 0, records: [rec(0, 10, "write", false, null, "x"), rec(1, 10, "write", true, "us-east-2", "y")], finalRegion: "us-east-2" }));
+    expect(m.rtoPerClient).toEqual([{ client: 0, rtoSeconds: null }, { client: 1, rtoSeconds: 0 }]);
     expect(m.rtoSeconds).toBeNull();
     expect(m.rtoWithinBudget).toBe(false);
+  });
+});
+
+describe("Route53Sim verdict (the HealthCheckStatus stand-in)", () => {
+  it("says since when the primary has been unhealthy, on its own clock, and when each client's cache changed", async () => {
+    const up = { primary: true, secondary: true };
+    const { s, advance } = sim({ up });
+    await advance(25_000);
+    expect(s.verdict("primary")).toMatchObject({ healthy: true, unhealthyForSeconds: 0 });
+    expect(s.resolve(0, 1)).toBe("primary");
+    up.primary = false;
+    for (let i = 0; i < 400 && s.endpointHealthy("primary"); i++) await advance(100);
+    expect(s.verdict("primary").healthy).toBe(false);
+    await advance(5_000);
+    const v = s.verdict("primary");
+    expect(v.unhealthyForSeconds).toBeGreaterThanOrEqual(5);
+    expect(v.unhealthyForSeconds).toBeLessThan(5.5);
+    expect(v.sampleAgeSeconds).toBeLessThan(10);
+    await advance(61_000);
+    expect(s.resolve(0, 1)).toBe("secondary");
+    expect(s.cacheChanges).toEqual([{ at: expect.any(Number), client: 0, answer: "secondary" }]);
   });
 });

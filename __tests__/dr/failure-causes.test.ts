@@ -36,12 +36,12 @@ function setup() {
   const config = resolveConfig({ runbook: { journalDir: dir } });
   const lines: string[] = [];
   const run = (operation: Operation, mode: Mode, extra: Partial<Parameters<typeof runRunbook>[0]> = {}) =>
-    runRunbook({ config, platform: new AwsPlatform(config, aws.clients(), clock, aws.probe), operation, mode, clock, log: (l) => lines.push(l), ...extra });
+    runRunbook({ config, platform: new AwsPlatform(config, aws.clients(), clock, aws.probe, { walFn: aws.walFn }), operation, mode, clock, log: (l) => lines.push(l), ...extra });
   /** `npm run dr -- <argv>` with the stubbed clients; returns the exit code and what it printed. */
   const cli = async (argv: string[], credentials: () => Promise<{ accessKeyId: string; expiration?: Date }>) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main([...argv, "--journal-dir", dir], { clients: aws.clients(), credentials, clock, probe: aws.probe, out: (l) => out.push(l), err: (l) => err.push(l) });
+    const code = await main([...argv, "--journal-dir", dir], { clients: aws.clients(), credentials, clock, probe: aws.probe, wal: aws.walFn, out: (l) => out.push(l), err: (l) => err.push(l) });
     return { code, out: out.join("\n"), err: err.join("\n") };
   };
   const journalFiles = () => fs.readdirSync(dir).filter((f) => f.endsWith(".jsonl"));
@@ -197,7 +197,7 @@ describe("dr status: what could not be read", () => {
     expect(text.out).not.toMatch(/\?\/\?|desired \?|unknown, \?/);
     // What could be read is shown as read.
     expect(text.out).toMatch(/us-west-1 \(secondary\):\n {2}web: {6}3\/3 targets healthy/);
-    expect(text.out).toContain("drweb-prod-usw1-db-g1-writer: replica of arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g1-writer, available, lag 2 s");
+    expect(text.out).toContain("drweb-prod-usw1-db-g1-writer: replica of arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g1-writer, available, read replication replicating, lag 2 s");
 
     const json = await t.cli(["status", "--json"], someCredentials);
     expect(json.code).toBe(4);
@@ -221,9 +221,8 @@ describe("dr journal: a run that changed nothing", () => {
     expect(fs.existsSync(path.join(t.dir, "failover.jsonl"))).toBe(false);
     expect(t.lines.join("\n")).toContain("nothing was changed by this run (no action was sent)");
 
-    // The incident: the primary goes down; --unplanned is not blocked by the planned run.
+    // The incident: the primary's database goes down; --unplanned is not blocked by the planned run.
     t.aws.hc("hc-primary").healthy = false;
-    t.aws.down.add("us-east-2");
     const unplanned = await t.run("failover", "unplanned");
     expect(unplanned.ok).toBe(true);
     expect(unplanned.resumed).toBe(false);

@@ -10,18 +10,21 @@ import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from 
 import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
+  AddTagsToResourceCommand,
   CreateDBSnapshotCommand,
   DBInstanceNotFoundFault,
   DBSnapshotNotFoundFault,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  InvalidDBInstanceStateFault,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
 } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
 import type { AwsClients } from "../../src/dr/aws-platform";
 import type { Clock } from "../../src/dr/clock";
-import type { ProbeResult } from "../../src/dr/platform";
+import type { RequestTarget } from "../../src/dr/http-probe";
+import type { ProbeResult, WalPositions } from "../../src/dr/platform";
 
 export interface Call {
   readonly client: string;
@@ -31,7 +34,7 @@ export interface Call {
 }
 
 /** Commands that change something in AWS. */
-export const MUTATING = ["UpdateAutoScalingGroupCommand", "PromoteReadReplicaCommand", "UpdateHealthCheckCommand", "PutMetricDataCommand", "CreateDBSnapshotCommand", "ModifyDBInstanceCommand"];
+export const MUTATING = ["UpdateAutoScalingGroupCommand", "PromoteReadReplicaCommand", "UpdateHealthCheckCommand", "PutMetricDataCommand", "CreateDBSnapshotCommand", "ModifyDBInstanceCommand", "AddTagsToResourceCommand"];
 
 /** The failover switch of the default config (failoverSwitch()). */
 export const SWITCH = { region: "us-west-1", namespace: "drweb/DR", metric: "ForceFailover", alarm: "drweb-prod-dns-failover-switch" };
@@ -44,6 +47,12 @@ interface Db {
   deletionProtection: boolean;
   /** DescribeDBInstances calls left before a promotion completes (-1: never). */
   promoteAfter: number;
+  /** Tags (AddTagsToResource). */
+  tags?: Record<string, string>;
+  /** A master password change not applied yet (PendingModifiedValues). */
+  passwordPending?: boolean;
+  /** How many ModifyDBInstance calls changed the master password. */
+  passwordChanges?: number;
 }
 
 interface Hc {
@@ -59,6 +68,26 @@ interface Hc {
   healthy?: boolean;
   tags: Record<string, string>;
 }
+
+/** The replica's WAL as the app's /readyz?wal=1 reports it (the fake's model of streaming replication). */
+export interface FakeWal {
+  /** The source's WAL end; grows while the primary fleet serves (writes). */
+  source: bigint;
+  received: bigint;
+  replayed: bigint;
+  /** Replay paused on the replica. */
+  paused: boolean;
+  /** Replay does not advance (a conflict or I/O) without being paused. */
+  stalled: boolean;
+  /** The replica's WAL receiver streams from the source. */
+  streaming: boolean;
+  /** When (fake clock) the replica last heard from the source. */
+  lastMessageAt: number;
+  /** The app's database user may read pg_stat_wal_receiver (pg_read_all_stats). */
+  visible: boolean;
+}
+
+const lsnText = (v: bigint) => `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
 
 export class FakeAws {
   readonly calls: Call[] = [];
@@ -80,6 +109,29 @@ export class FakeAws {
   readonly switchPoints: Array<{ at: number; value: number }> = [];
   /** An error a call throws instead of its answer (expired credentials, access denied, ...), as the SDK would; undefined: answer normally. */
   failWith: ((call: Call) => unknown) | null = null;
+  /** Calls that never answer (a brownout: the endpoint accepts and says nothing); they end only when their abort signal fires. */
+  hangWhen: ((call: Call) => boolean) | null = null;
+  /** How far AWS's clock is ahead of the operator's (ms; negative: behind): what the Date header of each answer says. */
+  awsClockAhead = 0;
+  /** PromoteReadReplica answers InvalidDBInstanceState (a state change racing the request), for this many calls (-1: always). */
+  promoteRefusals = 0;
+  refusalStatus = "backing-up";
+  /** The us-west-1 replica shows this status (e.g. backing-up: its daily backup window) for this many DescribeDBInstances (-1: always). */
+  replicaBusy: { status: string; describes: number } | null = null;
+  /** GetHealthCheckStatus answers every checker with this (the checkers' last single results), whatever Route53's verdict. */
+  checkerOverride: string | null = null;
+  /** Instances the ASG still lists after a scale-in (Terminating), per region, for one more DescribeAutoScalingGroups. */
+  readonly terminating: Record<string, number> = { "us-east-2": 0, "us-west-1": 0 };
+  /** The replica in us-west-1 as /readyz?wal=1 reports it. */
+  readonly wal: FakeWal;
+  /** ReplicaLag -1 (RDS cannot determine it). */
+  lagUnknown = false;
+  /** Read-replication status of the us-west-1 replica (DescribeDBInstances StatusInfos). */
+  replicationStatus = "replicating";
+  /** Age of the newest ReplicaLag datapoint (ms, AWS clock). */
+  lagAgeMs = 0;
+  /** The verdict history of each HTTPS health check (Route53's HealthCheckStatus), as [time, healthy] changes. */
+  private readonly verdicts = new Map<string, Array<{ at: number; healthy: boolean }>>();
 
   constructor(readonly clock: Clock) {
     const db = (id: string, region: string, source: string | null) =>
@@ -102,7 +154,72 @@ export class FakeAws {
     ];
     // The switch as an operator set it after the first deploy: released.
     this.switchPoints.push({ at: clock.now() - 3_600_000, value: 0 });
+    // Setting an HTTPS check's `healthy` records when Route53's verdict changed (its HealthCheckStatus history).
+    for (const h of this.hcs) {
+      if (h.type !== "HTTPS") continue;
+      let value = h.healthy ?? true;
+      this.verdicts.set(h.id, [{ at: clock.now() - 3_600_000, healthy: value }]);
+      Object.defineProperty(h, "healthy", {
+        get: () => value,
+        set: (v: boolean) => {
+          if (v !== value) this.verdicts.get(h.id)!.push({ at: this.clock.now(), healthy: v });
+          value = v;
+        },
+        enumerable: true,
+      });
+    }
+    this.wal = { source: 0x3000000n, received: 0x3000000n, replayed: 0x3000000n, paused: false, stalled: false, streaming: true, lastMessageAt: clock.now(), visible: true };
   }
+
+  /** HealthCheckStatus per whole minute (Minimum, Maximum) of an HTTPS check, newest first, up to the last complete minute. */
+  private statusSeries(id: string, start: number, end: number): Array<{ at: number; min: number; max: number }> {
+    const history = this.verdicts.get(id) ?? [{ at: 0, healthy: this.hcHealthy(id) }];
+    const out: Array<{ at: number; min: number; max: number }> = [];
+    const lastComplete = Math.floor(this.clock.now() / 60_000) * 60_000 - 60_000;
+    for (let m = Math.floor(start / 60_000) * 60_000; m <= Math.min(lastComplete, end); m += 60_000) {
+      const before = [...history].reverse().find((e) => e.at <= m)?.healthy ?? true;
+      const inside = history.filter((e) => e.at > m && e.at < m + 60_000).map((e) => e.healthy);
+      const values = [before, ...inside].map((b) => (b ? 1 : 0));
+      out.push({ at: m, min: Math.min(...values), max: Math.max(...values) });
+    }
+    return out.reverse();
+  }
+
+  /** GET /readyz?wal=1 through the us-west-1 ALB (or us-east-2's after a failback rebuild), as readWalPositions would return it. */
+  walFn = async (target: RequestTarget, _path: string, now: () => number): Promise<WalPositions> => {
+    const requestedAt = now();
+    const region = target.baseUrl.includes("usw1") ? "us-west-1" : "us-east-2";
+    const w = this.wal;
+    // Writes reach the source while the other region's fleet serves; the source streams them, the replica replays them.
+    const sourceRegion = region === "us-west-1" ? "us-east-2" : "us-west-1";
+    if (this.desired[sourceRegion] > 0 && !this.down.has(sourceRegion)) w.source += 0x100n;
+    if (w.streaming && !this.down.has(sourceRegion)) {
+      w.received = w.source;
+      w.lastMessageAt = this.clock.now();
+    }
+    if (!w.paused && !w.stalled) w.replayed = w.received;
+    // The app's writer endpoint is the region's Writer of the newest generation.
+    const gen = (id: string) => Number(/-g(\d+)-/.exec(id)?.[1] ?? 0);
+    const replica = [...this.dbs.values()].filter((d) => d.region === region && d.id.endsWith("-writer")).sort((a, b) => gen(b.id) - gen(a.id))[0];
+    if (replica && replica.source === null) {
+      return { ok: true, inRecovery: false, lsn: lsnText(w.received), receiveLsn: null, replayLsn: null, replayPaused: null, receiverStatus: null, senderLsn: null, lastMessageAgeSeconds: null, receiverTimeoutSeconds: null, requestedAt, detail: "stub writer" };
+    }
+    const streaming = w.streaming && !this.down.has(sourceRegion);
+    return {
+      ok: true,
+      inRecovery: true,
+      lsn: null,
+      receiveLsn: lsnText(w.received),
+      replayLsn: lsnText(w.replayed),
+      replayPaused: w.paused,
+      receiverStatus: w.visible ? (streaming ? "streaming" : "waiting") : null,
+      senderLsn: w.visible ? lsnText(w.received) : null,
+      lastMessageAgeSeconds: w.visible ? (this.clock.now() - w.lastMessageAt) / 1000 : null,
+      receiverTimeoutSeconds: w.visible ? 30 : null,
+      requestedAt,
+      detail: `stub ${region}: received ${lsnText(w.received)}, replayed ${lsnText(w.replayed)}${w.paused ? " (paused)" : ""}`,
+    };
+  };
 
   db(id: string): Db {
     const d = this.dbs.get(id);
@@ -156,10 +273,14 @@ export class FakeAws {
 
   clients(): AwsClients {
     const mk = (client: string, region: string) => ({
-      send: async (cmd: { input: Record<string, unknown> }) => {
+      send: async (cmd: { input: Record<string, unknown> }, opts?: { abortSignal?: AbortSignal }) => {
         const command = cmd.constructor.name;
         const call = { client, region, command, input: cmd.input };
         this.calls.push(call);
+        if (this.hangWhen?.(call)) {
+          // The SDK's handler rejects with an AbortError when the signal fires (node-http-handler buildAbortError).
+          return new Promise((_, reject) => opts?.abortSignal?.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" })), { once: true }));
+        }
         const injected = this.failWith?.(call);
         if (injected !== undefined) throw injected;
         if (this.down.has(region)) throw Object.assign(new Error(`connect ETIMEDOUT ${client}.${region}.amazonaws.com:443`), { name: "TimeoutError" });
@@ -173,6 +294,7 @@ export class FakeAws {
       rds: (r) => mk("rds", r) as never,
       elbv2: (r) => mk("elbv2", r) as never,
       autoscaling: (r) => mk("autoscaling", r) as never,
+      serverNow: () => this.clock.now() + this.awsClockAhead,
     };
   }
 
@@ -189,10 +311,18 @@ export class FakeAws {
     const input = cmd.input as Record<string, never>;
     const now = this.clock.now();
     if (cmd instanceof DescribeAutoScalingGroupsCommand) {
-      return { AutoScalingGroups: [{ AutoScalingGroupName: `x`, MinSize: this.desired[region] ? 3 : 0, DesiredCapacity: this.desired[region], Instances: [] }] };
+      // Instances scaled in are listed Terminating for one more describe, then gone (terminated).
+      const instances = [
+        ...Array.from({ length: this.desired[region] }, (_, i) => ({ InstanceId: `i-${region}-${i}`, LifecycleState: "InService" })),
+        ...Array.from({ length: this.terminating[region] }, (_, i) => ({ InstanceId: `i-${region}-t${i}`, LifecycleState: "Terminating" })),
+      ];
+      this.terminating[region] = 0;
+      return { AutoScalingGroups: [{ AutoScalingGroupName: `x`, MinSize: this.desired[region] ? 3 : 0, DesiredCapacity: this.desired[region], Instances: instances }] };
     }
     if (cmd instanceof UpdateAutoScalingGroupCommand) {
+      const before = this.desired[region];
       this.desired[region] = cmd.input.DesiredCapacity!;
+      if (this.desired[region] < before) this.terminating[region] += before - this.desired[region];
       return {};
     }
     if (cmd instanceof DescribeTargetGroupsCommand) return { TargetGroups: [{ TargetGroupArn: `arn:tg:${region}` }] };
@@ -211,12 +341,40 @@ export class FakeAws {
         d.source = null;
         d.status = "available";
       }
-      return { DBInstances: [{ DBInstanceIdentifier: d.id, DBInstanceStatus: d.status, ReadReplicaSourceDBInstanceIdentifier: d.source ?? undefined, DeletionProtection: d.deletionProtection }] };
+      const busy = this.replicaBusy && d.region === "us-west-1" && d.source !== null && this.replicaBusy.describes !== 0 ? this.replicaBusy : null;
+      if (busy && busy.describes > 0) busy.describes--;
+      const pending = d.passwordPending;
+      d.passwordPending = false; // applied by the next describe
+      return {
+        DBInstances: [
+          {
+            DBInstanceIdentifier: d.id,
+            DBInstanceArn: `arn:aws:rds:${d.region}:123456789012:db:${d.id}`,
+            DBInstanceStatus: busy ? busy.status : d.status,
+            ReadReplicaSourceDBInstanceIdentifier: d.source ?? undefined,
+            DeletionProtection: d.deletionProtection,
+            StatusInfos: d.source && d.region === "us-west-1" ? [{ StatusType: "read replication", Status: this.replicationStatus, Normal: this.replicationStatus === "replicating" }] : undefined,
+            TagList: Object.entries(d.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+            PendingModifiedValues: pending ? { MasterUserPassword: "****" } : {},
+          },
+        ],
+      };
     }
     if (cmd instanceof PromoteReadReplicaCommand) {
       const d = this.db(cmd.input.DBInstanceIdentifier!);
+      if (this.promoteRefusals !== 0) {
+        if (this.promoteRefusals > 0) this.promoteRefusals--;
+        throw new InvalidDBInstanceStateFault({ message: `Instance ${d.id} is not in available state: ${this.refusalStatus}`, $metadata: { httpStatusCode: 400 } });
+      }
+      if (d.status !== "available" || d.source === null) throw new InvalidDBInstanceStateFault({ message: `DB Instance ${d.id} is ${d.source === null ? "not a read replica" : d.status}`, $metadata: { httpStatusCode: 400 } });
       d.status = "modifying";
       d.promoteAfter = this.promoteTakes;
+      return {};
+    }
+    if (cmd instanceof AddTagsToResourceCommand) {
+      const id = String(cmd.input.ResourceName).split(":db:")[1];
+      const d = this.db(id);
+      d.tags = { ...(d.tags ?? {}), ...Object.fromEntries((cmd.input.Tags ?? []).map((t) => [t.Key!, t.Value!])) };
       return {};
     }
     if (cmd instanceof CreateDBSnapshotCommand) {
@@ -229,16 +387,35 @@ export class FakeAws {
       return { DBSnapshots: [{ Status: s }] };
     }
     if (cmd instanceof ModifyDBInstanceCommand) {
-      this.db(cmd.input.DBInstanceIdentifier!).deletionProtection = cmd.input.DeletionProtection!;
+      const d = this.db(cmd.input.DBInstanceIdentifier!);
+      if (cmd.input.DeletionProtection !== undefined) d.deletionProtection = cmd.input.DeletionProtection;
+      if (cmd.input.MasterUserPassword !== undefined) {
+        d.passwordPending = true;
+        d.passwordChanges = (d.passwordChanges ?? 0) + 1;
+      }
       return {};
     }
     if (cmd instanceof GetMetricDataCommand) {
       const q = cmd.input.MetricDataQueries![0].MetricStat!.Metric!;
-      if (q.MetricName === "ReplicaLag") return { MetricDataResults: [{ Id: "lag", Values: [this.replicaLag], Timestamps: [new Date(now)] }] };
+      if (q.MetricName === "ReplicaLag") {
+        const at = Math.floor((now + this.awsClockAhead - this.lagAgeMs) / 60_000) * 60_000 - 60_000;
+        return { MetricDataResults: [{ Id: "lag", Values: [this.lagUnknown ? -1 : this.replicaLag], Timestamps: [new Date(at)] }] };
+      }
       if (q.MetricName === "HealthCheckStatus") {
-        if (region !== "us-east-1") return { MetricDataResults: [{ Id: "status", Values: [], Timestamps: [] }] }; // Route53 publishes only in us-east-1
+        const queries = cmd.input.MetricDataQueries!;
+        if (region !== "us-east-1") return { MetricDataResults: queries.map((mq) => ({ Id: mq.Id, Values: [], Timestamps: [] })) }; // Route53 publishes only in us-east-1
         const id = q.Dimensions![0].Value!;
-        return { MetricDataResults: [{ Id: "status", Values: [this.hcHealthy(id) ? 1 : 0], Timestamps: [new Date(now)] }] };
+        const series =
+          this.hc(id).type === "HTTPS"
+            ? this.statusSeries(id, cmd.input.StartTime!.getTime(), cmd.input.EndTime!.getTime())
+            : [{ at: Math.floor(now / 60_000) * 60_000 - 60_000, min: this.hcHealthy(id) ? 1 : 0, max: this.hcHealthy(id) ? 1 : 0 }];
+        return {
+          MetricDataResults: queries.map((mq) => ({
+            Id: mq.Id,
+            Values: series.map((d) => (mq.MetricStat!.Stat === "Minimum" ? d.min : d.max)),
+            Timestamps: series.map((d) => new Date(d.at)),
+          })),
+        };
       }
       if (q.Namespace === SWITCH.namespace && q.MetricName === SWITCH.metric) {
         const start = cmd.input.StartTime!.getTime();
@@ -291,7 +468,7 @@ export class FakeAws {
     if (cmd instanceof GetHealthCheckStatusCommand) {
       const h = this.hc(cmd.input.HealthCheckId!);
       if (h.type !== "HTTPS") throw new Error("GetHealthCheckStatus does not support calculated or CloudWatch alarm health checks");
-      const status = h.healthy ? "Success: HTTP Status Code 200, OK" : "Failure: Connection timed out";
+      const status = this.checkerOverride ?? (h.healthy ? "Success: HTTP Status Code 200, OK" : "Failure: Connection timed out");
       return { HealthCheckObservations: ["us-east-1", "us-west-2", "eu-west-1"].map((Region) => ({ Region, IPAddress: "192.0.2.1", StatusReport: { Status: status } })) };
     }
     if (cmd instanceof UpdateHealthCheckCommand) {

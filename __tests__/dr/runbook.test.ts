@@ -8,27 +8,38 @@ import { resolveConfig, type ValidConfig } from "../../src/config";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
-import type { Mode, Operation } from "../../src/dr/plan";
+import { clientDrainSeconds, type Mode, type Operation } from "../../src/dr/plan";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
-import { FakeAws, SWITCH } from "./fake-aws";
+import { FakeAws, SWITCH, type Call } from "./fake-aws";
 
 function setup(overrides: Record<string, unknown> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-journal-"));
   const clock = new FakeClock();
   const aws = new FakeAws(clock);
   const config = resolveConfig({ runbook: { journalDir: dir }, ...overrides });
-  const platform = new AwsPlatform(config, aws.clients(), clock, aws.probe);
+  const platformFor = (cfg: ValidConfig) => new AwsPlatform(cfg, aws.clients(), clock, aws.probe, { walFn: aws.walFn });
+  const platform = platformFor(config);
   const lines: string[] = [];
   const run = (operation: Operation, mode: Mode, extra: Partial<Parameters<typeof runRunbook>[0]> = {}, cfg: ValidConfig = config) =>
-    runRunbook({ config: cfg, platform: new AwsPlatform(cfg, aws.clients(), clock, aws.probe), operation, mode, clock, log: (l) => lines.push(l), ...extra });
-  return { dir, clock, aws, config, platform, lines, run };
+    runRunbook({ config: cfg, platform: platformFor(cfg), operation, mode, clock, log: (l) => lines.push(l), ...extra });
+  return { dir, clock, aws, config, platform, platformFor, lines, run };
 }
 
 const commands = (aws: FakeAws) => aws.mutations().map((c) => `${c.command}@${c.region}`);
+/** The fake clock time of each mutation, in order. */
+function stamped(aws: FakeAws, clock: FakeClock) {
+  const out: Array<{ call: Call; at: number }> = [];
+  const orig = aws.calls.push.bind(aws.calls);
+  aws.calls.push = (...items: Call[]) => {
+    for (const c of items) out.push({ call: c, at: clock.now() });
+    return orig(...items);
+  };
+  return () => out.filter((x) => aws.mutations().includes(x.call));
+}
 
 describe("dr failover --planned", () => {
-  it("fences the primary, waits for lag 0, promotes, forces DNS, verifies writes, then prints the config change", async () => {
+  it("fences the primary, proves the catch-up by WAL positions, promotes, forces DNS, verifies writes, then prints the config change", async () => {
     const t = setup();
     const r = await t.run("failover", "planned");
     expect(r.ok).toBe(true);
@@ -45,9 +56,12 @@ describe("dr failover --planned", () => {
     expect(t.aws.switchAlarmState()).toBe("ALARM");
     expect(t.aws.gateHealthy("hc-gate")).toBe(false);
     expect(t.aws.gateHealthy("hc-secondary-gate")).toBe(true);
+    const out = t.lines.join("\n");
+    // The fence waited for the Terminating instances to go, and the catch-up is a position proof, not a lag datapoint.
+    expect(out).toMatch(/\[fence-primary\] 2\/6 still waiting: not fenced: ASG drweb-prod-use2-web: min 0 desired 0, instances 3 \(3 Terminating\)/);
+    expect(out).toMatch(/\[catch-up\] 3\/6 wait ok after [\d.]+ s: the source's WAL ends at 0\/3[0-9A-F]+ \(a message sent after writes stopped, 0\.0 s ago\) and the replica replayed 0\/3[0-9A-F]+: every acknowledged write is on the replica/);
     // Every step is logged with a timestamp; the epilogue is the README's "record it" step.
     expect(t.lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:.]+Z \[/.test(l)).length).toBeGreaterThan(12);
-    const out = t.lines.join("\n");
     expect(out).toContain('"database": { "drState": "failedOver", "generations": { "primary": 1, "secondary": 1 } }');
     expect(out).toContain('"dns": { "forceFailover": true }');
     expect(out).toContain("npx cdktf deploy secondary");
@@ -68,26 +82,113 @@ describe("dr failover --planned", () => {
     expect(r.failedStep).toBe("preflight");
     expect(r.failure).toContain("replica lag 45 s > 30 s");
     expect(t.aws.mutations()).toEqual([]);
-    expect(t.lines.join("\n")).toContain("what to do: Lag too high");
+    expect(t.lines.join("\n")).toContain("what to do: Nothing was changed. Replication not healthy");
   });
 
-  it("fails a wait at its timeout, on the fake clock, and says what to do", async () => {
+  it.each([
+    ["ReplicaLag -1 (RDS cannot determine the lag)", (a: FakeAws) => (a.lagUnknown = true), "ReplicaLag -1: RDS cannot determine the lag"],
+    ["a replication status of error (StatusInfos)", (a: FakeAws) => (a.replicationStatus = "error"), 'replication status "error"'],
+    ["WAL replay paused on the replica", (a: FakeAws) => (a.wal.paused = true), "WAL replay is paused on the replica"],
+    ["WAL replay stuck behind received WAL", (a: FakeAws) => (a.wal.stalled = true), "WAL replay is not advancing: stuck at"],
+    ["a WAL receiver the app may not see (no pg_read_all_stats)", (a: FakeAws) => (a.wal.visible = false), "no WAL receiver visible on the replica"],
+    ["a replica that does not stream from its source", (a: FakeAws) => (a.wal.streaming = false), "it is not streaming from the source"],
+  ])("refuses a replica with %s before changing anything", async (_what, breakIt, message) => {
+    const t = setup();
+    breakIt(t.aws);
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("preflight");
+    expect(r.failure).toContain(message);
+    expect(t.aws.mutations()).toEqual([]);
+    expect(r.acted).toBe(false);
+  });
+
+  it("judges the ReplicaLag sample's age on AWS's clock (the Date of its answer), never the operator's", async () => {
+    // The operator's clock 10 minutes behind AWS: an 8-minute-old datapoint looks fresh to it, and is refused.
+    const stale = setup();
+    stale.aws.awsClockAhead = 10 * 60_000;
+    stale.aws.lagAgeMs = 8 * 60_000;
+    const r1 = await stale.run("failover", "planned");
+    expect(r1.failedStep).toBe("preflight");
+    expect(r1.failure).toMatch(/the latest ReplicaLag datapoint is 4[89]\d s old \(AWS clock\)/);
+    // The operator's clock 10 minutes ahead: a fresh datapoint (which the old 10-minute window on the operator's clock would have missed) is accepted.
+    const fresh = setup();
+    fresh.aws.awsClockAhead = -10 * 60_000;
+    const r2 = await fresh.run("failover", "planned");
+    expect(r2.ok).toBe(true);
+  });
+
+  it("rolls the fence back by itself when the catch-up fails (replay paused after the fence): fleet restored, no promotion, switch untouched", async () => {
+    const t = setup();
+    let paused = false;
+    const r = await t.run("failover", "planned", {
+      beforeStep: (s) => {
+        if (s.id === "catch-up" && !paused) t.aws.wal.paused = paused = true;
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.failedStep).toBe("catch-up");
+    expect(r.rolledBack).toBe(true);
+    expect(r.failure).toContain("WAL replay is paused on the replica");
+    expect(commands(t.aws)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-east-2"]);
+    expect(t.aws.mutations()[1].input).toEqual({ AutoScalingGroupName: "drweb-prod-use2-web", MinSize: 3, DesiredCapacity: 3 });
+    expect(t.aws.switchAlarmState()).toBe("OK");
+    const out = t.lines.join("\n");
+    expect(out).toContain("[rollback] safe: drweb-prod-usw1-db-g1-writer is still a replica, available; no promotion was requested");
+    expect(out).toMatch(/ABORTED and rolled back\. What was found: WAL replay is paused/);
+    // A paused replay fails at once, not at the catch-up timeout.
+    expect(out).not.toContain("timed out after 300 s");
+    // The journal is finished: the next run starts afresh (its preflight refuses the paused replica).
+    expect(Journal.open(t.dir, "failover", t.clock).completed).toBe(true);
+    const again = await t.run("failover", "planned");
+    expect(again.resumed).toBe(false);
+    expect(again.failedStep).toBe("preflight");
+  });
+
+  it("retries a promotion RDS refuses (the replica backing-up) until it is taken, and confirms it", async () => {
+    const t = setup();
+    t.aws.replicaBusy = { status: "backing-up", describes: 6 };
+    t.aws.promoteRefusals = 1; // and once more, racing a state change while it looked available
+    const r = await t.run("failover", "planned");
+    expect(r.ok).toBe(true);
+    const promotions = t.aws.calls.filter((c) => c.command === "PromoteReadReplicaCommand");
+    expect(promotions).toHaveLength(2); // the refused one, then the one RDS took; never again after that
+    const out = t.lines.join("\n");
+    expect(out).toContain("is backing-up: RDS would refuse PromoteReadReplica now");
+    expect(out).toContain("refused: RDS refused PromoteReadReplica drweb-prod-usw1-db-g1-writer while available");
+    expect(out).toContain("[promote] 4/6 action (retry): requested: PromoteReadReplica drweb-prod-usw1-db-g1-writer (us-west-1), backup retention 7 days: taken");
+  });
+
+  it("a promotion RDS never takes rolls the fence back at the timeout (every request was refused)", async () => {
+    const t = setup();
+    t.aws.replicaBusy = { status: "backing-up", describes: -1 };
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBe(true);
+    expect(t.aws.calls.filter((c) => c.command === "PromoteReadReplicaCommand")).toEqual([]);
+    expect(t.aws.desired["us-east-2"]).toBe(3);
+  });
+
+  it("fails a wait at its timeout, on the fake clock; a promotion that was taken is never rolled back", async () => {
     const t = setup();
     t.aws.promoteTakes = -1; // the promotion never completes
     const start = t.clock.now();
     const r = await t.run("failover", "planned");
     expect(r.ok).toBe(false);
     expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBeFalsy();
     expect(r.failure).toContain(`timed out after ${t.config.runbook.promoteTimeoutSeconds} s`);
     const elapsed = (t.clock.now() - start) / 1000;
     expect(elapsed).toBeGreaterThanOrEqual(t.config.runbook.promoteTimeoutSeconds);
-    expect(elapsed).toBeLessThan(t.config.runbook.promoteTimeoutSeconds + 60);
-    expect(t.lines.join("\n")).toContain("Do not promote another instance");
+    expect(elapsed).toBeLessThan(t.config.runbook.promoteTimeoutSeconds + 120);
+    const out = t.lines.join("\n");
+    expect(out).toContain("Do not promote another instance");
+    expect(out).toContain("[rollback] NOT rolling back: a promotion of the secondary Writer was requested");
+    expect(t.aws.desired["us-east-2"]).toBe(0); // the fence stays
     // DNS was not touched: traffic is not sent to a database that is not writable.
     expect(commands(t.aws)).not.toContain("PutMetricDataCommand@us-west-1");
   });
 
-  it("resumes after an interruption: done steps are skipped, nothing is done twice", async () => {
+  it("resumes after an interruption: done steps are skipped, the fence and catch-up are re-checked in AWS, nothing is done twice", async () => {
     const t = setup();
     t.aws.promoteTakes = 5;
     // Interrupt (as Ctrl-C would) in the middle of the promote step's wait: the action ran, "done" was never written.
@@ -108,7 +209,9 @@ describe("dr failover --planned", () => {
     expect(r.ok).toBe(true);
     expect(r.resumed).toBe(true);
     expect(r.skipped).toEqual(["preflight", "fence-primary", "catch-up"]);
-    expect(t.lines.join("\n")).toContain("is modifying (a promotion under way?): not called again");
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[fence-primary\] 2\/6 already done \(journal; the us-east-2 fleet is still fenced \(AWS, not the journal\): fenced: /);
+    expect(out).toContain("is modifying: RDS would refuse PromoteReadReplica now");
     // The promotion was requested once; fence and switch once each.
     expect(commands(t.aws)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
 
@@ -117,7 +220,30 @@ describe("dr failover --planned", () => {
     expect(again.resumed).toBe(false);
   });
 
-  it("--dry-run prints every step with precondition, action, wait, timeout and failure advice, and changes nothing", async () => {
+  it("a resumed run whose fence was undone (the operator restored the fleet) fences again before promoting: the journal is not trusted", async () => {
+    const t = setup();
+    await expect(
+      t.run("failover", "planned", {
+        beforeStep: (s) => {
+          if (s.id === "promote") throw new Error("SIGINT");
+        },
+      }),
+    ).rejects.toThrow("SIGINT");
+    // Following an abort advice: the fleet is scaled back up, writes resume on the primary.
+    t.aws.desired["us-east-2"] = 3;
+    t.aws.healthy["us-east-2"] = 3;
+    const order = stamped(t.aws, t.clock);
+    t.lines.length = 0;
+    const r = await t.run("failover", "planned");
+    expect(r.ok).toBe(true);
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[fence-primary\] 2\/6 done in the journal, but the us-east-2 fleet is still fenced \(AWS, not the journal\) does not hold any more .*: running it again/);
+    expect(order().map((x) => `${x.call.command}@${x.call.region}`)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
+    // The catch-up was proven again after the new fence (the old proof predates writes taken in between).
+    expect(out).toMatch(/\[catch-up\] 3\/6 wait ok/);
+  });
+
+  it("--dry-run prints every step with precondition, action, wait, timeout, recheck and failure advice, and changes nothing", async () => {
     const t = setup();
     const r = await t.run("failover", "planned", { dryRun: true });
     expect(r.ok).toBe(true);
@@ -127,6 +253,8 @@ describe("dr failover --planned", () => {
     for (const s of r.plan.steps) expect(out).toContain(s.id);
     expect(out).toContain("precondition:");
     expect(out).toContain("(timeout 1800 s)");
+    expect(out).toContain("on resume:    re-checked, not taken from the journal: the us-east-2 fleet is still fenced");
+    expect(out).toContain("Automatic roll-back: when catch-up or promote fails and no promotion was requested");
     expect(out).toContain("if it fails:");
     expect(out).toContain("aws rds promote-read-replica --region us-west-1 --db-instance-identifier drweb-prod-usw1-db-g1-writer --backup-retention-period 7");
     expect(out).toContain("Dry run: nothing was changed");
@@ -134,43 +262,142 @@ describe("dr failover --planned", () => {
 });
 
 describe("dr failover --unplanned", () => {
-  it("skips the fence and catch-up that need the dead region, promotes and forces DNS", async () => {
+  const W = 120;
+
+  it("waits for a sustained outage (Route53's verdict), takes the gate, fences the old fleet, promotes, then isolates the old writer", async () => {
     const t = setup();
+    const order = stamped(t.aws, t.clock);
+    const downAt = t.clock.now();
+    t.aws.hc("hc-primary").healthy = false; // the primary's database died; its region's APIs answer
+    const r = await t.run("failover", "unplanned");
+    expect(r.ok).toBe(true);
+    expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "confirm-outage", "force-dns", "fence-old-primary", "drain", "catch-up", "promote", "verify", "isolate-old-primary"]);
+    const m = order();
+    expect(m.map((x) => `${x.call.command}@${x.call.region}`)).toEqual([
+      "PutMetricDataCommand@us-west-1", // the gate first: Route53 can never send users back
+      "UpdateAutoScalingGroupCommand@us-east-2",
+      "PromoteReadReplicaCommand@us-west-1",
+      "ModifyDBInstanceCommand@us-east-2", // isolated only after the promotion
+      "AddTagsToResourceCommand@us-east-2",
+    ]);
+    const promoteAt = m[2].at;
+    expect(promoteAt - downAt).toBeGreaterThanOrEqual(W * 1000);
+    const isolate = m[3].call.input as { DBInstanceIdentifier: string; MasterUserPassword: string; ApplyImmediately: boolean };
+    expect(isolate.DBInstanceIdentifier).toBe("drweb-prod-use2-db-g1-writer");
+    expect(isolate.MasterUserPassword).toMatch(/^[A-Za-z0-9_-]{40}$/);
+    expect(isolate.ApplyImmediately).toBe(true);
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[confirm-outage\] 2\/9 wait ok after [\d.]+ s: unhealthy for 1[2-9]\d s >= 120 s/);
+    // The old fleet was fenced through its APIs, so the drain did not wait out its window.
+    expect(out).toMatch(/\[drain\] 5\/9 wait ok after [\d.]+ s: the old primary's fleet is fenced/);
+    expect(t.aws.db("drweb-prod-use2-db-g1-writer").tags).toEqual({ "dr-isolated": expect.any(String) });
+  });
+
+  it("a transient fault ends the run with nothing changed: the primary recovered before the outage was sustained", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    let polls = 0;
+    const r = await t.run("failover", "unplanned", {
+      clock: { now: () => t.clock.now(), sleep: async (ms) => { if (++polls === 5) t.aws.hc("hc-primary").healthy = true; await t.clock.sleep(ms); } },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.failedStep).toBe("confirm-outage");
+    expect(r.failure).toContain("the primary recovered (Route53 verdict healthy");
+    expect(t.aws.mutations()).toEqual([]);
+    expect(r.acted).toBe(false);
+    expect(fs.existsSync(path.join(t.dir, "failover.jsonl"))).toBe(false);
+  });
+
+  it("decides on Route53's verdict (the HealthCheckStatus metric), not on the checkers' last single results", async () => {
+    const t = setup();
+    // GetHealthCheckStatus: every checker's last result failed (the old preflight read "0/3 checkers healthy" and promoted).
+    t.aws.checkerOverride = "Failure: Connection timed out";
+    const r = await t.run("failover", "unplanned");
+    expect(r.failedStep).toBe("confirm-outage");
+    expect(r.failure).toContain("Route53 sees the primary healthy");
+    expect(t.aws.mutations()).toEqual([]);
+    expect(t.aws.calls.some((c) => c.command === "GetHealthCheckStatusCommand")).toBe(false);
+    // The operator may override the check explicitly.
+    const forced = await t.run("failover", "unplanned", { confirm: ["confirm-outage"] });
+    expect(forced.ok).toBe(true);
+  });
+
+  it("with the old region's APIs down: waits the whole client drain before promoting, then retries the fence until the region answers", async () => {
+    const t = setup();
+    const order = stamped(t.aws, t.clock);
     t.aws.hc("hc-primary").healthy = false;
     t.aws.down.add("us-east-2");
     const r = await t.run("failover", "unplanned");
-    expect(r.ok).toBe(true);
-    expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "promote", "force-dns", "verify"]);
-    expect(commands(t.aws)).toEqual(["PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
-    expect(t.aws.calls.some((c) => c.region === "us-east-2")).toBe(false); // never needs the dead region
-    const out = t.lines.join("\n");
-    expect(out).toContain("writes acknowledged in that window may be lost");
-    expect(out).toContain("--auto-scaling-group-name drweb-prod-use2-web --min-size 0 --desired-capacity 0");
+    // The failover is done; the old region's fence is what is left.
+    expect(r.failedStep).toBe("isolate-old-primary");
+    expect(r.failure).toContain(`timed out after ${t.config.runbook.fenceTimeoutSeconds} s`);
+    expect(t.lines.join("\n")).toContain("The failover itself is done: drweb-prod-usw1-db-g1-writer takes the writes");
+    expect(t.aws.db("drweb-prod-usw1-db-g1-writer").source).toBeNull();
+    expect(t.aws.switchAlarmState()).toBe("ALARM");
+    const m = order();
+    const switchAt = m.find((x) => x.call.command === "PutMetricDataCommand")!.at;
+    const promoteAt = m.find((x) => x.call.command === "PromoteReadReplicaCommand")!.at;
+    expect(clientDrainSeconds(t.config)).toBe(150); // 10 s x 3 + 60 s TTL + 60 s ALB idle timeout
+    expect(promoteAt - switchAt).toBeGreaterThanOrEqual(150_000);
+    expect(t.lines.join("\n")).toContain("150 s since the switch: no client can still hold the PRIMARY answer");
+
+    // us-east-2 comes back: the same command resumes at the fence and completes it.
+    t.aws.down.delete("us-east-2");
+    t.lines.length = 0;
+    const again = await t.run("failover", "unplanned");
+    expect(again.ok).toBe(true);
+    expect(again.resumed).toBe(true);
+    expect(again.skipped).toEqual(["preflight", "confirm-outage", "force-dns", "fence-old-primary", "drain", "catch-up", "promote", "verify"]);
+    expect(commands(t.aws).slice(-3)).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "ModifyDBInstanceCommand@us-east-2", "AddTagsToResourceCommand@us-east-2"]);
+    expect(t.aws.calls.filter((c) => c.command === "PromoteReadReplicaCommand")).toHaveLength(1);
   });
 
-  it("refuses while the primary health check is healthy (use --planned)", async () => {
+  it("the drain retries the fence when the old region answers again, and ends as soon as its fleet is fenced", async () => {
     const t = setup();
-    const r = await t.run("failover", "unplanned");
-    expect(r.ok).toBe(false);
-    expect(r.failure).toContain("the primary health check is healthy");
-    expect(t.aws.mutations()).toEqual([]);
-    // The operator may override a check explicitly.
-    t.aws.hc("hc-primary").healthy = true;
-    const forced = await t.run("failover", "unplanned", { confirm: ["preflight"] });
-    expect(forced.ok).toBe(true);
+    const order = stamped(t.aws, t.clock);
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2");
+    let back = false;
+    const r = await t.run("failover", "unplanned", {
+      clock: {
+        now: () => t.clock.now(),
+        sleep: async (ms) => {
+          // 40 s into the drain, us-east-2's APIs answer again.
+          const sw = t.aws.mutations().find((c) => c.command === "PutMetricDataCommand");
+          if (sw && !back && order().length && t.clock.now() - order()[0].at >= 40_000) {
+            t.aws.down.delete("us-east-2");
+            back = true;
+          }
+          await t.clock.sleep(ms);
+        },
+      },
+    });
+    expect(r.ok).toBe(true);
+    const m = order();
+    const switchAt = m[0].at;
+    // The fence sent while us-east-2 did not answer, then the drain's retry once it did, then the promotion.
+    expect(m.map((x) => `${x.call.command}@${x.call.region}`).slice(0, 4)).toEqual([
+      "PutMetricDataCommand@us-west-1",
+      "UpdateAutoScalingGroupCommand@us-east-2",
+      "UpdateAutoScalingGroupCommand@us-east-2",
+      "PromoteReadReplicaCommand@us-west-1",
+    ]);
+    expect(m[1].at - switchAt).toBe(0);
+    expect(m[2].at - switchAt).toBeGreaterThanOrEqual(40_000);
+    expect(m[3].at - switchAt).toBeLessThan(150_000); // not the whole window: the fence holds
+    expect(t.lines.join("\n")).toMatch(/\[drain\] 5\/9 action \(retry\): ASG drweb-prod-use2-web \(us-east-2\): min 0, desired 0/);
   });
-});
 
-describe("dr: the failover switch (a data-plane write in the secondary region)", () => {
   it("fails over with us-east-1 and us-east-2 down: the switch needs neither Route53's API nor anything in us-east-1", async () => {
     const t = setup();
     t.aws.down.add("us-east-1"); // Route53's control plane and its metrics
     t.aws.down.add("us-east-2");
-    // The preflight's look at Route53's primary check cannot be read: the operator confirms it.
-    const r = await t.run("failover", "unplanned", { confirm: ["preflight"] });
-    expect(r.ok).toBe(true);
-    expect(commands(t.aws)).toEqual(["PromoteReadReplicaCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
-    expect(t.aws.calls.filter((c) => c.region !== "us-west-1")).toEqual([]);
+    // Route53's verdict cannot be read: the operator confirms the outage.
+    const r = await t.run("failover", "unplanned", { confirm: ["confirm-outage"] });
+    expect(r.failedStep).toBe("isolate-old-primary"); // us-east-2 never answered
+    // The fence was sent to us-east-2 (its APIs did not answer: the drain waited its window instead).
+    expect(commands(t.aws)).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1"]);
+    expect(t.aws.calls.filter((c) => c.region !== "us-west-1" && c.region !== "us-east-2")).toEqual([]);
     // The force-dns wait read the switch's alarm in us-west-1.
     expect(t.aws.calls.some((c) => c.command === "DescribeAlarmsCommand" && c.region === "us-west-1" && (c.input.AlarmNames as string[])[0] === SWITCH.alarm)).toBe(true);
     expect(t.aws.switchAlarmState()).toBe("ALARM");
@@ -179,7 +406,9 @@ describe("dr: the failover switch (a data-plane write in the secondary region)",
     expect(t.aws.gateHealthy("hc-gate")).toBe(false);
     expect(t.aws.gateHealthy("hc-secondary-gate")).toBe(true);
   });
+});
 
+describe("dr: the failover switch (a data-plane write in the secondary region)", () => {
   it("never writes the switch into a minute that already holds the other value (the alarm takes each minute's Maximum)", async () => {
     const t = setup();
     const minute = 60_000;
@@ -211,7 +440,7 @@ describe("dr: the failover switch (a data-plane write in the secondary region)",
 });
 
 describe("dr failback", () => {
-  it("snapshots and fences the old primary, then waits for the operator's deploy, and resumes after it", async () => {
+  it("snapshots and fences the old primary, waits for the operator's deploys, switches back by WAL positions and resumes", async () => {
     const t = setup({ database: { drState: "failedOver" }, dns: { forceFailover: true } });
     // The state after a failover.
     const s1 = t.aws.db("drweb-prod-usw1-db-g1-writer");
@@ -236,14 +465,23 @@ describe("dr failback", () => {
     const failback = resolveConfig({ runbook: { journalDir: t.dir }, database: { drState: "failback", generations: { primary: 2, secondary: 1 } }, dns: { forceFailover: true } });
     const second = await t.run("failback", "planned", {}, failback);
     expect(second.resumed).toBe(true);
-    expect(second.failedStep).toBe("catch-up"); // the secondary fleet is fenced, but the fake's lag only drops on a primary fence
-    t.aws.replicaLag = 0;
-    const third = await t.run("failback", "planned", {}, failback);
-    expect(third.failedStep).toBe("rebuild-secondary");
+    expect(second.failedStep).toBe("rebuild-secondary");
     expect(t.aws.db("drweb-prod-use2-db-g2-writer").source).toBeNull();
     expect(t.aws.switchAlarmState()).toBe("OK"); // released by unforce-dns
     expect(t.aws.mutations().filter((c) => c.command === "PutMetricDataCommand").map((c) => (c.input.MetricData as Array<{ Value: number }>)[0].Value)).toEqual([0]);
-    expect(third.failure).toContain('database.drState is "failback", want "normal"');
+    expect(second.failure).toContain('database.drState is "failback", want "normal"');
+    expect(t.lines.join("\n")).toMatch(/\[catch-up\] \d+\/15 wait ok after [\d.]+ s: the source's WAL ends at/);
+
+    // The operator deploys the rebuilt secondary; the same command finishes. The fences that later steps lifted on purpose
+    // (restore-primary-fleet) are not held against the journal: nothing before rebuild-secondary runs again.
+    t.aws.dbs.set("drweb-prod-usw1-db-g2-writer", { id: "drweb-prod-usw1-db-g2-writer", region: "us-west-1", source: "arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g2-writer", status: "available", deletionProtection: true, promoteAfter: -1 });
+    const normal = resolveConfig({ runbook: { journalDir: t.dir }, database: { drState: "normal", generations: { primary: 2, secondary: 2 } }, dns: { forceFailover: false } });
+    t.lines.length = 0;
+    const third = await t.run("failback", "planned", {}, normal);
+    expect(third.ok).toBe(true);
+    expect(third.skipped).toEqual(third.plan.steps.map((x) => x.id).slice(0, 13));
+    expect(t.lines.join("\n")).not.toContain("running it again");
+    expect(t.aws.desired["us-west-1"]).toBe(3);
   });
 });
 
@@ -258,7 +496,7 @@ describe("dr status", () => {
     expect(s.regions.map((r) => r.database.dbRole)).toEqual(["writer", "replica"]);
     expect(s.regions[1].database.lagSeconds).toBe(2);
     const text = renderStatus(s).join("\n");
-    expect(text).toContain("drweb-prod-usw1-db-g1-writer: replica of arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g1-writer");
+    expect(text).toContain("drweb-prod-usw1-db-g1-writer: replica of arn:aws:rds:us-east-2:123456789012:db:drweb-prod-use2-db-g1-writer, available, read replication replicating, lag 2 s");
     expect(text).toContain("config and AWS agree.");
     expect(t.aws.mutations()).toEqual([]);
   });
@@ -282,14 +520,24 @@ describe("dr status", () => {
     const s = await collectStatus(t.config, t.platform);
     expect(s.mismatches).toHaveLength(3);
     expect(s.mismatches[0]).toContain('config database.drState "normal" (generation 1) expects drweb-prod-usw1-db-g1-writer to be a replica, AWS reports writer');
-    expect(s.mismatches.join("\n")).toContain("split brain");
+    expect(s.mismatches.join("\n")).toContain("SPLIT BRAIN");
     expect(s.mismatches.join("\n")).toContain(`failover switch (alarm ${SWITCH.alarm} in us-west-1): config dns.forceFailover false, the switch is forced`);
     expect(s.mismatches.join("\n")).toContain("set dns.forceFailover to true to record it");
     expect(renderStatus(s).join("\n")).toContain("MISMATCH between config and AWS:");
-    // Recorded in config, the same state is a match (the old primary is not judged in failedOver).
-    const after = resolveConfig({ database: { drState: "failedOver" }, dns: { forceFailover: true } });
-    const s2 = await collectStatus(after, new AwsPlatform(after, t.aws.clients(), t.clock, t.aws.probe));
-    expect(s2.mismatches).toEqual([]);
-    expect(s2.warnings.join("\n")).toContain("is not fenced");
+  });
+
+  it("fails loudly on two writers with serving fleets in failedOver; agrees once the old one is fenced (and says when it is not isolated)", async () => {
+    const t = setup();
+    t.aws.db("drweb-prod-usw1-db-g1-writer").source = null;
+    t.aws.setSwitch(true);
+    const failedOver = resolveConfig({ database: { drState: "failedOver" }, dns: { forceFailover: true } });
+    const s = await collectStatus(failedOver, t.platformFor(failedOver));
+    expect(s.mismatches).toHaveLength(1);
+    expect(s.mismatches[0]).toMatch(/^SPLIT BRAIN: both regions have a standalone writer and a web fleet that can serve \(us-east-2: drweb-prod-use2-db-g1-writer, fleet desired 3, 3 instance\(s\); us-west-1: .*\): writes may land in either\. Fence the old primary now: aws autoscaling update-auto-scaling-group --region us-east-2/);
+    // Fenced (desired 0, the instances gone): the expected failed-over state.
+    t.aws.desired["us-east-2"] = 0;
+    const fencedStatus = await collectStatus(failedOver, t.platformFor(failedOver));
+    expect(fencedStatus.mismatches).toEqual([]);
+    expect(fencedStatus.warnings.join("\n")).toContain("the old writer drweb-prod-use2-db-g1-writer is not isolated from the app (no dr-isolated tag)");
   });
 });

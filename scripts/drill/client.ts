@@ -5,7 +5,10 @@ import type { Endpoint } from "./resolver";
  * The drill's users: a writer loop (POST /api/notes) and a reader loop
  * (GET /api/notes) that look the name up through the resolver before every
  * request, as a client honouring DNS TTLs does. Every request is recorded;
- * every acknowledged write (201) keeps its id for the RPO check.
+ * every write carries a unique token as its title, and an acknowledged write
+ * (201) keeps the token and the id it was given: the RPO check looks for the
+ * token (the content), not the id (after a split brain two databases hand
+ * out the same ids for different rows).
  */
 
 export interface RequestRecord {
@@ -23,6 +26,8 @@ export interface RequestRecord {
   readonly region: string | null;
   /** Id of an acknowledged write. */
   readonly id?: number;
+  /** The write's unique token (its title), acknowledged or not. */
+  readonly token?: string;
   readonly error?: string;
 }
 
@@ -37,6 +42,8 @@ export interface ClientOptions {
   /** Hard bound on requests (both loops). */
   readonly maxRequests: number;
   readonly timeoutMs: number;
+  /** Prefix of the write tokens (unique per drill run and scenario). */
+  readonly tokenPrefix: string;
 }
 
 export class TrafficClient {
@@ -75,16 +82,17 @@ export class TrafficClient {
   private async once(op: "write" | "read"): Promise<void> {
     const to = this.o.resolve();
     const start = Date.now();
+    const token = op === "write" ? `${this.o.tokenPrefix}-c${this.o.client}-${++this.seq}` : undefined;
     const target = { baseUrl: this.o.baseUrl(to), timeoutMs: this.o.timeoutMs };
     try {
-      const res = op === "write" ? await request(target, "POST", "/api/notes", { title: `drill-${++this.seq}` }) : await request(target, "GET", "/api/notes?limit=5");
+      const res = op === "write" ? await request(target, "POST", "/api/notes", { title: token! }) : await request(target, "GET", "/api/notes?limit=5");
       const ok = op === "write" ? res.status === 201 : res.status === 200;
       let id: number | undefined;
       if (ok && op === "write") id = Number((JSON.parse(res.body) as { id: number }).id);
       const region = typeof res.headers["x-drweb-region"] === "string" ? res.headers["x-drweb-region"] : null;
-      this.records.push({ client: this.o.client, t: start - this.o.origin, op, to, ok, status: res.status, latencyMs: Date.now() - start, region, ...(id === undefined ? {} : { id }), ...(ok ? {} : { error: res.body.slice(0, 160) }) });
+      this.records.push({ client: this.o.client, t: start - this.o.origin, op, to, ok, status: res.status, latencyMs: Date.now() - start, region, ...(id === undefined ? {} : { id }), ...(token ? { token } : {}), ...(ok ? {} : { error: res.body.slice(0, 160) }) });
     } catch (e) {
-      this.records.push({ client: this.o.client, t: start - this.o.origin, op, to, ok: false, status: 0, latencyMs: Date.now() - start, region: null, error: (e as Error).message });
+      this.records.push({ client: this.o.client, t: start - this.o.origin, op, to, ok: false, status: 0, latencyMs: Date.now() - start, region: null, ...(token ? { token } : {}), error: (e as Error).message });
     }
   }
 }

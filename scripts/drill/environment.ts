@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { request } from "../../src/dr/http-probe";
-import { psql, type LocalRegionSite } from "../../src/dr/local-platform";
+import { psql, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import { regionCode } from "../../src/lib/naming";
 import { Processes, type Group } from "./processes";
 
@@ -20,7 +20,8 @@ import { Processes, type Group } from "./processes";
 
 export const LOOPBACK = "127.0.0.1";
 const IS_ROOT = process.getuid?.() === 0;
-const APP_USER = "drweb";
+/** The app's database role: the stand-in for the RDS master user the app signs in with. */
+export const APP_USER = "drweb";
 
 /** The app's background role check in the drill (production: 15 s), seconds. */
 export function appRolePollSeconds(scale: number): number {
@@ -37,6 +38,13 @@ export function appRoleNoticeSeconds(scale: number): number {
 
 /** The ALB target group's health check (src/web/load-balancer.ts): every 15 s, 2 to flip. */
 export const ALB_HEALTH = { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 };
+/** The target group's deregistration delay (src/web/load-balancer.ts, 30 s): how long a stopping instance may finish its requests before it is killed. */
+export const ALB_DEREGISTRATION_SECONDS = 30;
+/** The ALB's idle timeout (src/web/load-balancer.ts, 60 s): HAProxy's server timeout stands in for it. */
+export const ALB_IDLE_SECONDS = 60;
+/** PostgreSQL's defaults the drill scales: the WAL receiver's timeout (it pings a silent sender after half of it) and the retry interval. */
+const PG_WAL_RECEIVER_TIMEOUT_MS = 60_000;
+const PG_WAL_RETRIEVE_RETRY_MS = 5_000;
 
 export function pgBin(name: string): string {
   for (const d of [process.env.PG_BIN, "/usr/lib/postgresql/15/bin", "/usr/local/bin"]) {
@@ -115,6 +123,8 @@ export class DrillRegion implements LocalRegionSite {
   haproxy: Group | null = null;
   readonly apps: AppInstance[] = [];
   private desiredCount = 0;
+  /** The region's control plane (the ASG and ELB APIs' stand-in) answers; false while the region is down. */
+  apiUp = true;
 
   constructor(
     readonly role: RegionRole,
@@ -142,21 +152,46 @@ export class DrillRegion implements LocalRegionSite {
     return this.desiredCount;
   }
 
+  private apiDown(): Error {
+    return Object.assign(new Error(`connect ETIMEDOUT: ${this.region}'s APIs do not answer (the region is down)`), { name: "TimeoutError" });
+  }
+
+  /** The fleet as the ASG and the target group would report it (HAProxy's stats and the app processes). */
+  async webState(): Promise<LocalWebState> {
+    if (!this.apiUp) throw this.apiDown();
+    const csv = await request({ baseUrl: this.statsUrl, timeoutMs: 2_000 }, "GET", `${new URL(this.statsUrl).pathname};csv`);
+    const rows = csv.body.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(","));
+    const servers = rows.filter((r) => r[0] === "web" && r[1] !== "FRONTEND" && r[1] !== "BACKEND");
+    const running = this.runningInstances();
+    // A server taken out (MAINT) whose process still runs is draining: like an ELB target during deregistration, still registered.
+    const states = servers.map((r) => ((r[17] ?? "?") === "MAINT" && running.includes(r[1]) ? "MAINT (draining)" : (r[17] ?? "?")));
+    return {
+      desired: this.desiredCount,
+      healthy: states.filter((x) => x.startsWith("UP")).length,
+      registered: states.filter((x) => x !== "MAINT").length,
+      running: running.length,
+      detail: `instances desired ${this.desiredCount}, running ${running.length}; haproxy servers: ${servers.map((r, i) => `${r[1]} ${states[i]}`).join(", ")}`,
+    };
+  }
+
   /**
    * 0: take every instance out of HAProxy (as ELB deregistration does) and
    * stop it gracefully: in-flight requests finish, so an instance counts as
-   * "draining" until its process has exited (runningInstances). n: start
-   * instances and put them in service.
+   * "draining" until its process has exited (runningInstances); one still
+   * busy after the deregistration delay (scaled) is killed, as an instance
+   * is terminated after it. n: start instances and put them in service.
    */
   async scale(n: number): Promise<void> {
+    if (!this.apiUp) throw this.apiDown();
     this.desiredCount = n;
     if (n === 0) {
       for (const a of this.apps) await haproxyCommand(this.socket, `set server web/${a.name} state maint`).catch(() => "");
       // Not awaited: the runbook's wait watches the instances drain; stop() escalates to SIGKILL after the grace period.
-      for (const a of this.apps) if (a.group) void this.env.processes.stop(a.group, 20_000);
+      const grace = Math.max(500, ALB_DEREGISTRATION_SECONDS * 1000 * this.env.o.timeScale);
+      for (const a of this.apps) if (a.group) void this.env.processes.stop(a.group, grace);
       return;
     }
-    await Promise.all(this.apps.slice(0, n).map((a) => this.env.startApp(this, a)));
+    await Promise.all(this.apps.slice(0, n).filter((a) => !a.group || !this.env.processes.alive(a.group)).map((a) => this.env.startApp(this, a)));
     for (const a of this.apps.slice(0, n)) await haproxyCommand(this.socket, `set server web/${a.name} state ready`).catch(() => "");
   }
 
@@ -164,9 +199,40 @@ export class DrillRegion implements LocalRegionSite {
     return this.apps.filter((a) => a.group && this.env.processes.alive(a.group)).map((a) => a.name);
   }
 
-  /** The regional outage: SIGKILL the region's database, app instances and load balancer at once. */
+  /** The regional outage: SIGKILL the region's database, app instances and load balancer at once; its APIs stop answering. */
   killAll(): void {
+    this.apiUp = false;
     for (const g of [this.pg, this.haproxy, ...this.apps.map((a) => a.group)]) if (g) this.env.processes.kill(g);
+  }
+
+  /** The region comes back as AWS would bring it back: its database (crash recovery, a writer again), its fleet at the desired size, its load balancer, its APIs. */
+  async revive(): Promise<void> {
+    await this.env.startPg(this);
+    await Promise.all(this.apps.slice(0, this.desiredCount).filter((a) => !a.group || !this.env.processes.alive(a.group)).map((a) => this.env.startApp(this, a)));
+    if (!this.haproxy || !this.env.processes.alive(this.haproxy)) await this.env.startHaproxy(this);
+    this.apiUp = true;
+  }
+
+  /** SIGSTOP / SIGCONT of the database's processes: a frozen primary (a stalled host, a long I/O hang). */
+  freezeDb(): void {
+    if (this.pg) this.env.processes.signal(this.pg, "SIGSTOP");
+  }
+
+  thawDb(): void {
+    if (this.pg) this.env.processes.signal(this.pg, "SIGCONT");
+  }
+
+  killDb(): void {
+    if (this.pg) this.env.processes.kill(this.pg);
+  }
+
+  async restartDb(): Promise<void> {
+    await this.env.startPg(this);
+  }
+
+  killApp(name: string): void {
+    const a = this.apps.find((x) => x.name === name);
+    if (a?.group) this.env.processes.kill(a.group);
   }
 
   setDesired(n: number): void {
@@ -230,21 +296,46 @@ export class DrillEnvironment {
     await run(...asPg(pgBin("initdb"), ["-D", this.pgDir("primary"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]));
     fs.appendFileSync(
       path.join(this.pgDir("primary"), "postgresql.conf"),
-      `\nlisten_addresses = '${LOOPBACK}'\nunix_socket_directories = ''\nwal_level = replica\nmax_wal_senders = 10\nwal_keep_size = '128MB'\nhot_standby = on\nfsync = off\nshared_buffers = '32MB'\nmax_connections = 100\n`,
+      `\nlisten_addresses = '${LOOPBACK}'\nunix_socket_directories = ''\nwal_level = replica\nmax_wal_senders = 10\nwal_keep_size = '128MB'\nhot_standby = on\nfsync = off\nshared_buffers = '32MB'\nmax_connections = 100\n` +
+        // PostgreSQL's replication timers on the drill's time scale: the replica pings a silent sender after half of wal_receiver_timeout.
+        `wal_receiver_timeout = ${Math.max(1000, Math.round(PG_WAL_RECEIVER_TIMEOUT_MS * this.o.timeScale))}ms\nwal_sender_timeout = ${Math.max(1000, Math.round(PG_WAL_RECEIVER_TIMEOUT_MS * this.o.timeScale))}ms\n` +
+        `wal_retrieve_retry_interval = ${Math.max(100, Math.round(PG_WAL_RETRIEVE_RETRY_MS * this.o.timeScale))}ms\n`,
     );
     fs.writeFileSync(
       path.join(this.pgDir("primary"), "pg_hba.conf"),
       `host replication postgres ${LOOPBACK}/32 trust\nhost all postgres ${LOOPBACK}/32 trust\nhost all all ${LOOPBACK}/32 scram-sha-256\n`,
     );
-    await this.startPg(p, "primary");
+    await this.startPg(p);
     await psql(p.pgPort, `CREATE ROLE ${APP_USER} LOGIN PASSWORD '${this.appPassword}'`);
     await psql(p.pgPort, `CREATE DATABASE drweb OWNER ${APP_USER}`);
+    // The app reads its replica's WAL receiver (/readyz?wal=1): pg_stat_wal_receiver's detail needs pg_read_all_stats
+    // (on RDS the master user has it through rds_superuser; docs/dr-runbook.md).
+    await psql(p.pgPort, `GRANT pg_read_all_stats TO ${APP_USER}`);
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(p.pgPort), "-U", "postgres", "-D", this.pgDir("secondary"), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
-    await this.startPg(s, "secondary");
+    await this.startPg(s);
     await waitFor("the replica to stream", 30_000, async () => (await psql(s.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
   }
 
-  private async startPg(r: DrillRegion, role: RegionRole): Promise<void> {
+  /** Rebuilds a region's database as a streaming replica of another's (the failback deploy's stand-in): a new base backup. */
+  async rebuildAsReplicaOf(r: DrillRegion, source: DrillRegion): Promise<void> {
+    if (r.pg) await this.processes.stop(r.pg);
+    fs.rmSync(this.pgDir(r.role), { recursive: true, force: true });
+    await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(source.pgPort), "-U", "postgres", "-D", this.pgDir(r.role), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
+    await this.startPg(r);
+    await waitFor(`${r.role} to stream from ${source.role}`, 30_000, async () => (await psql(r.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
+  }
+
+  /** Titles of the notes in a region's database (null: unreachable). */
+  async titles(r: DrillRegion): Promise<string[] | null> {
+    try {
+      return (await psql(r.pgPort, "SELECT title FROM notes", "drweb", 10_000)).split("\n").filter(Boolean);
+    } catch {
+      return null;
+    }
+  }
+
+  async startPg(r: DrillRegion): Promise<void> {
+    const role = r.role;
     const [cmd, args] = asPg(pgBin("postgres"), ["-D", this.pgDir(role), "-p", String(r.pgPort)]);
     r.pg = this.processes.spawn(`postgres ${role}`, cmd, args, { env: process.env, log: path.join(this.dir, `postgres-${role}.log`), stopSignal: "SIGINT" });
     await waitFor(`postgres ${role} to accept connections`, 30_000, async () => {
@@ -297,7 +388,7 @@ export class DrillEnvironment {
     });
   }
 
-  private async startHaproxy(r: DrillRegion): Promise<void> {
+  async startHaproxy(r: DrillRegion): Promise<void> {
     const s = this.o.timeScale;
     const inter = Math.max(100, Math.round(ALB_HEALTH.intervalSeconds * 1000 * s));
     const cfg = [
@@ -308,8 +399,10 @@ export class DrillEnvironment {
       "  mode http",
       "  timeout connect 1s",
       "  timeout client 30s",
-      "  timeout server 10s",
-      `  timeout check ${Math.max(100, Math.round(ALB_HEALTH.timeoutSeconds * 1000 * s))}ms`,
+      `  timeout server ${Math.max(500, Math.round(ALB_IDLE_SECONDS * 1000 * s))}ms`,
+      // The ALB's 5 s check timeout, scaled, but never under 1 s: a health check answer slowed by CPU load on
+      // this machine (not a modelled fault) must not take every server out of the pool.
+      `  timeout check ${Math.max(1000, Math.round(ALB_HEALTH.timeoutSeconds * 1000 * s))}ms`,
       "  retries 0",
       // One request per server connection: no idle pooled connection keeps a
       // stopping gunicorn waiting (the ALB's deregistration delay bounds that in AWS).

@@ -2,14 +2,19 @@ import type { RequestRecord } from "./client";
 
 /**
  * What a drill scenario measured, computed from the request records, the
- * resolver's events, the runbook's journal and the new primary's table.
+ * resolver's events, the runbook's journal and what the databases hold at
+ * the end.
  *
- * - RTO: from the start of the first failed request after the event (fence
- *   or kill) to the completion of the first successful write answered by
- *   the secondary region after it.
- * - RPO: acknowledged writes (201 with an id) missing from the new
- *   primary's `notes` table after the failover; also the time span of the
- *   lost writes.
+ * - RTO (per client): from its first failed request after the event to the
+ *   completion of its first successful write answered by the region that
+ *   holds the writer at the end; 0 for a client that never failed.
+ * - RPO: acknowledged writes (201) whose token (the note's title, unique per
+ *   write) is not in the final writer, checked by content, not by id (after a
+ *   split brain two databases give the same ids to different rows).
+ * - Writes that landed on a fenced or old database: tokens present there and
+ *   not in the final writer, split into acknowledged ones (lost for the
+ *   client) and ones nobody was told about (a request cut off mid-way whose
+ *   insert still committed there: flagged, not an acknowledged loss).
  */
 
 export interface Mark {
@@ -19,25 +24,30 @@ export interface Mark {
 }
 
 export interface ScenarioInput {
-  readonly name: "planned" | "unplanned";
+  readonly name: string;
   readonly title: string;
-  /** ms since origin when the fence (planned) or the kill (unplanned) happened. */
+  /** ms since origin when the fault (or the runbook, for a switchover) happened. */
   readonly eventAt: number;
   readonly records: readonly RequestRecord[];
   readonly marks: readonly Mark[];
-  readonly secondaryRegion: string;
-  /** Ids in the new primary's notes table. */
-  readonly presentIds: ReadonlySet<number>;
-  readonly runbookOk: boolean;
-  readonly runbookSteps: ReadonlyArray<{ readonly id: string; readonly startedAt: number | null; readonly doneAt: number | null }>;
-  /** Modelled budget (failoverBudget(config).totalSeconds x time scale), ms. */
+  /** The region (X-Drweb-Region) whose database is the writer at the end. */
+  readonly finalRegion: string | null;
+  /** Tokens (titles) in the final writer; null if it could not be read. */
+  readonly finalTokens: ReadonlySet<string> | null;
+  /** Tokens in the other region's database when it is a standalone (fenced, old) writer; null: none, or a replica. */
+  readonly fencedTokens: ReadonlySet<string> | null;
+  /** What the runbook did, in a few words. */
+  readonly runbookOutcome: string;
+  /** Each run's actions (the journal's action lines). */
+  readonly runbookActions: readonly string[];
+  /** Modelled budget, scaled (ms); 0: none (no failover expected). */
   readonly budgetMs: number;
 }
 
 export interface ScenarioMetrics {
   readonly name: string;
   readonly title: string;
-  readonly requests: { readonly total: number; readonly ok: number; readonly failed: number; readonly writesAcked: number; readonly reads: number; readonly writes: number };
+  readonly requests: { readonly total: number; readonly ok: number; readonly failed: number; readonly writesAcked: number; readonly reads: number; readonly writes: number; readonly failedWrites: number };
   readonly firstFailureAt: number | null;
   readonly recoveredAt: number | null;
   /** The worst client's RTO. */
@@ -45,11 +55,22 @@ export interface ScenarioMetrics {
   /** Each client's RTO (its own resolver cache). */
   readonly rtoPerClient: ReadonlyArray<{ readonly client: number; readonly rtoSeconds: number | null }>;
   readonly budgetSeconds: number;
-  readonly rtoWithinBudget: boolean;
-  /** First request DNS sent to the secondary, seconds after the event. */
-  readonly clientsOnSecondarySeconds: number | null;
-  readonly rpo: { readonly ackedWrites: number; readonly missing: number; readonly missingIds: readonly number[]; readonly lostWindowSeconds: number };
-  readonly runbookOk: boolean;
+  readonly rtoWithinBudget: boolean | null;
+  readonly finalRegion: string | null;
+  readonly rpo: {
+    readonly ackedWrites: number;
+    /** Acknowledged writes whose token is not in the final writer. */
+    readonly lost: number;
+    readonly lostTokens: readonly string[];
+    /** Acknowledged writes found only on a fenced/old database. */
+    readonly ackedOnFencedOnly: number;
+    /** Rows only on a fenced/old database that no client was told about. */
+    readonly unackedOnFencedOnly: number;
+    readonly fencedChecked: boolean;
+    readonly finalChecked: boolean;
+  };
+  readonly runbookOutcome: string;
+  readonly runbookActions: readonly string[];
   /** ms since origin of the event; marks are ms since origin too. */
   readonly eventAt: number;
   readonly marks: readonly Mark[];
@@ -57,11 +78,11 @@ export interface ScenarioMetrics {
 
 const s = (ms: number) => Math.round(ms) / 1000;
 
-/** One client's outage: first failed request after the event, first successful write on the secondary after that. */
-function outage(recs: readonly RequestRecord[], eventAt: number, secondaryRegion: string) {
+/** One client's outage: first failed request after the event, first successful write on the final region after that. */
+function outage(recs: readonly RequestRecord[], eventAt: number, finalRegion: string | null) {
   const after = recs.filter((r) => r.t >= eventAt);
   const firstFailure = after.find((r) => !r.ok) ?? null;
-  const recovered = firstFailure ? after.find((r) => r.op === "write" && r.ok && r.region === secondaryRegion && r.t > firstFailure.t) ?? null : null;
+  const recovered = firstFailure ? (after.find((r) => r.op === "write" && r.ok && r.region === finalRegion && r.t > firstFailure.t) ?? null) : null;
   const recoveredAt = recovered ? recovered.t + recovered.latencyMs : null;
   const rtoMs = firstFailure ? (recoveredAt === null ? null : recoveredAt - firstFailure.t) : 0;
   return { firstFailure, recoveredAt, rtoMs };
@@ -69,17 +90,15 @@ function outage(recs: readonly RequestRecord[], eventAt: number, secondaryRegion
 
 export function analyse(x: ScenarioInput): ScenarioMetrics {
   const recs = [...x.records].sort((a, b) => a.t - b.t);
-  const after = recs.filter((r) => r.t >= x.eventAt);
-  // RTO is the worst client's: each client's resolver cache expires at its own time.
   const clients = [...new Set(recs.map((r) => r.client))].sort((a, b) => a - b);
-  const per = clients.map((c) => ({ client: c, ...outage(recs.filter((r) => r.client === c), x.eventAt, x.secondaryRegion) }));
+  const per = clients.map((c) => ({ client: c, ...outage(recs.filter((r) => r.client === c), x.eventAt, x.finalRegion) }));
   const worst = per.reduce((w, p) => (p.rtoMs === null || (w.rtoMs !== null && p.rtoMs > w.rtoMs) ? p : w), per[0]);
   const firstFailure = per.map((p) => p.firstFailure).filter((f) => f !== null).sort((a, b) => a!.t - b!.t)[0] ?? null;
-  const recoveredAt = worst?.recoveredAt ?? null;
-  const rtoMs = worst ? worst.rtoMs : null;
-  const acked = recs.filter((r) => r.op === "write" && r.ok && r.id !== undefined);
-  const missing = acked.filter((r) => !x.presentIds.has(r.id!));
-  const onSecondary = after.find((r) => r.to === "secondary");
+  const acked = recs.filter((r) => r.op === "write" && r.ok && r.token !== undefined);
+  const ackedTokens = new Set(acked.map((r) => r.token!));
+  const lost = x.finalTokens ? acked.filter((r) => !x.finalTokens!.has(r.token!)) : [];
+  const onlyFenced = x.fencedTokens && x.finalTokens ? [...x.fencedTokens].filter((t) => !x.finalTokens!.has(t)) : [];
+  const ackedOnFencedOnly = onlyFenced.filter((t) => ackedTokens.has(t)).length;
   return {
     name: x.name,
     title: x.title,
@@ -90,21 +109,26 @@ export function analyse(x: ScenarioInput): ScenarioMetrics {
       writesAcked: acked.length,
       reads: recs.filter((r) => r.op === "read").length,
       writes: recs.filter((r) => r.op === "write").length,
+      failedWrites: recs.filter((r) => r.op === "write" && !r.ok).length,
     },
     firstFailureAt: firstFailure?.t ?? null,
-    recoveredAt,
-    rtoSeconds: rtoMs === null ? null : s(rtoMs),
+    recoveredAt: worst?.recoveredAt ?? null,
+    rtoSeconds: worst ? (worst.rtoMs === null ? null : s(worst.rtoMs)) : null,
     rtoPerClient: per.map((p) => ({ client: p.client, rtoSeconds: p.rtoMs === null ? null : s(p.rtoMs) })),
     budgetSeconds: s(x.budgetMs),
-    rtoWithinBudget: rtoMs !== null && rtoMs <= x.budgetMs,
-    clientsOnSecondarySeconds: onSecondary ? s(onSecondary.t - x.eventAt) : null,
+    rtoWithinBudget: x.budgetMs > 0 && worst ? worst.rtoMs !== null && worst.rtoMs <= x.budgetMs : null,
+    finalRegion: x.finalRegion,
     rpo: {
       ackedWrites: acked.length,
-      missing: missing.length,
-      missingIds: missing.slice(0, 50).map((r) => r.id!),
-      lostWindowSeconds: missing.length ? s(missing[missing.length - 1].t - missing[0].t) : 0,
+      lost: lost.length,
+      lostTokens: lost.slice(0, 50).map((r) => r.token!),
+      ackedOnFencedOnly,
+      unackedOnFencedOnly: onlyFenced.length - ackedOnFencedOnly,
+      fencedChecked: x.fencedTokens !== null,
+      finalChecked: x.finalTokens !== null,
     },
-    runbookOk: x.runbookOk,
+    runbookOutcome: x.runbookOutcome,
+    runbookActions: x.runbookActions,
     eventAt: x.eventAt,
     marks: [...x.marks].sort((a, b) => a.at - b.at),
   };
@@ -133,10 +157,10 @@ export function chartSvg(m: ScenarioMetrics, records: readonly RequestRecord[], 
   const top = { y: 48, h: 170 };
   const bot = { y: 260, h: 170 };
   const marks: Array<{ at: number; label: string; color: string }> = [
-    { at: eventAt, label: m.name === "planned" ? "event: fence starts (runbook)" : "event: primary region killed", color: "#000" },
+    { at: eventAt, label: `event: ${m.marks.find((mk) => mk.at === eventAt)?.label ?? m.title}`, color: "#000" },
     ...m.marks.map((mk) => ({ at: mk.at, label: mk.label, color: "#ff7f0e" })),
-    ...(m.recoveredAt === null ? [] : [{ at: m.recoveredAt, label: `worst client's first successful write on the secondary: RTO ${m.rtoSeconds} s`, color: "#2ca02c" }]),
-    { at: eventAt + m.budgetSeconds * 1000, label: `modelled budget: event + ${m.budgetSeconds} s`, color: "#9467bd" },
+    ...(m.recoveredAt === null ? [] : [{ at: m.recoveredAt, label: `worst client's first successful write on ${m.finalRegion ?? "?"}: RTO ${m.rtoSeconds} s`, color: "#2ca02c" }]),
+    ...(m.budgetSeconds > 0 ? [{ at: eventAt + m.budgetSeconds * 1000, label: `modelled budget: event + ${m.budgetSeconds} s`, color: "#9467bd" }] : []),
   ].sort((a, b) => a.at - b.at);
   const legendY = bot.y + bot.h + 48;
   const H = legendY + marks.length * 15 + 12;
@@ -148,7 +172,7 @@ export function chartSvg(m: ScenarioMetrics, records: readonly RequestRecord[], 
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${L}" y="20" font-size="14" font-weight="bold">${esc(m.title)}: RTO ${m.rtoSeconds ?? "n/a"} s (budget ${m.budgetSeconds} s), RPO ${m.rpo.missing} of ${m.rpo.ackedWrites} acknowledged writes lost</text>`,
+    `<text x="${L}" y="20" font-size="14" font-weight="bold">${esc(m.title)}: RTO ${m.rtoSeconds ?? "n/a"} s, ${m.rpo.lost} of ${m.rpo.ackedWrites} acknowledged writes lost, ${m.rpo.ackedOnFencedOnly} on a fenced primary only; runbook: ${esc(m.runbookOutcome)}</text>`,
     `<text x="${L}" y="${top.y - 8}">success rate per ${bucketMs} ms (all requests of all clients)</text>`,
     `<text x="${L}" y="${bot.y - 8}">latency per request, ms (log scale; green ok, red failed)</text>`,
   ];
@@ -182,7 +206,17 @@ export function chartSvg(m: ScenarioMetrics, records: readonly RequestRecord[], 
   return parts.join("\n");
 }
 
-export function markdown(opts: { command: string; timeScale: number; budget: { detectionSeconds: number; ttlSeconds: number; totalSeconds: number }; healthCheck: string; scenarios: readonly ScenarioMetrics[]; charts: Record<string, string>; leftovers: readonly string[] }): string {
+export function markdown(opts: {
+  command: string;
+  timeScale: number;
+  budget: { detectionSeconds: number; ttlSeconds: number; totalSeconds: number };
+  healthCheck: string;
+  runbookSettings: string;
+  scenarios: readonly ScenarioMetrics[];
+  charts: Record<string, string>;
+  checks: Record<string, ReadonlyArray<readonly [string, boolean]>>;
+  leftovers: readonly string[];
+}): string {
   const b = opts.budget;
   const k = opts.timeScale;
   const lines = [
@@ -190,24 +224,30 @@ export function markdown(opts: { command: string; timeScale: number; budget: { d
     "",
     `Command: \`${opts.command}\``,
     "",
-    `Time scale ${k}: every interval of the model runs ${k === 1 ? "at production speed" : `${1 / k}x faster`} (Route53 checks, the alias TTL, the ALB-like health checks, the app's role cache, the runbook's polls).`,
+    `Time scale ${k}: every interval of the model runs ${k === 1 ? "at production speed" : `${1 / k}x faster`} (Route53 checks, the alias TTL, the ALB-like health checks and deregistration delay, PostgreSQL's WAL receiver timeout, the app's role cache, the runbook's polls, timeouts and windows).`,
     `Health checks: ${opts.healthCheck}.`,
-    `Modelled budget (failoverBudget): detection ${b.detectionSeconds} s + alias TTL ${b.ttlSeconds} s = ${b.totalSeconds} s, scaled: **${(b.totalSeconds * k).toFixed(2)} s**.`,
+    `Runbook: ${opts.runbookSettings}.`,
+    `Modelled DNS budget (failoverBudget): detection ${b.detectionSeconds} s + alias TTL ${b.ttlSeconds} s = ${b.totalSeconds} s, scaled ${(b.totalSeconds * k).toFixed(2)} s (a switchover's and an unplanned failover's budget adds the runbook's own steps: see each scenario).`,
     "",
-    "| scenario | RTO (s), worst client | RTO per client (s) | budget (s) | within budget | RPO: acknowledged writes lost | clients on secondary after (s) | requests ok / failed | writes acknowledged | runbook |",
+    "| scenario | runbook | RTO worst client (s) | RTO per client (s) | failed requests | acknowledged writes | lost | acked on a fenced primary only | unacked rows on a fenced primary only | checks |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...opts.scenarios.map(
-      (m) =>
-        `| ${m.title} | ${m.rtoSeconds ?? "n/a"} | ${m.rtoPerClient.map((c) => c.rtoSeconds ?? "n/a").join(", ")} | ${m.budgetSeconds} | ${m.rtoWithinBudget ? "yes" : "**no**"} | ${m.rpo.missing}${m.rpo.missing ? ` (over ${m.rpo.lostWindowSeconds} s)` : ""} | ${m.clientsOnSecondarySeconds ?? "n/a"} | ${m.requests.ok} / ${m.requests.failed} | ${m.requests.writesAcked} | ${m.runbookOk ? "completed" : "**failed**"} |`,
-    ),
+    ...opts.scenarios.map((m) => {
+      const c = opts.checks[m.name] ?? [];
+      const failed = c.filter(([, ok]) => !ok).length;
+      return `| ${m.title} | ${m.runbookOutcome} | ${m.rtoSeconds ?? "n/a"} | ${m.rtoPerClient.map((x) => x.rtoSeconds ?? "n/a").join(", ")} | ${m.requests.failed} of ${m.requests.total} | ${m.requests.writesAcked} | ${m.rpo.finalChecked ? m.rpo.lost : "unread"} | ${m.rpo.fencedChecked ? m.rpo.ackedOnFencedOnly : "n/a"} | ${m.rpo.fencedChecked ? m.rpo.unackedOnFencedOnly : "n/a"} | ${c.length ? (failed ? `**${failed} failed**` : `${c.length} passed`) : "-"} |`;
+    }),
     "",
-    "RTO: per client (each with its own resolver cache, at a different phase of the TTL), from its first failed request after the event to the completion of its first successful write answered by the secondary region; the table's RTO is the worst client's. RPO: acknowledged writes (201 with an id) missing from the new primary's `notes` table.",
+    "RTO: per client (each with its own resolver cache, at a different phase of the TTL), from its first failed request after the event to the completion of its first successful write answered by the region that holds the writer at the end (0: it never failed). Lost: acknowledged writes (201) whose unique token is not in the final writer. On a fenced primary only: tokens found only in the other region's standalone database (acknowledged ones would be losses; unacknowledged ones are inserts whose request was cut off).",
     "",
   ];
   for (const m of opts.scenarios) {
-    lines.push(`## ${m.title}`, "", `![${m.name}](${opts.charts[m.name]})`, "", "| t (s, after the event) | what |", "| --- | --- |");
+    lines.push(`## ${m.title}`, "", `![${m.name}](${opts.charts[m.name]})`, "", `Runbook: ${m.runbookOutcome}. Final writer: ${m.finalRegion ?? "none"}.`, "");
+    if (m.runbookActions.length) lines.push("What the runbook did:", "", ...m.runbookActions.map((a) => `- ${a}`), "");
+    lines.push("| t (s, after the event) | what |", "| --- | --- |");
     for (const mk of m.marks) lines.push(`| ${((mk.at - m.eventAt) / 1000).toFixed(3)} | ${mk.label} |`);
-    if (m.rpo.missing) lines.push("", `Lost acknowledged writes (ids): ${m.rpo.missingIds.join(", ")}${m.rpo.missing > m.rpo.missingIds.length ? ", ..." : ""}`);
+    const c = opts.checks[m.name] ?? [];
+    if (c.length) lines.push("", "Checks:", "", ...c.map(([what, ok]) => `- ${ok ? "PASS" : "**FAIL**"} ${what}`));
+    if (m.rpo.lost) lines.push("", `Lost acknowledged writes (tokens): ${m.rpo.lostTokens.join(", ")}${m.rpo.lost > m.rpo.lostTokens.length ? ", ..." : ""}`);
     lines.push("");
   }
   lines.push(`Processes left running after the drill: ${opts.leftovers.length ? opts.leftovers.join(", ") : "none"}.`, "");

@@ -1,6 +1,6 @@
 import { FAILOVER_DESIGN, type FailoverDesign, type FailoverSwitch, HEALTH_CHECK_ROLES, type HealthCheckRole } from "../../src/dns/contract";
 import { type AlarmStream, checkHealthy, failoverAnswer, type Route53World } from "../../src/dns/route53-model";
-import type { HealthCheckState, SwitchState } from "../../src/dr/platform";
+import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 
 /**
  * A stand-in for Route53 failover routing and a caching resolver, with the
@@ -88,6 +88,12 @@ export class Route53Sim {
   private readonly caches = new Map<number, { answer: Endpoint; expires: number }>();
   private lastAnswer: Endpoint | null = null;
   private lastState = "";
+  /** Since when each endpoint's aggregated verdict has been unhealthy (null: healthy). */
+  private readonly unhealthySince: Record<Endpoint, number | null> = { primary: null, secondary: null };
+  /** When the last checker result came in. */
+  private lastSampleAt: number;
+  /** Per client: when its resolver cache last changed answer, and to what. */
+  readonly cacheChanges: Array<{ at: number; client: number; answer: Endpoint }> = [];
   private busy = false;
   readonly events: ResolverEvent[] = [];
 
@@ -98,6 +104,26 @@ export class Route53Sim {
     this.checkers = { primary: make(), secondary: make() };
     this.design = o.design ?? FAILOVER_DESIGN;
     this.streamAt = t0;
+    this.lastSampleAt = t0;
+  }
+
+  /**
+   * Route53's aggregated verdict on an endpoint over time (what the
+   * HealthCheckStatus metric reports on AWS): healthy or not, since when
+   * unhealthy, and how old the latest checker result is, all on the
+   * stand-in's own clock.
+   */
+  verdict(e: Endpoint): OutageState {
+    const now = this.o.now();
+    const healthy = this.endpointHealthy(e);
+    const since = this.unhealthySince[e];
+    const cs = this.checkers[e];
+    return {
+      healthy,
+      unhealthyForSeconds: healthy || since === null ? 0 : (now - since) / 1000,
+      sampleAgeSeconds: (now - this.lastSampleAt) / 1000,
+      detail: `Route53 stand-in: ${e} ${healthy ? "healthy" : `unhealthy for ${since === null ? 0 : ((now - since) / 1000).toFixed(1)} s`} (${cs.filter((c) => c.healthy).length}/${cs.length} checkers healthy)`,
+    };
   }
 
   endpointHealthy(e: Endpoint): boolean {
@@ -174,7 +200,10 @@ export class Route53Sim {
     const cache = this.caches.get(client);
     if (!cache || now >= cache.expires) {
       const answer = this.authoritative();
-      if (cache && cache.answer !== answer) this.note(`client ${client}: resolver cache now ${answer}`);
+      if (cache && cache.answer !== answer) {
+        this.note(`client ${client}: resolver cache now ${answer}`);
+        this.cacheChanges.push({ at: now, client, answer });
+      }
       const phase = cache ? 0 : Math.round((this.o.ttlMs * client) / clients);
       this.caches.set(client, { answer, expires: now + this.o.ttlMs - phase });
       return answer;
@@ -200,6 +229,7 @@ export class Route53Sim {
         while (c.nextAt <= now) c.nextAt += this.o.intervalMs; // never queue up missed checks
         const ok = await this.o.check(e).catch(() => false);
         c.last = ok;
+        this.lastSampleAt = this.o.now();
         if (ok === c.healthy) {
           c.streak = 0;
         } else if (++c.streak >= this.o.failureThreshold) {
@@ -245,6 +275,11 @@ export class Route53Sim {
 
   /** Records every change of endpoint health, switch, gates and answer. */
   private observe(): void {
+    for (const e of ["primary", "secondary"] as const) {
+      const healthy = this.endpointHealthy(e);
+      if (healthy) this.unhealthySince[e] = null;
+      else this.unhealthySince[e] ??= this.o.now();
+    }
     const h = (b: boolean) => (b ? "healthy" : "unhealthy");
     const state = `primary ${h(this.endpointHealthy("primary"))}, secondary ${h(this.endpointHealthy("secondary"))}, switch ${this.alarmState === "ALARM" ? "forced" : this.alarmState === "OK" ? "released" : "unset"} (Route53 reads ${this.stream}), gate ${h(this.gateHealthy())}, secondary-gate ${h(this.checkHealthy("secondary-gate"))}, targets ${this.targets.primary ? "up" : "down"}/${this.targets.secondary ? "up" : "down"}`;
     if (state !== this.lastState) this.note(state);

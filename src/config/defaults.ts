@@ -127,6 +127,9 @@ export const DEFAULT_CONFIG: DrConfig = {
     dnsTimeoutSeconds: 300,
     verifyTimeoutSeconds: 300,
     pollIntervalSeconds: 10,
+    // Unplanned failover: two minutes of Route53's own verdict (1-minute
+    // HealthCheckStatus datapoints) before the primary is given up.
+    minOutageSeconds: 120,
     journalDir: ".dr",
   },
   backend: { type: "local" },

@@ -308,6 +308,21 @@ const baseSchema = z
       verifyTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds between two polls of a wait. */
       pollIntervalSeconds: z.number().min(0.01).max(300),
+      /**
+       * Unplanned failover: Route53's verdict on the primary (its HealthCheckStatus
+       * metric) must have been unhealthy this long, without a break, before
+       * anything is changed; a shorter fault ends the run with nothing changed.
+       */
+      minOutageSeconds: z.number().min(0).max(3600),
+      /**
+       * Unplanned failover: after the failover switch is forced, how long a
+       * client may still hold the primary's answer and have a request in
+       * flight there (Route53 interval x threshold + alias TTL + ALB idle
+       * timeout). The new writer is promoted only after it, unless the old
+       * region is provably fenced (no instance of its fleet runs).
+       * @default - derived from dns.healthCheck: interval x threshold + 60 s TTL + 60 s ALB idle timeout
+       */
+      clientDrainSeconds: z.number().min(0).max(7200).optional(),
       /** Folder (relative to the working directory) of the runbook's journal files (resume after an interruption). */
       journalDir: z.string().min(1),
     }),

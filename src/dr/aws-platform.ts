@@ -1,7 +1,9 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { randomBytes } from "node:crypto";
 import {
+  AddTagsToResourceCommand,
   CreateDBSnapshotCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
@@ -16,9 +18,9 @@ import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckR
 import { classifyAwsError } from "./aws-errors";
 import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
-import { probeApp } from "./http-probe";
+import { probeApp, readWalPositions } from "./http-probe";
 import { names } from "./plan";
-import type { Check, DatabaseState, DrPlatform, FailureCause, HealthCheckState, ProbeResult, SwitchState, WebState } from "./platform";
+import type { DatabaseState, DrPlatform, FailureCause, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook on AWS (SDK v3). Everything is found by name or tag from the
@@ -38,6 +40,37 @@ export interface AwsClients {
   rds(region: string): Sender<RDSClient>;
   elbv2(region: string): Sender<ElasticLoadBalancingV2Client>;
   autoscaling(region: string): Sender<AutoScalingClient>;
+  /**
+   * AWS's clock (epoch ms) as the last answer from a region's endpoint gave it
+   * (its HTTP Date header, advanced by the time elapsed here since), or null
+   * before any answer: CloudWatch timestamps are compared with this, never
+   * with the operator's clock (which may be minutes off: SigV4 tolerates 5).
+   */
+  serverNow?(region: string): number | null;
+}
+
+/** Every SDK call's bounds (sdkClients and AwsPlatform). */
+export interface CallBounds {
+  /** Per attempt: connection (ms). */
+  readonly connectionTimeoutMs: number;
+  /** Per attempt: from sending to the response headers, and socket idle (ms); throwOnRequestTimeout makes it an error. */
+  readonly requestTimeoutMs: number;
+  readonly maxAttempts: number;
+  /** The whole call, all attempts and back-offs (ms): an AbortSignal.timeout on each send. */
+  readonly callTimeoutMs: number;
+}
+
+/**
+ * 3 attempts x (3 s connect + 10 s answer) plus the SDK's back-off stays
+ * under the 25 s a call may take in all; a step's poll makes a handful of
+ * calls, and the runner bounds each poll by the step's time left, so no wait
+ * overruns its timeout by more than one poll interval.
+ */
+export const CALL_BOUNDS: CallBounds = { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3, callTimeoutMs: 25_000 };
+
+/** The adapter's AbortSignal timeouts surface as this (classified as a network cause: the endpoint did not answer in time). */
+export class CallTimeoutError extends Error {
+  override readonly name = "TimeoutError";
 }
 
 /** The real clients, and the credentials they sign with. */
@@ -51,22 +84,55 @@ export interface SdkClients extends AwsClients {
   credentials(region: string): Promise<ResolvedCredentials>;
 }
 
-/** Real clients with short timeouts and few retries: a region that is down must not hang the runbook. */
-export function sdkClients(): SdkClients {
-  const common = { maxAttempts: 3, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
+/**
+ * Real clients, bounded: the pinned @smithy/node-http-handler (4.14.2) only
+ * logs a warning when `requestTimeout` passes unless `throwOnRequestTimeout`
+ * is set (node_modules/@smithy/node-http-handler/dist-cjs/index.js,
+ * setRequestTimeout), and sets no socket timeout by default, so an endpoint
+ * that accepts connections and never answers would hang `send()`: both are
+ * set here, and AwsPlatform adds an AbortSignal.timeout to every call
+ * (`abortSignal` in the handler options: the handler destroys the request and
+ * the retry strategy does not retry an abort). A middleware keeps each
+ * region's last Date header (AWS's clock).
+ */
+export function sdkClients(opts: { readonly bounds?: CallBounds; readonly endpoint?: string } = {}): SdkClients {
+  const b = opts.bounds ?? CALL_BOUNDS;
+  const common = {
+    maxAttempts: b.maxAttempts,
+    requestHandler: { connectionTimeout: b.connectionTimeoutMs, requestTimeout: b.requestTimeoutMs, socketTimeout: b.requestTimeoutMs, throwOnRequestTimeout: true },
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+  };
+  const dates = new Map<string, { server: number; local: number }>();
   const cache = new Map<string, unknown>();
-  const get = <T>(key: string, make: () => T): T => {
-    if (!cache.has(key)) cache.set(key, make());
+  type Stack = { middlewareStack: { add: (mw: unknown, opts: { step: string; name: string; override: boolean }) => void } };
+  const track = <T>(region: string, client: T): T => {
+    (client as unknown as Stack).middlewareStack.add(
+      (next: (args: unknown) => Promise<{ response?: { headers?: Record<string, string> } }>) => async (args: unknown) => {
+        const out = await next(args);
+        const t = Date.parse(out.response?.headers?.date ?? "");
+        if (!Number.isNaN(t)) dates.set(region, { server: t, local: Date.now() });
+        return out;
+      },
+      { step: "deserialize", name: "drServerDate", override: true },
+    );
+    return client;
+  };
+  const get = <T>(key: string, region: string, make: () => T): T => {
+    if (!cache.has(key)) cache.set(key, track(region, make()));
     return cache.get(key) as T;
   };
-  const rds = (region: string) => get(`rds:${region}`, () => new RDSClient({ ...common, region }));
+  const rds = (region: string) => get(`rds:${region}`, region, () => new RDSClient({ ...common, region }));
   return {
-    route53: new Route53Client({ ...common, region: "us-east-1" }),
-    cloudwatch: (region) => get(`cw:${region}`, () => new CloudWatchClient({ ...common, region })),
+    route53: track("us-east-1", new Route53Client({ ...common, region: "us-east-1" })),
+    cloudwatch: (region) => get(`cw:${region}`, region, () => new CloudWatchClient({ ...common, region })),
     rds,
     credentials: (region) => rds(region).config.credentials(),
-    elbv2: (region) => get(`elb:${region}`, () => new ElasticLoadBalancingV2Client({ ...common, region })),
-    autoscaling: (region) => get(`asg:${region}`, () => new AutoScalingClient({ ...common, region })),
+    elbv2: (region) => get(`elb:${region}`, region, () => new ElasticLoadBalancingV2Client({ ...common, region })),
+    autoscaling: (region) => get(`asg:${region}`, region, () => new AutoScalingClient({ ...common, region })),
+    serverNow: (region) => {
+      const d = dates.get(region);
+      return d ? d.server + (Date.now() - d.local) : null;
+    },
   };
 }
 
@@ -82,8 +148,19 @@ function isNotFound(e: unknown, name: string): boolean {
   return typeof e === "object" && e !== null && (e as { name?: string }).name === name;
 }
 
+/** Tag the runbook puts on an old writer it isolated (value: when). */
+export const ISOLATED_TAG = "dr-isolated";
+
+/** A master password nobody knows: 40 characters of [A-Za-z0-9_-] (RDS refuses only "/", '"', "@" and spaces). */
+function unknownPassword(): string {
+  return randomBytes(30).toString("base64url");
+}
+
 export class AwsPlatform implements DrPlatform {
   readonly name = "aws";
+  private readonly callTimeoutMs: number;
+  private checkIds: Promise<FoundCheck[]> | undefined;
+  private readonly walFn: typeof readWalPositions;
 
   constructor(
     private readonly config: ValidConfig,
@@ -91,7 +168,11 @@ export class AwsPlatform implements DrPlatform {
     private readonly clock: Clock,
     /** The HTTP check of a region's entry point (tests stub it: the ALB is not reachable from here). */
     private readonly probeFn: typeof probeApp = probeApp,
-  ) {}
+    opts: { readonly walFn?: typeof readWalPositions; readonly callTimeoutMs?: number } = {},
+  ) {
+    this.callTimeoutMs = opts.callTimeoutMs ?? CALL_BOUNDS.callTimeoutMs;
+    this.walFn = opts.walFn ?? readWalPositions;
+  }
 
   /** Credentials, permissions, network, throttling: aws-errors.ts. */
   explain(error: unknown): FailureCause | null {
@@ -102,6 +183,26 @@ export class AwsPlatform implements DrPlatform {
     return this.config.regions[role].region;
   }
 
+  /**
+   * Every SDK call goes through here: bounded by an AbortSignal.timeout
+   * (all attempts included), so a brownout fails the poll instead of hanging it.
+   */
+  private async send<T>(client: { send: (cmd: never, opts?: never) => Promise<unknown> }, command: unknown, what: string): Promise<T> {
+    const signal = AbortSignal.timeout(this.callTimeoutMs);
+    try {
+      return (await client.send(command as never, { abortSignal: signal } as never)) as T;
+    } catch (e) {
+      if (signal.aborted) throw new CallTimeoutError(`${what}: no answer within ${this.callTimeoutMs / 1000} s (all attempts)`);
+      throw e;
+    }
+  }
+
+  /** AWS's clock for a region (its last Date header), else ours: only used for a sample's age. */
+  private awsNow(region: string): { now: number; source: string } {
+    const t = this.clients.serverNow?.(region) ?? null;
+    return t === null ? { now: this.clock.now(), source: "this host's clock (no answer from AWS yet)" } : { now: t, source: "AWS's clock" };
+  }
+
   // --- Route53 -------------------------------------------------------------
 
   /** The dns stack's health checks, by their HEALTH_CHECK_TAG tag (and this deployment's project/environment tags). */
@@ -109,14 +210,18 @@ export class AwsPlatform implements DrPlatform {
     const all: HealthCheck[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.clients.route53.send(new ListHealthChecksCommand({ Marker: marker, MaxItems: 100 }));
+      const page = await this.send<{ HealthChecks?: HealthCheck[]; IsTruncated?: boolean; NextMarker?: string }>(this.clients.route53, new ListHealthChecksCommand({ Marker: marker, MaxItems: 100 }), "Route53 ListHealthChecks");
       all.push(...(page.HealthChecks ?? []));
       marker = page.IsTruncated ? page.NextMarker : undefined;
     } while (marker);
     const found: FoundCheck[] = [];
     for (let i = 0; i < all.length; i += 10) {
       const batch = all.slice(i, i + 10);
-      const tags = await this.clients.route53.send(new ListTagsForResourcesCommand({ ResourceType: "healthcheck", ResourceIds: batch.map((h) => h.Id!) }));
+      const tags = await this.send<{ ResourceTagSets?: Array<{ ResourceId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>(
+        this.clients.route53,
+        new ListTagsForResourcesCommand({ ResourceType: "healthcheck", ResourceIds: batch.map((h) => h.Id!) }),
+        "Route53 ListTagsForResources",
+      );
       for (const set of tags.ResourceTagSets ?? []) {
         const t = Object.fromEntries((set.Tags ?? []).map((x) => [x.Key ?? "", x.Value ?? ""]));
         const role = t[HEALTH_CHECK_TAG] as HealthCheckRole | undefined;
@@ -130,36 +235,100 @@ export class AwsPlatform implements DrPlatform {
     return found;
   }
 
+  /**
+   * The checkers' last single results (GetHealthCheckStatus): shown by `dr
+   * status` as detail only. AWS: "This API is intended for use during
+   * development to diagnose behavior. It doesn't support production use-cases
+   * with high query rates that require immediate and actionable responses"
+   * (Route 53 API Reference, GetHealthCheckStatus): no decision rests on it
+   * (outage() reads Route53's own verdict, the HealthCheckStatus metric).
+   */
   private async endpointHealth(id: string): Promise<{ healthy: boolean | null; detail: string }> {
-    const st = await this.clients.route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }));
+    const st = await this.send<{ HealthCheckObservations?: Array<{ StatusReport?: { Status?: string } }> }>(this.clients.route53, new GetHealthCheckStatusCommand({ HealthCheckId: id }), "Route53 GetHealthCheckStatus");
     const obs = st.HealthCheckObservations ?? [];
     if (!obs.length) return { healthy: null, detail: "no checker observations yet" };
     const good = obs.filter((o) => (o.StatusReport?.Status ?? "").startsWith("Success")).length;
     return { healthy: good / obs.length > ROUTE53_HEALTHY_FRACTION, detail: `${good}/${obs.length} checkers report success` };
   }
 
-  /** Latest HealthCheckStatus datapoint (Route53 publishes it in us-east-1 only): 1 healthy, 0 unhealthy. */
-  private async metricHealth(id: string): Promise<{ value: number; at: number } | null> {
+  /** HealthCheckStatus datapoints (Route53 publishes them in us-east-1 only), 1-minute Minimum and Maximum, newest first. */
+  private async metricSeries(id: string, minutes: number): Promise<Array<{ at: number; min: number; max: number }>> {
     const end = this.clock.now();
-    const out = await this.clients.cloudwatch("us-east-1").send(
+    const metric = { Namespace: "AWS/Route53", MetricName: "HealthCheckStatus", Dimensions: [{ Name: "HealthCheckId", Value: id }] };
+    const out = await this.send<{ MetricDataResults?: Array<{ Id?: string; Values?: number[]; Timestamps?: Date[] }> }>(
+      this.clients.cloudwatch("us-east-1"),
       new GetMetricDataCommand({
-        StartTime: new Date(end - 10 * 60_000),
-        EndTime: new Date(end),
+        // The window is generous on both sides: it is never compared with this host's clock, only its datapoints with each other and with AWS's clock.
+        StartTime: new Date(end - (minutes + 10) * 60_000),
+        EndTime: new Date(end + 10 * 60_000),
         ScanBy: "TimestampDescending",
         MetricDataQueries: [
-          { Id: "status", ReturnData: true, MetricStat: { Metric: { Namespace: "AWS/Route53", MetricName: "HealthCheckStatus", Dimensions: [{ Name: "HealthCheckId", Value: id }] }, Period: 60, Stat: "Minimum" } },
+          { Id: "lo", ReturnData: true, MetricStat: { Metric: metric, Period: 60, Stat: "Minimum" } },
+          { Id: "hi", ReturnData: true, MetricStat: { Metric: metric, Period: 60, Stat: "Maximum" } },
         ],
       }),
+      "CloudWatch GetMetricData HealthCheckStatus (us-east-1)",
     );
-    const r = out.MetricDataResults?.[0];
-    if (!r?.Values?.length || !r.Timestamps?.length) return null;
-    return { value: r.Values[0], at: r.Timestamps[0].getTime() };
+    const lo = out.MetricDataResults?.find((r) => r.Id === "lo");
+    const hi = out.MetricDataResults?.find((r) => r.Id === "hi");
+    const byTime = new Map<number, { at: number; min: number; max: number }>();
+    (hi?.Timestamps ?? []).forEach((t, i) => byTime.set(t.getTime(), { at: t.getTime(), min: hi!.Values![i], max: hi!.Values![i] }));
+    (lo?.Timestamps ?? []).forEach((t, i) => {
+      const e = byTime.get(t.getTime());
+      if (e) e.min = lo!.Values![i];
+      else byTime.set(t.getTime(), { at: t.getTime(), min: lo!.Values![i], max: lo!.Values![i] });
+    });
+    return [...byTime.values()].sort((a, b) => b.at - a.at);
+  }
+
+  /** Latest HealthCheckStatus datapoint: 1 healthy, 0 unhealthy. */
+  private async metricHealth(id: string): Promise<{ value: number; at: number } | null> {
+    const series = await this.metricSeries(id, 10);
+    return series.length ? { value: series[0].min, at: series[0].at } : null;
+  }
+
+  /**
+   * Route53's own verdict on the region's endpoint check: its HealthCheckStatus
+   * metric ("1 indicates healthy, and 0 indicates unhealthy": Route 53
+   * Developer Guide, "Monitoring health checks using CloudWatch"), 1-minute
+   * datapoints. A minute whose Maximum is 0 was unhealthy throughout; the run
+   * of such minutes ending at the newest datapoint is how long the outage has
+   * lasted (timestamps compared with each other only). The newest minute:
+   * Minimum 1 healthy; Maximum 0 unhealthy; mixed: the verdict changed in it,
+   * so it counts as what it changed to (healthy after unhealthy minutes: the
+   * primary is back; unhealthy after healthy ones: it just went down).
+   */
+  async outage(role: RegionRole): Promise<OutageState> {
+    // The checks' ids do not change during a run: listed once (Route53's control plane API), then only the metric is read.
+    this.checkIds ??= this.findHealthChecks().catch((e: unknown) => {
+      this.checkIds = undefined;
+      throw e;
+    });
+    const found = (await this.checkIds).find((f) => f.role === role);
+    if (!found) return { healthy: null, unhealthyForSeconds: 0, sampleAgeSeconds: null, detail: `no Route53 health check tagged ${HEALTH_CHECK_TAG}=${role} (dns stack not deployed?)` };
+    const minutes = Math.ceil(this.config.runbook.minOutageSeconds / 60) + 5;
+    const series = await this.metricSeries(found.check.Id!, minutes);
+    if (!series.length) return { healthy: null, unhealthyForSeconds: 0, sampleAgeSeconds: null, detail: `HealthCheckStatus of ${found.check.Id} (us-east-1): no datapoint in the last ${minutes} minutes` };
+    const [latest, previous] = series;
+    let run = 0;
+    while (run < series.length && series[run].max === 0 && (run === 0 || series[run - 1].at - series[run].at === 60_000)) run++;
+    const healthy = latest.min >= 1 ? true : latest.max === 0 ? false : previous !== undefined && previous.max === 0;
+    const { now, source } = this.awsNow("us-east-1");
+    const age = Math.max(0, (now - (latest.at + 60_000)) / 1000);
+    const unhealthyForSeconds = healthy ? 0 : run * 60;
+    const recent = series.slice(0, 5).map((d) => `${new Date(d.at).toISOString().slice(11, 16)} ${d.min === d.max ? d.min : `${d.min}-${d.max}`}`).join(", ");
+    return {
+      healthy,
+      unhealthyForSeconds,
+      sampleAgeSeconds: age,
+      detail: `Route53 HealthCheckStatus of the ${role} check ${found.check.Id}, per minute (newest first): ${recent}; ${run} whole unhealthy minute(s); newest ${Math.round(age)} s old on ${source}`,
+    };
   }
 
   async healthChecks(): Promise<HealthCheckState[]> {
     const found = await this.findHealthChecks();
     const byId = new Map(found.map((f) => [f.check.Id!, f]));
-    // Endpoint checks: the checkers' verdict (GetHealthCheckStatus).
+    // Endpoint checks: the checkers' last results (GetHealthCheckStatus), detail only.
     const endpoint = new Map<string, { healthy: boolean | null; detail: string }>();
     for (const f of found) {
       const t = f.check.HealthCheckConfig?.Type;
@@ -200,21 +369,19 @@ export class AwsPlatform implements DrPlatform {
     for (const f of found) {
       const cfg = f.check.HealthCheckConfig;
       const c = await computed(f.check.Id!);
+      // Route53's own verdict for every check is the HealthCheckStatus metric (us-east-1): it wins over what is computed here.
+      const metric = await this.metricHealth(f.check.Id!);
+      const metricText = `CloudWatch HealthCheckStatus ${metric ? `${metric.value} at ${new Date(metric.at).toISOString()}` : "no datapoint"}`;
       if (cfg?.Type !== "CALCULATED" && cfg?.Type !== "CLOUDWATCH_METRIC") {
-        out.push({ role: f.role, id: f.check.Id!, healthy: c.healthy, detail: `${cfg?.Type ?? "?"} ${cfg?.FullyQualifiedDomainName ?? ""}${cfg?.ResourcePath ?? ""}: ${c.detail}` });
+        out.push({ role: f.role, id: f.check.Id!, healthy: metric ? metric.value >= 1 : c.healthy, detail: `${cfg?.Type ?? "?"} ${cfg?.FullyQualifiedDomainName ?? ""}${cfg?.ResourcePath ?? ""}: ${metricText}; checkers' last results: ${c.detail}` });
         continue;
       }
-      // GetHealthCheckStatus is not available for CALCULATED checks (Route 53
-      // API Reference) and an alarm check has no checkers to report: Route53's
-      // own verdict for both is the HealthCheckStatus metric (us-east-1); what
-      // it should be now is computed as Route53 does.
-      const metric = await this.metricHealth(f.check.Id!);
       out.push({
         role: f.role,
         id: f.check.Id!,
         healthy: metric ? metric.value >= 1 : c.healthy,
         ...(cfg.Type === "CALCULATED" ? { healthThreshold: cfg.HealthThreshold ?? 1, children: cfg.ChildHealthChecks?.length ?? 0 } : {}),
-        detail: `${c.detail}; CloudWatch HealthCheckStatus ${metric ? `${metric.value} at ${new Date(metric.at).toISOString()}` : "no datapoint"}`,
+        detail: `${c.detail}; ${metricText}`,
       });
     }
     return out;
@@ -224,7 +391,11 @@ export class AwsPlatform implements DrPlatform {
 
   async failoverSwitch(): Promise<SwitchState> {
     const sw = failoverSwitch(this.config);
-    const out = await this.clients.cloudwatch(sw.region).send(new DescribeAlarmsCommand({ AlarmNames: [sw.alarmName], AlarmTypes: ["MetricAlarm"] }));
+    const out = await this.send<{ MetricAlarms?: Array<{ StateValue?: string; StateUpdatedTimestamp?: Date }> }>(
+      this.clients.cloudwatch(sw.region),
+      new DescribeAlarmsCommand({ AlarmNames: [sw.alarmName], AlarmTypes: ["MetricAlarm"] }),
+      `CloudWatch DescribeAlarms (${sw.region})`,
+    );
     const alarm = out.MetricAlarms?.[0];
     if (!alarm) return { forced: null, alarmState: null, detail: `no alarm ${sw.alarmName} in ${sw.region} (is the dns stack deployed?)` };
     const state = alarm.StateValue ?? null;
@@ -252,7 +423,8 @@ export class AwsPlatform implements DrPlatform {
     let waited = "";
     const now = this.clock.now();
     const bucket = Math.floor(now / periodMs) * periodMs;
-    const recent = await cw.send(
+    const recent = await this.send<{ MetricDataResults?: Array<{ Id?: string; Values?: number[] }> }>(
+      cw,
       new GetMetricDataCommand({
         StartTime: new Date(bucket),
         EndTime: new Date(bucket + periodMs),
@@ -261,6 +433,7 @@ export class AwsPlatform implements DrPlatform {
           { Id: "min", ReturnData: true, MetricStat: { Metric: metric, Period: sw.periodSeconds, Stat: "Minimum" } },
         ],
       }),
+      `CloudWatch GetMetricData ${sw.metricName} (${sw.region})`,
     );
     const max = recent.MetricDataResults?.find((r) => r.Id === "max")?.Values?.[0];
     const min = recent.MetricDataResults?.find((r) => r.Id === "min")?.Values?.[0];
@@ -270,80 +443,128 @@ export class AwsPlatform implements DrPlatform {
       await this.clock.sleep(ms);
       waited = ` (waited ${Math.round(ms / 1000)} s: this minute already held the other value)`;
     }
-    await cw.send(new PutMetricDataCommand({ Namespace: sw.namespace, MetricData: [{ MetricName: sw.metricName, Dimensions: dimensions, Value: value, Timestamp: new Date(this.clock.now()), StorageResolution: 60 }] }));
+    await this.send(
+      cw,
+      new PutMetricDataCommand({ Namespace: sw.namespace, MetricData: [{ MetricName: sw.metricName, Dimensions: dimensions, Value: value, Timestamp: new Date(this.clock.now()), StorageResolution: 60 }] }),
+      `CloudWatch PutMetricData ${sw.metricName} (${sw.region})`,
+    );
     return `PutMetricData ${sw.namespace} ${sw.metricName} ${Object.entries(sw.dimensions).map(([k, v]) => `${k}=${v}`).join(",")} = ${value} in ${sw.region}${waited} (${forced ? "forced to the secondary" : "follows health"})`;
   }
 
   // --- web tier --------------------------------------------------------------
 
+  /**
+   * The fleet: the ASG's desired size and its instances, the target group's
+   * targets. An ASG lists an instance in every lifecycle state (Pending,
+   * InService, Terminating, Terminating:Wait, ...) until it is terminated
+   * ("Amazon EC2 Auto Scaling instance lifecycle", EC2 Auto Scaling User
+   * Guide), so no instance listed means none of the fleet still runs.
+   */
   async web(role: RegionRole): Promise<WebState> {
     const n = names(this.config, role);
-    const asg = (await this.clients.autoscaling(n.region).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [n.asg] }))).AutoScalingGroups?.[0];
+    const asg = (
+      await this.send<{ AutoScalingGroups?: Array<{ MinSize?: number; DesiredCapacity?: number; Instances?: Array<{ LifecycleState?: string }> }> }>(
+        this.clients.autoscaling(n.region),
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [n.asg] }),
+        `Auto Scaling DescribeAutoScalingGroups (${n.region})`,
+      )
+    ).AutoScalingGroups?.[0];
     const elb = this.clients.elbv2(n.region);
-    const tg = (await elb.send(new DescribeTargetGroupsCommand({ Names: [n.targetGroup] }))).TargetGroups?.[0];
+    const tg = (await this.send<{ TargetGroups?: Array<{ TargetGroupArn?: string }> }>(elb, new DescribeTargetGroupsCommand({ Names: [n.targetGroup] }), `ELBv2 DescribeTargetGroups (${n.region})`)).TargetGroups?.[0];
     if (!tg?.TargetGroupArn) throw new Error(`target group ${n.targetGroup} not found in ${n.region}`);
-    const th = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }))).TargetHealthDescriptions ?? [];
+    const th =
+      (await this.send<{ TargetHealthDescriptions?: Array<{ TargetHealth?: { State?: string } }> }>(elb, new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }), `ELBv2 DescribeTargetHealth (${n.region})`))
+        .TargetHealthDescriptions ?? [];
     const states = th.map((t) => t.TargetHealth?.State ?? "unknown");
     const healthy = states.filter((s) => s === "healthy").length;
     const counts = [...new Set(states)].map((s) => `${states.filter((x) => x === s).length} ${s}`).join(", ");
+    const instances = asg?.Instances ?? [];
+    const life = [...new Set(instances.map((i) => i.LifecycleState ?? "?"))].map((s) => `${instances.filter((i) => (i.LifecycleState ?? "?") === s).length} ${s}`).join(", ");
     return {
       role,
       healthyTargets: healthy,
       totalTargets: th.length,
       desiredCapacity: asg ? (asg.DesiredCapacity ?? null) : null,
-      detail: `ASG ${n.asg}: ${asg ? `min ${asg.MinSize} desired ${asg.DesiredCapacity} instances ${asg.Instances?.length ?? 0}` : "not found"}; ${n.targetGroup}: ${counts || "no targets"}`,
+      runningInstances: asg ? instances.length : null,
+      detail: `ASG ${n.asg}: ${asg ? `min ${asg.MinSize} desired ${asg.DesiredCapacity}, instances ${instances.length}${life ? ` (${life})` : ""}` : "not found"}; ${n.targetGroup}: ${counts || "no targets"}`,
     };
   }
 
   async scaleWeb(role: RegionRole, size: number): Promise<string> {
     const n = names(this.config, role);
     const min = Math.min(size, this.config.web.minSize);
-    await this.clients.autoscaling(n.region).send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: n.asg, MinSize: min, DesiredCapacity: size }));
+    await this.send(this.clients.autoscaling(n.region), new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: n.asg, MinSize: min, DesiredCapacity: size }), `Auto Scaling UpdateAutoScalingGroup (${n.region})`);
     return `ASG ${n.asg} (${n.region}): min ${min}, desired ${size}`;
   }
 
-  async probe(role: RegionRole, opts: { readonly write: boolean }): Promise<ProbeResult> {
+  private async entryPoint(role: RegionRole): Promise<{ baseUrl: string; host?: string } | string> {
     const n = names(this.config, role);
-    const lb = (await this.clients.elbv2(n.region).send(new DescribeLoadBalancersCommand({ Names: [n.alb] }))).LoadBalancers?.[0];
-    if (!lb?.DNSName) return { ok: false, dbRole: null, writable: null, wrote: null, detail: `load balancer ${n.alb} not found in ${n.region}` };
+    const lb = (await this.send<{ LoadBalancers?: Array<{ DNSName?: string }> }>(this.clients.elbv2(n.region), new DescribeLoadBalancersCommand({ Names: [n.alb] }), `ELBv2 DescribeLoadBalancers (${n.region})`)).LoadBalancers?.[0];
+    if (!lb?.DNSName) return `load balancer ${n.alb} not found in ${n.region}`;
     // With dns enabled (or a certificate) the ALB listens on HTTPS with a certificate for the domain.
     const tls = this.config.dns.enabled || this.config.regions[role].certificateArn !== undefined;
-    return this.probeFn(
-      { baseUrl: `${tls ? "https" : "http"}://${lb.DNSName}`, host: this.config.dns.enabled ? this.config.dns.domainName : undefined, timeoutMs: 5_000 },
-      this.config.web.readinessPath,
-      opts.write,
-      `dr runbook verification ${new Date(this.clock.now()).toISOString()}`,
-    );
+    return { baseUrl: `${tls ? "https" : "http"}://${lb.DNSName}`, ...(this.config.dns.enabled ? { host: this.config.dns.domainName } : {}) };
+  }
+
+  async probe(role: RegionRole, opts: { readonly write: boolean }): Promise<ProbeResult> {
+    const ep = await this.entryPoint(role);
+    if (typeof ep === "string") return { ok: false, dbRole: null, writable: null, wrote: null, detail: ep };
+    return this.probeFn({ ...ep, timeoutMs: 5_000 }, this.config.web.readinessPath, opts.write, `dr runbook verification ${new Date(this.clock.now()).toISOString()}`);
+  }
+
+  /** The app's view of its database's WAL positions, through the region's ALB (the database itself is private). */
+  async walPositions(role: RegionRole): Promise<WalPositions> {
+    const ep = await this.entryPoint(role);
+    if (typeof ep === "string") {
+      return { ok: false, inRecovery: null, lsn: null, receiveLsn: null, replayLsn: null, replayPaused: null, receiverStatus: null, senderLsn: null, lastMessageAgeSeconds: null, receiverTimeoutSeconds: null, requestedAt: this.clock.now(), detail: ep };
+    }
+    return this.walFn({ ...ep, timeoutMs: 5_000 }, this.config.web.readinessPath, () => this.clock.now());
   }
 
   // --- database ----------------------------------------------------------------
 
   private async describe(region: string, id: string): Promise<DBInstance | null> {
     try {
-      return (await this.clients.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0] ?? null;
+      return (await this.send<{ DBInstances?: DBInstance[] }>(this.clients.rds(region), new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }), `RDS DescribeDBInstances ${id} (${region})`)).DBInstances?.[0] ?? null;
     } catch (e) {
       if (isNotFound(e, "DBInstanceNotFoundFault")) return null;
       throw e;
     }
   }
 
-  /** Latest ReplicaLag datapoints (seconds), newest first. */
-  private async replicaLag(region: string, id: string, sinceMs: number): Promise<Array<{ value: number; at: number }>> {
+  /** Latest ReplicaLag datapoints (seconds), newest first (window generous on purpose: only AWS's clock judges their age). */
+  private async replicaLag(region: string, id: string): Promise<Array<{ value: number; at: number }>> {
     const end = this.clock.now();
-    const out = await this.clients.cloudwatch(region).send(
+    const out = await this.send<{ MetricDataResults?: Array<{ Values?: number[]; Timestamps?: Date[] }> }>(
+      this.clients.cloudwatch(region),
       new GetMetricDataCommand({
-        StartTime: new Date(Math.min(sinceMs, end - 10 * 60_000)),
-        EndTime: new Date(end),
+        StartTime: new Date(end - 20 * 60_000),
+        EndTime: new Date(end + 10 * 60_000),
         ScanBy: "TimestampDescending",
         MetricDataQueries: [
           { Id: "lag", ReturnData: true, MetricStat: { Metric: { Namespace: "AWS/RDS", MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: id }] }, Period: 60, Stat: "Maximum" } },
         ],
       }),
+      `CloudWatch GetMetricData ReplicaLag ${id} (${region})`,
     );
     const r = out.MetricDataResults?.[0];
-    return (r?.Values ?? []).map((value, i) => ({ value, at: r!.Timestamps![i].getTime() }));
+    return (r?.Values ?? []).map((value, i) => ({ value, at: r!.Timestamps![i].getTime() })).sort((a, b) => b.at - a.at);
   }
 
+  /**
+   * A Writer's state. For a replica: its replication status
+   * (DescribeDBInstances StatusInfos, StatusType "read replication": replicating,
+   * replication degraded, error, stopped, terminated: RDS User Guide,
+   * "Monitoring read replication") and its latest ReplicaLag, with that
+   * datapoint's age on AWS's clock. ReplicaLag -1 means "replication is
+   * currently not active" (same guide, MySQL/MariaDB pages; RDS for PostgreSQL
+   * publishes it too while the replica is in error or still setting up) and is
+   * kept as -1, never read as 0. On RDS for PostgreSQL ReplicaLag is the time
+   * since the last replayed commit, so a replica of an idle source "will
+   * report a replication lag of up to five minutes" (RDS User Guide, "Working
+   * with read replicas for Amazon RDS for PostgreSQL", limitations): it is
+   * never the catch-up proof (WAL positions are: plan.ts catchUpVerdict).
+   */
   async database(role: RegionRole, generation: number): Promise<DatabaseState> {
     const n = names(this.config, role);
     const id = n.writer(generation);
@@ -353,10 +574,18 @@ export class AwsPlatform implements DrPlatform {
     const source = inst.ReadReplicaSourceDBInstanceIdentifier ?? null;
     let lagSeconds: number | null = null;
     let lagSampledAt: number | null = null;
+    let lagSampleAgeSeconds: number | null = null;
+    const replication = inst.StatusInfos?.find((s) => s.StatusType === "read replication");
     if (source) {
-      const lag = await this.replicaLag(n.region, id, this.clock.now() - 10 * 60_000);
-      if (lag.length) ({ value: lagSeconds, at: lagSampledAt } = lag[0]);
+      const lag = await this.replicaLag(n.region, id);
+      if (lag.length) {
+        ({ value: lagSeconds, at: lagSampledAt } = lag[0]);
+        lagSampleAgeSeconds = Math.max(0, (this.awsNow(n.region).now - (lagSampledAt + 60_000)) / 1000);
+      }
     }
+    const isolatedTag = inst.TagList?.find((t) => t.Key === ISOLATED_TAG);
+    const passwordPending = inst.PendingModifiedValues?.MasterUserPassword !== undefined;
+    const isolated = isolatedTag !== undefined && !passwordPending;
     return {
       role,
       identifier: id,
@@ -365,46 +594,80 @@ export class AwsPlatform implements DrPlatform {
       source,
       lagSeconds,
       lagSampledAt,
+      lagSampleAgeSeconds,
+      replicationStatus: source ? (replication?.Status ?? null) : null,
+      isolated,
       readers,
-      detail: `${inst.DBInstanceStatus}${source ? ` replica of ${source}` : ""}`,
+      detail:
+        `${inst.DBInstanceStatus}${source ? ` replica of ${source}` : ""}` +
+        (replication ? `; read replication ${replication.Status}${replication.Normal === false ? " (not normal)" : ""}${replication.Message ? `: ${replication.Message}` : ""}` : "") +
+        (isolatedTag ? `; isolated by the runbook at ${isolatedTag.Value}${passwordPending ? " (password change still pending)" : ""}` : ""),
     };
   }
 
-  async replicaCaughtUp(role: RegionRole, generation: number, sinceMs: number): Promise<Check> {
-    const n = names(this.config, role);
-    const id = n.writer(generation);
-    const after = (await this.replicaLag(n.region, id, sinceMs)).filter((d) => d.at >= sinceMs);
-    if (!after.length) return { ok: false, detail: `${id}: no ReplicaLag datapoint since ${new Date(sinceMs).toISOString()} yet (1-minute metric)` };
-    const latest = after[0];
-    return { ok: latest.value <= 0, detail: `${id}: ReplicaLag ${latest.value} s at ${new Date(latest.at).toISOString()}` };
-  }
-
-  async promote(role: RegionRole, generation: number, backupRetentionDays: number): Promise<string> {
+  /**
+   * One PromoteReadReplica request, and what RDS answered. RDS refuses it
+   * (InvalidDBInstanceState, "The DB instance isn't in a valid state") while
+   * the replica is not available, e.g. "a read replica cannot be promoted to a
+   * standalone instance when it is in the backing-up status" (RDS API
+   * Reference, PromoteReadReplica); storage-optimization, modifying and
+   * maintenance states are refused likewise. The step asks again at each poll
+   * until RDS takes it, and never again once taken.
+   */
+  async promote(role: RegionRole, generation: number, backupRetentionDays: number): Promise<PromotionAttempt> {
     const n = names(this.config, role);
     const id = n.writer(generation);
     const inst = await this.describe(n.region, id);
     if (!inst) throw new Error(`no DB instance ${id} in ${n.region}`);
-    if (!inst.ReadReplicaSourceDBInstanceIdentifier) return `${id} is already a standalone writer: not promoted again`;
-    if (inst.DBInstanceStatus !== "available") return `${id} is ${inst.DBInstanceStatus} (a promotion under way?): not called again, waiting`;
+    if (!inst.ReadReplicaSourceDBInstanceIdentifier) return { outcome: "already-writer", detail: `${id} is already a standalone writer: not promoted again` };
+    // RDS takes a promotion only from an available replica: not asked while it is in another state (it is asked again at the next poll).
+    if (inst.DBInstanceStatus !== "available") return { outcome: "refused", detail: `${id} is ${inst.DBInstanceStatus}: RDS would refuse PromoteReadReplica now (a promotion under way, a backup, a modification): asked again at the next poll` };
     try {
-      await this.clients.rds(n.region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: id, BackupRetentionPeriod: backupRetentionDays }));
+      await this.send(this.clients.rds(n.region), new PromoteReadReplicaCommand({ DBInstanceIdentifier: id, BackupRetentionPeriod: backupRetentionDays }), `RDS PromoteReadReplica ${id} (${n.region})`);
     } catch (e) {
-      if (isNotFound(e, "InvalidDBInstanceStateFault")) return `${id}: ${(e as Error).message} (a promotion under way?): waiting`;
+      if (isNotFound(e, "InvalidDBInstanceStateFault")) return { outcome: "refused", detail: `RDS refused PromoteReadReplica ${id} while ${inst.DBInstanceStatus}: ${(e as Error).message} (asked again at the next poll)` };
       throw e;
     }
-    return `PromoteReadReplica ${id} (${n.region}), backup retention ${backupRetentionDays} days`;
+    return { outcome: "requested", detail: `PromoteReadReplica ${id} (${n.region}), backup retention ${backupRetentionDays} days: taken` };
+  }
+
+  /**
+   * Isolates a diverged old writer from the app: a new master password nobody
+   * knows (the app signs in with the master credentials from its secret, so
+   * new connections fail; "Changing this parameter doesn't result in an outage
+   * and the change is asynchronously applied as soon as possible. Between the
+   * time of the request and the completion of the request, the
+   * MasterUserPassword element exists in the PendingModifiedValues element":
+   * RDS API Reference, ModifyDBInstance) and the tag dr-isolated, which is how
+   * the state is read back (AWS, not the journal). Only after the promotion:
+   * a replica would inherit the password. Reset it by hand to look inside.
+   */
+  async isolateWriter(role: RegionRole, generation: number): Promise<string> {
+    const n = names(this.config, role);
+    const id = n.writer(generation);
+    const inst = await this.describe(n.region, id);
+    if (!inst) return `no DB instance ${id} in ${n.region}: nothing to isolate`;
+    const tagged = inst.TagList?.some((t) => t.Key === ISOLATED_TAG) ?? false;
+    if (tagged) return `${id} is already isolated (tag ${ISOLATED_TAG})${inst.PendingModifiedValues?.MasterUserPassword !== undefined ? ": its password change is still pending" : ""}`;
+    await this.send(this.clients.rds(n.region), new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, MasterUserPassword: unknownPassword(), ApplyImmediately: true }), `RDS ModifyDBInstance ${id} (${n.region})`);
+    await this.send(
+      this.clients.rds(n.region),
+      new AddTagsToResourceCommand({ ResourceName: inst.DBInstanceArn, Tags: [{ Key: ISOLATED_TAG, Value: new Date(this.clock.now()).toISOString() }] }),
+      `RDS AddTagsToResource ${id} (${n.region})`,
+    );
+    return `${id} (${n.region}): master password replaced by one nobody knows (the app's secret no longer opens it), tagged ${ISOLATED_TAG}`;
   }
 
   async snapshot(role: RegionRole, generation: number, snapshotId: string): Promise<string> {
     const n = names(this.config, role);
     if ((await this.snapshotStatus(role, snapshotId)) !== null) return `snapshot ${snapshotId} exists: not taken again`;
-    await this.clients.rds(n.region).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: n.writer(generation), DBSnapshotIdentifier: snapshotId }));
+    await this.send(this.clients.rds(n.region), new CreateDBSnapshotCommand({ DBInstanceIdentifier: n.writer(generation), DBSnapshotIdentifier: snapshotId }), `RDS CreateDBSnapshot (${n.region})`);
     return `CreateDBSnapshot ${snapshotId} of ${n.writer(generation)} (${n.region})`;
   }
 
   async snapshotStatus(role: RegionRole, snapshotId: string): Promise<string | null> {
     try {
-      const out = await this.clients.rds(this.region(role)).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId }));
+      const out = await this.send<{ DBSnapshots?: Array<{ Status?: string }> }>(this.clients.rds(this.region(role)), new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId }), `RDS DescribeDBSnapshots (${this.region(role)})`);
       return out.DBSnapshots?.[0]?.Status ?? null;
     } catch (e) {
       if (isNotFound(e, "DBSnapshotNotFoundFault")) return null;
@@ -422,7 +685,7 @@ export class AwsPlatform implements DrPlatform {
       } else if (!inst.DeletionProtection) {
         done.push(`${id}: already unprotected`);
       } else {
-        await this.clients.rds(n.region).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }));
+        await this.send(this.clients.rds(n.region), new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }), `RDS ModifyDBInstance ${id} (${n.region})`);
         done.push(`${id}: deletion protection off`);
       }
     }

@@ -4,7 +4,7 @@ import { ConfigError, loadProjectConfig, type ValidConfig } from "../config";
 import { AwsPlatform, sdkClients, type AwsClients } from "./aws-platform";
 import { realClock, type Clock } from "./clock";
 import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from "./credentials";
-import type { probeApp } from "./http-probe";
+import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
 import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus } from "./status";
@@ -12,8 +12,10 @@ import { collectStatus, renderStatus } from "./status";
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
                                              (exit 3: mismatch, 4: something could not be read)
-  dr failover --to secondary --planned       switchover: fence writes, wait for lag 0, promote, force DNS (RPO 0)
-  dr failover --to secondary --unplanned     the primary is down: promote, force DNS
+  dr failover --to secondary --planned       switchover: fence writes, prove the catch-up by WAL positions, promote, force DNS (RPO 0);
+                                             rolls the fence back by itself if the catch-up or the promotion fails
+  dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
+                                             old fleet or wait out the client drain, promote, then isolate the old writer
   dr failback                                rebuild the old primary as a replica, switch back, rebuild the secondary
 options:
   --dry-run            print the plan (steps, preconditions, waits, timeouts, what to do on failure); change nothing
@@ -33,6 +35,8 @@ export interface CliDeps {
   readonly clock?: Clock;
   /** The HTTP check of a region's entry point. */
   readonly probe?: typeof probeApp;
+  /** The WAL positions through a region's entry point (GET /readyz?wal=1). */
+  readonly wal?: typeof readWalPositions;
   /** Standard output and error, one line per call. */
   readonly out?: (line: string) => void;
   readonly err?: (line: string) => void;
@@ -105,7 +109,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     }
     if (command !== "status") out(creds.summary);
   }
-  const platform = new AwsPlatform(config, clients, clock, deps.probe);
+  const platform = new AwsPlatform(config, clients, clock, deps.probe, deps.wal ? { walFn: deps.wal } : {});
 
   if (command === "status") {
     const s = await collectStatus(config, platform);

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import type { ProbeResult } from "./platform";
+import type { ProbeResult, WalPositions } from "./platform";
 
 export interface HttpAnswer {
   readonly status: number;
@@ -78,4 +78,48 @@ export async function probeApp(target: RequestTarget, readinessPath: string, wri
   } catch (e) {
     return { ok: false, dbRole, writable, wrote: false, detail: `${detail}; POST /api/notes: ${(e as Error).message}` };
   }
+}
+
+const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const bool = (v: unknown): boolean | null => (typeof v === "boolean" ? v : null);
+
+/**
+ * GET <readinessPath>?wal=1 through a region's entry point: the web app's
+ * view of its database's WAL positions (webapp/drweb/db.py wal_positions).
+ * `now` stamps when the request was sent (the caller's clock): the answer
+ * describes a moment after it.
+ */
+export async function readWalPositions(target: RequestTarget, readinessPath: string, now: () => number): Promise<WalPositions> {
+  const requestedAt = now();
+  const empty = { inRecovery: null, lsn: null, receiveLsn: null, replayLsn: null, replayPaused: null, receiverStatus: null, senderLsn: null, lastMessageAgeSeconds: null, receiverTimeoutSeconds: null };
+  let answer: HttpAnswer;
+  try {
+    answer = await request(target, "GET", `${readinessPath}?wal=1`);
+  } catch (e) {
+    return { ok: false, ...empty, requestedAt, detail: `${target.baseUrl}${readinessPath}?wal=1: ${(e as Error).message}` };
+  }
+  const body = json(answer.body);
+  const wal = body.wal;
+  if (answer.status !== 200 || typeof wal !== "object" || wal === null) {
+    return { ok: false, ...empty, requestedAt, detail: `${readinessPath}?wal=1 ${answer.status} db_role ${String(body.db_role ?? "?")}${wal === undefined ? ": no wal positions in the answer (an app older than the runbook?)" : ""}` };
+  }
+  const w = wal as Record<string, unknown>;
+  if (typeof w.error === "string") return { ok: false, ...empty, requestedAt, detail: `${readinessPath}?wal=1: the app could not read them (${w.error})` };
+  const p = {
+    inRecovery: bool(w.in_recovery),
+    lsn: text(w.lsn),
+    receiveLsn: text(w.receive_lsn),
+    replayLsn: text(w.replay_lsn),
+    replayPaused: bool(w.replay_paused),
+    receiverStatus: text(w.receiver_status),
+    senderLsn: text(w.sender_lsn),
+    lastMessageAgeSeconds: num(w.last_message_age_s),
+    receiverTimeoutSeconds: num(w.receiver_timeout_s),
+  };
+  const instance = typeof body.instance === "string" ? ` (${body.instance})` : "";
+  const detail = p.inRecovery
+    ? `replica${instance}: received ${p.receiveLsn ?? "?"}, replayed ${p.replayLsn ?? "?"}${p.replayPaused ? " (replay PAUSED)" : ""}; receiver ${p.receiverStatus ?? "not visible"}, source at ${p.senderLsn ?? "?"}, last message ${p.lastMessageAgeSeconds === null ? "?" : `${p.lastMessageAgeSeconds.toFixed(1)} s`} ago`
+    : `writer${instance} at ${p.lsn ?? "?"}`;
+  return { ok: true, ...p, requestedAt, detail };
 }

@@ -17,7 +17,7 @@ import type { Clock } from "./clock";
  * resumed: the runner archives it and the next run starts afresh.
  */
 
-export type JournalEvent = "started" | "precondition" | "acting" | "action" | "waiting" | "confirmed" | "done" | "failed";
+export type JournalEvent = "started" | "precondition" | "acting" | "action" | "waiting" | "confirmed" | "done" | "failed" | "rechecked";
 
 /** Format 2 records "acting" before every action; journals without `format` were written before it. */
 export const JOURNAL_FORMAT = 2;
@@ -42,7 +42,7 @@ export interface JournalStepLine {
   readonly detail?: string;
 }
 
-type Line = JournalHeader | JournalStepLine | { readonly type: "completed"; readonly at: string };
+type Line = JournalHeader | JournalStepLine | { readonly type: "completed"; readonly at: string; readonly outcome?: string };
 
 export class Journal {
   private lines: Line[] = [];
@@ -118,8 +118,20 @@ export class Journal {
     return null;
   }
 
+  /** Every time the step recorded `event` (epoch ms), oldest first. */
+  eventsAt(step: string, event: JournalEvent): number[] {
+    return this.steps()
+      .filter((l) => l.step === step && l.event === event)
+      .map((l) => Date.parse(l.at));
+  }
+
+  /** The step's last "started" or "done" line is "done" (a step that runs again after a failed recheck is not done until it completes again). */
   isDone(step: string): boolean {
-    return this.eventAt(step, "done") !== null;
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const l = this.lines[i];
+      if (l.type === "step" && l.step === step && (l.event === "done" || l.event === "started")) return l.event === "done";
+    }
+    return false;
   }
 
   steps(): readonly JournalStepLine[] {
@@ -141,8 +153,9 @@ export class Journal {
     this.append({ type: "step", step, event, at: this.iso(), ...(detail === undefined ? {} : { detail }) });
   }
 
-  complete(): void {
-    this.append({ type: "completed", at: this.iso() });
+  /** The run is over: "done", or "rolled-back" (the runner undid its fence; nothing else stays changed). */
+  complete(outcome = "done"): void {
+    this.append({ type: "completed", at: this.iso(), outcome });
   }
 
   /** Moves the file aside as <operation>.<time>.jsonl (kept as a record) and empties this journal. */

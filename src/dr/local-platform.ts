@@ -1,71 +1,116 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, switchValue } from "../dns/contract";
-import { probeApp, request } from "./http-probe";
+import { probeApp, readWalPositions } from "./http-probe";
 import { names } from "./plan";
-import type { Check, DatabaseState, DrPlatform, HealthCheckState, ProbeResult, SwitchState, WebState } from "./platform";
+import type { DatabaseState, DrPlatform, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook on the local drill (scripts/drill/): each "region" is a real
  * PostgreSQL server, app instances (gunicorn) and an HAProxy standing in for
  * the ALB, all on 127.0.0.1; the Route53 stand-in is the drill's resolver.
- * The same plans and runner as on AWS drive it.
+ * The same plans and runner as on AWS drive it; the WAL positions are read
+ * the way the AWS adapter reads them, through the region's entry point
+ * (GET /readyz?wal=1 of the real app).
  */
 
-/** One local region, as the drill started it. */
+type MaybePromise<T> = T | Promise<T>;
+
+/** What a region's control plane reports about its web fleet (the ASG and target group's stand-in). */
+export interface LocalWebState {
+  /** Instances meant to run (the ASG's desired capacity). */
+  readonly desired: number;
+  /** Load-balancer servers up / registered (not in maintenance). */
+  readonly healthy: number;
+  readonly registered: number;
+  /** App processes still running (a stopping one is still draining). */
+  readonly running: number;
+  readonly detail: string;
+}
+
+/**
+ * One local region, as the drill started it. The control-plane methods throw
+ * when the region's "APIs" do not answer (a regional outage), as the AWS
+ * calls would; the drill may serve them over loopback HTTP to a runbook in
+ * another process.
+ */
 export interface LocalRegionSite {
   /** PostgreSQL on 127.0.0.1 (superuser postgres, trust auth on loopback). */
   readonly pgPort: number;
   /** The load balancer's URL (HAProxy frontend), e.g. http://127.0.0.1:18080. */
   readonly lbUrl: string;
-  /** HAProxy's stats page (CSV at <statsUrl>;csv). */
-  readonly statsUrl: string;
-  /** How many app instances are meant to run (the ASG's desired capacity). */
-  desired(): number;
+  webState(): MaybePromise<LocalWebState>;
   /** Take the instances out of the load balancer and stop them (0), or start them (n). */
-  scale(n: number): Promise<void>;
-  /** Names of the instances whose process still runs (a stopping one is still draining). */
-  runningInstances(): string[];
+  scale(n: number): MaybePromise<void>;
 }
 
-/** The Route53 stand-in's side the runbook sees (the same contract as AWS: a switch metric and its alarm). */
+/** The Route53 stand-in's side the runbook sees (the same contract as AWS: a switch metric and its alarm, Route53's verdict over time). */
 export interface LocalDns {
-  healthChecks(): HealthCheckState[];
+  healthChecks(): MaybePromise<HealthCheckState[]>;
   /** PutMetricData of the failover switch's metric. */
-  putSwitchMetric(value: number): void;
+  putSwitchMetric(value: number): MaybePromise<void>;
   /** The switch alarm's state. */
-  switchState(): SwitchState;
+  switchState(): MaybePromise<SwitchState>;
+  /** Route53's aggregated verdict on an endpoint, over time. */
+  verdict(endpoint: RegionRole): MaybePromise<OutageState>;
+}
+
+export interface LocalPlatformOptions {
+  /** The app's database role (the drill's stand-in for the RDS master user the app signs in with). */
+  readonly appUser: string;
+  /** Where snapshot() writes its pg_dump files. */
+  readonly snapshotDir?: string;
+  /** psql's bound per call (ms): a frozen server must not hang the runbook. */
+  readonly psqlTimeoutMs?: number;
 }
 
 const PSQL_TIMEOUT_MS = 5_000;
 
 /** Runs one SQL statement with psql over TCP (loopback); resolves with its unaligned output. */
-export function psql(port: number, sql: string, dbname = "postgres"): Promise<string> {
+export function psql(port: number, sql: string, dbname = "postgres", timeoutMs = PSQL_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "psql",
       ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", dbname, "-c", sql],
-      { timeout: PSQL_TIMEOUT_MS, env: { ...process.env, PGCONNECT_TIMEOUT: "2" } },
-      (err, stdout, stderr) => (err ? reject(new Error((stderr || err.message).trim().split("\n")[0])) : resolve(stdout.trim())),
+      { timeout: timeoutMs, killSignal: "SIGKILL", env: { ...process.env, PGCONNECT_TIMEOUT: String(Math.max(1, Math.floor(timeoutMs / 2000))) } },
+      (err, stdout, stderr) => (err ? reject(new Error((stderr || (err.killed ? `psql: no answer within ${timeoutMs} ms` : err.message)).trim().split("\n")[0])) : resolve(stdout.trim())),
     );
   });
 }
 
+/** The marker isolateWriter() leaves on the app role (the stand-in for the AWS tag dr-isolated). */
+export const ISOLATED_MARK = "dr-isolated";
+
 export class LocalPlatform implements DrPlatform {
   readonly name = "local";
+  private readonly psqlMs: number;
 
   constructor(
     private readonly config: ValidConfig,
     private readonly sites: Readonly<Record<RegionRole, LocalRegionSite>>,
     private readonly dns: LocalDns,
-  ) {}
+    private readonly opts: LocalPlatformOptions,
+  ) {
+    this.psqlMs = opts.psqlTimeoutMs ?? PSQL_TIMEOUT_MS;
+  }
 
   private label(role: RegionRole, generation: number): string {
     return `${names(this.config, role).writer(generation)} (postgres 127.0.0.1:${this.sites[role].pgPort})`;
   }
 
+  private sql(role: RegionRole, query: string, dbname = "postgres"): Promise<string> {
+    return psql(this.sites[role].pgPort, query, dbname, this.psqlMs);
+  }
+
   async healthChecks(): Promise<HealthCheckState[]> {
     return this.dns.healthChecks();
+  }
+
+  async outage(role: RegionRole): Promise<OutageState> {
+    return this.dns.verdict(role);
   }
 
   async failoverSwitch(): Promise<SwitchState> {
@@ -75,49 +120,38 @@ export class LocalPlatform implements DrPlatform {
   async setForcedFailover(forced: boolean): Promise<string> {
     const sw = failoverSwitch(this.config);
     const value = switchValue(this.config, forced);
-    this.dns.putSwitchMetric(value);
+    await this.dns.putSwitchMetric(value);
     return `PutMetricData (stand-in) ${sw.namespace} ${sw.metricName} = ${value} (${forced ? "forced to the secondary" : "follows health"})`;
   }
 
   async web(role: RegionRole): Promise<WebState> {
-    const site = this.sites[role];
-    const desired = site.desired();
-    try {
-      const csv = await request({ baseUrl: site.statsUrl, timeoutMs: 2_000 }, "GET", `${new URL(site.statsUrl).pathname};csv`);
-      const rows = csv.body.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(","));
-      const servers = rows.filter((r) => r[0] === "web" && r[1] !== "FRONTEND" && r[1] !== "BACKEND");
-      const running = site.runningInstances();
-      // A server taken out (MAINT) whose process still runs is draining: like an ELB target during deregistration, still registered.
-      const states = servers.map((r) => ((r[17] ?? "?") === "MAINT" && running.includes(r[1]) ? "MAINT (draining)" : (r[17] ?? "?")));
-      const healthy = states.filter((s) => s.startsWith("UP")).length;
-      const registered = states.filter((s) => s !== "MAINT").length;
-      return { role, healthyTargets: healthy, totalTargets: registered, desiredCapacity: desired, detail: `instances desired ${desired}, running ${running.length}; haproxy servers: ${servers.map((r, i) => `${r[1]} ${states[i]}`).join(", ")}` };
-    } catch (e) {
-      return { role, healthyTargets: null, totalTargets: null, desiredCapacity: desired, detail: `haproxy stats: ${(e as Error).message}` };
-    }
+    const w = await this.sites[role].webState();
+    return { role, healthyTargets: w.healthy, totalTargets: w.registered, desiredCapacity: w.desired, runningInstances: w.running, detail: w.detail };
   }
 
   async scaleWeb(role: RegionRole, size: number): Promise<string> {
-    const before = this.sites[role].desired();
+    const before = (await this.sites[role].webState()).desired;
     await this.sites[role].scale(size);
     return size === 0 ? `took ${before} app instance(s) out of the load balancer and asked them to stop (in-flight requests finish)` : `started app instances: ${before} -> ${size}`;
   }
 
   async database(role: RegionRole, generation: number): Promise<DatabaseState> {
-    const port = this.sites[role].pgPort;
     const identifier = this.label(role, generation);
     const base = { role, identifier, readers: [] as const };
     try {
-      const out = await psql(
-        port,
+      const out = await this.sql(
+        role,
         `SELECT pg_is_in_recovery(),
                 CASE WHEN pg_is_in_recovery() THEN
                   CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
                        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END END,
-                (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1)`,
+                (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1),
+                (SELECT status FROM pg_stat_wal_receiver LIMIT 1),
+                COALESCE((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '${this.opts.appUser}'), '')`,
       );
-      const [rec, lag, sender] = out.split("|");
+      const [rec, lag, sender, receiver, mark] = out.split("|");
       const replica = rec === "t";
+      const isolated = mark.startsWith(ISOLATED_MARK);
       return {
         ...base,
         dbRole: replica ? "replica" : "writer",
@@ -125,46 +159,69 @@ export class LocalPlatform implements DrPlatform {
         source: replica ? (sender ? `postgres ${sender}` : "(not streaming)") : null,
         lagSeconds: replica && lag !== "" ? Math.round(Number(lag) * 1000) / 1000 : null,
         lagSampledAt: replica ? Date.now() : null,
-        detail: replica ? `replica${sender ? ` streaming from ${sender}` : " (not streaming)"}` : "writer",
+        lagSampleAgeSeconds: replica ? 0 : null,
+        // The WAL receiver's status stands in for RDS's "read replication" status.
+        replicationStatus: replica ? (receiver === "streaming" ? "replicating" : receiver ? `receiver ${receiver}` : "no WAL receiver") : null,
+        isolated,
+        detail: `${replica ? `replica${sender ? ` streaming from ${sender}` : " (not streaming)"}` : "writer"}${isolated ? `; ${mark}` : ""}`,
       };
     } catch (e) {
       return { ...base, dbRole: "unknown", status: "unreachable", source: null, lagSeconds: null, lagSampledAt: null, detail: (e as Error).message };
     }
   }
 
-  async replicaCaughtUp(role: RegionRole, _generation: number, _sinceMs: number): Promise<Check> {
-    const source: RegionRole = role === "primary" ? "secondary" : "primary";
-    let lsn: string;
-    try {
-      lsn = await psql(this.sites[source].pgPort, "SELECT pg_current_wal_lsn()");
-    } catch (e) {
-      return { ok: false, detail: `source ${source} unreachable: ${(e as Error).message}` };
-    }
-    const replayed = await psql(this.sites[role].pgPort, `SELECT pg_last_wal_replay_lsn(), pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`);
-    const [at, done] = replayed.split("|");
-    return { ok: done === "t", detail: `source LSN ${lsn}, replica replayed ${at}` };
+  async walPositions(role: RegionRole): Promise<WalPositions> {
+    return readWalPositions({ baseUrl: this.sites[role].lbUrl, timeoutMs: 2_000 }, this.config.web.readinessPath, () => Date.now());
   }
 
-  async promote(role: RegionRole, generation: number): Promise<string> {
-    const port = this.sites[role].pgPort;
-    if ((await psql(port, "SELECT pg_is_in_recovery()")) === "f") return `${this.label(role, generation)} is already a writer: not promoted again`;
-    const done = await psql(port, "SELECT pg_promote(true, 60)");
-    return `SELECT pg_promote() on ${this.label(role, generation)}: ${done === "t" ? "promoted" : "not finished within 60 s"}`;
+  async promote(role: RegionRole, generation: number): Promise<PromotionAttempt> {
+    if ((await this.sql(role, "SELECT pg_is_in_recovery()")) === "f") return { outcome: "already-writer", detail: `${this.label(role, generation)} is already a writer: not promoted again` };
+    try {
+      const done = await this.sql(role, "SELECT pg_promote(true, 60)");
+      return { outcome: "requested", detail: `SELECT pg_promote() on ${this.label(role, generation)}: ${done === "t" ? "promoted" : "not finished within 60 s"}` };
+    } catch (e) {
+      if (/recovery is not in progress/.test((e as Error).message)) return { outcome: "already-writer", detail: `${this.label(role, generation)} was promoted meanwhile: not promoted again` };
+      throw e;
+    }
+  }
+
+  /** The AWS adapter's isolation on the app role: a password nobody knows (new sign-ins fail) and a marker read back by database(). */
+  async isolateWriter(role: RegionRole, generation: number): Promise<string> {
+    const user = this.opts.appUser;
+    const mark = `${ISOLATED_MARK} ${new Date().toISOString()}`;
+    await this.sql(role, `ALTER ROLE ${user} PASSWORD '${randomBytes(24).toString("base64url")}'; COMMENT ON ROLE ${user} IS '${mark}'`);
+    return `${this.label(role, generation)}: the app role ${user}'s password replaced by one nobody knows (new sign-ins fail), marked ${ISOLATED_MARK}`;
   }
 
   async probe(role: RegionRole, opts: { readonly write: boolean }): Promise<ProbeResult> {
     return probeApp({ baseUrl: this.sites[role].lbUrl, timeoutMs: 2_000 }, this.config.web.readinessPath, opts.write, `dr runbook verification ${new Date().toISOString()}`);
   }
 
-  async snapshot(): Promise<string> {
-    throw new Error("snapshots are not part of the local drill (it covers failover; failback is tested against stubbed AWS clients)");
+  /** A pg_dump of the app database stands in for an RDS snapshot (the evidence of what the old writer took). */
+  async snapshot(role: RegionRole, _generation: number, snapshotId: string): Promise<string> {
+    const dir = this.opts.snapshotDir;
+    if (!dir) throw new Error("no snapshot folder configured for the local platform");
+    const file = path.join(dir, `${snapshotId}.dump`);
+    if (fs.existsSync(file)) return `snapshot ${snapshotId} exists: not taken again`;
+    fs.mkdirSync(dir, { recursive: true });
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        "pg_dump",
+        ["-h", "127.0.0.1", "-p", String(this.sites[role].pgPort), "-U", "postgres", "-Fc", "-f", `${file}.part`, "drweb"],
+        { timeout: 60_000, env: { ...process.env, PGCONNECT_TIMEOUT: "2" } },
+        (err, _o, stderr) => (err ? reject(new Error(`pg_dump: ${(stderr || err.message).trim().split("\n")[0]}`)) : resolve()),
+      ),
+    );
+    fs.renameSync(`${file}.part`, file);
+    return `pg_dump of drweb on ${this.label(role, _generation)} as ${file}`;
   }
 
-  async snapshotStatus(): Promise<string | null> {
-    throw new Error("snapshots are not part of the local drill");
+  async snapshotStatus(_role: RegionRole, snapshotId: string): Promise<string | null> {
+    const dir = this.opts.snapshotDir;
+    return dir && fs.existsSync(path.join(dir, `${snapshotId}.dump`)) ? "available" : null;
   }
 
-  async allowDeletion(): Promise<string> {
-    throw new Error("deletion protection is not part of the local drill");
+  async allowDeletion(role: RegionRole, generation: number): Promise<string> {
+    return `${this.label(role, generation)}: no deletion protection on a local PostgreSQL (nothing to do)`;
   }
 }

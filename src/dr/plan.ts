@@ -2,9 +2,10 @@ import type { RegionRole, ValidConfig } from "../config";
 import { dbIdentifier, readerMember } from "../database/database-tier";
 import { webAsgName } from "../web/fleet";
 import { albName, targetGroupName } from "../web/load-balancer";
-import { failoverSwitch, switchValue } from "../dns/contract";
+import { failoverBudget, failoverSwitch, switchValue } from "../dns/contract";
 import { Naming } from "../lib/naming";
-import type { Check, DrPlatform } from "./platform";
+import type { Clock } from "./clock";
+import type { Check, DatabaseState, DrPlatform, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook's plans: ordered steps, each with its precondition, action,
@@ -12,6 +13,11 @@ import type { Check, DrPlatform } from "./platform";
  * runner (runner.ts) executes them, `--dry-run` prints them, the journal
  * records them. The steps follow README "Database failover and failback
  * runbook"; the AWS calls behind them are in aws-platform.ts.
+ *
+ * Steps that protect data never trust the journal for the state of the
+ * world: a fence, the failover switch and the catch-up are checked against
+ * AWS when a later step relies on them, and again when a resumed run finds
+ * them done (Step.recheck).
  */
 
 export type Operation = "failover" | "failback";
@@ -27,6 +33,10 @@ export interface PlanParams {
   readonly webSize: number;
   readonly backupRetentionDays: number;
   readonly maxReplicaLagSeconds: number;
+  /** Unplanned: how long Route53's verdict must have been unhealthy (runbook.minOutageSeconds). */
+  readonly minOutageSeconds: number;
+  /** Unplanned: how long after the switch a client may still write to the old primary (clientDrainSeconds()). */
+  readonly clientDrainSeconds: number;
 }
 
 export interface StepContext {
@@ -34,8 +44,17 @@ export interface StepContext {
   readonly params: PlanParams;
   /** The current config (operator steps check what the operator changed in it). */
   readonly config: ValidConfig;
-  /** When an earlier step recorded an event (epoch ms), from the journal. */
-  eventAt(step: string, event: "done" | "action"): number | null;
+  /** When an earlier step recorded an event (epoch ms, the last one), from the journal. */
+  eventAt(step: string, event: "done" | "action" | "acting"): number | null;
+  /** Every time a step recorded an event (epoch ms), oldest first, from the journal (this run and the ones it resumed). */
+  eventsAt(step: string, event: "done" | "action" | "acting"): number[];
+  /** When this run started (epoch ms): journal events before it belong to a run this one resumed. */
+  readonly runStartedAt: number;
+  /** Per-run memory shared by steps (not journaled), e.g. what this run's promotion requests got. */
+  readonly scratch: Record<string, unknown>;
+  readonly clock: Clock;
+  /** Milliseconds between two polls of a wait. */
+  readonly pollMs: number;
 }
 
 export interface Step {
@@ -45,9 +64,48 @@ export interface Step {
   readonly by: "runbook" | "operator";
   readonly precondition: { readonly text: string; readonly check?: (ctx: StepContext) => Promise<Check> };
   readonly action: { readonly text: string; readonly run?: (ctx: StepContext) => Promise<string> };
-  /** timeoutSeconds 0: checked once (operator steps: do it, then run the command again). */
-  readonly wait: { readonly text: string; readonly until?: (ctx: StepContext) => Promise<Check>; readonly timeoutSeconds: number };
+  /**
+   * timeoutSeconds 0: checked once (operator steps: do it, then run the command again).
+   * retry: called after each poll that was not ok; it may act again (idempotently: a refused promotion,
+   * a fence whose region answers again): it calls acting() right before it sends anything (journaled),
+   * and returns what it did, or null when it did nothing.
+   */
+  readonly wait: {
+    readonly text: string;
+    readonly until?: (ctx: StepContext) => Promise<Check>;
+    readonly timeoutSeconds: number;
+    readonly retry?: (ctx: StepContext, acting: () => void) => Promise<string | null>;
+  };
+  /**
+   * Checked against the world when a resumed run finds the step done in the
+   * journal: if it no longer holds (someone restored a fenced fleet), the step
+   * runs again instead of being skipped.
+   */
+  readonly recheck?: {
+    readonly text: string;
+    readonly check: (ctx: StepContext) => Promise<Check>;
+    /** A later step that ends what this one established (a fleet restored on purpose): once it is done, nothing is re-checked. */
+    readonly until?: string;
+  };
   readonly onFailure: string;
+}
+
+/**
+ * What the runner does by itself when a step after a fence fails (planned
+ * switchover): put the fenced fleet back, so a failed switchover costs the
+ * time it took to notice, not an outage until an operator acts. Only when
+ * rolling back cannot split the brain: no promotion was (or may have been)
+ * requested, checked against the world.
+ */
+export interface Rollback {
+  /** Failures of these steps trigger it. */
+  readonly after: readonly string[];
+  readonly text: string;
+  /** Whether rolling back is safe now. */
+  readonly safe: (ctx: StepContext) => Promise<Check>;
+  readonly run: (ctx: StepContext) => Promise<string>;
+  readonly until: (ctx: StepContext) => Promise<Check>;
+  readonly timeoutSeconds: number;
 }
 
 export interface Plan {
@@ -56,6 +114,29 @@ export interface Plan {
   readonly steps: readonly Step[];
   /** Printed at the end (and by --dry-run): the config change and the deploy commands that record the new state. */
   readonly epilogue: readonly string[];
+  readonly rollback?: Rollback;
+}
+
+/**
+ * The ALB's idle timeout (src/web/load-balancer.ts, idleTimeout 60): the
+ * longest a request can stay in flight through it without a byte moving, so
+ * the longest after which an answer (an acknowledged write) can still reach a
+ * client that sent it before the drain began.
+ */
+export const ALB_IDLE_TIMEOUT_SECONDS = 60;
+
+/**
+ * After the failover switch is forced: Route53 picks the switch up (bounded
+ * here by interval x threshold: AWS does not document how often a
+ * CLOUDWATCH_METRIC check reads its alarm, and a health change takes seconds
+ * to reach Route53's DNS servers), resolvers may serve the cached PRIMARY
+ * answer for the alias TTL, and a request sent just before can be answered up
+ * to the ALB idle timeout later.
+ */
+export function clientDrainSeconds(config: ValidConfig): number {
+  if (config.runbook.clientDrainSeconds !== undefined) return config.runbook.clientDrainSeconds;
+  const b = failoverBudget(config);
+  return b.detectionSeconds + b.ttlSeconds + ALB_IDLE_TIMEOUT_SECONDS;
 }
 
 export function paramsFromConfig(config: ValidConfig, operation: Operation, mode: Mode): PlanParams {
@@ -66,6 +147,8 @@ export function paramsFromConfig(config: ValidConfig, operation: Operation, mode
     webSize: config.web.desiredCapacity,
     backupRetentionDays: config.database.backupRetentionDays,
     maxReplicaLagSeconds: config.runbook.maxReplicaLagSeconds,
+    minOutageSeconds: config.runbook.minOutageSeconds,
+    clientDrainSeconds: clientDrainSeconds(config),
   };
 }
 
@@ -85,11 +168,121 @@ export function names(config: ValidConfig, role: RegionRole) {
 
 const ok = (detail: string): Check => ({ ok: true, detail });
 const no = (detail: string): Check => ({ ok: false, detail });
-const fmtLag = (s: number | null) => (s === null ? "unknown" : `${s} s`);
+const fatal = (detail: string): Check => ({ ok: false, fatal: true, detail });
+const fmtLag = (s: number | null) => (s === null ? "unknown" : s < 0 ? "-1 (RDS cannot determine it)" : `${s} s`);
+const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
+
+// --- WAL positions (the RPO-0 proofs) ----------------------------------------
+
+/** A PostgreSQL LSN (X/Y, hex) as a number. */
+export function lsnValue(lsn: string): bigint {
+  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn.trim());
+  if (!m) throw new Error(`not a WAL position: ${lsn}`);
+  return (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`);
+}
+
+/**
+ * A message from the source's WAL sender must have arrived this long after
+ * the fence (sinceMs), so that it was sent after it: a bound on the one-way
+ * network delay between the regions (tens of milliseconds between us-east-2
+ * and us-west-1; the reading is already early by the request's own latency).
+ */
+export const CATCH_UP_MARGIN_MS = 250;
+
+/** The source still talks to the replica: a streaming WAL receiver that heard from it within its timeout. */
+export function sourceAlive(p: WalPositions): boolean {
+  return p.receiverStatus === "streaming" && p.lastMessageAgeSeconds !== null && (p.receiverTimeoutSeconds === null || p.lastMessageAgeSeconds < p.receiverTimeoutSeconds);
+}
+
+/**
+ * Has the replica replayed everything the source acknowledged before
+ * `sinceMs` (when writes stopped: the fence, or the end of the client drain)?
+ *
+ * The proof, from the replica's own view (pg_stat_wal_receiver): a message
+ * from the source's WAL sender that left after sinceMs reports the source's
+ * WAL end (latest_end_lsn: its flush position, or what it had sent when it
+ * had nothing more), and the replica has received and replayed at least that
+ * far. A commit is acknowledged only once flushed, so every acknowledged
+ * write is below that end. "Left after sinceMs" without comparing clocks: the
+ * replica gives the message's age on its own clock, and the request that read
+ * it was sent at requestedAt on ours, so the message arrived after
+ * requestedAt - age (minus the network delay, CATCH_UP_MARGIN_MS). An idle
+ * source sends nothing by itself; the replica asks it after
+ * wal_receiver_timeout / 2 of silence, so the proof comes within that.
+ *
+ * unplanned: when the source no longer talks (the receiver is not streaming,
+ * or heard nothing within its timeout), nothing more can arrive: the replica
+ * has all it will get once it has replayed what it received; what the source
+ * acknowledged after that is the unplanned RPO.
+ */
+export function catchUpVerdict(p: WalPositions, sinceMs: number, mode: Mode): Check {
+  if (!p.ok) return no(`positions could not be read: ${p.detail}`);
+  if (p.inRecovery === false) return ok(`the database is already a writer (promoted earlier in this run): ${p.detail}`);
+  if (p.replayPaused === true) return fatal(`WAL replay is paused on the replica (pg_is_wal_replay_paused()): it will not catch up until it is resumed (${p.detail})`);
+  if (p.replayLsn === null || p.receiveLsn === null) return no(`the replica reports no received/replayed WAL position (${p.detail})`);
+  const replay = lsnValue(p.replayLsn);
+  const receive = lsnValue(p.receiveLsn);
+  if (!sourceAlive(p)) {
+    if (mode === "planned") {
+      return no(
+        p.receiverStatus === null
+          ? `no WAL receiver visible on the replica (not connected, or the app's database user lacks pg_read_all_stats / pg_monitor): the catch-up cannot be proven (${p.detail})`
+          : `the replica's WAL receiver is ${p.receiverStatus}, last message ${p.lastMessageAgeSeconds ?? "?"} s ago: the source is not streaming to it (${p.detail})`,
+      );
+    }
+    if (replay < receive) return no(`the source no longer sends (receiver ${p.receiverStatus ?? "none"}); replaying what was received: replayed ${p.replayLsn} of ${p.receiveLsn}`);
+    return ok(
+      `the source no longer sends (receiver ${p.receiverStatus ?? "none"}${p.lastMessageAgeSeconds !== null ? `, last message ${p.lastMessageAgeSeconds.toFixed(1)} s ago` : ""}): ` +
+        `everything received is replayed (${p.replayLsn}); writes the source acknowledged after what it sent are lost (unplanned RPO)`,
+    );
+  }
+  const age = p.lastMessageAgeSeconds!;
+  const sentAfter = p.requestedAt - age * 1000 - CATCH_UP_MARGIN_MS;
+  if (sentAfter < sinceMs) {
+    const ask = p.receiverTimeoutSeconds !== null ? `; the replica asks a silent source every ${p.receiverTimeoutSeconds / 2} s (wal_receiver_timeout / 2)` : "";
+    return no(`waiting for a message from the source sent after writes stopped (the last one arrived ${age.toFixed(1)} s ago${ask})`);
+  }
+  if (p.senderLsn === null) return no(`the replica's WAL receiver does not show the source's position (${p.detail})`);
+  const sender = lsnValue(p.senderLsn);
+  if (receive < sender || replay < sender) return no(`the source's WAL ends at ${p.senderLsn}; the replica received ${p.receiveLsn}, replayed ${p.replayLsn}`);
+  return ok(`the source's WAL ends at ${p.senderLsn} (a message sent after writes stopped, ${age.toFixed(1)} s ago) and the replica replayed ${p.replayLsn}: every acknowledged write is on the replica`);
+}
+
+/**
+ * The planned preflight's replica check, on two samples taken a poll apart:
+ * a paused replay, a replica that does not stream from its source, or WAL
+ * received but not replayed with replay standing still is refused (the
+ * catch-up after the fence would never come).
+ */
+export function replayVerdict(first: WalPositions, second: WalPositions): Check {
+  for (const p of [first, second]) {
+    if (!p.ok) return no(`positions could not be read through the entry point: ${p.detail}`);
+    if (p.replayPaused === true) return no(`WAL replay is paused on the replica (pg_is_wal_replay_paused()): resume it (SELECT pg_wal_replay_resume()) or find who paused it`);
+  }
+  if (second.inRecovery === false) return ok(`already a writer: ${second.detail}`);
+  if (second.receiverStatus === null) return no(`no WAL receiver visible on the replica (not connected, or the app's database user lacks pg_read_all_stats / pg_monitor): a switchover could not prove RPO 0 (${second.detail})`);
+  if (!sourceAlive(second)) return no(`the replica's WAL receiver is ${second.receiverStatus}, last message ${second.lastMessageAgeSeconds ?? "?"} s ago: it is not streaming from the source`);
+  if (!first.replayLsn || !second.replayLsn || !second.receiveLsn) return no(`no replay position reported (${second.detail})`);
+  const backlog = lsnValue(second.receiveLsn) - lsnValue(second.replayLsn);
+  if (backlog > 0n && lsnValue(second.replayLsn) <= lsnValue(first.replayLsn)) {
+    return no(`WAL replay is not advancing: stuck at ${second.replayLsn} with ${backlog} bytes received and not replayed (a replay conflict, a long query on the replica, or I/O)`);
+  }
+  return ok(`streaming from the source; replayed ${second.replayLsn}, ${backlog} bytes received and not yet replayed${backlog > 0n ? ` (replay advanced from ${first.replayLsn})` : ""}`);
+}
 
 // --- step building blocks (shared by failover and failback) ---------------
 
-function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string): Step {
+/** The fleet is fenced: desired 0, no target left (healthy or draining) and no instance still running. */
+export function fenced(w: WebState): boolean {
+  return w.desiredCapacity === 0 && w.healthyTargets === 0 && w.totalTargets === 0 && w.runningInstances === 0;
+}
+
+async function fenceHolds(ctx: StepContext, role: RegionRole): Promise<Check> {
+  const w = await ctx.platform.web(role);
+  return fenced(w) ? ok(`fenced: ${w.detail}`) : no(`not fenced: ${w.detail}`);
+}
+
+function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string, liftedBy?: string): Step {
   const n = names(config, role);
   return {
     id,
@@ -101,42 +294,77 @@ function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: strin
       run: (ctx) => ctx.platform.scaleWeb(role, 0),
     },
     wait: {
-      text: `the fleet's desired size is 0 and target group ${n.targetGroup} has no target left, healthy or draining (in-flight requests have finished, so every acknowledged write is on the writer): ${why}`,
+      text: `the fleet's desired size is 0, target group ${n.targetGroup} has no target left (healthy or draining) and no instance of the fleet runs any more (in-flight requests have finished, so every acknowledged write is on the writer): ${why}`,
       timeoutSeconds: config.runbook.fenceTimeoutSeconds,
-      until: async (ctx) => {
-        const w = await ctx.platform.web(role);
-        return w.desiredCapacity === 0 && w.healthyTargets === 0 && w.totalTargets === 0 ? ok(w.detail) : no(w.detail);
-      },
+      until: (ctx) => fenceHolds(ctx, role),
     },
-    onFailure: `Instances still serve in ${n.region}: look at the ASG's activities (aws autoscaling describe-scaling-activities --region ${n.region} --auto-scaling-group-name ${n.asg}) and for scale-in protection, then run the command again. To abort instead: scale back with --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}.`,
+    recheck: { text: `the ${n.region} fleet is still fenced (AWS, not the journal)`, check: (ctx) => fenceHolds(ctx, role), ...(liftedBy ? { until: liftedBy } : {}) },
+    onFailure: `Instances still run in ${n.region}: look at the ASG's activities (aws autoscaling describe-scaling-activities --region ${n.region} --auto-scaling-group-name ${n.asg}) and for scale-in protection, then run the command again. To abort instead: scale back with --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}.`,
   };
 }
 
-function catchUpStep(config: ValidConfig, id: string, replicaRole: RegionRole, generation: number, fenceStepId: string): Step {
+/** Positions of the replica region through its entry point, judged for a catch-up since `sinceStep` was done. */
+async function caughtUp(ctx: StepContext, replicaRole: RegionRole, sinceStep: string, mode: Mode): Promise<Check> {
+  const since = ctx.eventAt(sinceStep, "done");
+  if (since === null) return no(`${sinceStep} has not completed`);
+  return catchUpVerdict(await ctx.platform.walPositions(replicaRole), since, mode);
+}
+
+function catchUpStep(config: ValidConfig, id: string, replicaRole: RegionRole, generation: number, fenceStepId: string, fencedRole: RegionRole): Step {
   const n = names(config, replicaRole);
   return {
     id,
-    title: `Wait for ${n.writer(generation)} to replay every write (lag 0)`,
+    title: `Wait until ${n.writer(generation)} has replayed every write its source acknowledged (WAL positions)`,
     by: "runbook",
     precondition: {
-      text: `step ${fenceStepId} is done (no new writes), so lag 0 means nothing can be lost (RPO 0)`,
-      check: async (ctx) => (ctx.eventAt(fenceStepId, "done") !== null ? ok(`${fenceStepId} done`) : no(`${fenceStepId} has not completed`)),
+      text: `the ${config.regions[fencedRole].region} fleet is fenced now (checked in AWS, not taken from the journal), so no write can be acknowledged any more`,
+      check: (ctx) => fenceHolds(ctx, fencedRole),
     },
     action: { text: "none (waits)" },
     wait: {
-      text: "ReplicaLag 0 in a CloudWatch datapoint taken after the fence (local: replay LSN = source LSN); an already-promoted instance counts as caught up",
+      text:
+        `GET ${config.web.readinessPath}?wal=1 through ${n.region}'s load balancer: a message from the source's WAL sender, sent after ${fenceStepId} was done, reports the source's WAL end ` +
+        `(pg_stat_wal_receiver.latest_end_lsn) and the replica has received and replayed up to it (pg_last_wal_replay_lsn()); a paused replay fails at once`,
       timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
-      until: async (ctx) => {
-        const db = await ctx.platform.database(replicaRole, generation);
-        if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer (promoted earlier in this run)`);
-        return ctx.platform.replicaCaughtUp(replicaRole, generation, ctx.eventAt(fenceStepId, "done") ?? 0);
-      },
+      until: (ctx) => caughtUp(ctx, replicaRole, fenceStepId, "planned"),
     },
-    onFailure: `The replica does not reach lag 0. Compare LSNs by SQL (source: SELECT pg_current_wal_lsn(); replica: SELECT pg_last_wal_replay_lsn()); if they are equal, run the command again with --confirm ${id}. To abort: restore the fenced fleet (aws autoscaling update-auto-scaling-group ... --min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}).`,
+    onFailure: `The replica did not show it has every write. The runbook rolls the fence back by itself when no promotion was requested (below). To check by hand: on the source SELECT pg_current_wal_lsn(); on the replica SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused(); if replayed >= the source's position, run again with --confirm ${id}.`,
   };
 }
 
-function promoteStep(config: ValidConfig, id: string, role: RegionRole, generation: number, mode: Mode): Step {
+/** Records what a promotion request got (scratch) and says it. */
+async function requestPromotion(ctx: StepContext, role: RegionRole, generation: number, stepId: string): Promise<string> {
+  const key = `promotion:${stepId}`;
+  const prev = ctx.scratch[key] as string | undefined;
+  let outcome: string;
+  let detail: string;
+  try {
+    const a = await ctx.platform.promote(role, generation, ctx.params.backupRetentionDays);
+    outcome = a.outcome;
+    detail = a.detail;
+  } catch (e) {
+    // Credentials or permissions: stop. Anything else (a timeout): AWS may have taken it.
+    if (ctx.platform.explain?.(e)?.permanent) throw e;
+    outcome = "unknown";
+    detail = `no answer (${errorText(e)}): the request may have been taken`;
+  }
+  const state = outcome === "requested" || outcome === "already-writer" ? "requested" : outcome === "unknown" ? (prev === "requested" ? "requested" : "unknown") : (prev ?? "refused");
+  ctx.scratch[key] = state;
+  return `${outcome}: ${detail}`;
+}
+
+/** No promotion was requested by this run or the runs it resumed, or every request was refused, and the replica is still a plain replica. */
+async function noPromotionRequested(ctx: StepContext, role: RegionRole, generation: number, stepId: string): Promise<Check> {
+  const state = ctx.scratch[`promotion:${stepId}`];
+  if (state === "requested" || state === "unknown") return no(`a promotion of the ${role} Writer was requested (or may have been: ${state}): putting the old fleet back could give two writers`);
+  if (ctx.eventsAt(stepId, "acting").some((t) => t < ctx.runStartedAt)) return no(`an earlier run of this journal sent a promotion request: whether it was taken is unknown`);
+  const db: DatabaseState = await ctx.platform.database(role, generation);
+  // A promotion shows as modifying (then rebooting) until the replica has no source any more.
+  if (db.dbRole !== "replica" || db.status === "modifying" || db.status === "rebooting") return no(`${db.identifier} is ${db.dbRole}, ${db.status ?? "?"}: it may be promoting`);
+  return ok(`${db.identifier} is still a replica, ${db.status}; no promotion was requested${state === "refused" ? " (every request was refused)" : ""}`);
+}
+
+function promoteStep(config: ValidConfig, id: string, role: RegionRole, generation: number, guard: { readonly text: string; readonly check: (ctx: StepContext) => Promise<Check> }): Step {
   const n = names(config, role);
   const writer = n.writer(generation);
   return {
@@ -144,16 +372,20 @@ function promoteStep(config: ValidConfig, id: string, role: RegionRole, generati
     title: `Promote ${writer} (${n.region}) to a standalone writer`,
     by: "runbook",
     precondition: {
-      text: `${writer} exists and is a replica${mode === "planned" ? " that has caught up" : ""} (or is already a writer: promoted earlier in this run)`,
+      text: `${writer} exists and is a replica (or is already a writer: promoted earlier in this run); ${guard.text}`,
       check: async (ctx) => {
         const db = await ctx.platform.database(role, generation);
-        if (db.dbRole === "replica" || db.dbRole === "writer") return ok(`${db.identifier}: ${db.dbRole}, ${db.status}`);
-        return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+        if (db.dbRole === "writer") return ok(`${db.identifier}: already a writer, ${db.status}`);
+        if (db.dbRole !== "replica") return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+        const g = await guard.check(ctx);
+        return g.ok ? ok(`${db.identifier}: replica, ${db.status}; ${g.detail}`) : no(g.detail);
       },
     },
     action: {
-      text: `aws rds promote-read-replica --region ${n.region} --db-instance-identifier ${writer} --backup-retention-period ${config.database.backupRetentionDays} (local: SELECT pg_promote()); skipped when already promoted or promoting`,
-      run: (ctx) => ctx.platform.promote(role, generation, ctx.params.backupRetentionDays),
+      text:
+        `aws rds promote-read-replica --region ${n.region} --db-instance-identifier ${writer} --backup-retention-period ${config.database.backupRetentionDays} (local: SELECT pg_promote()); ` +
+        `requested again at every poll until RDS takes it (it refuses while the replica is backing-up, modifying, ...); never again once taken`,
+      run: (ctx) => requestPromotion(ctx, role, generation, id),
     },
     wait: {
       text: `${writer} is a writer (no replication source) and available (aws rds wait db-instance-available)`,
@@ -162,8 +394,15 @@ function promoteStep(config: ValidConfig, id: string, role: RegionRole, generati
         const db = await ctx.platform.database(role, generation);
         return db.dbRole === "writer" && db.status === "available" ? ok(`${db.identifier}: writer, available`) : no(`${db.identifier}: ${db.dbRole}, ${db.status ?? "?"}`);
       },
+      retry: async (ctx, acting) => {
+        if (ctx.scratch[`promotion:${id}`] === "requested") return null;
+        const db = await ctx.platform.database(role, generation);
+        if (db.dbRole !== "replica") return null;
+        acting();
+        return requestPromotion(ctx, role, generation, id);
+      },
     },
-    onFailure: `Look at aws rds describe-events --region ${n.region} --source-type db-instance --source-identifier ${writer}. Do not promote another instance. A promotion, once started, cannot be undone: run the command again to keep waiting (it does not promote twice).`,
+    onFailure: `Look at aws rds describe-events --region ${n.region} --source-type db-instance --source-identifier ${writer}. Do not promote another instance. A promotion, once taken, cannot be undone: run the command again to keep waiting (it does not promote twice).`,
   };
 }
 
@@ -174,21 +413,41 @@ export function switchCommand(config: ValidConfig, forced: boolean): string {
   return `aws cloudwatch put-metric-data --region ${sw.region} --namespace ${sw.namespace} --metric-name ${sw.metricName} --dimensions ${dims} --value ${switchValue(config, forced)} --storage-resolution 60`;
 }
 
-function gateStep(config: ValidConfig, id: string, forced: boolean, writerRole: RegionRole, writerGeneration: number): Step {
+async function switchIs(ctx: StepContext, forced: boolean): Promise<Check> {
+  const st = await ctx.platform.failoverSwitch();
+  return st.forced === forced ? ok(st.detail) : no(st.detail);
+}
+
+/**
+ * The failover switch. `writer`: the region that must hold a writer first
+ * (traffic goes where writes work); none for the unplanned failover, which
+ * takes the gate before promoting so Route53 can never send users back to
+ * a primary that comes back.
+ */
+function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { readonly role: RegionRole; readonly generation: number } | "before-promotion"): Step {
   const sw = failoverSwitch(config);
-  const n = names(config, writerRole);
   const readSwitch = `aws cloudwatch describe-alarms --region ${sw.region} --alarm-names ${sw.alarmName}`;
+  const s = names(config, "secondary");
   return {
     id,
     title: forced ? "Force DNS to the secondary (failover switch: forced)" : "Return DNS to health-based routing (failover switch: released)",
     by: "runbook",
-    precondition: {
-      text: `${n.writer(writerGeneration)} is a writer, so traffic is sent where writes work`,
-      check: async (ctx) => {
-        const db = await ctx.platform.database(writerRole, writerGeneration);
-        return db.dbRole === "writer" ? ok(`${db.identifier}: writer`) : no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
-      },
-    },
+    precondition:
+      writer === "before-promotion"
+        ? {
+            text: `the secondary's Writer is a replica or a writer (it is promoted once no client can write to the primary any more); the switch is taken first so that Route53 never sends users back to a primary that returns`,
+            check: async (ctx) => {
+              const db = await ctx.platform.database("secondary", ctx.params.generations.secondary);
+              return db.dbRole === "replica" || db.dbRole === "writer" ? ok(`${db.identifier}: ${db.dbRole}`) : no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+            },
+          }
+        : {
+            text: `${names(config, writer.role).writer(writer.generation)} is a writer, so traffic is sent where writes work`,
+            check: async (ctx) => {
+              const db = await ctx.platform.database(writer.role, writer.generation);
+              return db.dbRole === "writer" ? ok(`${db.identifier}: writer`) : no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+            },
+          },
     action: {
       text:
         `PutMetricData in ${sw.region}: ${sw.namespace} ${sw.metricName} = ${switchValue(config, forced)} (${switchCommand(config, forced)}); ` +
@@ -201,11 +460,9 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writerRole: 
         ? `the switch alarm ${sw.alarmName} (${sw.region}) is ALARM: Route53's switch checks follow it, so PRIMARY is unhealthy and SECONDARY healthy whatever either region's health; resolvers get the SECONDARY answer once their cached answer expires (TTL)`
         : `the switch alarm ${sw.alarmName} (${sw.region}) is OK: Route53 answers PRIMARY again while the primary's check passes, once resolvers' cached answers expire`,
       timeoutSeconds: config.runbook.dnsTimeoutSeconds,
-      until: async (ctx) => {
-        const st = await ctx.platform.failoverSwitch();
-        return st.forced === forced ? ok(st.detail) : no(st.detail);
-      },
+      until: (ctx) => switchIs(ctx, forced),
     },
+    recheck: { text: `the switch is still ${forced ? "forced" : "released"} (alarm in ${s.region}, not the journal)`, check: (ctx) => switchIs(ctx, forced) },
     onFailure:
       `The same flip by hand: ${switchCommand(config, forced)}; then ${readSwitch} (StateValue ${forced ? "ALARM" : "OK"} within a minute or two). ` +
       `The alarm is created by the dns stack (npx cdktf deploy dns); it does not need us-east-1.` +
@@ -256,6 +513,22 @@ function restoreFleetStep(config: ValidConfig, id: string, role: RegionRole, siz
   };
 }
 
+/** The planned switchover's roll-back: the fenced fleet back in service, the switch untouched. */
+function switchoverRollback(config: ValidConfig, opts: { fencedRole: RegionRole; replicaRole: RegionRole; replicaGeneration: number; promoteId: string; after: readonly string[]; size: number }): Rollback {
+  const f = names(config, opts.fencedRole);
+  return {
+    after: opts.after,
+    text: `when ${opts.after.join(" or ")} fails and no promotion was requested: aws autoscaling update-auto-scaling-group --region ${f.region} --auto-scaling-group-name ${f.asg} --min-size ${config.web.minSize} --desired-capacity ${opts.size}, until a target is healthy; the failover switch is not touched`,
+    safe: (ctx) => noPromotionRequested(ctx, opts.replicaRole, opts.replicaGeneration, opts.promoteId),
+    run: (ctx) => ctx.platform.scaleWeb(opts.fencedRole, opts.size),
+    until: async (ctx) => {
+      const w = await ctx.platform.web(opts.fencedRole);
+      return (w.healthyTargets ?? 0) >= 1 ? ok(w.detail) : no(w.detail);
+    },
+    timeoutSeconds: config.runbook.fenceTimeoutSeconds + config.web.healthCheckGraceSeconds,
+  };
+}
+
 /**
  * Deletion protection off on a region's instances of one generation, so the
  * next deploy can replace them (after `afterId`, whose completion it needs).
@@ -278,6 +551,262 @@ function retireStep(config: ValidConfig, id: string, role: RegionRole, generatio
 
 // --- failover --------------------------------------------------------------
 
+/** Route53's verdict must be no older than this (1-minute datapoints, published with a delay). */
+export const MAX_VERDICT_AGE_SECONDS = 180;
+/** A ReplicaLag datapoint older than this is not a reading of the replica now. */
+export const MAX_LAG_AGE_SECONDS = 300;
+
+function plannedPreflight(config: ValidConfig, params: PlanParams): Step {
+  const s = names(config, "secondary");
+  const gS = params.generations.secondary;
+  return {
+    id: "preflight",
+    title: "Check the secondary can take over with no data loss",
+    by: "runbook",
+    precondition: {
+      text:
+        `${s.writer(gS)} is a replica (or already a writer after an interrupted run) whose replication is healthy (RDS status replicating; ReplicaLag known, not -1, <= runbook.maxReplicaLagSeconds (${params.maxReplicaLagSeconds} s), sampled within ${MAX_LAG_AGE_SECONDS} s on AWS's clock) ` +
+        `and whose WAL replay advances (${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer, read twice a poll apart: streaming from the source, replay not paused, not stuck behind received WAL)`,
+      check: async (ctx) => {
+        const db = await ctx.platform.database("secondary", gS);
+        if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer: resuming after its promotion`);
+        if (db.dbRole !== "replica") return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+        if (db.replicationStatus && db.replicationStatus !== "replicating") return no(`${db.identifier}: replication status "${db.replicationStatus}" (${db.detail})`);
+        if (db.lagSeconds === null) return no(`${db.identifier}: replica lag unknown (${db.detail})`);
+        if (db.lagSeconds < 0) return no(`${db.identifier}: ReplicaLag -1: RDS cannot determine the lag (replication not active, the replica in error or setting up)`);
+        if (db.lagSampleAgeSeconds != null && db.lagSampleAgeSeconds > MAX_LAG_AGE_SECONDS) return no(`${db.identifier}: the latest ReplicaLag datapoint is ${Math.round(db.lagSampleAgeSeconds)} s old (AWS clock): no current reading`);
+        if (db.lagSeconds > params.maxReplicaLagSeconds) return no(`${db.identifier}: replica lag ${db.lagSeconds} s > ${params.maxReplicaLagSeconds} s (runbook.maxReplicaLagSeconds)`);
+        const first = await ctx.platform.walPositions("secondary");
+        await ctx.clock.sleep(Math.min(ctx.pollMs, 10_000));
+        const second = await ctx.platform.walPositions("secondary");
+        const r = replayVerdict(first, second);
+        return r.ok ? ok(`${db.identifier}: replica, lag ${fmtLag(db.lagSeconds)}, ${db.replicationStatus ?? "status n/a"}; ${r.detail}`) : no(`${db.identifier}: ${r.detail}`);
+      },
+    },
+    action: { text: "none (records what it saw in the journal)" },
+    wait: { text: "none", timeoutSeconds: 0 },
+    onFailure:
+      "Nothing was changed. Replication not healthy (lag, -1, status, replay paused or stuck): find what holds the replica (CloudWatch ReplicaLag, the replica's PostgreSQL log for replay conflicts, pg_is_wal_replay_paused()) and try again later, or, if the primary is failing, use --unplanned. Not a replica: see `dr status`.",
+  };
+}
+
+/** Unplanned: the drain is over when the old fleet is provably fenced, or the drain window since the switch has passed. */
+async function drained(ctx: StepContext): Promise<Check & { readonly web?: WebState }> {
+  const since = ctx.eventAt("force-dns", "done");
+  if (since === null) return no("force-dns has not completed");
+  const windowMs = ctx.params.clientDrainSeconds * 1000;
+  const elapsed = ctx.clock.now() - since;
+  let web: WebState | undefined;
+  let seen: string;
+  try {
+    web = await ctx.platform.web("primary");
+    if (fenced(web)) return { ok: true, detail: `the old primary's fleet is fenced (${web.detail}): no client can write there`, web };
+    seen = `old fleet not fenced (${web.detail})`;
+  } catch (e) {
+    seen = `old region's APIs do not answer (${errorText(e)})`;
+  }
+  if (elapsed >= windowMs) return { ok: true, detail: `${ctx.params.clientDrainSeconds} s since the switch: no client can still hold the PRIMARY answer or a request in flight there; ${seen}`, ...(web ? { web } : {}) };
+  return { ok: false, detail: `${seen}; ${((windowMs - elapsed) / 1000).toFixed(1)} s of the ${ctx.params.clientDrainSeconds} s drain left`, ...(web ? { web } : {}) };
+}
+
+function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
+  const p = names(config, "primary");
+  const s = names(config, "secondary");
+  const gP = params.generations.primary;
+  const gS = params.generations.secondary;
+  const W = params.minOutageSeconds;
+  const drain = params.clientDrainSeconds;
+  const switchForced = { text: "the failover switch is forced now (alarm read in AWS)", check: (ctx: StepContext) => switchIs(ctx, true) };
+  return [
+    {
+      id: "preflight",
+      title: "Record the secondary's replication state (the data at risk)",
+      by: "runbook",
+      precondition: {
+        text: `${s.writer(gS)} is a replica (or already a writer after an interrupted run)`,
+        check: async (ctx) => {
+          const db = await ctx.platform.database("secondary", gS);
+          if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer: resuming after its promotion`);
+          if (db.dbRole !== "replica") return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
+          return ok(`${db.identifier}: replica, ${db.replicationStatus ?? "replication status n/a"}, last lag ${fmtLag(db.lagSeconds)} (writes acknowledged in that window may be lost)`);
+        },
+      },
+      action: { text: "none (records what it saw in the journal)" },
+      wait: { text: "none", timeoutSeconds: 0 },
+      onFailure: "Not a replica: see `dr status`.",
+    },
+    {
+      id: "confirm-outage",
+      title: `Confirm the primary has been down for ${W} s without a break (Route53's own verdict)`,
+      by: "runbook",
+      precondition: { text: "none (the wait reads Route53's verdict)" },
+      action: { text: "none (nothing is changed before the outage is confirmed)" },
+      wait: {
+        text:
+          `Route53's verdict on the primary check (its HealthCheckStatus metric, us-east-1) has been unhealthy for ${W} s (runbook.minOutageSeconds) without a healthy sample, the newest sample at most ${MAX_VERDICT_AGE_SECONDS} s old on AWS's clock. ` +
+          `A healthy verdict after an unhealthy one ends the run (a transient fault: nothing changed); a verdict still healthy after ${Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1))} s ends it too (the primary answers: use --planned)`,
+        timeoutSeconds: W + MAX_VERDICT_AGE_SECONDS + 300,
+        until: async (ctx) => {
+          const o = await ctx.platform.outage("primary");
+          const startedAt = (ctx.scratch["outage:since"] ??= ctx.clock.now()) as number;
+          if (o.healthy === true) {
+            if (ctx.scratch["outage:seen"]) return fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`);
+            if (ctx.clock.now() - startedAt >= Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1)) * 1000) return fatal(`Route53 sees the primary healthy (${o.detail}): the primary region answers; use --planned (RPO 0)`);
+            return no(`Route53's newest verdict is still healthy (its 1-minute datapoints lag the checks): waiting for it to show the outage (${o.detail})`);
+          }
+          if (o.healthy === null) return no(`no verdict: ${o.detail}`);
+          ctx.scratch["outage:seen"] = true;
+          if (o.sampleAgeSeconds !== null && o.sampleAgeSeconds > MAX_VERDICT_AGE_SECONDS) return no(`the latest verdict is ${Math.round(o.sampleAgeSeconds)} s old: waiting for a current one (${o.detail})`);
+          return o.unhealthyForSeconds >= W ? ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s: ${o.detail}`) : no(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s of ${W} s: ${o.detail}`);
+        },
+      },
+      onFailure:
+        `Nothing was changed. The primary recovered: no failover (if it keeps flapping, use --planned). The verdict cannot be read (us-east-1 impaired): check the primary yourself, then run again with --confirm confirm-outage (and --confirm preflight if needed).`,
+    },
+    gateStep(config, "force-dns", true, "before-promotion"),
+    {
+      id: "fence-old-primary",
+      title: `Fence the old primary region wherever its APIs answer: web fleet to zero (${p.region})`,
+      by: "runbook",
+      precondition: { text: "none" },
+      action: {
+        text: `aws autoscaling update-auto-scaling-group --region ${p.region} --auto-scaling-group-name ${p.asg} --min-size 0 --desired-capacity 0; if ${p.region}'s APIs do not answer, recorded and retried by the next steps`,
+        run: async (ctx) => {
+          try {
+            return await ctx.platform.scaleWeb("primary", 0);
+          } catch (e) {
+            if (ctx.platform.explain?.(e)?.permanent) throw e;
+            return `${p.region}'s APIs did not answer (${errorText(e)}): the drain below covers it and retries`;
+          }
+        },
+      },
+      wait: { text: "none (the drain waits for it)", timeoutSeconds: 0 },
+      onFailure: "Credentials or permissions: fix them and run again (it resumes here).",
+    },
+    {
+      id: "drain",
+      title: "Wait until no client can still write to the old primary",
+      by: "runbook",
+      precondition: switchForced,
+      action: { text: "none (waits; retries the fence whenever the old region answers)" },
+      wait: {
+        text: `the old fleet is fenced (desired 0, no target, no instance running), or ${drain} s (runbook.clientDrainSeconds: Route53 interval x threshold + alias TTL + ALB idle timeout) have passed since the switch was forced`,
+        timeoutSeconds: drain + 60,
+        until: (ctx) => drained(ctx),
+        retry: async (ctx, acting) => {
+          let w: WebState;
+          try {
+            w = await ctx.platform.web("primary");
+          } catch {
+            return null; // the region does not answer: nothing to do yet
+          }
+          if (w.desiredCapacity === 0) return null;
+          acting();
+          return ctx.platform.scaleWeb("primary", 0);
+        },
+      },
+      recheck: { text: "still drained: the old fleet fenced or the window passed", check: (ctx) => drained(ctx) },
+      onFailure: "This wait ends by time at the latest; a failure here is the switch's (run again) or the clock's.",
+    },
+    {
+      id: "catch-up",
+      title: `Let ${s.writer(gS)} replay what its source sent (all of it, when the source still talks)`,
+      by: "runbook",
+      precondition: switchForced,
+      action: { text: "none (waits)" },
+      wait: {
+        text: `${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer: if the source still streams, a message it sent after the drain reports its WAL end and the replica has replayed it; if not, the replica has replayed everything it received; a paused replay fails at once`,
+        timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
+        until: (ctx) => caughtUp(ctx, "secondary", "drain", "unplanned"),
+      },
+      onFailure: `The source still streams but the replica could not be shown to have its last writes, or replay is paused. Check the replica (SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused()); to promote anyway (accepting the loss of what is not replayed), run again with --confirm catch-up.`,
+    },
+    promoteStep(config, "promote", "secondary", gS, {
+      text: "the switch is forced and the drain holds (checked now)",
+      check: async (ctx) => {
+        const sw = await switchIs(ctx, true);
+        if (!sw.ok) return no(`the failover switch is not forced (${sw.detail})`);
+        const d = await drained(ctx);
+        return d.ok ? ok(d.detail) : no(d.detail);
+      },
+    }),
+    verifyStep(config, "verify", "secondary"),
+    {
+      id: "isolate-old-primary",
+      title: `Fence and isolate the old primary (${p.region}), retried until its APIs answer`,
+      by: "runbook",
+      precondition: {
+        text: `${s.writer(gS)} is a writer (the old writer is isolated only after the promotion: a replica would inherit the change)`,
+        check: async (ctx) => {
+          const db = await ctx.platform.database("secondary", gS);
+          return db.dbRole === "writer" ? ok(`${db.identifier}: writer`) : no(`${db.identifier}: ${db.dbRole}`);
+        },
+      },
+      action: { text: "none (the wait acts whenever the old region answers)" },
+      wait: {
+        text:
+          `the ${p.region} fleet is fenced (desired 0, nothing running) and ${p.writer(gP)} is isolated from the app: a new random master password (aws rds modify-db-instance --master-user-password ... --apply-immediately; the app's secret no longer opens it) and the tag dr-isolated ` +
+          `(local: the same on the app role); each poll retries what is missing`,
+        timeoutSeconds: config.runbook.fenceTimeoutSeconds,
+        until: async (ctx) => {
+          const parts: string[] = [];
+          let done = true;
+          try {
+            const w = await ctx.platform.web("primary");
+            if (!fenced(w)) done = false;
+            parts.push(`fleet ${fenced(w) ? "fenced" : "not fenced"} (${w.detail})`);
+          } catch (e) {
+            done = false;
+            parts.push(`fleet: APIs do not answer (${errorText(e)})`);
+          }
+          try {
+            const db = await ctx.platform.database("primary", gP);
+            if (db.isolated !== true) done = false;
+            parts.push(`${db.identifier}: ${db.dbRole}, ${db.isolated === true ? "isolated" : db.isolated === false ? "not isolated" : "isolation unknown"} (${db.detail})`);
+          } catch (e) {
+            if (ctx.platform.explain?.(e)?.permanent) throw e;
+            done = false;
+            parts.push(`${p.writer(gP)}: APIs do not answer (${errorText(e)})`);
+          }
+          return done ? ok(parts.join("; ")) : no(parts.join("; "));
+        },
+        retry: async (ctx, acting) => {
+          const did: string[] = [];
+          try {
+            const w = await ctx.platform.web("primary");
+            if (w.desiredCapacity !== 0) {
+              acting();
+              did.push(await ctx.platform.scaleWeb("primary", 0));
+            }
+          } catch {
+            // not answering yet
+          }
+          let db: DatabaseState;
+          try {
+            db = await ctx.platform.database("primary", gP);
+          } catch (e) {
+            if (ctx.platform.explain?.(e)?.permanent) throw e;
+            return did.length ? did.join("; ") : null;
+          }
+          if (db.isolated !== true && (db.dbRole === "writer" || db.dbRole === "replica")) {
+            acting();
+            try {
+              did.push(await ctx.platform.isolateWriter("primary", gP));
+            } catch (e) {
+              if (ctx.platform.explain?.(e)?.permanent) throw e;
+              did.push(`isolating ${db.identifier}: ${errorText(e)} (retried)`);
+            }
+          }
+          return did.length ? did.join("; ") : null;
+        },
+      },
+      onFailure:
+        `The failover itself is done: ${s.writer(gS)} takes the writes and the switch keeps users on ${s.region}. What is missing is the old region's fence; it is retried each time you run the same command again (it resumes at this step). ` +
+        `By hand when ${p.region} answers: aws autoscaling update-auto-scaling-group --region ${p.region} --auto-scaling-group-name ${p.asg} --min-size 0 --desired-capacity 0; aws rds modify-db-instance --region ${p.region} --db-instance-identifier ${p.writer(gP)} --master-user-password <random> --apply-immediately. If ${p.region} is lost for good: --confirm isolate-old-primary.`,
+    },
+  ];
+}
+
 /** Failover of the database and DNS from the primary region to the secondary. */
 export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
   const gP = params.generations.primary;
@@ -285,42 +814,24 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
   const p = names(config, "primary");
   const s = names(config, "secondary");
   const planned = params.mode === "planned";
-  const preflight: Step = {
-    id: "preflight",
-    title: planned ? "Check the secondary can take over with no data loss" : "Confirm the primary is down and record the replica lag (the data at risk)",
-    by: "runbook",
-    precondition: {
-      text: planned
-        ? `${s.writer(gS)} is a replica (or already a writer after an interrupted run) and its ReplicaLag <= runbook.maxReplicaLagSeconds (${params.maxReplicaLagSeconds} s)`
-        : `${s.writer(gS)} is a replica (or already a writer) and the Route53 primary check is not healthy (else use --planned: RPO 0)`,
-      check: async (ctx) => {
-        const db = await ctx.platform.database("secondary", gS);
-        if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer: resuming after its promotion`);
-        if (db.dbRole !== "replica") return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
-        if (planned) {
-          if (db.lagSeconds === null) return no(`${db.identifier}: replica lag unknown (${db.detail})`);
-          if (db.lagSeconds > params.maxReplicaLagSeconds) return no(`${db.identifier}: replica lag ${db.lagSeconds} s > ${params.maxReplicaLagSeconds} s (runbook.maxReplicaLagSeconds)`);
-          return ok(`${db.identifier}: replica, lag ${fmtLag(db.lagSeconds)}`);
-        }
-        const primary = (await ctx.platform.healthChecks()).find((h) => h.role === "primary");
-        if (primary?.healthy === true) return no(`the primary health check is healthy (${primary.detail}): the primary region answers`);
-        return ok(`${db.identifier}: replica, last lag ${fmtLag(db.lagSeconds)} (writes acknowledged in that window may be lost); primary check: ${primary ? primary.detail : "not found"}`);
-      },
-    },
-    action: { text: "none (records what it saw in the journal)" },
-    wait: { text: "none", timeoutSeconds: 0 },
-    onFailure: planned
-      ? "Lag too high: find what loads the replica or the link (CloudWatch ReplicaLag, WriteIOPS on the source) and try again later, or, if the primary is failing, use --unplanned. Not a replica: see `dr status`."
-      : "The primary answers: use --planned (fences writes first, RPO 0). If it answers but misbehaves, run again with --confirm preflight.",
-  };
-  const steps: Step[] = [preflight];
-  if (planned) {
-    steps.push(fenceStep(config, "fence-primary", "primary", "no request reaches the old writer"));
-    steps.push(catchUpStep(config, "catch-up", "secondary", gS, "fence-primary"));
-  }
-  steps.push(promoteStep(config, "promote", "secondary", gS, params.mode));
-  steps.push(gateStep(config, "force-dns", true, "secondary", gS));
-  steps.push(verifyStep(config, "verify", "secondary"));
+  const steps: Step[] = planned
+    ? [
+        plannedPreflight(config, params),
+        fenceStep(config, "fence-primary", "primary", "no request reaches the old writer"),
+        catchUpStep(config, "catch-up", "secondary", gS, "fence-primary", "primary"),
+        promoteStep(config, "promote", "secondary", gS, {
+          text: "the primary fleet is still fenced and the replica has caught up (both checked now, not taken from the journal)",
+          check: async (ctx) => {
+            const f = await fenceHolds(ctx, "primary");
+            if (!f.ok) return no(`the primary fleet is no longer fenced: ${f.detail}`);
+            const c = await caughtUp(ctx, "secondary", "fence-primary", "planned");
+            return c.ok ? ok(c.detail) : no(`not caught up: ${c.detail}`);
+          },
+        }),
+        gateStep(config, "force-dns", true, { role: "secondary", generation: gS }),
+        verifyStep(config, "verify", "secondary"),
+      ]
+    : unplannedSteps(config, params);
 
   const epilogue = [
     `Record the new state (README "Database failover and failback runbook", Failover step 4). In your config file (DR_CONFIG):`,
@@ -335,9 +846,8 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
   ];
   if (!planned) {
     epilogue.push(
-      `When ${p.region} comes back, fence it before anything else (its old writer ${p.writer(gP)} is a diverged standalone database):`,
-      `  aws autoscaling update-auto-scaling-group --region ${p.region} --auto-scaling-group-name ${p.asg} --min-size 0 --desired-capacity 0`,
-      `  (\`dr failback\` does this as its first step.) If ${p.region} is lost for good:`,
+      `${p.region} is fenced (web fleet at 0) and its old writer ${p.writer(gP)} is isolated (new random master password, tag dr-isolated): a diverged standalone database, kept as evidence.`,
+      `If ${p.region} is lost for good:`,
       `  aws secretsmanager stop-replication-to-replica --region ${s.region} --secret-id ${config.project}-${config.environment}/db/master`,
     );
   } else {
@@ -348,6 +858,7 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
     params,
     steps,
     epilogue,
+    ...(planned ? { rollback: switchoverRollback(config, { fencedRole: "primary", replicaRole: "secondary", replicaGeneration: gS, promoteId: "promote", after: ["catch-up", "promote"], size: params.webSize }) } : {}),
   };
 }
 
@@ -402,7 +913,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       wait: { text: "none", timeoutSeconds: 0 },
       onFailure: "Run `dr status`; fail back only from the failedOver state.",
     },
-    fenceStep(config, "fence-old-primary", "primary", `the diverged writer ${p.writer(gP)} takes no writes`),
+    fenceStep(config, "fence-old-primary", "primary", `the diverged writer ${p.writer(gP)} takes no writes`, "restore-primary-fleet"),
     {
       id: "snapshot-old-primary",
       title: `Keep the evidence: snapshot ${p.writer(gP)} as ${snapshotId}`,
@@ -445,20 +956,31 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       precondition: { text: "none" },
       action: { text: "none (waits)" },
       wait: {
-        text: `ReplicaLag of ${p.writer(gP2)} <= ${params.maxReplicaLagSeconds} s`,
+        text: `ReplicaLag of ${p.writer(gP2)} <= ${params.maxReplicaLagSeconds} s (known, not -1, a current datapoint; RDS status replicating)`,
         timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
         until: async (ctx) => {
           const db = await ctx.platform.database("primary", gP2);
           if (db.dbRole === "writer") return ok(`${db.identifier}: already a writer`);
-          return db.lagSeconds !== null && db.lagSeconds <= params.maxReplicaLagSeconds ? ok(`${db.identifier}: lag ${db.lagSeconds} s`) : no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}`);
+          if (db.replicationStatus && db.replicationStatus !== "replicating") return no(`${db.identifier}: replication status "${db.replicationStatus}"`);
+          if (db.lagSeconds === null || db.lagSeconds < 0) return no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}`);
+          if (db.lagSampleAgeSeconds != null && db.lagSampleAgeSeconds > MAX_LAG_AGE_SECONDS) return no(`${db.identifier}: the latest ReplicaLag datapoint is ${Math.round(db.lagSampleAgeSeconds)} s old`);
+          return db.lagSeconds <= params.maxReplicaLagSeconds ? ok(`${db.identifier}: lag ${db.lagSeconds} s`) : no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}`);
         },
       },
       onFailure: "A new replica first replays the backlog since it was created; wait and run again.",
     },
-    fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from"),
-    catchUpStep(config, "catch-up", "primary", gP2, "fence-secondary"),
-    promoteStep(config, "promote-primary", "primary", gP2, "planned"),
-    gateStep(config, "unforce-dns", false, "primary", gP2),
+    fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from", "restore-secondary-fleet"),
+    catchUpStep(config, "catch-up", "primary", gP2, "fence-secondary", "secondary"),
+    promoteStep(config, "promote-primary", "primary", gP2, {
+      text: "the secondary fleet is still fenced and the replica has caught up (both checked now, not taken from the journal)",
+      check: async (ctx) => {
+        const f = await fenceHolds(ctx, "secondary");
+        if (!f.ok) return no(`the secondary fleet is no longer fenced: ${f.detail}`);
+        const c = await caughtUp(ctx, "primary", "fence-secondary", "planned");
+        return c.ok ? ok(c.detail) : no(`not caught up: ${c.detail}`);
+      },
+    }),
+    gateStep(config, "unforce-dns", false, { role: "primary", generation: gP2 }),
     verifyStep(config, "verify-primary", "primary"),
     retireStep(config, "retire-old-secondary", "secondary", gS, "verify-primary", "primary verified"),
     {
@@ -481,6 +1003,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
     title: `failback to ${p.region} (primary)`,
     params,
     steps,
+    rollback: switchoverRollback(config, { fencedRole: "secondary", replicaRole: "primary", replicaGeneration: gP2, promoteId: "promote-primary", after: ["catch-up", "promote-primary"], size: params.webSize }),
     epilogue: [
       `The final config (set during rebuild-secondary):`,
       `  "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } },`,

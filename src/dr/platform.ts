@@ -13,6 +13,8 @@ import type { HealthCheckRole } from "../dns/contract";
 export interface Check {
   readonly ok: boolean;
   readonly detail: string;
+  /** A wait stops at once on this (polling again cannot make it true: a paused replay, a primary that recovered). */
+  readonly fatal?: boolean;
 }
 
 export interface HealthCheckState {
@@ -48,6 +50,13 @@ export interface WebState {
   readonly totalTargets: number | null;
   /** Desired size of the web fleet (ASG desired capacity; local: instances meant to run). */
   readonly desiredCapacity: number | null;
+  /**
+   * Instances of the fleet that still exist, in any lifecycle state short of
+   * terminated (AWS: the ASG's Instances, which keeps Pending, InService,
+   * Terminating... until an instance is terminated; local: app processes still
+   * running). null: unknown. A fence is done only at 0.
+   */
+  readonly runningInstances: number | null;
   readonly detail: string;
 }
 
@@ -65,10 +74,71 @@ export interface DatabaseState {
   readonly source: string | null;
   /** Replica lag in seconds (CloudWatch ReplicaLag; local: replay lag), null when not a replica or unknown. */
   readonly lagSeconds: number | null;
-  /** When the lag was sampled (epoch ms). */
+  /** When the lag was sampled (epoch ms, on the sample's source clock: CloudWatch's timestamp). */
   readonly lagSampledAt: number | null;
+  /** Age of that sample in seconds on AWS's own clock (the Date of CloudWatch's answer), not the operator's; null: unknown. */
+  readonly lagSampleAgeSeconds?: number | null;
+  /**
+   * The replication link as the service reports it (AWS: DescribeDBInstances
+   * StatusInfos "read replication": replicating, replication degraded, error,
+   * stopped, terminated; local: the WAL receiver's status); null: not a replica or unknown.
+   */
+  readonly replicationStatus?: string | null;
+  /** The old writer was isolated from the app by the runbook (AWS: its dr-isolated tag and no pending password change; local: the app role's marker); null unknown. */
+  readonly isolated?: boolean | null;
   /** Identifiers and status of the in-region readers. */
   readonly readers: ReadonlyArray<{ readonly identifier: string; readonly status: string | null }>;
+  readonly detail: string;
+}
+
+/**
+ * Route53's own verdict on an endpoint over time (AWS: the HealthCheckStatus
+ * metric of the endpoint's health check, us-east-1; local: the stand-in's
+ * aggregated checker verdict), not a checker's single last result.
+ */
+export interface OutageState {
+  /** The latest verdict: true healthy, false unhealthy, null no data. */
+  readonly healthy: boolean | null;
+  /** How long the verdict has been unhealthy without a break, measured on the verdict's own clock (0 when healthy or unknown). */
+  readonly unhealthyForSeconds: number;
+  /** Age of the latest verdict sample, on the source's own clock (AWS: the Date of CloudWatch's answer minus the datapoint's timestamp); null unknown. */
+  readonly sampleAgeSeconds: number | null;
+  readonly detail: string;
+}
+
+/**
+ * Where a region's database stands in the WAL, read through the region's
+ * entry point (GET <readinessPath>?wal=1 of the web app: the only path to the
+ * database the runbook has on AWS). LSNs are PostgreSQL's text form (X/Y).
+ */
+export interface WalPositions {
+  /** The entry point answered with positions. */
+  readonly ok: boolean;
+  /** The database behind the region's writer endpoint is in recovery (a replica). */
+  readonly inRecovery: boolean | null;
+  /** A writer's current WAL position. */
+  readonly lsn: string | null;
+  /** A replica: last WAL position received and flushed, and last replayed. */
+  readonly receiveLsn: string | null;
+  readonly replayLsn: string | null;
+  readonly replayPaused: boolean | null;
+  /** The replica's WAL receiver: its status (streaming, ...), null when it has none (or may not see it: pg_read_all_stats). */
+  readonly receiverStatus: string | null;
+  /** The source's WAL end as of the last message its WAL sender sent (pg_stat_wal_receiver.latest_end_lsn). */
+  readonly senderLsn: string | null;
+  /** How long ago (seconds, on the replica's clock) that message arrived. */
+  readonly lastMessageAgeSeconds: number | null;
+  /** The replica's wal_receiver_timeout (s): it pings a silent sender after half of it and gives up after it. */
+  readonly receiverTimeoutSeconds: number | null;
+  /** When the request was sent (runbook clock, epoch ms): the answer describes a moment after it. */
+  readonly requestedAt: number;
+  readonly detail: string;
+}
+
+/** What a promotion request got. */
+export interface PromotionAttempt {
+  /** requested: the service accepted it; already-writer; refused: the service said not now (e.g. backing-up); unknown: no answer (it may have been accepted). */
+  readonly outcome: "requested" | "already-writer" | "refused" | "unknown";
   readonly detail: string;
 }
 
@@ -113,20 +183,25 @@ export interface DrPlatform {
   failoverSwitch(): Promise<SwitchState>;
   web(role: RegionRole): Promise<WebState>;
   database(role: RegionRole, generation: number): Promise<DatabaseState>;
-  /**
-   * Whether the replica in `role` has replayed everything its source wrote,
-   * judged on a sample taken at or after `sinceMs` (epoch ms; when writes
-   * were fenced). AWS: a CloudWatch ReplicaLag datapoint of 0; local: LSNs.
-   */
-  replicaCaughtUp(role: RegionRole, generation: number, sinceMs: number): Promise<Check>;
+  /** Route53's verdict on the region's endpoint check over time (the unplanned failover's sustained-outage rule). */
+  outage(role: RegionRole): Promise<OutageState>;
+  /** WAL positions of the region's database through its entry point (/readyz?wal=1). */
+  walPositions(role: RegionRole): Promise<WalPositions>;
   /** GET the readiness path through the region's entry point; with write, also POST a note. */
   probe(role: RegionRole, opts: { readonly write: boolean }): Promise<ProbeResult>;
 
   // Actions: each is idempotent (safe to repeat after an interruption).
   /** Set the web fleet's size: 0 fences writes (AWS: the ASG's min and desired; local: stop/start app instances). */
   scaleWeb(role: RegionRole, size: number): Promise<string>;
-  /** Promote the region's replica Writer to a standalone writer; a no-op when it already is one or a promotion is under way. */
-  promote(role: RegionRole, generation: number, backupRetentionDays: number): Promise<string>;
+  /** Ask for the region's replica Writer to be promoted (one request; the step retries): what the service answered. */
+  promote(role: RegionRole, generation: number, backupRetentionDays: number): Promise<PromotionAttempt>;
+  /**
+   * Isolate a diverged old writer from the app (after a promotion elsewhere:
+   * never before, a replica would inherit it): AWS: a new random master
+   * password (the app's secret no longer opens it) and a dr-isolated tag;
+   * local: the same on the app role. Idempotent.
+   */
+  isolateWriter(role: RegionRole, generation: number): Promise<string>;
   /**
    * Flip the failover switch: write switchValue(forced) to its metric (AWS:
    * PutMetricData in the secondary region; no Route53 call, nothing in

@@ -57,6 +57,8 @@ export interface RunResult {
   /** Steps skipped because the journal had them done. */
   readonly skipped: readonly string[];
   readonly journalFile: string;
+  /** A step after a fence failed and the runner put the fenced fleet back (Plan.rollback): nothing stays changed. */
+  readonly rolledBack?: boolean;
 }
 
 export class RunnerError extends Error {}
@@ -74,6 +76,7 @@ function describe(step: Step, i: number, n: number, done: boolean): string[] {
     `    precondition: ${step.precondition.text}`,
     `    action:       ${step.action.text}`,
     `    wait:         ${step.wait.text}${timeout}`,
+    ...(step.recheck ? [`    on resume:    re-checked, not taken from the journal: ${step.recheck.text}`] : []),
     `    if it fails:  ${step.onFailure}`,
   ];
 }
@@ -81,6 +84,7 @@ function describe(step: Step, i: number, n: number, done: boolean): string[] {
 export function renderPlan(plan: Plan, journal?: Journal): string[] {
   const out = [`Plan: ${plan.title}`, `Parameters: ${JSON.stringify(plan.params)}`, ""];
   plan.steps.forEach((s, i) => out.push(...describe(s, i, plan.steps.length, journal?.isDone(s.id) ?? false), ""));
+  if (plan.rollback) out.push(`Automatic roll-back: ${plan.rollback.text}`, "");
   out.push("At the end:", ...plan.epilogue.map((l) => `  ${l}`));
   return out;
 }
@@ -101,7 +105,8 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
         `an unfinished ${header.operation} (${header.mode}) is recorded in ${journal.file}; run the same command (--${header.mode}) to resume it, or add --fresh to archive that journal and start a ${opts.mode} ${opts.operation}`,
       );
     }
-    params = header.params as unknown as PlanParams;
+    // Parameters added since the journal was written take the current config's value.
+    params = { ...paramsFromConfig(config, opts.operation, opts.mode), ...(header.params as unknown as PlanParams) };
     resumed = true;
   } else {
     params = paramsFromConfig(config, opts.operation, opts.mode);
@@ -133,12 +138,90 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
 
   const confirm = new Set(opts.confirm ?? []);
   const poll = Math.max(1, Math.round((opts.pollSeconds ?? config.runbook.pollIntervalSeconds) * 1000));
-  const ctx: StepContext = { platform, params, config, eventAt: (step, ev) => journal.eventAt(step, ev) };
+  const runStartedAt = clock.now();
+  const ctx: StepContext = {
+    platform,
+    params,
+    config,
+    eventAt: (step, ev) => journal.eventAt(step, ev),
+    eventsAt: (step, ev) => journal.eventsAt(step, ev),
+    runStartedAt,
+    scratch: {},
+    clock,
+    pollMs: poll,
+  };
   const skipped: string[] = [];
   const n = plan.steps.length;
 
   const explain = (error: unknown): FailureCause | null => (error === undefined ? null : (platform.explain?.(error) ?? null));
-  const fail = (step: Step, why: string, error?: unknown): RunResult => {
+  /**
+   * A check that threw is a failed check that keeps its error (for explain).
+   * Bounded: a check that has not answered by `deadline` (epoch ms) fails with
+   * a timeout (the calls under it are bounded by their own abort signals; this
+   * keeps a wait inside its step's budget whatever they do).
+   */
+  const safely = async (fn: () => Promise<Check>, deadline?: number): Promise<Check & { readonly error?: unknown }> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const run = fn();
+      if (deadline === undefined) return await run;
+      const ms = Math.max(1, deadline - clock.now());
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${Math.ceil(ms / 1000)} s (the step's time left)`), { name: "TimeoutError" })), ms);
+        timer.unref?.();
+      });
+      run.catch(() => undefined); // a late failure after the timeout is not unhandled
+      return await Promise.race([run, late]);
+    } catch (e) {
+      return { ok: false, detail: `error: ${(e as Error)?.message ?? String(e)}`, error: e };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  };
+
+  /** Runs the plan's roll-back after `step` failed: true when the fenced fleet serves again. */
+  const rollBack = async (step: Step, why: string): Promise<boolean | null> => {
+    const rb = plan.rollback;
+    if (!rb || !rb.after.includes(step.id)) return null;
+    const tag = "[rollback]";
+    journal.record("rollback", "started", `after ${step.id}: ${why}`);
+    log(`${tag} ${step.id} failed after the fence: ${rb.text}`);
+    const safe = await safely(() => rb.safe(ctx), clock.now() + Math.max(60_000, poll * 3));
+    journal.record("rollback", "precondition", safe.detail);
+    if (!safe.ok) {
+      journal.record("rollback", "failed", `not safe: ${safe.detail}`);
+      log(`${tag} NOT rolling back: ${safe.detail}`);
+      return false;
+    }
+    log(`${tag} safe: ${safe.detail}`);
+    journal.record("rollback", "acting");
+    try {
+      const what = await rb.run(ctx);
+      journal.record("rollback", "action", what);
+      log(`${tag} action: ${what}`);
+    } catch (e) {
+      journal.record("rollback", "failed", `action failed: ${(e as Error)?.message ?? String(e)}`);
+      log(`${tag} FAILED to restore the fleet: ${(e as Error)?.message ?? String(e)}`);
+      return false;
+    }
+    const deadline = clock.now() + rb.timeoutSeconds * 1000;
+    for (;;) {
+      const c = await safely(() => rb.until(ctx), deadline);
+      if (c.ok) {
+        journal.record("rollback", "done", c.detail);
+        log(`${tag} done: ${c.detail}`);
+        return true;
+      }
+      if (clock.now() >= deadline) {
+        journal.record("rollback", "failed", `timed out: ${c.detail}`);
+        log(`${tag} FAILED: the fleet did not serve again within ${rb.timeoutSeconds} s (${c.detail})`);
+        return false;
+      }
+      await clock.sleep(Math.min(poll, Math.max(1, deadline - clock.now())));
+    }
+  };
+
+  const fail = async (step: Step, why: string, error?: unknown): Promise<RunResult> => {
     const cause = explain(error);
     journal.record(step.id, "failed", cause ? `${why} [cause: ${cause.summary}]` : why);
     log(`[${step.id}] FAILED: ${why}`);
@@ -149,6 +232,13 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     } else {
       log(`[${step.id}] what to do: ${step.onFailure}`);
     }
+    const rolled = await rollBack(step, why);
+    if (rolled === true) {
+      journal.complete("rolled-back");
+      log(`${plan.title}: ABORTED and rolled back. What was found: ${why}. The fenced fleet serves again and nothing else was changed (no promotion, the failover switch untouched): production is where it was. Fix the cause, then run the command again (it starts afresh).`);
+      return { ok: false, plan, failedStep: step.id, failure: why, ...(cause ? { cause } : {}), resumed, skipped, journalFile: journal.file, acted: true, rolledBack: true };
+    }
+    if (rolled === false) log(`[${step.id}] the fence stays in place: see [rollback] above for why; restore the fleet by hand only once you know no promotion is under way`);
     const acted = journal.acted;
     if (acted) {
       log(`[${step.id}] the journal keeps the progress: run the same command again to resume from this step`);
@@ -158,22 +248,32 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     }
     return { ok: false, plan, failedStep: step.id, failure: why, ...(cause ? { cause } : {}), resumed, skipped, journalFile: journal.file, acted };
   };
-  /** A check that threw is a failed check that keeps its error (for explain). */
-  const safely = async (fn: () => Promise<Check>): Promise<Check & { readonly error?: unknown }> => {
-    try {
-      return await fn();
-    } catch (e) {
-      return { ok: false, detail: `error: ${(e as Error)?.message ?? String(e)}`, error: e };
-    }
-  };
 
+  // Once the world contradicted the journal (a re-check failed), no later "done" in the journal is trusted either: those steps run again (idempotently).
+  let distrust = false;
   for (let i = 0; i < n; i++) {
     const step = plan.steps[i];
     const tag = `[${step.id}] ${i + 1}/${n}`;
-    if (journal.isDone(step.id)) {
-      skipped.push(step.id);
-      log(`${tag} already done (journal): skipped`);
-      continue;
+    if (journal.isDone(step.id) && distrust && step.by === "runbook") {
+      log(`${tag} done in the journal, but an earlier step had to run again: running it again too`);
+    } else if (journal.isDone(step.id)) {
+      if (step.recheck && !confirm.has(step.id) && !(step.recheck.until && journal.isDone(step.recheck.until))) {
+        // Data-protecting steps: the journal says done, the world must still say so.
+        const c = await safely(() => step.recheck!.check(ctx), clock.now() + Math.max(60_000, poll * 3));
+        journal.record(step.id, "rechecked", `${c.ok ? "holds" : "no longer holds"}: ${c.detail}`);
+        if (!c.ok) {
+          distrust = true;
+          log(`${tag} done in the journal, but ${step.recheck.text} does not hold any more (${c.detail}): running it again`);
+        } else {
+          skipped.push(step.id);
+          log(`${tag} already done (journal; ${step.recheck.text}: ${c.detail}): skipped`);
+          continue;
+        }
+      } else {
+        skipped.push(step.id);
+        log(`${tag} already done (journal): skipped`);
+        continue;
+      }
     }
     await opts.beforeStep?.(step);
     journal.record(step.id, "started");
@@ -184,7 +284,7 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
       journal.record(step.id, "confirmed", "checks confirmed by the operator (--confirm)");
       log(`${tag} precondition and wait confirmed by the operator (--confirm ${step.id})`);
     } else if (step.precondition.check) {
-      const c = await safely(() => step.precondition.check!(ctx));
+      const c = await safely(() => step.precondition.check!(ctx), clock.now() + Math.max(120_000, poll * 4));
       journal.record(step.id, "precondition", c.detail);
       log(`${tag} precondition ${c.ok ? "ok" : "NOT met"}: ${c.detail}`);
       if (!c.ok) return fail(step, `precondition not met: ${step.precondition.text} (${c.detail})`, c.error);
@@ -213,11 +313,13 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
       log(`${tag} waiting (${step.wait.timeoutSeconds ? `up to ${step.wait.timeoutSeconds} s` : "checked once"}): ${step.wait.text}`);
       let last = "";
       for (;;) {
-        const c = await safely(() => step.wait.until!(ctx));
+        // A poll never runs past the step's budget (a check waits at least one poll interval).
+        const c = await safely(() => step.wait.until!(ctx), Math.max(deadline, clock.now() + poll));
         if (c.ok) {
           log(`${tag} wait ok after ${((clock.now() - started) / 1000).toFixed(1)} s: ${c.detail}`);
           break;
         }
+        if (c.fatal) return fail(step, `${c.detail} (waiting for: ${step.wait.text})`);
         if (explain(c.error)?.permanent) return fail(step, `stopped waiting for: ${step.wait.text} (${c.detail}): polling again cannot fix this`, c.error);
         if (c.detail !== last) log(`${tag} still waiting: ${c.detail}`);
         last = c.detail;
@@ -226,6 +328,23 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
             ? `timed out after ${step.wait.timeoutSeconds} s waiting for: ${step.wait.text} (last: ${c.detail})`
             : `not done yet: ${step.wait.text} (${c.detail})`;
           return fail(step, why, c.error);
+        }
+        if (step.wait.retry) {
+          // The wait may act again (a refused promotion, a fence whose region answers again): journaled like an action.
+          let wrote = false;
+          try {
+            const did = await step.wait.retry(ctx, () => {
+              if (!wrote) journal.record(step.id, "acting");
+              wrote = true;
+            });
+            if (did !== null) {
+              journal.record(step.id, "action", did);
+              log(`${tag} action (retry): ${did}`);
+            }
+          } catch (e) {
+            if (explain(e)?.permanent) return fail(step, `retrying the action failed: ${(e as Error)?.message ?? String(e)}`, e);
+            log(`${tag} retry failed (polling on): ${(e as Error)?.message ?? String(e)}`);
+          }
         }
         await clock.sleep(Math.min(poll, Math.max(1, deadline - clock.now())));
       }

@@ -52,15 +52,36 @@ export interface DrStatus {
 
 const UNREAD = "could not be read";
 
-async function settle<T>(p: Promise<T>, fallback: (e: Error) => T): Promise<T> {
+/**
+ * Bound on each read of `dr status` (a read chains a few SDK calls, each
+ * bounded by its own abort signal): the status never waits longer than this
+ * for anything, and says what it could not read in time.
+ */
+export const STATUS_READ_TIMEOUT_MS = 60_000;
+
+async function settle<T>(p: Promise<T>, fallback: (e: Error) => T, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return await p;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { name: "TimeoutError" })), timeoutMs);
+      timer.unref?.();
+    });
+    p.catch(() => undefined);
+    return await Promise.race([p, late]);
   } catch (e) {
     return fallback(e as Error);
+  } finally {
+    if (timer) clearTimeout(timer);
   }
 }
 
-export async function collectStatus(config: ValidConfig, platform: DrPlatform): Promise<DrStatus> {
+/** A fleet that provably serves nothing: desired 0 and no instance left. */
+function provablyFenced(w: WebState): boolean {
+  return w.desiredCapacity === 0 && (w.runningInstances ?? 1) === 0;
+}
+
+export async function collectStatus(config: ValidConfig, platform: DrPlatform, opts: { readonly readTimeoutMs?: number } = {}): Promise<DrStatus> {
+  const readTimeout = opts.readTimeoutMs ?? STATUS_READ_TIMEOUT_MS;
   const drState = config.database.drState;
   const gens = config.database.generations;
   // Filled as the reads settle; listed in a fixed order (health checks, the switch, then each region's web and database).
@@ -77,24 +98,24 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
     settle(platform.healthChecks(), (e) => {
       unread(0, "Route53 health checks", e);
       return [] as HealthCheckState[];
-    }),
+    }, readTimeout),
     config.dns.enabled
       ? settle(platform.failoverSwitch(), (e) => {
           unread(1, switchWhat, e);
           return null;
-        })
+        }, readTimeout)
       : Promise.resolve(null),
     ...REGION_ROLES.flatMap((role, i) => {
       const n = names(config, role);
       return [
         settle(platform.web(role), (e): WebState => ({
-          role, healthyTargets: null, totalTargets: null, desiredCapacity: null,
+          role, healthyTargets: null, totalTargets: null, desiredCapacity: null, runningInstances: null,
           detail: `${UNREAD} (${unread(2 + 2 * i, `${n.region} web fleet (ASG ${n.asg}, target group ${n.targetGroup})`, e)})`,
-        })),
+        }), readTimeout),
         settle(platform.database(role, gens[role]), (e): DatabaseState => ({
           role, identifier: n.writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [],
           detail: `${UNREAD} (${unread(3 + 2 * i, `${n.region} database ${n.writer(gens[role])} and its readers`, e)})`,
-        })),
+        }), readTimeout),
       ];
     }),
   ]);
@@ -110,8 +131,8 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
   for (const r of regions) {
     const db = r.database;
     if (r.expectedDbRole === "any") {
-      if (db.dbRole === "writer" && (r.web.desiredCapacity ?? 0) > 0) {
-        warnings.push(`${r.region}: the old writer ${db.identifier} is a standalone writer and its web fleet is not fenced (desired ${r.web.desiredCapacity}): scale it to 0 (README Failover step 5)`);
+      if (db.dbRole === "writer" && db.isolated === false) {
+        warnings.push(`${r.region}: the old writer ${db.identifier} is not isolated from the app (no ${"dr-isolated"} tag): \`dr failover --unplanned\` does it after the promotion, \`dr failback\` retires it`);
       }
       continue;
     }
@@ -124,10 +145,19 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform): 
       );
     }
   }
+  // Two writers: whatever the config says, at most one of them may have a fleet that can still serve.
   const writers = regions.filter((r) => r.database.dbRole === "writer");
-  if (writers.length > 1 && regions.every((r) => r.expectedDbRole !== "any")) {
-    const unfenced = writers.filter((r) => (r.web.desiredCapacity ?? 0) > 0);
-    if (unfenced.length > 1) mismatches.push(`both regions have a writer and a running web fleet (split brain): fence one (${unfenced.map((r) => r.region).join(", ")})`);
+  if (writers.length > 1) {
+    const serving = writers.filter((r) => r.web.desiredCapacity !== null && !provablyFenced(r.web));
+    const unknown = writers.filter((r) => r.web.desiredCapacity === null);
+    if (serving.length > 1) {
+      mismatches.push(
+        `SPLIT BRAIN: both regions have a standalone writer and a web fleet that can serve (${serving.map((r) => `${r.region}: ${r.database.identifier}, fleet desired ${r.web.desiredCapacity}, ${r.web.runningInstances ?? "?"} instance(s)`).join("; ")}): ` +
+          `writes may land in either. Fence the old primary now: aws autoscaling update-auto-scaling-group --region ${serving[0].region} --auto-scaling-group-name ${names(config, serving[0].role).asg} --min-size 0 --desired-capacity 0 (the region Route53 does not send users to), then \`dr status\` again`,
+      );
+    } else if (serving.length === 1 && unknown.length) {
+      warnings.push(`both regions have a standalone writer and ${unknown.map((r) => r.region).join(", ")}'s fleet could not be read: a split brain cannot be ruled out`);
+    }
   }
   if (!config.dns.enabled) {
     warnings.push("dns.enabled is false: no health checks, no failover switch");
@@ -173,7 +203,7 @@ export function renderStatus(s: DrStatus): string[] {
     if (r.web.healthyTargets === null) {
       out.push(`  web:      ${r.web.detail}`);
     } else {
-      out.push(`  web:      ${r.web.healthyTargets}/${r.web.totalTargets ?? 0} targets healthy, fleet desired ${r.web.desiredCapacity ?? "none (no such ASG)"}  (${r.web.detail})`);
+      out.push(`  web:      ${r.web.healthyTargets}/${r.web.totalTargets ?? 0} targets healthy, fleet desired ${r.web.desiredCapacity ?? "none (no such ASG)"}, ${r.web.runningInstances ?? "?"} instance(s)  (${r.web.detail})`);
     }
     if (db.dbRole === "unknown") {
       out.push(`  database: ${db.identifier}: ${db.detail}  (config expects: ${r.expectedDbRole})`);
@@ -181,11 +211,13 @@ export function renderStatus(s: DrStatus): string[] {
     }
     const lag =
       db.lagSeconds !== null
-        ? `, lag ${db.lagSeconds} s${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}`
+        ? `, ${db.lagSeconds < 0 ? "ReplicaLag -1 (RDS cannot determine the lag: replication not active)" : `lag ${db.lagSeconds} s`}${db.lagSampledAt ? ` at ${new Date(db.lagSampledAt).toISOString()}` : ""}${db.lagSampleAgeSeconds != null ? ` (${Math.round(db.lagSampleAgeSeconds)} s old)` : ""}`
         : db.dbRole === "replica"
-          ? ", lag unknown (no ReplicaLag datapoint in the last 10 minutes)"
+          ? ", lag unknown (no ReplicaLag datapoint in the last 20 minutes)"
           : "";
-    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "no status"}${lag}  (config expects: ${r.expectedDbRole})`);
+    const repl = db.replicationStatus ? `, read replication ${db.replicationStatus}` : "";
+    const iso = db.isolated === true ? ", isolated from the app by the runbook" : "";
+    out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "no status"}${repl}${lag}${iso}  (config expects: ${r.expectedDbRole})`);
     for (const rd of db.readers) out.push(`            ${rd.identifier}: ${rd.status ?? "missing"}`);
   }
   out.push("");

@@ -150,6 +150,8 @@ def create_app(cfg=None, *, secrets_client=None):
         ok = role != "unreachable" and (writable or not cfg.ready_require_writable)
         body = {"status": "ok" if ok else "unavailable", "region": cfg.region, "instance": cfg.instance_id,
                 "db_role": role, "writable": writable, "reader_ok": reader_ok}
+        if request.args.get("wal") == "1" and role != "unreachable":
+            body["wal"] = db.wal_positions()  # for the dr runbook (docs/dr-runbook.md): positions, not a lag heuristic
         if role == "unreachable":
             body["error"] = f"writer database unreachable ({db.last_error})"
         elif not ok:

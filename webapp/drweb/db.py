@@ -243,6 +243,31 @@ class Database:
             logs.event("reader check failed", WARN, error=_short(e))
             return False
 
+    def wal_positions(self):
+        """Where this region's database stands in the WAL, for the dr runbook's
+        RPO-0 checks (GET /readyz?wal=1). A writer: its current WAL position. A
+        replica: what it has received and replayed, whether replay is paused, and
+        its WAL receiver's view of the source (the source's WAL end as of the
+        last message it sent, that message's age on this server's clock, and the
+        receiver's timeout). The receiver's columns need pg_read_all_stats
+        (pg_monitor); without it they are null. Errors are returned, not raised:
+        /readyz must not fail because of this optional detail."""
+        sql = """SELECT pg_is_in_recovery() AS in_recovery,
+            CASE WHEN NOT pg_is_in_recovery() THEN pg_current_wal_lsn()::text END AS lsn,
+            pg_last_wal_receive_lsn()::text AS receive_lsn,
+            pg_last_wal_replay_lsn()::text AS replay_lsn,
+            CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS replay_paused,
+            r.status AS receiver_status,
+            r.latest_end_lsn::text AS sender_lsn,
+            EXTRACT(EPOCH FROM clock_timestamp() - r.last_msg_receipt_time)::float8 AS last_message_age_s,
+            (SELECT setting::float8 / 1000 FROM pg_settings WHERE name = 'wal_receiver_timeout') AS receiver_timeout_s
+          FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS r ON true"""
+        try:
+            return dict(self._run("writer", lambda c: c.execute(sql).fetchone(), True))
+        except (psycopg.Error, DbError) as e:
+            logs.event("wal position check failed", WARN, error=_short(e))
+            return {"error": _kind(e)}
+
     def readiness(self):
         """(role, reader_ok). The writer is checked now; the reader check runs on
         its own thread and counts as failed if it takes over READER_BUDGET, so a

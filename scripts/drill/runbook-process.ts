@@ -1,0 +1,75 @@
+// The operator's `dr` in the drill: a separate process running the same
+// runner and plans with the local adapter, talking to the drill's control
+// plane (control.ts) for what the AWS APIs do and to PostgreSQL and the
+// regions' load balancers directly. It loads, says "ready", waits for "go"
+// on stdin (so its start-up is not counted in an RTO), prints one JSON line
+// per log line and a final {"result": ...} line. Killing it mid-run is the
+// drill's "runbook process killed" fault.
+import * as fs from "node:fs";
+import * as readline from "node:readline";
+import type { RegionRole, ValidConfig } from "../../src/config";
+import { realClock } from "../../src/dr/clock";
+import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
+import type { Mode, Operation } from "../../src/dr/plan";
+import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
+import { runRunbook } from "../../src/dr/runner";
+import { controlClient } from "./control";
+
+export interface RunbookSpec {
+  readonly config: ValidConfig;
+  readonly controlUrl: string;
+  readonly sites: Readonly<Record<RegionRole, { readonly pgPort: number; readonly lbUrl: string }>>;
+  readonly appUser: string;
+  readonly snapshotDir: string;
+  readonly journalDir: string;
+  readonly operation: Operation;
+  readonly mode: Mode;
+  readonly confirm?: readonly string[];
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8")) as RunbookSpec;
+  const rpc = controlClient(spec.controlUrl);
+  const site = (role: RegionRole): LocalRegionSite => ({
+    pgPort: spec.sites[role].pgPort,
+    lbUrl: spec.sites[role].lbUrl,
+    webState: () => rpc(role, "webState") as Promise<LocalWebState>,
+    scale: async (n) => {
+      await rpc(role, "scale", n);
+    },
+  });
+  const dns: LocalDns = {
+    healthChecks: () => rpc("dns", "healthChecks") as Promise<HealthCheckState[]>,
+    putSwitchMetric: async (v) => {
+      await rpc("dns", "putSwitchMetric", v);
+    },
+    switchState: () => rpc("dns", "switchState") as Promise<SwitchState>,
+    verdict: (e) => rpc("dns", "verdict", e) as Promise<OutageState>,
+  };
+  const platform = new LocalPlatform(spec.config, { primary: site("primary"), secondary: site("secondary") }, dns, { appUser: spec.appUser, snapshotDir: spec.snapshotDir, psqlTimeoutMs: 3_000 });
+  const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  out({ ready: true });
+  const rl = readline.createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => rl.once("line", () => resolve()));
+  rl.close();
+  out({ started: Date.now() });
+  const r = await runRunbook({
+    config: spec.config,
+    platform,
+    operation: spec.operation,
+    mode: spec.mode,
+    clock: realClock,
+    log: (line) => out({ log: line }),
+    journalDir: spec.journalDir,
+    confirm: spec.confirm ?? [],
+  });
+  out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted }, ended: Date.now() });
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    process.stdout.write(`${JSON.stringify({ crashed: e.stack ?? e.message })}\n`);
+    process.exit(1);
+  },
+);
