@@ -19,7 +19,7 @@ import {
 import { expectationsTable } from "../../scripts/drill/live-alerts";
 import { drillAlertmanagerConfig, scaledGroupWaitMs } from "../../scripts/drill/alertmanager";
 import { alertmanagerConfig, webScrapeJob } from "../../src/monitoring/values";
-import { drillPrometheusConfig, ec2LikeTargetGroups, formatDuration, parseDuration, ruleForDurations, scaledTimings, scaleRuleFor } from "../../scripts/drill/prometheus";
+import { drillPrometheusConfig, ec2LikeTargetGroups, formatDuration, parseDuration, ruleForDurations, scaledTimings, scaleRuleTimes } from "../../scripts/drill/prometheus";
 import { PROJECT_ROOT } from "../helpers/synth";
 
 const RULES_TEXT = fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.rules), "utf8");
@@ -35,27 +35,39 @@ describe("the drill's rule file", () => {
     expect(formatDuration(1_500)).toBe("1500ms");
   });
 
-  it("is the repository's rule file with every `for:` scaled and nothing else changed", () => {
-    const scaled = scaleRuleFor(RULES_TEXT, 0.1);
+  it("is the repository's rule file with every `for:` and every expression range scaled, and nothing else changed", () => {
+    const scaled = scaleRuleTimes(RULES_TEXT, 0.1);
     const original = ruleForDurations(RULES_TEXT);
     expect(ruleForDurations(scaled)).toEqual(Object.fromEntries(Object.entries(original).map(([k, v]) => [k, v / 10])));
     expect(original).toMatchObject({ WebTargetsDown: 180_000, WebTooFewHealthyTargets: 120_000, DatabaseWritableInBothRegions: 60_000, DatabaseRoleChanged: 0 });
-    // Line by line: only `for:` lines differ.
+    // Line by line: only `for:` lines and expression lines with a range differ, by their durations.
     const a = RULES_TEXT.split("\n");
     const b = scaled.split("\n");
     expect(b).toHaveLength(a.length);
     const changed = a.map((l, i) => [l, b[i]]).filter(([x, y]) => x !== y);
-    expect(changed.length).toBe(Object.values(original).filter((v) => v > 0).length + 1); // DatabaseReplicaLagHigh has two rules
-    for (const [x, y] of changed) {
-      expect(x).toMatch(/^\s+for: \w+$/);
-      expect(y.replace(/for: \w+/, "")).toBe(x.replace(/for: \w+/, ""));
+    const forLines = changed.filter(([x]) => /^\s+for: \w+$/.test(x));
+    expect(forLines.length).toBe(Object.values(original).filter((v) => v > 0).length + 1); // DatabaseReplicaLagHigh has two rules
+    const rangeLines = changed.filter(([x]) => !/^\s+for: \w+$/.test(x));
+    expect(rangeLines.length).toBeGreaterThanOrEqual(5); // four rate(...[5m]) and the role subquery
+    for (const [x, y] of rangeLines) {
+      expect(x).toMatch(/\[\d+m:?\]/);
+      expect(y.replace(/\[[^\]]*\]/g, "[]")).toBe(x.replace(/\[[^\]]*\]/g, "[]"));
     }
+    expect(scaled).toContain('rate(drweb_http_errors_total{job="drweb-web"}[30s])');
+    expect(scaled).toContain('(drweb_db_role{job="drweb-web"} >= 0)[60s:]');
+    expect(scaled).not.toMatch(/\[5m\]|\[10m:\]/);
+  });
+
+  it("scales a subquery's step too, and refuses a range outside an expression", () => {
+    const rule = (expr: string, extra = "") => `groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: ${expr}\n        for: 5m\n${extra}`;
+    expect(scaleRuleTimes(rule("max_over_time(up[1h:5m]) == 0"), 0.1)).toContain("max_over_time(up[360s:30s]) == 0");
+    expect(() => scaleRuleTimes(rule("up == 0", "        annotations:\n          summary: rate over [5m]\n"), 0.1)).toThrow(/range outside an expression/);
   });
 
   it("refuses a file whose layout it does not understand rather than change more than `for`", () => {
     // A line of an annotation's block text that looks like a `for:` line.
     const text = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 5m\n        annotations:\n          note: |\n            for: 5m\n";
-    expect(() => scaleRuleFor(text, 0.1)).toThrow(/changed more than the durations/);
+    expect(() => scaleRuleTimes(text, 0.1)).toThrow(/changed more than the durations/);
   });
 
   it("names every alert of the rule file in RULE_ALERTS, and every scenario has an expectation for each", () => {

@@ -15,7 +15,7 @@ import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { cloudwatchExporterValues } from "../../src/monitoring/values";
 import { freePort } from "../../scripts/drill/environment";
 import { Processes } from "../../scripts/drill/processes";
-import { instantQuery, prometheusApi, scaleRuleFor, startPrometheusServer } from "../../scripts/drill/prometheus";
+import { instantQuery, prometheusApi, scaleRuleTimes, startPrometheusServer } from "../../scripts/drill/prometheus";
 import { MetricsServer } from "../helpers/metrics-server";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT } from "../helpers/synth";
@@ -52,7 +52,7 @@ describe("the database role from CloudWatch in one region's Prometheus (us-west-
     exporter.lines = exporterLines(1, 0);
     const sm: any = cloudwatchExporterValues({ region: "us-west-1", scrapeIntervalSeconds: 30, roleMetric: { deployment: "drweb-prod", regions: ["us-east-2", "us-west-1"] } }).serviceMonitor;
     const rules = path.join(dir, "rules.yaml");
-    fs.writeFileSync(rules, scaleRuleFor(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.rules), "utf8"), SCALE));
+    fs.writeFileSync(rules, scaleRuleTimes(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.rules), "utf8"), SCALE));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     await startPrometheusServer({

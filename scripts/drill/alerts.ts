@@ -16,7 +16,20 @@ import type { DrillPrometheus, PrometheusTimings, SeriesSamples } from "./promet
  * never from fixed numbers.
  */
 
-export type ScenarioName = "planned" | "unplanned";
+/** Every drill scenario (scripts/drill/drill.ts SCENARIOS has exactly these keys). */
+export type ScenarioName =
+  | "planned"
+  | "unplanned"
+  | "failback"
+  | "db-killed"
+  | "db-frozen"
+  | "db-frozen-short"
+  | "db-down"
+  | "split-brain"
+  | "app-killed"
+  | "replica-paused"
+  | "replica-paused-late"
+  | "runbook-killed";
 export type Verdict = "fires" | "silent" | "either";
 /** What an alert's deadline counts from: the fault (kill, fence) or the promotion of the secondary. */
 export type Anchor = "fault" | "promotion";
@@ -74,6 +87,123 @@ export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[
     { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer is dead: one writer" },
     { alert: "WebHighErrorRate", verdict: "either", why: "clients that reach the secondary before its promotion get 503s on writes; whether that passes 5% for the scaled 5m depends on timing" },
     { alert: "WebHighLatency", verdict: "silent", why: "failed requests fail fast; p95 stays under 1 s" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  failback: [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the failover before the failback promotes the secondary" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "either", why: "the rebuilt primary is promoted again on the switch back; whether the role change outlasts the rebuild's own restart in the window depends on timing" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "every promotion comes after the other writer's fleet is fenced, and each old writer is rebuilt as a replica" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "fenced fleets leave discovery, they are not down" },
+    { alert: "WebTooFewHealthyTargets", verdict: "either", why: "a rebuild restarts the region's app instances against the new database" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered or leave discovery with the fleet" },
+    { alert: "DatabaseUnreachable", verdict: "either", why: "a rebuild replaces the region's database under its running app instances (a deploy would too)" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach a region before its promotion get 503 read-only" },
+    { alert: "WebHighLatency", verdict: "either", why: "a rebuild (base backup) loads the machine" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "db-killed": [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "silent", why: "the restarted primary database is still a writer (fenced by its fleet, then isolated)" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the runbook fences the primary's fleet before the promotion: the restarted old writer has no web server reporting it" },
+    { alert: "DatabaseUnreachable", region: "primary", verdict: "either", why: "the runbook fences the primary's fleet (the alert's only reporters) before the rule's 2m runs out; db-down shows it firing when nobody fails over. The page for this fault is the Route53 health-check alarm (dns-alarms stack)" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the app instances keep answering their scrapes; the fence removes them from discovery" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "scrapes succeed until the fence removes the primary's instances; the secondary keeps 3" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered until the fleet is fenced" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes fail until the promotion; whether that passes 5% for the scaled 5m depends on timing" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests wait for the database connect timeout" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "db-frozen": [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "silent", why: "the resumed primary database is still a writer (fenced, then isolated)" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the runbook fences the primary's fleet before the promotion: when the old writer resumes, no web server reports it (the split brain issue 15 found is prevented, not just alerted)" },
+    { alert: "DatabaseUnreachable", region: "primary", verdict: "either", why: "the fence removes its reporters before the rule's 2m runs out (see db-killed)" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the app instances keep answering their scrapes; the fence removes them from discovery" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "scrapes succeed until the fence; the secondary keeps 3" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered until the fleet is fenced" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "requests to the frozen database time out until the promotion" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests wait on the frozen database" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "db-frozen-short": [
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "frozen for less than the rule's 2m: a blip is not a page" },
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "no promotion" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the app instances keep answering their scrapes" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "no instance stops" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "silent", why: "errors last the freeze, far less than the rule's 5m" },
+    { alert: "WebHighLatency", verdict: "silent", why: "slow requests last the freeze, far less than the rule's 10m" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "db-down": [
+    { alert: "DatabaseUnreachable", region: "primary", verdict: "fires", why: "the primary's database is down for longer than the rule's 2m and nobody fails over" },
+    { alert: "DatabaseUnreachable", region: "secondary", verdict: "silent", why: "the replica is up" },
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "no promotion; the restarted database is the same writer" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the app instances keep answering their scrapes" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "no instance stops" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes fail while the database is down; whether that passes 5% for the scaled 5m depends on the outage's length" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests wait for the database connect timeout" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "split-brain": [
+    { alert: "DatabaseWritableInBothRegions", verdict: "fires", anchor: "promotion", why: "the replica was promoted by hand with the old writer's fleet still serving: both regions report a writer" },
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "silent", why: "the resumed primary is still a writer" },
+    { alert: "DatabaseUnreachable", verdict: "either", why: "frozen only until just after the promotion, near the rule's 2m" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "every app instance keeps answering its scrapes" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "no instance stops" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "requests to the frozen database fail until it resumes" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests wait on the frozen database" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "app-killed": [
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "one of three instances stops: the region keeps enough healthy targets, no page for the region" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "silent", why: "the load balancer takes the killed instance out; the others serve" },
+    { alert: "WebTargetsDown", region: "primary", verdict: "either", why: "a warning for the killed instance while it stays discovered (in AWS the Auto Scaling group replaces it)" },
+    { alert: "WebTargetsDown", region: "secondary", verdict: "silent", why: "the secondary's instances all answer" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "the databases are up" },
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "no promotion (the runbook refuses)" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout" },
+    { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "replica-paused": [
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "the preflight refuses: no promotion" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "the databases are up" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "nothing stops" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "nothing stops" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "nothing stops" },
+    { alert: "WebHighErrorRate", verdict: "silent", why: "the primary serves throughout" },
+    { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric (in AWS a paused replay shows as lag)" },
+  ],
+  "replica-paused-late": [
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "the catch-up fails and the runbook rolls back: no promotion" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "the databases are up" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the fenced fleet leaves discovery and comes back; nothing is down" },
+    { alert: "WebTooFewHealthyTargets", verdict: "either", why: "the primary's fleet is at 0 until the roll-back restores it" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "the fence and roll-back are shorter than the rule's 5m" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary during the fence get 503 read-only" },
+    { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "runbook-killed": [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted (once)" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "silent", why: "the primary's database stays a writer (fenced by its fleet)" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer's fleet stops before the promotion" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "no database is lost" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the fenced fleet leaves discovery" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "a region with no instances has no `up` series; the secondary keeps 3" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "the secondary's targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary before its promotion get 503 read-only (longer here: the second run resumes)" },
+    { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
     { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
   ],
 };

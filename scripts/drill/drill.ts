@@ -22,6 +22,7 @@ import { clientDrainSeconds, type Mode, type Operation } from "../../src/dr/plan
 import { TrafficClient } from "./client";
 import { ControlServer } from "./control";
 import { ALB_DEREGISTRATION_SECONDS, APP_USER, DrillEnvironment, LOOPBACK, waitFor } from "./environment";
+import type { ScenarioName } from "./alerts";
 import { alertChecks, alertsMarkdown, type AlertReport, ScenarioAlerts } from "./live-alerts";
 import { Processes, type Group } from "./processes";
 import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./report";
@@ -32,7 +33,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the runbook is expected to do in a scenario. */
-type Expect = "failover" | "no-failover" | "refused" | "rolled-back" | "failback";
+type Expect = "failover" | "no-failover" | "refused" | "rolled-back" | "failback" | "split-brain";
 
 interface ScenarioDef {
   readonly title: string;
@@ -40,7 +41,7 @@ interface ScenarioDef {
   readonly doc: string;
 }
 
-const SCENARIOS: Record<string, ScenarioDef> = {
+const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   planned: { title: "Planned switchover", expect: "failover", doc: "dr failover --planned: fence, catch-up by WAL positions, promote, force DNS" },
   unplanned: { title: "Unplanned regional failure", expect: "failover", doc: "SIGKILL of the primary's PostgreSQL, gunicorns and HAProxy, its APIs down; the region returns later" },
   failback: { title: "Failback", expect: "failback", doc: "a planned failover, then dr failback with the old primary rebuilt as a replica (and later the secondary)" },
@@ -50,6 +51,8 @@ const SCENARIOS: Record<string, ScenarioDef> = {
   "app-killed": { title: "One app process killed", expect: "refused", doc: "SIGKILL of one gunicorn of the primary; dr failover --unplanned is refused (Route53 sees the primary healthy)" },
   "replica-paused": { title: "Replica replay paused before a switchover", expect: "refused", doc: "pg_wal_replay_pause() on the replica, then dr failover --planned: the preflight refuses" },
   "replica-paused-late": { title: "Replica replay paused during a switchover", expect: "rolled-back", doc: "pg_wal_replay_pause() right after the preflight: the catch-up fails and the runbook rolls the fence back" },
+  "db-down": { title: "Primary database down for minutes, recovered in its region", expect: "no-failover", doc: "SIGKILL of the primary's PostgreSQL, restarted after --down seconds (an in-region recovery: RDS Multi-AZ failover or reboot); the operator does not fail over and checks dr status afterwards" },
+  "split-brain": { title: "Replica promoted by hand while the primary was frozen", expect: "split-brain", doc: "SIGSTOP of the primary's PostgreSQL, the replica promoted outside the runbook (pg_promote, as a console promotion would), the primary resumed: two writers; DatabaseWritableInBothRegions must fire and dr status must report the split brain" },
   "runbook-killed": { title: "Runbook process killed mid-failover", expect: "failover", doc: "SIGKILL of the runbook process right after it sent the promotion, then the same command again" },
 };
 const DEFAULT_SCENARIOS = ["planned", "unplanned", "failback"];
@@ -60,6 +63,7 @@ const { values: args } = parseArgs({
     "time-scale": { type: "string", default: "0.1" },
     "min-outage": { type: "string" },
     freeze: { type: "string", default: "60" },
+    down: { type: "string", default: "240" },
     "return-after": { type: "string", default: "200" },
     out: { type: "string", default: "drill-results" },
     warmup: { type: "string", default: "3" },
@@ -92,7 +96,7 @@ real seconds: [--warmup 3] [--settle 3] (traffic before the event / after recove
 
 const scale = Number(args["time-scale"]);
 const scenarioNames = args.scenario === "all" ? Object.keys(SCENARIOS) : args.scenario === "default" || args.scenario === "both" ? DEFAULT_SCENARIOS : args.scenario.split(",").map((x) => x.trim()).filter(Boolean);
-const unknown = scenarioNames.filter((n) => !SCENARIOS[n]);
+const unknown = scenarioNames.filter((n) => !(n in SCENARIOS));
 if (!(scale > 0 && scale <= 1) || unknown.length || !scenarioNames.length) {
   console.error(`--time-scale must be in (0, 1]; --scenario is all, default, or a comma-separated list of: ${Object.keys(SCENARIOS).join(", ")}${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}`);
   process.exit(2);
@@ -104,6 +108,7 @@ const maxRequests = Number(args["max-requests"]);
 const nClients = Math.max(1, Number(args.clients));
 const freezeMs = Number(args.freeze) * 1000 * scale;
 const returnAfterMs = Number(args["return-after"]) * 1000 * scale;
+const downMs = Number(args.down) * 1000 * scale;
 const runId = Date.now().toString(36);
 
 /** The runbook's timeouts, polls and windows on the drill's time scale. */
@@ -218,7 +223,7 @@ function lagMonitor() {
 }
 
 async function runScenario(name: string, base: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
-  const def = SCENARIOS[name];
+  const def = SCENARIOS[name as ScenarioName];
   const log = (l: string) => console.log(`[${name}] ${l}`);
   const env = new DrillEnvironment({ root: ROOT, config: base, timeScale: scale, instances: Number(args.instances), processes, log }, args.keep);
   let ticker: NodeJS.Timeout | undefined;
@@ -269,7 +274,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     const runs: RunbookProcess[] = [];
     const marks: Mark[] = [];
     const mark = (label: string, at = Date.now()) => marks.push({ at: rel(at), label });
-    const spawnRunbook = (operation: Operation, mode: Mode, cfg: ValidConfig, confirm: string[] = []) =>
+    const spawnRunbook = (operation: Operation | "status", mode: Mode, cfg: ValidConfig, confirm: string[] = []) =>
       new RunbookProcess(
         processes,
         env.dir,
@@ -331,6 +336,8 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     let switchBackFrom: string | null = null;
     const pending: Array<Promise<void>> = [];
     let outcome = "";
+    /** A promotion outside the runbook (split-brain), epoch ms. */
+    let manualPromotedAt: number | null = null;
     const primary = env.regions.primary;
     const secondary = env.regions.secondary;
     const W = cfg.runbook.minOutageSeconds;
@@ -398,6 +405,36 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         await waitPrimaryUnhealthy();
         const r = await runbook(next, "failover --unplanned");
         outcome = r?.ok ? "completed (a failover)" : r?.failedStep === "confirm-outage" && !r.acted ? "no failover: the primary recovered within the window (nothing changed)" : `failed at ${r?.failedStep}`;
+        break;
+      }
+      case "db-down": {
+        log(`SIGKILL of the primary's postgres, restarted after ${(downMs / 1000).toFixed(1)} s (in-region recovery); no failover`);
+        primary.killDb();
+        mark("primary database killed (web tier up)");
+        await sleep(downMs);
+        await primary.restartDb();
+        mark(`primary database restarted after ${(downMs / 1000).toFixed(1)} s`);
+        await waitFor("Route53 to see the primary healthy again", maxMs, async () => sim.endpointHealthy("primary"));
+        // The operator's check afterwards: config and AWS agree (no failover happened).
+        const r = await runbook(spawnRunbook("status", "planned", cfg), "dr status");
+        outcome = r?.ok ? "no failover: the database recovered in its region (dr status: config and reality agree)" : `dr status reports: ${r?.failure}`;
+        break;
+      }
+      case "split-brain": {
+        log("SIGSTOP of the primary's postgres; the replica promoted by hand (pg_promote), outside the runbook; then SIGCONT");
+        primary.freezeDb();
+        mark("primary database frozen (SIGSTOP)");
+        await waitPrimaryUnhealthy();
+        await psql(secondary.pgPort, "SELECT pg_promote()");
+        manualPromotedAt = Date.now();
+        mark("operator: replica promoted by hand (pg_promote), no fence, no switch");
+        await sleep(1000);
+        primary.thawDb();
+        mark("primary database resumed (SIGCONT): two writers");
+        // Both writers take writes while the alert's `for` runs; then the operator looks.
+        await sleep(Math.max(3000, 2 * 60_000 * scale));
+        const r = await runbook(spawnRunbook("status", "planned", cfg), "dr status");
+        outcome = r && !r.ok && /SPLIT BRAIN/.test(r.failure ?? "") ? "split brain, reported by dr status" : `dr status did not report a split brain: ${r?.ok ? "ok" : r?.failure}`;
         break;
       }
       case "app-killed": {
@@ -485,7 +522,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         throw new Error(`no scenario ${name}`);
     }
     await Promise.all(pending);
-    const rbEnd = Math.max(...runs.map((r) => r.endedAt || Date.now()));
+    const rbEnd = runs.length ? Math.max(...runs.map((r) => r.endedAt || Date.now())) : Date.now();
 
     // Keep the traffic on until every client has written a few times after the runbook (bounded).
     const deadline = origin + maxMs;
@@ -517,7 +554,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     const alerts = await liveAlerts.finish({
       scenario: name,
       faultAt: origin + eventAt,
-      promotedAt: stepAt("promote", "done") ?? stepAt("promote-primary", "done"),
+      promotedAt: stepAt("promote", "done") ?? stepAt("promote-primary", "done") ?? manualPromotedAt,
       detectedAt: sim.events.find((ev) => ev.at >= origin + eventAt && /primary unhealthy/.test(ev.what))?.at ?? null,
     });
     log(`alerts: ${alertChecks(alerts).filter(([, ok]) => !ok).length} of ${alertChecks(alerts).length} expectations failed; fired: ${[...new Set(alerts.episodes.filter((e) => e.firingAt !== null).map((e) => e.alertname))].join(", ") || "none"}`);
@@ -589,18 +626,25 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       "no-failover": (o) => o.startsWith("no failover"),
       refused: (o) => o.startsWith("refused"),
       "rolled-back": (o) => o.startsWith("rolled back"),
+      "split-brain": (o) => o.startsWith("split brain"),
     };
     checks.push([`the runbook did what is expected (${def.expect}): ${outcome}`, expectedOutcome[def.expect](outcome)]);
     const ackedAfter = records.filter((r) => r.op === "write" && r.ok && r.t > rel(rbEnd)).length;
     checks.push([`writes were acknowledged before the event and after the runbook (${metrics.rpo.ackedWrites} in all, ${ackedAfter} after)`, metrics.rpo.ackedWrites > 10 && ackedAfter > 0]);
+    const twoWriters = roles.primary === "writer" && roles.secondary === "writer";
+    if (def.expect === "split-brain") {
+      // The fault is the split brain itself (made outside the runbook): what must hold is that it is seen. The writes only one writer holds are what it costs.
+      checks.push([`both regions' databases are writers at the end (primary ${roles.primary}, secondary ${roles.secondary})`, twoWriters]);
+      checks.push([`the split brain cost acknowledged writes the final writer (${answer}) lacks: ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} (reported, not asserted)`, true]);
+    } else {
     checks.push([`no acknowledged write lost, by content (${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} missing from the final writer)`, metrics.rpo.finalChecked && metrics.rpo.lost === 0]);
     checks.push([`no acknowledged write only on a fenced primary (${metrics.rpo.ackedOnFencedOnly}; unacknowledged rows there: ${metrics.rpo.unackedOnFencedOnly})`, metrics.rpo.ackedOnFencedOnly === 0]);
     checks.push([`a writer serves once the runbook has exited: Route53 answers ${answer}, whose database is ${roles[answer]}, and it took a write (${serves ? "201" : "failed"})`, serves]);
-    const twoWriters = roles.primary === "writer" && roles.secondary === "writer";
     checks.push([
       `one writer serves: ${twoWriters ? `the other region's database (${otherRole}) is a standalone writer; its fleet ${otherWeb ? `desired ${otherWeb.desired}, ${otherWeb.running} running` : "cannot be read"}` : `the other region's database is a ${roles[otherRole]}`}`,
       !twoWriters || (otherWeb !== null && otherWeb.desired === 0 && otherWeb.running === 0),
     ]);
+    }
     const failedOver = roles.secondary === "writer";
     if (def.expect === "no-failover" || def.expect === "refused" || def.expect === "rolled-back") {
       const forced = sim.switchState().forced === true;
@@ -640,7 +684,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       checks.push([`the old primary was isolated after it came back (journal isolate-old-primary done)`, stepAt("isolate-old-primary", "done") !== null]);
     }
     checks.push(...extraChecks);
-    checks.push(...alertChecks(alerts));
+    checks.push(...alertChecks(alerts).map(([what, ok]): [string, boolean] => [what.replace(`${name}: `, ""), ok]));
 
     const bucketMs = Math.max(100, Math.round(2500 * scale));
     const chart = `${name}.svg`;

@@ -73,17 +73,35 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * The rule file with every `for:` multiplied by `scale`, and nothing else
- * changed: the text is edited in place (comments, expressions, labels and
- * annotations stay byte for byte), and the result is checked to parse to
- * the same rules apart from `for`.
+ * The rule file with every duration of an alert's timing multiplied by
+ * `scale`: each `for:`, and each range of a range selector or subquery in
+ * an expression (`rate(x[5m])` -> `rate(x[30s])` at 0.1, `(x)[10m:]` ->
+ * `(x)[1m:]`), so that a rule averages over the same share of the scaled
+ * timeline as in production (an unscaled 5m window would hold a scaled
+ * blip's errors ten times longer than AWS would). Nothing else changes:
+ * the text is edited in place (comments, labels and annotations stay byte
+ * for byte), and the result is checked to parse to the same rules apart
+ * from those durations.
  */
-export function scaleRuleFor(text: string, scale: number): string {
-  const out = text.replace(/^(\s*(?:-\s+)?for:\s*)(["']?)([0-9a-z]+)\2(\s*(?:#.*)?)$/gm, (_m, pre: string, q: string, d: string, post: string) => `${pre}${q}${formatDuration(parseDuration(d) * scale)}${q}${post}`);
-  const strip = (doc: string) => JSON.stringify((parse(doc) as { groups: Array<{ rules: Array<Record<string, unknown>> }> }).groups.map((g) => ({ ...g, rules: g.rules.map(({ for: _f, ...r }) => r) })));
-  if (strip(out) !== strip(text)) throw new Error("scaling `for:` changed more than the durations (rule file layout not understood)");
+export function scaleRuleTimes(text: string, scale: number): string {
+  const scaleDur = (d: string) => formatDuration(parseDuration(d) * scale);
+  let out = text.replace(/^(\s*(?:-\s+)?for:\s*)(["']?)([0-9a-z]+)\2(\s*(?:#.*)?)$/gm, (_m, pre: string, q: string, d: string, post: string) => `${pre}${q}${scaleDur(d)}${q}${post}`);
+  // Range selectors and subquery ranges: `[<duration>]` or `[<duration>:<step>?]`, only in expressions (checked below).
+  out = out.replace(RANGE, (_m, d: string, step: string | undefined) => `[${scaleDur(d)}${step === undefined ? "" : `:${step ? scaleDur(step) : ""}`}]`);
+  // Annotations and labels must be byte for byte (a "[5m]" there would have been scaled too).
+  const notExpr = (doc: string) => JSON.stringify((parse(doc) as { groups: Array<{ rules: Array<Record<string, unknown>> }> }).groups.map((g) => g.rules.map(({ for: _f, expr: _e, ...r }) => r)));
+  if (notExpr(out) !== notExpr(text)) throw new Error("scaling the rules' durations changed more than the durations (a range outside an expression)");
+  const norm = (doc: string) =>
+    JSON.stringify(
+      (parse(doc) as { groups: Array<{ rules: Array<Record<string, unknown>> }> }).groups.map((g) => ({
+        ...g,
+        rules: g.rules.map(({ for: _f, expr, ...r }) => ({ ...r, expr: typeof expr === "string" ? expr.replace(RANGE, "[D]") : expr })),
+      })),
+    );
+  if (norm(out) !== norm(text)) throw new Error("scaling the rules' durations changed more than the durations (rule file layout not understood)");
   return out;
 }
+const RANGE = /\[(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)(?::((?:\d+(?:ms|[smhdwy]))*))?\]/g;
 
 /** `for` of every alerting rule, ms (several rules may share a name: the longest). */
 export function ruleForDurations(text: string): Record<string, number> {
@@ -251,7 +269,7 @@ export class DrillPrometheus {
     this.timings = scaledTimings(o.scrapeIntervalSeconds, o.timeScale);
     this.url = `http://${PROMETHEUS_LISTEN}:${o.port}`;
     this.sdFile = path.join(o.dir, "web-targets.json");
-    const scaled = scaleRuleFor(fs.readFileSync(o.rulesFile, "utf8"), o.timeScale);
+    const scaled = scaleRuleTimes(fs.readFileSync(o.rulesFile, "utf8"), o.timeScale);
     this.forMs = ruleForDurations(scaled);
     fs.writeFileSync(path.join(o.dir, "drweb-alerts.yaml"), scaled);
   }

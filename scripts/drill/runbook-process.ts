@@ -13,6 +13,7 @@ import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState 
 import type { Mode, Operation } from "../../src/dr/plan";
 import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 import { runRunbook } from "../../src/dr/runner";
+import { collectStatus, renderStatus } from "../../src/dr/status";
 import { controlClient } from "./control";
 
 export interface RunbookSpec {
@@ -22,7 +23,8 @@ export interface RunbookSpec {
   readonly appUser: string;
   readonly snapshotDir: string;
   readonly journalDir: string;
-  readonly operation: Operation;
+  /** A runbook operation, or "status" (`dr status`: result ok when config and reality agree; failure = the mismatches). */
+  readonly operation: Operation | "status";
   readonly mode: Mode;
   readonly confirm?: readonly string[];
 }
@@ -53,6 +55,13 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => rl.once("line", () => resolve()));
   rl.close();
   out({ started: Date.now() });
+  if (spec.operation === "status") {
+    const s = await collectStatus(spec.config, platform);
+    for (const line of renderStatus(s)) out({ log: line });
+    const bad = [...s.mismatches, ...s.readErrors.map((e) => `${e.what}: ${e.reason}`)];
+    out({ result: { ok: bad.length === 0, failedStep: bad.length ? "status" : null, failure: bad.join("; ") || null, rolledBack: false, resumed: false, skipped: [], acted: false }, ended: Date.now() });
+    return;
+  }
   const r = await runRunbook({
     config: spec.config,
     platform,
