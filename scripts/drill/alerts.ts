@@ -398,8 +398,13 @@ export async function observeAlerts(
     const active = await prom.alerts().catch(() => null);
     for (const a of active ?? []) if (a.state === "firing") firing.add(alertKey(a.labels));
     const allFired = must.every((e) => [...firing].some((k) => is(e, Object.fromEntries(JSON.parse(k) as Array<[string, string]>))) && (opts.notified?.(e) ?? true));
+    // An alert that must stay silent and is pending is judged when it clears, or when its `for` has run out (then it fires): the
+    // verdict is due at activeAt + for + two evaluations (a rate window can hold a recovered blip for its length, so the silence
+    // window alone would end the observation with the question open).
+    const pendingSilent = (active ?? []).filter((a) => a.state === "pending" && silent.some((e) => is(e, a.labels)));
+    const verdictDue = Math.max(silenceEnd, ...pendingSilent.map((a) => (a.activeAt ?? now) + (ctx.timing.forMs[a.labels.alertname] ?? 0) + 2 * ctx.timing.evaluationMs));
     const silentPending = active === null || active.some((a) => silent.some((e) => is(e, a.labels)));
-    if (now >= deadline || (allFired && now >= onsetEnd && (!silentPending || now >= silenceEnd))) return now;
+    if (now >= deadline || (allFired && now >= onsetEnd && (!silentPending || now >= verdictDue))) return now;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
   }
 }
