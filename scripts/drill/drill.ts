@@ -331,6 +331,8 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     await Promise.all([sleep(warmupMs), liveAlerts.ready()]);
     await next.ready;
     let eventAt = rel(Date.now());
+    /** The scenario's first event (the failback's RTO moves eventAt to the switch back; its alerts count from here). */
+    const firstEventAt = eventAt;
     lag.reset();
     const extraChecks: Array<[string, boolean]> = [];
     let switchBackFrom: string | null = null;
@@ -553,7 +555,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     // Which alerts fired, when, against the scenario's expectations (waits for the ones still due).
     const alerts = await liveAlerts.finish({
       scenario: name,
-      faultAt: origin + eventAt,
+      faultAt: origin + firstEventAt,
       promotedAt: stepAt("promote", "done") ?? stepAt("promote-primary", "done") ?? manualPromotedAt,
       detectedAt: sim.events.find((ev) => ev.at >= origin + eventAt && /primary unhealthy/.test(ev.what))?.at ?? null,
     });

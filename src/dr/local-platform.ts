@@ -135,6 +135,9 @@ export class LocalPlatform implements DrPlatform {
     return size === 0 ? `took ${before} app instance(s) out of the load balancer and asked them to stop (in-flight requests finish)` : `started app instances: ${before} -> ${size}`;
   }
 
+  // The lag: 0 when every received WAL is replayed, else the age of the last replayed commit. now() is the query's transaction
+  // start, and a commit replayed after it has a later timestamp: the difference can be a little negative, which the runbook reads
+  // as RDS's ReplicaLag -1 ("cannot determine") and refuses; a negative age is 0 (found by the drill under load).
   async database(role: RegionRole, generation: number): Promise<DatabaseState> {
     const identifier = this.label(role, generation);
     const base = { role, identifier, readers: [] as const };
@@ -144,7 +147,7 @@ export class LocalPlatform implements DrPlatform {
         `SELECT pg_is_in_recovery(),
                 CASE WHEN pg_is_in_recovery() THEN
                   CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-                       ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END END,
+                       ELSE GREATEST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0), 0) END END,
                 (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1),
                 (SELECT status FROM pg_stat_wal_receiver LIMIT 1),
                 COALESCE((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '${this.opts.appUser}'), '')`,
