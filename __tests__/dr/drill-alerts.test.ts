@@ -13,6 +13,7 @@ import {
   type AlertTimingModel,
   checkExpectations,
   episodesFromSamples,
+  observeAlerts,
   RULE_ALERTS,
   silenceWindowMs,
 } from "../../scripts/drill/alerts";
@@ -48,14 +49,15 @@ describe("the drill's rule file", () => {
     const forLines = changed.filter(([x]) => /^\s+for: \w+$/.test(x));
     expect(forLines.length).toBe(Object.values(original).filter((v) => v > 0).length + 1); // DatabaseReplicaLagHigh has two rules
     const rangeLines = changed.filter(([x]) => !/^\s+for: \w+$/.test(x));
-    expect(rangeLines.length).toBeGreaterThanOrEqual(5); // four rate(...[5m]) and the role subquery
+    expect(rangeLines.length).toBeGreaterThanOrEqual(5); // four rate ranges and the role subquery
     for (const [x, y] of rangeLines) {
       expect(x).toMatch(/\[\d+m:?\]/);
       expect(y.replace(/\[[^\]]*\]/g, "[]")).toBe(x.replace(/\[[^\]]*\]/g, "[]"));
     }
-    expect(scaled).toContain('rate(drweb_http_errors_total{job="drweb-web"}[30s])');
+    expect(scaled).toContain('rate(drweb_http_errors_total{job="drweb-web"}[12s])'); // WebHighErrorRate's 2m
+    expect(scaled).toContain('rate(drweb_http_request_duration_seconds_bucket{job="drweb-web"}[30s])'); // WebHighLatency's 5m
     expect(scaled).toContain('(drweb_db_role{job="drweb-web"} >= 0)[60s:]');
-    expect(scaled).not.toMatch(/\[5m\]|\[10m:\]/);
+    expect(scaled).not.toMatch(/\[(2m|5m|10m:)\]/);
   });
 
   it("scales a subquery's step too, and refuses a range outside an expression", () => {
@@ -178,5 +180,27 @@ describe("checkExpectations", () => {
   it("watches long enough for a scaled-down instance's pending alert to clear", () => {
     // discovery drops it within its delay; the window covers that plus scrapes and evaluations
     expect(silenceWindowMs(TIMING)).toBeGreaterThan(TIMING.discoveryDelayMs + 2 * TIMING.scrapeMs + 2 * TIMING.evaluationMs);
+  });
+});
+
+describe("the observation of a scenario's alerts", () => {
+  // Small timings so the real polling loop runs in well under a second of wall time.
+  const timing: AlertTimingModel = { scrapeMs: 20, scrapeTimeoutMs: 20, evaluationMs: 20, sdRefreshMs: 20, discoveryDelayMs: 20, forMs: { WebHighErrorRate: 600 }, appNoticeMs: 20 };
+  const silentErrors = { alert: "WebHighErrorRate", verdict: "silent" as const, why: "a blip is not a page" };
+
+  it("waits for a pending alert that must stay silent to clear, past the silence window, instead of ending with the question open", async () => {
+    const start = Date.now();
+    const clearsAt = start + 400; // longer than the onset and silence windows (~100-200 ms here), shorter than its `for`
+    const prom = { alerts: async () => (Date.now() < clearsAt ? [{ labels: { alertname: "WebHighErrorRate", region: "us-east-2" }, state: "pending" as const, activeAt: start }] : []) };
+    const end = await observeAlerts(prom, [silentErrors], { regions: { primary: "us-east-2", secondary: "us-west-1" }, faultAt: start, promotedAt: null, timing }, { pollMs: 10 });
+    expect(end).toBeGreaterThanOrEqual(clearsAt);
+  });
+
+  it("stops once the pending alert's `for` has run out (it would fire: judged, not waited on for ever)", async () => {
+    const start = Date.now();
+    const prom = { alerts: async () => [{ labels: { alertname: "WebHighErrorRate", region: "us-east-2" }, state: "pending" as const, activeAt: start }] };
+    const end = await observeAlerts(prom, [silentErrors], { regions: { primary: "us-east-2", secondary: "us-west-1" }, faultAt: start, promotedAt: null, timing }, { pollMs: 10 });
+    expect(end - start).toBeGreaterThanOrEqual(600);
+    expect(end - start).toBeLessThan(5_000);
   });
 });

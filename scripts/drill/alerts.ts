@@ -404,7 +404,7 @@ export async function observeAlerts(
     const pendingSilent = (active ?? []).filter((a) => a.state === "pending" && silent.some((e) => is(e, a.labels)));
     const verdictDue = Math.max(silenceEnd, ...pendingSilent.map((a) => (a.activeAt ?? now) + (ctx.timing.forMs[a.labels.alertname] ?? 0) + 2 * ctx.timing.evaluationMs));
     const silentPending = active === null || active.some((a) => silent.some((e) => is(e, a.labels)));
-    if (now >= deadline || (allFired && now >= onsetEnd && (!silentPending || now >= verdictDue))) return now;
+    if ((allFired || now >= deadline) && now >= onsetEnd && (!silentPending || now >= verdictDue)) return now;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
   }
 }
