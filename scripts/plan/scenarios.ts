@@ -113,8 +113,11 @@ function promote(region: string, id: string, backupDays: number): StateEdit {
 /**
  * A promoted writer's final snapshot recorded by the deploy after its
  * promotion: a Terraform-only change (the provider sends no ModifyDBInstance
- * for skip_final_snapshot or final_snapshot_identifier; they are read on
- * delete), made before any apply can destroy the instance, so it is
+ * for skip_final_snapshot or final_snapshot_identifier: hashicorp/aws
+ * internal/service/rds/instance.go, resourceInstanceUpdate, calls it only
+ * `if d.HasChangesExcept(..., "final_snapshot_identifier", ...,
+ * "skip_final_snapshot", ...)`; both are read on delete), made before any
+ * apply can destroy the instance, so it is
  * destroyed with a final snapshot (src/database/database-tier.ts finalSnapshot).
  */
 function finalSnapshotRecorded(id: string): ChangeRule {
