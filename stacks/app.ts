@@ -1,6 +1,7 @@
 import type { App } from "cdktf";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
+import { hasDnsZoneStack } from "../src/dns/contract";
 import { applyPolicy, type AppPolicy } from "../src/policy";
 import { loadAppBundle } from "../src/web/app-bundle";
 import { DnsAlarmsStack, DnsStack, DnsZoneStack } from "./dns-stack";
@@ -45,8 +46,7 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   // domain, must exist before the regional stacks validate their
   // certificates (src/dns/certificate.ts).
   const validationRecord = config.dns.enabled && REGION_ROLES.some((r) => config.regions[r].certificateArn === undefined);
-  const zone =
-    config.dns.enabled && (config.dns.createZone || validationRecord) ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, projectRoot, validationRecord }) : undefined;
+  const zone = hasDnsZoneStack(config) ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, projectRoot, validationRecord }) : undefined;
   const regional = Object.fromEntries(
     REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot, appBundle })]),
   ) as Record<RegionRole, RegionalStack>;

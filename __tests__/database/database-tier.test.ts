@@ -14,6 +14,24 @@ function dependsOn(app: SynthResult, stack: string): string[] {
   return app.drApp.regional[stack as "primary"].dependencies.map((d) => (d as any).node.id).filter((id: string) => id !== "dns-zone").sort();
 }
 
+/** Each database instance's final-snapshot settings, by identifier (both regional stacks). */
+function snapshotPolicy(app: SynthResult): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const stack of ["primary", "secondary"]) {
+    for (const inst of Object.values(db(app.stacks[stack]))) {
+      out[inst.identifier] = { skip_final_snapshot: inst.skip_final_snapshot, ...(inst.final_snapshot_identifier !== undefined ? { final_snapshot_identifier: inst.final_snapshot_identifier } : {}) };
+    }
+  }
+  return out;
+}
+
+/** A Terraform duration ("90m", "2h") in minutes. */
+function minutes(d: string): number {
+  const m = /^(\d+)(m|h)$/.exec(d);
+  if (!m) throw new Error(`not a duration: ${d}`);
+  return Number(m[1]) * (m[2] === "h" ? 60 : 1);
+}
+
 /** Every leaf path where two JSON values differ. */
 function diff(a: unknown, b: unknown, path = ""): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
@@ -37,7 +55,7 @@ describe("DatabaseTier", () => {
         backup_retention_period: 7,
         username: "drweb_admin",
         db_name: "drweb",
-        password_wo: "${ephemeral.aws_secretsmanager_random_password.DbMasterPassword.random_password}",
+        password_wo: "${jsondecode(ephemeral.aws_secretsmanager_secret_version.DbMasterPasswordStored.secret_string).password}",
         password_wo_version: 1,
       });
       expect(w.password).toBeUndefined();
@@ -69,14 +87,12 @@ describe("DatabaseTier", () => {
       }
     });
 
-    it("keeps every instance private, protected from deletion, with a final snapshot and logs exported", () => {
+    it("keeps every instance private, protected from deletion, with logs exported", () => {
       for (const stack of ["primary", "secondary"]) {
         for (const inst of Object.values(db(normal.stacks[stack]))) {
           expect(inst).toMatchObject({
             publicly_accessible: false,
             deletion_protection: true,
-            skip_final_snapshot: false,
-            final_snapshot_identifier: `${inst.identifier}-final`,
             copy_tags_to_snapshot: true,
             enabled_cloudwatch_logs_exports: ["postgresql", "upgrade"],
             monitoring_interval: 60,
@@ -84,6 +100,45 @@ describe("DatabaseTier", () => {
             storage_type: "gp3",
           });
           expect(inst.monitoring_role_arn).toMatch(/aws_iam_role\.Database_MonitoringRole/);
+        }
+      }
+    });
+
+    it("asks for a final snapshot only of the standalone writer: RDS refuses one for a read replica (readers and the us-west-1 replica)", () => {
+      expect(snapshotPolicy(normal)).toEqual({
+        "drweb-prod-use2-db-g1-writer": { skip_final_snapshot: false, final_snapshot_identifier: "drweb-prod-use2-db-g1-writer-final" },
+        "drweb-prod-use2-db-g1-reader1": { skip_final_snapshot: true },
+        "drweb-prod-usw1-db-g1-writer": { skip_final_snapshot: true },
+        "drweb-prod-usw1-db-g1-reader1": { skip_final_snapshot: true },
+      });
+    });
+
+    it("writes the master password to the secret first and gives the database the value read back from that secret version", () => {
+      const p = normal.stacks.primary as any;
+      const [versionId, version] = Object.entries(p.resource.aws_secretsmanager_secret_version as Record<string, any>)[0];
+      const reads = p.ephemeral.aws_secretsmanager_secret_version as Record<string, any>;
+      expect(Object.keys(reads)).toEqual(["DbMasterPasswordStored"]);
+      // Exactly the version this stack wrote: the database waits for it, and a
+      // retry after a failed database apply reads the same password again.
+      expect(reads.DbMasterPasswordStored).toMatchObject({ secret_id: version.secret_id, version_id: `\${aws_secretsmanager_secret_version.${versionId}.version_id}` });
+      const w = writerOf(p);
+      expect(w.password_wo).toBe("${jsondecode(ephemeral.aws_secretsmanager_secret_version.DbMasterPasswordStored.secret_string).password}");
+      expect(w.password_wo).not.toContain("random_password");
+      // The generated value goes to the secret only.
+      expect(version.secret_string_wo).toContain("ephemeral.aws_secretsmanager_random_password.DbMasterPassword.random_password");
+      expect(w.password_wo_version).toBe(version.secret_string_wo_version);
+    });
+
+    it("sets explicit create/update/delete timeouts on every database instance, longer than the provider's defaults for create", () => {
+      for (const app of [normal]) {
+        for (const stack of ["primary", "secondary"]) {
+          for (const inst of Object.values(db(app.stacks[stack]))) {
+            expect(Object.keys(inst.timeouts ?? {}).sort()).toEqual(["create", "delete", "update"]);
+            // hashicorp/aws 5.100.0 aws_db_instance defaults: create 40m, update 80m, delete 60m.
+            expect(minutes(inst.timeouts.create)).toBeGreaterThan(40);
+            expect(minutes(inst.timeouts.update)).toBeGreaterThanOrEqual(80);
+            expect(minutes(inst.timeouts.delete)).toBeGreaterThanOrEqual(60);
+          }
         }
       }
     });
@@ -162,9 +217,11 @@ describe("DatabaseTier", () => {
       expect(writerOf(failedOver.stacks.secondary).replicate_source_db).toBeUndefined();
       // Resource by resource, the secondary stack differs from normal only in
       // the Writer's source and the outputs that report the state.
+      // (and, now that it is a standalone writer that RDS lets keep a final
+      // snapshot, its final-snapshot settings: Terraform-only, no AWS call).
       const changed = diff(normal.stacks.secondary.resource, failedOver.stacks.secondary.resource);
       const writerId = Object.keys(db(normal.stacks.secondary)).find((id) => id.startsWith("Database_Writer"));
-      expect(changed).toEqual([`aws_db_instance.${writerId}.replicate_source_db`]);
+      expect(changed.sort()).toEqual([`aws_db_instance.${writerId}.final_snapshot_identifier`, `aws_db_instance.${writerId}.replicate_source_db`, `aws_db_instance.${writerId}.skip_final_snapshot`]);
       expect(diff(normal.stacks.secondary.data, failedOver.stacks.secondary.data)).toEqual([]);
       expect(diff(normal.stacks.secondary.output, failedOver.stacks.secondary.output).sort()).toEqual(["db_writer_mode.value", "dr_state.value"]);
       // Nothing is renamed, so nothing is replaced or destroyed.
@@ -197,7 +254,7 @@ describe("DatabaseTier", () => {
       expect(pw.username).toBeUndefined();
       expect(pw.password_wo).toBeUndefined();
       const failbackPw = writerOf(failback.stacks.primary);
-      expect(diff(failbackPw, pw)).toEqual(["replicate_source_db"]);
+      expect(diff(failbackPw, pw).sort()).toEqual(["final_snapshot_identifier", "replicate_source_db", "skip_final_snapshot"]);
       const sw = writerOf(switchedBack.stacks.secondary);
       expect(sw.identifier).toBe("drweb-prod-usw1-db-g2-writer");
       expect(sw.replicate_source_db).toBe(`${ARN_PREFIX}:us-east-2:${ACCOUNT}:db:drweb-prod-use2-db-g2-writer`);
@@ -216,6 +273,30 @@ describe("DatabaseTier", () => {
       expect(addresses(switchedBack, "secondary").filter((a) => addresses(normal, "secondary").includes(a))).toEqual([]);
       const g2Reader = readersOf(switchedBack.stacks.secondary)[0];
       expect(g2Reader.replicate_source_db).toMatch(/^\$\{aws_db_instance\.Database_WriterG2_[0-9A-F]{8}\.identifier\}$/);
+    });
+
+    it("gives a final snapshot to every standalone writer and to no replica, in every state", () => {
+      // failedOver: the promoted us-west-1 writer holds the only copy of new writes.
+      expect(snapshotPolicy(failedOver)).toMatchObject({
+        "drweb-prod-usw1-db-g1-writer": { skip_final_snapshot: false, final_snapshot_identifier: "drweb-prod-usw1-db-g1-writer-final" },
+        "drweb-prod-usw1-db-g1-reader1": { skip_final_snapshot: true },
+      });
+      // failback: the rebuilt us-east-2 g2 writer is a replica until the switch back.
+      expect(snapshotPolicy(failback)).toEqual({
+        "drweb-prod-use2-db-g2-writer": { skip_final_snapshot: true },
+        "drweb-prod-use2-db-g2-reader1": { skip_final_snapshot: true },
+        "drweb-prod-usw1-db-g1-writer": { skip_final_snapshot: false, final_snapshot_identifier: "drweb-prod-usw1-db-g1-writer-final" },
+        "drweb-prod-usw1-db-g1-reader1": { skip_final_snapshot: true },
+      });
+      expect(snapshotPolicy(switchedBack)).toEqual({
+        "drweb-prod-use2-db-g2-writer": { skip_final_snapshot: false, final_snapshot_identifier: "drweb-prod-use2-db-g2-writer-final" },
+        "drweb-prod-use2-db-g2-reader1": { skip_final_snapshot: true },
+        "drweb-prod-usw1-db-g2-writer": { skip_final_snapshot: true },
+        "drweb-prod-usw1-db-g2-reader1": { skip_final_snapshot: true },
+      });
+      for (const app of [failedOver, failback, switchedBack]) {
+        for (const stack of ["primary", "secondary"]) for (const inst of Object.values(db(app.stacks[stack]))) expect(Object.keys(inst.timeouts ?? {}).sort()).toEqual(["create", "delete", "update"]);
+      }
     });
 
     it("reports the state and the Writer's mode in outputs", () => {

@@ -72,9 +72,15 @@ describe("offline plan expectations", () => {
     expect(changedAttributes(lt)).toEqual(["ebs_optimized", "latest_version", "user_data"]);
   });
 
-  it("notes a read replica destroyed with a final snapshot (decided on apply, not a failure)", () => {
+  it("fails a plan that destroys a read replica whose state still asks for a final snapshot (RDS refuses it: the apply would stop there)", () => {
     const reader = rc("aws_db_instance.R", ["delete"], { identifier: "r1", replicate_source_db: "w1", skip_final_snapshot: false, final_snapshot_identifier: "r1-final", deletion_protection: false }, null);
-    expect(planNotes([reader])[0]).toContain("aws_db_instance.R (r1) is a read replica destroyed with skip_final_snapshot = false");
-    expect(invariantProblems([reader])).toEqual([]);
+    const problems = invariantProblems([reader]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("aws_db_instance.R (r1): a read replica destroyed with skip_final_snapshot = false in state");
+    expect(problems[0]).toContain("API_DeleteDBInstance.html");
+    // The same replica with the setting applied by an earlier deploy is destroyable.
+    const ready = rc("aws_db_instance.R", ["delete"], { identifier: "r1", replicate_source_db: "w1", skip_final_snapshot: true, final_snapshot_identifier: null, deletion_protection: false }, null);
+    expect(invariantProblems([ready])).toEqual([]);
+    expect(planNotes([ready])).toEqual([]);
   });
 });

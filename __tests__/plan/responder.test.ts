@@ -33,6 +33,24 @@ describe("offline plan responder", () => {
     }
   });
 
+  it("answers GetSecretValue (the ephemeral read-back of the database password) with a JSON login of the version asked for", async () => {
+    const r = await startResponder();
+    try {
+      const res = await fetch(r.url, {
+        method: "POST",
+        headers: { "x-amz-target": "secretsmanager.GetSecretValue", "content-type": "application/x-amz-json-1.1" },
+        body: JSON.stringify({ SecretId: "arn:aws:secretsmanager:us-east-2:123456789012:secret:drweb-prod/db/master-AbCdEf", VersionId: "v-1" }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { VersionId: string; SecretString: string };
+      expect(body.VersionId).toBe("v-1");
+      expect(JSON.parse(body.SecretString).password).toHaveLength(32);
+      expect(r.calls).toEqual([{ call: "secretsmanager.GetSecretValue", answered: true }]);
+    } finally {
+      await r.close();
+    }
+  });
+
   it("refuses a request whose rules exclude every character", () => {
     expect(() => fakeRandomPassword({ ExcludeUppercase: true, ExcludeLowercase: true, ExcludeNumbers: true, ExcludePunctuation: true })).toThrow("every character class is excluded");
   });

@@ -79,7 +79,7 @@ function pair(secondaryOverrides: Resources = {}, primaryOverrides: Resources = 
     config,
     stacks: {
       primary: regional("us-east-2", "10.10.0.0/16", db({ identifier: "p-use2-db-g1-writer" }), primaryOverrides),
-      secondary: regional("us-west-1", "10.20.0.0/16", db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer" }), secondaryOverrides),
+      secondary: regional("us-west-1", "10.20.0.0/16", db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined }), secondaryOverrides),
     },
   };
 }
@@ -178,10 +178,22 @@ const CASES: Record<string, Case[]> = {
   "rds-protected": [
     { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ publicly_accessible: true })), message: /publicly accessible/ },
     { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ deletion_protection: false })), message: /deletion protection is off/ },
-    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ skip_final_snapshot: true })), message: /no final snapshot/ },
+    { compliant: one("aws_db_instance", db()), nonCompliant: one("aws_db_instance", db({ skip_final_snapshot: true })), message: /a standalone writer without a final snapshot/ },
+    {
+      // RDS refuses a final snapshot of a read replica (DeleteDBInstance): a
+      // replica that asks for one cannot be destroyed.
+      compliant: one("aws_db_instance", db({ replicate_source_db: "arn:aws:rds:us-east-2:1:db:p-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined })),
+      nonCompliant: one("aws_db_instance", db({ replicate_source_db: "arn:aws:rds:us-east-2:1:db:p-db-g1-writer" })),
+      message: /a read replica with skip_final_snapshot = false: RDS refuses a final snapshot of a read replica, so it could never be destroyed/,
+    },
+    {
+      compliant: one("aws_db_instance", db({ replicate_source_db: "${aws_db_instance.W.identifier}", backup_retention_period: 0, skip_final_snapshot: true, final_snapshot_identifier: undefined }), { aws_db_instance: { R: db({ replicate_source_db: "${aws_db_instance.W.identifier}", backup_retention_period: 0, skip_final_snapshot: true, final_snapshot_identifier: undefined }), W: db() } }),
+      nonCompliant: one("aws_db_instance", db({ replicate_source_db: "${aws_db_instance.W.identifier}", backup_retention_period: 0, skip_final_snapshot: true }), { aws_db_instance: { R: db({ replicate_source_db: "${aws_db_instance.W.identifier}", backup_retention_period: 0, skip_final_snapshot: true }), W: db() } }),
+      message: /final_snapshot_identifier on a read replica/,
+    },
     {
       // An in-region reader may have no backups; a writer may not.
-      compliant: one("aws_db_instance", db({ backup_retention_period: 0, replicate_source_db: "${aws_db_instance.W.identifier}" }), { aws_db_instance: { R: db({ backup_retention_period: 0, replicate_source_db: "${aws_db_instance.W.identifier}" }), W: db() } }),
+      compliant: one("aws_db_instance", db({ backup_retention_period: 0, replicate_source_db: "${aws_db_instance.W.identifier}", skip_final_snapshot: true, final_snapshot_identifier: undefined }), { aws_db_instance: { R: db({ backup_retention_period: 0, replicate_source_db: "${aws_db_instance.W.identifier}", skip_final_snapshot: true, final_snapshot_identifier: undefined }), W: db() } }),
       nonCompliant: one("aws_db_instance", db({ backup_retention_period: 0 })),
       message: /automated backups are off/,
     },

@@ -127,7 +127,7 @@ function outcomeLines(outcome: TestOutcome, calls: readonly RecordedCall[]): { l
   const refused = calls.filter((c) => !c.answered);
   if (refused.length) {
     errors++;
-    lines.push(`error: calls to AWS refused by the responder (only secretsmanager.GetRandomPassword is expected): ${[...new Set(refused.map((c) => c.call))].join(", ")}`);
+    lines.push(`error: calls to AWS refused by the responder (only secretsmanager.GetRandomPassword and GetSecretValue are expected): ${[...new Set(refused.map((c) => c.call))].join(", ")}`);
   }
   for (const r of outcome.runs) {
     if (r.status !== "pass") {

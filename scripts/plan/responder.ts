@@ -1,9 +1,12 @@
 /**
  * The only "AWS" the offline plan talks to: a loopback HTTP server that every
- * service endpoint of the provider points at. It answers exactly one call,
- * secretsmanager:GetRandomPassword, which the ephemeral resource
- * aws_secretsmanager_random_password makes during every plan (Terraform
- * 1.11's test framework cannot override ephemeral resources). Every other
+ * service endpoint of the provider points at. It answers exactly two calls,
+ * the ones Terraform's ephemeral resources make (Terraform 1.11's test
+ * framework cannot override ephemeral resources):
+ * secretsmanager:GetRandomPassword (aws_secretsmanager_random_password) and
+ * secretsmanager:GetSecretValue (aws_secretsmanager_secret_version, the
+ * database's password read back from the secret version the stack wrote;
+ * answered with a fake JSON login of that secret and version). Every other
  * request is refused with an error and recorded, and the plan fails on it:
  * the stacks are planned with every data source overridden, so nothing else
  * should ever ask.
@@ -73,8 +76,20 @@ export function startResponder(): Promise<Responder> {
       let status = 400;
       let payload: Record<string, unknown> = {
         __type: "OfflinePlanRefused",
-        message: `offline plan: ${call} refused; only secretsmanager.GetRandomPassword is answered (scripts/plan/responder.ts)`,
+        message: `offline plan: ${call} refused; only secretsmanager.GetRandomPassword and secretsmanager.GetSecretValue are answered (scripts/plan/responder.ts)`,
       };
+      if (call === "secretsmanager.GetSecretValue") {
+        const req = JSON.parse(body || "{}") as { SecretId?: string; VersionId?: string };
+        payload = {
+          ARN: req.SecretId,
+          Name: req.SecretId,
+          VersionId: req.VersionId ?? "00000000-0000-4000-8000-000000000000",
+          SecretString: JSON.stringify({ username: "offline-plan", password: fakeRandomPassword({ PasswordLength: 32 }) }),
+          VersionStages: ["AWSCURRENT"],
+          CreatedDate: 0,
+        };
+        status = 200;
+      }
       if (call === "secretsmanager.GetRandomPassword") {
         try {
           payload = { RandomPassword: fakeRandomPassword(JSON.parse(body || "{}")) };

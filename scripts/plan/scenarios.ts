@@ -110,6 +110,27 @@ function promote(region: string, id: string, backupDays: number): StateEdit {
   };
 }
 
+/**
+ * A promoted writer's final snapshot recorded by the deploy after its
+ * promotion: a Terraform-only change (the provider sends no ModifyDBInstance
+ * for skip_final_snapshot or final_snapshot_identifier: hashicorp/aws
+ * internal/service/rds/instance.go, resourceInstanceUpdate, calls it only
+ * `if d.HasChangesExcept(..., "final_snapshot_identifier", ...,
+ * "skip_final_snapshot", ...)`; both are read on delete), made before any
+ * apply can destroy the instance, so it is
+ * destroyed with a final snapshot (src/database/database-tier.ts finalSnapshot).
+ */
+function finalSnapshotRecorded(id: string): ChangeRule {
+  return {
+    what: `${id}, promoted, recorded as a standalone writer that keeps a final snapshot (${id}-final) on delete`,
+    type: "aws_db_instance",
+    kind: "update",
+    match: byIdentifier(id),
+    attributes: ["final_snapshot_identifier", "skip_final_snapshot"],
+    check: (rc) => (rc.change.after?.skip_final_snapshot === false && rc.change.after?.final_snapshot_identifier === `${id}-final` ? [] : [`skip_final_snapshot ${rc.change.after?.skip_final_snapshot}, final_snapshot_identifier ${rc.change.after?.final_snapshot_identifier}`]),
+  };
+}
+
 const DB_OUTPUTS = ["db_writer_endpoint", "db_writer_identifier", "db_writer_arn", "db_reader_endpoint", "db_reader_identifiers", "db_reader_arns"];
 
 /**
@@ -130,7 +151,13 @@ function rebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: 
       match: byIdentifier(n.writer(oldGen)),
       check: (rc) => (rc.change.before?.final_snapshot_identifier === `${n.writer(oldGen)}-final` ? [] : [`final_snapshot_identifier is ${rc.change.before?.final_snapshot_identifier}`]),
     },
-    ...n.readers(oldGen).map<ChangeRule>((id) => ({ what: `old reader ${id} destroyed`, type: "aws_db_instance", kind: "delete", match: byIdentifier(id) })),
+    ...n.readers(oldGen).map<ChangeRule>((id) => ({
+      what: `old reader ${id} destroyed without a final snapshot (RDS refuses one for a read replica)`,
+      type: "aws_db_instance",
+      kind: "delete",
+      match: byIdentifier(id),
+      check: (rc) => (rc.change.before?.skip_final_snapshot === true ? [] : [`skip_final_snapshot is ${rc.change.before?.skip_final_snapshot} in state`]),
+    })),
     {
       what: `new writer ${n.writer(newGen)} created as a cross-region replica of ${sourceArn.split(":").pop()}, encrypted with the ${n.region} key, Multi-AZ, backups on, deletion protection on`,
       type: "aws_db_instance",
@@ -183,7 +210,7 @@ export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
       from: "normal",
       to: "failedOver",
       edits: [promote(S.region, S.writer(gS), days)],
-      expect: { changes: [], outputs: stateOutputs },
+      expect: { changes: [finalSnapshotRecorded(S.writer(gS))], outputs: stateOutputs },
       quick: false,
     },
     {
@@ -224,7 +251,7 @@ export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
       from: "failback",
       to: "switchedBack",
       edits: [promote(P.region, P.writer(gP + 1), days)],
-      expect: { changes: [], outputs: stateOutputs },
+      expect: { changes: [finalSnapshotRecorded(P.writer(gP + 1))], outputs: stateOutputs },
       quick: false,
     },
     {

@@ -33,14 +33,14 @@ export interface DbCredentialsProps {
 export class DbCredentials extends Construct {
   /** Secret ARN in its home region. */
   readonly secretArn: string;
-  /** Expression of the ephemeral password, for `password_wo`. */
+  /** Expression of the password as stored in the secret (ephemeral), for `password_wo`. */
   readonly passwordExpression: string;
   /** The version that `password_wo_version` must carry. */
   readonly passwordVersion: number;
 
   constructor(scope: Construct, id: string, props: DbCredentialsProps) {
     super(scope, id);
-    const { secret, password } = generatedLogin(this, {
+    const { secret, storedPassword } = generatedLogin(this, {
       passwordName: "DbMasterPassword",
       passwordRules: {
         // RDS forbids / @ " and space in master passwords.
@@ -61,7 +61,11 @@ export class DbCredentials extends Construct {
       version: props.passwordVersion,
     });
     this.secretArn = secret.arn;
-    this.passwordExpression = `\${${password}}`;
+    // The database gets the password read back from the secret version just
+    // written, not the generated value itself: the two writes are ordered
+    // (secret first) and a retried database apply cannot get a different
+    // password from the one the secret holds (src/security/generated-login.ts).
+    this.passwordExpression = `\${${storedPassword}}`;
     this.passwordVersion = props.passwordVersion;
   }
 }

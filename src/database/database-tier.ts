@@ -118,9 +118,8 @@ export class DatabaseTier extends Construct {
       parameterGroupName: params.name,
       publiclyAccessible: false,
       deletionProtection: true,
-      skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${identifier(name)}-final`,
       copyTagsToSnapshot: true,
+      timeouts: DB_INSTANCE_TIMEOUTS,
       autoMinorVersionUpgrade: true,
       caCertIdentifier: "rds-ca-rsa2048-g1",
       performanceInsightsEnabled: s.performanceInsights,
@@ -133,6 +132,7 @@ export class DatabaseTier extends Construct {
 
     const writerConfig: DbInstanceConfig = {
       ...common("writer"),
+      ...finalSnapshot(props.writerMode === "replica" ? "replica" : "standalone", identifier("writer")),
       multiAz: true,
       backupRetentionPeriod: s.backupRetentionDays,
       backupWindow: "03:00-04:00",
@@ -145,6 +145,7 @@ export class DatabaseTier extends Construct {
       const name = readerMember(i);
       return new DbInstance(this, generationId(`Reader${i}`, props.generation), {
         ...common(name),
+        ...finalSnapshot("replica", identifier(name)),
         // Same region: the source is named by identifier.
         replicateSourceDb: this.writer.identifier,
         multiAz: false,
@@ -164,6 +165,38 @@ export class DatabaseTier extends Construct {
       referencedSecurityGroupId: securityGroupId,
     });
   }
+}
+
+/**
+ * Explicit operation timeouts of every database instance. hashicorp/aws
+ * 5.100.0's aws_db_instance defaults are create 40m, update 80m, delete 60m
+ * (provider docs, website/docs/r/db_instance.html.markdown "Timeouts";
+ * @cdktf/provider-aws lib/db-instance DbInstanceTimeouts). A cross-region
+ * Multi-AZ read replica is seeded from a snapshot of the source that RDS
+ * copies to the other region (RDS User Guide, "Creating a read replica in a
+ * different AWS Region"), so its creation time grows with the data, and a
+ * timed-out create leaves a tainted instance that the next apply destroys
+ * and starts again (reasoned from the provider's behaviour, not measured). Promotion, storage scaling and a
+ * final snapshot on delete take long too, so every operation gets headroom.
+ */
+export const DB_INSTANCE_TIMEOUTS = { create: "180m", update: "120m", delete: "90m" } as const;
+
+/**
+ * Final-snapshot settings of an instance by what it is now. RDS refuses a
+ * final snapshot of a read replica: DeleteDBInstance, SkipFinalSnapshot: "If
+ * you delete a read replica ..., you must enable this setting", and
+ * FinalDBSnapshotIdentifier "Can't be specified when deleting a read replica"
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html;
+ * hashicorp/terraform-provider-aws#4276). So a replica (every in-region
+ * reader, and a cross-region Writer until it is promoted) is destroyed
+ * without one: it holds no data of its own, its source keeps backups. A
+ * standalone writer (a source, or a promoted replica) keeps its final
+ * snapshot. Terraform destroys with the values in STATE, not config: the
+ * value must have been applied by an earlier deploy before the apply that
+ * destroys the instance (README runbook; `npm run plan:offline` checks it).
+ */
+export function finalSnapshot(kind: "replica" | "standalone", identifier: string): Pick<DbInstanceConfig, "skipFinalSnapshot" | "finalSnapshotIdentifier"> {
+  return kind === "replica" ? { skipFinalSnapshot: true } : { skipFinalSnapshot: false, finalSnapshotIdentifier: `${identifier}-final` };
 }
 
 /** Member name of the i-th (0-based) in-region reader: reader1, reader2, ... */

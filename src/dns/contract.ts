@@ -181,3 +181,15 @@ export function failoverBudget(config: ValidConfig): FailoverBudget {
   const detectionSeconds = hc.requestIntervalSeconds * hc.failureThreshold;
   return { detectionSeconds, ttlSeconds: ALB_ALIAS_TTL_SECONDS, totalSeconds: detectionSeconds + ALB_ALIAS_TTL_SECONDS };
 }
+
+/**
+ * Whether the app has the dns-zone stack: the hosted zone (dns.createZone)
+ * or the ACM validation record some region's certificate waits for. Both
+ * regional stacks then depend on it (stacks/app.ts), so a `cdktf deploy`
+ * naming them must name it too or pass --ignore-missing-stack-dependencies
+ * (src/dr/deploy-commands.ts).
+ */
+export function hasDnsZoneStack(config: ValidConfig): boolean {
+  const validationRecord = config.dns.enabled && (["primary", "secondary"] as const).some((r) => config.regions[r].certificateArn === undefined);
+  return config.dns.enabled && (config.dns.createZone || validationRecord);
+}

@@ -4,6 +4,7 @@ import { webAsgName } from "../web/fleet";
 import { albName, targetGroupName } from "../web/load-balancer";
 import { failoverBudget, failoverSwitch, switchValue } from "../dns/contract";
 import { Naming } from "../lib/naming";
+import { deployOnly, deployWithDependencies } from "./deploy-commands";
 import type { Clock } from "./clock";
 import type { Check, DatabaseState, DrPlatform, WalPositions, WebState } from "./platform";
 
@@ -465,7 +466,7 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { re
     recheck: { text: `the switch is still ${forced ? "forced" : "released"} (alarm in ${s.region}, not the journal)`, check: (ctx) => switchIs(ctx, forced) },
     onFailure:
       `The same flip by hand: ${switchCommand(config, forced)}; then ${readSwitch} (StateValue ${forced ? "ALARM" : "OK"} within a minute or two). ` +
-      `The alarm is created by the dns stack (npx cdktf deploy dns); it does not need us-east-1.` +
+      `The alarm is created by the dns stack (${deployOnly("dns")}: only dns, which finds the regions' load balancers by the names they published, so the regional stacks it depends on are not redeployed mid-incident); it does not need us-east-1.` +
       (forced ? " Once it is ALARM, clients still on the primary have a cached answer (TTL) or resolve through a resolver that ignores TTLs." : " Traffic returns only while the primary's Route53 check passes (`dr status`)."),
   };
 }
@@ -839,8 +840,8 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
     `  "dns": { "forceFailover": true }`,
     `then:`,
     `  npm run synth`,
-    `  npx cdktf diff secondary     # expect no resource changes (outputs dr_state, db_writer_mode): ${s.writer(gS)} is declared as the replica without its source`,
-    `  npx cdktf deploy secondary`,
+    `  npx cdktf diff secondary     # expect outputs dr_state, db_writer_mode and one in-place update: ${s.writer(gS)}, declared as the replica without its source, now keeps a final snapshot on delete (skip_final_snapshot false, final_snapshot_identifier ${s.writer(gS)}-final: Terraform-only, no AWS call)`,
+    `  ${deployOnly("secondary")}   # only secondary: what it depends on (${config.regions.primary.region}, the DNS zone) is not redeployed mid-incident, and this deploy needs neither`,
     `  npx cdktf diff dns           # expect no changes: the switch is a metric; Terraform manages only its alarm`,
     `Do not deploy primary while in failedOver.`,
   ];
@@ -943,7 +944,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
         check: cfgCheck({ drState: "failback", primary: gP2, secondary: gS, forceFailover: true }),
       },
       action: {
-        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect exactly: ${[p.writer(gP), ...p.readers(gP)].join(", ")} destroyed (final snapshot ${p.writer(gP)}-final), ${p.writer(gP2)} created as a cross-region replica of ${s.writer(gS)} plus ${p.readers(gP2).join(", ")}, the web launch template and Auto Scaling group updated (new endpoints); npm run plan:offline checks this plan); npx cdktf deploy primary`,
+        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect exactly: ${p.writer(gP)} destroyed with its final snapshot ${p.writer(gP)}-final, ${p.readers(gP).join(", ")} destroyed without one (skip_final_snapshot true in the diff: RDS refuses a final snapshot of a read replica; if it shows false, see README failback step 3), ${p.writer(gP2)} created as a cross-region replica of ${s.writer(gS)} plus ${p.readers(gP2).join(", ")}, the web launch template and Auto Scaling group updated (new endpoints); npm run plan:offline checks this plan); ${deployOnly("primary")} (only primary: ${s.writer(gS)}, its source, is named by ARN and already running, and the secondary and DNS-zone stacks it depends on do not change)`,
       },
       wait: { text: `${p.writer(gP2)} exists, is a replica of ${s.writer(gS)} and available (checked once: deploy, then run the command again)`, timeoutSeconds: 0, until: replicaOf("primary", gP2) },
       onFailure: "Set the config as shown, deploy primary, then run `dr failback` again: it resumes here.",
@@ -992,7 +993,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
         check: cfgCheck({ drState: "normal", primary: gP2, secondary: gS2, forceFailover: false }),
       },
       action: {
-        text: `set "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } }, "dns": { "forceFailover": false }; npm run synth && npx cdktf diff primary (expect no resource changes, only the outputs dr_state and db_writer_mode); npx cdktf deploy primary secondary dns (the secondary: ${[s.writer(gS), ...s.readers(gS)].join(", ")} destroyed, ${s.writer(gS2)} and ${s.readers(gS2).join(", ")} created as replicas of ${p.writer(gP2)}, launch template and Auto Scaling group updated)`,
+        text: `set "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } }, "dns": { "forceFailover": false }; npm run synth && npx cdktf diff primary (expect the outputs dr_state and db_writer_mode and one in-place update: ${p.writer(gP2)}, promoted, now keeps a final snapshot on delete); ${deployWithDependencies(config, ["primary", "secondary", "dns"])} (the secondary: ${s.writer(gS)} destroyed with its final snapshot ${s.writer(gS)}-final (recorded by failover step 4's deploy), ${s.readers(gS).join(", ")} destroyed without one, ${s.writer(gS2)} and ${s.readers(gS2).join(", ")} created as replicas of ${p.writer(gP2)}, launch template and Auto Scaling group updated)`,
       },
       wait: { text: `${s.writer(gS2)} exists, is a replica of ${p.writer(gP2)} and available (checked once)`, timeoutSeconds: 0, until: replicaOf("secondary", gS2) },
       onFailure: "Set the config as shown, deploy, then run `dr failback` again: it resumes here.",
@@ -1008,7 +1009,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       `The final config (set during rebuild-secondary):`,
       `  "database": { "drState": "normal", "generations": { "primary": ${gP2}, "secondary": ${gS2} } },`,
       `  "dns": { "forceFailover": false }`,
-      `Check: npm run synth && npx cdktf diff primary secondary dns   # expect no changes`,
+      `Check: npm run synth && npx cdktf diff primary && npx cdktf diff secondary && npx cdktf diff dns   # expect no changes (cdktf diff takes one stack)`,
       `Snapshot ${snapshotId} in ${p.region} holds the writes the old primary took that never replicated: reconcile them by hand, then delete it.`,
     ],
   };

@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
 import { SecretsmanagerSecret, type SecretsmanagerSecretConfig } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { ephemeralResource } from "../lib/escape-hatches";
@@ -19,6 +20,12 @@ export interface GeneratedLogin {
   readonly secret: SecretsmanagerSecret;
   /** Terraform expression of the password (without `${}`), for other write-only arguments of the same run. */
   readonly password: string;
+  /**
+   * Terraform expression (without `${}`) of the password read back from the
+   * secret version this login wrote: for a write-only argument that must hold
+   * the same password as the secret even when its apply is retried.
+   */
+  readonly storedPassword: string;
 }
 
 /**
@@ -30,11 +37,31 @@ export interface GeneratedLogin {
 export function generatedLogin(scope: Construct, props: GeneratedLoginProps): GeneratedLogin {
   const password = ephemeralResource(scope, "aws_secretsmanager_random_password", props.passwordName, { password_length: 32, ...props.passwordRules }, "random_password");
   const secret = new SecretsmanagerSecret(scope, "Secret", props.secret);
-  new SecretsmanagerSecretVersion(scope, "Value", {
+  const value = new SecretsmanagerSecretVersion(scope, "Value", {
     secretId: secret.id,
     secretStringWo: `\${jsonencode({ username = ${JSON.stringify(props.username)}, password = ${password} })}`,
     secretStringWoVersion: props.version,
     provider: props.secret.provider,
   });
-  return { secret, password };
+  // The password as stored: the ephemeral aws_secretsmanager_secret_version
+  // (in the pinned hashicorp/aws 5.100.0, `terraform providers schema -json`: secret_id, version_id ->
+  // secret_string) reads exactly the version written above. Naming its
+  // version_id orders the read after the write, so a consumer gets the value
+  // the secret holds, never a fresh GetRandomPassword: if the consumer's
+  // apply fails and is retried, the secret version is unchanged in state (its
+  // secret_string_wo_version did not move), nothing is regenerated, and the
+  // retry writes the same password again.
+  const stored = ephemeralResource(
+    scope,
+    "aws_secretsmanager_secret_version",
+    `${props.passwordName}Stored`,
+    { secret_id: secret.id, version_id: value.versionId, ...(props.secret.provider ? { provider: providerRef(props.secret.provider) } : {}) },
+    "secret_string",
+  );
+  return { secret, password, storedPassword: `jsondecode(${stored}).password` };
+}
+
+/** A provider's reference in Terraform JSON ("aws" or "aws.<alias>"). */
+function providerRef(p: TerraformProvider): string {
+  return p.alias ? `${p.terraformResourceType}.${p.alias}` : p.terraformResourceType;
 }

@@ -1,0 +1,187 @@
+/**
+ * Every `cdktf deploy` command the operator docs and the `dr` command print
+ * runs as written: checked against each DR state's synthesized manifest
+ * (cdktf.out/manifest.json, each stack's `dependencies`) with cdktf-cli's
+ * OWN functions, the ones `cdktf deploy` calls before it runs anything
+ * (@cdktf/cli-core src/lib/cdktf-project.js, CdktfProject.deploy:
+ * getMultipleStacks, then checkIfAllDependenciesAreIncluded unless
+ * --ignore-missing-stack-dependencies). `cdktf diff` does not check
+ * dependencies, so a reviewed diff does not prove the deploy runs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { resolveConfig, type ValidConfig } from "../../src/config";
+import { buildPlan, paramsFromConfig, type Plan } from "../../src/dr/plan";
+import { PROJECT_ROOT, synthApp } from "../helpers/synth";
+
+/** A stack as cdktf-cli reads it from the manifest (cli-core synth-stack.js readSynthesizedStacks: the manifest entry, spread). */
+interface ManifestStack {
+  readonly name: string;
+  readonly dependencies: string[];
+}
+
+type StackHelpers = {
+  getMultipleStacks(stacks: ManifestStack[], patterns: string[], action: string): ManifestStack[];
+  checkIfAllDependenciesAreIncluded(stacks: ManifestStack[]): void;
+};
+
+/** The DR states a command may be given in (README runbook; dr-runbook.md). */
+const STATES: Record<string, unknown> = {
+  normal: {},
+  "failedOver (dns.forceFailover)": { database: { drState: "failedOver" }, dns: { forceFailover: true } },
+  "failback (dns.forceFailover)": { database: { drState: "failback", generations: { primary: 2 } }, dns: { forceFailover: true } },
+  "normal after a failback": { database: { generations: { primary: 2, secondary: 2 } } },
+};
+/** A config with both certificates given: no dns-zone stack (the dr command must not name it then). */
+const NO_ZONE = {
+  regions: {
+    primary: { certificateArn: "arn:aws:acm:us-east-2:123456789012:certificate/11111111-2222-3333-4444-555555555555" },
+    secondary: { certificateArn: "arn:aws:acm:us-west-1:123456789012:certificate/66666666-7777-8888-9999-000000000000" },
+  },
+};
+
+/** A deploy command runs until a character no stack name or flag has: the end of a code span, a comment, a clause. */
+const DEPLOY = /(?:npx cdktf|npm run cdktf --) deploy\b([^`;:|&()#,\n]*)/g;
+
+/** Every deploy command in a text: its stack patterns and flags. */
+function deployCommands(text: string): Array<{ command: string; stacks: string[]; flags: string[] }> {
+  return [...text.matchAll(DEPLOY)].map((m) => {
+    const tokens = m[1].trim().split(/\s+/).filter(Boolean);
+    return { command: m[0].trim(), stacks: tokens.filter((t) => !t.startsWith("-")), flags: tokens.filter((t) => t.startsWith("-")) };
+  });
+}
+
+/** A markdown file's text with prose lines joined (a command may wrap inside a backtick span); code blocks kept line by line. */
+function markdownText(file: string): string {
+  const out: string[] = [];
+  let inCode = false;
+  let prose: string[] = [];
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (line.trimStart().startsWith("```")) {
+      out.push(prose.join(" "));
+      prose = [];
+      inCode = !inCode;
+      continue;
+    }
+    if (inCode) out.push(line);
+    else if (line.trim() === "") {
+      out.push(prose.join(" "));
+      prose = [];
+    } else prose.push(line.trim());
+  }
+  out.push(prose.join(" "));
+  return out.join("\n");
+}
+
+/** Every string in a plan (step texts, failure advice, epilogue, rollback). */
+function planText(plan: Plan): string {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(plan);
+  return out.join("\n");
+}
+
+function manifestStacks(outdir: string): ManifestStack[] {
+  const m = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { name: string; dependencies: string[] }> };
+  return Object.values(m.stacks).map((s) => ({ name: s.name, dependencies: s.dependencies }));
+}
+
+const DOCS = ["README.md", "monitoring/README.md", ...fs.readdirSync(path.join(PROJECT_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+
+/** The dr command's plans as an operator runs them: failover from normal, failback from failedOver. */
+function drTexts(overrides: Record<string, unknown>): Record<string, string> {
+  const base = overrides as any;
+  const normal = resolveConfig(base);
+  const failedOver = resolveConfig({ ...base, database: { drState: "failedOver" }, dns: { forceFailover: true } });
+  const plan = (config: ValidConfig, op: "failover" | "failback", mode: "planned" | "unplanned") => planText(buildPlan(config, paramsFromConfig(config, op, mode)));
+  return {
+    "dr failover --planned": plan(normal, "failover", "planned"),
+    "dr failover --unplanned": plan(normal, "failover", "unplanned"),
+    "dr failback": plan(failedOver, "failback", "planned"),
+  };
+}
+
+describe("deploy commands in the docs and the dr command's output", () => {
+  let helpers: StackHelpers;
+  const manifests: Record<string, ManifestStack[]> = {};
+  let noZone: ManifestStack[];
+
+  beforeAll(async () => {
+    // Loading cdktf-cli's core also loads @cdktf/commons, which reports usage
+    // errors to HashiCorp's checkpoint service unless told not to.
+    process.env.CHECKPOINT_DISABLE = "1";
+    helpers = (await import("@cdktf/cli-core/src/lib/helpers/stack-helpers")) as unknown as StackHelpers;
+    for (const [name, overrides] of Object.entries(STATES)) manifests[name] = manifestStacks(synthApp(overrides).outdir);
+    noZone = manifestStacks(synthApp(NO_ZONE).outdir);
+  });
+
+  /** Why cdktf-cli would refuse the command in this manifest, or null. */
+  function refusal(cmd: { stacks: string[]; flags: string[] }, stacks: ManifestStack[]): string | null {
+    try {
+      const toRun = helpers.getMultipleStacks(stacks, cmd.stacks, "deploy");
+      if (!cmd.flags.includes("--ignore-missing-stack-dependencies")) {
+        helpers.checkIfAllDependenciesAreIncluded(toRun);
+        return null;
+      }
+      // With the flag cdktf-cli deploys the named stacks in the order given,
+      // all at once (--parallelism -1): none may depend on another.
+      const names = new Set(toRun.map((s) => s.name));
+      const ordered = toRun.filter((s) => s.dependencies.some((d) => names.has(d)));
+      return ordered.length ? `--ignore-missing-stack-dependencies runs ${[...names].join(", ")} in parallel, but ${ordered.map((s) => `${s.name} depends on ${s.dependencies.filter((d) => names.has(d)).join(", ")}`).join("; ")}` : null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  it("finds the deploy commands it checks (the extraction works)", () => {
+    const all = DOCS.flatMap((f) => deployCommands(markdownText(path.join(PROJECT_ROOT, f))));
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    // A command wrapped across lines inside a backtick span is read whole.
+    expect(deployCommands("`npx cdktf deploy\n   primary --x`".replace(/\n\s*/g, " "))).toEqual([{ command: "npx cdktf deploy primary --x", stacks: ["primary"], flags: ["--x"] }]);
+    expect(Object.values(drTexts({})).flatMap(deployCommands).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("applies cdktf-cli's own rule: a deploy that leaves out a dependency is refused", () => {
+    expect(refusal({ stacks: ["dns"], flags: [] }, manifests.normal)).toContain("The following dependencies are not included in the stacks to run: secondary");
+    expect(refusal({ stacks: ["dns"], flags: ["--ignore-missing-stack-dependencies"] }, manifests.normal)).toBeNull();
+    expect(refusal({ stacks: ["primary", "secondary"], flags: ["--ignore-missing-stack-dependencies"] }, manifests.normal)).toContain("secondary depends on primary");
+    expect(refusal({ stacks: ["nope"], flags: [] }, manifests.normal)).toContain("Could not find stack for pattern 'nope'");
+  });
+
+  for (const file of DOCS) {
+    it(`${file}: every deploy command runs as written in every DR state`, () => {
+      const problems: string[] = [];
+      for (const cmd of deployCommands(markdownText(path.join(PROJECT_ROOT, file)))) {
+        for (const [state, stacks] of Object.entries(manifests)) {
+          const why = refusal(cmd, stacks);
+          if (why) problems.push(`${cmd.command} [${state}]: ${why}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it("the dr command's printed deploy commands run as written in every DR state, with and without a dns-zone stack", () => {
+    const problems: string[] = [];
+    for (const [variant, overrides, stateManifests] of [
+      ["default config", {}, manifests],
+      ["both certificates given (no dns-zone stack)", NO_ZONE, { any: noZone }],
+    ] as const) {
+      for (const [source, text] of Object.entries(drTexts(overrides))) {
+        const cmds = deployCommands(text);
+        expect(cmds.length, `${variant}: ${source}`).toBeGreaterThan(0);
+        for (const cmd of cmds) {
+          for (const [state, stacks] of Object.entries(stateManifests)) {
+            const why = refusal(cmd, stacks as ManifestStack[]);
+            if (why) problems.push(`${variant}, ${source}: ${cmd.command} [${state}]: ${why}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
