@@ -31,6 +31,21 @@ export interface SynthResult {
  * overrides on top of the seed defaults.
  */
 export function synthApp(overrides: unknown = {}): SynthResult {
+  // One synthesis per config in a test worker (vitest runs the files of a
+  // worker in one process: vitest.config.ts, isolate false). Callers only
+  // read the result; a test that changes files in `outdir` must use
+  // freshSynthApp.
+  const key = JSON.stringify(overrides);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const result = freshSynthApp(overrides);
+  cache.set(key, result);
+  return result;
+}
+const cache = new Map<string, SynthResult>();
+
+/** synthApp without the cache: a new synthesis in a new folder, for a test that changes the output. */
+export function freshSynthApp(overrides: unknown = {}): SynthResult {
   const config = resolveConfig(overrides, "test overrides");
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "drsynth-"));
   const app = new App({ outdir });

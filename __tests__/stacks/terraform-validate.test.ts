@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { awsOnlyStacks, prepareTerraformEnv, validateStack } from "../../scripts/lib/terraform-env";
 import { run } from "../helpers/run";
-import { PROJECT_ROOT, synthApp } from "../helpers/synth";
+import { freshSynthApp, PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 /** Config variants whose Terraform must be valid, each synthesized whole. */
 const VARIANTS: Record<string, unknown> = {
@@ -70,7 +70,7 @@ describe("terraform validate (real CLI, real aws provider)", () => {
   }, 240_000);
 
   it("rejects a broken stack (the harness can fail)", async () => {
-    const { outdir } = synthApp();
+    const { outdir } = freshSynthApp(); // its file is changed below
     const fs = await import("node:fs");
     const file = path.join(outdir, "stacks", "primary", "cdk.tf.json");
     const json = JSON.parse(fs.readFileSync(file, "utf8"));
