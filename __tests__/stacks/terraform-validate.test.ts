@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { awsOnlyStacks, prepareTerraformEnv, validateStack } from "../../scripts/lib/terraform-env";
+import { awsOnlyStacks, prepareTerraformEnv, validateStack, validateStacks } from "../../scripts/lib/terraform-env";
 import { run } from "../helpers/run";
 import { freshSynthApp, PROJECT_ROOT, synthApp } from "../helpers/synth";
 
@@ -63,7 +63,8 @@ describe("terraform validate (real CLI, real aws provider)", () => {
       validated.add(hash);
       return true;
     });
-    const results = await Promise.all(fresh.map((s) => validateStack(tf, path.join(stacksDir, s))));
+    // One terraform process per variant (validateStacks: the provider schema loads once).
+    const results = await validateStacks(tf, stacksDir, fresh);
     for (const r of results) {
       expect({ stack: r.stack, ok: r.ok, output: r.ok ? "" : r.output }).toEqual({ stack: r.stack, ok: true, output: "" });
     }
@@ -79,6 +80,11 @@ describe("terraform validate (real CLI, real aws provider)", () => {
     const r = await validateStack(tf, path.join(outdir, "stacks", "primary"));
     expect(r.ok).toBe(false);
     expect(r.output).toContain("no_such_argument");
+    // Validated together with other stacks, the error is the broken stack's alone.
+    const together = await validateStacks(tf, path.join(outdir, "stacks"), ["dns", "primary", "secondary"]);
+    expect(together.map((x) => [x.stack, x.ok])).toEqual([["dns", true], ["primary", false], ["secondary", true]]);
+    expect(together[1].output).toMatch(/no_such_argument/);
+    expect(together[1].output).toContain("(primary/cdk.tf.json)");
   }, 120_000);
 
   it("npm run validate before any synth says to synth first", async () => {

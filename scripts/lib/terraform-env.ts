@@ -149,6 +149,50 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
   });
 }
 
+/**
+ * Several stacks validated by one terraform process: a throw-away root
+ * module (next to the stacks' folder) that calls each stack folder as a
+ * child module, so the aws provider's schema is loaded once instead of once
+ * per stack (5 stacks: ~8 s instead of ~26 s here). As a child module each
+ * stack is checked by the same validator against the same schema; what a
+ * child module does not get checked is its `backend` block (Terraform warns
+ * "Backend configuration ignored", dropped here; `init -backend=false`
+ * skips backends in a per-stack validate too). Diagnostics are given to the
+ * stack their address (`module.<stack>`) or file names. Stack folder names
+ * must be valid module names (cdktf's are). validateStack remains the
+ * per-stack check `npm run validate` uses.
+ */
+export async function validateStacks(tf: TerraformEnv, stacksDir: string, stacks: readonly string[]): Promise<ValidateResult[]> {
+  const root = fs.mkdtempSync(path.join(path.dirname(stacksDir), ".validate-"));
+  try {
+    const rel = path.relative(root, stacksDir).split(path.sep).join("/");
+    fs.writeFileSync(path.join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(stacks.map((s) => [s, { source: `./${rel}/${s}` }])) }));
+    const init = await run(tf.terraform, ["init", "-backend=false", "-input=false", "-no-color"], root, tf.env);
+    if (init.code !== 0) return stacks.map((stack) => ({ stack, ok: false, output: `terraform init failed:\n${init.output}` }));
+    const val = await run(tf.terraform, ["validate", "-no-color", "-json"], root, tf.env);
+    let parsed: { valid: boolean; diagnostics: Array<{ severity: string; summary: string; detail?: string; address?: string; range?: { filename?: string } }> };
+    try {
+      parsed = JSON.parse(val.output);
+    } catch {
+      return stacks.map((stack) => ({ stack, ok: false, output: val.output }));
+    }
+    const diags = parsed.diagnostics.filter((d) => d.summary !== "Backend configuration ignored");
+    const owner = (d: (typeof diags)[number]) => stacks.find((s) => d.address?.startsWith(`module.${s}.`) || d.address === `module.${s}` || (d.range?.filename ?? "").includes(`/${s}/`)) ?? null;
+    const where = (d: (typeof diags)[number]) => d.address ?? (d.range?.filename ? path.relative(stacksDir, path.resolve(root, d.range.filename)) : null);
+    const text = (d: (typeof diags)[number]) => `${d.severity}: ${d.summary}${where(d) ? ` (${where(d)})` : ""}${d.detail ? `: ${d.detail}` : ""}`;
+    const orphans = diags.filter((d) => owner(d) === null).map(text);
+    return stacks.map((stack) => {
+      const mine = diags.filter((d) => owner(d) === stack).map(text);
+      const all = [...mine, ...orphans];
+      // Invalid (or a failed command) with no diagnostic to show for it: nothing can be called valid.
+      const unexplained = (!parsed.valid || val.code !== 0) && diags.length === 0;
+      return { stack, ok: all.length === 0 && !unexplained, output: unexplained ? `terraform validate failed (exit ${val.code}) with no diagnostic` : all.join("\n") };
+    });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** `terraform init -backend=false` + `terraform validate -json` in one stack folder. */
 export async function validateStack(tf: TerraformEnv, stackDir: string): Promise<ValidateResult> {
   const stack = path.basename(stackDir);
