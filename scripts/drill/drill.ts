@@ -86,7 +86,7 @@ scenarios (default: ${DEFAULT_SCENARIOS.join(", ")}):
 ${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(20)} ${v.doc} (expect: ${v.expect})`).join("\n")}
 options, in production seconds (multiplied by the time scale):
   [--min-outage S] (runbook.minOutageSeconds, default the config's) [--freeze 60] (db-frozen-short; db-frozen resumes right after the promotion)
-  [--return-after 200] (unplanned, db-killed: when the old primary comes back, after the fault)
+  [--return-after 200] (unplanned, db-killed: when the old primary comes back, after the fault) [--down 240] (db-down: how long the database is down)
 real seconds: [--warmup 3] [--settle 3] (traffic before the event / after recovery) [--max-seconds 240] [--max-requests 40000] (bounds per scenario)
   [--instances 3] [--clients 4] (clients writing and reading, each with its own resolver cache)
   [--skip-setup] (do not run scripts/setup-python.sh, setup-haproxy.sh, setup-promtool.sh and setup-alertmanager.sh) [--keep] (keep the temp folder and its logs)
