@@ -33,10 +33,13 @@ export const RDS_CA_BUNDLE_FILE = "deploy/rds-global-bundle.pem";
 /** What ships: the runtime package, its pinned requirements, the deploy files (installer, unit, lock, CA bundle). */
 const INCLUDE = [/^drweb\/[A-Za-z0-9_\/]+\.py$/, /^requirements\.txt$/, /^deploy\/[A-Za-z0-9_.-]+$/];
 
+/** Top-level folders INCLUDE can match: the walk never enters the others (webapp/.venv alone is thousands of files, ~200 ms per synth). */
+const INCLUDED_DIRS = new Set(["drweb", "deploy"]);
+
 function walk(dir: string, rel = ""): string[] {
   return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) return e.name === "__pycache__" ? [] : walk(dir, r);
+    if (e.isDirectory()) return e.name === "__pycache__" || (rel === "" && !INCLUDED_DIRS.has(e.name)) ? [] : walk(dir, r);
     return [r];
   });
 }
