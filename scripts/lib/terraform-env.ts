@@ -163,30 +163,50 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
  * per-stack check `npm run validate` uses.
  */
 export async function validateStacks(tf: TerraformEnv, stacksDir: string, stacks: readonly string[]): Promise<ValidateResult[]> {
-  const root = fs.mkdtempSync(path.join(path.dirname(stacksDir), ".validate-"));
+  return validateStackDirs(
+    tf,
+    stacks.map((name) => ({ name, dir: path.join(stacksDir, name) })),
+  );
+}
+
+/**
+ * validateStacks for stack folders anywhere (e.g. several synthesized
+ * configs at once): `name` is the child module's name (unique; letters,
+ * digits, `_` and `-`) and the result's `stack`.
+ */
+export async function validateStackDirs(tf: TerraformEnv, stacks: ReadonlyArray<{ readonly name: string; readonly dir: string }>): Promise<ValidateResult[]> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "drvalidate-"));
   try {
-    const rel = path.relative(root, stacksDir).split(path.sep).join("/");
-    fs.writeFileSync(path.join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(stacks.map((s) => [s, { source: `./${rel}/${s}` }])) }));
+    const source = (dir: string) => {
+      const rel = path.relative(root, dir).split(path.sep).join("/");
+      return rel.startsWith("../") ? rel : `./${rel}`;
+    };
+    fs.writeFileSync(path.join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(stacks.map((s) => [s.name, { source: source(s.dir) }])) }));
     const init = await run(tf.terraform, ["init", "-backend=false", "-input=false", "-no-color"], root, tf.env);
-    if (init.code !== 0) return stacks.map((stack) => ({ stack, ok: false, output: `terraform init failed:\n${init.output}` }));
+    if (init.code !== 0) return stacks.map((s) => ({ stack: s.name, ok: false, output: `terraform init failed:\n${init.output}` }));
     const val = await run(tf.terraform, ["validate", "-no-color", "-json"], root, tf.env);
     let parsed: { valid: boolean; diagnostics: Array<{ severity: string; summary: string; detail?: string; address?: string; range?: { filename?: string } }> };
     try {
       parsed = JSON.parse(val.output);
     } catch {
-      return stacks.map((stack) => ({ stack, ok: false, output: val.output }));
+      return stacks.map((s) => ({ stack: s.name, ok: false, output: val.output }));
     }
     const diags = parsed.diagnostics.filter((d) => d.summary !== "Backend configuration ignored");
-    const owner = (d: (typeof diags)[number]) => stacks.find((s) => d.address?.startsWith(`module.${s}.`) || d.address === `module.${s}` || (d.range?.filename ?? "").includes(`/${s}/`)) ?? null;
-    const where = (d: (typeof diags)[number]) => d.address ?? (d.range?.filename ? path.relative(stacksDir, path.resolve(root, d.range.filename)) : null);
+    const file = (d: (typeof diags)[number]) => (d.range?.filename ? path.resolve(root, d.range.filename) : null);
+    const owner = (d: (typeof diags)[number]) =>
+      stacks.find((s) => d.address?.startsWith(`module.${s.name}.`) || d.address === `module.${s.name}` || (file(d) ?? "").startsWith(`${s.dir}${path.sep}`))?.name ?? null;
+    const where = (d: (typeof diags)[number]) => {
+      const f = file(d);
+      const st = stacks.find((s) => f?.startsWith(`${s.dir}${path.sep}`));
+      return d.address ?? (f ? (st ? `${path.basename(st.dir)}/${path.relative(st.dir, f)}` : f) : null);
+    };
     const text = (d: (typeof diags)[number]) => `${d.severity}: ${d.summary}${where(d) ? ` (${where(d)})` : ""}${d.detail ? `: ${d.detail}` : ""}`;
     const orphans = diags.filter((d) => owner(d) === null).map(text);
-    return stacks.map((stack) => {
-      const mine = diags.filter((d) => owner(d) === stack).map(text);
-      const all = [...mine, ...orphans];
+    return stacks.map(({ name }) => {
+      const all = [...diags.filter((d) => owner(d) === name).map(text), ...orphans];
       // Invalid (or a failed command) with no diagnostic to show for it: nothing can be called valid.
       const unexplained = (!parsed.valid || val.code !== 0) && diags.length === 0;
-      return { stack, ok: all.length === 0 && !unexplained, output: unexplained ? `terraform validate failed (exit ${val.code}) with no diagnostic` : all.join("\n") };
+      return { stack: name, ok: all.length === 0 && !unexplained, output: unexplained ? `terraform validate failed (exit ${val.code}) with no diagnostic` : all.join("\n") };
     });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
