@@ -38,7 +38,7 @@ quiet_phase() {
   "$@" >"$results/$name.txt" 2>&1
   rc=$?
   echo "$rc $((SECONDS - start))" >"$results/$name.status"
-  echo "==> [$name] $* (ran beside another phase; exit $rc, $((SECONDS - start)) s)"
+  printf '\n==> [%s] %s (ran beside another phase; exit %s, %s s)\n' "$name" "$*" "$rc" "$((SECONDS - start))"
   cat "$results/$name.txt"
 }
 

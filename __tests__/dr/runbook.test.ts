@@ -8,7 +8,7 @@ import { resolveConfig, type ValidConfig } from "../../src/config";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
-import { clientDrainSeconds, type Mode, type Operation } from "../../src/dr/plan";
+import { clientDrainSeconds, type Mode, type Operation, PREFLIGHT_REPLAY_SAMPLES } from "../../src/dr/plan";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
 import { FakeAws, SWITCH, type Call } from "./fake-aws";
@@ -100,6 +100,28 @@ describe("dr failover --planned", () => {
     expect(r.failure).toContain(message);
     expect(t.aws.mutations()).toEqual([]);
     expect(r.acted).toBe(false);
+  });
+
+  it("samples the replay again when it stood still for one poll (a busy replica), and refuses only after PREFLIGHT_REPLAY_SAMPLES refusals", async () => {
+    // Stalled for the first pair of reads only: the switchover goes ahead.
+    const t = setup();
+    t.aws.wal.stalled = true;
+    const walFn = t.aws.walFn;
+    let reads = 0;
+    t.aws.walFn = async (...args: Parameters<typeof walFn>) => {
+      if (++reads > 2) t.aws.wal.stalled = false;
+      return walFn(...args);
+    };
+    const r = await t.run("failover", "planned");
+    expect(r.ok, r.failure ?? "").toBe(true);
+    expect(t.lines.join("\n")).toMatch(/after 1 refused sample\(s\): WAL replay is not advancing/);
+    // Stalled throughout: refused, with the number of samples.
+    const s = setup();
+    s.aws.wal.stalled = true;
+    const r2 = await s.run("failover", "planned");
+    expect(r2.failedStep).toBe("preflight");
+    expect(r2.failure).toContain(`(${PREFLIGHT_REPLAY_SAMPLES} samples a poll apart)`);
+    expect(s.aws.mutations()).toEqual([]);
   });
 
   it("judges the ReplicaLag sample's age on AWS's clock (the Date of its answer), never the operator's", async () => {

@@ -776,6 +776,12 @@ async function main(): Promise<number> {
   const failed = checks.filter(([, ok]) => !ok).length;
   if (!args.check) return failed ? 1 : 0;
   for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"} ${what}`);
+  // A failed scenario's runbook log (the report folder may be a temporary one, as in npm test): why, in the output itself.
+  for (const [name, o] of Object.entries(outcomes)) {
+    if (!o.checks.some(([, ok]) => !ok) || !o.runbookLog.length) continue;
+    console.log(`--- ${name}: the runbook's last lines`);
+    for (const l of o.runbookLog.slice(-25)) console.log(`  ${l}`);
+  }
   console.log(`drill: ${checks.length - failed} passed, ${failed} failed`);
   return failed ? 1 : 0;
 }
