@@ -570,7 +570,7 @@ function plannedPreflight(config: ValidConfig, params: PlanParams): Step {
     precondition: {
       text:
         `${s.writer(gS)} is a replica (or already a writer after an interrupted run) whose replication is healthy (RDS status replicating; ReplicaLag known, not -1, <= runbook.maxReplicaLagSeconds (${params.maxReplicaLagSeconds} s), sampled within ${MAX_LAG_AGE_SECONDS} s on AWS's clock) ` +
-        `and whose WAL replay advances (${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer, read twice a poll apart: streaming from the source, replay not paused, not stuck behind received WAL)`,
+        `and whose WAL replay advances (${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer, read twice a poll apart, up to 3 times: streaming from the source, replay not paused, not stuck behind received WAL)`,
       check: async (ctx) => {
         const db = await ctx.platform.database("secondary", gS);
         if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer: resuming after its promotion`);
