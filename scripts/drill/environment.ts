@@ -78,6 +78,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The bound on each start-up wait of the environment (a database accepting connections, a replica
+ * streaming, an app instance or load balancer answering). Start-up happens before a scenario's event, so
+ * a generous bound costs nothing measured; it only keeps a slow start on a loaded machine (two full test
+ * runs on two cores took PostgreSQL past the old 30 s) from failing the drill.
+ */
+export const STARTUP_TIMEOUT_MS = 180_000;
+
 export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -313,7 +321,7 @@ export class DrillEnvironment {
     await psql(p.pgPort, `GRANT pg_read_all_stats TO ${APP_USER}`);
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(p.pgPort), "-U", "postgres", "-D", this.pgDir("secondary"), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
     await this.startPg(s);
-    await waitFor("the replica to stream", 30_000, async () => (await psql(s.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
+    await waitFor("the replica to stream", STARTUP_TIMEOUT_MS, async () => (await psql(s.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
   }
 
   /** Rebuilds a region's database as a streaming replica of another's (the failback deploy's stand-in): a new base backup. */
@@ -322,7 +330,7 @@ export class DrillEnvironment {
     fs.rmSync(this.pgDir(r.role), { recursive: true, force: true });
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(source.pgPort), "-U", "postgres", "-D", this.pgDir(r.role), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
     await this.startPg(r);
-    await waitFor(`${r.role} to stream from ${source.role}`, 30_000, async () => (await psql(r.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
+    await waitFor(`${r.role} to stream from ${source.role}`, STARTUP_TIMEOUT_MS, async () => (await psql(r.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
   }
 
   /** Titles of the notes in a region's database (null: unreachable). */
@@ -338,7 +346,7 @@ export class DrillEnvironment {
     const role = r.role;
     const [cmd, args] = asPg(pgBin("postgres"), ["-D", this.pgDir(role), "-p", String(r.pgPort)]);
     r.pg = this.processes.spawn(`postgres ${role}`, cmd, args, { env: process.env, log: path.join(this.dir, `postgres-${role}.log`), stopSignal: "SIGINT" });
-    await waitFor(`postgres ${role} to accept connections`, 30_000, async () => {
+    await waitFor(`postgres ${role} to accept connections`, STARTUP_TIMEOUT_MS, async () => {
       if (!this.processes.alive(r.pg!)) throw new Error(`postgres ${role} exited:\n${fs.readFileSync(path.join(this.dir, `postgres-${role}.log`), "utf8").slice(-2000)}`);
       return (await psql(r.pgPort, "SELECT 1")) === "1";
     });
@@ -382,7 +390,7 @@ export class DrillEnvironment {
       log: path.join(r.dir, `${a.name}.log`),
     });
     const g = a.group;
-    await waitFor(`${r.role}/${a.name} /healthz`, 60_000, async () => {
+    await waitFor(`${r.role}/${a.name} /healthz`, STARTUP_TIMEOUT_MS, async () => {
       if (!this.processes.alive(g)) throw new Error(`gunicorn ${r.role}/${a.name} exited:\n${fs.readFileSync(path.join(r.dir, `${a.name}.log`), "utf8").slice(-2000)}`);
       return (await request({ baseUrl: `http://${LOOPBACK}:${a.port}`, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200;
     });
@@ -425,7 +433,7 @@ export class DrillEnvironment {
     const file = path.join(r.dir, "haproxy.cfg");
     fs.writeFileSync(file, cfg);
     r.haproxy = this.processes.spawn(`haproxy ${r.role}`, haproxyBin(), ["-f", file, "-db"], { env: process.env, log: path.join(r.dir, "haproxy.log") });
-    await waitFor(`haproxy ${r.role}`, 15_000, async () => (await request({ baseUrl: r.lbUrl, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200);
+    await waitFor(`haproxy ${r.role}`, STARTUP_TIMEOUT_MS, async () => (await request({ baseUrl: r.lbUrl, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200);
   }
 
   /** Stops everything and removes the folder (keep: leave the folder with its logs). */
