@@ -97,7 +97,7 @@ describe("terraform validate (real CLI, real aws provider)", () => {
     expect(together.map((x) => [x.stack, x.ok])).toEqual([["dns", true], ["primary", false], ["secondary", true]]);
     expect(together[1].output).toMatch(/no_such_argument/);
     expect(together[1].output).toContain("(primary/cdk.tf.json)");
-  }, 120_000);
+  }, 300_000); // a synthesis and two real terraform runs: minutes when two full test runs share two cores
 
   it("npm run validate before any synth says to synth first", async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "drnosynth-"));
