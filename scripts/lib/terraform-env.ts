@@ -151,7 +151,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
 
 /**
  * Several stacks validated by one terraform process: a throw-away root
- * module (next to the stacks' folder) that calls each stack folder as a
+ * module (a temporary folder; validateStackDirs) that calls each stack folder as a
  * child module, so the aws provider's schema is loaded once instead of once
  * per stack (5 stacks: ~8 s instead of ~26 s here). As a child module each
  * stack is checked by the same validator against the same schema; what a
