@@ -331,12 +331,25 @@ describe("DatabaseTier", () => {
       expect(err({ database: { instanceClass: "db.z9.huge" } })).toMatch(/database\.instanceClass: unknown instance class "db\.z9\.huge"\. Fix: use db\.<family>\.<size>/);
     });
     it("rejects a burstable class with Aurora Global Database", () => {
-      expect(err({ database: { engine: "aurora-postgresql" } })).toContain(
+      expect(err({ database: { engine: "aurora-postgresql", instanceClass: "db.t3.small" } })).toContain(
         "database.instanceClass: db.t3.small is burstable, and Aurora Global Database does not allow burstable (db.t*) classes. Fix: use a memory-optimized class such as db.r6g.large",
       );
     });
-    it("says the Aurora mode is not built rather than half-building it", () => {
-      expect(err({ database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large" } })).toContain("database.engine: the Aurora Global Database mode is not built yet");
+    it("rejects a db.m* class with Aurora (Aurora PostgreSQL has none) and names the supported families", () => {
+      expect(err({ database: { engine: "aurora-postgresql", instanceClass: "db.m6g.large" } })).toContain(
+        "database.instanceClass: db.m6g.large is not an Aurora PostgreSQL class that Aurora Global Database supports (memory-optimized only: db.r5, db.r6g",
+      );
+    });
+    it("rejects a major-only version with Aurora (a global cluster needs an exact version)", () => {
+      expect(err({ database: { engine: "aurora-postgresql", engineVersion: "16" } })).toContain('database.engineVersion: "16" is a major version only');
+    });
+    it("gives the Aurora mode its own defaults for the class and version the override does not set", () => {
+      const c = resolveConfig({ database: { engine: "aurora-postgresql" } });
+      expect([c.database.instanceClass, c.database.engineVersion]).toEqual(["db.r6g.large", "16.6"]);
+      const d = resolveConfig({ database: { engine: "aurora-postgresql", instanceClass: "db.r7g.xlarge", engineVersion: "16.8" } });
+      expect([d.database.instanceClass, d.database.engineVersion]).toEqual(["db.r7g.xlarge", "16.8"]);
+      // The RDS mode keeps the seed's.
+      expect(resolveConfig({}).database.instanceClass).toBe("db.t3.small");
     });
     it("rejects a backup retention of 0 on the replication source", () => {
       expect(err({ database: { backupRetentionDays: 0 } })).toMatch(/database\.backupRetentionDays: 0 turns off automated backups, but the writer is a replication source.*Fix: set 1-35 days/);

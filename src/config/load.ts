@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { z } from "zod";
 import { DEFAULT_CONFIG } from "./defaults";
-import { configSchema, type ValidConfig } from "./schema";
+import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS, configSchema, type ValidConfig } from "./schema";
 
 /** One problem in a configuration, with the field it concerns. */
 export interface ConfigProblem {
@@ -160,6 +160,27 @@ function blamedPath(issue: z.core.$ZodIssue, overrides: unknown): Path {
 }
 
 /**
+ * The defaults that depend on the database engine: the seed's db.t3.small
+ * and major version "17" are RDS for PostgreSQL's; with engine
+ * "aurora-postgresql" a class or version the override does not set comes
+ * from the Aurora mode's defaults (src/config/schema.ts). A value the
+ * override sets is kept and checked.
+ */
+function withEngineDefaults(merged: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const db = merged.database;
+  if (!isPlainObject(db) || db.engine !== "aurora-postgresql") return merged;
+  const given = isPlainObject(overrides.database) ? overrides.database : {};
+  return {
+    ...merged,
+    database: {
+      ...db,
+      ...(given.instanceClass === undefined ? { instanceClass: AURORA_DEFAULT_INSTANCE_CLASS } : {}),
+      ...(given.engineVersion === undefined ? { engineVersion: AURORA_DEFAULT_ENGINE_VERSION } : {}),
+    },
+  };
+}
+
+/**
  * Applies overrides to the seed defaults and validates the result.
  *
  * Every problem comes out in one run: a value of the wrong type or an unknown
@@ -174,7 +195,7 @@ export function resolveConfig(overrides: unknown = {}, source = "defaults"): Val
   if (!isPlainObject(overrides)) {
     throw new ConfigError(source, [{ field: "(root)", message: "the configuration must be a JSON object. Fix: wrap the settings in { ... }" }]);
   }
-  const merged = deepMerge(DEFAULT_CONFIG as unknown as Json, overrides) as Record<string, unknown>;
+  const merged = withEngineDefaults(deepMerge(DEFAULT_CONFIG as unknown as Json, overrides) as Record<string, unknown>, overrides);
   let result = configSchema.safeParse(merged);
   if (result.success) return result.data;
 

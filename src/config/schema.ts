@@ -13,6 +13,21 @@ export type DrState = (typeof DR_STATES)[number];
 /** RDS instance-class families this project knows (burstable: db.t*). */
 export const DB_CLASS_FAMILIES = ["t3", "t4g", "m5", "m6g", "m6i", "m7g", "m7i", "r5", "r6g", "r6i", "r7g", "r7i", "x2g"] as const;
 
+/**
+ * Families Aurora Global Database runs on: memory-optimized only (Aurora
+ * User Guide, "Limitations of Amazon Aurora Global Database": burstable
+ * db.t* classes are not supported; Aurora PostgreSQL offers no db.m* classes).
+ */
+export const AURORA_GLOBAL_CLASS_FAMILIES = ["r5", "r6g", "r6i", "r7g", "r7i", "x2g"] as const;
+/** The smallest class of those families (2 vCPU, 16 GiB): the Aurora mode's default. */
+export const AURORA_DEFAULT_INSTANCE_CLASS = "db.r6g.large";
+/**
+ * The Aurora mode's default engine version: an Aurora PostgreSQL release with
+ * Global Database, managed switchover and write forwarding (Aurora User Guide,
+ * "Region and version availability" of Aurora Global Database).
+ */
+export const AURORA_DEFAULT_ENGINE_VERSION = "16.6";
+
 /** The two regional roles of the DR design. */
 export const REGION_ROLES = ["primary", "secondary"] as const;
 export type RegionRole = (typeof REGION_ROLES)[number];
@@ -648,14 +663,22 @@ function checkDatabase(cfg: CheckedConfig, ctx: Ctx): void {
       code: "custom",
       path: ["database", "instanceClass"],
       params: { uses: [["database", "engine"]] },
-      message: `${db.instanceClass} is burstable, and Aurora Global Database does not allow burstable (db.t*) classes. Fix: use a memory-optimized class such as db.r6g.large, or engine "postgres" to keep db.t3.small`,
+      message: `${db.instanceClass} is burstable, and Aurora Global Database does not allow burstable (db.t*) classes. Fix: use a memory-optimized class such as ${AURORA_DEFAULT_INSTANCE_CLASS}, or engine "postgres" to keep db.t3.small`,
     });
-  } else if (db.engine === "aurora-postgresql") {
+  } else if (db.engine === "aurora-postgresql" && !(AURORA_GLOBAL_CLASS_FAMILIES as readonly string[]).includes(m[1])) {
     ctx.addIssue({
       code: "custom",
-      path: ["database", "engine"],
-      params: { uses: [["database", "instanceClass"]] },
-      message: `the Aurora Global Database mode is not built yet. Fix: use engine "postgres" (RDS for PostgreSQL with a cross-region replica)`,
+      path: ["database", "instanceClass"],
+      params: { uses: [["database", "engine"]] },
+      message: `${db.instanceClass} is not an Aurora PostgreSQL class that Aurora Global Database supports (memory-optimized only: ${AURORA_GLOBAL_CLASS_FAMILIES.map((f) => `db.${f}`).join(", ")}). Fix: use e.g. ${AURORA_DEFAULT_INSTANCE_CLASS}`,
+    });
+  }
+  if (db.engine === "aurora-postgresql" && !/^\d+\.\d+$/.test(db.engineVersion)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "engineVersion"],
+      params: { uses: [["database", "engine"]] },
+      message: `"${db.engineVersion}" is a major version only; an Aurora global cluster is created with an exact Aurora PostgreSQL version (its members must all run it). Fix: give major.minor, e.g. ${AURORA_DEFAULT_ENGINE_VERSION}`,
     });
   }
   if (db.backupRetentionDays === 0) {
