@@ -7,6 +7,8 @@ import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
+import { AURORA_GLOBAL_PRIMARY, auroraBornPrimary, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
+import { AuroraGlobalTier } from "../src/database/aurora-tier";
 import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
@@ -64,8 +66,8 @@ export class RegionalStack extends TerraformStack {
   readonly network: Network;
   /** The region's web tier (ALB + Auto Scaling group). */
   readonly web: WebTier;
-  /** The region's database (writer-or-promotable instance + readers). */
-  readonly database: DatabaseTier;
+  /** The region's database: RDS for PostgreSQL (writer-or-promotable instance + readers) or its Aurora Global Database member. */
+  readonly database: DatabaseTier | AuroraGlobalTier;
   /** The region's EKS cluster for Prometheus and Grafana. */
   readonly eks: EksMonitoringCluster;
   /** The Session Manager tunnel host to that cluster's API (eks.deployRunner.enabled). */
@@ -146,27 +148,55 @@ export class RegionalStack extends TerraformStack {
         passwordVersion: db.masterPasswordVersion,
       });
     }
-    let sourceArn: string | undefined;
-    if (topology.sourceRole) {
-      // Named, not read from the source stack's state: that state may be in
-      // the region that is down, and the dependency reverses in failback.
-      const src = config.regions[topology.sourceRole];
-      const srcPrefix = new Naming(config.project, config.environment, src.region).regional;
-      sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
-      this.replicatesFrom = topology.sourceRole;
+    if (topology.sourceRole) this.replicatesFrom = topology.sourceRole;
+    const aurora = isAurora(config);
+    let dbHosts: { readonly writer: string; readonly reader: string };
+    if (aurora) {
+      // Aurora Global Database (src/database/aurora-contract.ts): the same
+      // deploy order as the RDS mode (replicatesFrom: the region whose
+      // cluster this one joins, in the current DR state).
+      const tier = new AuroraGlobalTier(this, "Database", {
+        namePrefix: naming.regional,
+        partition: partition.partition,
+        vpcId: this.network.vpcId,
+        dataSubnetIds: this.network.subnetIds.privateData,
+        kmsKeyArn: this.key.keyArn,
+        settings: db,
+        generation,
+        globalClusterIdentifier: globalClusterIdentifier(config),
+        ownsGlobalCluster: role === CREDENTIALS_HOME,
+        masterCredentials:
+          auroraBornPrimary(role, generation) && credentials
+            ? { username: db.masterUsername, dbName: db.dbName, passwordExpression: credentials.passwordExpression, passwordVersion: credentials.passwordVersion }
+            : undefined,
+        writesHere: AURORA_GLOBAL_PRIMARY[db.drState] === role,
+      });
+      this.database = tier;
+      dbHosts = { writer: tier.appWriterHost, reader: tier.appReaderHost };
+    } else {
+      let sourceArn: string | undefined;
+      if (topology.sourceRole) {
+        // Named, not read from the source stack's state: that state may be in
+        // the region that is down, and the dependency reverses in failback.
+        const src = config.regions[topology.sourceRole];
+        const srcPrefix = new Naming(config.project, config.environment, src.region).regional;
+        sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
+      }
+      const tier = new DatabaseTier(this, "Database", {
+        namePrefix: naming.regional,
+        partition: partition.partition,
+        vpcId: this.network.vpcId,
+        dataSubnetIds: this.network.subnetIds.privateData,
+        kmsKeyArn: this.key.keyArn,
+        settings: db,
+        writerMode: topology.writer,
+        generation,
+        sourceArn,
+        masterPassword: topology.writer === "source" && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion } : undefined,
+      });
+      this.database = tier;
+      dbHosts = { writer: tier.writer.address, reader: tier.readers[0].address };
     }
-    this.database = new DatabaseTier(this, "Database", {
-      namePrefix: naming.regional,
-      partition: partition.partition,
-      vpcId: this.network.vpcId,
-      dataSubnetIds: this.network.subnetIds.privateData,
-      kmsKeyArn: this.key.keyArn,
-      settings: db,
-      writerMode: topology.writer,
-      generation,
-      sourceArn,
-      masterPassword: topology.writer === "source" && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion } : undefined,
-    });
 
     // TLS: the configured certificate, else (with the dns stack) an ACM
     // certificate for the domain in this region, validated through the one
@@ -202,8 +232,8 @@ export class RegionalStack extends TerraformStack {
       settings: config.web,
       bundle: props.appBundle,
       appEnvironment: {
-        DB_WRITER_HOST: this.database.writer.address,
-        DB_READER_HOST: this.database.readers[0].address,
+        DB_WRITER_HOST: dbHosts.writer,
+        DB_READER_HOST: dbHosts.reader,
         DB_PORT: "5432",
         DB_NAME: db.dbName,
         DB_AUTH: "secretsmanager",
@@ -326,13 +356,26 @@ export class RegionalStack extends TerraformStack {
       out("eks_api_tunnel_command", eksApiTunnelCommand(role), "Opens the tunnel to this region's API (keep it running during the monitoring deploy)");
     }
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
-    out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
-    out("db_writer_endpoint", this.database.writer.address, "Writer (or promotable replica) address");
-    out("db_writer_identifier", this.database.writer.identifier, "Writer instance identifier");
-    out("db_writer_arn", this.database.writer.arn, "Writer instance ARN");
-    out("db_reader_endpoint", this.database.readers[0].address, "Reader address");
-    out("db_reader_identifiers", this.database.readers.map((r) => r.identifier), "Reader instance identifiers");
-    out("db_reader_arns", this.database.readers.map((r) => r.arn), "Reader instance ARNs");
+    const database = this.database;
+    if (database instanceof AuroraGlobalTier) {
+      out("db_engine", db.engine, "Database engine: aurora-postgresql (Aurora Global Database)");
+      out("db_global_cluster_identifier", globalClusterIdentifier(config), "Aurora global cluster (its members: this region's cluster and the other region's)");
+      out("db_global_primary", AURORA_GLOBAL_PRIMARY[db.drState], "Region role whose cluster is the global primary in this DR state (AWS changes it on switchover/failover)");
+      out("db_cluster_identifier", database.cluster.clusterIdentifier, "This region's member cluster");
+      out("db_cluster_arn", database.cluster.arn, "This region's member cluster ARN (the target of a switchover or failover)");
+      out("db_cluster_endpoint", database.cluster.endpoint, "Cluster (writer) endpoint: writable while this region's cluster is the global primary");
+      out("db_writer_endpoint", database.appWriterHost, "The host the web tier writes through (the cluster endpoint where this region is primary, else the reader endpoint: read-only mode)");
+      out("db_reader_endpoint", database.appReaderHost, "Reader endpoint of this region's cluster");
+      out("db_instance_identifiers", database.instances.map((i) => i.identifier), "Instances of this region's cluster");
+    } else {
+      out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
+      out("db_writer_endpoint", database.writer.address, "Writer (or promotable replica) address");
+      out("db_writer_identifier", database.writer.identifier, "Writer instance identifier");
+      out("db_writer_arn", database.writer.arn, "Writer instance ARN");
+      out("db_reader_endpoint", database.readers[0].address, "Reader address");
+      out("db_reader_identifiers", database.readers.map((r) => r.identifier), "Reader instance identifiers");
+      out("db_reader_arns", database.readers.map((r) => r.arn), "Reader instance ARNs");
+    }
     out("db_secret_name", secretName, "Credentials secret name (replicated: the same name in both regions)");
     if (credentials) out("db_secret_arn", credentials.secretArn, "Credentials secret ARN in its home region");
   }

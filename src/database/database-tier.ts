@@ -61,19 +61,9 @@ export class DatabaseTier extends Construct {
     const s = props.settings;
     const major = s.engineVersion.split(".")[0];
 
-    const sg = new SecurityGroup(this, "SecurityGroup", {
-      name: `${props.namePrefix}-db`,
-      description: "PostgreSQL: port 5432 from the web tier only",
-      vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-db` },
-    });
+    const sg = databaseSecurityGroup(this, props.namePrefix, props.vpcId);
     this.securityGroupId = sg.id;
-
-    const subnets = new DbSubnetGroup(this, "SubnetGroup", {
-      name: `${props.namePrefix}-db`,
-      description: "Private-data subnets of every AZ",
-      subnetIds: [...props.dataSubnetIds],
-    });
+    const subnets = databaseSubnetGroup(this, props.namePrefix, props.dataSubnetIds);
     const params = new DbParameterGroup(this, "Parameters", {
       name: `${props.namePrefix}-postgres${major}`,
       family: `postgres${major}`,
@@ -88,22 +78,7 @@ export class DatabaseTier extends Construct {
       ],
     });
 
-    let monitoringRoleArn: string | undefined;
-    if (s.monitoringIntervalSeconds > 0) {
-      const trust = new DataAwsIamPolicyDocument(this, "MonitoringTrust", {
-        statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["monitoring.rds.amazonaws.com"] }] }],
-      });
-      const role = new IamRole(this, "MonitoringRole", {
-        name: `${props.namePrefix}-rds-monitoring`,
-        description: "RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-        assumeRolePolicy: trust.json,
-      });
-      new IamRolePolicyAttachment(this, "MonitoringPolicy", {
-        role: role.name,
-        policyArn: `arn:${props.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-      });
-      monitoringRoleArn = role.arn;
-    }
+    const monitoringRoleArn = enhancedMonitoringRole(this, props.namePrefix, props.partition, s.monitoringIntervalSeconds);
 
     const identifier = (name: string) => dbIdentifier(props.namePrefix, props.generation, name);
     /** What every instance shares, whatever its role. */
@@ -156,15 +131,57 @@ export class DatabaseTier extends Construct {
 
   /** Admits a client security group on 5432 (the only ingress the database has). */
   allowClient(id: string, securityGroupId: string, description: string): void {
-    new VpcSecurityGroupIngressRule(this, id, {
-      securityGroupId: this.securityGroupId,
-      description,
-      ipProtocol: "tcp",
-      fromPort: 5432,
-      toPort: 5432,
-      referencedSecurityGroupId: securityGroupId,
-    });
+    allowDatabaseClient(this, id, this.securityGroupId, securityGroupId, description);
   }
+}
+
+/** The database's security group: no rule but the clients admitted by allowDatabaseClient. */
+export function databaseSecurityGroup(scope: Construct, namePrefix: string, vpcId: string): SecurityGroup {
+  return new SecurityGroup(scope, "SecurityGroup", {
+    name: `${namePrefix}-db`,
+    description: "PostgreSQL: port 5432 from the web tier only",
+    vpcId,
+    tags: { Name: `${namePrefix}-db` },
+  });
+}
+
+/** The subnet group: the private-data subnets of every AZ. */
+export function databaseSubnetGroup(scope: Construct, namePrefix: string, dataSubnetIds: readonly string[]): DbSubnetGroup {
+  return new DbSubnetGroup(scope, "SubnetGroup", {
+    name: `${namePrefix}-db`,
+    description: "Private-data subnets of every AZ",
+    subnetIds: [...dataSubnetIds],
+  });
+}
+
+/** The role RDS enhanced monitoring publishes with (none when the interval is 0): its ARN. */
+export function enhancedMonitoringRole(scope: Construct, namePrefix: string, partition: string, intervalSeconds: number): string | undefined {
+  if (intervalSeconds <= 0) return undefined;
+  const trust = new DataAwsIamPolicyDocument(scope, "MonitoringTrust", {
+    statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["monitoring.rds.amazonaws.com"] }] }],
+  });
+  const role = new IamRole(scope, "MonitoringRole", {
+    name: `${namePrefix}-rds-monitoring`,
+    description: "RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
+    assumeRolePolicy: trust.json,
+  });
+  new IamRolePolicyAttachment(scope, "MonitoringPolicy", {
+    role: role.name,
+    policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+  });
+  return role.arn;
+}
+
+/** Admits a client security group on 5432 (the only ingress the database has). */
+export function allowDatabaseClient(scope: Construct, id: string, databaseSecurityGroupId: string, clientSecurityGroupId: string, description: string): void {
+  new VpcSecurityGroupIngressRule(scope, id, {
+    securityGroupId: databaseSecurityGroupId,
+    description,
+    ipProtocol: "tcp",
+    fromPort: 5432,
+    toPort: 5432,
+    referencedSecurityGroupId: clientSecurityGroupId,
+  });
 }
 
 /**

@@ -1,0 +1,191 @@
+import { Construct } from "constructs";
+import { RdsCluster, type RdsClusterConfig } from "@cdktf/provider-aws/lib/rds-cluster";
+import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
+import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
+import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster";
+import { AURORA_ENGINE, auroraClusterIdentifier, auroraInstanceCount, auroraInstanceIdentifier } from "./aurora-contract";
+import { allowDatabaseClient, databaseSecurityGroup, databaseSubnetGroup, enhancedMonitoringRole, type DatabaseSettings } from "./database-tier";
+
+export interface AuroraGlobalTierProps {
+  /** Regional name prefix, e.g. drweb-prod-use2. */
+  readonly namePrefix: string;
+  readonly partition: string;
+  readonly vpcId: string;
+  readonly dataSubnetIds: readonly string[];
+  /** This region's KMS key: the cluster's storage and Performance Insights. */
+  readonly kmsKeyArn: string;
+  readonly settings: DatabaseSettings;
+  /** Part of the identifiers; bumped when the region's cluster is rebuilt. */
+  readonly generation: number;
+  /** The global cluster identifier (src/database/aurora-contract.ts globalClusterIdentifier). */
+  readonly globalClusterIdentifier: string;
+  /**
+   * Declare the global cluster in this stack (the credentials home's stack
+   * only: one owner). The other region's cluster names it by identifier.
+   */
+  readonly ownsGlobalCluster: boolean;
+  /**
+   * The born primary's master credentials (auroraBornPrimary): master
+   * user, database name and the write-only password; absent for a cluster
+   * that joins as a secondary.
+   */
+  readonly masterCredentials?: { readonly username: string; readonly dbName: string; readonly passwordExpression: string; readonly passwordVersion: number };
+  /** The web tier writes through this region's cluster endpoint (the region is the global primary in the DR state). */
+  readonly writesHere: boolean;
+}
+
+/**
+ * Explicit operation timeouts (hashicorp/aws 5.100.0 defaults: aws_rds_cluster
+ * create/update/delete 120m; aws_rds_cluster_instance 90m, provider docs
+ * "Timeouts"). A secondary member is seeded from the primary's storage
+ * across regions, so its creation grows with the data; chosen, not
+ * measured.
+ */
+export const AURORA_CLUSTER_TIMEOUTS = { create: "240m", update: "120m", delete: "120m" } as const;
+export const AURORA_INSTANCE_TIMEOUTS = { create: "120m", update: "90m", delete: "90m" } as const;
+
+/**
+ * What AWS changes on a member cluster and Terraform must not fight:
+ * - replication_source_identifier: set by Aurora on a secondary member
+ *   (provider docs, rds_cluster "replication_source_identifier": "If DB
+ *   Cluster is part of a Global Cluster, use the lifecycle configuration
+ *   block ignore_changes argument to prevent Terraform from showing
+ *   differences for this argument").
+ * - engine_version: the global cluster owns the version; an upgrade of it
+ *   upgrades every member (provider docs, rds_global_cluster "Upgrading
+ *   Engine Versions", whose example ignores engine_version on the members).
+ */
+const MEMBER_IGNORED = ["replication_source_identifier", "engine_version"];
+/**
+ * The born primary's creation-only settings (ForceNew in the provider):
+ * after a switchover or failover the cluster is a secondary member, and what
+ * DescribeDBClusters reports for them then is not something this project can
+ * check here; ignoring them keeps a role change from ever planning a
+ * replacement of the cluster that holds the data. The password stays
+ * managed (master_password_wo_version).
+ */
+const BORN_PRIMARY_IGNORED = ["master_username", "database_name"];
+
+/**
+ * One region's member of the Aurora Global Database: a provisioned
+ * aurora-postgresql cluster joined to the global cluster, encrypted with
+ * this region's key, with 1 + readersPerRegion instances (Aurora picks the
+ * writer among them in the primary region; in-region failover is Aurora's
+ * own, to an instance in another AZ). The global cluster's membership and
+ * roles are changed by AWS (switchover, failover) and change nothing here.
+ */
+export class AuroraGlobalTier extends Construct {
+  readonly cluster: RdsCluster;
+  readonly instances: RdsClusterInstance[];
+  readonly globalCluster?: RdsGlobalCluster;
+  readonly securityGroupId: string;
+  /** The host the web tier writes through: the cluster endpoint where this region is primary, else the reader endpoint (read-only mode). */
+  readonly appWriterHost: string;
+  /** The host the web tier reads through: the cluster's reader endpoint. */
+  readonly appReaderHost: string;
+
+  constructor(scope: Construct, id: string, props: AuroraGlobalTierProps) {
+    super(scope, id);
+    const s = props.settings;
+    const major = s.engineVersion.split(".")[0];
+    const sg = databaseSecurityGroup(this, props.namePrefix, props.vpcId);
+    this.securityGroupId = sg.id;
+    const subnets = databaseSubnetGroup(this, props.namePrefix, props.dataSubnetIds);
+    const params = new RdsClusterParameterGroup(this, "ClusterParameters", {
+      name: `${props.namePrefix}-aurora-postgresql${major}`,
+      family: `aurora-postgresql${major}`,
+      description: "drweb Aurora PostgreSQL: TLS required, slow queries and connections logged",
+      parameter: [
+        { name: "rds.force_ssl", value: "1" },
+        { name: "log_connections", value: "1" },
+        { name: "log_disconnections", value: "1" },
+        { name: "log_min_duration_statement", value: "1000" },
+      ],
+    });
+    const monitoringRoleArn = enhancedMonitoringRole(this, props.namePrefix, props.partition, s.monitoringIntervalSeconds);
+
+    if (props.ownsGlobalCluster) {
+      // Created empty and encrypted; the born primary joins it and brings
+      // the data (CreateGlobalCluster without SourceDBClusterIdentifier,
+      // then CreateDBCluster with GlobalClusterIdentifier: Aurora User
+      // Guide, "Creating an Amazon Aurora global database").
+      this.globalCluster = new RdsGlobalCluster(this, "GlobalCluster", {
+        globalClusterIdentifier: props.globalClusterIdentifier,
+        engine: AURORA_ENGINE,
+        engineVersion: s.engineVersion,
+        storageEncrypted: true,
+        deletionProtection: true,
+      });
+    }
+
+    const clusterId = auroraClusterIdentifier(props.namePrefix, props.generation);
+    const creds = props.masterCredentials;
+    const clusterConfig: RdsClusterConfig = {
+      clusterIdentifier: clusterId,
+      engine: AURORA_ENGINE,
+      engineVersion: s.engineVersion,
+      // A reference in the owner's stack orders the create; the other region names it.
+      globalClusterIdentifier: this.globalCluster ? this.globalCluster.id : props.globalClusterIdentifier,
+      dbSubnetGroupName: subnets.name,
+      vpcSecurityGroupIds: [sg.id],
+      dbClusterParameterGroupName: params.name,
+      // A secondary member of an encrypted global database must name a key
+      // of its own region (CreateDBCluster KmsKeyId: "in a different AWS
+      // Region ... you must set KmsKeyId to a KMS key identifier that is
+      // valid in the destination AWS Region").
+      storageEncrypted: true,
+      kmsKeyId: props.kmsKeyArn,
+      backupRetentionPeriod: s.backupRetentionDays,
+      preferredBackupWindow: "03:00-04:00",
+      preferredMaintenanceWindow: "sun:05:00-sun:06:00",
+      deletionProtection: true,
+      copyTagsToSnapshot: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `${clusterId}-final`,
+      enabledCloudwatchLogsExports: ["postgresql"],
+      timeouts: AURORA_CLUSTER_TIMEOUTS,
+      ...(creds
+        ? {
+            masterUsername: creds.username,
+            databaseName: creds.dbName,
+            masterPasswordWo: creds.passwordExpression,
+            masterPasswordWoVersion: creds.passwordVersion,
+          }
+        : {}),
+      lifecycle: { ignoreChanges: creds ? [...MEMBER_IGNORED, ...BORN_PRIMARY_IGNORED] : MEMBER_IGNORED },
+    };
+    this.cluster = new RdsCluster(this, "Cluster", clusterConfig);
+
+    this.instances = Array.from({ length: auroraInstanceCount(s) }, (_, i) => {
+      return new RdsClusterInstance(this, `Instance${i}`, {
+        identifier: auroraInstanceIdentifier(props.namePrefix, props.generation, i),
+        clusterIdentifier: this.cluster.clusterIdentifier,
+        engine: AURORA_ENGINE,
+        instanceClass: s.instanceClass,
+        dbSubnetGroupName: subnets.name,
+        publiclyAccessible: false,
+        // Same CA as the RDS mode: the app's bundle holds its roots (src/web/rds-ca.ts).
+        caCertIdentifier: "rds-ca-rsa2048-g1",
+        // Minor versions move with the global cluster's engine_version.
+        autoMinorVersionUpgrade: false,
+        // Every instance may become the writer (in-region failover picks by tier).
+        promotionTier: i,
+        copyTagsToSnapshot: true,
+        performanceInsightsEnabled: s.performanceInsights,
+        performanceInsightsKmsKeyId: s.performanceInsights ? props.kmsKeyArn : undefined,
+        performanceInsightsRetentionPeriod: s.performanceInsights ? 7 : undefined,
+        monitoringInterval: s.monitoringIntervalSeconds,
+        monitoringRoleArn,
+        timeouts: AURORA_INSTANCE_TIMEOUTS,
+      });
+    });
+
+    this.appReaderHost = this.cluster.readerEndpoint;
+    this.appWriterHost = props.writesHere ? this.cluster.endpoint : this.cluster.readerEndpoint;
+  }
+
+  /** Admits a client security group on 5432 (the only ingress the database has). */
+  allowClient(id: string, securityGroupId: string, description: string): void {
+    allowDatabaseClient(this, id, this.securityGroupId, securityGroupId, description);
+  }
+}
