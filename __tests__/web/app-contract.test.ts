@@ -28,7 +28,12 @@ const DR_STATES: Record<string, unknown> = {
   normal: {},
   "failedOver (DNS forced to the secondary)": { database: { drState: "failedOver" }, dns: { forceFailover: true } },
   "failback (us-east-2 rebuilt as a replica)": { database: { drState: "failback", generations: { primary: 2 } } },
+  "Aurora Global Database, normal": { database: { engine: "aurora-postgresql" } },
+  "Aurora Global Database, failedOver": { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } },
 };
+
+/** Aurora endpoint shapes (Aurora User Guide, "Types of Aurora endpoints": <cluster>.cluster-<id>.<region>.rds.amazonaws.com, reader cluster-ro-). */
+const AURORA_ENDPOINT_SUFFIX: Record<string, string> = { endpoint: "cluster", reader_endpoint: "cluster-ro" };
 
 /** Replaces apply-time Terraform references with plausible literals; throws on any it does not know. */
 export function literalEnv(stack: StackJson, env: Record<string, string>, region: string): Record<string, string> {
@@ -38,6 +43,10 @@ export function literalEnv(stack: StackJson, env: Record<string, string>, region
     if (ref && !v.includes("/")) {
       const [, type, id, attr] = ref;
       const res = stack.resource?.[type]?.[id];
+      if (type === "aws_rds_cluster" && attr in AURORA_ENDPOINT_SUFFIX && typeof res?.cluster_identifier === "string") {
+        out[k] = `${res.cluster_identifier}.${AURORA_ENDPOINT_SUFFIX[attr]}-c9akciq32lzp.${region}.rds.amazonaws.com`;
+        continue;
+      }
       if (type !== "aws_db_instance" || attr !== "address" || typeof res?.identifier !== "string") {
         throw new Error(`${k}=${v}: an apply-time value this test has no stand-in for; add one`);
       }

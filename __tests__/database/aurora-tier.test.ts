@@ -1,0 +1,142 @@
+/**
+ * The Aurora Global Database mode (database.engine "aurora-postgresql") as
+ * synthesized: the topology, what each region's web tier writes through in
+ * each DR state, and the deploy order. The real provider checks the JSON in
+ * terraform-validate.test.ts (and the offline plan); AWS's own behaviour
+ * (switchover, failover) cannot run here.
+ */
+import { AURORA_GLOBAL_PRIMARY, auroraClusterIdentifier, globalClusterIdentifier } from "../../src/database/aurora-contract";
+import { REGION_ROLES, type RegionRole } from "../../src/config";
+import { Naming } from "../../src/lib/naming";
+import { deref, resourceList, resources, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
+
+const AURORA = { database: { engine: "aurora-postgresql" } };
+const state = (drState: string, extra: Record<string, unknown> = {}) => ({ ...extra, database: { engine: "aurora-postgresql", drState } });
+
+const clusterOf = (stack: StackJson) => {
+  const cs = resourceList(stack, "aws_rds_cluster");
+  expect(cs).toHaveLength(1);
+  return cs[0];
+};
+const clusterAddress = (stack: StackJson) => `aws_rds_cluster.${Object.keys(resources(stack, "aws_rds_cluster"))[0]}`;
+
+describe("Aurora Global Database mode", () => {
+  it("builds one encrypted, deletion-protected global cluster, in the primary region's stack only", () => {
+    const app = synthApp(AURORA);
+    const globals = resourceList(app.stacks.primary, "aws_rds_global_cluster");
+    expect(globals).toEqual([
+      expect.objectContaining({ global_cluster_identifier: "drweb-prod-db-global", engine: "aurora-postgresql", engine_version: "16.6", storage_encrypted: true, deletion_protection: true }),
+    ]);
+    for (const name of Object.keys(app.stacks).filter((s) => s !== "primary")) {
+      expect(resourceList(app.stacks[name], "aws_rds_global_cluster"), name).toEqual([]);
+    }
+    expect(globalClusterIdentifier(app.config)).toBe("drweb-prod-db-global");
+  });
+
+  it("has no RDS instances in this mode, and the RDS mode has no Aurora resources", () => {
+    const aurora = synthApp(AURORA);
+    const rds = synthApp();
+    for (const role of REGION_ROLES) {
+      expect(resourceList(aurora.stacks[role], "aws_db_instance")).toEqual([]);
+      for (const t of ["aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_global_cluster"]) expect(resourceList(rds.stacks[role], t)).toEqual([]);
+    }
+  });
+
+  it.each(REGION_ROLES)("the %s region's member: joined to the global cluster, encrypted with its own region's key, protected, backed up, logs exported", (role) => {
+    const app = synthApp(AURORA);
+    const stack = app.stacks[role];
+    const c = clusterOf(stack);
+    const prefix = new Naming("drweb", "prod", app.config.regions[role].region).regional;
+    expect(c.cluster_identifier).toBe(auroraClusterIdentifier(prefix, 1));
+    expect(c).toMatchObject({
+      engine: "aurora-postgresql",
+      storage_encrypted: true,
+      deletion_protection: true,
+      backup_retention_period: 7,
+      skip_final_snapshot: false,
+      final_snapshot_identifier: `${c.cluster_identifier}-final`,
+      enabled_cloudwatch_logs_exports: ["postgresql"],
+    });
+    // Its region's key (the stack's RegionKey), not the other region's.
+    expect(c.kms_key_id).toMatch(/^\$\{aws_kms_key\.RegionKey_/);
+    // The owner references the global cluster (create order); the other region names it.
+    if (role === "primary") expect(c.global_cluster_identifier).toMatch(/^\$\{aws_rds_global_cluster\..+\.id\}$/);
+    else expect(c.global_cluster_identifier).toBe("drweb-prod-db-global");
+    expect(c.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["replication_source_identifier", "engine_version"]));
+    // TLS required by the cluster parameter group.
+    const pg = deref(stack, `\${${c.db_cluster_parameter_group_name.slice(2, -1)}}`);
+    expect(pg.family).toBe("aurora-postgresql16");
+    expect(pg.parameter).toContainEqual({ name: "rds.force_ssl", value: "1" });
+  });
+
+  it("declares the master user, database and write-only password on the born primary only; the secondary joins without them", () => {
+    const app = synthApp(AURORA);
+    const p = clusterOf(app.stacks.primary);
+    expect(p).toMatchObject({ master_username: "drweb_admin", database_name: "drweb", master_password_wo_version: 1 });
+    expect(p.master_password_wo).toMatch(/^\$\{jsondecode\(ephemeral\.aws_secretsmanager_secret_version\.[A-Za-z0-9_]+\.secret_string\)\.password\}$/);
+    expect(p.master_password).toBeUndefined();
+    expect(p.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["master_username", "database_name"]));
+    const s = clusterOf(app.stacks.secondary);
+    for (const k of ["master_username", "master_password", "master_password_wo", "master_password_wo_version", "database_name"]) expect(s[k], k).toBeUndefined();
+  });
+
+  it("gives each region 1 + readersPerRegion instances of one class, private, with the app's CA and encrypted Performance Insights", () => {
+    for (const readers of [1, 2]) {
+      const app = synthApp({ database: { engine: "aurora-postgresql", readersPerRegion: readers } });
+      for (const role of REGION_ROLES) {
+        const stack = app.stacks[role];
+        const instances = resourceList(stack, "aws_rds_cluster_instance");
+        expect(instances).toHaveLength(1 + readers);
+        for (const i of instances) {
+          expect(i).toMatchObject({ instance_class: "db.r6g.large", publicly_accessible: false, ca_cert_identifier: "rds-ca-rsa2048-g1", performance_insights_enabled: true, engine: "aurora-postgresql" });
+          expect(i.cluster_identifier).toBe(`\${${clusterAddress(stack)}.cluster_identifier}`);
+          expect(i.performance_insights_kms_key_id).toMatch(/^\$\{aws_kms_key\.RegionKey_/);
+        }
+      }
+    }
+  });
+
+  it.each(["normal", "failedOver", "failback"] as const)("in %s, the global primary's web tier writes through its cluster endpoint, the other region's through its reader endpoint (read-only)", (drState) => {
+    const app = synthApp(state(drState));
+    for (const role of REGION_ROLES) {
+      const stack = app.stacks[role];
+      const env = userDataEnv(stack);
+      const cluster = clusterAddress(stack);
+      const writesHere = AURORA_GLOBAL_PRIMARY[drState] === role;
+      expect(env.DB_WRITER_HOST, `${drState}/${role}`).toBe(`${cluster}.${writesHere ? "endpoint" : "reader_endpoint"}`);
+      expect(env.DB_READER_HOST).toBe(`${cluster}.reader_endpoint`);
+      expect(stack.output?.db_global_primary?.value).toBe(AURORA_GLOBAL_PRIMARY[drState]);
+    }
+  });
+
+  it("changes no database declaration between DR states (AWS moves the roles; a plan after a switchover is clean)", () => {
+    const dbResources = (stack: StackJson) =>
+      JSON.stringify(["aws_rds_global_cluster", "aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_cluster_parameter_group"].map((t) => resources(stack, t)));
+    const normal = synthApp(state("normal"));
+    for (const drState of ["failedOver", "failback"]) {
+      const other = synthApp(state(drState));
+      for (const role of REGION_ROLES) expect(dbResources(other.stacks[role]), `${drState}/${role}`).toBe(dbResources(normal.stacks[role]));
+    }
+  });
+
+  it.each([
+    ["normal", { secondary: ["primary"], primary: [] }],
+    ["failedOver", { secondary: [], primary: [] }],
+    ["failback", { secondary: [], primary: ["secondary"] }],
+  ] as const)("deploy order in %s follows which cluster joins which", (drState, expected) => {
+    const app = synthApp(state(drState));
+    for (const role of REGION_ROLES as readonly RegionRole[]) {
+      const deps = app.drApp.regional[role].dependencies.map((d) => (d as { node: { id: string } }).node.id).filter((id) => REGION_ROLES.includes(id as RegionRole));
+      expect(deps, `${drState}/${role}`).toEqual(expected[role]);
+    }
+  });
+
+  it("a rebuilt generation is a new cluster with new identifiers (a new Terraform address would be the RDS mode's rule; here the identifier changes and forces a new cluster)", () => {
+    const app = synthApp({ database: { engine: "aurora-postgresql", drState: "failback", generations: { primary: 2 } } });
+    const c = clusterOf(app.stacks.primary);
+    expect(c.cluster_identifier).toBe("drweb-prod-use2-db-g2-cluster");
+    // Generation 2 of the primary region joined as a secondary: no credentials.
+    expect(c.master_username).toBeUndefined();
+    expect(resourceList(app.stacks.primary, "aws_rds_cluster_instance").map((i) => i.identifier)).toEqual(["drweb-prod-use2-db-g2-instance1", "drweb-prod-use2-db-g2-instance2"]);
+  });
+});
