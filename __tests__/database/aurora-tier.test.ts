@@ -6,7 +6,7 @@
  * (switchover, failover) cannot run here.
  */
 import { AURORA_GLOBAL_PRIMARY, auroraClusterIdentifier, globalClusterIdentifier } from "../../src/database/aurora-contract";
-import { REGION_ROLES, type RegionRole } from "../../src/config";
+import { REGION_ROLES, resolveConfig, type RegionRole } from "../../src/config";
 import { Naming } from "../../src/lib/naming";
 import { deref, resourceList, resources, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
 
@@ -138,5 +138,33 @@ describe("Aurora Global Database mode", () => {
     // Generation 2 of the primary region joined as a secondary: no credentials.
     expect(c.master_username).toBeUndefined();
     expect(resourceList(app.stacks.primary, "aws_rds_cluster_instance").map((i) => i.identifier)).toEqual(["drweb-prod-use2-db-g2-instance1", "drweb-prod-use2-db-g2-instance2"]);
+  });
+
+  it("write forwarding is off by default and, when chosen, is enabled on both members with its consistency mode", () => {
+    const off = synthApp(AURORA);
+    for (const role of REGION_ROLES) {
+      expect(clusterOf(off.stacks[role]).enable_global_write_forwarding).toBeUndefined();
+      expect(JSON.stringify(resources(off.stacks[role], "aws_rds_cluster_parameter_group"))).not.toContain("apg_write_forward");
+    }
+    const on = synthApp({ database: { engine: "aurora-postgresql", writeForwarding: "session" } });
+    for (const role of REGION_ROLES) {
+      const stack = on.stacks[role];
+      expect(clusterOf(stack).enable_global_write_forwarding).toBe(true);
+      expect(resourceList(stack, "aws_rds_cluster_parameter_group")[0].parameter).toContainEqual({ name: "apg_write_forward.consistency_mode", value: "SESSION" });
+    }
+  });
+
+  it("refuses write forwarding outside the Aurora mode, and on a version without it", () => {
+    const err = (o: unknown) => {
+      try {
+        resolveConfig(o);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    expect(err({ database: { writeForwarding: "session" } })).toContain("database.writeForwarding: write forwarding is a feature of Aurora Global Database");
+    expect(err({ database: { engine: "aurora-postgresql", engineVersion: "15.3", writeForwarding: "eventual" } })).toContain("database.writeForwarding: Aurora PostgreSQL 15.3 has no global write forwarding");
+    expect(err({ database: { engine: "aurora-postgresql", writeForwarding: "sometimes" } })).toContain("database.writeForwarding: unknown mode. Fix: use one of off, session, eventual, global");
   });
 });

@@ -99,6 +99,7 @@ export const DEFAULT_CONFIG: DrConfig = {
     dbName: "drweb",
     masterUsername: "drweb_admin",
     masterPasswordVersion: 1,
+    writeForwarding: "off",
     drState: "normal",
     generations: { primary: 1, secondary: 1 },
   },

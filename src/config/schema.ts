@@ -5,6 +5,9 @@ import { WHEEL_TARGET } from "../web/wheelhouse";
 import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
+/** Aurora global write forwarding: off, or the consistency mode of forwarded sessions. */
+export const WRITE_FORWARDING = ["off", "session", "eventual", "global"] as const;
+
 /** Database engines. */
 export const DB_ENGINES = ["postgres", "aurora-postgresql"] as const;
 /** The database DR lifecycle. */
@@ -266,6 +269,13 @@ const baseSchema = z
       masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, { message: "must be 1-16 lower-case letters, digits or _, starting with a letter" }),
       /** Bump to generate and write a new master password (write-only, never in state). */
       masterPasswordVersion: count(),
+      /**
+       * Aurora mode only: global write forwarding from the secondary cluster
+       * to the primary ("off", or its read-after-write consistency: session,
+       * eventual, global; Aurora's apg_write_forward.consistency_mode). Off by
+       * default: the web app writes only in the region that is primary.
+       */
+      writeForwarding: z.enum(WRITE_FORWARDING, { message: `unknown mode. Fix: use one of ${WRITE_FORWARDING.join(", ")}` }),
       /** Where the DR lifecycle stands; see README "Database failover and failback runbook". */
       drState: z.enum(DR_STATES, { message: `unknown DR state. Fix: use one of ${DR_STATES.join(", ")}` }),
       /**
@@ -680,6 +690,24 @@ function checkDatabase(cfg: CheckedConfig, ctx: Ctx): void {
       params: { uses: [["database", "engine"]] },
       message: `"${db.engineVersion}" is a major version only; an Aurora global cluster is created with an exact Aurora PostgreSQL version (its members must all run it). Fix: give major.minor, e.g. ${AURORA_DEFAULT_ENGINE_VERSION}`,
     });
+  }
+  if (db.writeForwarding !== "off" && db.engine !== "aurora-postgresql") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "writeForwarding"],
+      params: { uses: [["database", "engine"]] },
+      message: `write forwarding is a feature of Aurora Global Database; RDS for PostgreSQL read replicas cannot forward writes. Fix: set "off", or engine "aurora-postgresql"`,
+    });
+  } else if (db.writeForwarding !== "off" && /^\d+\.\d+$/.test(db.engineVersion)) {
+    const [major, minor] = db.engineVersion.split(".").map(Number);
+    if (major < 14 || (major === 14 && minor < 9) || (major === 15 && minor < 4)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "writeForwarding"],
+        params: { uses: [["database", "engineVersion"]] },
+        message: `Aurora PostgreSQL ${db.engineVersion} has no global write forwarding (it needs 14.9+, 15.4+ or 16 and later). Fix: raise database.engineVersion, or set "off"`,
+      });
+    }
   }
   if (db.backupRetentionDays === 0) {
     ctx.addIssue({

@@ -100,6 +100,7 @@ export class AuroraGlobalTier extends Construct {
         { name: "log_connections", value: "1" },
         { name: "log_disconnections", value: "1" },
         { name: "log_min_duration_statement", value: "1000" },
+        ...(s.writeForwarding === "off" ? [] : [{ name: "apg_write_forward.consistency_mode", value: s.writeForwarding.toUpperCase() }]),
       ],
     });
     const monitoringRoleArn = enhancedMonitoringRole(this, props.namePrefix, props.partition, s.monitoringIntervalSeconds);
@@ -144,6 +145,13 @@ export class AuroraGlobalTier extends Construct {
       finalSnapshotIdentifier: `${clusterId}-final`,
       enabledCloudwatchLogsExports: ["postgresql"],
       timeouts: AURORA_CLUSTER_TIMEOUTS,
+      // Global write forwarding (database.writeForwarding): set on every
+      // member, since roles swap; it takes effect on whichever is secondary
+      // (Aurora User Guide, "Using write forwarding in an Aurora PostgreSQL
+      // global database": 16 and later in all minor versions, 15.4+, 14.9+;
+      // enabling it causes no downtime or reboot). The web app does not use
+      // it: it writes only where its region is primary.
+      ...(s.writeForwarding === "off" ? {} : { enableGlobalWriteForwarding: true }),
       ...(creds
         ? {
             masterUsername: creds.username,
