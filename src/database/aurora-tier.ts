@@ -25,7 +25,11 @@ export interface AuroraGlobalTierProps {
    */
   readonly ownsGlobalCluster: boolean;
   /**
-   * The born primary's master credentials (auroraBornPrimary): master
+   * The born primary's master credentials (auroraBornPrimary), from the
+   * project's replicated secret: Aurora's own Secrets Manager management of
+   * the password is not supported for "DB clusters that are part of an
+   * Aurora global database" (Aurora User Guide, "Password management with
+   * Amazon Aurora and AWS Secrets Manager", Limitations). Master
    * user, database name and the write-only password; absent for a cluster
    * that joins as a secondary.
    */
