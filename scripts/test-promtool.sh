@@ -2,7 +2,7 @@
 # Checks of monitoring/: the alert rules (promtool check + unit tests), the
 # Grafana dashboards (JSON, structure, and every query parsed by promtool),
 # and that every metric a query names exists (webapp/drweb/metrics.py, `up`,
-# or the CloudWatch exporter's RDS replica-lag metric).
+# or the CloudWatch exporter's lag and role metrics).
 # Works from any directory; installs promtool when needed
 # (scripts/setup-promtool.sh). Runs every check even when one fails, ends
 # with one line `promtool: N passed, M failed` (each unit-test case of the
@@ -10,8 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rules=monitoring/rules/drweb-alerts.yaml
-tests=monitoring/rules/drweb-alerts.test.yaml
+# The rules of every mode and their unit tests (drweb-aurora-alerts.yaml is
+# deployed only in the Aurora Global Database mode; its tests load both files).
+rule_files=(monitoring/rules/drweb-alerts.yaml monitoring/rules/drweb-aurora-alerts.yaml)
+test_files=(monitoring/rules/drweb-alerts.test.yaml monitoring/rules/drweb-aurora-alerts.test.yaml)
 passed=0
 failed=0
 work=$(mktemp -d)
@@ -44,26 +46,30 @@ if ! bash scripts/setup-promtool.sh; then
   exit 1
 fi
 
-step "promtool check rules $rules" promtool check rules "$rules"
+for rules in "${rule_files[@]}"; do
+  step "promtool check rules $rules" promtool check rules "$rules"
+done
 
 # Unit tests: one count per alert_rule_test / promql_expr_test case (an
 # `eval_time` entry). promtool prints each failing case as
 # "    alertname: <name>, time: <t>," (or "expr: ..., time: ...").
-echo "==> promtool test rules $tests"
-cases=$(grep -cE '^[[:space:]]*-?[[:space:]]*eval_time:' "$tests" || true)
-if promtool test rules "$tests" >"$work/unit" 2>&1; then
-  passed=$((passed + cases))
-  echo "    PASS: $cases cases"
-else
-  sed 's/^/    /' "$work/unit"
-  bad=$(grep -cE '^[[:space:]]+(alertname|expr): .*time: ' "$work/unit" || true)
-  # promtool stopped before running cases (a parse or rule-file error): all failed
-  if [[ $bad -eq 0 || $bad -gt $cases ]]; then bad=$cases; fi
-  [[ $bad -gt 0 ]] || bad=1
-  passed=$((passed + cases - bad))
-  failed=$((failed + bad))
-  echo "    FAIL: $bad of $cases cases"
-fi
+for tests in "${test_files[@]}"; do
+  echo "==> promtool test rules $tests"
+  cases=$(grep -cE '^[[:space:]]*-?[[:space:]]*eval_time:' "$tests" || true)
+  if promtool test rules "$tests" >"$work/unit" 2>&1; then
+    passed=$((passed + cases))
+    echo "    PASS: $cases cases"
+  else
+    sed 's/^/    /' "$work/unit"
+    bad=$(grep -cE '^[[:space:]]+(alertname|expr): .*time: ' "$work/unit" || true)
+    # promtool stopped before running cases (a parse or rule-file error): all failed
+    if [[ $bad -eq 0 || $bad -gt $cases ]]; then bad=$cases; fi
+    [[ $bad -gt 0 ]] || bad=1
+    passed=$((passed + cases - bad))
+    failed=$((failed + bad))
+    echo "    FAIL: $bad of $cases cases"
+  fi
+done
 
 # Dashboards and metric names: one PASS/FAIL line per check from the helper.
 echo "==> dashboards and metric names (monitoring/check-queries.py)"

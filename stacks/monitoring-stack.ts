@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
-import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
@@ -10,7 +9,7 @@ import { managedTags } from "../src/lib/tags";
 import { ClusterAccess } from "../src/monitoring/cluster-access";
 import { GRAFANA_ADMIN_USER } from "../src/monitoring/grafana-admin";
 import { CLOUDWATCH_EXPORTER_RELEASE, MonitoringWorkloads } from "../src/monitoring/monitoring-workloads";
-import { loadDashboards, loadRuleGroups, MONITORING_FILES } from "../src/monitoring/repo-files";
+import { engineMonitoringContent } from "../src/monitoring/engine-content";
 import { grafanaServiceName, prometheusServiceName } from "../src/monitoring/values";
 import { configureBackend, requireTerraformVersion } from "./backend";
 
@@ -57,6 +56,8 @@ export class MonitoringStack extends TerraformStack {
     const key = new DataAwsKmsAlias(this, "RegionKey", { name: `alias/${regionKeyAlias(naming)}` });
 
     const m = config.monitoring;
+    // Rules, dashboards and the exporter's lag source for the database engine (RDS or Aurora).
+    const content = engineMonitoringContent(config, role, props.projectRoot);
     const workloads = new MonitoringWorkloads(this, "Monitoring", {
       region: rc.region,
       monitoring: m,
@@ -65,12 +66,13 @@ export class MonitoringStack extends TerraformStack {
       storageClassName: `${config.project}-gp3-encrypted`,
       volumeZones: monitoringNodeZones(rc.availabilityZones, config.eks.nodeZoneCount),
       grafanaAdminSecretName: `${naming.regional}/grafana/admin`,
-      ruleGroups: loadRuleGroups(path.join(props.projectRoot, MONITORING_FILES.rules)),
-      dashboards: loadDashboards(path.join(props.projectRoot, MONITORING_FILES.dashboards)),
+      ruleGroups: content.ruleGroups,
+      dashboards: content.dashboards,
       alertTopicName: alertTopicName(naming),
       // Both regions' database roles, from this region's CloudWatch (each
       // region's web servers publish into both): the split-brain alert.
       roleMetric: { deployment: roleMetricDeployment(naming), regions: REGION_ROLES.map((r) => config.regions[r].region) },
+      auroraGlobal: content.auroraGlobal,
     });
 
     const grafanaSvc = grafanaServiceName(MONITORING_RELEASE);

@@ -10,7 +10,7 @@ import type { ValidConfig } from "../config";
 import { MONITORING_RELEASE } from "../eks/contract";
 import { GrafanaAdmin } from "./grafana-admin";
 import { type DashboardFile, type RuleGroup, terraformLiteral } from "./repo-files";
-import { alertmanagerConfig, cloudwatchExporterValues, DASHBOARD_LABEL, type HelmValues, kubePrometheusStackValues, type RoleMetricSource } from "./values";
+import { alertmanagerConfig, type AuroraLagSource, cloudwatchExporterValues, DASHBOARD_LABEL, type HelmValues, kubePrometheusStackValues, type RoleMetricSource } from "./values";
 
 /** Chart names in the prometheus-community repository. */
 export const CHARTS = { kubePrometheusStack: "kube-prometheus-stack", cloudwatchExporter: "prometheus-cloudwatch-exporter" } as const;
@@ -41,6 +41,8 @@ export interface MonitoringWorkloadsProps {
   readonly alertTopicName: string;
   /** The database-role metric of both regions the CloudWatch exporter reads (split-brain alert). */
   readonly roleMetric: RoleMetricSource;
+  /** Aurora Global Database mode: this region's member cluster, whose global lag the exporter reads instead of RDS ReplicaLag. */
+  readonly auroraGlobal?: AuroraLagSource;
 }
 
 /** Helm `values` from a values object: YAML, with Terraform's template characters escaped. */
@@ -61,7 +63,8 @@ function pascalCase(name: string): string {
  * What runs in a region's EKS cluster for monitoring: kube-prometheus-stack
  * (Prometheus, Alertmanager, Grafana, the operator, kube-state-metrics,
  * node-exporter) with the drweb scrape job and alert rules, the CloudWatch
- * exporter for RDS replica lag, the drweb Grafana dashboards, a
+ * exporter for the replication lag (RDS ReplicaLag, or the Aurora global
+ * lag in that mode), the drweb Grafana dashboards, a
  * KMS-encrypted gp3 storage class for their volumes, and the Grafana admin
  * login. Uses the stack's Kubernetes and Helm providers.
  */
@@ -150,7 +153,7 @@ export class MonitoringWorkloads extends Construct {
       version: m.cloudwatchExporter.chartVersion,
       namespace: this.namespace,
       createNamespace: false,
-      values: helmValues(cloudwatchExporterValues({ region: props.region, scrapeIntervalSeconds: m.prometheus.scrapeIntervalSeconds, roleMetric: props.roleMetric })),
+      values: helmValues(cloudwatchExporterValues({ region: props.region, scrapeIntervalSeconds: m.prometheus.scrapeIntervalSeconds, roleMetric: props.roleMetric, auroraGlobal: props.auroraGlobal })),
       timeout: 600,
       maxHistory: 5,
       dependsOn: [this.release],

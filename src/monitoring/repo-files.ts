@@ -6,6 +6,8 @@ import { parse } from "yaml";
 export const MONITORING_FILES = {
   /** The alert rules (plain Prometheus rule-file format; tested by promtool). */
   rules: path.join("monitoring", "rules", "drweb-alerts.yaml"),
+  /** Alert rules deployed only in the Aurora Global Database mode, next to `rules` (src/monitoring/engine-content.ts). */
+  auroraRules: path.join("monitoring", "rules", "drweb-aurora-alerts.yaml"),
   /** One Grafana dashboard per *.json file. */
   dashboards: path.join("monitoring", "dashboards"),
 } as const;

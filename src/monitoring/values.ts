@@ -275,6 +275,75 @@ export interface CloudwatchExporterValuesProps {
   readonly scrapeIntervalSeconds: number;
   /** The database-role metric to read: its Deployment dimension and the regions of the DR pair. */
   readonly roleMetric: RoleMetricSource;
+  /**
+   * Aurora Global Database mode only: this region's member cluster, whose
+   * global replication lag is exported instead of RDS ReplicaLag. Omitted in
+   * the RDS mode (its exporter configuration is then unchanged).
+   */
+  readonly auroraGlobal?: AuroraLagSource;
+}
+
+/** The Aurora member cluster whose global replication lag a region's exporter reads. */
+export interface AuroraLagSource {
+  /** DBClusterIdentifier of this region's member cluster (regionClusterIdentifier). */
+  readonly clusterIdentifier: string;
+}
+
+/**
+ * The Aurora Global Database lag metrics (namespace AWS/RDS, cluster-level,
+ * unit Milliseconds, "Applies to Aurora MySQL and Aurora PostgreSQL"; Aurora
+ * User Guide, "Amazon CloudWatch metrics for Amazon Aurora", cluster-level
+ * metrics table):
+ *
+ * - AuroraGlobalDBRPOLag: "the recovery point objective (RPO) lag time ...
+ *   how far the secondary cluster is behind the primary cluster for user
+ *   transactions": the committed data a failover now would lose. The one the
+ *   Aurora User Guide tells to check, for every Aurora PostgreSQL version,
+ *   before a switchover or failover ("Using switchover or failover in Amazon
+ *   Aurora Global Database"). The DatabaseGlobalReplicationLagHigh alert reads it.
+ * - AuroraGlobalDBReplicationLag: "the amount of lag when replicating updates
+ *   from the primary AWS Region" (all transactions, so a long open
+ *   transaction raises it while the RPO lag stays 0: "Monitoring an Amazon
+ *   Aurora global database", aurora_global_db_status). Dashboard only.
+ *
+ * Where they are published: "Some CloudWatch metrics, such as replication
+ * lag, are only available for secondary Regions. Thus, a switchover changes
+ * how to view those metrics" (same switchover page), i.e. in the CloudWatch
+ * of the region whose cluster is a SECONDARY member, with DBClusterIdentifier
+ * = that secondary cluster (AWS's Aurora global database lab reads
+ * AuroraGlobalDBReplicationLag in the secondary region by
+ * DBClusterIdentifier = the secondary cluster, with SourceRegion = the
+ * primary's region in the "DBClusterIdentifier, SourceRegion" group:
+ * https://awsauroralabsmy.com/global/cw/). An exporter reads only its own
+ * region's CloudWatch, so each region's exporter selects its own member
+ * cluster: in drState normal the us-west-1 exporter has the series and the
+ * us-east-2 exporter none; after a switchover or failover it is the other
+ * way round, with no change of configuration.
+ */
+export const AURORA_LAG_METRICS = [
+  { metricName: "AuroraGlobalDBRPOLag", prometheusName: "aws_rds_aurora_global_dbrpolag_maximum" },
+  { metricName: "AuroraGlobalDBReplicationLag", prometheusName: "aws_rds_aurora_global_dbreplication_lag_maximum" },
+] as const;
+
+/**
+ * The exporter's metric entries of the Aurora lag: the newest one-minute
+ * Maximum (the worst lag of the minute) of this region's member cluster,
+ * with its one dimension given, so GetMetricStatistics is called directly,
+ * never ListMetrics (see cloudwatchExporterConfig). Period, range and delay
+ * are the config's top-level ones (as RDS ReplicaLag's).
+ * -> aws_rds_aurora_global_dbrpolag_maximum{dbcluster_identifier="..."} and
+ *    aws_rds_aurora_global_dbreplication_lag_maximum{dbcluster_identifier="..."}
+ *    (cloudwatch_exporter: safeName(lower(namespace) + "_" + snake(metric)) + "_maximum",
+ *    snake = "([a-z0-9])([A-Z])" -> "$1_$2", so "DBRPO" stays one word).
+ */
+export function auroraLagMetrics(source: AuroraLagSource): Array<Record<string, unknown>> {
+  return AURORA_LAG_METRICS.map((m) => ({
+    aws_namespace: "AWS/RDS",
+    aws_metric_name: m.metricName,
+    aws_dimensions: ["DBClusterIdentifier"],
+    aws_dimension_select: { DBClusterIdentifier: [source.clusterIdentifier] },
+    aws_statistics: ["Maximum"],
+  }));
 }
 
 /** Which DB_ROLE_METRIC series to read. */
@@ -289,7 +358,9 @@ export interface RoleMetricSource {
  * The cloudwatch_exporter configuration (one region: the exporter has a
  * single `region`, prometheus/cloudwatch_exporter README, "Configuration"):
  *
- * - RDS ReplicaLag per DB instance -> aws_rds_replica_lag_average;
+ * - RDS ReplicaLag per DB instance -> aws_rds_replica_lag_average (RDS
+ *   mode), or the Aurora global lag of this region's member cluster
+ *   (Aurora mode: auroraLagMetrics);
  * - the database role of BOTH regions (DB_ROLE_METRIC), which every web
  *   server puts into the CloudWatch of both regions, read here from this
  *   region's CloudWatch only -> drweb_database_role_maximum{deployment,
@@ -303,11 +374,20 @@ export interface RoleMetricSource {
  *   publishing (down, or its fleet at zero) drops out within 2 minutes, and
  *   two intervals cover a minute with no datapoint.
  */
-export function cloudwatchExporterConfig(region: string, role: RoleMetricSource): Record<string, unknown> {
+export function cloudwatchExporterConfig(region: string, role: RoleMetricSource, auroraGlobal?: AuroraLagSource): Record<string, unknown> {
   const d = DB_ROLE_METRIC.dimensions;
+  // RDS mode: the ReplicaLag of the region's read replicas. Aurora mode: no
+  // RDS read replica exists (replication is Aurora's storage-level global
+  // replication), so the cluster's global lag instead (auroraLagMetrics).
+  const lag: Array<Record<string, unknown>> = auroraGlobal
+    ? auroraLagMetrics(auroraGlobal)
+    : [
+        // -> aws_rds_replica_lag_average{dbinstance_identifier="..."}
+        { aws_namespace: "AWS/RDS", aws_metric_name: "ReplicaLag", aws_dimensions: ["DBInstanceIdentifier"], aws_statistics: ["Average"] },
+      ];
   return {
     region,
-    // ReplicaLag is a 1-minute metric; read the last 5 minutes, 2 minutes
+    // ReplicaLag (and the Aurora lag) is a 1-minute metric; read the last 5 minutes, 2 minutes
     // behind (CloudWatch's publishing delay), stamped with the scrape time
     // so the series does not go stale between CloudWatch datapoints.
     period_seconds: 60,
@@ -315,8 +395,7 @@ export function cloudwatchExporterConfig(region: string, role: RoleMetricSource)
     delay_seconds: 120,
     set_timestamp: false,
     metrics: [
-      // -> aws_rds_replica_lag_average{dbinstance_identifier="..."}
-      { aws_namespace: "AWS/RDS", aws_metric_name: "ReplicaLag", aws_dimensions: ["DBInstanceIdentifier"], aws_statistics: ["Average"] },
+      ...lag,
       // -> drweb_database_role_maximum{deployment="...", region="..."} (relabelled below)
       {
         aws_namespace: DB_ROLE_METRIC.namespace,
@@ -347,7 +426,7 @@ export function cloudwatchExporterValues(p: CloudwatchExporterValuesProps): Helm
   return {
     serviceAccount: { create: true, name: CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT },
     resources: MONITORING_RESOURCES.cloudwatchExporter,
-    config: stringify(cloudwatchExporterConfig(p.region, p.roleMetric), { lineWidth: 0 }),
+    config: stringify(cloudwatchExporterConfig(p.region, p.roleMetric, p.auroraGlobal), { lineWidth: 0 }),
     serviceMonitor: {
       enabled: true,
       interval: `${Math.max(p.scrapeIntervalSeconds, 60)}s`,
