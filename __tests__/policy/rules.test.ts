@@ -141,6 +141,22 @@ const pair = (secondaryOverrides: Resources = {}, primaryOverrides: Resources = 
 const auroraPair = (secondaryOverrides: Resources = {}, primaryOverrides: Resources = {}, config = AURORA) => pairOf(AURORA_DBS, secondaryOverrides, primaryOverrides, config);
 /** A key of the other region in a us-east-2 stack (provider alias "peer" in us-west-1). */
 const PEER = { extra: { aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer", enable_key_rotation: true } } }, opts: { provider: { aws: [{ region: "us-east-2" }, { alias: "peer", region: "us-west-1" }] } } };
+/** The Aurora pair with the secondary stack's cluster declared under a provider of another region. */
+function secondaryClusterIn(region: string): PolicyInput {
+  const input = auroraPair();
+  const secondary = input.stacks.secondary;
+  return {
+    ...input,
+    stacks: {
+      ...input.stacks,
+      secondary: {
+        ...secondary,
+        provider: { aws: [...(secondary.provider!.aws as any[]), { alias: "other", region }] },
+        resource: { ...secondary.resource, aws_rds_cluster: { Cluster: { ...secondary.resource!.aws_rds_cluster.Cluster, provider: "aws.other" } } },
+      },
+    },
+  };
+}
 /** An Aurora cluster (R) with its two instances, in one stack. */
 const clusterWith = (o: Record<string, any> = {}, instances: Record<string, any> = { I0: auroraInstance({ cluster_identifier: "${aws_rds_cluster.R.id}" }), I1: auroraInstance({ cluster_identifier: "${aws_rds_cluster.R.id}" }) }) =>
   one("aws_rds_cluster", auroraCluster("p-use2-db-g1-cluster", o), { aws_rds_cluster_instance: instances });
@@ -344,7 +360,8 @@ const CASES: Record<string, Case[]> = {
     { compliant: auroraPair(), nonCompliant: auroraPair({ aws_rds_cluster: {}, aws_rds_cluster_instance: {} }), message: /no member cluster in us-west-1 joined to p-prod-db-global/ },
     {
       compliant: auroraPair(),
-      nonCompliant: auroraPair({ aws_rds_cluster: {}, aws_rds_cluster_instance: {} }, { ...AURORA_DBS.primary, ...auroraMember("p-use2", { global_cluster_identifier: GLOBAL_ID }), aws_rds_cluster: { Cluster: AURORA_DBS.primary.aws_rds_cluster.Cluster, West: { ...auroraCluster("p-usw1-db-g1-cluster"), provider: "aws.peer" } } }),
+      // Membership is by region (the provider's), not by stack name.
+      nonCompliant: secondaryClusterIn("us-east-2"),
       message: /no member cluster in us-west-1/,
     },
     { compliant: auroraPair(), nonCompliant: auroraPair({ ...auroraMember("p-usw1"), aws_rds_global_cluster: { Global: globalCluster({ global_cluster_identifier: "p-prod-db-global-west" }) } }), message: /2 global clusters \(p-prod-db-global, p-prod-db-global-west\): the app has exactly one/ },
