@@ -30,6 +30,10 @@ describe("policy on the whole app", () => {
     ["failed over, DNS forced", { database: { drState: "failedOver" }, dns: { forceFailover: true } }],
     ["failing back", { database: { drState: "failback", generations: { primary: 2 } } }],
     ["S3 backend, created zone, EKS public endpoint for one CIDR", { backend: S3, dns: { createZone: true, zoneName: "drweb.io", domainName: "drweb.io" }, eks: { publicAccessCidrs: ["203.0.113.0/24"] } }],
+    // The Aurora Global Database mode (issue 16): its clusters are judged by
+    // rds-encrypted-cmk, rds-protected, aurora-cluster-hardened,
+    // secrets-write-only, dr-db-replicated and dr-region-parity.
+    ["Aurora Global Database mode", { database: { engine: "aurora-postgresql" } }],
   ])("has no unsuppressed violation: %s", (_name, overrides) => {
     const findings = built(overrides).drApp.policy.findings();
     expect(findings.filter((f) => f.status === "non-compliant")).toEqual([]);

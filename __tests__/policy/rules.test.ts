@@ -60,9 +60,61 @@ const cluster = (o: Record<string, any> = {}) => ({
   ...o,
 });
 
-/** Two regional stacks (us-east-2, us-west-1) built from the same parts. */
-function pair(secondaryOverrides: Resources = {}, primaryOverrides: Resources = {}, config = CONFIG): PolicyInput {
-  const regional = (region: string, cidr: string, writer: Record<string, any>, o: Resources) =>
+/**
+ * Aurora Global Database mode (database.engine "aurora-postgresql"), shaped
+ * as designed for issue 16 (src/database/aurora-contract.ts): the global
+ * cluster in the primary stack; in each region a member cluster (the born
+ * primary with the write-only master password, the secondary without) and a
+ * writer + a reader.
+ */
+const AURORA = resolveConfig({ database: { engine: "aurora-postgresql" } });
+const GLOBAL_ID = "p-prod-db-global";
+const globalCluster = (o: Record<string, any> = {}) => ({ global_cluster_identifier: GLOBAL_ID, engine: "aurora-postgresql", engine_version: "16.6", storage_encrypted: true, deletion_protection: true, ...o });
+const auroraCluster = (id: string, o: Record<string, any> = {}) => ({
+  cluster_identifier: id,
+  engine: "aurora-postgresql",
+  engine_version: "16.6",
+  global_cluster_identifier: GLOBAL_ID,
+  storage_encrypted: true,
+  kms_key_id: KEY,
+  deletion_protection: true,
+  backup_retention_period: 7,
+  skip_final_snapshot: false,
+  final_snapshot_identifier: `${id}-final`,
+  enabled_cloudwatch_logs_exports: ["postgresql"],
+  ...o,
+});
+const auroraInstance = (o: Record<string, any> = {}) => ({
+  cluster_identifier: "${aws_rds_cluster.Cluster.id}",
+  engine: "aurora-postgresql",
+  instance_class: "db.r6g.large",
+  publicly_accessible: false,
+  performance_insights_enabled: true,
+  performance_insights_kms_key_id: KEY,
+  ca_cert_identifier: "rds-ca-rsa2048-g1",
+  ...o,
+});
+/** A region's Aurora member: its cluster (resource Cluster) and a writer and a reader. */
+const auroraMember = (prefix: string, cluster: Record<string, any> = {}, instance: Record<string, any> = {}): Resources => ({
+  aws_rds_cluster: { Cluster: auroraCluster(`${prefix}-db-g1-cluster`, cluster) },
+  aws_rds_cluster_instance: { I0: auroraInstance({ identifier: `${prefix}-db-g1-instance1`, ...instance }), I1: auroraInstance({ identifier: `${prefix}-db-g1-instance2`, ...instance }) },
+});
+const AURORA_DBS = {
+  primary: {
+    aws_rds_global_cluster: { Global: globalCluster() },
+    ...auroraMember("p-use2", { global_cluster_identifier: "${aws_rds_global_cluster.Global.id}", master_username: "drweb", master_password_wo: "${ephemeral.aws_secretsmanager_secret_version.Pw.secret_string}", master_password_wo_version: 1, database_name: "drweb" }),
+  },
+  // Another stack: the global cluster is named by its identifier (from config).
+  secondary: auroraMember("p-usw1"),
+};
+const RDS_DBS = {
+  primary: { aws_db_instance: { Writer: db({ identifier: "p-use2-db-g1-writer" }) } },
+  secondary: { aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined }) } },
+};
+
+/** Two regional stacks (us-east-2, us-west-1) built from the same parts, with a database of either mode. */
+function pairOf(dbs: { primary: Resources; secondary: Resources }, secondaryOverrides: Resources, primaryOverrides: Resources, config: typeof CONFIG): PolicyInput {
+  const regional = (region: string, cidr: string, database: Resources, o: Resources) =>
     stack(
       {
         aws_vpc: { Vpc: { cidr_block: cidr } },
@@ -70,7 +122,7 @@ function pair(secondaryOverrides: Resources = {}, primaryOverrides: Resources = 
         aws_autoscaling_group: { Asg: { min_size: 3, desired_capacity: 3, max_size: 6 } },
         aws_eks_cluster: { Eks: cluster() },
         aws_eks_node_group: { Nodes: { instance_types: ["t3.medium"], scaling_config: { desired_size: 2, min_size: 2, max_size: 3 } } },
-        aws_db_instance: { Writer: writer },
+        ...database,
         ...o,
       },
       { region },
@@ -78,11 +130,36 @@ function pair(secondaryOverrides: Resources = {}, primaryOverrides: Resources = 
   return {
     config,
     stacks: {
-      primary: regional("us-east-2", "10.10.0.0/16", db({ identifier: "p-use2-db-g1-writer" }), primaryOverrides),
-      secondary: regional("us-west-1", "10.20.0.0/16", db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined }), secondaryOverrides),
+      primary: regional("us-east-2", "10.10.0.0/16", dbs.primary, primaryOverrides),
+      secondary: regional("us-west-1", "10.20.0.0/16", dbs.secondary, secondaryOverrides),
     },
   };
 }
+/** The RDS mode's pair. */
+const pair = (secondaryOverrides: Resources = {}, primaryOverrides: Resources = {}, config = CONFIG) => pairOf(RDS_DBS, secondaryOverrides, primaryOverrides, config);
+/** The Aurora mode's pair. */
+const auroraPair = (secondaryOverrides: Resources = {}, primaryOverrides: Resources = {}, config = AURORA) => pairOf(AURORA_DBS, secondaryOverrides, primaryOverrides, config);
+/** A key of the other region in a us-east-2 stack (provider alias "peer" in us-west-1). */
+const PEER = { extra: { aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer", enable_key_rotation: true } } }, opts: { provider: { aws: [{ region: "us-east-2" }, { alias: "peer", region: "us-west-1" }] } } };
+/** The Aurora pair with the secondary stack's cluster declared under a provider of another region. */
+function secondaryClusterIn(region: string): PolicyInput {
+  const input = auroraPair();
+  const secondary = input.stacks.secondary;
+  return {
+    ...input,
+    stacks: {
+      ...input.stacks,
+      secondary: {
+        ...secondary,
+        provider: { aws: [...(secondary.provider!.aws as any[]), { alias: "other", region }] },
+        resource: { ...secondary.resource, aws_rds_cluster: { Cluster: { ...secondary.resource!.aws_rds_cluster.Cluster, provider: "aws.other" } } },
+      },
+    },
+  };
+}
+/** An Aurora cluster (R) with its two instances, in one stack. */
+const clusterWith = (o: Record<string, any> = {}, instances: Record<string, any> = { I0: auroraInstance({ cluster_identifier: "${aws_rds_cluster.R.id}" }), I1: auroraInstance({ cluster_identifier: "${aws_rds_cluster.R.id}" }) }) =>
+  one("aws_rds_cluster", auroraCluster("p-use2-db-g1-cluster", o), { aws_rds_cluster_instance: instances });
 
 const failoverRecords = (primary: Record<string, any>, secondary?: Record<string, any>) => ({
   aws_route53_record: {
@@ -114,6 +191,18 @@ const CASES: Record<string, Case[]> = {
       nonCompliant: one("aws_db_instance", db({ kms_key_id: "${aws_kms_key.Peer.arn}" }), { aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer", enable_key_rotation: true } } }, { provider: { aws: [{ region: "us-east-2" }, { alias: "peer", region: "us-west-1" }] } }),
       message: /the key is in us-west-1, the instance in us-east-2/,
     },
+    // Aurora: each member cluster with its own region's key, Performance
+    // Insights of its instances likewise, the global cluster encrypted.
+    { compliant: clusterWith(), nonCompliant: clusterWith({ storage_encrypted: false }), message: /storage_encrypted is not true/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ kms_key_id: undefined }), message: /kms_key_id is not a customer-managed key of this stack/ },
+    { compliant: clusterWith(), nonCompliant: one("aws_rds_cluster", auroraCluster("p-use2-db-g1-cluster", { kms_key_id: "${aws_kms_key.Peer.arn}" }), PEER.extra, PEER.opts), message: /the key is in us-west-1, the cluster in us-east-2/ },
+    { compliant: one("aws_rds_cluster_instance", auroraInstance()), nonCompliant: one("aws_rds_cluster_instance", auroraInstance({ performance_insights_kms_key_id: undefined })), message: /Performance Insights is on without a customer-managed key of the instance's region/ },
+    {
+      compliant: one("aws_rds_cluster_instance", auroraInstance({ performance_insights_enabled: false, performance_insights_kms_key_id: undefined })),
+      nonCompliant: one("aws_rds_cluster_instance", auroraInstance({ performance_insights_kms_key_id: "${aws_kms_key.Peer.arn}" }), PEER.extra, PEER.opts),
+      message: /Performance Insights .*the key is in us-west-1, the instance in us-east-2/,
+    },
+    { compliant: one("aws_rds_global_cluster", globalCluster()), nonCompliant: one("aws_rds_global_cluster", globalCluster({ storage_encrypted: false })), message: /storage_encrypted is not true/ },
   ],
   "log-group-cmk-retention": [
     { compliant: one("aws_cloudwatch_log_group", { kms_key_id: KEY, retention_in_days: 90 }), nonCompliant: one("aws_cloudwatch_log_group", { retention_in_days: 90 }), message: /no customer-managed key/ },
@@ -197,6 +286,14 @@ const CASES: Record<string, Case[]> = {
       nonCompliant: one("aws_db_instance", db({ backup_retention_period: 0 })),
       message: /automated backups are off/,
     },
+    // Aurora: the cluster holds the data; instances private; global cluster protected.
+    { compliant: clusterWith(), nonCompliant: clusterWith({ deletion_protection: false }), message: /deletion protection is off/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ backup_retention_period: 0 }), message: /automated backups are off/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ backup_retention_period: undefined }), message: /automated backups are off/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ skip_final_snapshot: true, final_snapshot_identifier: undefined }), message: /an Aurora cluster without a final snapshot on delete/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ final_snapshot_identifier: undefined }), message: /an Aurora cluster without a final snapshot on delete/ },
+    { compliant: one("aws_rds_cluster_instance", auroraInstance()), nonCompliant: one("aws_rds_cluster_instance", auroraInstance({ publicly_accessible: true })), message: /publicly accessible/ },
+    { compliant: one("aws_rds_global_cluster", globalCluster()), nonCompliant: one("aws_rds_global_cluster", globalCluster({ deletion_protection: false })), message: /deletion protection is off/ },
   ],
   "iam-no-admin": [
     { compliant: one("aws_iam_role_policy", { policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { data: { aws_iam_policy_document: doc(["ec2:DescribeInstances"]) } }), nonCompliant: one("aws_iam_role_policy", { policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { data: { aws_iam_policy_document: doc(["iam:*"]) } }), message: /allows "iam:\*"/ },
@@ -207,10 +304,42 @@ const CASES: Record<string, Case[]> = {
     { compliant: one("aws_secretsmanager_secret_version", { secret_string_wo: "${ephemeral.x.y.z}", secret_string_wo_version: 1 }), nonCompliant: one("aws_secretsmanager_secret_version", { secret_string: "hunter2" }), message: /sets secret_string, which Terraform keeps in its state/ },
     { compliant: one("kubernetes_secret_v1", { data_wo: { "admin-password": "${ephemeral.x.y.z}" } }), nonCompliant: one("kubernetes_secret_v1", { data: { "admin-password": "admin" } }), message: /sets data/ },
     { compliant: one("aws_db_instance", db({ password_wo: "${ephemeral.x.y.z}" })), nonCompliant: one("aws_db_instance", db({ password: "changeme" })), message: /sets password/ },
+    {
+      compliant: one("aws_rds_cluster", auroraCluster("c", { master_username: "drweb", master_password_wo: "${ephemeral.x.y.z}", master_password_wo_version: 1 })),
+      nonCompliant: one("aws_rds_cluster", auroraCluster("c", { master_username: "drweb", master_password: "changeme" })),
+      message: /sets master_password, which Terraform keeps in its state/,
+    },
+    {
+      // Secrets Manager-managed master passwords are not supported for
+      // clusters of an Aurora global database (AWS: Secrets Manager
+      // integration limitations).
+      compliant: one("aws_rds_cluster", auroraCluster("c", { global_cluster_identifier: undefined, manage_master_user_password: true })),
+      nonCompliant: one("aws_rds_cluster", auroraCluster("c", { master_username: "drweb", manage_master_user_password: true })),
+      message: /manage_master_user_password on a member of an Aurora global database, which RDS does not support/,
+    },
   ],
   "helm-chart-pinned": [
     { compliant: one("helm_release", { repository: "https://charts.example", version: "79.7.1" }), nonCompliant: one("helm_release", { repository: "https://charts.example", version: "^79.0.0" }), message: /chart version \^79\.0\.0 is not exact/ },
     { compliant: one("helm_release", { repository: "https://charts.example", version: "79.7.1" }), nonCompliant: one("helm_release", { repository: "http://charts.example", version: "79.7.1" }), message: /not HTTPS/ },
+  ],
+  "aurora-cluster-hardened": [
+    { compliant: one("aws_rds_global_cluster", globalCluster()), nonCompliant: one("aws_rds_global_cluster", globalCluster({ engine: "aurora-mysql" })), message: /engine is aurora-mysql, not aurora-postgresql/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ enabled_cloudwatch_logs_exports: ["instance"] }), message: /the postgresql log is not exported to CloudWatch/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ enabled_cloudwatch_logs_exports: undefined }), message: /the postgresql log is not exported to CloudWatch/ },
+    {
+      // A writer alone: no in-region failover target, no reader.
+      compliant: clusterWith(),
+      nonCompliant: clusterWith({}, { I0: auroraInstance({ cluster_identifier: "${aws_rds_cluster.R.id}" }), I1: auroraInstance({ cluster_identifier: "${aws_rds_cluster.Other.id}" }) }),
+      message: /p-use2-db-g1-cluster has 1 instance\(s\): it needs a writer and at least one reader/,
+    },
+    {
+      // Instances named by the literal identifier count too (and only the cluster's).
+      compliant: clusterWith({}, { I0: auroraInstance({ cluster_identifier: "p-use2-db-g1-cluster" }), I1: auroraInstance({ cluster_identifier: "p-use2-db-g1-cluster" }) }),
+      nonCompliant: clusterWith({}, { I0: auroraInstance({ cluster_identifier: "p-use2-db-g2-cluster" }), I1: auroraInstance({ cluster_identifier: "p-use2-db-g2-cluster" }) }),
+      message: /has 0 instance\(s\)/,
+    },
+    { compliant: one("aws_rds_cluster_instance", auroraInstance()), nonCompliant: one("aws_rds_cluster_instance", auroraInstance({ ca_cert_identifier: undefined })), message: /ca_cert_identifier is unset \(the region's default CA\), not rds-ca-rsa2048-g1/ },
+    { compliant: one("aws_rds_cluster_instance", auroraInstance()), nonCompliant: one("aws_rds_cluster_instance", auroraInstance({ ca_cert_identifier: "rds-ca-2019" })), message: /ca_cert_identifier is rds-ca-2019/ },
   ],
   "dr-db-replicated": [
     {
@@ -223,6 +352,25 @@ const CASES: Record<string, Case[]> = {
       nonCompliant: pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", kms_key_id: "${aws_kms_key.Peer.arn}" }) }, aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer" } } }),
       message: /not encrypted with a key of its own region/,
     },
+    // Neither shape: not "nothing to check".
+    { compliant: pair(), nonCompliant: pair({ aws_db_instance: {} }, { aws_db_instance: {} }), message: /no database to fail over: neither an RDS instance .* nor an Aurora global cluster/ },
+    // Aurora: a member in each region, joined to the one global cluster.
+    { compliant: auroraPair(), nonCompliant: auroraPair(auroraMember("p-usw1", { global_cluster_identifier: undefined })), message: /no member cluster in us-west-1 joined to p-prod-db-global[\s\S]*the cluster p-usw1-db-g1-cluster is not a member of the app's global cluster/ },
+    { compliant: auroraPair(), nonCompliant: auroraPair(auroraMember("p-usw1", { global_cluster_identifier: "p-prod-db-global2" })), message: /no member cluster in us-west-1 joined to p-prod-db-global/ },
+    { compliant: auroraPair(), nonCompliant: auroraPair({ aws_rds_cluster: {}, aws_rds_cluster_instance: {} }), message: /no member cluster in us-west-1 joined to p-prod-db-global/ },
+    {
+      compliant: auroraPair(),
+      // Membership is by region (the provider's), not by stack name.
+      nonCompliant: secondaryClusterIn("us-east-2"),
+      message: /no member cluster in us-west-1/,
+    },
+    { compliant: auroraPair(), nonCompliant: auroraPair({ ...auroraMember("p-usw1"), aws_rds_global_cluster: { Global: globalCluster({ global_cluster_identifier: "p-prod-db-global-west" }) } }), message: /2 global clusters \(p-prod-db-global, p-prod-db-global-west\): the app has exactly one/ },
+    {
+      compliant: auroraPair(),
+      nonCompliant: auroraPair({ ...auroraMember("p-usw1", { kms_key_id: "${aws_kms_key.Peer.arn}" }), aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer" } } }),
+      message: /the cluster p-usw1-db-g1-cluster is not encrypted with a key of its own region \(us-west-1\)/,
+    },
+    { compliant: auroraPair(), nonCompliant: auroraPair({}, { ...AURORA_DBS.primary, aws_rds_global_cluster: {} }), message: /the cluster p-use2-db-g1-cluster is not a member of the app's global cluster/ },
   ],
   "dr-region-parity": [
     { compliant: pair(), nonCompliant: pair({ aws_launch_template: { Web: lt({ instance_type: "t3.nano" }) } }), message: /web instance type differs/ },
@@ -230,6 +378,8 @@ const CASES: Record<string, Case[]> = {
     { compliant: pair(), nonCompliant: pair({ aws_eks_cluster: { Eks: cluster({ version: "1.34" }) } }), message: /Kubernetes version differs/ },
     { compliant: pair(), nonCompliant: pair({ aws_eks_node_group: { Nodes: { instance_types: ["t3.medium"], scaling_config: { desired_size: 1, min_size: 1, max_size: 1 } } } }), message: /EKS node group/ },
     { compliant: pair(), nonCompliant: pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", instance_class: "db.t3.micro", replicate_source_db: "arn:aws:rds:us-east-2:1:db:p-use2-db-g1-writer" }) } }), message: /database instance classes differ/ },
+    // Aurora: a secondary smaller than the primary cannot take its load.
+    { compliant: auroraPair(), nonCompliant: auroraPair(auroraMember("p-usw1", {}, { instance_class: "db.r6g.large" }), auroraMember("p-use2", {}, { instance_class: "db.r6g.xlarge" })), message: /database instance classes differs?: primary .*db\.r6g\.xlarge.*, secondary .*db\.r6g\.large/ },
   ],
   "dr-failover-pair": [
     { compliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({}, {})), nonCompliant: one("aws_kms_key", { enable_key_rotation: true }, failoverRecords({})), message: /no SECONDARY A record for www\.x\.io/ },
@@ -328,5 +478,27 @@ describe("policy rules", () => {
     const input = pair({ aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer" }) } }, {}, failedOver);
     const findings = evaluatePolicy(input, [], RULES.filter((r) => r.id === "dr-db-replicated"));
     expect(findings.map((f) => f.status)).toEqual(["not-applicable", "not-applicable"]);
+  });
+
+  it("judges the Aurora shape in every DR state (members are declared alike whatever AWS made primary)", () => {
+    const rule = RULES.filter((r) => r.id === "dr-db-replicated");
+    for (const drState of ["normal", "failedOver", "failback"] as const) {
+      const config = resolveConfig({ database: { engine: "aurora-postgresql", drState } });
+      const good = evaluatePolicy(auroraPair({}, {}, config), [], rule);
+      expect(good.map((f) => `${f.address}:${f.status}`).sort(), drState).toEqual(["aws_rds_cluster.Cluster:compliant", "aws_rds_cluster.Cluster:compliant", "aws_rds_global_cluster.Global:compliant"]);
+      const bad = evaluatePolicy(auroraPair(auroraMember("p-usw1", { global_cluster_identifier: undefined }), {}, config), [], rule).filter((f) => f.status === "non-compliant");
+      expect(bad.map((f) => f.message), drState).toContain("no member cluster in us-west-1 joined to p-prod-db-global (global_cluster_identifier)");
+    }
+  });
+
+  it("passes the Aurora pair on every database rule, each finding something to judge", () => {
+    const ids = ["rds-encrypted-cmk", "rds-protected", "aurora-cluster-hardened", "secrets-write-only", "dr-db-replicated", "dr-region-parity"];
+    const findings = evaluatePolicy(auroraPair(), [], RULES.filter((r) => ids.includes(r.id)));
+    expect(findings.filter((f) => f.status === "non-compliant")).toEqual([]);
+    for (const id of ids) expect(findings.some((f) => f.ruleId === id && f.status === "compliant"), id).toBe(true);
+    // Every Aurora resource of both regions is judged by the resource rules.
+    const judged = (type: string) => new Set(findings.filter((f) => f.address.startsWith(`${type}.`)).map((f) => `${f.stack}:${f.address}`));
+    expect([...judged("aws_rds_cluster_instance")].sort()).toEqual(["primary:aws_rds_cluster_instance.I0", "primary:aws_rds_cluster_instance.I1", "secondary:aws_rds_cluster_instance.I0", "secondary:aws_rds_cluster_instance.I1"]);
+    expect([...judged("aws_rds_global_cluster")]).toEqual(["primary:aws_rds_global_cluster.Global"]);
   });
 });

@@ -84,3 +84,33 @@ export function isCustomerKey(ctx: PolicyContext, stack: string, expression: unk
   if (r.type === "aws_kms_key" || r.type === "data.aws_kms_key") return true;
   return r.type === "data.aws_kms_alias" && typeof r.config.name === "string" && !r.config.name.startsWith("alias/aws/");
 }
+
+/**
+ * Why an expression is not a customer key of the resource's own region
+ * (undefined when it is one): the key must be an aws_kms_key of the
+ * resource's stack, under a provider of the same region (a regional key:
+ * RDS and Aurora encrypt with a key of the region the storage is in).
+ */
+export function regionKeyProblem(ctx: PolicyContext, r: ResourceView, expression: unknown, noun: string): string | undefined {
+  const key = ctx.deref(r.stack, expression);
+  if (key?.type !== "aws_kms_key") return "not a customer-managed key of this stack";
+  if (ctx.regionOf(key) !== ctx.regionOf(r)) return `the key is in ${ctx.regionOf(key)}, the ${noun} in ${ctx.regionOf(r)}`;
+  return undefined;
+}
+
+/**
+ * True when `value` names `target`: a literal equal to the target's
+ * `idField` (e.g. an identifier derived from config, used across stacks),
+ * or a reference to the target resource itself in the same stack.
+ */
+export function names(ctx: PolicyContext, stack: string, value: unknown, target: ResourceView, idField: string): boolean {
+  if (isLiteral(value)) return isLiteral(target.config[idField]) && value === target.config[idField];
+  const r = ctx.deref(stack, value);
+  return r !== undefined && r.stack === target.stack && r.address === target.address;
+}
+
+/** The regional stacks (the one with a VPC in the primary region, the one with a VPC in the secondary). */
+export function regionalStacks(ctx: PolicyContext): { primary?: string; secondary?: string } {
+  const withVpc = (region: string) => ctx.stackNames.find((s) => ctx.resources("aws_vpc", s).some((v) => ctx.regionOf(v) === region));
+  return { primary: withVpc(ctx.config.regions.primary.region), secondary: withVpc(ctx.config.regions.secondary.region) };
+}

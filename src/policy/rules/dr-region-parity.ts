@@ -1,4 +1,4 @@
-import { block } from "../context";
+import { block, regionalStacks } from "../context";
 import type { AppRule, PolicyContext, ResourceView } from "../types";
 import { COMPLIANT, fail } from "../types";
 
@@ -17,14 +17,12 @@ const TRAITS: Trait[] = [
   { what: "web fleet size (min/desired/max)", pick: (ctx, s) => ctx.resources("aws_autoscaling_group", s), value: (r) => [r.config.min_size, r.config.desired_capacity, r.config.max_size] },
   { what: "EKS node group (instance types, min/desired/max)", pick: (ctx, s) => ctx.resources("aws_eks_node_group", s), value: (r) => [r.config.instance_types, block(r.config.scaling_config)] },
   { what: "Kubernetes version", pick: (ctx, s) => ctx.resources("aws_eks_cluster", s), value: (r) => r.config.version },
-  { what: "database instance classes", pick: (ctx, s) => ctx.resources("aws_db_instance", s), value: (r) => r.config.instance_class },
+  // RDS instances or Aurora cluster instances: a secondary of a smaller class
+  // cannot take the primary's load after a failover or switchover (AWS:
+  // "insufficient compute capacity to handle production traffic",
+  // https://docs.aws.amazon.com/r53recovery/latest/dg/aurora-provisioned-scaling-block.html).
+  { what: "database instance classes", pick: (ctx, s) => [...ctx.resources("aws_db_instance", s), ...ctx.resources("aws_rds_cluster_instance", s)], value: (r) => r.config.instance_class },
 ];
-
-/** A stack's regional role, from its resources' AWS provider region. */
-function regionalStacks(ctx: PolicyContext): { primary?: string; secondary?: string } {
-  const withVpc = (region: string) => ctx.stackNames.find((s) => ctx.resources("aws_vpc", s).some((v) => ctx.regionOf(v) === region));
-  return { primary: withVpc(ctx.config.regions.primary.region), secondary: withVpc(ctx.config.regions.secondary.region) };
-}
 
 /**
  * DR: the secondary can carry the primary's load: same web instance type and

@@ -1,5 +1,6 @@
 import type { PolicyRule } from "../types";
 import { albHardened } from "./alb-hardened";
+import { auroraClusterHardened } from "./aurora-cluster-hardened";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
 import { drFailoverSwitch } from "./dr-failover-switch";
@@ -40,6 +41,7 @@ export const RULES: readonly PolicyRule[] = [
   albHardened,
   vpcFlowLogs,
   rdsProtected,
+  auroraClusterHardened,
   iamNoAdmin,
   secretsWriteOnly,
   helmChartPinned,

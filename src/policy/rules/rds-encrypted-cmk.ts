@@ -1,20 +1,42 @@
-import { isTrue, isCustomerKey } from "../context";
+import { isTrue, regionKeyProblem } from "../context";
 import { COMPLIANT, fail, type ResourceRule } from "../types";
 
-/** RDS storage and Performance Insights encrypted with a customer key of the instance's region. */
+/** What each type stores, and whether it takes a key of its own (a global cluster's members bring theirs). */
+const STORAGE: Record<string, { noun: string; storage: boolean; keyed: boolean }> = {
+  aws_db_instance: { noun: "instance", storage: true, keyed: true },
+  aws_rds_cluster: { noun: "cluster", storage: true, keyed: true },
+  // Aurora instances keep no storage (the cluster volume is the cluster's):
+  // only their Performance Insights data is theirs to encrypt.
+  aws_rds_cluster_instance: { noun: "instance", storage: false, keyed: false },
+  // No key argument (CreateGlobalCluster has StorageEncrypted, no KMS key:
+  // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html);
+  // each member cluster names a key of its own region.
+  aws_rds_global_cluster: { noun: "global cluster", storage: true, keyed: false },
+};
+
+/**
+ * RDS and Aurora storage and Performance Insights encrypted with a customer
+ * key of the resource's own region (RDS and Aurora take a KMS key of the
+ * region the storage is in; a global database's secondary cluster names its
+ * own region's key:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html).
+ */
 export const rdsEncryptedCmk: ResourceRule = {
   kind: "resource",
   id: "rds-encrypted-cmk",
-  description: "RDS instances are encrypted with a customer-managed key of their own region",
-  fix: "set storage_encrypted = true and kms_key_id (and performance_insights_kms_key_id) to the region's key",
-  resourceTypes: ["aws_db_instance"],
+  description: "RDS instances, Aurora clusters and their instances, and global clusters are encrypted with a customer-managed key of their own region",
+  fix: "set storage_encrypted = true and kms_key_id (and performance_insights_kms_key_id) to the region's key; a global cluster sets storage_encrypted = true",
+  resourceTypes: Object.keys(STORAGE),
   check(r, ctx) {
-    if (!isTrue(r.config.storage_encrypted)) return fail("storage_encrypted is not true");
-    const key = ctx.deref(r.stack, r.config.kms_key_id);
-    if (key?.type !== "aws_kms_key") return fail("kms_key_id is not a customer-managed key of this stack");
-    if (ctx.regionOf(key) !== ctx.regionOf(r)) return fail(`the key is in ${ctx.regionOf(key)}, the instance in ${ctx.regionOf(r)}`);
-    if (isTrue(r.config.performance_insights_enabled) && !isCustomerKey(ctx, r.stack, r.config.performance_insights_kms_key_id)) {
-      return fail("Performance Insights is on without a customer-managed key");
+    const t = STORAGE[r.type];
+    if (t.storage && !isTrue(r.config.storage_encrypted)) return fail("storage_encrypted is not true");
+    if (t.keyed) {
+      const problem = regionKeyProblem(ctx, r, r.config.kms_key_id, t.noun);
+      if (problem) return fail(problem.startsWith("the key") ? problem : `kms_key_id is ${problem}`);
+    }
+    if (isTrue(r.config.performance_insights_enabled)) {
+      const problem = regionKeyProblem(ctx, r, r.config.performance_insights_kms_key_id, t.noun);
+      if (problem) return fail(`Performance Insights is on without a customer-managed key of the ${t.noun}'s region (performance_insights_kms_key_id: ${problem})`);
     }
     return COMPLIANT;
   },
