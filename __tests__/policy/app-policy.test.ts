@@ -34,11 +34,20 @@ describe("policy on the whole app", () => {
     // rds-encrypted-cmk, rds-protected, aurora-cluster-hardened,
     // secrets-write-only, dr-db-replicated and dr-region-parity.
     ["Aurora Global Database mode", { database: { engine: "aurora-postgresql" } }],
-  ])("has no unsuppressed violation: %s", (_name, overrides) => {
+    ["Aurora, failed over", { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } }],
+    ["Aurora, failing back", { database: { engine: "aurora-postgresql", drState: "failback" } }],
+  ])("has no unsuppressed violation: %s", (name, overrides) => {
     const findings = built(overrides).drApp.policy.findings();
     expect(findings.filter((f) => f.status === "non-compliant")).toEqual([]);
     // Every rule found something to judge somewhere, so none is vacuous.
     expect(findings.filter((f) => f.status === "compliant").length).toBeGreaterThan(100);
+    if (name.startsWith("Aurora")) {
+      // The Aurora resources themselves were judged (not an RDS build passing).
+      for (const ruleId of ["rds-encrypted-cmk", "rds-protected", "aurora-cluster-hardened", "dr-db-replicated"]) {
+        const judged = findings.filter((f) => f.ruleId === ruleId && f.status === "compliant" && /aws_rds_(global_)?cluster/.test(f.address));
+        expect(judged.length, ruleId).toBeGreaterThan(0);
+      }
+    }
   });
 
   it("checks the state placement and lists only the two reviewed suppressions, each with its reason", () => {
