@@ -4,6 +4,8 @@ import { webAsgName } from "../web/fleet";
 import { albName, targetGroupName } from "../web/load-balancer";
 import { failoverBudget, failoverSwitch, switchValue } from "../dns/contract";
 import { Naming } from "../lib/naming";
+import { isAurora } from "../database/aurora-contract";
+import { auroraPlan } from "./aurora-plan";
 import { deployOnly, deployWithDependencies } from "./deploy-commands";
 import type { Clock } from "./clock";
 import type { Check, DatabaseState, DrPlatform, WalPositions, WebState } from "./platform";
@@ -1060,5 +1062,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
 }
 
 export function buildPlan(config: ValidConfig, params: PlanParams): Plan {
+  // Aurora Global Database mode: managed switchover / failover (aurora-plan.ts), built from this file's steps.
+  if (isAurora(config)) return auroraPlan(config, params);
   return params.operation === "failover" ? failoverPlan(config, params) : failbackPlan(config, params);
 }
