@@ -281,6 +281,7 @@ function deployStep(
 ): Step {
   const writer = AURORA_GLOBAL_PRIMARY[want.drState];
   const w = names(config, writer);
+  const todo = `set "database": { "drState": "${want.drState}" }, "dns": { "forceFailover": ${want.forceFailover} } in your config (DR_CONFIG; generations unchanged); npm run synth && ${diff}; ${command}`;
   return {
     id,
     title: `Record drState "${want.drState}" and deploy: ${w.region}'s web tier writes through ${regionClusterIdentifier(config, writer)}'s cluster endpoint (a deploy you run)`,
@@ -294,11 +295,9 @@ function deployStep(
         return bad.length ? no(`config: ${bad.join("; ")}`) : ok("config is set for this step");
       },
     },
-    action: {
-      text: `set "database": { "drState": "${want.drState}" }, "dns": { "forceFailover": ${want.forceFailover} } in your config (DR_CONFIG; generations unchanged); npm run synth && ${diff}; ${command}`,
-    },
+    action: { text: todo },
     wait: { text: `${until.text} (checked once: deploy, then run the same command again)`, timeoutSeconds: 0, until: until.check },
-    onFailure: "Set the config as shown, deploy, then run the same command again: it resumes here.",
+    onFailure: `Do this, then run the same command again (it resumes here): ${todo}`,
   };
 }
 
