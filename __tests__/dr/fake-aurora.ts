@@ -61,7 +61,7 @@ export class FakeAurora {
   replicationLagMs: number | null = 90;
   /** Which dimension set the lag datapoints carry (the adapter asks for both). */
   lagWithSourceRegion = true;
-  /** SwitchoverGlobalCluster answers InvalidGlobalClusterStateFault while a member is pending-resync (as RDS refuses a switchover to a member not in sync). */
+  /** DescribeGlobalClusters answers GlobalClusterNotFound (the primary stack not deployed). SwitchoverGlobalCluster is refused (InvalidGlobalClusterStateFault) while a secondary member is pending-resync. */
   globalMissing = false;
   /** The region whose web tier writes through its cluster endpoint (the last regional deploy's drState). */
   deployedWriter = "us-east-2";
