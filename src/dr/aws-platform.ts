@@ -5,12 +5,18 @@ import { randomBytes } from "node:crypto";
 import {
   AddTagsToResourceCommand,
   CreateDBSnapshotCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
   RDSClient,
+  SwitchoverGlobalClusterCommand,
+  type DBCluster,
   type DBInstance,
+  type GlobalCluster,
 } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, Route53Client, type HealthCheck } from "@aws-sdk/client-route-53";
 import type { RegionRole, ValidConfig } from "../config";
@@ -20,7 +26,23 @@ import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
 import { probeApp, readWalPositions } from "./http-probe";
 import { names } from "./plan";
-import type { DatabaseState, DrPlatform, FailureCause, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
+import { globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
+import { REGION_ROLES } from "../config";
+import type {
+  DatabaseState,
+  DrPlatform,
+  FailureCause,
+  GlobalActionAttempt,
+  GlobalClusterState,
+  GlobalMemberState,
+  HealthCheckState,
+  OutageState,
+  ProbeResult,
+  PromotionAttempt,
+  SwitchState,
+  WalPositions,
+  WebState,
+} from "./platform";
 
 /**
  * The runbook on AWS (SDK v3). Everything is found by name or tag from the
@@ -690,5 +712,240 @@ export class AwsPlatform implements DrPlatform {
       }
     }
     return done.join("; ");
+  }
+
+  // --- Aurora Global Database (database.engine "aurora-postgresql") -------------
+  //
+  // RDS API Reference: DescribeGlobalClusters, SwitchoverGlobalCluster,
+  // FailoverGlobalCluster, FailoverState, GlobalClusterMember; Aurora User Guide,
+  // "Using switchover or failover in Amazon Aurora Global Database"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+
+  /** Region of a cluster ARN (arn:<partition>:rds:<region>:<account>:cluster:<id>). */
+  private static arnRegion(arn: string): string {
+    return arn.split(":")[3] ?? "";
+  }
+
+  private static arnId(arn: string): string {
+    return arn.split(":").slice(6).join(":");
+  }
+
+  /**
+   * DescribeGlobalClusters. A global cluster has no region of its own (its ARN
+   * has none) and is described from any member's region: asked in the
+   * secondary region first (the one a failover relies on), then the primary's
+   * when the secondary's endpoint does not answer.
+   */
+  private async describeGlobal(): Promise<GlobalCluster | null> {
+    const id = globalClusterIdentifier(this.config);
+    let lastError: unknown;
+    for (const role of ["secondary", "primary"] as const) {
+      const region = this.region(role);
+      try {
+        const out = await this.send<{ GlobalClusters?: GlobalCluster[] }>(this.clients.rds(region), new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id }), `RDS DescribeGlobalClusters ${id} (${region})`);
+        return out.GlobalClusters?.[0] ?? null;
+      } catch (e) {
+        if (isNotFound(e, "GlobalClusterNotFoundFault")) return null;
+        const cause = classifyAwsError(e);
+        if (cause?.permanent || cause?.kind !== "network") throw e;
+        lastError = e;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Lag of a secondary member (ms): AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag, newest datapoint of each. */
+  private async globalLag(region: string, clusterId: string, sourceRegion: string | null): Promise<{ replication: number | null; rpo: number | null; at: number | null }> {
+    // Both metrics are cluster-level, in milliseconds, and published only in
+    // the secondary Regions (Aurora User Guide, "Amazon CloudWatch metrics for
+    // Amazon Aurora", cluster-level metrics). Aurora PostgreSQL global databases
+    // are judged on AuroraGlobalDBRPOLag (same guide, "Using switchover or
+    // failover": "For all versions of Aurora PostgreSQL-based global databases
+    // ... view the AuroraGlobalDBRPOLag metric for all secondary DB clusters").
+    // The dimensions: DBClusterIdentifier, and the pair DBClusterIdentifier +
+    // SourceRegion ("Filters the data by the primary cluster in a global
+    // database primary region", the RDS family's CloudWatch dimensions table).
+    // Which of the two a datapoint carries is not stated per metric, so both are
+    // asked in one call and the newest datapoint wins; no datapoint is "unknown",
+    // never 0.
+    const end = this.clock.now();
+    const q = (qid: string, metric: string, withSource: boolean) => ({
+      Id: qid,
+      ReturnData: true,
+      MetricStat: {
+        Metric: {
+          Namespace: "AWS/RDS",
+          MetricName: metric,
+          Dimensions: [{ Name: "DBClusterIdentifier", Value: clusterId }, ...(withSource && sourceRegion ? [{ Name: "SourceRegion", Value: sourceRegion }] : [])],
+        },
+        Period: 60,
+        Stat: "Maximum",
+      },
+    });
+    const out = await this.send<{ MetricDataResults?: Array<{ Id?: string; Values?: number[]; Timestamps?: Date[] }> }>(
+      this.clients.cloudwatch(region),
+      new GetMetricDataCommand({
+        StartTime: new Date(end - 20 * 60_000),
+        EndTime: new Date(end + 10 * 60_000),
+        ScanBy: "TimestampDescending",
+        MetricDataQueries: [q("repl", "AuroraGlobalDBReplicationLag", false), q("replsrc", "AuroraGlobalDBReplicationLag", true), q("rpo", "AuroraGlobalDBRPOLag", false), q("rposrc", "AuroraGlobalDBRPOLag", true)],
+      }),
+      `CloudWatch GetMetricData AuroraGlobalDB lag ${clusterId} (${region})`,
+    );
+    const newest = (...ids: string[]) => {
+      let best: { value: number; at: number } | null = null;
+      for (const r of out.MetricDataResults ?? []) {
+        if (!ids.includes(r.Id ?? "")) continue;
+        (r.Values ?? []).forEach((value, i) => {
+          const at = r.Timestamps?.[i]?.getTime() ?? 0;
+          if (!best || at > best.at) best = { value, at };
+        });
+      }
+      return best as { value: number; at: number } | null;
+    };
+    const repl = newest("repl", "replsrc");
+    const rpo = newest("rpo", "rposrc");
+    const at = Math.max(repl?.at ?? 0, rpo?.at ?? 0);
+    return { replication: repl?.value ?? null, rpo: rpo?.value ?? null, at: at || null };
+  }
+
+  /** A member cluster in its region (DescribeDBClusters) and its instances; null fields when the region does not answer. */
+  private async memberCluster(region: string, clusterId: string): Promise<{ cluster: DBCluster | null; instances: GlobalMemberState["instances"]; error?: string }> {
+    try {
+      const c = (await this.send<{ DBClusters?: DBCluster[] }>(this.clients.rds(region), new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }), `RDS DescribeDBClusters ${clusterId} (${region})`)).DBClusters?.[0] ?? null;
+      const insts = (
+        await this.send<{ DBInstances?: DBInstance[] }>(
+          this.clients.rds(region),
+          new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [clusterId] }] }),
+          `RDS DescribeDBInstances db-cluster-id=${clusterId} (${region})`,
+        )
+      ).DBInstances ?? [];
+      const writerIds = new Set((c?.DBClusterMembers ?? []).filter((m) => m.IsClusterWriter).map((m) => m.DBInstanceIdentifier));
+      return { cluster: c, instances: insts.map((i) => ({ identifier: i.DBInstanceIdentifier ?? "?", status: i.DBInstanceStatus ?? null, isClusterWriter: writerIds.has(i.DBInstanceIdentifier) })) };
+    } catch (e) {
+      if (isNotFound(e, "DBClusterNotFoundFault")) return { cluster: null, instances: [], error: `no DB cluster ${clusterId} in ${region}` };
+      if (classifyAwsError(e)?.permanent) throw e;
+      return { cluster: null, instances: null, error: `${region} did not answer (${(e as Error)?.message ?? String(e)})` };
+    }
+  }
+
+  /**
+   * The global cluster, its members (each read in its own region: a member
+   * whose region does not answer keeps what DescribeGlobalClusters said, with
+   * status null) and the lag of each secondary member.
+   */
+  async globalCluster(): Promise<GlobalClusterState> {
+    const identifier = globalClusterIdentifier(this.config);
+    const g = await this.describeGlobal();
+    if (!g) return { identifier, found: false, status: null, members: [], failoverState: null, detail: `no global cluster ${identifier} (DescribeGlobalClusters: GlobalClusterNotFound)` };
+    const writer = (g.GlobalClusterMembers ?? []).find((m) => m.IsWriter);
+    const writerRegion = writer?.DBClusterArn ? AwsPlatform.arnRegion(writer.DBClusterArn) : null;
+    const roleOf = (region: string, id: string) => REGION_ROLES.find((r) => this.region(r) === region && regionClusterIdentifier(this.config, r) === id) ?? null;
+    const members = await Promise.all(
+      (g.GlobalClusterMembers ?? []).map(async (m): Promise<GlobalMemberState> => {
+        const arn = m.DBClusterArn ?? "";
+        const region = AwsPlatform.arnRegion(arn);
+        const id = AwsPlatform.arnId(arn);
+        const isWriter = m.IsWriter === true;
+        const [mc, lag] = await Promise.all([
+          this.memberCluster(region, id),
+          isWriter
+            ? Promise.resolve(null)
+            : this.globalLag(region, id, writerRegion).catch((e: unknown) => {
+                if (classifyAwsError(e)?.permanent) throw e;
+                return null;
+              }),
+        ]);
+        const age = lag?.at ? Math.max(0, (this.awsNow(region).now - (lag.at + 60_000)) / 1000) : null;
+        const sync = m.SynchronizationStatus ?? null;
+        return {
+          role: roleOf(region, id),
+          region,
+          clusterIdentifier: id,
+          clusterArn: arn,
+          isWriter,
+          status: mc.cluster?.Status ?? null,
+          synchronizationStatus: sync,
+          readers: m.Readers ?? [],
+          instances: mc.instances,
+          replicationLagMs: lag?.replication ?? null,
+          rpoLagMs: lag?.rpo ?? null,
+          lagSampleAgeSeconds: age,
+          detail:
+            `${id} (${region}): ${isWriter ? "writer (global primary)" : "secondary"}, ${mc.cluster?.Status ?? (mc.error ? `status unknown: ${mc.error}` : "status unknown")}` +
+            (sync ? `, sync ${sync}` : "") +
+            (isWriter ? "" : lag ? `, replication lag ${lag.replication ?? "unknown"} ms, RPO lag ${lag.rpo ?? "unknown"} ms` : ", lag could not be read"),
+        };
+      }),
+    );
+    const fs = g.FailoverState;
+    const failoverState = fs?.Status ? { status: fs.Status, fromClusterArn: fs.FromDbClusterArn ?? null, toClusterArn: fs.ToDbClusterArn ?? null, isDataLossAllowed: fs.IsDataLossAllowed ?? null } : null;
+    return {
+      identifier,
+      found: true,
+      status: g.Status ?? null,
+      members,
+      failoverState,
+      detail:
+        `${identifier}: ${g.Status ?? "?"}, ${members.length} member(s); writer ${writer?.DBClusterArn ?? "none"}` +
+        (failoverState ? `; ${failoverState.isDataLossAllowed ? "failover" : "switchover"} ${failoverState.status} from ${failoverState.fromClusterArn ?? "?"} to ${failoverState.toClusterArn ?? "?"}` : ""),
+    };
+  }
+
+  /**
+   * One SwitchoverGlobalCluster or FailoverGlobalCluster request, only when
+   * needed: the target already the writer, or an operation toward it already
+   * under way (FailoverState), sends nothing (a resumed run waits for it).
+   * TargetDbClusterIdentifier is the target's ARN ("Use the Amazon Resource
+   * Name (ARN) for the identifier so that Aurora can locate the cluster in its
+   * Amazon Web Services Region": RDS API Reference, SwitchoverGlobalCluster,
+   * FailoverGlobalCluster). A switchover is sent in the current primary's
+   * region ("--region region_of_primary"), a failover in the target's (the
+   * primary's may be down): Aurora User Guide, "Using switchover or failover".
+   * Errors (both APIs: DBClusterNotFoundFault, GlobalClusterNotFoundFault,
+   * InvalidDBClusterStateFault, InvalidGlobalClusterStateFault):
+   * the two state faults and throttling are "refused" (nothing changed, asked
+   * again at the next poll); the two not-found faults end the step with the
+   * names it looked for.
+   */
+  private async globalAction(kind: "switchover" | "failover", target: RegionRole): Promise<GlobalActionAttempt> {
+    const g = await this.globalCluster();
+    if (!g.found) throw new Error(`${g.detail}: check database.engine and the project/environment names, and that the primary stack is deployed`);
+    const targetId = regionClusterIdentifier(this.config, target);
+    const t = g.members.find((m) => m.role === target);
+    if (!t) throw new Error(`${targetId} (${this.region(target)}) is not a member of ${g.identifier} (members: ${g.members.map((m) => m.clusterArn).join(", ") || "none"}): deploy its regional stack first`);
+    if (t.isWriter) return { outcome: "already-writer", detail: `${targetId} is already the writer of ${g.identifier}: nothing sent` };
+    const fs = g.failoverState;
+    if (fs && fs.status !== "cancelling") {
+      if (fs.toClusterArn === t.clusterArn) return { outcome: "in-progress", detail: `a ${fs.isDataLossAllowed ? "failover" : "switchover"} to ${targetId} is already ${fs.status}: not requested again (waiting for it)` };
+      throw new Error(`${g.identifier} has a ${fs.isDataLossAllowed ? "failover" : "switchover"} ${fs.status} toward ${fs.toClusterArn ?? "?"}, not toward ${targetId}: someone else is moving the primary; see aws rds describe-global-clusters`);
+    }
+    const current = g.members.find((m) => m.isWriter);
+    const region = kind === "switchover" ? (current?.region ?? this.region(target)) : this.region(target);
+    const input = { GlobalClusterIdentifier: g.identifier, TargetDbClusterIdentifier: t.clusterArn };
+    const call = kind === "switchover" ? new SwitchoverGlobalClusterCommand(input) : new FailoverGlobalClusterCommand({ ...input, AllowDataLoss: true });
+    const what = `${kind === "switchover" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster (AllowDataLoss)"} ${g.identifier} -> ${targetId} (${region})`;
+    try {
+      await this.send(this.clients.rds(region), call, `RDS ${what}`);
+    } catch (e) {
+      const name = (e as { name?: string })?.name ?? "";
+      const msg = (e as Error)?.message ?? String(e);
+      if (name === "InvalidGlobalClusterStateFault" || name === "InvalidDBClusterStateFault") {
+        return { outcome: "refused", detail: `RDS refused ${what}: ${name}: ${msg} (target sync ${t.synchronizationStatus ?? "?"}, status ${t.status ?? "?"})` };
+      }
+      if (name === "GlobalClusterNotFoundFault") throw new Error(`RDS ${what}: the global cluster ${g.identifier} was not found in ${region} (${msg})`);
+      if (name === "DBClusterNotFoundFault") throw new Error(`RDS ${what}: the target cluster ${t.clusterArn} was not found (${msg})`);
+      if (classifyAwsError(e)?.kind === "throttled") return { outcome: "refused", detail: `RDS throttled ${what} (${name}: ${msg}): not taken, asked again at the next poll` };
+      throw e;
+    }
+    return { outcome: "requested", detail: `${what}: taken` };
+  }
+
+  switchoverGlobal(target: RegionRole): Promise<GlobalActionAttempt> {
+    return this.globalAction("switchover", target);
+  }
+
+  failoverGlobal(target: RegionRole): Promise<GlobalActionAttempt> {
+    return this.globalAction("failover", target);
   }
 }

@@ -17,6 +17,8 @@ const USAGE = `usage:
   dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
                                              old fleet or wait out the client drain, promote, then isolate the old writer
   dr failback                                rebuild the old primary as a replica, switch back, rebuild the secondary
+  (database.engine "aurora-postgresql": the same commands use the global cluster's managed switchover (--planned,
+   failback) and managed failover with data loss (--unplanned); docs/dr-runbook.md, Aurora Global Database mode)
 options:
   --dry-run            print the plan (steps, preconditions, waits, timeouts, what to do on failure); change nothing
   --confirm <step>     treat that step's checks as confirmed by you (repeatable)

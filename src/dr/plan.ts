@@ -4,6 +4,8 @@ import { webAsgName } from "../web/fleet";
 import { albName, targetGroupName } from "../web/load-balancer";
 import { failoverBudget, failoverSwitch, switchValue } from "../dns/contract";
 import { Naming } from "../lib/naming";
+import { isAurora } from "../database/aurora-contract";
+import { auroraPlan } from "./aurora-plan";
 import { deployOnly, deployWithDependencies } from "./deploy-commands";
 import type { Clock } from "./clock";
 import type { Check, DatabaseState, DrPlatform, WalPositions, WebState } from "./platform";
@@ -89,6 +91,12 @@ export interface Step {
     readonly until?: string;
   };
   readonly onFailure: string;
+}
+
+/** A check with the sentence that describes it (a step's precondition, a roll-back's safety). */
+export interface StepGuard {
+  readonly text: string;
+  readonly check: (ctx: StepContext) => Promise<Check>;
 }
 
 /**
@@ -281,12 +289,12 @@ export function fenced(w: WebState): boolean {
   return w.desiredCapacity === 0 && w.healthyTargets === 0 && w.totalTargets === 0 && w.runningInstances === 0;
 }
 
-async function fenceHolds(ctx: StepContext, role: RegionRole): Promise<Check> {
+export async function fenceHolds(ctx: StepContext, role: RegionRole): Promise<Check> {
   const w = await ctx.platform.web(role);
   return fenced(w) ? ok(`fenced: ${w.detail}`) : no(`not fenced: ${w.detail}`);
 }
 
-function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string, liftedBy?: string): Step {
+export function fenceStep(config: ValidConfig, id: string, role: RegionRole, why: string, liftedBy?: string): Step {
   const n = names(config, role);
   return {
     id,
@@ -417,7 +425,7 @@ export function switchCommand(config: ValidConfig, forced: boolean): string {
   return `aws cloudwatch put-metric-data --region ${sw.region} --namespace ${sw.namespace} --metric-name ${sw.metricName} --dimensions ${dims} --value ${switchValue(config, forced)} --storage-resolution 60`;
 }
 
-async function switchIs(ctx: StepContext, forced: boolean): Promise<Check> {
+export async function switchIs(ctx: StepContext, forced: boolean): Promise<Check> {
   const st = await ctx.platform.failoverSwitch();
   return st.forced === forced ? ok(st.detail) : no(st.detail);
 }
@@ -428,7 +436,7 @@ async function switchIs(ctx: StepContext, forced: boolean): Promise<Check> {
  * takes the gate before promoting so Route53 can never send users back to
  * a primary that comes back.
  */
-function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { readonly role: RegionRole; readonly generation: number } | "before-promotion"): Step {
+export function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { readonly role: RegionRole; readonly generation: number } | "before-promotion" | StepGuard): Step {
   const sw = failoverSwitch(config);
   const readSwitch = `aws cloudwatch describe-alarms --region ${sw.region} --alarm-names ${sw.alarmName}`;
   const s = names(config, "secondary");
@@ -437,7 +445,9 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { re
     title: forced ? "Force DNS to the secondary (failover switch: forced)" : "Return DNS to health-based routing (failover switch: released)",
     by: "runbook",
     precondition:
-      writer === "before-promotion"
+      "check" in Object(writer)
+        ? (writer as StepGuard)
+        : writer === "before-promotion"
         ? {
             text: `the secondary's Writer is a replica or a writer (it is promoted once no client can write to the primary any more); the switch is taken first so that Route53 never sends users back to a primary that returns`,
             check: async (ctx) => {
@@ -446,9 +456,10 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { re
             },
           }
         : {
-            text: `${names(config, writer.role).writer(writer.generation)} is a writer, so traffic is sent where writes work`,
+            text: `${names(config, (writer as { role: RegionRole }).role).writer((writer as { generation: number }).generation)} is a writer, so traffic is sent where writes work`,
             check: async (ctx) => {
-              const db = await ctx.platform.database(writer.role, writer.generation);
+              const w = writer as { readonly role: RegionRole; readonly generation: number };
+              const db = await ctx.platform.database(w.role, w.generation);
               return db.dbRole === "writer" ? ok(`${db.identifier}: writer`) : no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
             },
           },
@@ -474,7 +485,7 @@ function gateStep(config: ValidConfig, id: string, forced: boolean, writer: { re
   };
 }
 
-function verifyStep(config: ValidConfig, id: string, role: RegionRole): Step {
+export function verifyStep(config: ValidConfig, id: string, role: RegionRole): Step {
   const n = names(config, role);
   return {
     id,
@@ -494,7 +505,7 @@ function verifyStep(config: ValidConfig, id: string, role: RegionRole): Step {
   };
 }
 
-function restoreFleetStep(config: ValidConfig, id: string, role: RegionRole, size: number): Step {
+export function restoreFleetStep(config: ValidConfig, id: string, role: RegionRole, size: number): Step {
   const n = names(config, role);
   return {
     id,
@@ -518,12 +529,15 @@ function restoreFleetStep(config: ValidConfig, id: string, role: RegionRole, siz
 }
 
 /** The planned switchover's roll-back: the fenced fleet back in service, the switch untouched. */
-function switchoverRollback(config: ValidConfig, opts: { fencedRole: RegionRole; replicaRole: RegionRole; replicaGeneration: number; promoteId: string; after: readonly string[]; size: number }): Rollback {
+export function switchoverRollback(
+  config: ValidConfig,
+  opts: { fencedRole: RegionRole; replicaRole: RegionRole; replicaGeneration: number; promoteId: string; after: readonly string[]; size: number; safe?: StepGuard },
+): Rollback {
   const f = names(config, opts.fencedRole);
   return {
     after: opts.after,
-    text: `when ${opts.after.join(" or ")} fails and no promotion was requested: aws autoscaling update-auto-scaling-group --region ${f.region} --auto-scaling-group-name ${f.asg} --min-size ${config.web.minSize} --desired-capacity ${opts.size}, until a target is healthy; the failover switch is not touched`,
-    safe: (ctx) => noPromotionRequested(ctx, opts.replicaRole, opts.replicaGeneration, opts.promoteId),
+    text: `when ${opts.after.join(" or ")} fails and ${opts.safe ? opts.safe.text : "no promotion was requested"}: aws autoscaling update-auto-scaling-group --region ${f.region} --auto-scaling-group-name ${f.asg} --min-size ${config.web.minSize} --desired-capacity ${opts.size}, until a target is healthy; the failover switch is not touched`,
+    safe: opts.safe ? opts.safe.check : (ctx) => noPromotionRequested(ctx, opts.replicaRole, opts.replicaGeneration, opts.promoteId),
     run: (ctx) => ctx.platform.scaleWeb(opts.fencedRole, opts.size),
     until: async (ctx) => {
       const w = await ctx.platform.web(opts.fencedRole);
@@ -607,7 +621,7 @@ function plannedPreflight(config: ValidConfig, params: PlanParams): Step {
 }
 
 /** Unplanned: the drain is over when the old fleet is provably fenced, or the drain window since the switch has passed. */
-async function drained(ctx: StepContext): Promise<Check & { readonly web?: WebState }> {
+export async function drained(ctx: StepContext): Promise<Check & { readonly web?: WebState }> {
   const since = ctx.eventAt("force-dns", "done");
   if (since === null) return no("force-dns has not completed");
   const windowMs = ctx.params.clientDrainSeconds * 1000;
@@ -625,13 +639,99 @@ async function drained(ctx: StepContext): Promise<Check & { readonly web?: WebSt
   return { ok: false, detail: `${seen}; ${((windowMs - elapsed) / 1000).toFixed(1)} s of the ${ctx.params.clientDrainSeconds} s drain left`, ...(web ? { web } : {}) };
 }
 
+/** Unplanned: Route53's verdict must show the primary down for runbook.minOutageSeconds without a break (nothing changes before). */
+export function confirmOutageStep(_config: ValidConfig, params: PlanParams): Step {
+  const W = params.minOutageSeconds;
+  return {
+    id: "confirm-outage",
+    title: `Confirm the primary has been down for ${W} s without a break (Route53's own verdict)`,
+    by: "runbook",
+    precondition: { text: "none (the wait reads Route53's verdict)" },
+    action: { text: "none (nothing is changed before the outage is confirmed)" },
+    wait: {
+      text:
+        `Route53's verdict on the primary check (its HealthCheckStatus metric, us-east-1) has been unhealthy for ${W} s (runbook.minOutageSeconds) without a healthy sample, the newest sample at most ${MAX_VERDICT_AGE_SECONDS} s old on AWS's clock. ` +
+        `A healthy verdict after an unhealthy one ends the run (a transient fault: nothing changed); a verdict still healthy after ${Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1))} s ends it too (the primary answers: use --planned)`,
+      timeoutSeconds: W + MAX_VERDICT_AGE_SECONDS + 300,
+      until: async (ctx) => {
+        const o = await ctx.platform.outage("primary");
+        const startedAt = (ctx.scratch["outage:since"] ??= ctx.clock.now()) as number;
+        if (o.healthy === true) {
+          if (ctx.scratch["outage:seen"]) return fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`);
+          if (ctx.clock.now() - startedAt >= Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1)) * 1000) return fatal(`Route53 sees the primary healthy (${o.detail}): the primary region answers; use --planned (RPO 0)`);
+          return no(`Route53's newest verdict is still healthy (its 1-minute datapoints lag the checks): waiting for it to show the outage (${o.detail})`);
+        }
+        if (o.healthy === null) return no(`no verdict: ${o.detail}`);
+        ctx.scratch["outage:seen"] = true;
+        if (o.sampleAgeSeconds !== null && o.sampleAgeSeconds > MAX_VERDICT_AGE_SECONDS) return no(`the latest verdict is ${Math.round(o.sampleAgeSeconds)} s old: waiting for a current one (${o.detail})`);
+        return o.unhealthyForSeconds >= W ? ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s: ${o.detail}`) : no(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s of ${W} s: ${o.detail}`);
+      },
+    },
+    onFailure:
+      `Nothing was changed. The primary recovered: no failover (if it keeps flapping, use --planned). The verdict cannot be read (us-east-1 impaired): check the primary yourself, then run again with --confirm confirm-outage (and --confirm preflight if needed).`,
+  };
+}
+
+/** Unplanned: the old primary's web fleet to zero wherever its APIs answer (a region that does not answer is covered by the drain). */
+export function fenceOldPrimaryStep(config: ValidConfig): Step {
+  const p = names(config, "primary");
+  return {
+    id: "fence-old-primary",
+    title: `Fence the old primary region wherever its APIs answer: web fleet to zero (${p.region})`,
+    by: "runbook",
+    precondition: { text: "none" },
+    action: {
+      text: `aws autoscaling update-auto-scaling-group --region ${p.region} --auto-scaling-group-name ${p.asg} --min-size 0 --desired-capacity 0; if ${p.region}'s APIs do not answer, recorded and retried by the next steps`,
+      run: async (ctx) => {
+        try {
+          return await ctx.platform.scaleWeb("primary", 0);
+        } catch (e) {
+          if (ctx.platform.explain?.(e)?.permanent) throw e;
+          return `${p.region}'s APIs did not answer (${errorText(e)}): the drain below covers it and retries`;
+        }
+      },
+    },
+    wait: { text: "none (the drain waits for it)", timeoutSeconds: 0 },
+    onFailure: "Credentials or permissions: fix them and run again (it resumes here).",
+  };
+}
+
+/** Unplanned: no client can still write to the old primary (its fleet fenced, or the client drain since the switch has passed). */
+export function drainStep(_config: ValidConfig, params: PlanParams): Step {
+  const drain = params.clientDrainSeconds;
+  const switchForced = { text: "the failover switch is forced now (alarm read in AWS)", check: (ctx: StepContext) => switchIs(ctx, true) };
+  return {
+    id: "drain",
+    title: "Wait until no client can still write to the old primary",
+    by: "runbook",
+    precondition: switchForced,
+    action: { text: "none (waits; retries the fence whenever the old region answers)" },
+    wait: {
+      text: `the old fleet is fenced (desired 0, no target, no instance running), or ${drain} s (runbook.clientDrainSeconds: Route53 interval x threshold + alias TTL + ALB idle timeout) have passed since the switch was forced`,
+      timeoutSeconds: drain + 60,
+      until: (ctx) => drained(ctx),
+      retry: async (ctx, acting) => {
+        let w: WebState;
+        try {
+          w = await ctx.platform.web("primary");
+        } catch {
+          return null; // the region does not answer: nothing to do yet
+        }
+        if (w.desiredCapacity === 0) return null;
+        acting();
+        return ctx.platform.scaleWeb("primary", 0);
+      },
+    },
+    recheck: { text: "still drained: the old fleet fenced or the window passed", check: (ctx) => drained(ctx) },
+    onFailure: "This wait ends by time at the latest; a failure here is the switch's (run again) or the clock's.",
+  };
+}
+
 function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
   const p = names(config, "primary");
   const s = names(config, "secondary");
   const gP = params.generations.primary;
   const gS = params.generations.secondary;
-  const W = params.minOutageSeconds;
-  const drain = params.clientDrainSeconds;
   const switchForced = { text: "the failover switch is forced now (alarm read in AWS)", check: (ctx: StepContext) => switchIs(ctx, true) };
   return [
     {
@@ -651,79 +751,10 @@ function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
       wait: { text: "none", timeoutSeconds: 0 },
       onFailure: "Not a replica: see `dr status`.",
     },
-    {
-      id: "confirm-outage",
-      title: `Confirm the primary has been down for ${W} s without a break (Route53's own verdict)`,
-      by: "runbook",
-      precondition: { text: "none (the wait reads Route53's verdict)" },
-      action: { text: "none (nothing is changed before the outage is confirmed)" },
-      wait: {
-        text:
-          `Route53's verdict on the primary check (its HealthCheckStatus metric, us-east-1) has been unhealthy for ${W} s (runbook.minOutageSeconds) without a healthy sample, the newest sample at most ${MAX_VERDICT_AGE_SECONDS} s old on AWS's clock. ` +
-          `A healthy verdict after an unhealthy one ends the run (a transient fault: nothing changed); a verdict still healthy after ${Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1))} s ends it too (the primary answers: use --planned)`,
-        timeoutSeconds: W + MAX_VERDICT_AGE_SECONDS + 300,
-        until: async (ctx) => {
-          const o = await ctx.platform.outage("primary");
-          const startedAt = (ctx.scratch["outage:since"] ??= ctx.clock.now()) as number;
-          if (o.healthy === true) {
-            if (ctx.scratch["outage:seen"]) return fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`);
-            if (ctx.clock.now() - startedAt >= Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1)) * 1000) return fatal(`Route53 sees the primary healthy (${o.detail}): the primary region answers; use --planned (RPO 0)`);
-            return no(`Route53's newest verdict is still healthy (its 1-minute datapoints lag the checks): waiting for it to show the outage (${o.detail})`);
-          }
-          if (o.healthy === null) return no(`no verdict: ${o.detail}`);
-          ctx.scratch["outage:seen"] = true;
-          if (o.sampleAgeSeconds !== null && o.sampleAgeSeconds > MAX_VERDICT_AGE_SECONDS) return no(`the latest verdict is ${Math.round(o.sampleAgeSeconds)} s old: waiting for a current one (${o.detail})`);
-          return o.unhealthyForSeconds >= W ? ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s: ${o.detail}`) : no(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s of ${W} s: ${o.detail}`);
-        },
-      },
-      onFailure:
-        `Nothing was changed. The primary recovered: no failover (if it keeps flapping, use --planned). The verdict cannot be read (us-east-1 impaired): check the primary yourself, then run again with --confirm confirm-outage (and --confirm preflight if needed).`,
-    },
+    confirmOutageStep(config, params),
     gateStep(config, "force-dns", true, "before-promotion"),
-    {
-      id: "fence-old-primary",
-      title: `Fence the old primary region wherever its APIs answer: web fleet to zero (${p.region})`,
-      by: "runbook",
-      precondition: { text: "none" },
-      action: {
-        text: `aws autoscaling update-auto-scaling-group --region ${p.region} --auto-scaling-group-name ${p.asg} --min-size 0 --desired-capacity 0; if ${p.region}'s APIs do not answer, recorded and retried by the next steps`,
-        run: async (ctx) => {
-          try {
-            return await ctx.platform.scaleWeb("primary", 0);
-          } catch (e) {
-            if (ctx.platform.explain?.(e)?.permanent) throw e;
-            return `${p.region}'s APIs did not answer (${errorText(e)}): the drain below covers it and retries`;
-          }
-        },
-      },
-      wait: { text: "none (the drain waits for it)", timeoutSeconds: 0 },
-      onFailure: "Credentials or permissions: fix them and run again (it resumes here).",
-    },
-    {
-      id: "drain",
-      title: "Wait until no client can still write to the old primary",
-      by: "runbook",
-      precondition: switchForced,
-      action: { text: "none (waits; retries the fence whenever the old region answers)" },
-      wait: {
-        text: `the old fleet is fenced (desired 0, no target, no instance running), or ${drain} s (runbook.clientDrainSeconds: Route53 interval x threshold + alias TTL + ALB idle timeout) have passed since the switch was forced`,
-        timeoutSeconds: drain + 60,
-        until: (ctx) => drained(ctx),
-        retry: async (ctx, acting) => {
-          let w: WebState;
-          try {
-            w = await ctx.platform.web("primary");
-          } catch {
-            return null; // the region does not answer: nothing to do yet
-          }
-          if (w.desiredCapacity === 0) return null;
-          acting();
-          return ctx.platform.scaleWeb("primary", 0);
-        },
-      },
-      recheck: { text: "still drained: the old fleet fenced or the window passed", check: (ctx) => drained(ctx) },
-      onFailure: "This wait ends by time at the latest; a failure here is the switch's (run again) or the clock's.",
-    },
+    fenceOldPrimaryStep(config),
+    drainStep(config, params),
     {
       id: "catch-up",
       title: `Let ${s.writer(gS)} replay what its source sent (all of it, when the source still talks)`,
@@ -1031,5 +1062,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
 }
 
 export function buildPlan(config: ValidConfig, params: PlanParams): Plan {
+  // Aurora Global Database mode: managed switchover / failover (aurora-plan.ts), built from this file's steps.
+  if (isAurora(config)) return auroraPlan(config, params);
   return params.operation === "failover" ? failoverPlan(config, params) : failbackPlan(config, params);
 }

@@ -169,7 +169,7 @@ export interface FailureCause {
   readonly permanent: boolean;
 }
 
-export interface DrPlatform {
+export interface DrPlatform extends Partial<GlobalDatabasePlatform> {
   /** "aws" or "local": printed in logs. */
   readonly name: string;
 
@@ -213,4 +213,86 @@ export interface DrPlatform {
   snapshotStatus(role: RegionRole, snapshotId: string): Promise<string | null>;
   /** Turn deletion protection off on the region's database instances of a generation (Terraform may then replace them). */
   allowDeletion(role: RegionRole, generation: number): Promise<string>;
+}
+
+// --- Aurora Global Database mode (database.engine "aurora-postgresql") -------
+
+/**
+ * A member cluster of the global cluster, as the runbook sees it:
+ * DescribeGlobalClusters' GlobalClusterMember (RDS API Reference,
+ * GlobalClusterMember: DBClusterArn, IsWriter, Readers, SynchronizationStatus
+ * "connected" | "pending-resync") joined with DescribeDBClusters in the
+ * member's own region (Status) and the member's lag metrics.
+ */
+export interface GlobalMemberState {
+  /** Which region of the config holds it (null: a member the config does not name). */
+  readonly role: RegionRole | null;
+  /** The member's region (from its ARN). */
+  readonly region: string;
+  readonly clusterIdentifier: string;
+  readonly clusterArn: string;
+  /** The global cluster's primary (read/write) member. */
+  readonly isWriter: boolean;
+  /** DescribeDBClusters Status (available, modifying, ...); null: could not be read (the region does not answer). */
+  readonly status: string | null;
+  /** GlobalClusterMember SynchronizationStatus: "connected" or "pending-resync"; null: not reported. */
+  readonly synchronizationStatus: string | null;
+  /** The writer member: ARNs of the secondary clusters it replicates to (GlobalClusterMember.Readers). */
+  readonly readers: readonly string[];
+  /** The member cluster's instances (DescribeDBInstances, filter db-cluster-id), null when they could not be read. */
+  readonly instances: ReadonlyArray<{ readonly identifier: string; readonly status: string | null; readonly isClusterWriter: boolean }> | null;
+  /** A secondary member: AuroraGlobalDBReplicationLag (ms), null when unknown (no datapoint) or the writer. */
+  readonly replicationLagMs: number | null;
+  /** A secondary member: AuroraGlobalDBRPOLag (ms: how much committed data a failover would lose), null when unknown or the writer. */
+  readonly rpoLagMs: number | null;
+  /** Age of the newest lag datapoint, on AWS's clock (s); null unknown. */
+  readonly lagSampleAgeSeconds: number | null;
+  readonly detail: string;
+}
+
+/** GlobalCluster.FailoverState (RDS API Reference, FailoverState): empty unless a switchover or failover is pending or in progress. */
+export interface GlobalFailoverState {
+  /** pending, failing-over, switching-over or cancelling. */
+  readonly status: string;
+  readonly fromClusterArn: string | null;
+  readonly toClusterArn: string | null;
+  /** true: a failover (FailoverGlobalCluster AllowDataLoss); false: a switchover. */
+  readonly isDataLossAllowed: boolean | null;
+}
+
+export interface GlobalClusterState {
+  readonly identifier: string;
+  /** false: DescribeGlobalClusters answered GlobalClusterNotFound. */
+  readonly found: boolean;
+  /** The global cluster's Status (available, ...). */
+  readonly status: string | null;
+  readonly members: readonly GlobalMemberState[];
+  readonly failoverState: GlobalFailoverState | null;
+  readonly detail: string;
+}
+
+/** What a SwitchoverGlobalCluster / FailoverGlobalCluster request got. */
+export interface GlobalActionAttempt {
+  /**
+   * requested: AWS took it; already-writer: the target is the writer, nothing sent;
+   * in-progress: a switchover/failover toward the target is under way, nothing sent (a resumed run waits for it);
+   * refused: AWS said not now (InvalidGlobalClusterState / InvalidDBClusterState, throttling), nothing changed;
+   * unknown: no answer (it may have been taken).
+   */
+  readonly outcome: "requested" | "already-writer" | "in-progress" | "refused" | "unknown";
+  readonly detail: string;
+}
+
+/**
+ * The global-database calls (AWS adapter only; optional so the local drill
+ * platform need not implement them: an Aurora plan on a platform without them
+ * fails with a clear message, see aurora-plan.ts auroraOps).
+ */
+export interface GlobalDatabasePlatform {
+  /** DescribeGlobalClusters, each member's DescribeDBClusters / DescribeDBInstances, the secondaries' lag metrics. */
+  globalCluster(): Promise<GlobalClusterState>;
+  /** SwitchoverGlobalCluster to the target region's member (no data loss). Idempotent: see GlobalActionAttempt. */
+  switchoverGlobal(target: RegionRole): Promise<GlobalActionAttempt>;
+  /** FailoverGlobalCluster to the target region's member with AllowDataLoss (unplanned). Idempotent likewise. */
+  failoverGlobal(target: RegionRole): Promise<GlobalActionAttempt>;
 }

@@ -1,8 +1,10 @@
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { regionTopology } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
+import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, isAurora, regionClusterIdentifier } from "../database/aurora-contract";
+import { auroraOps, member } from "./aurora-plan";
 import { names, switchCommand } from "./plan";
-import type { DatabaseState, DrPlatform, HealthCheckState, SwitchState, WebState } from "./platform";
+import type { DatabaseState, DrPlatform, GlobalClusterState, GlobalMemberState, HealthCheckState, SwitchState, WebState } from "./platform";
 
 /**
  * `dr status`: both regions at a glance, and whether AWS matches the
@@ -39,6 +41,8 @@ export interface DrStatus {
   readonly healthChecks: readonly HealthCheckState[];
   /** The failover switch (null: dns disabled or could not be read). */
   readonly failoverSwitch: SwitchState | null;
+  /** Aurora Global Database mode: the global cluster (members, writer, FailoverState, lag); null: RDS mode or could not be read. */
+  readonly globalCluster?: GlobalClusterState | null;
   readonly regions: readonly RegionStatus[];
   /** Config vs reality: each one a sentence. Empty: they agree. */
   readonly mismatches: readonly string[];
@@ -94,6 +98,15 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
   };
   const sw = failoverSwitch(config);
   const switchWhat = `failover switch (alarm ${sw.alarmName} in ${sw.region})`;
+  const aurora = isAurora(config);
+  const globalWhat = `Aurora global cluster ${globalClusterIdentifier(config)}`;
+  // Aurora: one read of the global cluster gives both regions' databases (each member read in its own region).
+  const globalRead: Promise<GlobalClusterState | null> = aurora
+    ? settle(Promise.resolve().then(() => auroraOps({ platform }).globalCluster()), (e) => {
+        unread(6, globalWhat, e);
+        return null;
+      }, readTimeout)
+    : Promise.resolve(null);
   const [healthChecks, switchState, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
       unread(0, "Route53 health checks", e);
@@ -112,14 +125,20 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
           role, healthyTargets: null, totalTargets: null, desiredCapacity: null, runningInstances: null,
           detail: `${UNREAD} (${unread(2 + 2 * i, `${n.region} web fleet (ASG ${n.asg}, target group ${n.targetGroup})`, e)})`,
         }), readTimeout),
-        settle(platform.database(role, gens[role]), (e): DatabaseState => ({
+        aurora ? Promise.resolve(null) : settle(platform.database(role, gens[role]), (e): DatabaseState => ({
           role, identifier: n.writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [],
           detail: `${UNREAD} (${unread(3 + 2 * i, `${n.region} database ${n.writer(gens[role])} and its readers`, e)})`,
         }), readTimeout),
       ];
     }),
   ]);
+  const globalCluster = await globalRead;
   const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
+    if (aurora) {
+      // drState names the global primary (AURORA_GLOBAL_PRIMARY); in failedOver the primary region is not deployed: anything goes there.
+      const expected = AURORA_GLOBAL_PRIMARY[drState] === role ? "writer" : drState === "failedOver" && role === "primary" ? "any" : "replica";
+      return { role, region: config.regions[role].region, web: perRegion[2 * i] as WebState, database: memberAsDatabase(config, role, globalCluster), expectedDbRole: expected };
+    }
     const topo = regionTopology(drState, role, gens[role]);
     // In failedOver the old primary is stale and not deployed: whatever it is, the config does not describe it.
     const expected = drState === "failedOver" && role === "primary" ? "any" : topo.writer === "replica" ? "replica" : "writer";
@@ -128,7 +147,9 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
 
   const mismatches: string[] = [];
   const warnings: string[] = [];
+  if (aurora && globalCluster) auroraFindings(config, globalCluster, mismatches, warnings);
   for (const r of regions) {
+    if (aurora) break; // compared as a whole by auroraFindings
     const db = r.database;
     if (r.expectedDbRole === "any") {
       if (db.dbRole === "writer" && db.isolated === false) {
@@ -181,7 +202,71 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
   for (const h of healthChecks) if (h.healthy === false && (h.role === "primary" || h.role === "secondary")) warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
   const readErrors = unreadAt.filter((e): e is ReadError => e !== undefined);
   const incomplete = readErrors.length > 0;
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, regions, mismatches, warnings, readErrors, incomplete };
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, ...(aurora ? { globalCluster } : {}), regions, mismatches, warnings, readErrors, incomplete };
+}
+
+/** A region's member of the global cluster, in the shape the per-region view and the split-brain check read. */
+function memberAsDatabase(config: ValidConfig, role: RegionRole, g: GlobalClusterState | null): DatabaseState {
+  const identifier = regionClusterIdentifier(config, role);
+  const base = { role, identifier, lagSampledAt: null, readers: [] };
+  if (!g) return { ...base, dbRole: "unknown", status: null, source: null, lagSeconds: null, detail: `${UNREAD} (see below)` };
+  const m = member(g, role);
+  if (!m) return { ...base, dbRole: "missing", status: null, source: null, lagSeconds: null, detail: g.found ? `not a member of ${g.identifier}` : g.detail };
+  const writer = g.members.find((x) => x.isWriter);
+  const lag = m.rpoLagMs ?? m.replicationLagMs;
+  return {
+    ...base,
+    dbRole: m.isWriter ? "writer" : "replica",
+    status: m.status,
+    source: m.isWriter ? null : (writer?.clusterArn ?? null),
+    lagSeconds: lag === null ? null : lag / 1000,
+    lagSampleAgeSeconds: m.lagSampleAgeSeconds,
+    replicationStatus: m.synchronizationStatus,
+    readers: (m.instances ?? []).map((i) => ({ identifier: i.identifier, status: i.status })),
+    detail: m.detail,
+  };
+}
+
+/** Aurora mode: the writer against drState (AURORA_GLOBAL_PRIMARY), an operation under way, members not in sync. */
+function auroraFindings(config: ValidConfig, g: GlobalClusterState, mismatches: string[], warnings: string[]): void {
+  const drState = config.database.drState;
+  if (!g.found) {
+    mismatches.push(`${g.detail}: config database.engine is "aurora-postgresql" (is the primary stack deployed?)`);
+    return;
+  }
+  const want = AURORA_GLOBAL_PRIMARY[drState];
+  const wantId = regionClusterIdentifier(config, want);
+  const writer = g.members.find((m) => m.isWriter);
+  if (!writer) {
+    mismatches.push(`${g.identifier} has no writer member (${g.detail})`);
+  } else if (writer.role !== want) {
+    const hint =
+      writer.role === "secondary" && drState === "normal"
+        ? ` (a switchover or failover moved it: \`dr failover\` records drState "failedOver")`
+        : writer.role === "primary" && drState !== "normal"
+          ? ` (a switchover moved it back: set drState to "normal" once \`dr failback\` is done)`
+          : "";
+    mismatches.push(
+      `Aurora global cluster ${g.identifier}: the writer is ${writer.clusterIdentifier} (${writer.region}${writer.role ? `, ${writer.role}` : ", a cluster the config does not name"}), config database.drState "${drState}" expects ${wantId} (${config.regions[want].region}, ${want})${hint}`,
+    );
+  }
+  for (const role of REGION_ROLES) {
+    if (!member(g, role) && !(drState === "failedOver" && role === "primary")) mismatches.push(`${regionClusterIdentifier(config, role)} (${config.regions[role].region}) is not a member of ${g.identifier}`);
+  }
+  if (g.failoverState) {
+    const f = g.failoverState;
+    warnings.push(`a ${f.isDataLossAllowed ? "failover" : "switchover"} is ${f.status} on ${g.identifier} (from ${f.fromClusterArn ?? "?"} to ${f.toClusterArn ?? "?"}): the roles are changing; look again when it is over`);
+  }
+  for (const m of g.members) {
+    if (!m.isWriter && m.synchronizationStatus && m.synchronizationStatus !== "connected") warnings.push(`${m.clusterIdentifier} (${m.region}) is ${m.synchronizationStatus}: not in sync with the writer (a switchover to it is refused)`);
+    if (!m.isWriter && m.status !== null && m.rpoLagMs === null && m.replicationLagMs === null) warnings.push(`${m.clusterIdentifier} (${m.region}): no AuroraGlobalDBRPOLag / ReplicationLag datapoint in the last 20 minutes`);
+  }
+}
+
+function renderMember(m: GlobalMemberState): string {
+  const lag = m.isWriter ? "" : `, replication lag ${m.replicationLagMs ?? "unknown"} ms, RPO lag ${m.rpoLagMs ?? "unknown"} ms${m.lagSampleAgeSeconds !== null ? ` (${Math.round(m.lagSampleAgeSeconds)} s old)` : ""}`;
+  const inst = m.instances === null ? "instances could not be read" : m.instances.map((i) => `${i.identifier} ${i.status ?? "?"}${i.isClusterWriter ? " (writer)" : ""}`).join(", ");
+  return `  ${m.clusterIdentifier} (${m.region}${m.role ? `, ${m.role}` : ""}): ${m.isWriter ? "WRITER (global primary)" : "secondary"}, ${m.status ?? "status unknown"}${m.isWriter ? "" : `, sync ${m.synchronizationStatus ?? "not reported"}`}${lag}; ${inst}`;
 }
 
 export function renderStatus(s: DrStatus): string[] {
@@ -197,9 +282,27 @@ export function renderStatus(s: DrStatus): string[] {
     `failover switch: ${swError ? `${UNREAD} (${swError.reason})` : !sw ? "none (dns disabled)" : `${sw.forced === null ? "no position" : sw.forced ? "FORCED to the secondary" : "released (follows health)"}  (${sw.detail})`}`,
   );
   out.push("");
+  if (s.globalCluster !== undefined) {
+    const g = s.globalCluster;
+    const gError = s.readErrors.find((e) => e.what.startsWith("Aurora global cluster"));
+    if (gError || !g) out.push(`Aurora global cluster: ${UNREAD} (${gError?.reason ?? "?"})`);
+    else if (!g.found) out.push(`Aurora global cluster: ${g.detail}`);
+    else {
+      const f = g.failoverState;
+      out.push(`Aurora global cluster ${g.identifier}: ${g.status ?? "?"}; ${f ? `${f.isDataLossAllowed ? "FAILOVER" : "SWITCHOVER"} ${f.status} from ${f.fromClusterArn ?? "?"} to ${f.toClusterArn ?? "?"}` : "no switchover or failover under way"}`);
+      out.push(...g.members.map(renderMember));
+    }
+    out.push("");
+  }
   for (const r of s.regions) {
     const db = r.database;
     out.push(`${r.region} (${r.role}):`);
+    if (s.globalCluster !== undefined) {
+      out.push(`  database: ${db.identifier}: ${db.dbRole === "writer" ? "writer" : db.dbRole === "replica" ? "secondary member" : db.dbRole}  (config expects: ${r.expectedDbRole === "replica" ? "secondary member" : r.expectedDbRole})`);
+      if (r.web.healthyTargets === null) out.push(`  web:      ${r.web.detail}`);
+      else out.push(`  web:      ${r.web.healthyTargets}/${r.web.totalTargets ?? 0} targets healthy, fleet desired ${r.web.desiredCapacity ?? "none (no such ASG)"}, ${r.web.runningInstances ?? "?"} instance(s)  (${r.web.detail})`);
+      continue;
+    }
     if (r.web.healthyTargets === null) {
       out.push(`  web:      ${r.web.detail}`);
     } else {

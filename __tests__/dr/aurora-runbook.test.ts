@@ -1,0 +1,342 @@
+// The runbook's Aurora Global Database paths against stubbed AWS SDK v3
+// clients (fake-aws.ts + fake-aurora.ts): no AWS API emulator runs on these
+// machines and SwitchoverGlobalCluster / FailoverGlobalCluster have no local
+// counterpart, so these tests check the calls the AWS adapter makes and what
+// the runner does with the answers, on a fake clock.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { resolveConfig, type ValidConfig } from "../../src/config";
+import { AwsPlatform } from "../../src/dr/aws-platform";
+import { FakeClock } from "../../src/dr/clock";
+import { Journal } from "../../src/dr/journal";
+import type { Mode, Operation } from "../../src/dr/plan";
+import { runRunbook } from "../../src/dr/runner";
+import { collectStatus, renderStatus } from "../../src/dr/status";
+import { SWITCH, type Call } from "./fake-aws";
+import { FakeAurora, GLOBAL_ID, PRIMARY_ARN, SECONDARY_ARN } from "./fake-aurora";
+
+const AURORA = { engine: "aurora-postgresql" };
+
+function setup(overrides: { database?: Record<string, unknown>; dns?: Record<string, unknown> } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-aurora-"));
+  const clock = new FakeClock();
+  const fa = new FakeAurora(clock);
+  const configFor = (o: { database?: Record<string, unknown>; dns?: Record<string, unknown> }) =>
+    resolveConfig({ runbook: { journalDir: dir }, database: { ...AURORA, ...(o.database ?? {}) }, ...(o.dns ? { dns: o.dns } : {}) });
+  const config = configFor(overrides);
+  const platformFor = (cfg: ValidConfig) => new AwsPlatform(cfg, fa.clients(), clock, fa.probe, { walFn: fa.aws.walFn });
+  const lines: string[] = [];
+  const run = (operation: Operation, mode: Mode, extra: Partial<Parameters<typeof runRunbook>[0]> = {}, cfg: ValidConfig = config) =>
+    runRunbook({ config: cfg, platform: platformFor(cfg), operation, mode, clock, log: (l) => lines.push(l), ...extra });
+  const commands = () => fa.mutations().map((c) => `${c.command}@${c.region}`);
+  return { dir, clock, fa, aws: fa.aws, config, configFor, platformFor, lines, run, commands };
+}
+
+/** The fake clock time of each call, in order (from now on). */
+function stamped(t: ReturnType<typeof setup>) {
+  const out: Array<{ call: Call; at: number }> = [];
+  const orig = t.aws.calls.push.bind(t.aws.calls);
+  t.aws.calls.push = (...items: Call[]) => {
+    for (const c of items) out.push({ call: c, at: t.clock.now() });
+    return orig(...items);
+  };
+  return () => out.filter((x) => t.fa.mutations().includes(x.call));
+}
+
+const FAILED_OVER = { database: { drState: "failedOver" }, dns: { forceFailover: true } };
+
+describe("dr failover --planned (Aurora: managed switchover)", () => {
+  it("fences the primary, switches over, forces DNS, waits for the operator's deploy, then verifies writes", async () => {
+    const t = setup();
+    const first = await t.run("failover", "planned");
+    expect(first.plan.steps.map((s) => s.id)).toEqual(["preflight", "fence-primary", "switchover", "force-dns", "deploy-secondary", "verify"]);
+    // The database moved; the secondary's web tier still writes through its reader endpoint until its stack is deployed with drState failedOver.
+    expect(first.failedStep).toBe("deploy-secondary");
+    expect(first.failure).toContain('database.drState is "normal", want "failedOver"');
+    expect(t.commands()).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2", "PutMetricDataCommand@us-west-1"]);
+    expect(t.fa.mutations()[1].input).toEqual({ GlobalClusterIdentifier: GLOBAL_ID, TargetDbClusterIdentifier: SECONDARY_ARN });
+    expect(t.fa.member("us-west-1").isWriter).toBe(true);
+    expect(t.aws.switchAlarmState()).toBe("ALARM");
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[preflight\] 1\/6 precondition ok: drweb-prod-usw1-db-g1-cluster: secondary, available, sync connected, RPO lag 150 ms/);
+    expect(out).toContain("npx cdktf deploy secondary --ignore-missing-stack-dependencies");
+
+    // The operator records failedOver and deploys secondary: the same command resumes and finishes.
+    t.fa.deployedWriter = "us-west-1";
+    t.lines.length = 0;
+    const second = await t.run("failover", "planned", {}, t.configFor(FAILED_OVER));
+    expect(second.ok, second.failure).toBe(true);
+    expect(second.resumed).toBe(true);
+    expect(second.skipped).toEqual(["preflight", "fence-primary", "switchover", "force-dns"]);
+    expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(1);
+    const out2 = t.lines.join("\n");
+    expect(out2).toContain('"database": { "drState": "failedOver" }');
+    expect(out2).toContain("in sync (no data was lost)");
+    expect(Journal.open(t.dir, "failover", t.clock).completed).toBe(true);
+  });
+
+  it("refuses before changing anything when the secondary is not in sync or its RPO lag is too high or unknown", async () => {
+    for (const [breakIt, message] of [
+      [(f: FakeAurora) => (f.member("us-west-1").sync = "pending-resync"), "SynchronizationStatus pending-resync, not connected"],
+      [(f: FakeAurora) => (f.rpoLagMs = 45_000), "RPO lag 45000 ms > 30000 ms"],
+      [(f: FakeAurora) => ((f.rpoLagMs = null), (f.replicationLagMs = null)), "lag unknown"],
+      [(f: FakeAurora) => (f.member("us-east-2").status = "modifying"), "drweb-prod-use2-db-g1-cluster: status modifying"],
+    ] as const) {
+      const t = setup();
+      breakIt(t.fa);
+      const r = await t.run("failover", "planned");
+      expect(r.failedStep).toBe("preflight");
+      expect(r.failure).toContain(message);
+      expect(t.fa.mutations()).toEqual([]);
+      expect(r.acted).toBe(false);
+    }
+  });
+
+  it("reads the lag with either dimension set (DBClusterIdentifier, or with SourceRegion)", async () => {
+    const t = setup();
+    t.fa.lagWithSourceRegion = false;
+    const g = await t.platformFor(t.config).globalCluster();
+    expect(g.members.find((m) => m.role === "secondary")).toMatchObject({ rpoLagMs: 150, replicationLagMs: 90, synchronizationStatus: "connected", isWriter: false });
+    const q = t.aws.calls.find((c) => c.command === "GetMetricDataCommand" && c.region === "us-west-1")!;
+    const dims = (q.input.MetricDataQueries as Array<{ MetricStat: { Metric: { MetricName: string; Dimensions: Array<{ Name: string; Value: string }> } } }>).map(
+      (x) => `${x.MetricStat.Metric.MetricName}:${x.MetricStat.Metric.Dimensions.map((d) => `${d.Name}=${d.Value}`).join(",")}`,
+    );
+    expect(dims).toContain("AuroraGlobalDBRPOLag:DBClusterIdentifier=drweb-prod-usw1-db-g1-cluster,SourceRegion=us-east-2");
+    expect(dims).toContain("AuroraGlobalDBRPOLag:DBClusterIdentifier=drweb-prod-usw1-db-g1-cluster");
+  });
+
+  it("a switchover refused because a member is not in sync: fatal at once, nothing changed, the fence rolled back", async () => {
+    const t = setup();
+    const r = await t.run("failover", "planned", {
+      beforeStep: (s) => {
+        if (s.id === "switchover") t.fa.member("us-west-1").sync = "pending-resync"; // falls out of sync after the preflight
+      },
+    });
+    expect(r.failedStep).toBe("switchover");
+    expect(r.failure).toContain("RDS refused the switchover and drweb-prod-usw1-db-g1-cluster is not in sync (SynchronizationStatus pending-resync): nothing was changed");
+    expect(r.rolledBack).toBe(true);
+    expect(t.commands()).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-east-2"]);
+    expect(t.aws.mutations().at(-1)!.input).toEqual({ AutoScalingGroupName: "drweb-prod-use2-web", MinSize: 3, DesiredCapacity: 3 });
+    expect(t.fa.member("us-east-2").isWriter).toBe(true);
+    expect(t.aws.switchAlarmState()).toBe("OK");
+    const out = t.lines.join("\n");
+    expect(out).toContain("refused: RDS refused SwitchoverGlobalCluster drweb-prod-db-global -> drweb-prod-usw1-db-g1-cluster (us-east-2): InvalidGlobalClusterStateFault");
+    expect(out).toContain("[rollback] safe: drweb-prod-use2-db-g1-cluster is still the writer, no switchover or failover under way; no switchover was requested (every request was refused)");
+    expect(out).not.toContain("timed out");
+  });
+
+  it("a switchover that never completes fails at the timeout and is never rolled back (it was taken)", async () => {
+    const t = setup();
+    t.fa.takes = -1;
+    const start = t.clock.now();
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("switchover");
+    expect(r.failure).toContain(`timed out after ${t.config.runbook.promoteTimeoutSeconds} s`);
+    expect((t.clock.now() - start) / 1000).toBeGreaterThanOrEqual(t.config.runbook.promoteTimeoutSeconds);
+    expect(r.rolledBack).toBeFalsy();
+    expect(t.lines.join("\n")).toContain("[rollback] NOT rolling back: a switchover was requested");
+    expect(t.aws.desired["us-east-2"]).toBe(0); // the fence stays
+    expect(t.commands()).not.toContain("PutMetricDataCommand@us-west-1"); // DNS untouched
+    expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(1);
+  });
+
+  it("resumes after an interruption in the middle of a switchover: no second request, it waits for the one under way", async () => {
+    const t = setup();
+    t.fa.takes = 6;
+    let interrupted = false;
+    const interrupting = {
+      now: () => t.clock.now(),
+      sleep: async (ms: number) => {
+        if (t.fa.op && !interrupted) {
+          interrupted = true;
+          throw new Error("SIGINT");
+        }
+        await t.clock.sleep(ms);
+      },
+    };
+    await expect(t.run("failover", "planned", { clock: interrupting })).rejects.toThrow("SIGINT");
+    expect(t.fa.op?.status).toBe("switching-over");
+    const j = Journal.open(t.dir, "failover", t.clock);
+    expect(j.inProgress).toBe(true);
+    expect(j.isDone("switchover")).toBe(false);
+
+    t.lines.length = 0;
+    const r = await t.run("failover", "planned");
+    expect(r.resumed).toBe(true);
+    expect(r.skipped).toEqual(["preflight", "fence-primary"]);
+    expect(r.failedStep).toBe("deploy-secondary"); // got past the switchover
+    expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(1);
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[switchover\] 3\/6 precondition ok: a switchover switching-over from arn:aws:rds:us-east-2:.* to arn:aws:rds:us-west-1:.*: resuming/);
+    expect(out).toContain("in-progress: a switchover to drweb-prod-usw1-db-g1-cluster is already switching-over: not requested again (waiting for it)");
+  });
+
+  it("--dry-run prints the Aurora plan and epilogue and calls nothing", async () => {
+    const t = setup();
+    const r = await t.run("failover", "planned", { dryRun: true });
+    expect(r.ok).toBe(true);
+    expect(t.aws.calls).toEqual([]);
+    expect(fs.readdirSync(t.dir)).toEqual([]);
+    const out = t.lines.join("\n");
+    for (const id of ["preflight", "fence-primary", "switchover", "force-dns", "deploy-secondary", "verify"]) expect(out).toContain(id);
+    expect(out).toContain("aws rds switchover-global-cluster --region us-east-2 --global-cluster-identifier drweb-prod-db-global --target-db-cluster-identifier");
+    expect(out).toContain("[operator step]");
+    expect(out).toContain("Automatic roll-back: when switchover fails and no switchover was requested");
+    expect(out).toContain("At the end:");
+    expect(out).toContain('"database": { "drState": "failedOver" }');
+
+    t.lines.length = 0;
+    await t.run("failover", "unplanned", { dryRun: true });
+    const un = t.lines.join("\n");
+    expect(t.aws.calls).toEqual([]);
+    expect(un).toContain("aws rds failover-global-cluster --region us-west-1 --global-cluster-identifier drweb-prod-db-global");
+    expect(un).toContain("--allow-data-loss");
+    expect(un).toContain("rds:unplanned-global-failover-drweb-prod-use2-db-g1-cluster");
+
+    t.lines.length = 0;
+    await t.run("failback", "planned", { dryRun: true }, t.configFor(FAILED_OVER));
+    expect(t.aws.calls).toEqual([]);
+    expect(t.lines.join("\n")).toContain("npx cdktf deploy dns-zone secondary primary");
+  });
+});
+
+describe("dr failover --unplanned (Aurora: managed failover with data loss)", () => {
+  it("waits for a sustained outage, takes the switch, fences, drains, fails over with AllowDataLoss, then the operator's deploy and the old fleet's fence", async () => {
+    const t = setup();
+    const order = stamped(t);
+    const downAt = t.clock.now();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2"); // the whole region: its APIs do not answer either
+    const first = await t.run("failover", "unplanned");
+    expect(first.plan.steps.map((s) => s.id)).toEqual(["preflight", "confirm-outage", "force-dns", "fence-old-primary", "drain", "failover", "deploy-secondary", "verify", "fence-old-primary-fleet"]);
+    expect(first.failedStep).toBe("deploy-secondary");
+    const m = order();
+    expect(m.map((x) => `${x.call.command}@${x.call.region}`)).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "FailoverGlobalClusterCommand@us-west-1"]);
+    expect(m[2].call.input).toEqual({ GlobalClusterIdentifier: GLOBAL_ID, TargetDbClusterIdentifier: SECONDARY_ARN, AllowDataLoss: true });
+    // Sustained outage before anything, and the whole client drain (the old region's APIs did not answer) before the failover.
+    expect(m[0].at - downAt).toBeGreaterThanOrEqual(120_000);
+    expect(m[2].at - m[0].at).toBeGreaterThanOrEqual(150_000);
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[preflight\] 1\/9 precondition ok: drweb-prod-usw1-db-g1-cluster: secondary, available, sync connected; last RPO lag 150 ms, .*writes the primary committed within that window are lost by a failover/);
+    expect(t.fa.member("us-west-1").isWriter).toBe(true);
+
+    // The operator deploys secondary with failedOver; us-east-2 is still down: the old fleet's fence is what is left.
+    t.fa.deployedWriter = "us-west-1";
+    t.lines.length = 0;
+    const second = await t.run("failover", "unplanned", {}, t.configFor(FAILED_OVER));
+    expect(second.failedStep).toBe("fence-old-primary-fleet");
+    expect(t.lines.join("\n")).toContain("The failover itself is done: drweb-prod-usw1-db-g1-cluster takes the writes");
+    // us-east-2 answers again: the same command fences the old fleet and finishes.
+    t.aws.down.delete("us-east-2");
+    t.lines.length = 0;
+    const third = await t.run("failover", "unplanned", {}, t.configFor(FAILED_OVER));
+    expect(third.ok, third.failure).toBe(true);
+    expect(t.aws.desired["us-east-2"]).toBe(0);
+    expect(t.fa.mutations().filter((c) => c.command === "FailoverGlobalClusterCommand")).toHaveLength(1);
+    const end = t.lines.join("\n");
+    expect(end).toContain("had not replicated when the failover was taken");
+    expect(end).toContain("rds:unplanned-global-failover-drweb-prod-use2-db-g1-cluster");
+  });
+
+  it("a transient fault ends the run with nothing changed: the primary recovered before the outage was sustained", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    let polls = 0;
+    const r = await t.run("failover", "unplanned", {
+      clock: { now: () => t.clock.now(), sleep: async (ms) => { if (++polls === 5) t.aws.hc("hc-primary").healthy = true; await t.clock.sleep(ms); } },
+    });
+    expect(r.failedStep).toBe("confirm-outage");
+    expect(r.failure).toContain("the primary recovered (Route53 verdict healthy");
+    expect(t.fa.mutations()).toEqual([]);
+    expect(r.acted).toBe(false);
+  });
+});
+
+describe("dr failback (Aurora: switchover back)", () => {
+  it("deploys the primary in failback, restores its fleet, switches over back, releases DNS, deploys normal, verifies, restores the secondary fleet", async () => {
+    const t = setup(FAILED_OVER);
+    t.fa.secondaryIsWriter();
+    t.aws.setSwitch(true);
+    t.aws.desired["us-east-2"] = 0;
+    t.aws.healthy["us-east-2"] = 0;
+    const first = await t.run("failback", "planned");
+    expect(first.plan.steps.map((s) => s.id)).toEqual(["deploy-primary", "restore-primary-fleet", "preflight", "fence-secondary", "switchover", "unforce-dns", "deploy-normal", "verify-primary", "restore-secondary-fleet"]);
+    expect(first.failedStep).toBe("deploy-primary");
+    expect(first.failure).toContain('database.drState is "failedOver", want "failback"');
+    expect(t.fa.mutations()).toEqual([]);
+
+    const second = await t.run("failback", "planned", {}, t.configFor({ database: { drState: "failback" }, dns: { forceFailover: true } }));
+    expect(second.failedStep).toBe("deploy-normal");
+    expect(t.commands()).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-west-1", "SwitchoverGlobalClusterCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
+    expect(t.fa.mutations()[2].input).toEqual({ GlobalClusterIdentifier: GLOBAL_ID, TargetDbClusterIdentifier: PRIMARY_ARN });
+    expect(t.fa.member("us-east-2").isWriter).toBe(true);
+    expect(t.aws.switchAlarmState()).toBe("OK");
+
+    t.fa.deployedWriter = "us-east-2";
+    t.lines.length = 0;
+    const third = await t.run("failback", "planned", {}, t.configFor({}));
+    expect(third.ok, third.failure).toBe(true);
+    expect(t.aws.desired["us-west-1"]).toBe(3);
+    expect(t.lines.join("\n")).toContain('"database": { "drState": "normal" }');
+  });
+});
+
+describe("dr status (Aurora mode)", () => {
+  it("shows the members, the writer, sync and lag, and agrees with drState normal", async () => {
+    const t = setup();
+    const s = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s.mismatches).toEqual([]);
+    expect(s.readErrors).toEqual([]);
+    expect(s.regions.map((r) => r.database.dbRole)).toEqual(["writer", "replica"]);
+    const text = renderStatus(s).join("\n");
+    expect(text).toContain("Aurora global cluster drweb-prod-db-global: available; no switchover or failover under way");
+    expect(text).toContain("drweb-prod-use2-db-g1-cluster (us-east-2, primary): WRITER (global primary), available");
+    expect(text).toContain("drweb-prod-usw1-db-g1-cluster (us-west-1, secondary): secondary, available, sync connected, replication lag 90 ms, RPO lag 150 ms");
+    expect(text).toContain("config and AWS agree.");
+    expect(t.fa.mutations()).toEqual([]);
+  });
+
+  it("flags a writer that does not match drState, and shows a switchover under way", async () => {
+    const t = setup();
+    t.fa.secondaryIsWriter();
+    const s = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s.mismatches.join("\n")).toContain(
+      'Aurora global cluster drweb-prod-db-global: the writer is drweb-prod-usw1-db-g1-cluster (us-west-1, secondary), config database.drState "normal" expects drweb-prod-use2-db-g1-cluster (us-east-2, primary)',
+    );
+    expect(renderStatus(s).join("\n")).toContain("MISMATCH between config and AWS:");
+    // The same world agrees with failedOver.
+    const fo = t.configFor(FAILED_OVER);
+    t.aws.setSwitch(true);
+    const s2 = await collectStatus(fo, t.platformFor(fo));
+    expect(s2.mismatches).toEqual([]);
+    // A switchover under way is shown and warned about.
+    t.fa.op = { status: "switching-over", from: SECONDARY_ARN, to: PRIMARY_ARN, dataLoss: false, left: -1 };
+    const s3 = await collectStatus(fo, t.platformFor(fo));
+    expect(renderStatus(s3).join("\n")).toContain(`SWITCHOVER switching-over from ${SECONDARY_ARN} to ${PRIMARY_ARN}`);
+    expect(s3.warnings.join("\n")).toContain("a switchover is switching-over on drweb-prod-db-global");
+  });
+
+  it("says the global cluster could not be read instead of claiming agreement", async () => {
+    const t = setup();
+    t.aws.down.add("us-west-1");
+    t.aws.down.add("us-east-2");
+    const s = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s.incomplete).toBe(true);
+    expect(s.readErrors.map((e) => e.what)).toContain("Aurora global cluster drweb-prod-db-global");
+    expect(renderStatus(s).join("\n")).toContain("Aurora global cluster: could not be read (the AWS endpoint could not be reached");
+  });
+});
+
+describe("Aurora plans on a platform without global-database calls", () => {
+  it("fail with a message naming the mode and what is missing", async () => {
+    const t = setup();
+    const aws = t.platformFor(t.config);
+    const bare = new Proxy(aws, { get: (o, k) => (k === "globalCluster" || k === "switchoverGlobal" || k === "failoverGlobal" ? undefined : k === "name" ? "local" : Reflect.get(o, k, o)) });
+    const r = await runRunbook({ config: t.config, platform: bare, operation: "failover", mode: "planned", clock: t.clock, log: (l) => t.lines.push(l) });
+    expect(r.failedStep).toBe("preflight");
+    expect(r.failure).toContain('database.engine is "aurora-postgresql", but the local platform has no Aurora Global Database calls');
+    expect(t.fa.mutations()).toEqual([]);
+    void SWITCH;
+  });
+});
