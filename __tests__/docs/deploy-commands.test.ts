@@ -32,6 +32,12 @@ const STATES: Record<string, unknown> = {
   "failback (dns.forceFailover)": { database: { drState: "failback", generations: { primary: 2 } }, dns: { forceFailover: true } },
   "normal after a failback": { database: { generations: { primary: 2, secondary: 2 } } },
 };
+/** The same DR states in the Aurora Global Database mode (its manifests: the Aurora stacks' own dependencies). */
+const AURORA_STATES: Record<string, unknown> = {
+  "aurora normal": { database: { engine: "aurora-postgresql" } },
+  "aurora failedOver": { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } },
+  "aurora failback": { database: { engine: "aurora-postgresql", drState: "failback" }, dns: { forceFailover: true } },
+};
 /** A config with both certificates given: no dns-zone stack (the dr command must not name it then). */
 const NO_ZONE = {
   regions: {
@@ -111,7 +117,9 @@ function drTexts(overrides: Record<string, unknown>): Record<string, string> {
 describe("deploy commands in the docs and the dr command's output", () => {
   let helpers: StackHelpers;
   const manifests: Record<string, ManifestStack[]> = {};
+  const auroraManifests: Record<string, ManifestStack[]> = {};
   let noZone: ManifestStack[];
+  let auroraNoZone: ManifestStack[];
 
   beforeAll(async () => {
     // Loading cdktf-cli's core also loads @cdktf/commons, which reports usage
@@ -120,6 +128,15 @@ describe("deploy commands in the docs and the dr command's output", () => {
     helpers = (await import("@cdktf/cli-core/src/lib/helpers/stack-helpers")) as unknown as StackHelpers;
     for (const [name, overrides] of Object.entries(STATES)) manifests[name] = manifestStacks(synthApp(overrides).outdir);
     noZone = manifestStacks(synthApp(NO_ZONE).outdir);
+    for (const [name, overrides] of Object.entries(AURORA_STATES)) auroraManifests[name] = manifestStacks(synthApp(overrides).outdir);
+    auroraNoZone = manifestStacks(synthApp({ ...NO_ZONE, ...AURORA }).outdir);
+  }, 120_000);
+
+  it("the Aurora stacks depend on each other as the RDS stacks do in each DR state", () => {
+    const deps = (ms: ManifestStack[]) => Object.fromEntries(ms.map((m) => [m.name, [...m.dependencies].sort()]));
+    expect(deps(auroraManifests["aurora normal"])).toEqual(deps(manifests.normal));
+    expect(deps(auroraManifests["aurora failedOver"])).toEqual(deps(manifests["failedOver (dns.forceFailover)"]));
+    expect(deps(auroraManifests["aurora failback"])).toEqual(deps(manifests["failback (dns.forceFailover)"]));
   });
 
   /** Why cdktf-cli would refuse the command in this manifest, or null. */
@@ -159,7 +176,7 @@ describe("deploy commands in the docs and the dr command's output", () => {
     it(`${file}: every deploy command runs as written in every DR state`, () => {
       const problems: string[] = [];
       for (const cmd of deployCommands(markdownText(path.join(PROJECT_ROOT, file)))) {
-        for (const [state, stacks] of Object.entries(manifests)) {
+        for (const [state, stacks] of Object.entries({ ...manifests, ...auroraManifests })) {
           const why = refusal(cmd, stacks);
           if (why) problems.push(`${cmd.command} [${state}]: ${why}`);
         }
@@ -173,11 +190,9 @@ describe("deploy commands in the docs and the dr command's output", () => {
     for (const [variant, overrides, stateManifests] of [
       ["default config", {}, manifests],
       ["both certificates given (no dns-zone stack)", NO_ZONE, { any: noZone }],
-      // The Aurora plans' commands, checked against the RDS mode's manifests: the stacks' dependencies in each DR state are
-      // the same in both modes (aurora-design.md, "Stack dependencies: as RDS"); the Aurora stacks are built on another
-      // branch, so this branch cannot synthesize an aurora-postgresql app yet.
-      ["database.engine aurora-postgresql", AURORA, manifests],
-      ["aurora-postgresql, both certificates given", { ...NO_ZONE, ...AURORA }, { any: noZone }],
+      // The Aurora plans' commands, checked against the Aurora stacks' own manifests.
+      ["database.engine aurora-postgresql", AURORA, auroraManifests],
+      ["aurora-postgresql, both certificates given", { ...NO_ZONE, ...AURORA }, { any: auroraNoZone }],
     ] as const) {
       for (const [source, text] of Object.entries(drTexts(overrides))) {
         const cmds = deployCommands(text);
