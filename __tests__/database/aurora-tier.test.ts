@@ -11,7 +11,13 @@ import { Naming } from "../../src/lib/naming";
 import { deref, resourceList, resources, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
 
 const AURORA = { database: { engine: "aurora-postgresql" } };
-const state = (drState: string, extra: Record<string, unknown> = {}) => ({ ...extra, database: { engine: "aurora-postgresql", drState } });
+/** The Aurora configs of each DR state, written as the other test files write them (one synthesis per config and worker). */
+const state = (drState: string): unknown =>
+  drState === "normal"
+    ? AURORA
+    : drState === "failedOver"
+      ? { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } }
+      : { database: { engine: "aurora-postgresql", drState } };
 
 const clusterOf = (stack: StackJson) => {
   const cs = resourceList(stack, "aws_rds_cluster");
