@@ -82,7 +82,6 @@ function names(config: ValidConfig, role: RegionRole, generation = config.databa
 }
 
 const byCluster = (id: string) => (rc: PlanResourceChange) => (rc.change.before?.cluster_identifier ?? rc.change.after?.cluster_identifier) === id;
-const byIdentifier = (id: string) => (rc: PlanResourceChange) => (rc.change.before?.identifier ?? rc.change.after?.identifier) === id;
 
 /**
  * What a managed switchover or failover leaves on a member cluster, as the
@@ -135,45 +134,38 @@ const ROLE_OUTPUTS = ["dr_state", "db_global_primary", "db_writer_endpoint"];
 const CLUSTER_OUTPUTS = ["db_cluster_identifier", "db_cluster_arn", "db_cluster_endpoint", "db_reader_endpoint", "db_instance_identifiers"];
 
 /**
- * A region's cluster rebuilt one generation up: the old cluster (deletion
- * protection turned off by the runbook first; its final snapshot taken) and
- * its instances destroyed, the new one created as a secondary member of the
- * same global cluster with its own region's key and deletion protection on,
- * and its instances.
+ * A region's cluster rebuilt one generation up. The construct ids do not
+ * change, so Terraform plans each as a replacement, old one destroyed first:
+ * the old cluster (deletion protection turned off by the runbook first; its
+ * final snapshot taken) and its instances destroyed, the new cluster created
+ * as a secondary member of the same global cluster with its own region's key
+ * and deletion protection on, and its instances.
  */
 function auroraRebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: number): ChangeRule[] {
   const old = names(config, role, oldGen);
   const neu = names(config, role, newGen);
   const global = globalClusterIdentifier(config);
+  const unknown = (rc: PlanResourceChange, k: string) => (rc.change.after_unknown as Record<string, unknown> | undefined)?.[k] === true;
+  const destroyedFirst = (rc: PlanResourceChange) => (rc.change.actions[0] === "delete" ? [] : [`created before the old one is destroyed (${rc.change.actions.join(" then ")})`]);
   return [
     {
       what:
-        `old cluster ${old.cluster} destroyed, leaving its final snapshot ${old.cluster}-final; deletion protection was turned off by the runbook before this deploy ` +
-        "(with deletion_protection = true in state, DeleteDBCluster refuses and the apply stops there: the plan check fails such a plan)",
+        `cluster replaced: old ${old.cluster} destroyed first, leaving its final snapshot ${old.cluster}-final (deletion protection turned off by the runbook before this deploy: ` +
+        "with deletion_protection = true in state, DeleteDBCluster refuses and the apply stops there, and the plan check fails such a plan), " +
+        `then ${neu.cluster} created as a secondary member of ${global} (no master credentials), encrypted with the ${neu.region} key, backups on, deletion protection on, final snapshot ${neu.cluster}-final`,
       type: "aws_rds_cluster",
-      kind: "delete",
-      match: byCluster(old.cluster),
+      kind: "replace",
+      match: (rc) => rc.change.before?.cluster_identifier === old.cluster,
       check: (rc) => {
         const b = rc.change.before ?? {};
-        const bad: string[] = [];
-        if (b.final_snapshot_identifier !== `${old.cluster}-final` || b.skip_final_snapshot !== false) bad.push(`final snapshot in state: skip_final_snapshot ${b.skip_final_snapshot}, final_snapshot_identifier ${b.final_snapshot_identifier}`);
-        if (b.deletion_protection !== false) bad.push(`deletion_protection is ${b.deletion_protection} in state`);
-        return bad;
-      },
-    },
-    ...old.instances.map<ChangeRule>((id) => ({ what: `old instance ${id} destroyed`, type: "aws_rds_cluster_instance", kind: "delete", match: byIdentifier(id) })),
-    {
-      what: `new cluster ${neu.cluster} created as a secondary member of ${global} (no master credentials), encrypted with the ${neu.region} key, backups on, deletion protection on, final snapshot ${neu.cluster}-final`,
-      type: "aws_rds_cluster",
-      kind: "create",
-      match: byCluster(neu.cluster),
-      check: (rc) => {
         const a = rc.change.after ?? {};
-        const u = (rc.change.after_unknown ?? {}) as Record<string, unknown>;
-        const bad: string[] = [];
-        if (a.global_cluster_identifier !== global && u.global_cluster_identifier !== true) bad.push(`global_cluster_identifier is ${a.global_cluster_identifier}`);
+        const bad: string[] = [...destroyedFirst(rc)];
+        if (b.final_snapshot_identifier !== `${old.cluster}-final` || b.skip_final_snapshot !== false) bad.push(`old cluster's final snapshot in state: skip_final_snapshot ${b.skip_final_snapshot}, final_snapshot_identifier ${b.final_snapshot_identifier}`);
+        if (b.deletion_protection !== false) bad.push(`old cluster's deletion_protection is ${b.deletion_protection} in state`);
+        if (a.cluster_identifier !== neu.cluster) bad.push(`new cluster_identifier ${a.cluster_identifier}`);
+        if (a.global_cluster_identifier !== global && !unknown(rc, "global_cluster_identifier")) bad.push(`global_cluster_identifier is ${a.global_cluster_identifier}`);
         if (a.storage_encrypted !== true) bad.push("storage not encrypted");
-        if (!(u.kms_key_id === true || String(a.kms_key_id ?? "").startsWith(`arn:aws:kms:${neu.region}:`))) bad.push(`kms_key_id ${a.kms_key_id} is not a ${neu.region} key`);
+        if (!(unknown(rc, "kms_key_id") || String(a.kms_key_id ?? "").startsWith(`arn:aws:kms:${neu.region}:`))) bad.push(`kms_key_id ${a.kms_key_id} is not a ${neu.region} key`);
         if (a.deletion_protection !== true) bad.push("deletion protection off");
         if (a.backup_retention_period !== config.database.backupRetentionDays) bad.push(`backup_retention_period ${a.backup_retention_period}`);
         if (a.skip_final_snapshot !== false || a.final_snapshot_identifier !== `${neu.cluster}-final`) bad.push(`final snapshot: skip ${a.skip_final_snapshot}, id ${a.final_snapshot_identifier}`);
@@ -181,15 +173,16 @@ function auroraRebuild(config: ValidConfig, role: RegionRole, oldGen: number, ne
         return bad;
       },
     },
-    ...neu.instances.map<ChangeRule>((id) => ({
-      what: `new instance ${id} in ${neu.cluster}, class ${config.database.instanceClass}`,
+    ...old.instances.map<ChangeRule>((id, i) => ({
+      what: `instance replaced: old ${id} destroyed first, then ${neu.instances[i]} created in ${neu.cluster}, class ${config.database.instanceClass}`,
       type: "aws_rds_cluster_instance",
-      kind: "create",
-      match: byIdentifier(id),
+      kind: "replace",
+      match: (rc) => rc.change.before?.identifier === id,
       check: (rc) => {
         const a = rc.change.after ?? {};
-        const bad: string[] = [];
-        if (a.cluster_identifier !== neu.cluster && (rc.change.after_unknown as Record<string, unknown> | undefined)?.cluster_identifier !== true) bad.push(`cluster_identifier ${a.cluster_identifier}`);
+        const bad: string[] = [...destroyedFirst(rc)];
+        if (a.identifier !== neu.instances[i]) bad.push(`new identifier ${a.identifier}`);
+        if (a.cluster_identifier !== neu.cluster && !unknown(rc, "cluster_identifier")) bad.push(`cluster_identifier ${a.cluster_identifier}`);
         if (a.instance_class !== config.database.instanceClass) bad.push(`instance_class ${a.instance_class}`);
         return bad;
       },
