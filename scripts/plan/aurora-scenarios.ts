@@ -92,18 +92,17 @@ const byCluster = (id: string) => (rc: PlanResourceChange) => (rc.change.before?
  *   Cluster, use the lifecycle configuration block ignore_changes argument
  *   to prevent Terraform from showing differences for this argument"); the
  *   member that now writes reports none;
- * - the born primary, once a secondary, may no longer report its creation
- *   settings DatabaseName and MasterUsername; what DescribeDBClusters says
- *   for them on a secondary member is not checked anywhere here (no
- *   account): they are modelled absent, the case the born primary's ignore
- *   list (src/database/aurora-tier.ts BORN_PRIMARY_IGNORED) exists for, since
- *   both are ForceNew and a difference would replace the cluster that holds
- *   the data;
+ * - the born primary's creation settings (database_name, master_username:
+ *   optional, computed, ForceNew; ignored by src/database/aurora-tier.ts
+ *   BORN_PRIMARY_IGNORED) are left as they were: what DescribeDBClusters
+ *   reports for them on a secondary member is not known here (no account),
+ *   and this harness cannot unset a computed attribute in an update (an
+ *   override_resource value only fills what the plan leaves unknown);
  * - the member that joined without credentials reports the global
  *   database's master user and database name once it writes (they are its
  *   data's); not declared there, optional and computed: no difference.
  */
-function rolesMoved(config: ValidConfig, action: string, writer: RegionRole, bornPrimaryIsSecondary: boolean): StateEdit[] {
+function rolesMoved(config: ValidConfig, action: string, writer: RegionRole): StateEdit[] {
   const w = names(config, writer);
   const other: RegionRole = writer === "primary" ? "secondary" : "primary";
   const o = names(config, other);
@@ -115,13 +114,10 @@ function rolesMoved(config: ValidConfig, action: string, writer: RegionRole, bor
       set: { replication_source_identifier: null, master_username: config.database.masterUsername, database_name: config.database.dbName },
     },
     {
-      action:
-        `${action}: ${o.cluster} is a secondary member (ReplicationSourceIdentifier ${w.arn}` +
-        (bornPrimaryIsSecondary ? "; DatabaseName and MasterUsername not reported, modelled absent" : "") +
-        ")",
+      action: `${action}: ${o.cluster} is a secondary member (ReplicationSourceIdentifier ${w.arn})`,
       type: "aws_rds_cluster",
       where: (v) => v.cluster_identifier === o.cluster,
-      set: { replication_source_identifier: w.arn, ...(bornPrimaryIsSecondary ? { database_name: null, master_username: null } : {}) },
+      set: { replication_source_identifier: w.arn },
     },
   ];
 }
@@ -203,8 +199,8 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
   // (Aurora User Guide, "Using switchover or failover in Amazon Aurora Global
   // Database": after a failover Aurora adds the old primary back as a
   // secondary when its region is available).
-  const toSecondary = rolesMoved(cfg, "aws rds failover-global-cluster / switchover-global-cluster to us-west-1", "secondary", true);
-  const primaryCluster: FightRule = { what: `born primary ${P.cluster}`, type: "aws_rds_cluster", match: byCluster(P.cluster), attributes: ["replication_source_identifier", "database_name", "master_username"] };
+  const toSecondary = rolesMoved(cfg, "aws rds failover-global-cluster / switchover-global-cluster to us-west-1", "secondary");
+  const primaryCluster: FightRule = { what: `born primary ${P.cluster}`, type: "aws_rds_cluster", match: byCluster(P.cluster), attributes: ["replication_source_identifier"] };
   const bornPrimaryAsSecondary = { stack: "primary" as const, from: "aurora-normal" as const, edits: onlyIn(toSecondary, cfg, "primary") };
   return [
     {
