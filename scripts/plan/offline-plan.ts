@@ -7,7 +7,8 @@
  * values, all inside a network namespace that has only loopback.
  * README "Offline plan" says what it proves and what it cannot.
  *
- *   npm run plan:offline                 # the full matrix
+ *   npm run plan:offline                 # the full matrix (the config's mode, plus the Aurora
+ *                                        # Global Database mode when the config is RDS's: aurora-scenarios.ts)
  *   npm run plan:offline -- --quick      # what `npm test` runs: default-state plans + failback rebuilds
  *   npm run plan:offline -- --only failback-3-primary,normal/dns
  *   options: --jobs N (parallel terraform runs, default 2), --keep (keep the work folder and print it)
