@@ -71,4 +71,36 @@ describe("deployedState", () => {
     expect(d.edited).toEqual([{ action: "rename", addresses: ["aws_iam_role.Role"] }]);
     expect(() => deployedState(stack, plan, schemas, () => "us-east-2", [{ ...edit, where: () => false }])).toThrow('the runbook action(s) "rename" match no resource of the stack');
   });
+
+  it("writes an AWS action's attributes even where the config ignores them, and reads what it unset as null (not the value planned at creation)", () => {
+    const clusterSchema: ProviderSchemaBlock = {
+      attributes: {
+        cluster_identifier: { optional: true, computed: true },
+        replication_source_identifier: { optional: true },
+        database_name: { optional: true, computed: true },
+        engine_version: { optional: true, computed: true },
+        arn: { computed: true, type: "string" },
+      },
+    };
+    const s2: StackJson = {
+      terraform: {},
+      provider: { aws: [{ region: "us-east-2" }] },
+      resource: { aws_rds_cluster: { C: { cluster_identifier: "c1", database_name: "drweb", lifecycle: { ignore_changes: ["replication_source_identifier", "database_name", "engine_version"] } } } },
+    };
+    const p2: PlanResourceChange[] = [
+      { address: "aws_rds_cluster.C", mode: "managed", type: "aws_rds_cluster", name: "C", change: { actions: ["create"], before: null, after: { cluster_identifier: "c1", database_name: "drweb", replication_source_identifier: null, engine_version: "16.6", arn: null }, after_unknown: { arn: true } } },
+    ];
+    const edit = { action: "switchover", type: "aws_rds_cluster", where: (v: Readonly<Record<string, unknown>>) => v.cluster_identifier === "c1", set: { replication_source_identifier: "arn:aws:rds:us-west-1:123456789012:cluster:c2", database_name: null } };
+    const d = deployedState(s2, p2, { aws_rds_cluster: clusterSchema }, () => "us-east-2", [edit]);
+    const body = d.config.resource!.aws_rds_cluster.C;
+    expect(body.replication_source_identifier).toBe("arn:aws:rds:us-west-1:123456789012:cluster:c2");
+    expect(body.database_name).toBeUndefined();
+    // Still ignored: what the action did not touch.
+    expect(body.lifecycle).toEqual({ ignore_changes: ["engine_version"] });
+    const values = d.overrides.find((o) => o.target === "aws_rds_cluster.C")!.values;
+    expect(values.database_name).toBeNull();
+    expect(values.engine_version).toBe("16.6");
+    // Without edits the stack's lifecycle is kept as it is.
+    expect(deployedState(s2, p2, { aws_rds_cluster: clusterSchema }, () => "us-east-2").config.resource!.aws_rds_cluster.C.lifecycle).toEqual(s2.resource!.aws_rds_cluster.C.lifecycle);
+  });
 });

@@ -1,4 +1,4 @@
-import { changedAttributes, checkPlan, invariantProblems, planNotes, type Expectation } from "../../scripts/plan/expectations";
+import { changedAttributes, checkFights, checkPlan, invariantProblems, planNotes, type Expectation, type FightRule } from "../../scripts/plan/expectations";
 import type { PlanResourceChange } from "../../scripts/plan/types";
 
 /** A resource change as `terraform test -json -verbose` reports it (values trimmed to what the checks read). */
@@ -82,5 +82,50 @@ describe("offline plan expectations", () => {
     const ready = rc("aws_db_instance.R", ["delete"], { identifier: "r1", replicate_source_db: "w1", skip_final_snapshot: true, final_snapshot_identifier: null, deletion_protection: false }, null);
     expect(invariantProblems([ready])).toEqual([]);
     expect(planNotes([ready])).toEqual([]);
+  });
+});
+
+describe("offline plan expectations, Aurora Global Database", () => {
+  const cluster = { cluster_identifier: "drweb-prod-use2-db-g1-cluster", global_cluster_identifier: "drweb-prod-db-global", deletion_protection: false, skip_final_snapshot: false, final_snapshot_identifier: "drweb-prod-use2-db-g1-cluster-final" };
+
+  it("flags a cluster destroyed with deletion protection on in state (DeleteDBCluster refuses it) or without a final snapshot", () => {
+    const guarded = rc("aws_rds_cluster.C", ["delete", "create"], { ...cluster, deletion_protection: true }, { ...cluster, cluster_identifier: "drweb-prod-use2-db-g2-cluster" });
+    const noSnapshot = rc("aws_rds_cluster.D", ["delete"], { ...cluster, skip_final_snapshot: true, final_snapshot_identifier: null }, null);
+    const problems = invariantProblems([guarded, noSnapshot]);
+    expect(problems).toContain("aws_rds_cluster.C: destroyed while deletion protection is on (the apply would fail): the runbook must turn it off first");
+    expect(problems).toContain("aws_rds_cluster.D: an Aurora cluster destroyed without a final snapshot (skip_final_snapshot true in state)");
+    expect(invariantProblems([rc("aws_rds_cluster.E", ["delete"], cluster, null)])).toEqual([]);
+  });
+
+  it("flags a cluster moved to or out of a global cluster in place (the provider refuses to add an existing cluster to one)", () => {
+    const rejoined = rc("aws_rds_cluster.C", ["update"], { ...cluster, global_cluster_identifier: null }, cluster);
+    const problems = invariantProblems([rejoined]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('global_cluster_identifier null -> "drweb-prod-db-global"');
+    // The AWS-managed attributes changing is not a move.
+    expect(invariantProblems([rc("aws_rds_cluster.C", ["update"], { ...cluster, replication_source_identifier: "arn:x" }, cluster)])).toEqual([]);
+  });
+
+  it("counts an Aurora cluster replaced without a promise as data loss", () => {
+    const replaced = rc("aws_rds_cluster.C", ["delete", "create"], cluster, { ...cluster, database_name: "drweb" });
+    const { problems } = checkPlan([replaced], {}, { changes: [], outputs: [] });
+    expect(problems.some((p) => p.startsWith("DATA LOSS: unexpected change (the runbook does not promise it): replace aws_rds_cluster.C"))).toBe(true);
+  });
+
+  const born: FightRule = { what: "born primary", type: "aws_rds_cluster", match: (r) => r.change.before?.cluster_identifier === cluster.cluster_identifier, attributes: ["replication_source_identifier", "database_name"] };
+
+  it("passes a control plan only when the resource is updated or replaced over one of the named attributes", () => {
+    const fought = rc("aws_rds_cluster.C", ["update"], { ...cluster, replication_source_identifier: "arn:aws:rds:us-west-1:123456789012:cluster:x" }, { ...cluster, replication_source_identifier: null });
+    expect(checkFights([fought], [born]).problems).toEqual([]);
+    const replaced = rc("aws_rds_cluster.C", ["delete", "create"], { ...cluster, database_name: null }, { ...cluster, database_name: "drweb" });
+    expect(checkFights([replaced], [born]).problems).toEqual([]);
+  });
+
+  it("fails a control plan that leaves the resource alone or changes only other attributes (the ignore list would then prove nothing)", () => {
+    const untouched = rc("aws_rds_cluster.C", ["no-op"], cluster, cluster);
+    const other = rc("aws_rds_cluster.C", ["update"], cluster, { ...cluster, deletion_protection: true });
+    const [none] = checkFights([untouched], [born]).problems;
+    expect(none).toContain("control: born primary: without ignore_changes the plan should update or replace it over [replication_source_identifier, database_name]; it has no change");
+    expect(checkFights([other], [born]).problems[0]).toContain("it has update aws_rds_cluster.C [deletion_protection]");
   });
 });

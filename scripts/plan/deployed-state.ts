@@ -122,6 +122,22 @@ function computedValues(block: ProviderSchemaBlock, type: string, address: strin
 }
 
 /**
+ * The resource's meta-arguments with the attributes an AWS action wrote taken
+ * out of `lifecycle.ignore_changes`: the "apply" that records AWS's change
+ * updates an existing state, and an ignored attribute would keep its old
+ * value there (the plan that follows uses the stack's own lifecycle again).
+ */
+function withoutIgnored(meta: Record<string, any>, written: ReadonlySet<string>): Record<string, any> {
+  const ignored = meta.lifecycle?.ignore_changes;
+  if (!written.size || !Array.isArray(ignored)) return meta;
+  const kept = ignored.filter((a: string) => !written.has(a));
+  const out: Record<string, any> = { ...meta, lifecycle: { ...meta.lifecycle, ignore_changes: kept } };
+  if (!kept.length) delete out.lifecycle.ignore_changes;
+  if (!Object.keys(out.lifecycle).length) delete out.lifecycle;
+  return out;
+}
+
+/**
  * The deployed state of `stack` as its plan from nothing (`plan`) describes
  * it, then changed by the runbook's AWS actions (`edits`).
  */
@@ -146,17 +162,29 @@ export function deployedState(
       const meta = Object.fromEntries(Object.entries(body).filter(([k]) => META_KEYS.has(k)));
       const args = Object.fromEntries(Object.entries(body).filter(([k]) => !META_KEYS.has(k)));
       let merged = withPlannedValues(schema, args, rc.change.after ?? undefined, rc.change.after_unknown);
+      const unset = new Set<string>();
+      const written = new Set<string>();
       edits.forEach((e, i) => {
         if (e.type !== type || !e.where({ ...rc.change.after, ...args })) return;
         merged = { ...merged };
         for (const [k, v] of Object.entries(e.set)) {
-          if (v === null) delete merged[k];
-          else merged[k] = literal(v);
+          written.add(k);
+          if (v === null) {
+            delete merged[k];
+            unset.add(k);
+          } else {
+            merged[k] = literal(v);
+            unset.delete(k);
+          }
         }
         edited[i].addresses.push(address);
       });
-      resources[name] = { ...merged, ...meta };
-      overrides.push({ target: address, values: computedValues(schema, type, address, merged, rc.change.after ?? undefined, rc.change.after_unknown, regionOf(body.provider), true) });
+      const values = computedValues(schema, type, address, merged, rc.change.after ?? undefined, rc.change.after_unknown, regionOf(body.provider), true);
+      // What AWS unset reads as null, not as the value planned at creation
+      // (a computed attribute would otherwise be refilled from the plan).
+      for (const k of unset) if (schema.attributes?.[k]?.computed) values[k] = null;
+      resources[name] = { ...merged, ...withoutIgnored(meta, written) };
+      overrides.push({ target: address, values });
     }
   }
   const unmatched = edited.filter((e) => e.addresses.length === 0);

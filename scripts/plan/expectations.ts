@@ -35,6 +35,9 @@ export interface Expectation {
  */
 export const DATA_BEARING = new Set([
   "aws_db_instance",
+  // Aurora: the cluster holds the storage; the global cluster, its replication.
+  "aws_rds_cluster",
+  "aws_rds_global_cluster",
   "aws_kms_key",
   "aws_s3_bucket",
   "aws_s3_object",
@@ -91,6 +94,39 @@ export function describeChange(rc: PlanResourceChange): string {
 }
 
 /**
+ * A control's promise: with the lifecycle ignore list removed, the plan
+ * changes this resource (an update or a replacement) in at least one of
+ * `attributes` (what Terraform would then fight AWS over).
+ */
+export interface FightRule {
+  readonly what: string;
+  readonly type: string;
+  readonly match: (rc: PlanResourceChange) => boolean;
+  readonly attributes: readonly string[];
+}
+
+/**
+ * Checks a control plan: each rule's resource must be updated or replaced
+ * with one of its attributes changed (a replacement counts when one of them
+ * is among the attributes that differ). Returns the broken promises.
+ */
+export function checkFights(resourceChanges: readonly PlanResourceChange[], rules: readonly FightRule[]): { problems: string[]; changes: string[] } {
+  const problems: string[] = [];
+  const changed = resourceChanges.filter((rc) => rc.mode === "managed" && ["update", "replace"].includes(kindOf(rc.change.actions)));
+  for (const rule of rules) {
+    const hits = changed.filter((rc) => rc.type === rule.type && rule.match(rc));
+    const fighting = hits.filter((rc) => changedAttributes(rc).some((a) => rule.attributes.includes(a)));
+    if (fighting.length === 0) {
+      problems.push(
+        `control: ${rule.what}: without ignore_changes the plan should update or replace it over [${rule.attributes.join(", ")}]; it has ${hits.map(describeChange).join("; ") || "no change"}` +
+          " (so the ignore list is not what keeps the real transition clean, or the state edit does not reach it)",
+      );
+    }
+  }
+  return { problems, changes: changed.map(describeChange) };
+}
+
+/**
  * Rules every plan of this project must keep, whatever the step:
  * - a database instance is never renamed or re-pointed in place: the
  *   provider cannot change a replica's source (it refuses "cannot elect new
@@ -120,6 +156,23 @@ export function invariantProblems(changes: readonly PlanResourceChange[]): strin
             "a database instance is renamed/re-pointed instead of rebuilt (the provider refuses to change a replica's source on apply)",
         );
       }
+    }
+    if ((rc.type === "aws_rds_cluster" || rc.type === "aws_rds_global_cluster") && kind === "update") {
+      // A member renamed or moved to another global cluster in place: the
+      // provider refuses to add an existing cluster to a global cluster
+      // ("existing RDS Clusters cannot be added to an existing RDS Global
+      // Cluster", hashicorp/aws internal/service/rds/cluster.go), and a
+      // rename would keep a diverged cluster under a new generation's name.
+      const moved = ["cluster_identifier", "global_cluster_identifier"].filter((k) => changedAttributes(rc).includes(k));
+      if (moved.length) {
+        problems.push(
+          `${rc.address}: updated in place with ${moved.map((k) => `${k} ${JSON.stringify(before[k] ?? null)} -> ${JSON.stringify(after[k] ?? null)}`).join(", ")}: ` +
+            "an Aurora cluster is renamed/moved between global clusters instead of rebuilt",
+        );
+      }
+    }
+    if (rc.type === "aws_rds_cluster" && (kind === "delete" || kind === "replace") && (before.skip_final_snapshot !== false || !before.final_snapshot_identifier)) {
+      problems.push(`${rc.address}: an Aurora cluster destroyed without a final snapshot (skip_final_snapshot ${JSON.stringify(before.skip_final_snapshot ?? null)} in state)`);
     }
     if ((kind === "delete" || kind === "replace") && (before.deletion_protection === true || before.enable_deletion_protection === true)) {
       problems.push(`${rc.address}: destroyed while deletion protection is on (the apply would fail): the runbook must turn it off first`);

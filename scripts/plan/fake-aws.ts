@@ -200,6 +200,23 @@ export function computedSpecials(type: string, address: string, args: Record<str
       return { latest_version: 1, default_version: 1 };
     case "aws_db_instance":
       return { address: `${args.identifier}.offline.${region}.rds.amazonaws.com`, port: 5432, status: "available", resource_id: `db-${token(address, 26).toUpperCase()}` };
+    // Aurora (ARN formats: RDS User Guide, "Amazon Resource Names (ARNs) in
+    // Amazon RDS": cluster:<id>, db:<id>, global-cluster:<id> with no region;
+    // endpoint shapes: <id>.cluster-<suffix>, <id>.cluster-ro-<suffix>).
+    case "aws_rds_global_cluster":
+      // The provider's id of each is the identifier (d.SetId(...Identifier) on create).
+      return { id: args.global_cluster_identifier, arn: `arn:aws:rds::${FAKE_ACCOUNT_ID}:global-cluster:${args.global_cluster_identifier}`, global_cluster_resource_id: `cluster-${token(address, 26).toUpperCase()}` };
+    case "aws_rds_cluster":
+      return {
+        id: args.cluster_identifier,
+        arn: `arn:aws:rds:${region}:${FAKE_ACCOUNT_ID}:cluster:${args.cluster_identifier}`,
+        endpoint: `${args.cluster_identifier}.cluster-offline.${region}.rds.amazonaws.com`,
+        reader_endpoint: `${args.cluster_identifier}.cluster-ro-offline.${region}.rds.amazonaws.com`,
+        port: 5432,
+        cluster_resource_id: `cluster-${token(address, 26).toUpperCase()}`,
+      };
+    case "aws_rds_cluster_instance":
+      return { id: args.identifier, arn: `arn:aws:rds:${region}:${FAKE_ACCOUNT_ID}:db:${args.identifier}`, endpoint: `${args.identifier}.offline.${region}.rds.amazonaws.com`, port: 5432, dbi_resource_id: `db-${token(address, 26).toUpperCase()}` };
     case "aws_lb":
       return { dns_name: `${args.name}-1234567890.${region}.elb.amazonaws.com`, zone_id: ALB_ZONE_IDS[region] ?? "Z0FAKEALBZONE000000" };
     case "aws_eks_cluster":

@@ -7,7 +7,8 @@
  * values, all inside a network namespace that has only loopback.
  * README "Offline plan" says what it proves and what it cannot.
  *
- *   npm run plan:offline                 # the full matrix
+ *   npm run plan:offline                 # the full matrix (the config's mode, plus the Aurora
+ *                                        # Global Database mode when the config is RDS's: aurora-scenarios.ts)
  *   npm run plan:offline -- --quick      # what `npm test` runs: default-state plans + failback rebuilds
  *   npm run plan:offline -- --only failback-3-primary,normal/dns
  *   options: --jobs N (parallel terraform runs, default 2), --keep (keep the work folder and print it)
@@ -23,11 +24,11 @@ import { App } from "cdktf";
 import { loadProjectConfig, type ValidConfig } from "../../src/config";
 import { buildApp } from "../../stacks/app";
 import { deployedState } from "./deployed-state";
-import { actionCounts, checkPlan } from "./expectations";
+import { actionCounts, checkFights, checkPlan } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { drStates, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
-import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, writeJob, type TestOutcome, type TestRun, type Workspace } from "./tftest";
+import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -266,8 +267,9 @@ async function main(): Promise<void> {
     const zone = opts.quick ? undefined : zoneConfig(base);
     const zoneStacks = zone ? synth(zone, path.join(work, "synth", "createZone")) : undefined;
     const ws = await wsPromise;
-    const allStacks = Object.keys(synthesized.normal);
-    const planned = allStacks.filter((s) => awsOnly(synthesized.normal[s]));
+    const first = states[0].id; // the config's own mode in its normal state
+    const allStacks = Object.keys(synthesized[first]);
+    const planned = allStacks.filter((s) => awsOnly(synthesized[first][s]));
     const skipped = allStacks.filter((s) => !planned.includes(s));
     console.log(`offline plan: terraform ${ws.terraformVersion}, hashicorp/aws from ${ws.mirrorRoot}; network namespace with loopback only; fake account ${FAKE_ACCOUNT_ID}`);
     console.log(`config: ${base.project}-${base.environment}, ${base.regions.primary.region} / ${base.regions.secondary.region}${process.env.DR_CONFIG ? ` (DR_CONFIG=${process.env.DR_CONFIG})` : ""}`);
@@ -281,14 +283,15 @@ async function main(): Promise<void> {
     // --- which plans to run
     const allTransitions = transitions(states);
     if (opts.only) {
-      const known = new Set([...allTransitions.map((t) => t.id), ...states.flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
+      const known = new Set([...allTransitions.map((t) => t.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
       const unknown = opts.only.filter((id) => !known.has(id));
       if (unknown.length) throw new Error(`--only: unknown check(s) ${unknown.join(", ")}. Known: ${[...known].join(", ")}`);
     }
     const wantedTransitions = allTransitions.filter((t) => (opts.only ? opts.only.includes(t.id) : !opts.quick || t.quick));
     const stateTargets: Array<{ state: DrStateDef | { id: string; title: string; config: ValidConfig }; stack: string; json: StackJson }> = [];
     for (const st of states) {
-      if (opts.quick && st.id !== "normal") continue; // the quick set adds only what its transitions start from
+      if (opts.quick && st.id !== first) continue; // the quick set adds only what its transitions start from
+      if (st.targetOnly) continue; // planned only as the target of its deploy
       for (const s of planned) {
         if (!opts.only || opts.only.includes(`${st.id}/${s}`)) stateTargets.push({ state: st, stack: s, json: synthesized[st.id][s] });
       }
@@ -329,7 +332,10 @@ async function main(): Promise<void> {
             t,
             { stack: synthesized[created][t.stack], config: stateOf(created).config, plan },
             { stack: fromJson, config: stateOf(t.from).config },
-            { stack: synthesized[t.to][t.stack], config: stateOf(t.to).config },
+            {
+              stack: t.withoutIgnoreChanges ? withoutIgnoreChanges(synthesized[t.to][t.stack], t.withoutIgnoreChanges) : synthesized[t.to][t.stack],
+              config: stateOf(t.to).config,
+            },
             !opts.quick,
           );
         },
@@ -374,7 +380,15 @@ async function main(): Promise<void> {
         }
         const plan = tr.outcome.runs.find((x) => x.name === "plan");
         let problems: string[] = [];
-        if (plan?.resourceChanges) {
+        if (plan?.resourceChanges && t.fights) {
+          // A control: without the ignore list the plan must fight what AWS changed.
+          const res = checkFights(plan.resourceChanges, t.fights);
+          problems = res.problems;
+          check.lines.push(`plan without lifecycle ignore_changes on ${t.withoutIgnoreChanges?.join(", ")}: ${fmtCounts(plan.resourceChanges)} (${tr.outcome.seconds.toFixed(0)} s)`);
+          for (const c of res.changes) check.lines.push(`  ${c}`);
+          for (const p of problems) check.lines.push(`FAIL: ${p}`);
+          if (!problems.length) check.lines.push(`as expected: ${t.fights.map((f) => f.what).join(", ")} would be changed by Terraform (the ignore list is what keeps ${t.id.replace(/-without-ignore$/, "")} clean)`);
+        } else if (plan?.resourceChanges) {
           const res = checkPlan(plan.resourceChanges, plan.outputChanges ?? {}, t.expect);
           problems = res.problems;
           check.lines.push(`plan: ${fmtCounts(plan.resourceChanges)}; outputs changed: ${res.outputs.join(", ") || "none"} (${tr.outcome.seconds.toFixed(0)} s)`);

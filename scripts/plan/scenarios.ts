@@ -8,16 +8,24 @@ import { deepMerge, resolveConfig, type RegionRole, type ValidConfig } from "../
 import { dbIdentifier, readerMember } from "../../src/database/database-tier";
 import { Naming } from "../../src/lib/naming";
 import type { StateEdit } from "./deployed-state";
-import type { ChangeRule, Expectation } from "./expectations";
+import { isAurora } from "../../src/database/aurora-contract";
+import { auroraStates, auroraTransitions, auroraVariant, type AuroraStateId } from "./aurora-scenarios";
+import type { ChangeRule, Expectation, FightRule } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import type { PlanResourceChange } from "./types";
 
-export type StateId = "normal" | "failedOver" | "failback" | "switchedBack";
+export type StateId = "normal" | "failedOver" | "failback" | "switchedBack" | AuroraStateId;
 
 export interface DrStateDef {
   readonly id: StateId;
   readonly title: string;
   readonly config: ValidConfig;
+  /**
+   * Only the target of a runbook deploy: not planned from nothing (its
+   * stacks differ from another state's in one setting, e.g. the engine version).
+   * @default - planned from nothing like every state
+   */
+  readonly targetOnly?: boolean;
 }
 
 /** The stacks that use only the aws provider (the mirror holds no other). */
@@ -31,6 +39,14 @@ export type PlannedStack = (typeof PLANNED_STACKS)[number] | "dns-zone";
  * (normal after a failback: both regions one generation up).
  */
 export function drStates(base: ValidConfig): DrStateDef[] {
+  // The Aurora Global Database mode's states (scripts/plan/aurora-scenarios.ts)
+  // are planned with every config; its RDS states only when the config is RDS's.
+  if (isAurora(base)) return auroraStates(base);
+  return [...rdsStates(base), ...auroraStates(auroraVariant(base))];
+}
+
+/** The RDS for PostgreSQL mode's four states. */
+function rdsStates(base: ValidConfig): DrStateDef[] {
   const g = base.database.generations;
   const state = (id: StateId, title: string, drState: string, generations: { primary: number; secondary: number }, forceFailover: boolean): DrStateDef => ({
     id,
@@ -86,6 +102,15 @@ export interface TransitionDef {
   readonly expect: Expectation;
   /** Part of the short set that `npm test` runs. */
   readonly quick: boolean;
+  /**
+   * A control that must fail the ordinary way: the target configuration with
+   * `lifecycle.ignore_changes` removed from these resource types, and the
+   * plan must then change what `fights` names (so the ignore list is what
+   * keeps the real transition clean). `expect` is not checked.
+   * @default - the ordinary check against `expect`
+   */
+  readonly withoutIgnoreChanges?: readonly string[];
+  readonly fights?: readonly FightRule[];
 }
 
 const byIdentifier = (id: string) => (rc: PlanResourceChange) => (rc.change.before?.identifier ?? rc.change.after?.identifier) === id;
@@ -142,7 +167,6 @@ const DB_OUTPUTS = ["db_writer_endpoint", "db_writer_identifier", "db_writer_arn
  */
 function rebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: number, sourceArn: string): ChangeRule[] {
   const n = names(config, role);
-  const lt = (rc: PlanResourceChange) => String(rc.change.before?.name ?? "").endsWith("-web");
   const rules: ChangeRule[] = [
     {
       what: `old writer ${n.writer(oldGen)} destroyed, leaving its final snapshot ${n.writer(oldGen)}-final`,
@@ -182,10 +206,22 @@ function rebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: 
       match: byIdentifier(id),
       check: (rc) => (rc.change.after?.replicate_source_db === n.writer(newGen) ? [] : [`replicate_source_db is ${rc.change.after?.replicate_source_db}`]),
     })),
+    ...webRollout(),
+  ];
+  return rules;
+}
+
+/**
+ * The web fleet given new database endpoints: a new launch-template version
+ * (the default one) whose user data carries them, rolled out by the Auto
+ * Scaling group's instance refresh.
+ */
+export function webRollout(): ChangeRule[] {
+  const lt = (rc: PlanResourceChange) => String(rc.change.before?.name ?? "").endsWith("-web");
+  return [
     { what: "the web launch template: a new version (the default one) whose user data carries the new endpoints", type: "aws_launch_template", kind: "update", match: lt, attributes: ["default_version", "latest_version", "user_data"] },
     { what: "the web Auto Scaling group moves to the new launch-template version (instance refresh)", type: "aws_autoscaling_group", kind: "update", match: () => true, attributes: ["launch_template"] },
   ];
-  return rules;
 }
 
 /**
@@ -194,6 +230,12 @@ function rebuild(config: ValidConfig, role: RegionRole, oldGen: number, newGen: 
  * next deploy starts from.
  */
 export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
+  const aurora = states.some((x) => x.id === "aurora-normal") ? auroraTransitions(states) : [];
+  return states.some((x) => x.id === "normal") ? [...rdsTransitions(states), ...aurora] : aurora;
+}
+
+/** The RDS for PostgreSQL runbook's deploys. */
+function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
   const s = Object.fromEntries(states.map((x) => [x.id, x.config])) as Record<StateId, ValidConfig>;
   const base = s.normal;
   const gP = base.database.generations.primary;

@@ -82,6 +82,25 @@ export function withoutBackend(stack: StackJson): StackJson {
   return copy;
 }
 
+/**
+ * The stack with `lifecycle.ignore_changes` removed from every resource of
+ * `types` (a control: what the plan would be without the ignore list).
+ */
+export function withoutIgnoreChanges(stack: StackJson, types: readonly string[]): StackJson {
+  const copy: StackJson = JSON.parse(JSON.stringify(stack));
+  let removed = 0;
+  for (const type of types) {
+    for (const body of Object.values(copy.resource?.[type] ?? {})) {
+      if (body.lifecycle?.ignore_changes === undefined) continue;
+      delete body.lifecycle.ignore_changes;
+      if (Object.keys(body.lifecycle).length === 0) delete body.lifecycle;
+      removed++;
+    }
+  }
+  if (removed === 0) throw new Error(`offline plan: no ${types.join("/")} resource of the stack has lifecycle.ignore_changes: the control would prove nothing`);
+  return copy;
+}
+
 /** Region of each provider reference of a stack ("aws", "aws.peer", ...). */
 export function providerRegions(stack: StackJson): (ref: string | undefined) => string {
   const regions = new Map<string, string>();

@@ -1,0 +1,52 @@
+import { resolveConfig } from "../../src/config";
+import { auroraStates, auroraTransitions, auroraVariant, nextMinor } from "../../scripts/plan/aurora-scenarios";
+import { deployedState } from "../../scripts/plan/deployed-state";
+import { drStates, transitions } from "../../scripts/plan/scenarios";
+import { withoutIgnoreChanges } from "../../scripts/plan/tftest";
+import type { StackJson } from "../../scripts/plan/types";
+
+// The Aurora scenarios of the offline plan: which configs they plan and
+// that their AWS actions reach the resources the stacks declare. The plans
+// themselves run in `npm run plan:offline` (real provider).
+describe("offline plan: Aurora Global Database scenarios", () => {
+  const rds = resolveConfig({}, "test");
+
+  it("plans the Aurora mode next to the RDS mode, with the Aurora defaults (the RDS class would be refused)", () => {
+    const states = drStates(rds);
+    expect(states.map((s) => s.id)).toEqual(["normal", "failedOver", "failback", "switchedBack", "aurora-normal", "aurora-failedOver", "aurora-failback", "aurora-rebuild", "aurora-upgraded"]);
+    const a = states.find((s) => s.id === "aurora-rebuild")!.config.database;
+    expect(a).toMatchObject({ engine: "aurora-postgresql", instanceClass: "db.r6g.large", drState: "failback", generations: { primary: 2, secondary: 1 } });
+    expect(states.find((s) => s.id === "aurora-upgraded")).toMatchObject({ targetOnly: true, config: { database: { engineVersion: "16.7" } } });
+    // An Aurora config plans only its own mode's states and deploys.
+    const aurora = auroraVariant(rds);
+    expect(drStates(aurora).map((s) => s.id)).toEqual(auroraStates(aurora).map((s) => s.id));
+    expect(transitions(drStates(aurora)).every((t) => t.id.startsWith("aurora-"))).toBe(true);
+    expect(() => nextMinor("16")).toThrow('"16" is not major.minor');
+  });
+
+  it("moves the roles on the clusters the stacks declare: the born primary reads as a secondary of the us-west-1 cluster (its ReplicationSourceIdentifier)", () => {
+    const ts = auroraTransitions(drStates(rds));
+    const t = ts.find((x) => x.id === "aurora-failback-primary")!;
+    expect(t.edits).toHaveLength(1);
+    const stack: StackJson = {
+      terraform: {},
+      provider: { aws: [{ region: "us-east-2" }] },
+      resource: { aws_rds_cluster: { Cluster: { cluster_identifier: "drweb-prod-use2-db-g1-cluster", database_name: "drweb", master_username: "drweb_admin" } } },
+    };
+    const schema = { attributes: { cluster_identifier: { optional: true }, database_name: { optional: true, computed: true }, master_username: { optional: true, computed: true }, replication_source_identifier: { optional: true } } };
+    const plan = [{ address: "aws_rds_cluster.Cluster", mode: "managed" as const, type: "aws_rds_cluster", name: "Cluster", change: { actions: ["create" as const], before: null, after: stack.resource!.aws_rds_cluster.Cluster } }];
+    const d = deployedState(stack, plan, { aws_rds_cluster: schema }, () => "us-east-2", t.edits);
+    expect(d.config.resource!.aws_rds_cluster.Cluster.replication_source_identifier).toBe("arn:aws:rds:us-west-1:123456789012:cluster:drweb-prod-usw1-db-g1-cluster");
+    // Every control names what it fights and removes an ignore list.
+    for (const c of ts.filter((x) => x.id.endsWith("-without-ignore"))) expect(c.fights?.length && c.withoutIgnoreChanges?.length).toBeTruthy();
+  });
+
+  it("removes lifecycle.ignore_changes for a control, and refuses a control with nothing to remove", () => {
+    const stack: StackJson = { terraform: {}, resource: { aws_rds_cluster: { C: { cluster_identifier: "c", lifecycle: { ignore_changes: ["engine_version"], prevent_destroy: false } } }, aws_eks_addon: { A: { lifecycle: { ignore_changes: ["addon_version"] } } } } };
+    const out = withoutIgnoreChanges(stack, ["aws_rds_cluster"]);
+    expect(out.resource!.aws_rds_cluster.C.lifecycle).toEqual({ prevent_destroy: false });
+    expect(out.resource!.aws_eks_addon.A.lifecycle).toEqual({ ignore_changes: ["addon_version"] });
+    expect(stack.resource!.aws_rds_cluster.C.lifecycle.ignore_changes).toEqual(["engine_version"]);
+    expect(() => withoutIgnoreChanges(out, ["aws_rds_cluster"])).toThrow("the control would prove nothing");
+  });
+});
