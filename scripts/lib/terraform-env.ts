@@ -159,8 +159,8 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
  * "Backend configuration ignored", dropped here; `init -backend=false`
  * skips backends in a per-stack validate too). Diagnostics are given to the
  * stack their address (`module.<stack>`) or file names. Stack folder names
- * must be valid module names (cdktf's are). validateStack remains the
- * per-stack check `npm run validate` uses.
+ * must be valid module names (cdktf's are). `npm run validate` and the
+ * tests use it: one terraform process for every stack.
  */
 export async function validateStacks(tf: TerraformEnv, stacksDir: string, stacks: readonly string[]): Promise<ValidateResult[]> {
   return validateStackDirs(
@@ -213,20 +213,3 @@ export async function validateStackDirs(tf: TerraformEnv, stacks: ReadonlyArray<
   }
 }
 
-/** `terraform init -backend=false` + `terraform validate -json` in one stack folder. */
-export async function validateStack(tf: TerraformEnv, stackDir: string): Promise<ValidateResult> {
-  const stack = path.basename(stackDir);
-  const init = await run(tf.terraform, ["init", "-backend=false", "-input=false", "-no-color"], stackDir, tf.env);
-  if (init.code !== 0) return { stack, ok: false, output: `terraform init failed:\n${init.output}` };
-  const val = await run(tf.terraform, ["validate", "-no-color", "-json"], stackDir, tf.env);
-  let ok = false;
-  let output = val.output;
-  try {
-    const parsed = JSON.parse(val.output) as { valid: boolean; diagnostics: Array<{ severity: string; summary: string; detail?: string; address?: string }> };
-    ok = parsed.valid && val.code === 0;
-    output = parsed.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.address ? ` (${d.address})` : ""}${d.detail ? `: ${d.detail}` : ""}`).join("\n");
-  } catch {
-    ok = false;
-  }
-  return { stack, ok, output };
-}
