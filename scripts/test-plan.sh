@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The offline plan's short set for `npm test` (README "Offline plan"): the
-# real `terraform plan` of every aws-only stack in the default state, and
+# real `terraform plan` of the two regional stacks in the default state, and
 # the failback's two database rebuilds (failback steps 3 and 5), with
 # the real hashicorp/aws provider, a fake account and no network beyond
 # loopback. Prints "plan: N passed, M failed". The full matrix (every DR

@@ -9,7 +9,7 @@
  *
  *   npm run plan:offline                 # the full matrix (the config's mode, plus the Aurora
  *                                        # Global Database mode when the config is RDS's: aurora-scenarios.ts)
- *   npm run plan:offline -- --quick      # what `npm test` runs: default-state plans + failback rebuilds
+ *   npm run plan:offline -- --quick      # what `npm test` runs: the regional stacks' default-state plans + the failback rebuilds
  *   npm run plan:offline -- --only failback-3-primary,normal/dns
  *   options: --jobs N (parallel terraform runs, default 2), --keep (keep the work folder and print it)
  *
@@ -33,6 +33,8 @@ import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const NETNS_MARK = "DRWEB_OFFLINE_PLAN_NETNS";
+/** Stacks the quick set plans in the default state (the failback rebuilds start from their plans). */
+const QUICK_STACKS: readonly string[] = ["primary", "secondary"];
 
 interface Options {
   readonly quick: boolean;
@@ -293,6 +295,9 @@ async function main(): Promise<void> {
       if (opts.quick && st.id !== first) continue; // the quick set adds only what its transitions start from
       if (st.targetOnly) continue; // planned only as the target of its deploy
       for (const s of planned) {
+        // The quick set (npm test) plans the regional stacks, where the data and the failback rebuilds are; the
+        // global stacks (DNS records, health checks, alarms: no data) are planned by the full matrix (.ci/run).
+        if (opts.quick && !QUICK_STACKS.includes(s)) continue;
         if (!opts.only || opts.only.includes(`${st.id}/${s}`)) stateTargets.push({ state: st, stack: s, json: synthesized[st.id][s] });
       }
     }
