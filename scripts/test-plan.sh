@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The offline plan's short set for `npm test` (README "Offline plan"): the
-# real `terraform plan` of the two regional stacks in the default state, and
-# the failback's two database rebuilds (failback steps 3 and 5), with
+# real `terraform plan` of the primary stack in the default state, and its
+# database rebuild in the failback (failback step 3), with
 # the real hashicorp/aws provider, a fake account and no network beyond
 # loopback. Prints "plan: N passed, M failed". The full matrix (every DR
 # state, every runbook deploy, control plans) is `npm run plan:offline`,

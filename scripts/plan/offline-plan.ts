@@ -9,7 +9,7 @@
  *
  *   npm run plan:offline                 # the full matrix (the config's mode, plus the Aurora
  *                                        # Global Database mode when the config is RDS's: aurora-scenarios.ts)
- *   npm run plan:offline -- --quick      # what `npm test` runs: the regional stacks' default-state plans + the failback rebuilds
+ *   npm run plan:offline -- --quick      # what `npm test` runs: the primary's default-state plan + its failback rebuild
  *   npm run plan:offline -- --only failback-3-primary,normal/dns
  *   options: --jobs N (parallel terraform runs, default 2), --keep (keep the work folder and print it)
  *
@@ -33,8 +33,13 @@ import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const NETNS_MARK = "DRWEB_OFFLINE_PLAN_NETNS";
-/** Stacks the quick set plans in the default state (the failback rebuilds start from their plans). */
-const QUICK_STACKS: readonly string[] = ["primary", "secondary"];
+/**
+ * Stacks the quick set (npm test) plans in the default state: the primary,
+ * whose plan its failback rebuild (failback-3-primary) starts from. The
+ * secondary, the global stacks, every other state and deploy are planned by
+ * the full matrix, which .ci/run runs after npm test.
+ */
+const QUICK_STACKS: readonly string[] = ["primary"];
 
 interface Options {
   readonly quick: boolean;
@@ -264,8 +269,10 @@ async function main(): Promise<void> {
     const base = loadProjectConfig(ROOT);
     const states = drStates(base);
     const wsPromise = prepareWorkspace(ROOT, work);
+    // The quick set synthesizes only the states its plans use (each synthesis is ~1-2 s of CPU).
+    const quickStates = new Set<string>([states[0].id, ...transitions(states).filter((t) => t.quick).flatMap((t) => [t.from, t.to, t.createdIn ?? t.from])]);
     const synthesized: Record<string, Record<string, StackJson>> = {};
-    for (const st of states) synthesized[st.id] = synth(st.config, path.join(work, "synth", st.id));
+    for (const st of states) if (!opts.quick || quickStates.has(st.id)) synthesized[st.id] = synth(st.config, path.join(work, "synth", st.id));
     const zone = opts.quick ? undefined : zoneConfig(base);
     const zoneStacks = zone ? synth(zone, path.join(work, "synth", "createZone")) : undefined;
     const ws = await wsPromise;
@@ -295,8 +302,6 @@ async function main(): Promise<void> {
       if (opts.quick && st.id !== first) continue; // the quick set adds only what its transitions start from
       if (st.targetOnly) continue; // planned only as the target of its deploy
       for (const s of planned) {
-        // The quick set (npm test) plans the regional stacks, where the data and the failback rebuilds are; the
-        // global stacks (DNS records, health checks, alarms: no data) are planned by the full matrix (.ci/run).
         if (opts.quick && !QUICK_STACKS.includes(s)) continue;
         if (!opts.only || opts.only.includes(`${st.id}/${s}`)) stateTargets.push({ state: st, stack: s, json: synthesized[st.id][s] });
       }
