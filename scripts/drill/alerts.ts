@@ -394,8 +394,10 @@ export async function observeAlerts(
   const firing = new Set<string>();
   const is = (e: AlertExpectation, labels: Record<string, string>) => labels.alertname === e.alert && (e.region === undefined || labels.region === ctx.regions[e.region]);
   for (;;) {
-    const now = Date.now();
     const active = await prom.alerts().catch(() => null);
+    // The time of the answer, not of the question: an alert the answer shows cleared was cleared by then (a clock read
+    // before the request could be a millisecond before the moment the answer describes).
+    const now = Date.now();
     for (const a of active ?? []) if (a.state === "firing") firing.add(alertKey(a.labels));
     const allFired = must.every((e) => [...firing].some((k) => is(e, Object.fromEntries(JSON.parse(k) as Array<[string, string]>))) && (opts.notified?.(e) ?? true));
     // An alert that must stay silent and is pending is judged when it clears, or when its `for` has run out (then it fires): the
