@@ -149,20 +149,23 @@ export class RegionalStack extends TerraformStack {
       });
     }
     if (topology.sourceRole) this.replicatesFrom = topology.sourceRole;
-    const aurora = isAurora(config);
     let dbHosts: { readonly writer: string; readonly reader: string };
-    if (aurora) {
+    /** What either database tier takes from this region. */
+    const dbPlacement = {
+      namePrefix: naming.regional,
+      partition: partition.partition,
+      vpcId: this.network.vpcId,
+      dataSubnetIds: this.network.subnetIds.privateData,
+      kmsKeyArn: this.key.keyArn,
+      settings: db,
+      generation,
+    };
+    if (isAurora(config)) {
       // Aurora Global Database (src/database/aurora-contract.ts): the same
       // deploy order as the RDS mode (replicatesFrom: the region whose
       // cluster this one joins, in the current DR state).
       const tier = new AuroraGlobalTier(this, "Database", {
-        namePrefix: naming.regional,
-        partition: partition.partition,
-        vpcId: this.network.vpcId,
-        dataSubnetIds: this.network.subnetIds.privateData,
-        kmsKeyArn: this.key.keyArn,
-        settings: db,
-        generation,
+        ...dbPlacement,
         globalClusterIdentifier: globalClusterIdentifier(config),
         ownsGlobalCluster: role === CREDENTIALS_HOME,
         masterCredentials:
@@ -183,14 +186,8 @@ export class RegionalStack extends TerraformStack {
         sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
       }
       const tier = new DatabaseTier(this, "Database", {
-        namePrefix: naming.regional,
-        partition: partition.partition,
-        vpcId: this.network.vpcId,
-        dataSubnetIds: this.network.subnetIds.privateData,
-        kmsKeyArn: this.key.keyArn,
-        settings: db,
+        ...dbPlacement,
         writerMode: topology.writer,
-        generation,
         sourceArn,
         masterPassword: topology.writer === "source" && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion } : undefined,
       });

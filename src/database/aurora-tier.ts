@@ -4,7 +4,7 @@ import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster";
 import { AURORA_ENGINE, auroraClusterIdentifier, auroraInstanceCount, auroraInstanceIdentifier } from "./aurora-contract";
-import { allowDatabaseClient, databaseSecurityGroup, databaseSubnetGroup, enhancedMonitoringRole, type DatabaseSettings } from "./database-tier";
+import { allowDatabaseClient, databaseSecurityGroup, databaseSubnetGroup, enhancedMonitoringRole, POSTGRES_TLS_AND_LOGGING, type DatabaseSettings } from "./database-tier";
 
 export interface AuroraGlobalTierProps {
   /** Regional name prefix, e.g. drweb-prod-use2. */
@@ -100,10 +100,7 @@ export class AuroraGlobalTier extends Construct {
       family: `aurora-postgresql${major}`,
       description: "drweb Aurora PostgreSQL: TLS required, slow queries and connections logged",
       parameter: [
-        { name: "rds.force_ssl", value: "1" },
-        { name: "log_connections", value: "1" },
-        { name: "log_disconnections", value: "1" },
-        { name: "log_min_duration_statement", value: "1000" },
+        ...POSTGRES_TLS_AND_LOGGING,
         ...(s.writeForwarding === "off" ? [] : [{ name: "apg_write_forward.consistency_mode", value: s.writeForwarding.toUpperCase() }]),
       ],
     });

@@ -69,10 +69,7 @@ export class DatabaseTier extends Construct {
       family: `postgres${major}`,
       description: "drweb PostgreSQL: TLS required, slow queries and connections logged",
       parameter: [
-        { name: "rds.force_ssl", value: "1" },
-        { name: "log_connections", value: "1" },
-        { name: "log_disconnections", value: "1" },
-        { name: "log_min_duration_statement", value: "1000" },
+        ...POSTGRES_TLS_AND_LOGGING,
         // Replicas answer long reads without cancelling them immediately.
         { name: "max_standby_streaming_delay", value: "30000" },
       ],
@@ -134,6 +131,14 @@ export class DatabaseTier extends Construct {
     allowDatabaseClient(this, id, this.securityGroupId, securityGroupId, description);
   }
 }
+
+/** Parameters of both engines' parameter groups: TLS required, connections and slow queries (over 1 s) logged. */
+export const POSTGRES_TLS_AND_LOGGING = [
+  { name: "rds.force_ssl", value: "1" },
+  { name: "log_connections", value: "1" },
+  { name: "log_disconnections", value: "1" },
+  { name: "log_min_duration_statement", value: "1000" },
+] as const;
 
 /** The database's security group: no rule but the clients admitted by allowDatabaseClient. */
 export function databaseSecurityGroup(scope: Construct, namePrefix: string, vpcId: string): SecurityGroup {
