@@ -270,7 +270,8 @@ async function main(): Promise<void> {
     const states = drStates(base);
     const wsPromise = prepareWorkspace(ROOT, work);
     // The quick set synthesizes only the states its plans use (each synthesis is ~1-2 s of CPU).
-    const quickStates = new Set<string>([states[0].id, ...transitions(states).filter((t) => t.quick).flatMap((t) => [t.from, t.to, t.createdIn ?? t.from])]);
+    const allTransitions = transitions(states);
+    const quickStates = new Set<string>([states[0].id, ...allTransitions.filter((t) => t.quick).flatMap((t) => [t.from, t.to, t.createdIn ?? t.from])]);
     const synthesized: Record<string, Record<string, StackJson>> = {};
     for (const st of states) if (!opts.quick || quickStates.has(st.id)) synthesized[st.id] = synth(st.config, path.join(work, "synth", st.id));
     const zone = opts.quick ? undefined : zoneConfig(base);
@@ -290,7 +291,6 @@ async function main(): Promise<void> {
     }
 
     // --- which plans to run
-    const allTransitions = transitions(states);
     if (opts.only) {
       const known = new Set([...allTransitions.map((t) => t.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
       const unknown = opts.only.filter((id) => !known.has(id));

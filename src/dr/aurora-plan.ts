@@ -7,6 +7,7 @@ import {
   drainStep,
   fenced,
   fenceHolds,
+  stillFenced,
   fenceOldPrimaryStep,
   fenceStep,
   gateStep,
@@ -402,10 +403,7 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
         fenceStep(config, "fence-primary", "primary", "no request reaches the writer being switched away from"),
         moveStep(config, "switchover", "switchover", "secondary", {
           text: "the primary fleet is still fenced (checked now, not taken from the journal)",
-          check: async (ctx) => {
-            const f = await fenceHolds(ctx, "primary");
-            return f.ok ? f : no(`the primary fleet is no longer fenced: ${f.detail}`);
-          },
+          check: (ctx) => stillFenced(ctx, "primary"),
         }),
         gateStep(config, "force-dns", true, writerGuard(config, "secondary")),
         failoverDeploy(config),
@@ -506,10 +504,7 @@ export function auroraFailbackPlan(config: ValidConfig, params: PlanParams): Pla
     fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from", "restore-secondary-fleet"),
     moveStep(config, "switchover", "switchover", "primary", {
       text: "the secondary fleet is still fenced (checked now, not taken from the journal)",
-      check: async (ctx) => {
-        const f = await fenceHolds(ctx, "secondary");
-        return f.ok ? f : no(`the secondary fleet is no longer fenced: ${f.detail}`);
-      },
+      check: (ctx) => stillFenced(ctx, "secondary"),
     }),
     gateStep(config, "unforce-dns", false, writerGuard(config, "primary")),
     deployStep(

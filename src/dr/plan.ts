@@ -289,6 +289,12 @@ export function fenced(w: WebState): boolean {
   return w.desiredCapacity === 0 && w.healthyTargets === 0 && w.totalTargets === 0 && w.runningInstances === 0;
 }
 
+/** A guard's fence condition: the role's fleet is still fenced, checked now (not taken from the journal). */
+export async function stillFenced(ctx: StepContext, role: RegionRole): Promise<Check> {
+  const f = await fenceHolds(ctx, role);
+  return f.ok ? f : no(`the ${role} fleet is no longer fenced: ${f.detail}`);
+}
+
 export async function fenceHolds(ctx: StepContext, role: RegionRole): Promise<Check> {
   const w = await ctx.platform.web(role);
   return fenced(w) ? ok(`fenced: ${w.detail}`) : no(`not fenced: ${w.detail}`);
@@ -869,8 +875,8 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
         promoteStep(config, "promote", "secondary", gS, {
           text: "the primary fleet is still fenced and the replica has caught up (both checked now, not taken from the journal)",
           check: async (ctx) => {
-            const f = await fenceHolds(ctx, "primary");
-            if (!f.ok) return no(`the primary fleet is no longer fenced: ${f.detail}`);
+            const f = await stillFenced(ctx, "primary");
+            if (!f.ok) return f;
             const c = await caughtUp(ctx, "secondary", "fence-primary", "planned");
             return c.ok ? ok(c.detail) : no(`not caught up: ${c.detail}`);
           },
@@ -1021,8 +1027,8 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
     promoteStep(config, "promote-primary", "primary", gP2, {
       text: "the secondary fleet is still fenced and the replica has caught up (both checked now, not taken from the journal)",
       check: async (ctx) => {
-        const f = await fenceHolds(ctx, "secondary");
-        if (!f.ok) return no(`the secondary fleet is no longer fenced: ${f.detail}`);
+        const f = await stillFenced(ctx, "secondary");
+        if (!f.ok) return f;
         const c = await caughtUp(ctx, "primary", "fence-secondary", "planned");
         return c.ok ? ok(c.detail) : no(`not caught up: ${c.detail}`);
       },
