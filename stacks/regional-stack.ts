@@ -166,6 +166,8 @@ export class RegionalStack extends TerraformStack {
       // cluster this one joins, in the current DR state).
       const tier = new AuroraGlobalTier(this, "Database", {
         ...dbPlacement,
+        region: rc.region,
+        role,
         globalClusterIdentifier: globalClusterIdentifier(config),
         ownsGlobalCluster: role === CREDENTIALS_HOME,
         masterCredentials:

@@ -17,7 +17,8 @@ import { Naming } from "../../src/lib/naming";
 import type { StateEdit } from "./deployed-state";
 import type { ChangeRule, FightRule } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
-import { webRollout, type DrStateDef, type TransitionDef } from "./scenarios";
+import { FALLBACK_CLASSES } from "../../src/database/aurora-offering";
+import { webRollout, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenarios";
 import type { PlanResourceChange } from "./types";
 
 export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded";
@@ -293,6 +294,63 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       withoutIgnoreChanges: ["aws_rds_cluster"],
       fights: [{ what: `member ${P.cluster}`, type: "aws_rds_cluster", match: byCluster(P.cluster), attributes: ["engine_version"] }],
       quick: false,
+    },
+  ];
+}
+
+/**
+ * The Aurora mode's offering check (src/database/aurora-offering.ts) made to
+ * fire: the fake account answers as a region would that lacks the version,
+ * its Global Database support, the class, or the class's Global Database
+ * support, each the way the provider would return it (hashicorp/aws 5.100.0:
+ * the first of the preferred versions/classes the region has, here the
+ * fallback; the row's SupportsGlobalDatabases). The plan must stop at the
+ * check's postcondition, whose message names the config field, the region
+ * and the fix; it stops before anything of the database is planned.
+ */
+export function auroraRefusals(states: readonly DrStateDef[]): RefusalDef[] {
+  const cfg = states.find((x) => x.id === "aurora-normal")!.config;
+  const v = cfg.database.engineVersion;
+  const cls = cfg.database.instanceClass;
+  const P = cfg.regions.primary.region;
+  const S = cfg.regions.secondary.region;
+  /** A version the fake region has instead (its default). */
+  const other = `${Number(v.split(".")[0]) - 1}.10`;
+  const fallback = FALLBACK_CLASSES.find((c) => c !== cls)!;
+  /** The lookup of the configured version (the other one is the region's default, default_only). */
+  const versionLookup = (type: string, args: Record<string, any>) => type === "aws_rds_engine_version" && !args.default_only;
+  return [
+    {
+      id: "aurora-refused-version-not-offered",
+      title: `Aurora guard: ${S} does not offer Aurora PostgreSQL ${v} (the lookup returns the region's default ${other}): the secondary's plan must stop at database.engineVersion`,
+      stack: "secondary",
+      state: "aurora-normal",
+      answer: (type) => (type === "aws_rds_engine_version" ? { version: other, version_actual: other, id: other, parameter_group_family: `aurora-postgresql${other.split(".")[0]}` } : undefined),
+      refusedBy: { dataSource: "aws_rds_engine_version", says: ["database.engineVersion", `Aurora PostgreSQL ${v} is not offered in ${S} (regions.secondary.region)`, `its default is ${other}`, "Fix:"] },
+    },
+    {
+      id: "aurora-refused-version-without-global",
+      title: `Aurora guard: ${P} offers Aurora PostgreSQL ${v} without Global Database support: the primary's plan (the global cluster's owner) must stop at database.engineVersion`,
+      stack: "primary",
+      state: "aurora-normal",
+      answer: (type, args) => (versionLookup(type, args) ? { supports_global_databases: false } : undefined),
+      refusedBy: { dataSource: "aws_rds_engine_version", says: ["database.engineVersion", `Aurora PostgreSQL ${v} in ${P} (regions.primary.region) does not support Aurora Global Database`, "Fix:"] },
+    },
+    {
+      id: "aurora-refused-class-not-offered",
+      title: `Aurora guard: ${S} has no ${cls} for Aurora PostgreSQL ${v} (the lookup returns the fallback ${fallback}): the secondary's plan must stop at database.instanceClass`,
+      stack: "secondary",
+      state: "aurora-normal",
+      answer: (type) => (type === "aws_rds_orderable_db_instance" ? { instance_class: fallback, id: fallback } : undefined),
+      refusedBy: { dataSource: "aws_rds_orderable_db_instance", says: ["database.instanceClass", `${cls} is not offered for Aurora PostgreSQL ${v} in ${S} (regions.secondary.region)`, `${fallback} is offered`, "Fix:"] },
+    },
+    {
+      id: "aurora-refused-class-without-global",
+      title: `Aurora guard: ${S} offers ${cls} for Aurora PostgreSQL ${v}, but not for Global Database: the secondary's plan must stop at database.instanceClass`,
+      stack: "secondary",
+      state: "aurora-normal",
+      answer: (type) => (type === "aws_rds_orderable_db_instance" ? { supports_global_databases: false } : undefined),
+      refusedBy: { dataSource: "aws_rds_orderable_db_instance", says: ["database.instanceClass", `${cls} is offered for Aurora PostgreSQL ${v} in ${S} (regions.secondary.region), but not for Aurora Global Database`, "Fix:"] },
     },
   ];
 }

@@ -4,7 +4,7 @@
  * others; data-bearing resources never replaced or destroyed unless it says
  * so; rebuilds that the provider can carry out.
  */
-import type { Action, PlanOutputChange, PlanResourceChange } from "./types";
+import type { Action, Diagnostic, PlanOutputChange, PlanResourceChange, RunResult } from "./types";
 
 export type ChangeKind = "create" | "delete" | "update" | "replace";
 
@@ -263,4 +263,33 @@ export function actionCounts(resourceChanges: readonly PlanResourceChange[]): Re
     counts[k] = (counts[k] ?? 0) + 1;
   }
   return counts;
+}
+
+/** The guard a refusal check expects to stop the plan (scenarios.ts RefusalDef). */
+export interface Refusal {
+  /** Data source type whose postcondition must fail, e.g. aws_rds_engine_version. */
+  readonly dataSource: string;
+  /** Text its message must contain (the config field, the region, the fix). */
+  readonly says: readonly string[];
+}
+
+/**
+ * Checks a plan that must be refused: it did not pass, it failed at a
+ * postcondition of `refusal.dataSource` whose message says everything
+ * promised, and nothing else failed (an unrelated error would hide whether
+ * the guard fired). Returns the broken promises.
+ */
+export function checkRefusal(run: RunResult | undefined, diagnostics: readonly Diagnostic[], refusal: Refusal): string[] {
+  const problems: string[] = [];
+  if (!run || run.status === "pass") problems.push(`the plan ${run ? "passed" : "did not run"}: no guard stopped it (the config would reach AWS's create calls)`);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  const isGuard = (d: Diagnostic) => d.summary === "Resource postcondition failed" && (d.context ?? "").startsWith(`data.${refusal.dataSource}.`);
+  const guard = errors.filter(isGuard);
+  if (guard.length === 0) problems.push(`no postcondition of a data.${refusal.dataSource} failed`);
+  for (const d of guard) {
+    const missing = refusal.says.filter((t) => !(d.detail ?? "").includes(t));
+    if (missing.length) problems.push(`${d.context}: its message does not say ${missing.map((t) => JSON.stringify(t)).join(", ")}: ${d.detail}`);
+  }
+  for (const d of errors.filter((x) => !isGuard(x))) problems.push(`another error stopped the plan: ${d.summary}${d.context ? ` (${d.context})` : ""}${d.detail ? `: ${d.detail.replace(/\s+/g, " ").trim()}` : ""}`);
+  return problems;
 }

@@ -107,6 +107,21 @@ export function dataSourceValues(type: string, name: string, args: Record<string
       return { id: "pl-0123456789abcdef0", arn: `arn:aws:ec2:${region}:aws:prefix-list/pl-0123456789abcdef0`, name: args.name, owner_id: "AWS", max_entries: 0 };
     case "aws_eks_addon_version":
       return { version: "v1.0.0-eksbuild.1", id: args.addon_name };
+    // The Aurora mode's plan-time offering check (src/database/aurora-offering.ts):
+    // the fake account offers the configured version and class, both with
+    // Global Database support. What the provider returns, as it would
+    // compute it: the first of `preferred_versions` / `preferred_instance_classes`
+    // the region has (the configured one, listed first); the region's
+    // default version for the `default_only` lookup. The refusal checks
+    // (aurora-scenarios.ts auroraRefusals) answer otherwise.
+    case "aws_rds_engine_version": {
+      const version = args.default_only ? config.database.engineVersion : String(args.preferred_versions?.[0] ?? args.version);
+      return { version, version_actual: version, id: version, engine: args.engine, parameter_group_family: `${args.engine}${version.split(".")[0]}`, status: "available", supports_global_databases: true };
+    }
+    case "aws_rds_orderable_db_instance": {
+      const cls = String(args.preferred_instance_classes?.[0] ?? args.instance_class);
+      return { id: cls, instance_class: cls, engine: args.engine, engine_version: config.database.engineVersion, supports_clusters: true, supports_global_databases: true, supports_storage_encryption: true };
+    }
     case "aws_route53_zone":
       return { zone_id: config.dns.zoneId ?? FAKE_ZONE_ID, id: config.dns.zoneId ?? FAKE_ZONE_ID, name: config.dns.zoneName, private_zone: false };
     case "aws_ssm_parameter": {

@@ -24,11 +24,11 @@ import { App } from "cdktf";
 import { loadProjectConfig, type ValidConfig } from "../../src/config";
 import { buildApp } from "../../stacks/app";
 import { deployedState } from "./deployed-state";
-import { actionCounts, checkFights, checkPlan } from "./expectations";
+import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
-import { drStates, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
-import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type TestOutcome, type TestRun, type Workspace } from "./tftest";
+import { drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
+import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -114,7 +114,7 @@ const awsOnly = (stack: StackJson) => {
 const hash = (stack: StackJson) => crypto.createHash("sha256").update(JSON.stringify(withoutBackend(stack))).digest("hex").slice(0, 10);
 
 interface Check {
-  readonly kind: "state" | "transition";
+  readonly kind: "state" | "transition" | "refusal";
   readonly label: string;
   ok: boolean;
   lines: string[];
@@ -189,11 +189,12 @@ interface StatePlan {
   readonly resourceChanges: PlanResourceChange[];
 }
 
-async function planStack(ws: Workspace, dir: string, stack: StackJson, config: ValidConfig): Promise<StatePlan> {
+/** A stack planned from nothing; `answer` changes what the fake account says (a refusal check). */
+async function planStack(ws: Workspace, dir: string, stack: StackJson, config: ValidConfig, answer?: FakeAnswer): Promise<StatePlan> {
   const responder = await startResponder();
   try {
     const planned = withoutBackend(stack);
-    const run: TestRun = { name: "plan", command: "plan", overrideData: dataOverrides(planned, config) };
+    const run: TestRun = { name: "plan", command: "plan", overrideData: dataOverrides(planned, config, answer) };
     await writeJob(ws, dir, planned, testFile(testProviders(planned, ws, responder.url), [run]));
     const outcome = await runTerraformTest(ws, dir, ["plan"]);
     return { outcome, calls: responder.calls, resourceChanges: outcome.runs[0].resourceChanges ?? [] };
@@ -271,6 +272,7 @@ async function main(): Promise<void> {
     const wsPromise = prepareWorkspace(ROOT, work);
     // The quick set synthesizes only the states its plans use (each synthesis is ~1-2 s of CPU).
     const allTransitions = transitions(states);
+    const allRefusals = refusals(states);
     const quickStates = new Set<string>([states[0].id, ...allTransitions.filter((t) => t.quick).flatMap((t) => [t.from, t.to, t.createdIn ?? t.from])]);
     const synthesized: Record<string, Record<string, StackJson>> = {};
     for (const st of states) if (!opts.quick || quickStates.has(st.id)) synthesized[st.id] = synth(st.config, path.join(work, "synth", st.id));
@@ -292,11 +294,13 @@ async function main(): Promise<void> {
 
     // --- which plans to run
     if (opts.only) {
-      const known = new Set([...allTransitions.map((t) => t.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
+      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
       const unknown = opts.only.filter((id) => !known.has(id));
       if (unknown.length) throw new Error(`--only: unknown check(s) ${unknown.join(", ")}. Known: ${[...known].join(", ")}`);
     }
     const wantedTransitions = allTransitions.filter((t) => (opts.only ? opts.only.includes(t.id) : !opts.quick || t.quick));
+    // The guards' refusal checks: the full matrix, or --only.
+    const wantedRefusals = allRefusals.filter((r) => (opts.only ? opts.only.includes(r.id) : !opts.quick));
     const stateTargets: Array<{ state: DrStateDef | { id: string; title: string; config: ValidConfig }; stack: string; json: StackJson }> = [];
     for (const st of states) {
       if (opts.quick && st.id !== first) continue; // the quick set adds only what its transitions start from
@@ -350,6 +354,9 @@ async function main(): Promise<void> {
           );
         },
       });
+    }
+    for (const r of wantedRefusals) {
+      jobs.push({ id: `refusal-${r.id}`, deps: [], run: () => planStack(ws, path.join(work, `refusal-${r.id}`), synthesized[r.state][r.stack], stateOf(r.state).config, r.answer) });
     }
     const results = new Map<string, Result | Error>();
     const finished = await runPool(
@@ -411,6 +418,24 @@ async function main(): Promise<void> {
       }
       checks.push(check);
       console.log(`  ${check.ok ? "PASS" : "FAIL"} ${t.id}: ${t.title} (${t.stack}: ${t.createdIn && t.createdIn !== t.from ? `created in ${t.createdIn}, last deployed ${t.from}` : t.from} -> ${t.to})`);
+      for (const l of check.lines) console.log(`       ${l}`);
+    }
+    if (wantedRefusals.length) console.log("\nGuards (the fake account does not offer what the config asks for: the plan must stop at the guard, with its message):");
+    for (const r of wantedRefusals) {
+      const res = finished.get(`refusal-${r.id}`);
+      const check: Check = { kind: "refusal", label: r.id, ok: false, lines: [] };
+      if (res instanceof Error || !res) check.lines.push(`error: ${res instanceof Error ? res.message : "not run"}`);
+      else {
+        const sp = res as StatePlan;
+        const problems = checkRefusal(sp.outcome.runs[0], sp.outcome.diagnostics, r.refusedBy);
+        const refused = sp.calls.filter((c) => !c.answered);
+        if (refused.length) problems.push(`calls to AWS refused by the responder: ${[...new Set(refused.map((c) => c.call))].join(", ")}`);
+        const stopped = sp.outcome.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.context ?? d.summary}: ${(d.detail ?? "").replace(/\s+/g, " ").trim()}`);
+        check.lines.push(`plan ${sp.outcome.runs[0]?.status ?? "missing"} (${sp.outcome.seconds.toFixed(0)} s)`, ...stopped.map((l) => `stopped by ${l}`), ...problems.map((p) => `FAIL: ${p}`));
+        check.ok = problems.length === 0;
+      }
+      checks.push(check);
+      console.log(`  ${check.ok ? "PASS" : "FAIL"} ${r.id}: ${r.title} (${r.stack} in ${r.state})`);
       for (const l of check.lines) console.log(`       ${l}`);
     }
   } catch (e) {

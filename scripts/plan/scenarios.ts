@@ -9,8 +9,9 @@ import { dbIdentifier, readerMember } from "../../src/database/database-tier";
 import { Naming } from "../../src/lib/naming";
 import type { StateEdit } from "./deployed-state";
 import { isAurora } from "../../src/database/aurora-contract";
-import { auroraStates, auroraTransitions, auroraVariant, type AuroraStateId } from "./aurora-scenarios";
-import type { ChangeRule, Expectation, FightRule } from "./expectations";
+import { auroraRefusals, auroraStates, auroraTransitions, auroraVariant, type AuroraStateId } from "./aurora-scenarios";
+import type { ChangeRule, Expectation, FightRule, Refusal } from "./expectations";
+import type { FakeAnswer } from "./tftest";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import type { PlanResourceChange } from "./types";
 
@@ -111,6 +112,29 @@ export interface TransitionDef {
    */
   readonly withoutIgnoreChanges?: readonly string[];
   readonly fights?: readonly FightRule[];
+}
+
+/**
+ * A control of a plan-time guard: the fake account answers some data
+ * sources as an account would that does not offer what the config asks for
+ * (FakeAnswer, merged over fake-aws.ts dataSourceValues), and the plan of
+ * `stack` in `state` must then stop at the guard, with its message (the
+ * config field and the fix). The ordinary state plans show the guard lets
+ * the config through; this shows it would stop it.
+ */
+export interface RefusalDef {
+  readonly id: string;
+  readonly title: string;
+  readonly stack: PlannedStack;
+  readonly state: StateId;
+  /** What the fake account says instead. */
+  readonly answer: FakeAnswer;
+  readonly refusedBy: Refusal;
+}
+
+/** The refusal checks of the planned states (the Aurora mode's offering check). */
+export function refusals(states: readonly DrStateDef[]): RefusalDef[] {
+  return states.some((x) => x.id === "aurora-normal") ? auroraRefusals(states) : [];
 }
 
 const byIdentifier = (id: string) => (rc: PlanResourceChange) => (rc.change.before?.identifier ?? rc.change.after?.identifier) === id;

@@ -108,14 +108,21 @@ export function providerRegions(stack: StackJson): (ref: string | undefined) => 
   return (ref) => regions.get(ref ?? "aws") ?? regions.get("aws")!;
 }
 
-/** override_data blocks for every data source of the stack that would call AWS. */
-export function dataOverrides(stack: StackJson, config: ValidConfig): Array<{ target: string; values: Record<string, unknown> }> {
+/** A different answer of the fake account for some data sources (values merged over dataSourceValues), or undefined for the usual one. */
+export type FakeAnswer = (type: string, args: Record<string, any>) => Record<string, unknown> | undefined;
+
+/**
+ * override_data blocks for every data source of the stack that would call
+ * AWS; `answer` changes what the fake account says for some of them (a
+ * refusal check: AWS does not offer what the config asks for).
+ */
+export function dataOverrides(stack: StackJson, config: ValidConfig, answer?: FakeAnswer): Array<{ target: string; values: Record<string, unknown> }> {
   const regionOf = providerRegions(stack);
   const out: Array<{ target: string; values: Record<string, unknown> }> = [];
   for (const [type, items] of Object.entries(stack.data ?? {})) {
     if (LOCAL_DATA_SOURCES.has(type)) continue;
     for (const [name, args] of Object.entries(items)) {
-      out.push({ target: `data.${type}.${name}`, values: dataSourceValues(type, name, args, regionOf(args.provider), config) });
+      out.push({ target: `data.${type}.${name}`, values: { ...dataSourceValues(type, name, args, regionOf(args.provider), config), ...(answer?.(type, args) ?? {}) } });
     }
   }
   return out;
@@ -227,7 +234,7 @@ export function runTerraformTest(ws: Workspace, dir: string, runNames: readonly 
       const run: string | undefined = m["@testrun"];
       if (m.type === "diagnostic") {
         const d = m.diagnostic ?? {};
-        diagnostics.push({ severity: d.severity === "error" ? "error" : "warning", summary: d.summary ?? m["@message"], detail: d.detail, address: d.address, run });
+        diagnostics.push({ severity: d.severity === "error" ? "error" : "warning", summary: d.summary ?? m["@message"], detail: d.detail, address: d.address, context: d.snippet?.context, run });
       } else if (m.type === "test_run" && run && m.test_run?.progress === "complete") {
         runs.set(run, { ...runs.get(run), status: m.test_run.status });
       } else if (m.type === "test_plan" && run) {

@@ -49,6 +49,8 @@ export interface Diagnostic {
   readonly summary: string;
   readonly detail?: string;
   readonly address?: string;
+  /** Where in the configuration, e.g. data.aws_rds_engine_version.X.lifecycle.postcondition[0] (the snippet's context). */
+  readonly context?: string;
   /** The run block it belongs to, if any. */
   readonly run?: string;
 }

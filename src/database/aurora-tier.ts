@@ -3,13 +3,18 @@ import { RdsCluster, type RdsClusterConfig } from "@cdktf/provider-aws/lib/rds-c
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster";
+import type { RegionRole } from "../config";
 import { AURORA_ENGINE, auroraClusterIdentifier, auroraInstanceCount, auroraInstanceIdentifier } from "./aurora-contract";
+import { AuroraOfferingCheck } from "./aurora-offering";
 import { allowDatabaseClient, databaseSecurityGroup, databaseSubnetGroup, enhancedMonitoringRole, POSTGRES_TLS_AND_LOGGING, type DatabaseSettings } from "./database-tier";
 
 export interface AuroraGlobalTierProps {
   /** Regional name prefix, e.g. drweb-prod-use2. */
   readonly namePrefix: string;
   readonly partition: string;
+  /** The stack's region and its role (the plan-time offering check names regions.<role>.region). */
+  readonly region: string;
+  readonly role: RegionRole;
   readonly vpcId: string;
   readonly dataSubnetIds: readonly string[];
   /** This region's KMS key: the cluster's storage and Performance Insights. */
@@ -105,6 +110,10 @@ export class AuroraGlobalTier extends Construct {
       ],
     });
     const monitoringRoleArn = enhancedMonitoringRole(this, props.namePrefix, props.partition, s.monitoringIntervalSeconds);
+    // Plan-time: this region offers the version and the class, both with
+    // Global Database support (src/database/aurora-offering.ts). Nothing of
+    // the database is planned, let alone created, unless both pass.
+    const offered = new AuroraOfferingCheck(this, "Offering", { region: props.region, role: props.role, engineVersion: s.engineVersion, instanceClass: s.instanceClass }).checks;
 
     if (props.ownsGlobalCluster) {
       // Created empty and encrypted; the born primary joins it and brings
@@ -117,6 +126,7 @@ export class AuroraGlobalTier extends Construct {
         engineVersion: s.engineVersion,
         storageEncrypted: true,
         deletionProtection: true,
+        dependsOn: offered,
       });
     }
 
@@ -162,6 +172,7 @@ export class AuroraGlobalTier extends Construct {
           }
         : {}),
       lifecycle: { ignoreChanges: creds ? [...MEMBER_IGNORED, ...BORN_PRIMARY_IGNORED] : MEMBER_IGNORED },
+      dependsOn: offered,
     };
     this.cluster = new RdsCluster(this, "Cluster", clusterConfig);
 
@@ -186,6 +197,7 @@ export class AuroraGlobalTier extends Construct {
         monitoringInterval: s.monitoringIntervalSeconds,
         monitoringRoleArn,
         timeouts: AURORA_INSTANCE_TIMEOUTS,
+        dependsOn: offered,
       });
     });
 
