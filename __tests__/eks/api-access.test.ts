@@ -31,6 +31,34 @@ function apiRules(stack: StackJson): any[] {
   return resourceList(stack, "aws_vpc_security_group_ingress_rule").filter((r) => CLUSTER_SG.test(r.security_group_id) && r.from_port === 443);
 }
 
+/**
+ * Whether the synthesized policy document allows `action` on a session, for
+ * a caller with `userid`: a model of IAM's documented evaluation of what
+ * this policy uses (Resource patterns with * and ?, StringLike/StringEquals
+ * on ssm:resourceTag/<key>, the policy variable aws:userid), with the
+ * stack's partition and account references read as aws and 123456789012.
+ * No IAM runs here; this checks the patterns against the session ids and
+ * tags AWS documents, not AWS's evaluation itself.
+ */
+function allows(doc: any, action: string, session: { arn: string; tags: Record<string, string> }, userid: string): boolean {
+  const resolve = (v: string) => v.replace(/\$\{data\.aws_partition\.[A-Za-z0-9_]+\.partition\}/g, "aws").replace(/\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}/g, "123456789012").replace(/&\{aws:userid\}/g, userid);
+  const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`).test(value);
+  return doc.statement.some(
+    (s: any) =>
+      (s.effect ?? "Allow") === "Allow" &&
+      s.actions.includes(action) &&
+      s.resources.some((r: string) => glob(resolve(r), session.arn)) &&
+      (s.condition ?? []).every((c: any) => {
+        const tag = /^ssm:resourceTag\/(.+)$/.exec(c.variable)?.[1];
+        const value = tag === undefined ? undefined : session.tags[tag];
+        if (value === undefined) return false;
+        if (c.test === "StringLike") return c.values.some((v: string) => glob(resolve(v), value));
+        if (c.test === "StringEquals") return c.values.some((v: string) => resolve(v) === value);
+        throw new Error(`the model does not know condition ${c.test}`);
+      }),
+  );
+}
+
 function configProblems(overrides: unknown) {
   try {
     resolveConfig(overrides, "test");
@@ -103,6 +131,26 @@ describe("EKS API access (issue 14, item 1)", () => {
       expect(doc.statement.flatMap((s: any) => s.actions).sort()).toEqual(["ec2:DescribeInstances", "eks:DescribeCluster", "ssm:ResumeSession", "ssm:StartSession", "ssm:StartSession", "ssm:TerminateSession"]);
       expect(st().output!.eks_tunnel_operator_policy_arn.value).toBe(`\${aws_iam_policy.${idOf(st(), "aws_iam_policy", policy)}.arn}`);
       expect(st().output!.eks_api_tunnel_command.value).toBe(`npx tsx scripts/eks-api-tunnel.ts ${stackName}`);
+    });
+
+    it("lets an operator end and resume their own sessions only, as an IAM user or an assumed role (aws:userid AROA...:name)", () => {
+      const policy = resourceList(st(), "aws_iam_policy").find((p) => p.name === `drweb-prod-${code}-eks-tunnel-operator`);
+      const doc = st().data!.aws_iam_policy_document[/data\.aws_iam_policy_document\.([A-Za-z0-9_]+)\.json/.exec(policy.policy)![1]];
+      // Sessions as Session Manager creates them: the id starts with the
+      // caller's name, and the tag aws:ssmmessages:session-id carries the
+      // caller's id ("role-id:caller-specified-role-name" for an assumed
+      // role, the user id for an IAM user: AWS Systems Manager User Guide,
+      // "Allow a user to end only sessions they started").
+      const session = (id: string, owner: string) => ({ arn: `arn:aws:ssm:${region}:123456789012:session/${id}`, tags: { "aws:ssmmessages:session-id": owner } });
+      const alice = { userid: "AROAEXAMPLEROLEID:alice", session: session("alice-0a1b2c3d4e5f60718", "AROAEXAMPLEROLEID:alice") };
+      const bob = { userid: "AROAEXAMPLEROLEID:bob", session: session("bob-0a1b2c3d4e5f60718", "AROAEXAMPLEROLEID:bob") };
+      const user = { userid: "AIDAEXAMPLEUSERID", session: session("ops-user-0a1b2c3d4e5f60718", "AIDAEXAMPLEUSERID") };
+      for (const action of ["ssm:TerminateSession", "ssm:ResumeSession"]) {
+        expect(allows(doc, action, alice.session, alice.userid), `${action}: an assumed role's own session`).toBe(true);
+        expect(allows(doc, action, user.session, user.userid), `${action}: an IAM user's own session`).toBe(true);
+        expect(allows(doc, action, bob.session, alice.userid), `${action}: someone else's session`).toBe(false);
+        expect(allows(doc, action, alice.session, user.userid), `${action}: someone else's session`).toBe(false);
+      }
     });
   });
 

@@ -64,7 +64,8 @@ export interface DeployRunnerProps {
  * It also creates the managed policy operators need to open the tunnel,
  * and nothing more: StartSession on this runner only, with the
  * port-forwarding document only (ssm:SessionDocumentAccessCheck refuses the
- * default shell document), ending their own sessions, finding the instance,
+ * default shell document), ending their own sessions (by the session tag
+ * AWS sets, which works for IAM users and assumed roles alike), finding the instance,
  * and reading the cluster's endpoint. Session Manager policies:
  * https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-quickstart.html
  * tag conditions: https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-examples.html
@@ -175,8 +176,27 @@ export class DeployRunner extends Construct {
         {
           sid: "EndOwnSessions",
           actions: ["ssm:TerminateSession", "ssm:ResumeSession"],
+          // Only the caller's own sessions, for every kind of caller. A
+          // session's id starts with the caller's NAME (an IAM user's name,
+          // an assumed role's session name), never with aws:userid (an IAM
+          // user's unique id AIDA..., an assumed role's AROA...:<session
+          // name>), so a resource pattern session/${aws:userid}-* matches no
+          // session at all. Session Manager tags each session with
+          // aws:ssmmessages:session-id, and AWS documents the condition
+          // below as the method that "works for all accounts, including
+          // those that use federated IDs": "The other resource tag is
+          // aws:ssmmessages:session-id, with a value in the format of
+          // role-id:caller-specified-role-name" and, "for cases where the
+          // caller type is AssumedRole. You can use the {aws:userid}
+          // variable for the value you supply for aws:ssmmessages:session-id"
+          // (for an IAM user the value is the user's id, which is its
+          // aws:userid). AWS Systems Manager User Guide, "Additional sample
+          // IAM policies for Session Manager", "Allow a user to end only
+          // sessions they started", method 2 (tags supplied by AWS):
+          // https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-examples.html
           // &{...}: the aws provider's spelling of an IAM policy variable.
-          resources: [`arn:${p}:ssm:*:*:session/&{aws:userid}-*`],
+          resources: [`arn:${p}:ssm:${props.region}:${props.accountId}:session/*`],
+          condition: [{ test: "StringLike", variable: "ssm:resourceTag/aws:ssmmessages:session-id", values: ["&{aws:userid}"] }],
         },
         {
           sid: "FindTheRunner",
