@@ -146,6 +146,7 @@ export class RegionalStack extends TerraformStack {
         replicaRegion: peer.region,
         replicaKmsKeyArn: replicaKey.keyArn,
         passwordVersion: db.masterPasswordVersion,
+        recoveryWindowDays: db.secretRecoveryWindowDays,
       });
     }
     if (topology.sourceRole) this.replicatesFrom = topology.sourceRole;

@@ -184,6 +184,12 @@ describe("DatabaseTier", () => {
       expect(normal.stacks.secondary.resource!.aws_secretsmanager_secret).toBeUndefined();
     });
 
+    it("keeps a destroyed credentials secret restorable 30 days by default, and deletes it at once in a disposable environment that asks so", () => {
+      expect(resourceList(normal.stacks.primary, "aws_secretsmanager_secret")[0].recovery_window_in_days).toBe(30);
+      const dev = synthApp({ environment: "dev", database: { secretRecoveryWindowDays: 0 } });
+      expect(resourceList(dev.stacks.primary, "aws_secretsmanager_secret")[0]).toMatchObject({ name: "drweb-dev/db/master", recovery_window_in_days: 0 });
+    });
+
     it("lets each region's web servers read exactly the secret (or its replica) in their own region", () => {
       for (const [stack, region] of [["primary", "us-east-2"], ["secondary", "us-west-1"]]) {
         const st = normal.stacks[stack];
@@ -359,6 +365,18 @@ describe("DatabaseTier", () => {
     });
     it("rejects an unknown DR state", () => {
       expect(err({ database: { drState: "failover" } })).toContain("database.drState: unknown DR state. Fix: use one of normal, failedOver, failback");
+    });
+    it.each([1, 6, 31])("rejects a secret recovery window of %i days (Secrets Manager takes 7-30, or 0)", (n) => {
+      expect(err({ environment: "dev", database: { secretRecoveryWindowDays: n } })).toContain(
+        `database.secretRecoveryWindowDays: ${n} is not a Secrets Manager recovery window (DeleteSecret waits 7 to 30 days, or deletes at once without recovery). Fix: set 7 to 30, or 0`,
+      );
+    });
+    it("refuses a recovery window of 0 (deleted at once, unrecoverable) in a production environment, naming the fix", () => {
+      expect(err({ database: { secretRecoveryWindowDays: 0 } })).toContain(
+        'database.secretRecoveryWindowDays: 0 deletes the secret at once, with no way to restore it, when the stack is destroyed, and environment "prod" is a production one',
+      );
+      expect(err({ environment: "prod-eu", database: { secretRecoveryWindowDays: 0 } })).toContain("Fix: set database.secretRecoveryWindowDays to 7-30 days, or give a disposable environment a non-production name");
+      expect(() => resolveConfig({ environment: "staging", database: { secretRecoveryWindowDays: 0 } })).not.toThrow();
     });
     it("rejects a storage ceiling below the allocation", () => {
       expect(err({ database: { maxAllocatedStorageGb: 30 } })).toContain("database.maxAllocatedStorageGb: 30 is below allocatedStorageGb (50)");

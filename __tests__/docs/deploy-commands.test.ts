@@ -23,6 +23,8 @@ interface ManifestStack {
 type StackHelpers = {
   getMultipleStacks(stacks: ManifestStack[], patterns: string[], action: string): ManifestStack[];
   checkIfAllDependenciesAreIncluded(stacks: ManifestStack[]): void;
+  /** What `cdktf destroy` checks (CdktfProject.destroy): every stack that depends on a named one is named too. */
+  checkIfAllDependantsAreIncluded(stacksToRun: ManifestStack[], allStacks: ManifestStack[]): void;
 };
 
 /** The DR states a command may be given in (README runbook; dr-runbook.md). */
@@ -52,9 +54,21 @@ const AURORA = { database: { engine: "aurora-postgresql" } };
 /** A deploy command runs until a character no stack name or flag has: the end of a code span, a comment, a clause. */
 const DEPLOY = /(?:npx cdktf|npm run cdktf --) deploy\b([^`;:|&()#,\n]*)/g;
 
+/** A destroy command, read the same way. */
+const DESTROY = /(?:npx cdktf|npm run cdktf --) destroy\b([^`;:|&()#,\n]*)/g;
+
 /** Every deploy command in a text: its stack patterns and flags. */
 function deployCommands(text: string): Array<{ command: string; stacks: string[]; flags: string[] }> {
-  return [...text.matchAll(DEPLOY)].map((m) => {
+  return commands(text, DEPLOY);
+}
+
+/** Every destroy command in a text, likewise. */
+function destroyCommands(text: string): Array<{ command: string; stacks: string[]; flags: string[] }> {
+  return commands(text, DESTROY);
+}
+
+function commands(text: string, pattern: RegExp): Array<{ command: string; stacks: string[]; flags: string[] }> {
+  return [...text.matchAll(pattern)].map((m) => {
     const tokens = m[1].trim().split(/\s+/).filter(Boolean);
     return { command: m[0].trim(), stacks: tokens.filter((t) => !t.startsWith("-")), flags: tokens.filter((t) => t.startsWith("-")) };
   });
@@ -171,6 +185,37 @@ describe("deploy commands in the docs and the dr command's output", () => {
     expect(refusal({ stacks: ["primary", "secondary"], flags: ["--ignore-missing-stack-dependencies"] }, manifests.normal)).toContain("secondary depends on primary");
     expect(refusal({ stacks: ["nope"], flags: [] }, manifests.normal)).toContain("Could not find stack for pattern 'nope'");
   });
+
+  /** Why cdktf-cli would refuse the destroy command in this manifest (CdktfProject.destroy's check), or null. */
+  function destroyRefusal(cmd: { stacks: string[]; flags: string[] }, stacks: ManifestStack[]): string | null {
+    try {
+      const toRun = helpers.getMultipleStacks(stacks, cmd.stacks, "destroy");
+      if (!cmd.flags.includes("--ignore-missing-stack-dependencies")) helpers.checkIfAllDependantsAreIncluded(toRun, stacks);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  it("finds the teardown's destroy command, and applies cdktf-cli's rule: a destroy that leaves out a stack depending on a named one is refused", () => {
+    const all = DOCS.flatMap((f) => destroyCommands(markdownText(path.join(PROJECT_ROOT, f))));
+    expect(all.map((c) => c.command)).toContain("npx cdktf destroy primary-monitoring secondary-monitoring dns-alarms dns secondary primary dns-zone");
+    expect(destroyRefusal({ stacks: ["primary"], flags: [] }, manifests.normal)).toContain("The following dependant stacks are not included in the stacks to run: primary-monitoring, secondary");
+    expect(destroyRefusal({ stacks: ["primary", "secondary"], flags: [] }, manifests.normal)).toContain("dns");
+  });
+
+  for (const file of DOCS) {
+    it(`${file}: every destroy command runs as written in every DR state`, () => {
+      const problems: string[] = [];
+      for (const cmd of destroyCommands(markdownText(path.join(PROJECT_ROOT, file)))) {
+        for (const [state, stacks] of Object.entries({ ...manifests, ...auroraManifests })) {
+          const why = destroyRefusal(cmd, stacks);
+          if (why) problems.push(`${cmd.command} [${state}]: ${why}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
 
   for (const file of DOCS) {
     it(`${file}: every deploy command runs as written in every DR state`, () => {

@@ -297,6 +297,16 @@ describe("MonitoringStack", () => {
     }
   });
 
+  it("keeps a destroyed Grafana admin secret restorable 7 days by default, 0 (deleted at once) when a disposable environment asks so, and refuses other windows", () => {
+    expect(resourceList(mon("primary"), "aws_secretsmanager_secret")[0].recovery_window_in_days).toBe(7);
+    const dev = synthApp({ environment: "dev", monitoring: { grafana: { secretRecoveryWindowDays: 0 } } });
+    for (const role of ROLES) expect(resourceList(dev.stacks[MONITORING_STACK_NAMES[role]], "aws_secretsmanager_secret")[0].recovery_window_in_days).toBe(0);
+    expect(() => resolveConfig({ environment: "dev", monitoring: { grafana: { secretRecoveryWindowDays: 45 } } })).toThrow(
+      "monitoring.grafana.secretRecoveryWindowDays: 45 is not a Secrets Manager recovery window",
+    );
+    expect(() => resolveConfig({ environment: "live", monitoring: { grafana: { secretRecoveryWindowDays: 0 } } })).toThrow(/monitoring\.grafana\.secretRecoveryWindowDays: 0 deletes the secret at once.*environment "live" is a production one/);
+  });
+
   it("writes a new Grafana password in both places when adminPasswordVersion is bumped", () => {
     const bumped = synthApp({ monitoring: { grafana: { adminPasswordVersion: 2 } } }).stacks["primary-monitoring"];
     expect(resourceList(bumped, "kubernetes_secret_v1")[0].data_wo_revision).toBe(2);

@@ -238,6 +238,11 @@ const baseSchema = z
         allowedCidrs: z.array(z.string()),
         /** Bump to generate and write a new Grafana admin password. */
         adminPasswordVersion: count(),
+        /**
+         * Days the Grafana admin secret stays restorable after a destroy:
+         * 7-30, or 0 to delete it at once (checkSecretRecoveryWindow).
+         */
+        secretRecoveryWindowDays: z.number().int({ message: "must be a whole number of days. Fix: use 0 or 7 to 30" }),
       }),
       alertmanager: z.strictObject({
         volumeGb: z.number().int().min(1),
@@ -269,6 +274,11 @@ const baseSchema = z
       masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, { message: "must be 1-16 lower-case letters, digits or _, starting with a letter" }),
       /** Bump to generate and write a new master password (write-only, never in state). */
       masterPasswordVersion: count(),
+      /**
+       * Days the master-credentials secret stays restorable after a destroy:
+       * 7-30, or 0 to delete it at once (checkSecretRecoveryWindow).
+       */
+      secretRecoveryWindowDays: z.number().int({ message: "must be a whole number of days. Fix: use 0 or 7 to 30" }),
       /**
        * Aurora mode only: global write forwarding from the secondary cluster
        * to the primary ("off", or its read-after-write consistency: session,
@@ -659,8 +669,48 @@ function checkAlbRuleQuota(cfg: CheckedConfig, ctx: Ctx): void {
   }
 }
 
+/** Environment names that mean production (a secret there keeps its recovery window). */
+export const PRODUCTION_ENVIRONMENT_WORDS = ["prod", "production", "prd", "live"];
+
+/**
+ * A secret's recovery window (aws_secretsmanager_secret
+ * recovery_window_in_days): what the provider sends to DeleteSecret when
+ * Terraform destroys the secret. Secrets Manager takes "The number of days
+ * from 7 to 30 that Secrets Manager waits before permanently deleting the
+ * secret" (RecoveryWindowInDays), or ForceDeleteWithoutRecovery ("you have
+ * no opportunity to recover the secret. You lose the secret permanently");
+ * the provider sends the latter for 0 ("This value can be 0 to force
+ * deletion without recovery or range from 7 to 30 days", hashicorp/aws
+ * 5.100.0 docs, secretsmanager_secret; internal/service/secretsmanager/secret.go
+ * resourceSecretDelete reads the value from state). Until the window ends
+ * the secret's name is taken, so an environment destroyed and deployed
+ * again within it fails at CreateSecret: 0 is for such disposable
+ * environments, and refused in a production one, where the window is what
+ * makes an accidental destroy recoverable (RestoreSecret).
+ * AWS Secrets Manager API Reference, DeleteSecret:
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
+ */
+function checkSecretRecoveryWindow(cfg: CheckedConfig, path: FieldPath, days: number, ctx: Ctx): void {
+  const field = path.join(".");
+  if (days !== 0 && (days < 7 || days > 30)) {
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `${days} is not a Secrets Manager recovery window (DeleteSecret waits 7 to 30 days, or deletes at once without recovery). Fix: set 7 to 30, or 0 to delete the secret at once when the stack is destroyed`,
+    });
+  } else if (days === 0 && cfg.environment.toLowerCase().split(/[-_.]+/).some((w) => PRODUCTION_ENVIRONMENT_WORDS.includes(w))) {
+    crossIssue(
+      ctx,
+      path,
+      `0 deletes the secret at once, with no way to restore it, when the stack is destroyed, and environment "${cfg.environment}" is a production one (its secrets keep a recovery window against an accidental destroy). Fix: set ${field} to 7-30 days, or give a disposable environment a non-production name (environment: e.g. "staging", "dev")`,
+      [["environment"]],
+    );
+  }
+}
+
 function checkDatabase(cfg: CheckedConfig, ctx: Ctx): void {
   const db = cfg.database;
+  checkSecretRecoveryWindow(cfg, ["database", "secretRecoveryWindowDays"], db.secretRecoveryWindowDays, ctx);
   const m = /^db\.([a-z0-9]+)\.([a-z0-9]+)$/.exec(db.instanceClass);
   if (!m || !(DB_CLASS_FAMILIES as readonly string[]).includes(m[1])) {
     ctx.addIssue({
@@ -815,6 +865,7 @@ function checkEks(cfg: CheckedConfig, ctx: Ctx): void {
 }
 
 function checkMonitoring(cfg: CheckedConfig, ctx: Ctx): void {
+  checkSecretRecoveryWindow(cfg, ["monitoring", "grafana", "secretRecoveryWindowDays"], cfg.monitoring.grafana.secretRecoveryWindowDays, ctx);
   const p = cfg.monitoring.prometheus;
   // Prometheus needs room for the WAL and compaction beyond the retained blocks.
   const maxRetained = Math.floor(p.volumeGb * 0.8);

@@ -14,6 +14,8 @@ export interface DbCredentialsProps {
   readonly replicaKmsKeyArn: string;
   /** Bump to generate and write a new password. */
   readonly passwordVersion: number;
+  /** Days the secret stays restorable once destroyed (7-30), or 0: deleted at once (config database.secretRecoveryWindowDays). */
+  readonly recoveryWindowDays: number;
   /**
    * Provider of the home region.
    * @default - the stack's default provider
@@ -52,7 +54,7 @@ export class DbCredentials extends Construct {
         name: props.secretName,
         description: "Master credentials of the drweb PostgreSQL database (replicated for DR)",
         kmsKeyId: props.kmsKeyArn,
-        recoveryWindowInDays: 30,
+        recoveryWindowInDays: props.recoveryWindowDays,
         replica: [{ region: props.replicaRegion, kmsKeyId: props.replicaKmsKeyArn }],
         forceOverwriteReplicaSecret: false,
         provider: props.provider,

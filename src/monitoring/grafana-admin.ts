@@ -17,6 +17,8 @@ export interface GrafanaAdminProps {
   readonly kubernetesSecretName: string;
   /** Bump to generate and write a new password (config grafana.adminPasswordVersion). */
   readonly passwordVersion: number;
+  /** Days the Secrets Manager secret stays restorable once destroyed (7-30), or 0: deleted at once (config grafana.secretRecoveryWindowDays). */
+  readonly recoveryWindowDays: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export class GrafanaAdmin extends Construct {
         name: props.awsSecretName,
         description: "Grafana admin login of the drweb monitoring stack in this region",
         kmsKeyId: props.kmsKeyArn,
-        recoveryWindowInDays: 7,
+        recoveryWindowInDays: props.recoveryWindowDays,
       },
       username: GRAFANA_ADMIN_USER,
       version: props.passwordVersion,

@@ -113,6 +113,7 @@ export class MonitoringWorkloads extends Construct {
       namespace: this.namespace,
       kubernetesSecretName: "grafana-admin",
       passwordVersion: m.grafana.adminPasswordVersion,
+      recoveryWindowDays: m.grafana.secretRecoveryWindowDays,
     });
 
     const values = kubePrometheusStackValues({
