@@ -146,6 +146,50 @@ describe("Aurora Global Database mode", () => {
     expect(resourceList(app.stacks.primary, "aws_rds_cluster_instance").map((i) => i.identifier)).toEqual(["drweb-prod-use2-db-g2-instance1", "drweb-prod-use2-db-g2-instance2"]);
   });
 
+  it.each(REGION_ROLES)("checks at plan time that the %s region offers the version and the class with Global Database support, and plans the database only once both checks pass", (role) => {
+    const app = synthApp({ database: { engine: "aurora-postgresql", instanceClass: "db.r7g.xlarge", engineVersion: "16.8" } });
+    const stack = app.stacks[role];
+    const region = app.config.regions[role].region;
+    const data = (type: string) => Object.entries(stack.data?.[type] ?? {}) as Array<[string, any]>;
+    // The configured version first, the region's default (one row) after it: the provider returns the
+    // first it finds, so a region without 16.8 answers with its default and the postcondition names the field.
+    const [[defaultId, regionDefault]] = data("aws_rds_engine_version").filter(([, v]) => v.default_only);
+    expect(regionDefault).toMatchObject({ engine: "aurora-postgresql", default_only: true, latest: true });
+    const [[versionId, version]] = data("aws_rds_engine_version").filter(([, v]) => !v.default_only);
+    expect(version.engine).toBe("aurora-postgresql");
+    expect(version.preferred_versions).toEqual(["16.8", `\${data.aws_rds_engine_version.${defaultId}.version}`]);
+    expect(version.version).toBeUndefined();
+    expect(version.lifecycle.postcondition).toEqual([
+      { condition: '${self.version == "16.8"}', error_message: expect.stringMatching(new RegExp(`^database\\.engineVersion: Aurora PostgreSQL 16\\.8 is not offered in ${region} \\(regions\\.${role}\\.region\\) .*Fix: set database\\.engineVersion to a version both regions offer with Global Database support, listed by: aws rds describe-db-engine-versions --engine aurora-postgresql --region ${region} `)) },
+      { condition: '${self.version != "16.8" || self.supports_global_databases}', error_message: expect.stringContaining(`database.engineVersion: Aurora PostgreSQL 16.8 in ${region} (regions.${role}.region) does not support Aurora Global Database`) },
+    ]);
+    // The class first, then fallbacks the region would answer with; the lookup reads the checked version.
+    const [[classId, cls]] = data("aws_rds_orderable_db_instance");
+    expect(cls.engine).toBe("aurora-postgresql");
+    expect(cls.engine_version).toBe(`\${data.aws_rds_engine_version.${versionId}.version}`);
+    expect(cls.preferred_instance_classes[0]).toBe("db.r7g.xlarge");
+    expect(cls.preferred_instance_classes.slice(1)).toContain("db.r6g.large");
+    expect(cls.instance_class).toBeUndefined();
+    expect(cls.supports_global_databases).toBeUndefined();
+    expect(cls.lifecycle.postcondition.map((p: any) => p.condition)).toEqual(['${self.instance_class == "db.r7g.xlarge"}', '${self.instance_class != "db.r7g.xlarge" || self.supports_global_databases}']);
+    expect(cls.lifecycle.postcondition[0].error_message).toMatch(new RegExp(`^database\\.instanceClass: db\\.r7g\\.xlarge is not offered for Aurora PostgreSQL 16\\.8 in ${region} \\(regions\\.${role}\\.region\\).*Fix: set database\\.instanceClass`));
+    expect(cls.lifecycle.postcondition[1].error_message).toContain(`database.instanceClass: db.r7g.xlarge is offered for Aurora PostgreSQL 16.8 in ${region} (regions.${role}.region), but not for Aurora Global Database`);
+    // Nothing of the database is planned before both checks pass.
+    const checks = [`data.aws_rds_engine_version.${versionId}`, `data.aws_rds_orderable_db_instance.${classId}`];
+    for (const t of ["aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_global_cluster"]) {
+      for (const r of resourceList(stack, t)) expect(r.depends_on, t).toEqual(expect.arrayContaining(checks));
+    }
+    expect(resourceList(stack, "aws_rds_cluster_instance")).toHaveLength(2);
+  });
+
+  it("has no offering check in the RDS mode (its major-only version is resolved by RDS on create)", () => {
+    const rds = synthApp();
+    for (const role of REGION_ROLES) {
+      expect(rds.stacks[role].data?.aws_rds_engine_version).toBeUndefined();
+      expect(rds.stacks[role].data?.aws_rds_orderable_db_instance).toBeUndefined();
+    }
+  });
+
   it("write forwarding is off by default and, when chosen, is enabled on both members with its consistency mode", () => {
     const off = synthApp(AURORA);
     for (const role of REGION_ROLES) {

@@ -1,5 +1,7 @@
 import { resolveConfig } from "../../src/config";
-import { auroraStates, auroraTransitions, auroraVariant, nextMinor } from "../../scripts/plan/aurora-scenarios";
+import { auroraRefusals, auroraStates, auroraTransitions, auroraVariant, nextMinor } from "../../scripts/plan/aurora-scenarios";
+import { dataSourceValues } from "../../scripts/plan/fake-aws";
+import { refusals } from "../../scripts/plan/scenarios";
 import { deployedState } from "../../scripts/plan/deployed-state";
 import { drStates, transitions } from "../../scripts/plan/scenarios";
 import { withoutIgnoreChanges } from "../../scripts/plan/tftest";
@@ -48,5 +50,32 @@ describe("offline plan: Aurora Global Database scenarios", () => {
     expect(out.resource!.aws_eks_addon.A.lifecycle).toEqual({ ignore_changes: ["addon_version"] });
     expect(stack.resource!.aws_rds_cluster.C.lifecycle.ignore_changes).toEqual(["engine_version"]);
     expect(() => withoutIgnoreChanges(out, ["aws_rds_cluster"])).toThrow("the control would prove nothing");
+  });
+
+  it("answers the offering check as an account that offers the configured version and class; each refusal answers as a region that does not", () => {
+    const aurora = auroraVariant(rds);
+    const versionArgs = { engine: "aurora-postgresql", preferred_versions: ["16.6", "${data.aws_rds_engine_version.D.version}"] };
+    const classArgs = { engine: "aurora-postgresql", engine_version: "${data.aws_rds_engine_version.V.version}", preferred_instance_classes: ["db.r6g.large", "db.r5.large"] };
+    expect(dataSourceValues("aws_rds_engine_version", "V", versionArgs, "us-west-1", aurora)).toMatchObject({ version: "16.6", supports_global_databases: true });
+    expect(dataSourceValues("aws_rds_engine_version", "D", { engine: "aurora-postgresql", default_only: true, latest: true }, "us-west-1", aurora)).toMatchObject({ version: "16.6" });
+    expect(dataSourceValues("aws_rds_orderable_db_instance", "C", classArgs, "us-west-1", aurora)).toMatchObject({ instance_class: "db.r6g.large", supports_global_databases: true });
+
+    const rs = auroraRefusals(auroraStates(aurora));
+    expect(rs.map((r) => [r.id, r.stack, r.refusedBy.dataSource])).toEqual([
+      ["aurora-refused-version-not-offered", "secondary", "aws_rds_engine_version"],
+      ["aurora-refused-version-without-global", "primary", "aws_rds_engine_version"],
+      ["aurora-refused-class-not-offered", "secondary", "aws_rds_orderable_db_instance"],
+      ["aurora-refused-class-without-global", "secondary", "aws_rds_orderable_db_instance"],
+    ]);
+    // Every refusal names the config field it is about, and changes the answer of its own lookup only.
+    for (const r of rs) expect(r.refusedBy.says[0]).toMatch(/^database\.(engineVersion|instanceClass)$/);
+    const [notOffered, withoutGlobal, classMissing] = rs;
+    expect(notOffered.answer("aws_rds_engine_version", versionArgs)).toMatchObject({ version: "15.10" });
+    expect(withoutGlobal.answer("aws_rds_engine_version", versionArgs)).toEqual({ supports_global_databases: false });
+    expect(withoutGlobal.answer("aws_rds_engine_version", { engine: "aurora-postgresql", default_only: true })).toBeUndefined();
+    expect(classMissing.answer("aws_rds_orderable_db_instance", classArgs)).toEqual({ instance_class: "db.r5.large", id: "db.r5.large" });
+    expect(classMissing.answer("aws_rds_engine_version", versionArgs)).toBeUndefined();
+    // The full matrix plans them with either config mode.
+    expect(refusals(drStates(rds)).map((r) => r.id)).toEqual(rs.map((r) => r.id));
   });
 });

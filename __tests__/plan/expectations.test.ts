@@ -1,5 +1,5 @@
-import { changedAttributes, checkFights, checkPlan, invariantProblems, planNotes, type Expectation, type FightRule } from "../../scripts/plan/expectations";
-import type { PlanResourceChange } from "../../scripts/plan/types";
+import { changedAttributes, checkFights, checkPlan, checkRefusal, invariantProblems, planNotes, type Expectation, type FightRule } from "../../scripts/plan/expectations";
+import type { Diagnostic, PlanResourceChange } from "../../scripts/plan/types";
 
 /** A resource change as `terraform test -json -verbose` reports it (values trimmed to what the checks read). */
 function rc(address: string, actions: PlanResourceChange["change"]["actions"], before: Record<string, unknown> | null, after: Record<string, unknown> | null, afterUnknown: Record<string, unknown> = {}): PlanResourceChange {
@@ -127,5 +127,35 @@ describe("offline plan expectations, Aurora Global Database", () => {
     const [none] = checkFights([untouched], [born]).problems;
     expect(none).toContain("control: born primary: without ignore_changes the plan should update or replace it over [replication_source_identifier, database_name]; it has no change");
     expect(checkFights([other], [born]).problems[0]).toContain("it has update aws_rds_cluster.C [deletion_protection]");
+  });
+
+  describe("refusal checks (a guard must stop the plan with its message)", () => {
+    const refusal = { dataSource: "aws_rds_orderable_db_instance", says: ["database.instanceClass", "us-west-1", "Fix:"] };
+    // Diagnostics as `terraform test -json` reports a failed postcondition (summary, detail, the snippet's context).
+    const guard: Diagnostic = {
+      severity: "error",
+      summary: "Resource postcondition failed",
+      detail: "database.instanceClass: db.r6g.large is not offered for Aurora PostgreSQL 16.6 in us-west-1 (regions.secondary.region). Fix: ...",
+      context: "data.aws_rds_orderable_db_instance.Database_Offering_InstanceClass_BD375ACB.lifecycle.postcondition[0]",
+    };
+
+    it("passes a plan that errored at the guard's postcondition, saying all it promises", () => {
+      expect(checkRefusal({ name: "plan", status: "error" }, [guard], refusal)).toEqual([]);
+    });
+
+    it("fails a plan that passed (no guard) or stopped elsewhere, or a message that misses the field", () => {
+      expect(checkRefusal({ name: "plan", status: "pass", resourceChanges: [] }, [], refusal)).toEqual([
+        "the plan passed: no guard stopped it (the config would reach AWS's create calls)",
+        "no postcondition of a data.aws_rds_orderable_db_instance failed",
+      ]);
+      const other: Diagnostic = { severity: "error", summary: "Invalid reference", detail: "x", context: "resource.aws_lb.A" };
+      const problems = checkRefusal({ name: "plan", status: "error" }, [other], refusal);
+      expect(problems).toContain("no postcondition of a data.aws_rds_orderable_db_instance failed");
+      expect(problems).toContain("another error stopped the plan: Invalid reference (resource.aws_lb.A): x");
+      const vague = checkRefusal({ name: "plan", status: "error" }, [{ ...guard, detail: "not offered" }], refusal);
+      expect(vague[0]).toContain('its message does not say "database.instanceClass", "us-west-1", "Fix:"');
+      // Another data source's postcondition is not this guard.
+      expect(checkRefusal({ name: "plan", status: "error" }, [{ ...guard, context: "data.aws_availability_zones.Z.lifecycle.postcondition[0]" }], refusal)).toContain("no postcondition of a data.aws_rds_orderable_db_instance failed");
+    });
   });
 });
