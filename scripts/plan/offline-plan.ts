@@ -1,7 +1,8 @@
 /**
  * `npm run plan:offline`: a real `terraform plan` of every stack that uses
  * only the aws provider, in every DR state, and of every runbook deploy
- * between them, with the real hashicorp/aws provider and no AWS account:
+ * between them, and the guards' refusal checks (a fake answer the stack's
+ * plan-time guard must refuse), with the real hashicorp/aws provider and no AWS account:
  * `terraform test` with `command = plan`, fake credentials, every endpoint on
  * a loopback responder, data sources overridden with a fake account's
  * values, all inside a network namespace that has only loopback.
