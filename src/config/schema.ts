@@ -686,7 +686,10 @@ export const PRODUCTION_ENVIRONMENT_WORDS = ["prod", "production", "prd", "live"
  * the secret's name is taken, so an environment destroyed and deployed
  * again within it fails at CreateSecret: 0 is for such disposable
  * environments, and refused in a production one, where the window is what
- * makes an accidental destroy recoverable (RestoreSecret).
+ * makes an accidental destroy recoverable (RestoreSecret). One key per
+ * secret, next to what it keeps (database.*, monitoring.grafana.*): their
+ * defaults differ and stay as they were (30 days for the master credentials,
+ * Secrets Manager's own default; 7 for the regenerable Grafana login).
  * AWS Secrets Manager API Reference, DeleteSecret:
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
  */
