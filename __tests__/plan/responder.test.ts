@@ -1,4 +1,17 @@
+import * as http from "node:http";
 import { fakeRandomPassword, startResponder } from "../../scripts/plan/responder";
+
+/** One POST on the given keep-alive agent: its status and whether it went over a socket used before. */
+function post(url: string, agent: http.Agent, target: string): Promise<{ status: number; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent, headers: { "x-amz-target": target, "content-type": "application/x-amz-json-1.1" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, reusedSocket: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify({ PasswordLength: 16 }));
+  });
+}
 
 // A real HTTP server on loopback, called the way the AWS SDK calls it.
 describe("offline plan responder", () => {
@@ -50,6 +63,23 @@ describe("offline plan responder", () => {
       await r.close();
     }
   });
+
+  // The provider's Go transport keeps idle connections for 90 s and sends
+  // the next POST on one; a server that closed it after node's default 5 s
+  // made that request fail with "connection reset by peer" under load (seen
+  // in an Aurora plan). Waits past node's default (5 s, closed at ~6 s on node 20).
+  it("keeps an idle keep-alive connection open past node's default 5 s, so a reused connection is never reset", async () => {
+    const r = await startResponder();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect(await post(r.url, agent, "secretsmanager.GetRandomPassword")).toEqual({ status: 200, reusedSocket: false });
+      await new Promise((done) => setTimeout(done, 7_000));
+      expect(await post(r.url, agent, "secretsmanager.GetRandomPassword")).toEqual({ status: 200, reusedSocket: true });
+    } finally {
+      agent.destroy();
+      await r.close();
+    }
+  }, 20_000);
 
   it("refuses a request whose rules exclude every character", () => {
     expect(() => fakeRandomPassword({ ExcludeUppercase: true, ExcludeLowercase: true, ExcludeNumbers: true, ExcludePunctuation: true })).toThrow("every character class is excluded");

@@ -108,6 +108,17 @@ export function startResponder(): Promise<Responder> {
       res.end(text);
     });
   });
+  // Idle keep-alive connections stay open until the responder closes. With
+  // node's default keepAliveTimeout (5 s) the server closes an idle
+  // connection while the provider's Go transport (IdleConnTimeout 90 s) may
+  // be sending the next request on it: the request dies with "connection
+  // reset by peer" and Go does not resend a POST it may have written (the
+  // AWS JSON and query protocols are POSTs; the test provider blocks set
+  // max_retries = 1). Seen under load (load average ~28) on an Aurora plan
+  // whose two ephemeral reads were more than 5 s apart. 0 disables the
+  // timeout (node docs, server.keepAliveTimeout); server.close() still ends
+  // every idle connection (node >= 19 closes idle connections on close).
+  server.keepAliveTimeout = 0;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
