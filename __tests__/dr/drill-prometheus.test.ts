@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { alertDeadlineMs, alertEpisodes, type AlertTimingModel, notifyDeadlineMs } from "../../scripts/drill/alerts";
 import { DrillAlertmanager, NotificationRecorder, scaledGroupWaitMs } from "../../scripts/drill/alertmanager";
-import { freePort } from "../../scripts/drill/environment";
+import { PortReservations } from "../../scripts/drill/ports";
 import { Processes } from "../../scripts/drill/processes";
 import { DrillPrometheus, type WebTarget } from "../../scripts/drill/prometheus";
 import { MetricsServer } from "../helpers/metrics-server";
@@ -24,6 +24,8 @@ const CODES: Record<string, string> = { "us-east-2": "use2", "us-west-1": "usw1"
 
 describe("DrillPrometheus (the real Prometheus with the project's rules)", () => {
   const processes = new Processes();
+  // Prometheus and Alertmanager cannot bind port 0 and report it: their ports are held for them (scripts/drill/ports.ts).
+  let ports: PortReservations | undefined;
   let dir: string;
   let prom: DrillPrometheus;
   const recorder = new NotificationRecorder();
@@ -41,13 +43,16 @@ describe("DrillPrometheus (the real Prometheus with the project's rules)", () =>
       apps[region].lines = role(region, region === REGIONS.primary ? 1 : 0);
     }
     const targets: WebTarget[] = Object.values(REGIONS).map((region) => ({ region, instanceId: `${CODES[region]}-app1`, availabilityZone: `${region}a`, address: apps[region].address }));
-    const am = await DrillAlertmanager.start({ dir, processes, port: await freePort(), receiverUrl: await recorder.start(), timeScale: SCALE, region: REGIONS.primary });
-    prom = await DrillPrometheus.start({ dir, processes, rulesFile: path.join(PROJECT_ROOT, MONITORING_FILES.rules), timeScale: SCALE, scrapeIntervalSeconds: 30, targets, port: await freePort(), waitForTargets: true, alertmanager: am.address });
+    ports = PortReservations.open();
+    const [amPort, promPort] = await ports.reserve(2);
+    const am = await DrillAlertmanager.start({ dir, processes, port: amPort, receiverUrl: await recorder.start(), timeScale: SCALE, region: REGIONS.primary });
+    prom = await DrillPrometheus.start({ dir, processes, rulesFile: path.join(PROJECT_ROOT, MONITORING_FILES.rules), timeScale: SCALE, scrapeIntervalSeconds: 30, targets, port: promPort, waitForTargets: true, alertmanager: am.address });
   }, 120_000);
 
   afterAll(async () => {
     await prom?.stop();
     await processes.stopAll();
+    await ports?.close();
     expect(processes.leftovers()).toEqual([]);
     for (const s of Object.values(apps)) await s.stop();
     await recorder.stop();

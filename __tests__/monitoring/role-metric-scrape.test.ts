@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { DB_ROLE_METRIC } from "../../src/eks/contract";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { cloudwatchExporterValues } from "../../src/monitoring/values";
-import { freePort } from "../../scripts/drill/environment";
+import { PortReservations } from "../../scripts/drill/ports";
 import { Processes } from "../../scripts/drill/processes";
 import { instantQuery, prometheusApi, scaleRuleTimes, startPrometheusServer } from "../../scripts/drill/prometheus";
 import { MetricsServer } from "../helpers/metrics-server";
@@ -40,6 +40,8 @@ function exporterLines(east: number, west: number): string[] {
 
 describe("the database role from CloudWatch in one region's Prometheus (us-west-1's)", () => {
   const processes = new Processes();
+  // Prometheus cannot bind port 0 and report it: its port is held for it (scripts/drill/ports.ts).
+  let ports: PortReservations | undefined;
   let dir: string;
   let url: string;
   let exporter: MetricsServer;
@@ -53,7 +55,8 @@ describe("the database role from CloudWatch in one region's Prometheus (us-west-
     const sm: any = cloudwatchExporterValues({ region: "us-west-1", scrapeIntervalSeconds: 30, roleMetric: { deployment: "drweb-prod", regions: ["us-east-2", "us-west-1"] } }).serviceMonitor;
     const rules = path.join(dir, "rules.yaml");
     fs.writeFileSync(rules, scaleRuleTimes(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.rules), "utf8"), SCALE));
-    const port = await freePort();
+    ports = PortReservations.open();
+    const port = await ports.one();
     url = `http://127.0.0.1:${port}`;
     await startPrometheusServer({
       dir,
@@ -78,6 +81,7 @@ describe("the database role from CloudWatch in one region's Prometheus (us-west-
 
   afterAll(async () => {
     await processes.stopAll();
+    await ports?.close();
     expect(processes.leftovers()).toEqual([]);
     await exporter?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });

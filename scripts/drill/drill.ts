@@ -76,6 +76,8 @@ const { values: args } = parseArgs({
     keep: { type: "boolean", default: false },
     check: { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
+    "startup-only": { type: "boolean", default: false },
+    repeat: { type: "string", default: "1" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -90,7 +92,9 @@ options, in production seconds (multiplied by the time scale):
 real seconds: [--warmup 3] [--settle 3] (traffic before the event / after recovery) [--max-seconds 240] [--max-requests 40000] (bounds per scenario)
   [--instances 3] [--clients 4] (clients writing and reading, each with its own resolver cache)
   [--skip-setup] (do not run scripts/setup-python.sh, setup-haproxy.sh, setup-promtool.sh and setup-alertmanager.sh) [--keep] (keep the temp folder and its logs)
-  [--quiet] (runbook lines only in the report) [--check] (assert each scenario's expectations and nothing left running; prints "drill: N passed, M failed")`);
+  [--quiet] (runbook lines only in the report) [--check] (assert each scenario's expectations and nothing left running; prints "drill: N passed, M failed")
+  [--startup-only [--repeat N]] (no scenario: start the environment (PostgreSQL pair, gunicorns, HAProxy, Prometheus, Alertmanager) until every
+    target is scraped, tear it down, check nothing is left running; N times; prints "startup: N passed, M failed")`);
   process.exit(0);
 }
 
@@ -110,6 +114,11 @@ const freezeMs = Number(args.freeze) * 1000 * scale;
 const returnAfterMs = Number(args["return-after"]) * 1000 * scale;
 const downMs = Number(args.down) * 1000 * scale;
 const runId = Date.now().toString(36);
+const repeat = Number(args.repeat);
+if (!(Number.isInteger(repeat) && repeat >= 1)) {
+  console.error(`--repeat must be a whole number >= 1 (got ${args.repeat})`);
+  process.exit(2);
+}
 
 /** The runbook's timeouts, polls and windows on the drill's time scale. */
 function scaledConfig(c: ValidConfig, over: { drState?: string; generations?: Record<RegionRole, number>; forceFailover?: boolean } = {}): ValidConfig {
@@ -706,6 +715,47 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
   }
 }
 
+/**
+ * `--startup-only`: the environment's start-up alone, `repeat` times (issue 23's proof that it no longer
+ * flakes under load): the databases, every app instance, both load balancers, Prometheus (every target
+ * scraped) and Alertmanager up, then everything stopped, its folder removed and nothing left running.
+ */
+async function startupOnly(config: ValidConfig, processes: Processes): Promise<number> {
+  let failed = 0;
+  for (let i = 1; i <= repeat; i++) {
+    const log = (l: string) => {
+      if (!args.quiet) console.log(`[startup ${i}/${repeat}] ${l}`);
+    };
+    const env = new DrillEnvironment({ root: ROOT, config, timeScale: scale, instances: Number(args.instances), processes, log }, args.keep);
+    const t0 = Date.now();
+    let error: string | null = null;
+    let alerts: ScenarioAlerts | null = null;
+    try {
+      await env.start();
+      alerts = await ScenarioAlerts.start({ env, config, timeScale: scale, processes, root: ROOT, log });
+      await alerts.ready();
+    } catch (e) {
+      error = (e as Error).stack ?? (e as Error).message;
+    }
+    const up = (Date.now() - t0) / 1000;
+    await alerts?.stop();
+    await env.stop(args.keep && error !== null);
+    const leftovers = processes.leftovers();
+    const folderLeft = fs.existsSync(env.dir) && !(args.keep && error !== null);
+    const ok = error === null && leftovers.length === 0 && !folderLeft;
+    if (!ok) failed++;
+    console.log(
+      `startup ${i}/${repeat}: ${ok ? "PASS" : "FAIL"} up in ${up.toFixed(1)} s` +
+        (error ? `\n  ${error.replace(/\n/g, "\n  ")}` : "") +
+        (leftovers.length ? `\n  left running: ${leftovers.join("; ")}` : "") +
+        (folderLeft ? `\n  folder left: ${env.dir}` : "") +
+        (args.keep && error !== null ? `\n  kept ${env.dir}` : ""),
+    );
+  }
+  console.log(`startup: ${repeat - failed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
 /** Rows of the writer the failback's switch back fenced, read before the operator's rebuild wipes it. */
 let fencedBefore: Set<string> | null = null;
 
@@ -717,9 +767,16 @@ async function main(): Promise<number> {
     // The Prometheus and Alertmanager servers of the live alerts (scripts/drill/live-alerts.ts).
     for (const tool of ["promtool", "alertmanager"]) execFileSync("bash", [path.join(ROOT, "scripts", `setup-${tool}.sh`)], { stdio: "inherit" });
   }
+  const processes = new Processes();
+  if (args["startup-only"]) {
+    try {
+      return await startupOnly(config, processes);
+    } finally {
+      await processes.stopAll();
+    }
+  }
   const outDir = path.resolve(args.out);
   fs.mkdirSync(outDir, { recursive: true });
-  const processes = new Processes();
   const outcomes: Record<string, ScenarioOutcome> = {};
   const started = Date.now();
   let error: Error | null = null;

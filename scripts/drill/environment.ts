@@ -8,6 +8,7 @@ import type { RegionRole, ValidConfig } from "../../src/config";
 import { request } from "../../src/dr/http-probe";
 import { psql, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import { regionCode } from "../../src/lib/naming";
+import { PortReservations } from "./ports";
 import { Processes, type Group } from "./processes";
 
 /**
@@ -67,15 +68,14 @@ function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> 
   );
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, LOOPBACK, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * A start-up wait's check found the process it waits for gone: waitFor rethrows it at once (with
+ * the process's log) instead of counting it as "not yet". Before, every error of a check was
+ * swallowed, so a server that exited at start (its port taken, scripts/drill/ports.ts) surfaced
+ * only as a timeout 180 s later.
+ */
+export class ProcessExited extends Error {
+  override name = "ProcessExited";
 }
 
 /**
@@ -86,10 +86,15 @@ export function freePort(): Promise<number> {
  */
 export const STARTUP_TIMEOUT_MS = 180_000;
 
+/** Polls check until it is true (an error of it counts as false, except ProcessExited, which ends the wait). */
 export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check().catch(() => false)) return;
+    const ok = await check().catch((e: unknown) => {
+      if (e instanceof ProcessExited) throw e;
+      return false;
+    });
+    if (ok) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -252,6 +257,8 @@ export class DrillEnvironment {
   readonly dir: string;
   readonly appPassword = `drill-${randomBytes(9).toString("base64url")}`;
   regions!: Record<RegionRole, DrillRegion>;
+  /** Every port of the environment's servers, held from start() to stop() (scripts/drill/ports.ts). */
+  private ports: PortReservations | null = null;
 
   private readonly forget: () => void;
 
@@ -272,19 +279,29 @@ export class DrillEnvironment {
     return path.join(this.dir, `pg-${role}`);
   }
 
+  /** n loopback ports held for this environment's servers until stop() (they keep them across restarts). */
+  reservePorts(n: number): Promise<number[]> {
+    this.ports ??= PortReservations.open(LOOPBACK);
+    return this.ports.reserve(n);
+  }
+
   async start(): Promise<void> {
     const { config } = this.o;
     const t0 = Date.now();
     const mk = async (role: RegionRole) => {
       const dir = path.join(this.dir, role);
       fs.mkdirSync(dir);
-      return new DrillRegion(role, config.regions[role].region, await freePort(), await freePort(), await freePort(), dir, this);
+      const [pg, lb, stats] = await this.reservePorts(3);
+      return new DrillRegion(role, config.regions[role].region, pg, lb, stats, dir, this);
     };
     this.regions = { primary: await mk("primary"), secondary: await mk("secondary") };
     await this.startDatabases();
     this.o.log(`postgres: primary 127.0.0.1:${this.regions.primary.pgPort}, streaming replica 127.0.0.1:${this.regions.secondary.pgPort}`);
     for (const r of Object.values(this.regions)) {
-      for (let i = 1; i <= this.o.instances; i++) r.apps.push({ name: `app${i}`, port: await freePort(), metricsPort: await freePort(), group: null });
+      for (let i = 1; i <= this.o.instances; i++) {
+        const [port, metricsPort] = await this.reservePorts(2);
+        r.apps.push({ name: `app${i}`, port, metricsPort, group: null });
+      }
     }
     await Promise.all(Object.values(this.regions).flatMap((r) => r.apps.map((a) => this.startApp(r, a))));
     for (const r of Object.values(this.regions)) {
@@ -330,7 +347,10 @@ export class DrillEnvironment {
     fs.rmSync(this.pgDir(r.role), { recursive: true, force: true });
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(source.pgPort), "-U", "postgres", "-D", this.pgDir(r.role), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
     await this.startPg(r);
-    await waitFor(`${r.role} to stream from ${source.role}`, STARTUP_TIMEOUT_MS, async () => (await psql(r.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
+    await waitFor(`${r.role} to stream from ${source.role}`, STARTUP_TIMEOUT_MS, async () => {
+      this.assertAlive(r.pg!, `postgres ${r.role}`, path.join(this.dir, `postgres-${r.role}.log`));
+      return (await psql(r.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1";
+    });
   }
 
   /** Titles of the notes in a region's database (null: unreachable). */
@@ -347,7 +367,7 @@ export class DrillEnvironment {
     const [cmd, args] = asPg(pgBin("postgres"), ["-D", this.pgDir(role), "-p", String(r.pgPort)]);
     r.pg = this.processes.spawn(`postgres ${role}`, cmd, args, { env: process.env, log: path.join(this.dir, `postgres-${role}.log`), stopSignal: "SIGINT" });
     await waitFor(`postgres ${role} to accept connections`, STARTUP_TIMEOUT_MS, async () => {
-      if (!this.processes.alive(r.pg!)) throw new Error(`postgres ${role} exited:\n${fs.readFileSync(path.join(this.dir, `postgres-${role}.log`), "utf8").slice(-2000)}`);
+      this.assertAlive(r.pg!, `postgres ${role}`, path.join(this.dir, `postgres-${role}.log`));
       return (await psql(r.pgPort, "SELECT 1")) === "1";
     });
   }
@@ -391,7 +411,7 @@ export class DrillEnvironment {
     });
     const g = a.group;
     await waitFor(`${r.role}/${a.name} /healthz`, STARTUP_TIMEOUT_MS, async () => {
-      if (!this.processes.alive(g)) throw new Error(`gunicorn ${r.role}/${a.name} exited:\n${fs.readFileSync(path.join(r.dir, `${a.name}.log`), "utf8").slice(-2000)}`);
+      this.assertAlive(g, `gunicorn ${r.role}/${a.name}`, path.join(r.dir, `${a.name}.log`));
       return (await request({ baseUrl: `http://${LOOPBACK}:${a.port}`, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200;
     });
   }
@@ -432,13 +452,24 @@ export class DrillEnvironment {
     ].join("\n");
     const file = path.join(r.dir, "haproxy.cfg");
     fs.writeFileSync(file, cfg);
-    r.haproxy = this.processes.spawn(`haproxy ${r.role}`, haproxyBin(), ["-f", file, "-db"], { env: process.env, log: path.join(r.dir, "haproxy.log") });
-    await waitFor(`haproxy ${r.role}`, STARTUP_TIMEOUT_MS, async () => (await request({ baseUrl: r.lbUrl, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200);
+    const g = this.processes.spawn(`haproxy ${r.role}`, haproxyBin(), ["-f", file, "-db"], { env: process.env, log: path.join(r.dir, "haproxy.log") });
+    r.haproxy = g;
+    await waitFor(`haproxy ${r.role}`, STARTUP_TIMEOUT_MS, async () => {
+      this.assertAlive(g, `haproxy ${r.role}`, path.join(r.dir, "haproxy.log"));
+      return (await request({ baseUrl: r.lbUrl, timeoutMs: 1_000 }, "GET", this.o.config.web.livenessPath)).status === 200;
+    });
+  }
+
+  /** For a start-up wait: a process that has exited will not start (ProcessExited, with its log's end). */
+  private assertAlive(g: Group, name: string, log: string): void {
+    if (!this.processes.alive(g)) throw new ProcessExited(`${name} exited:\n${fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "(no log)"}`);
   }
 
   /** Stops everything and removes the folder (keep: leave the folder with its logs). */
   async stop(keep: boolean): Promise<void> {
     await this.processes.stopAll();
+    await this.ports?.close(); // after the servers on them have stopped
+    this.ports = null;
     this.forget();
     if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
   }

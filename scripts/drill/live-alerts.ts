@@ -18,7 +18,7 @@ import {
   withNotifications,
 } from "./alerts";
 import { DrillAlertmanager, NotificationRecorder, scaledGroupWaitMs } from "./alertmanager";
-import { appRoleNoticeSeconds, type DrillEnvironment, freePort, LOOPBACK } from "./environment";
+import { appRoleNoticeSeconds, type DrillEnvironment, LOOPBACK } from "./environment";
 import type { Processes } from "./processes";
 import { DrillPrometheus, type WebTarget } from "./prometheus";
 
@@ -86,7 +86,9 @@ export class ScenarioAlerts {
     // Its receiver's server is closed with the scenario's processes (a cleanup hook).
     const forget = o.processes.onCleanup(() => void recorder.stop());
     const receiverUrl = await recorder.start();
-    const alertmanager = await DrillAlertmanager.start({ dir, processes: o.processes, port: await freePort(), receiverUrl, timeScale: o.timeScale, region: o.config.regions.primary.region });
+    // Their ports are held with the environment's (scripts/drill/ports.ts): neither server can bind port 0 and report it.
+    const [alertmanagerPort, prometheusPort] = await o.env.reservePorts(2);
+    const alertmanager = await DrillAlertmanager.start({ dir, processes: o.processes, port: alertmanagerPort, receiverUrl, timeScale: o.timeScale, region: o.config.regions.primary.region });
     const prometheus = await DrillPrometheus.start({
       dir,
       processes: o.processes,
@@ -94,7 +96,7 @@ export class ScenarioAlerts {
       timeScale: o.timeScale,
       scrapeIntervalSeconds: o.config.monitoring.prometheus.scrapeIntervalSeconds,
       targets: environmentTargets(o.env, o.config),
-      port: await freePort(),
+      port: prometheusPort,
       alertmanager: alertmanager.address,
       log: o.log,
     });

@@ -36,10 +36,39 @@ def pg_bin(name):
     return found
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ReservedPort:
+    """A loopback port held for a server of these tests, from before it starts until after it stops.
+
+    Choosing a port by binding port 0, closing the socket and handing the number on (the old
+    free_port) left it to anyone until the server bound it: another process's bind(0) (the drill's
+    servers, vitest's, a second PostgreSQL) could take it first. This socket keeps it bound to
+    127.0.0.1 with SO_REUSEADDR and never listens: the kernel gives it to no other bind(0) or
+    connect(), a connection to it is refused while no server listens, and a server that sets
+    SO_REUSEADDR (PostgreSQL, gunicorn, http.server) binds and listens on it, per socket(7):
+    "a socket may bind, except when there is an active listening socket bound to the address".
+    PostgreSQL cannot bind port 0; a gunicorn could, but these tests need both of its ports
+    before it starts (its environment). The drill does the same (scripts/drill/ports.ts).
+    """
+
+    def __init__(self):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # not inherited by child processes (PEP 446)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+
+    def close(self):
+        self._sock.close()
+
+    def __enter__(self):
+        return self.port
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def reserve_port():
+    """with reserve_port() as port: a port held for a server of the test (ReservedPort)."""
+    return ReservedPort()
 
 
 def as_pg(cmd):
@@ -58,7 +87,8 @@ class Pg:
         self.name = name
         self.dir = base / name
         self.log = base / f"{name}.log"
-        self.port = free_port()
+        self.reserved = ReservedPort()  # held until teardown, also while the server is stopped
+        self.port = self.reserved.port
         self.proc = None
 
     def init_primary(self):
@@ -143,6 +173,7 @@ class Cluster:
                 pg.stop()
             except Exception as e:  # keep tearing down the others
                 print(f"stopping {pg.name} failed: {e}", file=sys.stderr)
+            pg.reserved.close()
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -199,6 +230,13 @@ def app_env(writer, reader=None, **extra):
         env["DB_READER_PORT"] = str(reader if isinstance(reader, int) else reader.port)
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+@pytest.fixture
+def unused_port():
+    """A port nothing listens on for the whole test (held, never listening: a connection is refused)."""
+    with reserve_port() as port:
+        yield port
 
 
 @pytest.fixture

@@ -2,16 +2,14 @@
 import psycopg
 import pytest
 
-from conftest import free_port
-
 READY_KEYS = {"status", "region", "instance", "db_role", "writable", "reader_ok"}
 
 
-def test_healthz_never_touches_the_database(make_app, monkeypatch):
+def test_healthz_never_touches_the_database(make_app, monkeypatch, unused_port):
     calls = []
     real_connect = psycopg.connect
     monkeypatch.setattr(psycopg, "connect", lambda *a, **k: calls.append(k) or real_connect(*a, **k))
-    _, client = make_app(writer=free_port())  # nothing listens there: the DB is down
+    _, client = make_app(writer=unused_port)  # nothing listens there: the DB is down
     for _ in range(3):
         r = client.get("/healthz")
         assert r.status_code == 200
@@ -48,8 +46,8 @@ def test_readyz_requiring_writable_rejects_a_replica(make_app, cluster):
     assert on_primary.get("/readyz").status_code == 200
 
 
-def test_readyz_with_the_database_down_is_503(make_app):
-    _, client = make_app(writer=free_port(), DB_CONNECT_TIMEOUT=2)
+def test_readyz_with_the_database_down_is_503(make_app, unused_port):
+    _, client = make_app(writer=unused_port, DB_CONNECT_TIMEOUT=2)
     r = client.get("/readyz")
     assert r.status_code == 503
     body = r.get_json()
@@ -69,8 +67,8 @@ def test_readyz_with_a_wrong_password_is_503(make_app):
     assert "OperationalError" in r.get_json()["error"]
 
 
-def test_reader_down_degrades_reads_to_the_writer(make_app, cluster):
-    _, client = make_app(writer=cluster.primary, reader=free_port())
+def test_reader_down_degrades_reads_to_the_writer(make_app, cluster, unused_port):
+    _, client = make_app(writer=cluster.primary, reader=unused_port)
     r = client.get("/readyz")
     assert r.status_code == 200
     assert (r.get_json()["db_role"], r.get_json()["reader_ok"]) == ("writer", False)

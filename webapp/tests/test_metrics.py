@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import WEBAPP, app_env, free_port, wait_until
+from conftest import WEBAPP, app_env, reserve_port, wait_until
 
 
 def http(method, url, payload=None):
@@ -39,39 +39,39 @@ def samples(text):
 @contextlib.contextmanager
 def run_gunicorn(cluster, tmp_path, workers=2, **extra):
     """The real gunicorn with deploy/gunicorn.conf.py; extra: environment (None removes a variable).
-    Yields (proc, app base URL, metrics URL, output file)."""
-    port, mport = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
-                       DRWEB_METRICS_ADDR="127.0.0.1", DRWEB_WORKERS=workers, DRWEB_ROLE_POLL_SECONDS=1))
-    for k, v in extra.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = str(v)
-    out = open(tmp_path / "gunicorn.out", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(WEBAPP / "deploy" / "gunicorn.conf.py"), "drweb.wsgi:app"],
-                            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        def up():
-            if proc.poll() is not None:
-                out.seek(0)
-                raise AssertionError(f"gunicorn exited {proc.returncode}:\n{out.read()}")
-            try:
-                return http("GET", base + "/healthz")[0] == 200 and http("GET", f"http://127.0.0.1:{mport}/")[0] == 200
-            except OSError:
-                return False
-        wait_until(up, timeout=20, what="gunicorn to serve")
-        yield proc, base, f"http://127.0.0.1:{mport}/metrics", out
-    finally:
-        proc.send_signal(signal.SIGTERM)
+    Yields (proc, app base URL, metrics URL, output file). Both ports are held for it (reserve_port)."""
+    with reserve_port() as port, reserve_port() as mport:
+        env = dict(os.environ)
+        env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
+                           DRWEB_METRICS_ADDR="127.0.0.1", DRWEB_WORKERS=workers, DRWEB_ROLE_POLL_SECONDS=1))
+        for k, v in extra.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = str(v)
+        out = open(tmp_path / "gunicorn.out", "w+")
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(WEBAPP / "deploy" / "gunicorn.conf.py"), "drweb.wsgi:app"],
+                                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
+            def up():
+                if proc.poll() is not None:
+                    out.seek(0)
+                    raise AssertionError(f"gunicorn exited {proc.returncode}:\n{out.read()}")
+                try:
+                    return http("GET", base + "/healthz")[0] == 200 and http("GET", f"http://127.0.0.1:{mport}/")[0] == 200
+                except OSError:
+                    return False
+            wait_until(up, timeout=20, what="gunicorn to serve")
+            yield proc, base, f"http://127.0.0.1:{mport}/metrics", out
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            out.close()
 
 
 @pytest.fixture
@@ -125,6 +125,7 @@ def test_metrics_under_gunicorn(gunicorn):
 
 
 def worker_pids(master):
+    """The master's child processes (its workers: everything else in it is a thread)."""
     pids = set()
     for task in os.listdir(f"/proc/{master}/task"):
         try:
@@ -133,6 +134,18 @@ def worker_pids(master):
         except FileNotFoundError:  # a thread that ended meanwhile
             pass
     return pids
+
+
+def wait_for_workers(master, n, mp, timeout=30):
+    """The master's workers once at least n have forked AND each has loaded the app (its role poller
+    wrote its live gauge file, gauge_livemostrecent_<pid>.db): what the test then counts and kills.
+    The first worker serves before the others exist: gunicorn forks them one by one
+    (Arbiter.spawn_workers sleeps up to 0.1 s between forks, longer on a busy machine), so a count
+    taken when the app first answers can come out short."""
+    def ready():
+        pids = worker_pids(master)
+        return pids if len(pids) >= n and all(os.path.exists(f"{mp}/gauge_livemostrecent_{p}.db") for p in pids) else None
+    return wait_until(ready, timeout=timeout, what=f"{n} gunicorn workers, each with its role gauge file in {mp}")
 
 
 def test_metrics_under_gunicorn_without_a_multiproc_dir(cluster, tmp_path):
@@ -167,10 +180,8 @@ def test_metrics_under_gunicorn_without_a_multiproc_dir(cluster, tmp_path):
 
         # every worker writes its own files; kill them all (as a crash would): the master
         # drops their live gauges, keeps their counters and starts new workers
-        old = worker_pids(proc.pid)
-        assert len(old) == 3
-        wait_until(lambda: all(os.path.exists(f"{mp}/gauge_livemostrecent_{p}.db") for p in old), timeout=10,
-                   what="every worker's role poller to write its gauge file")
+        old = wait_for_workers(proc.pid, 3, mp)
+        assert len(old) == 3, f"gunicorn runs {len(old)} workers, DRWEB_WORKERS=3"
         for p in old:
             os.kill(p, signal.SIGKILL)
         wait_until(lambda: len(worker_pids(proc.pid) - old) == 3 and not any(
@@ -192,41 +203,41 @@ def test_metrics_under_gunicorn_without_a_multiproc_dir(cluster, tmp_path):
 
 def test_python_m_drweb_serves_the_app_and_metrics(cluster, tmp_path):
     """The single-process server for local runs (README "Run it locally")."""
-    port, mport = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
-                       DRWEB_METRICS_ADDR="127.0.0.1"))
-    with open(tmp_path / "out", "w+") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "drweb"], cwd=WEBAPP, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            def up():
-                if proc.poll() is not None:
-                    out.seek(0)
-                    raise AssertionError(f"python -m drweb exited {proc.returncode}:\n{out.read()}")
-                try:
-                    return http("GET", base + "/healthz")[0] == 200
-                except OSError:
-                    return False
-            wait_until(up, timeout=20, what="python -m drweb to serve")
-            assert http("POST", base + "/api/notes", {"title": "local"})[0] == 201
-            assert http("GET", base + "/readyz")[0] == 200
-            status, text = http("GET", f"http://127.0.0.1:{mport}/metrics")
-            assert status == 200
-            s = samples(text.decode())
-            assert s[("drweb_http_requests_total", (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 1
-            assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
-        finally:
-            proc.send_signal(signal.SIGTERM)
+    with reserve_port() as port, reserve_port() as mport:
+        env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        env.update(app_env(cluster.primary, DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
+                           DRWEB_METRICS_ADDR="127.0.0.1"))
+        with open(tmp_path / "out", "w+") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "drweb"], cwd=WEBAPP, env=env, stdout=out, stderr=subprocess.STDOUT)
+            base = f"http://127.0.0.1:{port}"
             try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                def up():
+                    if proc.poll() is not None:
+                        out.seek(0)
+                        raise AssertionError(f"python -m drweb exited {proc.returncode}:\n{out.read()}")
+                    try:
+                        return http("GET", base + "/healthz")[0] == 200
+                    except OSError:
+                        return False
+                wait_until(up, timeout=20, what="python -m drweb to serve")
+                assert http("POST", base + "/api/notes", {"title": "local"})[0] == 201
+                assert http("GET", base + "/readyz")[0] == 200
+                status, text = http("GET", f"http://127.0.0.1:{mport}/metrics")
+                assert status == 200
+                s = samples(text.decode())
+                assert s[("drweb_http_requests_total", (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 1
+                assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
-def test_app_5xx_counts_as_error(make_app):
-    _, client = make_app(writer=free_port(), DRWEB_REGION="ap-south-1")
+def test_app_5xx_counts_as_error(make_app, unused_port):
+    _, client = make_app(writer=unused_port, DRWEB_REGION="ap-south-1")
     labels = {"route": "/api/notes", "status": "503"}
     before = REGISTRY.get_sample_value("drweb_http_errors_total", labels) or 0
     assert client.post("/api/notes", json={"title": "t"}).status_code == 503
