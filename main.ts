@@ -49,7 +49,7 @@ for (const w of configWarnings(config)) process.stdout.write(`Warning: ${w}\n`);
 const outdirExisted = fs.existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");
 const app = new App();
 const drApp = buildApp(app, config, ROOT);
-for (const w of appWarnings(app, drApp)) process.stdout.write(`Warning: ${w}\n`);
+for (const w of appWarnings(drApp)) process.stdout.write(`Warning: ${w}\n`);
 marks.constructsBuilt = performance.now();
 // The policy (src/policy) runs as a validation of the first stack written,
 // over the whole app: a violation stops the synth before any stack is

@@ -1,4 +1,5 @@
 import { S3Backend, TerraformStack, type App } from "cdktf";
+import type { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
@@ -89,7 +90,7 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
  * Names of the app's stacks that reach `region` when planned or applied: an
  * AWS provider configured for it, or their state in an S3 bucket there.
  */
-export function stacksReaching(app: App, region: string): string[] {
+export function stacksReaching(app: IConstruct, region: string): string[] {
   const out: string[] = [];
   for (const stack of app.node.children) {
     if (!(stack instanceof TerraformStack)) continue;
@@ -107,7 +108,7 @@ export function stacksReaching(app: App, region: string): string[] {
  * that can still be deployed holds and skips there (from its constructs),
  * how to deploy it, which stacks must not be deployed, and the way back.
  */
-export function appWarnings(app: App, drApp: DrApp): string[] {
+export function appWarnings(drApp: DrApp): string[] {
   const out: string[] = [];
   for (const role of REGION_ROLES) {
     const stack = drApp.regional[role];
@@ -115,7 +116,7 @@ export function appWarnings(app: App, drApp: DrApp): string[] {
     if (!o) continue;
     const name = STACK_NAMES[role];
     const other = REGION_ROLES.find((r) => r !== role)!;
-    const blocked = stacksReaching(app, o.region).filter((s) => s !== name);
+    const blocked = stacksReaching(stack.node.root, o.region).filter((s) => s !== name);
     const held = [...o.held, ...o.blocksHeld];
     out.push(
       `regions.${other}.unreachable: ${o.region} is marked unreachable, and the ${name} stack neither reads nor writes anything there. ` +
