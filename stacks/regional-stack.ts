@@ -119,12 +119,14 @@ export class RegionalStack extends TerraformStack {
         // The provider's own STS calls when it is configured (credential
         // validation and the account id: GetCallerIdentity; a provider-level
         // assume_role) go to this stack's region instead of the unreachable
-        // one: "sts_region - (Optional) AWS region for STS. If unset, AWS will
-        // use the same region for STS as other non-STS operations" (provider
-        // docs, 5.100.0); hashicorp/aws-sdk-go-base clients.go stsClient sets
+        // one: sts_region, "The region where AWS STS operations will take
+        // place" (hashicorp/aws 5.100.0 provider schema, `terraform providers
+        // schema -json`); hashicorp/aws-sdk-go-base clients.go stsClient sets
         // `opts.Region = c.StsRegion`, used by GetAwsConfig and
         // GetAwsAccountIDAndPartition (terraform-provider-aws
-        // internal/conns/config.go, ConfigureProvider).
+        // internal/conns/config.go, ConfigureProvider). Credentials the SDK
+        // resolves through STS itself (a profile's role_arn) are not covered
+        // (README "Deploying the primary while the secondary region is down").
         ...(peerUnreachable ? { stsRegion: rc.region } : {}),
       }));
     const account = new DataAwsCallerIdentity(this, "Account");
