@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { formatSuppressions, formatViolations } from "./src/policy";
 import { ConfigError, configSource, configWarnings, describeConfigSource, loadProjectConfig, type ValidConfig } from "./src/config";
-import { buildApp } from "./stacks/app";
+import { appWarnings, buildApp } from "./stacks/app";
 
 /**
  * The project folder (the one with cdktf.json): this file's folder under tsx,
@@ -49,6 +49,7 @@ for (const w of configWarnings(config)) process.stdout.write(`Warning: ${w}\n`);
 const outdirExisted = fs.existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");
 const app = new App();
 const drApp = buildApp(app, config, ROOT);
+for (const w of appWarnings(drApp)) process.stdout.write(`Warning: ${w}\n`);
 marks.constructsBuilt = performance.now();
 // The policy (src/policy) runs as a validation of the first stack written,
 // over the whole app: a violation stops the synth before any stack is

@@ -1,4 +1,6 @@
-import type { App } from "cdktf";
+import { S3Backend, TerraformStack, type App } from "cdktf";
+import type { IConstruct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import * as path from "node:path";
 import { hasDnsZoneStack } from "../src/dns/contract";
@@ -82,4 +84,50 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   // Last: the policy sees every stack.
   const policy = applyPolicy(app, config);
   return { regional, monitoring, dns, dnsAlarms, dnsZone: zone, policy };
+}
+
+/**
+ * Names of the app's stacks that reach `region` when planned or applied: an
+ * AWS provider configured for it, or their state in an S3 bucket there.
+ */
+export function stacksReaching(app: IConstruct, region: string): string[] {
+  const out: string[] = [];
+  for (const stack of app.node.children) {
+    if (!(stack instanceof TerraformStack)) continue;
+    const found = stack.node.findAll();
+    const provider = found.some((c) => c instanceof AwsProvider && c.region === region);
+    const state = found.some((c) => c instanceof S3Backend && c.toTerraform().terraform?.backend?.s3?.region === region);
+    if (provider || state) out.push(stack.node.id);
+  }
+  return out.sort();
+}
+
+/**
+ * Advisories about the synthesized app, printed by main.ts after the
+ * config's: while a region is marked unreachable, exactly what the stack
+ * that can still be deployed holds and skips there (from its constructs),
+ * how to deploy it, which stacks must not be deployed, and the way back.
+ */
+export function appWarnings(drApp: DrApp): string[] {
+  const out: string[] = [];
+  for (const role of REGION_ROLES) {
+    const stack = drApp.regional[role];
+    const o = stack.peerRegionOutage;
+    if (!o) continue;
+    const name = STACK_NAMES[role];
+    const other = REGION_ROLES.find((r) => r !== role)!;
+    const blocked = stacksReaching(stack.node.root, o.region).filter((s) => s !== name);
+    const held = [...o.held, ...o.blocksHeld];
+    out.push(
+      `regions.${other}.unreachable: ${o.region} is marked unreachable, and the ${name} stack neither reads nor writes anything there. ` +
+        `It holds as its state has them (lifecycle ignore_changes): ${held.join(", ")}. ` +
+        (o.notRead.length ? `It does not read ${o.notRead.join("; ")}. ` : "") +
+        `Its ${o.region} provider calls STS in ${o.stsRegion}. ` +
+        `Plan and deploy it with refresh off, or the plan reads those resources in ${o.region} and fails (refresh off: changes made outside Terraform are not seen): ` +
+        `TF_CLI_ARGS_plan=-refresh=false npm run cdktf -- diff ${name}, then TF_CLI_ARGS_apply=-refresh=false npm run cdktf -- deploy ${name} --ignore-missing-stack-dependencies. ` +
+        `Do not deploy ${blocked.join(", ")} while it is on (each has a provider or its state in ${o.region}). ` +
+        `When ${o.region} answers again, remove the switch and deploy ${name} with refresh on: what was held is planned then (README "Deploying the primary while the secondary region is down").`,
+    );
+  }
+  return out;
 }

@@ -22,6 +22,7 @@ import { Naming } from "../src/lib/naming";
 import { managedTags } from "../src/lib/tags";
 import { Network } from "../src/network/network";
 import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
+import { holdPeerRegion, type PeerRegionHold } from "../src/lib/peer-region";
 import { RegionKey } from "../src/security/region-key";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
@@ -39,6 +40,16 @@ import { configureBackend, requireTerraformVersion } from "./backend";
  * address for that path).
  */
 export const LEGACY_VALIDATION_RECORD = "aws_route53_record.Certificate_ValidationRecord_2C573972";
+
+/** What a regional stack does while the other region is marked unreachable. */
+export interface PeerRegionOutage extends PeerRegionHold {
+  /** Blocks of this region's resources that point there, held as the state has them. */
+  readonly blocksHeld: readonly string[];
+  /** Reads there that are skipped, and where the value comes from instead. */
+  readonly notRead: readonly string[];
+  /** Where the peer provider's own STS calls go instead. */
+  readonly stsRegion: string;
+}
 
 export interface RegionalStackProps {
   /** The validated configuration. */
@@ -74,6 +85,11 @@ export class RegionalStack extends TerraformStack {
   readonly deployRunner?: DeployRunner;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
+  /**
+   * With the other region marked unreachable (regions.<peer>.unreachable):
+   * what this stack keeps there, held as its state has it.
+   */
+  readonly peerRegionOutage?: PeerRegionOutage;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id);
@@ -90,8 +106,29 @@ export class RegionalStack extends TerraformStack {
     // The other region of the pair, for what this stack keeps there (the
     // secret's replica key, the ALB handoff); created on first use.
     const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
+    // The other region is down (an outage): nothing of this stack may read
+    // or write there (README "Deploying the primary while the secondary
+    // region is down"). Only the secondary can be marked so (src/config/schema.ts).
+    const peerUnreachable = peer.unreachable === true;
     let peerProvider: AwsProvider | undefined;
-    const peerRegion = () => (peerProvider ??= new AwsProvider(this, "AwsPeerRegion", { alias: "peer", region: peer.region, defaultTags: [{ tags }] }));
+    const peerRegion = () =>
+      (peerProvider ??= new AwsProvider(this, "AwsPeerRegion", {
+        alias: "peer",
+        region: peer.region,
+        defaultTags: [{ tags }],
+        // The provider's own STS calls when it is configured (credential
+        // validation and the account id: GetCallerIdentity; a provider-level
+        // assume_role) go to this stack's region instead of the unreachable
+        // one: sts_region, "The region where AWS STS operations will take
+        // place" (hashicorp/aws 5.100.0 provider schema, `terraform providers
+        // schema -json`); hashicorp/aws-sdk-go-base clients.go stsClient sets
+        // `opts.Region = c.StsRegion`, used by GetAwsConfig and
+        // GetAwsAccountIDAndPartition (terraform-provider-aws
+        // internal/conns/config.go, ConfigureProvider). Credentials the SDK
+        // resolves through STS itself (a profile's role_arn) are not covered
+        // (README "Deploying the primary while the secondary region is down").
+        ...(peerUnreachable ? { stsRegion: rc.region } : {}),
+      }));
     const account = new DataAwsCallerIdentity(this, "Account");
     const partition = new DataAwsPartition(this, "Partition");
 
@@ -147,6 +184,7 @@ export class RegionalStack extends TerraformStack {
         replicaKmsKeyArn: replicaKey.keyArn,
         passwordVersion: db.masterPasswordVersion,
         recoveryWindowDays: db.secretRecoveryWindowDays,
+        replicaHeld: peerUnreachable,
       });
     }
     if (topology.sourceRole) this.replicatesFrom = topology.sourceRole;
@@ -207,7 +245,10 @@ export class RegionalStack extends TerraformStack {
       (config.dns.enabled
         ? new RegionCertificate(this, "Certificate", {
             domainName: config.dns.domainName,
-            validationRecordFqdn: readParameter(this, "CertificateValidationRecord", certificateValidationParameter(config), handoffProvider()),
+            // The handoff region unreachable: the record the certificate
+            // itself asks for (the same one, src/dns/certificate.ts), read
+            // from this region's ACM.
+            validationRecordFqdn: peerUnreachable && handoffProvider() ? undefined : readParameter(this, "CertificateValidationRecord", certificateValidationParameter(config), handoffProvider()),
           }).certificateArn
         : undefined);
     // This stack used to manage the validation record itself (both regional
@@ -322,6 +363,21 @@ export class RegionalStack extends TerraformStack {
     this.web.securityGroups.allowMetricsFrom("MetricsFromEks", this.eks.clusterSecurityGroupId, "Prometheus metrics from the monitoring cluster's pods and nodes");
 
     this.database.allowClient("PostgresFromWeb", this.web.securityGroups.webSecurityGroupId, "PostgreSQL from the web servers");
+
+    // Everything this stack manages in the unreachable region is held as
+    // the state has it (nothing is sent there); a read there is refused at
+    // synth time (src/lib/peer-region.ts).
+    if (peerUnreachable && peerProvider) {
+      this.peerRegionOutage = {
+        ...holdPeerRegion(this, peerProvider, peer.region),
+        blocksHeld: credentials ? [`the replica block (${peer.region}) of the credentials secret ${secretName}`] : [],
+        notRead:
+          config.dns.enabled && !rc.certificateArn
+            ? [`the ACM validation record's FQDN the dns-zone stack publishes (SSM ${certificateValidationParameter(config)} in ${peer.region}): taken from this certificate's own domain_validation_options instead`]
+            : [],
+        stsRegion: rc.region,
+      };
+    }
 
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     out("region", rc.region, "AWS region of this stack");

@@ -296,3 +296,38 @@ describe("configFilePath (main.ts, dr, npm run policy, the drill)", () => {
     expect(loadProjectConfig(fs.mkdtempSync(path.join(os.tmpdir(), "drroot-")))).toEqual(resolveConfig({}));
   });
 });
+
+describe("regions.secondary.unreachable (README \"Deploying the primary while the secondary region is down\")", () => {
+  it("is off by default and can be turned on for the secondary region in the normal DR state", () => {
+    expect(resolveConfig().regions.secondary.unreachable).toBe(false);
+    const c = resolveConfig({ regions: { secondary: { unreachable: true } } });
+    expect(c.regions.secondary.unreachable).toBe(true);
+    expect(configWarnings(c)).toEqual(configWarnings(resolveConfig()));
+  });
+
+  it("is refused on the primary region, naming the field and why no stack needs it", () => {
+    const p = problems({ regions: { primary: { unreachable: true } } });
+    expect(p).toHaveLength(1);
+    expect(p[0].field).toBe("regions.primary.unreachable");
+    expect(p[0].message).toMatch(/no stack needs it: the secondary, dns, dns-zone and dns-alarms stacks never read or write the primary region.*Fix: remove regions\.primary\.unreachable/);
+  });
+
+  it("is refused outside the normal DR state, naming the state", () => {
+    const failedOver = problems({ regions: { secondary: { unreachable: true } }, database: { drState: "failedOver" }, dns: { forceFailover: true } });
+    expect(failedOver).toEqual([{ field: "regions.secondary.unreachable", message: expect.stringMatching(/in "failedOver" the primary stack is not deployed at all.*Fix: remove regions\.secondary\.unreachable, or use it only in drState "normal"/) }]);
+    const failback = problems({ regions: { secondary: { unreachable: true } }, database: { drState: "failback", generations: { primary: 2 } } });
+    expect(failback).toEqual([{ field: "regions.secondary.unreachable", message: expect.stringMatching(/in "failback" the primary's database is rebuilt as a replica of the secondary's writer/) }]);
+  });
+
+  it("is refused while the primary's own state is in a bucket in the secondary region", () => {
+    const p = problems({
+      regions: { secondary: { unreachable: true } },
+      backend: { type: "s3", primaryBucket: { bucket: "state-usw1-a", region: "us-west-1" }, secondaryBucket: { bucket: "state-usw1-b", region: "us-west-1" } },
+    });
+    expect(p).toEqual([{ field: "regions.secondary.unreachable", message: expect.stringMatching(/the primary stack's state is in backend\.primaryBucket \(state-usw1-a\), in us-west-1, the region marked unreachable.*Fix: keep the primary's state out of the secondary region/) }]);
+  });
+
+  it("must be a boolean", () => {
+    expect(problems({ regions: { secondary: { unreachable: "yes" } } })).toEqual([{ field: "regions.secondary.unreachable", message: expect.stringMatching(/expected boolean.*Fix: give a boolean here/) }]);
+  });
+});

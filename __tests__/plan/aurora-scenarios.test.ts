@@ -15,14 +15,22 @@ describe("offline plan: Aurora Global Database scenarios", () => {
 
   it("plans the Aurora mode next to the RDS mode, with the Aurora defaults (the RDS class would be refused)", () => {
     const states = drStates(rds);
-    expect(states.map((s) => s.id)).toEqual(["normal", "failedOver", "failback", "switchedBack", "aurora-normal", "aurora-failedOver", "aurora-failback", "aurora-rebuild", "aurora-upgraded"]);
+    // (peerDown, peerFixed: the primary deployed while the secondary region is down, peer-scenarios.ts)
+    expect(states.map((s) => s.id)).toEqual(["normal", "failedOver", "failback", "switchedBack", "peerDown", "peerFixed", "aurora-normal", "aurora-failedOver", "aurora-failback", "aurora-rebuild", "aurora-upgraded"]);
     const a = states.find((s) => s.id === "aurora-rebuild")!.config.database;
     expect(a).toMatchObject({ engine: "aurora-postgresql", instanceClass: "db.r6g.large", drState: "failback", generations: { primary: 2, secondary: 1 } });
     expect(states.find((s) => s.id === "aurora-upgraded")).toMatchObject({ targetOnly: true, config: { database: { engineVersion: "16.7" } } });
-    // An Aurora config plans only its own mode's states and deploys.
+    // An Aurora config plans only its own mode's states and deploys (and the
+    // secondary-region outage's, from its own normal state).
     const aurora = auroraVariant(rds);
-    expect(drStates(aurora).map((s) => s.id)).toEqual(auroraStates(aurora).map((s) => s.id));
-    expect(transitions(drStates(aurora)).every((t) => t.id.startsWith("aurora-"))).toBe(true);
+    expect(drStates(aurora).map((s) => s.id)).toEqual([...auroraStates(aurora).map((s) => s.id), "peerDown", "peerFixed"]);
+    const auroraDeploys = transitions(drStates(aurora));
+    expect(auroraDeploys.filter((t) => !t.id.startsWith("aurora-")).map((t) => [t.id, t.from])).toEqual([
+      ["peer-down-primary", "aurora-normal"],
+      ["peer-down-primary-without-switch", "aurora-normal"],
+      ["peer-back-primary", "peerDown"],
+    ]);
+    expect(drStates(aurora).find((s) => s.id === "peerDown")!.config.database.engine).toBe("aurora-postgresql");
     expect(() => nextMinor("16")).toThrow('"16" is not major.minor');
   });
 

@@ -33,6 +33,7 @@ const VARIANTS: Record<string, unknown> = {
   },
   "database failed over to us-west-1, DNS forced to the secondary": { database: { drState: "failedOver" }, dns: { forceFailover: true } },
   "database failing back (us-east-2 rebuilt as a replica)": { database: { drState: "failback", generations: { primary: 2 } } },
+  "the secondary region unreachable: the primary held there (regions.secondary.unreachable)": { regions: { secondary: { unreachable: true } } },
   "Aurora Global Database, normal": { database: { engine: "aurora-postgresql" } },
   "Aurora Global Database, failed over to us-west-1": { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } },
   "Aurora Global Database, failing back (us-east-2 a secondary member again)": { database: { engine: "aurora-postgresql", drState: "failback" } },

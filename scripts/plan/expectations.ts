@@ -20,6 +20,13 @@ export interface ChangeRule {
   readonly attributes?: readonly string[];
   /** Further promises about the change; returns the broken ones. */
   readonly check?: (rc: PlanResourceChange) => string[];
+  /**
+   * The rule covers every matching change (one or more), each held to
+   * `attributes` and `check`: for a ripple whose members the step does not
+   * name one by one.
+   * @default - exactly one matching change
+   */
+  readonly many?: boolean;
 }
 
 export interface Expectation {
@@ -228,7 +235,7 @@ export function checkPlan(resourceChanges: readonly PlanResourceChange[], output
       problems.push(`expected ${rule.kind}: ${rule.what}; the plan has ${wrong || "no such change"}`);
       continue;
     }
-    if (right.length > 1) problems.push(`expected one ${rule.kind} for ${rule.what}, the plan has ${right.length}: ${right.map((r) => r.address).join(", ")}`);
+    if (right.length > 1 && !rule.many) problems.push(`expected one ${rule.kind} for ${rule.what}, the plan has ${right.length}: ${right.map((r) => r.address).join(", ")}`);
     for (const rc of right) {
       matchedBy.set(rc, rule);
       if (rule.attributes) {

@@ -12,6 +12,15 @@ import { albHandoffParameters, certificateValidationParameter, HEALTH_CHECK_ROLE
 import { Naming } from "../../src/lib/naming";
 import { albName } from "../../src/web/load-balancer";
 
+/**
+ * The endpoint of a region that is down (regions.secondary.unreachable
+ * checks): port 1 on loopback, where nothing listens inside the plan's
+ * network namespace (the responder binds a port the kernel picks), so every
+ * connection is refused. The control transition
+ * peer-down-primary-without-switch proves the refusal reaches the plan.
+ */
+export const REFUSED_ENDPOINT = "http://127.0.0.1:1";
+
 /** AWS's documentation example account (never a real one). */
 export const FAKE_ACCOUNT_ID = "123456789012";
 /** A syntactically valid hosted zone id for the looked-up zone. */
@@ -139,8 +148,9 @@ export function dataSourceValues(type: string, name: string, args: Record<string
 /** What the stacks hand each other through SSM (src/dns/contract.ts), as the writing stack would have stored it. */
 function ssmParameterValue(name: string, config: ValidConfig): string | undefined {
   if (name === config.web.amiSsmParameter) return FAKE_AMI;
-  // dns-zone: the FQDN of the ACM validation record (as aws_route53_record stores it: no final dot).
-  if (name === certificateValidationParameter(config)) return `_${token(name, 32)}.${config.dns.domainName}`;
+  // dns-zone: the FQDN of the ACM validation record (as aws_route53_record
+  // stores it: lower case, no final dot), the one acmValidationRecordName gives.
+  if (name === certificateValidationParameter(config)) return acmValidationRecordName(config.dns.domainName).replace(/\.$/, "");
   // dns: the ids of its health checks (Route53 health check ids are UUIDs).
   for (const role of HEALTH_CHECK_ROLES) {
     if (name === healthCheckParameter(config, role)) return `${token(name, 8)}-0000-4000-8000-${token(name + role, 12)}`;
@@ -152,6 +162,15 @@ function ssmParameterValue(name: string, config: ValidConfig): string | undefine
     if (name === p.zoneId) return ALB_ZONE_IDS[region] ?? "Z0FAKEALBZONE000000";
   }
   return undefined;
+}
+
+/**
+ * The DNS validation record name ACM gives a certificate for `domain`: the
+ * same for every certificate of that name in the account, in every region
+ * (src/dns/certificate.ts), with the final dot ACM writes.
+ */
+export function acmValidationRecordName(domain: string): string {
+  return `_${token(`acm-validation:${domain}`, 32)}.${domain}.`;
 }
 
 /** ARN service of a resource type where it is not the type's second word. */
@@ -196,16 +215,16 @@ export function computedString(type: string, address: string, attribute: string,
 export function computedSpecials(type: string, address: string, args: Record<string, any>, region: string): Record<string, unknown> {
   switch (type) {
     case "aws_acm_certificate":
-      // One DNS validation record per name; names without the final dot, as
-      // aws_route53_record stores them.
+      // One DNS validation record per name, the same for every certificate
+      // of the name (as ACM gives it), with ACM's final dot.
       return {
         status: "ISSUED",
         domain_validation_options: [
           {
             domain_name: args.domain_name,
-            resource_record_name: `_${token(address, 32)}.${args.domain_name}`,
+            resource_record_name: acmValidationRecordName(String(args.domain_name)),
             resource_record_type: "CNAME",
-            resource_record_value: `_${token(address + "v", 32)}.acm-validations.aws`,
+            resource_record_value: `_${token(`acm-validation-value:${args.domain_name}`, 32)}.acm-validations.aws.`,
           },
         ],
       };

@@ -26,7 +26,7 @@ import { loadProjectConfig, type ValidConfig } from "../../src/config";
 import { buildApp } from "../../stacks/app";
 import { deployedState } from "./deployed-state";
 import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectations";
-import { FAKE_ACCOUNT_ID } from "./fake-aws";
+import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
 import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
@@ -195,7 +195,7 @@ async function planStack(ws: Workspace, dir: string, stack: StackJson, config: V
   const responder = await startResponder();
   try {
     const planned = withoutBackend(stack);
-    const run: TestRun = { name: "plan", command: "plan", overrideData: dataOverrides(planned, config, answer) };
+    const run: TestRun = { name: "plan", command: "plan", overrideData: dataOverrides(planned, config, { answer }) };
     await writeJob(ws, dir, planned, testFile(testProviders(planned, ws, responder.url), [run]));
     const outcome = await runTerraformTest(ws, dir, ["plan"]);
     return { outcome, calls: responder.calls, resourceChanges: outcome.runs[0].resourceChanges ?? [] };
@@ -237,8 +237,11 @@ async function planTransition(
           ...(changedSinceCreated ? [{ name: "aws_actions", command: "apply" as const, stateKey: "s", module: "./edited", overrideData: dataA, overrideResource: edited.overrides }] : []),
         ]
       : [{ name: "deploy", command: "apply", stateKey: "s", overrideData: dataA, overrideResource: edited.overrides }];
-    runs.push({ name: "plan", command: "plan", stateKey: "s", module: "./b", refresh: false, overrideData: dataOverrides(b, to.config) });
-    await writeJob(ws, dir, control ? deployed.config : edited.config, testFile(testProviders(a, ws, responder.url), runs), {
+    // A region that is down: its data sources are not overridden in the plan
+    // (their read reaches its refusing endpoints), and, like -refresh=false
+    // in the switch's procedure, nothing in state is refreshed.
+    runs.push({ name: "plan", command: "plan", stateKey: "s", module: "./b", refresh: false, overrideData: dataOverrides(b, to.config, { unreachableRegion: t.unreachableRegion }) });
+    await writeJob(ws, dir, control ? deployed.config : edited.config, testFile(testProviders(a, ws, responder.url, t.unreachableRegion), runs), {
       b,
       ...(control ? { created: c } : {}),
       ...(control && changedSinceCreated ? { edited: edited.config } : {}),
@@ -398,6 +401,24 @@ async function main(): Promise<void> {
         }
         const plan = tr.outcome.runs.find((x) => x.name === "plan");
         let problems: string[] = [];
+        if (t.mustFailReaching) {
+          // A control: every run before the plan passes, and the plan fails
+          // on a call to the unreachable region's refusing endpoints.
+          const refused = tr.outcome.diagnostics.filter((d) => d.severity === "error" && d.run === "plan" && `${d.summary} ${d.detail ?? ""}`.includes(REFUSED_ENDPOINT.replace(/^https?:\/\//, "")));
+          const earlier = tr.outcome.runs.filter((x) => x.name !== "plan" && x.status !== "pass");
+          check.lines.push(`plan with every ${t.mustFailReaching} endpoint refusing connections (${REFUSED_ENDPOINT}): run "plan" ${plan?.status ?? "missing"} (${tr.outcome.seconds.toFixed(0)} s)`);
+          for (const d of refused) check.lines.push(`  as expected: ${d.summary}${d.address ? ` (${d.address})` : ""}`);
+          if (earlier.length) problems.push(`runs before the plan did not pass: ${earlier.map((x) => `${x.name} ${x.status}`).join(", ")}`);
+          if (plan?.status === "pass") problems.push(`the plan passed: the ${t.mustFailReaching} endpoints do not refuse, or the configuration does not reach ${t.mustFailReaching}, so the real check proves nothing`);
+          if (refused.length === 0) problems.push(`no error names ${REFUSED_ENDPOINT}: the plan failed for another reason`);
+          for (const p of problems) check.lines.push(`FAIL: ${p}`);
+          check.ok = problems.length === 0;
+          checks.push(check);
+          console.log(`  ${check.ok ? "PASS" : "FAIL"} ${t.id}: ${t.title} (${t.stack}: ${t.from} -> ${t.to})`);
+          for (const l of check.lines) console.log(`       ${l}`);
+          if (!check.ok) for (const l of lines) console.log(`       ${l}`);
+          continue;
+        }
         if (plan?.resourceChanges && t.fights) {
           // A control: without the ignore list the plan must fight what AWS changed.
           const res = checkFights(plan.resourceChanges, t.fights);

@@ -10,12 +10,13 @@ import { Naming } from "../../src/lib/naming";
 import type { StateEdit } from "./deployed-state";
 import { isAurora } from "../../src/database/aurora-contract";
 import { auroraRefusals, auroraStates, auroraTransitions, auroraVariant, type AuroraStateId } from "./aurora-scenarios";
+import { peerStates, peerTransitions, type PeerStateId } from "./peer-scenarios";
 import type { ChangeRule, Expectation, FightRule, Refusal } from "./expectations";
 import type { FakeAnswer } from "./tftest";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import type { PlanResourceChange } from "./types";
 
-export type StateId = "normal" | "failedOver" | "failback" | "switchedBack" | AuroraStateId;
+export type StateId = "normal" | "failedOver" | "failback" | "switchedBack" | AuroraStateId | PeerStateId;
 
 export interface DrStateDef {
   readonly id: StateId;
@@ -42,8 +43,14 @@ export type PlannedStack = (typeof PLANNED_STACKS)[number] | "dns-zone";
 export function drStates(base: ValidConfig): DrStateDef[] {
   // The Aurora Global Database mode's states (scripts/plan/aurora-scenarios.ts)
   // are planned with every config; its RDS states only when the config is RDS's.
-  if (isAurora(base)) return auroraStates(base);
-  return [...rdsStates(base), ...auroraStates(auroraVariant(base))];
+  // The primary deployed while the secondary region is down
+  // (peer-scenarios.ts): with the config's mode, from its normal state.
+  if (isAurora(base)) {
+    const aurora = auroraStates(base);
+    return [...aurora, ...peerStates(aurora[0].config)];
+  }
+  const rds = rdsStates(base);
+  return [...rds, ...peerStates(rds[0].config), ...auroraStates(auroraVariant(base))];
 }
 
 /** The RDS for PostgreSQL mode's four states. */
@@ -112,6 +119,20 @@ export interface TransitionDef {
    */
   readonly withoutIgnoreChanges?: readonly string[];
   readonly fights?: readonly FightRule[];
+  /**
+   * A region that is down during this deploy: in every run, each endpoint of
+   * the stack's providers there refuses connections (fake-aws.ts
+   * REFUSED_ENDPOINT), and the final plan has no override_data for the data
+   * sources there.
+   * @default - every provider on the responder, every data source overridden
+   */
+  readonly unreachableRegion?: string;
+  /**
+   * A control that must fail: the final plan must stop on a call to this
+   * region (an error naming REFUSED_ENDPOINT); `expect` is not checked.
+   * @default - the ordinary check against `expect`
+   */
+  readonly mustFailReaching?: string;
 }
 
 /**
@@ -255,7 +276,8 @@ export function webRollout(): ChangeRule[] {
  */
 export function transitions(states: readonly DrStateDef[]): TransitionDef[] {
   const aurora = states.some((x) => x.id === "aurora-normal") ? auroraTransitions(states) : [];
-  return states.some((x) => x.id === "normal") ? [...rdsTransitions(states), ...aurora] : aurora;
+  const rds = states.some((x) => x.id === "normal") ? rdsTransitions(states) : [];
+  return [...rds, ...peerTransitions(states), ...aurora];
 }
 
 /** The RDS for PostgreSQL runbook's deploys. */

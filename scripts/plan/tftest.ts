@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import type { ValidConfig } from "../../src/config";
 import { AWS_PROVIDER_VERSION, prepareTerraformEnv } from "../lib/terraform-env";
-import { dataSourceValues, endpointNamesOnePerService, LOCAL_DATA_SOURCES, offlineProviderSettings } from "./fake-aws";
+import { dataSourceValues, endpointNamesOnePerService, LOCAL_DATA_SOURCES, offlineProviderSettings, REFUSED_ENDPOINT } from "./fake-aws";
 import type { Diagnostic, PlanOutputChange, PlanResourceChange, ProviderSchemaBlock, RunResult, StackJson } from "./types";
 
 export interface Workspace {
@@ -111,30 +111,44 @@ export function providerRegions(stack: StackJson): (ref: string | undefined) => 
 /** A different answer of the fake account for some data sources (values merged over dataSourceValues), or undefined for the usual one. */
 export type FakeAnswer = (type: string, args: Record<string, any>) => Record<string, unknown> | undefined;
 
+/** How the fake account answers a plan's data sources. */
+export interface DataOverrideOptions {
+  /** Changes what the fake account says for some of them (a refusal check: AWS does not offer what the config asks for). */
+  readonly answer?: FakeAnswer;
+  /** A region that is down: its data sources get no override, so their read reaches the provider, whose endpoints there refuse (testProviders). */
+  readonly unreachableRegion?: string;
+}
+
 /**
  * override_data blocks for every data source of the stack that would call
- * AWS; `answer` changes what the fake account says for some of them (a
- * refusal check: AWS does not offer what the config asks for).
+ * AWS (except those of `unreachableRegion`), as `answer` says.
  */
-export function dataOverrides(stack: StackJson, config: ValidConfig, answer?: FakeAnswer): Array<{ target: string; values: Record<string, unknown> }> {
+export function dataOverrides(stack: StackJson, config: ValidConfig, opts: DataOverrideOptions = {}): Array<{ target: string; values: Record<string, unknown> }> {
   const regionOf = providerRegions(stack);
   const out: Array<{ target: string; values: Record<string, unknown> }> = [];
   for (const [type, items] of Object.entries(stack.data ?? {})) {
     if (LOCAL_DATA_SOURCES.has(type)) continue;
     for (const [name, args] of Object.entries(items)) {
-      out.push({ target: `data.${type}.${name}`, values: { ...dataSourceValues(type, name, args, regionOf(args.provider), config), ...(answer?.(type, args) ?? {}) } });
+      if (opts.unreachableRegion && regionOf(args.provider) === opts.unreachableRegion) continue;
+      out.push({ target: `data.${type}.${name}`, values: { ...dataSourceValues(type, name, args, regionOf(args.provider), config), ...(opts.answer?.(type, args) ?? {}) } });
     }
   }
   return out;
 }
 
-/** Provider blocks of the test file: the stack's own (alias, region, default_tags) plus the offline settings. */
-export function testProviders(stack: StackJson, ws: Workspace, endpointUrl: string): Record<string, unknown> {
-  const settings = offlineProviderSettings(ws.endpointNames, endpointUrl);
+/**
+ * Provider blocks of the test file: the stack's own (alias, region,
+ * default_tags, sts_region) plus the offline settings. The providers of
+ * `unreachableRegion` get every endpoint on REFUSED_ENDPOINT: any call there
+ * fails with "connection refused", as in an outage of that region.
+ */
+export function testProviders(stack: StackJson, ws: Workspace, endpointUrl: string, unreachableRegion?: string): Record<string, unknown> {
   const providers = stack.provider ?? {};
   const other = Object.keys(providers).filter((p) => p !== "aws");
   if (other.length) throw new Error(`offline plan: the stack uses providers the mirror does not hold (${other.join(", ")})`);
-  return { aws: (providers.aws ?? []).map((p) => ({ ...p, ...settings })) };
+  const list = providers.aws ?? [];
+  if (unreachableRegion && !list.some((p) => p.region === unreachableRegion)) throw new Error(`offline plan: the stack has no provider in ${unreachableRegion}: making it unreachable would prove nothing`);
+  return { aws: list.map((p) => ({ ...p, ...offlineProviderSettings(ws.endpointNames, p.region === unreachableRegion ? REFUSED_ENDPOINT : endpointUrl) })) };
 }
 
 export interface TestRun {

@@ -18,6 +18,10 @@ export const DEFAULT_CONFIG: DrConfig = {
       region: "us-west-1",
       availabilityZones: ["us-west-1c", "us-west-1b"],
       vpcCidr: "10.20.0.0/16",
+      // true only while this region is down: the primary is then deployed
+      // without reading or writing anything here (README "Deploying the
+      // primary while the secondary region is down").
+      unreachable: false,
     },
   },
   network: {

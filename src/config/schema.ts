@@ -67,6 +67,16 @@ const regionSchema = z.strictObject({
    * Without one the ALB serves plain HTTP only.
    */
   certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, { message: "must be an ACM certificate ARN. Fix: e.g. arn:aws:acm:us-east-2:123456789012:certificate/<id>" }).optional(),
+  /**
+   * This region cannot be reached (an outage): the other region's stack is
+   * synthesized to neither read nor write anything here, so it can still be
+   * planned and deployed (with -refresh=false; README "Deploying the primary
+   * while the secondary region is down"). Only the secondary region takes
+   * it: nothing
+   * the failover deploys reaches the primary region.
+   * @default - false (secondary); absent (primary)
+   */
+  unreachable: z.boolean().optional(),
 });
 export type RegionConfig = z.infer<typeof regionSchema>;
 
@@ -377,6 +387,7 @@ export const configSchema = baseSchema
     checkEks(cfg, ctx);
     checkMonitoring(cfg, ctx);
     checkDns(cfg, ctx);
+    checkUnreachable(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -941,6 +952,47 @@ function checkDns(cfg: CheckedConfig, ctx: Ctx): void {
   });
   if (new Set(d.healthCheck.regions).size < 3) {
     ctx.addIssue({ code: "custom", path: ["dns", "healthCheck", "regions"], message: `Route53 needs at least 3 distinct checker regions, got ${new Set(d.healthCheck.regions).size}. Fix: list 3 or more of ${known.join(", ")}` });
+  }
+}
+
+/**
+ * regions.<role>.unreachable (README "Deploying the primary while the
+ * secondary region is down"). Only the secondary region takes it, and only
+ * while the primary is the writing region and keeps its state elsewhere:
+ * - no stack needs a switch for the primary region: the secondary, dns,
+ *   dns-zone and dns-alarms stacks have no provider, data source or state in
+ *   it (a test checks the synthesized stacks), so its outage is the failover
+ *   runbook's, not a deploy switch's;
+ * - in failedOver the primary stack is not deployed (src/database/topology.ts),
+ *   and in failback its database is rebuilt as a cross-region replica of the
+ *   secondary's writer (CreateDBInstanceReadReplica copies from the source
+ *   region), which cannot happen while that region is down.
+ */
+function checkUnreachable(cfg: CheckedConfig, ctx: Ctx): void {
+  if (cfg.regions.primary.unreachable) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["regions", "primary", "unreachable"],
+      message:
+        "no stack needs it: the secondary, dns, dns-zone and dns-alarms stacks never read or write the primary region (their providers and state are in the secondary region and us-east-1), so a primary-region outage is handled by the failover runbook (docs/dr-runbook.md), not by a deploy switch. Fix: remove regions.primary.unreachable",
+    });
+  }
+  if (cfg.regions.secondary.unreachable && cfg.database.drState !== "normal") {
+    crossIssue(
+      ctx,
+      ["regions", "secondary", "unreachable"],
+      `the switch deploys the primary while it is the writing region (database.drState "normal"); in "${cfg.database.drState}" ${cfg.database.drState === "failedOver" ? "the primary stack is not deployed at all (the secondary holds the writer)" : "the primary's database is rebuilt as a replica of the secondary's writer, which needs the secondary region"}. Fix: remove regions.secondary.unreachable, or use it only in drState "normal"`,
+      [["database", "drState"]],
+    );
+  }
+  const b = cfg.backend;
+  if (cfg.regions.secondary.unreachable && b.type === "s3" && b.primaryBucket.region === cfg.regions.secondary.region) {
+    crossIssue(
+      ctx,
+      ["regions", "secondary", "unreachable"],
+      `the primary stack's state is in backend.primaryBucket (${b.primaryBucket.bucket}), in ${b.primaryBucket.region}, the region marked unreachable: no plan of the primary can read it. Fix: keep the primary's state out of the secondary region (backend.primaryBucket in ${cfg.regions.primary.region}), or remove regions.secondary.unreachable`,
+      [["backend", "primaryBucket", "region"]],
+    );
   }
 }
 

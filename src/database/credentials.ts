@@ -17,6 +17,19 @@ export interface DbCredentialsProps {
   /** Days the secret stays restorable once destroyed (7-30), or 0: deleted at once (config database.secretRecoveryWindowDays). */
   readonly recoveryWindowDays: number;
   /**
+   * The replica region is unreachable (regions.secondary.unreachable): the
+   * replica block stays as the state has it, whatever the configuration
+   * says (lifecycle ignore_changes), so no deploy can remove or re-create
+   * the replica the other region needs in a failover. The provider changes
+   * a replica by removing it first: resourceSecretUpdate calls
+   * RemoveRegionsFromReplication for every replica that differs, then
+   * ReplicateSecretToRegions (hashicorp/terraform-provider-aws
+   * internal/service/secretsmanager/secret.go; the replica set is hashed on
+   * region and kms_key_id, so a new key alone is such a difference).
+   * @default false
+   */
+  readonly replicaHeld?: boolean;
+  /**
    * Provider of the home region.
    * @default - the stack's default provider
    */
@@ -58,6 +71,7 @@ export class DbCredentials extends Construct {
         replica: [{ region: props.replicaRegion, kmsKeyId: props.replicaKmsKeyArn }],
         forceOverwriteReplicaSecret: false,
         provider: props.provider,
+        ...(props.replicaHeld ? { lifecycle: { ignoreChanges: ["replica"] } } : {}),
       },
       username: props.username,
       version: props.passwordVersion,

@@ -32,8 +32,16 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 export interface RegionCertificateProps {
   /** The application's domain name. */
   readonly domainName: string;
-  /** FQDN of the validation record the dns-zone stack owns (certificateValidationParameter). */
-  readonly validationRecordFqdn: string;
+  /**
+   * FQDN of the validation record the dns-zone stack owns (certificateValidationParameter).
+   * @default - the record this certificate's own domain_validation_options
+   * ask for, without the final dot: the same record, since ACM gives every
+   * certificate for the name the same one (above). Used while the handoff
+   * region is unreachable (regions.secondary.unreachable): it reads nothing
+   * there, but no longer checks that the dns-zone stack's record is the one
+   * this certificate needs.
+   */
+  readonly validationRecordFqdn?: string;
 }
 
 /**
@@ -56,10 +64,32 @@ export class RegionCertificate extends Construct {
     });
     const validation = new AcmCertificateValidation(this, "Validation", {
       certificateArn: cert.arn,
-      validationRecordFqdns: [props.validationRecordFqdn],
+      validationRecordFqdns: [props.validationRecordFqdn ?? ownValidationRecordFqdn(cert)],
     });
     this.certificateArn = validation.certificateArn;
   }
+}
+
+/**
+ * The FQDN of the validation record a certificate's own
+ * domain_validation_options ask for (one name, one option), in the form the
+ * dns-zone stack's record reports as `fqdn` and hands over: lower case,
+ * without the final dot ACM writes (hashicorp/terraform-provider-aws
+ * internal/service/route53/record.go: `d.Set("fqdn", fqdn)` with the name
+ * from expandRecordName, `strings.ToLower(strings.TrimSuffix(name, "."))`).
+ * The value a deployed validation already holds (read from the dns-zone
+ * stack's parameter) is then the same string, so switching between the two
+ * sources plans no change. Had it differed, `validation_record_fqdns` is ForceNew
+ * and the replacement is harmless: the provider's delete of
+ * aws_acm_certificate_validation is a no-op and its create compares the
+ * names with the final dot trimmed on both sides, then waits for an issued
+ * certificate (hashicorp/terraform-provider-aws
+ * internal/service/acm/certificate_validation.go: "ForceNew: true",
+ * "DeleteWithoutTimeout: schema.NoopContext", strings.TrimSuffix(v, ".")).
+ */
+function ownValidationRecordFqdn(cert: AcmCertificate): string {
+  const option = Fn.element(Fn.tolist(cert.domainValidationOptions), 0);
+  return Fn.lower(Fn.trimsuffix(Token.asString(Fn.lookup(option, "resource_record_name")), "."));
 }
 
 export interface CertificateValidationRecordProps {
