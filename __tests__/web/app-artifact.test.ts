@@ -16,9 +16,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startResponder, type Responder } from "../../scripts/plan/responder";
-import { linkStackAssets, prepareWorkspace, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../scripts/plan/tftest";
+import { linkStackAssets, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../scripts/plan/tftest";
 import type { StackJson } from "../../scripts/plan/types";
-import { PROJECT_ROOT, synthApp } from "../helpers/synth";
+import { synthApp } from "../helpers/synth";
+import { offlineWorkspace } from "../helpers/terraform-test";
 
 const BUCKET = "drweb-prod-artifacts-123456789012";
 const KMS_KEY = "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-4000-8000-000000000000";
@@ -45,7 +46,7 @@ describe("AppArtifact (real terraform test, real hashicorp/aws 5.100.0)", () => 
     const primary = app.stacks.primary;
     const ids = Object.keys(primary.resource!.aws_s3_object).sort();
     const version = (v: string) => ids.map((id) => ({ target: `aws_s3_object.${id}`, values: { version_id: v } }));
-    ws = await prepareWorkspace(PROJECT_ROOT, work);
+    ws = await offlineWorkspace();
     responder = await startResponder();
     const stackDir = path.join(app.outdir, "stacks", "primary");
     // terraform test skips every run after a failed one: one job per expected failure, that failure last.
