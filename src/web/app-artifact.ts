@@ -68,11 +68,13 @@ export class AppArtifact extends Construct {
     const encrypted = { serverSideEncryption: "aws:kms", kmsKeyId: props.kmsKeyArn, bucketKeyEnabled: true } as const;
     // Uploads only once the bucket policy (TLS only) and versioning are in
     // place. Ordering after aws_s3_bucket_versioning is necessary but not
-    // sufficient: its create returns once GetBucketVersioning answers with a
-    // status three times in a row (hashicorp/aws 5.100.0,
-    // internal/service/s3/bucket_versioning.go: resourceBucketVersioningCreate
-    // -> resourceBucketVersioningRead -> waitForBucketVersioningStatus,
-    // ContinuousTargetOccurence 3, Delay 1 s), while S3 documents "If you
+    // sufficient: its create returns once GetBucketVersioning answers with
+    // any status (Enabled, Suspended or Disabled) three times in a row
+    // (hashicorp/aws 5.x, internal/service/s3/bucket_versioning.go:
+    // resourceBucketVersioningCreate -> resourceBucketVersioningRead ->
+    // waitForBucketVersioningStatus, Target bucketVersioningStatus_Values(),
+    // ContinuousTargetOccurence 3, Delay 1 s; read in the provider's 5.x
+    // source, these functions are in the 5.100.0 binary), while S3 documents "If you
     // enable versioning on a bucket for the first time, it might take up to
     // 15 minutes for the change to be fully propagated ... Write operations
     // issued before this conversion is complete may apply to unversioned
@@ -146,9 +148,10 @@ export class AppArtifact extends Construct {
 /**
  * Postcondition of an uploaded release: S3 gave it a version id. After the
  * upload the provider reads the object back (HeadObject) and stores its
- * VersionId as version_id (hashicorp/aws 5.100.0,
+ * VersionId as version_id (hashicorp/aws
  * internal/service/s3/object.go: resourceObjectUpload -> resourceObjectRead,
- * d.Set("version_id", output.VersionId)): "" when S3 returns none (an
+ * d.Set("version_id", output.VersionId); the same in the 4.x and 6.x
+ * sources read, and these functions are in the 5.100.0 binary): "" when S3 returns none (an
  * unversioned bucket), "null" for an object written before versioning took
  * effect ("Objects that are stored in an Amazon S3 bucket before you set the
  * versioning state have a version ID of null", S3 User Guide, "Working with
