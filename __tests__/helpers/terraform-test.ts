@@ -4,19 +4,31 @@ import * as path from "node:path";
 import { prepareWorkspace, type Workspace } from "../../scripts/plan/tftest";
 import { PROJECT_ROOT } from "./synth";
 
-let shared: Promise<Workspace> | undefined;
+let shared: { work: string; ws: Promise<Workspace>; users: number } | undefined;
 
 /**
  * The offline plan harness's workspace (hashicorp/aws 5.100.0 installed once
- * from the mirror, its schema read: scripts/plan/tftest.ts), once per test
- * worker: the files of a worker run in one process (vitest.config.ts,
- * isolate false). Its folder is removed when the worker exits.
+ * from the mirror, its schema read: scripts/plan/tftest.ts), shared by the
+ * test files of a worker that use it at the same time (the files of a worker
+ * run in one process: vitest.config.ts, isolate false). Call the returned
+ * release() in afterAll: the last user removes its folder.
  */
-export function offlineWorkspace(): Promise<Workspace> {
+export function acquireOfflineWorkspace(): { ws: Promise<Workspace>; release: () => void } {
   if (!shared) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "drtfws-"));
-    process.once("exit", () => fs.rmSync(work, { recursive: true, force: true }));
-    shared = prepareWorkspace(PROJECT_ROOT, work);
+    shared = { work, ws: prepareWorkspace(PROJECT_ROOT, work), users: 0 };
   }
-  return shared;
+  const mine = shared;
+  mine.users++;
+  let released = false;
+  return {
+    ws: mine.ws,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--mine.users > 0) return;
+      fs.rmSync(mine.work, { recursive: true, force: true });
+      if (shared === mine) shared = undefined;
+    },
+  };
 }

@@ -76,6 +76,7 @@ describe("synth launcher (scripts/synth/run.js)", () => {
 
   it("builds the missing wheel archive on a fresh checkout, says so, and synthesizes the same stacks as this checkout (nothing in them names the checkout)", async () => {
     const root = freshCheckout();
+    onTestFinished(() => fs.rmSync(root, { recursive: true, force: true }));
     const env: NodeJS.ProcessEnv = { ...process.env, DR_CONFIG: "" };
     delete env.CDKTF_OUTDIR; // the default output folder, in the checkout
     const r = await run(process.execPath, ["scripts/synth/run.js", "main.ts"], { cwd: root, env });
@@ -93,11 +94,11 @@ describe("synth launcher (scripts/synth/run.js)", () => {
     }
     const source = Object.values(here.stacks.primary.resource!.aws_s3_object).find((o: any) => o.source)!.source as string;
     expect(sha(path.join(root, "cdktf.out", "stacks", "primary", source))).toBe(sha(built));
-    fs.rmSync(root, { recursive: true, force: true });
   }, 300_000);
 
   it("says how to fix a wheel archive it cannot build (no package index reachable), with no stack trace, and writes nothing", async () => {
     const root = freshCheckout();
+    onTestFinished(() => fs.rmSync(root, { recursive: true, force: true }));
     // pip sees only an index that does not exist: no config files (this machine's pip.conf adds
     // extra indexes and find-links), no find-links, no cache.
     const env: NodeJS.ProcessEnv = { ...process.env, DR_CONFIG: "", PIP_INDEX_URL: `file://${root}/no-index/simple`, PIP_CONFIG_FILE: os.devNull, PIP_NO_CACHE_DIR: "1" };
@@ -110,7 +111,6 @@ describe("synth launcher (scripts/synth/run.js)", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(path.join(root, "cdktf.out"))).toBe(false);
     expect(fs.existsSync(path.join(root, "webapp", ".wheelhouse", "wheels.tar"))).toBe(false);
-    fs.rmSync(root, { recursive: true, force: true });
   }, 300_000);
 
   it("is how cdktf.json runs the app", () => {

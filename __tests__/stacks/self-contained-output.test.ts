@@ -20,7 +20,7 @@ import type { StackJson } from "../../scripts/plan/types";
 import { localStatePath } from "../../stacks/backend";
 import { run } from "../helpers/run";
 import { freshSynthApp, PROJECT_ROOT } from "../helpers/synth";
-import { offlineWorkspace } from "../helpers/terraform-test";
+import { acquireOfflineWorkspace } from "../helpers/terraform-test";
 
 /** Every string of a JSON value, with where it is. */
 function strings(value: unknown, at: string, out: Array<[string, string]> = []): Array<[string, string]> {
@@ -70,6 +70,7 @@ describe("synthesized output (cdktf.out) is self-contained", () => {
   const synthesized = freshSynthApp();
   const copyParent = fs.mkdtempSync(path.join(os.tmpdir(), "drcopy-"));
   const copy = path.join(copyParent, "elsewhere", "cdktf.out");
+  const workspace = acquireOfflineWorkspace();
   let outcome: TestOutcome;
   let calls: RecordedCall[];
 
@@ -79,7 +80,7 @@ describe("synthesized output (cdktf.out) is self-contained", () => {
     expect(cp.status, cp.stderr).toBe(0);
     fs.rmSync(synthesized.outdir, { recursive: true, force: true });
     // The copied primary stack folder, as it is (backend included), planned where it lies.
-    const ws = await offlineWorkspace();
+    const ws = await workspace.ws;
     const dir = path.join(copy, "stacks", "primary");
     const json = synthesized.stacks.primary;
     makeJobDir(ws, dir);
@@ -94,7 +95,10 @@ describe("synthesized output (cdktf.out) is self-contained", () => {
     }
   }, 900_000);
 
-  afterAll(() => fs.rmSync(copyParent, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(copyParent, { recursive: true, force: true });
+    workspace.release();
+  });
 
   it("names no path of the synth machine and no path outside a stack's folder, in any stack (the local state file beside cdktf.out excepted)", () => {
     const machine = [PROJECT_ROOT, synthesized.outdir, os.homedir()].filter((p) => p.length > 1);

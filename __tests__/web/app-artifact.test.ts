@@ -19,7 +19,7 @@ import { startResponder, type Responder } from "../../scripts/plan/responder";
 import { linkStackAssets, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../scripts/plan/tftest";
 import type { StackJson } from "../../scripts/plan/types";
 import { synthApp } from "../helpers/synth";
-import { offlineWorkspace } from "../helpers/terraform-test";
+import { acquireOfflineWorkspace } from "../helpers/terraform-test";
 
 const BUCKET = "drweb-prod-artifacts-123456789012";
 const KMS_KEY = "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-4000-8000-000000000000";
@@ -40,13 +40,14 @@ describe("AppArtifact (real terraform test, real hashicorp/aws 5.100.0)", () => 
   let responder: Responder;
   const outcomes: TestOutcome[] = [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "drartifact-"));
+  const workspace = acquireOfflineWorkspace();
 
   beforeAll(async () => {
     const app = synthApp();
     const primary = app.stacks.primary;
     const ids = Object.keys(primary.resource!.aws_s3_object).sort();
     const version = (v: string) => ids.map((id) => ({ target: `aws_s3_object.${id}`, values: { version_id: v } }));
-    ws = await offlineWorkspace();
+    ws = await workspace.ws;
     responder = await startResponder();
     const stackDir = path.join(app.outdir, "stacks", "primary");
     // terraform test skips every run after a failed one: one job per expected failure, that failure last.
@@ -86,6 +87,7 @@ describe("AppArtifact (real terraform test, real hashicorp/aws 5.100.0)", () => 
   afterAll(async () => {
     await responder?.close();
     fs.rmSync(work, { recursive: true, force: true });
+    workspace.release();
   });
 
   const status = (run: string) => outcomes.flatMap((o) => o.runs).find((r) => r.name === run)?.status;
