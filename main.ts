@@ -8,6 +8,8 @@ import { App } from "cdktf";
 import { formatSuppressions, formatViolations } from "./src/policy";
 import { ConfigError, configSource, configWarnings, describeConfigSource, loadProjectConfig, type ValidConfig } from "./src/config";
 import { appWarnings, buildApp } from "./stacks/app";
+import { buildWheelhouse, pipIndex, wheelhouseMissing } from "./scripts/lib/wheelhouse-build";
+import { loadWheelhouse } from "./src/web/wheelhouse";
 
 /**
  * The project folder (the one with cdktf.json): this file's folder under tsx,
@@ -38,8 +40,32 @@ function loadConfig(): ValidConfig {
   }
 }
 
+/**
+ * The instances' wheel archive (webapp/.wheelhouse, git-ignored) is part of
+ * what the regional stacks ship: built here once when it is missing (a fresh
+ * clone), so `npx cdktf synth`/`deploy` work after `npm ci` as `npm run
+ * synth` does. An archive that no longer matches the lock is refused with the
+ * command to run (src/web/wheelhouse.ts). Before the App exists: a failure
+ * writes nothing.
+ */
+function ensureWheelhouse(webappDir: string): void {
+  try {
+    if (wheelhouseMissing(webappDir)) {
+      process.stdout.write(
+        `The web app's wheel archive (webapp/.wheelhouse/wheels.tar, what the instances install offline) is missing: building it once with pip from ${pipIndex() ?? "pip's default index"} (npm run wheels)...\n`,
+      );
+      buildWheelhouse(webappDir, (line) => process.stdout.write(`${line}\n`));
+    }
+    loadWheelhouse(webappDir);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 const config = loadConfig();
 marks.configLoaded = performance.now();
+ensureWheelhouse(path.join(ROOT, "webapp"));
 // On stdout: the cdktf CLI shows everything on stderr as a red [ERROR] line,
 // and these are information and advisories, not errors.
 process.stdout.write(`${describeConfigSource(configSource(ROOT))}\n`);

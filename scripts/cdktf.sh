@@ -27,10 +27,7 @@ if [[ -z ${TF_CLI_CONFIG_FILE:-} || ! -f ${TF_CLI_CONFIG_FILE:-} ]]; then
   fi
 fi
 cd "$ROOT"
-# The instances' wheel archive (npm run wheels) is part of what every synth
-# publishes: built once when missing (pip from the configured index; the
-# synth itself says so when it no longer matches the lock).
-if [[ ! -f $ROOT/webapp/.wheelhouse/wheels.tar ]]; then
-  "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/wheelhouse.ts"
-fi
+# The instances' wheel archive (npm run wheels) is built by the app itself
+# when it is missing (main.ts, ensureWheelhouse), so plain `npx cdktf synth`
+# works on a fresh clone too.
 exec "$ROOT/node_modules/.bin/cdktf" "$@"

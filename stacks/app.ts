@@ -48,9 +48,9 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   // domain, must exist before the regional stacks validate their
   // certificates (src/dns/certificate.ts).
   const validationRecord = config.dns.enabled && REGION_ROLES.some((r) => config.regions[r].certificateArn === undefined);
-  const zone = hasDnsZoneStack(config) ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, projectRoot, validationRecord }) : undefined;
+  const zone = hasDnsZoneStack(config) ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, validationRecord }) : undefined;
   const regional = Object.fromEntries(
-    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, projectRoot, appBundle })]),
+    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, appBundle })]),
   ) as Record<RegionRole, RegionalStack>;
   // Deploy order follows replication in the current DR state (a replica
   // needs its source); no state is read across stacks.
@@ -67,9 +67,9 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   let dns: DnsStack | undefined;
   let dnsAlarms: DnsAlarmsStack | undefined;
   if (config.dns.enabled) {
-    dns = new DnsStack(app, GLOBAL_STACK_NAMES.dns, { config, projectRoot });
+    dns = new DnsStack(app, GLOBAL_STACK_NAMES.dns, { config });
     dns.addDependency(regional.secondary);
-    dnsAlarms = new DnsAlarmsStack(app, GLOBAL_STACK_NAMES.dnsAlarms, { config, projectRoot });
+    dnsAlarms = new DnsAlarmsStack(app, GLOBAL_STACK_NAMES.dnsAlarms, { config });
     dnsAlarms.addDependency(dns);
   }
   // Each region's monitoring deploys into the cluster its regional stack

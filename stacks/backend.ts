@@ -1,5 +1,4 @@
 import { LocalBackend, S3Backend, type TerraformStack } from "cdktf";
-import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../src/config";
 
 export interface BackendPlacement {
@@ -15,13 +14,32 @@ export interface BackendPlacement {
 }
 
 /**
+ * Where the local backend keeps a stack's state, relative to the stack's
+ * folder (cdktf.out/stacks/<stack>, where Terraform runs: cdktf-cli's
+ * manifest.json `workingDirectory`; Terraform resolves a relative local
+ * `path` against its working directory): `terraform.<stack>.tfstate` beside
+ * the output folder, i.e. in the project root for the default
+ * `cdktf.out` — the same file the earlier absolute path named.
+ * Not an absolute path of the synth machine (cdktf's default,
+ * `path.join(process.cwd(), ...)`), so the synthesized JSON is the same on
+ * every machine and a copy of cdktf.out finds its state beside the copy.
+ * Not inside the stack folder either: that folder is generated output, and
+ * cdktf-cli deletes a stack folder whose stack a synth no longer produces
+ * (@cdktf/cli-core synth-stack.js, "orphanedDirectories" -> fs.rmSync), e.g.
+ * dns-zone after dns.createZone is turned off.
+ */
+export function localStatePath(stackName: string): string {
+  return `../../../terraform.${stackName}.tfstate`;
+}
+
+/**
  * Configures the stack's backend from config: local files by default (so
  * synth and plan work anywhere), or S3 with native S3 locking.
  */
-export function configureBackend(stack: TerraformStack, config: ValidConfig, placement: BackendPlacement, projectRoot: string): void {
+export function configureBackend(stack: TerraformStack, config: ValidConfig, placement: BackendPlacement): void {
   const backend = config.backend;
   if (backend.type === "local") {
-    new LocalBackend(stack, { path: path.join(projectRoot, `terraform.${placement.stackName}.tfstate`) });
+    new LocalBackend(stack, { path: localStatePath(placement.stackName) });
     return;
   }
   const bucket = placement.stateHome === "primary" ? backend.primaryBucket : backend.secondaryBucket;

@@ -17,7 +17,6 @@ import { configureBackend, requireTerraformVersion } from "./backend";
 
 export interface GlobalStackProps {
   readonly config: ValidConfig;
-  readonly projectRoot: string;
 }
 
 const baseName = (config: ValidConfig) => new Naming(config.project, config.environment, config.regions.primary.region).base;
@@ -38,7 +37,7 @@ export class DnsStack extends TerraformStack {
     const { config } = props;
     const dns = config.dns;
     requireTerraformVersion(this);
-    configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
+    configureBackend(this, config, { stackName: id, stateHome: "secondary" });
     new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags: managedTags(config, "global") }] });
     const base = baseName(config);
     const sw = failoverSwitch(config);
@@ -107,7 +106,7 @@ export class DnsAlarmsStack extends TerraformStack {
     const { config } = props;
     requireTerraformVersion(this);
     // State with the other global stacks (the secondary's bucket).
-    configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
+    configureBackend(this, config, { stackName: id, stateHome: "secondary" });
     const tags = managedTags(config, "global");
     // The same provider layout, construct ids and so Terraform addresses the
     // dns stack gave these resources before they moved here (main provider:
@@ -148,7 +147,7 @@ export class DnsZoneStack extends TerraformStack {
     super(scope, id);
     const { config } = props;
     requireTerraformVersion(this);
-    configureBackend(this, config, { stackName: id, stateHome: "secondary" }, props.projectRoot);
+    configureBackend(this, config, { stackName: id, stateHome: "secondary" });
     new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags: managedTags(config, "global") }] });
     let zoneId: string;
     if (config.dns.createZone) {

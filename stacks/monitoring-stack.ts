@@ -49,7 +49,7 @@ export class MonitoringStack extends TerraformStack {
     this.clusterName = clusterName(naming);
 
     requireTerraformVersion(this);
-    configureBackend(this, config, { stackName: id, stateHome: role }, props.projectRoot);
+    configureBackend(this, config, { stackName: id, stateHome: role });
     const tags = managedTags(config, role);
     new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
     new ClusterAccess(this, "ClusterAccess", { clusterName: this.clusterName, region: rc.region, tunnelLocalPort: EKS_API_TUNNEL_LOCAL_PORT[role] });

@@ -56,8 +56,6 @@ export interface RegionalStackProps {
   readonly config: ValidConfig;
   /** Which region of the DR pair this stack builds. */
   readonly role: RegionRole;
-  /** Project root (for the local backend's state files). */
-  readonly projectRoot: string;
   /** The web app as shipped to the instances. */
   readonly appBundle: AppBundle;
 }
@@ -100,7 +98,7 @@ export class RegionalStack extends TerraformStack {
     const naming = new Naming(config.project, config.environment, rc.region);
 
     requireTerraformVersion(this);
-    configureBackend(this, config, { stackName: id, stateHome: role }, props.projectRoot);
+    configureBackend(this, config, { stackName: id, stateHome: role });
     const tags = managedTags(config, role);
     new AwsProvider(this, "Aws", { region: rc.region, defaultTags: [{ tags }] });
     // The other region of the pair, for what this stack keeps there (the

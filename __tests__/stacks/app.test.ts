@@ -51,11 +51,10 @@ describe("the app", () => {
     expect(fs.readFileSync(path.join(PROJECT_ROOT, ".terraform-version"), "utf8").trim()).toMatch(/^1\.(1[1-9]|[2-9]\d)\.\d+$/);
   });
 
-  it("uses a local backend by default, one state file per stack", () => {
-    const p = app.stacks.primary.terraform.backend.local.path as string;
-    const s = app.stacks.secondary.terraform.backend.local.path as string;
-    expect(p).toMatch(/terraform\.primary\.tfstate$/);
-    expect(s).toMatch(/terraform\.secondary\.tfstate$/);
+  it("uses a local backend by default, one state file per stack, beside the output folder by a path relative to the stack's folder (the project root for cdktf.out)", () => {
+    for (const [name, stack] of Object.entries(app.stacks)) expect(stack.terraform.backend, name).toEqual({ local: { path: `../../../terraform.${name}.tfstate` } });
+    // Terraform runs in cdktf.out/stacks/<stack>: the same file the absolute path of earlier versions named.
+    expect(path.resolve(PROJECT_ROOT, "cdktf.out", "stacks", "primary", app.stacks.primary.terraform.backend.local.path)).toBe(path.join(PROJECT_ROOT, "terraform.primary.tfstate"));
   });
 
   it("uses an S3 backend with native locking and a key per stack, the secondary's state in the secondary region", () => {

@@ -120,17 +120,44 @@ describe("WebTier", () => {
         const wheels = objects.find((o) => o.key === "app/wheels-cp311-x86_64.tar");
         expect(wheels).toMatchObject({ server_side_encryption: "aws:kms", source_hash: bundle.wheelhouse.sha256 });
         expect(wheels.content_base64).toBeUndefined();
-        expect(wheels.source).toBe(bundle.wheelhouse.archivePath);
       }
     });
 
-    it("uploads the wheel archive npm run wheels checked, from where it was built (no copy per stack)", () => {
+    it("ships the wheel archive npm run wheels checked inside each stack's folder, by a path relative to it (hard-linked, not copied), and the plan checks it is there", () => {
       const bundle = loadAppBundle(path.join(PROJECT_ROOT, "webapp"));
       for (const stack of ["primary", "secondary"]) {
         const wheels = resourceList(app.stacks[stack], "aws_s3_object").find((o) => o.key.startsWith("app/wheels-"));
-        expect(path.isAbsolute(wheels.source)).toBe(true);
-        expect(createHash("sha256").update(fs.readFileSync(wheels.source)).digest("hex")).toBe(bundle.wheelhouse.sha256);
-        expect(fs.existsSync(path.join(app.outdir, "stacks", stack, "assets"))).toBe(false);
+        expect(wheels.source).toMatch(new RegExp(`^assets/Web_Artifact_WheelsAsset_[A-Z0-9]+/${bundle.wheelhouse.sha256}/wheels\\.tar$`));
+        const shipped = path.join(app.outdir, "stacks", stack, wheels.source);
+        expect(createHash("sha256").update(fs.readFileSync(shipped)).digest("hex")).toBe(bundle.wheelhouse.sha256);
+        // The same file as the built archive (a hard link: no 23 MB copy per stack and synth).
+        expect(fs.statSync(shipped).ino).toBe(fs.statSync(bundle.wheelhouse.archivePath).ino);
+        // Missing or altered in a copied stack folder: the plan stops before anything changes.
+        expect(wheels.lifecycle.precondition).toEqual([
+          {
+            condition: `\${try(filesha256("\${path.module}/${wheels.source}"), "") == "${bundle.wheelhouse.sha256}"}`,
+            error_message: expect.stringContaining(`The web app's wheel archive ${wheels.source} is missing from this stack's folder, or its bytes differ from what synth checked`),
+          },
+        ]);
+      }
+    });
+
+    it("uploads both archives only after the bucket's versioning, and refuses a release S3 stored without a version id", () => {
+      for (const stack of ["primary", "secondary"]) {
+        const st = app.stacks[stack];
+        const versioning = Object.keys(st.resource!.aws_s3_bucket_versioning).find((id) => id.startsWith("Web_Artifact_Store"))!;
+        const policy = Object.keys(st.resource!.aws_s3_bucket_policy).find((id) => id.startsWith("Web_Artifact_Store"))!;
+        const region = app.config.regions[stack as "primary" | "secondary"].region;
+        for (const o of resourceList(st, "aws_s3_object")) {
+          expect(o.depends_on).toEqual([`aws_s3_bucket_policy.${policy}`, `aws_s3_bucket_versioning.${versioning}`]);
+          expect(o.lifecycle.postcondition).toHaveLength(1);
+          const [post] = o.lifecycle.postcondition;
+          expect(post.condition).toBe('${coalesce(self.version_id, "null") != "null"}');
+          expect(post.error_message).toContain("without a version id");
+          // The repair the message gives keeps older releases: a copy, never a replace.
+          expect(post.error_message).toContain(`aws s3api copy-object --region ${region} --bucket \${self.bucket} --key \${self.key} --copy-source \${self.bucket}/\${self.key} --metadata-directive REPLACE`);
+          expect(post.error_message).toContain("Never replace or taint this object");
+        }
       }
     });
 

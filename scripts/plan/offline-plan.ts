@@ -98,9 +98,23 @@ function assertLoopbackOnly(): void {
   if (outside.length) throw new Error(`offline plan: network interfaces other than loopback are present (${outside.map(([n]) => n).join(", ")}): not inside the namespace`);
 }
 
+/** Output folders of every synthesis of this run. */
+const synthDirs: string[] = [];
+
+/**
+ * The synthesized folders of a stack, in every config this run synthesized:
+ * where its assets are (files the stack ships next to its cdk.tf.json, named
+ * by relative paths: the wheel archive). A plan job links them into its
+ * folder, where Terraform runs.
+ */
+function assetSources(stack: string): string[] {
+  return synthDirs.map((d) => path.join(d, "stacks", stack)).filter((d) => fs.existsSync(d));
+}
+
 /** Synthesizes the whole app for one config (as main.ts does) and returns every stack's JSON. */
 function synth(config: ValidConfig, outdir: string): Record<string, StackJson> {
   fs.mkdirSync(outdir, { recursive: true });
+  synthDirs.push(outdir);
   const app = new App({ outdir });
   buildApp(app, config, ROOT);
   app.synth();
@@ -190,13 +204,16 @@ interface StatePlan {
   readonly resourceChanges: PlanResourceChange[];
 }
 
-/** A stack planned from nothing; `answer` changes what the fake account says (a refusal check). */
-async function planStack(ws: Workspace, dir: string, stack: StackJson, config: ValidConfig, answer?: FakeAnswer): Promise<StatePlan> {
+/**
+ * A stack planned from nothing, with its assets (assetSources) linked into
+ * the job; `answer` changes what the fake account says (a refusal check).
+ */
+async function planStack(ws: Workspace, dir: string, stack: StackJson, config: ValidConfig, assetSources: readonly string[], answer?: FakeAnswer): Promise<StatePlan> {
   const responder = await startResponder();
   try {
     const planned = withoutBackend(stack);
     const run: TestRun = { name: "plan", command: "plan", overrideData: dataOverrides(planned, config, { answer }) };
-    await writeJob(ws, dir, planned, testFile(testProviders(planned, ws, responder.url), [run]));
+    await writeJob(ws, dir, planned, testFile(testProviders(planned, ws, responder.url), [run]), {}, assetSources);
     const outcome = await runTerraformTest(ws, dir, ["plan"]);
     return { outcome, calls: responder.calls, resourceChanges: outcome.runs[0].resourceChanges ?? [] };
   } finally {
@@ -218,6 +235,7 @@ async function planTransition(
   from: { stack: StackJson; config: ValidConfig },
   to: { stack: StackJson; config: ValidConfig },
   control: boolean,
+  assetSources: readonly string[],
 ) {
   const responder = await startResponder();
   try {
@@ -245,7 +263,7 @@ async function planTransition(
       b,
       ...(control ? { created: c } : {}),
       ...(control && changedSinceCreated ? { edited: edited.config } : {}),
-    });
+    }, assetSources);
     const outcome = await runTerraformTest(ws, dir, runs.map((r) => r.name));
     return { outcome, calls: [...responder.calls], edited: edited.edited };
   } finally {
@@ -333,7 +351,7 @@ async function main(): Promise<void> {
 
     type Result = StatePlan | Awaited<ReturnType<typeof planTransition>>;
     const jobs: Array<{ id: string; deps: string[]; run: () => Promise<Result> }> = [];
-    for (const [id, j] of planJobs) jobs.push({ id, deps: [], run: () => planStack(ws, path.join(work, id), j.json, j.config) });
+    for (const [id, j] of planJobs) jobs.push({ id, deps: [], run: () => planStack(ws, path.join(work, id), j.json, j.config, assetSources(j.stack)) });
     const stateOf = (id: StateId) => states.find((x) => x.id === id)!;
     for (const t of wantedTransitions) {
       const fromJson = synthesized[t.from][t.stack];
@@ -355,12 +373,13 @@ async function main(): Promise<void> {
               config: stateOf(t.to).config,
             },
             !opts.quick,
+            assetSources(t.stack),
           );
         },
       });
     }
     for (const r of wantedRefusals) {
-      jobs.push({ id: `refusal-${r.id}`, deps: [], run: () => planStack(ws, path.join(work, `refusal-${r.id}`), synthesized[r.state][r.stack], stateOf(r.state).config, r.answer) });
+      jobs.push({ id: `refusal-${r.id}`, deps: [], run: () => planStack(ws, path.join(work, `refusal-${r.id}`), synthesized[r.state][r.stack], stateOf(r.state).config, assetSources(r.stack), r.answer) });
     }
     const results = new Map<string, Result | Error>();
     const finished = await runPool(

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { ValidConfig } from "../../src/config";
+import { ASSETS_DIR, linkOrCopy } from "../../src/lib/stack-asset";
 import { AWS_PROVIDER_VERSION, prepareTerraformEnv } from "../lib/terraform-env";
 import { dataSourceValues, endpointNamesOnePerService, LOCAL_DATA_SOURCES, offlineProviderSettings, REFUSED_ENDPOINT } from "./fake-aws";
 import type { Diagnostic, PlanOutputChange, PlanResourceChange, ProviderSchemaBlock, RunResult, StackJson } from "./types";
@@ -275,11 +276,45 @@ export function runTerraformTest(ws: Workspace, dir: string, runNames: readonly 
 }
 
 /**
- * Writes the stack(s) and the test file into a job folder. Run blocks that
- * plan another module need `terraform init` to record it (the provider is
- * already linked, so init installs nothing).
+ * Hard-links every file of `fromStackDir/assets` (the files a stack ships
+ * next to its cdk.tf.json: StackFileAsset, cdktf's TerraformAsset) into
+ * `toDir/assets`, keeping their relative paths, which the stack names and
+ * Terraform resolves against its working directory. Asset paths carry their
+ * content's hash, so a file already there is the same file. Returns how
+ * many files it linked.
  */
-export async function writeJob(ws: Workspace, dir: string, root: StackJson, test: Record<string, unknown>, modules: Readonly<Record<string, StackJson>> = {}): Promise<void> {
+export function linkStackAssets(fromStackDir: string, toDir: string): number {
+  const from = path.join(fromStackDir, ASSETS_DIR);
+  if (!fs.existsSync(from)) return 0;
+  let n = 0;
+  for (const rel of fs.readdirSync(from, { recursive: true, encoding: "utf8" })) {
+    const src = path.join(from, rel);
+    if (!fs.statSync(src).isFile()) continue;
+    const dst = path.join(toDir, ASSETS_DIR, rel);
+    if (fs.existsSync(dst)) continue;
+    fs.mkdirSync(path.dirname(dst), { recursive: true });
+    linkOrCopy(src, dst);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Writes the stack(s) and the test file into a job folder, with the assets
+ * of the synthesized stack folders `assetSources` (linked into the job
+ * folder, where Terraform runs and resolves the stacks' relative asset
+ * paths, and into each module's folder). Run blocks that plan another module
+ * need `terraform init` to record it (the provider is already linked, so
+ * init installs nothing).
+ */
+export async function writeJob(
+  ws: Workspace,
+  dir: string,
+  root: StackJson,
+  test: Record<string, unknown>,
+  modules: Readonly<Record<string, StackJson>> = {},
+  assetSources: readonly string[] = [],
+): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   makeJobDir(ws, dir);
   fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(root, null, 1));
@@ -287,6 +322,7 @@ export async function writeJob(ws: Workspace, dir: string, root: StackJson, test
     fs.mkdirSync(path.join(dir, sub), { recursive: true });
     fs.writeFileSync(path.join(dir, sub, "cdk.tf.json"), JSON.stringify(stack, null, 1));
   }
+  for (const src of assetSources) for (const d of [dir, ...Object.keys(modules).map((sub) => path.join(dir, sub))]) linkStackAssets(src, d);
   fs.writeFileSync(path.join(dir, "offline.tftest.json"), JSON.stringify(test, null, 1));
   if (Object.keys(modules).length) await exec(ws.terraform, ["init", "-input=false", "-no-color"], dir, ws.env);
 }

@@ -41,6 +41,12 @@ export class PrivateBucket extends Construct {
   readonly bucketArn: string;
   /** The bucket policy (dependents that write to the bucket wait for it). */
   readonly policy: S3BucketPolicy;
+  /**
+   * The versioning configuration: writers whose objects must be versioned
+   * depend on it (S3 may still write unversioned objects for up to 15
+   * minutes after versioning is first enabled: see AppArtifact).
+   */
+  readonly versioning: S3BucketVersioningA;
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -56,7 +62,7 @@ export class PrivateBucket extends Construct {
       restrictPublicBuckets: true,
     });
     new S3BucketOwnershipControls(this, "Ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketVersioningA(this, "Versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    this.versioning = new S3BucketVersioningA(this, "Versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       bucket: bucket.id,
       rule: [

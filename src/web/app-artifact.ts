@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import type { Postcondition } from "cdktf";
+import { StackFileAsset } from "../lib/stack-asset";
 import { PrivateBucket } from "../security/private-bucket";
 import type { AppBundle } from "./app-bundle";
 import type { ObjectVersion } from "./user-data";
@@ -64,6 +66,21 @@ export class AppArtifact extends Construct {
       retainNoncurrentVersions: true,
     });
     const encrypted = { serverSideEncryption: "aws:kms", kmsKeyId: props.kmsKeyArn, bucketKeyEnabled: true } as const;
+    // Uploads only once the bucket policy (TLS only) and versioning are in
+    // place. Ordering after aws_s3_bucket_versioning is necessary but not
+    // sufficient: its create returns once GetBucketVersioning answers with
+    // any status (Enabled, Suspended or Disabled) three times in a row
+    // (hashicorp/aws 5.x, internal/service/s3/bucket_versioning.go:
+    // resourceBucketVersioningCreate -> resourceBucketVersioningRead ->
+    // waitForBucketVersioningStatus, Target bucketVersioningStatus_Values(),
+    // ContinuousTargetOccurence 3, Delay 1 s; read in the provider's 5.x
+    // source, these functions are in the 5.100.0 binary), while S3 documents "If you
+    // enable versioning on a bucket for the first time, it might take up to
+    // 15 minutes for the change to be fully propagated ... Write operations
+    // issued before this conversion is complete may apply to unversioned
+    // objects" (Amazon S3 User Guide, "Enabling versioning on buckets").
+    // Hence the postcondition below.
+    const ordered = [store.policy, store.versioning];
     const archive = new S3Object(this, "Archive", {
       bucket: store.bucket.id,
       key: APP_ARCHIVE_KEY,
@@ -71,23 +88,42 @@ export class AppArtifact extends Construct {
       contentType: "application/gzip",
       metadata: { "bundle-sha256": props.bundle.sha256 },
       ...encrypted,
-      // Uploads only once the bucket policy (TLS only) is in place.
-      dependsOn: [store.policy],
+      dependsOn: ordered,
+      lifecycle: { postcondition: [versionedUpload(props.region)] },
     });
-    // 23 MB of wheels: a file the plan uploads, not a string in the Terraform
-    // JSON and state. Referenced where `npm run wheels` built it (absolute
-    // path, like the local backend's state path) rather than as a
-    // TerraformAsset: an asset is copied into every stack's folder at every
-    // synth (2 x 23 MB, ~0.2 s of each synth and test). source_hash makes a
-    // new lock a new object version.
+    // 23 MB of wheels: a file the apply uploads, not a string in the
+    // Terraform JSON and state. Shipped inside the stack's folder
+    // (assets/<id>/<sha256>/wheels.tar, a path relative to it: StackFileAsset)
+    // so cdktf.out/ is self-contained: a pipeline that synthesizes in one job
+    // and applies in another, or an apply from another checkout, finds it.
+    // source_hash makes a new lock a new object version.
+    const wheelsAsset = new StackFileAsset(this, "WheelsAsset", { sourcePath: props.bundle.wheelhouse.archivePath, sha256: props.bundle.wheelhouse.sha256 });
     const wheels = new S3Object(this, "Wheels", {
       bucket: store.bucket.id,
       key: WHEELS_ARCHIVE_KEY,
-      source: props.bundle.wheelhouse.archivePath,
+      source: wheelsAsset.path,
       sourceHash: props.bundle.wheelhouse.sha256,
       contentType: "application/x-tar",
       ...encrypted,
-      dependsOn: [store.policy],
+      dependsOn: ordered,
+      lifecycle: {
+        // The provider opens `source` only on apply; checked at plan, so a
+        // stack folder copied without its assets/ (or an altered archive)
+        // stops before anything changes. Terraform runs in the stack folder,
+        // which relative paths resolve against (path.module is "." there;
+        // Terraform refuses a condition that refers to nothing: "The
+        // condition expression must refer to at least one object from
+        // elsewhere in the configuration").
+        precondition: [
+          {
+            condition: `\${try(filesha256("\${path.module}/${wheelsAsset.path}"), "") == ${JSON.stringify(props.bundle.wheelhouse.sha256)}}`,
+            errorMessage:
+              `The web app's wheel archive ${wheelsAsset.path} is missing from this stack's folder, or its bytes differ from what synth checked (sha256 ${props.bundle.wheelhouse.sha256}): ` +
+              "the apply uploads it from there. Fix: copy the whole stack folder (cdk.tf.json with its assets/ folder), or synthesize again (npm run synth) and apply that output.",
+          },
+        ],
+        postcondition: [versionedUpload(props.region)],
+      },
     });
     this.bucketName = store.bucketName;
     this.archive = { bucket: store.bucketName, key: archive.key, versionId: archive.versionId, sha256: props.bundle.archiveSha256, region: props.region };
@@ -107,4 +143,45 @@ export class AppArtifact extends Construct {
       },
     ];
   }
+}
+
+/**
+ * Postcondition of an uploaded release: S3 gave it a version id. After the
+ * upload the provider reads the object back (HeadObject) and stores its
+ * VersionId as version_id (hashicorp/aws
+ * internal/service/s3/object.go: resourceObjectUpload -> resourceObjectRead,
+ * d.Set("version_id", output.VersionId); the same in the 4.x and 6.x
+ * sources read, and these functions are in the 5.100.0 binary): "" when S3 returns none (an
+ * unversioned bucket), "null" for an object written before versioning took
+ * effect ("Objects that are stored in an Amazon S3 bucket before you set the
+ * versioning state have a version ID of null", S3 User Guide, "Working with
+ * objects in a versioning-enabled bucket"). Either would reach the user data:
+ * an empty --version-id fetches nothing (every instance fails to boot and the
+ * Auto Scaling group times out after 15 minutes), and the "null" version is
+ * overwritten by the next unversioned write, so a launch template would no
+ * longer name one immutable release. Checked on apply right after the upload
+ * (the launch template, which reads version_id, is not changed then) and at
+ * every later plan (the value is known from state), so a deployment whose
+ * object was written unversioned cannot plan until it is repaired.
+ * coalesce() skips null and "": all three bad values become "null".
+ *
+ * The repair must not destroy older releases: replacing (or tainting) the
+ * object deletes EVERY version of its key (resourceObjectDelete ->
+ * deleteAllObjectVersions when version_id is set, and "null" is set), which
+ * older launch-template versions still fetch. Instead a copy with new
+ * metadata makes Terraform upload the release again, in place (a changed
+ * `metadata` is a content change: PutObject, a new version), which deletes
+ * nothing.
+ */
+function versionedUpload(region: string): Postcondition {
+  return {
+    condition: '${coalesce(self.version_id, "null") != "null"}',
+    errorMessage:
+      `S3 stored s3://\${self.bucket}/\${self.key} without a version id (version_id is empty or "null"): it was written before the bucket's versioning took effect ` +
+      `(S3 propagates a first-time enable for up to 15 minutes; writes before then "may apply to unversioned objects"). Nothing that reads its version (the launch ` +
+      `template) is changed until it has one: instances could not fetch it by version. Fix: wait 15 minutes after versioning was enabled on the bucket, then run ` +
+      `\`aws s3api copy-object --region ${region} --bucket \${self.bucket} --key \${self.key} --copy-source \${self.bucket}/\${self.key} --metadata-directive REPLACE --metadata reupload=1\`` +
+      ` and deploy again: Terraform sees the changed metadata and uploads this release once more as a new, versioned object. ` +
+      `Never replace or taint this object (-replace, terraform taint): that deletes every version of the key, older releases included. See README "Web tier" (boot artefacts written unversioned).`,
+  };
 }
