@@ -14,6 +14,14 @@ export interface GeneratedLoginProps {
   readonly username: string;
   /** Bump to generate and write a new password (write-only values are sent when it changes). */
   readonly version: number;
+  /**
+   * Hold the stored version where it is: a changed `version` writes nothing
+   * (lifecycle ignore_changes on secret_string_wo_version), for as long as
+   * no consumer could take the new password (the database credentials
+   * outside drState "normal": src/database/topology.ts PASSWORD_ROTATION_STATE).
+   * @default false - a changed version writes a new password
+   */
+  readonly holdVersion?: boolean;
 }
 
 export interface GeneratedLogin {
@@ -42,6 +50,12 @@ export function generatedLogin(scope: Construct, props: GeneratedLoginProps): Ge
     secretStringWo: `\${jsonencode({ username = ${JSON.stringify(props.username)}, password = ${password} })}`,
     secretStringWoVersion: props.version,
     provider: props.secret.provider,
+    // Held: Terraform keeps the version in state, so the secret version is
+    // not updated and nothing is written (`npm run plan:offline -- --only
+    // rotation-deferred-failback-primary` plans it; its control without the
+    // ignore list plans the write); the read-back below keeps naming the
+    // version the consumers have.
+    ...(props.holdVersion ? { lifecycle: { ignoreChanges: ["secret_string_wo_version"] } } : {}),
   });
   // The password as stored: the ephemeral aws_secretsmanager_secret_version
   // (in the pinned hashicorp/aws 5.100.0, `terraform providers schema -json`: secret_id, version_id ->
