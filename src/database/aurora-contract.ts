@@ -99,10 +99,13 @@ export function regionClusterArn(config: ValidConfig, role: RegionRole, partitio
  *   switched back; by "normal" it exists, so the password reaches it by
  *   ModifyDBCluster (hashicorp/aws internal/service/rds/cluster.go,
  *   resourceClusterUpdate: `if d.HasChange("master_password_wo_version")`
- *   sets MasterUserPassword). master_username stays undeclared: Optional,
- *   Computed, ForceNew in the provider (cluster.go schema), so unset it
- *   keeps the value AWS reports and plans nothing; master_password_wo needs
- *   only its version (RequiredWith master_password_wo_version).
+ *   sets MasterUserPassword). master_username stays undeclared: optional
+ *   and computed (`terraform providers schema -json`, 5.100.0) and ForceNew
+ *   (cluster.go schema), so unset it keeps the value AWS reports and plans
+ *   nothing; master_password_wo needs only its version (RequiredWith
+ *   master_password_wo_version; cluster.go as stored here is a write-only-era
+ *   version, not necessarily v5.100.0: the offline plan's
+ *   aurora-switchback-primary runs the real 5.100.0 plan of it).
  * - "none": the other region's cluster, and the credentials home's later
  *   generation outside "normal" (it may be created then, as a secondary).
  * A global database's master password is set on its primary cluster and the

@@ -153,12 +153,14 @@ export class DatabaseTier extends Construct {
  * require the KMS key parameter", issue 23). hashicorp/aws sends kms_key_id
  * to that call whenever it is set (internal/service/rds/instance.go,
  * resourceInstanceCreate, replicate_source_db branch), so it must be absent.
- * Readers deployed with it keep working: kms_key_id is Optional + Computed
- * (+ ForceNew) in the provider's schema (instance.go, "kms_key_id"), so an
- * unset argument keeps the value in state (the source's key, which RDS
- * reports) and plans no change, let alone a replacement
- * (`npm run plan:offline -- --only readers-kms-key-inherited` plans exactly
- * that). The cross-region Writer keeps its own region's key (required
+ * Readers deployed with it keep working: kms_key_id is optional and
+ * computed (`terraform providers schema -json` of the pinned 5.100.0 binary)
+ * and ForceNew (instance.go schema, "kms_key_id": Optional, Computed,
+ * ForceNew, as read in the stored provider source; the v5.100.0 tree itself
+ * was too large to fetch here), so an unset argument keeps the value in
+ * state (the source's key, which RDS reports) and plans no change, let
+ * alone a replacement: `npm run plan:offline -- --only
+ * readers-kms-key-inherited` plans exactly that with the real provider. The cross-region Writer keeps its own region's key (required
  * there), and the policy rule rds-replica-inherits-key refuses the argument
  * on any same-region replica.
  */
