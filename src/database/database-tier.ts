@@ -152,7 +152,9 @@ export class DatabaseTier extends Construct {
  * a field report quotes "InvalidParameterCombination: Your request does not
  * require the KMS key parameter", issue 23). hashicorp/aws sends kms_key_id
  * to that call whenever it is set (internal/service/rds/instance.go,
- * resourceInstanceCreate, replicate_source_db branch), so it must be absent.
+ * resourceInstanceCreate, replicate_source_db branch, as read in the stored
+ * provider source: `if v, ok := d.GetOk("kms_key_id"); ok { input.KmsKeyId =
+ * ... }`), so it must be absent.
  * Readers deployed with it keep working: kms_key_id is optional and
  * computed (`terraform providers schema -json` of the pinned 5.100.0 binary)
  * and ForceNew (instance.go schema, "kms_key_id": Optional, Computed,
@@ -321,8 +323,9 @@ function writerModeConfig(props: DatabaseTierProps, subnetGroupName: string, s: 
       // password the secret holds (hashicorp/aws
       // internal/service/rds/instance.go, dbInstancePopulateModify: `if
       // d.HasChange("password_wo_version") { ... input.MasterUserPassword =
-      // aws.String(passwordWO) }`, quoted in
-      // hashicorp/terraform-provider-aws#47904; an unset -> 1 change re-sends
+      // aws.String(passwordWO) }`, quoted from the main branch in
+      // hashicorp/terraform-provider-aws#47904; password_wo came with #41366,
+      // February 2025, before 5.100.0; an unset -> 1 change re-sends
       // the same password, terraform-aws-modules/terraform-aws-rds#626). The
       // first deploy after the switch back therefore sets the password the
       // instance already has (it replicated it from its source): harmless.

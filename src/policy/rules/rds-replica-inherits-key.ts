@@ -12,7 +12,8 @@ import { COMPLIANT, fail, NOT_APPLICABLE, type ResourceRule } from "../types";
  * hashicorp/aws passes kms_key_id through to that call whenever it is set
  * (internal/service/rds/instance.go, resourceInstanceCreate, the
  * replicate_source_db branch: `if v, ok := d.GetOk("kms_key_id"); ok {
- * input.KmsKeyId = ... }`), and RDS has been reported refusing it
+ * input.KmsKeyId = ... }`, as read in the stored provider source), and RDS
+ * has been reported refusing it
  * ("InvalidParameterCombination: Your request does not require the KMS key
  * parameter", issue 23): the first deploy would stop at the reader, before
  * the web tier. `validate` and `plan` cannot see it. The replica's
