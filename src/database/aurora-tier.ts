@@ -197,9 +197,9 @@ export class AuroraGlobalTier extends Construct {
             // d.Get("apply_immediately") (false when unset) with the
             // password (internal/service/rds/cluster.go,
             // resourceClusterUpdate). The secret holds the new password at
-            // once, so the cluster must too. Other cluster modifications
-            // are then applied at once as well (none is declared to change
-            // outside a deploy that means it).
+            // once, so the cluster must too. Every other modification a
+            // deploy of this cluster makes is then applied at once as well,
+            // which is what a deploy means here.
             applyImmediately: true,
           }
         : {}),

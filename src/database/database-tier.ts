@@ -162,9 +162,10 @@ export class DatabaseTier extends Construct {
  * was too large to fetch here), so an unset argument keeps the value in
  * state (the source's key, which RDS reports) and plans no change, let
  * alone a replacement: `npm run plan:offline -- --only
- * readers-kms-key-inherited` plans exactly that with the real provider. The cross-region Writer keeps its own region's key (required
- * there), and the policy rule rds-replica-inherits-key refuses the argument
- * on any same-region replica.
+ * readers-kms-key-inherited` plans exactly that with the real provider.
+ * The cross-region Writer keeps its own region's key (required there), and
+ * the policy rule rds-replica-inherits-key refuses the argument on any
+ * same-region replica.
  */
 export function sameRegionReplica(config: DbInstanceConfig): DbInstanceConfig {
   const { kmsKeyId: _inherited, ...rest } = config;
