@@ -7,9 +7,9 @@ import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
 import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
-import { AURORA_GLOBAL_PRIMARY, auroraBornPrimary, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
-import { AuroraGlobalTier } from "../src/database/aurora-tier";
-import { CREDENTIALS_HOME, regionTopology } from "../src/database/topology";
+import { AURORA_GLOBAL_PRIMARY, auroraPasswordDelivery, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
+import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
+import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE, rdsPasswordDelivery, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
 import { albHandoffParameters, certificateValidationParameter, handoffRegion } from "../src/dns/contract";
@@ -183,6 +183,8 @@ export class RegionalStack extends TerraformStack {
         passwordVersion: db.masterPasswordVersion,
         recoveryWindowDays: db.secretRecoveryWindowDays,
         replicaHeld: peerUnreachable,
+        // Rotation only where the writer gets it (PASSWORD_ROTATION_STATE).
+        holdPasswordVersion: db.drState !== PASSWORD_ROTATION_STATE,
       });
     }
     if (topology.sourceRole) this.replicatesFrom = topology.sourceRole;
@@ -207,10 +209,7 @@ export class RegionalStack extends TerraformStack {
         role,
         globalClusterIdentifier: globalClusterIdentifier(config),
         ownsGlobalCluster: role === CREDENTIALS_HOME,
-        masterCredentials:
-          auroraBornPrimary(role, generation) && credentials
-            ? { username: db.masterUsername, dbName: db.dbName, passwordExpression: credentials.passwordExpression, passwordVersion: credentials.passwordVersion }
-            : undefined,
+        masterCredentials: auroraMasterCredentials(auroraPasswordDelivery(db.drState, role, generation), credentials, db),
         writesHere: AURORA_GLOBAL_PRIMARY[db.drState] === role,
       });
       this.database = tier;
@@ -224,11 +223,14 @@ export class RegionalStack extends TerraformStack {
         const srcPrefix = new Naming(config.project, config.environment, src.region).regional;
         sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
       }
+      // The credentials home's Writer gets the password whenever it writes
+      // (born source or promoted after a failback), held outside "normal".
+      const delivery = rdsPasswordDelivery(db.drState, role, generation);
       const tier = new DatabaseTier(this, "Database", {
         ...dbPlacement,
         writerMode: topology.writer,
         sourceArn,
-        masterPassword: topology.writer === "source" && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion } : undefined,
+        masterPassword: delivery.declared && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion, held: delivery.held } : undefined,
       });
       this.database = tier;
       dbHosts = { writer: tier.writer.address, reader: tier.readers[0].address };
@@ -433,4 +435,15 @@ export class RegionalStack extends TerraformStack {
     out("db_secret_name", secretName, "Credentials secret name (replicated: the same name in both regions)");
     if (credentials) out("db_secret_arn", credentials.secretArn, "Credentials secret ARN in its home region");
   }
+}
+
+/** The Aurora member cluster's master credentials for its delivery role (src/database/aurora-contract.ts auroraPasswordDelivery). */
+function auroraMasterCredentials(
+  delivery: ReturnType<typeof auroraPasswordDelivery>,
+  credentials: DbCredentials | undefined,
+  db: ValidConfig["database"],
+): AuroraMasterCredentials | undefined {
+  if (delivery.declares === "none" || !credentials) return undefined;
+  const password = { passwordExpression: credentials.passwordExpression, passwordVersion: credentials.passwordVersion, held: delivery.held };
+  return delivery.declares === "creator" ? { ...password, username: db.masterUsername, dbName: db.dbName } : password;
 }

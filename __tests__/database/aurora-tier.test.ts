@@ -115,14 +115,53 @@ describe("Aurora Global Database mode", () => {
     }
   });
 
-  it("changes no database declaration between DR states (AWS moves the roles; a plan after a switchover is clean)", () => {
+  it("changes no database declaration between DR states (AWS moves the roles; a plan after a switchover is clean), but for the hold on the password version", () => {
+    /** The database resources, without the clusters' ignore lists (compared on their own below). */
     const dbResources = (stack: StackJson) =>
-      JSON.stringify(["aws_rds_global_cluster", "aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_cluster_parameter_group"].map((t) => resources(stack, t)));
+      JSON.stringify(
+        ["aws_rds_global_cluster", "aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_cluster_parameter_group"].map((t) =>
+          Object.fromEntries(Object.entries(resources(stack, t)).map(([k, v]) => [k, t === "aws_rds_cluster" ? { ...v, lifecycle: undefined } : v])),
+        ),
+      );
     const normal = synthApp(state("normal"));
     for (const drState of ["failedOver", "failback"]) {
       const other = synthApp(state(drState));
       for (const role of REGION_ROLES) expect(dbResources(other.stacks[role]), `${drState}/${role}`).toBe(dbResources(normal.stacks[role]));
+      // Lifecycle only (nothing to plan): the born primary holds its password version outside normal.
+      expect(clusterOf(other.stacks.primary).lifecycle.ignore_changes).toEqual([...clusterOf(normal.stacks.primary).lifecycle.ignore_changes, "master_password_wo_version"]);
+      expect(clusterOf(other.stacks.secondary).lifecycle).toEqual(clusterOf(normal.stacks.secondary).lifecycle);
     }
+  });
+
+  describe("master password rotation", () => {
+    const secretVersion = (stack: StackJson) => resourceList(stack, "aws_secretsmanager_secret_version")[0];
+    it("applies the born primary's password immediately (Aurora defers a password change to the maintenance window otherwise)", () => {
+      expect(clusterOf(synthApp(AURORA).stacks.primary)).toMatchObject({ apply_immediately: true, master_password_wo_version: 1 });
+      expect(clusterOf(synthApp(AURORA).stacks.secondary).apply_immediately).toBeUndefined();
+    });
+
+    it("after the primary region's cluster was rebuilt, delivers a rotation in normal to that cluster (the global primary), password alone; the secondary member follows by replication", () => {
+      const rotated = synthApp({ database: { engine: "aurora-postgresql", generations: { primary: 2 }, masterPasswordVersion: 2 } });
+      const p = clusterOf(rotated.stacks.primary);
+      expect(p.cluster_identifier).toBe("drweb-prod-use2-db-g2-cluster");
+      expect(p).toMatchObject({ master_password_wo_version: 2, apply_immediately: true });
+      expect(p.master_password_wo).toMatch(/^\$\{jsondecode\(ephemeral\.aws_secretsmanager_secret_version\.[A-Za-z0-9_]+\.secret_string\)\.password\}$/);
+      // Joined as a secondary: its creation settings stay undeclared (ForceNew).
+      expect(p.master_username).toBeUndefined();
+      expect(p.database_name).toBeUndefined();
+      expect(p.lifecycle.ignore_changes).toEqual(["replication_source_identifier", "engine_version"]);
+      expect(secretVersion(rotated.stacks.primary)).toMatchObject({ secret_string_wo_version: 2 });
+      expect(secretVersion(rotated.stacks.primary).lifecycle).toBeUndefined();
+      const s = clusterOf(rotated.stacks.secondary);
+      for (const k of ["master_password_wo", "master_password_wo_version", "apply_immediately"]) expect(s[k], k).toBeUndefined();
+    });
+
+    it("declares no password on a rebuilt cluster outside normal (it is created then as a secondary member, which CreateDBCluster refuses a password for), and holds the secret", () => {
+      const rebuild = synthApp({ database: { engine: "aurora-postgresql", drState: "failback", generations: { primary: 2 }, masterPasswordVersion: 2 } });
+      const p = clusterOf(rebuild.stacks.primary);
+      for (const k of ["master_username", "database_name", "master_password_wo", "master_password_wo_version", "apply_immediately"]) expect(p[k], k).toBeUndefined();
+      expect(secretVersion(rebuild.stacks.primary).lifecycle).toEqual({ ignore_changes: ["secret_string_wo_version"] });
+    });
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
-import { resolveConfig } from "../../src/config";
+import { configWarnings, resolveConfig } from "../../src/config";
 import { resourceList, synthApp, userDataEnv, type StackJson, type SynthResult } from "../helpers/synth";
 
 const db = (stack: StackJson) => stack.resource!.aws_db_instance as Record<string, any>;
@@ -78,11 +78,19 @@ describe("DatabaseTier", () => {
       }
     });
 
-    it("encrypts every instance and its Performance Insights with its own region's key", () => {
-      for (const stack of ["primary", "secondary"]) {
-        const st = normal.stacks[stack];
-        for (const inst of Object.values(db(st))) {
-          expect(inst).toMatchObject({ storage_encrypted: true, kms_key_id: keyRef(st), performance_insights_enabled: true, performance_insights_kms_key_id: keyRef(st) });
+    it("encrypts each Writer (the us-west-1 replica included) and every Performance Insights with its own region's key; readers name no key (their source's applies)", () => {
+      for (const app of [normal, synthApp({ database: { drState: "failback", generations: { primary: 2 } } })]) {
+        for (const stack of ["primary", "secondary"]) {
+          const st = app.stacks[stack];
+          expect(writerOf(st)).toMatchObject({ storage_encrypted: true, kms_key_id: keyRef(st), performance_insights_enabled: true, performance_insights_kms_key_id: keyRef(st) });
+          // CreateDBInstanceReadReplica refuses KmsKeyId for a replica in its
+          // source's region (issue 23): the reader inherits the Writer's key.
+          const readers = readersOf(st);
+          expect(readers.length).toBeGreaterThan(0);
+          for (const r of readers) {
+            expect(r.kms_key_id, `${stack} ${r.identifier}`).toBeUndefined();
+            expect(r).toMatchObject({ storage_encrypted: true, performance_insights_enabled: true, performance_insights_kms_key_id: keyRef(st) });
+          }
         }
       }
     });
@@ -232,8 +240,15 @@ describe("DatabaseTier", () => {
       expect(diff(normal.stacks.secondary.output, failedOver.stacks.secondary.output).sort()).toEqual(["db_writer_mode.value", "dr_state.value"]);
       // Nothing is renamed, so nothing is replaced or destroyed.
       expect(Object.keys(failedOver.stacks.secondary.resource!).sort()).toEqual(Object.keys(normal.stacks.secondary.resource!).sort());
-      // The primary stack is untouched by a failover (it is not deployed during one).
-      expect(diff(normal.stacks.primary.resource, failedOver.stacks.primary.resource)).toEqual([]);
+      // The primary stack is untouched by a failover (it is not deployed
+      // during one), but for the hold on the master password's version
+      // (lifecycle only: nothing to plan).
+      const secretVersionId = Object.keys(normal.stacks.primary.resource!.aws_secretsmanager_secret_version)[0];
+      const primaryWriterId = Object.keys(db(normal.stacks.primary)).find((id) => id.startsWith("Database_Writer"));
+      expect(diff(normal.stacks.primary.resource, failedOver.stacks.primary.resource).sort()).toEqual([
+        `aws_db_instance.${primaryWriterId}.lifecycle`,
+        `aws_secretsmanager_secret_version.${secretVersionId}.lifecycle`,
+      ]);
       expect(dependsOn(failedOver, "secondary")).toEqual([]);
     });
 
@@ -252,15 +267,16 @@ describe("DatabaseTier", () => {
       expect(resourceList(failback.stacks.primary, "aws_secretsmanager_secret")[0].replica[0].region).toBe("us-west-1");
     });
 
-    it("switch-back: the promoted us-east-2 Writer keeps its replica declaration and us-west-1 replicates from it again", () => {
+    it("switch-back: the promoted us-east-2 Writer keeps its replica declaration (plus the master password it now writes with) and us-west-1 replicates from it again", () => {
       const pw = writerOf(switchedBack.stacks.primary);
       expect(pw.identifier).toBe("drweb-prod-use2-db-g2-writer");
       expect(pw.replicate_source_db).toBeUndefined();
-      // Born a replica: declaring credentials now would force a new instance.
+      // Born a replica: declaring its creation settings now would force a new instance.
       expect(pw.username).toBeUndefined();
-      expect(pw.password_wo).toBeUndefined();
+      expect(pw.db_name).toBeUndefined();
+      expect(pw.engine).toBeUndefined();
       const failbackPw = writerOf(failback.stacks.primary);
-      expect(diff(failbackPw, pw).sort()).toEqual(["final_snapshot_identifier", "replicate_source_db", "skip_final_snapshot"]);
+      expect(diff(failbackPw, pw).sort()).toEqual(["final_snapshot_identifier", "password_wo", "password_wo_version", "replicate_source_db", "skip_final_snapshot"]);
       const sw = writerOf(switchedBack.stacks.secondary);
       expect(sw.identifier).toBe("drweb-prod-usw1-db-g2-writer");
       expect(sw.replicate_source_db).toBe(`${ARN_PREFIX}:us-east-2:${ACCOUNT}:db:drweb-prod-use2-db-g2-writer`);
@@ -303,6 +319,47 @@ describe("DatabaseTier", () => {
       for (const app of [failedOver, failback, switchedBack]) {
         for (const stack of ["primary", "secondary"]) for (const inst of Object.values(db(app.stacks[stack]))) expect(Object.keys(inst.timeouts ?? {}).sort()).toEqual(["create", "delete", "update"]);
       }
+    });
+
+    describe("master password rotation (database.masterPasswordVersion)", () => {
+      const rotatedAfterFailback = synthApp({ database: { drState: "normal", generations: { primary: 2, secondary: 2 }, masterPasswordVersion: 2 } });
+      const secretVersion = (app: SynthResult) => resourceList(app.stacks.primary, "aws_secretsmanager_secret_version")[0];
+      const STORED = "${jsondecode(ephemeral.aws_secretsmanager_secret_version.DbMasterPasswordStored.secret_string).password}";
+
+      it("after a failback, delivers a new password to the writer that writes (the promoted g2 Writer), after the secret: never a secret no database gets", () => {
+        const pw = writerOf(rotatedAfterFailback.stacks.primary);
+        expect(pw.identifier).toBe("drweb-prod-use2-db-g2-writer");
+        expect(pw).toMatchObject({ password_wo: STORED, password_wo_version: 2 });
+        expect(pw.lifecycle).toBeUndefined();
+        expect(secretVersion(rotatedAfterFailback)).toMatchObject({ secret_string_wo_version: 2 });
+        expect(secretVersion(rotatedAfterFailback).lifecycle).toBeUndefined();
+        // Nothing in us-west-1 carries a password: its writer is a replica (RDS gives it the source's).
+        for (const inst of Object.values(db(rotatedAfterFailback.stacks.secondary))) expect(inst.password_wo).toBeUndefined();
+        // Readers never do.
+        for (const r of readersOf(rotatedAfterFailback.stacks.primary)) expect(r.password_wo).toBeUndefined();
+      });
+
+      it("holds the version outside normal: the secret and the writer ignore a bump until drState is normal again", () => {
+        const failedOverBumped = synthApp({ database: { drState: "failedOver", masterPasswordVersion: 2 }, dns: { forceFailover: true } });
+        const failbackBumped = synthApp({ database: { drState: "failback", generations: { primary: 2 }, masterPasswordVersion: 2 } });
+        for (const app of [failedOverBumped, failbackBumped]) {
+          expect(secretVersion(app).lifecycle).toEqual({ ignore_changes: ["secret_string_wo_version"] });
+        }
+        // failedOver: the old source (diverged, isolated by the runbook) keeps the password it has.
+        expect(writerOf(failedOverBumped.stacks.primary)).toMatchObject({ password_wo: STORED, password_wo_version: 2, lifecycle: { ignore_changes: ["password_wo_version"] } });
+        // failback: the rebuilt us-east-2 Writer is a replica (no password); the promoted us-west-1 one has none either.
+        expect(writerOf(failbackBumped.stacks.primary).password_wo).toBeUndefined();
+        expect(writerOf(failbackBumped.stacks.secondary).password_wo).toBeUndefined();
+        // Normal holds nothing.
+        expect(secretVersion(normal).lifecycle).toBeUndefined();
+        expect(writerOf(normal.stacks.primary).lifecycle).toBeUndefined();
+      });
+
+      it("says at synth, outside normal, that a rotation waits for normal", () => {
+        const warning = configWarnings(resolveConfig({ database: { drState: "failback", generations: { primary: 2 }, masterPasswordVersion: 2 } })).join("\n");
+        expect(warning).toMatch(/database\.masterPasswordVersion: 2 is held while drState is "failback": the database that writes is in us-west-1.*takes effect at the first deploy of primary with drState "normal"/);
+        expect(configWarnings(resolveConfig({ database: { masterPasswordVersion: 2 } })).join("\n")).not.toMatch(/masterPasswordVersion/);
+      });
     });
 
     it("reports the state and the Writer's mode in outputs", () => {

@@ -250,21 +250,34 @@ describe("MonitoringStack", () => {
     expect(release(st, "kube-prometheus-stack").depends_on).toContain(`kubernetes_storage_class_v1.${scId}`);
   });
 
-  it.each(ROLES)("%s-monitoring writes the Grafana admin password only through write-only arguments, from one ephemeral value", (role) => {
+  it.each(ROLES)("%s-monitoring writes the Grafana admin password only through write-only arguments: generated into the secret, read back from that secret version into Kubernetes", (role) => {
     const st = mon(role);
     const eph = (st as any).ephemeral;
     const pw = onlyId(eph, "aws_secretsmanager_random_password");
     const ref = `ephemeral.aws_secretsmanager_random_password.${pw}.random_password`;
-    const k8s = resourceList(st, "kubernetes_secret_v1");
-    expect(k8s).toHaveLength(1);
-    expect(k8s[0].data).toBeUndefined();
-    expect(k8s[0].data_wo).toEqual({ [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: `\${${ref}}` });
-    expect(k8s[0].data_wo_revision).toBe(app.config.monitoring.grafana.adminPasswordVersion);
     const version = resourceList(st, "aws_secretsmanager_secret_version");
     expect(version).toHaveLength(1);
     expect(version[0].secret_string).toBeUndefined();
+    // The generated value goes to the secret only.
     expect(version[0].secret_string_wo).toContain(`password = ${ref}`);
     expect(version[0].secret_string_wo_version).toBe(app.config.monitoring.grafana.adminPasswordVersion);
+    // Grafana's Kubernetes secret gets the password read back from exactly
+    // the version written (its version_id): it waits for that write, and a
+    // retry after a failed Kubernetes write cannot get a fresh password that
+    // the secret does not hold (the split issue 23 describes). The monitoring
+    // stacks are not planned offline (no kubernetes/helm provider here), so
+    // the wiring is checked on the JSON.
+    const versionId = onlyId(st.resource, "aws_secretsmanager_secret_version");
+    const reads = eph.aws_secretsmanager_secret_version as Record<string, any>;
+    expect(Object.keys(reads)).toHaveLength(1);
+    const [readId, read] = Object.entries(reads)[0];
+    expect(read).toMatchObject({ secret_id: version[0].secret_id, version_id: `\${aws_secretsmanager_secret_version.${versionId}.version_id}` });
+    const k8s = resourceList(st, "kubernetes_secret_v1");
+    expect(k8s).toHaveLength(1);
+    expect(k8s[0].data).toBeUndefined();
+    expect(k8s[0].data_wo).toEqual({ [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: `\${jsondecode(ephemeral.aws_secretsmanager_secret_version.${readId}.secret_string).password}` });
+    expect(JSON.stringify(k8s[0])).not.toContain("random_password");
+    expect(k8s[0].data_wo_revision).toBe(app.config.monitoring.grafana.adminPasswordVersion);
     const secret = resourceList(st, "aws_secretsmanager_secret")[0];
     const naming = new Naming("drweb", "prod", REGIONS[role]);
     expect(secret.name).toBe(`${naming.regional}/grafana/admin`);
@@ -286,7 +299,7 @@ describe("MonitoringStack", () => {
       for (const [key, value] of strings(st)) {
         if (!/pass(word)?|secret_string/i.test(key)) continue;
         // The only password-ish values: the ephemeral reference, and key names.
-        const ok = value.includes("ephemeral.aws_secretsmanager_random_password.") || value === GRAFANA_ADMIN_KEYS.password;
+        const ok = value.includes("ephemeral.aws_secretsmanager_random_password.") || value.includes("ephemeral.aws_secretsmanager_secret_version.") || value === GRAFANA_ADMIN_KEYS.password;
         expect({ key, value, ok }).toEqual({ key, value, ok: true });
       }
       // Inside the Helm values (a YAML string), no password key either.

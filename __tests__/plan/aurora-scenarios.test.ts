@@ -16,7 +16,24 @@ describe("offline plan: Aurora Global Database scenarios", () => {
   it("plans the Aurora mode next to the RDS mode, with the Aurora defaults (the RDS class would be refused)", () => {
     const states = drStates(rds);
     // (peerDown, peerFixed: the primary deployed while the secondary region is down, peer-scenarios.ts)
-    expect(states.map((s) => s.id)).toEqual(["normal", "failedOver", "failback", "switchedBack", "peerDown", "peerFixed", "aurora-normal", "aurora-failedOver", "aurora-failback", "aurora-rebuild", "aurora-upgraded"]);
+    expect(states.map((s) => s.id)).toEqual([
+      "normal",
+      "failedOver",
+      "failback",
+      "switchedBack",
+      "switchedBackRotated",
+      "failbackRotated",
+      "peerDown",
+      "peerFixed",
+      "aurora-normal",
+      "aurora-failedOver",
+      "aurora-failback",
+      "aurora-rebuild",
+      "aurora-upgraded",
+      "aurora-switchedBack",
+      "aurora-rotated",
+      "aurora-failback-rotated",
+    ]);
     const a = states.find((s) => s.id === "aurora-rebuild")!.config.database;
     expect(a).toMatchObject({ engine: "aurora-postgresql", instanceClass: "db.r6g.large", drState: "failback", generations: { primary: 2, secondary: 1 } });
     expect(states.find((s) => s.id === "aurora-upgraded")).toMatchObject({ targetOnly: true, config: { database: { engineVersion: "16.7" } } });
@@ -49,6 +66,30 @@ describe("offline plan: Aurora Global Database scenarios", () => {
     expect(d.config.resource!.aws_rds_cluster.Cluster.replication_source_identifier).toBe("arn:aws:rds:us-west-1:123456789012:cluster:drweb-prod-usw1-db-g1-cluster");
     // Every control names what it fights and removes an ignore list.
     for (const c of ts.filter((x) => x.id.endsWith("-without-ignore"))) expect(c.fights?.length && c.withoutIgnoreChanges?.length).toBeTruthy();
+  });
+
+  it("plans a master password rotation after a failback (both modes) and the same bump held during failback, as deploys from the states the runbook leaves (issue 23)", () => {
+    const states = drStates(rds);
+    const ts = transitions(states);
+    const byId = (id: string) => ts.find((t) => t.id === id)!;
+    const cfg = (id: string) => states.find((x) => x.id === id)!.config.database;
+    // The bump is the only difference from the state it is deployed over.
+    for (const [from, to] of [["switchedBack", "switchedBackRotated"], ["failback", "failbackRotated"], ["aurora-switchedBack", "aurora-rotated"], ["aurora-failback", "aurora-failback-rotated"]]) {
+      expect({ ...cfg(to), masterPasswordVersion: 0 }, to).toEqual({ ...cfg(from), masterPasswordVersion: 0 });
+      expect(cfg(to).masterPasswordVersion, to).toBe(cfg(from).masterPasswordVersion + 1);
+      expect(states.find((x) => x.id === to)!.targetOnly, to).toBe(true);
+    }
+    expect(cfg("switchedBack")).toMatchObject({ drState: "normal", generations: { primary: 2, secondary: 2 } });
+    expect(cfg("aurora-switchedBack")).toMatchObject({ drState: "normal", generations: { primary: 2, secondary: 1 } });
+    expect(byId("rotation-after-failback-primary")).toMatchObject({ stack: "primary", createdIn: "failback", from: "switchedBack", to: "switchedBackRotated" });
+    expect(byId("rotation-after-failback-primary").expect.changes.map((c) => `${c.kind} ${c.type} [${c.attributes}]`)).toEqual([
+      "replace aws_secretsmanager_secret_version [undefined]",
+      "update aws_db_instance [password_wo_version]",
+    ]);
+    expect(byId("rotation-deferred-failback-primary")).toMatchObject({ from: "failback", to: "failbackRotated", expect: { changes: [], outputs: [] } });
+    expect(byId("rotation-deferred-failback-primary-without-ignore")).toMatchObject({ withoutIgnoreChanges: ["aws_secretsmanager_secret_version"] });
+    expect(byId("aurora-rotation-after-rebuild-primary")).toMatchObject({ stack: "primary", createdIn: "aurora-rebuild", from: "aurora-switchedBack", to: "aurora-rotated" });
+    expect(byId("aurora-rotation-deferred-failback-primary")).toMatchObject({ from: "aurora-failback", to: "aurora-failback-rotated", expect: { changes: [], outputs: [] } });
   });
 
   it("removes lifecycle.ignore_changes for a control, and refuses a control with nothing to remove", () => {

@@ -107,6 +107,12 @@ const AURORA_DBS = {
   // Another stack: the global cluster is named by its identifier (from config).
   secondary: auroraMember("p-usw1"),
 };
+/** An in-region reader of the writer W (resource R), as DatabaseTier declares it: no key of its own. */
+const reader = (o: Record<string, any> = {}) =>
+  db({ identifier: "p-db-g1-reader1", replicate_source_db: "${aws_db_instance.W.identifier}", backup_retention_period: 0, skip_final_snapshot: true, final_snapshot_identifier: undefined, kms_key_id: undefined, ...o });
+/** A stack with a writer W and its same-region reader R. */
+const withReader = (readerO: Record<string, any> = {}, writerO: Record<string, any> = {}, extra: Resources = {}, opts = {}) =>
+  one("aws_db_instance", reader(readerO), { aws_db_instance: { R: reader(readerO), W: db(writerO) }, ...extra }, opts);
 const RDS_DBS = {
   primary: { aws_db_instance: { Writer: db({ identifier: "p-use2-db-g1-writer" }) } },
   secondary: { aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined }) } },
@@ -191,6 +197,17 @@ const CASES: Record<string, Case[]> = {
       nonCompliant: one("aws_db_instance", db({ kms_key_id: "${aws_kms_key.Peer.arn}" }), { aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer", enable_key_rotation: true } } }, { provider: { aws: [{ region: "us-east-2" }, { alias: "peer", region: "us-west-1" }] } }),
       message: /the key is in us-west-1, the instance in us-east-2/,
     },
+    // A same-region reader names no key (RDS encrypts it with its source's,
+    // CreateDBInstanceReadReplica KmsKeyId): it is judged on its source.
+    { compliant: withReader(), nonCompliant: withReader({}, { kms_key_id: undefined }), message: /a read replica of p-db-g1-writer, whose kms_key_id is not a customer-managed key of this stack/ },
+    { compliant: withReader(), nonCompliant: withReader({}, { storage_encrypted: false }), message: /a read replica of p-db-g1-writer, whose storage is not encrypted/ },
+    {
+      compliant: withReader(),
+      nonCompliant: withReader({}, { kms_key_id: "${aws_kms_key.Peer.arn}" }, PEER.extra, PEER.opts),
+      message: /a read replica of p-db-g1-writer, whose kms_key_id is not its region's: the key is in us-west-1, the instance in us-east-2/,
+    },
+    // Named by a bare identifier (same region by definition) that the app does not declare: nothing to judge it by.
+    { compliant: withReader({ replicate_source_db: "p-db-g1-writer" }), nonCompliant: withReader({ replicate_source_db: "other-db" }), message: /a read replica of other-db, a source in its own region that the app does not declare/ },
     // Aurora: each member cluster with its own region's key, Performance
     // Insights of its instances likewise, the global cluster encrypted.
     { compliant: clusterWith(), nonCompliant: clusterWith({ storage_encrypted: false }), message: /storage_encrypted is not true/ },
@@ -203,6 +220,19 @@ const CASES: Record<string, Case[]> = {
       message: /Performance Insights .*the key is in us-west-1, the instance in us-east-2/,
     },
     { compliant: one("aws_rds_global_cluster", globalCluster()), nonCompliant: one("aws_rds_global_cluster", globalCluster({ storage_encrypted: false })), message: /storage_encrypted is not true/ },
+  ],
+  "rds-replica-inherits-key": [
+    // The field report: RDS refuses KmsKeyId on a same-region read replica.
+    { compliant: withReader(), nonCompliant: withReader({ kms_key_id: KEY }), message: /kms_key_id is set on a read replica of a source in its own region \(us-east-2\): CreateDBInstanceReadReplica refuses a KmsKeyId there/ },
+    // By ARN of its own region, or by bare identifier: same region too.
+    { compliant: withReader({ replicate_source_db: "arn:aws:rds:us-east-2:1:db:p-db-g1-writer" }), nonCompliant: withReader({ replicate_source_db: "arn:aws:rds:us-east-2:1:db:p-db-g1-writer", kms_key_id: KEY }), message: /kms_key_id is set on a read replica/ },
+    { compliant: withReader({ replicate_source_db: "p-db-g1-writer" }), nonCompliant: withReader({ replicate_source_db: "p-db-g1-writer", kms_key_id: KEY }), message: /kms_key_id is set on a read replica/ },
+    {
+      // The cross-region Writer keeps (and needs) its own region's key.
+      compliant: pair({ aws_db_instance: { Writer: RDS_DBS.secondary.aws_db_instance.Writer, Reader: reader({ identifier: "p-usw1-db-g1-reader1", replicate_source_db: "${aws_db_instance.Writer.identifier}" }) } }),
+      nonCompliant: pair({ aws_db_instance: { Writer: RDS_DBS.secondary.aws_db_instance.Writer, Reader: reader({ identifier: "p-usw1-db-g1-reader1", replicate_source_db: "${aws_db_instance.Writer.identifier}", kms_key_id: KEY }) } }),
+      message: /kms_key_id is set on a read replica of a source in its own region \(us-west-1\)/,
+    },
   ],
   "log-group-cmk-retention": [
     { compliant: one("aws_cloudwatch_log_group", { kms_key_id: KEY, retention_in_days: 90 }), nonCompliant: one("aws_cloudwatch_log_group", { retention_in_days: 90 }), message: /no customer-managed key/ },

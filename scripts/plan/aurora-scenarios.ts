@@ -18,10 +18,10 @@ import type { StateEdit } from "./deployed-state";
 import type { ChangeRule, FightRule } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import { FALLBACK_CLASSES } from "../../src/database/aurora-offering";
-import { webRollout, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenarios";
+import { secretRotated, webRollout, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenarios";
 import type { PlanResourceChange } from "./types";
 
-export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded";
+export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded" | "aurora-switchedBack" | "aurora-rotated" | "aurora-failback-rotated";
 
 /**
  * The Aurora mode of an RDS-mode config: engine aurora-postgresql with that
@@ -54,6 +54,7 @@ export function nextMinor(version: string): string {
  */
 export function auroraStates(aurora: ValidConfig): DrStateDef[] {
   const g = aurora.database.generations;
+  const v = aurora.database.masterPasswordVersion;
   const state = (id: AuroraStateId, title: string, database: Record<string, unknown>, forceFailover: boolean, targetOnly = false): DrStateDef => ({
     id,
     title: `Aurora: ${title}`,
@@ -66,6 +67,12 @@ export function auroraStates(aurora: ValidConfig): DrStateDef[] {
     state("aurora-failback", `failback, dns.forceFailover (g${g.primary}/g${g.secondary}: the old primary rejoined)`, { drState: "failback", generations: g }, true),
     state("aurora-rebuild", `failback, dns.forceFailover (g${g.primary + 1}/g${g.secondary}: the primary region's cluster rebuilt)`, { drState: "failback", generations: { primary: g.primary + 1, secondary: g.secondary } }, true),
     state("aurora-upgraded", `normal with engine ${nextMinor(aurora.database.engineVersion)} (g${g.primary}/g${g.secondary})`, { drState: "normal", generations: g, engineVersion: nextMinor(aurora.database.engineVersion) }, false, true),
+    // Master password rotation (issue 23): normal again after the rebuild
+    // (switched back to the rebuilt cluster), then a bump of
+    // masterPasswordVersion; and the same bump during failback (held).
+    state("aurora-switchedBack", `normal after the rebuild (g${g.primary + 1}/g${g.secondary}: switched back to the rebuilt cluster)`, { drState: "normal", generations: { primary: g.primary + 1, secondary: g.secondary } }, false, true),
+    state("aurora-rotated", `normal after the rebuild, masterPasswordVersion ${v + 1}`, { drState: "normal", generations: { primary: g.primary + 1, secondary: g.secondary }, masterPasswordVersion: v + 1 }, false, true),
+    state("aurora-failback-rotated", `failback (g${g.primary}/g${g.secondary}), masterPasswordVersion ${v + 1} (held)`, { drState: "failback", generations: g, masterPasswordVersion: v + 1 }, true, true),
   ];
 }
 
@@ -188,9 +195,38 @@ function auroraRebuild(config: ValidConfig, role: RegionRole, oldGen: number, ne
   ];
 }
 
+/**
+ * The master password given to the credentials home's cluster of a later
+ * generation, once it is the global primary in "normal" (src/database/
+ * aurora-contract.ts auroraPasswordDelivery): master_password_wo_version
+ * (ModifyDBCluster MasterUserPassword), applied immediately.
+ */
+function clusterPasswordDelivered(cluster: string, version: number, attributes: readonly string[]): ChangeRule {
+  return {
+    what: `${cluster} given the master password (master_password_wo_version ${version}: ModifyDBCluster MasterUserPassword, applied immediately), in place; its master user and database name stay undeclared`,
+    type: "aws_rds_cluster",
+    kind: "update",
+    match: byCluster(cluster),
+    attributes,
+    check: (rc) => {
+      const a = rc.change.after ?? {};
+      const bad: string[] = [];
+      if (a.master_password_wo_version !== version) bad.push(`master_password_wo_version ${a.master_password_wo_version}`);
+      if (a.apply_immediately !== true) bad.push(`apply_immediately ${a.apply_immediately}`);
+      return bad;
+    },
+  };
+}
+
 /** The Aurora mode's deploys after what AWS did to the global database. */
 export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[] {
   const cfg = states.find((x) => x.id === "aurora-normal")!.config;
+  const rebuilt = states.find((x) => x.id === "aurora-rebuild")!.config;
+  const pwv = cfg.database.masterPasswordVersion;
+  const P2 = names(rebuilt, "primary");
+  // The switch back to the rebuilt cluster (SwitchoverGlobalCluster to
+  // us-east-2): it is the global primary again.
+  const backToPrimary = onlyIn(rolesMoved(rebuilt, "aws rds switchover-global-cluster back to us-east-2", "primary"), rebuilt, "primary");
   const gP = cfg.database.generations.primary;
   const P = names(cfg, "primary");
   const S = names(cfg, "secondary");
@@ -259,6 +295,40 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
         },
       ],
       expect: { changes: auroraRebuild(cfg, "primary", gP, gP + 1), outputs: [...ROLE_OUTPUTS, ...CLUSTER_OUTPUTS] },
+      quick: false,
+    },
+    {
+      id: "aurora-switchback-primary",
+      title: `Aurora switch back after the rebuild: ${P2.cluster} made the global primary by a switchover, record normal (g${gP + 1}), deploy primary`,
+      stack: "primary",
+      from: "aurora-rebuild",
+      to: "aurora-switchedBack",
+      edits: backToPrimary,
+      // The web fleet writes through the cluster endpoint again, and the
+      // rebuilt cluster is given the master password (the one it already
+      // has by replication: harmless) so that a later rotation reaches it.
+      expect: { changes: [clusterPasswordDelivered(P2.cluster, pwv, ["apply_immediately", "master_password_wo_version"]), ...webRollout()], outputs: ROLE_OUTPUTS },
+      quick: false,
+    },
+    {
+      id: "aurora-rotation-after-rebuild-primary",
+      title: `Aurora master password rotation after the rebuild: normal (g${gP + 1}), masterPasswordVersion ${pwv} -> ${pwv + 1}, deploy primary`,
+      stack: "primary",
+      from: "aurora-switchedBack",
+      createdIn: "aurora-rebuild",
+      to: "aurora-rotated",
+      edits: backToPrimary,
+      expect: { changes: [secretRotated(pwv + 1), clusterPasswordDelivered(P2.cluster, pwv + 1, ["master_password_wo_version"])], outputs: [] },
+      quick: false,
+    },
+    {
+      id: "aurora-rotation-deferred-failback-primary",
+      title: `Aurora: a rotation during failback (masterPasswordVersion ${pwv} -> ${pwv + 1}), deploy primary: held, nothing written (the global primary is us-west-1's cluster)`,
+      ...bornPrimaryAsSecondary,
+      from: "aurora-failback",
+      createdIn: "aurora-normal",
+      to: "aurora-failback-rotated",
+      expect: { changes: [], outputs: [] },
       quick: false,
     },
     {

@@ -16,7 +16,7 @@ import type { FakeAnswer } from "./tftest";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import type { PlanResourceChange } from "./types";
 
-export type StateId = "normal" | "failedOver" | "failback" | "switchedBack" | AuroraStateId | PeerStateId;
+export type StateId = "normal" | "failedOver" | "failback" | "switchedBack" | "switchedBackRotated" | "failbackRotated" | AuroraStateId | PeerStateId;
 
 export interface DrStateDef {
   readonly id: StateId;
@@ -53,19 +53,29 @@ export function drStates(base: ValidConfig): DrStateDef[] {
   return [...rds, ...peerStates(rds[0].config), ...auroraStates(auroraVariant(base))];
 }
 
-/** The RDS for PostgreSQL mode's four states. */
+/**
+ * The RDS for PostgreSQL mode's four states, and two that only a deploy
+ * targets: a master password rotation (masterPasswordVersion + 1) after the
+ * switch back, and the same bump made during failback (held: issue 23).
+ */
 function rdsStates(base: ValidConfig): DrStateDef[] {
   const g = base.database.generations;
-  const state = (id: StateId, title: string, drState: string, generations: { primary: number; secondary: number }, forceFailover: boolean): DrStateDef => ({
+  const v = base.database.masterPasswordVersion;
+  const state = (id: StateId, title: string, drState: string, generations: { primary: number; secondary: number }, forceFailover: boolean, masterPasswordVersion = v, targetOnly = false): DrStateDef => ({
     id,
     title,
-    config: resolveConfig(deepMerge(base as unknown as Record<string, unknown>, { database: { drState, generations }, dns: { forceFailover } }), `offline plan: ${id}`),
+    config: resolveConfig(deepMerge(base as unknown as Record<string, unknown>, { database: { drState, generations, masterPasswordVersion }, dns: { forceFailover } }), `offline plan: ${id}`),
+    ...(targetOnly ? { targetOnly } : {}),
   });
+  const failback = { primary: g.primary + 1, secondary: g.secondary };
+  const switchedBack = { primary: g.primary + 1, secondary: g.secondary + 1 };
   return [
     state("normal", `normal (g${g.primary}/g${g.secondary})`, "normal", g, false),
     state("failedOver", `failedOver, dns.forceFailover (g${g.primary}/g${g.secondary})`, "failedOver", g, true),
-    state("failback", `failback, dns.forceFailover (g${g.primary + 1}/g${g.secondary})`, "failback", { primary: g.primary + 1, secondary: g.secondary }, true),
-    state("switchedBack", `normal after a failback (g${g.primary + 1}/g${g.secondary + 1})`, "normal", { primary: g.primary + 1, secondary: g.secondary + 1 }, false),
+    state("failback", `failback, dns.forceFailover (g${failback.primary}/g${failback.secondary})`, "failback", failback, true),
+    state("switchedBack", `normal after a failback (g${switchedBack.primary}/g${switchedBack.secondary})`, "normal", switchedBack, false),
+    state("switchedBackRotated", `normal after a failback, masterPasswordVersion ${v + 1}`, "normal", switchedBack, false, v + 1, true),
+    state("failbackRotated", `failback, masterPasswordVersion ${v + 1} (held)`, "failback", failback, true, v + 1, true),
   ];
 }
 
@@ -201,6 +211,54 @@ function finalSnapshotRecorded(id: string): ChangeRule {
   };
 }
 
+/**
+ * The master password written to the writer that writes: `password_wo_version`
+ * of the credentials home's Writer moves (in place: ModifyDBInstance
+ * MasterUserPassword with the password read back from the secret version;
+ * src/database/database-tier.ts, the "promoted" declaration).
+ */
+function writerPasswordDelivered(id: string, version: number, extra: readonly string[] = [], check?: ChangeRule["check"]): ChangeRule {
+  return {
+    what: `${id} given the master password (password_wo_version ${version}: ModifyDBInstance MasterUserPassword, in place)`,
+    type: "aws_db_instance",
+    kind: "update",
+    match: byIdentifier(id),
+    attributes: ["password_wo_version", ...extra],
+    check: (rc) => [...(rc.change.after?.password_wo_version === version ? [] : [`password_wo_version ${rc.change.after?.password_wo_version}`]), ...(check?.(rc) ?? [])],
+  };
+}
+
+/**
+ * The credentials secret's new version: a new password generated and written
+ * (PutSecretValue), before the database reads it back. hashicorp/aws 5.100.0
+ * forces a new aws_secretsmanager_secret_version when secret_string_wo_version
+ * changes (the plan's replace_paths say so), destroying the old resource
+ * first. That destroy keeps the password: "If the AWSCURRENT staging label is
+ * present on this version during resource deletion, that label cannot be
+ * removed and will be skipped ... That label will leave this secret version
+ * active even after the resource is deleted" (provider docs,
+ * secretsmanager_secret_version), so the old version stays current until
+ * the new one takes AWSCURRENT (then AWSPREVIOUS).
+ */
+export function secretRotated(version: number): ChangeRule {
+  return {
+    what: `the master credentials secret gets a new version with a new password (secret_string_wo_version ${version}; a new aws_secretsmanager_secret_version, the old one left as AWSPREVIOUS), written before the database reads it back`,
+    type: "aws_secretsmanager_secret_version",
+    kind: "replace",
+    match: () => true,
+    check: (rc) => {
+      const bad: string[] = [];
+      if (rc.change.after?.secret_string_wo_version !== version) bad.push(`secret_string_wo_version ${rc.change.after?.secret_string_wo_version}`);
+      if (JSON.stringify(rc.change.replace_paths ?? []) !== JSON.stringify([["secret_string_wo_version"]])) bad.push(`replaced because of ${JSON.stringify(rc.change.replace_paths)}, not only the version`);
+      if (rc.change.before?.secret_id !== rc.change.after?.secret_id) bad.push("another secret");
+      return bad;
+    },
+  };
+}
+
+/** The credentials secret version, for a control: without its ignore list it would be rewritten. */
+const SECRET_WRITTEN: FightRule = { what: "the master credentials secret version", type: "aws_secretsmanager_secret_version", match: () => true, attributes: ["secret_string_wo_version"] };
+
 const DB_OUTPUTS = ["db_writer_endpoint", "db_writer_identifier", "db_writer_arn", "db_reader_endpoint", "db_reader_identifiers", "db_reader_arns"];
 
 /**
@@ -289,6 +347,7 @@ function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
   const P = names(base, "primary");
   const S = names(base, "secondary");
   const days = base.database.backupRetentionDays;
+  const pwv = base.database.masterPasswordVersion;
   const stateOutputs = ["dr_state", "db_writer_mode"];
   return [
     {
@@ -339,7 +398,59 @@ function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
       from: "failback",
       to: "switchedBack",
       edits: [promote(P.region, P.writer(gP + 1), days)],
-      expect: { changes: [finalSnapshotRecorded(P.writer(gP + 1))], outputs: stateOutputs },
+      // The promoted writer now also carries the master password (the same
+      // one it replicated from its source: harmless), so that a later
+      // rotation reaches it.
+      expect: { changes: [writerPasswordDelivered(P.writer(gP + 1), pwv, ["final_snapshot_identifier", "skip_final_snapshot"], finalSnapshotRecorded(P.writer(gP + 1)).check)], outputs: stateOutputs },
+      quick: false,
+    },
+    {
+      id: "rotation-after-failback-primary",
+      title: `Master password rotation after a failback: normal, generations ${gP + 1}/${gS + 1}, masterPasswordVersion ${pwv} -> ${pwv + 1}, deploy primary`,
+      stack: "primary",
+      from: "switchedBack",
+      createdIn: "failback",
+      to: "switchedBackRotated",
+      // Created as a replica in failback step 3, promoted in step 4, deployed in step 5.
+      edits: [promote(P.region, P.writer(gP + 1), days)],
+      expect: { changes: [secretRotated(pwv + 1), writerPasswordDelivered(P.writer(gP + 1), pwv + 1)], outputs: [] },
+      quick: false,
+    },
+    {
+      id: "rotation-deferred-failback-primary",
+      title: `A rotation during failback (masterPasswordVersion ${pwv} -> ${pwv + 1}), deploy primary: held, nothing written (the writer is us-west-1's, which no stack gives a password)`,
+      stack: "primary",
+      from: "failback",
+      to: "failbackRotated",
+      edits: [],
+      expect: { changes: [], outputs: [] },
+      quick: false,
+    },
+    {
+      id: "rotation-deferred-failback-primary-without-ignore",
+      title: "Control of rotation-deferred-failback-primary: without the secret version's lifecycle ignore_changes the bump would write a new password",
+      stack: "primary",
+      from: "failback",
+      to: "failbackRotated",
+      edits: [],
+      expect: { changes: [], outputs: [] },
+      withoutIgnoreChanges: ["aws_secretsmanager_secret_version"],
+      fights: [SECRET_WRITTEN],
+      quick: false,
+    },
+    {
+      id: "readers-kms-key-inherited",
+      title: "Readers deployed with kms_key_id (before issue 23), planned with the current config (no kms_key_id on a same-region replica): no change, no replacement",
+      stack: "primary",
+      from: "normal",
+      to: "normal",
+      edits: P.readers(gP).map((id) => ({
+        action: `${id} as a previous version deployed it: kms_key_id set (what RDS reports for a same-region replica: its source's key, the region key)`,
+        type: "aws_db_instance",
+        where: (v) => v.identifier === id,
+        set: { kms_key_id: `arn:aws:kms:${P.region}:${FAKE_ACCOUNT_ID}:key/00000000-0000-4000-8000-000000000001` },
+      })),
+      expect: { changes: [], outputs: [] },
       quick: false,
     },
     {

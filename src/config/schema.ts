@@ -1008,6 +1008,15 @@ export function configWarnings(cfg: ValidConfig, today: Date = new Date()): stri
   if (cfg.backend.type === "s3" && !cfg.backend.keyPrefix.toLowerCase().split(/[\/._-]+/).includes(cfg.environment.toLowerCase())) {
     out.push(`backend.keyPrefix: "${cfg.backend.keyPrefix}" does not name the environment "${cfg.environment}". Make sure no other environment uses the same buckets with this prefix (it would share this environment's state), or remove keyPrefix to use "${defaultKeyPrefix(cfg)}".`);
   }
+  if (cfg.database.drState !== "normal") {
+    // src/database/topology.ts PASSWORD_ROTATION_STATE: the secret and the
+    // writer hold their password version outside "normal".
+    out.push(
+      `database.masterPasswordVersion: ${cfg.database.masterPasswordVersion} is held while drState is "${cfg.database.drState}": the database that writes is in ${cfg.regions.secondary.region}, ` +
+        `and the secret is written by the primary stack only, so a rotation now would store a password no database has. A bump made now takes effect at the first deploy of primary ` +
+        `with drState "normal" (secret first, then the ${cfg.regions.primary.region} writer). README "Master password rotation".`,
+    );
+  }
   const v = EKS_VERSIONS[cfg.eks.kubernetesVersion];
   if (v && today.toISOString().slice(0, 10) > v.standardSupportEnds) {
     out.push(`eks.kubernetesVersion: ${cfg.eks.kubernetesVersion} left EKS standard support on ${v.standardSupportEnds} (extended support is billed per cluster hour). Upgrade to a newer version.`);

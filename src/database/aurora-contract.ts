@@ -1,7 +1,7 @@
 import type { DrState, RegionRole, ValidConfig } from "../config";
 import { Naming } from "../lib/naming";
 import { dbIdentifier } from "./database-tier";
-import { CREDENTIALS_HOME } from "./topology";
+import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE } from "./topology";
 
 /**
  * The Aurora Global Database mode (`database.engine: "aurora-postgresql"`):
@@ -84,4 +84,40 @@ export function regionClusterIdentifier(config: ValidConfig, role: RegionRole): 
 /** ARN of a region's member cluster (SwitchoverGlobalCluster / FailoverGlobalCluster take the target's ARN). */
 export function regionClusterArn(config: ValidConfig, role: RegionRole, partition: string, accountId: string): string {
   return `arn:${partition}:rds:${config.regions[role].region}:${accountId}:cluster:${regionClusterIdentifier(config, role)}`;
+}
+
+/**
+ * What a region's member cluster declares of the master credentials:
+ * - "creator": the born primary (auroraBornPrimary): master user, database
+ *   name and the write-only password, as it was created;
+ * - "password": the write-only password alone, to deliver a rotation: the
+ *   credentials home's cluster of a later generation, in "normal" only. It
+ *   joined the global database as a secondary member (created without
+ *   credentials: CreateDBCluster refuses a password for one, "Cannot specify
+ *   password for cross region replication cluster", quoted in
+ *   crossplane-contrib/provider-aws#1668) and writes once the runbook has
+ *   switched back; by "normal" it exists, so the password reaches it by
+ *   ModifyDBCluster (hashicorp/aws internal/service/rds/cluster.go,
+ *   resourceClusterUpdate: `if d.HasChange("master_password_wo_version")`
+ *   sets MasterUserPassword). master_username stays undeclared: optional
+ *   and computed (`terraform providers schema -json`, 5.100.0) and ForceNew
+ *   (cluster.go schema), so unset it keeps the value AWS reports and plans
+ *   nothing; master_password_wo needs only its version (RequiredWith
+ *   master_password_wo_version; cluster.go as stored here is a write-only-era
+ *   version, not necessarily v5.100.0: the offline plan's
+ *   aurora-switchback-primary runs the real 5.100.0 plan of it).
+ * - "none": the other region's cluster, and the credentials home's later
+ *   generation outside "normal" (it may be created then, as a secondary).
+ * A global database's master password is set on its primary cluster and the
+ * secondary clusters follow by storage replication (their users are the
+ * primary's), so the password goes to the credentials home's cluster only,
+ * and only in "normal", where that cluster is the global primary.
+ * `held`: outside "normal" a declared version does not move (lifecycle
+ * ignore_changes; the secret version likewise), src/database/topology.ts
+ * PASSWORD_ROTATION_STATE.
+ */
+export function auroraPasswordDelivery(state: DrState, role: RegionRole, generation: number): { readonly declares: "creator" | "password" | "none"; readonly held: boolean } {
+  const held = state !== PASSWORD_ROTATION_STATE;
+  if (auroraBornPrimary(role, generation)) return { declares: "creator", held };
+  return { declares: role === CREDENTIALS_HOME && !held ? "password" : "none", held };
 }

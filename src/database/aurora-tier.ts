@@ -30,17 +30,33 @@ export interface AuroraGlobalTierProps {
    */
   readonly ownsGlobalCluster: boolean;
   /**
-   * The born primary's master credentials (auroraBornPrimary), from the
+   * The master credentials this cluster declares
+   * (src/database/aurora-contract.ts auroraPasswordDelivery), from the
    * project's replicated secret: Aurora's own Secrets Manager management of
    * the password is not supported for "DB clusters that are part of an
    * Aurora global database" (Aurora User Guide, "Password management with
-   * Amazon Aurora and AWS Secrets Manager", Limitations). Master
-   * user, database name and the write-only password; absent for a cluster
-   * that joins as a secondary.
+   * Amazon Aurora and AWS Secrets Manager", Limitations). The born primary:
+   * master user, database name and the write-only password; a later
+   * generation of the credentials home's cluster in "normal": the password
+   * alone (a rotation's delivery); absent for a cluster that joins as a
+   * secondary.
+   * @default - none
    */
-  readonly masterCredentials?: { readonly username: string; readonly dbName: string; readonly passwordExpression: string; readonly passwordVersion: number };
+  readonly masterCredentials?: AuroraMasterCredentials;
   /** The web tier writes through this region's cluster endpoint (the region is the global primary in the DR state). */
   readonly writesHere: boolean;
+}
+
+/** A member cluster's master credentials (AuroraGlobalTierProps.masterCredentials). */
+export interface AuroraMasterCredentials {
+  /** Master user and database name: the born primary only (creation settings). */
+  readonly username?: string;
+  readonly dbName?: string;
+  /** Expression of the password read back from the secret version (write-only). */
+  readonly passwordExpression: string;
+  readonly passwordVersion: number;
+  /** The version does not move (drState not "normal": the writer is the other region's). */
+  readonly held?: boolean;
 }
 
 /**
@@ -74,6 +90,17 @@ const MEMBER_IGNORED = ["replication_source_identifier", "engine_version"];
  * managed (master_password_wo_version).
  */
 const BORN_PRIMARY_IGNORED = ["master_username", "database_name"];
+
+/**
+ * The member cluster's ignore list: MEMBER_IGNORED, the born primary's
+ * creation settings, and, outside drState "normal", the password version:
+ * the writer is then the other region's cluster, and a rotation waits for
+ * "normal" (src/database/topology.ts PASSWORD_ROTATION_STATE; the secret
+ * version is held the same way).
+ */
+function memberIgnored(creds: AuroraMasterCredentials | undefined): string[] {
+  return [...MEMBER_IGNORED, ...(creds?.username !== undefined ? BORN_PRIMARY_IGNORED : []), ...(creds?.held ? ["master_password_wo_version"] : [])];
+}
 
 /**
  * One region's member of the Aurora Global Database: a provisioned
@@ -163,15 +190,30 @@ export class AuroraGlobalTier extends Construct {
       // enabling it causes no downtime or reboot). The web app does not use
       // it: it writes only where its region is primary.
       ...(s.writeForwarding === "off" ? {} : { enableGlobalWriteForwarding: true }),
+      ...(creds?.username !== undefined ? { masterUsername: creds.username, databaseName: creds.dbName } : {}),
       ...(creds
         ? {
-            masterUsername: creds.username,
-            databaseName: creds.dbName,
             masterPasswordWo: creds.passwordExpression,
             masterPasswordWoVersion: creds.passwordVersion,
+            // A new master password waits for the maintenance window unless
+            // applied immediately: "Changing the master password in the AWS
+            // Management Console is always applied immediately. However,
+            // when you use the AWS CLI or RDS API, you can choose whether to
+            // apply this change immediately or during the next scheduled
+            // maintenance window" (Aurora User Guide, "Modifying an Amazon
+            // Aurora DB cluster", note; read here in its docs.amazonaws.cn
+            // edition, the English page as stored was cut before the note),
+            // and hashicorp/aws sends ApplyImmediately =
+            // d.Get("apply_immediately") (false when unset) with the
+            // password (internal/service/rds/cluster.go,
+            // resourceClusterUpdate). The secret holds the new password at
+            // once, so the cluster must too. Every other modification a
+            // deploy of this cluster makes is then applied at once as well,
+            // which is what a deploy means here.
+            applyImmediately: true,
           }
         : {}),
-      lifecycle: { ignoreChanges: creds ? [...MEMBER_IGNORED, ...BORN_PRIMARY_IGNORED] : MEMBER_IGNORED },
+      lifecycle: { ignoreChanges: memberIgnored(creds) },
       dependsOn: offered,
     };
     this.cluster = new RdsCluster(this, "Cluster", clusterConfig);

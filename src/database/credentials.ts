@@ -30,6 +30,13 @@ export interface DbCredentialsProps {
    */
   readonly replicaHeld?: boolean;
   /**
+   * Hold the secret's password where it is whatever passwordVersion says
+   * (drState not "normal": no database would get a new one;
+   * src/database/topology.ts PASSWORD_ROTATION_STATE).
+   * @default false
+   */
+  readonly holdPasswordVersion?: boolean;
+  /**
    * Provider of the home region.
    * @default - the stack's default provider
    */
@@ -75,6 +82,7 @@ export class DbCredentials extends Construct {
       },
       username: props.username,
       version: props.passwordVersion,
+      holdVersion: props.holdPasswordVersion,
     });
     this.secretArn = secret.arn;
     // The database gets the password read back from the secret version just

@@ -35,10 +35,13 @@ export interface DatabaseTierProps {
    */
   readonly sourceArn?: string;
   /**
-   * The master password, for writerMode "source" (write-only, ephemeral).
-   * @default - none (required for "source")
+   * The master password (write-only, ephemeral): required for writerMode
+   * "source"; for "promoted", the rotation's delivery to the writer that a
+   * failback left (src/database/topology.ts rdsPasswordDelivery). `held`:
+   * the version does not move (drState not "normal").
+   * @default - none (required for "source"; a promoted Writer then carries no password)
    */
-  readonly masterPassword?: { readonly expression: string; readonly version: number };
+  readonly masterPassword?: { readonly expression: string; readonly version: number; readonly held?: boolean };
 }
 
 /**
@@ -110,13 +113,18 @@ export class DatabaseTier extends Construct {
       backupWindow: "03:00-04:00",
       maintenanceWindow: "sun:05:00-sun:06:00",
       ...writerModeConfig(props, subnets.name, s),
+      // Outside drState "normal" a bump of masterPasswordVersion must reach
+      // neither the secret nor this instance (src/database/topology.ts
+      // PASSWORD_ROTATION_STATE): the old source in failedOver is the
+      // diverged, isolated writer, whose password must stay unknown.
+      ...(props.masterPassword?.held ? { lifecycle: { ignoreChanges: ["password_wo_version"] } } : {}),
     };
     this.writer = new DbInstance(this, generationId("Writer", props.generation), writerConfig);
 
     this.readers = Array.from({ length: s.readersPerRegion }, (_, i) => {
       const name = readerMember(i);
       return new DbInstance(this, generationId(`Reader${i}`, props.generation), {
-        ...common(name),
+        ...sameRegionReplica(common(name)),
         ...finalSnapshot("replica", identifier(name)),
         // Same region: the source is named by identifier.
         replicateSourceDb: this.writer.identifier,
@@ -130,6 +138,38 @@ export class DatabaseTier extends Construct {
   allowClient(id: string, securityGroupId: string, description: string): void {
     allowDatabaseClient(this, id, this.securityGroupId, securityGroupId, description);
   }
+}
+
+/**
+ * An in-region read replica's declaration: the shared one without
+ * `kms_key_id`. RDS encrypts a read replica in its source's region with the
+ * source's key and refuses the parameter for it: CreateDBInstanceReadReplica,
+ * KmsKeyId: "If you create an encrypted read replica in the same AWS Region
+ * as the source DB instance or Multi-AZ DB cluster, don't specify a value for
+ * this parameter. A read replica in the same AWS Region is always encrypted
+ * with the same KMS key as the source DB instance or cluster"
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html;
+ * a field report quotes "InvalidParameterCombination: Your request does not
+ * require the KMS key parameter", issue 23). hashicorp/aws sends kms_key_id
+ * to that call whenever it is set (internal/service/rds/instance.go,
+ * resourceInstanceCreate, replicate_source_db branch, as read in the stored
+ * provider source: `if v, ok := d.GetOk("kms_key_id"); ok { input.KmsKeyId =
+ * ... }`), so it must be absent.
+ * Readers deployed with it keep working: kms_key_id is optional and
+ * computed (`terraform providers schema -json` of the pinned 5.100.0 binary)
+ * and ForceNew (instance.go schema, "kms_key_id": Optional, Computed,
+ * ForceNew, as read in the stored provider source; the v5.100.0 tree itself
+ * was too large to fetch here), so an unset argument keeps the value in
+ * state (the source's key, which RDS reports) and plans no change, let
+ * alone a replacement: `npm run plan:offline -- --only
+ * readers-kms-key-inherited` plans exactly that with the real provider.
+ * The cross-region Writer keeps its own region's key (required there), and
+ * the policy rule rds-replica-inherits-key refuses the argument on any
+ * same-region replica.
+ */
+export function sameRegionReplica(config: DbInstanceConfig): DbInstanceConfig {
+  const { kmsKeyId: _inherited, ...rest } = config;
+  return rest;
 }
 
 /** Parameters of both engines' parameter groups: TLS required, connections and slow queries (over 1 s) logged. */
@@ -276,7 +316,27 @@ function writerModeConfig(props: DatabaseTierProps, subnetGroupName: string, s: 
       return { replicateSourceDb: props.sourceArn, dbSubnetGroupName: subnetGroupName };
     case "promoted":
       // Exactly the replica's declaration without its source: what a real
-      // promotion changes, and nothing else.
-      return { dbSubnetGroupName: subnetGroupName };
+      // promotion changes, and nothing else; plus, in the credentials home,
+      // the master password, so that a rotation after a failback reaches the
+      // writer (issue 23: the secret would otherwise hold a password no
+      // database has). Not ForceNew: password_wo_version null -> N is an
+      // in-place update, ModifyDBInstance MasterUserPassword with the
+      // password the secret holds (hashicorp/aws
+      // internal/service/rds/instance.go, dbInstancePopulateModify: `if
+      // d.HasChange("password_wo_version") { ... input.MasterUserPassword =
+      // aws.String(passwordWO) }`, quoted from the main branch in
+      // hashicorp/terraform-provider-aws#47904; password_wo came with #41366,
+      // February 2025, before 5.100.0; an unset -> 1 change re-sends
+      // the same password, terraform-aws-modules/terraform-aws-rds#626). The
+      // first deploy after the switch back therefore sets the password the
+      // instance already has (it replicated it from its source): harmless.
+      // RDS applies it "asynchronously ... as soon as possible"
+      // (ModifyDBInstance, MasterUserPassword) and regardless of
+      // ApplyImmediately ("This change ignores the Apply immediately
+      // setting", AWS re:Post knowledge center, reset-master-user-password-rds).
+      return {
+        dbSubnetGroupName: subnetGroupName,
+        ...(props.masterPassword ? { passwordWo: props.masterPassword.expression, passwordWoVersion: props.masterPassword.version } : {}),
+      };
   }
 }

@@ -50,3 +50,40 @@ export function regionTopology(state: DrState, role: RegionRole, generation: num
   if (t.writer === "source" && (role !== CREDENTIALS_HOME || generation > 1)) return { writer: "promoted" };
   return t;
 }
+
+/**
+ * The DR state in which the master password rotates
+ * (`database.masterPasswordVersion`). Only in "normal" is the database that
+ * takes writes in the credentials home's stack, the one stack that writes
+ * the secret: the RDS Writer of that region (the source at generation 1, a
+ * promoted replica at any later one), or the Aurora cluster of that region
+ * (the global primary). In "failedOver" and "failback" the writer is the
+ * other region's, which no stack gives a password (the secret belongs to
+ * the credentials home, deployed after the secondary in failback), so a new
+ * secret version there would hold a password no database has.
+ */
+export const PASSWORD_ROTATION_STATE: DrState = "normal";
+
+/** What the credentials home's writer declares of the master password in a DR state. */
+export interface PasswordDelivery {
+  /** The Writer carries `password_wo` and `password_wo_version = masterPasswordVersion`. */
+  readonly declared: boolean;
+  /**
+   * The version is held where it is: the secret version and the writer
+   * ignore changes of their write-only version (lifecycle ignore_changes),
+   * so a bump writes nothing until the state is "normal" again.
+   */
+  readonly held: boolean;
+}
+
+/**
+ * Where the RDS master password goes. The credentials home's Writer carries
+ * it whenever it is not a replica (a read replica's password is its
+ * source's), whatever its generation: the source it was born, or the
+ * promoted replica that writes after a failback. Outside "normal" the
+ * version is held (PASSWORD_ROTATION_STATE).
+ */
+export function rdsPasswordDelivery(state: DrState, role: RegionRole, generation: number): PasswordDelivery {
+  const held = state !== PASSWORD_ROTATION_STATE;
+  return { declared: role === CREDENTIALS_HOME && regionTopology(state, role, generation).writer !== "replica", held };
+}

@@ -23,12 +23,22 @@ export interface GrafanaAdminProps {
 
 /**
  * The Grafana admin credentials. Secrets Manager generates the password as
- * an ephemeral value, and Terraform writes that one value through write-only
- * arguments into two places: the Kubernetes secret Grafana reads
- * (`data_wo`) and a Secrets Manager secret operators read it from
- * (`secret_string_wo`). It is in neither the code, the state nor a plan
- * (src/security/generated-login.ts, as the database credentials). Write-only values are sent
- * only when their version changes, so both places change together.
+ * an ephemeral value, written first into a Secrets Manager secret operators
+ * read it from (`secret_string_wo`), then into the Kubernetes secret Grafana
+ * reads (`data_wo`) as read back from that secret version: the same path as
+ * the database password (src/security/generated-login.ts storedPassword).
+ * It is in neither the code, the state nor a plan.
+ *
+ * Why the read-back and not the generated value: an ephemeral
+ * aws_secretsmanager_random_password is generated anew at every run. If one
+ * of the two writes fails (the Kubernetes API unreachable, say) after the
+ * other succeeded, the retried apply generates another password and writes
+ * it only where the version still differs: the two would disagree for good
+ * (issue 23). Read back from the secret version, the Kubernetes secret waits
+ * for that write (the read names its version_id) and a retry writes the
+ * password the secret holds. The monitoring stacks use the kubernetes and
+ * helm providers, which the offline plan's mirror does not hold, so this is
+ * checked on the synthesized JSON (__tests__/monitoring/monitoring-stack.test.ts).
  */
 export class GrafanaAdmin extends Construct {
   /** Name of the Secrets Manager secret. */
@@ -42,7 +52,7 @@ export class GrafanaAdmin extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaAdminProps) {
     super(scope, id);
-    const { secret, password } = generatedLogin(this, {
+    const { secret, storedPassword } = generatedLogin(this, {
       passwordName: "GrafanaAdminPassword",
       // Letters and digits only: typed or pasted into a login form.
       passwordRules: { exclude_punctuation: true, include_space: false, require_each_included_type: true },
@@ -58,7 +68,7 @@ export class GrafanaAdmin extends Construct {
     this.kubernetesSecret = new SecretV1(this, "KubernetesSecret", {
       metadata: { name: props.kubernetesSecretName, namespace: props.namespace, labels: { "app.kubernetes.io/part-of": "drweb-monitoring" } },
       type: "Opaque",
-      dataWo: { [GRAFANA_ADMIN_KEYS.user]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_KEYS.password]: `\${${password}}` },
+      dataWo: { [GRAFANA_ADMIN_KEYS.user]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_KEYS.password]: `\${${storedPassword}}` },
       dataWoRevision: props.passwordVersion,
     });
     this.awsSecretName = props.awsSecretName;

@@ -114,3 +114,52 @@ export function regionalStacks(ctx: PolicyContext): { primary?: string; secondar
   const withVpc = (region: string) => ctx.stackNames.find((s) => ctx.resources("aws_vpc", s).some((v) => ctx.regionOf(v) === region));
   return { primary: withVpc(ctx.config.regions.primary.region), secondary: withVpc(ctx.config.regions.secondary.region) };
 }
+
+/** Where an aws_db_instance's replication source is, as its declaration says. */
+export type ReplicaSource =
+  /** Not a read replica (no replicate_source_db). */
+  | { readonly kind: "none" }
+  /**
+   * A source in the instance's own region: named by a reference to an
+   * aws_db_instance of the same stack and region, by a bare identifier
+   * (CreateDBInstanceReadReplica takes an identifier only for a source in
+   * the same region), or by an ARN of the instance's region. `source`: the
+   * declared source instance, when the app declares it.
+   */
+  | { readonly kind: "same-region"; readonly source?: ResourceView }
+  /** A source in another region (an ARN naming that region). */
+  | { readonly kind: "cross-region"; readonly region: string };
+
+/**
+ * The replication source of an aws_db_instance. The region decides what RDS
+ * accepts: a same-region read replica takes no KmsKeyId and is encrypted
+ * with its source's key ("If you create an encrypted read replica in the
+ * same AWS Region as the source DB instance ..., don't specify a value for
+ * this parameter. A read replica in the same AWS Region is always encrypted
+ * with the same KMS key as the source DB instance":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html,
+ * KmsKeyId); a cross-region one names a key of its own region.
+ */
+export function replicaSource(ctx: PolicyContext, r: ResourceView): ReplicaSource {
+  const v = r.config.replicate_source_db;
+  if (v === undefined || v === null || v === "") return { kind: "none" };
+  const region = ctx.regionOf(r);
+  const arn = typeof v === "string" ? /^arn:[^:]+:rds:([^:]+):[^:]*:db:(.+)$/.exec(v) : null;
+  if (arn) {
+    if (arn[1] !== region) return { kind: "cross-region", region: arn[1] };
+    const source = ctx.resources("aws_db_instance").find((x) => ctx.regionOf(x) === region && x.config.identifier === arn[2]);
+    return { kind: "same-region", ...(source ? { source } : {}) };
+  }
+  if (isLiteral(v)) {
+    const source = ctx.resources("aws_db_instance", r.stack).find((x) => x.config.identifier === v);
+    return { kind: "same-region", ...(source ? { source } : {}) };
+  }
+  const ref = ctx.deref(r.stack, v);
+  if (ref?.type === "aws_db_instance") {
+    const refRegion = ctx.regionOf(ref);
+    return refRegion === region ? { kind: "same-region", source: ref } : { kind: "cross-region", region: refRegion ?? "another region" };
+  }
+  // An expression this check cannot follow: judged like a same-region source
+  // it cannot find (the stricter case for the rules that use it).
+  return { kind: "same-region" };
+}

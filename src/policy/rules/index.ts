@@ -18,6 +18,7 @@ import { logGroupCmkRetention } from "./log-group-cmk-retention";
 import { noPublicIp } from "./no-public-ip";
 import { rdsEncryptedCmk } from "./rds-encrypted-cmk";
 import { rdsProtected } from "./rds-protected";
+import { rdsReplicaInheritsKey } from "./rds-replica-inherits-key";
 import { s3EncryptedCmk } from "./s3-encrypted-cmk";
 import { secretsAndTopicsCmk } from "./secrets-and-topics-cmk";
 import { secretsWriteOnly } from "./secrets-write-only";
@@ -29,6 +30,7 @@ import { vpcFlowLogs } from "./vpc-flow-logs";
 export const RULES: readonly PolicyRule[] = [
   ebsEncryptedCmk,
   rdsEncryptedCmk,
+  rdsReplicaInheritsKey,
   logGroupCmkRetention,
   eksClusterHardened,
   s3EncryptedCmk,

@@ -1,4 +1,4 @@
-import { isTrue, regionKeyProblem } from "../context";
+import { isTrue, regionKeyProblem, replicaSource } from "../context";
 import { COMPLIANT, fail, type ResourceRule } from "../types";
 
 /** What each type stores, and whether it takes a key of its own (a global cluster's members bring theirs). */
@@ -20,17 +20,35 @@ const STORAGE: Record<string, { noun: string; storage: boolean; keyed: boolean }
  * region the storage is in; a global database's secondary cluster names its
  * own region's key:
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html).
+ *
+ * A read replica in its source's region names no key: RDS encrypts it with
+ * the source's key ("A read replica in the same AWS Region is always
+ * encrypted with the same KMS key as the source DB instance",
+ * CreateDBInstanceReadReplica KmsKeyId,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html;
+ * rds-replica-inherits-key refuses the argument). Its encryption is judged
+ * on its source, which must be declared in the app and encrypted with a
+ * customer key of that region; a cross-region replica names its own
+ * region's key like any other instance.
  */
 export const rdsEncryptedCmk: ResourceRule = {
   kind: "resource",
   id: "rds-encrypted-cmk",
   description: "RDS instances, Aurora clusters and their instances, and global clusters are encrypted with a customer-managed key of their own region",
-  fix: "set storage_encrypted = true and kms_key_id (and performance_insights_kms_key_id) to the region's key; a global cluster sets storage_encrypted = true",
+  fix: "set storage_encrypted = true and kms_key_id (and performance_insights_kms_key_id) to the region's key (on a same-region read replica: none, its source's key applies, so the source must have it); a global cluster sets storage_encrypted = true",
   resourceTypes: Object.keys(STORAGE),
   check(r, ctx) {
     const t = STORAGE[r.type];
     if (t.storage && !isTrue(r.config.storage_encrypted)) return fail("storage_encrypted is not true");
-    if (t.keyed) {
+    const src = r.type === "aws_db_instance" ? replicaSource(ctx, r) : undefined;
+    if (src?.kind === "same-region") {
+      // Encrypted with its source's key: the source must carry the region's key.
+      const s = src.source;
+      if (!s) return fail(`a read replica of ${r.config.replicate_source_db}, a source in its own region that the app does not declare: its encryption (the source's key) cannot be checked`);
+      if (!isTrue(s.config.storage_encrypted)) return fail(`a read replica of ${s.config.identifier}, whose storage is not encrypted (a same-region replica has its source's encryption)`);
+      const problem = regionKeyProblem(ctx, s, s.config.kms_key_id, t.noun);
+      if (problem) return fail(`a read replica of ${s.config.identifier}, whose kms_key_id is ${problem.startsWith("the key") ? `not its region's: ${problem}` : problem} (a same-region replica has its source's key)`);
+    } else if (t.keyed) {
       const problem = regionKeyProblem(ctx, r, r.config.kms_key_id, t.noun);
       if (problem) return fail(problem.startsWith("the key") ? problem : `kms_key_id is ${problem}`);
     }
