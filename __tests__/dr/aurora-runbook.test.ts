@@ -7,14 +7,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveConfig, type ValidConfig } from "../../src/config";
-import { AwsPlatform } from "../../src/dr/aws-platform";
+import { AwsPlatform, type AwsClients } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
 import type { Mode, Operation } from "../../src/dr/plan";
 import { runRunbook } from "../../src/dr/runner";
-import { collectStatus, renderStatus } from "../../src/dr/status";
+import { main } from "../../src/dr/cli";
+import { collectStatus, renderStatus, statusExitCode } from "../../src/dr/status";
 import { SWITCH, type Call } from "./fake-aws";
-import { FakeAurora, GLOBAL_ID, PRIMARY_ARN, SECONDARY_ARN } from "./fake-aurora";
+import { FakeAurora, GLOBAL_ID, PRIMARY_ARN, PRIMARY_CLUSTER, SECONDARY_ARN, SECONDARY_CLUSTER } from "./fake-aurora";
 
 const AURORA = { engine: "aurora-postgresql" };
 
@@ -305,9 +306,12 @@ describe("dr status (Aurora mode)", () => {
       'Aurora global cluster drweb-prod-db-global: the writer is drweb-prod-usw1-db-g1-cluster (us-west-1, secondary), config database.drState "normal" expects drweb-prod-use2-db-g1-cluster (us-east-2, primary)',
     );
     expect(renderStatus(s).join("\n")).toContain("MISMATCH between config and AWS:");
-    // The same world agrees with failedOver.
+    // The same world agrees with failedOver once the old primary's fleet is fenced, as the runbook leaves it
+    // (with that fleet still serving it is a SPLIT BRAIN RISK: "dr status (Aurora mode): the old primary" below).
     const fo = t.configFor(FAILED_OVER);
     t.aws.setSwitch(true);
+    t.aws.desired["us-east-2"] = 0;
+    t.aws.healthy["us-east-2"] = 0;
     const s2 = await collectStatus(fo, t.platformFor(fo));
     expect(s2.mismatches).toEqual([]);
     // A switchover under way is shown and warned about.
@@ -325,6 +329,151 @@ describe("dr status (Aurora mode)", () => {
     expect(s.incomplete).toBe(true);
     expect(s.readErrors.map((e) => e.what)).toContain("Aurora global cluster drweb-prod-db-global");
     expect(renderStatus(s).join("\n")).toContain("Aurora global cluster: could not be read (the AWS endpoint could not be reached");
+  });
+});
+
+/** `npm run dr -- status` (text or --json) against the stubbed clients, with the config written to a file as an operator's. */
+async function statusCli(t: ReturnType<typeof setup>, cfg: Record<string, unknown>, json: boolean) {
+  const file = path.join(t.dir, "config.json");
+  fs.writeFileSync(file, JSON.stringify({ ...cfg, runbook: { journalDir: t.dir } }));
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(["status", ...(json ? ["--json"] : []), "--config", file], {
+    clients: t.fa.clients(),
+    credentials: async () => ({ accessKeyId: "AKIAIOSFODNN7EXAMPLE" }),
+    clock: t.clock,
+    probe: t.fa.probe,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** Every call to one region's endpoints (any service) accepts and never answers: a brownout; the calls end only when their abort signal fires, as the SDK's handler does. */
+function brownout(clients: AwsClients, region: string): AwsClients {
+  const silent = { send: (_cmd: unknown, opts?: { abortSignal?: AbortSignal }) => new Promise((_, reject) => opts?.abortSignal?.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" })), { once: true })) };
+  const hang = <C>(make: (r: string) => C) => (r: string): C => (r === region ? (silent as never) : make(r));
+  return { ...clients, rds: hang(clients.rds), cloudwatch: hang(clients.cloudwatch), elbv2: hang(clients.elbv2), autoscaling: hang(clients.autoscaling) };
+}
+
+const AURORA_FAILED_OVER = { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } };
+const FENCE_USE2 = "aws autoscaling update-auto-scaling-group --region us-east-2 --auto-scaling-group-name drweb-prod-use2-web --min-size 0 --desired-capacity 0";
+
+describe("dr status (Aurora mode): an old primary that still serves, two writers, a region that does not answer", () => {
+  it("normal, healthy: each region's cluster read in its own region, one writer, config and AWS agree (exit 0)", async () => {
+    const t = setup();
+    const s = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s.mismatches).toEqual([]);
+    expect(s.warnings).toEqual([]);
+    expect(s.verdict).toBe("agree");
+    expect(statusExitCode(s)).toBe(0);
+    expect(s.regions.map((r) => [r.region, r.auroraWrite?.writable, r.auroraWrite?.globalWriter, r.cluster?.globalClusterIdentifier])).toEqual([
+      ["us-east-2", true, true, GLOBAL_ID],
+      ["us-west-1", false, false, GLOBAL_ID],
+    ]);
+    expect(t.aws.calls.filter((c) => c.command === "DescribeDBClustersCommand" && c.input.DBClusterIdentifier === PRIMARY_CLUSTER).map((c) => c.region)).toContain("us-east-2");
+    expect(t.aws.calls.filter((c) => c.command === "DescribeDBClustersCommand" && c.input.DBClusterIdentifier === SECONDARY_CLUSTER).map((c) => c.region)).toContain("us-west-1");
+    const text = renderStatus(s).join("\n");
+    expect(text).toContain("  database: drweb-prod-use2-db-g1-cluster, the global primary (writer of drweb-prod-db-global)  (config expects: writer)");
+    expect(text).toContain("  database: drweb-prod-usw1-db-g1-cluster, a secondary member of drweb-prod-db-global (read-only, available, sync connected)  (config expects: secondary member)");
+    expect(text).toContain("config and AWS agree.");
+    expect(t.fa.mutations()).toEqual([]);
+  });
+
+  it("failedOver with the old primary's fleet still serving: SPLIT BRAIN RISK with the fence command, exit 3 in text and --json; fenced, they agree (exit 0)", async () => {
+    const t = setup();
+    t.fa.secondaryIsWriter(); // after the failover: us-west-1 writes, us-east-2 is a secondary member
+    t.aws.setSwitch(true);
+    // The RDS mode's answer to the same world is SPLIT BRAIN, exit 3 (runbook.test.ts "dr status"); this mode said "config and AWS agree", exit 0.
+    const fo = t.configFor(FAILED_OVER);
+    const s = await collectStatus(fo, t.platformFor(fo));
+    expect(s.mismatches).toHaveLength(1);
+    expect(s.mismatches[0]).toMatch(/^SPLIT BRAIN RISK: config database.drState "failedOver" makes us-west-1 the only region that writes and keeps us-east-2's web fleet fenced until `dr failback`, but that fleet can still serve \(fleet desired 3, 3 instance\(s\), 3\/3 targets healthy\) beside drweb-prod-use2-db-g1-cluster, a secondary member of drweb-prod-db-global/);
+    expect(s.mismatches[0]).toContain('"a best-effort attempt"');
+    expect(s.mismatches[0]).toContain(`Fence it now: ${FENCE_USE2}, then \`dr status\` again`);
+    expect(s.verdict).toBe("mismatch");
+    expect(statusExitCode(s)).toBe(3);
+    expect(renderStatus(s).join("\n")).toContain("MISMATCH between config and AWS:\n  - SPLIT BRAIN RISK:");
+
+    const text = await statusCli(t, AURORA_FAILED_OVER, false);
+    expect(text.code).toBe(3);
+    expect(text.out).toContain("  - SPLIT BRAIN RISK: ");
+    const json = await statusCli(t, AURORA_FAILED_OVER, true);
+    expect(json.code).toBe(3);
+    const j = JSON.parse(json.out) as { verdict: string; mismatches: string[]; regions: Array<{ region: string; auroraWrite: { writable: boolean | null }; web: { desiredCapacity: number } }> };
+    expect(j.verdict).toBe("mismatch");
+    expect(j.mismatches[0]).toMatch(/^SPLIT BRAIN RISK: /);
+    expect(j.regions.map((r) => [r.region, r.auroraWrite.writable, r.web.desiredCapacity])).toEqual([["us-east-2", false, 3], ["us-west-1", true, 3]]);
+
+    // Fenced as the runbook leaves it (desired 0, no instance, no target): the expected failed-over state.
+    t.aws.desired["us-east-2"] = 0;
+    t.aws.healthy["us-east-2"] = 0;
+    const fenced = await collectStatus(fo, t.platformFor(fo));
+    expect(fenced.mismatches).toEqual([]);
+    expect(fenced.verdict).toBe("agree");
+    expect(renderStatus(fenced).join("\n")).toContain("config and AWS agree.");
+    expect((await statusCli(t, AURORA_FAILED_OVER, true)).code).toBe(0);
+    expect(t.fa.mutations()).toEqual([]);
+  });
+
+  it("a detached old primary takes writes on its own: SPLIT BRAIN while its fleet serves; a warning once fenced", async () => {
+    const t = setup();
+    t.fa.secondaryIsWriter();
+    t.fa.detach("us-east-2"); // RemoveFromGlobalCluster: a standalone cluster with read-write capability
+    t.aws.setSwitch(true);
+    const fo = t.configFor(FAILED_OVER);
+    const s = await collectStatus(fo, t.platformFor(fo));
+    expect(s.mismatches).toHaveLength(1);
+    expect(s.mismatches[0]).toMatch(/^SPLIT BRAIN: both regions have an Aurora cluster that takes writes and a web fleet that can serve \(/);
+    expect(s.mismatches[0]).toContain(
+      "us-east-2: drweb-prod-use2-db-g1-cluster, detached (not a member of drweb-prod-db-global; it names no global cluster): a standalone cluster that takes writes on its own (writer drweb-prod-use2-db-g1-instance1, available); fleet desired 3, 3 instance(s), 3/3 targets healthy",
+    );
+    expect(s.mismatches[0]).toContain("us-west-1: drweb-prod-usw1-db-g1-cluster, the global primary (writer of drweb-prod-db-global)");
+    expect(s.mismatches[0]).toContain(`Fence us-east-2 now (config database.drState "failedOver" names us-west-1 the global primary): ${FENCE_USE2}`);
+    expect(s.regions[0].database.dbRole).toBe("writer");
+    expect(statusExitCode(s)).toBe(3);
+    // Fenced: no mismatch; the detached writer is still said.
+    t.aws.desired["us-east-2"] = 0;
+    t.aws.healthy["us-east-2"] = 0;
+    const fenced = await collectStatus(fo, t.platformFor(fo));
+    expect(fenced.mismatches).toEqual([]);
+    expect(fenced.warnings.join("\n")).toContain("us-east-2: drweb-prod-use2-db-g1-cluster, detached (not a member of drweb-prod-db-global; it names no global cluster): a standalone cluster that takes writes on its own");
+    expect(fenced.warnings.join("\n")).toContain("its fleet is fenced: keep it so");
+  });
+
+  it("normal, the secondary detached and promoted by hand while the primary still writes: SPLIT BRAIN, fence the secondary", async () => {
+    const t = setup();
+    t.fa.detach("us-west-1");
+    const s = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s.mismatches).toContain("drweb-prod-usw1-db-g1-cluster (us-west-1) is not a member of drweb-prod-db-global");
+    const split = s.mismatches.find((m) => m.startsWith("SPLIT BRAIN: "));
+    expect(split).toContain('Fence us-west-1 now (config database.drState "normal" names us-east-2 the global primary): aws autoscaling update-auto-scaling-group --region us-west-1 --auto-scaling-group-name drweb-prod-usw1-web');
+    expect(statusExitCode(s)).toBe(3);
+  });
+
+  it("the old primary's region does not answer (a brownout): bounded, 'could not be read', exit 4, and a split brain is not ruled out", async () => {
+    const t = setup();
+    t.fa.secondaryIsWriter();
+    t.aws.setSwitch(true);
+    const fo = t.configFor(FAILED_OVER);
+    const platform = new AwsPlatform(fo, brownout(t.fa.clients(), "us-east-2"), t.clock, t.fa.probe, { walFn: t.aws.walFn, callTimeoutMs: 100 });
+    const t0 = Date.now();
+    const s = await collectStatus(fo, platform, { readTimeoutMs: 2_000 });
+    expect(Date.now() - t0).toBeLessThan(2_000); // real time: every call to us-east-2 ends at its 0.1 s bound
+    expect(s.readErrors.map((e) => [e.what, e.cause])).toEqual([
+      ["us-east-2 web fleet (ASG drweb-prod-use2-web, target group drweb-prod-use2-web)", "network"],
+      ["us-east-2 Aurora cluster drweb-prod-use2-db-g1-cluster", "network"],
+    ]);
+    // The global cluster is read from us-west-1: us-west-1 writes, as failedOver says.
+    expect(s.globalCluster?.members.find((m) => m.isWriter)?.region).toBe("us-west-1");
+    expect(s.mismatches).toEqual([]);
+    expect(s.verdict).toBe("incomplete");
+    expect(statusExitCode(s)).toBe(4);
+    expect(s.warnings.join("\n")).toContain(`us-east-2's fleet could not be read and its cluster is drweb-prod-use2-db-g1-cluster, a secondary member of drweb-prod-db-global (read-only, status unknown, sync connected): whether the old primary still serves cannot be ruled out; fence it once its APIs answer: ${FENCE_USE2}`);
+    const text = renderStatus(s).join("\n");
+    expect(text).toContain("us-east-2 (primary):\n  database: drweb-prod-use2-db-g1-cluster, a secondary member");
+    expect(text).toContain("  web:      could not be read (the AWS endpoint could not be reached (TimeoutError: Auto Scaling DescribeAutoScalingGroups (us-east-2): no answer within 0.1 s (all attempts))");
+    expect(text).toContain("no mismatch found in what could be read, but not everything could be read (below).");
   });
 });
 

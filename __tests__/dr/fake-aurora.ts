@@ -37,6 +37,8 @@ interface Member {
   isWriter: boolean;
   status: string;
   sync: "connected" | "pending-resync";
+  /** Removed from the global cluster (RemoveFromGlobalCluster): no longer listed by DescribeGlobalClusters, a standalone cluster with its own writer. */
+  detached?: boolean;
 }
 
 interface Operation {
@@ -76,6 +78,19 @@ export class FakeAurora {
 
   member(region: string): Member {
     return this.members.find((m) => m.region === region)!;
+  }
+
+  /**
+   * RemoveFromGlobalCluster of a region's cluster (test setup): "The cluster
+   * becomes a standalone cluster with read-write capability" (RDS API
+   * Reference, RemoveFromGlobalCluster): DescribeGlobalClusters stops listing
+   * it, DescribeDBClusters in its region names no global cluster and an
+   * instance of it writes.
+   */
+  detach(region: string): void {
+    const m = this.member(region);
+    m.detached = true;
+    m.isWriter = false;
   }
 
   /** The state after a failover or switchover to the secondary (test setup). */
@@ -149,7 +164,7 @@ export class FakeAurora {
             GlobalClusterIdentifier: GLOBAL_ID,
             Status: "available",
             Engine: "aurora-postgresql",
-            GlobalClusterMembers: this.members.map((m) => ({
+            GlobalClusterMembers: this.members.filter((m) => !m.detached).map((m) => ({
               DBClusterArn: m.arn,
               IsWriter: m.isWriter,
               Readers: m.isWriter ? this.members.filter((x) => x !== m).map((x) => x.arn) : [],
@@ -164,7 +179,7 @@ export class FakeAurora {
     if (cmd instanceof DescribeDBClustersCommand) {
       const m = this.members.find((x) => x.id === cmd.input.DBClusterIdentifier && x.region === region);
       if (!m) throw new DBClusterNotFoundFault({ message: `DBCluster ${cmd.input.DBClusterIdentifier} not found`, $metadata: { httpStatusCode: 404 } });
-      return { DBClusters: [{ DBClusterIdentifier: m.id, DBClusterArn: m.arn, Status: m.status, DBClusterMembers: [{ DBInstanceIdentifier: `${m.id.replace(/-cluster$/, "")}-instance1`, IsClusterWriter: m.isWriter }, { DBInstanceIdentifier: `${m.id.replace(/-cluster$/, "")}-instance2`, IsClusterWriter: false }] }] };
+      return { DBClusters: [{ DBClusterIdentifier: m.id, DBClusterArn: m.arn, Status: m.status, GlobalClusterIdentifier: m.detached ? undefined : GLOBAL_ID, DBClusterMembers: [{ DBInstanceIdentifier: `${m.id.replace(/-cluster$/, "")}-instance1`, IsClusterWriter: m.isWriter || m.detached === true }, { DBInstanceIdentifier: `${m.id.replace(/-cluster$/, "")}-instance2`, IsClusterWriter: false }] }] };
     }
     if (cmd instanceof DescribeDBInstancesCommand) {
       const id = cmd.input.Filters![0].Values![0];

@@ -39,6 +39,7 @@ import type {
   OutageState,
   ProbeResult,
   PromotionAttempt,
+  RegionalClusterState,
   SwitchState,
   WalPositions,
   WebState,
@@ -947,5 +948,41 @@ export class AwsPlatform implements DrPlatform {
 
   failoverGlobal(target: RegionRole): Promise<GlobalActionAttempt> {
     return this.globalAction("failover", target);
+  }
+
+  /**
+   * The region's own cluster as its region's RDS API describes it (one
+   * bounded DescribeDBClusters there): what `dr status` reads to see a
+   * cluster that DescribeGlobalClusters no longer lists. DBCluster
+   * GlobalClusterIdentifier "Contains a user-supplied global database cluster
+   * identifier" and DBClusterMember IsClusterWriter "Indicates whether the
+   * cluster member is the primary DB instance for the DB cluster" (RDS API
+   * Reference, DBCluster, DBClusterMember). DBClusterNotFound is an answer
+   * (found false); anything else (the region does not answer) is thrown, so
+   * the status says it could not be read.
+   */
+  async regionalCluster(role: RegionRole): Promise<RegionalClusterState> {
+    const region = this.region(role);
+    const identifier = regionClusterIdentifier(this.config, role);
+    let c: DBCluster | null;
+    try {
+      c = (await this.send<{ DBClusters?: DBCluster[] }>(this.clients.rds(region), new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }), `RDS DescribeDBClusters ${identifier} (${region})`)).DBClusters?.[0] ?? null;
+    } catch (e) {
+      if (!isNotFound(e, "DBClusterNotFoundFault")) throw e;
+      c = null;
+    }
+    if (!c) return { role, region, identifier, found: false, status: null, globalClusterIdentifier: null, writerInstances: [], detail: `no DB cluster ${identifier} in ${region}` };
+    const writerInstances = (c.DBClusterMembers ?? []).filter((m) => m.IsClusterWriter).map((m) => m.DBInstanceIdentifier ?? "?");
+    const globalId = c.GlobalClusterIdentifier || null;
+    return {
+      role,
+      region,
+      identifier,
+      found: true,
+      status: c.Status ?? null,
+      globalClusterIdentifier: globalId,
+      writerInstances,
+      detail: `${identifier} (${region}): ${c.Status ?? "?"}, ${globalId ? `global cluster ${globalId}` : "no global cluster"}, writer instance ${writerInstances.join(", ") || "none"}`,
+    };
   }
 }

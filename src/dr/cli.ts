@@ -7,11 +7,11 @@ import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from 
 import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
 import { journalName, runRunbook, RunnerError } from "./runner";
-import { collectStatus, renderStatus } from "./status";
+import { collectStatus, renderStatus, statusExitCode } from "./status";
 
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
-                                             (exit 3: mismatch, 4: something could not be read)
+                                             (exit 3: mismatch, a SPLIT BRAIN among them; 4: something could not be read)
   dr failover --to secondary --planned       switchover: fence writes, prove the catch-up by WAL positions, promote, force DNS (RPO 0);
                                              rolls the fence back by itself if the catch-up or the promotion fails
   dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
@@ -117,7 +117,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     const s = await collectStatus(config, platform);
     if (values.json) out(JSON.stringify(s, null, 2));
     else for (const l of renderStatus(s)) out(l);
-    return s.mismatches.length ? 3 : s.incomplete ? 4 : 0;
+    return statusExitCode(s);
   }
   if (command === "failover" && config.database.drState !== "normal" && !values["dry-run"]) {
     err(`warning: config database.drState is "${config.database.drState}"; a failover starts from "normal" (steps already done in AWS pass their checks and are not repeated). See \`dr status\`.`);

@@ -169,7 +169,7 @@ export interface FailureCause {
   readonly permanent: boolean;
 }
 
-export interface DrPlatform extends Partial<GlobalDatabasePlatform> {
+export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<RegionalClusterPlatform> {
   /** "aws" or "local": printed in logs. */
   readonly name: string;
 
@@ -295,4 +295,34 @@ export interface GlobalDatabasePlatform {
   switchoverGlobal(target: RegionRole): Promise<GlobalActionAttempt>;
   /** FailoverGlobalCluster to the target region's member with AllowDataLoss (unplanned). Idempotent likewise. */
   failoverGlobal(target: RegionRole): Promise<GlobalActionAttempt>;
+}
+
+/**
+ * A region's own Aurora cluster as that region's RDS API describes it
+ * (DescribeDBClusters in the cluster's region), read by `dr status` beside
+ * the global cluster: it is how a cluster that is no longer a member (detached
+ * by RemoveFromGlobalCluster, which makes it "a standalone cluster with
+ * read-write capability": RDS API Reference, RemoveFromGlobalCluster) is seen
+ * at all, since DescribeGlobalClusters lists members only.
+ */
+export interface RegionalClusterState {
+  readonly role: RegionRole;
+  readonly region: string;
+  /** The config's cluster identifier for the region (regionClusterIdentifier). */
+  readonly identifier: string;
+  /** false: DescribeDBClusters answered DBClusterNotFound in the region. */
+  readonly found: boolean;
+  /** DBCluster Status (available, ...); null when not found. */
+  readonly status: string | null;
+  /** DBCluster GlobalClusterIdentifier: the global cluster it says it belongs to; null: none reported. */
+  readonly globalClusterIdentifier: string | null;
+  /** DBClusterMembers with IsClusterWriter (the instance a standalone cluster writes through). */
+  readonly writerInstances: readonly string[];
+  readonly detail: string;
+}
+
+/** Optional read of the Aurora mode's `dr status` (AWS adapter; a platform without it is read through the global cluster alone). */
+export interface RegionalClusterPlatform {
+  /** DescribeDBClusters of the region's cluster, in its own region (one bounded call). */
+  regionalCluster(role: RegionRole): Promise<RegionalClusterState>;
 }
