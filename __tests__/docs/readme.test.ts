@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, configWarnings, resolveConfig } from "../../src/config";
+import { ALB_ALIAS_TTL_SECONDS, failoverBudget, failoverSwitch } from "../../src/dns/contract";
+import { ALB_IDLE_TIMEOUT_SECONDS, clientDrainSeconds } from "../../src/dr/plan";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
@@ -81,5 +83,111 @@ describe("README", () => {
     const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).scripts);
     const used = new Set([...README.matchAll(/npm run ([a-z:]+)/g)].map((m) => m[1]));
     expect([...used].filter((s) => !scripts.includes(s))).toEqual([]);
+  });
+});
+
+/** The markdown tables of a README section, each as rows of cells (header and separator dropped). */
+function tables(heading: string): string[][][] {
+  const start = README.indexOf(heading);
+  if (start < 0) throw new Error(`README has no section "${heading}"`);
+  const level = /^#+/.exec(heading)![0];
+  const rest = README.slice(start + heading.length);
+  const end = rest.search(new RegExp(`\\n#{1,${level.length}} `));
+  const out: string[][][] = [];
+  let rows: string[][] | null = null;
+  for (const line of (end < 0 ? rest : rest.slice(0, end)).split("\n")) {
+    if (line.startsWith("|")) {
+      rows ??= [];
+      rows.push(line.slice(1, -1).split(" | ").map((c) => c.trim()));
+    } else if (rows) {
+      out.push(rows.slice(2));
+      rows = null;
+    }
+  }
+  if (rows) out.push(rows.slice(2));
+  return out;
+}
+
+/** The seconds a budget cell adds to the sum: its leading "<n> s", 0 for "none" or a term AWS gives no figure for. */
+function seconds(cell: string): number {
+  const m = /^\*{0,2}(\d+) s\b/.exec(cell);
+  return m ? Number(m[1]) : 0;
+}
+
+describe("README: the RTO budgets on AWS (Aurora mode beside the RDS mode)", () => {
+  // Recomputed from the config defaults and the code's own constants; the AWS figures are the ones the README quotes.
+  const c = resolveConfig({});
+  const poll = c.runbook.pollIntervalSeconds;
+  const detection = c.dns.healthCheck.requestIntervalSeconds * c.dns.healthCheck.failureThreshold;
+  /** HealthCheckStatus is read in 1-minute datapoints; the minute in which the verdict changed does not count (AwsPlatform.outage). */
+  const window = c.runbook.minOutageSeconds + 60;
+  const gate = failoverSwitch(c).periodSeconds;
+  const drain = clientDrainSeconds(c);
+  /** Aurora User Guide: "You can promote a secondary cluster and make it available for writes in under a minute". */
+  const AURORA_FAILOVER = 60;
+  const webapp = fs.readFileSync(path.join(PROJECT_ROOT, "webapp/drweb/config.py"), "utf8");
+  const roleCache = Number(/num\("DRWEB_ROLE_CACHE_SECONDS", ([0-9.]+),/.exec(webapp)![1]);
+  const budget = () => tables("#### RTO budget on AWS, beside the RDS mode's");
+  const row = (t: string[][], term: string) => {
+    const r = t.find((x) => x[0] === term);
+    if (!r) throw new Error(`no row "${term}" in ${JSON.stringify(t.map((x) => x[0]))}`);
+    return { rds: r[1], aurora: r[2], source: r[3] };
+  };
+
+  it("the unplanned budget: every term and the sum come from the defaults and AWS's documented figure", () => {
+    const [unplanned] = budget();
+    expect(drain).toBe(detection + ALB_ALIAS_TTL_SECONDS + ALB_IDLE_TIMEOUT_SECONDS);
+    const want: Record<string, [number, number]> = {
+      detection: [detection, detection],
+      "sustained-outage window": [window, window],
+      gate: [gate, gate],
+      "client drain": [drain, drain],
+      "the database moves": [0, AURORA_FAILOVER],
+      "the runbook's polls": [5 * poll, 4 * poll],
+      "the app finds the writer": [roleCache, roleCache],
+      "deploy, fleet roll": [0, 0],
+    };
+    for (const [term, [rds, aurora]] of Object.entries(want)) {
+      const r = row(unplanned, term);
+      expect([term, seconds(r.rds), seconds(r.aurora)]).toEqual([term, rds, aurora]);
+    }
+    expect(unplanned.map((r) => r[0]).filter((t) => t !== "**sum**").sort()).toEqual(Object.keys(want).sort());
+    const sum = row(unplanned, "**sum**");
+    const total = (i: 0 | 1) => Object.values(want).reduce((a, v) => a + v[i], 0);
+    expect(seconds(sum.rds)).toBe(total(0));
+    expect(seconds(sum.aurora)).toBe(total(1));
+    expect(sum.rds).toContain("+ the promotion");
+    expect(sum.aurora).toContain(`(${(total(1) / 60).toFixed(1)} minutes)`);
+    expect(row(unplanned, "the database moves").source).toContain('"You can promote a secondary cluster and make it available for writes in under a minute"');
+    expect(row(unplanned, "the database moves").source).toContain('"The promotion process takes a few minutes to complete"');
+    expect(row(unplanned, "deploy, fleet roll").aurora).toBe("none");
+  });
+
+  it("the planned budget: the same for a switchover (a term AWS gives no figure for is named, not summed)", () => {
+    const [, planned] = budget();
+    const dereg = Number(Object.values(synthApp().stacks.primary.resource!.aws_lb_target_group as Record<string, { deregistration_delay: string }>)[0].deregistration_delay);
+    const want: Record<string, [number, number]> = {
+      fence: [dereg, dereg],
+      "the database moves": [0, 0],
+      gate: [gate, gate],
+      DNS: [detection + ALB_ALIAS_TTL_SECONDS, detection + ALB_ALIAS_TTL_SECONDS],
+      "the runbook's polls": [4 * poll, 3 * poll],
+    };
+    for (const [term, [rds, aurora]] of Object.entries(want)) {
+      const r = row(planned, term);
+      expect([term, seconds(r.rds), seconds(r.aurora)]).toEqual([term, rds, aurora]);
+    }
+    const sum = row(planned, "**sum**");
+    expect(seconds(sum.rds)).toBe(Object.values(want).reduce((a, v) => a + v[0], 0));
+    expect(seconds(sum.aurora)).toBe(Object.values(want).reduce((a, v) => a + v[1], 0));
+    expect(row(planned, "the database moves").aurora).toBe("no AWS figure: not in the sum");
+    expect(row(planned, "the database moves").source).toContain(`\`runbook.maxReplicaLagSeconds\` (${c.runbook.maxReplicaLagSeconds} s)`);
+  });
+
+  it("the RDS mode's DNS failover budget states the defaults' figures", () => {
+    const b = failoverBudget(c);
+    expect(README).toContain(
+      `Defaults: **${c.dns.healthCheck.requestIntervalSeconds} s x ${c.dns.healthCheck.failureThreshold} + ${b.ttlSeconds} s = ${b.totalSeconds} s** worst case`,
+    );
   });
 });
