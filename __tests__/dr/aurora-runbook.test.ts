@@ -359,6 +359,10 @@ function brownout(clients: AwsClients, region: string): AwsClients {
 const AURORA_FAILED_OVER = { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } };
 const FENCE_USE2 = "aws autoscaling update-auto-scaling-group --region us-east-2 --auto-scaling-group-name drweb-prod-use2-web --min-size 0 --desired-capacity 0";
 
+// The dangerous states the RDS mode reports as SPLIT BRAIN, mapped to the global cluster. AWS is the stubbed SDK
+// clients of fake-aws.ts + fake-aurora.ts, a stand-in: no AWS API emulator runs here, and what the global-cluster
+// APIs answer is modelled from the RDS API Reference (DescribeGlobalClusters lists members only; a cluster removed
+// by RemoveFromGlobalCluster "becomes a standalone cluster with read-write capability").
 describe("dr status (Aurora mode): an old primary that still serves, two writers, a region that does not answer", () => {
   it("normal, healthy: each region's cluster read in its own region, one writer, config and AWS agree (exit 0)", async () => {
     const t = setup();
