@@ -423,7 +423,7 @@ export class RegionalStack extends TerraformStack {
       out("db_global_primary", AURORA_GLOBAL_PRIMARY[db.drState], "Region role whose cluster is the global primary in this DR state (AWS changes it on switchover/failover)");
       out("db_cluster_identifier", database.cluster.clusterIdentifier, "This region's member cluster");
       out("db_cluster_arn", database.cluster.arn, "This region's member cluster ARN (the target of a switchover or failover)");
-      out("db_cluster_endpoint", database.cluster.endpoint, "Cluster (writer) endpoint: writable while this region's cluster is the global primary");
+      out("db_cluster_endpoint", database.cluster.endpoint, "Cluster (writer) endpoint as DescribeDBClusters reports it: empty while this region's cluster is a secondary member (db_writer_endpoint is the name, in every state)");
       out("db_writer_endpoint", database.appWriterHost, "The host the web tier writes through, in every DR state: this cluster's cluster endpoint (resolves to the writer while this region's cluster is the global primary; no DNS name while it is a secondary member, and the app is then read-only)");
       out("db_reader_endpoint", database.appReaderHost, "Reader endpoint of this region's cluster");
       out("db_instance_identifiers", database.instances.map((i) => i.identifier), "Instances of this region's cluster");
