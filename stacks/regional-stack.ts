@@ -210,7 +210,6 @@ export class RegionalStack extends TerraformStack {
         globalClusterIdentifier: globalClusterIdentifier(config),
         ownsGlobalCluster: role === CREDENTIALS_HOME,
         masterCredentials: auroraMasterCredentials(auroraPasswordDelivery(db.drState, role, generation), credentials, db),
-        writesHere: AURORA_GLOBAL_PRIMARY[db.drState] === role,
       });
       this.database = tier;
       dbHosts = { writer: tier.appWriterHost, reader: tier.appReaderHost };
@@ -276,6 +275,11 @@ export class RegionalStack extends TerraformStack {
         DB_WRITER_HOST: dbHosts.writer,
         DB_READER_HOST: dbHosts.reader,
         DB_PORT: "5432",
+        // What the endpoints are: with aurora-postgresql the app reads an
+        // inactive cluster endpoint (no DNS name) as "this cluster is a
+        // secondary member" and takes its role from the reader endpoint
+        // (webapp/drweb/db.py Database.role). The same in every DR state.
+        DB_ENGINE: db.engine,
         DB_NAME: db.dbName,
         DB_AUTH: "secretsmanager",
         // The secret's NAME: GetSecretValue's SecretId is "the ARN or name of
@@ -419,8 +423,8 @@ export class RegionalStack extends TerraformStack {
       out("db_global_primary", AURORA_GLOBAL_PRIMARY[db.drState], "Region role whose cluster is the global primary in this DR state (AWS changes it on switchover/failover)");
       out("db_cluster_identifier", database.cluster.clusterIdentifier, "This region's member cluster");
       out("db_cluster_arn", database.cluster.arn, "This region's member cluster ARN (the target of a switchover or failover)");
-      out("db_cluster_endpoint", database.cluster.endpoint, "Cluster (writer) endpoint: writable while this region's cluster is the global primary");
-      out("db_writer_endpoint", database.appWriterHost, "The host the web tier writes through (the cluster endpoint where this region is primary, else the reader endpoint: read-only mode)");
+      out("db_cluster_endpoint", database.cluster.endpoint, "Cluster (writer) endpoint as DescribeDBClusters reports it: empty while this region's cluster is a secondary member (db_writer_endpoint is the name, in every state)");
+      out("db_writer_endpoint", database.appWriterHost, "The host the web tier writes through, in every DR state: this cluster's cluster endpoint (resolves to the writer while this region's cluster is the global primary; no DNS name while it is a secondary member, and the app is then read-only)");
       out("db_reader_endpoint", database.appReaderHost, "Reader endpoint of this region's cluster");
       out("db_instance_identifiers", database.instances.map((i) => i.identifier), "Instances of this region's cluster");
     } else {

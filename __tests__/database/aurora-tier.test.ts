@@ -1,14 +1,14 @@
 /**
  * The Aurora Global Database mode (database.engine "aurora-postgresql") as
- * synthesized: the topology, what each region's web tier writes through in
- * each DR state, and the deploy order. The real provider checks the JSON in
+ * synthesized: the topology, what each region's web tier writes through (the
+ * same in every DR state), and the deploy order. The real provider checks the JSON in
  * terraform-validate.test.ts (and the offline plan); AWS's own behaviour
  * (switchover, failover) cannot run here.
  */
 import { AURORA_GLOBAL_PRIMARY, auroraClusterIdentifier, globalClusterIdentifier } from "../../src/database/aurora-contract";
 import { REGION_ROLES, resolveConfig, type RegionRole } from "../../src/config";
 import { Naming } from "../../src/lib/naming";
-import { deref, resourceList, resources, synthApp, userDataEnv, type StackJson } from "../helpers/synth";
+import { deref, resourceList, resources, synthApp, userDataEnv, webLaunchTemplate, type StackJson } from "../helpers/synth";
 
 const AURORA = { database: { engine: "aurora-postgresql" } };
 /** The Aurora configs of each DR state, written as the other test files write them (one synthesis per config and worker). */
@@ -102,16 +102,53 @@ describe("Aurora Global Database mode", () => {
     }
   });
 
-  it.each(["normal", "failedOver", "failback"] as const)("in %s, the global primary's web tier writes through its cluster endpoint, the other region's through its reader endpoint (read-only)", (drState) => {
+  it.each(["normal", "failedOver", "failback"] as const)("in %s, each region's web tier writes through its OWN cluster's cluster endpoint and reads through its reader endpoint, told it is an Aurora member", (drState) => {
     const app = synthApp(state(drState));
     for (const role of REGION_ROLES) {
       const stack = app.stacks[role];
       const env = userDataEnv(stack);
       const cluster = clusterAddress(stack);
-      const writesHere = AURORA_GLOBAL_PRIMARY[drState] === role;
-      expect(env.DB_WRITER_HOST, `${drState}/${role}`).toBe(`${cluster}.${writesHere ? "endpoint" : "reader_endpoint"}`);
+      // The cluster endpoint, derived from the reader endpoint (the provider's
+      // `endpoint` is empty on a secondary member): src/database/aurora-tier.ts auroraClusterEndpoint.
+      expect(env.DB_WRITER_HOST, `${drState}/${role}`).toBe(`replace(${cluster}.reader_endpoint, ".cluster-ro-", ".cluster-")`);
       expect(env.DB_READER_HOST).toBe(`${cluster}.reader_endpoint`);
+      expect(env.DB_ENGINE).toBe("aurora-postgresql");
       expect(stack.output?.db_global_primary?.value).toBe(AURORA_GLOBAL_PRIMARY[drState]);
+      expect(stack.output?.db_writer_endpoint?.value).toBe(`\${replace(${cluster}.reader_endpoint, ".cluster-ro-", ".cluster-")}`);
+    }
+  });
+
+  it("synthesizes the same web launch template and Auto Scaling group in every DR state, rebuild included: recording a switchover or failover replaces no instance", () => {
+    // What a role change must not touch: the launch template (its user data
+    // carries the app's environment; a new version rolls every instance) and
+    // the group that runs it. The rebuild's new cluster has the same construct
+    // id, so the user data expression is the same; its endpoints' values
+    // change at that apply (the offline plan's aurora-rebuild-primary).
+    const web = (stack: StackJson) =>
+      JSON.stringify({
+        lt: webLaunchTemplate(stack),
+        asg: resourceList(stack, "aws_autoscaling_group").filter((g) => String(g.name ?? "").endsWith("-web")),
+      });
+    const normal = synthApp(state("normal"));
+    const others = {
+      failedOver: synthApp(state("failedOver")),
+      failback: synthApp(state("failback")),
+      rebuild: synthApp({ database: { engine: "aurora-postgresql", drState: "failback", generations: { primary: 2 } }, dns: { forceFailover: true } }),
+    };
+    for (const role of REGION_ROLES) {
+      expect(resourceList(normal.stacks[role], "aws_autoscaling_group").filter((g) => String(g.name ?? "").endsWith("-web")), role).toHaveLength(1);
+      for (const [name, app] of Object.entries(others)) {
+        expect(userDataEnv(app.stacks[role]), `${name}/${role}: the app's environment`).toEqual(userDataEnv(normal.stacks[role]));
+        expect(web(app.stacks[role]), `${name}/${role}`).toBe(web(normal.stacks[role]));
+      }
+    }
+  });
+
+  it("checks on every plan that the reader endpoint has the shape the writer host is derived from", () => {
+    for (const role of REGION_ROLES) {
+      const post = clusterOf(synthApp(AURORA).stacks[role]).lifecycle.postcondition;
+      expect(post).toEqual([expect.objectContaining({ condition: '${strcontains(self.reader_endpoint, ".cluster-ro-")}' })]);
+      expect(post[0].error_message).toMatch(/does not have the documented shape <cluster>\.cluster-ro-<id>\.<region>\.rds\.amazonaws\.com.*Fix: compare with 'aws rds describe-db-cluster-endpoints --region us-(east-2|west-1)/);
     }
   });
 

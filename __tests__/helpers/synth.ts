@@ -81,12 +81,14 @@ export function deref(stack: StackJson, ref: string): any {
 /**
  * The app environment written by the launch template's user data, parsed
  * from its Terraform expression: literal values unquoted, apply-time values
- * as their Terraform reference (e.g. aws_db_instance.X.address).
+ * as their Terraform reference (e.g. aws_db_instance.X.address) or the
+ * replace() call around one (the Aurora mode's cluster endpoint,
+ * src/database/aurora-tier.ts auroraClusterEndpoint), as written.
  */
 export function userDataEnv(stack: StackJson): Record<string, string> {
   const lt = webLaunchTemplate(stack);
   const env: Record<string, string> = {};
-  for (const m of (lt.user_data as string).matchAll(/join\("", \["([A-Z][A-Z0-9_]*)=", ("[^"]*"|[A-Za-z0-9_.]+)\]\)/g)) {
+  for (const m of (lt.user_data as string).matchAll(/join\("", \["([A-Z][A-Z0-9_]*)=", ("[^"]*"|replace\([A-Za-z0-9_.]+, "[^"]*", "[^"]*"\)|[A-Za-z0-9_.]+)\]\)/g)) {
     env[m[1]] = m[2].startsWith('"') ? m[2].slice(1, -1) : m[2];
   }
   return env;

@@ -18,7 +18,7 @@
 import * as path from "node:path";
 import { APP_SRC_DIR } from "../../src/web/user-data";
 import { run } from "../helpers/run";
-import { PROJECT_ROOT, synthApp, userDataEnv, type StackJson, type SynthResult } from "../helpers/synth";
+import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, type StackJson, type SynthResult } from "../helpers/synth";
 
 const WEBAPP = path.join(PROJECT_ROOT, "webapp");
 const PYTHON = path.join(WEBAPP, ".venv", "bin", "python");
@@ -30,27 +30,44 @@ const DR_STATES: Record<string, unknown> = {
   "failback (us-east-2 rebuilt as a replica)": { database: { drState: "failback", generations: { primary: 2 } } },
   "Aurora Global Database, normal": { database: { engine: "aurora-postgresql" } },
   "Aurora Global Database, failedOver": { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } },
+  "Aurora Global Database, failback": { database: { engine: "aurora-postgresql", drState: "failback" }, dns: { forceFailover: true } },
 };
 
 /** Aurora endpoint shapes (Aurora User Guide, "Types of Aurora endpoints": <cluster>.cluster-<id>.<region>.rds.amazonaws.com, reader cluster-ro-). */
 const AURORA_ENDPOINT_SUFFIX: Record<string, string> = { endpoint: "cluster", reader_endpoint: "cluster-ro" };
 
-/** Replaces apply-time Terraform references with plausible literals; throws on any it does not know. */
+/** The stand-in literal of one apply-time reference, or undefined for one this test does not know. */
+function referenceLiteral(stack: StackJson, v: string, region: string): string | undefined {
+  const ref = /^([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)$/.exec(v);
+  if (!ref || v.includes("/")) return undefined;
+  const [, type, id, attr] = ref;
+  const res = stack.resource?.[type]?.[id];
+  if (type === "aws_rds_cluster" && attr in AURORA_ENDPOINT_SUFFIX && typeof res?.cluster_identifier === "string") {
+    return `${res.cluster_identifier}.${AURORA_ENDPOINT_SUFFIX[attr]}-c9akciq32lzp.${region}.rds.amazonaws.com`;
+  }
+  if (type === "aws_db_instance" && attr === "address" && typeof res?.identifier === "string") return `${res.identifier}.c9akciq32lzp.${region}.rds.amazonaws.com`;
+  return undefined;
+}
+
+/**
+ * Replaces apply-time Terraform references with plausible literals; throws on
+ * any it does not know. A `replace(<reference>, "<from>", "<to>")` around one
+ * (the Aurora cluster endpoint derived from the reader endpoint) is
+ * evaluated as Terraform would, on the stand-in (a plain substring: neither
+ * argument is a /regex/).
+ */
 export function literalEnv(stack: StackJson, env: Record<string, string>, region: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    const ref = /^([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)$/.exec(v);
-    if (ref && !v.includes("/")) {
-      const [, type, id, attr] = ref;
-      const res = stack.resource?.[type]?.[id];
-      if (type === "aws_rds_cluster" && attr in AURORA_ENDPOINT_SUFFIX && typeof res?.cluster_identifier === "string") {
-        out[k] = `${res.cluster_identifier}.${AURORA_ENDPOINT_SUFFIX[attr]}-c9akciq32lzp.${region}.rds.amazonaws.com`;
-        continue;
-      }
-      if (type !== "aws_db_instance" || attr !== "address" || typeof res?.identifier !== "string") {
-        throw new Error(`${k}=${v}: an apply-time value this test has no stand-in for; add one`);
-      }
-      out[k] = `${res.identifier}.c9akciq32lzp.${region}.rds.amazonaws.com`;
+    const call = /^replace\(([A-Za-z0-9_.]+), "([^"/]*)", "([^"]*)"\)$/.exec(v);
+    const inner = call ? referenceLiteral(stack, call[1], region) : undefined;
+    if (call) {
+      if (inner === undefined) throw new Error(`${k}=${v}: an apply-time value this test has no stand-in for; add one`);
+      out[k] = inner.split(call[2]).join(call[3]);
+    } else if (/^([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)$/.test(v) && !v.includes("/")) {
+      const literal = referenceLiteral(stack, v, region);
+      if (literal === undefined) throw new Error(`${k}=${v}: an apply-time value this test has no stand-in for; add one`);
+      out[k] = literal;
     } else if (v.startsWith(`${APP_SRC_DIR}/`)) {
       out[k] = path.join(WEBAPP, v.slice(APP_SRC_DIR.length + 1));
     } else {
@@ -89,6 +106,19 @@ describe("web app <-> stacks contract (the synthesized instance environment thro
         const r = await checkConfig(literalEnv(app.stacks[stack], written, region));
         expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
         expect(r.stdout).toContain(`drweb: configuration ok (region ${region}`);
+        if (app.config.database.engine === "aurora-postgresql") {
+          // In every DR state each region's app is told it is an Aurora member and
+          // given its OWN cluster's cluster endpoint to write through and reader
+          // endpoint to fall back to while that cluster is a secondary member
+          // (webapp/drweb/db.py Database.role): the app, not the deploy, finds
+          // which region writes.
+          const cluster = resourceList(app.stacks[stack], "aws_rds_cluster")[0].cluster_identifier as string;
+          const writer = `${cluster}.cluster-c9akciq32lzp.${region}.rds.amazonaws.com`;
+          const reader = `${cluster}.cluster-ro-c9akciq32lzp.${region}.rds.amazonaws.com`;
+          expect(r.stdout.trim()).toBe(`drweb: configuration ok (region ${region}, writer ${writer}, reader ${reader}, engine aurora-postgresql, auth secretsmanager)`);
+        } else {
+          expect(r.stdout).toContain("engine postgres,");
+        }
       }, 60_000);
     });
   }
@@ -122,6 +152,20 @@ describe("web app <-> stacks contract (the synthesized instance environment thro
         expect(written.DB_SECRET_ARN).toBeUndefined();
       }
     });
+
+    it("fails when the Aurora mode's environment loses DB_ENGINE or the reader endpoint (the app could not tell a secondary member from an outage)", async () => {
+      const aurora = synthApp({ database: { engine: "aurora-postgresql" } });
+      const full = literalEnv(aurora.stacks.secondary, userDataEnv(aurora.stacks.secondary), "us-west-1");
+      const { DB_READER_HOST: _reader, ...noReader } = full;
+      const r1 = await checkConfig(noReader);
+      expect(r1.status).toBe(2);
+      expect(r1.stderr).toContain("DB_READER_HOST is required when DB_ENGINE=aurora-postgresql");
+      const { DB_ENGINE: _engine, ...noEngine } = full;
+      const r2 = await checkConfig(noEngine);
+      expect(r2.status).toBe(0);
+      expect(r2.stdout).toContain("engine postgres,"); // the RDS reading: a missing cluster endpoint would be an outage
+      expect(r2.stdout).not.toContain("aurora-postgresql");
+    }, 60_000);
 
     it("refuses an apply-time value it has no stand-in for", () => {
       expect(() => literalEnv(app.stacks.primary, { X: "aws_lb.Web_Alb_1234.dns_name" }, "us-east-2")).toThrow(/X=aws_lb\.Web_Alb_1234\.dns_name: an apply-time value/);

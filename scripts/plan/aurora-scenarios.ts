@@ -133,8 +133,13 @@ function rolesMoved(config: ValidConfig, action: string, writer: RegionRole): St
 /** The edits of rolesMoved that concern one region's cluster (a stack holds only its own). */
 const onlyIn = (edits: StateEdit[], config: ValidConfig, role: RegionRole) => edits.filter((e) => e.action.includes(`: ${names(config, role).cluster} is`));
 
-/** Outputs that say which region writes (README "Endpoints the app uses, by DR state"). */
-const ROLE_OUTPUTS = ["dr_state", "db_global_primary", "db_writer_endpoint"];
+/**
+ * Outputs that say which region writes (README "Endpoints the app uses, by DR
+ * state"). Not db_writer_endpoint: the web tier writes through its own
+ * cluster endpoint in every state (src/database/aurora-tier.ts
+ * auroraClusterEndpoint), so only a new cluster (a rebuild) changes it.
+ */
+const ROLE_OUTPUTS = ["dr_state", "db_global_primary"];
 const CLUSTER_OUTPUTS = ["db_cluster_identifier", "db_cluster_arn", "db_cluster_endpoint", "db_reader_endpoint", "db_instance_identifiers"];
 
 /**
@@ -242,13 +247,14 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
   return [
     {
       id: "aurora-failover-secondary",
-      title: `Aurora failover: us-west-1 promoted by AWS, record failedOver, deploy secondary (${S.cluster} now writes)`,
+      title: `Aurora failover: us-west-1 promoted by AWS (${S.cluster} now writes; its app found that at run time), record failedOver, deploy secondary: outputs only, no launch template or instance replaced`,
       stack: "secondary",
       from: "aurora-normal",
       to: "aurora-failedOver",
       edits: onlyIn(toSecondary, cfg, "secondary"),
-      // No database declaration changes: only the web fleet's writer host.
-      expect: { changes: webRollout(), outputs: ROLE_OUTPUTS },
+      // No database declaration changes (AWS moved the roles), and no web
+      // fleet change: the user data is the same in every DR state.
+      expect: { changes: [], outputs: ROLE_OUTPUTS },
       quick: false,
     },
     {
@@ -264,10 +270,10 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
     },
     {
       id: "aurora-failback-primary",
-      title: `Aurora failback: record failback, deploy primary (${P.cluster}, the born primary, rejoined by AWS as a secondary member)`,
+      title: `Aurora failback: record failback, deploy primary (${P.cluster}, the born primary, rejoined by AWS as a secondary member): outputs only, no launch template or instance replaced`,
       ...bornPrimaryAsSecondary,
       to: "aurora-failback",
-      expect: { changes: webRollout(), outputs: ROLE_OUTPUTS },
+      expect: { changes: [], outputs: ROLE_OUTPUTS },
       quick: false,
     },
     {
@@ -294,7 +300,8 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
           set: { global_cluster_identifier: null, replication_source_identifier: null, deletion_protection: false },
         },
       ],
-      expect: { changes: auroraRebuild(cfg, "primary", gP, gP + 1), outputs: [...ROLE_OUTPUTS, ...CLUSTER_OUTPUTS] },
+      // db_writer_endpoint: the new cluster's cluster endpoint.
+      expect: { changes: auroraRebuild(cfg, "primary", gP, gP + 1), outputs: [...ROLE_OUTPUTS, "db_writer_endpoint", ...CLUSTER_OUTPUTS] },
       quick: false,
     },
     {
@@ -304,10 +311,10 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       from: "aurora-rebuild",
       to: "aurora-switchedBack",
       edits: backToPrimary,
-      // The web fleet writes through the cluster endpoint again, and the
-      // rebuilt cluster is given the master password (the one it already
+      // The rebuilt cluster is given the master password (the one it already
       // has by replication: harmless) so that a later rotation reaches it.
-      expect: { changes: [clusterPasswordDelivered(P2.cluster, pwv, ["apply_immediately", "master_password_wo_version"]), ...webRollout()], outputs: ROLE_OUTPUTS },
+      // The web fleet is not touched: its app found the writer at run time.
+      expect: { changes: [clusterPasswordDelivered(P2.cluster, pwv, ["apply_immediately", "master_password_wo_version"])], outputs: ROLE_OUTPUTS },
       quick: false,
     },
     {

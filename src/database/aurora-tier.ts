@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Fn } from "cdktf";
 import { RdsCluster, type RdsClusterConfig } from "@cdktf/provider-aws/lib/rds-cluster";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
@@ -43,8 +44,6 @@ export interface AuroraGlobalTierProps {
    * @default - none
    */
   readonly masterCredentials?: AuroraMasterCredentials;
-  /** The web tier writes through this region's cluster endpoint (the region is the global primary in the DR state). */
-  readonly writesHere: boolean;
 }
 
 /** A member cluster's master credentials (AuroraGlobalTierProps.masterCredentials). */
@@ -102,6 +101,40 @@ function memberIgnored(creds: AuroraMasterCredentials | undefined): string[] {
   return [...MEMBER_IGNORED, ...(creds?.username !== undefined ? BORN_PRIMARY_IGNORED : []), ...(creds?.held ? ["master_password_wo_version"] : [])];
 }
 
+/** The reader endpoint's label in an Aurora endpoint name (Aurora User Guide, "Reader endpoints for Amazon Aurora": `mydbcluster.cluster-ro-c7tj4example.us-east-1.rds.amazonaws.com`). */
+export const AURORA_READER_LABEL = ".cluster-ro-";
+/** The cluster (writer) endpoint's label (Aurora User Guide, "Cluster endpoints for Amazon Aurora": `mydbcluster.cluster-c7tj4example.us-east-1.rds.amazonaws.com`). */
+export const AURORA_CLUSTER_LABEL = ".cluster-";
+
+/**
+ * A member cluster's cluster (writer) endpoint, as a Terraform expression
+ * derived from its reader endpoint, so that it is the same in every DR state.
+ *
+ * Not the provider's `endpoint` attribute: the provider sets it from
+ * DescribeDBClusters `Endpoint` (hashicorp/aws internal/service/rds/cluster.go
+ * resourceClusterRead, `d.Set(names.AttrEndpoint, dbc.Endpoint)`; the
+ * version stored here, not necessarily v5.100.0), which for a secondary
+ * member of a global database is not returned ("if the cluster is secondary
+ * in a global database cluster, it'll only have a ReaderEndpoint, even though
+ * the cluster technically has a (nonfunctional) writer endpoint",
+ * hashicorp/terraform-provider-aws#14219). Reading it would make the web
+ * tier's user data, and so the launch template, change at the first refresh
+ * after a switchover: a fleet roll on the recovery path.
+ *
+ * Both built-in endpoints of a cluster are `<cluster id>.cluster[-ro]-<id>.
+ * <region>.rds.amazonaws.com` (the two pages above), where the identifier
+ * "is a unique identifier associated with your AWS account in a particular
+ * AWS Region" (Aurora User Guide, "Considerations for custom endpoints in
+ * Amazon Aurora", about the same identifier in `cluster-custom-`). The
+ * reader endpoint exists on every member and "isn't affected after a global
+ * database failover" (AWS Database Blog, "Automate Amazon Aurora Global
+ * Database endpoint management"). The cluster's postcondition checks the
+ * shape on every plan.
+ */
+export function auroraClusterEndpoint(readerEndpoint: string): string {
+  return Fn.replace(readerEndpoint, AURORA_READER_LABEL, AURORA_CLUSTER_LABEL);
+}
+
 /**
  * One region's member of the Aurora Global Database: a provisioned
  * aurora-postgresql cluster joined to the global cluster, encrypted with
@@ -115,7 +148,15 @@ export class AuroraGlobalTier extends Construct {
   readonly instances: RdsClusterInstance[];
   readonly globalCluster?: RdsGlobalCluster;
   readonly securityGroupId: string;
-  /** The host the web tier writes through: the cluster endpoint where this region is primary, else the reader endpoint (read-only mode). */
+  /**
+   * The host the web tier writes through: this cluster's own cluster (writer)
+   * endpoint, in every DR state (auroraClusterEndpoint). It resolves to the
+   * writer while the cluster is the global primary and has no DNS name while
+   * it is a secondary member; the app tells the two apart at run time
+   * (webapp/drweb/db.py Database.role), so a switchover or failover needs no
+   * deploy. Never the other region's endpoint nor the global writer endpoint:
+   * a region writes only to its own cluster (README "Endpoints the app uses").
+   */
   readonly appWriterHost: string;
   /** The host the web tier reads through: the cluster's reader endpoint. */
   readonly appReaderHost: string;
@@ -213,7 +254,16 @@ export class AuroraGlobalTier extends Construct {
             applyImmediately: true,
           }
         : {}),
-      lifecycle: { ignoreChanges: memberIgnored(creds) },
+      lifecycle: {
+        ignoreChanges: memberIgnored(creds),
+        postcondition: [
+          {
+            // The web tier's writer host is derived from this name (auroraClusterEndpoint).
+            condition: `\${strcontains(self.reader_endpoint, ${JSON.stringify(AURORA_READER_LABEL)})}`,
+            errorMessage: `The reader endpoint of ${clusterId} (\${self.reader_endpoint}) does not have the documented shape <cluster>${AURORA_READER_LABEL}<id>.<region>.rds.amazonaws.com, from which the web tier's writer host (the cluster endpoint, <cluster>${AURORA_CLUSTER_LABEL}<id>...) is derived. Fix: compare with 'aws rds describe-db-cluster-endpoints --region ${props.region} --db-cluster-identifier ${clusterId}' and adapt auroraClusterEndpoint in src/database/aurora-tier.ts`,
+          },
+        ],
+      },
       dependsOn: offered,
     };
     this.cluster = new RdsCluster(this, "Cluster", clusterConfig);
@@ -244,7 +294,7 @@ export class AuroraGlobalTier extends Construct {
     });
 
     this.appReaderHost = this.cluster.readerEndpoint;
-    this.appWriterHost = props.writesHere ? this.cluster.endpoint : this.cluster.readerEndpoint;
+    this.appWriterHost = auroraClusterEndpoint(this.cluster.readerEndpoint);
   }
 
   /** Admits a client security group on 5432 (the only ingress the database has). */

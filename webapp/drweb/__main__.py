@@ -35,7 +35,7 @@ def main(argv):
         print(f"drweb: configuration error: {ConfigError(problems)}", file=sys.stderr)
         return 2
     if check:
-        print(f"drweb: configuration ok (region {cfg.region}, writer {cfg.writer_host}, auth {cfg.db_auth})")
+        print(f"drweb: configuration ok (region {cfg.region}, writer {cfg.writer_host}, reader {cfg.reader_host}, engine {cfg.db_engine}, auth {cfg.db_auth})")
         return 0
     app = create_app(cfg)
     # the same listen addresses as under gunicorn (deploy/gunicorn.conf.py)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from . import logs, metrics
 from .config import Config
 from .creds import SecretsManagerCredentials, StaticCredentials
-from .db import Database, DbError
+from .db import Database, DbError, resolve
 
 FIELDS = {"title": (1, 200, True), "body": (0, 5000, False)}  # name: (min len, max len, required)
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -77,15 +77,17 @@ def read_body(limit):
     return b"".join(chunks)
 
 
-def create_app(cfg=None, *, secrets_client=None):
-    """cfg defaults to Config.from_env(); secrets_client: a (stubbed) boto3 Secrets Manager client."""
+def create_app(cfg=None, *, secrets_client=None, resolver=None):
+    """cfg defaults to Config.from_env(); secrets_client: a (stubbed) boto3 Secrets Manager client;
+    resolver: resolves the database endpoints (drweb.db.resolve; tests give a stand-in for the
+    DNS of Aurora's endpoints)."""
     cfg = cfg or Config.from_env()
     logs.setup(cfg.log_level)
     if cfg.db_auth == "secretsmanager":
         creds = SecretsManagerCredentials(cfg.secret_id, cfg.secret_region, secrets_client, cfg.db_user)
     else:
         creds = StaticCredentials(cfg.db_user, cfg.db_password)
-    db = Database(cfg, creds)
+    db = Database(cfg, creds, resolver or resolve)
     app = Flask("drweb")
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     app.json.sort_keys = False

@@ -29,6 +29,13 @@ _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 # Names: letters, digits and /_+=.@- (CreateSecret Name); at most 2048 characters.
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]{1,512}$")  # "!": RDS-managed secrets are named rds!db-<id>
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$")
+# DB_ENGINE: the database behind the endpoints, as the stacks' database.engine names it.
+# "postgres": RDS for PostgreSQL (DB_WRITER_HOST an instance endpoint that always
+# exists). "aurora-postgresql": an Aurora Global Database member cluster
+# (DB_WRITER_HOST its cluster endpoint, which has no DNS name while the cluster is a
+# secondary member: the role is then read through DB_READER_HOST; drweb/db.py).
+ENGINES = ("postgres", "aurora-postgresql")
+AURORA = "aurora-postgresql"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -76,6 +83,7 @@ class Config:
     role_metric_regions: tuple = ()
     role_metric_deployment: Optional[str] = None
     role_metric_seconds: float = 60.0
+    db_engine: str = "postgres"
 
     # Every variable from_env reads (README.md documents each one).
     VARIABLES = frozenset({
@@ -84,7 +92,7 @@ class Config:
         "DB_SSLMODE", "DB_SSLROOTCERT", "DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS", "DRWEB_ROLE_CACHE_SECONDS",
         "DRWEB_ROLE_POLL_SECONDS", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES", "DRWEB_PORT",
         "DRWEB_METRICS_PORT", "DRWEB_LOG_LEVEL", "DRWEB_ROLE_METRIC_REGIONS", "DRWEB_ROLE_METRIC_DEPLOYMENT",
-        "DRWEB_ROLE_METRIC_SECONDS",
+        "DRWEB_ROLE_METRIC_SECONDS", "DB_ENGINE",
     })
 
     @classmethod
@@ -139,6 +147,19 @@ class Config:
             problem(f"DRWEB_REGION must look like an AWS region such as us-east-2, got {region!r}")
             region = None
         writer = host("DB_WRITER_HOST", need("DB_WRITER_HOST", "", "set it to the writer endpoint of this region's database"))
+        engine = get("DB_ENGINE", "postgres")
+        if engine not in ENGINES:
+            problem(f"DB_ENGINE must be one of {', '.join(ENGINES)} (the stacks' database.engine), got {engine!r}. "
+                    "Fix: postgres for RDS for PostgreSQL, aurora-postgresql for an Aurora Global Database member")
+        elif engine == AURORA and get("DB_READER_HOST") is None:
+            problem("DB_READER_HOST is required when DB_ENGINE=aurora-postgresql but is not set: while this region's "
+                    "cluster is a secondary member its cluster endpoint (DB_WRITER_HOST) has no DNS name, and the "
+                    "role is read through the reader endpoint. Fix: set it to the cluster's reader endpoint "
+                    "(<cluster>.cluster-ro-<id>.<region>.rds.amazonaws.com)")
+        elif engine == AURORA and writer is not None and get("DB_READER_HOST") == writer:
+            problem("DB_READER_HOST must differ from DB_WRITER_HOST when DB_ENGINE=aurora-postgresql (the reader "
+                    "endpoint answers while the cluster endpoint is inactive). Fix: set DB_WRITER_HOST to the cluster "
+                    "endpoint and DB_READER_HOST to the reader endpoint (cluster-ro)")
         auth = get("DB_AUTH", "password").lower()
         user = get("DB_USER")
         password = secret_id = sm_region = None
@@ -205,6 +226,7 @@ class Config:
             role_metric_regions=role_regions,
             role_metric_deployment=role_deployment,
             role_metric_seconds=num("DRWEB_ROLE_METRIC_SECONDS", 60.0, 10, 3600, float),
+            db_engine=engine,
         )
         if problems:  # all of them at once, not one per run
             raise ConfigError(problems)

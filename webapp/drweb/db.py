@@ -1,6 +1,7 @@
 """Database access: per-thread writer/reader connections, role detection, notes."""
 import logging
 import select
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
@@ -10,6 +11,7 @@ from psycopg import errors as pgerr
 from psycopg.rows import dict_row
 
 from . import logs, metrics
+from .config import AURORA
 from .creds import CredentialError
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS notes (
@@ -22,6 +24,10 @@ COLS = "id, title, body, region, created_at"
 READ_ONLY = "read-only: this region's database is a replica (not promoted); writes are refused"
 WARN = logging.WARNING
 READER_BUDGET = 0.5  # /readyz waits this long for the reader check (Route53 allows ~2 s in all)
+IN_RECOVERY = "SELECT pg_is_in_recovery() AS r"
+# getaddrinfo's answers for a name that does not exist (NXDOMAIN) or has no address
+# record; any other failure (EAI_AGAIN: the resolver did not answer) is not one.
+_NO_SUCH_NAME = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)})
 
 
 class DbError(Exception):
@@ -30,6 +36,20 @@ class DbError(Exception):
     def __init__(self, message, role=None):
         super().__init__(message)
         self.message, self.role = message, role
+
+
+class NoSuchEndpoint(DbError):
+    """The endpoint's DNS name does not exist. An Aurora cluster (writer) endpoint is in
+    that state while its cluster is a secondary member of a global database (Database.role)."""
+
+
+def resolve(host, port):
+    """The addresses of `host`, in the resolver's order, without duplicates: what
+    psycopg does itself before it connects (socket.getaddrinfo, TCP). Raises
+    socket.gaierror. Database takes another function of this shape in tests (a
+    stand-in for the DNS of Aurora's endpoints, which does not run there)."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(i[4][0] for i in infos))
 
 
 def _short(e):  # for logs
@@ -56,10 +76,30 @@ def note_json(r):
 
 
 class Database:
-    def __init__(self, cfg, creds):
+    """Writer and reader connections (per thread) and the role of this region's database.
+
+    Endpoints are resolved here, not by libpq: the app connects to the addresses it
+    resolved (libpq `hostaddr`) and libpq still verifies the server certificate against
+    the endpoint's name (`host`, with verify-full: "a host name is required for ...
+    verify-full SSL certificate verification", PostgreSQL docs, libpq "Parameter Key
+    Words", hostaddr). So the app knows (1) that a name does not exist, which is how an
+    Aurora secondary member's cluster endpoint is (role()), and (2) the address a writer
+    connection went to: at each role check the writer endpoint is resolved again and a
+    connection to an address it no longer names is dropped (`_get`), so a pooled
+    connection does not outlive a failover of the endpoint. Aurora User Guide, "Cluster
+    endpoints for Amazon Aurora": "The physical IP address pointed to by the cluster
+    endpoint changes when the failover mechanism promotes a new DB instance to be the
+    read/write primary instance for the cluster", and connection pools should flush
+    cached DNS so they do not keep "a read/write connection to a DB instance that
+    became unavailable or is now read-only after a failover" (same page)."""
+
+    def __init__(self, cfg, creds, resolver=resolve):
         self.cfg, self.creds = cfg, creds
+        self._resolver = resolver
         self.role_value = None  # writer | replica | unreachable; None before the first check
         self.last_error = None  # _kind() of the last failed role check
+        self.role_source = "writer"  # the endpoint the last role came from: writer, or reader (Aurora secondary)
+        self._writer_addrs = None  # the writer endpoint's addresses at the last resolution; None: not resolved yet
         self._role_at = float("-inf")
         self._schema_ok = False
         self._local = threading.local()
@@ -72,8 +112,24 @@ class Database:
         same = (c.reader_host, c.reader_port) == (c.writer_host, c.db_port)
         return "writer" if which == "writer" or same else "reader"
 
-    def _connect(self, host, port):
+    def _addresses(self, host, port):
+        try:
+            addrs = self._resolver(host, port)
+        except socket.gaierror as e:
+            if e.errno in _NO_SUCH_NAME:
+                raise NoSuchEndpoint(f"{host} has no DNS record (name not found)", "unreachable") from e
+            raise DbError(f"cannot resolve {host} ({e.strerror or e})", "unreachable") from e
+        if not addrs:
+            raise NoSuchEndpoint(f"{host} has no address record", "unreachable")
+        return addrs
+
+    def _connect(self, host, port, slot):
         c = self.cfg
+        addrs = self._addresses(host, port)
+        if slot == "writer":
+            self._writer_addrs = frozenset(addrs)
+        # one attempt per address, in the resolver's order (psycopg splits the lists)
+        where = {"host": ",".join([host] * len(addrs)), "hostaddr": ",".join(addrs), "port": ",".join([str(port)] * len(addrs))}
         for attempt in (1, 2):
             try:
                 user, password = self.creds.get()
@@ -83,7 +139,7 @@ class Database:
             kw = {"sslrootcert": c.sslrootcert} if c.sslrootcert else {}
             try:
                 return psycopg.connect(
-                    host=host, port=port, dbname=c.db_name, user=user, password=password, sslmode=c.sslmode,
+                    **where, dbname=c.db_name, user=user, password=password, sslmode=c.sslmode,
                     connect_timeout=c.connect_timeout, application_name=f"drweb-{c.instance_id}"[:63],
                     keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3,
                     tcp_user_timeout=10000, options=f"-c TimeZone=UTC -c statement_timeout={c.statement_timeout_ms}",
@@ -95,14 +151,23 @@ class Database:
                     continue
                 raise
 
+    def _moved(self, conn):
+        """The writer endpoint no longer names the address this connection went to."""
+        addrs = self._writer_addrs
+        if addrs is None or conn.info.hostaddr in addrs:
+            return False
+        logs.event("writer endpoint moved, reconnecting", WARN, host=self.cfg.writer_host, was=conn.info.hostaddr,
+                   now=sorted(addrs) or "no DNS record")
+        return True
+
     def _get(self, slot):
         conn = getattr(self._local, slot, None)
-        if conn is not None and (conn.closed or conn.broken or _stale(conn)):
+        if conn is not None and (conn.closed or conn.broken or _stale(conn) or (slot == "writer" and self._moved(conn))):
             self._drop(slot)
             conn = None
         if conn is None:
             c = self.cfg
-            conn = self._connect(*((c.writer_host, c.db_port) if slot == "writer" else (c.reader_host, c.reader_port)))
+            conn = self._connect(*((c.writer_host, c.db_port) if slot == "writer" else (c.reader_host, c.reader_port)), slot)
             setattr(self._local, slot, conn)
         return conn
 
@@ -140,22 +205,72 @@ class Database:
         self._prober.submit(self._drop, "reader")
         self._prober.shutdown(wait=False)
 
+    def _follow_writer_dns(self):
+        """Resolves the writer endpoint again (a connection to an address it no longer
+        names is dropped at its next use, _get). Raises NoSuchEndpoint if the name is
+        gone; a resolver that does not answer changes nothing (the check tells)."""
+        try:
+            self._writer_addrs = frozenset(self._addresses(self.cfg.writer_host, self.cfg.db_port))
+        except NoSuchEndpoint:
+            self._writer_addrs = frozenset()  # any other thread's writer connection goes at its next use
+            self._drop("writer")
+            raise
+        except DbError:
+            pass
+
+    def _role_through_reader(self, inactive):
+        """Aurora, the cluster endpoint has no DNS name: the role of this region's own
+        cluster through its reader endpoint. A secondary member's instances are all
+        read-only (pg_is_in_recovery() true, as AWS's own Aurora PostgreSQL drivers tell
+        a reader: aws-advanced-python-wrapper, database_dialect.py, PgDatabaseDialect
+        _IS_READER_QUERY "SELECT pg_catalog.pg_is_in_recovery()", which AuroraPgDialect
+        and GlobalAuroraPgDialect inherit): "replica". Never another region's endpoint:
+        this region only ever writes to its own cluster. Returns (role, source, detail)."""
+        try:
+            rec = self._run("reader", lambda c: c.execute(IN_RECOVERY).fetchone(), True)
+        except (psycopg.Error, DbError) as e:
+            self.last_error = f"{inactive.message}; reader endpoint: {_kind(e)}"
+            return "unreachable", "writer", _short(e)
+        if rec["r"]:
+            self.last_error = None
+            return "replica", "reader", None
+        # A writable instance behind the reader endpoint while the cluster endpoint does
+        # not exist: not a state AWS documents for a member cluster; refuse writes.
+        self.last_error = f"{inactive.message}, but the reader endpoint {self.cfg.reader_host} answers as a writer"
+        return "unreachable", "writer", self.last_error
+
     def role(self, force=False):
-        """Role of the DB behind the writer endpoint, cached DRWEB_ROLE_CACHE_SECONDS."""
+        """Role of this region's database, cached DRWEB_ROLE_CACHE_SECONDS: pg_is_in_recovery()
+        through the writer endpoint. With DB_ENGINE=aurora-postgresql a writer endpoint
+        whose name does not exist is an Aurora secondary member's cluster endpoint, which
+        AWS keeps inactive ("All secondary Regions also have writer endpoints, but they're
+        inactive", AWS Database Blog, "Automate Amazon Aurora Global Database endpoint
+        management"; resolving it answers "no such host", gravitational/teleport#16079):
+        the role is then read through the reader endpoint (_role_through_reader). When a
+        switchover or failover makes this region's cluster the global primary, its
+        cluster endpoint resolves to the new writer and the next check finds "writer":
+        writes resume without a deploy or a restart."""
         if not force and self.role_value and time.monotonic() - self._role_at < self.cfg.role_cache_seconds:
             return self.role_value
-        detail = None
+        detail, source = None, "writer"
         try:
-            rec = self._run("writer", lambda c: c.execute("SELECT pg_is_in_recovery() AS r").fetchone(), True)
+            self._follow_writer_dns()
+            rec = self._run("writer", lambda c: c.execute(IN_RECOVERY).fetchone(), True)
             role, self.last_error = ("replica" if rec["r"] else "writer"), None
+        except NoSuchEndpoint as e:
+            if self.cfg.db_engine == AURORA:
+                role, source, detail = self._role_through_reader(e)
+            else:
+                role, self.last_error, detail = "unreachable", _kind(e), _short(e)
         except (psycopg.Error, DbError) as e:
             role, self.last_error, detail = "unreachable", _kind(e), _short(e)
-        old, self.role_value, self._role_at = self.role_value, role, time.monotonic()
+        old, self.role_value, self._role_at, self.role_source = self.role_value, role, time.monotonic(), source
         metrics.set_role(self.cfg.region, role)
         if old != role:
             self._schema_ok = False
             logs.event(f"db role changed {old or 'unknown'} -> {role}", WARN if detail else logging.INFO,
-                       event="db_role_changed", old=old or "unknown", new=role, region=self.cfg.region, error=detail)
+                       event="db_role_changed", old=old or "unknown", new=role, region=self.cfg.region, error=detail,
+                       via=("reader endpoint (the cluster endpoint is inactive: a secondary member)" if source == "reader" else None))
         if role == "writer" and not self._schema_ok:
             self.ensure_schema()
         return role
@@ -263,7 +378,7 @@ class Database:
             (SELECT setting::float8 / 1000 FROM pg_settings WHERE name = 'wal_receiver_timeout') AS receiver_timeout_s
           FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS r ON true"""
         try:
-            return dict(self._run("writer", lambda c: c.execute(sql).fetchone(), True))
+            return dict(self._run(self.role_source, lambda c: c.execute(sql).fetchone(), True))
         except (psycopg.Error, DbError) as e:
             logs.event("wal position check failed", WARN, error=_short(e))
             return {"error": _kind(e)}

@@ -14,11 +14,11 @@ DURATION = Histogram(
 )
 ERRORS = Counter("drweb_http_errors_total", "HTTP 5xx responses", ["route", "status"])
 DB_ROLE = Gauge(
-    "drweb_db_role", "Role of the DB behind the writer endpoint: 1 writer, 0 replica, -1 unreachable",
+    "drweb_db_role", "Role of this region's database (through its writer endpoint; Aurora secondary: its reader endpoint): 1 writer, 0 replica, -1 unreachable",
     ["region"], multiprocess_mode="livemostrecent",
 )
 DB_UP = Gauge(
-    "drweb_db_up", "1 if the writer endpoint answered the last check, else 0",
+    "drweb_db_up", "1 if the last role check got an answer from this region's database, else 0",
     ["region"], multiprocess_mode="livemostrecent",
 )
 ROLE_VALUE = {"writer": 1, "replica": 0, "unreachable": -1}

@@ -32,6 +32,15 @@ def test_defaults():
     assert c.ready_require_writable is False and c.connect_timeout == 2
 
 
+def test_db_engine():
+    """RDS unless told otherwise; the Aurora mode takes the cluster's two endpoints."""
+    assert cfg().db_engine == "postgres"
+    c = cfg(DB_ENGINE="aurora-postgresql", DB_WRITER_HOST="c.cluster-x.us-east-2.rds.amazonaws.com",
+            DB_READER_HOST="c.cluster-ro-x.us-east-2.rds.amazonaws.com")
+    assert (c.db_engine, c.writer_host, c.reader_host) == ("aurora-postgresql", "c.cluster-x.us-east-2.rds.amazonaws.com",
+                                                          "c.cluster-ro-x.us-east-2.rds.amazonaws.com")
+
+
 def test_secretsmanager_mode():
     arn = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-1"
     c = cfg(DB_AUTH="secretsmanager", DB_SECRET_ID=arn, DB_SECRET_REGION="us-west-1", DB_PASSWORD=None, DB_USER=None)
@@ -82,6 +91,10 @@ def test_db_secret_arn_is_still_read_as_the_former_name_of_db_secret_id():
     ({"DRWEB_PORT": "0"}, "DRWEB_PORT must be a number"),
     ({"DRWEB_METRICS_PORT": "8080"}, "DRWEB_METRICS_PORT must differ from DRWEB_PORT"),
     ({"DRWEB_READY_REQUIRE_WRITABLE": "maybe"}, "DRWEB_READY_REQUIRE_WRITABLE must be true or false"),
+    ({"DB_ENGINE": "aurora"}, "DB_ENGINE must be one of postgres, aurora-postgresql (the stacks' database.engine), got 'aurora'"),
+    ({"DB_ENGINE": "aurora-postgresql"}, "DB_READER_HOST is required when DB_ENGINE=aurora-postgresql"),
+    ({"DB_ENGINE": "aurora-postgresql", "DB_READER_HOST": "db.example.internal"},
+     "DB_READER_HOST must differ from DB_WRITER_HOST when DB_ENGINE=aurora-postgresql"),
 ])
 def test_invalid_environment_names_the_variable(over, variable):
     with pytest.raises(ConfigError) as e:
