@@ -419,15 +419,16 @@ describe("Aurora unplanned failover in a brownout of us-east-2 (every call there
     t.aws.latency = (c) => (c.region === "us-east-2" ? 25_000 : 0);
     const seen = stamped(t);
     const r = await t.run("failover", "unplanned");
-    expect(r.failedStep).toBe("record-failed-over");
     const m = seen.mutations();
     const sw = m.find((x) => x.call.command === "PutMetricDataCommand")!;
     const fo = m.find((x) => x.call.command === "FailoverGlobalClusterCommand")!;
     const drain = r.plan.params.clientDrainSeconds;
     const poll = t.config.runbook.pollIntervalSeconds;
     const took = (fo.at - sw.at) / 1000;
+    // Measured: 155 s (the code before this change: 305 s, each read of the global cluster and of the old fleet paying us-east-2's 25 s).
     expect(took).toBeGreaterThanOrEqual(drain);
     expect(took).toBeLessThanOrEqual(drain + poll);
+    expect(r.failedStep).toBe("record-failed-over");
     const drainedAt = Journal.open(t.dir, "failover", t.clock).eventAt("drain", "done")!;
     expect(seen.all().filter((x) => x.at >= drainedAt && x.call.region === "us-east-2" && x.at <= fo.at)).toEqual([]);
     // And the writes are verified right after.
@@ -443,8 +444,8 @@ describe("Aurora unplanned: a switchover when the old primary answers; the old p
     t.aws.hc("hc-primary").healthy = false; // the ALB's check fails; the database and the APIs are fine
     t.fa.rpoLagMs = 0;
     const r = await t.run("failover", "unplanned");
-    expect(r.failedStep).toBe("record-failed-over");
     expect(t.commands()).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2"]);
+    expect(r.failedStep).toBe("record-failed-over");
     expect(t.lines.join("\n")).toContain("switchover (RPO 0, no storage rebuild): drweb-prod-use2-db-g1-cluster still answers in us-east-2");
     // The drain ended as soon as the old fleet was provably fenced, not by time.
     expect(t.lines.join("\n")).toContain("the old primary's fleet is fenced");
