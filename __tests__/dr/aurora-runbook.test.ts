@@ -533,6 +533,19 @@ describe("Aurora unplanned: a switchover when the old primary answers; the old p
     expect(t.fa.member("us-west-1").isWriter).toBe(true);
   });
 
+  it("the switchover request to us-east-2 gets no answer (the region browns out at that moment): nothing shows under way in us-west-1, so the failover follows", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.fa.rpoLagMs = 0;
+    t.aws.latency = (c) => (c.command === "SwitchoverGlobalClusterCommand" ? 25_000 : 0);
+    const r = await t.run("failover", "unplanned");
+    expect(t.commands()).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2", "FailoverGlobalClusterCommand@us-west-1"]);
+    expect(r.failedStep).toBe("record-failed-over");
+    const out = t.lines.join("\n");
+    expect(out).toContain("switchover unknown: no answer");
+    expect(out).toContain("failover with data loss: the switchover request to us-east-2 got no answer, and no operation shows under way");
+  });
+
   it("an interrupted run resumed from the journal while the switchover it chose is under way: no second request of either kind", async () => {
     const t = setup();
     t.aws.hc("hc-primary").healthy = false;
@@ -650,6 +663,17 @@ describe("dr failback (Aurora: switchover back)", () => {
     // Resumed, it does not copy twice.
     await t.run("failback", "planned", {}, t.configFor({}));
     expect(t.fa.mutations().filter((c) => c.command === "CopyDBClusterSnapshotCommand")).toHaveLength(1);
+  });
+
+  it("--confirm keep-lost-writes goes on even when us-east-2's RDS API does not answer (the operator decided)", async () => {
+    const t = setup(FAILBACK);
+    t.fa.secondaryIsWriter();
+    t.aws.setSwitch(true);
+    expect((await t.run("failback", "planned")).failedStep).toBe("keep-lost-writes");
+    t.aws.failWith = (c) => (c.command === "DescribeDBClusterSnapshotsCommand" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
+    const r = await t.run("failback", "planned", { confirm: ["keep-lost-writes"] });
+    expect(r.failedStep).not.toBe("keep-lost-writes");
+    expect(t.lines.join("\n")).toContain("[keep-lost-writes] 2/10 action: not copied now");
   });
 
   it("after an unplanned failover whose snapshot AWS did not take: keep-lost-writes stops and says --confirm", async () => {

@@ -183,6 +183,8 @@ const keys = (stepId: string) => ({
   state: `global:${stepId}`,
   /** The kind of the last request sent. */
   kind: `global:${stepId}:kind`,
+  /** A switchover request got no answer (unplanned: the failover is sent next, if nothing is under way). */
+  switchoverUnanswered: `global:${stepId}:switchoverUnanswered`,
   refused: (kind: MoveKind) => `global:${stepId}:refused:${kind}`,
   lastRefusal: `global:${stepId}:lastRefusal`,
 });
@@ -207,6 +209,7 @@ async function requestGlobal(ctx: StepContext, kind: MoveKind, target: RegionRol
     if (ctx.platform.explain?.(e)?.permanent || !ctx.platform.explain?.(e)) throw e;
     outcome = "unknown";
     detail = `no answer (${errorText(e)}): the request may have been taken`;
+    if (kind === "switchover") ctx.scratch[k.switchoverUnanswered] = true;
   }
   ctx.scratch[k.kind] = kind;
   const taken = outcome === "requested" || outcome === "already-writer" || outcome === "in-progress";
@@ -247,6 +250,8 @@ async function chooseUnplanned(ctx: StepContext, config: ValidConfig, target: Re
   const failover = (why: string) => ({ kind: "failover" as const, why: `failover with data loss: ${why}` });
   if (ctx.scratch[k.refused("switchover")]) return failover(`the switchover was refused (${ctx.scratch[k.lastRefusal] as string})`);
   if (ctx.scratch[k.state] === "cancelled") return failover(`Aurora cancelled the switchover`);
+  // Sent only when no operation shows under way in the surviving region's view (the step reads it first).
+  if (ctx.scratch[k.switchoverUnanswered]) return failover(`the switchover request to ${sRegion} got no answer, and no operation shows under way`);
   const ops = auroraOps(ctx);
   const g = await ops.globalCluster({ only: target });
   const t = member(g, target);
@@ -604,7 +609,16 @@ function keepLostWritesStep(config: ValidConfig): Step {
     },
     action: {
       text: `aws rds copy-db-cluster-snapshot --region ${p.region} --source-db-cluster-snapshot-identifier ${prefix}-<timestamp> --target-db-cluster-snapshot-identifier ${pId}-lost-writes-<its creation time> --copy-tags (same region, same KMS key; skipped if the copy exists; a source still creating is copied by the wait)`,
-      run: async (ctx) => (await copyMissing(ctx)) ?? "nothing to copy (every snapshot found has its copy, or none is available yet)",
+      // Never fails the step by itself: with --confirm keep-lost-writes (none to keep, or us-east-2 lost for good) the
+      // operator has decided; without it the wait copies again at each poll.
+      run: async (ctx) => {
+        try {
+          return (await copyMissing(ctx)) ?? "nothing to copy (every snapshot found has its copy, or none is available yet)";
+        } catch (e) {
+          if (ctx.platform.explain?.(e)?.permanent) throw e;
+          return `not copied now (${errorText(e)}): the wait tries again`;
+        }
+      },
     },
     wait: {
       text: `every ${prefix}-* snapshot has its manual copy ${pId}-lost-writes-<time>, available (restore it as a separate cluster to reconcile the lost writes by hand)`,
