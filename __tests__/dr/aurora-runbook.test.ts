@@ -1,8 +1,11 @@
 // The runbook's Aurora Global Database paths against stubbed AWS SDK v3
 // clients (fake-aws.ts + fake-aurora.ts): no AWS API emulator runs on these
-// machines and SwitchoverGlobalCluster / FailoverGlobalCluster have no local
-// counterpart, so these tests check the calls the AWS adapter makes and what
-// the runner does with the answers, on a fake clock.
+// machines and SwitchoverGlobalCluster / FailoverGlobalCluster /
+// CopyDBClusterSnapshot have no local counterpart, so the fake global cluster
+// is the one stand-in (its states follow the Aurora User Guide: see
+// fake-aurora.ts); these tests check the calls the AWS adapter makes and what
+// the runner does with the answers, on a virtual clock (FakeClock; the fake's
+// injected latency moves it).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,7 +13,7 @@ import { resolveConfig, type ValidConfig } from "../../src/config";
 import { AwsPlatform, type AwsClients } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
-import type { Mode, Operation } from "../../src/dr/plan";
+import type { Mode, Operation, Step } from "../../src/dr/plan";
 import { runRunbook } from "../../src/dr/runner";
 import { main } from "../../src/dr/cli";
 import { collectStatus, renderStatus, statusExitCode } from "../../src/dr/status";
@@ -34,7 +37,7 @@ function setup(overrides: { database?: Record<string, unknown>; dns?: Record<str
   return { dir, clock, fa, aws: fa.aws, config, configFor, platformFor, lines, run, commands };
 }
 
-/** The fake clock time of each call, in order (from now on). */
+/** Every call from now on with the virtual time it was sent at. */
 function stamped(t: ReturnType<typeof setup>) {
   const out: Array<{ call: Call; at: number }> = [];
   const orig = t.aws.calls.push.bind(t.aws.calls);
@@ -42,34 +45,64 @@ function stamped(t: ReturnType<typeof setup>) {
     for (const c of items) out.push({ call: c, at: t.clock.now() });
     return orig(...items);
   };
-  return () => out.filter((x) => t.fa.mutations().includes(x.call));
+  return {
+    all: () => out,
+    mutations: () => out.filter((x) => t.fa.mutations().includes(x.call)),
+  };
 }
 
 const FAILED_OVER = { database: { drState: "failedOver" }, dns: { forceFailover: true } };
+const FAILBACK = { database: { drState: "failback" }, dns: { forceFailover: true } };
+const doneAt = (t: ReturnType<typeof setup>, step: string) => Journal.open(t.dir, "failover", t.clock).eventAt(step, "done");
 
-describe("dr failover --planned (Aurora: managed switchover)", () => {
-  it("fences the primary, switches over, forces DNS, waits for the operator's deploy, then verifies writes", async () => {
+// --- point 1: writes resume before any deploy ------------------------------------
+
+describe("Aurora plans: writes are verified right after the move, the deploy only records it afterwards", () => {
+  it("in every plan, verify follows the move with no operator step between them (the record step comes after)", async () => {
+    const t = setup();
+    const plans = [
+      (await t.run("failover", "planned", { dryRun: true })).plan,
+      (await t.run("failover", "unplanned", { dryRun: true })).plan,
+      (await t.run("failback", "planned", { dryRun: true }, t.configFor(FAILED_OVER))).plan,
+    ];
+    for (const plan of plans) {
+      const ids = plan.steps.map((s) => s.id);
+      const move = ids.findIndex((id) => id === "switchover" || id === "failover");
+      const verify = ids.findIndex((id) => id.startsWith("verify"));
+      expect(move, plan.title).toBeGreaterThanOrEqual(0);
+      expect(verify, plan.title).toBeGreaterThan(move);
+      const between: Step[] = plan.steps.slice(move + 1, verify);
+      expect(between.filter((s) => s.by === "operator").map((s) => s.id), plan.title).toEqual([]);
+      expect(between.map((s) => s.id).every((id) => id.endsWith("-dns")), plan.title).toBe(true); // only the DNS switch (a metric write)
+      // The operator's record step exists and comes after the verification.
+      const record = ids.findIndex((id) => id.startsWith("record-"));
+      expect(record, plan.title).toBeGreaterThan(verify);
+      expect(plan.steps[record].by).toBe("operator");
+    }
+    expect(t.aws.calls).toEqual([]);
+  });
+
+  it("planned: the secondary takes writes with drState still normal (no deploy); the run then asks the operator to record failedOver", async () => {
     const t = setup();
     const first = await t.run("failover", "planned");
-    expect(first.plan.steps.map((s) => s.id)).toEqual(["preflight", "fence-primary", "switchover", "force-dns", "deploy-secondary", "verify"]);
-    // The database moved; the secondary's web tier still writes through its reader endpoint until its stack is deployed with drState failedOver.
-    expect(first.failedStep).toBe("deploy-secondary");
+    expect(first.plan.steps.map((s) => s.id)).toEqual(["preflight", "fence-primary", "switchover", "force-dns", "verify", "record-failed-over"]);
+    expect(first.failedStep).toBe("record-failed-over");
     expect(first.failure).toContain('database.drState is "normal", want "failedOver"');
+    expect(doneAt(t, "verify")).not.toBeNull(); // a note was written through us-west-1 before any deploy
     expect(t.commands()).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2", "PutMetricDataCommand@us-west-1"]);
     expect(t.fa.mutations()[1].input).toEqual({ GlobalClusterIdentifier: GLOBAL_ID, TargetDbClusterIdentifier: SECONDARY_ARN });
-    expect(t.fa.member("us-west-1").isWriter).toBe(true);
     expect(t.aws.switchAlarmState()).toBe("ALARM");
     const out = t.lines.join("\n");
-    expect(out).toMatch(/\[preflight\] 1\/6 precondition ok: drweb-prod-usw1-db-g1-cluster: secondary, available, sync connected, RPO lag 150 ms/);
+    expect(out).toMatch(/\[preflight\] 1\/6 precondition ok: drweb-prod-usw1-db-g1-cluster: secondary, available, 16.6, sync connected, RPO lag 150 ms/);
     expect(out).toContain("npx cdktf deploy secondary --ignore-missing-stack-dependencies");
+    expect(out).toContain("no change to the web launch template or Auto Scaling group");
 
-    // The operator records failedOver and deploys secondary: the same command resumes and finishes.
-    t.fa.deployedWriter = "us-west-1";
+    // The operator records failedOver (config + deploy): the same command resumes and finishes.
     t.lines.length = 0;
     const second = await t.run("failover", "planned", {}, t.configFor(FAILED_OVER));
     expect(second.ok, second.failure).toBe(true);
     expect(second.resumed).toBe(true);
-    expect(second.skipped).toEqual(["preflight", "fence-primary", "switchover", "force-dns"]);
+    expect(second.skipped).toEqual(["preflight", "fence-primary", "switchover", "force-dns", "verify"]);
     expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(1);
     const out2 = t.lines.join("\n");
     expect(out2).toContain('"database": { "drState": "failedOver" }');
@@ -77,6 +110,35 @@ describe("dr failover --planned (Aurora: managed switchover)", () => {
     expect(Journal.open(t.dir, "failover", t.clock).completed).toBe(true);
   });
 
+  it("unplanned with us-east-1 and us-east-2 down (outage confirmed by hand): writes resume through us-west-1 calls only, no deploy", async () => {
+    const t = setup();
+    const seen = stamped(t);
+    t.aws.down.add("us-east-2");
+    t.aws.down.add("us-east-1");
+    const r = await t.run("failover", "unplanned", { confirm: ["confirm-outage"] });
+    expect(r.failedStep).toBe("record-failed-over");
+    const verified = doneAt(t, "verify")!;
+    expect(verified).not.toBeNull();
+    const before = seen.all().filter((x) => x.at <= verified).map((x) => `${x.call.client}:${x.call.command}@${x.call.region}`);
+    // Nothing in us-east-1; in us-east-2 only the fence attempts and the drain's reads of the old fleet (they never hold the path: the drain ends by time).
+    expect(before.filter((c) => c.endsWith("@us-east-1"))).toEqual([]);
+    expect([...new Set(before.filter((c) => c.endsWith("@us-east-2")))].sort()).toEqual(["autoscaling:DescribeAutoScalingGroupsCommand@us-east-2", "autoscaling:UpdateAutoScalingGroupCommand@us-east-2"]);
+    expect([...new Set(before.filter((c) => c.endsWith("@us-west-1")))].sort()).toEqual([
+      "cloudwatch:DescribeAlarmsCommand@us-west-1",
+      "cloudwatch:GetMetricDataCommand@us-west-1",
+      "cloudwatch:PutMetricDataCommand@us-west-1",
+      "elbv2:DescribeLoadBalancersCommand@us-west-1",
+      "rds:DescribeDBClustersCommand@us-west-1",
+      "rds:DescribeDBInstancesCommand@us-west-1",
+      "rds:DescribeGlobalClustersCommand@us-west-1",
+      "rds:FailoverGlobalClusterCommand@us-west-1",
+    ]);
+  });
+});
+
+// --- planned switchover ---------------------------------------------------------
+
+describe("dr failover --planned (Aurora: managed switchover)", () => {
   it("refuses before changing anything when the secondary is not in sync or its RPO lag is too high or unknown", async () => {
     for (const [breakIt, message] of [
       [(f: FakeAurora) => (f.member("us-west-1").sync = "pending-resync"), "SynchronizationStatus pending-resync, not connected"],
@@ -166,11 +228,12 @@ describe("dr failover --planned (Aurora: managed switchover)", () => {
     const r = await t.run("failover", "planned");
     expect(r.resumed).toBe(true);
     expect(r.skipped).toEqual(["preflight", "fence-primary"]);
-    expect(r.failedStep).toBe("deploy-secondary"); // got past the switchover
+    expect(r.failedStep).toBe("record-failed-over"); // got past the switchover and the verification
     expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(1);
     const out = t.lines.join("\n");
     expect(out).toMatch(/\[switchover\] 3\/6 precondition ok: a switchover switching-over from arn:aws:rds:us-east-2:.* to arn:aws:rds:us-west-1:.*: resuming/);
-    expect(out).toContain("in-progress: a switchover to drweb-prod-usw1-db-g1-cluster is already switching-over: not requested again (waiting for it)");
+    expect(out).toContain("a switchover switching-over from");
+    expect(out).toContain("nothing sent (waiting for it)");
   });
 
   it("--dry-run prints the Aurora plan and epilogue and calls nothing", async () => {
@@ -180,7 +243,7 @@ describe("dr failover --planned (Aurora: managed switchover)", () => {
     expect(t.aws.calls).toEqual([]);
     expect(fs.readdirSync(t.dir)).toEqual([]);
     const out = t.lines.join("\n");
-    for (const id of ["preflight", "fence-primary", "switchover", "force-dns", "deploy-secondary", "verify"]) expect(out).toContain(id);
+    for (const id of ["preflight", "fence-primary", "switchover", "force-dns", "verify", "record-failed-over"]) expect(out).toContain(id);
     expect(out).toContain("aws rds switchover-global-cluster --region us-east-2 --global-cluster-identifier drweb-prod-db-global --target-db-cluster-identifier");
     expect(out).toContain("[operator step]");
     expect(out).toContain("Automatic roll-back: when switchover fails and no switchover was requested");
@@ -193,37 +256,121 @@ describe("dr failover --planned (Aurora: managed switchover)", () => {
     expect(t.aws.calls).toEqual([]);
     expect(un).toContain("aws rds failover-global-cluster --region us-west-1 --global-cluster-identifier drweb-prod-db-global");
     expect(un).toContain("--allow-data-loss");
+    expect(un).toContain("aws rds switchover-global-cluster --region us-east-2"); // preferred when the old primary still answers
     expect(un).toContain("rds:unplanned-global-failover-drweb-prod-use2-db-g1-cluster");
 
     t.lines.length = 0;
     await t.run("failback", "planned", { dryRun: true }, t.configFor(FAILED_OVER));
     expect(t.aws.calls).toEqual([]);
-    expect(t.lines.join("\n")).toContain("npx cdktf deploy dns-zone secondary primary");
+    const fb = t.lines.join("\n");
+    expect(fb).toContain("npx cdktf deploy dns-zone secondary primary");
+    expect(fb).toContain("keep-lost-writes");
   });
 });
 
-describe("dr failover --unplanned (Aurora: managed failover with data loss)", () => {
-  it("waits for a sustained outage, takes the switch, fences, drains, fails over with AllowDataLoss, then the operator's deploy and the old fleet's fence", async () => {
+// --- point 2: refusals known in advance, and refusals that never clear -----------
+
+describe("Aurora: what AWS would refuse is refused before the fence; a refusal that never clears is capped and rolled back", () => {
+  it("planned preflight: different major.minor engine versions, a headless target, a target without an available instance", async () => {
+    for (const [breakIt, message] of [
+      [(f: FakeAurora) => (f.member("us-west-1").engineVersion = "16.4"), 'drweb-prod-usw1-db-g1-cluster runs 16.4, drweb-prod-use2-db-g1-cluster\'s is 16.6: managed switchover and failover need "the same major and minor engine versions"'],
+      [(f: FakeAurora) => (f.member("us-west-1").instances = []), "drweb-prod-usw1-db-g1-cluster is headless (no DB instance)"],
+      [(f: FakeAurora) => f.member("us-west-1").instances.forEach((i) => (i.status = "rebooting")), "drweb-prod-usw1-db-g1-cluster has no available DB instance"],
+    ] as const) {
+      const t = setup();
+      breakIt(t.fa);
+      const r = await t.run("failover", "planned");
+      expect(r.failedStep).toBe("preflight");
+      expect(r.failure).toContain("AWS would refuse the switchover");
+      expect(r.failure).toContain(message);
+      expect(t.fa.mutations()).toEqual([]); // nothing fenced
+      expect(r.acted).toBe(false);
+    }
+  });
+
+  it("unplanned preflight: a managed failover that is impossible is refused before anything changes, with the detach-and-promote path", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2");
+    t.fa.member("us-west-1").engineVersion = "15.10";
+    const r = await t.run("failover", "unplanned");
+    expect(r.failedStep).toBe("preflight");
+    expect(r.failure).toContain("a managed failover to drweb-prod-usw1-db-g1-cluster is impossible: drweb-prod-usw1-db-g1-cluster runs 15.10, the global cluster's is 16.6");
+    expect(r.failure).toContain("aws rds remove-from-global-cluster --region us-west-1 --global-cluster-identifier drweb-prod-db-global");
+    expect(t.fa.mutations()).toEqual([]);
+    expect(t.aws.calls.filter((c) => c.region === "us-east-2")).toEqual([]);
+  });
+
+  it("planned: a refusal that never clears ends the switchover after 3 requests and restores the fleet, in seconds, not promoteTimeoutSeconds", async () => {
+    const t = setup();
+    t.fa.refuse = { fault: "InvalidDBClusterStateFault", times: -1 };
+    const seen = stamped(t);
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("switchover");
+    expect(r.failure).toContain("RDS refused the switchover 3 times in a row (last: RDS refused SwitchoverGlobalCluster");
+    expect(r.failure).toContain("InvalidDBClusterStateFault");
+    expect(r.rolledBack).toBe(true);
+    expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(3);
+    expect(t.aws.desired["us-east-2"]).toBe(3); // production serves again from us-east-2
+    const m = seen.mutations();
+    const fencedAt = m[0].at;
+    const restoredAt = m.at(-1)!.at;
+    expect(m.at(-1)!.call.input).toMatchObject({ AutoScalingGroupName: "drweb-prod-use2-web", DesiredCapacity: 3 });
+    // Fenced for the fence itself plus two polls, not the 1800 s promote timeout.
+    expect((restoredAt - fencedAt) / 1000).toBeLessThan(120);
+    expect(t.aws.switchAlarmState()).toBe("OK");
+  });
+
+  it("a refusal that clears (one InvalidGlobalClusterStateFault) is asked again and goes through", async () => {
+    const t = setup();
+    t.fa.refuse = { fault: "InvalidGlobalClusterStateFault", times: 1 };
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("record-failed-over");
+    expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(2);
+    expect(t.fa.member("us-west-1").isWriter).toBe(true);
+  });
+
+  it("unplanned: a failover refused 3 times ends the step with the detach-and-promote path instead of polling for 30 minutes", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2");
+    t.fa.refuse = { fault: "InvalidGlobalClusterStateFault", times: -1 };
+    const seen = stamped(t);
+    const r = await t.run("failover", "unplanned");
+    expect(r.failedStep).toBe("failover");
+    expect(r.failure).toContain("RDS refused the failover 3 times in a row");
+    expect(r.failure).toContain("aws rds remove-from-global-cluster");
+    const requests = seen.mutations().filter((x) => x.call.command === "FailoverGlobalClusterCommand");
+    expect(requests).toHaveLength(3);
+    expect((t.clock.now() - requests[0].at) / 1000).toBeLessThan(60);
+  });
+});
+
+// --- unplanned ---------------------------------------------------------------------
+
+describe("dr failover --unplanned (Aurora)", () => {
+  it("us-east-2 down: sustained outage, switch, fence, drain, failover with AllowDataLoss, writes verified, then the operator's record and the old fleet's fence", async () => {
     const t = setup();
     const order = stamped(t);
     const downAt = t.clock.now();
     t.aws.hc("hc-primary").healthy = false;
     t.aws.down.add("us-east-2"); // the whole region: its APIs do not answer either
     const first = await t.run("failover", "unplanned");
-    expect(first.plan.steps.map((s) => s.id)).toEqual(["preflight", "confirm-outage", "force-dns", "fence-old-primary", "drain", "failover", "deploy-secondary", "verify", "fence-old-primary-fleet"]);
-    expect(first.failedStep).toBe("deploy-secondary");
-    const m = order();
+    expect(first.plan.steps.map((s) => s.id)).toEqual(["preflight", "confirm-outage", "force-dns", "fence-old-primary", "drain", "failover", "verify", "record-failed-over", "fence-old-primary-fleet"]);
+    expect(first.failedStep).toBe("record-failed-over");
+    const m = order.mutations();
     expect(m.map((x) => `${x.call.command}@${x.call.region}`)).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "FailoverGlobalClusterCommand@us-west-1"]);
     expect(m[2].call.input).toEqual({ GlobalClusterIdentifier: GLOBAL_ID, TargetDbClusterIdentifier: SECONDARY_ARN, AllowDataLoss: true });
     // Sustained outage before anything, and the whole client drain (the old region's APIs did not answer) before the failover.
     expect(m[0].at - downAt).toBeGreaterThanOrEqual(120_000);
     expect(m[2].at - m[0].at).toBeGreaterThanOrEqual(150_000);
     const out = t.lines.join("\n");
-    expect(out).toMatch(/\[preflight\] 1\/9 precondition ok: drweb-prod-usw1-db-g1-cluster: secondary, available, sync connected; last RPO lag 150 ms, .*writes the primary committed within that window are lost by a failover/);
+    expect(out).toMatch(/\[preflight\] 1\/9 precondition ok: drweb-prod-usw1-db-g1-cluster: secondary, available, 16.6, sync connected; last RPO lag 150 ms, .*lost by a failover with data loss/);
+    expect(out).toContain("failover with data loss: us-east-2 did not answer during the drain (not asked again)");
     expect(t.fa.member("us-west-1").isWriter).toBe(true);
+    expect(doneAt(t, "verify")).not.toBeNull();
 
-    // The operator deploys secondary with failedOver; us-east-2 is still down: the old fleet's fence is what is left.
-    t.fa.deployedWriter = "us-west-1";
+    // The operator records failedOver; us-east-2 is still down: the old fleet's fence is what is left.
     t.lines.length = 0;
     const second = await t.run("failover", "unplanned", {}, t.configFor(FAILED_OVER));
     expect(second.failedStep).toBe("fence-old-primary-fleet");
@@ -254,34 +401,301 @@ describe("dr failover --unplanned (Aurora: managed failover with data loss)", ()
   });
 });
 
+// --- point 5: the critical path reads the surviving region only ---------------------
+
+describe("Aurora unplanned failover in a brownout of us-east-2 (every call there takes its whole 25 s bound)", () => {
+  it("globalCluster({ only }) asks the surviving region alone", async () => {
+    const t = setup();
+    const g = await t.platformFor(t.config).globalCluster({ only: "secondary" });
+    expect(g.members.map((m) => [m.role, m.isWriter, m.status])).toEqual([
+      ["primary", true, null], // listed by DescribeGlobalClusters, not read in us-east-2
+      ["secondary", false, "available"],
+    ]);
+    expect(t.aws.calls.filter((c) => c.region !== "us-west-1")).toEqual([]);
+  });
+
+  it("sends the failover within the drain plus one poll of the switch (not 305 s), reading nothing in us-east-2 after the drain", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.latency = (c) => (c.region === "us-east-2" ? 25_000 : 0);
+    const seen = stamped(t);
+    const r = await t.run("failover", "unplanned");
+    const m = seen.mutations();
+    const sw = m.find((x) => x.call.command === "PutMetricDataCommand")!;
+    const fo = m.find((x) => x.call.command === "FailoverGlobalClusterCommand")!;
+    const drain = r.plan.params.clientDrainSeconds;
+    const poll = t.config.runbook.pollIntervalSeconds;
+    const took = (fo.at - sw.at) / 1000;
+    // Measured: 155 s (the code before this change: 305 s, each read of the global cluster and of the old fleet paying us-east-2's 25 s).
+    expect(took).toBeGreaterThanOrEqual(drain);
+    expect(took).toBeLessThanOrEqual(drain + poll);
+    expect(r.failedStep).toBe("record-failed-over");
+    const drainedAt = Journal.open(t.dir, "failover", t.clock).eventAt("drain", "done")!;
+    expect(seen.all().filter((x) => x.at >= drainedAt && x.call.region === "us-east-2" && x.at <= fo.at)).toEqual([]);
+    // And the writes are verified right after.
+    expect((doneAt(t, "verify")! - fo.at) / 1000).toBeLessThanOrEqual(2 * poll);
+  });
+});
+
+// --- point 6: a switchover when the old primary still answers; AWS's states after a failover ----
+
+describe("Aurora unplanned: a switchover when the old primary answers; the old primary rejoins only when its region recovers", () => {
+  it("only the web tier failed (us-east-2's APIs answer, the secondary connected at ~0 lag): a switchover, RPO 0, no rebuild, no snapshot", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false; // the ALB's check fails; the database and the APIs are fine
+    t.fa.rpoLagMs = 0;
+    const r = await t.run("failover", "unplanned");
+    expect(t.commands()).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2"]);
+    expect(r.failedStep).toBe("record-failed-over");
+    expect(t.lines.join("\n")).toContain("switchover (RPO 0, no storage rebuild): drweb-prod-use2-db-g1-cluster still answers in us-east-2");
+    // The drain ended as soon as the old fleet was provably fenced, not by time.
+    expect(t.lines.join("\n")).toContain("the old primary's fleet is fenced");
+    const g = await t.platformFor(t.config).globalCluster();
+    expect(g.members.map((m) => [m.role, m.isWriter, m.synchronizationStatus])).toEqual([
+      ["primary", false, "connected"],
+      ["secondary", true, null],
+    ]);
+    expect(t.fa.clusterSnapshots).toEqual([]);
+  });
+
+  it("AWS's states after FailoverGlobalCluster with AllowDataLoss (the fake): out of the global cluster while its region is down, then a snapshot and a rebuild (pending-resync) once it recovers", async () => {
+    const t = setup();
+    const p = t.platformFor(t.config);
+    t.aws.down.add("us-east-2");
+    expect((await p.failoverGlobal("secondary")).outcome).toBe("requested");
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const g = await p.globalCluster({ only: "secondary" });
+      seen.push(`${g.failoverState?.status ?? "-"} ${g.members.map((m) => `${m.role}:${m.isWriter ? "W" : (m.synchronizationStatus ?? "?")}`).join(",")}`);
+    }
+    expect(seen).toEqual(["failing-over primary:W,secondary:connected", "failing-over primary:W,secondary:connected", "- secondary:W"]);
+    t.aws.down.delete("us-east-2");
+    const back = await p.globalCluster();
+    expect(back.members.find((m) => m.role === "primary")).toMatchObject({ isWriter: false, synchronizationStatus: "pending-resync", rpoLagMs: null });
+    expect(t.fa.clusterSnapshots.map((s) => [s.id.startsWith(`rds:unplanned-global-failover-${PRIMARY_CLUSTER}-`), s.type])).toEqual([[true, "automated"]]);
+    // A switchover is refused while it rebuilds.
+    expect((await p.switchoverGlobal("primary")).outcome).toBe("refused");
+    for (let i = 0; i < 3; i++) await p.globalCluster();
+    expect((await p.globalCluster()).members.find((m) => m.role === "primary")?.synchronizationStatus).toBe("connected");
+  });
+
+  it("the old region comes back at the worst moment (while the failover is failing-over): the failover completes, the old primary is rebuilt, not written to", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2");
+    t.fa.takes = 3;
+    const r = await t.run("failover", "unplanned", {
+      beforeStep: (s) => {
+        if (s.id === "verify") t.aws.down.delete("us-east-2"); // came back right after the request, before the writes were verified
+      },
+      clock: {
+        now: () => t.clock.now(),
+        sleep: async (ms) => {
+          if (t.fa.op?.status === "failing-over") t.aws.down.delete("us-east-2");
+          await t.clock.sleep(ms);
+        },
+      },
+    });
+    expect(r.failedStep).toBe("record-failed-over");
+    expect(t.fa.mutations().filter((c) => c.command === "FailoverGlobalClusterCommand")).toHaveLength(1);
+    expect(t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand")).toHaveLength(0);
+    const g = await t.platformFor(t.config).globalCluster();
+    expect(g.members.find((m) => m.role === "secondary")?.isWriter).toBe(true);
+    expect(g.members.find((m) => m.role === "primary")).toMatchObject({ isWriter: false, synchronizationStatus: "pending-resync" });
+    expect(t.fa.clusterSnapshots).toHaveLength(1);
+    // us-east-2's app does not write: its cluster is being rebuilt as a secondary.
+    expect((await t.fa.probe({ baseUrl: "https://drweb-prod-use2-alb" })).writable).toBe(false);
+    // The rest of the run fences the old fleet now that its region answers.
+    const end = await t.run("failover", "unplanned", {}, t.configFor(FAILED_OVER));
+    expect(end.ok, end.failure).toBe(true);
+    expect(t.aws.desired["us-east-2"]).toBe(0);
+  });
+
+  it("the old primary stops answering right after the switchover was sent: Aurora cancels it, the runbook falls back to the failover", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.fa.rpoLagMs = 0;
+    t.fa.cancelSwitchoverOnPrimaryLoss = true;
+    t.fa.takes = 3;
+    const r = await t.run("failover", "unplanned", {
+      clock: {
+        now: () => t.clock.now(),
+        sleep: async (ms) => {
+          if (t.fa.op?.status === "switching-over") t.aws.down.add("us-east-2");
+          await t.clock.sleep(ms);
+        },
+      },
+    });
+    expect(r.failedStep).toBe("record-failed-over");
+    expect(t.commands()).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2", "FailoverGlobalClusterCommand@us-west-1"]);
+    const out = t.lines.join("\n");
+    expect(out).toContain("Aurora is cancelling the switchover");
+    expect(out).toContain("failover with data loss: Aurora cancelled the switchover");
+    expect(t.fa.member("us-west-1").isWriter).toBe(true);
+  });
+
+  it("the switchover request to us-east-2 gets no answer (the region browns out at that moment): nothing shows under way in us-west-1, so the failover follows", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.fa.rpoLagMs = 0;
+    t.aws.latency = (c) => (c.command === "SwitchoverGlobalClusterCommand" ? 25_000 : 0);
+    const r = await t.run("failover", "unplanned");
+    expect(t.commands()).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "SwitchoverGlobalClusterCommand@us-east-2", "FailoverGlobalClusterCommand@us-west-1"]);
+    expect(r.failedStep).toBe("record-failed-over");
+    const out = t.lines.join("\n");
+    expect(out).toContain("switchover unknown: no answer");
+    expect(out).toContain("failover with data loss: the switchover request to us-east-2 got no answer, and no operation shows under way");
+  });
+
+  it("an interrupted run resumed from the journal while the switchover it chose is under way: no second request of either kind", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.fa.rpoLagMs = 0;
+    t.fa.takes = 6;
+    let interrupted = false;
+    await expect(
+      t.run("failover", "unplanned", {
+        clock: {
+          now: () => t.clock.now(),
+          sleep: async (ms) => {
+            if (t.fa.op && !interrupted) {
+              interrupted = true;
+              throw new Error("SIGINT");
+            }
+            await t.clock.sleep(ms);
+          },
+        },
+      }),
+    ).rejects.toThrow("SIGINT");
+    expect(t.fa.op?.dataLoss).toBe(false);
+    t.lines.length = 0;
+    const r = await t.run("failover", "unplanned");
+    expect(r.resumed).toBe(true);
+    expect(r.failedStep).toBe("record-failed-over");
+    expect(t.commands().filter((c) => c.includes("GlobalCluster"))).toEqual(["SwitchoverGlobalClusterCommand@us-east-2"]);
+    expect(t.lines.join("\n")).toContain("nothing sent (waiting for it)");
+    expect(t.fa.member("us-east-2").sync).toBe("connected");
+  });
+});
+
+// --- failback, and point 3 ----------------------------------------------------------
+
 describe("dr failback (Aurora: switchover back)", () => {
-  it("deploys the primary in failback, restores its fleet, switches over back, releases DNS, deploys normal, verifies, restores the secondary fleet", async () => {
+  it("after a planned failover: deploys the primary in failback, no snapshot to keep (--confirm), switches back, verifies, then records normal", async () => {
     const t = setup(FAILED_OVER);
     t.fa.secondaryIsWriter();
     t.aws.setSwitch(true);
     t.aws.desired["us-east-2"] = 0;
     t.aws.healthy["us-east-2"] = 0;
     const first = await t.run("failback", "planned");
-    expect(first.plan.steps.map((s) => s.id)).toEqual(["deploy-primary", "restore-primary-fleet", "preflight", "fence-secondary", "switchover", "unforce-dns", "deploy-normal", "verify-primary", "restore-secondary-fleet"]);
+    expect(first.plan.steps.map((s) => s.id)).toEqual([
+      "deploy-primary",
+      "keep-lost-writes",
+      "restore-primary-fleet",
+      "preflight",
+      "fence-secondary",
+      "switchover",
+      "unforce-dns",
+      "verify-primary",
+      "restore-secondary-fleet",
+      "record-normal",
+    ]);
     expect(first.failedStep).toBe("deploy-primary");
     expect(first.failure).toContain('database.drState is "failedOver", want "failback"');
     expect(t.fa.mutations()).toEqual([]);
 
-    const second = await t.run("failback", "planned", {}, t.configFor({ database: { drState: "failback" }, dns: { forceFailover: true } }));
-    expect(second.failedStep).toBe("deploy-normal");
-    expect(t.commands()).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-west-1", "SwitchoverGlobalClusterCommand@us-west-1", "PutMetricDataCommand@us-west-1"]);
+    // No rds:unplanned-global-failover snapshot after a switchover: the step says so and changes nothing.
+    const second = await t.run("failback", "planned", {}, t.configFor(FAILBACK));
+    expect(second.failedStep).toBe("keep-lost-writes");
+    expect(second.failure).toContain("no rds:unplanned-global-failover-drweb-prod-use2-db-g1-cluster-* snapshot in us-east-2");
+    expect(second.failure).toContain("--confirm keep-lost-writes");
+
+    const third = await t.run("failback", "planned", { confirm: ["keep-lost-writes"] }, t.configFor(FAILBACK));
+    expect(third.failedStep).toBe("record-normal");
+    expect(t.commands()).toEqual(["UpdateAutoScalingGroupCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-west-1", "SwitchoverGlobalClusterCommand@us-west-1", "PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-west-1"]);
     expect(t.fa.mutations()[2].input).toEqual({ GlobalClusterIdentifier: GLOBAL_ID, TargetDbClusterIdentifier: PRIMARY_ARN });
     expect(t.fa.member("us-east-2").isWriter).toBe(true);
     expect(t.aws.switchAlarmState()).toBe("OK");
+    expect(Journal.open(t.dir, "failback", t.clock).eventAt("verify-primary", "done")).not.toBeNull(); // writes in us-east-2 before drState normal
 
-    t.fa.deployedWriter = "us-east-2";
     t.lines.length = 0;
-    const third = await t.run("failback", "planned", {}, t.configFor({}));
-    expect(third.ok, third.failure).toBe(true);
+    const fourth = await t.run("failback", "planned", {}, t.configFor({}));
+    expect(fourth.ok, fourth.failure).toBe(true);
     expect(t.aws.desired["us-west-1"]).toBe(3);
     expect(t.lines.join("\n")).toContain('"database": { "drState": "normal" }');
   });
+
+  it("after an unplanned failover: waits for Aurora to add the old primary back, then copies AWS's point-of-failure snapshot to a manual one before switching back", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2");
+    expect((await t.run("failover", "unplanned")).failedStep).toBe("record-failed-over");
+    expect((await t.run("failover", "unplanned", { confirm: ["fence-old-primary-fleet"] }, t.configFor(FAILED_OVER))).ok).toBe(true);
+    // us-east-2 is still down: the old primary is not a member; the failback waits for it.
+    t.aws.hc("hc-primary").healthy = true;
+    t.aws.setSwitch(true);
+    const early = await t.run("failback", "planned", {}, t.configFor(FAILBACK));
+    expect(early.failedStep).toBe("deploy-primary");
+    expect(early.failure).toContain("drweb-prod-use2-db-g1-cluster is not a member of drweb-prod-db-global");
+    // The region recovers: Aurora snapshots the old volume and rebuilds it (pending-resync), then it is connected.
+    t.aws.down.delete("us-east-2");
+    const rebuilding = await t.run("failback", "planned", {}, t.configFor(FAILBACK));
+    expect(rebuilding.failedStep).toBe("deploy-primary");
+    expect(rebuilding.failure).toContain("sync pending-resync");
+    const [system] = t.fa.clusterSnapshots;
+    expect(system.id).toMatch(/^rds:unplanned-global-failover-drweb-prod-use2-db-g1-cluster-/);
+    for (let i = 0; i < 3; i++) await t.platformFor(t.config).globalCluster(); // Aurora's rebuild goes on
+    t.aws.desired["us-east-2"] = 0;
+    t.aws.healthy["us-east-2"] = 0;
+    t.lines.length = 0;
+    const r = await t.run("failback", "planned", {}, t.configFor(FAILBACK));
+    expect(r.failedStep).toBe("record-normal");
+    const copy = t.fa.mutations().find((c) => c.command === "CopyDBClusterSnapshotCommand")!;
+    expect(copy.region).toBe("us-east-2");
+    expect(copy.input).toMatchObject({ SourceDBClusterSnapshotIdentifier: system.id, CopyTags: true });
+    const kept = String(copy.input.TargetDBClusterSnapshotIdentifier);
+    expect(kept).toMatch(/^drweb-prod-use2-db-g1-cluster-lost-writes-\d{14}$/);
+    expect(kept.length).toBeLessThanOrEqual(63);
+    expect(t.fa.clusterSnapshots.find((s) => s.id === kept)).toMatchObject({ type: "manual", status: "available" });
+    // Kept before anything else moved: the copy is the first change of the failback.
+    const failbackChanges = t.fa.mutations().filter((c) => c.command !== "PutMetricDataCommand" || c.input.Namespace !== undefined);
+    expect(failbackChanges.map((c) => c.command).indexOf("CopyDBClusterSnapshotCommand")).toBeLessThan(failbackChanges.map((c) => c.command).lastIndexOf("SwitchoverGlobalClusterCommand"));
+    expect(t.fa.member("us-east-2").isWriter).toBe(true);
+    // Resumed, it does not copy twice.
+    await t.run("failback", "planned", {}, t.configFor({}));
+    expect(t.fa.mutations().filter((c) => c.command === "CopyDBClusterSnapshotCommand")).toHaveLength(1);
+  });
+
+  it("--confirm keep-lost-writes goes on even when us-east-2's RDS API does not answer (the operator decided)", async () => {
+    const t = setup(FAILBACK);
+    t.fa.secondaryIsWriter();
+    t.aws.setSwitch(true);
+    expect((await t.run("failback", "planned")).failedStep).toBe("keep-lost-writes");
+    t.aws.failWith = (c) => (c.command === "DescribeDBClusterSnapshotsCommand" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
+    const r = await t.run("failback", "planned", { confirm: ["keep-lost-writes"] });
+    expect(r.failedStep).not.toBe("keep-lost-writes");
+    expect(t.lines.join("\n")).toContain("[keep-lost-writes] 2/10 action: not copied now");
+  });
+
+  it("after an unplanned failover whose snapshot AWS did not take: keep-lost-writes stops and says --confirm", async () => {
+    const t = setup(FAILBACK);
+    t.fa.snapshotFails = true;
+    t.aws.down.add("us-east-2");
+    await t.platformFor(t.config).failoverGlobal("secondary");
+    for (let i = 0; i < 3; i++) await t.platformFor(t.config).globalCluster({ only: "secondary" });
+    t.aws.down.delete("us-east-2");
+    for (let i = 0; i < 5; i++) await t.platformFor(t.config).globalCluster();
+    t.aws.setSwitch(true);
+    const before = t.fa.mutations().length;
+    const r = await t.run("failback", "planned");
+    expect(r.failedStep).toBe("keep-lost-writes");
+    expect(r.failure).toContain('it only "attempts" it; if either is the case, run again with --confirm keep-lost-writes');
+    expect(t.fa.mutations().slice(before)).toEqual([]);
+    expect(t.fa.clusterSnapshots).toEqual([]);
+  });
 });
+
+// --- dr status ------------------------------------------------------------------------
 
 describe("dr status (Aurora mode)", () => {
   it("shows the members, the writer, sync and lag, and agrees with drState normal", async () => {

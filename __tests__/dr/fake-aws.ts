@@ -111,6 +111,17 @@ export class FakeAws {
   failWith: ((call: Call) => unknown) | null = null;
   /** Calls that never answer (a brownout: the endpoint accepts and says nothing); they end only when their abort signal fires. */
   hangWhen: ((call: Call) => boolean) | null = null;
+  /**
+   * Latency injected on the runbook's virtual clock (ms) per call: the call
+   * answers that much later on the FakeClock; at or past callBoundMs it fails
+   * as the adapter's whole-call bound would (TimeoutError, "no answer within
+   * 25 s"), after callBoundMs. Calls that run concurrently (Promise.all) share
+   * the elapsed time: the clock moves to the latest end, not the sum. null:
+   * instant.
+   */
+  latency: ((call: Call) => number) | null = null;
+  /** The adapter's whole-call bound (CALL_BOUNDS.callTimeoutMs) as the latency model applies it. */
+  callBoundMs = 25_000;
   /** How far AWS's clock is ahead of the operator's (ms; negative: behind): what the Date header of each answer says. */
   awsClockAhead = 0;
   /** PromoteReadReplica answers InvalidDBInstanceState (a state change racing the request), for this many calls (-1: always). */
@@ -271,19 +282,38 @@ export class FakeAws {
     return this.calls.filter((c) => MUTATING.includes(c.command));
   }
 
+  /**
+   * What every stubbed call goes through before its answer (fake-aurora.ts
+   * too): recorded, then a hang, the injected latency, an injected error, a
+   * region that is down.
+   */
+  async enter(call: Call, opts?: { abortSignal?: AbortSignal }): Promise<"hang" | void> {
+    const start = this.clock.now(); // before any await: concurrent calls start together
+    this.calls.push(call);
+    if (this.hangWhen?.(call)) return "hang";
+    const ms = this.latency?.(call) ?? 0;
+    if (ms > 0) {
+      await Promise.resolve();
+      const end = start + Math.min(ms, this.callBoundMs);
+      const advance = (this.clock as { advance?: (ms: number) => void }).advance;
+      if (!advance) throw new Error("fake AWS: latency needs a FakeClock");
+      if (this.clock.now() < end) advance.call(this.clock, end - this.clock.now());
+      if (ms >= this.callBoundMs) throw Object.assign(new Error(`${call.command} (${call.region}): no answer within ${this.callBoundMs / 1000} s (all attempts)`), { name: "TimeoutError" });
+    }
+    void opts;
+    const injected = this.failWith?.(call);
+    if (injected !== undefined) throw injected;
+    if (this.down.has(call.region)) throw Object.assign(new Error(`connect ETIMEDOUT ${call.client}.${call.region}.amazonaws.com:443`), { name: "TimeoutError" });
+  }
+
   clients(): AwsClients {
     const mk = (client: string, region: string) => ({
       send: async (cmd: { input: Record<string, unknown> }, opts?: { abortSignal?: AbortSignal }) => {
-        const command = cmd.constructor.name;
-        const call = { client, region, command, input: cmd.input };
-        this.calls.push(call);
-        if (this.hangWhen?.(call)) {
+        const call = { client, region, command: cmd.constructor.name, input: cmd.input };
+        if ((await this.enter(call, opts)) === "hang") {
           // The SDK's handler rejects with an AbortError when the signal fires (node-http-handler buildAbortError).
           return new Promise((_, reject) => opts?.abortSignal?.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" })), { once: true }));
         }
-        const injected = this.failWith?.(call);
-        if (injected !== undefined) throw injected;
-        if (this.down.has(region)) throw Object.assign(new Error(`connect ETIMEDOUT ${client}.${region}.amazonaws.com:443`), { name: "TimeoutError" });
         return this.handle(region, cmd);
       },
     });

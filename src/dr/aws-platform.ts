@@ -4,7 +4,9 @@ import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTarg
 import { randomBytes } from "node:crypto";
 import {
   AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
@@ -15,6 +17,7 @@ import {
   RDSClient,
   SwitchoverGlobalClusterCommand,
   type DBCluster,
+  type DBClusterSnapshot,
   type DBInstance,
   type GlobalCluster,
 } from "@aws-sdk/client-rds";
@@ -29,12 +32,14 @@ import { names } from "./plan";
 import { globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { REGION_ROLES } from "../config";
 import type {
+  ClusterSnapshotState,
   DatabaseState,
   DrPlatform,
   FailureCause,
   GlobalActionAttempt,
   GlobalClusterState,
   GlobalMemberState,
+  GlobalReadOptions,
   HealthCheckState,
   OutageState,
   ProbeResult,
@@ -735,12 +740,13 @@ export class AwsPlatform implements DrPlatform {
    * DescribeGlobalClusters. A global cluster has no region of its own (its ARN
    * has none) and is described from any member's region: asked in the
    * secondary region first (the one a failover relies on), then the primary's
-   * when the secondary's endpoint does not answer.
+   * when the secondary's endpoint does not answer; with `only`, in that
+   * region alone (the unplanned failover never waits on the failed region).
    */
-  private async describeGlobal(): Promise<GlobalCluster | null> {
+  private async describeGlobal(roles: readonly RegionRole[] = ["secondary", "primary"]): Promise<GlobalCluster | null> {
     const id = globalClusterIdentifier(this.config);
     let lastError: unknown;
-    for (const role of ["secondary", "primary"] as const) {
+    for (const role of roles) {
       const region = this.region(role);
       try {
         const out = await this.send<{ GlobalClusters?: GlobalCluster[] }>(this.clients.rds(region), new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id }), `RDS DescribeGlobalClusters ${id} (${region})`);
@@ -833,11 +839,15 @@ export class AwsPlatform implements DrPlatform {
   /**
    * The global cluster, its members (each read in its own region: a member
    * whose region does not answer keeps what DescribeGlobalClusters said, with
-   * status null) and the lag of each secondary member.
+   * status null) and the lag of each secondary member. With `only`, the
+   * global cluster is described in that role's region and only that role's
+   * member is read (its cluster, instances and lag: all in its own region);
+   * the other member is listed as DescribeGlobalClusters gives it, not read.
    */
-  async globalCluster(): Promise<GlobalClusterState> {
+  async globalCluster(opts: GlobalReadOptions = {}): Promise<GlobalClusterState> {
     const identifier = globalClusterIdentifier(this.config);
-    const g = await this.describeGlobal();
+    const only = opts.only;
+    const g = await this.describeGlobal(only ? [only] : undefined);
     if (!g) return { identifier, found: false, status: null, members: [], failoverState: null, detail: `no global cluster ${identifier} (DescribeGlobalClusters: GlobalClusterNotFound)` };
     const writer = (g.GlobalClusterMembers ?? []).find((m) => m.IsWriter);
     const writerRegion = writer?.DBClusterArn ? AwsPlatform.arnRegion(writer.DBClusterArn) : null;
@@ -847,7 +857,16 @@ export class AwsPlatform implements DrPlatform {
         const arn = m.DBClusterArn ?? "";
         const region = AwsPlatform.arnRegion(arn);
         const id = AwsPlatform.arnId(arn);
+        const role = roleOf(region, id);
         const isWriter = m.IsWriter === true;
+        const sync = m.SynchronizationStatus ?? null;
+        if (only && role !== only) {
+          return {
+            role, region, clusterIdentifier: id, clusterArn: arn, isWriter, status: null, synchronizationStatus: sync, readers: m.Readers ?? [], instances: null,
+            replicationLagMs: null, rpoLagMs: null, lagSampleAgeSeconds: null, engineVersion: null,
+            detail: `${id} (${region}): ${isWriter ? "writer (global primary)" : "secondary"}${sync ? `, sync ${sync}` : ""} (as DescribeGlobalClusters in ${this.region(only)} lists it; not read in ${region})`,
+          };
+        }
         const [mc, lag] = await Promise.all([
           this.memberCluster(region, id),
           isWriter
@@ -858,9 +877,9 @@ export class AwsPlatform implements DrPlatform {
               }),
         ]);
         const age = lag?.at ? Math.max(0, (this.awsNow(region).now - (lag.at + 60_000)) / 1000) : null;
-        const sync = m.SynchronizationStatus ?? null;
+        const version = mc.cluster?.EngineVersion ?? null;
         return {
-          role: roleOf(region, id),
+          role,
           region,
           clusterIdentifier: id,
           clusterArn: arn,
@@ -872,8 +891,10 @@ export class AwsPlatform implements DrPlatform {
           replicationLagMs: lag?.replication ?? null,
           rpoLagMs: lag?.rpo ?? null,
           lagSampleAgeSeconds: age,
+          engineVersion: version,
           detail:
             `${id} (${region}): ${isWriter ? "writer (global primary)" : "secondary"}, ${mc.cluster?.Status ?? (mc.error ? `status unknown: ${mc.error}` : "status unknown")}` +
+            (version ? `, ${mc.cluster?.Engine ?? "engine"} ${version}` : "") +
             (sync ? `, sync ${sync}` : "") +
             (isWriter ? "" : lag ? `, replication lag ${lag.replication ?? "unknown"} ms, RPO lag ${lag.rpo ?? "unknown"} ms` : ", lag could not be read"),
         };
@@ -885,11 +906,14 @@ export class AwsPlatform implements DrPlatform {
       identifier,
       found: true,
       status: g.Status ?? null,
+      engineVersion: g.EngineVersion ?? null,
+      ...(only ? { readIn: [this.region(only)] } : {}),
       members,
       failoverState,
       detail:
-        `${identifier}: ${g.Status ?? "?"}, ${members.length} member(s); writer ${writer?.DBClusterArn ?? "none"}` +
-        (failoverState ? `; ${failoverState.isDataLossAllowed ? "failover" : "switchover"} ${failoverState.status} from ${failoverState.fromClusterArn ?? "?"} to ${failoverState.toClusterArn ?? "?"}` : ""),
+        `${identifier}: ${g.Status ?? "?"}${g.EngineVersion ? ` (${g.EngineVersion})` : ""}, ${members.length} member(s); writer ${writer?.DBClusterArn ?? "none"}` +
+        (failoverState ? `; ${failoverState.isDataLossAllowed ? "failover" : "switchover"} ${failoverState.status} from ${failoverState.fromClusterArn ?? "?"} to ${failoverState.toClusterArn ?? "?"}` : "") +
+        (only ? `; read in ${this.region(only)} only` : ""),
     };
   }
 
@@ -903,14 +927,17 @@ export class AwsPlatform implements DrPlatform {
    * FailoverGlobalCluster). A switchover is sent in the current primary's
    * region ("--region region_of_primary"), a failover in the target's (the
    * primary's may be down): Aurora User Guide, "Using switchover or failover".
+   * A failover reads the global cluster in the target's region only (nothing
+   * in the failed region: GlobalReadOptions).
    * Errors (both APIs: DBClusterNotFoundFault, GlobalClusterNotFoundFault,
    * InvalidDBClusterStateFault, InvalidGlobalClusterStateFault):
-   * the two state faults and throttling are "refused" (nothing changed, asked
-   * again at the next poll); the two not-found faults end the step with the
-   * names it looked for.
+   * the two state faults are "refused" (refusal "state": nothing changed; the
+   * step asks again, up to a cap: aurora-plan.ts MAX_GLOBAL_REFUSALS),
+   * throttling likewise (refusal "throttled", not counted); the two not-found
+   * faults end the step with the names it looked for.
    */
   private async globalAction(kind: "switchover" | "failover", target: RegionRole): Promise<GlobalActionAttempt> {
-    const g = await this.globalCluster();
+    const g = await this.globalCluster(kind === "failover" ? { only: target } : {});
     if (!g.found) throw new Error(`${g.detail}: check database.engine and the project/environment names, and that the primary stack is deployed`);
     const targetId = regionClusterIdentifier(this.config, target);
     const t = g.members.find((m) => m.role === target);
@@ -932,11 +959,11 @@ export class AwsPlatform implements DrPlatform {
       const name = (e as { name?: string })?.name ?? "";
       const msg = (e as Error)?.message ?? String(e);
       if (name === "InvalidGlobalClusterStateFault" || name === "InvalidDBClusterStateFault") {
-        return { outcome: "refused", detail: `RDS refused ${what}: ${name}: ${msg} (target sync ${t.synchronizationStatus ?? "?"}, status ${t.status ?? "?"})` };
+        return { outcome: "refused", refusal: "state", detail: `RDS refused ${what}: ${name}: ${msg} (target sync ${t.synchronizationStatus ?? "?"}, status ${t.status ?? "?"})` };
       }
       if (name === "GlobalClusterNotFoundFault") throw new Error(`RDS ${what}: the global cluster ${g.identifier} was not found in ${region} (${msg})`);
       if (name === "DBClusterNotFoundFault") throw new Error(`RDS ${what}: the target cluster ${t.clusterArn} was not found (${msg})`);
-      if (classifyAwsError(e)?.kind === "throttled") return { outcome: "refused", detail: `RDS throttled ${what} (${name}: ${msg}): not taken, asked again at the next poll` };
+      if (classifyAwsError(e)?.kind === "throttled") return { outcome: "refused", refusal: "throttled", detail: `RDS throttled ${what} (${name}: ${msg}): not taken, asked again at the next poll` };
       throw e;
     }
     return { outcome: "requested", detail: `${what}: taken` };
@@ -984,5 +1011,72 @@ export class AwsPlatform implements DrPlatform {
       writerInstances,
       detail: `${identifier} (${region}): ${c.Status ?? "?"}, ${globalId ? `global cluster ${globalId}` : "no global cluster"}, writer instance ${writerInstances.join(", ") || "none"}`,
     };
+  }
+
+  private static snapshotState(s: DBClusterSnapshot): ClusterSnapshotState {
+    return { identifier: s.DBClusterSnapshotIdentifier ?? "?", status: s.Status ?? null, type: s.SnapshotType ?? null, createdAt: s.SnapshotCreateTime ? s.SnapshotCreateTime.getTime() : null };
+  }
+
+  /**
+   * The region's member cluster's snapshots whose identifier starts with
+   * `prefix`: DescribeDBClusterSnapshots with DBClusterIdentifier and no
+   * SnapshotType ("If you don't specify a SnapshotType value, then both
+   * automated and manual DB cluster snapshots are returned": RDS API
+   * Reference, DescribeDBClusterSnapshots), every page (Marker).
+   */
+  async clusterSnapshots(role: RegionRole, prefix: string): Promise<ClusterSnapshotState[]> {
+    const region = this.region(role);
+    const clusterId = regionClusterIdentifier(this.config, role);
+    const out: ClusterSnapshotState[] = [];
+    let marker: string | undefined;
+    do {
+      let page: { DBClusterSnapshots?: DBClusterSnapshot[]; Marker?: string };
+      try {
+        page = await this.send(this.clients.rds(region), new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: clusterId, MaxRecords: 100, Marker: marker }), `RDS DescribeDBClusterSnapshots ${clusterId} (${region})`);
+      } catch (e) {
+        if (isNotFound(e, "DBClusterNotFoundFault") || isNotFound(e, "DBClusterSnapshotNotFoundFault")) return out;
+        throw e;
+      }
+      for (const snap of page.DBClusterSnapshots ?? []) if ((snap.DBClusterSnapshotIdentifier ?? "").startsWith(prefix)) out.push(AwsPlatform.snapshotState(snap));
+      marker = page.Marker;
+    } while (marker);
+    return out;
+  }
+
+  async clusterSnapshot(role: RegionRole, identifier: string): Promise<ClusterSnapshotState | null> {
+    const region = this.region(role);
+    try {
+      const out = await this.send<{ DBClusterSnapshots?: DBClusterSnapshot[] }>(
+        this.clients.rds(region),
+        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier, SnapshotType: "manual" }),
+        `RDS DescribeDBClusterSnapshots ${identifier} (${region})`,
+      );
+      const snap = out.DBClusterSnapshots?.[0];
+      return snap ? AwsPlatform.snapshotState(snap) : null;
+    } catch (e) {
+      if (isNotFound(e, "DBClusterSnapshotNotFoundFault")) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * CopyDBClusterSnapshot in the same region: the source is named by its
+   * identifier ("If the source snapshot is in the same Amazon Web Services
+   * Region as the copy, specify a valid DB snapshot identifier"), no KmsKeyId
+   * ("If you don't specify a value for KmsKeyId, then the copy of the DB
+   * cluster snapshot is encrypted with the same KMS key as the source DB
+   * cluster snapshot"), tags copied (RDS API Reference, CopyDBClusterSnapshot).
+   * Nothing is sent when the target exists (idempotent).
+   */
+  async copyClusterSnapshot(role: RegionRole, source: string, target: string): Promise<string> {
+    const region = this.region(role);
+    const existing = await this.clusterSnapshot(role, target);
+    if (existing) return `snapshot ${target} exists (${existing.status ?? "?"}): not copied again`;
+    await this.send(
+      this.clients.rds(region),
+      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: source, TargetDBClusterSnapshotIdentifier: target, CopyTags: true }),
+      `RDS CopyDBClusterSnapshot ${source} -> ${target} (${region})`,
+    );
+    return `CopyDBClusterSnapshot ${source} -> ${target} (${region}): a manual snapshot, kept until someone deletes it`;
   }
 }

@@ -626,23 +626,37 @@ function plannedPreflight(config: ValidConfig, params: PlanParams): Step {
   };
 }
 
-/** Unplanned: the drain is over when the old fleet is provably fenced, or the drain window since the switch has passed. */
+/** Scratch key: whether the old primary region's APIs answered the drain's last read (this run only; the Aurora path reads it to decide whether to ask that region again). */
+export const OLD_REGION_ANSWERED = "old-region:answered";
+
+/**
+ * Unplanned: the drain is over when the old fleet is provably fenced, or the
+ * drain window since the switch has passed. Once the window has passed the old
+ * region is not asked (nothing it says can change the verdict), and the window
+ * is judged again after the read: a region in a brownout that takes a call's
+ * whole bound to fail does not hold the drain past its window.
+ */
 export async function drained(ctx: StepContext): Promise<Check & { readonly web?: WebState }> {
   const since = ctx.eventAt("force-dns", "done");
   if (since === null) return no("force-dns has not completed");
   const windowMs = ctx.params.clientDrainSeconds * 1000;
-  const elapsed = ctx.clock.now() - since;
+  const passed = () => ctx.clock.now() - since >= windowMs;
+  const windowDetail = `${ctx.params.clientDrainSeconds} s since the switch: no client can still hold the PRIMARY answer or a request in flight there`;
+  if (passed()) return { ok: true, detail: `${windowDetail} (the old region is not asked)` };
   let web: WebState | undefined;
   let seen: string;
   try {
     web = await ctx.platform.web("primary");
+    ctx.scratch[OLD_REGION_ANSWERED] = true;
     if (fenced(web)) return { ok: true, detail: `the old primary's fleet is fenced (${web.detail}): no client can write there`, web };
     seen = `old fleet not fenced (${web.detail})`;
   } catch (e) {
+    ctx.scratch[OLD_REGION_ANSWERED] = false;
     seen = `old region's APIs do not answer (${errorText(e)})`;
   }
-  if (elapsed >= windowMs) return { ok: true, detail: `${ctx.params.clientDrainSeconds} s since the switch: no client can still hold the PRIMARY answer or a request in flight there; ${seen}`, ...(web ? { web } : {}) };
-  return { ok: false, detail: `${seen}; ${((windowMs - elapsed) / 1000).toFixed(1)} s of the ${ctx.params.clientDrainSeconds} s drain left`, ...(web ? { web } : {}) };
+  if (passed()) return { ok: true, detail: `${windowDetail}; ${seen}`, ...(web ? { web } : {}) };
+  const left = windowMs - (ctx.clock.now() - since);
+  return { ok: false, detail: `${seen}; ${(left / 1000).toFixed(1)} s of the ${ctx.params.clientDrainSeconds} s drain left`, ...(web ? { web } : {}) };
 }
 
 /** Unplanned: Route53's verdict must show the primary down for runbook.minOutageSeconds without a break (nothing changes before). */
@@ -717,6 +731,8 @@ export function drainStep(_config: ValidConfig, params: PlanParams): Step {
       timeoutSeconds: drain + 60,
       until: (ctx) => drained(ctx),
       retry: async (ctx, acting) => {
+        // The wait's read just found the old region not answering: not asked twice in one poll (a brownout costs each call its whole bound).
+        if (ctx.scratch[OLD_REGION_ANSWERED] === false) return null;
         let w: WebState;
         try {
           w = await ctx.platform.web("primary");

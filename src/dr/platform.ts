@@ -247,6 +247,13 @@ export interface GlobalMemberState {
   readonly rpoLagMs: number | null;
   /** Age of the newest lag datapoint, on AWS's clock (s); null unknown. */
   readonly lagSampleAgeSeconds: number | null;
+  /**
+   * DescribeDBClusters EngineVersion (e.g. "16.6": major.minor), null when the
+   * member was not read in its region. Managed switchover and failover need the
+   * same major and minor version on both members (Aurora User Guide, "Using
+   * switchover or failover in Amazon Aurora Global Database").
+   */
+  readonly engineVersion?: string | null;
   readonly detail: string;
 }
 
@@ -266,6 +273,10 @@ export interface GlobalClusterState {
   readonly found: boolean;
   /** The global cluster's Status (available, ...). */
   readonly status: string | null;
+  /** The global cluster's EngineVersion (DescribeGlobalClusters): what a member is compared with when the other member's region is not read. */
+  readonly engineVersion?: string | null;
+  /** The regions whose member was read there (DescribeDBClusters, instances, lag); absent: every member's. See GlobalReadOptions. */
+  readonly readIn?: readonly string[];
   readonly members: readonly GlobalMemberState[];
   readonly failoverState: GlobalFailoverState | null;
   readonly detail: string;
@@ -280,7 +291,31 @@ export interface GlobalActionAttempt {
    * unknown: no answer (it may have been taken).
    */
   readonly outcome: "requested" | "already-writer" | "in-progress" | "refused" | "unknown";
+  /** A refusal: "state" (InvalidGlobalClusterStateFault / InvalidDBClusterStateFault: AWS judged the clusters) or "throttled" (transient). */
+  readonly refusal?: "state" | "throttled";
   readonly detail: string;
+}
+
+/**
+ * What a read of the global cluster asks. `only`: DescribeGlobalClusters is
+ * asked in that role's region alone, and only that role's member is read in
+ * its region (the other member keeps what DescribeGlobalClusters said, with
+ * status null): the unplanned failover's critical path reads the surviving
+ * region only, so a region in a brownout costs it nothing.
+ */
+export interface GlobalReadOptions {
+  readonly only?: RegionRole;
+}
+
+/** A DB cluster snapshot (DescribeDBClusterSnapshots). */
+export interface ClusterSnapshotState {
+  readonly identifier: string;
+  /** available, creating, copying, ... */
+  readonly status: string | null;
+  /** automated (system snapshots such as rds:unplanned-global-failover-...) or manual. */
+  readonly type: string | null;
+  /** SnapshotCreateTime (epoch ms), null unknown. */
+  readonly createdAt: number | null;
 }
 
 /**
@@ -289,12 +324,18 @@ export interface GlobalActionAttempt {
  * fails with a clear message, see aurora-plan.ts auroraOps).
  */
 export interface GlobalDatabasePlatform {
-  /** DescribeGlobalClusters, each member's DescribeDBClusters / DescribeDBInstances, the secondaries' lag metrics. */
-  globalCluster(): Promise<GlobalClusterState>;
+  /** DescribeGlobalClusters, each member's DescribeDBClusters / DescribeDBInstances, the secondaries' lag metrics (or less: GlobalReadOptions). */
+  globalCluster(opts?: GlobalReadOptions): Promise<GlobalClusterState>;
   /** SwitchoverGlobalCluster to the target region's member (no data loss). Idempotent: see GlobalActionAttempt. */
   switchoverGlobal(target: RegionRole): Promise<GlobalActionAttempt>;
   /** FailoverGlobalCluster to the target region's member with AllowDataLoss (unplanned). Idempotent likewise. */
   failoverGlobal(target: RegionRole): Promise<GlobalActionAttempt>;
+  /** The region's member cluster's snapshots whose identifier starts with `prefix` (DescribeDBClusterSnapshots in that region, automated and manual). Optional: the failback step says when a platform has none. */
+  clusterSnapshots?(role: RegionRole, prefix: string): Promise<ClusterSnapshotState[]>;
+  /** CopyDBClusterSnapshot in the role's region (same key, tags copied); nothing sent when `target` exists. Returns what it did. */
+  copyClusterSnapshot?(role: RegionRole, source: string, target: string): Promise<string>;
+  /** One DB cluster snapshot by identifier in the role's region (manual), null when there is none. */
+  clusterSnapshot?(role: RegionRole, identifier: string): Promise<ClusterSnapshotState | null>;
 }
 
 /**
