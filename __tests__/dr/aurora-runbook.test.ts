@@ -120,8 +120,11 @@ describe("Aurora plans: writes are verified right after the move, the deploy onl
     const verified = doneAt(t, "verify")!;
     expect(verified).not.toBeNull();
     const before = seen.all().filter((x) => x.at <= verified).map((x) => `${x.call.client}:${x.call.command}@${x.call.region}`);
-    // Nothing in us-east-1; in us-east-2 only the fence attempts and the drain's reads of the old fleet (they never hold the path: the drain ends by time).
-    expect(before.filter((c) => c.endsWith("@us-east-1"))).toEqual([]);
+    // No Route 53 API; in us-east-1 only the attempt to read Route 53's view of the switch checks (CloudWatch, it did not answer: the switch is
+    // confirmed by its alarm alone); in us-east-2 only the fence attempts and the drain's reads of the old fleet (they never hold the path: the drain ends by time).
+    expect(before.filter((c) => c.startsWith("route53:"))).toEqual([]);
+    expect([...new Set(before.filter((c) => c.endsWith("@us-east-1")))]).toEqual(["cloudwatch:GetMetricDataCommand@us-east-1"]);
+    expect(t.lines.join("\n")).toContain("forced: confirmed by the alarm only");
     expect([...new Set(before.filter((c) => c.endsWith("@us-east-2")))].sort()).toEqual(["autoscaling:DescribeAutoScalingGroupsCommand@us-east-2", "autoscaling:UpdateAutoScalingGroupCommand@us-east-2"]);
     expect([...new Set(before.filter((c) => c.endsWith("@us-west-1")))].sort()).toEqual([
       "cloudwatch:DescribeAlarmsCommand@us-west-1",
@@ -132,6 +135,7 @@ describe("Aurora plans: writes are verified right after the move, the deploy onl
       "rds:DescribeDBInstancesCommand@us-west-1",
       "rds:DescribeGlobalClustersCommand@us-west-1",
       "rds:FailoverGlobalClusterCommand@us-west-1",
+      "ssm:GetParametersCommand@us-west-1",
     ]);
   });
 });

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { RDSServiceException } from "@aws-sdk/client-rds";
 import { Route53ServiceException } from "@aws-sdk/client-route-53";
+import { SSMServiceException } from "@aws-sdk/client-ssm";
 import { resolveConfig } from "../../src/config";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { main } from "../../src/dr/cli";
@@ -53,6 +54,14 @@ function writeLegacyJournal(dir: string, steps: object[]): void {
   const header = { type: "plan", operation: "failover", mode: "planned", params: { operation: "failover", mode: "planned", generations: { primary: 1, secondary: 1 }, webSize: 3, backupRetentionDays: 7, maxReplicaLagSeconds: 30 }, at: "2026-01-01T00:00:00.000Z" };
   fs.writeFileSync(path.join(dir, "failover.jsonl"), [header, ...steps].map((l) => JSON.stringify(l)).join("\n") + "\n");
 }
+
+const ssmDenied = () =>
+  new SSMServiceException({
+    name: "AccessDeniedException",
+    $fault: "client",
+    $metadata: { httpStatusCode: 400 },
+    message: "User: arn:aws:sts::123456789012:assumed-role/readonly/op is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-west-1:123456789012:parameter/drweb-prod/dr/dns/health-check/primary",
+  });
 
 const noCredentials = async (): Promise<never> => {
   // What the SDK's default chain throws when every link failed (@smithy/core/config CredentialsProviderError).
@@ -150,10 +159,11 @@ describe("dr failure advice names the real cause", () => {
   it("a principal without permission: the advice names permissions, not the primary's health", async () => {
     const t = setup();
     t.aws.hc("hc-primary").healthy = false;
-    t.aws.failWith = (c: Call) => (c.client === "route53" ? route53Denied() : undefined);
+    // The unplanned gate reads the primary check's id from SSM in us-west-1 (no Route 53 API on the recovery path).
+    t.aws.failWith = (c: Call) => (c.client === "ssm" ? ssmDenied() : undefined);
     const r = await t.run("failover", "unplanned");
     const out = t.lines.join("\n");
-    expect(out).toContain("cause: AWS refused the call: the credentials are valid but the principal is not allowed (AccessDenied: User: arn:aws:sts::123456789012:assumed-role/readonly/op is not authorized");
+    expect(out).toContain("cause: AWS refused the call: the credentials are valid but the principal is not allowed (AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/readonly/op is not authorized to perform: ssm:GetParameters");
     expect(out).toContain("runbook's permissions");
     expect(out).not.toContain("what to do: The primary answers"); // the step's own advice
     expect(r.cause?.kind).toBe("access-denied");
@@ -215,6 +225,7 @@ describe("dr journal: a run that changed nothing", () => {
   it("a planned run that failed before acting leaves no journal, and a following --unplanned run starts fresh", async () => {
     const t = setup();
     t.aws.replicaLag = 45;
+    t.aws.wal.backlog = 0x80n; // and the WAL positions show it behind (a high lag alone is not a veto: idle sources)
     const planned = await t.run("failover", "planned");
     expect(planned.failedStep).toBe("preflight");
     expect(planned.acted).toBe(false);
@@ -222,6 +233,7 @@ describe("dr journal: a run that changed nothing", () => {
     expect(t.lines.join("\n")).toContain("nothing was changed by this run (no action was sent)");
 
     // The incident: the primary's database goes down; --unplanned is not blocked by the planned run.
+    t.aws.wal.backlog = 0n; // the replica has caught up meanwhile
     t.aws.hc("hc-primary").healthy = false;
     const unplanned = await t.run("failover", "unplanned");
     expect(unplanned.ok).toBe(true);

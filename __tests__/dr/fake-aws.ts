@@ -21,6 +21,7 @@ import {
   PromoteReadReplicaCommand,
 } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
+import { GetParametersCommand } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../../src/dr/aws-platform";
 import type { Clock } from "../../src/dr/clock";
 import type { RequestTarget } from "../../src/dr/http-probe";
@@ -79,6 +80,8 @@ export interface FakeWal {
   paused: boolean;
   /** Replay does not advance (a conflict or I/O) without being paused. */
   stalled: boolean;
+  /** Replay advances but stays this many bytes behind what was received (a replica really behind). */
+  backlog: bigint;
   /** The replica's WAL receiver streams from the source. */
   streaming: boolean;
   /** When (fake clock) the replica last heard from the source. */
@@ -141,6 +144,18 @@ export class FakeAws {
   replicationStatus = "replicating";
   /** Age of the newest ReplicaLag datapoint (ms, AWS clock). */
   lagAgeMs = 0;
+  /**
+   * SSM String parameters in us-west-1 (the handoff region): the dns stack's health-check ids by role
+   * (healthCheckParameter: /drweb-prod/dr/dns/health-check/<role>), as HealthCheckHandoff publishes them.
+   */
+  readonly ssmParams = new Map<string, string>();
+  /**
+   * How far Route 53's view of the CLOUDWATCH_METRIC switch checks (their HealthCheckStatus) lags the switch
+   * alarm (ms): AWS does not document how often such a check reads its alarm's data stream.
+   */
+  switchCheckLagMs = 0;
+  /** PutMetricData of the switch answers OK but its datapoint is lost, for this many calls. */
+  dropSwitchWrites = 0;
   /** The verdict history of each HTTPS health check (Route53's HealthCheckStatus), as [time, healthy] changes. */
   private readonly verdicts = new Map<string, Array<{ at: number; healthy: boolean }>>();
 
@@ -163,6 +178,8 @@ export class FakeAws {
       { id: "hc-secondary-gate", role: "secondary-gate", type: "CALCULATED", threshold: 1, children: ["hc-secondary", "hc-switch-forced"], version: 1, tags: tags("secondary-gate") },
       { id: "hc-unrelated", role: "", type: "HTTPS", version: 1, healthy: true, tags: { Name: "someone else's" } },
     ];
+    // What the dns stack publishes in SSM (this deployment's checks only: the staging gate is another deployment's).
+    for (const h of this.hcs) if (h.role && h.tags.environment === "prod") this.ssmParams.set(`/drweb-prod/dr/dns/health-check/${h.role}`, h.id);
     // The switch as an operator set it after the first deploy: released.
     this.switchPoints.push({ at: clock.now() - 3_600_000, value: 0 });
     // Setting an HTTPS check's `healthy` records when Route53's verdict changed (its HealthCheckStatus history).
@@ -179,7 +196,7 @@ export class FakeAws {
         enumerable: true,
       });
     }
-    this.wal = { source: 0x3000000n, received: 0x3000000n, replayed: 0x3000000n, paused: false, stalled: false, streaming: true, lastMessageAt: clock.now(), visible: true };
+    this.wal = { source: 0x3000000n, received: 0x3000000n, replayed: 0x3000000n, paused: false, stalled: false, backlog: 0n, streaming: true, lastMessageAt: clock.now(), visible: true };
   }
 
   /** HealthCheckStatus per whole minute (Minimum, Maximum) of an HTTPS check, newest first, up to the last complete minute. */
@@ -208,7 +225,7 @@ export class FakeAws {
       w.received = w.source;
       w.lastMessageAt = this.clock.now();
     }
-    if (!w.paused && !w.stalled) w.replayed = w.received;
+    if (!w.paused && !w.stalled) w.replayed = w.received > w.backlog ? w.received - w.backlog : 0n;
     // The app's writer endpoint is the region's Writer of the newest generation.
     const gen = (id: string) => Number(/-g(\d+)-/.exec(id)?.[1] ?? 0);
     const replica = [...this.dbs.values()].filter((d) => d.region === region && d.id.endsWith("-writer")).sort((a, b) => gen(b.id) - gen(a.id))[0];
@@ -248,11 +265,12 @@ export class FakeAws {
    * the state is kept, treat_missing_data "ignore"); no data ever:
    * INSUFFICIENT_DATA.
    */
-  switchAlarmState(): "OK" | "ALARM" | "INSUFFICIENT_DATA" {
-    if (!this.switchPoints.length) return "INSUFFICIENT_DATA";
+  switchAlarmState(at = Number.POSITIVE_INFINITY): "OK" | "ALARM" | "INSUFFICIENT_DATA" {
+    const points = this.switchPoints.filter((p) => p.at <= at);
+    if (!points.length) return "INSUFFICIENT_DATA";
     const bucket = (t: number) => Math.floor(t / 60_000);
-    const last = Math.max(...this.switchPoints.map((p) => bucket(p.at)));
-    const max = Math.max(...this.switchPoints.filter((p) => bucket(p.at) === last).map((p) => p.value));
+    const last = Math.max(...points.map((p) => bucket(p.at)));
+    const max = Math.max(...points.filter((p) => bucket(p.at) === last).map((p) => p.value));
     return max >= 1 ? "ALARM" : "OK";
   }
 
@@ -262,16 +280,16 @@ export class FakeAws {
   }
 
   /** What Route53 makes of a check (endpoint: as set; alarm: the alarm state, inverted if so; calculated: its children). */
-  hcHealthy(id: string): boolean {
+  hcHealthy(id: string, lagMs = 0): boolean {
     const h = this.hc(id);
     if (!h) return false;
     if (h.type === "HTTPS") return !!h.healthy;
     if (h.type === "CLOUDWATCH_METRIC") {
-      const st = this.switchAlarmState();
+      const st = this.switchAlarmState(this.clock.now() - lagMs);
       const raw = st === "INSUFFICIENT_DATA" ? true : st === "OK";
       return h.inverted ? !raw : raw;
     }
-    return (h.children ?? []).filter((c) => this.hcHealthy(c)).length >= (h.threshold ?? 1);
+    return (h.children ?? []).filter((c) => this.hcHealthy(c, lagMs)).length >= (h.threshold ?? 1);
   }
 
   gateHealthy(id = "hc-gate"): boolean {
@@ -321,6 +339,7 @@ export class FakeAws {
     return {
       route53: mk("route53", "us-east-1") as never,
       cloudwatch: (r) => mk("cloudwatch", r) as never,
+      ssm: (r) => mk("ssm", r) as never,
       rds: (r) => mk("rds", r) as never,
       elbv2: (r) => mk("elbv2", r) as never,
       autoscaling: (r) => mk("autoscaling", r) as never,
@@ -435,10 +454,12 @@ export class FakeAws {
         const queries = cmd.input.MetricDataQueries!;
         if (region !== "us-east-1") return { MetricDataResults: queries.map((mq) => ({ Id: mq.Id, Values: [], Timestamps: [] })) }; // Route53 publishes only in us-east-1
         const id = q.Dimensions![0].Value!;
+        // Endpoint checks: their verdict history; the others: what Route 53 makes of them now (the switch checks as of switchCheckLagMs ago).
+        const healthyNow = this.hcHealthy(id, this.switchCheckLagMs) ? 1 : 0;
         const series =
           this.hc(id).type === "HTTPS"
             ? this.statusSeries(id, cmd.input.StartTime!.getTime(), cmd.input.EndTime!.getTime())
-            : [{ at: Math.floor(now / 60_000) * 60_000 - 60_000, min: this.hcHealthy(id) ? 1 : 0, max: this.hcHealthy(id) ? 1 : 0 }];
+            : [{ at: Math.floor(now / 60_000) * 60_000 - 60_000, min: healthyNow, max: healthyNow }];
         return {
           MetricDataResults: queries.map((mq) => ({
             Id: mq.Id,
@@ -463,12 +484,26 @@ export class FakeAws {
     }
     if (cmd instanceof PutMetricDataCommand) {
       if (region !== SWITCH.region || cmd.input.Namespace !== SWITCH.namespace) throw new Error(`fake AWS: PutMetricData to ${cmd.input.Namespace} in ${region}`);
+      if (this.dropSwitchWrites > 0) {
+        this.dropSwitchWrites--;
+        return {};
+      }
       for (const d of cmd.input.MetricData ?? []) this.switchPoints.push({ at: d.Timestamp?.getTime() ?? now, value: d.Value! });
       return {};
     }
     if (cmd instanceof DescribeAlarmsCommand) {
       if (region !== SWITCH.region || !cmd.input.AlarmNames?.includes(SWITCH.alarm)) return { MetricAlarms: [] };
       return { MetricAlarms: [{ AlarmName: SWITCH.alarm, StateValue: this.switchAlarmState(), StateUpdatedTimestamp: new Date(now) }] };
+    }
+    if (cmd instanceof GetParametersCommand) {
+      // Parameters live in one region; a name that does not exist is listed under InvalidParameters.
+      const names = cmd.input.Names ?? [];
+      if (names.length > 10) throw new Error("fake AWS: GetParameters takes at most 10 names");
+      const found = region === SWITCH.region ? names.filter((n) => this.ssmParams.has(n)) : [];
+      return {
+        Parameters: found.map((Name) => ({ Name, Type: "String", Value: this.ssmParams.get(Name), Version: 1 })),
+        InvalidParameters: names.filter((n) => !found.includes(n)),
+      };
     }
     if (cmd instanceof ListHealthChecksCommand) {
       // Two pages, to exercise the Marker loop.

@@ -74,9 +74,10 @@ describe("dr failover --planned", () => {
     expect(j.header?.mode).toBe("planned");
   });
 
-  it("stops before changing anything when the replica lag is above runbook.maxReplicaLagSeconds", async () => {
+  it("stops before changing anything when the replica lag is above runbook.maxReplicaLagSeconds and the WAL positions show it behind", async () => {
     const t = setup();
     t.aws.replicaLag = 45;
+    t.aws.wal.backlog = 0x80n; // replay advances, but stays behind what the source sent
     const r = await t.run("failover", "planned");
     expect(r.ok).toBe(false);
     expect(r.failedStep).toBe("preflight");
@@ -410,7 +411,7 @@ describe("dr failover --unplanned", () => {
     expect(t.lines.join("\n")).toMatch(/\[drain\] 5\/9 action \(retry\): ASG drweb-prod-use2-web \(us-east-2\): min 0, desired 0/);
   });
 
-  it("fails over with us-east-1 and us-east-2 down: the switch needs neither Route53's API nor anything in us-east-1", async () => {
+  it("fails over with us-east-1 and us-east-2 down: no Route 53 API, the switch confirmed by its alarm alone, and nothing else asked of us-east-1", async () => {
     const t = setup();
     t.aws.down.add("us-east-1"); // Route53's control plane and its metrics
     t.aws.down.add("us-east-2");
@@ -419,7 +420,15 @@ describe("dr failover --unplanned", () => {
     expect(r.failedStep).toBe("isolate-old-primary"); // us-east-2 never answered
     // The fence was sent to us-east-2 (its APIs did not answer: the drain waited its window instead).
     expect(commands(t.aws)).toEqual(["PutMetricDataCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-east-2", "PromoteReadReplicaCommand@us-west-1"]);
-    expect(t.aws.calls.filter((c) => c.region !== "us-west-1" && c.region !== "us-east-2")).toEqual([]);
+    // No Route 53 API at all; in us-east-1 only the one attempt to read Route 53's view of the switch checks (CloudWatch's data plane), which did not answer.
+    expect(t.aws.calls.filter((c) => c.client === "route53")).toEqual([]);
+    expect(t.aws.calls.filter((c) => c.region === "us-east-1").map((c) => `${c.client}:${c.command}:${(c.input.MetricDataQueries as Array<{ MetricStat: { Metric: { MetricName: string } } }>)[0].MetricStat.Metric.MetricName}`)).toEqual([
+      "cloudwatch:GetMetricDataCommand:HealthCheckStatus",
+      "cloudwatch:GetMetricDataCommand:HealthCheckStatus",
+    ]);
+    expect(t.lines.join("\n")).toMatch(/\[force-dns\] 3\/9 wait ok after [\d.]+ s: forced: confirmed by the alarm only \(alarm drweb-prod-dns-failover-switch \(us-west-1\): ALARM.*Route 53's view of the switch checks could not be read \(the AWS endpoint could not be reached/);
+    const done = Journal.open(t.dir, "failover", t.clock).steps().find((l) => l.step === "force-dns" && l.event === "done");
+    expect(done?.detail).toMatch(/^forced: confirmed by the alarm only/);
     // The force-dns wait read the switch's alarm in us-west-1.
     expect(t.aws.calls.some((c) => c.command === "DescribeAlarmsCommand" && c.region === "us-west-1" && (c.input.AlarmNames as string[])[0] === SWITCH.alarm)).toBe(true);
     expect(t.aws.switchAlarmState()).toBe("ALARM");

@@ -14,6 +14,7 @@ import {
   MAX_LAG_AGE_SECONDS,
   names,
   OLD_REGION_ANSWERED,
+  requestsMayHaveBeenTaken,
   restoreFleetStep,
   switchCommand,
   switchIs,
@@ -183,18 +184,24 @@ const keys = (stepId: string) => ({
   state: `global:${stepId}`,
   /** The kind of the last request sent. */
   kind: `global:${stepId}:kind`,
-  /** A switchover request got no answer (unplanned: the failover is sent next, if nothing is under way). */
+  /** A switchover request got no answer or could not be sent (which of the two; unplanned: the failover is sent next, if nothing is under way). */
   switchoverUnanswered: `global:${stepId}:switchoverUnanswered`,
   refused: (kind: MoveKind) => `global:${stepId}:refused:${kind}`,
   lastRefusal: `global:${stepId}:lastRefusal`,
 });
 
-/** Sends (or not: see GlobalActionAttempt) a switchover or failover and records what it got (scratch), like requestPromotion. */
+/**
+ * Sends (or not: see GlobalActionAttempt) a switchover or failover and records what it got, like requestPromotion:
+ * in scratch (this run) and in the journal ("requesting" before, then "requested" when it was sent or may have
+ * been: taken, already the writer, an operation toward the target under way, no answer after it left; "not-taken"
+ * when AWS refused it or it provably never left), so a resumed run rolls back only when nothing may have been taken.
+ */
 async function requestGlobal(ctx: StepContext, kind: MoveKind, target: RegionRole, stepId: string): Promise<string> {
   const k = keys(stepId);
   const prev = ctx.scratch[k.state] as string | undefined;
   let outcome: string;
   let detail: string;
+  ctx.note(stepId, "requesting", `${kind} toward the ${target} cluster`);
   try {
     const ops = auroraOps(ctx);
     const a = kind === "switchover" ? await ops.switchoverGlobal(target) : await ops.failoverGlobal(target);
@@ -205,14 +212,20 @@ async function requestGlobal(ctx: StepContext, kind: MoveKind, target: RegionRol
       ctx.scratch[k.lastRefusal] = a.detail;
     }
   } catch (e) {
-    // Credentials, permissions, a global cluster or target that does not exist: stop. No answer: AWS may have taken it.
-    if (ctx.platform.explain?.(e)?.permanent || !ctx.platform.explain?.(e)) throw e;
+    // Credentials, permissions, a global cluster or target that does not exist: stop (nothing was taken). No answer: AWS may have taken it.
+    if (ctx.platform.explain?.(e)?.permanent || !ctx.platform.explain?.(e)) {
+      ctx.note(stepId, "not-taken", `${kind} not sent or refused: ${errorText(e)}`);
+      throw e;
+    }
     outcome = "unknown";
     detail = `no answer (${errorText(e)}): the request may have been taken`;
-    if (kind === "switchover") ctx.scratch[k.switchoverUnanswered] = true;
+    if (kind === "switchover") ctx.scratch[k.switchoverUnanswered] = "got no answer";
   }
+  // A switchover that could not be sent to the old primary's region: the unplanned path goes on with the failover.
+  if (outcome === "not-sent" && kind === "switchover") ctx.scratch[k.switchoverUnanswered] = "could not be sent";
   ctx.scratch[k.kind] = kind;
   const taken = outcome === "requested" || outcome === "already-writer" || outcome === "in-progress";
+  ctx.note(stepId, taken || outcome === "unknown" ? "requested" : "not-taken", `${kind} ${outcome}: ${detail}`);
   ctx.scratch[k.state] = taken ? "requested" : outcome === "unknown" ? (prev === "requested" ? "requested" : "unknown") : prev === "requested" || prev === "unknown" ? prev : "refused";
   return `${kind} ${outcome}: ${detail}`;
 }
@@ -225,7 +238,8 @@ function noSwitchoverRequested(config: ValidConfig, stepId: string, writerRole: 
     check: async (ctx) => {
       const state = ctx.scratch[keys(stepId).state];
       if (state === "requested" || state === "unknown") return no(`a switchover was requested (or may have been: ${state}): putting the old fleet back could send writes to a cluster that is being demoted`);
-      if (ctx.eventsAt(stepId, "acting").some((t) => t < ctx.runStartedAt)) return no(`an earlier run of this journal sent a switchover request: whether it was taken is unknown`);
+      const earlier = requestsMayHaveBeenTaken(ctx, stepId, ctx.runStartedAt);
+      if (earlier) return no(`${earlier}: whether it was taken is unknown`);
       const g = await auroraOps(ctx).globalCluster();
       if (g.failoverState) return no(`${describeOp(g)}: not rolling back under it`);
       const w = member(g, writerRole);
@@ -251,7 +265,7 @@ async function chooseUnplanned(ctx: StepContext, config: ValidConfig, target: Re
   if (ctx.scratch[k.refused("switchover")]) return failover(`the switchover was refused (${ctx.scratch[k.lastRefusal] as string})`);
   if (ctx.scratch[k.state] === "cancelled") return failover(`Aurora cancelled the switchover`);
   // Sent only when no operation shows under way in the surviving region's view (the step reads it first).
-  if (ctx.scratch[k.switchoverUnanswered]) return failover(`the switchover request to ${sRegion} got no answer, and no operation shows under way`);
+  if (ctx.scratch[k.switchoverUnanswered]) return failover(`the switchover request to ${sRegion} ${String(ctx.scratch[k.switchoverUnanswered])}, and no operation shows under way`);
   const ops = auroraOps(ctx);
   const g = await ops.globalCluster({ only: target });
   const t = member(g, target);

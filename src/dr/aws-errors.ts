@@ -113,3 +113,29 @@ export function classifyAwsError(e: unknown): FailureCause | null {
   }
   return null;
 }
+
+/** Socket error codes raised before a connection exists: nothing of the request reached the endpoint. */
+const NOT_CONNECTED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
+
+/**
+ * The call failed before any connection to the endpoint was made, so the
+ * request provably never left this host: a refused connection, a name that
+ * does not resolve, an unreachable network, a connect timeout, or no
+ * credentials to sign it with. Read in node_modules (@smithy/node-http-handler
+ * 4.14.2): socket errors keep Node's `code` and `syscall` ("connect",
+ * "getaddrinfo"; the handler renames ECONNRESET, EPIPE and ETIMEDOUT errors
+ * "TimeoutError" but keeps both), and its own connect timeout says "did not
+ * establish a connection" (setConnectionTimeout). Anything else (an answer, a
+ * reset or a timeout after connecting, an abort mid-request) may have reached
+ * the service: false.
+ */
+export function failedBeforeConnecting(e: unknown): boolean {
+  const f = fields(e);
+  const { name = "", code = "", message = "", $metadata } = f;
+  const syscall = (e as { syscall?: string } | null)?.syscall ?? "";
+  if (name === "CredentialsProviderError" || name === "TokenProviderError") return true;
+  if ($metadata?.httpStatusCode !== undefined) return false;
+  if (NOT_CONNECTED_CODES.has(code) || syscall === "connect" || syscall === "getaddrinfo") return true;
+  if (/^(connect|getaddrinfo) E[A-Z]+/.test(message)) return true;
+  return name === "TimeoutError" && message.includes("did not establish a connection");
+}

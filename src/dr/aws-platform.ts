@@ -22,9 +22,10 @@ import {
   type GlobalCluster,
 } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, Route53Client, type HealthCheck } from "@aws-sdk/client-route-53";
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { RegionRole, ValidConfig } from "../config";
-import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, switchValue } from "../dns/contract";
-import { classifyAwsError } from "./aws-errors";
+import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, handoffRegion, healthCheckParameter, switchValue } from "../dns/contract";
+import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
 import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
 import { probeApp, readWalPositions } from "./http-probe";
@@ -45,6 +46,7 @@ import type {
   ProbeResult,
   PromotionAttempt,
   RegionalClusterState,
+  SwitchChecksState,
   SwitchState,
   WalPositions,
   WebState,
@@ -65,6 +67,8 @@ export interface AwsClients {
   readonly route53: Sender<Route53Client>;
   /** CloudWatch in a region (us-east-1 holds Route53's metrics; each region its RDS metrics; the secondary the failover switch). */
   cloudwatch(region: string): Sender<CloudWatchClient>;
+  /** SSM Parameter Store in a region (the handoff region holds the dns stack's health-check ids). */
+  ssm(region: string): Sender<SSMClient>;
   rds(region: string): Sender<RDSClient>;
   elbv2(region: string): Sender<ElasticLoadBalancingV2Client>;
   autoscaling(region: string): Sender<AutoScalingClient>;
@@ -153,6 +157,7 @@ export function sdkClients(opts: { readonly bounds?: CallBounds; readonly endpoi
   return {
     route53: track("us-east-1", new Route53Client({ ...common, region: "us-east-1" })),
     cloudwatch: (region) => get(`cw:${region}`, region, () => new CloudWatchClient({ ...common, region })),
+    ssm: (region) => get(`ssm:${region}`, region, () => new SSMClient({ ...common, region })),
     rds,
     credentials: (region) => rds(region).config.credentials(),
     elbv2: (region) => get(`elb:${region}`, region, () => new ElasticLoadBalancingV2Client({ ...common, region })),
@@ -162,6 +167,62 @@ export function sdkClients(opts: { readonly bounds?: CallBounds; readonly endpoi
       return d ? d.server + (Date.now() - d.local) : null;
     },
   };
+}
+
+/** An attempt the SDK made that got an answer (any HTTP response). */
+const ANSWERED = Symbol("answered");
+
+/**
+ * Records every attempt the SDK makes of one command, and how it ended: a
+ * middleware in the `deserialize` step runs inside the SDK's retry loop (the
+ * retry middleware is in `finalizeRequest`, the step before: read in
+ * node_modules/@smithy/core/dist-cjs/submodules/retry/index.js, which calls
+ * `next(args)` once per attempt), so it sees each attempt's answer or error.
+ * A command sent through a stub (tests) records nothing.
+ */
+export function trackAttempts(command: unknown): Array<unknown> {
+  const attempts: unknown[] = [];
+  type Stack = { middlewareStack?: { add: (mw: unknown, opts: { step: string; name: string; priority: string; override: boolean }) => void } };
+  (command as Stack).middlewareStack?.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        const out = await next(args);
+        attempts.push(ANSWERED);
+        return out;
+      } catch (e) {
+        attempts.push(e);
+        throw e;
+      }
+    },
+    { step: "deserialize", name: "drAttempts", priority: "high", override: true },
+  );
+  return attempts;
+}
+
+/**
+ * Whether a failed call may have reached the service: some attempt got an
+ * answer or failed after it may have connected (a reset, a request timeout, an
+ * abort mid-request). Only when every attempt failed before connecting
+ * (failedBeforeConnecting) did nothing leave this host. With no attempt
+ * recorded (a stub, or a failure before the first attempt) the final error
+ * decides alone.
+ */
+export function mayHaveBeenSent(error: unknown, attempts: readonly unknown[]): boolean {
+  if (!attempts.length) return !failedBeforeConnecting(error);
+  return attempts.some((a) => a === ANSWERED || !failedBeforeConnecting(a));
+}
+
+/**
+ * The newest verdict of a HealthCheckStatus series (newest first): Minimum 1
+ * healthy; Maximum 0 unhealthy; a mixed minute changed in it, so it counts as
+ * what it changed to (the opposite of the minute before; null without one).
+ */
+function newestVerdict(series: ReadonlyArray<{ min: number; max: number }>): boolean | null {
+  const [latest, previous] = series;
+  if (!latest) return null;
+  if (latest.min >= 1) return true;
+  if (latest.max === 0) return false;
+  return previous === undefined ? null : previous.max === 0;
 }
 
 /** Route53 counts an endpoint healthy when more than 18% of its checkers report it healthy. */
@@ -187,7 +248,7 @@ function unknownPassword(): string {
 export class AwsPlatform implements DrPlatform {
   readonly name = "aws";
   private readonly callTimeoutMs: number;
-  private checkIds: Promise<FoundCheck[]> | undefined;
+  private checkIds: Promise<ReadonlyMap<HealthCheckRole, string>> | undefined;
   private readonly walFn: typeof readWalPositions;
 
   constructor(
@@ -222,6 +283,21 @@ export class AwsPlatform implements DrPlatform {
     } catch (e) {
       if (signal.aborted) throw new CallTimeoutError(`${what}: no answer within ${this.callTimeoutMs / 1000} s (all attempts)`);
       throw e;
+    }
+  }
+
+  /**
+   * send() for a request that cannot be taken back (a promotion, a switchover
+   * or failover): on failure, whether it may have reached the service
+   * (trackAttempts, mayHaveBeenSent), which decides whether the journal keeps
+   * it as possibly taken.
+   */
+  private async sendRequest<T>(client: { send: (cmd: never, opts?: never) => Promise<unknown> }, command: unknown, what: string): Promise<{ ok: true; out: T } | { ok: false; error: unknown; mayHaveBeenSent: boolean }> {
+    const attempts = trackAttempts(command);
+    try {
+      return { ok: true, out: await this.send<T>(client, command, what) };
+    } catch (e) {
+      return { ok: false, error: e, mayHaveBeenSent: mayHaveBeenSent(e, attempts) };
     }
   }
 
@@ -327,20 +403,25 @@ export class AwsPlatform implements DrPlatform {
    * primary is back; unhealthy after healthy ones: it just went down).
    */
   async outage(role: RegionRole): Promise<OutageState> {
-    // The checks' ids do not change during a run: listed once (Route53's control plane API), then only the metric is read.
-    this.checkIds ??= this.findHealthChecks().catch((e: unknown) => {
-      this.checkIds = undefined;
-      throw e;
-    });
-    const found = (await this.checkIds).find((f) => f.role === role);
-    if (!found) return { healthy: null, unhealthyForSeconds: 0, sampleAgeSeconds: null, detail: `no Route53 health check tagged ${HEALTH_CHECK_TAG}=${role} (dns stack not deployed?)` };
+    // The check's id from the dns stack's SSM parameter in the handoff region (no Route 53 API), then only the metric.
+    const ids = await this.healthCheckIds();
+    const id = ids.get(role);
+    if (!id) {
+      return {
+        healthy: null,
+        unreadable: true,
+        unhealthyForSeconds: 0,
+        sampleAgeSeconds: null,
+        detail: `no SSM parameter ${healthCheckParameter(this.config, role)} in ${handoffRegion(this.config)}: the dns stack publishes the health-check ids there (HealthCheckHandoff); deploy it (npx cdktf deploy dns)`,
+      };
+    }
     const minutes = Math.ceil(this.config.runbook.minOutageSeconds / 60) + 5;
-    const series = await this.metricSeries(found.check.Id!, minutes);
-    if (!series.length) return { healthy: null, unhealthyForSeconds: 0, sampleAgeSeconds: null, detail: `HealthCheckStatus of ${found.check.Id} (us-east-1): no datapoint in the last ${minutes} minutes` };
-    const [latest, previous] = series;
+    const series = await this.metricSeries(id, minutes);
+    if (!series.length) return { healthy: null, unhealthyForSeconds: 0, sampleAgeSeconds: null, detail: `HealthCheckStatus of ${id} (us-east-1): no datapoint in the last ${minutes} minutes` };
+    const [latest] = series;
     let run = 0;
     while (run < series.length && series[run].max === 0 && (run === 0 || series[run - 1].at - series[run].at === 60_000)) run++;
-    const healthy = latest.min >= 1 ? true : latest.max === 0 ? false : previous !== undefined && previous.max === 0;
+    const healthy = newestVerdict(series) ?? false;
     const { now, source } = this.awsNow("us-east-1");
     const age = Math.max(0, (now - (latest.at + 60_000)) / 1000);
     const unhealthyForSeconds = healthy ? 0 : run * 60;
@@ -349,7 +430,65 @@ export class AwsPlatform implements DrPlatform {
       healthy,
       unhealthyForSeconds,
       sampleAgeSeconds: age,
-      detail: `Route53 HealthCheckStatus of the ${role} check ${found.check.Id}, per minute (newest first): ${recent}; ${run} whole unhealthy minute(s); newest ${Math.round(age)} s old on ${source}`,
+      detail: `Route53 HealthCheckStatus of the ${role} check ${id} (us-east-1; id from SSM in ${handoffRegion(this.config)}), per minute (newest first): ${recent}; ${run} whole unhealthy minute(s); newest ${Math.round(age)} s old on ${source}`,
+    };
+  }
+
+  /**
+   * The dns stack's health-check ids by role: it publishes each as an SSM
+   * String parameter in the handoff region (stacks/dns-stack.ts,
+   * HealthCheckHandoff; names: healthCheckParameter), so the recovery path
+   * reads them with one GetParameters call in us-west-1 instead of Route 53's
+   * ListHealthChecks / ListTagsForResources (Route 53's control plane, in
+   * us-east-1: "you should not rely on the Route 53 control plane in your
+   * recovery path", AWS Fault Isolation Boundaries whitepaper, "Global
+   * services"). A name GetParameters does not find is left out of its
+   * Parameters (it lists it under InvalidParameters): the role has no id.
+   * Read once a run (the ids change only when the dns stack replaces a check).
+   */
+  private healthCheckIds(): Promise<ReadonlyMap<HealthCheckRole, string>> {
+    this.checkIds ??= (async () => {
+      const region = handoffRegion(this.config);
+      const byName = new Map(HEALTH_CHECK_ROLES.map((role) => [healthCheckParameter(this.config, role), role] as const));
+      const out = await this.send<{ Parameters?: Array<{ Name?: string; Value?: string }> }>(
+        this.clients.ssm(region),
+        new GetParametersCommand({ Names: [...byName.keys()] }),
+        `SSM GetParameters health-check ids (${region})`,
+      );
+      const ids = new Map<HealthCheckRole, string>();
+      for (const p of out.Parameters ?? []) {
+        const role = byName.get(p.Name ?? "");
+        if (role && p.Value) ids.set(role, p.Value);
+      }
+      return ids;
+    })().catch((e: unknown) => {
+      this.checkIds = undefined;
+      throw e;
+    });
+    return this.checkIds;
+  }
+
+  /**
+   * Route 53's own view of the two switch checks: the newest datapoint of each
+   * one's HealthCheckStatus (us-east-1), ids from SSM (no Route 53 API). How
+   * fast a CLOUDWATCH_METRIC check follows its alarm's data stream is not
+   * documented; this is what shows that it has.
+   */
+  async switchChecks(): Promise<SwitchChecksState> {
+    const ids = await this.healthCheckIds();
+    const sw = ids.get("switch");
+    const forced = ids.get("switch-forced");
+    if (!sw || !forced) throw new Error(`no SSM parameter ${healthCheckParameter(this.config, sw ? "switch-forced" : "switch")} in ${handoffRegion(this.config)}: the dns stack publishes the switch checks' ids there`);
+    const [a, b] = await Promise.all([this.metricSeries(sw, 5), this.metricSeries(forced, 5)]);
+    const { now, source } = this.awsNow("us-east-1");
+    const ages = [a[0], b[0]].filter((d) => d !== undefined).map((d) => Math.max(0, (now - (d.at + 60_000)) / 1000));
+    const text = (role: string, id: string, series: typeof a) =>
+      `${role} ${id}: ${series.length ? series.slice(0, 3).map((d) => `${new Date(d.at).toISOString().slice(11, 16)} ${d.min === d.max ? d.min : `${d.min}-${d.max}`}`).join(", ") : "no datapoint"}`;
+    return {
+      switchHealthy: newestVerdict(a),
+      switchForcedHealthy: newestVerdict(b),
+      sampleAgeSeconds: ages.length === 2 ? Math.max(...ages) : null,
+      detail: `Route 53 HealthCheckStatus (us-east-1), per minute, newest first: ${text("switch", sw, a)}; ${text("switch-forced", forced, b)}${ages.length ? ` (newest ${Math.round(Math.max(...ages))} s old on ${source})` : ""}`,
     };
   }
 
@@ -641,19 +780,38 @@ export class AwsPlatform implements DrPlatform {
    * Reference, PromoteReadReplica); storage-optimization, modifying and
    * maintenance states are refused likewise. The step asks again at each poll
    * until RDS takes it, and never again once taken.
+   *
+   * What reached RDS decides what the journal keeps (plan.ts requestPromotion):
+   * "not-sent" when the describe before it failed (PromoteReadReplica was not
+   * attempted) or every attempt of it failed before connecting (a refused
+   * connection, a name that does not resolve: failedBeforeConnecting); "refused"
+   * on RDS's refusal or throttling (an answer: nothing taken); a failure after it
+   * may have left (a timeout after sending, a reset) is thrown: the step records
+   * it as possibly taken.
    */
   async promote(role: RegionRole, generation: number, backupRetentionDays: number): Promise<PromotionAttempt> {
     const n = names(this.config, role);
     const id = n.writer(generation);
-    const inst = await this.describe(n.region, id);
-    if (!inst) throw new Error(`no DB instance ${id} in ${n.region}`);
+    let inst: DBInstance | null;
+    try {
+      inst = await this.describe(n.region, id);
+    } catch (e) {
+      if (classifyAwsError(e)?.permanent) throw e;
+      return { outcome: "not-sent", detail: `DescribeDBInstances ${id} (${n.region}) failed (${(e as Error)?.message ?? String(e)}): PromoteReadReplica was not sent (asked again at the next poll)` };
+    }
+    if (!inst) return { outcome: "not-sent", detail: `no DB instance ${id} in ${n.region}: PromoteReadReplica was not sent` };
     if (!inst.ReadReplicaSourceDBInstanceIdentifier) return { outcome: "already-writer", detail: `${id} is already a standalone writer: not promoted again` };
     // RDS takes a promotion only from an available replica: not asked while it is in another state (it is asked again at the next poll).
-    if (inst.DBInstanceStatus !== "available") return { outcome: "refused", detail: `${id} is ${inst.DBInstanceStatus}: RDS would refuse PromoteReadReplica now (a promotion under way, a backup, a modification): asked again at the next poll` };
-    try {
-      await this.send(this.clients.rds(n.region), new PromoteReadReplicaCommand({ DBInstanceIdentifier: id, BackupRetentionPeriod: backupRetentionDays }), `RDS PromoteReadReplica ${id} (${n.region})`);
-    } catch (e) {
+    if (inst.DBInstanceStatus !== "available") return { outcome: "refused", detail: `${id} is ${inst.DBInstanceStatus}: RDS would refuse PromoteReadReplica now (a promotion under way, a backup, a modification): not sent, asked again at the next poll` };
+    const what = `RDS PromoteReadReplica ${id} (${n.region})`;
+    const r = await this.sendRequest(this.clients.rds(n.region), new PromoteReadReplicaCommand({ DBInstanceIdentifier: id, BackupRetentionPeriod: backupRetentionDays }), what);
+    if (!r.ok) {
+      const e = r.error;
       if (isNotFound(e, "InvalidDBInstanceStateFault")) return { outcome: "refused", detail: `RDS refused PromoteReadReplica ${id} while ${inst.DBInstanceStatus}: ${(e as Error).message} (asked again at the next poll)` };
+      const cause = classifyAwsError(e);
+      if (cause?.kind === "throttled") return { outcome: "refused", detail: `RDS throttled PromoteReadReplica ${id} (${(e as Error)?.name}: ${(e as Error)?.message}): not taken, asked again at the next poll` };
+      if (cause?.permanent) throw e;
+      if (!r.mayHaveBeenSent) return { outcome: "not-sent", detail: `${what} could not be sent (${(e as Error)?.message ?? String(e)}: no connection was made): asked again at the next poll` };
       throw e;
     }
     return { outcome: "requested", detail: `PromoteReadReplica ${id} (${n.region}), backup retention ${backupRetentionDays} days: taken` };
@@ -937,7 +1095,14 @@ export class AwsPlatform implements DrPlatform {
    * faults end the step with the names it looked for.
    */
   private async globalAction(kind: "switchover" | "failover", target: RegionRole): Promise<GlobalActionAttempt> {
-    const g = await this.globalCluster(kind === "failover" ? { only: target } : {});
+    let g: GlobalClusterState;
+    try {
+      g = await this.globalCluster(kind === "failover" ? { only: target } : {});
+    } catch (e) {
+      // The read before the request failed: nothing was sent (credentials and permissions end the step).
+      if (classifyAwsError(e)?.permanent || !classifyAwsError(e)) throw e;
+      return { outcome: "not-sent", detail: `the global cluster could not be read before the ${kind} (${(e as Error)?.message ?? String(e)}): nothing was sent` };
+    }
     if (!g.found) throw new Error(`${g.detail}: check database.engine and the project/environment names, and that the primary stack is deployed`);
     const targetId = regionClusterIdentifier(this.config, target);
     const t = g.members.find((m) => m.role === target);
@@ -953,9 +1118,9 @@ export class AwsPlatform implements DrPlatform {
     const input = { GlobalClusterIdentifier: g.identifier, TargetDbClusterIdentifier: t.clusterArn };
     const call = kind === "switchover" ? new SwitchoverGlobalClusterCommand(input) : new FailoverGlobalClusterCommand({ ...input, AllowDataLoss: true });
     const what = `${kind === "switchover" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster (AllowDataLoss)"} ${g.identifier} -> ${targetId} (${region})`;
-    try {
-      await this.send(this.clients.rds(region), call, `RDS ${what}`);
-    } catch (e) {
+    const sent = await this.sendRequest(this.clients.rds(region), call, `RDS ${what}`);
+    if (!sent.ok) {
+      const e = sent.error;
       const name = (e as { name?: string })?.name ?? "";
       const msg = (e as Error)?.message ?? String(e);
       if (name === "InvalidGlobalClusterStateFault" || name === "InvalidDBClusterStateFault") {
@@ -964,6 +1129,7 @@ export class AwsPlatform implements DrPlatform {
       if (name === "GlobalClusterNotFoundFault") throw new Error(`RDS ${what}: the global cluster ${g.identifier} was not found in ${region} (${msg})`);
       if (name === "DBClusterNotFoundFault") throw new Error(`RDS ${what}: the target cluster ${t.clusterArn} was not found (${msg})`);
       if (classifyAwsError(e)?.kind === "throttled") return { outcome: "refused", refusal: "throttled", detail: `RDS throttled ${what} (${name}: ${msg}): not taken, asked again at the next poll` };
+      if (!classifyAwsError(e)?.permanent && !sent.mayHaveBeenSent) return { outcome: "not-sent", detail: `${what} could not be sent (${msg}: no connection was made): nothing was taken` };
       throw e;
     }
     return { outcome: "requested", detail: `${what}: taken` };

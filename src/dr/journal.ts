@@ -10,6 +10,13 @@ import type { Clock } from "./clock";
  * but not finished runs again from its precondition, which is why every
  * action is idempotent.
  *
+ * A request that cannot be taken back (a promotion, a switchover or
+ * failover) is journaled as it goes: "requesting" right before it may
+ * leave, then "requested" (sent: taken, or no answer after it left) or
+ * "not-taken" (refused, or it provably never left). Only a "requesting"
+ * answered by "not-taken" proves nothing was taken: a resumed run may then
+ * roll back (plan.ts requestsMayHaveBeenTaken).
+ *
  * Only a run that acted is resumed: "acting" is written (and flushed)
  * before each action is sent, so a journal without it records a run that
  * changed nothing (every precondition failed, or it stopped before the
@@ -17,10 +24,27 @@ import type { Clock } from "./clock";
  * resumed: the runner archives it and the next run starts afresh.
  */
 
-export type JournalEvent = "started" | "precondition" | "acting" | "action" | "waiting" | "confirmed" | "done" | "failed" | "rechecked";
+export type JournalEvent =
+  | "started"
+  | "precondition"
+  | "acting"
+  | "action"
+  | "waiting"
+  | "confirmed"
+  | "done"
+  | "failed"
+  | "rechecked"
+  // A request that cannot be taken back (a promotion, a switchover or failover; plan.ts StepContext.note):
+  | "requesting"
+  | "requested"
+  | "not-taken";
 
-/** Format 2 records "acting" before every action; journals without `format` were written before it. */
-export const JOURNAL_FORMAT = 2;
+/**
+ * Format 2 records "acting" before every action; format 3 also records each
+ * request that cannot be taken back ("requesting", then "requested" or
+ * "not-taken"). Journals without `format` were written before format 2.
+ */
+export const JOURNAL_FORMAT = 3;
 
 export interface JournalHeader {
   readonly type: "plan";
@@ -89,7 +113,7 @@ export class Journal {
    */
   get acted(): boolean {
     const steps = this.steps();
-    if (steps.some((l) => l.event === "acting" || l.event === "action")) return true;
+    if (steps.some((l) => l.event === "acting" || l.event === "action" || l.event === "requesting")) return true;
     const h = this.header;
     if (h !== null && h.format === undefined) {
       if (steps.some((l) => l.event === "failed" && (l.detail ?? "").startsWith("action failed"))) return true;
@@ -116,6 +140,13 @@ export class Journal {
       if (l.type === "step" && l.step === step && l.event === event) return Date.parse(l.at);
     }
     return null;
+  }
+
+  /** The step's events in order, with when (epoch ms). */
+  stepEvents(step: string): Array<{ event: JournalEvent; at: number }> {
+    return this.steps()
+      .filter((l) => l.step === step)
+      .map((l) => ({ event: l.event, at: Date.parse(l.at) }));
   }
 
   /** Every time the step recorded `event` (epoch ms), oldest first. */

@@ -2,13 +2,13 @@ import type { RegionRole, ValidConfig } from "../config";
 import { dbIdentifier, readerMember } from "../database/database-tier";
 import { webAsgName } from "../web/fleet";
 import { albName, targetGroupName } from "../web/load-balancer";
-import { failoverBudget, failoverSwitch, switchValue } from "../dns/contract";
+import { failoverBudget, failoverSwitch, healthCheckParameter, switchValue } from "../dns/contract";
 import { Naming } from "../lib/naming";
 import { isAurora } from "../database/aurora-contract";
 import { auroraPlan } from "./aurora-plan";
 import { deployOnly, deployWithDependencies } from "./deploy-commands";
 import type { Clock } from "./clock";
-import type { Check, DatabaseState, DrPlatform, WalPositions, WebState } from "./platform";
+import type { Check, DatabaseState, DrPlatform, OutageState, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook's plans: ordered steps, each with its precondition, action,
@@ -53,11 +53,59 @@ export interface StepContext {
   eventsAt(step: string, event: "done" | "action" | "acting"): number[];
   /** When this run started (epoch ms): journal events before it belong to a run this one resumed. */
   readonly runStartedAt: number;
+  /** The step's journal events in order, with when (this run and the ones it resumed). */
+  stepEvents(step: string): ReadonlyArray<{ readonly event: string; readonly at: number }>;
+  /** The journal's format (journal.ts JOURNAL_FORMAT when this version wrote it; null: none recorded). */
+  readonly journalFormat: number | null;
+  /**
+   * Journals one request the step cannot take back (a promotion, a switchover or a failover) as it goes:
+   * "requesting" right before it may leave, then "requested" (it was sent: taken, or no answer after it left)
+   * or "not-taken" (refused by the service, or it provably never left). A "requesting" without either (a run
+   * cut off mid-call) counts as possibly taken (requestsMayHaveBeenTaken).
+   */
+  note(step: string, event: RequestEvent, detail: string): void;
   /** Per-run memory shared by steps (not journaled), e.g. what this run's promotion requests got. */
   readonly scratch: Record<string, unknown>;
   readonly clock: Clock;
   /** Milliseconds between two polls of a wait. */
   readonly pollMs: number;
+}
+
+/** Journal events of a request that cannot be taken back (StepContext.note). */
+export type RequestEvent = "requesting" | "requested" | "not-taken";
+
+/**
+ * Whether the journal shows a request of `step` that may have been taken
+ * (events recorded before `before`, epoch ms: an earlier run's): a
+ * "requesting" answered by "requested", or by nothing (cut off mid-call). A
+ * "requesting" answered by "not-taken" (refused, or it never left) does not
+ * count. Journals written before these events (format < 3) record only
+ * "acting" before each action: there, any "acting" of the step counts.
+ * Returns why, or null.
+ */
+export function requestsMayHaveBeenTaken(ctx: Pick<StepContext, "stepEvents" | "journalFormat">, step: string, before: number): string | null {
+  const events = ctx.stepEvents(step).filter((e) => e.at < before);
+  if ((ctx.journalFormat ?? 0) < 3) {
+    return events.some((e) => e.event === "acting") ? `an earlier run of this journal (written before requests were journaled) acted in ${step}: whether it sent a request is unknown` : null;
+  }
+  let open = false;
+  let sent = 0;
+  let cut = 0;
+  for (const e of events) {
+    if (e.event === "requesting") {
+      if (open) cut++;
+      open = true;
+    } else if (e.event === "requested") {
+      if (open) sent++;
+      open = false;
+    } else if (e.event === "not-taken") {
+      open = false;
+    }
+  }
+  if (open) cut++;
+  if (sent) return `an earlier run of this journal sent ${sent === 1 ? "a request" : `${sent} requests`} in ${step} (taken, or no answer after it left)`;
+  if (cut) return `an earlier run of this journal was cut off while sending a request in ${step}: whether it was taken is unknown`;
+  return null;
 }
 
 export interface Step {
@@ -257,6 +305,40 @@ export function catchUpVerdict(p: WalPositions, sinceMs: number, mode: Mode): Ch
   return ok(`the source's WAL ends at ${p.senderLsn} (a message sent after writes stopped, ${age.toFixed(1)} s ago) and the replica replayed ${p.replayLsn}: every acknowledged write is on the replica`);
 }
 
+/**
+ * The WAL positions show the replica is not behind its source, busy or idle:
+ * it streams from the source and heard from it within its
+ * wal_receiver_timeout (sourceAlive), and it has received and replayed at
+ * least the source's WAL end as that last message reported it
+ * (pg_stat_wal_receiver.latest_end_lsn). A busy source's WAL sender reports
+ * its end with every message, an idle one when the replica pings it (after
+ * wal_receiver_timeout / 2 of silence), so this holds within one message of
+ * the source's present.
+ *
+ * It is what keeps CloudWatch's ReplicaLag from vetoing a switchover at a quiet
+ * hour: RDS computes a PostgreSQL replica's lag as the time since the last
+ * replayed commit, so "If no user transactions are running on the source DB
+ * instance, the associated PostgreSQL read replica reports a replication lag of
+ * up to five minutes. The replica lag is calculated as currentTime -
+ * lastCommitedTransactionTimestamp, which means that when no transactions are
+ * being processed, the value of replica lag increases for a period of time
+ * until the write-ahead log (WAL) segment switches" (RDS User Guide, "Working
+ * with read replicas for Amazon RDS for PostgreSQL", limitations).
+ */
+export function replayedSourceEnd(p: WalPositions): Check {
+  if (!p.ok) return no(`positions could not be read: ${p.detail}`);
+  if (p.inRecovery === false) return ok(`the database is already a writer: ${p.detail}`);
+  if (p.replayPaused === true) return no(`WAL replay is paused on the replica`);
+  if (!sourceAlive(p)) return no(`the replica's WAL receiver is ${p.receiverStatus ?? "not visible"}${p.lastMessageAgeSeconds !== null ? `, last message ${p.lastMessageAgeSeconds.toFixed(1)} s ago` : ""}: it does not show the source's present`);
+  if (p.senderLsn === null || p.receiveLsn === null || p.replayLsn === null) return no(`the replica reports no source, received or replayed WAL position (${p.detail})`);
+  const sender = lsnValue(p.senderLsn);
+  if (lsnValue(p.receiveLsn) < sender || lsnValue(p.replayLsn) < sender) return no(`the source's WAL ends at ${p.senderLsn} and the replica has received ${p.receiveLsn}, replayed ${p.replayLsn}: it is behind`);
+  return ok(`the source's WAL ends at ${p.senderLsn} (a message ${p.lastMessageAgeSeconds!.toFixed(1)} s ago) and the replica has replayed ${p.replayLsn}: it is not behind`);
+}
+
+/** Why RDS's ReplicaLag is not trusted over the WAL positions (the preflight's and primary-in-sync's own words). */
+const IDLE_LAG_NOTE = `RDS computes a PostgreSQL replica's ReplicaLag as the time since the last replayed commit: an idle source's replica "reports a replication lag of up to five minutes" (RDS User Guide)`;
+
 /** How many pairs of WAL samples the planned preflight takes before it refuses (a paused replay is refused at once). */
 export const PREFLIGHT_REPLAY_SAMPLES = 3;
 
@@ -350,36 +432,53 @@ function catchUpStep(config: ValidConfig, id: string, replicaRole: RegionRole, g
   };
 }
 
-/** Records what a promotion request got (scratch) and says it. */
+/**
+ * One promotion request and what it got: kept in scratch (this run) and in
+ * the journal (StepContext.note), so that a resumed run knows whether an
+ * earlier one may have promoted. "requesting" is journaled right before the
+ * platform is asked; then "requested" when the request was sent (taken,
+ * already a writer, or no answer after it may have left: a timeout after
+ * sending counts as possibly taken), "not-taken" when it provably was not
+ * (RDS refused it, or it was not asked: the replica backing-up; a refused
+ * connection before sending; a credentials or permission error).
+ */
 async function requestPromotion(ctx: StepContext, role: RegionRole, generation: number, stepId: string): Promise<string> {
   const key = `promotion:${stepId}`;
   const prev = ctx.scratch[key] as string | undefined;
   let outcome: string;
   let detail: string;
+  ctx.note(stepId, "requesting", `promotion of the ${role} Writer (generation ${generation})`);
   try {
     const a = await ctx.platform.promote(role, generation, ctx.params.backupRetentionDays);
     outcome = a.outcome;
     detail = a.detail;
   } catch (e) {
-    // Credentials or permissions: stop. Anything else (a timeout): AWS may have taken it.
-    if (ctx.platform.explain?.(e)?.permanent) throw e;
+    // Credentials or permissions: never taken; stop. Anything else (a timeout): AWS may have taken it.
+    if (ctx.platform.explain?.(e)?.permanent) {
+      ctx.note(stepId, "not-taken", `not sent or refused: ${errorText(e)}`);
+      throw e;
+    }
     outcome = "unknown";
     detail = `no answer (${errorText(e)}): the request may have been taken`;
   }
+  const taken = outcome === "requested" || outcome === "already-writer" || outcome === "unknown";
+  ctx.note(stepId, taken ? "requested" : "not-taken", `${outcome}: ${detail}`);
   const state = outcome === "requested" || outcome === "already-writer" ? "requested" : outcome === "unknown" ? (prev === "requested" ? "requested" : "unknown") : (prev ?? "refused");
   ctx.scratch[key] = state;
   return `${outcome}: ${detail}`;
 }
 
-/** No promotion was requested by this run or the runs it resumed, or every request was refused, and the replica is still a plain replica. */
+/** No promotion was requested by this run or the runs it resumed, or every request was refused (or never left), and the replica is still a plain replica. */
 async function noPromotionRequested(ctx: StepContext, role: RegionRole, generation: number, stepId: string): Promise<Check> {
   const state = ctx.scratch[`promotion:${stepId}`];
   if (state === "requested" || state === "unknown") return no(`a promotion of the ${role} Writer was requested (or may have been: ${state}): putting the old fleet back could give two writers`);
-  if (ctx.eventsAt(stepId, "acting").some((t) => t < ctx.runStartedAt)) return no(`an earlier run of this journal sent a promotion request: whether it was taken is unknown`);
+  const earlier = requestsMayHaveBeenTaken(ctx, stepId, ctx.runStartedAt);
+  if (earlier) return no(`${earlier}: putting the old fleet back could give two writers`);
   const db: DatabaseState = await ctx.platform.database(role, generation);
   // A promotion shows as modifying (then rebooting) until the replica has no source any more.
   if (db.dbRole !== "replica" || db.status === "modifying" || db.status === "rebooting") return no(`${db.identifier} is ${db.dbRole}, ${db.status ?? "?"}: it may be promoting`);
-  return ok(`${db.identifier} is still a replica, ${db.status}; no promotion was requested${state === "refused" ? " (every request was refused)" : ""}`);
+  const refusedBefore = ctx.stepEvents(stepId).some((e) => e.event === "not-taken" && e.at < ctx.runStartedAt);
+  return ok(`${db.identifier} is still a replica, ${db.status}; no promotion was requested${state === "refused" || refusedBefore ? " (every request was refused or never left)" : ""}`);
 }
 
 function promoteStep(config: ValidConfig, id: string, role: RegionRole, generation: number, guard: { readonly text: string; readonly check: (ctx: StepContext) => Promise<Check> }): Step {
@@ -436,6 +535,55 @@ export async function switchIs(ctx: StepContext, forced: boolean): Promise<Check
   return st.forced === forced ? ok(st.detail) : no(st.detail);
 }
 
+/** Scratch key: us-east-1 (Route 53's metrics) did not answer in this run; it is not asked again on the critical path. */
+export const US_EAST_1_SILENT = "us-east-1:silent";
+
+/** What confirmed the switch's position (SwitchConfirmation.by): the alarm and Route 53's own view of the switch checks, or the alarm alone. */
+export type SwitchConfirmedBy = "route53" | "alarm-only";
+
+/**
+ * Has the failover switch reached `forced`, as far as it can be known?
+ *
+ * 1. The alarm (DescribeAlarms in the switch's region, us-west-1) is in the
+ *    state the value puts it in: the datapoint arrived and the alarm evaluated it.
+ * 2. Route 53's own view: the HealthCheckStatus metric (us-east-1) of the two
+ *    checks that follow the alarm ("switch" unhealthy and "switch-forced"
+ *    healthy while forced; the opposite when released), the newest datapoint
+ *    of each at most MAX_VERDICT_AGE_SECONDS old on AWS's clock. Route 53
+ *    "monitors the data stream for the corresponding alarm instead of
+ *    monitoring the alarm state" (Route 53 Developer Guide, "How Amazon Route 53
+ *    determines whether a health check is healthy"), and how often it reads it
+ *    is not documented: the alarm's state alone does not show that Route 53 has
+ *    followed. No Route 53 API is called (the check ids come from SSM in the
+ *    handoff region).
+ *
+ * When Route 53's view cannot be read (us-east-1 does not answer, no
+ * datapoint, a platform without it) the alarm alone confirms it, and the
+ * result says so ("confirmed by the alarm only"); when it answers and still
+ * shows the old position, the wait goes on (the step writes the value again).
+ */
+export async function switchConfirmed(ctx: StepContext, forced: boolean): Promise<Check & { readonly by?: SwitchConfirmedBy; readonly lagging?: boolean }> {
+  const want = forced ? "forced" : "released";
+  const st = await ctx.platform.failoverSwitch();
+  if (st.forced !== forced) return { ok: false, detail: `the alarm is not ${forced ? "ALARM" : "OK"} yet (${st.detail})` };
+  const alarmOnly = (why: string) => ({ ok: true, by: "alarm-only" as const, detail: `${want}: confirmed by the alarm only (${st.detail}); Route 53's view of the switch checks ${why}` });
+  if (!ctx.platform.switchChecks) return alarmOnly(`cannot be read on the ${ctx.platform.name} platform`);
+  if (ctx.scratch[US_EAST_1_SILENT]) return alarmOnly(`was not read: us-east-1 did not answer earlier in this run (${String(ctx.scratch[US_EAST_1_SILENT])})`);
+  let r;
+  try {
+    r = await ctx.platform.switchChecks();
+  } catch (e) {
+    const cause = ctx.platform.explain?.(e);
+    if (cause?.kind === "network") ctx.scratch[US_EAST_1_SILENT] = errorText(e);
+    return alarmOnly(`could not be read (${cause ? cause.summary : errorText(e)})`);
+  }
+  if (r.switchHealthy === null || r.switchForcedHealthy === null) return alarmOnly(`has no datapoint (${r.detail})`);
+  if (r.sampleAgeSeconds !== null && r.sampleAgeSeconds > MAX_VERDICT_AGE_SECONDS) return alarmOnly(`has no current datapoint (${r.detail})`);
+  const follows = r.switchHealthy === !forced && r.switchForcedHealthy === forced;
+  if (follows) return { ok: true, by: "route53", detail: `${want}: confirmed by the alarm and by Route 53's switch checks (${r.detail}; ${st.detail})` };
+  return { ok: false, lagging: true, detail: `the alarm is ${forced ? "ALARM" : "OK"}, but Route 53's switch checks do not show it yet (${r.detail})` };
+}
+
 /**
  * The failover switch. `writer`: the region that must hold a writer first
  * (traffic goes where writes work); none for the unplanned failover, which
@@ -477,15 +625,35 @@ export function gateStep(config: ValidConfig, id: string, forced: boolean, write
       run: (ctx) => ctx.platform.setForcedFailover(forced),
     },
     wait: {
-      text: forced
-        ? `the switch alarm ${sw.alarmName} (${sw.region}) is ALARM: Route53's switch checks follow it, so PRIMARY is unhealthy and SECONDARY healthy whatever either region's health; resolvers get the SECONDARY answer once their cached answer expires (TTL)`
-        : `the switch alarm ${sw.alarmName} (${sw.region}) is OK: Route53 answers PRIMARY again while the primary's check passes, once resolvers' cached answers expire`,
+      text:
+        (forced
+          ? `the switch alarm ${sw.alarmName} (${sw.region}) is ALARM and Route 53's own view of its two switch checks follows it ("switch" unhealthy, "switch-forced" healthy: their HealthCheckStatus in us-east-1, ids from SSM in ${sw.region}), so PRIMARY is unhealthy and SECONDARY healthy whatever either region's health; resolvers get the SECONDARY answer once their cached answer expires (TTL)`
+          : `the switch alarm ${sw.alarmName} (${sw.region}) is OK and Route 53's view of its two switch checks follows it ("switch" healthy, "switch-forced" unhealthy): Route53 answers PRIMARY again while the primary's check passes, once resolvers' cached answers expire`) +
+        `. The value is written again once a minute while the alarm does not show it (a lost datapoint) or Route 53's checks lag behind it; when Route 53's view cannot be read (us-east-1 does not answer, no datapoint) the alarm alone confirms it and the step says "confirmed by the alarm only"`,
       timeoutSeconds: config.runbook.dnsTimeoutSeconds,
-      until: (ctx) => switchIs(ctx, forced),
+      until: async (ctx) => {
+        const c = await switchConfirmed(ctx, forced);
+        ctx.scratch[`switch:${id}:lagging`] = c.lagging === true;
+        if (c.ok) ctx.scratch[`switch:${id}:by`] = c.by;
+        return c;
+      },
+      retry: async (ctx, acting) => {
+        // Once a switch period (60 s: the alarm evaluates one datapoint a minute) has passed since the last write
+        // without the alarm showing the value (a lost datapoint), or with Route 53's checks still behind it: write it
+        // again, so the alarm and the data stream Route 53 reads get a current datapoint (a repeated value changes
+        // nothing: the alarm takes each minute's Maximum).
+        const last = ctx.eventAt(id, "action") ?? 0;
+        const lagging = ctx.scratch[`switch:${id}:lagging`] === true;
+        if (ctx.clock.now() - last < sw.periodSeconds * 1000) return null;
+        acting();
+        return `written again (${lagging ? "Route 53's switch checks lag behind the alarm" : "the alarm does not show it"}): ${await ctx.platform.setForcedFailover(forced)}`;
+      },
     },
     recheck: { text: `the switch is still ${forced ? "forced" : "released"} (alarm in ${s.region}, not the journal)`, check: (ctx) => switchIs(ctx, forced) },
     onFailure:
-      `The same flip by hand: ${switchCommand(config, forced)}; then ${readSwitch} (StateValue ${forced ? "ALARM" : "OK"} within a minute or two). ` +
+      `The same flip by hand: ${switchCommand(config, forced)}; then ${readSwitch} (StateValue ${forced ? "ALARM" : "OK"} within a minute or two) and Route 53's view of the switch checks: ` +
+      `aws cloudwatch get-metric-statistics --region us-east-1 --namespace AWS/Route53 --metric-name HealthCheckStatus --dimensions Name=HealthCheckId,Value=$(aws ssm get-parameter --region ${sw.region} --name ${healthCheckParameter(config, "switch")} --query Parameter.Value --output text) --statistics Minimum --period 60 --start-time <10 minutes ago> --end-time <now> ` +
+      `(${forced ? "0 once forced" : "1 once released"}). If the alarm shows it and Route 53's checks never do, the checks do not follow the alarm (dns stack: the switch checks' alarm name and region). ` +
       `The alarm is created by the dns stack (${deployOnly("dns")}: only dns, which finds the regions' load balancers by the names they published, so the regional stacks it depends on are not redeployed mid-incident); it does not need us-east-1.` +
       (forced ? " Once it is ALARM, clients still on the primary have a cached answer (TTL) or resolve through a resolver that ignores TTLs." : " Traffic returns only while the primary's Route53 check passes (`dr status`)."),
   };
@@ -589,7 +757,8 @@ function plannedPreflight(config: ValidConfig, params: PlanParams): Step {
     by: "runbook",
     precondition: {
       text:
-        `${s.writer(gS)} is a replica (or already a writer after an interrupted run) whose replication is healthy (RDS status replicating; ReplicaLag known, not -1, <= runbook.maxReplicaLagSeconds (${params.maxReplicaLagSeconds} s), sampled within ${MAX_LAG_AGE_SECONDS} s on AWS's clock) ` +
+        `${s.writer(gS)} is a replica (or already a writer after an interrupted run) whose replication is healthy (RDS status replicating; ReplicaLag known, not -1, sampled within ${MAX_LAG_AGE_SECONDS} s on AWS's clock, and <= runbook.maxReplicaLagSeconds (${params.maxReplicaLagSeconds} s) ` +
+        `unless the WAL positions show the replica is not behind its source: an idle source's replica reports up to five minutes of lag) ` +
         `and whose WAL replay advances (${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer, read twice a poll apart, up to 3 times: streaming from the source, replay not paused, not stuck behind received WAL)`,
       check: async (ctx) => {
         const db = await ctx.platform.database("secondary", gS);
@@ -599,24 +768,34 @@ function plannedPreflight(config: ValidConfig, params: PlanParams): Step {
         if (db.lagSeconds === null) return no(`${db.identifier}: replica lag unknown (${db.detail})`);
         if (db.lagSeconds < 0) return no(`${db.identifier}: ReplicaLag -1: RDS cannot determine the lag (replication not active, the replica in error or setting up)`);
         if (db.lagSampleAgeSeconds != null && db.lagSampleAgeSeconds > MAX_LAG_AGE_SECONDS) return no(`${db.identifier}: the latest ReplicaLag datapoint is ${Math.round(db.lagSampleAgeSeconds)} s old (AWS clock): no current reading`);
-        if (db.lagSeconds > params.maxReplicaLagSeconds) return no(`${db.identifier}: replica lag ${db.lagSeconds} s > ${params.maxReplicaLagSeconds} s (runbook.maxReplicaLagSeconds)`);
+        // A lag above the threshold is judged against the WAL positions below, not refused on its own.
+        const highLag = db.lagSeconds > params.maxReplicaLagSeconds ? `replica lag ${db.lagSeconds} s > ${params.maxReplicaLagSeconds} s (runbook.maxReplicaLagSeconds)` : null;
         // Two samples a poll apart; a refusal other than a paused replay is sampled again (up to
         // PREFLIGHT_REPLAY_SAMPLES pairs): one slow read or a replay that stood still for one poll on a busy
         // replica is not a reason to refuse a switchover (found by the drill under CPU load). This gate changes
         // nothing either way; the catch-up after the fence proves RPO 0 on its own.
         let r: Check = no("not sampled");
+        let latest: WalPositions | null = null;
         const refused: string[] = [];
         for (let attempt = 1; attempt <= PREFLIGHT_REPLAY_SAMPLES; attempt++) {
           const first = await ctx.platform.walPositions("secondary");
           await ctx.clock.sleep(Math.min(ctx.pollMs, 10_000));
           const second = await ctx.platform.walPositions("secondary");
+          latest = second;
           r = replayVerdict(first, second);
           if (r.ok || first.replayPaused === true || second.replayPaused === true) break;
           refused.push(r.detail);
         }
         const before = r.ok && refused.length ? ` (after ${refused.length} refused sample(s): ${refused.join("; ")})` : "";
         const tries = !r.ok && refused.length > 1 ? ` (${refused.length} samples a poll apart)` : "";
-        return r.ok ? ok(`${db.identifier}: replica, lag ${fmtLag(db.lagSeconds)}, ${db.replicationStatus ?? "status n/a"}; ${r.detail}${before}`) : no(`${db.identifier}: ${r.detail}${tries}`);
+        if (!r.ok) return no(`${db.identifier}: ${highLag ? `${highLag}; ` : ""}${r.detail}${tries}`);
+        if (highLag) {
+          // CloudWatch says behind; the positions decide: an idle source inflates ReplicaLag, a replica really behind is refused.
+          const proof = latest ? replayedSourceEnd(latest) : no("no WAL positions");
+          if (!proof.ok) return no(`${db.identifier}: ${highLag}, and the WAL positions do not show it caught up: ${proof.detail}`);
+          return ok(`${db.identifier}: replica, ${db.replicationStatus ?? "status n/a"}; CloudWatch ${highLag}, but ${proof.detail} (not a veto: ${IDLE_LAG_NOTE}); ${r.detail}${before}`);
+        }
+        return ok(`${db.identifier}: replica, lag ${fmtLag(db.lagSeconds)}, ${db.replicationStatus ?? "status n/a"}; ${r.detail}${before}`);
       },
     },
     action: { text: "none (records what it saw in the journal)" },
@@ -659,8 +838,13 @@ export async function drained(ctx: StepContext): Promise<Check & { readonly web?
   return { ok: false, detail: `${seen}; ${(left / 1000).toFixed(1)} s of the ${ctx.params.clientDrainSeconds} s drain left`, ...(web ? { web } : {}) };
 }
 
+/** What to do when Route 53's verdict cannot be read (confirm-outage). */
+export const CONFIRM_OUTAGE_ADVICE =
+  "Route 53 publishes its health-check metrics in us-east-1 only; when that does not answer, the verdict cannot be read, and the failover itself does not need it. " +
+  "Check the primary yourself (its load balancer, `dr status`, the AWS Health Dashboard); if it is down, run the same command again with --confirm confirm-outage.";
+
 /** Unplanned: Route53's verdict must show the primary down for runbook.minOutageSeconds without a break (nothing changes before). */
-export function confirmOutageStep(_config: ValidConfig, params: PlanParams): Step {
+export function confirmOutageStep(config: ValidConfig, params: PlanParams): Step {
   const W = params.minOutageSeconds;
   return {
     id: "confirm-outage",
@@ -670,11 +854,24 @@ export function confirmOutageStep(_config: ValidConfig, params: PlanParams): Ste
     action: { text: "none (nothing is changed before the outage is confirmed)" },
     wait: {
       text:
-        `Route53's verdict on the primary check (its HealthCheckStatus metric, us-east-1) has been unhealthy for ${W} s (runbook.minOutageSeconds) without a healthy sample, the newest sample at most ${MAX_VERDICT_AGE_SECONDS} s old on AWS's clock. ` +
+        `Route53's verdict on the primary check (its HealthCheckStatus metric, CloudWatch in us-east-1; the check's id from the dns stack's SSM parameter in ${config.regions.secondary.region}: no Route 53 API) has been unhealthy for ${W} s (runbook.minOutageSeconds) without a healthy sample, the newest sample at most ${MAX_VERDICT_AGE_SECONDS} s old on AWS's clock. ` +
+        `If the verdict cannot be read (no answer from us-east-1, no id published) the step stops at once with nothing changed: confirm the outage yourself and run again with --confirm confirm-outage. ` +
         `A healthy verdict after an unhealthy one ends the run (a transient fault: nothing changed); a verdict still healthy after ${Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1))} s ends it too (the primary answers: use --planned)`,
       timeoutSeconds: W + MAX_VERDICT_AGE_SECONDS + 300,
       until: async (ctx) => {
-        const o = await ctx.platform.outage("primary");
+        // No answer is not a verdict: stop at the first network failure (each call already made its attempts within
+        // its bound) with the way forward, instead of polling a region that does not answer for the whole timeout.
+        // An answer that is not yet a sustained outage keeps the wait going.
+        let o: OutageState;
+        try {
+          o = await ctx.platform.outage("primary");
+        } catch (e) {
+          const cause = ctx.platform.explain?.(e);
+          if (cause?.kind !== "network") throw e;
+          ctx.scratch[US_EAST_1_SILENT] = errorText(e);
+          return fatal(`Route53's verdict could not be read: ${cause.summary}. Nothing was changed. ${CONFIRM_OUTAGE_ADVICE}`);
+        }
+        if (o.unreadable) return fatal(`Route53's verdict cannot be read: ${o.detail}. Nothing was changed. ${CONFIRM_OUTAGE_ADVICE}`);
         const startedAt = (ctx.scratch["outage:since"] ??= ctx.clock.now()) as number;
         if (o.healthy === true) {
           if (ctx.scratch["outage:seen"]) return fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`);
@@ -1020,12 +1217,14 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
     restoreFleetStep(config, "restore-primary-fleet", "primary", params.webSize),
     {
       id: "primary-in-sync",
-      title: `Wait until ${p.writer(gP2)} is within runbook.maxReplicaLagSeconds`,
+      title: `Wait until ${p.writer(gP2)} is within runbook.maxReplicaLagSeconds (or its WAL positions show it is not behind)`,
       by: "runbook",
       precondition: { text: "none" },
       action: { text: "none (waits)" },
       wait: {
-        text: `ReplicaLag of ${p.writer(gP2)} <= ${params.maxReplicaLagSeconds} s (known, not -1, a current datapoint; RDS status replicating)`,
+        text:
+          `ReplicaLag of ${p.writer(gP2)} known, not -1, a current datapoint, RDS status replicating, and <= ${params.maxReplicaLagSeconds} s ` +
+          `or, above it, ${config.web.readinessPath}?wal=1 through ${p.region}'s load balancer shows the replica streaming and replayed up to its source's WAL end (an idle source's replica reports up to five minutes of lag)`,
         timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
         until: async (ctx) => {
           const db = await ctx.platform.database("primary", gP2);
@@ -1033,7 +1232,11 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
           if (db.replicationStatus && db.replicationStatus !== "replicating") return no(`${db.identifier}: replication status "${db.replicationStatus}"`);
           if (db.lagSeconds === null || db.lagSeconds < 0) return no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}`);
           if (db.lagSampleAgeSeconds != null && db.lagSampleAgeSeconds > MAX_LAG_AGE_SECONDS) return no(`${db.identifier}: the latest ReplicaLag datapoint is ${Math.round(db.lagSampleAgeSeconds)} s old`);
-          return db.lagSeconds <= params.maxReplicaLagSeconds ? ok(`${db.identifier}: lag ${db.lagSeconds} s`) : no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}`);
+          if (db.lagSeconds <= params.maxReplicaLagSeconds) return ok(`${db.identifier}: lag ${db.lagSeconds} s`);
+          const proof = replayedSourceEnd(await ctx.platform.walPositions("primary"));
+          return proof.ok
+            ? ok(`${db.identifier}: CloudWatch lag ${db.lagSeconds} s > ${params.maxReplicaLagSeconds} s, but ${proof.detail} (not a veto: ${IDLE_LAG_NOTE})`)
+            : no(`${db.identifier}: lag ${fmtLag(db.lagSeconds)}; WAL positions: ${proof.detail}`);
         },
       },
       onFailure: "A new replica first replays the backlog since it was created; wait and run again.",

@@ -99,9 +99,35 @@ export interface DatabaseState {
 export interface OutageState {
   /** The latest verdict: true healthy, false unhealthy, null no data. */
   readonly healthy: boolean | null;
+  /**
+   * The verdict cannot be read at all and polling again cannot change that (AWS: no health-check id published
+   * for the role: the dns stack's SSM parameter is missing): a wait stops at once instead of running to its timeout.
+   */
+  readonly unreadable?: boolean;
   /** How long the verdict has been unhealthy without a break, measured on the verdict's own clock (0 when healthy or unknown). */
   readonly unhealthyForSeconds: number;
   /** Age of the latest verdict sample, on the source's own clock (AWS: the Date of CloudWatch's answer minus the datapoint's timestamp); null unknown. */
+  readonly sampleAgeSeconds: number | null;
+  readonly detail: string;
+}
+
+/**
+ * Route 53's own view of the two health checks that follow the failover
+ * switch's alarm ("switch": healthy while traffic follows health;
+ * "switch-forced": healthy while forced): AWS: each check's HealthCheckStatus
+ * metric in us-east-1 (Route 53 publishes its metrics there only), the check
+ * ids read from the dns stack's SSM parameters in the handoff region; no
+ * Route 53 API. What Route 53 acts on is this, not the alarm's state: "Route 53
+ * monitors the data stream for the corresponding alarm instead of monitoring
+ * the alarm state" (Route 53 Developer Guide, "How Amazon Route 53 determines
+ * whether a health check is healthy").
+ */
+export interface SwitchChecksState {
+  /** The newest verdict on the "switch" check: true healthy (not forced), false unhealthy (forced), null no datapoint. */
+  readonly switchHealthy: boolean | null;
+  /** The newest verdict on the "switch-forced" check: true healthy (forced), false unhealthy, null no datapoint. */
+  readonly switchForcedHealthy: boolean | null;
+  /** Age of the older of the two newest datapoints, on AWS's clock (s); null unknown. */
   readonly sampleAgeSeconds: number | null;
   readonly detail: string;
 }
@@ -137,8 +163,14 @@ export interface WalPositions {
 
 /** What a promotion request got. */
 export interface PromotionAttempt {
-  /** requested: the service accepted it; already-writer; refused: the service said not now (e.g. backing-up); unknown: no answer (it may have been accepted). */
-  readonly outcome: "requested" | "already-writer" | "refused" | "unknown";
+  /**
+   * requested: the service accepted it; already-writer: nothing sent; refused: the service said not now (e.g.
+   * backing-up), or the adapter did not ask because the service would (nothing taken); not-sent: the request
+   * provably never reached the service (its endpoint refused the connection, the name did not resolve, the
+   * connection timed out before it was made: nothing taken); unknown: no answer after it may have left (it may
+   * have been accepted).
+   */
+  readonly outcome: "requested" | "already-writer" | "refused" | "not-sent" | "unknown";
   readonly detail: string;
 }
 
@@ -181,6 +213,11 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   healthChecks(): Promise<HealthCheckState[]>;
   /** Where the failover switch stands (AWS: DescribeAlarms in the secondary region). */
   failoverSwitch(): Promise<SwitchState>;
+  /**
+   * Route 53's own view of the switch checks (AWS: their HealthCheckStatus metric, us-east-1; ids from SSM in the
+   * handoff region). Optional: a platform without it has the switch confirmed by its alarm only (and says so).
+   */
+  switchChecks?(): Promise<SwitchChecksState>;
   web(role: RegionRole): Promise<WebState>;
   database(role: RegionRole, generation: number): Promise<DatabaseState>;
   /** Route53's verdict on the region's endpoint check over time (the unplanned failover's sustained-outage rule). */
@@ -288,9 +325,11 @@ export interface GlobalActionAttempt {
    * requested: AWS took it; already-writer: the target is the writer, nothing sent;
    * in-progress: a switchover/failover toward the target is under way, nothing sent (a resumed run waits for it);
    * refused: AWS said not now (InvalidGlobalClusterState / InvalidDBClusterState, throttling), nothing changed;
-   * unknown: no answer (it may have been taken).
+   * not-sent: the request provably never reached AWS (the read before it failed, or its endpoint could not be
+   * connected to), nothing changed;
+   * unknown: no answer after it may have left (it may have been taken).
    */
-  readonly outcome: "requested" | "already-writer" | "in-progress" | "refused" | "unknown";
+  readonly outcome: "requested" | "already-writer" | "in-progress" | "refused" | "not-sent" | "unknown";
   /** A refusal: "state" (InvalidGlobalClusterStateFault / InvalidDBClusterStateFault: AWS judged the clusters) or "throttled" (transient). */
   readonly refusal?: "state" | "throttled";
   readonly detail: string;

@@ -145,6 +145,9 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     config,
     eventAt: (step, ev) => journal.eventAt(step, ev),
     eventsAt: (step, ev) => journal.eventsAt(step, ev),
+    stepEvents: (step) => journal.stepEvents(step),
+    journalFormat: journal.header?.format ?? null,
+    note: (step, event, detail) => journal.record(step, event, detail),
     runStartedAt,
     scratch: {},
     clock,
@@ -306,6 +309,7 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     }
 
     // Wait.
+    let waited: string | undefined;
     if (step.wait.until && !confirm.has(step.id)) {
       const started = clock.now();
       const deadline = started + step.wait.timeoutSeconds * 1000;
@@ -317,6 +321,7 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
         const c = await safely(() => step.wait.until!(ctx), Math.max(deadline, clock.now() + poll));
         if (c.ok) {
           log(`${tag} wait ok after ${((clock.now() - started) / 1000).toFixed(1)} s: ${c.detail}`);
+          waited = c.detail;
           break;
         }
         if (c.fatal) return fail(step, `${c.detail} (waiting for: ${step.wait.text})`);
@@ -349,7 +354,8 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
         await clock.sleep(Math.min(poll, Math.max(1, deadline - clock.now())));
       }
     }
-    journal.record(step.id, "done");
+    // The done line keeps what the wait found (e.g. what confirmed the failover switch).
+    journal.record(step.id, "done", waited);
     log(`${tag} done`);
   }
   journal.complete();
