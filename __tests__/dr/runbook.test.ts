@@ -572,3 +572,236 @@ describe("dr status", () => {
     expect(fencedStatus.warnings.join("\n")).toContain("the old writer drweb-prod-use2-db-g1-writer is not isolated from the app (no dr-isolated tag)");
   });
 });
+
+// --- issue 25: the recovery path, the switch's confirmation, idle lag, the journal's promotions -------------------
+// AWS is the stubbed SDK clients of fake-aws.ts (no AWS API emulator runs here): these check which calls the runbook
+// makes, in which region, and what it decides on their answers; the AWS behaviour they model is cited in the code.
+
+describe("dr failover --unplanned: no Route 53 API between the fault and the first write", () => {
+  it("reads the primary check's id from the dns stack's SSM parameter in us-west-1, then only CloudWatch: no Route 53 call in the whole run", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    const r = await t.run("failover", "unplanned");
+    expect(r.ok, r.failure).toBe(true);
+    expect(t.aws.calls.filter((c) => c.client === "route53")).toEqual([]);
+    const ssm = t.aws.calls.filter((c) => c.client === "ssm");
+    expect(ssm.map((c) => `${c.command}@${c.region}`)).toEqual(["GetParametersCommand@us-west-1"]); // once a run
+    expect(ssm[0].input.Names).toContain("/drweb-prod/dr/dns/health-check/primary");
+    expect(t.lines.join("\n")).toMatch(/\[confirm-outage\] 2\/9 wait ok after [\d.]+ s: unhealthy for \d+ s >= 120 s: Route53 HealthCheckStatus of the primary check hc-primary \(us-east-1; id from SSM in us-west-1\)/);
+  });
+
+  it("us-east-1 and us-east-2 unreachable, no --confirm: stops at the first unanswered read with the --confirm confirm-outage advice, nothing changed, no Route 53 call", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-1");
+    t.aws.down.add("us-east-2");
+    const start = t.clock.now();
+    const r = await t.run("failover", "unplanned");
+    expect(r.failedStep).toBe("confirm-outage");
+    // At the first network failure, not after the step's timeout (minOutageSeconds + 480 s).
+    expect(t.clock.now() - start).toBeLessThan(30_000);
+    expect(r.failure).toContain("Route53's verdict could not be read: the AWS endpoint could not be reached (TimeoutError: connect ETIMEDOUT cloudwatch.us-east-1");
+    expect(r.failure).toContain("run the same command again with --confirm confirm-outage");
+    expect(t.aws.calls.filter((c) => c.client === "route53")).toEqual([]);
+    expect(t.aws.mutations()).toEqual([]);
+    expect(r.acted).toBe(false);
+  });
+
+  it("an answer that is not yet a sustained outage keeps waiting; the same network failure later in the wait still stops it at once", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    let polls = 0;
+    const r = await t.run("failover", "unplanned", {
+      clock: { now: () => t.clock.now(), sleep: async (ms) => { if (++polls === 3) t.aws.down.add("us-east-1"); await t.clock.sleep(ms); } },
+    });
+    expect(r.failedStep).toBe("confirm-outage");
+    expect(t.lines.join("\n")).toMatch(/\[confirm-outage\] 2\/9 still waiting: Route53's newest verdict is still healthy/);
+    expect(r.failure).toContain("--confirm confirm-outage");
+    expect(polls).toBeLessThan(5);
+  });
+
+  it("no health-check id published (the dns stack not deployed): stops at once, naming the SSM parameter", async () => {
+    const t = setup();
+    t.aws.ssmParams.delete("/drweb-prod/dr/dns/health-check/primary");
+    const start = t.clock.now();
+    const r = await t.run("failover", "unplanned");
+    expect(r.failedStep).toBe("confirm-outage");
+    expect(t.clock.now() - start).toBeLessThan(30_000);
+    expect(r.failure).toContain("no SSM parameter /drweb-prod/dr/dns/health-check/primary in us-west-1: the dns stack publishes the health-check ids there");
+    expect(t.aws.mutations()).toEqual([]);
+  });
+});
+
+describe("dr: the failover switch confirmed by Route 53's own view of the switch checks", () => {
+  /** When each step recorded "done", and the switch writes, on the fake clock. */
+  const timeline = (t: ReturnType<typeof setup>) => {
+    const j = Journal.open(t.dir, "failover", t.clock);
+    return { done: (step: string) => j.eventAt(step, "done"), doneDetail: (step: string) => j.steps().find((l) => l.step === step && l.event === "done")?.detail };
+  };
+
+  it("an alarm that flips at once while Route 53's switch checks lag: waits for the checks, writes the value again meanwhile, and says both confirmed it", async () => {
+    const t = setup();
+    t.aws.switchCheckLagMs = 150_000; // Route 53 follows the alarm's data stream 2.5 minutes late (how fast it does is not documented)
+    const order = stamped(t.aws, t.clock);
+    const r = await t.run("failover", "planned");
+    expect(r.ok, r.failure).toBe(true);
+    const writes = order().filter((x) => x.call.command === "PutMetricDataCommand");
+    expect(writes.length).toBeGreaterThanOrEqual(2); // written again while the checks lagged
+    expect(writes.every((w) => (w.call.input.MetricData as Array<{ Value: number }>)[0].Value === 1)).toBe(true);
+    const doneAt = timeline(t).done("force-dns")!;
+    expect(doneAt - writes[0].at).toBeGreaterThanOrEqual(150_000); // not when the alarm flipped
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[force-dns\] 5\/6 still waiting: the alarm is ALARM, but Route 53's switch checks do not show it yet \(Route 53 HealthCheckStatus \(us-east-1\)/);
+    expect(out).toMatch(/\[force-dns\] 5\/6 action \(retry\): written again \(Route 53's switch checks lag behind the alarm\): PutMetricData drweb\/DR ForceFailover/);
+    expect(out).toMatch(/\[force-dns\] 5\/6 wait ok after [\d.]+ s: forced: confirmed by the alarm and by Route 53's switch checks/);
+    expect(timeline(t).doneDetail("force-dns")).toMatch(/^forced: confirmed by the alarm and by Route 53's switch checks/);
+    expect(t.aws.calls.filter((c) => c.client === "route53")).toEqual([]);
+  });
+
+  it("a lost datapoint (the alarm stays OK): the runbook writes the value again a minute later instead of waiting out its timeout", async () => {
+    const t = setup();
+    t.aws.dropSwitchWrites = 1; // PutMetricData answered, the datapoint lost
+    const order = stamped(t.aws, t.clock);
+    const r = await t.run("failover", "planned");
+    expect(r.ok, r.failure).toBe(true);
+    const writes = order().filter((x) => x.call.command === "PutMetricDataCommand");
+    expect(writes).toHaveLength(2);
+    expect(writes[1].at - writes[0].at).toBeGreaterThanOrEqual(60_000);
+    expect(writes[1].at - writes[0].at).toBeLessThan(t.config.runbook.dnsTimeoutSeconds * 1000);
+    expect(t.aws.switchAlarmState()).toBe("ALARM");
+    expect(t.lines.join("\n")).toContain("[force-dns] 5/6 action (retry): written again (the alarm does not show it)");
+  });
+
+  it("us-east-1 unreadable: the switch is confirmed by the alarm only, and the output and the journal say so", async () => {
+    const t = setup();
+    t.aws.down.add("us-east-1");
+    const r = await t.run("failover", "planned");
+    expect(r.ok, r.failure).toBe(true);
+    expect(t.lines.join("\n")).toMatch(/\[force-dns\] 5\/6 wait ok after [\d.]+ s: forced: confirmed by the alarm only \(alarm drweb-prod-dns-failover-switch \(us-west-1\): ALARM[^)]*\); Route 53's view of the switch checks could not be read/);
+    expect(timeline(t).doneDetail("force-dns")).toMatch(/^forced: confirmed by the alarm only/);
+    expect(t.aws.mutations().filter((c) => c.command === "PutMetricDataCommand")).toHaveLength(1);
+  });
+
+  it("Route 53's switch checks answer and never follow the alarm: the step fails at its timeout with how to check by hand", async () => {
+    const t = setup();
+    t.aws.switchCheckLagMs = 3_600_000;
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("force-dns");
+    expect(r.failure).toContain(`timed out after ${t.config.runbook.dnsTimeoutSeconds} s`);
+    expect(r.failure).toContain("Route 53's switch checks do not show it yet");
+    expect(t.lines.join("\n")).toContain("aws cloudwatch get-metric-statistics --region us-east-1 --namespace AWS/Route53 --metric-name HealthCheckStatus");
+  });
+});
+
+describe("dr: an idle source's ReplicaLag does not veto what the WAL positions prove", () => {
+  it("planned preflight: ReplicaLag 300 s (an idle source's five minutes) with the replica's WAL positions at the source's end: the switchover goes ahead", async () => {
+    const t = setup();
+    t.aws.replicaLag = 300;
+    const r = await t.run("failover", "planned");
+    expect(r.ok, r.failure).toBe(true);
+    expect(t.lines.join("\n")).toMatch(/\[preflight\] 1\/6 precondition ok: drweb-prod-usw1-db-g1-writer: replica, replicating; CloudWatch replica lag 300 s > 30 s \(runbook.maxReplicaLagSeconds\), but the source's WAL ends at 0\/[0-9A-F]+ .* and the replica has replayed 0\/[0-9A-F]+: it is not behind \(not a veto: /);
+  });
+
+  it("planned preflight: the same lag with the replica really behind (replayed < the source's WAL end): refused, nothing changed", async () => {
+    const t = setup();
+    t.aws.replicaLag = 300;
+    t.aws.wal.backlog = 0x80n;
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("preflight");
+    expect(r.failure).toMatch(/replica lag 300 s > 30 s \(runbook.maxReplicaLagSeconds\), and the WAL positions do not show it caught up: the source's WAL ends at 0\/[0-9A-F]+ and the replica has received 0\/[0-9A-F]+, replayed 0\/[0-9A-F]+: it is behind/);
+    expect(t.aws.mutations()).toEqual([]);
+  });
+
+  /** The failback up to primary-in-sync: the failed-over state, the operator's primary deploy, the rebuilt replica's lag. */
+  async function failbackWithLag(lag: number, backlog = 0n) {
+    const t = setup({ database: { drState: "failedOver" }, dns: { forceFailover: true } });
+    t.aws.db("drweb-prod-usw1-db-g1-writer").source = null;
+    t.aws.setSwitch(true);
+    await t.run("failback", "planned"); // stops at rebuild-primary (an operator deploy)
+    t.aws.dbs.set("drweb-prod-use2-db-g2-writer", { id: "drweb-prod-use2-db-g2-writer", region: "us-east-2", source: "arn:aws:rds:us-west-1:123456789012:db:drweb-prod-usw1-db-g1-writer", status: "available", deletionProtection: true, promoteAfter: -1 });
+    t.aws.replicaLag = lag;
+    t.aws.catchUpOnFence = false; // the lag stays what CloudWatch says
+    t.aws.wal.backlog = backlog;
+    const failback = resolveConfig({ runbook: { journalDir: t.dir }, database: { drState: "failback", generations: { primary: 2, secondary: 1 } }, dns: { forceFailover: true } });
+    t.lines.length = 0;
+    return { t, r: await t.run("failback", "planned", {}, failback) };
+  }
+
+  it("failback's primary-in-sync: ReplicaLag 300 s with the WAL positions at the source's end goes on to the switch back", async () => {
+    const { t, r } = await failbackWithLag(300);
+    expect(r.failedStep).toBe("rebuild-secondary"); // the next operator deploy: the switch back is done
+    expect(t.aws.db("drweb-prod-use2-db-g2-writer").source).toBeNull();
+    expect(t.lines.join("\n")).toMatch(/\[primary-in-sync\] \d+\/15 wait ok after [\d.]+ s: drweb-prod-use2-db-g2-writer: CloudWatch lag 300 s > 30 s, but the source's WAL ends at .*: it is not behind/);
+  });
+
+  it("failback's primary-in-sync: a high lag with the replica behind keeps waiting (and times out), nothing fenced", async () => {
+    const { t, r } = await failbackWithLag(300, 0x80n);
+    expect(r.failedStep).toBe("primary-in-sync");
+    expect(r.failure).toContain(`timed out after ${t.config.runbook.catchUpTimeoutSeconds} s`);
+    expect(r.failure).toMatch(/WAL positions: the source's WAL ends at .* it is behind/);
+    expect(t.aws.desired["us-west-1"]).toBe(3);
+  });
+});
+
+describe("dr journal: a promotion is recorded only when a request was sent", () => {
+  /** Interrupts the run (as Ctrl-C would) at the first sleep once `when` holds. */
+  const interruptWhen = (t: ReturnType<typeof setup>, when: () => boolean) => ({
+    now: () => t.clock.now(),
+    sleep: async (ms: number) => {
+      if (when()) throw new Error("SIGINT");
+      await t.clock.sleep(ms);
+    },
+  });
+  const promotions = (t: ReturnType<typeof setup>) => t.aws.calls.filter((c) => c.command === "PromoteReadReplicaCommand");
+
+  it("RDS refused it twice (InvalidDBInstanceState), the run was interrupted, the resumed run's promotion never comes: the fence is rolled back", async () => {
+    const t = setup();
+    t.aws.promoteRefusals = -1;
+    await expect(t.run("failover", "planned", { clock: interruptWhen(t, () => promotions(t).length >= 2) })).rejects.toThrow("SIGINT");
+    expect(promotions(t)).toHaveLength(2);
+    const j = Journal.open(t.dir, "failover", t.clock);
+    expect(j.steps().filter((l) => l.step === "promote").map((l) => l.event)).toEqual(["started", "precondition", "acting", "requesting", "not-taken", "action", "waiting", "acting", "requesting", "not-taken", "action"]);
+    // Resumed: the replica goes into its backup window for good, so the promotion is never taken this time either.
+    t.aws.replicaBusy = { status: "backing-up", describes: -1 };
+    t.lines.length = 0;
+    const r = await t.run("failover", "planned");
+    expect(r.resumed).toBe(true);
+    expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBe(true);
+    expect(t.lines.join("\n")).toContain("[rollback] safe: drweb-prod-usw1-db-g1-writer is still a replica, backing-up; no promotion was requested (every request was refused or never left)");
+    expect(t.aws.desired["us-east-2"]).toBe(3);
+    expect(promotions(t)).toHaveLength(2); // nothing sent while backing-up
+  });
+
+  it("a request sent and timed out (it may have been taken), then interrupted and resumed: the rollback is refused as before", async () => {
+    const t = setup();
+    t.aws.latency = (c) => (c.command === "PromoteReadReplicaCommand" ? 25_000 : 0); // no answer within the call's bound
+    await expect(t.run("failover", "planned", { clock: interruptWhen(t, () => promotions(t).length >= 1) })).rejects.toThrow("SIGINT");
+    const j = Journal.open(t.dir, "failover", t.clock);
+    const events = j.steps().filter((l) => l.step === "promote" && (l.event === "requesting" || l.event === "requested" || l.event === "not-taken"));
+    expect(events.slice(0, 2).map((l) => l.event)).toEqual(["requesting", "requested"]);
+    expect(events[1].detail).toContain("unknown: no answer (PromoteReadReplicaCommand (us-west-1): no answer within 25 s (all attempts)): the request may have been taken");
+    expect(events.map((l) => l.event)).not.toContain("not-taken");
+    t.aws.latency = null;
+    t.aws.replicaBusy = { status: "backing-up", describes: -1 };
+    t.lines.length = 0;
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBeFalsy();
+    expect(t.lines.join("\n")).toContain("[rollback] NOT rolling back: an earlier run of this journal sent a request in promote (taken, or no answer after it left)");
+    expect(t.aws.desired["us-east-2"]).toBe(0); // the fence stays
+  });
+
+  it("a run cut off while sending (a requesting line with no answer after it): the resumed run does not roll back", async () => {
+    const t = setup();
+    t.aws.promoteRefusals = -1;
+    await expect(t.run("failover", "planned", { clock: interruptWhen(t, () => promotions(t).length >= 1) })).rejects.toThrow("SIGINT");
+    // What a SIGKILL between the request leaving and its answer leaves behind.
+    fs.appendFileSync(path.join(t.dir, "failover.jsonl"), JSON.stringify({ type: "step", step: "promote", event: "requesting", at: new Date(t.clock.now()).toISOString(), detail: "promotion" }) + "\n");
+    t.clock.advance(1_000);
+    t.aws.replicaBusy = { status: "backing-up", describes: -1 };
+    const r = await t.run("failover", "planned");
+    expect(r.rolledBack).toBeFalsy();
+    expect(t.lines.join("\n")).toContain("[rollback] NOT rolling back: an earlier run of this journal was cut off while sending a request in promote");
+  });
+});
