@@ -350,6 +350,61 @@ describe("Aurora: what AWS would refuse is refused before the fence; a refusal t
   });
 });
 
+describe("Aurora: a switchover is recorded in the journal only when a request was sent", () => {
+  const interruptWhen = (t: ReturnType<typeof setup>, when: () => boolean) => ({
+    now: () => t.clock.now(),
+    sleep: async (ms: number) => {
+      if (when()) throw new Error("SIGINT");
+      await t.clock.sleep(ms);
+    },
+  });
+  const switchovers = (t: ReturnType<typeof setup>) => t.fa.mutations().filter((c) => c.command === "SwitchoverGlobalClusterCommand");
+
+  it("refused (InvalidDBClusterStateFault), interrupted, resumed and refused again: the resumed run rolls the fence back", async () => {
+    const t = setup();
+    t.fa.refuse = { fault: "InvalidDBClusterStateFault", times: -1 };
+    await expect(t.run("failover", "planned", { clock: interruptWhen(t, () => switchovers(t).length >= 1) })).rejects.toThrow("SIGINT");
+    const events = Journal.open(t.dir, "failover", t.clock).steps().filter((l) => l.step === "switchover").map((l) => l.event);
+    expect(events).toContain("requesting");
+    expect(events).toContain("not-taken");
+    t.lines.length = 0;
+    const r = await t.run("failover", "planned");
+    expect(r.resumed).toBe(true);
+    expect(r.failedStep).toBe("switchover");
+    expect(r.rolledBack).toBe(true);
+    expect(t.aws.desired["us-east-2"]).toBe(3);
+    expect(t.lines.join("\n")).toContain("[rollback] safe: drweb-prod-use2-db-g1-cluster is still the writer");
+  });
+
+  it("sent with no answer (it may have been taken), interrupted, resumed: no roll-back", async () => {
+    const t = setup();
+    t.aws.latency = (c) => (c.command === "SwitchoverGlobalClusterCommand" ? 25_000 : 0);
+    await expect(t.run("failover", "planned", { clock: interruptWhen(t, () => switchovers(t).length >= 1) })).rejects.toThrow("SIGINT");
+    t.aws.latency = null;
+    t.fa.refuse = { fault: "InvalidDBClusterStateFault", times: -1 };
+    t.lines.length = 0;
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("switchover");
+    expect(r.rolledBack).toBeFalsy();
+    expect(t.lines.join("\n")).toContain("[rollback] NOT rolling back: an earlier run of this journal sent a request in switchover (taken, or no answer after it left)");
+    expect(t.aws.desired["us-east-2"]).toBe(0);
+  });
+
+  it("unplanned with us-east-1 unreachable and no --confirm: stops at once with the --confirm confirm-outage advice, no Route 53 call, nothing changed", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-1");
+    t.aws.down.add("us-east-2");
+    const start = t.clock.now();
+    const r = await t.run("failover", "unplanned");
+    expect(r.failedStep).toBe("confirm-outage");
+    expect(t.clock.now() - start).toBeLessThan(30_000);
+    expect(r.failure).toContain("--confirm confirm-outage");
+    expect(t.aws.calls.filter((c) => c.client === "route53")).toEqual([]);
+    expect(t.fa.mutations()).toEqual([]);
+  });
+});
+
 // --- unplanned ---------------------------------------------------------------------
 
 describe("dr failover --unplanned (Aurora)", () => {
