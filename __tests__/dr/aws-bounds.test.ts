@@ -10,8 +10,9 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveConfig } from "../../src/config";
-import { AwsPlatform, CALL_BOUNDS, sdkClients } from "../../src/dr/aws-platform";
-import { classifyAwsError } from "../../src/dr/aws-errors";
+import { PromoteReadReplicaCommand } from "@aws-sdk/client-rds";
+import { AwsPlatform, CALL_BOUNDS, mayHaveBeenSent, sdkClients, trackAttempts, type AwsClients } from "../../src/dr/aws-platform";
+import { classifyAwsError, failedBeforeConnecting } from "../../src/dr/aws-errors";
 import { FakeClock } from "../../src/dr/clock";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
@@ -161,5 +162,80 @@ describe("a brownout does not hang the runbook (stubbed clients whose calls neve
     // The fence failed after acting: the runner did not roll back (fence failures are not after-fence failures); the journal resumes.
     expect(r.rolledBack).toBeFalsy();
     expect(r.acted).toBe(true);
+  });
+});
+
+/** A loopback port nothing listens on (bound, then closed): connections to it are refused. */
+async function closedPort(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** A TCP server that reads a request and then resets the connection (the request reached it; no answer). */
+async function resettingServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = net.createServer((s) => s.once("data", () => s.resetAndDestroy()));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe("a request that cannot be taken back: did it leave? (the real SDK against loopback endpoints)", () => {
+  const bounds = { connectionTimeoutMs: 1_000, requestTimeoutMs: 300, maxAttempts: 3, callTimeoutMs: 20_000 };
+  const promoteOnce = async (url: string) => {
+    const command = new PromoteReadReplicaCommand({ DBInstanceIdentifier: "drweb-prod-usw1-db-g1-writer", BackupRetentionPeriod: 7 });
+    const attempts = trackAttempts(command);
+    const err = await sdkClients({ bounds, endpoint: url }).rds("us-west-1").send(command).then(() => null, (e: unknown) => e);
+    return { err, attempts };
+  };
+
+  it("every attempt refused at connect (ECONNREFUSED, retried by the SDK): provably not sent", async () => {
+    const { err, attempts } = await promoteOnce(await closedPort());
+    expect((err as { code?: string }).code).toBe("ECONNREFUSED");
+    expect(attempts).toHaveLength(3); // each attempt recorded inside the SDK's retry loop
+    expect(attempts.every((a) => failedBeforeConnecting(a))).toBe(true);
+    expect(mayHaveBeenSent(err, attempts)).toBe(false);
+  });
+
+  it("an endpoint that reads the request and never answers (request timeout), or resets after reading it: it may have been taken", async () => {
+    const silent = await silentServer();
+    const reset = await resettingServer();
+    try {
+      for (const url of [silent.url, reset.url]) {
+        const { err, attempts } = await promoteOnce(url);
+        expect(err).not.toBeNull();
+        expect(attempts.length).toBeGreaterThanOrEqual(1);
+        expect(failedBeforeConnecting(attempts[0])).toBe(false);
+        expect(mayHaveBeenSent(err, attempts)).toBe(true);
+      }
+    } finally {
+      await silent.close();
+      await reset.close();
+    }
+  });
+
+  it("AwsPlatform.promote: RDS's endpoint refusing connections gives not-sent (nothing taken); one that takes the request and says nothing is thrown (may have been taken)", async () => {
+    const clock = new FakeClock();
+    const aws = new FakeAws(clock);
+    const base = aws.clients();
+    // The replica is read through the stub; only PromoteReadReplica goes through the real SDK to the loopback endpoint.
+    const through = (url: string): AwsClients => ({
+      ...base,
+      rds: (r) =>
+        ({
+          send: (cmd: unknown, opts?: unknown) => (cmd instanceof PromoteReadReplicaCommand ? sdkClients({ bounds, endpoint: url }).rds(r).send(cmd, opts as never) : base.rds(r).send(cmd as never, opts as never)),
+        }) as never,
+    });
+    const refused = await new AwsPlatform(config, through(await closedPort()), clock, aws.probe, { walFn: aws.walFn }).promote("secondary", 1, 7);
+    expect(refused.outcome).toBe("not-sent");
+    expect(refused.detail).toContain("could not be sent");
+    const silent = await silentServer();
+    try {
+      const err = await new AwsPlatform(config, through(silent.url), clock, aws.probe, { walFn: aws.walFn }).promote("secondary", 1, 7).then(() => null, (e: unknown) => e);
+      expect(classifyAwsError(err)?.kind).toBe("network");
+    } finally {
+      await silent.close();
+    }
   });
 });

@@ -792,6 +792,17 @@ describe("dr journal: a promotion is recorded only when a request was sent", () 
     expect(t.aws.desired["us-east-2"]).toBe(0); // the fence stays
   });
 
+  it("RDS's endpoint refusing connections (ECONNREFUSED: nothing left this host) is not a promotion: the fence is rolled back at the timeout", async () => {
+    const t = setup();
+    // As node's socket raises it and the SDK passes it on after its attempts (the real SDK: aws-bounds.test.ts).
+    t.aws.failWith = (c) => (c.command === "PromoteReadReplicaCommand" ? Object.assign(new Error("connect ECONNREFUSED 52.94.0.1:443"), { code: "ECONNREFUSED", syscall: "connect" }) : undefined);
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBe(true);
+    expect(t.lines.join("\n")).toContain("not-sent: RDS PromoteReadReplica drweb-prod-usw1-db-g1-writer (us-west-1) could not be sent (connect ECONNREFUSED 52.94.0.1:443: no connection was made)");
+    expect(t.aws.desired["us-east-2"]).toBe(3);
+  });
+
   it("a run cut off while sending (a requesting line with no answer after it): the resumed run does not roll back", async () => {
     const t = setup();
     t.aws.promoteRefusals = -1;
