@@ -102,6 +102,20 @@ describe("dns stack", () => {
     expect(dns().output!.failover_switch.value).toMatchObject({ region: "us-west-1", namespace: "drweb/DR", metric_name: "ForceFailover", forced_value: 1, released_value: 0 });
   });
 
+  it("publishes each health check's id under its role's SSM parameter in us-west-1: what `dr failover --unplanned` reads instead of Route 53's API", () => {
+    // The runbook (src/dr/aws-platform.ts healthCheckIds) maps parameter name -> role -> check id; a value wired to
+    // another role's check would make it judge the wrong check. The dns stack's only provider is us-west-1 (the handoff region).
+    const params = resourceList(dns(), "aws_ssm_parameter");
+    expect(params).toHaveLength(HEALTH_CHECK_ROLES.length);
+    for (const role of HEALTH_CHECK_ROLES) {
+      const p = params.find((x) => x.name === healthCheckParameter(app.config, role));
+      expect(p, role).toBeDefined();
+      expect(p.type).toBe("String");
+      expect(p.provider).toBeUndefined(); // the stack's default provider: us-west-1
+      expect(healthCheck(dns(), p.value).tags[HEALTH_CHECK_TAG]).toBe(role);
+    }
+  });
+
   it("keeps us-east-1 out of the dns stack: the alarms, their topic and key are the dns-alarms stack's, which reads the health check ids from SSM", () => {
     expect((dns().provider!.aws as any[]).map((p) => p.region)).toEqual(["us-west-1"]);
     for (const t of ["aws_sns_topic", "aws_kms_key", "aws_sns_topic_subscription"]) expect(resourceList(dns(), t)).toEqual([]);
