@@ -2,7 +2,7 @@
  * Stubbed AWS SDK v3 clients for the runbook tests: each client's `send`
  * dispatches on the command class and acts on a small in-memory model of the
  * two regions (ASGs and target groups, RDS instances, CloudWatch metrics,
- * Route53 health checks). No AWS API emulator runs on these machines (none
+ * Route53 health checks, the dns stack's SSM parameters in us-west-1). No AWS API emulator runs on these machines (none
  * is installed or reachable), so this stand-in is what checks the AWS side
  * of the orchestration: which calls, in which order, with which inputs.
  */

@@ -1092,7 +1092,11 @@ export class AwsPlatform implements DrPlatform {
    * the two state faults are "refused" (refusal "state": nothing changed; the
    * step asks again, up to a cap: aurora-plan.ts MAX_GLOBAL_REFUSALS),
    * throttling likewise (refusal "throttled", not counted); the two not-found
-   * faults end the step with the names it looked for.
+   * faults end the step with the names it looked for. "not-sent" when the read
+   * before the request failed or every SDK attempt of it failed before
+   * connecting (mayHaveBeenSent): nothing can have been taken, and the journal
+   * says so (aurora-plan.ts requestGlobal); a failure after it may have left is
+   * thrown (possibly taken).
    */
   private async globalAction(kind: "switchover" | "failover", target: RegionRole): Promise<GlobalActionAttempt> {
     let g: GlobalClusterState;

@@ -188,7 +188,10 @@ export const ALB_IDLE_TIMEOUT_SECONDS = 60;
  * CLOUDWATCH_METRIC check reads its alarm, and a health change takes seconds
  * to reach Route53's DNS servers), resolvers may serve the cached PRIMARY
  * answer for the alias TTL, and a request sent just before can be answered up
- * to the ALB idle timeout later.
+ * to the ALB idle timeout later. The drain counts from force-dns's end, which
+ * waits for Route 53's own view of the switch checks when it can be read
+ * (switchConfirmed): then the pick-up term is margin; when only the alarm
+ * confirmed it (us-east-1 not answering), it is the bound.
  */
 export function clientDrainSeconds(config: ValidConfig): number {
   if (config.runbook.clientDrainSeconds !== undefined) return config.runbook.clientDrainSeconds;

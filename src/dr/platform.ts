@@ -209,7 +209,7 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   explain?(error: unknown): FailureCause | null;
 
   // Observations (never change anything).
-  /** Route53's view (AWS: the Route53 API and the HealthCheckStatus metric in us-east-1; not needed to fail over). */
+  /** Route53's view for `dr status` (AWS: the Route53 API, its control plane in us-east-1, and the HealthCheckStatus metric in us-east-1; not on the recovery path). */
   healthChecks(): Promise<HealthCheckState[]>;
   /** Where the failover switch stands (AWS: DescribeAlarms in the secondary region). */
   failoverSwitch(): Promise<SwitchState>;
@@ -220,7 +220,11 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   switchChecks?(): Promise<SwitchChecksState>;
   web(role: RegionRole): Promise<WebState>;
   database(role: RegionRole, generation: number): Promise<DatabaseState>;
-  /** Route53's verdict on the region's endpoint check over time (the unplanned failover's sustained-outage rule). */
+  /**
+   * Route53's verdict on the region's endpoint check over time (the unplanned failover's sustained-outage rule).
+   * AWS: the check's id from the dns stack's SSM parameter in the handoff region, then its HealthCheckStatus metric
+   * (CloudWatch, us-east-1); no Route 53 API. Throws when a call gets no answer (the step stops at once).
+   */
   outage(role: RegionRole): Promise<OutageState>;
   /** WAL positions of the region's database through its entry point (/readyz?wal=1). */
   walPositions(role: RegionRole): Promise<WalPositions>;
