@@ -281,6 +281,23 @@ describe("dr journal: a run that changed nothing", () => {
     await expect(t2.run("failover", "unplanned")).rejects.toThrow(/unfinished failover \(planned\)/);
   });
 
+  it("a format-2 journal (acting lines, no request lines) whose run acted in promote: the resumed run keeps the old rule and does not roll back", async () => {
+    const t = setup();
+    const header = { type: "plan", operation: "failover", mode: "planned", params: { operation: "failover", mode: "planned", generations: { primary: 1, secondary: 1 }, webSize: 3, backupRetentionDays: 7, maxReplicaLagSeconds: 30 }, at: "2026-01-01T00:00:00.000Z", format: 2 };
+    const step = (s: string, event: string, ms: number) => ({ type: "step", step: s, event, at: new Date(Date.parse("2026-01-01T00:00:00.000Z") + ms).toISOString() });
+    const lines = [header, step("preflight", "done", 1), step("fence-primary", "acting", 2), step("fence-primary", "done", 3), step("catch-up", "done", 4), step("promote", "started", 5), step("promote", "acting", 6)];
+    fs.writeFileSync(path.join(t.dir, "failover.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    t.aws.desired["us-east-2"] = 0;
+    t.aws.healthy["us-east-2"] = 0;
+    t.clock.advance(60_000);
+    t.aws.replicaBusy = { status: "backing-up", describes: -1 };
+    const r = await t.run("failover", "planned");
+    expect(r.resumed).toBe(true);
+    expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBeFalsy();
+    expect(t.lines.join("\n")).toContain("NOT rolling back: an earlier run of this journal (written before requests were journaled) acted in promote");
+  });
+
   it("an action that failed may have acted: its journal is kept, blocks the other mode, and resumes", async () => {
     const t = setup();
     t.aws.failWith = (c: Call) =>
