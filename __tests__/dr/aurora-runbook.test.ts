@@ -386,7 +386,7 @@ describe("Aurora: a switchover is recorded in the journal only when a request wa
     const r = await t.run("failover", "planned");
     expect(r.failedStep).toBe("switchover");
     expect(r.rolledBack).toBeFalsy();
-    expect(t.lines.join("\n")).toContain("[rollback] NOT rolling back: an earlier run of this journal sent a request in switchover (taken, or no answer after it left)");
+    expect(t.lines.join("\n")).toMatch(/\[rollback\] NOT rolling back: the journal shows (a request|\d+ requests) sent in switchover \(taken, or no answer after it left\)/);
     expect(t.aws.desired["us-east-2"]).toBe(0);
   });
 

@@ -212,9 +212,13 @@ async function requestGlobal(ctx: StepContext, kind: MoveKind, target: RegionRol
       ctx.scratch[k.lastRefusal] = a.detail;
     }
   } catch (e) {
-    // Credentials, permissions, a global cluster or target that does not exist: stop (nothing was taken). No answer: AWS may have taken it.
+    // Credentials, permissions, a global cluster or target that does not exist: stop (nothing was taken); a server
+    // error (5xx) after the request reached AWS stops the step too, but counts as possibly taken. No answer: AWS may have taken it.
     if (ctx.platform.explain?.(e)?.permanent || !ctx.platform.explain?.(e)) {
-      ctx.note(stepId, "not-taken", `${kind} not sent or refused: ${errorText(e)}`);
+      const status = (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+      const maybeTaken = status !== undefined && status >= 500;
+      if (maybeTaken) ctx.scratch[k.state] = "unknown";
+      ctx.note(stepId, maybeTaken ? "requested" : "not-taken", `${kind} ${maybeTaken ? `answered with a server error (HTTP ${status}): it may have been taken` : "not sent or refused"}: ${errorText(e)}`);
       throw e;
     }
     outcome = "unknown";
@@ -238,8 +242,8 @@ function noSwitchoverRequested(config: ValidConfig, stepId: string, writerRole: 
     check: async (ctx) => {
       const state = ctx.scratch[keys(stepId).state];
       if (state === "requested" || state === "unknown") return no(`a switchover was requested (or may have been: ${state}): putting the old fleet back could send writes to a cluster that is being demoted`);
-      const earlier = requestsMayHaveBeenTaken(ctx, stepId, ctx.runStartedAt);
-      if (earlier) return no(`${earlier}: whether it was taken is unknown`);
+      const journaled = requestsMayHaveBeenTaken(ctx, stepId);
+      if (journaled) return no(`${journaled}: putting the old fleet back could send writes to a cluster that is being demoted`);
       const g = await auroraOps(ctx).globalCluster();
       if (g.failoverState) return no(`${describeOp(g)}: not rolling back under it`);
       const w = member(g, writerRole);

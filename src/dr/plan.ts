@@ -75,18 +75,19 @@ export interface StepContext {
 export type RequestEvent = "requesting" | "requested" | "not-taken";
 
 /**
- * Whether the journal shows a request of `step` that may have been taken
- * (events recorded before `before`, epoch ms: an earlier run's): a
- * "requesting" answered by "requested", or by nothing (cut off mid-call). A
- * "requesting" answered by "not-taken" (refused, or it never left) does not
- * count. Journals written before these events (format < 3) record only
- * "acting" before each action: there, any "acting" of the step counts.
- * Returns why, or null.
+ * Whether the journal shows a request of `step` that may have been taken, in
+ * this run or the runs it resumed (the journal's order, not timestamps): a
+ * "requesting" answered by "requested", or by nothing (cut off mid-call: this
+ * run's own requests are always answered before it goes on). A "requesting"
+ * answered by "not-taken" (refused, or it never left) does not count.
+ * Journals written before these events (format < 3) record only "acting"
+ * before each action: there, any "acting" of the step by an earlier run
+ * (before `runStartedAt`) counts, as it did. Returns why, or null.
  */
-export function requestsMayHaveBeenTaken(ctx: Pick<StepContext, "stepEvents" | "journalFormat">, step: string, before: number): string | null {
-  const events = ctx.stepEvents(step).filter((e) => e.at < before);
+export function requestsMayHaveBeenTaken(ctx: Pick<StepContext, "stepEvents" | "journalFormat" | "runStartedAt">, step: string): string | null {
+  const events = ctx.stepEvents(step);
   if ((ctx.journalFormat ?? 0) < 3) {
-    return events.some((e) => e.event === "acting") ? `an earlier run of this journal (written before requests were journaled) acted in ${step}: whether it sent a request is unknown` : null;
+    return events.some((e) => e.event === "acting" && e.at < ctx.runStartedAt) ? `an earlier run of this journal (written before requests were journaled) acted in ${step}: whether it sent a request is unknown` : null;
   }
   let open = false;
   let sent = 0;
@@ -103,8 +104,8 @@ export function requestsMayHaveBeenTaken(ctx: Pick<StepContext, "stepEvents" | "
     }
   }
   if (open) cut++;
-  if (sent) return `an earlier run of this journal sent ${sent === 1 ? "a request" : `${sent} requests`} in ${step} (taken, or no answer after it left)`;
-  if (cut) return `an earlier run of this journal was cut off while sending a request in ${step}: whether it was taken is unknown`;
+  if (sent) return `the journal shows ${sent === 1 ? "a request" : `${sent} requests`} sent in ${step} (taken, or no answer after it left)`;
+  if (cut) return `the journal shows a run cut off while sending a request in ${step}: whether it was taken is unknown`;
   return null;
 }
 
@@ -475,8 +476,8 @@ async function requestPromotion(ctx: StepContext, role: RegionRole, generation: 
 async function noPromotionRequested(ctx: StepContext, role: RegionRole, generation: number, stepId: string): Promise<Check> {
   const state = ctx.scratch[`promotion:${stepId}`];
   if (state === "requested" || state === "unknown") return no(`a promotion of the ${role} Writer was requested (or may have been: ${state}): putting the old fleet back could give two writers`);
-  const earlier = requestsMayHaveBeenTaken(ctx, stepId, ctx.runStartedAt);
-  if (earlier) return no(`${earlier}: putting the old fleet back could give two writers`);
+  const journaled = requestsMayHaveBeenTaken(ctx, stepId);
+  if (journaled) return no(`${journaled}: putting the old fleet back could give two writers`);
   const db: DatabaseState = await ctx.platform.database(role, generation);
   // A promotion shows as modifying (then rebooting) until the replica has no source any more.
   if (db.dbRole !== "replica" || db.status === "modifying" || db.status === "rebooting") return no(`${db.identifier} is ${db.dbRole}, ${db.status ?? "?"}: it may be promoting`);
