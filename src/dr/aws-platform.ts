@@ -470,9 +470,15 @@ export class AwsPlatform implements DrPlatform {
 
   /**
    * Route 53's own view of the two switch checks: the newest datapoint of each
-   * one's HealthCheckStatus (us-east-1), ids from SSM (no Route 53 API). How
-   * fast a CLOUDWATCH_METRIC check follows its alarm's data stream is not
-   * documented; this is what shows that it has.
+   * one's HealthCheckStatus (us-east-1), ids from SSM (no Route 53 API). "When
+   * you create a health check, Amazon Route 53 starts to send metrics and
+   * dimensions once a minute to CloudWatch" (every type), HealthCheckStatus "1
+   * indicates healthy, and 0 indicates unhealthy" (Route 53 Developer Guide,
+   * "Amazon Route 53 metrics and dimensions"); the console's "Health check
+   * status" graph is "the Route 53 assessment" ("Monitoring health checks
+   * using CloudWatch"). How fast a CLOUDWATCH_METRIC check follows its alarm's
+   * data stream is not documented; this is what shows that it has. Not run
+   * against AWS here (no AWS account): the tests model it (fake-aws.ts).
    */
   async switchChecks(): Promise<SwitchChecksState> {
     const ids = await this.healthCheckIds();
