@@ -339,7 +339,11 @@ const baseSchema = z
      * Every wait of a plan step polls every pollIntervalSeconds until its timeout.
      */
     runbook: z.strictObject({
-      /** Planned failover precondition: the replica's lag (seconds) may be at most this before writes are fenced. */
+      /**
+       * Planned failover precondition (and failback's primary-in-sync): the replica's CloudWatch ReplicaLag (seconds)
+       * may be at most this before writes are fenced, unless the WAL positions show the replica at its source's WAL
+       * end (an idle source's replica reports up to five minutes of lag: docs/dr-runbook.md, "The idle lag").
+       */
       maxReplicaLagSeconds: z.number().min(0).max(3600),
       /** Seconds to wait for writes to stop on the old primary (web fleet scaled to zero, targets drained). */
       fenceTimeoutSeconds: z.number().int().min(1).max(7200),
@@ -347,7 +351,7 @@ const baseSchema = z
       catchUpTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds to wait for a promoted replica to be available and writable (RDS: usually 5-15 minutes). */
       promoteTimeoutSeconds: z.number().int().min(1).max(7200),
-      /** Seconds to wait for the failover switch's alarm to reach its new state (ALARM forced, OK released). */
+      /** Seconds to wait for the failover switch to reach its new state: its alarm (ALARM forced, OK released) and, when it can be read, Route 53's view of the switch checks. */
       dnsTimeoutSeconds: z.number().int().min(1).max(7200),
       /** Seconds to wait for the new primary region to serve writes (/readyz db_role writer). */
       verifyTimeoutSeconds: z.number().int().min(1).max(7200),
