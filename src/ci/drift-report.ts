@@ -100,7 +100,7 @@ export function driftIssues(results: readonly DriftResult[], status: StatusLike 
           `\n\nRecord it as the runbook's last step printed (README "Database failover and failback runbook": set \`database.drState\`/\`dns.forceFailover\`, then the deploy it names); this issue closes when the nightly plan is clean.\n\n` +
           `Plan of ${r.stack}: ${r.summary} (${runUrl})` +
           fence(r.detail),
-      };
+      });
     } else if (r.exitCode === 2) {
       out.push({
         key: r.stack,
@@ -110,7 +110,7 @@ export function driftIssues(results: readonly DriftResult[], status: StatusLike 
           `**Drift**: the nightly \`terraform plan -detailed-exitcode\` of ${r.stack} wants to change what AWS has, and no unrecorded runbook run explains it${status ? "" : " (`dr status` could not be read)"}.\n\n` +
           `Find who changed it (CloudTrail), then either revert it in AWS or change the code to match; never apply over it blindly.\n\nPlan: ${r.summary} (${runUrl})` +
           fence(r.detail),
-      };
+      });
     } else {
       out.push({ key: r.stack, state: "error", title, body: `**The nightly plan of ${r.stack} failed** (exit ${r.exitCode}): ${r.summary} (${runUrl})` + fence(r.detail) });
     }

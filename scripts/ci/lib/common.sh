@@ -6,8 +6,8 @@ set -euo pipefail
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 CI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 # The synthesized output (npm run synth) and where a step keeps what it hands on (artifacts).
-CI_OUT="${DRWEB_CI_OUT:-$CI_ROOT/cdktf.out}"
-CI_ARTIFACTS="${DRWEB_CI_ARTIFACTS:-$CI_ROOT/ci-artifacts}"
+export CI_OUT="${DRWEB_CI_OUT:-$CI_ROOT/cdktf.out}"
+export CI_ARTIFACTS="${DRWEB_CI_ARTIFACTS:-$CI_ROOT/ci-artifacts}"
 
 ci_fail() {
   echo "$(basename "$0"): $*" >&2
@@ -19,7 +19,11 @@ ci_stack_dir() {
   local stack=$1
   [[ $stack =~ ^[a-z0-9][a-z0-9-]*$ ]] || ci_fail "stack name '$stack' is not a stack name (lowercase letters, digits, dashes). Fix: use a name from cdktf.out/manifest.json"
   local dir="$CI_OUT/stacks/$stack"
-  [[ -f $dir/cdk.tf.json ]] || ci_fail "$dir/cdk.tf.json not found. Fix: run \`npm run synth\` first (stacks: $(ls "$CI_OUT/stacks" 2>/dev/null | tr '\n' ' '))"
+  if [[ ! -f $dir/cdk.tf.json ]]; then
+    local known=("$CI_OUT"/stacks/*/)
+    known=("${known[@]%/}")
+    ci_fail "$dir/cdk.tf.json not found. Fix: run \`npm run synth\` first (stacks: ${known[*]##*/})"
+  fi
   # In the workflows (DRWEB_CI_REQUIRE_REMOTE_STATE=1): a local backend would plan against an empty
   # state on a fresh runner and apply everything again; only the S3 backend is accepted there.
   if [[ ${DRWEB_CI_REQUIRE_REMOTE_STATE:-} == 1 ]] && ! node -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).terraform?.backend?.s3 ? 0 : 1)' "$dir/cdk.tf.json"; then
@@ -61,7 +65,11 @@ ci_with_cluster_tunnel() {
     kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; ci_fail "the EKS API tunnel for $role exited before its port opened"; }
     sleep 1
   done
-  [[ -n $port ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { kill "$pid" 2>/dev/null; cat "$log" >&2; ci_fail "the EKS API tunnel for $role did not open its port in 120 s"; }
+  if [[ -z $port ]] || ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    cat "$log" >&2
+    ci_fail "the EKS API tunnel for $role did not open its port in 120 s"
+  fi
   local rc=0
   TF_VAR_eks_api_tunnel=true "$@" || rc=$?
   kill "$pid" 2>/dev/null || true
