@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveConfig } from "../../src/config";
-import { APPLY_WAVES, applyOrder, dependencyWaves, fileDigest, folderDigest, PipelineError, planSummary, readManifest, reviewMismatch, stackRegions, type ManifestStack, type StackJsonLike } from "../../src/ci/pipeline";
+import { APPLY_WAVES, applyOrder, dependencyWaves, fileDigest, folderDigest, PipelineError, planSummary, readManifest, reviewMismatch, stackRegions, stateMismatch, stateVersion, type ManifestStack, type StackJsonLike } from "../../src/ci/pipeline";
 import { driftIssues, unrecordedRunbookChanges, type DriftResult, type StatusLike } from "../../src/ci/drift-report";
 import { synthApp } from "../helpers/synth";
 
@@ -127,11 +127,23 @@ describe("the reviewed plan and the applied one", () => {
 
   it("refuses another stack folder, another plan file, another stack; accepts the reviewed one", () => {
     fs.writeFileSync(path.join(dir, "tfplan"), "plan bytes");
-    const review = { stack: "primary", synthDigest: folderDigest(dir), planDigest: fileDigest(path.join(dir, "tfplan")), changes: true, summary: "Plan: 1 to add", commit: "abc" };
+    const review = { stack: "primary", synthDigest: folderDigest(dir), planDigest: fileDigest(path.join(dir, "tfplan")), changes: true, summary: "Plan: 1 to add", commit: "abc", state: null };
     expect(reviewMismatch(review, "primary", folderDigest(dir), fileDigest(path.join(dir, "tfplan")))).toBeUndefined();
     expect(reviewMismatch(review, "secondary", review.synthDigest, review.planDigest)).toMatch(/for stack primary, not secondary/);
     expect(reviewMismatch(review, "primary", "0".repeat(64), review.planDigest)).toMatch(/differs from the one planned for review .*Fix: update the pull request branch/);
     expect(reviewMismatch(review, "primary", review.synthDigest, "1".repeat(64))).toMatch(/not the reviewed/);
+  });
+
+  it("the state planned from must be the state applied to, including a plan made from no state (hashicorp/terraform#24078)", () => {
+    const v = stateVersion('{"version":4,"serial":7,"lineage":"L1","resources":[]}');
+    expect(v).toEqual({ lineage: "L1", serial: 7 });
+    expect(stateVersion("  \n")).toBeNull();
+    expect(stateMismatch({ state: null }, null)).toBeUndefined();
+    expect(stateMismatch({ state: v }, { lineage: "L1", serial: 7 })).toBeUndefined();
+    expect(stateMismatch({ state: null }, { lineage: "L2", serial: 1 })).toMatch(/planned from no state, now serial 1 of lineage L2/);
+    expect(stateMismatch({ state: v }, { lineage: "L1", serial: 8 })).toMatch(/state changed since the plan was made/);
+    expect(stateMismatch({ state: v }, { lineage: "L9", serial: 7 })).toMatch(/state changed/);
+    expect(() => stateVersion('{"x":1}')).toThrow(/no lineage and serial/);
   });
 
   it("a folder that was not synthesized is refused with the fix", () => {

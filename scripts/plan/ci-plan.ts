@@ -27,6 +27,11 @@ export interface CiPlanResult {
   /** ci-artifacts/<stack>/review.json as the script wrote it (undefined: not written). */
   readonly review?: { stack: string; changes: boolean; summary: string; planDigest: string; synthDigest: string };
   readonly savedPlan: boolean;
+  /**
+   * The apply step (scripts/ci/apply-stack.sh) given that reviewed plan after another run wrote the
+   * stack's state: its exit code (3: refused before terraform apply) and output.
+   */
+  readonly staleApply?: { readonly exitCode: number; readonly output: string };
   readonly seconds: number;
 }
 
@@ -47,21 +52,32 @@ export async function runCiPlanStep(ws: Workspace, dir: string, outdir: string, 
       DRWEB_CI_OUT: out,
       DRWEB_CI_ARTIFACTS: artifacts,
     };
-    let output = "";
-    const exitCode = await new Promise<number>((resolve, reject) => {
-      const child = spawn("bash", [path.join(ROOT, "scripts", "ci", "plan-stack.sh"), stack], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-      child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-      child.on("error", reject);
-      child.on("exit", (code) => resolve(code ?? 1));
-    });
+    const runScript = (args: string[]) =>
+      new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
+        let output = "";
+        const child = spawn("bash", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+        child.on("error", reject);
+        child.on("exit", (code) => resolve({ exitCode: code ?? 1, output }));
+      });
+    const { exitCode, output } = await runScript([path.join(ROOT, "scripts", "ci", "plan-stack.sh"), stack]);
     const reviewFile = path.join(artifacts, stack, "review.json");
+    // Another run applies first (a state now exists where the plan saw none; the local backend's
+    // file, stacks/backend.ts localStatePath): the reviewed plan must be refused, not applied again
+    // (Terraform's own stale-plan check does not cover a plan made from no state, hashicorp/terraform#24078).
+    let staleApply: { exitCode: number; output: string } | undefined;
+    if (exitCode === 0 && fs.existsSync(reviewFile)) {
+      fs.writeFileSync(path.join(dir, `terraform.${stack}.tfstate`), JSON.stringify({ version: 4, terraform_version: ws.terraformVersion, serial: 1, lineage: "00000000-0000-4000-8000-0000000000aa", outputs: {}, resources: [], check_results: null }));
+      staleApply = await runScript([path.join(ROOT, "scripts", "ci", "apply-stack.sh"), stack, path.join(artifacts, stack)]);
+    }
     return {
       exitCode,
       output,
       calls: [...responder.calls],
       ...(fs.existsSync(reviewFile) ? { review: JSON.parse(fs.readFileSync(reviewFile, "utf8")) } : {}),
       savedPlan: fs.existsSync(path.join(artifacts, stack, "tfplan")),
+      ...(staleApply ? { staleApply } : {}),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

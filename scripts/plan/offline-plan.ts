@@ -423,8 +423,10 @@ async function main(): Promise<void> {
       if (r instanceof Error || !r) check.lines.push(`error: ${r instanceof Error ? r.message : "not run"}`);
       else {
         const refused = r.calls.filter((c) => !c.answered);
-        check.ok = r.exitCode === 0 && r.savedPlan && r.review?.stack === s && r.review.changes === true && /^Plan: [1-9]/.test(r.review.summary) && refused.length === 0;
+        const staleRefused = r.staleApply?.exitCode === 3 && /state changed since the plan was made \(planned from no state/.test(r.staleApply.output);
+        check.ok = r.exitCode === 0 && r.savedPlan && r.review?.stack === s && r.review.changes === true && /^Plan: [1-9]/.test(r.review.summary) && refused.length === 0 && staleRefused;
         check.lines.push(`${r.review?.summary ?? "no review.json"} (exit ${r.exitCode}, ${r.calls.length} AWS calls answered by the fake account, ${r.seconds.toFixed(0)} s)`);
+        check.lines.push(staleRefused ? "apply-stack.sh refused the reviewed plan once another run had written the state (exit 3)" : `apply-stack.sh did NOT refuse a stale plan: exit ${r.staleApply?.exitCode ?? "not run"} ${r.staleApply?.output.trim().split("\n").slice(-3).join(" | ") ?? ""}`);
         for (const c of refused) check.lines.push(`refused call: ${c.call}`);
         if (!check.ok) check.lines.push(...r.output.trim().split("\n").slice(-25));
       }

@@ -214,6 +214,37 @@ export interface ReviewRecord {
   readonly summary: string;
   /** The commit planned (GITHUB_SHA), when known. */
   readonly commit?: string;
+  /** The state the plan was made from (`terraform state pull`); null: no state yet. */
+  readonly state: StateVersion | null;
+}
+
+/** A state snapshot's identity: Terraform's lineage (per state) and serial (per write). */
+export interface StateVersion {
+  readonly lineage: string;
+  readonly serial: number;
+}
+
+/** The lineage and serial of `terraform state pull`'s output (empty output: no state yet, null). */
+export function stateVersion(pulled: string): StateVersion | null {
+  if (!pulled.trim()) return null;
+  const s = JSON.parse(pulled) as { lineage?: unknown; serial?: unknown };
+  if (typeof s.lineage !== "string" || typeof s.serial !== "number") throw new PipelineError("terraform state pull returned no lineage and serial: not a Terraform state");
+  return { lineage: s.lineage, serial: s.serial };
+}
+
+/**
+ * Why the saved plan must not be applied to the state now, or undefined.
+ * Terraform refuses a saved plan whose state changed ("Saved plan is stale")
+ * only when the plan was made from an existing state: a plan made from no
+ * state applies again over whatever another run created
+ * (hashicorp/terraform#24078, open). This check covers both.
+ */
+export function stateMismatch(review: Pick<ReviewRecord, "state">, now: StateVersion | null): string | undefined {
+  const was = review.state;
+  const show = (v: StateVersion | null) => (v ? `serial ${v.serial} of lineage ${v.lineage}` : "no state");
+  if (was === null && now === null) return undefined;
+  if (was && now && was.lineage === now.lineage && was.serial === now.serial) return undefined;
+  return `the state changed since the plan was made (planned from ${show(was)}, now ${show(now)}): another apply ran. Fix: re-run the pull request's plan (or push to the branch), review it, merge again`;
 }
 
 /**
