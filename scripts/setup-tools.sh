@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 status=0
-for tool in python wheels promtool haproxy alertmanager; do
+for tool in python wheels promtool haproxy alertmanager shellcheck; do
   bash "setup-$tool.sh" || { echo "setup-tools: setup-$tool.sh failed" >&2; status=1; }
 done
 exit $status

@@ -28,6 +28,7 @@ import { deployedState } from "./deployed-state";
 import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectations";
 import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
+import { runCiPlanStep, type CiPlanResult } from "./ci-plan";
 import { drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
 import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
@@ -41,6 +42,12 @@ const NETNS_MARK = "DRWEB_OFFLINE_PLAN_NETNS";
  * the full matrix, which .ci/run runs after npm test.
  */
 const QUICK_STACKS: readonly string[] = ["primary"];
+/**
+ * Stacks whose plan the quick set also makes with the pipeline's own plan
+ * step (scripts/ci/plan-stack.sh: plain terraform init and plan; ci-plan.ts).
+ * The full matrix runs it for every stack the offline mirror can plan.
+ */
+const QUICK_CI_STACKS: readonly string[] = ["dns"];
 
 interface Options {
   readonly quick: boolean;
@@ -316,7 +323,7 @@ async function main(): Promise<void> {
 
     // --- which plans to run
     if (opts.only) {
-      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
+      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone", ...planned.map((s) => `ci-plan/${s}`)]);
       const unknown = opts.only.filter((id) => !known.has(id));
       if (unknown.length) throw new Error(`--only: unknown check(s) ${unknown.join(", ")}. Known: ${[...known].join(", ")}`);
     }
@@ -381,6 +388,11 @@ async function main(): Promise<void> {
     for (const r of wantedRefusals) {
       jobs.push({ id: `refusal-${r.id}`, deps: [], run: () => planStack(ws, path.join(work, `refusal-${r.id}`), synthesized[r.state][r.stack], stateOf(r.state).config, assetSources(r.stack), r.answer) });
     }
+    // The pipeline's plan step (scripts/ci/plan-stack.sh) on the config's normal state, per stack.
+    const ciStacks = planned.filter((s) => (opts.only ? opts.only.includes(`ci-plan/${s}`) : !opts.quick || QUICK_CI_STACKS.includes(s)));
+    for (const s of ciStacks) {
+      jobs.push({ id: `ci-plan-${s}`, deps: [], run: () => runCiPlanStep(ws, path.join(work, `ci-plan-${s}`), path.join(work, "synth", first), s, synthesized[first][s], states[0].config) as unknown as Promise<Result> });
+    }
     const results = new Map<string, Result | Error>();
     const finished = await runPool(
       jobs.map((j) => ({ ...j, run: () => j.run().then((r) => (results.set(j.id, r), r)) })),
@@ -402,6 +414,24 @@ async function main(): Promise<void> {
       }
       checks.push(check);
       console.log(`  ${check.ok ? "PASS" : "FAIL"} ${label.padEnd(24)} ${x.state.title}: ${check.lines[0]}`);
+      for (const l of check.lines.slice(1)) console.log(`       ${l}`);
+    }
+    if (ciStacks.length) console.log("\nThe pipeline's plan step (scripts/ci/plan-stack.sh: plain terraform init and plan of the synthesized folder, data sources answered by the fake account):");
+    for (const s of ciStacks) {
+      const r = finished.get(`ci-plan-${s}`) as CiPlanResult | Error | undefined;
+      const check: Check = { kind: "state", label: `ci-plan/${s}`, ok: false, lines: [] };
+      if (r instanceof Error || !r) check.lines.push(`error: ${r instanceof Error ? r.message : "not run"}`);
+      else {
+        const refused = r.calls.filter((c) => !c.answered);
+        const staleRefused = r.staleApply?.exitCode === 3 && /state changed since the plan was made \(planned from no state/.test(r.staleApply.output);
+        check.ok = r.exitCode === 0 && r.savedPlan && r.review?.stack === s && r.review.changes === true && /^Plan: [1-9]/.test(r.review.summary) && refused.length === 0 && staleRefused;
+        check.lines.push(`${r.review?.summary ?? "no review.json"} (exit ${r.exitCode}, ${r.calls.length} AWS calls answered by the fake account, ${r.seconds.toFixed(0)} s)`);
+        check.lines.push(staleRefused ? "apply-stack.sh refused the reviewed plan once another run had written the state (exit 3)" : `apply-stack.sh did NOT refuse a stale plan: exit ${r.staleApply?.exitCode ?? "not run"} ${r.staleApply?.output.trim().split("\n").slice(-3).join(" | ") ?? ""}`);
+        for (const c of refused) check.lines.push(`refused call: ${c.call}`);
+        if (!check.ok) check.lines.push(...r.output.trim().split("\n").slice(-25));
+      }
+      checks.push(check);
+      console.log(`  ${check.ok ? "PASS" : "FAIL"} ${check.label.padEnd(24)} ${check.lines[0]}`);
       for (const l of check.lines.slice(1)) console.log(`       ${l}`);
     }
     if (wantedTransitions.length) console.log("\nRunbook deploys (state A deployed, the runbook's AWS actions applied to it, then the plan of config B):");

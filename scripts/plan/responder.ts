@@ -56,7 +56,7 @@ export function fakeRandomPassword(req: Record<string, unknown>): string {
 }
 
 /** Which AWS call a request is, from its X-Amz-Target (JSON protocols), Action (query protocols) or path (REST). */
-function describe(req: http.IncomingMessage, body: string): string {
+export function describe(req: http.IncomingMessage, body: string): string {
   const target = req.headers["x-amz-target"];
   if (typeof target === "string") return target;
   const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "?";
@@ -64,8 +64,22 @@ function describe(req: http.IncomingMessage, body: string): string {
   return action ? `${scope} ${action}` : `${scope} ${req.method} ${req.url}`;
 }
 
-/** Starts a responder on 127.0.0.1 (a free port). */
-export function startResponder(): Promise<Responder> {
+/** An answer of an optional extra handler (scripts/plan/data-api.ts): status, content type and body. */
+export interface ExtraAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly text: string;
+}
+/** Answers more calls than the two above (undefined: not this handler's call). */
+export type ExtraHandler = (call: string, req: http.IncomingMessage, body: string) => ExtraAnswer | undefined;
+
+/**
+ * Starts a responder on 127.0.0.1 (a port the kernel picks). `extra`
+ * answers further calls: the plain `terraform plan` of the pipeline's plan
+ * step (scripts/plan/ci-plan.ts), which cannot override data sources,
+ * needs their reads answered with the fake account's values.
+ */
+export function startResponder(extra?: ExtraHandler): Promise<Responder> {
   const calls: RecordedCall[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -73,6 +87,13 @@ export function startResponder(): Promise<Responder> {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const call = describe(req, body);
+      const answered = extra?.(call, req, body);
+      if (answered) {
+        calls.push({ call, answered: answered.status === 200 });
+        res.writeHead(answered.status, { "content-type": answered.contentType, "content-length": Buffer.byteLength(answered.text) });
+        res.end(answered.text);
+        return;
+      }
       let status = 400;
       let payload: Record<string, unknown> = {
         __type: "OfflinePlanRefused",
