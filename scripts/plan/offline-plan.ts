@@ -28,7 +28,7 @@ import { deployedState } from "./deployed-state";
 import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectations";
 import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
-import { drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
+import { ciConfigs, drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
 import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
@@ -300,6 +300,9 @@ async function main(): Promise<void> {
     for (const st of states) if (!opts.quick || quickStates.has(st.id)) synthesized[st.id] = synth(st.config, path.join(work, "synth", st.id));
     const zone = opts.quick ? undefined : zoneConfig(base);
     const zoneStacks = zone ? synth(zone, path.join(work, "synth", "createZone")) : undefined;
+    // The CI identity (ci.enabled): synthesized only when one of its checks is wanted.
+    const ciChecks = opts.quick ? [] : ciConfigs(base).filter((c) => !opts.only || opts.only.includes(`${c.id}/ci-identity`));
+    const ciStacks = Object.fromEntries(ciChecks.map((c) => [c.id, synth(c.config, path.join(work, "synth", c.id))]));
     const ws = await wsPromise;
     const first = states[0].id; // the config's own mode in its normal state
     const allStacks = Object.keys(synthesized[first]);
@@ -316,7 +319,7 @@ async function main(): Promise<void> {
 
     // --- which plans to run
     if (opts.only) {
-      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone"]);
+      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone", ...ciConfigs(base).map((c) => `${c.id}/ci-identity`)]);
       const unknown = opts.only.filter((id) => !known.has(id));
       if (unknown.length) throw new Error(`--only: unknown check(s) ${unknown.join(", ")}. Known: ${[...known].join(", ")}`);
     }
@@ -335,6 +338,7 @@ async function main(): Promise<void> {
     if (zone && zoneStacks?.["dns-zone"] && (!opts.only || opts.only.includes("createZone/dns-zone"))) {
       stateTargets.push({ state: { id: "createZone", title: "dns.createZone (the dns-zone stack)", config: zone }, stack: "dns-zone", json: zoneStacks["dns-zone"] });
     }
+    for (const c of ciChecks) stateTargets.push({ state: c, stack: "ci-identity", json: ciStacks[c.id]["ci-identity"] });
     // Transitions start from the plan of the state their resources were created in: plan those too.
     for (const t of wantedTransitions) {
       const created = t.createdIn ?? t.from;

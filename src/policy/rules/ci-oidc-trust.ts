@@ -30,7 +30,15 @@ export const ciOidcTrust: ResourceRule = {
   check(r, ctx) {
     const statements = policyStatements(ctx, r.stack, r.config.assume_role_policy);
     const raw = statements ?? parsed(r.config.assume_role_policy);
-    const github = raw.filter((s) => (s.effect ?? "Allow") === "Allow" && ((s.principals ?? []) as any[]).some((p) => p.type === "Federated" && ([] as string[]).concat(p.identifiers).some((i) => String(i).includes(GITHUB_HOST) || String(i).includes("openid_connect_provider"))));
+    // A federated principal is GitHub's when it names the issuer, or is a
+    // reference to an aws_iam_openid_connect_provider (resource or data
+    // source) of GitHub's URL.
+    const isGitHub = (id: unknown) => {
+      if (String(id).includes(GITHUB_HOST)) return true;
+      const provider = ctx.deref(r.stack, id);
+      return provider !== undefined && String(provider.config.url ?? "").includes(GITHUB_HOST);
+    };
+    const github = raw.filter((s) => (s.effect ?? "Allow") === "Allow" && ((s.principals ?? []) as any[]).some((p) => p.type === "Federated" && ([] as string[]).concat(p.identifiers).some(isGitHub)));
     if (!github.length) return NOT_APPLICABLE;
     const apply = r.config.tags?.["ci-role"] === "apply";
     for (const s of github) {
