@@ -374,7 +374,8 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
           // Only the application's name and ACM's validation records under
           // it (route53:ChangeResourceRecordSetsNormalizedRecordNames:
           // Route 53 Developer Guide, "Using IAM policy conditions for
-          // fine-grained access control").
+          // fine-grained access control", https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html:
+          // values lower case, no trailing dot: dns.domainName is stored so).
           sid: "AppRecords",
           actions: ["route53:ChangeResourceRecordSets"],
           resources: [dns.zoneId ? `arn:${p}:route53:::hostedzone/${dns.zoneId}` : `arn:${p}:route53:::hostedzone/*`],
