@@ -167,6 +167,21 @@ describe("CI permissions", () => {
     expect(arns.every((a) => !a.includes("*"))).toBe(true);
   });
 
+  it("let the plan role read the objects a refresh reads (the regional stacks' boot artefacts) and no other bucket's", () => {
+    const { stacks, config } = synthApp(CI);
+    const statements = planPolicies({ ...scope(), config }).flatMap((p) => p.statements);
+    const objectReads = statements.filter((s) => (s.actions ?? []).includes("s3:GetObject"));
+    expect(objectReads.flatMap((s) => s.resources)).toEqual(["arn:aws:s3:::drweb-prod-use2-artifacts-123456789012/*", "arn:aws:s3:::drweb-prod-usw1-artifacts-123456789012/*"]);
+    // Every aws_s3_object of the app is in one of those buckets.
+    for (const role of REGION_ROLES) {
+      const st = stacks[role];
+      for (const o of Object.values(st.resource?.aws_s3_object ?? {}) as any[]) {
+        const bucket = st.resource!.aws_s3_bucket[/aws_s3_bucket\.([^.]+)\./.exec(o.bucket)![1]].bucket;
+        expect(bucket).toBe(`drweb-prod-${role === "primary" ? "use2" : "usw1"}-artifacts-\${data.aws_caller_identity.Account.account_id}`);
+      }
+    }
+  });
+
   it("give the plan role the state read and only the lock object's write, with an S3 backend", () => {
     const config = synthApp({ ...CI, ...S3 }).config;
     const st = planPolicies({ ...scope(), config }).flatMap((p) => p.statements);

@@ -125,6 +125,20 @@ function readParameters(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
   };
 }
 
+/**
+ * The boot artefacts the regional stacks upload (aws_s3_object in
+ * <regional>-artifacts-<account>, src/web/web-tier.ts): a refresh reads each
+ * object's metadata with HeadObject (s3:GetObject) and its tags
+ * (s3:GetObjectTagging). The app's code and wheels: no secret in them.
+ */
+function readArtifacts(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid: "ReadBootArtefacts",
+    actions: ["s3:GetObject", "s3:GetObjectTagging"],
+    resources: REGION_ROLES.map((r) => `arn:${s.partition}:s3:::${new Naming(s.config.project, s.config.environment, s.config.regions[r].region).regional}-artifacts-${s.accountId}/*`),
+  };
+}
+
 /** The state objects of this project (bucket/keyPrefix/*), in both state buckets; none with the local backend. */
 function stateLocations(config: ValidConfig): Array<{ bucket: string; prefix: string }> {
   const b = config.backend;
@@ -213,7 +227,7 @@ function stateRegions(config: ValidConfig): string[] {
 /** The plan role: read-only, the state (with its lock), the secrets a plan reads. */
 export function planPolicies(s: CiPolicyScope): CiPolicy[] {
   return [
-    { suffix: "read", description: "CI plan: read the configuration of the project's resources (no data)", statements: [readMetadata(s), readParameters(s)] },
+    { suffix: "read", description: "CI plan: read the configuration of the project's resources (no data)", statements: [readMetadata(s), readParameters(s), readArtifacts(s)] },
     { suffix: "state", description: "CI plan: read the state (and take its lock), and the secrets a plan reads", statements: [...planState(s), ...planSecrets(s)] },
   ];
 }
