@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { hasDnsZoneStack } from "../src/dns/contract";
 import { applyPolicy, type AppPolicy } from "../src/policy";
 import { loadAppBundle } from "../src/web/app-bundle";
+import { CiIdentityStack } from "./ci-identity-stack";
 import { DnsAlarmsStack, DnsStack, DnsZoneStack } from "./dns-stack";
 import { MonitoringStack } from "./monitoring-stack";
 import { RegionalStack } from "./regional-stack";
@@ -23,7 +24,7 @@ export const MONITORING_STACK_NAMES = {
 } as const satisfies Record<RegionRole, string>;
 
 /** Global stacks (Route53, and the health-check alarms in us-east-1); their state lives with the secondary's. */
-export const GLOBAL_STACK_NAMES = { dns: "dns", dnsAlarms: "dns-alarms", dnsZone: "dns-zone" } as const;
+export const GLOBAL_STACK_NAMES = { dns: "dns", dnsAlarms: "dns-alarms", dnsZone: "dns-zone", ciIdentity: "ci-identity" } as const;
 
 export interface DrApp {
   readonly regional: Readonly<Record<RegionRole, RegionalStack>>;
@@ -34,6 +35,8 @@ export interface DrApp {
   readonly dnsAlarms?: DnsAlarmsStack;
   /** The zone (dns.createZone) and the ACM validation record (with dns.enabled, unless every region brings its certificate). */
   readonly dnsZone?: DnsZoneStack;
+  /** The CI identity: GitHub's OIDC provider and the plan and apply roles (with ci.enabled). */
+  readonly ciIdentity?: CiIdentityStack;
   /** Security and DR policy over every stack (src/policy), checked on synth. */
   readonly policy: AppPolicy;
 }
@@ -81,9 +84,14 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
       return [role, stack];
     }),
   ) as Record<RegionRole, MonitoringStack>;
+  // The CI identity trusts one apply-<stack> environment per stack built
+  // above; it depends on none (it is created first, by hand).
+  const ciIdentity = config.ci.enabled
+    ? new CiIdentityStack(app, GLOBAL_STACK_NAMES.ciIdentity, { config, applyStacks: app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack).map((s) => s.node.id) })
+    : undefined;
   // Last: the policy sees every stack.
   const policy = applyPolicy(app, config);
-  return { regional, monitoring, dns, dnsAlarms, dnsZone: zone, policy };
+  return { regional, monitoring, dns, dnsAlarms, dnsZone: zone, ciIdentity, policy };
 }
 
 /**

@@ -8,9 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveConfig } from "../../src/config";
-import { APPLY_WAVES, applyOrder, dependencyWaves, fileDigest, folderDigest, PipelineError, planSummary, readManifest, reviewMismatch, stackRegions, stateMismatch, stateVersion, type ManifestStack, type StackJsonLike } from "../../src/ci/pipeline";
+import { APPLY_WAVES, applyOrder, CI_IDENTITY_STACK, dependencyWaves, fileDigest, folderDigest, PipelineError, planSummary, readManifest, reviewMismatch, stackRegions, stateMismatch, stateVersion, type ManifestStack, type StackJsonLike } from "../../src/ci/pipeline";
 import { driftIssues, unrecordedRunbookChanges, type DriftResult, type StatusLike } from "../../src/ci/drift-report";
 import { synthApp } from "../helpers/synth";
+import { GLOBAL_STACK_NAMES } from "../../stacks/app";
 
 /** The DR states a merge can happen in (the config's drState and switch), both database modes. */
 export const PIPELINE_STATES: Record<string, unknown> = {
@@ -67,6 +68,14 @@ describe("apply order from the synthesized manifest, in every DR state", () => {
     expect(at("primary")).toBeGreaterThanOrEqual(0);
     expect(at("secondary")).toBeGreaterThan(at("primary"));
     expect(at("dns-alarms")).toBeGreaterThan(at("dns"));
+  });
+
+  it("the monitoring stacks (kubernetes and helm providers, the EKS API tunnel) are never applied by the pipeline", () => {
+    const { s, manifest, json } = synthesized({});
+    const order = applyOrder(manifest, json, s.config);
+    expect(order.waves.flat()).not.toContain("primary-monitoring");
+    expect(order.skipped.find((x) => x.stack === "secondary-monitoring")?.reason).toMatch(/helm and kubernetes provider\(s\) and the EKS API tunnel/);
+    expect(CI_IDENTITY_STACK).toBe(GLOBAL_STACK_NAMES.ciIdentity);
   });
 
   it("refuses while a region is marked unreachable, naming the switch and the manual path", () => {

@@ -13,7 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { lintWorkflows } from "../../src/ci/actionlint";
-import { APPLY_WAVES, applyEnvironment, folderDigest } from "../../src/ci/pipeline";
+import { APPLY_WAVES, applyEnvironment, applyOrder, folderDigest, readManifest, type StackJsonLike } from "../../src/ci/pipeline";
+import { CI_REPOSITORY_VARIABLES, GITHUB_OIDC_HOST } from "../../src/ci/contract";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 const GH = path.join(PROJECT_ROOT, ".github");
@@ -113,7 +114,7 @@ describe("workflow invariants", () => {
   it("nightly: -detailed-exitcode with setup-terraform's wrapper off; dr status --json; issues written only by the report job", () => {
     const n = wf("nightly.yml");
     expect(scriptsOf(n.jobs.drift)).toEqual(["scripts/ci/drift-stack.sh"]);
-    expect(fs.readFileSync(path.join(PROJECT_ROOT, "scripts/ci/drift-stack.sh"), "utf8")).toMatch(/plan -input=false -no-color -lock=false -detailed-exitcode/);
+    expect(fs.readFileSync(path.join(PROJECT_ROOT, "scripts/ci/drift-stack.sh"), "utf8")).toMatch(/plan -input=false -no-color -lock-timeout=10m -detailed-exitcode/);
     for (const name of WORKFLOWS) {
       for (const job of Object.values(wf(name).jobs)) {
         for (const s of stepsOf(job)) if (s.uses?.startsWith("hashicorp/setup-terraform@")) expect(s.with?.terraform_wrapper).toBe(false);
@@ -173,7 +174,7 @@ describe("the step scripts on a real synthesized folder", () => {
     expect(r.status).toBe(0);
     const lines = Object.fromEntries(fs.readFileSync(out, "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), JSON.parse(l.slice(l.indexOf("=") + 1))]));
     expect(Object.keys(lines)).toEqual(["stacks", ...Array.from({ length: APPLY_WAVES }, (_, i) => `wave${i + 1}`)]);
-    expect([...lines.stacks].sort()).toEqual(Object.keys(s.stacks).sort());
+    expect([...lines.stacks].sort()).toEqual(Object.keys(s.stacks).filter((x) => !x.endsWith("-monitoring")).sort());
     expect(lines.wave1).toEqual(JSON.parse(r.stdout).waves[0]);
   });
 
@@ -209,5 +210,53 @@ describe("the step scripts on a real synthesized folder", () => {
     r = run("bash", ["scripts/ci/drift-stack.sh", "dns"], { DRWEB_CI_OUT: s.outdir, DRWEB_CI_REQUIRE_REMOTE_STATE: "1" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/dns keeps its state in a local file .*Fix: set backend.type "s3"/);
+  });
+});
+
+describe("the workflows and the ci-identity stack meet", () => {
+  const REPO = "acme/drweb";
+  /** The trust policies of the synthesized ci-identity stack: role (by its ci-role tag) -> the `sub` values it accepts. */
+  function trustedSubjects(overrides: Record<string, unknown>): { plan: string[]; apply: string[]; applyMaxSession: number; stacks: string[] } {
+    const s = synthApp(overrides);
+    const ci = s.stacks["ci-identity"] as any;
+    expect(ci, "ci-identity synthesized with ci.enabled").toBeDefined();
+    const docs = ci.data.aws_iam_policy_document as Record<string, { statement: { condition?: { variable: string; values: string[] }[] }[] }>;
+    const subjectsOf = (ref: string) => {
+      const name = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(ref)?.[1];
+      return (docs[name!]?.statement ?? []).flatMap((st) => (st.condition ?? []).filter((c) => c.variable === `${GITHUB_OIDC_HOST}:sub`).flatMap((c) => c.values));
+    };
+    const roles = Object.values(ci.resource.aws_iam_role) as { assume_role_policy: string; tags: Record<string, string>; max_session_duration?: number }[];
+    const role = (r: string) => roles.find((x) => x.tags?.["ci-role"] === r)!;
+    const manifest = readManifest(s.outdir);
+    const order = applyOrder(manifest, (x) => s.stacks[x] as StackJsonLike, s.config);
+    return {
+      plan: subjectsOf(role("plan").assume_role_policy),
+      apply: subjectsOf(role("apply").assume_role_policy),
+      applyMaxSession: role("apply").max_session_duration ?? 3600,
+      stacks: order.waves.flat(),
+    };
+  }
+
+  for (const [name, extra] of Object.entries({ normal: {}, "failedOver (dns.forceFailover)": { database: { drState: "failedOver" }, dns: { forceFailover: true } } })) {
+    it(`${name}: every stack a merge applies runs in an environment the apply role trusts; pull requests and the nightly run get the plan role`, () => {
+      const t = trustedSubjects({ ci: { enabled: true, githubRepository: REPO }, ...extra });
+      expect(t.stacks.length).toBeGreaterThan(3);
+      expect(t.stacks).not.toContain("ci-identity");
+      for (const stack of t.stacks) expect(t.apply, stack).toContain(`repo:${REPO}:environment:${applyEnvironment(stack)}`);
+      // pull-request.yml's plan job has no environment (sub: pull_request); nightly.yml runs on main by schedule.
+      expect(wf("pull-request.yml").jobs.plan.environment).toBeUndefined();
+      expect(t.plan).toEqual(expect.arrayContaining([`repo:${REPO}:pull_request`, `repo:${REPO}:ref:refs/heads/main`]));
+      expect(Object.keys(wf("nightly.yml").on)).toEqual(expect.arrayContaining(["schedule"]));
+      // The apply job's session fits the role's MaxSessionDuration.
+      const duration = Number(stepsOf(wf("apply-wave.yml").jobs.apply).find((x) => x.uses?.startsWith("aws-actions/"))?.with?.["role-duration-seconds"]);
+      expect(duration).toBeGreaterThan(3600);
+      expect(duration).toBeLessThanOrEqual(t.applyMaxSession);
+    });
+  }
+
+  it("the workflows read exactly the repository variables the CI identity documents", () => {
+    const used = new Set<string>();
+    for (const f of WORKFLOWS) for (const m of fs.readFileSync(path.join(GH, "workflows", f), "utf8").matchAll(/vars\.(\w+)/g)) used.add(m[1]);
+    expect([...used].sort()).toEqual(Object.values(CI_REPOSITORY_VARIABLES).sort());
   });
 });

@@ -331,3 +331,47 @@ describe("regions.secondary.unreachable (README \"Deploying the primary while th
     expect(problems({ regions: { secondary: { unreachable: "yes" } } })).toEqual([{ field: "regions.secondary.unreachable", message: expect.stringMatching(/expected boolean.*Fix: give a boolean here/) }]);
   });
 });
+
+describe("config ci (the CI identity)", () => {
+  it("is off by default, and needs nothing then", () => {
+    expect(resolveConfig().ci).toEqual({ enabled: false, createOidcProvider: true, applyMaxSessionSeconds: 14400 });
+  });
+
+  it("accepts an owner/name repository", () => {
+    expect(resolveConfig({ ci: { enabled: true, githubRepository: "acme-corp/dr.web_app" } }).ci.githubRepository).toBe("acme-corp/dr.web_app");
+  });
+
+  it("requires the repository when enabled, naming the field and the fix", () => {
+    const p = problems({ ci: { enabled: true } });
+    expect(p).toHaveLength(1);
+    expect(p[0].field).toBe("ci.githubRepository");
+    expect(p[0].message).toMatch(/^missing: .*Fix: set it to "owner\/name"/);
+  });
+
+  it.each([
+    ["acme", /is not owner\/name/],
+    ["acme/drweb/extra", /is not owner\/name/],
+    ["-acme/drweb", /owner "-acme" GitHub does not allow/],
+    ["ac--me/drweb", /owner "ac--me" GitHub does not allow/],
+    ["a".repeat(40) + "/drweb", /owner "a{40}" GitHub does not allow/],
+    ["acme/*", /repository name "\*" GitHub does not allow/],
+    ["*/drweb", /owner "\*" GitHub does not allow/],
+    ["acme/..", /repository name "\.\." GitHub does not allow/],
+    ["acme/dr web", /repository name "dr web" GitHub does not allow/],
+  ])("rejects the repository %s with GitHub's rule and the fix", (repo, message) => {
+    const p = problems({ ci: { enabled: true, githubRepository: repo } });
+    expect(p).toHaveLength(1);
+    expect(p[0].field).toBe("ci.githubRepository");
+    expect(p[0].message).toMatch(message);
+    expect(p[0].message).toContain('Fix: give "owner/name"');
+  });
+
+  it("rejects a plan environment that cannot be matched exactly, or that is an apply environment", () => {
+    expect(problems({ ci: { enabled: true, githubRepository: "acme/drweb", planEnvironment: "plan:*" } })[0]).toMatchObject({ field: "ci.planEnvironment", message: expect.stringMatching(/cannot be matched exactly.*Fix: e\.g\. "plan"/) });
+    expect(problems({ ci: { enabled: true, githubRepository: "acme/drweb", planEnvironment: "apply-primary" } })[0]).toMatchObject({ field: "ci.planEnvironment", message: expect.stringMatching(/apply job's environment/) });
+  });
+
+  it("rejects an apply session outside IAM's 1-12 hours", () => {
+    expect(problems({ ci: { applyMaxSessionSeconds: 600 } })[0]).toMatchObject({ field: "ci.applyMaxSessionSeconds", message: expect.stringContaining("3600-43200") });
+  });
+});

@@ -51,6 +51,9 @@ const NO_ZONE = {
 /** The Aurora Global Database mode. */
 const AURORA = { database: { engine: "aurora-postgresql" } };
 
+/** The CI identity on (the ci-identity stack exists only then: README "CI identity"). */
+const CI = { ci: { enabled: true, githubRepository: "acme/drweb" } };
+
 /** A deploy command runs until a character no stack name or flag has: the end of a code span, a comment, a clause. */
 const DEPLOY = /(?:npx cdktf|npm run cdktf --) deploy\b([^`;:|&()#,\n]*)/g;
 
@@ -134,6 +137,7 @@ describe("deploy commands in the docs and the dr command's output", () => {
   const auroraManifests: Record<string, ManifestStack[]> = {};
   let noZone: ManifestStack[];
   let auroraNoZone: ManifestStack[];
+  let withCi: ManifestStack[];
 
   beforeAll(async () => {
     // Loading cdktf-cli's core also loads @cdktf/commons, which reports usage
@@ -144,6 +148,7 @@ describe("deploy commands in the docs and the dr command's output", () => {
     noZone = manifestStacks(synthApp(NO_ZONE).outdir);
     for (const [name, overrides] of Object.entries(AURORA_STATES)) auroraManifests[name] = manifestStacks(synthApp(overrides).outdir);
     auroraNoZone = manifestStacks(synthApp({ ...NO_ZONE, ...AURORA }).outdir);
+    withCi = manifestStacks(synthApp(CI).outdir);
   }, 120_000);
 
   it("the Aurora stacks depend on each other as the RDS stacks do in each DR state", () => {
@@ -217,11 +222,19 @@ describe("deploy commands in the docs and the dr command's output", () => {
     });
   }
 
+  it("the ci-identity stack depends on no stack and no stack depends on it (its deploy is the same in every DR state)", () => {
+    const ci = withCi.find((m) => m.name === "ci-identity");
+    expect(ci?.dependencies).toEqual([]);
+    expect(withCi.filter((m) => m.dependencies.includes("ci-identity"))).toEqual([]);
+  });
+
   for (const file of DOCS) {
     it(`${file}: every deploy command runs as written in every DR state`, () => {
       const problems: string[] = [];
       for (const cmd of deployCommands(markdownText(path.join(PROJECT_ROOT, file)))) {
-        for (const [state, stacks] of Object.entries({ ...manifests, ...auroraManifests })) {
+        // A deploy of ci-identity is run with ci.enabled (its only config): checked there.
+        const states = cmd.stacks.includes("ci-identity") ? { "ci.enabled": withCi } : { ...manifests, ...auroraManifests };
+        for (const [state, stacks] of Object.entries(states)) {
           const why = refusal(cmd, stacks);
           if (why) problems.push(`${cmd.command} [${state}]: ${why}`);
         }

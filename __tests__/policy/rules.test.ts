@@ -118,6 +118,31 @@ const RDS_DBS = {
   secondary: { aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined }) } },
 };
 
+/** A GitHub OIDC trust statement as githubTrustStatement writes it, with one thing changed. */
+function ghTrust(o: { aud?: string[] | undefined; sub?: string[] | undefined; subTest?: string } = { }): Record<string, any> {
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const aud = has("aud") ? o.aud : ["sts.amazonaws.com"];
+  const sub = has("sub") ? o.sub : ["repo:acme/drweb:pull_request", "repo:acme/drweb:ref:refs/heads/main"];
+  return {
+    Trust: {
+      statement: [{
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        principals: [{ type: "Federated", identifiers: ["${aws_iam_openid_connect_provider.P.arn}"] }],
+        condition: [
+          ...(aud ? [{ test: "StringEquals", variable: "token.actions.githubusercontent.com:aud", values: aud }] : []),
+          ...(sub ? [{ test: o.subTest ?? "StringEquals", variable: "token.actions.githubusercontent.com:sub", values: sub }] : []),
+        ],
+      }],
+    },
+  };
+}
+/** A CI role (tag ci-role) trusting GitHub, by a policy document or an inline JSON policy. */
+const ghRole = (kind: string, trustDoc?: Record<string, any>, json?: string): PolicyInput =>
+  one("aws_iam_role", { name: `drweb-prod-ci-${kind}`, tags: { "ci-role": kind }, assume_role_policy: json ?? "${data.aws_iam_policy_document.Trust.json}" }, { aws_iam_openid_connect_provider: { P: { url: "https://token.actions.githubusercontent.com", client_id_list: ["sts.amazonaws.com"] } } }, { region: "us-west-1", data: trustDoc ? { aws_iam_policy_document: trustDoc } : {} });
+/** A CI role's managed policy (tag ci-role) with these statements. */
+const ciPolicy = (kind: string, statement: any[]): PolicyInput =>
+  one("aws_iam_policy", { name: `drweb-prod-ci-${kind}-x`, tags: { "ci-role": kind }, policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { region: "us-west-1", data: { aws_iam_policy_document: { Doc: { statement } } } });
+
 /** Two regional stacks (us-east-2, us-west-1) built from the same parts, with a database of either mode. */
 function pairOf(dbs: { primary: Resources; secondary: Resources }, secondaryOverrides: Resources, primaryOverrides: Resources, config: typeof CONFIG): PolicyInput {
   const regional = (region: string, cidr: string, database: Resources, o: Resources) =>
@@ -329,6 +354,27 @@ const CASES: Record<string, Case[]> = {
     { compliant: one("aws_iam_role_policy", { policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { data: { aws_iam_policy_document: doc(["ec2:DescribeInstances"]) } }), nonCompliant: one("aws_iam_role_policy", { policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { data: { aws_iam_policy_document: doc(["iam:*"]) } }), message: /allows "iam:\*"/ },
     { compliant: one("aws_iam_role_policy_attachment", { policy_arn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }), nonCompliant: one("aws_iam_role_policy_attachment", { policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }), message: /attaches AdministratorAccess/ },
     { compliant: one("aws_iam_policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject" }] }) }), nonCompliant: one("aws_iam_policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*" }] }) }), message: /allows "\*"/ },
+  ],
+  "ci-oidc-trust": [
+    { compliant: ghRole("plan", ghTrust()), nonCompliant: ghRole("plan", ghTrust({ sub: undefined })), message: /no token\.actions\.githubusercontent\.com:sub condition: any GitHub repository/ },
+    { compliant: ghRole("plan", ghTrust()), nonCompliant: ghRole("plan", ghTrust({ aud: undefined })), message: /does not pin token\.actions\.githubusercontent\.com:aud/ },
+    { compliant: ghRole("plan", ghTrust()), nonCompliant: ghRole("plan", ghTrust({ subTest: "StringLike", sub: ["repo:acme/*"] })), message: /compared with StringLike/ },
+    { compliant: ghRole("plan", ghTrust()), nonCompliant: ghRole("plan", ghTrust({ sub: ["repo:acme/drweb:*"] })), message: /subject "repo:acme\/drweb:\*" is not one exact repository/ },
+    { compliant: ghRole("plan", ghTrust()), nonCompliant: ghRole("plan", ghTrust({ sub: ["repo:acme/drweb:pull_request", "repo:other/drweb:pull_request"] })), message: /subjects of several repositories/ },
+    { compliant: ghRole("apply", ghTrust({ sub: ["repo:acme/drweb:environment:apply-primary"] })), nonCompliant: ghRole("apply", ghTrust({ sub: ["repo:acme/drweb:environment:apply-primary", "repo:acme/drweb:ref:refs/heads/main"] })), message: /apply role trusts "repo:acme\/drweb:ref:refs\/heads\/main", which no environment/ },
+    {
+      // An inline JSON trust policy is read too.
+      compliant: ghRole("plan", undefined, JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }, Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/drweb:pull_request" } } }] })),
+      nonCompliant: ghRole("plan", undefined, JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }, Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" } } }] })),
+      message: /no token\.actions\.githubusercontent\.com:sub condition/,
+    },
+  ],
+  "ci-role-scoped": [
+    { compliant: ciPolicy("apply", [{ actions: ["rds:CreateDBInstance"], resources: ["arn:aws:rds:*:1:db:drweb-prod-*"] }]), nonCompliant: ciPolicy("apply", [{ actions: ["rds:*"], resources: ["*"] }]), message: /allows "rds:\*"/ },
+    { compliant: ciPolicy("apply", [{ actions: ["iam:CreateRole"], resources: ["arn:aws:iam::1:role/drweb-prod-*"] }]), nonCompliant: ciPolicy("apply", [{ actions: ["iam:CreateRole"], resources: ["*"] }]), message: /allows iam:CreateRole on "\*" without a condition/ },
+    { compliant: ciPolicy("plan", [{ actions: ["ec2:Describe*", "s3:GetObject"], resources: ["*"] }]), nonCompliant: ciPolicy("plan", [{ actions: ["ec2:CreateVpc"], resources: ["*"] }]), message: /plan role allows ec2:CreateVpc, which is not a read/ },
+    { compliant: ciPolicy("plan", [{ actions: ["s3:PutObject", "s3:DeleteObject"], resources: ["arn:aws:s3:::b/drweb/prod/*.tflock"] }]), nonCompliant: ciPolicy("plan", [{ actions: ["s3:PutObject"], resources: ["arn:aws:s3:::b/drweb/prod/*"] }]), message: /plan role allows s3:PutObject/ },
+    { compliant: ciPolicy("plan", [{ actions: ["secretsmanager:GetSecretValue"], resources: ["arn:aws:secretsmanager:us-east-2:1:secret:drweb-prod/db/master-??????"] }]), nonCompliant: ciPolicy("plan", [{ actions: ["secretsmanager:GetSecretValue"], resources: ["*"] }]), message: /reads every secret's value/ },
   ],
   "secrets-write-only": [
     { compliant: one("aws_secretsmanager_secret_version", { secret_string_wo: "${ephemeral.x.y.z}", secret_string_wo_version: 1 }), nonCompliant: one("aws_secretsmanager_secret_version", { secret_string: "hunter2" }), message: /sets secret_string, which Terraform keeps in its state/ },

@@ -14,7 +14,7 @@ drift() {
   local rc=0
   terraform -chdir="$dir" init -input=false -no-color >"$art/init.txt" 2>&1 || rc=1
   if [[ $rc -eq 0 ]]; then
-    terraform -chdir="$dir" plan -input=false -no-color -lock=false -detailed-exitcode >"$art/drift.txt" 2>&1 || rc=$?
+    terraform -chdir="$dir" plan -input=false -no-color -lock-timeout=10m -detailed-exitcode >"$art/drift.txt" 2>&1 || rc=$?
   else
     cp "$art/init.txt" "$art/drift.txt"
   fi

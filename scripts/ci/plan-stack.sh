@@ -4,8 +4,8 @@
 # (tfplan), its text (plan.txt) and review.json (the stack folder's digest, the plan's digest,
 # whether it changes anything) in $DRWEB_CI_ARTIFACTS/<stack>/ (default ci-artifacts/), which the
 # merge workflow applies after review (scripts/ci/apply-stack.sh refuses anything else).
-# -lock=false: the plan role is read-only and cannot write S3's lock object; a saved plan is
-# applied under the lock. review.json also records the state's lineage and serial (`terraform state
+# The plan takes the state lock (-lock-timeout=10m: it waits for an apply in progress), so it never
+# reads a state an apply is writing; the plan role may write only the lock object. review.json also records the state's lineage and serial (`terraform state
 # pull`): apply-stack.sh refuses a plan whose state changed since, including the case Terraform's own
 # "Saved plan is stale" check misses, a plan made from no state at all (hashicorp/terraform#24078).
 # Exit: 0 planned (with or without changes), 1 terraform failed, 2 bad usage.
@@ -24,7 +24,7 @@ plan() {
     return 1
   }
   local rc=0
-  terraform -chdir="$dir" plan -input=false -no-color -lock=false -detailed-exitcode -out=tfplan >"$art/plan-run.txt" 2>&1 || rc=$?
+  terraform -chdir="$dir" plan -input=false -no-color -lock-timeout=10m -detailed-exitcode -out=tfplan >"$art/plan-run.txt" 2>&1 || rc=$?
   echo "$rc" >"$art/exit-code"
   if [[ $rc -ne 0 && $rc -ne 2 ]]; then
     cat "$art/plan-run.txt" >&2

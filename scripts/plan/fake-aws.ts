@@ -131,6 +131,12 @@ export function dataSourceValues(type: string, name: string, args: Record<string
       const cls = String(args.preferred_instance_classes?.[0] ?? args.instance_class);
       return { id: cls, instance_class: cls, engine: args.engine, engine_version: config.database.engineVersion, supports_clusters: true, supports_global_databases: true, supports_storage_encryption: true };
     }
+    // The account's GitHub OIDC provider (ci.createOidcProvider false): IAM's
+    // ARN of an OIDC provider is oidc-provider/<url without https://>.
+    case "aws_iam_openid_connect_provider": {
+      const host = String(args.url).replace(/^https:\/\//, "");
+      return { arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:oidc-provider/${host}`, id: `arn:aws:iam::${FAKE_ACCOUNT_ID}:oidc-provider/${host}`, url: host, client_id_list: ["sts.amazonaws.com"], thumbprint_list: [], tags: {} };
+    }
     case "aws_route53_zone":
       return { zone_id: config.dns.zoneId ?? FAKE_ZONE_ID, id: config.dns.zoneId ?? FAKE_ZONE_ID, name: config.dns.zoneName, private_zone: false };
     case "aws_ssm_parameter": {

@@ -29,7 +29,7 @@ import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectatio
 import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { runCiPlanStep, type CiPlanResult } from "./ci-plan";
-import { drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
+import { ciConfigs, drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
 import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
 
@@ -307,6 +307,9 @@ async function main(): Promise<void> {
     for (const st of states) if (!opts.quick || quickStates.has(st.id)) synthesized[st.id] = synth(st.config, path.join(work, "synth", st.id));
     const zone = opts.quick ? undefined : zoneConfig(base);
     const zoneStacks = zone ? synth(zone, path.join(work, "synth", "createZone")) : undefined;
+    // The CI identity (ci.enabled): synthesized only when one of its checks is wanted.
+    const ciChecks = opts.quick ? [] : ciConfigs(base).filter((c) => !opts.only || opts.only.includes(`${c.id}/ci-identity`) || (opts.only.includes("ci-plan/ci-identity") && c.id === ciConfigs(base)[0].id));
+    const ciStacks = Object.fromEntries(ciChecks.map((c) => [c.id, synth(c.config, path.join(work, "synth", c.id))]));
     const ws = await wsPromise;
     const first = states[0].id; // the config's own mode in its normal state
     const allStacks = Object.keys(synthesized[first]);
@@ -323,7 +326,7 @@ async function main(): Promise<void> {
 
     // --- which plans to run
     if (opts.only) {
-      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone", ...planned.map((s) => `ci-plan/${s}`)]);
+      const known = new Set([...allTransitions.map((t) => t.id), ...allRefusals.map((r) => r.id), ...states.filter((st) => !st.targetOnly).flatMap((st) => planned.map((s) => `${st.id}/${s}`)), "createZone/dns-zone", ...planned.map((s) => `ci-plan/${s}`), "ci-plan/ci-identity", ...ciConfigs(base).map((c) => `${c.id}/ci-identity`)]);
       const unknown = opts.only.filter((id) => !known.has(id));
       if (unknown.length) throw new Error(`--only: unknown check(s) ${unknown.join(", ")}. Known: ${[...known].join(", ")}`);
     }
@@ -342,6 +345,7 @@ async function main(): Promise<void> {
     if (zone && zoneStacks?.["dns-zone"] && (!opts.only || opts.only.includes("createZone/dns-zone"))) {
       stateTargets.push({ state: { id: "createZone", title: "dns.createZone (the dns-zone stack)", config: zone }, stack: "dns-zone", json: zoneStacks["dns-zone"] });
     }
+    for (const c of ciChecks) stateTargets.push({ state: c, stack: "ci-identity", json: ciStacks[c.id]["ci-identity"] });
     // Transitions start from the plan of the state their resources were created in: plan those too.
     for (const t of wantedTransitions) {
       const created = t.createdIn ?? t.from;
@@ -389,9 +393,15 @@ async function main(): Promise<void> {
       jobs.push({ id: `refusal-${r.id}`, deps: [], run: () => planStack(ws, path.join(work, `refusal-${r.id}`), synthesized[r.state][r.stack], stateOf(r.state).config, assetSources(r.stack), r.answer) });
     }
     // The pipeline's plan step (scripts/ci/plan-stack.sh) on the config's normal state, per stack.
-    const ciStacks = planned.filter((s) => (opts.only ? opts.only.includes(`ci-plan/${s}`) : !opts.quick || QUICK_CI_STACKS.includes(s)));
-    for (const s of ciStacks) {
+    const pipelineStacks = planned.filter((s) => (opts.only ? opts.only.includes(`ci-plan/${s}`) : !opts.quick || QUICK_CI_STACKS.includes(s)));
+    for (const s of pipelineStacks) {
       jobs.push({ id: `ci-plan-${s}`, deps: [], run: () => runCiPlanStep(ws, path.join(work, `ci-plan-${s}`), path.join(work, "synth", first), s, synthesized[first][s], states[0].config) as unknown as Promise<Result> });
+    }
+    // The CI identity's own stack (ci.enabled), from the first CI config synthesized above.
+    const ciPlanConfig = ciChecks[0];
+    if (ciPlanConfig && (opts.only ? opts.only.includes("ci-plan/ci-identity") : !opts.quick)) {
+      pipelineStacks.push("ci-identity");
+      jobs.push({ id: "ci-plan-ci-identity", deps: [], run: () => runCiPlanStep(ws, path.join(work, "ci-plan-ci-identity"), path.join(work, "synth", ciPlanConfig.id), "ci-identity", ciStacks[ciPlanConfig.id]["ci-identity"], ciPlanConfig.config) as unknown as Promise<Result> });
     }
     const results = new Map<string, Result | Error>();
     const finished = await runPool(
@@ -416,15 +426,15 @@ async function main(): Promise<void> {
       console.log(`  ${check.ok ? "PASS" : "FAIL"} ${label.padEnd(24)} ${x.state.title}: ${check.lines[0]}`);
       for (const l of check.lines.slice(1)) console.log(`       ${l}`);
     }
-    if (ciStacks.length) console.log("\nThe pipeline's plan step (scripts/ci/plan-stack.sh: plain terraform init and plan of the synthesized folder, data sources answered by the fake account):");
-    for (const s of ciStacks) {
+    if (pipelineStacks.length) console.log("\nThe pipeline's plan step (scripts/ci/plan-stack.sh: plain terraform init and plan of the synthesized folder, data sources answered by the fake account):");
+    for (const s of pipelineStacks) {
       const r = finished.get(`ci-plan-${s}`) as CiPlanResult | Error | undefined;
       const check: Check = { kind: "state", label: `ci-plan/${s}`, ok: false, lines: [] };
       if (r instanceof Error || !r) check.lines.push(`error: ${r instanceof Error ? r.message : "not run"}`);
       else {
         const refused = r.calls.filter((c) => !c.answered);
         const staleRefused = r.staleApply?.exitCode === 3 && /state changed since the plan was made \(planned from no state/.test(r.staleApply.output);
-        check.ok = r.exitCode === 0 && r.savedPlan && r.review?.stack === s && r.review.changes === true && /^Plan: [1-9]/.test(r.review.summary) && refused.length === 0 && staleRefused;
+        check.ok = r.exitCode === 0 && r.savedPlan && r.review?.stack === s && r.review?.changes === true && /^Plan: [1-9]/.test(r.review?.summary ?? "") && refused.length === 0 && staleRefused;
         check.lines.push(`${r.review?.summary ?? "no review.json"} (exit ${r.exitCode}, ${r.calls.length} AWS calls answered by the fake account, ${r.seconds.toFixed(0)} s)`);
         check.lines.push(staleRefused ? "apply-stack.sh refused the reviewed plan once another run had written the state (exit 3)" : `apply-stack.sh did NOT refuse a stale plan: exit ${r.staleApply?.exitCode ?? "not run"} ${r.staleApply?.output.trim().split("\n").slice(-3).join(" | ") ?? ""}`);
         for (const c of refused) check.lines.push(`refused call: ${c.call}`);

@@ -88,6 +88,23 @@ export function zoneConfig(base: ValidConfig): ValidConfig | undefined {
   return resolveConfig(raw, "offline plan: dns.createZone");
 }
 
+/**
+ * The base config with the CI identity on (the ci-identity stack exists
+ * only then), for the repository acme/drweb, with S3 state (fake buckets, so
+ * the roles' state statements are planned too) unless the config has its
+ * own; `existingProvider`: the account's OIDC provider looked up, not created.
+ */
+export function ciConfigs(base: ValidConfig): Array<{ id: string; title: string; config: ValidConfig }> {
+  const backend = base.backend.type === "s3" ? {} : { backend: { type: "s3", primaryBucket: { bucket: "offline-plan-state-use2", region: base.regions.primary.region }, secondaryBucket: { bucket: "offline-plan-state-usw1", region: base.regions.secondary.region } } };
+  const ci = (createOidcProvider: boolean) => ({ enabled: true, githubRepository: base.ci.githubRepository ?? "acme/drweb", createOidcProvider });
+  const make = (id: string, title: string, createOidcProvider: boolean) => ({
+    id,
+    title,
+    config: resolveConfig(deepMerge(base as unknown as Record<string, unknown>, { ci: ci(createOidcProvider), ...backend }), `offline plan: ${id}`),
+  });
+  return [make("ci", "ci.enabled (the ci-identity stack: OIDC provider, plan and apply roles)", true), make("ci-existing-provider", "ci.enabled, ci.createOidcProvider false (the provider looked up)", false)];
+}
+
 /** Names the runbook uses, from the same functions the stacks name resources with. */
 function names(config: ValidConfig, role: RegionRole) {
   const regional = new Naming(config.project, config.environment, config.regions[role].region).regional;

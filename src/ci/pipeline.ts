@@ -21,10 +21,11 @@ import type { ValidConfig } from "../config";
  */
 export const APPLY_WAVES = 6;
 
-/** The GitHub environment an apply job of `stack` runs in (protected: required reviewers). */
-export function applyEnvironment(stack: string): string {
-  return `apply-${stack}`;
-}
+/** The GitHub environment an apply job of `stack` runs in (the ci-identity stack trusts exactly these). */
+export { applyEnvironment } from "./contract";
+
+/** The stack of the CI identity (stacks/app.ts GLOBAL_STACK_NAMES.ciIdentity; a test checks they agree). */
+export const CI_IDENTITY_STACK = "ci-identity";
 
 /** One stack of cdktf.out/manifest.json, as cdktf-cli writes it. */
 export interface ManifestStack {
@@ -59,7 +60,7 @@ export function readManifest(outdir: string): Record<string, ManifestStack> {
 /** A synthesized stack's JSON, the parts the pipeline reads. */
 export interface StackJsonLike {
   readonly provider?: Record<string, readonly { region?: string; alias?: string }[]>;
-  readonly terraform?: { backend?: { s3?: { region?: string } } };
+  readonly terraform?: { backend?: { s3?: { region?: string } }; required_providers?: Record<string, unknown> };
 }
 
 /**
@@ -94,6 +95,13 @@ export interface ApplyOrder {
  * - `regions.<role>.unreachable`: refused. That deploy runs with refresh off,
  *   one stack, by hand (README "Deploying the primary while the secondary
  *   region is down"); a pipeline must not guess it.
+ * - The ci-identity stack: the roles the pipeline runs as are not the
+ *   pipeline's to change.
+ * - Stacks that need the kubernetes or helm provider (the monitoring
+ *   stacks) are skipped: they reach their cluster's private API through the
+ *   deploy runner's Session Manager tunnel, and neither CI role has a
+ *   cluster access entry or the tunnel's permissions (README "CI identity").
+ *   They are deployed by hand (monitoring/README.md).
  * - `onlyStacks` (stacks whose reviewed plan has changes): the others are
  *   skipped as "no changes", so no approval is asked for a no-op.
  */
@@ -112,10 +120,22 @@ export function applyOrder(
   }
   const skipped: { stack: string; reason: string }[] = [];
   const skip = new Set<string>();
+  for (const name of Object.keys(manifest).sort()) {
+    if (name === CI_IDENTITY_STACK) {
+      skip.add(name);
+      skipped.push({ stack: name, reason: "the pipeline never changes its own identity (the apply role is denied IAM on the CI roles): deploy it by hand with an administrator's credentials (README \"CI identity\")" });
+      continue;
+    }
+    const providers = Object.keys(stackJson(name).terraform?.required_providers ?? {}).filter((p) => p !== "aws");
+    if (providers.length) {
+      skip.add(name);
+      skipped.push({ stack: name, reason: `it needs the ${providers.join(" and ")} provider(s) and the EKS API tunnel, which the CI roles are not given: deploy it by hand (monitoring/README.md)` });
+    }
+  }
   if (config.database.drState === "failedOver") {
     const failed = config.regions.primary.region;
     for (const name of Object.keys(manifest).sort()) {
-      if (stackRegions(stackJson(name)).includes(failed)) {
+      if (!skip.has(name) && stackRegions(stackJson(name)).includes(failed)) {
         skip.add(name);
         skipped.push({ stack: name, reason: `database.drState "failedOver": it reaches ${failed}, the failed region (not deployed until \`dr failback\`)` });
       }

@@ -143,5 +143,9 @@ export const DEFAULT_CONFIG: DrConfig = {
     minOutageSeconds: 120,
     journalDir: ".dr",
   },
+  // The CI identity (README "CI identity"): off until a repository is given.
+  // An apply of a regional stack (RDS instances, an EKS cluster) can take
+  // more than an hour: the apply role's sessions may last 4 hours.
+  ci: { enabled: false, createOidcProvider: true, applyMaxSessionSeconds: 14400 },
   backend: { type: "local" },
 };

@@ -375,6 +375,41 @@ const baseSchema = z
       /** Folder (relative to the working directory) of the runbook's journal files (resume after an interruption). */
       journalDir: z.string().min(1),
     }),
+    /**
+     * The CI identity (stacks/ci-identity-stack.ts, README "CI identity"):
+     * GitHub Actions' OIDC provider and the plan and apply roles the
+     * delivery pipeline assumes. Created once by hand (`npx cdktf deploy ci-identity`).
+     */
+    ci: z.strictObject({
+      /** Build the ci-identity stack. */
+      enabled: z.boolean(),
+      /**
+       * The GitHub repository whose workflows may assume the roles, as
+       * "owner/name" exactly as GitHub spells it (the token's `sub` claim
+       * compares case-sensitively with StringEquals).
+       * @default - none; required when enabled
+       */
+      githubRepository: z.string().optional(),
+      /**
+       * A GitHub environment the plan jobs of pull requests run in. Set: the
+       * plan role trusts `environment:<it>` instead of every pull request
+       * (protect it with required reviewers: a pull request's workflow can
+       * print what the plan role may read). Nightly plans on main are trusted either way.
+       * @default - pull requests of the repository (`sub` repo:<owner>/<name>:pull_request)
+       */
+      planEnvironment: z.string().optional(),
+      /**
+       * Longest session of the apply role (seconds, 3600-43200): an apply of
+       * a regional stack (RDS, EKS) takes longer than an hour.
+       */
+      /**
+       * Create the account's GitHub OIDC provider (IAM holds one provider per
+       * URL and account): false looks up the one that exists instead (e.g.
+       * made by another project), by its URL.
+       */
+      createOidcProvider: z.boolean(),
+      applyMaxSessionSeconds: z.number().int().min(3600, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }).max(43200, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }),
+    }),
     backend: backendSchema,
   });
 
@@ -392,6 +427,7 @@ export const configSchema = baseSchema
     checkMonitoring(cfg, ctx);
     checkDns(cfg, ctx);
     checkUnreachable(cfg, ctx);
+    checkCi(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -956,6 +992,45 @@ function checkDns(cfg: CheckedConfig, ctx: Ctx): void {
   });
   if (new Set(d.healthCheck.regions).size < 3) {
     ctx.addIssue({ code: "custom", path: ["dns", "healthCheck", "regions"], message: `Route53 needs at least 3 distinct checker regions, got ${new Set(d.healthCheck.regions).size}. Fix: list 3 or more of ${known.join(", ")}` });
+  }
+}
+
+/**
+ * GitHub's rules for the parts of "owner/name": an account or organization
+ * name is 1-39 letters, digits or single hyphens, not starting or ending
+ * with one; a repository name is 1-100 letters, digits, ".", "_" or "-",
+ * and not "." or "..". Used verbatim in the OIDC token's `sub` claim
+ * (GitHub Docs, "OpenID Connect reference", sub: repo:<owner>/<name>:...).
+ */
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
+/** A GitHub environment name as it appears in `sub` (environment:<name>): no ":" (the claim's separator) and no wildcard. */
+const GITHUB_ENVIRONMENT = /^[A-Za-z0-9._ -]{1,255}$/;
+
+function checkCi(cfg: CheckedConfig, ctx: Ctx): void {
+  const ci = cfg.ci;
+  if (!ci.enabled) return;
+  const repo = ci.githubRepository;
+  if (repo === undefined || repo === "") {
+    ctx.addIssue({ code: "custom", path: ["ci", "githubRepository"], params: { uses: [["ci", "enabled"]] }, message: 'missing: the roles trust the workflows of one repository. Fix: set it to "owner/name" as GitHub spells it, e.g. "acme/drweb" (or ci.enabled: false)' });
+  } else {
+    const parts = repo.split("/");
+    const problem =
+      parts.length !== 2
+        ? "is not owner/name (exactly one \"/\")"
+        : !GITHUB_OWNER.test(parts[0])
+          ? `has an owner "${parts[0]}" GitHub does not allow (1-39 letters, digits or single hyphens, not at either end)`
+          : !GITHUB_REPO.test(parts[1]) || parts[1] === "." || parts[1] === ".."
+            ? `has a repository name "${parts[1]}" GitHub does not allow (1-100 letters, digits, ".", "_" or "-")`
+            : undefined;
+    if (problem) {
+      ctx.addIssue({ code: "custom", path: ["ci", "githubRepository"], message: `"${repo}" ${problem}; it becomes the OIDC token's sub (repo:<owner>/<name>:...), which the trust policy compares exactly. Fix: give "owner/name" as in the repository's URL, e.g. "acme/drweb"` });
+    }
+  }
+  if (ci.planEnvironment !== undefined && !GITHUB_ENVIRONMENT.test(ci.planEnvironment)) {
+    ctx.addIssue({ code: "custom", path: ["ci", "planEnvironment"], message: `"${ci.planEnvironment}" cannot be matched exactly in the token's sub (environment:<name>): use 1-255 letters, digits, ".", "_", "-" or spaces (no ":" or "*"). Fix: e.g. "plan"` });
+  } else if (ci.planEnvironment?.startsWith("apply-")) {
+    ctx.addIssue({ code: "custom", path: ["ci", "planEnvironment"], message: `"${ci.planEnvironment}" is an apply job's environment (apply-<stack>): the plan role would be trusted where the apply role is. Fix: use another name, e.g. "plan"` });
   }
 }
 

@@ -1,6 +1,8 @@
 import type { PolicyRule } from "../types";
 import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
+import { ciOidcTrust } from "./ci-oidc-trust";
+import { ciRoleScoped } from "./ci-role-scoped";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
 import { drFailoverSwitch } from "./dr-failover-switch";
@@ -45,6 +47,8 @@ export const RULES: readonly PolicyRule[] = [
   rdsProtected,
   auroraClusterHardened,
   iamNoAdmin,
+  ciOidcTrust,
+  ciRoleScoped,
   secretsWriteOnly,
   helmChartPinned,
   drDbReplicated,
