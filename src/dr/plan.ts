@@ -431,8 +431,11 @@ function catchUpStep(config: ValidConfig, id: string, replicaRole: RegionRole, g
         `(pg_stat_wal_receiver.latest_end_lsn) and the replica has received and replayed up to it (pg_last_wal_replay_lsn()); a paused replay fails at once`,
       timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
       until: async (ctx) => {
-        const c = await caughtUp(ctx, replicaRole, fenceStepId, "planned");
-        if (c.ok || c.fatal) return c;
+        const since = ctx.eventAt(fenceStepId, "done");
+        if (since === null) return no(`${fenceStepId} has not completed`);
+        const p = await ctx.platform.walPositions(replicaRole);
+        const c = catchUpVerdict(p, since, "planned");
+        if (c.ok || c.fatal || p.ok) return c;
         // A dead target cannot catch up: stop after a few polls (the fence is rolled back: nothing was promoted).
         const down = await targetDownVerdict(ctx, replicaRole, generation, id, (db) =>
           `the promotion target ${db.identifier} is down (${db.dbRole}, ${db.status ?? "?"}: ${db.detail}) for ${TARGET_DOWN_POLLS} polls in a row: it cannot catch up; no promotion was requested (last reading: ${c.detail})`,
@@ -1041,7 +1044,7 @@ export function confirmOutageStep(config: ValidConfig, params: PlanParams): Step
         // The outage's detection time (the RPO estimate's end): when Route 53's verdict turned unhealthy, on the runbook's clock.
         const detectedAt = ctx.clock.now() - o.unhealthyForSeconds * 1000; // AWS: from the newest datapoint's minute, so a little late (the estimate only grows)
         ctx.scratch[OUTAGE_DETECTED_AT] = detectedAt;
-        return ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s (since ${new Date(detectedAt).toISOString()}): ${o.detail}`);
+        return ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s: ${o.detail} (the outage detected: unhealthy since ${new Date(detectedAt).toISOString()})`);
       },
     },
     onFailure:
@@ -1151,14 +1154,14 @@ function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
           const p = await ctx.platform.walPositions("secondary");
           const c = catchUpVerdict(p, since, "unplanned");
           if (c.fatal) return c;
-          if (!c.ok) {
+          if (!c.ok && !p.ok) {
             // The replica itself down is not "the source still streams": name it (issue 25 point 6).
             const down = await targetDownVerdict(ctx, "secondary", gS, "catch-up", (db) =>
               `the promotion target ${db.identifier} is down itself (${db.dbRole}, ${db.status ?? "?"}: ${db.detail}) for ${TARGET_DOWN_POLLS} polls in a row, not only the source: there is no replica to promote; nothing was promoted (last reading: ${c.detail})`,
             );
             return down ?? c;
           }
-          if (p.inRecovery === false || sourceAlive(p)) return c;
+          if (!c.ok || p.inRecovery === false || sourceAlive(p)) return c;
           return ok(`${c.detail}; ${await rpoEstimate(ctx, "secondary", gS, config)}`);
         },
       },
