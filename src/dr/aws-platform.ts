@@ -823,6 +823,9 @@ export class AwsPlatform implements DrPlatform {
     if (!r.ok) {
       const e = r.error;
       if (isNotFound(e, "InvalidDBInstanceStateFault")) return { outcome: "refused", detail: `RDS refused PromoteReadReplica ${id} while ${inst.DBInstanceStatus}: ${(e as Error).message} (asked again at the next poll)` };
+      // An answer: the instance is gone (DBInstanceNotFound: "DBInstanceIdentifier doesn't refer to an existing DB instance",
+      // RDS API Reference, PromoteReadReplica, Errors): nothing was taken.
+      if (isNotFound(e, "DBInstanceNotFoundFault")) return { outcome: "refused", detail: `RDS answered PromoteReadReplica ${id} with DBInstanceNotFound: the replica is gone (${(e as Error).message}); nothing was taken` };
       const cause = classifyAwsError(e);
       if (cause?.kind === "throttled") return { outcome: "refused", detail: `RDS throttled PromoteReadReplica ${id} (${(e as Error)?.name}: ${(e as Error)?.message}): not taken, asked again at the next poll` };
       if (cause?.permanent) throw e;

@@ -478,6 +478,9 @@ async function requestPromotion(ctx: StepContext, role: RegionRole, generation: 
   }
   const taken = outcome === "requested" || outcome === "already-writer" || outcome === "unknown";
   ctx.note(stepId, taken ? "requested" : "not-taken", `${outcome}: ${detail}`);
+  // Requests in a row that could not be sent at all (the target's endpoint refuses connections): the wait stops after TARGET_DOWN_POLLS.
+  const unsent = `promotion:${stepId}:unsent`;
+  ctx.scratch[unsent] = outcome === "not-sent" ? ((ctx.scratch[unsent] as number | undefined) ?? 0) + 1 : 0;
   const state = outcome === "requested" || outcome === "already-writer" ? "requested" : outcome === "unknown" ? (prev === "requested" ? "requested" : "unknown") : (prev ?? (outcome === "not-sent" ? "not-sent" : "refused"));
   ctx.scratch[key] = state;
   return `${outcome}: ${detail}`;
@@ -602,6 +605,10 @@ function promoteStep(config: ValidConfig, id: string, role: RegionRole, generati
         const seen = `${db.identifier}: ${db.dbRole}, ${db.status ?? "?"}`;
         const mayHave = promotionMayHaveBeenTaken(ctx, role, id);
         const k = `target-down:${id}`;
+        const unsent = (ctx.scratch[`promotion:${id}:unsent`] as number | undefined) ?? 0;
+        if (!mayHave && unsent >= TARGET_DOWN_POLLS) {
+          return fatal(`${seen}: ${unsent} promotion requests in a row could not be sent (the endpoint refuses connections or does not resolve) and none reached it: nothing was promoted; stopping now`);
+        }
         if (!targetDown(db)) {
           ctx.scratch[k] = 0;
           const last = lastRequestAt(ctx, id);
