@@ -122,6 +122,72 @@ describe("a promotion target that dies during a planned switchover (AWS adapter,
   });
 });
 
+describe("a request that may have been taken, then the target restarts (restart reported, as the local platform does)", () => {
+  it("re-asks while it is a plain replica again, and rolls back at the timeout only because each read shows a restart after the last request", async () => {
+    const t = setup();
+    // No answer within the call's bound: each request may have been taken.
+    t.aws.latency = (c) => (c.command === "PromoteReadReplicaCommand" ? 25_000 : 0);
+    // The replica's server restarted just now at every read (a pending promotion does not survive a restart).
+    class Restarting extends AwsPlatform {
+      override async database(role: "primary" | "secondary", generation: number): Promise<DatabaseState> {
+        const d = await super.database(role, generation);
+        return role === "secondary" && d.dbRole === "replica" ? { ...d, startedAt: t.clock.now() } : d;
+      }
+    }
+    const r = await runRunbook({ config: t.config, platform: new Restarting(t.config, t.aws.clients(), t.clock, t.aws.probe, { walFn: t.aws.walFn }), operation: "failover", mode: "planned", clock: t.clock, log: (l) => t.lines.push(l) });
+    const out = t.lines.join("\n");
+    expect(r.failedStep).toBe("promote");
+    expect(t.aws.calls.filter((c) => c.command === "PromoteReadReplicaCommand").length).toBeGreaterThan(1); // asked again
+    expect(out).toContain("a plain replica again (restarted after the last request: the request is void): asked again");
+    expect(r.rolledBack).toBe(true);
+    expect(out).toMatch(/\[rollback\] safe: a promotion of the secondary Writer was requested \(or may have been: unknown\), but drweb-prod-usw1-db-g1-writer is a plain replica again: its server started at/);
+  });
+
+  it("without a restart it reads (AWS reports none), the fence stays", async () => {
+    const t = setup();
+    t.aws.latency = (c) => (c.command === "PromoteReadReplicaCommand" ? 25_000 : 0);
+    const r = await t.run("failover", "planned");
+    expect(r.failedStep).toBe("promote");
+    expect(r.rolledBack).toBeFalsy();
+    expect(t.lines.join("\n")).toContain("whether a pending promotion is void cannot be read here");
+    expect(t.aws.desired["us-east-2"]).toBe(0);
+  });
+});
+
+describe("the unplanned catch-up with the replica down as well as the source", () => {
+  it("names the replica as the cause, not 'the source still streams', and stops after a few polls", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.down.add("us-east-2");
+    const wal = t.aws.walFn;
+    t.aws.walFn = async (target, p, now) => {
+      if (target.baseUrl.includes("usw1") && t.aws.switchAlarmState() === "ALARM") {
+        t.aws.db(REPLICA).status = "failed";
+        return unreadable(now(), "503 from /readyz?wal=1: database unreachable");
+      }
+      return wal(target, p, now);
+    };
+    let catchUpAt = 0;
+    const r = await runRunbook({
+      config: t.config,
+      platform: new AwsPlatform(t.config, t.aws.clients(), t.clock, t.aws.probe, { walFn: t.aws.walFn }),
+      operation: "failover",
+      mode: "unplanned",
+      clock: t.clock,
+      log: (l) => t.lines.push(l),
+      beforeStep: (s) => {
+        if (s.id === "catch-up") catchUpAt = t.clock.now();
+      },
+    });
+    expect(r.failedStep).toBe("catch-up");
+    const out = t.lines.join("\n");
+    expect(r.failure).toContain(`the promotion target ${REPLICA} is down itself (replica, failed`);
+    expect(out).toContain('(a) "the promotion target ... is down itself"');
+    expect(t.clock.now() - catchUpAt).toBeLessThan(t.config.runbook.catchUpTimeoutSeconds * 1000);
+    expect(t.aws.calls.filter((c) => c.command === "PromoteReadReplicaCommand")).toEqual([]);
+  });
+});
+
 describe("the local adapter's promotion outcomes (real psql)", () => {
   it("a refused connection is not-sent (nothing reached the server), not 'may have been taken'", async () => {
     // A port nobody listens on: bound then closed.
