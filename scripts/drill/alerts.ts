@@ -29,7 +29,10 @@ export type ScenarioName =
   | "app-killed"
   | "replica-paused"
   | "replica-paused-late"
-  | "runbook-killed";
+  | "runbook-killed"
+  | "target-killed"
+  | "target-killed-before-promote"
+  | "replication-cut";
 export type Verdict = "fires" | "silent" | "either";
 /** What an alert's deadline counts from: the fault (kill, fence) or the promotion of the secondary. */
 export type Anchor = "fault" | "promotion";
@@ -205,6 +208,43 @@ export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[
     { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary before its promotion get 503 read-only (longer here: the second run resumes)" },
     { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
     { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "target-killed": [
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "the replica is killed right after the fence; nothing is promoted and the roll-back keeps the primary the writer" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout (the killed replica is no writer)" },
+    { alert: "DatabaseUnreachable", region: "primary", verdict: "silent", why: "the primary's database is up" },
+    { alert: "DatabaseUnreachable", region: "secondary", verdict: "either", why: "the secondary's app instances report their killed database; whether that outlasts the rule's 2m (scaled) before the scenario ends depends on timing" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the fenced fleet leaves discovery and comes back; the secondary's instances keep answering their scrapes" },
+    { alert: "WebTooFewHealthyTargets", verdict: "either", why: "the primary's fleet is at 0 until the roll-back restores it" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "the fence and roll-back are shorter than the rule's 5m" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary during the fence fail (read-only, then its database is dead)" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests to the secondary wait for its dead database's connect timeout" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "target-killed-before-promote": [
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "the replica is killed just before pg_promote: nothing is promoted and the roll-back keeps the primary the writer" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout (the killed replica is no writer)" },
+    { alert: "DatabaseUnreachable", region: "primary", verdict: "silent", why: "the primary's database is up" },
+    { alert: "DatabaseUnreachable", region: "secondary", verdict: "either", why: "the secondary's app instances report their killed database; whether that outlasts the rule's 2m (scaled) before the scenario ends depends on timing" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the fenced fleet leaves discovery and comes back; the secondary's instances keep answering their scrapes" },
+    { alert: "WebTooFewHealthyTargets", verdict: "either", why: "the primary's fleet is at 0 until the roll-back restores it" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "the fence and roll-back are shorter than the rule's 5m" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary during the fence fail (read-only, then its database is dead)" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests to the secondary wait for its dead database's connect timeout" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "replication-cut": [
+    { alert: "WebTooFewHealthyTargets", region: "primary", verdict: "fires", why: "every primary instance stops answering (SIGKILL)" },
+    { alert: "WebTargetsDown", region: "primary", verdict: "fires", why: "each killed instance is still discovered (the region's API is gone with it) and down" },
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted" },
+    { alert: "WebTargetsDown", region: "secondary", verdict: "silent", why: "the secondary's instances all answer" },
+    { alert: "WebTooFewHealthyTargets", region: "secondary", verdict: "silent", why: "the secondary keeps 3 instances" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "the primary's web servers died with its database; the replica stays up" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer is dead: one writer" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "clients that reach the secondary before its promotion get 503s on writes" },
+    { alert: "WebHighLatency", verdict: "silent", why: "failed requests fail fast; p95 stays under 1 s" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric (in AWS the cut shows as lag, then -1)" },
   ],
 };
 

@@ -54,6 +54,9 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   "db-down": { title: "Primary database down for minutes, recovered in its region", expect: "no-failover", doc: "SIGKILL of the primary's PostgreSQL, restarted after --down seconds (an in-region recovery: RDS Multi-AZ failover or reboot); the operator does not fail over and checks dr status afterwards" },
   "split-brain": { title: "Replica promoted by hand while the primary was frozen", expect: "split-brain", doc: "SIGSTOP of the primary's PostgreSQL, the replica promoted outside the runbook (pg_promote, as a console promotion would), the primary resumed: two writers; DatabaseWritableInBothRegions must fire and dr status must report the split brain" },
   "runbook-killed": { title: "Runbook process killed mid-failover", expect: "failover", doc: "SIGKILL of the runbook process right after it sent the promotion, then the same command again" },
+  "target-killed": { title: "Promotion target killed right after the fence", expect: "rolled-back", doc: "dr failover --planned; SIGKILL of the replica's PostgreSQL right after the fence: the catch-up stops after a few polls and the fence is rolled back (no promotion was sent)" },
+  "target-killed-before-promote": { title: "Promotion target killed just before pg_promote", expect: "rolled-back", doc: "dr failover --planned; SIGKILL of the replica's PostgreSQL right before the promotion request: a refused connection is not a promotion, the step stops after a few polls and rolls back" },
+  "replication-cut": { title: "Replication cut, then the region killed", expect: "failover", doc: "the replica's WAL receiver stopped (primary_conninfo emptied) for --cut seconds, then the primary region killed: the failover completes; the writes acknowledged during the cut are lost and the runbook's RPO estimate must cover them" },
 };
 const DEFAULT_SCENARIOS = ["planned", "unplanned", "failback"];
 
@@ -65,6 +68,7 @@ const { values: args } = parseArgs({
     freeze: { type: "string", default: "60" },
     down: { type: "string", default: "240" },
     "return-after": { type: "string", default: "200" },
+    cut: { type: "string", default: "50" },
     out: { type: "string", default: "drill-results" },
     warmup: { type: "string", default: "3" },
     settle: { type: "string", default: "3" },
@@ -88,7 +92,8 @@ scenarios (default: ${DEFAULT_SCENARIOS.join(", ")}):
 ${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(20)} ${v.doc} (expect: ${v.expect})`).join("\n")}
 options, in production seconds (multiplied by the time scale):
   [--min-outage S] (runbook.minOutageSeconds, default the config's) [--freeze 60] (db-frozen-short; db-frozen resumes right after the promotion)
-  [--return-after 200] (unplanned, db-killed: when the old primary comes back, after the fault) [--down 240] (db-down: how long the database is down)
+  [--return-after 200] (unplanned, db-killed, replication-cut: when the old primary comes back, after the fault) [--down 240] (db-down: how long the database is down)
+  [--cut 50] (replication-cut: how long replication is cut before the region is killed)
 real seconds: [--warmup 3] [--settle 3] (traffic before the event / after recovery) [--max-seconds 240] [--max-requests 40000] (bounds per scenario)
   [--instances 3] [--clients 4] (clients writing and reading, each with its own resolver cache)
   [--skip-setup] (do not run scripts/setup-python.sh, setup-haproxy.sh, setup-promtool.sh and setup-alertmanager.sh) [--keep] (keep the temp folder and its logs)
@@ -113,6 +118,7 @@ const nClients = Math.max(1, Number(args.clients));
 const freezeMs = Number(args.freeze) * 1000 * scale;
 const returnAfterMs = Number(args["return-after"]) * 1000 * scale;
 const downMs = Number(args.down) * 1000 * scale;
+const cutMs = Number(args.cut) * 1000 * scale;
 const runId = Date.now().toString(36);
 const repeat = Number(args.repeat);
 if (!(Number.isInteger(repeat) && repeat >= 1)) {
@@ -129,7 +135,8 @@ function scaledConfig(c: ValidConfig, over: { drState?: string; generations?: Re
     ...c,
     web: { ...c.web, healthCheckGraceSeconds: t(c.web.healthCheckGraceSeconds) },
     database: { ...c.database, ...(over.drState ? { drState: over.drState as ValidConfig["database"]["drState"] } : {}), ...(over.generations ? { generations: over.generations } : {}) },
-    dns: { ...c.dns, ...(over.forceFailover !== undefined ? { forceFailover: over.forceFailover } : {}) },
+    // The Route53 stand-in checks on the scaled interval: the runbook's view of the detection delay (its RPO estimate) too.
+    dns: { ...c.dns, healthCheck: { ...c.dns.healthCheck, requestIntervalSeconds: c.dns.healthCheck.requestIntervalSeconds * scale }, ...(over.forceFailover !== undefined ? { forceFailover: over.forceFailover } : {}) },
     runbook: {
       ...r,
       fenceTimeoutSeconds: t(r.fenceTimeoutSeconds),
@@ -153,6 +160,8 @@ class RunbookProcess {
   startedAt = 0;
   endedAt = 0;
   killed = false;
+  /** Called at each hook the process stops at (RunbookSpec.pauseAt); it continues once this resolves. */
+  onHook: (name: string) => Promise<void> | void = () => undefined;
 
   constructor(processes: Processes, dir: string, spec: RunbookSpec, n: number, onLine: (line: string) => void) {
     const file = path.join(dir, `runbook-${n}.json`);
@@ -174,6 +183,10 @@ class RunbookProcess {
         return;
       }
       if (msg.ready) readyResolve();
+      if (typeof msg.hook === "string") {
+        const name = msg.hook;
+        void Promise.resolve(this.onHook(name)).then(() => this.group.child.stdin!.write("continue\n"));
+      }
       if (typeof msg.started === "number") this.startedAt = msg.started;
       if (typeof msg.log === "string") {
         this.lines.push(msg.log);
@@ -231,6 +244,53 @@ function lagMonitor() {
   };
 }
 
+/**
+ * replication-cut: the acknowledged writes the final writer lacks, against the runbook's RPO estimate (its catch-up
+ * step's journal line: "RPO estimate: X s: ... last replayed commit (T1) ... detected (T2)"). The estimate's window
+ * runs from the replica's last replayed commit to the outage's detection (Route 53's verdict unhealthy since), so it
+ * covers the lost writes and exceeds their span by up to the detection delay (interval x threshold) and one check
+ * interval; its lower edge is the last write the replica has, so the first lost write follows it within a write gap.
+ * Tolerance: TOL_MS for the clocks (one machine) and the write's latency (its commit lies between sending and the answer).
+ */
+function rpoChecks(
+  records: ReadonlyArray<{ op: string; ok: boolean; t: number; latencyMs: number; token?: string }>,
+  finalTokens: Set<string> | null,
+  journal: ReadonlyArray<{ step: string; event: string; detail?: string }>,
+  origin: number,
+  cfg: ValidConfig,
+  runbookLog: readonly string[],
+): Array<[string, boolean]> {
+  const TOL_MS = 1000;
+  const out: Array<[string, boolean]> = [];
+  const lost = finalTokens ? records.filter((r) => r.op === "write" && r.ok && r.token && !finalTokens.has(r.token)) : [];
+  out.push([`the cut cost acknowledged writes, counted by content: ${lost.length} missing from the final writer`, finalTokens !== null && lost.length > 0]);
+  const detail = journal.find((l) => l.step === "catch-up" && l.event === "done")?.detail ?? "";
+  const m = /RPO estimate: ([\d.]+) s: writes the primary acknowledged after the replica's last replayed commit \(([^)]+)\) and before the outage was detected \(([^,)]+)/.exec(detail);
+  out.push([`the runbook journaled an RPO estimate (catch-up: ${m ? `${m[1]} s` : "none"})`, m !== null]);
+  if (!m || !lost.length) return out;
+  const estimate = Number(m[1]);
+  const lastReplay = Date.parse(m[2]) - origin;
+  const detected = Date.parse(m[3]) - origin;
+  const acks = lost.map((r) => r.t + r.latencyMs).sort((a, b) => a - b);
+  const sent = lost.map((r) => r.t).sort((a, b) => a - b);
+  const span = (acks[acks.length - 1] - sent[0]) / 1000;
+  const slack = cfg.dns.healthCheck.requestIntervalSeconds * (cfg.dns.healthCheck.failureThreshold + 1) + TOL_MS / 1000;
+  out.push([
+    `every lost write was acknowledged inside the runbook's window (last replayed commit +${((sent[0] - lastReplay) / 1000).toFixed(2)} s to the first lost write; the last lost write ${((detected - acks[acks.length - 1]) / 1000).toFixed(2)} s before the detection; tolerance ${TOL_MS} ms)`,
+    sent[0] >= lastReplay - TOL_MS && acks[acks.length - 1] <= detected + TOL_MS,
+  ]);
+  out.push([`the window starts at the loss: the first lost write was sent ${((sent[0] - lastReplay) / 1000).toFixed(2)} s after the replica's last replayed commit (<= ${TOL_MS} ms)`, Math.abs(sent[0] - lastReplay) <= TOL_MS]);
+  out.push([
+    `the estimate agrees with the count: ${lost.length} acknowledged writes lost over ${span.toFixed(1)} s; the runbook's estimate ${estimate.toFixed(1)} s covers it and exceeds it by at most the detection delay + a check interval + ${TOL_MS} ms (${slack.toFixed(1)} s)`,
+    estimate + TOL_MS / 1000 >= span && estimate - span <= slack,
+  ]);
+  const warned = runbookLog.some((l) => l.includes("WARNING: replication was already broken before the outage"));
+  out.push([`the runbook warned that replication was broken before the outage`, warned]);
+  const preflight = runbookLog.find((l) => l.includes("[preflight]") && l.includes("precondition")) ?? "";
+  out.push([`the preflight reported the link broken, not "last lag 0 s" (${preflight.includes("replication BROKEN") ? "BROKEN" : "no"})`, preflight.includes("replication BROKEN") && !/last lag 0 s/.test(preflight)]);
+  return out;
+}
+
 async function runScenario(name: string, base: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
   const def = SCENARIOS[name as ScenarioName];
   const log = (l: string) => console.log(`[${name}] ${l}`);
@@ -283,11 +343,12 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     const runs: RunbookProcess[] = [];
     const marks: Mark[] = [];
     const mark = (label: string, at = Date.now()) => marks.push({ at: rel(at), label });
+    const pauseAt = name === "target-killed" ? ["before:catch-up"] : name === "target-killed-before-promote" ? ["before-promote"] : [];
     const spawnRunbook = (operation: Operation | "status", mode: Mode, cfg: ValidConfig, confirm: string[] = []) =>
       new RunbookProcess(
         processes,
         env.dir,
-        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir, operation, mode, confirm },
+        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir, operation, mode, confirm, pauseAt },
         runs.length + 1,
         (l) => {
           runbookLog.push(l);
@@ -336,7 +397,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     );
     for (const c of clients) c.start();
     // The first runbook process loads during the warm-up.
-    const next = spawnRunbook("failover", ["planned", "failback", "replica-paused", "replica-paused-late", "runbook-killed"].includes(name) ? "planned" : "unplanned", cfg);
+    const next = spawnRunbook("failover", ["planned", "failback", "replica-paused", "replica-paused-late", "runbook-killed", "target-killed", "target-killed-before-promote"].includes(name) ? "planned" : "unplanned", cfg);
     await Promise.all([sleep(warmupMs), liveAlerts.ready()]);
     await next.ready;
     let eventAt = rel(Date.now());
@@ -500,6 +561,58 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         extraChecks.push([`the replica was promoted once ("received promote request" ${promotes} time(s) in its log)`, promotes === 1]);
         break;
       }
+      case "target-killed":
+      case "target-killed-before-promote": {
+        // The runbook stops at the hook (right after the fence: before the catch-up; or right before the promotion request) while the replica is killed.
+        let killedAt: number | null = null;
+        next.onHook = () => {
+          if (killedAt !== null) return;
+          secondary.killDb();
+          killedAt = Date.now();
+          mark(name === "target-killed" ? "replica's PostgreSQL killed right after the fence" : "replica's PostgreSQL killed just before pg_promote");
+        };
+        mark("switchover requested");
+        const r = await runbook(next, "failover --planned");
+        outcome = r?.rolledBack ? `rolled back after ${r.failedStep} (fleet restored, switch untouched)` : r?.ok ? "completed (a switchover)" : `failed at ${r?.failedStep} (fence kept)`;
+        // Fail fast: the roll-back began long before the step's timeout.
+        const timeout = name === "target-killed" ? cfg.runbook.catchUpTimeoutSeconds : cfg.runbook.promoteTimeoutSeconds;
+        const rbFile = path.join(journalDir, "failover.jsonl");
+        const lines = fs.existsSync(rbFile) ? fs.readFileSync(rbFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { step?: string; event?: string; at?: string; detail?: string }) : [];
+        const rollbackAt = lines.find((l) => l.step === "rollback" && l.event === "started")?.at;
+        const took = killedAt !== null && rollbackAt ? (Date.parse(rollbackAt) - killedAt) / 1000 : null;
+        extraChecks.push([`the replica was killed at the hook (${killedAt !== null ? "killed" : "never reached"})`, killedAt !== null]);
+        extraChecks.push([
+          `the runbook stopped fast: the roll-back began ${took === null ? "?" : took.toFixed(1)} s after the kill (the ${name === "target-killed" ? "catch-up" : "promote"} step's timeout is ${timeout} s)`,
+          took !== null && took < timeout / 2,
+        ]);
+        const requests = lines.filter((l) => l.step === "promote" && (l.event === "requesting" || l.event === "requested" || l.event === "not-taken")).map((l) => l.event);
+        if (name === "target-killed") extraChecks.push([`no promotion request was sent (journal: ${requests.join(", ") || "none"})`, requests.length === 0]);
+        else extraChecks.push([`every promotion request found the target down and was journaled not-taken (journal: ${requests.join(", ")})`, requests.length >= 2 && !requests.includes("requested")]);
+        break;
+      }
+      case "replication-cut": {
+        // The replica's WAL receiver stops: no primary_conninfo (reloadable since PostgreSQL 13; the receiver exits on the change).
+        await psql(secondary.pgPort, "ALTER SYSTEM SET primary_conninfo = ''");
+        await psql(secondary.pgPort, "SELECT pg_reload_conf()");
+        await waitFor("the replica's WAL receiver to stop", 10_000, async () => (await psql(secondary.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver")) === "0");
+        mark("replication cut (the replica's WAL receiver stopped)");
+        await sleep(cutMs);
+        log(`regional failure ${(cutMs / 1000).toFixed(1)} s after the cut: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering`);
+        primary.killAll();
+        mark("primary region killed (database, app instances, load balancer, APIs)");
+        const returnAt = Date.now() + returnAfterMs;
+        pending.push(
+          (async () => {
+            await sleep(Math.max(0, returnAt - Date.now()));
+            await primary.revive();
+            mark("the old primary region is back (database, fleet, load balancer, APIs)");
+          })(),
+        );
+        await waitPrimaryUnhealthy();
+        const r = await runbook(next, "failover --unplanned");
+        outcome = r?.ok ? "completed" : `failed at ${r?.failedStep}`;
+        break;
+      }
       case "failback": {
         mark("switchover requested");
         const r1 = await runbook(next, "failover --planned");
@@ -647,9 +760,17 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       // The fault is the split brain itself (made outside the runbook): what must hold is that it is seen. The writes only one writer holds are what it costs.
       checks.push([`both regions' databases are writers at the end (primary ${roles.primary}, secondary ${roles.secondary})`, twoWriters]);
       checks.push([`the split brain cost acknowledged writes the final writer (${answer}) lacks: ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} (reported, not asserted)`, true]);
+    } else if (name === "replication-cut") {
+      checks.push(...rpoChecks(records, finalTokensList ? new Set(finalTokensList) : null, journalLines, origin, cfg, runbookLog));
+    }
+    if (def.expect !== "split-brain") {
+    if (name !== "replication-cut") checks.push([`no acknowledged write lost, by content (${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} missing from the final writer)`, metrics.rpo.finalChecked && metrics.rpo.lost === 0]);
+    if (name === "replication-cut") {
+      // What the cut kept from the replica stays on the isolated old primary (crash recovery keeps every commit): the evidence to reconcile from.
+      checks.push([`the lost writes are on the isolated old primary, to reconcile from (${metrics.rpo.ackedOnFencedOnly} of ${metrics.rpo.lost})`, metrics.rpo.fencedChecked && metrics.rpo.ackedOnFencedOnly === metrics.rpo.lost]);
     } else {
-    checks.push([`no acknowledged write lost, by content (${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} missing from the final writer)`, metrics.rpo.finalChecked && metrics.rpo.lost === 0]);
-    checks.push([`no acknowledged write only on a fenced primary (${metrics.rpo.ackedOnFencedOnly}; unacknowledged rows there: ${metrics.rpo.unackedOnFencedOnly})`, metrics.rpo.ackedOnFencedOnly === 0]);
+      checks.push([`no acknowledged write only on a fenced primary (${metrics.rpo.ackedOnFencedOnly}; unacknowledged rows there: ${metrics.rpo.unackedOnFencedOnly})`, metrics.rpo.ackedOnFencedOnly === 0]);
+    }
     checks.push([`a writer serves once the runbook has exited: Route53 answers ${answer}, whose database is ${roles[answer]}, and it took a write (${serves ? "201" : "failed"})`, serves]);
     checks.push([
       `one writer serves: ${twoWriters ? `the other region's database (${otherRole}) is a standalone writer; its fleet ${otherWeb ? `desired ${otherWeb.desired}, ${otherWeb.running} running` : "cannot be read"}` : `the other region's database is a ${roles[otherRole]}`}`,
@@ -681,7 +802,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         checks.push([`the ${promoteStep} step completed`, false]);
       }
     }
-    if (["unplanned", "db-killed", "db-frozen"].includes(name)) {
+    if (["unplanned", "db-killed", "db-frozen", "replication-cut"].includes(name)) {
       const forcedAt = stepAt("force-dns", "done");
       const promoteActing = stepAt("promote", "acting");
       const drainedAt = stepAt("drain", "done");

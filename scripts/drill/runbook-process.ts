@@ -27,6 +27,12 @@ export interface RunbookSpec {
   readonly operation: Operation | "status";
   readonly mode: Mode;
   readonly confirm?: readonly string[];
+  /**
+   * Points where the process says {"hook": name} and waits for a "continue" line on stdin, so the drill can inject a
+   * fault at an exact moment: "before-promote" (right before each promotion request is sent), "before:<step id>"
+   * (before a step starts).
+   */
+  readonly pauseAt?: readonly string[];
 }
 
 async function main(): Promise<void> {
@@ -48,12 +54,31 @@ async function main(): Promise<void> {
     switchState: () => rpc("dns", "switchState") as Promise<SwitchState>,
     verdict: (e) => rpc("dns", "verdict", e) as Promise<OutageState>,
   };
-  const platform = new LocalPlatform(spec.config, { primary: site("primary"), secondary: site("secondary") }, dns, { appUser: spec.appUser, snapshotDir: spec.snapshotDir, psqlTimeoutMs: 3_000 });
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  out({ ready: true });
+  // stdin: "go" once, then one "continue" per hook.
   const rl = readline.createInterface({ input: process.stdin });
-  await new Promise<void>((resolve) => rl.once("line", () => resolve()));
-  rl.close();
+  const waiting: Array<() => void> = [];
+  const early: string[] = [];
+  rl.on("line", (l) => {
+    const w = waiting.shift();
+    if (w) w();
+    else early.push(l);
+  });
+  const nextLine = () => (early.length ? Promise.resolve(void early.shift()) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const pauses = new Set(spec.pauseAt ?? []);
+  const hook = async (name: string) => {
+    if (!pauses.has(name)) return;
+    out({ hook: name });
+    await nextLine();
+  };
+  const platform = new LocalPlatform(spec.config, { primary: site("primary"), secondary: site("secondary") }, dns, {
+    appUser: spec.appUser,
+    snapshotDir: spec.snapshotDir,
+    psqlTimeoutMs: 3_000,
+    beforePromote: () => hook("before-promote"),
+  });
+  out({ ready: true });
+  await nextLine();
   out({ started: Date.now() });
   if (spec.operation === "status") {
     const s = await collectStatus(spec.config, platform);
@@ -71,7 +96,9 @@ async function main(): Promise<void> {
     log: (line) => out({ log: line }),
     journalDir: spec.journalDir,
     confirm: spec.confirm ?? [],
+    beforeStep: (step) => hook(`before:${step.id}`),
   });
+  rl.close();
   out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted }, ended: Date.now() });
 }
 

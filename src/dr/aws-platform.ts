@@ -748,6 +748,7 @@ export class AwsPlatform implements DrPlatform {
     let lagSeconds: number | null = null;
     let lagSampledAt: number | null = null;
     let lagSampleAgeSeconds: number | null = null;
+    let lastReplayAt: number | null = null;
     const replication = inst.StatusInfos?.find((s) => s.StatusType === "read replication");
     if (source) {
       const lag = await this.replicaLag(n.region, id);
@@ -755,6 +756,13 @@ export class AwsPlatform implements DrPlatform {
         ({ value: lagSeconds, at: lagSampledAt } = lag[0]);
         lagSampleAgeSeconds = Math.max(0, (this.awsNow(n.region).now - (lagSampledAt + 60_000)) / 1000);
       }
+      // The last replayed commit: RDS for PostgreSQL's ReplicaLag is "currentTime - lastCommitedTransactionTimestamp"
+      // (RDS User Guide, "Working with read replicas for Amazon RDS for PostgreSQL"), so the newest datapoint that is not
+      // -1 ("replication is not active") gives it: the end of its minute minus the minute's Maximum. An early bound (the
+      // Maximum is the minute's oldest view): an RPO estimate from it overstates the loss by up to a minute, never
+      // understates it. On the datapoint's (AWS's) clock.
+      const known = lag.find((d) => d.value >= 0);
+      if (known) lastReplayAt = known.at + 60_000 - known.value * 1000;
     }
     const isolatedTag = inst.TagList?.find((t) => t.Key === ISOLATED_TAG);
     const passwordPending = inst.PendingModifiedValues?.MasterUserPassword !== undefined;
@@ -769,6 +777,7 @@ export class AwsPlatform implements DrPlatform {
       lagSampledAt,
       lagSampleAgeSeconds,
       replicationStatus: source ? (replication?.Status ?? null) : null,
+      lastReplayAt,
       isolated,
       readers,
       detail:
@@ -814,6 +823,9 @@ export class AwsPlatform implements DrPlatform {
     if (!r.ok) {
       const e = r.error;
       if (isNotFound(e, "InvalidDBInstanceStateFault")) return { outcome: "refused", detail: `RDS refused PromoteReadReplica ${id} while ${inst.DBInstanceStatus}: ${(e as Error).message} (asked again at the next poll)` };
+      // An answer: the instance is gone (DBInstanceNotFound: "DBInstanceIdentifier doesn't refer to an existing DB instance",
+      // RDS API Reference, PromoteReadReplica, Errors): nothing was taken.
+      if (isNotFound(e, "DBInstanceNotFoundFault")) return { outcome: "refused", detail: `RDS answered PromoteReadReplica ${id} with DBInstanceNotFound: the replica is gone (${(e as Error).message}); nothing was taken` };
       const cause = classifyAwsError(e);
       if (cause?.kind === "throttled") return { outcome: "refused", detail: `RDS throttled PromoteReadReplica ${id} (${(e as Error)?.name}: ${(e as Error)?.message}): not taken, asked again at the next poll` };
       if (cause?.permanent) throw e;

@@ -65,6 +65,27 @@ export interface LocalPlatformOptions {
   readonly snapshotDir?: string;
   /** psql's bound per call (ms): a frozen server must not hang the runbook. */
   readonly psqlTimeoutMs?: number;
+  /** Called right before each promotion request is sent (the drill kills the target there: scenario target-killed-before-promote). */
+  readonly beforePromote?: () => Promise<void>;
+}
+
+/**
+ * psql failed before its query could reach the server: libpq's "connection to server at ... failed: Connection
+ * refused" / "timeout expired" / "could not connect" (nothing was sent). A psql killed at its own bound after it
+ * connected ("psql: no answer within ...") or a connection lost mid-query is not this: the query may have run.
+ */
+export function notConnected(e: unknown): boolean {
+  const m = (e as Error)?.message ?? String(e);
+  return /connection to server .* failed|could not connect to server|Connection refused|timeout expired/i.test(m) && !/server closed the connection unexpectedly/i.test(m);
+}
+
+/** What pg_promote(true, wait)'s answer means for the runbook (see LocalPlatform.promote). */
+export function pgPromoteAttempt(result: string, label: string, waitSeconds: number): PromotionAttempt {
+  if (result === "t") return { outcome: "requested", detail: `SELECT pg_promote() on ${label}: promoted` };
+  return {
+    outcome: "unknown",
+    detail: `SELECT pg_promote(true, ${waitSeconds}) on ${label} returned ${result || "nothing"}: the server took the request but had not promoted within ${waitSeconds} s (it may still): watched, and asked again`,
+  };
 }
 
 const PSQL_TIMEOUT_MS = 5_000;
@@ -135,9 +156,11 @@ export class LocalPlatform implements DrPlatform {
     return size === 0 ? `took ${before} app instance(s) out of the load balancer and asked them to stop (in-flight requests finish)` : `started app instances: ${before} -> ${size}`;
   }
 
-  // The lag: 0 when every received WAL is replayed, else the age of the last replayed commit. now() is the query's transaction
-  // start, and a commit replayed after it has a later timestamp: the difference can be a little negative, which the runbook reads
-  // as RDS's ReplicaLag -1 ("cannot determine") and refuses; a negative age is 0 (found by the drill under load).
+  // The lag: 0 when the WAL receiver streams and every received WAL is replayed, else the age of the last replayed
+  // commit (RDS's definition). now() is the query's transaction start, and a commit replayed after it has a later
+  // timestamp: the difference can be a little negative, which the runbook reads as RDS's ReplicaLag -1 ("cannot
+  // determine") and refuses; a negative age is 0 (found by the drill under load). Without a WAL receiver (replication
+  // broken) the lag is never 0: received = replayed then says nothing about the source (issue 25 point 8).
   async database(role: RegionRole, generation: number): Promise<DatabaseState> {
     const identifier = this.label(role, generation);
     const base = { role, identifier, readers: [] as const };
@@ -146,15 +169,19 @@ export class LocalPlatform implements DrPlatform {
         role,
         `SELECT pg_is_in_recovery(),
                 CASE WHEN pg_is_in_recovery() THEN
-                  CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-                       ELSE GREATEST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0), 0) END END,
+                  CASE WHEN (SELECT status FROM pg_stat_wal_receiver LIMIT 1) = 'streaming' AND pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+                       WHEN pg_last_xact_replay_timestamp() IS NULL THEN NULL
+                       ELSE GREATEST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END END,
                 (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1),
                 (SELECT status FROM pg_stat_wal_receiver LIMIT 1),
-                COALESCE((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '${this.opts.appUser}'), '')`,
+                COALESCE((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '${this.opts.appUser}'), ''),
+                CASE WHEN pg_is_in_recovery() THEN round(EXTRACT(EPOCH FROM pg_last_xact_replay_timestamp()) * 1000) END,
+                round(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000)`,
       );
-      const [rec, lag, sender, receiver, mark] = out.split("|");
+      const [rec, lag, sender, receiver, mark, replayAt, startedAt] = out.split("|");
       const replica = rec === "t";
       const isolated = mark.startsWith(ISOLATED_MARK);
+      const lastReplayAt = replica && replayAt ? Number(replayAt) : null;
       return {
         ...base,
         dbRole: replica ? "replica" : "writer",
@@ -165,8 +192,12 @@ export class LocalPlatform implements DrPlatform {
         lagSampleAgeSeconds: replica ? 0 : null,
         // The WAL receiver's status stands in for RDS's "read replication" status.
         replicationStatus: replica ? (receiver === "streaming" ? "replicating" : receiver ? `receiver ${receiver}` : "no WAL receiver") : null,
+        lastReplayAt,
+        startedAt: startedAt ? Number(startedAt) : null,
         isolated,
-        detail: `${replica ? `replica${sender ? ` streaming from ${sender}` : " (not streaming)"}` : "writer"}${isolated ? `; ${mark}` : ""}`,
+        detail:
+          `${replica ? `replica${sender ? ` streaming from ${sender}` : " (not streaming)"}` : "writer"}` +
+          `${replica && lastReplayAt !== null ? `; last replayed commit ${new Date(lastReplayAt).toISOString()}` : ""}${isolated ? `; ${mark}` : ""}`,
       };
     } catch (e) {
       return { ...base, dbRole: "unknown", status: "unreachable", source: null, lagSeconds: null, lagSampledAt: null, detail: (e as Error).message };
@@ -177,13 +208,33 @@ export class LocalPlatform implements DrPlatform {
     return readWalPositions({ baseUrl: this.sites[role].lbUrl, timeoutMs: 2_000 }, this.config.web.readinessPath, () => Date.now());
   }
 
+  /**
+   * SELECT pg_promote(true, wait) on the replica. What reached the server decides the outcome (plan.ts requestPromotion):
+   * psql could not connect (a refused connection, a connect timeout: the server is down or frozen before the request)
+   * = "not-sent"; pg_promote returned t = "requested" (promoted); f = "unknown": the server took the request (it wrote
+   * promote.signal and signalled the postmaster) but had not finished within `wait` seconds, so it may still promote:
+   * the step watches and asks again; any other failure after connecting (psql killed at its bound, a reset) = thrown:
+   * possibly taken. PostgreSQL: "pg_promote ... returns true if promotion is successful and false otherwise ... If wait
+   * is false or the promotion did not complete within wait_seconds, false is returned" (PostgreSQL 15 documentation,
+   * "Recovery Control Functions").
+   */
   async promote(role: RegionRole, generation: number): Promise<PromotionAttempt> {
-    if ((await this.sql(role, "SELECT pg_is_in_recovery()")) === "f") return { outcome: "already-writer", detail: `${this.label(role, generation)} is already a writer: not promoted again` };
+    await this.opts.beforePromote?.();
+    let inRecovery: string;
     try {
-      const done = await this.sql(role, "SELECT pg_promote(true, 60)");
-      return { outcome: "requested", detail: `SELECT pg_promote() on ${this.label(role, generation)}: ${done === "t" ? "promoted" : "not finished within 60 s"}` };
+      inRecovery = await this.sql(role, "SELECT pg_is_in_recovery()");
+    } catch (e) {
+      if (notConnected(e)) return { outcome: "not-sent", detail: `${this.label(role, generation)} does not answer (${(e as Error).message}): pg_promote() was not sent` };
+      throw e;
+    }
+    if (inRecovery === "f") return { outcome: "already-writer", detail: `${this.label(role, generation)} is already a writer: not promoted again` };
+    const wait = Math.max(1, Math.floor(this.psqlMs / 1000 / 2));
+    try {
+      const done = await this.sql(role, `SELECT pg_promote(true, ${wait})`);
+      return pgPromoteAttempt(done, this.label(role, generation), wait);
     } catch (e) {
       if (/recovery is not in progress/.test((e as Error).message)) return { outcome: "already-writer", detail: `${this.label(role, generation)} was promoted meanwhile: not promoted again` };
+      if (notConnected(e)) return { outcome: "not-sent", detail: `${this.label(role, generation)} does not answer (${(e as Error).message}): pg_promote() was not sent` };
       throw e;
     }
   }

@@ -430,9 +430,20 @@ function catchUpStep(config: ValidConfig, id: string, replicaRole: RegionRole, g
         `GET ${config.web.readinessPath}?wal=1 through ${n.region}'s load balancer: a message from the source's WAL sender, sent after ${fenceStepId} was done, reports the source's WAL end ` +
         `(pg_stat_wal_receiver.latest_end_lsn) and the replica has received and replayed up to it (pg_last_wal_replay_lsn()); a paused replay fails at once`,
       timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
-      until: (ctx) => caughtUp(ctx, replicaRole, fenceStepId, "planned"),
+      until: async (ctx) => {
+        const since = ctx.eventAt(fenceStepId, "done");
+        if (since === null) return no(`${fenceStepId} has not completed`);
+        const p = await ctx.platform.walPositions(replicaRole);
+        const c = catchUpVerdict(p, since, "planned");
+        if (c.ok || c.fatal || p.ok) return c;
+        // A dead target cannot catch up: stop after a few polls (the fence is rolled back: nothing was promoted).
+        const down = await targetDownVerdict(ctx, replicaRole, generation, id, (db) =>
+          `the promotion target ${db.identifier} is down (${db.dbRole}, ${db.status ?? "?"}: ${db.detail}) for ${TARGET_DOWN_POLLS} polls in a row: it cannot catch up; no promotion was requested (last reading: ${c.detail})`,
+        );
+        return down ?? c;
+      },
     },
-    onFailure: `The replica did not show it has every write. The runbook rolls the fence back by itself when no promotion was requested (below). To check by hand: on the source SELECT pg_current_wal_lsn(); on the replica SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused(); if replayed >= the source's position, run again with --confirm ${id}.`,
+    onFailure: `The replica did not show it has every write (or it is down: see the reason above). The runbook rolls the fence back by itself when no promotion was requested (below). To check by hand: on the source SELECT pg_current_wal_lsn(); on the replica SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused(); if replayed >= the source's position, run again with --confirm ${id}.`,
   };
 }
 
@@ -467,22 +478,99 @@ async function requestPromotion(ctx: StepContext, role: RegionRole, generation: 
   }
   const taken = outcome === "requested" || outcome === "already-writer" || outcome === "unknown";
   ctx.note(stepId, taken ? "requested" : "not-taken", `${outcome}: ${detail}`);
-  const state = outcome === "requested" || outcome === "already-writer" ? "requested" : outcome === "unknown" ? (prev === "requested" ? "requested" : "unknown") : (prev ?? "refused");
+  // Requests in a row that could not be sent at all (the target's endpoint refuses connections): the wait stops after TARGET_DOWN_POLLS.
+  const unsent = `promotion:${stepId}:unsent`;
+  ctx.scratch[unsent] = outcome === "not-sent" ? ((ctx.scratch[unsent] as number | undefined) ?? 0) + 1 : 0;
+  const state = outcome === "requested" || outcome === "already-writer" ? "requested" : outcome === "unknown" ? (prev === "requested" ? "requested" : "unknown") : (prev ?? (outcome === "not-sent" ? "not-sent" : "refused"));
   ctx.scratch[key] = state;
   return `${outcome}: ${detail}`;
 }
 
-/** No promotion was requested by this run or the runs it resumed, or every request was refused (or never left), and the replica is still a plain replica. */
+/** Whether a promotion request of `stepId` may have reached the target (this run's scratch, then the journal): why, or null. */
+function promotionMayHaveBeenTaken(ctx: StepContext, role: RegionRole, stepId: string): string | null {
+  const state = ctx.scratch[`promotion:${stepId}`];
+  if (state === "requested" || state === "unknown") return `a promotion of the ${role} Writer was requested (or may have been: ${state})`;
+  return requestsMayHaveBeenTaken(ctx, stepId);
+}
+
+/** When the last promotion request of `stepId` was about to be sent (journal "requesting", epoch ms), null: none. */
+function lastRequestAt(ctx: StepContext, stepId: string): number | null {
+  const r = ctx.stepEvents(stepId).filter((e) => e.event === "requesting");
+  return r.length ? r[r.length - 1].at : null;
+}
+
+/**
+ * RDS DB instance statuses a replica does not leave by itself (RDS User Guide, "Viewing Amazon RDS DB instance
+ * status"): it cannot be promoted from them, and waiting does not help.
+ */
+export const DEAD_DB_STATUSES: readonly string[] = ["failed", "deleting", "stopped", "stopping", "inaccessible-encryption-credentials", "incompatible-network", "incompatible-restore", "incompatible-parameters"];
+
+/** The promotion target is gone or does not answer (local: no connection; AWS: no such instance, or a status it does not leave by itself). */
+export function targetDown(db: DatabaseState): boolean {
+  return db.dbRole === "missing" || db.dbRole === "unknown" || (db.status !== null && DEAD_DB_STATUSES.includes(db.status));
+}
+
+/**
+ * How many polls in a row the promotion target must be down before a wait stops (fail fast): one poll is not a
+ * verdict (a restart, a slow answer under load), a whole timeout is an outage paid for nothing.
+ */
+export const TARGET_DOWN_POLLS = 3;
+
+/**
+ * Counts the polls in a row the target was seen down (scratch, per key): fatal once it has been down for
+ * TARGET_DOWN_POLLS polls (a missing instance at once: it does not come back), with `why` naming the cause; null
+ * while it is up or not yet down long enough.
+ */
+async function targetDownVerdict(ctx: StepContext, role: RegionRole, generation: number, key: string, why: (db: DatabaseState) => string): Promise<Check | null> {
+  let db: DatabaseState;
+  try {
+    db = await ctx.platform.database(role, generation);
+  } catch {
+    return null; // the API did not answer: that is not the target being down
+  }
+  const k = `target-down:${key}`;
+  if (!targetDown(db)) {
+    ctx.scratch[k] = 0;
+    return null;
+  }
+  const n = ((ctx.scratch[k] as number | undefined) ?? 0) + 1;
+  ctx.scratch[k] = n;
+  if (db.dbRole === "missing" || n >= TARGET_DOWN_POLLS) return fatal(why(db));
+  return null;
+}
+
+/**
+ * Whether putting the fenced fleet back is safe: nothing provably reached the promotion target, or it is a plain
+ * replica again after any request that may have.
+ *
+ * - No request may have been taken (none sent, or each refused or never left: requestsMayHaveBeenTaken): a replica
+ *   never asked to promote cannot become a writer, whatever state it is in now (dead, gone, unreachable). Refused
+ *   only when it is a writer anyway, or RDS shows it modifying/rebooting (someone else may be promoting it).
+ * - A request may have been taken: only a plain replica whose server restarted after the last request is proof no
+ *   promotion is pending (PostgreSQL removes promote.signal at start: DatabaseState.startedAt). A platform that
+ *   does not report restarts (AWS) keeps the fence: an accepted PromoteReadReplica cannot be recalled.
+ */
 async function noPromotionRequested(ctx: StepContext, role: RegionRole, generation: number, stepId: string): Promise<Check> {
   const state = ctx.scratch[`promotion:${stepId}`];
-  if (state === "requested" || state === "unknown") return no(`a promotion of the ${role} Writer was requested (or may have been: ${state}): putting the old fleet back could give two writers`);
-  const journaled = requestsMayHaveBeenTaken(ctx, stepId);
-  if (journaled) return no(`${journaled}: putting the old fleet back could give two writers`);
+  const mayHave = promotionMayHaveBeenTaken(ctx, role, stepId);
   const db: DatabaseState = await ctx.platform.database(role, generation);
-  // A promotion shows as modifying (then rebooting) until the replica has no source any more.
-  if (db.dbRole !== "replica" || db.status === "modifying" || db.status === "rebooting") return no(`${db.identifier} is ${db.dbRole}, ${db.status ?? "?"}: it may be promoting`);
-  const refusedBefore = ctx.stepEvents(stepId).some((e) => e.event === "not-taken" && e.at < ctx.runStartedAt);
-  return ok(`${db.identifier} is still a replica, ${db.status}; no promotion was requested${state === "refused" || refusedBefore ? " (every request was refused or never left)" : ""}`);
+  if (!mayHave) {
+    if (db.dbRole === "writer") return no(`${db.identifier} is a writer although no promotion request of this runbook reached it (someone else promoted it): putting the old fleet back would give two writers`);
+    // A promotion shows as modifying (then rebooting) until the replica has no source any more.
+    if (db.dbRole === "replica" && (db.status === "modifying" || db.status === "rebooting")) return no(`${db.identifier} is replica, ${db.status}: it may be promoting (not by this runbook)`);
+    const refusedBefore = ctx.stepEvents(stepId).some((e) => e.event === "not-taken" && e.at < ctx.runStartedAt);
+    const none = `no promotion was requested${state === "refused" || state === "not-sent" || refusedBefore ? " (every request was refused or never left)" : ""}`;
+    if (db.dbRole === "replica") return ok(`${db.identifier} is still a replica, ${db.status}; ${none}`);
+    return ok(`${db.identifier} is ${db.dbRole}, ${db.status ?? "?"} (${db.detail}); ${none}: a replica never asked to promote cannot become a writer`);
+  }
+  const last = lastRequestAt(ctx, stepId);
+  if (db.dbRole === "replica" && db.status === "available" && db.startedAt != null && last !== null && db.startedAt > last) {
+    return ok(
+      `${mayHave}, but ${db.identifier} is a plain replica again: its server started at ${new Date(db.startedAt).toISOString()}, after the last request (${new Date(last).toISOString()}), ` +
+        `and a pending promotion does not survive a restart (PostgreSQL removes promote.signal at start)`,
+    );
+  }
+  return no(`${mayHave}: putting the old fleet back could give two writers (${db.identifier}: ${db.dbRole}, ${db.status ?? "?"}${db.dbRole === "replica" && db.startedAt == null ? "; whether a pending promotion is void cannot be read here" : ""})`);
 }
 
 function promoteStep(config: ValidConfig, id: string, role: RegionRole, generation: number, guard: { readonly text: string; readonly check: (ctx: StepContext) => Promise<Check> }): Step {
@@ -513,12 +601,37 @@ function promoteStep(config: ValidConfig, id: string, role: RegionRole, generati
       timeoutSeconds: config.runbook.promoteTimeoutSeconds,
       until: async (ctx) => {
         const db = await ctx.platform.database(role, generation);
-        return db.dbRole === "writer" && db.status === "available" ? ok(`${db.identifier}: writer, available`) : no(`${db.identifier}: ${db.dbRole}, ${db.status ?? "?"}`);
+        if (db.dbRole === "writer" && db.status === "available") return ok(`${db.identifier}: writer, available`);
+        const seen = `${db.identifier}: ${db.dbRole}, ${db.status ?? "?"}`;
+        const mayHave = promotionMayHaveBeenTaken(ctx, role, id);
+        const k = `target-down:${id}`;
+        const unsent = (ctx.scratch[`promotion:${id}:unsent`] as number | undefined) ?? 0;
+        if (!mayHave && unsent >= TARGET_DOWN_POLLS) {
+          return fatal(`${seen}: ${unsent} promotion requests in a row could not be sent (the endpoint refuses connections or does not resolve) and none reached it: nothing was promoted; stopping now`);
+        }
+        if (!targetDown(db)) {
+          ctx.scratch[k] = 0;
+          const last = lastRequestAt(ctx, id);
+          if (mayHave && db.dbRole === "replica" && db.startedAt != null && last !== null && db.startedAt > last) return no(`${seen}: a plain replica again (restarted after the last request: the request is void): asked again`);
+          return no(seen);
+        }
+        if (mayHave) return no(`${seen} (${db.detail}); ${mayHave}: watching until it is promoted or a plain replica again (then asked again)`);
+        // Nothing reached the target: fail fast (a planned switchover rolls the fence back) instead of waiting out the timeout.
+        const n = ((ctx.scratch[k] as number | undefined) ?? 0) + 1;
+        ctx.scratch[k] = n;
+        if (db.dbRole === "missing" || n >= TARGET_DOWN_POLLS) {
+          return fatal(`the promotion target ${seen} (${db.detail}) ${db.dbRole === "missing" ? "is gone" : `has been down for ${n} polls in a row`} and no promotion request reached it: nothing was promoted; stopping now`);
+        }
+        return no(`${seen} (${db.detail}): down (${n} of ${TARGET_DOWN_POLLS} polls before the step stops); no promotion request reached it`);
       },
       retry: async (ctx, acting) => {
-        if (ctx.scratch[`promotion:${id}`] === "requested") return null;
         const db = await ctx.platform.database(role, generation);
         if (db.dbRole !== "replica") return null;
+        if (ctx.scratch[`promotion:${id}`] === "requested") {
+          // Taken by the service: never asked again, unless the server restarted since (a restart voids a pending promotion).
+          const last = lastRequestAt(ctx, id);
+          if (!(db.status === "available" && db.startedAt != null && last !== null && db.startedAt > last)) return null;
+        }
         acting();
         return requestPromotion(ctx, role, generation, id);
       },
@@ -842,6 +955,55 @@ export async function drained(ctx: StepContext): Promise<Check & { readonly web?
   return { ok: false, detail: `${seen}; ${(left / 1000).toFixed(1)} s of the ${ctx.params.clientDrainSeconds} s drain left`, ...(web ? { web } : {}) };
 }
 
+/** Scratch key: when Route 53's verdict on the primary turned unhealthy (epoch ms, runbook clock), set by confirm-outage. */
+export const OUTAGE_DETECTED_AT = "outage:detectedAt";
+
+/** How a replica's replication reads before an unplanned failover: never "lag 0" without a WAL receiver (issue 25 point 8). */
+export function unplannedReplicationReport(db: DatabaseState, now: number): string {
+  const replay = db.lastReplayAt != null ? `last replayed commit ${new Date(db.lastReplayAt).toISOString()} (${Math.max(0, (now - db.lastReplayAt) / 1000).toFixed(1)} s ago)` : "last replayed commit unknown";
+  const broken = (db.replicationStatus != null && db.replicationStatus !== "replicating") || (db.lagSeconds !== null && db.lagSeconds < 0);
+  if (broken) {
+    return (
+      `${db.identifier}: replica; replication BROKEN (${db.replicationStatus ?? "ReplicaLag -1"}): no lag can be read; ${replay}. ` +
+      `Writes the primary acknowledged after that commit are not on the replica (the RPO estimate follows the catch-up; whether it broke before the outage is judged against the outage's start)`
+    );
+  }
+  return `${db.identifier}: replica, ${db.replicationStatus ?? "replication status n/a"}, last lag ${fmtLag(db.lagSeconds)}; ${replay} (writes acknowledged in that window may be lost)`;
+}
+
+/**
+ * The unplanned RPO estimate, once the replica has replayed all it received from a source that no longer sends:
+ * the outage's detection time (Route 53's verdict unhealthy since: confirm-outage; on a resumed or operator-confirmed
+ * run, when confirm-outage was done: later, so the estimate only grows) minus the replica's last replayed commit.
+ * Writes acknowledged in that window are lost; the window includes the detection delay (Route 53's interval x
+ * threshold), so it overstates the loss by up to that much. When the last replayed commit is older than the outage's
+ * start by more than the detection delay plus two check intervals, replication was broken before the outage (or the
+ * primary took no writes): a warning.
+ */
+export async function rpoEstimate(ctx: StepContext, role: RegionRole, generation: number, config: ValidConfig): Promise<string> {
+  const scratch = ctx.scratch[OUTAGE_DETECTED_AT] as number | undefined;
+  const detectedAt = scratch ?? ctx.eventAt("confirm-outage", "done");
+  let db: DatabaseState;
+  try {
+    db = await ctx.platform.database(role, generation);
+  } catch (e) {
+    return `RPO estimate: unknown (the replica's last replayed commit could not be read: ${errorText(e)})`;
+  }
+  if (db.lastReplayAt == null || detectedAt === null) return `RPO estimate: unknown (${db.lastReplayAt == null ? "the replica reports no last replayed commit" : "no outage detection time"})`;
+  const seconds = Math.max(0, (detectedAt - db.lastReplayAt) / 1000);
+  const hc = config.dns.healthCheck;
+  const detection = failoverBudget(config).detectionSeconds;
+  const brokenBefore = seconds > detection + 2 * hc.requestIntervalSeconds;
+  return (
+    `RPO estimate: ${seconds.toFixed(1)} s: writes the primary acknowledged after the replica's last replayed commit (${new Date(db.lastReplayAt).toISOString()}) ` +
+    `and before the outage was detected (${new Date(detectedAt).toISOString()}${scratch === undefined ? ", when confirm-outage was done" : ", Route 53's verdict unhealthy since"}) are lost ` +
+    `(an upper bound: it includes up to ${detection} s of detection delay)` +
+    (brokenBefore
+      ? `. WARNING: replication was already broken before the outage: the last replayed commit is ${seconds.toFixed(1)} s older than the outage's detection, more than detection takes (${detection} s + 2 check intervals), so the replica stopped receiving writes before the primary failed (or the primary took no writes then)`
+      : "")
+  );
+}
+
 /** What to do when Route 53's verdict cannot be read (confirm-outage). */
 export const CONFIRM_OUTAGE_ADVICE =
   "Route 53 publishes its health-check metrics in us-east-1 only; when that does not answer, the verdict cannot be read, and the failover itself does not need it. " +
@@ -885,7 +1047,11 @@ export function confirmOutageStep(config: ValidConfig, params: PlanParams): Step
         if (o.healthy === null) return no(`no verdict: ${o.detail}`);
         ctx.scratch["outage:seen"] = true;
         if (o.sampleAgeSeconds !== null && o.sampleAgeSeconds > MAX_VERDICT_AGE_SECONDS) return no(`the latest verdict is ${Math.round(o.sampleAgeSeconds)} s old: waiting for a current one (${o.detail})`);
-        return o.unhealthyForSeconds >= W ? ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s: ${o.detail}`) : no(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s of ${W} s: ${o.detail}`);
+        if (o.unhealthyForSeconds < W) return no(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s of ${W} s: ${o.detail}`);
+        // The outage's detection time (the RPO estimate's end): when Route 53's verdict turned unhealthy, on the runbook's clock.
+        const detectedAt = ctx.clock.now() - o.unhealthyForSeconds * 1000; // AWS: from the newest datapoint's minute, so a little late (the estimate only grows)
+        ctx.scratch[OUTAGE_DETECTED_AT] = detectedAt;
+        return ok(`unhealthy for ${Math.round(o.unhealthyForSeconds)} s >= ${W} s: ${o.detail} (the outage detected: unhealthy since ${new Date(detectedAt).toISOString()})`);
       },
     },
     onFailure:
@@ -967,7 +1133,7 @@ function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
           const db = await ctx.platform.database("secondary", gS);
           if (db.dbRole === "writer") return ok(`${db.identifier} is already a writer: resuming after its promotion`);
           if (db.dbRole !== "replica") return no(`${db.identifier}: ${db.dbRole} (${db.detail})`);
-          return ok(`${db.identifier}: replica, ${db.replicationStatus ?? "replication status n/a"}, last lag ${fmtLag(db.lagSeconds)} (writes acknowledged in that window may be lost)`);
+          return ok(unplannedReplicationReport(db, ctx.clock.now()));
         },
       },
       action: { text: "none (records what it saw in the journal)" },
@@ -985,11 +1151,30 @@ function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
       precondition: switchForced,
       action: { text: "none (waits)" },
       wait: {
-        text: `${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer: if the source still streams, a message it sent after the drain reports its WAL end and the replica has replayed it; if not, the replica has replayed everything it received; a paused replay fails at once`,
+        text:
+          `${config.web.readinessPath}?wal=1 through ${s.region}'s load balancer: if the source still streams, a message it sent after the drain reports its WAL end and the replica has replayed it; if not, the replica has replayed everything it received, ` +
+          `and the RPO estimate is printed and journaled: the outage's detection time (Route 53's verdict unhealthy since) minus the replica's last replayed commit (local: pg_last_xact_replay_timestamp(); AWS: from its ReplicaLag). A paused replay fails at once; a replica that is down itself fails after ${TARGET_DOWN_POLLS} polls`,
         timeoutSeconds: config.runbook.catchUpTimeoutSeconds,
-        until: (ctx) => caughtUp(ctx, "secondary", "drain", "unplanned"),
+        until: async (ctx) => {
+          const since = ctx.eventAt("drain", "done");
+          if (since === null) return no("drain has not completed");
+          const p = await ctx.platform.walPositions("secondary");
+          const c = catchUpVerdict(p, since, "unplanned");
+          if (c.fatal) return c;
+          if (!c.ok && !p.ok) {
+            // The replica itself down is not "the source still streams": name it (issue 25 point 6).
+            const down = await targetDownVerdict(ctx, "secondary", gS, "catch-up", (db) =>
+              `the promotion target ${db.identifier} is down itself (${db.dbRole}, ${db.status ?? "?"}: ${db.detail}) for ${TARGET_DOWN_POLLS} polls in a row, not only the source: there is no replica to promote; nothing was promoted (last reading: ${c.detail})`,
+            );
+            return down ?? c;
+          }
+          if (!c.ok || p.inRecovery === false || sourceAlive(p)) return c;
+          return ok(`${c.detail}; ${await rpoEstimate(ctx, "secondary", gS, config)}`);
+        },
       },
-      onFailure: `The source still streams but the replica could not be shown to have its last writes, or replay is paused. Check the replica (SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused()); to promote anyway (accepting the loss of what is not replayed), run again with --confirm catch-up.`,
+      onFailure:
+        `Nothing was promoted. Read the reason above: (a) "the promotion target ... is down itself": the replica in ${s.region} does not answer (or is gone) as well as the primary: bring it back (RDS: aws rds describe-events --region ${s.region} --source-type db-instance --source-identifier ${s.writer(gS)}; reboot it) and run the same command again, or restore ${s.region} from a snapshot; ` +
+        `(b) "WAL replay is paused": resume it (SELECT pg_wal_replay_resume()) and run again; (c) a timeout while the source still streams: the replica could not be shown to have its last writes: check it (SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused()); to promote anyway (accepting the loss of what is not replayed), run again with --confirm catch-up.`,
     },
     promoteStep(config, "promote", "secondary", gS, {
       text: "the switch is forced and the drain holds (checked now)",

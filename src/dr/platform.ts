@@ -86,6 +86,21 @@ export interface DatabaseState {
   readonly replicationStatus?: string | null;
   /** The old writer was isolated from the app by the runbook (AWS: its dr-isolated tag and no pending password change; local: the app role's marker); null unknown. */
   readonly isolated?: boolean | null;
+  /**
+   * A replica: when the last transaction it replayed was committed on its source (epoch ms); null unknown or none.
+   * Local: pg_last_xact_replay_timestamp(). AWS: derived from the newest ReplicaLag datapoint, which RDS for PostgreSQL
+   * computes as "currentTime - lastCommitedTransactionTimestamp" (RDS User Guide, "Working with read replicas for Amazon
+   * RDS for PostgreSQL"): the end of that datapoint's minute minus its Maximum, an early bound (the RPO is overstated by
+   * up to a period, never understated).
+   */
+  readonly lastReplayAt?: number | null;
+  /**
+   * When the database server last started, on the runbook's clock (epoch ms); null when the platform does not expose it
+   * (AWS). Local: pg_postmaster_start_time(). A promotion asked of a PostgreSQL server that then restarted is void: the
+   * postmaster removes promote.signal at start (src/backend/postmaster/postmaster.c, PostmasterMain,
+   * RemovePromoteSignalFiles: "the files can exist at server startup and must be removed in order to avoid an unexpected promotion").
+   */
+  readonly startedAt?: number | null;
   /** Identifiers and status of the in-region readers. */
   readonly readers: ReadonlyArray<{ readonly identifier: string; readonly status: string | null }>;
   readonly detail: string;
