@@ -12,6 +12,7 @@ import { realClock } from "../../src/dr/clock";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import type { Mode, Operation } from "../../src/dr/plan";
 import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
+import { LeaseHeldError } from "../../src/dr/lease";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
 import { controlClient } from "./control";
@@ -27,6 +28,8 @@ export interface RunbookSpec {
   readonly operation: Operation | "status";
   readonly mode: Mode;
   readonly confirm?: readonly string[];
+  /** The folder every runbook of the scenario shares: the local platform's lease (the stand-in for the SSM parameter in the surviving region). */
+  readonly leaseDir?: string;
 }
 
 async function main(): Promise<void> {
@@ -48,13 +51,13 @@ async function main(): Promise<void> {
     switchState: () => rpc("dns", "switchState") as Promise<SwitchState>,
     verdict: (e) => rpc("dns", "verdict", e) as Promise<OutageState>,
   };
-  const platform = new LocalPlatform(spec.config, { primary: site("primary"), secondary: site("secondary") }, dns, { appUser: spec.appUser, snapshotDir: spec.snapshotDir, psqlTimeoutMs: 3_000 });
+  const platform = new LocalPlatform(spec.config, { primary: site("primary"), secondary: site("secondary") }, dns, { appUser: spec.appUser, snapshotDir: spec.snapshotDir, psqlTimeoutMs: 3_000, ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}) });
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   out({ ready: true });
   const rl = readline.createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => rl.once("line", () => resolve()));
   rl.close();
-  out({ started: Date.now() });
+  out({ started: Date.now(), pid: process.pid });
   if (spec.operation === "status") {
     const s = await collectStatus(spec.config, platform);
     for (const line of renderStatus(s)) out({ log: line });
@@ -62,17 +65,26 @@ async function main(): Promise<void> {
     out({ result: { ok: bad.length === 0, failedStep: bad.length ? "status" : null, failure: bad.join("; ") || null, rolledBack: false, resumed: false, skipped: [], acted: false }, ended: Date.now() });
     return;
   }
-  const r = await runRunbook({
-    config: spec.config,
-    platform,
-    operation: spec.operation,
-    mode: spec.mode,
-    clock: realClock,
-    log: (line) => out({ log: line }),
-    journalDir: spec.journalDir,
-    confirm: spec.confirm ?? [],
-  });
-  out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted }, ended: Date.now() });
+  let r;
+  try {
+    r = await runRunbook({
+      config: spec.config,
+      platform,
+      operation: spec.operation,
+      mode: spec.mode,
+      clock: realClock,
+      log: (line) => out({ log: line }),
+      journalDir: spec.journalDir,
+      confirm: spec.confirm ?? [],
+    });
+  } catch (e) {
+    // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.
+    if (!(e instanceof LeaseHeldError)) throw e;
+    out({ log: `${new Date().toISOString()} ${e.message}` });
+    out({ result: { ok: false, failedStep: "lease", failure: e.message, rolledBack: false, resumed: false, skipped: [], acted: false, refused: true, holderPid: e.holder?.pid ?? null }, ended: Date.now() });
+    return;
+  }
+  out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted, transient: r.transient ?? false }, ended: Date.now() });
 }
 
 main().then(
