@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { SSMServiceException } from "@aws-sdk/client-ssm";
 import { resolveConfig, type ValidConfig } from "../../src/config";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { EXIT_LEASE_HELD, EXIT_TRANSIENT, main } from "../../src/dr/cli";
@@ -212,6 +213,28 @@ describe("two operators at once: the runbook's lease (issue 25 point 7)", () => 
     expect(t.aws.mutations()).toEqual([]);
     // Another host's lease is never taken over, and this run's refusal leaves it (and the journal folder's lock) as they were.
     expect(t.aws.ssmParams.get(LEASE_PARAM)).toBe(JSON.stringify(holder));
+    expect(fs.existsSync(path.join(t.dir, LOCK_FILE))).toBe(false);
+  });
+
+  it("a lease that cannot be taken (ssm:PutParameter denied) stops the run before anything else, naming the cause (exit 7)", async () => {
+    const t = setup();
+    t.aws.failWith = (c) =>
+      c.command === "PutParameterCommand"
+        ? new SSMServiceException({ name: "AccessDeniedException", $fault: "client", $metadata: { httpStatusCode: 400 }, message: `User: arn:aws:sts::123456789012:assumed-role/op/x is not authorized to perform: ssm:PutParameter on resource: arn:aws:ssm:us-west-1:123456789012:parameter${LEASE_PARAM}` })
+        : undefined;
+    const err: string[] = [];
+    const code = await main(["failover", "--to", "secondary", "--unplanned", "--journal-dir", t.dir], {
+      clients: t.aws.clients(),
+      credentials: async () => ({ accessKeyId: "AKIAEXAMPLE" }),
+      clock: t.clock,
+      probe: t.aws.probe,
+      wal: t.aws.walFn,
+      out: () => undefined,
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(EXIT_LEASE_HELD);
+    expect(err.join("\n")).toMatch(/could not take the runbook's lease of the aws platform: AWS refused the call: .*ssm:PutParameter.*PutParameter, GetParameter, DeleteParameter on the runbook's lease parameter/);
+    expect(t.aws.calls.map((c) => c.command)).toEqual(["PutParameterCommand"]);
     expect(fs.existsSync(path.join(t.dir, LOCK_FILE))).toBe(false);
   });
 

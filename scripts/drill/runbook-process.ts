@@ -12,7 +12,7 @@ import { realClock } from "../../src/dr/clock";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import type { Mode, Operation } from "../../src/dr/plan";
 import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
-import { LeaseHeldError } from "../../src/dr/lease";
+import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
 import { controlClient } from "./control";
@@ -79,9 +79,9 @@ async function main(): Promise<void> {
     });
   } catch (e) {
     // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.
-    if (!(e instanceof LeaseHeldError)) throw e;
+    if (!(e instanceof LeaseHeldError) && !(e instanceof LeaseNotTakenError)) throw e;
     out({ log: `${new Date().toISOString()} ${e.message}` });
-    out({ result: { ok: false, failedStep: "lease", failure: e.message, rolledBack: false, resumed: false, skipped: [], acted: false, refused: true, holderPid: e.holder?.pid ?? null }, ended: Date.now() });
+    out({ result: { ok: false, failedStep: "lease", failure: e.message, rolledBack: false, resumed: false, skipped: [], acted: false, refused: true, holderPid: e instanceof LeaseHeldError ? (e.holder?.pid ?? null) : null }, ended: Date.now() });
     return;
   }
   out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted, transient: r.transient ?? false }, ended: Date.now() });

@@ -6,7 +6,7 @@ import { realClock, type Clock } from "./clock";
 import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from "./credentials";
 import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
-import { LeaseHeldError, releaseAll } from "./lease";
+import { LeaseHeldError, LeaseNotTakenError, releaseAll } from "./lease";
 import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus, statusExitCode } from "./status";
 
@@ -29,7 +29,8 @@ options:
 exit codes: 0 done; 1 a step failed; 2 usage, config, or an unfinished journal of the other mode;
   3/4 status (mismatch / could not read everything); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs);
   6 transient: the primary was healthy again before the failover changed anything (a forced switch is released): nothing to do;
-  7 another dr run holds the lease (the journal folder's dr.lock, or the SSM parameter in the secondary region): the holder is named`;
+  7 another dr run holds the lease (the journal folder's dr.lock, or the SSM parameter in the secondary region): the holder is named;
+    or the lease could not be taken (no permission, the secondary region does not answer): the cause is named`;
 
 /** Exit code: the fault was transient (RunResult.transient): the run stopped with nothing changed. */
 export const EXIT_TRANSIENT = 6;
@@ -155,7 +156,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     });
     return result.ok ? 0 : result.transient ? EXIT_TRANSIENT : 1;
   } catch (e) {
-    if (e instanceof LeaseHeldError) {
+    if (e instanceof LeaseHeldError || e instanceof LeaseNotTakenError) {
       err(`${e.message} (exit code ${EXIT_LEASE_HELD})`);
       return EXIT_LEASE_HELD;
     }

@@ -62,6 +62,18 @@ export class LeaseHeldError extends Error {
   }
 }
 
+/** The lease could not be taken at all (its store did not answer, no permission): the run stops before it reads or changes anything. */
+export class LeaseNotTakenError extends Error {
+  constructor(
+    readonly where: string,
+    /** Why, with its fix (aws-errors.ts classifyAwsError when the platform can tell). */
+    readonly why: string,
+  ) {
+    super(`could not take the runbook's lease ${where}: ${why}. Nothing was read or changed.`);
+    this.name = "LeaseNotTakenError";
+  }
+}
+
 /** A lease taken: release() removes it if it is still this run's. */
 export interface HeldLease {
   readonly where: string;

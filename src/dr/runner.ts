@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { ValidConfig } from "../config";
 import type { Clock } from "./clock";
 import { Journal } from "./journal";
-import { acquireFileLease, describeHolder, LeaseHeldError, newHolder, track, type HeldLease } from "./lease";
+import { acquireFileLease, describeHolder, LeaseHeldError, LeaseNotTakenError, newHolder, track, type HeldLease } from "./lease";
 import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
 import type { Check, DrPlatform, FailureCause } from "./platform";
 
@@ -134,7 +134,7 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
       } catch (e) {
         if (e instanceof LeaseHeldError) throw e;
         const cause = opts.platform.explain?.(e);
-        throw new LeaseHeldError("(not taken)", null, `could not take the lease: ${cause ? `${cause.summary}; ${cause.advice}` : (e as Error)?.message ?? String(e)}`);
+        throw new LeaseNotTakenError(`of the ${opts.platform.name} platform`, cause ? `${cause.summary}. ${cause.advice}` : ((e as Error)?.message ?? String(e)));
       }
     }
   } catch (e) {
