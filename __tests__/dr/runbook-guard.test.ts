@@ -15,7 +15,7 @@ import { AwsPlatform } from "../../src/dr/aws-platform";
 import { EXIT_LEASE_HELD, EXIT_TRANSIENT, main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
-import { LeaseHeldError, type LeaseHolder } from "../../src/dr/lease";
+import { holderIsDead, LeaseHeldError, type LeaseHolder } from "../../src/dr/lease";
 import type { Mode, Operation, Step } from "../../src/dr/plan";
 import { LOCK_FILE, runRunbook } from "../../src/dr/runner";
 import { FakeAws } from "./fake-aws";
@@ -252,6 +252,27 @@ describe("two operators at once: the runbook's lease (issue 25 point 7)", () => 
     fs.writeFileSync(path.join(t.dir, LOCK_FILE), JSON.stringify(live));
     await expect(t.run("failover", "unplanned")).rejects.toThrow(new RegExp(`by pid ${process.ppid} on host`));
     expect(fs.readFileSync(path.join(t.dir, LOCK_FILE), "utf8")).toBe(JSON.stringify(live));
+  });
+
+  it("counts a zombie holder (exited, not reaped) and a reused pid (another start time) as dead, a live one with its own start time as alive", async () => {
+    // A zombie: `true` exits in the background and its parent execs into `sleep`, which never reaps it.
+    const { spawn } = await import("node:child_process");
+    const sh = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+    const zombie = await new Promise<number>((resolve) => sh.stdout!.once("data", (b: Buffer) => resolve(Number(String(b).trim()))));
+    try {
+      await expect.poll(() => fs.readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1][0]).toBe("Z");
+      const base = { host: os.hostname(), startedAt: "2026-01-01T00:00:00.000Z", what: "dr failover (unplanned)", token: "t" };
+      expect(holderIsDead({ ...base, pid: zombie })).toBe(true);
+      // The shell's pid is alive; recorded with another start time it is another process (the pid was reused).
+      const start = fs.readFileSync(`/proc/${sh.pid}/stat`, "utf8").split(") ")[1].split(" ")[19];
+      expect(holderIsDead({ ...base, pid: sh.pid!, procStart: start })).toBe(false);
+      expect(holderIsDead({ ...base, pid: sh.pid!, procStart: String(Number(start) + 1) })).toBe(true);
+      expect(holderIsDead({ ...base, pid: sh.pid! })).toBe(false);
+      // Another host: never, whatever the pid.
+      expect(holderIsDead({ ...base, host: "laptop-2.example", pid: zombie })).toBe(false);
+    } finally {
+      sh.kill("SIGKILL");
+    }
   });
 
   it("a journal moved away under a run (archived by something else) stops the run instead of splitting its record into a new file", async () => {

@@ -34,10 +34,28 @@ export interface LeaseHolder {
   readonly what: string;
   /** Unique per run: a release only removes its own lease. */
   readonly token: string;
+  /** Linux: the holder process's start time (/proc/<pid>/stat field 22, clock ticks since boot): a pid reused by another process is told apart. */
+  readonly procStart?: string;
+}
+
+/**
+ * A process as /proc shows it (Linux; proc(5), /proc/pid/stat: field 3 the state, "Z" zombie, "X" dead; field 22
+ * starttime), or null where there is no /proc entry for it (or no /proc).
+ */
+function procStat(pid: number): { state: string; start: string } | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: the fields after the last ")" are fixed.
+    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: rest[0], start: rest[19] };
+  } catch {
+    return null;
+  }
 }
 
 export function newHolder(what: string, now: number): LeaseHolder {
-  return { host: os.hostname(), pid: process.pid, startedAt: new Date(now).toISOString(), what, token: randomBytes(8).toString("hex") };
+  const start = procStat(process.pid)?.start;
+  return { host: os.hostname(), pid: process.pid, startedAt: new Date(now).toISOString(), what, token: randomBytes(8).toString("hex"), ...(start ? { procStart: start } : {}) };
 }
 
 export function describeHolder(h: LeaseHolder | null): string {
@@ -89,10 +107,15 @@ export function holderIsDead(h: LeaseHolder | null): boolean {
   if (h.pid === process.pid) return false;
   try {
     process.kill(h.pid, 0);
-    return false; // alive (or a pid reused: refused, the safe side)
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "ESRCH";
   }
+  // The pid exists. Dead all the same when it is a zombie (exited, not yet reaped: a killed runbook whose parent
+  // died too waits for init), or, when the holder recorded its start time, another process that reused the pid.
+  const st = procStat(h.pid);
+  if (st && (st.state === "Z" || st.state === "X")) return true;
+  if (st && h.procStart !== undefined && st.start !== h.procStart) return true;
+  return false; // alive (or unknown: refused, the safe side)
 }
 
 function readHolder(file: string): LeaseHolder | null | "missing" {
