@@ -133,6 +133,13 @@ describe("dr failover --unplanned: a stale outage verdict is never acted on (iss
     expect(t.aws.mutations().filter((c) => c.command === "PromoteReadReplicaCommand")).toHaveLength(1);
   });
 
+  it("--dry-run says so", async () => {
+    const t = setup();
+    await t.run("failover", "unplanned", { dryRun: true });
+    expect(t.lines.join("\n")).toContain("Outage verdict re-read before each change it decides (force-dns, fence-old-primary): Route53's verdict on the primary check, read again right before the switch is forced");
+    expect(t.aws.calls).toEqual([]);
+  });
+
   it("re-reads the verdict right before the switch and the fence, and not after the fence (a fenced fleet fails the check itself)", async () => {
     const t = setup();
     t.aws.hc("hc-primary").healthy = false;
@@ -255,12 +262,19 @@ describe("two operators at once: the runbook's lease (issue 25 point 7)", () => 
   });
 
   it("counts a zombie holder (exited, not reaped) and a reused pid (another start time) as dead, a live one with its own start time as alive", async () => {
-    // A zombie: `true` exits in the background and its parent execs into `sleep`, which never reaps it.
+    // A zombie: a background `sleep 1` exits after its parent shell has exec'd into `sleep 30`, which never reaps it.
     const { spawn } = await import("node:child_process");
-    const sh = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+    const sh = spawn("sh", ["-c", "sleep 1 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
     const zombie = await new Promise<number>((resolve) => sh.stdout!.once("data", (b: Buffer) => resolve(Number(String(b).trim()))));
+    const state = () => {
+      try {
+        return fs.readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1][0];
+      } catch {
+        return "gone";
+      }
+    };
     try {
-      await expect.poll(() => fs.readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1][0]).toBe("Z");
+      await expect.poll(state, { timeout: 20_000, interval: 50 }).toBe("Z");
       const base = { host: os.hostname(), startedAt: "2026-01-01T00:00:00.000Z", what: "dr failover (unplanned)", token: "t" };
       expect(holderIsDead({ ...base, pid: zombie })).toBe(true);
       // The shell's pid is alive; recorded with another start time it is another process (the pid was reused).

@@ -175,6 +175,7 @@ export function renderPlan(plan: Plan, journal?: Journal): string[] {
   const out = [`Plan: ${plan.title}`, `Parameters: ${JSON.stringify(plan.params)}`, ""];
   plan.steps.forEach((s, i) => out.push(...describe(s, i, plan.steps.length, journal?.isDone(s.id) ?? false), ""));
   if (plan.rollback) out.push(`Automatic roll-back: ${plan.rollback.text}`, "");
+  if (plan.verdict) out.push(`Outage verdict re-read before each change it decides (${plan.verdict.steps.join(", ")}): ${plan.verdict.text}; if the switch was already forced: ${plan.verdict.undo.text}`, "");
   out.push("At the end:", ...plan.epilogue.map((l) => `  ${l}`));
   return out;
 }
