@@ -18,6 +18,7 @@ import { Journal } from "../../src/dr/journal";
 import { holderIsDead, LeaseHeldError, type LeaseHolder } from "../../src/dr/lease";
 import type { Mode, Operation, Step } from "../../src/dr/plan";
 import { LOCK_FILE, runRunbook } from "../../src/dr/runner";
+import { FakeAurora } from "./fake-aurora";
 import { FakeAws } from "./fake-aws";
 
 const LEASE_PARAM = "/drweb-prod/dr/runbook/lease";
@@ -150,6 +151,32 @@ describe("dr failover --unplanned: a stale outage verdict is never acted on (iss
       .filter((l) => l.event === "verdict")
       .map((l) => l.step);
     expect(verdicts).toEqual(["force-dns", "fence-old-primary"]);
+  });
+});
+
+describe("Aurora mode: the same verdict guard before its switch", () => {
+  it("suspended at the DNS-switch step while the primary recovers: transient, no switch, no global failover or switchover", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-guard-aurora-"));
+    const clock = new FakeClock();
+    const fa = new FakeAurora(clock);
+    const config = resolveConfig({ runbook: { journalDir: dir }, database: { engine: "aurora-postgresql" } });
+    fa.aws.hc("hc-primary").healthy = false;
+    const r = await runRunbook({
+      config,
+      platform: new AwsPlatform(config, fa.clients(), clock, fa.probe, { walFn: fa.aws.walFn }),
+      operation: "failover",
+      mode: "unplanned",
+      clock,
+      log: () => undefined,
+      beforeStep: (step: Step) => {
+        if (step.id !== "force-dns") return;
+        fa.aws.hc("hc-primary").healthy = true;
+        clock.advance(150_000);
+      },
+    });
+    expect(r.transient, r.failure).toBe(true);
+    expect(r.failedStep).toBe("force-dns");
+    expect(fa.mutations()).toEqual([]);
   });
 });
 
