@@ -135,7 +135,10 @@ describe("Aurora plans: writes are verified right after the move, the deploy onl
       "rds:DescribeDBInstancesCommand@us-west-1",
       "rds:DescribeGlobalClustersCommand@us-west-1",
       "rds:FailoverGlobalClusterCommand@us-west-1",
+      "ssm:DeleteParameterCommand@us-west-1", // the runbook's lease (taken first, released at the end)
+      "ssm:GetParameterCommand@us-west-1",
       "ssm:GetParametersCommand@us-west-1",
+      "ssm:PutParameterCommand@us-west-1",
     ]);
   });
 });

@@ -160,7 +160,8 @@ describe("dr failure advice names the real cause", () => {
     const t = setup();
     t.aws.hc("hc-primary").healthy = false;
     // The unplanned gate reads the primary check's id from SSM in us-west-1 (no Route 53 API on the recovery path).
-    t.aws.failWith = (c: Call) => (c.client === "ssm" ? ssmDenied() : undefined);
+    // (Only that read is denied here: the lease, an SSM parameter too, has its own test in runbook-guard.test.ts.)
+    t.aws.failWith = (c: Call) => (c.command === "GetParametersCommand" ? ssmDenied() : undefined);
     const r = await t.run("failover", "unplanned");
     const out = t.lines.join("\n");
     expect(out).toContain("cause: AWS refused the call: the credentials are valid but the principal is not allowed (AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/readonly/op is not authorized to perform: ssm:GetParameters");

@@ -21,7 +21,7 @@ import {
   PromoteReadReplicaCommand,
 } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
-import { GetParametersCommand } from "@aws-sdk/client-ssm";
+import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../../src/dr/aws-platform";
 import type { Clock } from "../../src/dr/clock";
 import type { RequestTarget } from "../../src/dr/http-probe";
@@ -149,6 +149,8 @@ export class FakeAws {
    * (healthCheckParameter: /drweb-prod/dr/dns/health-check/<role>), as HealthCheckHandoff publishes them.
    */
   readonly ssmParams = new Map<string, string>();
+  /** SSM parameters in other regions, by "region:name". */
+  readonly otherParams = new Map<string, string>();
   /**
    * How far Route 53's view of the CLOUDWATCH_METRIC switch checks (their HealthCheckStatus) lags the switch
    * alarm (ms): AWS does not document how often such a check reads its alarm's data stream.
@@ -504,6 +506,26 @@ export class FakeAws {
         Parameters: found.map((Name) => ({ Name, Type: "String", Value: this.ssmParams.get(Name), Version: 1 })),
         InvalidParameters: names.filter((n) => !found.includes(n)),
       };
+    }
+    // Parameter Store (the runbook's lease, aws-platform.ts acquireLease): PutParameter without Overwrite refuses an existing name
+    // (SSM API Reference, PutParameter: Overwrite defaults to false; ParameterAlreadyExists).
+    if (cmd instanceof PutParameterCommand) {
+      const key = `${region}:${cmd.input.Name}`;
+      const exists = region === SWITCH.region ? this.ssmParams.has(cmd.input.Name!) : this.otherParams.has(key);
+      if (exists && !cmd.input.Overwrite) throw new ParameterAlreadyExists({ message: "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.", $metadata: { httpStatusCode: 400 } });
+      if (region === SWITCH.region) this.ssmParams.set(cmd.input.Name!, cmd.input.Value!);
+      else this.otherParams.set(key, cmd.input.Value!);
+      return { Version: 1 };
+    }
+    if (cmd instanceof GetParameterCommand) {
+      const v = region === SWITCH.region ? this.ssmParams.get(cmd.input.Name!) : this.otherParams.get(`${region}:${cmd.input.Name}`);
+      if (v === undefined) throw new ParameterNotFound({ message: "", $metadata: { httpStatusCode: 400 } });
+      return { Parameter: { Name: cmd.input.Name, Type: "String", Value: v, Version: 1 } };
+    }
+    if (cmd instanceof DeleteParameterCommand) {
+      const had = region === SWITCH.region ? this.ssmParams.delete(cmd.input.Name!) : this.otherParams.delete(`${region}:${cmd.input.Name}`);
+      if (!had) throw new ParameterNotFound({ message: "", $metadata: { httpStatusCode: 400 } });
+      return {};
     }
     if (cmd instanceof ListHealthChecksCommand) {
       // Two pages, to exercise the Marker loop.

@@ -585,8 +585,9 @@ describe("dr failover --unplanned: no Route 53 API between the fault and the fir
     expect(r.ok, r.failure).toBe(true);
     expect(t.aws.calls.filter((c) => c.client === "route53")).toEqual([]);
     const ssm = t.aws.calls.filter((c) => c.client === "ssm");
-    expect(ssm.map((c) => `${c.command}@${c.region}`)).toEqual(["GetParametersCommand@us-west-1"]); // once a run
-    expect(ssm[0].input.Names).toContain("/drweb-prod/dr/dns/health-check/primary");
+    // The lease (created first, read and deleted at the end) and the ids (once a run): all in us-west-1, the surviving region.
+    expect(ssm.map((c) => `${c.command}@${c.region}`)).toEqual(["PutParameterCommand@us-west-1", "GetParametersCommand@us-west-1", "GetParameterCommand@us-west-1", "DeleteParameterCommand@us-west-1"]);
+    expect(ssm[1].input.Names).toContain("/drweb-prod/dr/dns/health-check/primary");
     expect(t.lines.join("\n")).toMatch(/\[confirm-outage\] 2\/9 wait ok after [\d.]+ s: unhealthy for \d+ s >= 120 s: Route53 HealthCheckStatus of the primary check hc-primary \(us-east-1; id from SSM in us-west-1\)/);
   });
 

@@ -32,7 +32,9 @@ export type ScenarioName =
   | "runbook-killed"
   | "target-killed"
   | "target-killed-before-promote"
-  | "replication-cut";
+  | "replication-cut"
+  | "stale-verdict"
+  | "two-operators";
 export type Verdict = "fires" | "silent" | "either";
 /** What an alert's deadline counts from: the fault (kill, fence) or the promotion of the secondary. */
 export type Anchor = "fault" | "promotion";
@@ -195,6 +197,30 @@ export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[
     { alert: "WebTargetsMissing", verdict: "silent", why: "the fence and roll-back are shorter than the rule's 5m" },
     { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary during the fence get 503 read-only" },
     { alert: "WebHighLatency", verdict: "silent", why: "no slow requests" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "stale-verdict": [
+    { alert: "DatabaseRoleChanged", verdict: "silent", why: "the runbook stops as transient: no promotion" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "one writer throughout" },
+    { alert: "DatabaseUnreachable", verdict: "either", why: "frozen until the outage is confirmed, close to the rule's 2m on the scaled clock" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the app instances keep answering their scrapes; nothing is fenced" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "no instance stops" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "requests to the frozen database fail until it resumes" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests wait on the frozen database" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+  ],
+  "two-operators": [
+    { alert: "WebTooFewHealthyTargets", region: "primary", verdict: "fires", why: "every primary instance stops answering (SIGKILL), as in unplanned" },
+    { alert: "WebTargetsDown", region: "primary", verdict: "fires", why: "each killed instance is still discovered and down, as in unplanned" },
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the secondary's replica is promoted (once: the other runs are refused)" },
+    { alert: "WebTargetsDown", region: "secondary", verdict: "silent", why: "the secondary's instances all answer" },
+    { alert: "WebTooFewHealthyTargets", region: "secondary", verdict: "silent", why: "the secondary keeps 3 instances" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "the primary's web servers died with its database (see unplanned)" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the old writer is dead and only one run promotes: one writer" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "clients that reach the secondary before its promotion get 503s on writes (see unplanned)" },
+    { alert: "WebHighLatency", verdict: "silent", why: "failed requests fail fast; p95 stays under 1 s" },
     { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
   ],
   "runbook-killed": [

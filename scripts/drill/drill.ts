@@ -33,7 +33,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the runbook is expected to do in a scenario. */
-type Expect = "failover" | "no-failover" | "refused" | "rolled-back" | "failback" | "split-brain";
+type Expect = "failover" | "no-failover" | "refused" | "rolled-back" | "failback" | "split-brain" | "transient";
 
 interface ScenarioDef {
   readonly title: string;
@@ -57,6 +57,16 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   "target-killed": { title: "Promotion target killed right after the fence", expect: "rolled-back", doc: "dr failover --planned; SIGKILL of the replica's PostgreSQL right after the fence: the catch-up stops after a few polls and the fence is rolled back (no promotion was sent)" },
   "target-killed-before-promote": { title: "Promotion target killed just before pg_promote", expect: "rolled-back", doc: "dr failover --planned; SIGKILL of the replica's PostgreSQL right before the promotion request: a refused connection is not a promotion, the step stops after a few polls and rolls back" },
   "replication-cut": { title: "Replication cut, then the region killed", expect: "failover", doc: "the replica's WAL receiver stopped (primary_conninfo emptied) for --cut seconds, then the primary region killed: the failover completes; the writes acknowledged during the cut are lost and the runbook's RPO estimate must cover them" },
+  "stale-verdict": {
+    title: "Runbook suspended while the primary recovers",
+    expect: "transient",
+    doc: "SIGSTOP of the primary's PostgreSQL; dr failover --unplanned; SIGSTOP of the runbook process right after the outage is confirmed (at its DNS-switch step), the primary resumed, SIGCONT of the runbook --stall seconds later: it stops as transient, nothing changed (no switch left forced, no fence, no promotion)",
+  },
+  "two-operators": {
+    title: "Two operators run the failover at once",
+    expect: "failover",
+    doc: "the primary region killed; three dr failover --unplanned runs 0-400 ms apart (one with its own journal folder, one sharing the first's): exactly one runs, the others are refused naming its pid; one promotion",
+  },
 };
 const DEFAULT_SCENARIOS = ["planned", "unplanned", "failback"];
 
@@ -66,6 +76,7 @@ const { values: args } = parseArgs({
     "time-scale": { type: "string", default: "0.1" },
     "min-outage": { type: "string" },
     freeze: { type: "string", default: "60" },
+    stall: { type: "string", default: "60" },
     down: { type: "string", default: "240" },
     "return-after": { type: "string", default: "200" },
     cut: { type: "string", default: "50" },
@@ -94,6 +105,8 @@ options, in production seconds (multiplied by the time scale):
   [--min-outage S] (runbook.minOutageSeconds, default the config's) [--freeze 60] (db-frozen-short; db-frozen resumes right after the promotion)
   [--return-after 200] (unplanned, db-killed, replication-cut: when the old primary comes back, after the fault) [--down 240] (db-down: how long the database is down)
   [--cut 50] (replication-cut: how long replication is cut before the region is killed)
+  [--return-after 200] (unplanned, db-killed: when the old primary comes back, after the fault) [--down 240] (db-down: how long the database is down)
+  [--stall 60] (stale-verdict: how long the runbook process stays suspended)
 real seconds: [--warmup 3] [--settle 3] (traffic before the event / after recovery) [--max-seconds 240] [--max-requests 40000] (bounds per scenario)
   [--instances 3] [--clients 4] (clients writing and reading, each with its own resolver cache)
   [--skip-setup] (do not run scripts/setup-python.sh, setup-haproxy.sh, setup-promtool.sh and setup-alertmanager.sh) [--keep] (keep the temp folder and its logs)
@@ -119,6 +132,7 @@ const freezeMs = Number(args.freeze) * 1000 * scale;
 const returnAfterMs = Number(args["return-after"]) * 1000 * scale;
 const downMs = Number(args.down) * 1000 * scale;
 const cutMs = Number(args.cut) * 1000 * scale;
+const stallMs = Number(args.stall) * 1000 * scale;
 const runId = Date.now().toString(36);
 const repeat = Number(args.repeat);
 if (!(Number.isInteger(repeat) && repeat >= 1)) {
@@ -156,8 +170,13 @@ class RunbookProcess {
   readonly lines: string[] = [];
   readonly group: Group;
   readonly ready: Promise<void>;
-  readonly done: Promise<{ result: { ok: boolean; failedStep: string | null; failure: string | null; rolledBack: boolean; resumed: boolean; skipped: string[]; acted: boolean } | null; crashed: string | null }>;
+  readonly done: Promise<{
+    result: { ok: boolean; failedStep: string | null; failure: string | null; rolledBack: boolean; resumed: boolean; skipped: string[]; acted: boolean; transient?: boolean; refused?: boolean; holderPid?: number | null } | null;
+    crashed: string | null;
+  }>;
   startedAt = 0;
+  /** The runbook's own process id (it reports it with "started"): what a lease names as its holder. */
+  pid = 0;
   endedAt = 0;
   killed = false;
   /** Called at each hook the process stops at (RunbookSpec.pauseAt); it continues once this resolves. */
@@ -188,6 +207,7 @@ class RunbookProcess {
         void Promise.resolve(this.onHook(name)).then(() => this.group.child.stdin!.write("continue\n"));
       }
       if (typeof msg.started === "number") this.startedAt = msg.started;
+      if (typeof msg.pid === "number") this.pid = msg.pid;
       if (typeof msg.log === "string") {
         this.lines.push(msg.log);
         onLine(msg.log);
@@ -338,17 +358,21 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     });
     const controlUrl = await control.start();
     const journalDir = path.join(env.dir, "journal");
+    /** Journal folders of runbooks that do not share journalDir (two-operators: a second operator's laptop). */
+    const otherJournalDirs: string[] = [];
+    /** The runbooks' shared lease folder: the local stand-in for the SSM parameter in the surviving region. */
+    const leaseDir = path.join(env.dir, "lease");
     const snapshotDir = path.join(env.dir, "snapshots");
     const runbookLog: string[] = [];
     const runs: RunbookProcess[] = [];
     const marks: Mark[] = [];
     const mark = (label: string, at = Date.now()) => marks.push({ at: rel(at), label });
     const pauseAt = name === "target-killed" ? ["before:catch-up"] : name === "target-killed-before-promote" ? ["before-promote"] : [];
-    const spawnRunbook = (operation: Operation | "status", mode: Mode, cfg: ValidConfig, confirm: string[] = []) =>
+    const spawnRunbook = (operation: Operation | "status", mode: Mode, cfg: ValidConfig, confirm: string[] = [], ownJournalDir = journalDir) =>
       new RunbookProcess(
         processes,
         env.dir,
-        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir, operation, mode, confirm, pauseAt },
+        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir: ownJournalDir, operation, mode, confirm, pauseAt, leaseDir },
         runs.length + 1,
         (l) => {
           runbookLog.push(l);
@@ -611,6 +635,89 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         await waitPrimaryUnhealthy();
         const r = await runbook(next, "failover --unplanned");
         outcome = r?.ok ? "completed" : `failed at ${r?.failedStep}`;
+          break;
+        }
+      case "stale-verdict": {
+        // Issue 25 point 5: the runbook suspended (SIGSTOP: a laptop lid, a stalled terminal) right after the outage is
+        // confirmed, at its DNS-switch step, while the primary recovers; resumed --stall seconds later.
+        log(`SIGSTOP of the primary's postgres; the runbook suspended at its DNS-switch step for ${(stallMs / 1000).toFixed(1)} s while the primary resumes`);
+        primary.freezeDb();
+        mark("primary database frozen (SIGSTOP)");
+        await waitPrimaryUnhealthy();
+        const rb = next;
+        pending.push(
+          (async () => {
+            // Polled every 5 ms (not waitFor's 100 ms): the suspension lands as close to the verdict as a second process can see it.
+            const deadline = Date.now() + maxMs;
+            while (!journalHas("failover", "confirm-outage", "done")) {
+              if (Date.now() > deadline || rb.endedAt) return;
+              await sleep(5);
+            }
+            processes.signal(rb.group, "SIGSTOP");
+            mark("runbook process suspended (SIGSTOP) right after the outage was confirmed");
+            primary.thawDb();
+            mark("primary database resumed (SIGCONT)");
+            await sleep(stallMs);
+            const forcedDuring = sim.switchState().forced === true;
+            processes.signal(rb.group, "SIGCONT");
+            mark(`runbook process resumed (SIGCONT) after ${(stallMs / 1000).toFixed(1)} s (the switch was ${forcedDuring ? "already forced" : "not forced"} when it stopped)`);
+            extraChecks.push([`the runbook was suspended after the verdict and resumed (the switch ${forcedDuring ? "already forced" : "not yet forced"} at the suspension)`, true]);
+          })(),
+        );
+        const r = await runbook(rb, "failover --unplanned");
+        outcome = r?.transient ? `transient: stopped at ${r.failedStep}, ${r.acted ? "the switch released again" : "nothing changed"}` : r?.ok ? "completed (a failover of a recovered primary)" : `failed at ${r?.failedStep}`;
+        const w = await primary.webState().catch(() => null);
+        extraChecks.push([`the primary's fleet was never fenced (desired ${w?.desired ?? "?"}, journal: ${journalHas("failover", "fence-old-primary", "acting") ? "fence sent" : "no fence"})`, !!w && w.desired > 0 && !journalHas("failover", "fence-old-primary", "acting")]);
+        extraChecks.push([`no promotion was requested (journal: ${journalHas("failover", "promote", "acting") ? "promote acting" : "none"})`, !journalHas("failover", "promote", "acting")]);
+        break;
+      }
+      case "two-operators": {
+        // Issue 25 point 7: three failovers 0-400 ms apart, as two or three operators would start them: run 2 with its own
+        // journal folder (another laptop), run 3 sharing run 1's. Exactly one runs; the others are refused naming it.
+        log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; then three dr failover --unplanned runs 0-400 ms apart");
+        primary.killAll();
+        mark("primary region killed (database, app instances, load balancer, APIs)");
+        const returnAt = Date.now() + returnAfterMs;
+        pending.push(
+          (async () => {
+            await sleep(Math.max(0, returnAt - Date.now()));
+            await primary.revive();
+            mark("the old primary region is back (database, fleet, load balancer, APIs)");
+          })(),
+        );
+        const laptop2 = path.join(env.dir, "journal-laptop2");
+        otherJournalDirs.push(laptop2);
+        const second = spawnRunbook("failover", "unplanned", cfg, [], laptop2);
+        const third = spawnRunbook("failover", "unplanned", cfg);
+        await Promise.all([second.ready, third.ready]);
+        await waitPrimaryUnhealthy();
+        const started = [
+          runbook(next, "failover --unplanned (operator 1)"),
+          (async () => {
+            await sleep(0);
+            return runbook(second, "failover --unplanned (operator 2, own journal folder, +0 ms)");
+          })(),
+          (async () => {
+            await sleep(400);
+            return runbook(third, "failover --unplanned (operator 3, the same journal folder, +400 ms)");
+          })(),
+        ];
+        const results = await Promise.all(started);
+        const procs = [next, second, third];
+        const winners = results.map((r, i) => ({ r, p: procs[i] })).filter((x) => x.r && !x.r.refused);
+        const refused = results.map((r, i) => ({ r, p: procs[i] })).filter((x) => x.r?.refused);
+        const winner = winners.length === 1 ? winners[0] : null;
+        extraChecks.push([`exactly one run went ahead (${winners.length}) and the others were refused (${refused.length} of 2)`, winners.length === 1 && refused.length === 2]);
+        extraChecks.push([
+          `each refusal names the run that holds the lease (pid ${winner?.p.pid ?? "?"}): ${refused.map((x) => `pid ${x.r?.holderPid ?? "?"}`).join(", ")}`,
+          !!winner && refused.length === 2 && refused.every((x) => x.r?.holderPid === winner.p.pid && (x.r?.failure ?? "").includes(`pid ${winner.p.pid}`)),
+        ]);
+        // A live journal is never archived: run 1's folder holds one journal (the winner's, if it is run 1 or 3), run 2's folder at most its own.
+        const files = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".jsonl")) : []);
+        extraChecks.push([`no journal was archived or written by a refused run (${files(journalDir).join(", ") || "none"} | ${files(laptop2).join(", ") || "none"})`, files(journalDir).length + files(laptop2).length === 1]);
+        const promotes = (fs.readFileSync(path.join(env.dir, "postgres-secondary.log"), "utf8").match(/received promote request/g) ?? []).length;
+        extraChecks.push([`the replica was promoted once ("received promote request" ${promotes} time(s) in its log)`, promotes === 1]);
+        outcome = winner?.r?.ok ? `completed by one run (operator ${procs.indexOf(winner.p) + 1}); ${refused.length} refused naming its pid` : `failed: ${winner ? `the run that went ahead stopped at ${winner.r?.failedStep}` : `${winners.length} runs went ahead`}`;
         break;
       }
       case "failback": {
@@ -658,10 +765,13 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     }
     await Promise.all(clients.map((c) => c.stop()));
     log(`traffic stopped ${((Date.now() - rbEnd) / 1000).toFixed(1)} s after the runbook's end`);
-    const journals = fs.existsSync(journalDir) ? fs.readdirSync(journalDir).filter((f) => f.endsWith(".jsonl")) : [];
+    // Every journal folder's journals (two-operators: a second operator's own folder, its files prefixed with the folder's name).
+    const journalFiles = [journalDir, ...otherJournalDirs].flatMap((d) =>
+      fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort().map((f) => ({ path: path.join(d, f), name: d === journalDir ? f : `${path.basename(d)}-${f}` })) : [],
+    );
     const journalLines: Array<{ step: string; event: string; at: string; detail?: string; file: string }> = [];
-    for (const f of journals.sort()) {
-      for (const raw of fs.readFileSync(path.join(journalDir, f), "utf8").split("\n")) {
+    for (const { path: file, name: f } of journalFiles) {
+      for (const raw of fs.readFileSync(file, "utf8").split("\n")) {
         try {
           const l = JSON.parse(raw) as { type: string; step: string; event: string; at: string; detail?: string };
           if (l.type === "step") journalLines.push({ ...l, file: f });
@@ -751,6 +861,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       refused: (o) => o.startsWith("refused"),
       "rolled-back": (o) => o.startsWith("rolled back"),
       "split-brain": (o) => o.startsWith("split brain"),
+      transient: (o) => o.startsWith("transient"),
     };
     checks.push([`the runbook did what is expected (${def.expect}): ${outcome}`, expectedOutcome[def.expect](outcome)]);
     const ackedAfter = records.filter((r) => r.op === "write" && r.ok && r.t > rel(rbEnd)).length;
@@ -778,7 +889,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     ]);
     }
     const failedOver = roles.secondary === "writer";
-    if (def.expect === "no-failover" || def.expect === "refused" || def.expect === "rolled-back") {
+    if (def.expect === "no-failover" || def.expect === "refused" || def.expect === "rolled-back" || def.expect === "transient") {
       const forced = sim.switchState().forced === true;
       checks.push([`no failover: the secondary is still a replica (${roles.secondary}) and the switch was never forced (${forced ? "forced" : "not forced"})`, !failedOver && !forced]);
     }
@@ -802,7 +913,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         checks.push([`the ${promoteStep} step completed`, false]);
       }
     }
-    if (["unplanned", "db-killed", "db-frozen", "replication-cut"].includes(name)) {
+    if (["unplanned", "db-killed", "db-frozen", "replication-cut", "two-operators"].includes(name)) {
       const forcedAt = stepAt("force-dns", "done");
       const promoteActing = stepAt("promote", "acting");
       const drainedAt = stepAt("drain", "done");
@@ -822,7 +933,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     const chart = `${name}.svg`;
     fs.writeFileSync(path.join(outDir, chart), chartSvg(metrics, records, eventAt, bucketMs));
     fs.writeFileSync(path.join(outDir, `${name}-requests.json`), JSON.stringify(records));
-    for (const f of journals) fs.copyFileSync(path.join(journalDir, f), path.join(outDir, `${name}-${f}`));
+    for (const f of journalFiles) fs.copyFileSync(f.path, path.join(outDir, `${name}-${f.name}`));
     log(`${outcome}; RTO ${metrics.rtoSeconds} s; ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} acknowledged writes lost, ${metrics.rpo.ackedOnFencedOnly} only on a fenced primary; ${metrics.requests.failed} of ${metrics.requests.total} requests failed`);
     return { metrics, checks, chart, runbookLog, journal: journalLines, resolverEvents: sim.events.map((e) => ({ t: rel(e.at) / 1000, what: e.what })), alerts };
   } finally {

@@ -12,6 +12,7 @@ import { realClock } from "../../src/dr/clock";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import type { Mode, Operation } from "../../src/dr/plan";
 import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
+import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
 import { controlClient } from "./control";
@@ -33,6 +34,8 @@ export interface RunbookSpec {
    * (before a step starts).
    */
   readonly pauseAt?: readonly string[];
+  /** The folder every runbook of the scenario shares: the local platform's lease (the stand-in for the SSM parameter in the surviving region). */
+  readonly leaseDir?: string;
 }
 
 async function main(): Promise<void> {
@@ -76,10 +79,11 @@ async function main(): Promise<void> {
     snapshotDir: spec.snapshotDir,
     psqlTimeoutMs: 3_000,
     beforePromote: () => hook("before-promote"),
+    ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}),
   });
   out({ ready: true });
   await nextLine();
-  out({ started: Date.now() });
+  out({ started: Date.now(), pid: process.pid });
   if (spec.operation === "status") {
     const s = await collectStatus(spec.config, platform);
     for (const line of renderStatus(s)) out({ log: line });
@@ -87,19 +91,29 @@ async function main(): Promise<void> {
     out({ result: { ok: bad.length === 0, failedStep: bad.length ? "status" : null, failure: bad.join("; ") || null, rolledBack: false, resumed: false, skipped: [], acted: false }, ended: Date.now() });
     return;
   }
-  const r = await runRunbook({
-    config: spec.config,
-    platform,
-    operation: spec.operation,
-    mode: spec.mode,
-    clock: realClock,
-    log: (line) => out({ log: line }),
-    journalDir: spec.journalDir,
-    confirm: spec.confirm ?? [],
-    beforeStep: (step) => hook(`before:${step.id}`),
-  });
+  let r;
+  try {
+    r = await runRunbook({
+      config: spec.config,
+      platform,
+      operation: spec.operation,
+      mode: spec.mode,
+      clock: realClock,
+      log: (line) => out({ log: line }),
+      journalDir: spec.journalDir,
+      confirm: spec.confirm ?? [],
+      beforeStep: (step) => hook(`before:${step.id}`),
+    });
+  } catch (e) {
+    // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.
+    if (!(e instanceof LeaseHeldError) && !(e instanceof LeaseNotTakenError)) throw e;
+    out({ log: `${new Date().toISOString()} ${e.message}` });
+    rl.close();
+    out({ result: { ok: false, failedStep: "lease", failure: e.message, rolledBack: false, resumed: false, skipped: [], acted: false, refused: true, holderPid: e instanceof LeaseHeldError ? (e.holder?.pid ?? null) : null }, ended: Date.now() });
+    return;
+  }
   rl.close();
-  out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted }, ended: Date.now() });
+  out({ result: { ok: r.ok, failedStep: r.failedStep ?? null, failure: r.failure ?? null, rolledBack: r.rolledBack ?? false, resumed: r.resumed, skipped: r.skipped, acted: r.acted, transient: r.transient ?? false }, ended: Date.now() });
 }
 
 main().then(

@@ -155,6 +155,16 @@ export function healthCheckParameter(config: ValidConfig, role: HealthCheckRole)
   return `${handoffBase(config)}/dns/health-check/${role}`;
 }
 
+/**
+ * SSM parameter (handoff region: the surviving one) holding the runbook's
+ * exclusive lease while a `dr failover`/`dr failback` runs (src/dr/lease.ts):
+ * created by the runbook with Overwrite=false, deleted when it ends. Not
+ * managed by Terraform.
+ */
+export function runbookLeaseParameter(config: ValidConfig): string {
+  return `${handoffBase(config)}/runbook/lease`;
+}
+
 /** SSM parameter (handoff region) with the FQDN of the ACM validation record, written by dns-zone, read by the regional stacks. */
 export function certificateValidationParameter(config: ValidConfig): string {
   return `${handoffBase(config)}/dns/acm-validation-record`;

@@ -11,6 +11,7 @@ import {
   fenceOldPrimaryStep,
   fenceStep,
   gateStep,
+  verdictGuard,
   MAX_LAG_AGE_SECONDS,
   names,
   OLD_REGION_ANSWERED,
@@ -779,6 +780,7 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
       failoverRecord(config),
       fenceOldFleetStep(config),
     ],
+    verdict: verdictGuard(config),
     epilogue: failoverEpilogue(config, false),
   };
 }

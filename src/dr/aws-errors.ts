@@ -90,7 +90,7 @@ export function classifyAwsError(e: unknown): FailureCause | null {
       kind: "access-denied",
       summary: `AWS refused the call: the credentials are valid but the principal is not allowed (${what})`,
       advice:
-        "Use a principal with the runbook's permissions (docs/dr-runbook.md, Credentials: SSM GetParameters on the dns stack's health-check id parameters in the secondary region, CloudWatch GetMetricData, PutMetricData and DescribeAlarms, RDS, Auto Scaling, ELBv2 in both regions; Route53 reads for `dr status`); the message names the action and the principal. Then run the same command again.",
+        "Use a principal with the runbook's permissions (docs/dr-runbook.md, Credentials: SSM GetParameters on the dns stack's health-check id parameters and PutParameter, GetParameter, DeleteParameter on the runbook's lease parameter in the secondary region, CloudWatch GetMetricData, PutMetricData and DescribeAlarms, RDS, Auto Scaling, ELBv2 in both regions; Route53 reads for `dr status`); the message names the action and the principal. Then run the same command again.",
       permanent: true,
     };
   }

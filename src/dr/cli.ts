@@ -6,6 +6,7 @@ import { realClock, type Clock } from "./clock";
 import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from "./credentials";
 import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
+import { LeaseHeldError, LeaseNotTakenError, releaseAll } from "./lease";
 import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus, statusExitCode } from "./status";
 
@@ -26,7 +27,15 @@ options:
   --config <file>      config override file (default: $DR_CONFIG, else cdktf.json context configFile)
   --journal-dir <dir>  default: runbook.journalDir (${".dr"})
 exit codes: 0 done; 1 a step failed; 2 usage, config, or an unfinished journal of the other mode;
-  3/4 status (mismatch / could not read everything); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs)`;
+  3/4 status (mismatch / could not read everything); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs);
+  6 transient: the primary was healthy again before the failover changed anything (a forced switch is released): nothing to do;
+  7 another dr run holds the lease (the journal folder's dr.lock, or the SSM parameter in the secondary region): the holder is named;
+    or the lease could not be taken (no permission, the secondary region does not answer): the cause is named`;
+
+/** Exit code: the fault was transient (RunResult.transient): the run stopped with nothing changed. */
+export const EXIT_TRANSIENT = 6;
+/** Exit code: another run holds the runbook's lease (lease.ts LeaseHeldError). */
+export const EXIT_LEASE_HELD = 7;
 
 /** What main() talks to; tests pass stubs (no AWS here). */
 export interface CliDeps {
@@ -128,7 +137,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     out(
       `${new Date(clock.now()).toISOString()} interrupted: ${acted ? "the journal keeps the progress; run the same command again to resume" : "no action had been sent, so nothing was changed; the next run starts afresh"}`,
     );
-    process.exit(130);
+    // The leases this run holds are released on the way out (bounded): the next run need not wait for a dead holder.
+    void releaseAll().finally(() => process.exit(130));
   };
   process.on("SIGINT", onSigint);
   try {
@@ -144,8 +154,12 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       confirm: values.confirm,
       fresh: values.fresh,
     });
-    return result.ok ? 0 : 1;
+    return result.ok ? 0 : result.transient ? EXIT_TRANSIENT : 1;
   } catch (e) {
+    if (e instanceof LeaseHeldError || e instanceof LeaseNotTakenError) {
+      err(`${e.message} (exit code ${EXIT_LEASE_HELD})`);
+      return EXIT_LEASE_HELD;
+    }
     if (e instanceof RunnerError) {
       err(e.message);
       return 2;

@@ -34,6 +34,8 @@ export type JournalEvent =
   | "done"
   | "failed"
   | "rechecked"
+  // The outage verdict read again right before a change (plan.ts VerdictGuard):
+  | "verdict"
   // A request that cannot be taken back (a promotion, a switchover or failover; plan.ts StepContext.note):
   | "requesting"
   | "requested"
@@ -70,6 +72,8 @@ type Line = JournalHeader | JournalStepLine | { readonly type: "completed"; read
 
 export class Journal {
   private lines: Line[] = [];
+  /** The file this run writes (device and inode), once it wrote or read one: appends check the path still names it. */
+  private identity: { dev: number; ino: number } | null = null;
 
   private constructor(
     readonly file: string,
@@ -80,6 +84,8 @@ export class Journal {
   static open(dir: string, operation: string, clock: Clock): Journal {
     const j = new Journal(path.join(dir, `${operation}.jsonl`), clock);
     if (fs.existsSync(j.file)) {
+      const st = fs.statSync(j.file);
+      j.identity = { dev: st.dev, ino: st.ino };
       const text = fs.readFileSync(j.file, "utf8");
       for (const raw of text.split("\n")) {
         if (!raw.trim()) continue;
@@ -195,10 +201,12 @@ export class Journal {
       this.lines = [];
       return null;
     }
+    this.checkIdentity();
     const stamp = new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-");
     const to = this.file.replace(/\.jsonl$/, `.${stamp}.jsonl`);
     fs.renameSync(this.file, to);
     this.lines = [];
+    this.identity = null;
     return to;
   }
 
@@ -206,11 +214,34 @@ export class Journal {
     return new Date(this.clock.now()).toISOString();
   }
 
+  /**
+   * The path still names the file this journal read or wrote (issue 25 point 7: a second run once archived a live
+   * journal, and the first went on writing into a new file under the same name). The runner's lease (lease.ts)
+   * keeps a second run out; this makes anything else that moves the file a loud error instead of a split record.
+   */
+  private checkIdentity(): void {
+    if (!this.identity) return;
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(this.file);
+    } catch {
+      st = null;
+    }
+    if (!st || st.dev !== this.identity.dev || st.ino !== this.identity.ino) {
+      throw new Error(`journal ${this.file} was ${st ? "replaced" : "moved away"} by something else while this run used it (another dr run on the same folder?): stop, and compare the archived journals in ${path.dirname(this.file)} before running again`);
+    }
+  }
+
   private append(line: Line): void {
+    this.checkIdentity();
     const fd = fs.openSync(this.file, "a");
     try {
       fs.writeSync(fd, JSON.stringify(line) + "\n");
       fs.fsyncSync(fd);
+      if (!this.identity) {
+        const st = fs.fstatSync(fd);
+        this.identity = { dev: st.dev, ino: st.ino };
+      }
     } finally {
       fs.closeSync(fd);
     }

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, switchValue } from "../dns/contract";
 import { probeApp, readWalPositions } from "./http-probe";
+import { acquireFileLease, type HeldLease, type LeaseHolder } from "./lease";
 import { names } from "./plan";
 import type { DatabaseState, DrPlatform, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
@@ -67,6 +68,11 @@ export interface LocalPlatformOptions {
   readonly psqlTimeoutMs?: number;
   /** Called right before each promotion request is sent (the drill kills the target there: scenario target-killed-before-promote). */
   readonly beforePromote?: () => Promise<void>;
+  /**
+   * A folder every runbook process of the drill shares: the stand-in for the AWS lease (an SSM parameter in the
+   * surviving region) is a lock file there (lease.ts). None: no platform lease (the journal folder's lock only).
+   */
+  readonly leaseDir?: string;
 }
 
 /**
@@ -116,6 +122,11 @@ export class LocalPlatform implements DrPlatform {
     private readonly opts: LocalPlatformOptions,
   ) {
     this.psqlMs = opts.psqlTimeoutMs ?? PSQL_TIMEOUT_MS;
+    const leaseDir = opts.leaseDir;
+    if (leaseDir) {
+      const file = path.join(leaseDir, "runbook-lease.json");
+      this.acquireLease = (holder) => acquireFileLease(file, holder, `rm ${file} (the stand-in for the SSM parameter)`);
+    }
   }
 
   private label(role: RegionRole, generation: number): string {
@@ -125,6 +136,9 @@ export class LocalPlatform implements DrPlatform {
   private sql(role: RegionRole, query: string, dbname = "postgres"): Promise<string> {
     return psql(this.sites[role].pgPort, query, dbname, this.psqlMs);
   }
+
+  /** The stand-in for the AWS adapter's SSM lease: an O_EXCL lock file in the shared lease folder (lease.ts). */
+  readonly acquireLease?: (holder: LeaseHolder) => Promise<HeldLease>;
 
   async healthChecks(): Promise<HealthCheckState[]> {
     return this.dns.healthChecks();

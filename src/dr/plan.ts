@@ -166,10 +166,33 @@ export interface Rollback {
   readonly timeoutSeconds: number;
 }
 
+/**
+ * The unplanned failover's outage verdict, read again right before each
+ * change while it still decides anything (issue 25 point 5): a run suspended
+ * (a laptop lid, a stalled terminal, SIGSTOP) between the verdict and its
+ * first change, or resumed from its journal, must not act on a verdict the
+ * world has since contradicted. The runner re-reads it right before the
+ * action of each step in `steps` (until the last of them has acted), again
+ * when the read itself was not fresh (the run was suspended while reading).
+ */
+export interface VerdictGuard {
+  readonly text: string;
+  /** The steps whose actions it guards, in order; once the last one has acted the verdict no longer decides anything (a fenced fleet makes the primary's check fail). */
+  readonly steps: readonly string[];
+  /** The step that established the verdict: a --confirm of it (the operator confirmed the outage) turns the guard off. */
+  readonly establishedBy: string;
+  /** ok: the outage holds, or the verdict cannot be read now (the verdict that was read stands); transient: the primary is healthy again. */
+  readonly check: (ctx: StepContext) => Promise<Check>;
+  /** Puts back what the guarded steps already changed (the switch released), when the primary recovered after the first of them acted. */
+  readonly undo: { readonly text: string; readonly run: (ctx: StepContext) => Promise<string> };
+}
+
 export interface Plan {
   readonly title: string;
   readonly params: PlanParams;
   readonly steps: readonly Step[];
+  /** Unplanned failovers: the outage verdict re-read before each change it still decides (VerdictGuard). */
+  readonly verdict?: VerdictGuard;
   /** Printed at the end (and by --dry-run): the config change and the deploy commands that record the new state. */
   readonly epilogue: readonly string[];
   readonly rollback?: Rollback;
@@ -1040,7 +1063,7 @@ export function confirmOutageStep(config: ValidConfig, params: PlanParams): Step
         if (o.unreadable) return fatal(`Route53's verdict cannot be read: ${o.detail}. Nothing was changed. ${CONFIRM_OUTAGE_ADVICE}`);
         const startedAt = (ctx.scratch["outage:since"] ??= ctx.clock.now()) as number;
         if (o.healthy === true) {
-          if (ctx.scratch["outage:seen"]) return fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`);
+          if (ctx.scratch["outage:seen"]) return { ...fatal(`the primary recovered (Route53 verdict healthy: ${o.detail}): a transient fault; nothing was changed and nothing will be`), transient: true };
           if (ctx.clock.now() - startedAt >= Math.min(MAX_VERDICT_AGE_SECONDS, Math.max(W, 1)) * 1000) return fatal(`Route53 sees the primary healthy (${o.detail}): the primary region answers; use --planned (RPO 0)`);
           return no(`Route53's newest verdict is still healthy (its 1-minute datapoints lag the checks): waiting for it to show the outage (${o.detail})`);
         }
@@ -1056,6 +1079,57 @@ export function confirmOutageStep(config: ValidConfig, params: PlanParams): Step
     },
     onFailure:
       `Nothing was changed. The primary recovered: no failover (if it keeps flapping, use --planned). The verdict cannot be read (us-east-1 impaired): check the primary yourself, then run again with --confirm confirm-outage (and --confirm preflight if needed).`,
+  };
+}
+
+/**
+ * The unplanned failover's verdict guard (VerdictGuard): Route 53's verdict
+ * on the primary check (the same read as confirm-outage: HealthCheckStatus,
+ * us-east-1, id from SSM; no Route 53 API), re-read right before the switch
+ * is forced and before the old fleet is fenced. A healthy verdict (the
+ * primary recovered while the run was suspended, or before a resumed run got
+ * here) stops the run as transient: nothing was changed, or only the switch,
+ * which is then released (the primary was never fenced and nothing was
+ * promoted, so releasing it is the way back to normal). A verdict that cannot
+ * be read now (us-east-1 not answering) or has no datapoint leaves the
+ * verdict read by confirm-outage standing: the run goes on.
+ */
+export function verdictGuard(config: ValidConfig): VerdictGuard {
+  const sw = failoverSwitch(config);
+  return {
+    text: `Route53's verdict on the primary check, read again right before the switch is forced and before the old fleet is fenced (and again if that read was not fresh: the run was suspended): healthy again stops the run as transient (exit 6)`,
+    steps: ["force-dns", "fence-old-primary"],
+    establishedBy: "confirm-outage",
+    check: async (ctx) => {
+      if (ctx.scratch[US_EAST_1_SILENT]) return ok(`not re-read: us-east-1 did not answer earlier in this run (${String(ctx.scratch[US_EAST_1_SILENT])}); the verdict read before stands`);
+      let o: OutageState;
+      try {
+        o = await ctx.platform.outage("primary");
+      } catch (e) {
+        const cause = ctx.platform.explain?.(e);
+        if (cause?.permanent) throw e;
+        if (cause?.kind === "network") ctx.scratch[US_EAST_1_SILENT] = errorText(e);
+        return ok(`could not be re-read (${cause ? cause.summary : errorText(e)}): the verdict read before stands`);
+      }
+      if (o.unreadable || o.healthy === null) return ok(`no current verdict (${o.detail}): the verdict read before stands`);
+      if (o.healthy === true && (o.sampleAgeSeconds === null || o.sampleAgeSeconds <= MAX_VERDICT_AGE_SECONDS)) {
+        return { ok: false, transient: true, detail: `the primary is healthy again (Route53 verdict: ${o.detail})` };
+      }
+      return ok(`still unhealthy (${o.detail})`);
+    },
+    undo: {
+      text: `the failover switch released (PutMetricData ${sw.namespace} ${sw.metricName} = ${switchValue(config, false)} in ${sw.region}), until its alarm is OK`,
+      run: async (ctx) => {
+        const did = await ctx.platform.setForcedFailover(false);
+        const deadline = ctx.clock.now() + config.runbook.dnsTimeoutSeconds * 1000;
+        for (;;) {
+          const c = await switchIs(ctx, false);
+          if (c.ok) return `${did}; the switch alarm is OK again (${c.detail})`;
+          if (ctx.clock.now() >= deadline) throw new Error(`the switch was written released (${did}) but its alarm did not show it within ${config.runbook.dnsTimeoutSeconds} s (${c.detail})`);
+          await ctx.clock.sleep(ctx.pollMs);
+        }
+      },
+    },
   };
 }
 
@@ -1313,7 +1387,7 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
     params,
     steps,
     epilogue,
-    ...(planned ? { rollback: switchoverRollback(config, { fencedRole: "primary", replicaRole: "secondary", replicaGeneration: gS, promoteId: "promote", after: ["catch-up", "promote"], size: params.webSize }) } : {}),
+    ...(planned ? { rollback: switchoverRollback(config, { fencedRole: "primary", replicaRole: "secondary", replicaGeneration: gS, promoteId: "promote", after: ["catch-up", "promote"], size: params.webSize }) } : { verdict: verdictGuard(config) }),
   };
 }
 

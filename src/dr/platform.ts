@@ -1,5 +1,6 @@
 import type { RegionRole } from "../config";
 import type { HealthCheckRole } from "../dns/contract";
+import type { HeldLease, LeaseHolder } from "./lease";
 
 /**
  * What the runbook needs from the world, in DR terms. The orchestration
@@ -15,6 +16,8 @@ export interface Check {
   readonly detail: string;
   /** A wait stops at once on this (polling again cannot make it true: a paused replay, a primary that recovered). */
   readonly fatal?: boolean;
+  /** The fault was transient: the primary is healthy again, so the run stops (runner: outcome "transient", exit 6). */
+  readonly transient?: boolean;
 }
 
 export interface HealthCheckState {
@@ -222,6 +225,14 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
 
   /** The cause of an error one of the methods below threw, or null when it is about the step itself (optional: the local adapter has none). */
   explain?(error: unknown): FailureCause | null;
+
+  /**
+   * The runbook's exclusive lease where every operator sees it, in the surviving region (AWS: an SSM parameter in the
+   * secondary region created with Overwrite=false; local: a lock file in a folder the drill's runbooks share).
+   * Throws LeaseHeldError (lease.ts) naming the holder when another run holds it. Optional: without it, only the
+   * journal folder's lock file guards (runner.ts).
+   */
+  acquireLease?(holder: LeaseHolder): Promise<HeldLease>;
 
   // Observations (never change anything).
   /** Route53's view for `dr status` (AWS: the Route53 API, its control plane in us-east-1, and the HealthCheckStatus metric in us-east-1; not on the recovery path). */

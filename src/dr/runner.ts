@@ -1,6 +1,9 @@
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import type { ValidConfig } from "../config";
 import type { Clock } from "./clock";
 import { Journal } from "./journal";
+import { acquireFileLease, describeHolder, LeaseHeldError, LeaseNotTakenError, newHolder, track, type HeldLease } from "./lease";
 import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
 import type { Check, DrPlatform, FailureCause } from "./platform";
 
@@ -59,9 +62,96 @@ export interface RunResult {
   readonly journalFile: string;
   /** A step after a fence failed and the runner put the fenced fleet back (Plan.rollback): nothing stays changed. */
   readonly rolledBack?: boolean;
+  /**
+   * The fault was transient: the primary was healthy again before the failover changed anything it could not put
+   * back (confirm-outage saw it recover, or the verdict re-read before a change did: Plan.verdict). Nothing stays
+   * changed (a forced switch was released). cli.ts: exit EXIT_TRANSIENT.
+   */
+  readonly transient?: boolean;
 }
 
 export class RunnerError extends Error {}
+
+/** The journal folder's lock file (lease.ts): one run per folder. */
+export const LOCK_FILE = "dr.lock";
+
+/** A verdict read that took longer than this (ms, the run's clock) is not fresh: the run may have been suspended while reading; it is read again. */
+export const FRESH_VERDICT_MS = 2_000;
+
+/**
+ * Sees the process being suspended (SIGSTOP, a laptop lid, a stalled
+ * terminal): a timer every 250 ms on the monotonic clock; a gap of more than
+ * a second beyond it is a suspension (or a blocked event loop: either way the
+ * world may have moved on). `count` grows with each one.
+ */
+function suspensionWatch() {
+  let last = performance.now();
+  let count = 0;
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const gap = now - last - 250;
+    if (gap > 1_000) {
+      count++;
+      longest = Math.max(longest, gap);
+    }
+    last = now;
+  }, 250);
+  timer.unref?.();
+  return {
+    get count() {
+      return count;
+    },
+    get longestMs() {
+      return longest;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
+ * Runs a plan (below) under the runbook's exclusive lease (issue 25 point 7),
+ * taken before anything is read: the journal folder's lock file, then the
+ * platform's lease in the surviving region (DrPlatform.acquireLease), so a
+ * second operator's run, with its own journal folder or the same one, stops
+ * with LeaseHeldError naming the holder, before it reads the journal or the
+ * world. Released when the run ends (and by cli.ts on Ctrl-C). A dry run
+ * reads only and takes none.
+ */
+export async function runRunbook(opts: RunOptions): Promise<RunResult> {
+  if (opts.dryRun) return runUnderLease(opts, null);
+  const dir = opts.journalDir ?? opts.config.runbook.journalDir;
+  const holder = newHolder(`dr ${opts.operation}${opts.operation === "failover" ? ` (${opts.mode})` : ""}`, opts.clock.now());
+  const leases: HeldLease[] = [];
+  const release = async () => {
+    for (const l of leases.reverse()) await l.release().catch((e: unknown) => opts.log(`${new Date(opts.clock.now()).toISOString()} could not release the lease ${l.where}: ${(e as Error)?.message ?? String(e)}`));
+  };
+  try {
+    leases.push(track(await acquireFileLease(path.join(dir, LOCK_FILE), holder)));
+    if (opts.platform.acquireLease) {
+      try {
+        leases.push(track(await opts.platform.acquireLease(holder)));
+      } catch (e) {
+        if (e instanceof LeaseHeldError) throw e;
+        const cause = opts.platform.explain?.(e);
+        throw new LeaseNotTakenError(`of the ${opts.platform.name} platform`, cause ? `${cause.summary}. ${cause.advice}` : ((e as Error)?.message ?? String(e)));
+      }
+    }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  for (const l of leases) {
+    opts.log(`${new Date(opts.clock.now()).toISOString()} lease taken: ${l.where}${l.tookOverFrom ? ` (taken over from a dead holder: ${describeHolder(l.tookOverFrom)})` : ""}`);
+  }
+  const watch = suspensionWatch();
+  try {
+    return await runUnderLease(opts, watch);
+  } finally {
+    watch.stop();
+    await release();
+  }
+}
 
 /** The journal's name for an operation: failover and failback are separate operations. */
 export function journalName(operation: Operation): string {
@@ -85,11 +175,12 @@ export function renderPlan(plan: Plan, journal?: Journal): string[] {
   const out = [`Plan: ${plan.title}`, `Parameters: ${JSON.stringify(plan.params)}`, ""];
   plan.steps.forEach((s, i) => out.push(...describe(s, i, plan.steps.length, journal?.isDone(s.id) ?? false), ""));
   if (plan.rollback) out.push(`Automatic roll-back: ${plan.rollback.text}`, "");
+  if (plan.verdict) out.push(`Outage verdict re-read before each change it decides (${plan.verdict.steps.join(", ")}): ${plan.verdict.text}; if the switch was already forced: ${plan.verdict.undo.text}`, "");
   out.push("At the end:", ...plan.epilogue.map((l) => `  ${l}`));
   return out;
 }
 
-export async function runRunbook(opts: RunOptions): Promise<RunResult> {
+async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensionWatch> | null): Promise<RunResult> {
   const { config, platform, clock } = opts;
   const journal = Journal.open(opts.journalDir ?? config.runbook.journalDir, journalName(opts.operation), clock);
   const stamp = () => new Date(clock.now()).toISOString();
@@ -224,7 +315,7 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     }
   };
 
-  const fail = async (step: Step, why: string, error?: unknown): Promise<RunResult> => {
+  const fail = async (step: Step, why: string, error?: unknown, transient?: boolean): Promise<RunResult> => {
     const cause = explain(error);
     journal.record(step.id, "failed", cause ? `${why} [cause: ${cause.summary}]` : why);
     log(`[${step.id}] FAILED: ${why}`);
@@ -232,6 +323,8 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
       // The step's own advice assumes the calls worked (e.g. "lag too high"): name the real cause instead.
       log(`[${step.id}] cause: ${cause.summary}`);
       log(`[${step.id}] what to do: ${cause.advice}`);
+    } else if (transient) {
+      log(`[${step.id}] what to do: nothing now: the primary is healthy again and this run changed nothing. If it fails again, run the same command again (it starts afresh); if it keeps flapping, use --planned.`);
     } else {
       log(`[${step.id}] what to do: ${step.onFailure}`);
     }
@@ -249,7 +342,51 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
       const to = journal.archive();
       log(`[${step.id}] nothing was changed by this run (no action was sent): its journal is archived as ${to}; the next run starts afresh, in either mode`);
     }
-    return { ok: false, plan, failedStep: step.id, failure: why, ...(cause ? { cause } : {}), resumed, skipped, journalFile: journal.file, acted };
+    return { ok: false, plan, failedStep: step.id, failure: why, ...(cause ? { cause } : {}), ...(transient ? { transient } : {}), resumed, skipped, journalFile: journal.file, acted };
+  };
+
+  // --- the verdict guard (Plan.verdict): the outage re-read right before each change it still decides ---
+  const guard = plan.verdict;
+  const guardOn = (step: Step): boolean =>
+    !!guard && guard.steps.includes(step.id) && !confirm.has(guard.establishedBy) && journal.eventAt(guard.steps[guard.steps.length - 1], "acting") === null;
+  /** Reads the verdict again before `step` acts: null to go on, or the run's end (transient, or the read failed for good). */
+  const rereadVerdict = async (step: Step, tag: string): Promise<RunResult | null> => {
+    const g = guard!;
+    let c: Check & { readonly error?: unknown };
+    for (let reads = 1; ; reads++) {
+      const t0 = clock.now();
+      const seen = watch?.count ?? 0;
+      c = await safely(() => g.check(ctx), clock.now() + Math.max(60_000, poll * 3));
+      const took = clock.now() - t0;
+      const suspended = (watch?.count ?? 0) !== seen;
+      if (c.ok && (took > FRESH_VERDICT_MS || suspended) && reads < 3) {
+        log(`${tag} the verdict's read took ${(took / 1000).toFixed(1)} s${suspended ? ` (the run was suspended: a ${((watch?.longestMs ?? 0) / 1000).toFixed(1)} s jump of the monotonic clock)` : ""}: not fresh, reading it again right before acting`);
+        continue;
+      }
+      break;
+    }
+    journal.record(step.id, "verdict", c.detail);
+    if (c.ok) {
+      log(`${tag} outage verdict re-read before acting: ${c.detail}`);
+      return null;
+    }
+    if (!c.transient) return fail(step, `the outage verdict could not be re-read before acting: ${c.detail}`, c.error);
+    log(`${tag} ${c.detail}: the fault was transient, the failover stops here`);
+    if (!journal.acted) return fail(step, `${c.detail}: a transient fault; nothing was changed and nothing will be`, undefined, true);
+    // The guarded steps already changed something (the switch): put it back, then end the run.
+    log(`${tag} putting back what this failover changed: ${g.undo.text}`);
+    journal.record("transient", "acting", g.undo.text);
+    try {
+      const what = await g.undo.run(ctx);
+      journal.record("transient", "action", what);
+      log(`[transient] ${what}`);
+    } catch (e) {
+      return fail(step, `${c.detail}; putting back what this failover changed failed: ${(e as Error)?.message ?? String(e)}`, e);
+    }
+    journal.record(step.id, "failed", `${c.detail}: transient; undone: ${g.undo.text}`);
+    journal.complete("transient");
+    log(`${plan.title}: STOPPED, the fault was transient (${c.detail}). The failover switch is released again; no fleet was fenced and nothing was promoted: production is where it was. If the primary fails again, run the command again (it starts afresh).`);
+    return { ok: false, plan, failedStep: step.id, failure: `${c.detail}: a transient fault; the switch was released again, nothing else was changed`, transient: true, resumed, skipped, journalFile: journal.file, acted: true };
   };
 
   // Once the world contradicted the journal (a re-check failed), no later "done" in the journal is trusted either: those steps run again (idempotently).
@@ -297,6 +434,10 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     if (step.by === "operator") {
       log(`${tag} operator action: ${step.action.text}`);
     } else if (step.action.run) {
+      if (guardOn(step)) {
+        const stop = await rereadVerdict(step, tag);
+        if (stop) return stop;
+      }
       // Written before the call: an action cut off mid-call (Ctrl-C, a timeout after AWS took it) may have acted.
       journal.record(step.id, "acting");
       try {
@@ -324,7 +465,7 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
           waited = c.detail;
           break;
         }
-        if (c.fatal) return fail(step, `${c.detail} (waiting for: ${step.wait.text})`);
+        if (c.fatal) return fail(step, `${c.detail} (waiting for: ${step.wait.text})`, undefined, c.transient);
         if (explain(c.error)?.permanent) return fail(step, `stopped waiting for: ${step.wait.text} (${c.detail}): polling again cannot fix this`, c.error);
         if (c.detail !== last) log(`${tag} still waiting: ${c.detail}`);
         last = c.detail;
