@@ -86,6 +86,8 @@ export class AuroraSim {
   /** Titles in each point-of-failure snapshot (what the drill counts as kept). */
   readonly snapshotTitles: string[] = [];
   readonly events: Array<{ at: number; what: string }> = [];
+  /** The managed operations taken, in order (a cancelled switchover included). */
+  readonly moves: Array<"switchover" | "failover"> = [];
   private stopped = false;
   private readonly busy: Array<Promise<void>> = [];
 
@@ -215,6 +217,7 @@ export class AuroraSim {
     if (this.members[target].sync !== "connected") return { outcome: "refused", refusal: "state", detail: `InvalidGlobalClusterStateFault: ${regionClusterIdentifier(this.config, target)} is ${this.members[target].sync}` };
     this.failoverState = { status: "switching-over", fromClusterArn: this.arn(from), toClusterArn: this.arn(target), isDataLossAllowed: false };
     this.note(`switchover to ${target} taken`);
+    this.moves.push("switchover");
     this.track(this.runSwitchover(from, target));
     return { outcome: "requested", detail: `SwitchoverGlobalCluster (drill) to ${regionClusterIdentifier(this.config, target)}: switching-over` };
   }
@@ -226,6 +229,7 @@ export class AuroraSim {
     if (pre) return pre;
     this.failoverState = { status: "failing-over", fromClusterArn: this.arn(from), toClusterArn: this.arn(target), isDataLossAllowed: true };
     this.note(`failover (allow data loss) to ${target} taken`);
+    this.moves.push("failover");
     this.track(this.runFailover(from, target));
     return { outcome: "requested", detail: `FailoverGlobalCluster --allow-data-loss (drill) to ${regionClusterIdentifier(this.config, target)}: failing-over` };
   }

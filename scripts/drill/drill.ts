@@ -561,16 +561,20 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
         log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering");
         primary.killAll();
         mark("primary region killed (database, app instances, load balancer, APIs)");
+        // The region returns --return-after after the fault, but not before the managed failover is done: a region back before the move
+        // is a switchover (RPO 0, the runbook's choice when the old primary answers), which aurora-planned drills already.
         const returnAt = Date.now() + returnAfterMs;
         pending.push(
           (async () => {
-            await sleep(Math.max(0, returnAt - Date.now()));
+            await whenJournal("failover", "failover", "done", maxMs);
+            await sleep(Math.max(1000 * scale * 10, returnAt - Date.now()));
             await primary.revive();
             mark("the old primary region is back (database, fleet, load balancer, APIs)");
           })(),
         );
         await waitPrimaryUnhealthy();
         const r = await recordAndResume(await runbook(next, "failover --unplanned"), "failover", "unplanned", "failover --unplanned");
+        extraChecks.push([`the move was a managed failover with data loss (the old region was down): ${auroraSim!.moves.join(", ") || "none"}`, auroraSim!.moves.includes("failover")]);
         outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
         break;
       }
