@@ -346,7 +346,8 @@ export class DrillEnvironment {
   /** Rebuilds a region's database as a streaming replica of another's (the failback deploy's stand-in): a new base backup. */
   async rebuildAsReplicaOf(r: DrillRegion, source: DrillRegion): Promise<void> {
     if (r.pg) await this.processes.stop(r.pg);
-    fs.rmSync(this.pgDir(r.role), { recursive: true, force: true });
+    // Not rmSync: the drill's clients share this event loop, and removing a data folder on a loaded machine can take seconds.
+    await fs.promises.rm(this.pgDir(r.role), { recursive: true, force: true });
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(source.pgPort), "-U", "postgres", "-D", this.pgDir(r.role), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
     await this.startPg(r);
     await waitFor(`${r.role} to stream from ${source.role}`, STARTUP_TIMEOUT_MS, async () => {
