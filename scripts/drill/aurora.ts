@@ -147,12 +147,34 @@ export class AuroraSim {
         role,
         `SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
                 ELSE GREATEST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0), 0) * 1000 END`,
-        1_500,
+        5_000,
       );
       return v === "" ? null : Math.round(Number(v));
     } catch {
       return null;
     }
+  }
+
+  /** The latest lag datapoint per secondary, sampled in the background as CloudWatch publishes datapoints (a read returns the last one and its age). */
+  private readonly lagSamples: Partial<Record<RegionRole, { value: number; at: number }>> = {};
+  private sampler: Promise<void> | null = null;
+
+  /** Starts the lag datapoints (after the databases are up). */
+  start(): void {
+    this.sampler ??= (async () => {
+      while (!this.stopped) {
+        for (const role of ["primary", "secondary"] as const) {
+          if (role === this.writer || this.members[role].sync !== "connected" || !this.members[role].listed) {
+            delete this.lagSamples[role];
+            continue;
+          }
+          const v = await this.lagMs(role);
+          if (v !== null && role !== this.writer && this.members[role].sync === "connected") this.lagSamples[role] = { value: v, at: Date.now() };
+        }
+        await sleep(Math.max(100, 1_000 * this.o.timeScale));
+      }
+    })();
+    this.busy.push(this.sampler);
   }
 
   // --- DescribeGlobalClusters (+ each member's DescribeDBClusters / instances / lag) --------------------------------
@@ -168,7 +190,8 @@ export class AuroraSim {
       const region = this.config.regions[role].region;
       const isWriter = role === this.writer;
       const readHere = (!opts.only || opts.only === role) && this.region(role).apiUp;
-      const lag = readHere && !isWriter && m.sync === "connected" ? await this.lagMs(role) : null;
+      const sample = readHere && !isWriter && m.sync === "connected" ? (this.lagSamples[role] ?? null) : null;
+      const lag = sample?.value ?? null;
       members.push({
         role,
         region,
@@ -181,7 +204,7 @@ export class AuroraSim {
         instances: readHere ? [{ identifier: `${id.replace(/-cluster$/, "")}-instance1`, status: "available", isClusterWriter: isWriter }] : null,
         replicationLagMs: lag,
         rpoLagMs: lag,
-        lagSampleAgeSeconds: lag === null ? null : 0,
+        lagSampleAgeSeconds: sample ? Math.max(0, (Date.now() - sample.at) / 1000) : null,
         engineVersion: readHere ? this.config.database.engineVersion : null,
         detail: `${id} (${region}): ${isWriter ? "writer (global primary)" : `secondary, sync ${m.sync}`}${readHere ? ", available" : `, not read in ${region}`}${lag !== null ? `, RPO lag ${lag} ms` : ""}`,
       });
@@ -294,6 +317,8 @@ export class AuroraSim {
     this.writer = target;
     this.writeHosts();
     this.members[from].sync = "pending-resync";
+    delete this.lagSamples[target];
+    delete this.lagSamples[from];
     this.note(`switchover: ${target} promoted at ${end}, its cluster endpoint resolves; ${from}'s is inactive`);
     // The old primary becomes a secondary member in sync: rebuilt as a replica of the new primary.
     await this.env.rebuildAsReplicaOf(this.region(from), this.region(target));
@@ -309,6 +334,8 @@ export class AuroraSim {
     await this.sql(target, "SELECT pg_promote(true, 60)", 65_000);
     this.writer = target;
     this.writeHosts();
+    delete this.lagSamples[target];
+    delete this.lagSamples[from];
     this.failoverState = null;
     this.note(`failover: ${target} promoted, its cluster endpoint resolves; ${from} left the global cluster until it answers`);
     this.track(this.recover(from, target));

@@ -253,6 +253,7 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
   const scenarioStart = Date.now();
   try {
     await env.start();
+    auroraSim?.start();
     // Live alerting: the real Prometheus with the project's rules on this scenario's instances (scripts/drill/live-alerts.ts).
     const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ROOT, log, aurora: isAurora });
     const hc = base.dns.healthCheck;
@@ -822,6 +823,8 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
     lag.stop();
     if (ticker) clearInterval(ticker);
     await control?.stop();
+    // The Aurora stand-in's background work (lag datapoints, an old primary's recovery) ends before its servers stop.
+    if (auroraSim) await Promise.race([auroraSim.stop(), sleep(15_000)]);
     if (args.keep) log(`keeping ${env.dir}`);
     const t0 = Date.now();
     await env.stop(args.keep);
