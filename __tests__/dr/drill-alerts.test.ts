@@ -8,6 +8,7 @@ import { WEB_SCRAPE_JOB } from "../../src/eks/contract";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import {
   ALERT_EXPECTATIONS,
+  AURORA_RULE_ALERTS,
   alertDeadlineMs,
   alertKey,
   type AlertTimingModel,
@@ -76,7 +77,9 @@ describe("the drill's rule file", () => {
     const alerts = new Set((parse(RULES_TEXT).groups as Array<{ rules: Array<{ alert?: string }> }>).flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean));
     expect([...alerts].sort()).toEqual([...RULE_ALERTS].sort());
     for (const [scenario, exps] of Object.entries(ALERT_EXPECTATIONS)) {
-      expect([...new Set(exps.map((e) => e.alert))].sort(), scenario).toEqual([...RULE_ALERTS].sort());
+      // The Aurora scenarios load the Aurora mode's rule file too: its alerts are expected there as well.
+      const loaded = scenario.startsWith("aurora-") ? [...RULE_ALERTS, ...AURORA_RULE_ALERTS] : [...RULE_ALERTS];
+      expect([...new Set(exps.map((e) => e.alert))].sort(), scenario).toEqual(loaded.sort());
       for (const e of exps) expect(e.why.length, `${scenario} ${e.alert}`).toBeGreaterThan(10);
     }
     // A regional failure must page; a planned switchover must not page for the fenced region.
@@ -102,6 +105,24 @@ describe("the README's expectations table", () => {
     const m = /<!-- alert-expectations:start -->\n([\s\S]*?)\n<!-- alert-expectations:end -->/.exec(readme);
     expect(m, "README.md has the alert-expectations markers").not.toBeNull();
     expect(m![1]).toBe(expectationsTable());
+  });
+});
+
+describe("the drill's Aurora scenarios", () => {
+  it("load the Aurora mode's rule file beside the common one, as that mode deploys both, and expect each of its alerts", () => {
+    const aurora = fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.auroraRules), "utf8");
+    const alerts = new Set((parse(aurora).groups as Array<{ rules: Array<{ alert?: string }> }>).flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean));
+    expect([...alerts].sort()).toEqual([...AURORA_RULE_ALERTS].sort());
+    const cfg: any = drillPrometheusConfig({ timings: scaledTimings(30, 0.1), sdFile: "/tmp/x.json", ruleFile: "/tmp/r.yaml", extraRuleFiles: ["/tmp/drweb-aurora-alerts.yaml"] });
+    expect(cfg.rule_files).toEqual(["/tmp/r.yaml", "/tmp/drweb-aurora-alerts.yaml"]);
+    const scenarios = Object.keys(ALERT_EXPECTATIONS).filter((s) => s.startsWith("aurora-")).sort();
+    expect(scenarios).toEqual(["aurora-db-frozen", "aurora-failback", "aurora-planned", "aurora-unplanned"]);
+    for (const s of scenarios) {
+      const exps = ALERT_EXPECTATIONS[s as keyof typeof ALERT_EXPECTATIONS];
+      // The split brain must be prevented, not only alerted: silent in every Aurora scenario; each promotion is seen.
+      expect(exps, s).toContainEqual(expect.objectContaining({ alert: "DatabaseWritableInBothRegions", verdict: "silent" }));
+      expect(exps, s).toContainEqual(expect.objectContaining({ alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires" }));
+    }
   });
 });
 

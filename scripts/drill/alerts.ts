@@ -34,7 +34,11 @@ export type ScenarioName =
   | "target-killed-before-promote"
   | "replication-cut"
   | "stale-verdict"
-  | "two-operators";
+  | "two-operators"
+  | "aurora-planned"
+  | "aurora-unplanned"
+  | "aurora-db-frozen"
+  | "aurora-failback";
 export type Verdict = "fires" | "silent" | "either";
 /** What an alert's deadline counts from: the fault (kill, fence) or the promotion of the secondary. */
 export type Anchor = "fault" | "promotion";
@@ -62,6 +66,12 @@ export const RULE_ALERTS = [
   "DatabaseRoleChanged",
   "DatabaseWritableInBothRegions",
 ] as const;
+
+/** Every alert of monitoring/rules/drweb-aurora-alerts.yaml: the drill's Aurora scenarios load that file too, as the Aurora mode deploys it. */
+export const AURORA_RULE_ALERTS = ["DatabaseGlobalReplicationLagHigh"] as const;
+
+/** The Aurora rule file's alerts in an Aurora scenario: none has a series in the drill (CloudWatch metrics). */
+const AURORA_LAG = { alert: "DatabaseGlobalReplicationLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (AuroraGlobalDBRPOLag) metric; the rule is loaded and evaluated" } as const;
 
 /**
  * The expectations, one table for every scenario (README "Alerts in the
@@ -271,6 +281,59 @@ export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[
     { alert: "WebHighErrorRate", verdict: "either", why: "clients that reach the secondary before its promotion get 503s on writes" },
     { alert: "WebHighLatency", verdict: "silent", why: "failed requests fail fast; p95 stays under 1 s" },
     { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric (in AWS the cut shows as lag, then -1)" },
+  ],
+  "aurora-planned": [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the switchover promotes the secondary's cluster; its app finds its cluster endpoint resolving to a writer" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "either", why: "the old primary is demoted, but its fleet was fenced before: whether a stopping instance reports the change is timing" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the fleet fence, then Aurora's storage fence, before the promotion: one region reports a writer" },
+    { alert: "DatabaseUnreachable", verdict: "silent", why: "no database is lost" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the primary's fleet is scaled to zero: its instances leave discovery, they are not down" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "a region with no instances has no `up` series; the secondary keeps 3" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "the secondary's targets stay discovered" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach the secondary before its promotion get 503 read-only" },
+    { alert: "WebHighLatency", verdict: "either", why: "the old primary's rebuild (base backup) loads the machine" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+    AURORA_LAG,
+  ],
+  "aurora-unplanned": [
+    { alert: "WebTooFewHealthyTargets", region: "primary", verdict: "fires", why: "every primary instance stops answering (SIGKILL)" },
+    { alert: "WebTargetsDown", region: "primary", verdict: "fires", why: "each killed instance is still discovered (the region's API is gone with it) and down" },
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the managed failover promotes the secondary's cluster" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the returning old primary's cluster endpoint has no DNS name and Aurora fences it: its app reports it unreachable, never writer" },
+    { alert: "WebTargetsDown", region: "secondary", verdict: "silent", why: "the secondary's instances all answer" },
+    { alert: "WebTooFewHealthyTargets", region: "secondary", verdict: "silent", why: "the secondary keeps 3 instances" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered" },
+    { alert: "DatabaseUnreachable", verdict: "either", why: "the returning region's instances report their fenced cluster unreachable until the runbook scales them to zero" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "clients that reach the secondary before its promotion get 503s on writes" },
+    { alert: "WebHighLatency", verdict: "either", why: "the returning region's rebuild (base backup) loads the machine" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+    AURORA_LAG,
+  ],
+  "aurora-db-frozen": [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the managed failover promotes the secondary's cluster" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "the runbook fences the primary's fleet before the failover; the resumed old primary is fenced by Aurora and has no cluster endpoint" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "either", why: "the fleet fence removes its reporters around the time the frozen database resumes" },
+    { alert: "DatabaseUnreachable", region: "primary", verdict: "either", why: "the fence removes its reporters before the rule's 2m runs out (see db-killed)" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "the app instances keep answering their scrapes; the fence removes them from discovery" },
+    { alert: "WebTooFewHealthyTargets", verdict: "silent", why: "scrapes succeed until the fence; the secondary keeps 3" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered until the fleet is fenced" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "requests to the frozen database time out until the failover" },
+    { alert: "WebHighLatency", verdict: "either", why: "requests wait on the frozen database" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+    AURORA_LAG,
+  ],
+  "aurora-failback": [
+    { alert: "DatabaseRoleChanged", region: "secondary", verdict: "fires", anchor: "promotion", why: "the switchover before the failback promotes the secondary's cluster" },
+    { alert: "DatabaseRoleChanged", region: "primary", verdict: "either", why: "the primary's cluster is promoted again on the switch back; whether it outlasts the window is timing" },
+    { alert: "DatabaseWritableInBothRegions", verdict: "silent", why: "each switchover comes after the other writer's fleet is fenced and its storage made read-only" },
+    { alert: "WebTargetsDown", verdict: "silent", why: "fenced fleets leave discovery, they are not down" },
+    { alert: "WebTooFewHealthyTargets", verdict: "either", why: "the restored fleet starts while the rebuild loads the machine" },
+    { alert: "WebTargetsMissing", verdict: "silent", why: "targets stay discovered or leave discovery with the fleet" },
+    { alert: "DatabaseUnreachable", verdict: "either", why: "each switchover rebuilds the old primary (a base backup) under its region's reader endpoint" },
+    { alert: "WebHighErrorRate", verdict: "either", why: "writes that reach a region before its promotion get 503 read-only" },
+    { alert: "WebHighLatency", verdict: "either", why: "a rebuild (base backup) loads the machine" },
+    { alert: "DatabaseReplicaLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (RDS ReplicaLag) metric" },
+    AURORA_LAG,
   ],
 };
 

@@ -15,13 +15,15 @@ import { LOOPBACK } from "./environment";
 const ALLOWED: Record<string, readonly string[]> = {
   region: ["webState", "scale"],
   dns: ["healthChecks", "putSwitchMetric", "switchState", "verdict"],
+  // The Aurora scenarios' global cluster (scripts/drill/aurora.ts): the RDS API's stand-in.
+  aurora: ["globalCluster", "switchoverGlobal", "failoverGlobal", "clusterSnapshots", "clusterSnapshot", "copyClusterSnapshot"],
 };
 
 export class ControlServer {
   private server: http.Server | null = null;
   url = "";
 
-  constructor(private readonly targets: Readonly<Record<string, { readonly kind: "region" | "dns"; readonly target: object }>>) {}
+  constructor(private readonly targets: Readonly<Record<string, { readonly kind: "region" | "dns" | "aurora"; readonly target: object }>>) {}
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {

@@ -28,6 +28,7 @@ import { Processes, type Group } from "./processes";
 import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./report";
 import { Route53Sim, type Endpoint } from "./resolver";
 import type { RunbookSpec } from "./runbook-process";
+import { AuroraSim, auroraDrillConfig } from "./aurora";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,6 +68,12 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
     expect: "failover",
     doc: "the primary region killed; three dr failover --unplanned runs 0-400 ms apart (one with its own journal folder, one sharing the first's): exactly one runs, the others are refused naming its pid; one promotion",
   },
+  // The Aurora Global Database mode (database.engine "aurora-postgresql"): the same PostgreSQL pair stands in for the two member
+  // clusters, the drill models the global cluster's control plane, managed switchover/failover and endpoints (scripts/drill/aurora.ts).
+  "aurora-planned": { title: "Aurora: planned managed switchover", expect: "failover", doc: "Aurora mode: dr failover --planned: fence the fleet, SwitchoverGlobalCluster (storage fence, full sync, promotion, endpoints moved), force DNS; RPO 0" },
+  "aurora-unplanned": { title: "Aurora: unplanned regional failure, managed failover", expect: "failover", doc: "Aurora mode: SIGKILL of the primary's postgres, gunicorns and haproxy, its APIs down; FailoverGlobalCluster --allow-data-loss; the region returns later (fenced, point-of-failure snapshot, rebuilt as a secondary); lost acknowledged writes counted, not asserted" },
+  "aurora-db-frozen": { title: "Aurora: primary cluster frozen, resumed after the failover", expect: "failover", doc: "Aurora mode: SIGSTOP of the primary's postgres; the switchover the runbook tries first is cancelled (the old primary does not answer), then the managed failover; SIGCONT after it; RPO 0 expected" },
+  "aurora-failback": { title: "Aurora: failback by switchover", expect: "failback", doc: "Aurora mode: a planned switchover, then dr failback (a switchover back; no rebuild by the operator: Aurora keeps the old primary a secondary)" },
 };
 const DEFAULT_SCENARIOS = ["planned", "unplanned", "failback"];
 
@@ -311,18 +318,24 @@ function rpoChecks(
   return out;
 }
 
-async function runScenario(name: string, base: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
+async function runScenario(name: string, projectConfig: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
   const def = SCENARIOS[name as ScenarioName];
   const log = (l: string) => console.log(`[${name}] ${l}`);
+  const isAurora = name.startsWith("aurora-");
+  const base = isAurora ? auroraDrillConfig(projectConfig) : projectConfig;
   const env = new DrillEnvironment({ root: ROOT, config: base, timeScale: scale, instances: Number(args.instances), processes, log }, args.keep);
+  // The Aurora scenarios: the global cluster's stand-in writes the app's hosts file before the apps start.
+  const auroraSim = isAurora ? new AuroraSim(env, base, { timeScale: scale, log }) : null;
+  if (auroraSim) env.appExtraEnv = (role) => auroraSim.appEnv(role);
   let ticker: NodeJS.Timeout | undefined;
   let control: ControlServer | null = null;
   const lag = lagMonitor();
   const scenarioStart = Date.now();
   try {
     await env.start();
+    auroraSim?.start();
     // Live alerting: the real Prometheus with the project's rules on this scenario's instances (scripts/drill/live-alerts.ts).
-    const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ROOT, log });
+    const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ROOT, log, aurora: isAurora });
     const hc = base.dns.healthCheck;
     const intervalMs = hc.requestIntervalSeconds * 1000 * scale;
     const ttlMs = failoverBudget(base).ttlSeconds * 1000 * scale;
@@ -355,6 +368,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       primary: { kind: "region", target: env.regions.primary },
       secondary: { kind: "region", target: env.regions.secondary },
       dns: { kind: "dns", target: sim },
+      ...(auroraSim ? { aurora: { kind: "aurora" as const, target: auroraSim } } : {}),
     });
     const controlUrl = await control.start();
     const journalDir = path.join(env.dir, "journal");
@@ -372,7 +386,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       new RunbookProcess(
         processes,
         env.dir,
-        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir: ownJournalDir, operation, mode, confirm, pauseAt, leaseDir },
+        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir: ownJournalDir, operation, mode, confirm, pauseAt, leaseDir, aurora: isAurora },
         runs.length + 1,
         (l) => {
           runbookLog.push(l);
@@ -421,7 +435,15 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     );
     for (const c of clients) c.start();
     // The first runbook process loads during the warm-up.
-    const next = spawnRunbook("failover", ["planned", "failback", "replica-paused", "replica-paused-late", "runbook-killed", "target-killed", "target-killed-before-promote"].includes(name) ? "planned" : "unplanned", cfg);
+    const next = spawnRunbook("failover", ["planned", "failback", "replica-paused", "replica-paused-late", "runbook-killed", "target-killed", "target-killed-before-promote", "aurora-planned", "aurora-failback"].includes(name) ? "planned" : "unplanned", cfg);
+    /** Aurora: a run that stopped at its record step (an operator step: the config and a deploy that changes no instance) runs again with the state recorded. */
+    const recordAndResume = async (r: Awaited<ReturnType<typeof runbook>>, operation: Operation, mode: Mode, label: string) => {
+      const stop = operation === "failover" ? "record-failed-over" : "record-normal";
+      if (r?.ok || r?.failedStep !== stop) return r;
+      mark(`operator: records drState ${operation === "failover" ? "failedOver" : "normal"} (config; the deploy changes outputs only)`);
+      const recorded = operation === "failover" ? scaledConfig(base, { drState: "failedOver", forceFailover: true }) : scaledConfig(base, { drState: "normal", forceFailover: false });
+      return runbook(spawnRunbook(operation, mode, recorded, operation === "failback" ? ["keep-lost-writes"] : []), `${label} (again, state recorded)`);
+    };
     await Promise.all([sleep(warmupMs), liveAlerts.ready()]);
     await next.ready;
     let eventAt = rel(Date.now());
@@ -749,10 +771,74 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         switchBackFrom = "fence-secondary";
         break;
       }
+      case "aurora-planned": {
+        log("Aurora planned switchover: dr failover --to secondary --planned (local Aurora platform)");
+        mark("switchover requested");
+        const r = await recordAndResume(await runbook(next, "failover --planned"), "failover", "planned", "failover --planned");
+        outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
+        break;
+      }
+      case "aurora-unplanned": {
+        log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering");
+        primary.killAll();
+        mark("primary region killed (database, app instances, load balancer, APIs)");
+        // The region returns --return-after after the fault, but not before the managed failover is done: a region back before the move
+        // is a switchover (RPO 0, the runbook's choice when the old primary answers), which aurora-planned drills already.
+        const returnAt = Date.now() + returnAfterMs;
+        pending.push(
+          (async () => {
+            await whenJournal("failover", "failover", "done", maxMs).catch(() => undefined);
+            await sleep(Math.max(1000 * scale * 10, returnAt - Date.now()));
+            await primary.revive();
+            mark("the old primary region is back (database, fleet, load balancer, APIs)");
+          })(),
+        );
+        await waitPrimaryUnhealthy();
+        const r = await recordAndResume(await runbook(next, "failover --unplanned"), "failover", "unplanned", "failover --unplanned");
+        extraChecks.push([`the move was a managed failover with data loss (the old region was down): ${auroraSim!.moves.join(", ") || "none"}`, auroraSim!.moves.includes("failover")]);
+        outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
+        break;
+      }
+      case "aurora-db-frozen": {
+        log("SIGSTOP of the primary's postgres until the managed failover is done");
+        primary.freezeDb();
+        mark("primary database frozen (SIGSTOP)");
+        await waitPrimaryUnhealthy();
+        pending.push(
+          (async () => {
+            // Bounded: a failover still running after --max-seconds does not crash the drill; the database is resumed anyway (and the checks say what happened).
+            const done = await whenJournal("failover", "failover", "done", maxMs).then(() => true, () => false);
+            primary.thawDb();
+            mark(done ? "primary database resumed (SIGCONT) right after the failover" : "primary database resumed (SIGCONT): the failover step was not done within --max-seconds");
+          })(),
+        );
+        const r = await recordAndResume(await runbook(next, "failover --unplanned"), "failover", "unplanned", "failover --unplanned");
+        outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
+        break;
+      }
+      case "aurora-failback": {
+        mark("switchover requested");
+        const r1 = await recordAndResume(await runbook(next, "failover --planned"), "failover", "planned", "failover --planned");
+        if (!r1?.ok) throw new Error(`the planned switchover before the failback failed at ${r1?.failedStep}`);
+        await sleep(ttlMs + 1000);
+        eventAt = rel(Date.now());
+        mark("failback requested");
+        // The operator records drState "failback" and deploys primary (no rebuild: Aurora keeps the old primary a secondary member in sync);
+        // a switchover leaves no point-of-failure snapshot: keep-lost-writes confirmed.
+        const failback = scaledConfig(base, { drState: "failback", forceFailover: true });
+        const r2 = await recordAndResume(await runbook(spawnRunbook("failback", "planned", failback, ["keep-lost-writes"]), "failback"), "failback", "planned", "failback");
+        outcome = r2?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r2?.failedStep}`;
+        switchBackFrom = "fence-secondary";
+        break;
+      }
       default:
         throw new Error(`no scenario ${name}`);
     }
     await Promise.all(pending);
+    if (auroraSim) {
+      // The old primary's rebuild (a switchover's demotion, or a failover's recovery once its region is back) ends before the end state is read.
+      await waitFor("the Aurora stand-in's operations to settle (old primary a secondary member again)", maxMs, async () => auroraSim.settled()).catch((e: Error) => extraChecks.push([`Aurora: ${e.message}`, false]));
+    }
     const rbEnd = runs.length ? Math.max(...runs.map((r) => r.endedAt || Date.now())) : Date.now();
 
     // Keep the traffic on until every client has written a few times after the runbook (bounded).
@@ -780,15 +866,17 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
         }
       }
     }
-    const stepAt = (step: string, event: string) => {
-      const l = [...journalLines].reverse().find((x) => x.step === step && x.event === event);
+    const stepAt = (step: string, event: string, file?: string) => {
+      const l = [...journalLines].reverse().find((x) => x.step === step && x.event === event && (!file || x.file === file));
       return l ? Date.parse(l.at) : null;
     };
+    /** Aurora: the managed move's step (a switchover or, unplanned, the failover step), in the scenario's last operation's journal. */
+    const auroraMove = isAurora ? (def.expect === "failback" ? { step: "switchover", file: "failback.jsonl" } : { step: name === "aurora-planned" ? "switchover" : "failover", file: "failover.jsonl" }) : null;
     // Which alerts fired, when, against the scenario's expectations (waits for the ones still due).
     const alerts = await liveAlerts.finish({
       scenario: name,
       faultAt: origin + firstEventAt,
-      promotedAt: stepAt("promote", "done") ?? stepAt("promote-primary", "done") ?? manualPromotedAt,
+      promotedAt: (auroraMove ? stepAt(auroraMove.step, "done", "failover.jsonl") : null) ?? stepAt("promote", "done") ?? stepAt("promote-primary", "done") ?? manualPromotedAt,
       detectedAt: sim.events.find((ev) => ev.at >= origin + eventAt && /primary unhealthy/.test(ev.what))?.at ?? null,
     });
     log(`alerts: ${alertChecks(alerts).filter(([, ok]) => !ok).length} of ${alertChecks(alerts).length} expectations failed; fired: ${[...new Set(alerts.episodes.filter((e) => e.firingAt !== null).map((e) => e.alertname))].join(", ") || "none"}`);
@@ -805,7 +893,8 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     const finalRole: RegionRole | null = roles[answer] === "writer" ? answer : null;
     const otherRole: RegionRole = answer === "primary" ? "secondary" : "primary";
     const finalTokensList = finalRole ? await env.titles(env.regions[finalRole]) : null;
-    let fencedTokens: Set<string> | null = fencedBefore;
+    // Aurora after a failover with data loss: the old primary's rows are in the point-of-failure snapshot (AWS's, here a pg_dump), not on a writer.
+    let fencedTokens: Set<string> | null = auroraSim && auroraSim.snapshotTitles.length ? new Set(auroraSim.snapshotTitles) : fencedBefore;
     if (roles[otherRole] === "writer") {
       const t = await env.titles(env.regions[otherRole]);
       fencedTokens = t ? new Set([...(fencedTokens ?? []), ...t]) : fencedTokens;
@@ -825,7 +914,7 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       if (/^Route53 answers|^switch metric/.test(ev.what)) marks.push({ at: rel(ev.at), label: `Route53: ${ev.what}` });
       else if (changed && !marks.some((m) => m.label.startsWith("Route53: primary check") && Math.abs(m.at - rel(ev.at)) < 50)) marks.push({ at: rel(ev.at), label: `Route53: primary check ${v}` });
     }
-    for (const step of ["confirm-outage", "force-dns", "fence-primary", "fence-old-primary", "drain", "catch-up", "promote", "isolate-old-primary", "rollback", "fence-secondary", "promote-primary", "unforce-dns"]) {
+    for (const step of ["confirm-outage", "force-dns", "fence-primary", "fence-old-primary", "drain", "catch-up", "promote", "isolate-old-primary", "rollback", "fence-secondary", "promote-primary", "unforce-dns", "switchover", "failover", "verify", "verify-primary", "fence-old-primary-fleet", "keep-lost-writes"]) {
       const at = stepAt(step, "done");
       if (at !== null && rel(at) >= eventAt - 1) mark(`${step} done`, at);
     }
@@ -873,15 +962,17 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       checks.push([`the split brain cost acknowledged writes the final writer (${answer}) lacks: ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} (reported, not asserted)`, true]);
     } else if (name === "replication-cut") {
       checks.push(...rpoChecks(records, finalTokensList ? new Set(finalTokensList) : null, journalLines, origin, cfg, runbookLog));
-    }
-    if (def.expect !== "split-brain") {
-    if (name !== "replication-cut") checks.push([`no acknowledged write lost, by content (${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} missing from the final writer)`, metrics.rpo.finalChecked && metrics.rpo.lost === 0]);
-    if (name === "replication-cut") {
       // What the cut kept from the replica stays on the isolated old primary (crash recovery keeps every commit): the evidence to reconcile from.
       checks.push([`the lost writes are on the isolated old primary, to reconcile from (${metrics.rpo.ackedOnFencedOnly} of ${metrics.rpo.lost})`, metrics.rpo.fencedChecked && metrics.rpo.ackedOnFencedOnly === metrics.rpo.lost]);
+    } else if (name === "aurora-unplanned") {
+      // AWS documents data loss here (AllowDataLoss): the count is reported, and every lost write must be in AWS's point-of-failure snapshot.
+      checks.push([`acknowledged writes lost by the failover with data loss, by content: ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} (reported, not asserted)`, metrics.rpo.finalChecked]);
+      checks.push([`every lost acknowledged write is in the point-of-failure snapshot (${metrics.rpo.ackedOnFencedOnly} of ${metrics.rpo.lost} there; snapshot read: ${fencedTokens !== null})`, fencedTokens !== null && metrics.rpo.ackedOnFencedOnly === metrics.rpo.lost]);
     } else {
+      checks.push([`no acknowledged write lost, by content (${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} missing from the final writer)`, metrics.rpo.finalChecked && metrics.rpo.lost === 0]);
       checks.push([`no acknowledged write only on a fenced primary (${metrics.rpo.ackedOnFencedOnly}; unacknowledged rows there: ${metrics.rpo.unackedOnFencedOnly})`, metrics.rpo.ackedOnFencedOnly === 0]);
     }
+    if (def.expect !== "split-brain") {
     checks.push([`a writer serves once the runbook has exited: Route53 answers ${answer}, whose database is ${roles[answer]}, and it took a write (${serves ? "201" : "failed"})`, serves]);
     checks.push([
       `one writer serves: ${twoWriters ? `the other region's database (${otherRole}) is a standalone writer; its fleet ${otherWeb ? `desired ${otherWeb.desired}, ${otherWeb.running} running` : "cannot be read"}` : `the other region's database is a ${roles[otherRole]}`}`,
@@ -896,8 +987,8 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     if (def.expect === "failover" || def.expect === "failback") {
       // Clients fail only while the runbook works and their cache holds the old answer: once the new writer is promoted (+ the app's role cache)
       // and the client's cache points to it, no write may fail. Slack: this process's measured event-loop lag.
-      const promoteStep = def.expect === "failback" ? "promote-primary" : "promote";
-      const promotedAt = stepAt(promoteStep, "done");
+      const promoteStep = auroraMove ? auroraMove.step : def.expect === "failback" ? "promote-primary" : "promote";
+      const promotedAt = auroraMove ? stepAt(auroraMove.step, "done", auroraMove.file) : stepAt(promoteStep, "done");
       const roleCacheMs = Math.max(50, 2000 * scale);
       const slack = lag.max + 100;
       if (promotedAt !== null && finalRole) {
@@ -926,6 +1017,27 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
       checks.push([`the old fleet was fenced, or the client drain had passed, before the promotion`, drainedAt !== null && promoteActing !== null && drainedAt <= promoteActing]);
       checks.push([`the old primary was isolated after it came back (journal isolate-old-primary done)`, stepAt("isolate-old-primary", "done") !== null]);
     }
+    if (name === "aurora-unplanned" || name === "aurora-db-frozen") {
+      const forcedAt = stepAt("force-dns", "done");
+      const moveActing = stepAt("failover", "acting");
+      const drainedAt = stepAt("drain", "done");
+      const unhealthyAt = marks.find((m) => m.label.startsWith("Route53: primary check unhealthy"))?.at ?? null;
+      checks.push([`the failover switch was forced before the managed failover was requested (gate first)`, forcedAt !== null && moveActing !== null && forcedAt <= moveActing]);
+      checks.push([
+        `the managed failover came after a sustained outage: ${moveActing !== null && unhealthyAt !== null ? ((rel(moveActing) - unhealthyAt) / 1000).toFixed(1) : "?"} s after Route53 declared the primary unhealthy (window ${W} s)`,
+        moveActing !== null && unhealthyAt !== null && rel(moveActing) - unhealthyAt >= W * 1000,
+      ]);
+      checks.push([`the old fleet was fenced, or the client drain had passed, before the managed failover`, drainedAt !== null && moveActing !== null && drainedAt <= moveActing]);
+      checks.push([`the old primary's fleet is held at zero (journal fence-old-primary-fleet done)`, stepAt("fence-old-primary-fleet", "done") !== null]);
+    }
+    if (auroraSim) {
+      // REL11-BP04: writes resumed with no deploy; the record step (a deploy of outputs only) came after the first write the new region took.
+      const recordFile = def.expect === "failback" ? "failback.jsonl" : "failover.jsonl";
+      const firstRecord = journalLines.find((x) => x.step === (def.expect === "failback" ? "record-normal" : "record-failed-over") && x.event === "started" && x.file === recordFile);
+      const recordAt = firstRecord ? Date.parse(firstRecord.at) : null;
+      const verifiedAt = stepAt(def.expect === "failback" ? "verify-primary" : "verify", "done", def.expect === "failback" ? "failback.jsonl" : "failover.jsonl");
+      checks.push([`writes were verified in the new primary region before the record step (no deploy before writes resumed)`, verifiedAt !== null && recordAt !== null && verifiedAt <= recordAt]);
+    }
     checks.push(...extraChecks);
     checks.push(...alertChecks(alerts).map(([what, ok]): [string, boolean] => [what.replace(`${name}: `, ""), ok]));
 
@@ -940,6 +1052,8 @@ async function runScenario(name: string, base: ValidConfig, processes: Processes
     lag.stop();
     if (ticker) clearInterval(ticker);
     await control?.stop();
+    // The Aurora stand-in's background work (lag datapoints, an old primary's recovery) ends before its servers stop.
+    if (auroraSim) await Promise.race([auroraSim.stop(), sleep(15_000)]);
     if (args.keep) log(`keeping ${env.dir}`);
     const t0 = Date.now();
     await env.stop(args.keep);

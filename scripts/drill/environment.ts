@@ -257,6 +257,8 @@ export class DrillEnvironment {
   readonly dir: string;
   readonly appPassword = `drill-${randomBytes(9).toString("base64url")}`;
   regions!: Record<RegionRole, DrillRegion>;
+  /** More of the app's environment per region (the Aurora scenarios: DB_ENGINE, the cluster endpoints, the hosts file; scripts/drill/aurora.ts). */
+  appExtraEnv: ((role: RegionRole) => Record<string, string>) | null = null;
   /** Every port of the environment's servers, held from start() to stop() (scripts/drill/ports.ts). */
   private ports: PortReservations | null = null;
 
@@ -344,7 +346,8 @@ export class DrillEnvironment {
   /** Rebuilds a region's database as a streaming replica of another's (the failback deploy's stand-in): a new base backup. */
   async rebuildAsReplicaOf(r: DrillRegion, source: DrillRegion): Promise<void> {
     if (r.pg) await this.processes.stop(r.pg);
-    fs.rmSync(this.pgDir(r.role), { recursive: true, force: true });
+    // Not rmSync: the drill's clients share this event loop, and removing a data folder on a loaded machine can take seconds.
+    await fs.promises.rm(this.pgDir(r.role), { recursive: true, force: true });
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(source.pgPort), "-U", "postgres", "-D", this.pgDir(r.role), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
     await this.startPg(r);
     await waitFor(`${r.role} to stream from ${source.role}`, STARTUP_TIMEOUT_MS, async () => {
@@ -403,6 +406,7 @@ export class DrillEnvironment {
       DRWEB_LOG_LEVEL: "WARNING",
       DRWEB_GUNICORN_LOG_LEVEL: process.env.DRILL_GUNICORN_LOG_LEVEL ?? "warning",
       PROMETHEUS_MULTIPROC_DIR: metricsDir,
+      ...(this.appExtraEnv?.(r.role) ?? {}),
     };
     a.group = this.processes.spawn(`gunicorn ${r.role}/${a.name}`, path.join(venv, "bin", "gunicorn"), ["-c", path.join(this.o.root, "webapp", "deploy", "gunicorn.conf.py"), "--control-socket", path.join(r.dir, `${a.name}.ctl`), "drweb.wsgi:app"], {
       env,

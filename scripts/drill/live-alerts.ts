@@ -79,7 +79,7 @@ export class ScenarioAlerts {
     private readonly startedAt: number,
   ) {}
 
-  static async start(o: { env: DrillEnvironment; config: ValidConfig; timeScale: number; processes: Processes; root: string; log: (line: string) => void }): Promise<ScenarioAlerts> {
+  static async start(o: { env: DrillEnvironment; config: ValidConfig; timeScale: number; processes: Processes; root: string; log: (line: string) => void; aurora?: boolean }): Promise<ScenarioAlerts> {
     const dir = path.join(o.env.dir, "prometheus");
     fs.mkdirSync(dir, { recursive: true });
     const recorder = new NotificationRecorder();
@@ -93,6 +93,8 @@ export class ScenarioAlerts {
       dir,
       processes: o.processes,
       rulesFile: path.join(o.root, MONITORING_FILES.rules),
+      // The Aurora scenarios load the Aurora mode's rule file too (src/monitoring/engine-content.ts deploys both in that mode).
+      extraRulesFiles: o.aurora ? [path.join(o.root, MONITORING_FILES.auroraRules)] : [],
       timeScale: o.timeScale,
       scrapeIntervalSeconds: o.config.monitoring.prometheus.scrapeIntervalSeconds,
       targets: environmentTargets(o.env, o.config),

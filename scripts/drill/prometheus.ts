@@ -212,11 +212,11 @@ export function scaledTimings(scrapeIntervalSeconds: number, scale: number): Pro
 }
 
 /** The Prometheus configuration of the drill. */
-export function drillPrometheusConfig(o: { timings: PrometheusTimings; sdFile: string; ruleFile: string; alertmanager?: string }): Record<string, unknown> {
+export function drillPrometheusConfig(o: { timings: PrometheusTimings; sdFile: string; ruleFile: string; extraRuleFiles?: readonly string[]; alertmanager?: string }): Record<string, unknown> {
   const t = o.timings;
   return {
     global: { scrape_interval: formatDuration(t.scrapeMs), evaluation_interval: formatDuration(t.evaluationMs), scrape_timeout: formatDuration(t.scrapeTimeoutMs) },
-    rule_files: [o.ruleFile],
+    rule_files: [o.ruleFile, ...(o.extraRuleFiles ?? [])],
     ...(o.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [o.alertmanager] }] }] } } : {}),
     // The production job (name, relabelling), discovered from a file instead of the EC2 API.
     scrape_configs: [webScrapeJobWith({ file_sd_configs: [{ files: [o.sdFile], refresh_interval: formatDuration(t.sdRefreshMs) }] })],
@@ -242,6 +242,8 @@ export interface PrometheusOptions {
   readonly processes: Processes;
   /** The rule file as the repository holds it (monitoring/rules/drweb-alerts.yaml). */
   readonly rulesFile: string;
+  /** More rule files, loaded beside it (the Aurora scenarios: monitoring/rules/drweb-aurora-alerts.yaml, as the Aurora mode deploys both), each scaled alike. */
+  readonly extraRulesFiles?: readonly string[];
   /** The drill's time scale (0.1: ten times faster than production). */
   readonly timeScale: number;
   /** Production scrape (and evaluation) interval, s (config monitoring.prometheus.scrapeIntervalSeconds). */
@@ -261,6 +263,7 @@ export class DrillPrometheus {
   readonly forMs: Record<string, number>;
   readonly url: string;
   private readonly sdFile: string;
+  private readonly extraRuleFiles: readonly string[];
   private lastTargets = "";
   private follower: NodeJS.Timeout | undefined;
   private group: Group | null = null;
@@ -272,6 +275,13 @@ export class DrillPrometheus {
     const scaled = scaleRuleTimes(fs.readFileSync(o.rulesFile, "utf8"), o.timeScale);
     this.forMs = ruleForDurations(scaled);
     fs.writeFileSync(path.join(o.dir, "drweb-alerts.yaml"), scaled);
+    this.extraRuleFiles = (o.extraRulesFiles ?? []).map((f) => {
+      const text = scaleRuleTimes(fs.readFileSync(f, "utf8"), o.timeScale);
+      for (const [alert, ms] of Object.entries(ruleForDurations(text))) this.forMs[alert] = Math.max(this.forMs[alert] ?? 0, ms);
+      const out = path.join(o.dir, path.basename(f));
+      fs.writeFileSync(out, text);
+      return out;
+    });
   }
 
   /** Writes the configuration, starts the server and waits until it is ready. */
@@ -289,7 +299,7 @@ export class DrillPrometheus {
       dir: o.dir,
       processes: o.processes,
       port: o.port,
-      config: drillPrometheusConfig({ timings: this.timings, sdFile: this.sdFile, ruleFile: path.join(o.dir, "drweb-alerts.yaml"), alertmanager: o.alertmanager }),
+      config: drillPrometheusConfig({ timings: this.timings, sdFile: this.sdFile, ruleFile: path.join(o.dir, "drweb-alerts.yaml"), extraRuleFiles: this.extraRuleFiles, alertmanager: o.alertmanager }),
     });
     // Optionally every target scraped once (the drill's warm-up covers it).
     const want = o.waitForTargets ? o.targets.length : 0;

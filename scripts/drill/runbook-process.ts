@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as readline from "node:readline";
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { realClock } from "../../src/dr/clock";
+import { type LocalAurora, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import type { Mode, Operation } from "../../src/dr/plan";
 import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
@@ -36,6 +37,8 @@ export interface RunbookSpec {
   readonly pauseAt?: readonly string[];
   /** The folder every runbook of the scenario shares: the local platform's lease (the stand-in for the SSM parameter in the surviving region). */
   readonly leaseDir?: string;
+  /** The Aurora scenarios: the global cluster's calls go to the drill's control plane (scripts/drill/aurora.ts). */
+  readonly aurora?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -57,6 +60,15 @@ async function main(): Promise<void> {
     switchState: () => rpc("dns", "switchState") as Promise<SwitchState>,
     verdict: (e) => rpc("dns", "verdict", e) as Promise<OutageState>,
   };
+  const sites = { primary: site("primary"), secondary: site("secondary") };
+  const aurora: LocalAurora = {
+    globalCluster: (o) => rpc("aurora", "globalCluster", o ?? {}) as never,
+    switchoverGlobal: (t) => rpc("aurora", "switchoverGlobal", t) as never,
+    failoverGlobal: (t) => rpc("aurora", "failoverGlobal", t) as never,
+    clusterSnapshots: (r, p) => rpc("aurora", "clusterSnapshots", r, p) as never,
+    clusterSnapshot: (r, id) => rpc("aurora", "clusterSnapshot", r, id) as never,
+    copyClusterSnapshot: (r, s, t) => rpc("aurora", "copyClusterSnapshot", r, s, t) as never,
+  };
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   // stdin: "go" once, then one "continue" per hook.
   const rl = readline.createInterface({ input: process.stdin });
@@ -74,13 +86,14 @@ async function main(): Promise<void> {
     out({ hook: name });
     await nextLine();
   };
-  const platform = new LocalPlatform(spec.config, { primary: site("primary"), secondary: site("secondary") }, dns, {
+  const opts = {
     appUser: spec.appUser,
     snapshotDir: spec.snapshotDir,
     psqlTimeoutMs: 3_000,
     beforePromote: () => hook("before-promote"),
     ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}),
-  });
+  };
+  const platform = spec.aurora ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora) : new LocalPlatform(spec.config, sites, dns, opts);
   out({ ready: true });
   await nextLine();
   out({ started: Date.now(), pid: process.pid });

@@ -83,12 +83,12 @@ const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
  */
 export const MAX_GLOBAL_REFUSALS = 3;
 
-/** The platform's global-database calls, or a clear error (the local drill platform has none). */
+/** The platform's global-database calls, or a clear error (the RDS drill's local platform has none; LocalAuroraPlatform has them). */
 export function auroraOps(ctx: Pick<StepContext, "platform">): GlobalDatabasePlatform {
   const p = ctx.platform;
   if (!p.globalCluster || !p.switchoverGlobal || !p.failoverGlobal) {
     throw new Error(
-      `database.engine is "aurora-postgresql", but the ${p.name} platform has no Aurora Global Database calls (globalCluster, switchoverGlobal, failoverGlobal): the Aurora plans run against AWS only (the local drill models RDS for PostgreSQL). Use the AWS platform, or engine "postgres" for the drill`,
+      `database.engine is "aurora-postgresql", but the ${p.name} platform has no Aurora Global Database calls (globalCluster, switchoverGlobal, failoverGlobal): the Aurora plans run against AWS, or in the drill's Aurora scenarios against its Aurora stand-in (LocalAuroraPlatform, npm run drill -- --scenario aurora-planned,...). Use one of those, or engine "postgres" for the RDS drill`,
     );
   }
   return p as unknown as GlobalDatabasePlatform;

@@ -11,6 +11,7 @@ from . import logs, metrics
 from .config import Config
 from .creds import SecretsManagerCredentials, StaticCredentials
 from .db import Database, DbError, resolve
+from .drill_hosts import HostsFileResolver
 
 FIELDS = {"title": (1, 200, True), "body": (0, 5000, False)}  # name: (min len, max len, required)
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -87,6 +88,8 @@ def create_app(cfg=None, *, secrets_client=None, resolver=None):
         creds = SecretsManagerCredentials(cfg.secret_id, cfg.secret_region, secrets_client, cfg.db_user)
     else:
         creds = StaticCredentials(cfg.db_user, cfg.db_password)
+    if resolver is None and cfg.drill_hosts_file:  # the local drill's DNS stand-in (drweb/drill_hosts.py)
+        resolver = HostsFileResolver(cfg.drill_hosts_file)
     db = Database(cfg, creds, resolver or resolve)
     app = Flask("drweb")
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes

@@ -84,6 +84,7 @@ class Config:
     role_metric_deployment: Optional[str] = None
     role_metric_seconds: float = 60.0
     db_engine: str = "postgres"
+    drill_hosts_file: Optional[str] = None
 
     # Every variable from_env reads (README.md documents each one).
     VARIABLES = frozenset({
@@ -92,7 +93,7 @@ class Config:
         "DB_SSLMODE", "DB_SSLROOTCERT", "DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS", "DRWEB_ROLE_CACHE_SECONDS",
         "DRWEB_ROLE_POLL_SECONDS", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES", "DRWEB_PORT",
         "DRWEB_METRICS_PORT", "DRWEB_LOG_LEVEL", "DRWEB_ROLE_METRIC_REGIONS", "DRWEB_ROLE_METRIC_DEPLOYMENT",
-        "DRWEB_ROLE_METRIC_SECONDS", "DB_ENGINE",
+        "DRWEB_ROLE_METRIC_SECONDS", "DB_ENGINE", "DRWEB_DRILL_HOSTS_FILE",
     })
 
     @classmethod
@@ -160,6 +161,11 @@ class Config:
             problem("DB_READER_HOST must differ from DB_WRITER_HOST when DB_ENGINE=aurora-postgresql (the reader "
                     "endpoint answers while the cluster endpoint is inactive). Fix: set DB_WRITER_HOST to the cluster "
                     "endpoint and DB_READER_HOST to the reader endpoint (cluster-ro)")
+        # The local drill's DNS stand-in for Aurora's endpoints (drweb/drill_hosts.py); never set in production.
+        hosts_file = get("DRWEB_DRILL_HOSTS_FILE")
+        if hosts_file is not None and not os.access(hosts_file, os.R_OK):
+            problem(f"DRWEB_DRILL_HOSTS_FILE names {hosts_file!r}, which is not a readable file. Fix: unset it "
+                    "(production resolves the endpoints with DNS; only the local drill sets it) or point it at the drill's hosts file")
         auth = get("DB_AUTH", "password").lower()
         user = get("DB_USER")
         password = secret_id = sm_region = None
@@ -227,6 +233,7 @@ class Config:
             role_metric_deployment=role_deployment,
             role_metric_seconds=num("DRWEB_ROLE_METRIC_SECONDS", 60.0, 10, 3600, float),
             db_engine=engine,
+            drill_hosts_file=hosts_file,
         )
         if problems:  # all of them at once, not one per run
             raise ConfigError(problems)
