@@ -9,6 +9,7 @@ import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { AURORA_GLOBAL_PRIMARY, auroraPasswordDelivery, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
 import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
+import { BackupReplica, backupReplicaParameter, backupReplicationSource } from "../src/database/backup-plan";
 import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE, rdsPasswordDelivery, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
@@ -81,6 +82,8 @@ export class RegionalStack extends TerraformStack {
   readonly eks: EksMonitoringCluster;
   /** The Session Manager tunnel host to that cluster's API (eks.deployRunner.enabled). */
   readonly deployRunner?: DeployRunner;
+  /** The other region's writer's automated backups replicated into this region (RDS mode; src/database/backup-plan.ts), if any in this DR state. */
+  readonly backupReplica?: BackupReplica;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
   /**
@@ -214,13 +217,27 @@ export class RegionalStack extends TerraformStack {
       this.database = tier;
       dbHosts = { writer: tier.appWriterHost, reader: tier.appReaderHost };
     } else {
-      let sourceArn: string | undefined;
-      if (topology.sourceRole) {
-        // Named, not read from the source stack's state: that state may be in
-        // the region that is down, and the dependency reverses in failback.
-        const src = config.regions[topology.sourceRole];
+      // Named, not read from the source stack's state: that state may be in
+      // the region that is down, and the dependency reverses in failback.
+      const writerArn = (of: RegionRole) => {
+        const src = config.regions[of];
         const srcPrefix = new Naming(config.project, config.environment, src.region).regional;
-        sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
+        return `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[of], "writer")}`;
+      };
+      const sourceArn = topology.sourceRole ? writerArn(topology.sourceRole) : undefined;
+      // The other region's writer's automated backups, replicated into this
+      // region with this region's key (src/database/backup-plan.ts: which
+      // writer in each DR state).
+      const backupSource = config.backups.crossRegion.enabled ? backupReplicationSource(db.drState, role) : undefined;
+      if (backupSource) {
+        this.backupReplica = new BackupReplica(this, "BackupReplica", {
+          sourceDbInstanceArn: writerArn(backupSource),
+          sourceGeneration: db.generations[backupSource],
+          sourceRegion: config.regions[backupSource].region,
+          kmsKeyArn: this.key.keyArn,
+          retentionDays: config.backups.crossRegion.retentionDays,
+          parameterName: backupReplicaParameter(naming.base),
+        });
       }
       // The credentials home's Writer gets the password whenever it writes
       // (born source or promoted after a failback), held outside "normal".
@@ -435,6 +452,13 @@ export class RegionalStack extends TerraformStack {
       out("db_reader_endpoint", database.readers[0].address, "Reader address");
       out("db_reader_identifiers", database.readers.map((r) => r.identifier), "Reader instance identifiers");
       out("db_reader_arns", database.readers.map((r) => r.arn), "Reader instance ARNs");
+      if (this.backupReplica) {
+        const rep = this.backupReplica.replication;
+        out("db_backup_replica_arn", rep.id, "Replicated automated backups in this region (RestoreDBInstanceToPointInTime SourceDBInstanceAutomatedBackupsArn)");
+        out("db_backup_replica_source_arn", rep.sourceDbInstanceArn, "The writer (other region) whose automated backups are replicated here");
+        out("db_backup_replica_kms_key_arn", rep.kmsKeyId, "This region's key that encrypts the replicated backups");
+        out("db_backup_replica_parameter", this.backupReplica.parameterName, "SSM parameter in this region with the same (read by dr restore while the other region is down)");
+      }
     }
     out("db_secret_name", secretName, "Credentials secret name (replicated: the same name in both regions)");
     if (credentials) out("db_secret_arn", credentials.secretArn, "Credentials secret ARN in its home region");
