@@ -1,6 +1,7 @@
 import type { PolicyRule } from "../types";
 import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
+import { drDbBackupsReplicated } from "./dr-db-backups-replicated";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
 import { drFailoverSwitch } from "./dr-failover-switch";
@@ -48,6 +49,7 @@ export const RULES: readonly PolicyRule[] = [
   secretsWriteOnly,
   helmChartPinned,
   drDbReplicated,
+  drDbBackupsReplicated,
   drRegionParity,
   drFailoverPair,
   drFailoverSwitch,
