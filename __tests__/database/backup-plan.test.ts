@@ -128,3 +128,50 @@ describe("backups config", () => {
     expect(configWarnings(resolveConfig({ backups: { isolatedCopy: { accountId: "210987654321", vaultName: "drweb-isolated" } } })).join("\n")).not.toMatch(/isolatedCopy/);
   });
 });
+
+describe("DatabaseBackups", () => {
+  const ISOLATED = { backups: { isolatedCopy: { accountId: "210987654321", vaultName: "drweb-isolated" } } };
+  const plans = (stack: StackJson) => resourceList(stack, "aws_backup_plan");
+
+  it("builds nothing of AWS Backup in the RDS mode without an isolated account (the default)", () => {
+    const app = synthApp();
+    for (const s of ["primary", "secondary"]) expect(resourceList(app.stacks[s], "aws_backup_vault"), s).toEqual([]);
+  });
+
+  it("copies the writing database into the isolated account's vault from the writing region, the vault kept in both regions in every DR state", () => {
+    for (const [state, writes] of [["normal", "primary"], ["failedOver", "secondary"], ["failback", "secondary"]] as const) {
+      const app = synthApp({ ...ISOLATED, database: { drState: state, generations: state === "failback" ? { primary: 2 } : {} } });
+      for (const s of ["primary", "secondary"] as const) {
+        const stack = app.stacks[s];
+        const vaults = resourceList(stack, "aws_backup_vault");
+        expect(vaults, `${state} ${s}`).toHaveLength(1);
+        expect(vaults[0]).toMatchObject({ kms_key_arn: keyRef(stack), force_destroy: false });
+        expect(plans(stack).length, `${state} ${s}`).toBe(s === writes ? 1 : 0);
+      }
+      const [plan] = plans(app.stacks[writes]);
+      expect(plan.rule[0].copy_action).toEqual([{ destination_vault_arn: "arn:${data.aws_partition.Partition.partition}:backup:us-west-1:210987654321:backup-vault:drweb-isolated", lifecycle: { delete_after: 35 } }]);
+      const [sel] = resourceList(app.stacks[writes], "aws_backup_selection");
+      const writer = Object.entries(app.stacks[writes].resource!.aws_db_instance).find(([, d]: [string, any]) => !d.replicate_source_db)![0];
+      expect(sel.resources).toEqual([`\${aws_db_instance.${writer}.arn}`]);
+    }
+  });
+
+  it("shares the region key with the isolated account (use only), and only then", () => {
+    const statements = (o: unknown) => JSON.stringify(synthApp(o).stacks.primary.data!.aws_iam_policy_document);
+    expect(statements(ISOLATED)).toContain("arn:${data.aws_partition.Partition.partition}:iam::210987654321:root");
+    expect(statements({})).not.toContain("210987654321");
+  });
+
+  it("Aurora mode: the global primary's cluster backed up and copied to the other region's vault (same account) in every DR state", () => {
+    for (const [state, writes, other] of [["normal", "primary", "us-west-1"], ["failedOver", "secondary", "us-east-2"], ["failback", "secondary", "us-east-2"]] as const) {
+      const app = synthApp({ environment: "staging", database: { engine: "aurora-postgresql", drState: state, generations: state === "failback" ? { primary: 2 } : {} } });
+      const [plan] = plans(app.stacks[writes]);
+      const otherPrefix = other === "us-west-1" ? "drweb-staging-usw1" : "drweb-staging-use2";
+      expect(plan.rule[0].copy_action, state).toEqual([{ destination_vault_arn: `arn:\${data.aws_partition.Partition.partition}:backup:${other}:\${data.aws_caller_identity.Account.account_id}:backup-vault:${otherPrefix}-db-backups`, lifecycle: { delete_after: 7 } }]);
+      expect(resourceList(app.stacks[writes], "aws_backup_selection")[0].resources[0]).toMatch(/^\$\{aws_rds_cluster\./);
+      // The other region's vault, with the name the copy rule gives.
+      const otherRole = writes === "primary" ? "secondary" : "primary";
+      expect(resourceList(app.stacks[otherRole], "aws_backup_vault")[0].name).toBe(`${otherPrefix}-db-backups`);
+    }
+  });
+});
