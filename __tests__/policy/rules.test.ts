@@ -118,6 +118,8 @@ const RDS_DBS = {
   secondary: { aws_db_instance: { Writer: db({ identifier: "p-usw1-db-g1-writer", replicate_source_db: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", skip_final_snapshot: true, final_snapshot_identifier: undefined }) } },
 };
 
+/** An AWS Backup plan as src/database/backup-vault.ts declares it. */
+const PLAN = (rule: Record<string, any> = {}) => ({ name: "p", rule: [{ rule_name: "daily", target_vault_name: "v", lifecycle: { delete_after: 7 }, copy_action: [{ destination_vault_arn: "arn:aws:backup:us-west-1:210987654321:backup-vault:x", lifecycle: { delete_after: 35 } }], ...rule }] });
 /** The secondary stack's replication of the primary writer's automated backups (src/database/backup-plan.ts). */
 const BACKUP_REPLICA = (o: Record<string, any> = {}): Resources => ({
   aws_db_instance_automated_backups_replication: { Rep: { source_db_instance_arn: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", kms_key_id: KEY, retention_period: 7, ...o } },
@@ -405,6 +407,12 @@ const CASES: Record<string, Case[]> = {
       message: /the cluster p-usw1-db-g1-cluster is not encrypted with a key of its own region \(us-west-1\)/,
     },
     { compliant: auroraPair(), nonCompliant: auroraPair({}, { ...AURORA_DBS.primary, aws_rds_global_cluster: {} }), message: /the cluster p-use2-db-g1-cluster is not a member of the app's global cluster/ },
+  ],
+  "backup-vault-protected": [
+    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: false }), nonCompliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: true }), message: /vault v has force_destroy/ },
+    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY }), nonCompliant: one("aws_backup_vault", { name: "v" }), message: /vault v is not encrypted with a customer key of its region/ },
+    { compliant: one("aws_backup_plan", PLAN()), nonCompliant: one("aws_backup_plan", PLAN({ lifecycle: { delete_after: 1 } })), message: /rule daily keeps recovery points 1 days, below backups.minRetentionDays \(7\)/ },
+    { compliant: one("aws_backup_plan", PLAN()), nonCompliant: one("aws_backup_plan", PLAN({ copy_action: [{ destination_vault_arn: "arn:aws:backup:us-west-1:210987654321:backup-vault:x", lifecycle: { delete_after: 2 } }] })), message: /keeps its copy in arn:aws:backup:us-west-1:210987654321:backup-vault:x 2 days/ },
   ],
   "dr-db-backups-replicated": [
     // The primary writer's backups replicated into us-west-1 by the secondary stack, with its key.

@@ -66,3 +66,20 @@ export function backupReplicaStopped(config: ValidConfig, sourceArn: string, wit
 export function backupReplicaParameterMoved(config: ValidConfig): ChangeRule {
   return { what: `SSM parameter ${parameter(config)} names the new replication (in place)`, type: "aws_ssm_parameter", kind: "update", match: isParameter(config), attributes: ["value", "version", "insecure_value"] };
 }
+
+/**
+ * AWS Backup's plan follows the writing database (src/database/backup-vault.ts
+ * WRITING_REGION): created in the stack of the region that now writes,
+ * deleted in the one that no longer does. Deleting a plan and its selection
+ * deletes no recovery point (they stay in the vault, which every state keeps).
+ */
+export function backupPlanMoved(kind: "create" | "delete"): ChangeRule[] {
+  const what = kind === "create" ? "created here: this region's database now writes" : "deleted here: this region's database no longer writes (its recovery points stay in the vault)";
+  return [
+    { what: `AWS Backup plan of the writing database ${what}`, type: "aws_backup_plan", kind, match: () => true },
+    { what: `its selection (the database it backs up) ${what}`, type: "aws_backup_selection", kind, match: () => true },
+  ];
+}
+
+/** The output that names the plan, present only where the database writes. */
+export const BACKUP_PLAN_OUTPUTS = ["db_backup_plan_id"];

@@ -1,6 +1,7 @@
 import type { PolicyRule } from "../types";
 import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
+import { backupVaultProtected } from "./backup-vault-protected";
 import { drDbBackupsReplicated } from "./dr-db-backups-replicated";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
@@ -44,6 +45,7 @@ export const RULES: readonly PolicyRule[] = [
   albHardened,
   vpcFlowLogs,
   rdsProtected,
+  backupVaultProtected,
   auroraClusterHardened,
   iamNoAdmin,
   secretsWriteOnly,
