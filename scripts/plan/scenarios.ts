@@ -384,7 +384,7 @@ function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
     },
     {
       id: "failback-3-secondary",
-      title: "Failback step 3: the secondary in failback (unchanged: still the promoted writer)",
+      title: "Failback step 3: the secondary in failback (still the promoted writer; the replication of the old us-east-2 writer's backups no longer declared)",
       stack: "secondary",
       from: "failedOver",
       createdIn: "normal",
