@@ -264,7 +264,12 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       title: "Aurora failback: record failback, deploy secondary (still the global primary: nothing changes but dr_state)",
       stack: "secondary",
       from: "aurora-failedOver",
-      createdIn: "aurora-normal",
+      // Created from the failedOver plan, not aurora-normal's: the failover
+      // deploy created AWS Backup's plan here (the global primary moved), and
+      // the harness builds the deployed state from one plan. The member
+      // cluster is declared alike in every DR state (aurora-contract.ts), so
+      // its planned values are the same either way; the edits give it what
+      // AWS reports after the failover.
       to: "aurora-failback",
       edits: onlyIn(toSecondary, cfg, "secondary"),
       expect: { changes: [], outputs: ["dr_state"] },
