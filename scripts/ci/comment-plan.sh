@@ -27,7 +27,8 @@ body=$(mktemp)
   echo '```'
   echo '</details>'
 } >"$body"
-id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n1)
+ids=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" --jq ".[] | select(.body | startswith(\"$marker\")) | .id")
+id=${ids%%$'\n'*}
 if [[ -n $id ]]; then
   jq -Rs '{body: .}' "$body" | gh api -X PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" --input - >/dev/null
   echo "updated the plan comment of $stack ($id)"

@@ -60,7 +60,8 @@ ci_with_cluster_tunnel() {
   # The tunnel prints "Tunnel: https://127.0.0.1:<port> -> ..." before it starts the session;
   # the port is bound when a TCP connection to it succeeds.
   for _ in $(seq 1 120); do
-    port=$(sed -n 's|^Tunnel: https://127.0.0.1:\([0-9]*\) .*|\1|p' "$log" | head -n1)
+    port=$(sed -n 's|^Tunnel: https://127.0.0.1:\([0-9]*\) .*|\1|p' "$log")
+    port=${port%%$'\n'*}
     if [[ -n $port ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
     kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; ci_fail "the EKS API tunnel for $role exited before its port opened"; }
     sleep 1
