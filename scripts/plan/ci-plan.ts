@@ -44,7 +44,12 @@ export async function runCiPlanStep(ws: Workspace, dir: string, outdir: string, 
   const responder = await startResponder(dataApiHandler(json, config));
   try {
     const providers = (json.provider?.aws ?? []).map((p) => ({ ...(p.alias ? { alias: p.alias } : {}), ...offlineProviderSettings(ws.endpointNames, responder.url) }));
-    fs.writeFileSync(path.join(out, "stacks", stack, "zz_offline_override.tf.json"), JSON.stringify({ provider: { aws: providers } }, null, 2));
+    // A stack with the S3 backend (the CI identity's configs use one) keeps its state in a local file here instead:
+    // an override file's backend block replaces the configuration's (Terraform docs, "Override Files": merging
+    // terraform blocks), and the S3 backend would ask AWS for credentials at init. The path is the one the
+    // local backend uses (stacks/backend.ts localStatePath), so the stale-plan check below finds it.
+    const backend = json.terraform?.backend?.s3 ? { terraform: { backend: { local: { path: `../../../terraform.${stack}.tfstate` } } } } : {};
+    fs.writeFileSync(path.join(out, "stacks", stack, "zz_offline_override.tf.json"), JSON.stringify({ provider: { aws: providers }, ...backend }, null, 2));
     const artifacts = path.join(dir, "artifacts");
     const env = {
       ...ws.env,
