@@ -1,6 +1,7 @@
 import type { RegionRole } from "../config";
 import type { HealthCheckRole } from "../dns/contract";
 import type { HeldLease, LeaseHolder } from "./lease";
+import type { RestorePlatform } from "./restore-platform";
 
 /**
  * What the runbook needs from the world, in DR terms. The orchestration
@@ -219,7 +220,7 @@ export interface FailureCause {
   readonly permanent: boolean;
 }
 
-export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<RegionalClusterPlatform> {
+export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<RegionalClusterPlatform>, Partial<RestorePlatform> {
   /** "aws" or "local": printed in logs. */
   readonly name: string;
 
