@@ -21,7 +21,16 @@ try {
   const out = path.resolve(values.out!);
   const manifest = readManifest(out);
   const config = loadProjectConfig(ROOT);
-  const stackJson = (s: string) => JSON.parse(fs.readFileSync(path.join(out, manifest[s].workingDirectory, "cdk.tf.json"), "utf8")) as StackJsonLike;
+  // Each stack's cdk.tf.json is read once: applyOrder runs twice (every planned stack, then the reviewed changes).
+  const parsed = new Map<string, StackJsonLike>();
+  const stackJson = (s: string): StackJsonLike => {
+    let json = parsed.get(s);
+    if (!json) {
+      json = JSON.parse(fs.readFileSync(path.join(out, manifest[s].workingDirectory, "cdk.tf.json"), "utf8")) as StackJsonLike;
+      parsed.set(s, json);
+    }
+    return json;
+  };
   let changed: string[] | undefined;
   if (values.reviewed) {
     changed = [];
