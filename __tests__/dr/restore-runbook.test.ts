@@ -53,12 +53,14 @@ describe("dr restore (same region: the writer's own automated backups)", () => {
     const toTime = t.clock.now() - 30 * MIN;
     const r = await t.run(toTime);
     expect(r.ok, r.failure ?? "").toBe(true);
-    expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "restore-window", "restore", "fence", "rename-damaged", "rename-restored", "restore-fleet", "verify", "retire-old-replica"]);
+    expect(r.plan.steps.map((s) => s.id)).toEqual(["preflight", "restore-window", "restore", "fence", "rename-damaged", "rename-restored", "isolate-damaged", "restore-fleet", "verify", "retire-old-replica"]);
     expect(t.changes()).toEqual([
       "RestoreDBInstanceToPointInTimeCommand@us-east-2",
       "UpdateAutoScalingGroupCommand@us-east-2",
       `ModifyDBInstanceCommand ${WRITER}->${damaged}@us-east-2`,
       `ModifyDBInstanceCommand ${target}->${WRITER}@us-east-2`,
+      "ModifyDBInstanceCommand@us-east-2", // isolate-damaged: a master password nobody knows, before the fleet comes back
+      "AddTagsToResourceCommand@us-east-2",
       "UpdateAutoScalingGroupCommand@us-east-2",
       "ModifyDBInstanceCommand@us-west-1", // retire-old-replica: deletion protection off on the replica of the damaged data
       "ModifyDBInstanceCommand@us-west-1",
@@ -85,11 +87,14 @@ describe("dr restore (same region: the writer's own automated backups)", () => {
     expect(restored).not.toBe(original);
     expect(t.fake.resourceIdOf(damaged)).toBe(original);
     expect(t.fake.resourceIdOf(target)).toBeNull();
+    expect(t.aws.db(damaged).passwordChanges).toBe(1);
+    expect(t.aws.db(damaged).tags).toEqual({ "dr-isolated": expect.any(String) });
+    expect(t.aws.db(WRITER).passwordChanges).toBeUndefined();
     // verify wrote through the entry point, and the write landed on the restored instance.
     expect(t.fake.writes.at(-1)).toEqual({ region: "us-east-2", resourceId: restored });
     expect(t.aws.desired["us-east-2"]).toBe(3);
     const out = t.lines.join("\n");
-    expect(out).toMatch(/\[restore-window\] 2\/9 precondition ok: .* is inside the restorable window .* to .*Z \(latest restorable time\)/);
+    expect(out).toMatch(/\[restore-window\] 2\/10 precondition ok: .* is inside the restorable window .* to .*Z \(latest restorable time\)/);
     expect(out).toContain(`writes acknowledged after ${new Date(toTime).toISOString()} and before the fence`);
     const j = Journal.open(t.dir, "restore", t.clock);
     expect(j.completed).toBe(true);
@@ -184,7 +189,7 @@ describe("dr restore (same region: the writer's own automated backups)", () => {
     const again = await t.run(toTime);
     expect(again.ok, again.failure ?? "").toBe(true);
     expect(again.skipped).toEqual(["preflight", "restore-window", "restore", "fence", "rename-damaged"]);
-    expect(t.lines.join("\n")).toMatch(/\[fence\] 4\/9 already done \(journal; the us-east-2 fleet is still fenced/);
+    expect(t.lines.join("\n")).toMatch(/\[fence\] 4\/10 already done \(journal; the us-east-2 fleet is still fenced/);
     const renames = t.aws.calls.filter((c) => c.input.NewDBInstanceIdentifier);
     expect(renames.map((c) => `${String(c.input.DBInstanceIdentifier)}->${String(c.input.NewDBInstanceIdentifier)}`)).toEqual([`${WRITER}->${damaged}`, `${target}->${WRITER}`]);
     expect(t.fake.resourceIdOf(WRITER)).toMatch(/^db-RESTORED/);
@@ -217,6 +222,20 @@ describe("dr restore (same region: the writer's own automated backups)", () => {
     expect(r.rolledBack).toBe(true);
     expect(t.fake.resourceIdOf(WRITER)).toBe(original);
     expect(t.aws.desired["us-east-2"]).toBe(3);
+  });
+
+  it("a fleet scaled up again behind the runbook's back (after the fence) stops the rename of the damaged writer: nothing is renamed", async () => {
+    const t = setup();
+    const original = t.fake.resourceIdOf(WRITER)!;
+    const r = await t.run(t.clock.now() - 30 * MIN, {
+      beforeStep: (s) => {
+        if (s.id === "rename-damaged") t.aws.desired["us-east-2"] = 3; // an autoscaling policy, or a colleague
+      },
+    });
+    expect(r.failedStep).toBe("rename-damaged");
+    expect(r.failure).toMatch(/the primary fleet is no longer fenced: not fenced: ASG drweb-prod-use2-web: min 3 desired 3/);
+    expect(t.aws.calls.filter((c) => c.input.NewDBInstanceIdentifier)).toEqual([]);
+    expect(t.fake.resourceIdOf(WRITER)).toBe(original);
   });
 
   it("never rolls back once the restored instance may have taken the writer's name: the fence stays", async () => {

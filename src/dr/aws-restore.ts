@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import {
+  AddTagsToResourceCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
@@ -78,6 +80,9 @@ const reservedTag = (k: string | undefined) => !k || k.startsWith("aws:");
 
 /** Tag the restored instance carries: the time it was restored to. */
 export const RESTORED_TO_TAG = "dr-restored-to";
+
+/** The tag an isolated instance carries (the same as aws-platform.ts ISOLATED_TAG, which `dr status` reads). */
+const ISOLATED = "dr-isolated";
 
 /** At most this many pages of DescribeDBInstanceAutomatedBackups are read (100 records each). */
 const MAX_BACKUP_PAGES = 20;
@@ -227,12 +232,35 @@ export class AwsRestore implements RestorePlatform {
     const here = this.region(region);
     const inst = await this.describe(here, identifier);
     if (!inst) return { identifier, found: false, status: null, detail: `no DB instance ${identifier} in ${here}` };
+    const tag = inst.TagList?.find((x) => x.Key === ISOLATED);
+    const pending = inst.PendingModifiedValues?.MasterUserPassword !== undefined;
     return {
       identifier,
       found: true,
       status: inst.DBInstanceStatus ?? null,
+      isolated: tag !== undefined && !pending,
       detail: `${identifier} (${here}): ${inst.DBInstanceStatus ?? "?"}, ${inst.DbiResourceId ?? "?"}${inst.ReadReplicaSourceDBInstanceIdentifier ? `, replica of ${inst.ReadReplicaSourceDBInstanceIdentifier}` : ""}`,
     };
+  }
+
+  /**
+   * The damaged writer, renamed away, made unusable by the app: a master password nobody knows and the dr-isolated
+   * tag, as aws-platform.ts isolateWriter does for a diverged old writer ("Between the time of the request and the
+   * completion of the request, the MasterUserPassword element exists in the PendingModifiedValues element": RDS API
+   * Reference, ModifyDBInstance; instance() reads it back). Why: after a rename "the old DNS name ... could remain
+   * cached for a few minutes" (RDS User Guide, "Renaming a DB instance"), so a new app instance could still reach
+   * the damaged instance under the writer's name. A read replica inherits its source's password and takes no
+   * writes: left alone.
+   */
+  async isolateInstance(region: RegionRole, identifier: string): Promise<string> {
+    const here = this.region(region);
+    const inst = await this.describe(here, identifier);
+    if (!inst) return `no DB instance ${identifier} in ${here}: nothing to isolate`;
+    if (inst.ReadReplicaSourceDBInstanceIdentifier) return `${identifier} is a read replica (of ${inst.ReadReplicaSourceDBInstanceIdentifier}): it takes no writes; not isolated`;
+    if (inst.TagList?.some((x) => x.Key === ISOLATED)) return `${identifier} is already isolated (tag ${ISOLATED})`;
+    await this.io.send(this.clients.rds(here), new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, MasterUserPassword: randomBytes(30).toString("base64url"), ApplyImmediately: true }), `RDS ModifyDBInstance ${identifier} (${here})`);
+    await this.io.send(this.clients.rds(here), new AddTagsToResourceCommand({ ResourceName: inst.DBInstanceArn, Tags: [{ Key: ISOLATED, Value: new Date(this.clock.now()).toISOString() }] }), `RDS AddTagsToResource ${identifier} (${here})`);
+    return `${identifier} (${here}): master password replaced by one nobody knows (the app's secret no longer opens it), tagged ${ISOLATED}`;
   }
 
   async renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt> {

@@ -14,6 +14,7 @@ import {
   requestsMayHaveBeenTaken,
   restoreFleetStep,
   retireStep,
+  stillFenced,
   unplannedSteps,
   verdictGuard,
   verifyStep,
@@ -398,6 +399,43 @@ function renameStep(config: ValidConfig, params: PlanParams, id: string, from: s
 }
 
 /**
+ * The damaged writer, renamed away, isolated from the app (RestorePlatform.isolateInstance: AWS a new random master
+ * password and the dr-isolated tag) before the fleet comes back: a stale DNS answer for the writer's name ("the old
+ * DNS name ... could remain cached for a few minutes": RDS User Guide, "Renaming a DB instance") must not let a new
+ * app instance write to the damaged data, where the write would be acknowledged and lost. After rename-restored:
+ * the roll-back is over by then (it would need the old password back). A platform without isolateInstance says so.
+ */
+function isolateDamagedStep(config: ValidConfig, params: PlanParams): Step {
+  const r = rp(params);
+  const n = names(config, r.region);
+  return {
+    id: "isolate-damaged",
+    title: `Isolate the damaged ${r.damagedId} from the app (kept as evidence)`,
+    by: "runbook",
+    precondition: { text: "none" },
+    action: {
+      text: `aws rds modify-db-instance --region ${n.region} --db-instance-identifier ${r.damagedId} --master-user-password <random> --apply-immediately; aws rds add-tags-to-resource (tag dr-isolated): the app's secret no longer opens it`,
+      run: async (ctx) => {
+        const p = ops(ctx);
+        return p.isolateInstance ? p.isolateInstance(r.region, r.damagedId) : `not isolated: the ${ctx.platform.name} platform has no isolateInstance (the damaged instance keeps its password)`;
+      },
+    },
+    wait: {
+      text: `${r.damagedId} shows the isolation (tag dr-isolated, no password change pending), where the platform tells`,
+      timeoutSeconds: config.runbook.fenceTimeoutSeconds,
+      until: async (ctx) => {
+        const d = await ops(ctx).instance(r.region, r.damagedId);
+        if (!d.found) return ok(`${r.damagedId} is not listed (${d.detail}): nothing can write to it`);
+        if (d.isolated === true) return ok(`${r.damagedId}: isolated`);
+        if (d.isolated == null) return ok(`${r.damagedId}: ${d.status} (the platform does not report isolation)`);
+        return no(`${r.damagedId}: ${d.status}, isolation not applied yet (${d.detail})`);
+      },
+    },
+    onFailure: `The app is still fenced and the restored data carries the writer's name. Set a random master password on ${r.damagedId} by hand (aws rds modify-db-instance --region ${n.region} --db-instance-identifier ${r.damagedId} --master-user-password <random> --apply-immediately), then run the same command again, or go on without it with --confirm isolate-damaged.`,
+  };
+}
+
+/**
  * The restore's roll-back (Plan.rollback): when a rename fails before the restored instance may have taken the
  * writer's name, the damaged writer gets its name back and the fenced fleet is restored; the restored instance stays
  * under its own name for a later try. Once the rename of the restored instance may have been taken, never (the app
@@ -521,8 +559,17 @@ export function restorePlan(config: ValidConfig, params: PlanParams): Plan {
   }
   steps.push(
     fenceStep(config, "fence", r.region, `no app instance still holds a connection to ${r.writerId}, so nothing writes to the damaged data once the app moves`, "restore-fleet"),
-    renameStep(config, params, "rename-damaged", r.writerId, r.damagedId, "the damaged writer steps aside (kept as evidence)", restoredGuard),
+    renameStep(config, params, "rename-damaged", r.writerId, r.damagedId, "the damaged writer steps aside (kept as evidence)", {
+      text: `${restoredGuard.text}; the ${n.region} fleet is still fenced (checked now, not taken from the journal)`,
+      check: async (ctx) => {
+        const f = await stillFenced(ctx, r.region);
+        if (!f.ok) return f;
+        const g = await restoredGuard.check(ctx);
+        return g.ok ? ok(`${g.detail}; ${f.detail}`) : g;
+      },
+    }),
     renameStep(config, params, "rename-restored", r.targetId, r.writerId, "the restored data takes the writer's name, so the fleet's DB_WRITER_HOST names it"),
+    ...(r.source === "instance" ? [isolateDamagedStep(config, params)] : []),
     restoreFleetStep(config, "restore-fleet", r.region, params.webSize),
     verifyStep(config, "verify", r.region),
   );
