@@ -353,6 +353,24 @@ describe("dr restore: requests, names and the printed commands", () => {
     expect(errs.join("\n")).toMatch(/runbook\.restoreTimeoutMinutes: must be at least 10 minutes.*Fix: give 10 to 2880/);
   });
 
+  it("through the CLI: exit 0 and the record commands at the end; a time outside the window exits 1 naming the window, with nothing changed", async () => {
+    const t = setup();
+    const cli = async (argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main([...argv, "--journal-dir", t.dir], { clients: t.fake.clients(), credentials: async () => ({ accessKeyId: "AKIAEXAMPLE" }), clock: t.clock, probe: t.fake.probe, wal: t.aws.walFn, out: (l) => out.push(l), err: (l) => err.push(l) });
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+    const outside = await cli(["restore", "--to-time", new Date(t.clock.now() - 10 * 86_400_000).toISOString()]);
+    expect(outside.code).toBe(1);
+    expect(outside.out).toMatch(/\[restore-window\] FAILED: .*\(earliest restorable time\) to .*\(latest restorable time\)/);
+    expect(t.changes()).toEqual([]);
+    const done = await cli(["restore", "--to-time", new Date(t.clock.now() - 30 * MIN).toISOString()]);
+    expect(done.code, done.out + done.err).toBe(0);
+    expect(done.out).toContain(`terraform -chdir=cdktf.out/stacks/primary import '${dbInstanceAddress("Writer", 1)}' ${WRITER}`);
+    expect(t.fake.resourceIdOf(WRITER)).toMatch(/^db-RESTORED/);
+  });
+
   it("prints state commands whose addresses are the synthesized stacks' aws_db_instance resources with those identifiers", async () => {
     const app = synthApp();
     const byIdentifier = (stack: string) => Object.fromEntries(Object.entries(app.stacks[stack].resource!.aws_db_instance).map(([k, v]: [string, any]) => [v.identifier, `aws_db_instance.${k}`]));
