@@ -131,6 +131,7 @@ export class FakeRestore {
       MaxAllocatedStorage: 100,
       EnabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       CACertificateIdentifier: "rds-ca-rsa2048-g1",
+      PreferredBackupWindow: "03:00-04:00",
       TagList: [...((i.TagList as Array<{ Key: string; Value: string }> | undefined) ?? []), { Key: "project", Value: "drweb" }, { Key: "aws:cloudformation:stack-name", Value: "x" }],
     });
   }

@@ -79,6 +79,8 @@ describe("dr restore (same region: the writer's own automated backups)", () => {
       PubliclyAccessible: false,
       DeletionProtection: true,
       CopyTagsToSnapshot: true,
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: "03:00-04:00",
     });
     expect(req.input.SourceDBInstanceAutomatedBackupsArn).toBeUndefined();
     expect((req.input.Tags as Array<{ Key: string }>).map((x) => x.Key)).toEqual(["project", "dr-restored-to"]);
@@ -295,6 +297,31 @@ describe("dr restore --region secondary (the writer's region is down: the replic
     const out = t.lines.join("\n");
     expect(out).toContain('"database": { "drState": "failedOver", "generations": { "primary": 1, "secondary": 1 } },');
     expect(out).toContain(`terraform -chdir=cdktf.out/stacks/secondary import '${dbInstanceAddress("Writer", 1)}' ${SEC}`);
+  });
+
+  it("the primary healthy again when the verdict is re-read before the switch: stops as transient, no switch, no fence, no rename; the restored instance is left unused", async () => {
+    const t = setup();
+    const SEC = "drweb-prod-usw1-db-g1-writer";
+    const { target } = namesAt(t.clock, SEC);
+    t.aws.hc("hc-primary").healthy = false;
+    const r = await t.run(t.clock.now() - 30 * MIN, {
+      region: "secondary",
+      beforeStep: (s) => {
+        if (s.id === "force-dns") {
+          t.aws.hc("hc-primary").healthy = true; // it was a long blip
+          t.clock.advance(3 * MIN);
+        }
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.transient).toBe(true);
+    expect(r.failedStep).toBe("force-dns");
+    expect(t.aws.switchAlarmState()).toBe("OK");
+    expect(t.aws.desired["us-east-2"]).toBe(3);
+    expect(t.aws.desired["us-west-1"]).toBe(3);
+    expect(t.aws.calls.filter((c) => c.input.NewDBInstanceIdentifier)).toEqual([]);
+    expect(t.fake.resourceIdOf(SEC)).not.toMatch(/RESTORED/);
+    expect(t.fake.resourceIdOf(target)).toMatch(/^db-RESTORED/);
   });
 
   it("refuses a time outside the replicated copy's window (its latest restorable time lags the source's)", async () => {

@@ -44,9 +44,12 @@ import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } fr
  *   group, and the default DB parameter group. By default, the new DB instance
  *   is created as a single-AZ deployment" (RDS API Reference): so the subnet
  *   group, security groups, parameter group, class, Multi-AZ, storage type,
- *   log exports and CA are copied from a template instance in the restore
- *   region (the writer itself, or that region's replica for a replicated
- *   restore), with DeletionProtection true and tags. The request has no
+ *   log exports, CA and backup window are copied from a template instance in
+ *   the restore region (the writer itself, or that region's replica for a
+ *   replicated restore), with DeletionProtection true, tags, and
+ *   BackupRetentionPeriod database.backupRetentionDays (the restored writer
+ *   becomes a replication source; "Can't be set to 0 if the DB instance is a
+ *   source to read replicas": RestoreDBInstanceToPointInTime). The request has no
  *   KmsKeyId (RestoreDBInstanceToPointInTimeMessage in @aws-sdk/client-rds
  *   has none): the restored instance is encrypted as its backups are, with
  *   the writer's key in its own region and, for replicated backups, the
@@ -205,6 +208,9 @@ export class AwsRestore implements RestorePlatform {
       ...(tmpl.MaxAllocatedStorage ? { MaxAllocatedStorage: tmpl.MaxAllocatedStorage } : {}),
       ...(tmpl.EnabledCloudwatchLogsExports?.length ? { EnableCloudwatchLogsExports: tmpl.EnabledCloudwatchLogsExports } : {}),
       ...(tmpl.CACertificateIdentifier ? { CACertificateIdentifier: tmpl.CACertificateIdentifier } : {}),
+      // The restored writer is a replication source (readers, the cross-region replica): RDS needs its backups on.
+      BackupRetentionPeriod: this.config.database.backupRetentionDays,
+      ...(tmpl.PreferredBackupWindow ? { PreferredBackupWindow: tmpl.PreferredBackupWindow } : {}),
       CopyTagsToSnapshot: true,
       DeletionProtection: true,
       Tags: [...tags, { Key: RESTORED_TO_TAG, Value: new Date(toTime).toISOString() }],
