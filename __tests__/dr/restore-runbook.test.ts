@@ -206,13 +206,24 @@ describe("dr restore (same region: the writer's own automated backups)", () => {
     expect(r.ok).toBe(false);
     expect(r.failedStep).toBe("rename-restored");
     expect(r.rolledBack).toBe(true);
-    expect(r.failure).toContain("RDS refused the rename");
+    expect(r.failure).toContain("RDS refused the rename of");
+    expect(r.failure).toContain("3 times in a row");
     // Back where it was: the writer's name on the original instance, the fleet serving, the restored instance kept aside.
     expect(t.fake.resourceIdOf(WRITER)).toBe(original);
     expect(t.aws.desired["us-east-2"]).toBe(3);
     expect(t.fake.resourceIdOf(target)).toMatch(/^db-RESTORED/);
     expect(t.lines.join("\n")).toMatch(/\[rollback\] done: drweb-prod-use2-db-g1-writer: available/);
     expect(Journal.open(t.dir, "restore", t.clock).completed).toBe(true);
+  });
+
+  it("a rename RDS refuses once (a state race) is asked again at the next poll and the restore completes", async () => {
+    const t = setup();
+    const { target } = namesAt(t.clock);
+    t.fake.renameRefusals = { from: target, times: 1 };
+    const r = await t.run(t.clock.now() - 30 * MIN);
+    expect(r.ok, r.failure ?? "").toBe(true);
+    expect(t.aws.calls.filter((c) => c.input.NewDBInstanceIdentifier === WRITER)).toHaveLength(2);
+    expect(t.fake.resourceIdOf(WRITER)).toMatch(/^db-RESTORED/);
   });
 
   it("a rename of the damaged writer that RDS refuses lifts the fence; nothing was renamed", async () => {

@@ -282,7 +282,7 @@ export class AwsRestore implements RestorePlatform {
     if (t && !f) return { outcome: "exists", detail: `${to} exists and ${from} is gone: already renamed` };
     if (t) return { outcome: "refused", detail: `${to} already exists (${t.DBInstanceStatus}): RDS cannot give an existing name; not sent` };
     if (!f) return { outcome: "not-sent", detail: `neither ${from} nor ${to} is listed in ${here}: not sent` };
-    if (f.DBInstanceStatus !== "available") return { outcome: "refused", detail: `${from} is ${f.DBInstanceStatus}: RDS would refuse the rename now; not sent (asked again)` };
+    if (f.DBInstanceStatus !== "available") return { outcome: "not-sent", detail: `${from} is ${f.DBInstanceStatus}: RDS would refuse the rename now; not sent (asked again once it is available)` };
     const what = `RDS ModifyDBInstance ${from} NewDBInstanceIdentifier ${to} (${here})`;
     const r = await this.io.sendRequest(this.clients.rds(here), new ModifyDBInstanceCommand({ DBInstanceIdentifier: from, NewDBInstanceIdentifier: to, ApplyImmediately: true }), what);
     if (r.ok) return { outcome: "requested", detail: `${what}, applied immediately: taken` };

@@ -202,6 +202,9 @@ export function windowVerdict(w: RestoreWindow, toTime: number, writerId: string
   return ok(`${iso(toTime)} is inside the restorable window of ${where}: ${window}, ${((w.latest - toTime) / 1000).toFixed(0)} s before the latest (source ${w.sourceRef})`);
 }
 
+/** How many refused rename requests in a row end the wait (a state race passes; a refusal that stays does not wait out the timeout). */
+export const RENAME_REFUSALS = 3;
+
 /** Scratch key of the window read in this run. */
 const WINDOW = "restore:window";
 
@@ -232,6 +235,9 @@ async function journaledRequest(ctx: StepContext, stepId: string, what: string, 
   }
   const taken = a.outcome === "requested" || a.outcome === "exists" || a.outcome === "unknown";
   ctx.note(stepId, taken ? "requested" : "not-taken", `${a.outcome}: ${a.detail}`);
+  // Refusals in a row (an answer that took nothing: a state race, a name taken): a wait gives up after RENAME_REFUSALS.
+  const refusals = `request:${stepId}:refusals`;
+  ctx.scratch[refusals] = a.outcome === "refused" ? ((ctx.scratch[refusals] as number | undefined) ?? 0) + 1 : 0;
   const prev = ctx.scratch[`request:${stepId}`];
   ctx.scratch[`request:${stepId}`] = taken ? (a.outcome === "unknown" && prev === "taken" ? "taken" : a.outcome === "unknown" ? "unknown" : "taken") : prev === "taken" || prev === "unknown" ? prev : a.outcome;
   return a;
@@ -381,8 +387,8 @@ function renameStep(config: ValidConfig, params: PlanParams, id: string, from: s
         const [f, t] = await Promise.all([ops(ctx).instance(r.region, from), ops(ctx).instance(r.region, to)]);
         if (t.found && !f.found && t.status === "available") return ok(`${to}: available; ${from} is gone`);
         if (t.found) return no(`${to}: ${t.status ?? "?"}${f.found ? `; ${from} still listed (${f.status})` : ""}`);
-        const state = ctx.scratch[`request:${id}`];
-        if (!mayHaveBeenTaken(ctx, id) && state === "refused") return fatal(`RDS refused the rename of ${from} to ${to} (see the action above): nothing was renamed`);
+        const refused = (ctx.scratch[`request:${id}:refusals`] as number | undefined) ?? 0;
+        if (!mayHaveBeenTaken(ctx, id) && refused >= RENAME_REFUSALS) return fatal(`RDS refused the rename of ${from} to ${to} ${refused} times in a row (see the actions above): nothing was renamed`);
         return no(`${to} not listed yet; ${from}: ${f.found ? f.status : "not listed"}${mayHaveBeenTaken(ctx, id) ? "" : " (asked again)"}`);
       },
       retry: async (ctx, acting) => {
