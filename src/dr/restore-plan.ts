@@ -503,19 +503,27 @@ export function restoreEpilogue(config: ValidConfig, params: PlanParams): string
   const readers = n.readers(g);
   const readerAddrs = readers.map((_, i) => dbInstanceAddress(`Reader${i}`, g));
   const writerAddr = dbInstanceAddress("Writer", g);
-  const lines = [
+  const lines: string[] = [];
+  if (r.source === "replicated") {
+    lines.push(
+      `The secondary now writes (the restored data) and the failover switch is forced: first record the failed-over state in your config file (DR_CONFIG):`,
+      `  "database": { "drState": "failedOver", "generations": { "primary": ${params.generations.primary}, "secondary": ${g} } },`,
+      `  "dns": { "forceFailover": true }`,
+    );
+  }
+  lines.push(
     `Record the restore (docs/dr-runbook.md, "dr restore"). ${r.writerId} in ${n.region} is now the restored instance: a new DB instance with a new DbiResourceId, and since hashicorp/aws v5.0.0 the aws_db_instance id in state is that resource id`,
     `(hashicorp/terraform-provider-aws#31232), so the ${stack} stack's state still points at the damaged instance, now ${r.damagedId}. Move the state to the restored one (same address, same identifier: nothing is replaced):`,
     `  npm run synth`,
     `  ${tf} init`,
     `  ${tf} state rm '${writerAddr}'`,
     `  ${tf} import '${writerAddr}' ${r.writerId}`,
-    `The in-region readers still replicate the damaged instance ("All read replicas associated with a DB instance remain associated with that instance after it is renamed": RDS User Guide, "Renaming a DB instance") and serve its data: replace them (same names, new replicas of ${r.writerId}):`,
+    `The in-region readers still replicate the damaged instance ("All read replicas associated with a DB instance remain associated with that instance after it is renamed": RDS User Guide, "Renaming a DB instance") and serve its data: replace them (same names, new replicas of ${r.writerId}; terraform shows the plan and asks before it applies):`,
     ...readers.map((id) => `  aws rds modify-db-instance --region ${n.region} --db-instance-identifier ${id} --no-deletion-protection --apply-immediately`),
     `  ${tf} apply ${readerAddrs.map((a) => `-replace='${a}'`).join(" ")}`,
-    `  npx cdktf diff ${stack}   # then expect only in-place updates of ${r.writerId} the import left at the importer's defaults (skip_final_snapshot, delete_automated_backups, tags)`,
+    `  npx cdktf diff ${stack}   # then expect only in-place updates of ${r.writerId}: what the import left at the importer's defaults (skip_final_snapshot, delete_automated_backups) and what the restore did not copy (Enhanced Monitoring, Performance Insights, tags)`,
     `  ${deployOnly(stack)}`,
-  ];
+  );
   if (r.source === "instance" && r.drState === "normal") {
     const o = names(config, "secondary");
     const gS = params.generations.secondary;
@@ -529,10 +537,7 @@ export function restoreEpilogue(config: ValidConfig, params: PlanParams): string
   if (r.source === "replicated") {
     const p = names(config, "primary");
     lines.push(
-      `The secondary now writes (the restored data) and the failover switch is forced: record the failed-over state in your config file (DR_CONFIG):`,
-      `  "database": { "drState": "failedOver", "generations": { "primary": ${params.generations.primary}, "secondary": ${g} } },`,
-      `  "dns": { "forceFailover": true }`,
-      `then run the state commands above, npx cdktf diff secondary and ${deployOnly("secondary")}. Do not deploy primary while in failedOver.`,
+      `Do not deploy primary while in failedOver.`,
       `${p.region}'s old writer ${p.writer(params.generations.primary)} is fenced and isolated (new random master password, tag dr-isolated) once its region answered: a diverged standalone database, kept as evidence. Fail back later with \`dr failback\` (it rebuilds ${p.region} as a replica of ${r.writerId}).`,
     );
   }
