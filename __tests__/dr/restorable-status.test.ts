@@ -5,12 +5,16 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveConfig, type RegionRole, type ValidConfig } from "../../src/config";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
 import type { RestoreWindow } from "../../src/dr/restore-platform";
+import { main } from "../../src/dr/cli";
+import { publishRestorableMetrics } from "../../src/dr/restorable-metrics";
 import { collectStatus, renderStatus, statusExitCode } from "../../src/dr/status";
+import { BACKUP_METRIC } from "../../src/monitoring/backup-metric";
 import { FakeAws } from "./fake-aws";
 
 const MIN = 60_000;
@@ -139,5 +143,112 @@ describe("config runbook.maxRestorableLagMinutes", () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain("runbook.maxRestorableLagMinutes: must be at least 6: RDS uploads transaction logs every 5 minutes");
     expect((err as Error).message).toContain("Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or more");
+  });
+});
+
+// --- dr status --publish-metrics: the metric the BackupRestorableLagHigh / BackupNotReplicated alerts read ---------
+// CloudWatch is a recording stub of the SDK client's send (no AWS here); the other calls go to fake-aws.ts.
+
+type Put = { region: string; namespace: string; data: Array<{ name: string; dims: Record<string, string>; value: number; unit?: string }> };
+
+function recordingClients(t: ReturnType<typeof setup>, failIn: string | null = null) {
+  const puts: Put[] = [];
+  const base = t.aws.clients();
+  const clients = {
+    ...base,
+    cloudwatch: (region: string) => {
+      const real = base.cloudwatch(region);
+      return {
+        send: (cmd: unknown, opts?: unknown) => {
+          if (cmd instanceof PutMetricDataCommand && cmd.input.Namespace === BACKUP_METRIC.namespace) {
+            if (region === failIn) return Promise.reject(Object.assign(new Error("User is not authorized to perform: cloudwatch:PutMetricData"), { name: "AccessDenied" }));
+            puts.push({
+              region,
+              namespace: cmd.input.Namespace,
+              data: (cmd.input.MetricData ?? []).map((m) => ({ name: m.MetricName!, dims: Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name!, d.Value!])), value: m.Value!, unit: m.Unit })),
+            });
+            return Promise.resolve({});
+          }
+          return (real.send as (c: unknown, o?: unknown) => Promise<unknown>)(cmd, opts);
+        },
+      };
+    },
+  };
+  return { clients: clients as typeof base, puts };
+}
+
+describe("dr status --publish-metrics", () => {
+  it("puts each region's window into that region's CloudWatch (Drweb/Backup): found, lag and the configured limit; Found 0 without lag when there is no copy; nothing for a region not read", async () => {
+    const t = setup();
+    t.answers.secondary = { found: false, latestAgoMs: null };
+    const s = await collectStatus(t.config, t.platformFor(t.config));
+    const { clients, puts } = recordingClients(t);
+    const published = await publishRestorableMetrics(t.config, s.restorable!, (r) => clients.cloudwatch(r));
+    expect(published.map((p) => [p.region, p.error])).toEqual([["us-east-2", null], ["us-west-1", null]]);
+    const dims = (region: string, source: string) => ({ Deployment: "drweb-prod", Region: region, Source: source });
+    expect(puts).toEqual([
+      {
+        region: "us-east-2",
+        namespace: "Drweb/Backup",
+        data: [
+          { name: "Found", dims: dims("us-east-2", "instance"), value: 1, unit: "Count" },
+          { name: "RestorableLagSeconds", dims: dims("us-east-2", "instance"), value: 180, unit: "Seconds" },
+          { name: "RestorableLagLimitSeconds", dims: dims("us-east-2", "instance"), value: 900, unit: "Seconds" },
+        ],
+      },
+      { region: "us-west-1", namespace: "Drweb/Backup", data: [{ name: "Found", dims: dims("us-west-1", "replicated"), value: 0, unit: "Count" }] },
+    ]);
+
+    const t2 = setup();
+    t2.answers.primary = new Error("connect ETIMEDOUT");
+    const s2 = await collectStatus(t2.config, t2.platformFor(t2.config));
+    const r2 = recordingClients(t2);
+    await publishRestorableMetrics(t2.config, s2.restorable!, (r) => r2.clients.cloudwatch(r));
+    expect(r2.puts.map((p) => p.region)).toEqual(["us-west-1"]);
+  });
+
+  it("the command: --json carries what was published; a failed PutMetricData is said and makes exit 4; the flag belongs to status only", async () => {
+    const t = setup();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-status-"));
+    const file = path.join(dir, "config.json");
+    fs.writeFileSync(file, JSON.stringify({ runbook: { journalDir: dir } }));
+    const proto = AwsPlatform.prototype as unknown as Record<string, unknown>;
+    const saved = Object.getOwnPropertyDescriptor(proto, "restorableWindow");
+    const stub = t.platformFor(t.config) as unknown as { restorableWindow: unknown };
+    Object.defineProperty(proto, "restorableWindow", { value: stub.restorableWindow, configurable: true, writable: true });
+    try {
+      const run = async (argv: string[], failIn: string | null = null) => {
+        const { clients, puts } = recordingClients(t, failIn);
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main([...argv, "--config", file], { clients, credentials: async () => ({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x" }), clock: t.clock, probe: t.aws.probe, out: (l) => out.push(l), err: (l) => err.push(l) });
+        return { code, out: out.join("\n"), err: err.join("\n"), puts };
+      };
+      const ok = await run(["status", "--publish-metrics", "--json"]);
+      expect(ok.code).toBe(0);
+      expect(ok.puts.map((p) => p.region)).toEqual(["us-east-2", "us-west-1"]);
+      const json = JSON.parse(ok.out) as { publishedMetrics: Array<{ region: string; error: string | null; sent: string[] }>; restorable: { available: boolean } };
+      expect(json.restorable.available).toBe(true);
+      expect(json.publishedMetrics).toEqual([
+        { region: "us-east-2", error: null, sent: ["Found{instance}=1", "RestorableLagSeconds{instance}=180", "RestorableLagLimitSeconds{instance}=900"] },
+        { region: "us-west-1", error: null, sent: ["Found{replicated}=1", "RestorableLagSeconds{replicated}=480", "RestorableLagLimitSeconds{replicated}=900"] },
+      ]);
+
+      const failed = await run(["status", "--publish-metrics"], "us-west-1");
+      expect(failed.code).toBe(4);
+      expect(failed.out).toContain("  us-west-1: FAILED (AccessDenied: User is not authorized to perform: cloudwatch:PutMetricData)");
+      expect(failed.err).toContain("dr status --publish-metrics: PutMetricData in us-west-1 failed");
+
+      const plain = await run(["status"]);
+      expect(plain.puts).toEqual([]);
+      expect(plain.code).toBe(0);
+
+      const wrong = await run(["failover", "--to", "secondary", "--planned", "--publish-metrics", "--dry-run"]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.err).toContain("--publish-metrics is an option of `dr status`");
+    } finally {
+      if (saved) Object.defineProperty(proto, "restorableWindow", saved);
+      else delete proto.restorableWindow;
+    }
   });
 });
