@@ -326,8 +326,8 @@ describe("MonitoringStack", () => {
     expect(resourceList(bumped, "aws_secretsmanager_secret_version")[0].secret_string_wo_version).toBe(2);
   });
 
-  it("deploys the alert rules of monitoring/rules/drweb-alerts.yaml unchanged, where the chart's rule selector finds them", () => {
-    const fileGroups = parse(fs.readFileSync(RULES_FILE, "utf8")).groups;
+  it("deploys the alert rules of monitoring/rules/drweb-alerts.yaml (and drweb-backup-alerts.yaml after them) unchanged, where the chart's rule selector finds them", () => {
+    const fileGroups = [...parse(fs.readFileSync(RULES_FILE, "utf8")).groups, ...parse(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.backupRules), "utf8")).groups];
     for (const role of ROLES) {
       const v = valuesOf(release(mon(role), "kube-prometheus-stack"));
       expect(Object.keys(v.additionalPrometheusRulesMap)).toEqual(["drweb-alerts"]);
