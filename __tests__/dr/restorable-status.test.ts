@@ -112,6 +112,18 @@ describe("dr status: the restorable window of each region", () => {
     expect(renderStatus(s).join("\n")).toMatch(/  us-west-1 \(replicated copy\): could not be read \(.*ETIMEDOUT/);
   });
 
+  it("a window read that never answers is bounded by the status read timeout, like every other read", async () => {
+    const t = setup();
+    const p = t.platformFor(t.config);
+    Object.defineProperty(p, "restorableWindow", { value: () => new Promise(() => undefined), configurable: true });
+    const s = await collectStatus(t.config, p, { readTimeoutMs: 50 });
+    expect(s.readErrors.filter((e) => e.what.includes("restorable window")).map((e) => [e.what, e.reason])).toEqual([
+      ["us-east-2 restorable window of drweb-prod-use2-db-g1-writer", "the AWS endpoint could not be reached (TimeoutError: no answer within 0.05 s)"],
+      ["us-west-1 restorable window of drweb-prod-use2-db-g1-writer", "the AWS endpoint could not be reached (TimeoutError: no answer within 0.05 s)"],
+    ]);
+    expect(statusExitCode(s)).toBe(4);
+  });
+
   it("a platform without restorableWindow says 'not available' (no crash, no warning)", async () => {
     const t = setup();
     const s = await collectStatus(t.config, t.platformFor(t.config, false));

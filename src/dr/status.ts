@@ -166,6 +166,14 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
         return null;
       }, readTimeout)
     : Promise.resolve(null);
+  // Slots 7 and 8: each region's restorable window (restorable-status.ts), read beside the rest.
+  const restorableRead = collectRestorable(config, platform, {
+    settle: (p, what, slot, fallback) => settle(p, (e) => {
+      unread(slot, what, e);
+      return fallback;
+    }, readTimeout),
+    firstSlot: 7,
+  });
   const [healthChecks, switchState, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
       unread(0, "Route53 health checks", e);
@@ -199,14 +207,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
     }),
   ]);
   const globalCluster = await globalRead;
-  // Slots 7 and 8: each region's restorable window (after the reads above, so their order stays).
-  const restorable = await collectRestorable(config, platform, {
-    settle: (p, what, slot, fallback) => settle(p, (e) => {
-      unread(slot, what, e);
-      return fallback;
-    }, readTimeout),
-    firstSlot: 7,
-  });
+  const restorable = await restorableRead;
   const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
     if (aurora) {
       // drState names the global primary (AURORA_GLOBAL_PRIMARY); in failedOver the primary region is not deployed: anything goes there.
