@@ -206,7 +206,8 @@ describe("MonitoringStack", () => {
       metricsPort: app.config.web.metricsPort,
       storageClassName: sc.metadata.name,
       grafanaAdminSecretName: secret.metadata.name,
-      ruleGroups: parse(fs.readFileSync(RULES_FILE, "utf8")).groups,
+      // drweb-alerts.yaml, then the restorable-window alerts (drweb-backup-alerts.yaml).
+      ruleGroups: [...parse(fs.readFileSync(RULES_FILE, "utf8")).groups, ...parse(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.backupRules), "utf8")).groups],
     });
     // Through YAML, Terraform escaping and back: nothing lost or altered.
     expect(valuesOf(release(st, "kube-prometheus-stack"))).toEqual(expected);
