@@ -25,9 +25,12 @@ from pathlib import Path
 # the CloudWatch metrics as the Prometheus cloudwatch_exporter names them (RDS
 # ReplicaLag; in the Aurora mode AuroraGlobalDBRPOLag and AuroraGlobalDBReplicationLag,
 # src/monitoring/values.ts AURORA_LAG_METRICS; the web servers' Drweb/DatabaseRole,
-# src/eks/contract.ts DB_ROLE_METRIC).
+# src/eks/contract.ts DB_ROLE_METRIC; `dr status --publish-metrics`'s Drweb/Backup,
+# src/monitoring/backup-metric.ts BACKUP_METRIC).
 EXTERNAL = {"up", "aws_rds_replica_lag_average", "drweb_database_role_maximum",
-            "aws_rds_aurora_global_dbrpolag_maximum", "aws_rds_aurora_global_dbreplication_lag_maximum"}
+            "aws_rds_aurora_global_dbrpolag_maximum", "aws_rds_aurora_global_dbreplication_lag_maximum",
+            "drweb_backup_found_maximum", "drweb_backup_restorable_lag_seconds_maximum",
+            "drweb_backup_restorable_lag_limit_seconds_maximum"}
 DATASOURCE = "${datasource}"
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
             "bool", "offset", "inf", "nan", "atan2"}

@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 
 # The rules of every mode and their unit tests (drweb-aurora-alerts.yaml is
 # deployed only in the Aurora Global Database mode; its tests load both files).
-rule_files=(monitoring/rules/drweb-alerts.yaml monitoring/rules/drweb-aurora-alerts.yaml)
-test_files=(monitoring/rules/drweb-alerts.test.yaml monitoring/rules/drweb-aurora-alerts.test.yaml)
+rule_files=(monitoring/rules/drweb-alerts.yaml monitoring/rules/drweb-aurora-alerts.yaml monitoring/rules/drweb-backup-alerts.yaml)
+test_files=(monitoring/rules/drweb-alerts.test.yaml monitoring/rules/drweb-aurora-alerts.test.yaml monitoring/rules/drweb-backup-alerts.test.yaml)
 passed=0
 failed=0
 work=$(mktemp -d)

@@ -10,6 +10,7 @@ import { ClusterAccess } from "../src/monitoring/cluster-access";
 import { GRAFANA_ADMIN_USER } from "../src/monitoring/grafana-admin";
 import { CLOUDWATCH_EXPORTER_RELEASE, MonitoringWorkloads } from "../src/monitoring/monitoring-workloads";
 import { engineMonitoringContent } from "../src/monitoring/engine-content";
+import { withBackupRules } from "../src/monitoring/repo-files";
 import { grafanaServiceName, prometheusServiceName } from "../src/monitoring/values";
 import { configureBackend, requireTerraformVersion } from "./backend";
 
@@ -66,7 +67,8 @@ export class MonitoringStack extends TerraformStack {
       storageClassName: `${config.project}-gp3-encrypted`,
       volumeZones: monitoringNodeZones(rc.availabilityZones, config.eks.nodeZoneCount),
       grafanaAdminSecretName: `${naming.regional}/grafana/admin`,
-      ruleGroups: content.ruleGroups,
+      // Plus the restorable-window alerts (monitoring/rules/drweb-backup-alerts.yaml), both modes.
+      ruleGroups: withBackupRules(content.ruleGroups, props.projectRoot),
       dashboards: content.dashboards,
       alertTopicName: alertTopicName(naming),
       // Both regions' database roles, from this region's CloudWatch (each

@@ -16,7 +16,7 @@ import { resolveConfig } from "../../src/config";
 import { regionClusterIdentifier } from "../../src/database/aurora-contract";
 import { auroraDashboard, engineMonitoringContent, RDS_LAG_METRIC } from "../../src/monitoring/engine-content";
 import { loadDashboards, loadRuleGroups, MONITORING_FILES } from "../../src/monitoring/repo-files";
-import { AURORA_LAG_METRICS, cloudwatchExporterConfig, cloudwatchExporterValues } from "../../src/monitoring/values";
+import { AURORA_LAG_METRICS, backupMetricEntries, cloudwatchExporterConfig, cloudwatchExporterValues } from "../../src/monitoring/values";
 import { MonitoringStack } from "../../stacks/monitoring-stack";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, type StackJson } from "../helpers/synth";
@@ -39,7 +39,9 @@ describe("the CloudWatch exporter", () => {
     const before =
       "region: us-west-1\nperiod_seconds: 60\nrange_seconds: 300\ndelay_seconds: 120\nset_timestamp: false\nmetrics:\n  - aws_namespace: AWS/RDS\n    aws_metric_name: ReplicaLag\n    aws_dimensions:\n      - DBInstanceIdentifier\n    aws_statistics:\n      - Average\n  - aws_namespace: Drweb\n    aws_metric_name: DatabaseRole\n    aws_dimensions:\n      - Deployment\n      - Region\n    aws_dimension_select:\n      Deployment:\n        - drweb-prod\n      Region:\n        - us-east-2\n        - us-west-1\n    aws_statistics:\n      - Maximum\n    period_seconds: 60\n    range_seconds: 120\n    delay_seconds: 0\n    set_timestamp: false\n";
     const v: any = cloudwatchExporterValues({ region: "us-west-1", scrapeIntervalSeconds: 30, roleMetric: ROLE });
-    expect(v.config).toBe(before);
+    // Issue 26: the restorable-window metrics are appended after them (both modes), nothing before them changed.
+    expect(v.config.startsWith(before)).toBe(true);
+    expect(parse(v.config).metrics.slice(2)).toEqual(backupMetricEntries("us-west-1", ROLE.deployment));
   });
 
   it("in the Aurora mode exports the global RPO and replication lag of this region's member cluster, and no RDS ReplicaLag", () => {
@@ -50,7 +52,7 @@ describe("the CloudWatch exporter", () => {
       const v: any = cloudwatchExporterValues({ region, scrapeIntervalSeconds: 30, roleMetric: ROLE, auroraGlobal: content.auroraGlobal });
       const config = parse(v.config);
       expect(config).toEqual(cloudwatchExporterConfig(region, ROLE, content.auroraGlobal));
-      expect(config.metrics.map((m: any) => m.aws_metric_name)).toEqual(["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag", "DatabaseRole"]);
+      expect(config.metrics.map((m: any) => m.aws_metric_name)).toEqual(["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag", "DatabaseRole", "Found", "RestorableLagSeconds", "RestorableLagLimitSeconds"]);
       for (const m of config.metrics.slice(0, 2)) {
         expect(m).toEqual({ aws_namespace: "AWS/RDS", aws_metric_name: m.aws_metric_name, aws_dimensions: ["DBClusterIdentifier"], aws_dimension_select: { DBClusterIdentifier: [cluster] }, aws_statistics: ["Maximum"] });
         // Every dimension has its value: GetMetricStatistics directly, never ListMetrics.
@@ -172,7 +174,7 @@ describe("the monitoring stack in the Aurora mode", () => {
       const releases = resourceList(s, "helm_release");
       const kps = parse(unescapeTf(releases.find((r) => r.chart === "kube-prometheus-stack").values[0]));
       const groups = kps.additionalPrometheusRulesMap["drweb-alerts"].groups;
-      expect(groups.map((g: any) => g.name)).toEqual(["drweb-web", "drweb-database", "drweb-database-aurora"]);
+      expect(groups.map((g: any) => g.name)).toEqual(["drweb-web", "drweb-database", "drweb-database-aurora", "drweb-backup"]);
       const exporter = parse(unescapeTf(releases.find((r) => r.chart === "prometheus-cloudwatch-exporter").values[0]));
       const cw = parse(exporter.config);
       expect(cw.metrics[0].aws_dimension_select).toEqual({ DBClusterIdentifier: [regionClusterIdentifier(config, role)] });

@@ -206,7 +206,8 @@ describe("MonitoringStack", () => {
       metricsPort: app.config.web.metricsPort,
       storageClassName: sc.metadata.name,
       grafanaAdminSecretName: secret.metadata.name,
-      ruleGroups: parse(fs.readFileSync(RULES_FILE, "utf8")).groups,
+      // drweb-alerts.yaml, then the restorable-window alerts (drweb-backup-alerts.yaml).
+      ruleGroups: [...parse(fs.readFileSync(RULES_FILE, "utf8")).groups, ...parse(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.backupRules), "utf8")).groups],
     });
     // Through YAML, Terraform escaping and back: nothing lost or altered.
     expect(valuesOf(release(st, "kube-prometheus-stack"))).toEqual(expected);
@@ -326,8 +327,8 @@ describe("MonitoringStack", () => {
     expect(resourceList(bumped, "aws_secretsmanager_secret_version")[0].secret_string_wo_version).toBe(2);
   });
 
-  it("deploys the alert rules of monitoring/rules/drweb-alerts.yaml unchanged, where the chart's rule selector finds them", () => {
-    const fileGroups = parse(fs.readFileSync(RULES_FILE, "utf8")).groups;
+  it("deploys the alert rules of monitoring/rules/drweb-alerts.yaml (and drweb-backup-alerts.yaml after them) unchanged, where the chart's rule selector finds them", () => {
+    const fileGroups = [...parse(fs.readFileSync(RULES_FILE, "utf8")).groups, ...parse(fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.backupRules), "utf8")).groups];
     for (const role of ROLES) {
       const v = valuesOf(release(mon(role), "kube-prometheus-stack"));
       expect(Object.keys(v.additionalPrometheusRulesMap)).toEqual(["drweb-alerts"]);

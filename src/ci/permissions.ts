@@ -12,6 +12,7 @@
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { REGION_ROLES, type ValidConfig } from "../config";
 import { Naming } from "../lib/naming";
+import { BACKUP_METRIC } from "../monitoring/backup-metric";
 import { ciNamePrefix, projectBase } from "./contract";
 
 export interface CiPolicyScope {
@@ -229,7 +230,27 @@ export function planPolicies(s: CiPolicyScope): CiPolicy[] {
   return [
     { suffix: "read", description: "CI plan: read the configuration of the project's resources (no data)", statements: [readMetadata(s), readParameters(s), readArtifacts(s)] },
     { suffix: "state", description: "CI plan: read the state (and take its lock), and the secrets a plan reads", statements: [...planState(s), ...planSecrets(s)] },
+    { suffix: "status", description: "CI plan: the nightly dr status --publish-metrics puts the restorable-window metrics (CloudWatch namespace Drweb/Backup only)", statements: [publishRestorableWindow(s)] },
   ];
+}
+
+/**
+ * `dr status --publish-metrics` (the nightly dr-status job, plan role): PutMetricData into the
+ * restorable-window namespace only, in the DR pair's regions (each region's window into its own
+ * CloudWatch). PutMetricData has no resource ARN ("*"); the namespace is its condition key
+ * cloudwatch:namespace (CloudWatch User Guide, "Using condition keys to limit access to CloudWatch
+ * namespaces"), so the role cannot write the web servers' Drweb/DatabaseRole metric (the split-brain
+ * alert's source) nor any other. Whoever may assume the plan role (the repository's pull requests,
+ * main) can therefore write Drweb/Backup datapoints: at worst it hides or raises the backup alerts
+ * until the next nightly run; it reaches no backup (docs/dr-runbook.md, "dr status").
+ */
+function publishRestorableWindow(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid: "PublishRestorableWindow",
+    actions: ["cloudwatch:PutMetricData"],
+    resources: ["*"],
+    condition: [cond("StringEquals", "cloudwatch:namespace", [BACKUP_METRIC.namespace]), cond("StringEquals", "aws:RequestedRegion", REGION_ROLES.map((r) => s.config.regions[r].region))],
+  };
 }
 
 /**

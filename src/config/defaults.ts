@@ -144,6 +144,11 @@ export const DEFAULT_CONFIG: DrConfig = {
     // dr restore: RDS point-in-time restores take from minutes to hours with the size and the logs to replay.
     restoreTimeoutMinutes: 240,
     journalDir: ".dr",
+    // dr status / BackupRestorableLagHigh: RDS uploads transaction logs every
+    // 5 minutes (LatestRestorableTime normally up to 5 minutes behind); the
+    // replicated copy follows "as soon as they are ready" plus the cross-Region
+    // copy. 15 minutes: three upload intervals, so one late upload does not warn.
+    maxRestorableLagMinutes: 15,
   },
   // The CI identity (README "CI identity"): off until a repository is given.
   // An apply of a regional stack (RDS instances, an EKS cluster) can take

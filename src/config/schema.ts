@@ -384,6 +384,18 @@ const baseSchema = z
         .max(2880, { message: "must be at most 2880 minutes (48 h). Fix: give 10 to 2880, e.g. 240" }),
       /** Folder (relative to the working directory) of the runbook's journal files (resume after an interruption). */
       journalDir: z.string().min(1),
+      /**
+       * `dr status` (and the BackupRestorableLagHigh alert through `dr status --publish-metrics`): warn when a
+       * region's latest restorable time (the writer's own automated backups, or their copy replicated into the other
+       * region) is more than this many minutes behind now. RDS uploads transaction logs every 5 minutes, so
+       * LatestRestorableTime is normally up to 5 minutes behind (RDS User Guide, "Restoring a DB instance to a
+       * specified time"); a limit of 5 or less would warn all the time (docs/dr-runbook.md, "dr status").
+       */
+      maxRestorableLagMinutes: z
+        .number()
+        .int("must be a whole number of minutes")
+        .min(6, "must be at least 6: RDS uploads transaction logs every 5 minutes, so the latest restorable time is normally up to 5 minutes behind and a lower limit warns all the time. Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or more")
+        .max(1440, "must be at most 1440 (a day): a larger lag means point-in-time recovery is broken. Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or up to 1440"),
     }),
     /**
      * The CI identity (stacks/ci-identity-stack.ts, README "CI identity"):

@@ -8,13 +8,17 @@ import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
 import { LeaseHeldError, LeaseNotTakenError, releaseAll } from "./lease";
 import { journalName, runRunbook, RunnerError } from "./runner";
+import { publishRestorableMetrics } from "./restorable-metrics";
 import { collectStatus, renderStatus, statusExitCode } from "./status";
 import { restoreParamsFor, RestoreRequestError, writerRoleOf, type RestoreRequest } from "./restore-plan";
 import type { RegionRole } from "../config";
 
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
-                                             (exit 3: mismatch, a SPLIT BRAIN among them; 4: something could not be read)
+                                             (exit 3: mismatch, a SPLIT BRAIN among them; 4: something could not be read); each region's
+                                             restorable window (warnings: not replicated, lag above runbook.maxRestorableLagMinutes)
+  dr status --publish-metrics                the same, and each region's restorable lag into that region's CloudWatch (Drweb/Backup:
+                                             the BackupRestorableLagHigh / BackupNotReplicated alerts); a failed PutMetricData: exit 4
   dr failover --to secondary --planned       switchover: fence writes, prove the catch-up by WAL positions, promote, force DNS (RPO 0);
                                              rolls the fence back by itself if the catch-up or the promotion fails
   dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
@@ -80,6 +84,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       config: { type: "string" },
       "journal-dir": { type: "string" },
       json: { type: "boolean", default: false },
+      "publish-metrics": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -100,6 +105,10 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
   }
   if (command !== "status" && command !== "failover" && command !== "failback" && command !== "restore") {
     err(`unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  if (values["publish-metrics"] && command !== "status") {
+    err("--publish-metrics is an option of `dr status`");
     return 2;
   }
   let mode: "planned" | "unplanned" = "planned";
@@ -156,9 +165,20 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
 
   if (command === "status") {
     const s = await collectStatus(config, platform);
-    if (values.json) out(JSON.stringify(s, null, 2));
-    else for (const l of renderStatus(s)) out(l);
-    return statusExitCode(s);
+    // --publish-metrics: before printing, so --json carries what was published (restorable-metrics.ts).
+    const published = values["publish-metrics"] && s.restorable ? await publishRestorableMetrics(config, s.restorable, (region) => clients.cloudwatch(region)) : null;
+    if (values.json) out(JSON.stringify(published ? { ...s, publishedMetrics: published } : s, null, 2));
+    else {
+      for (const l of renderStatus(s)) out(l);
+      if (published) {
+        out(published.length ? "published (CloudWatch Drweb/Backup):" : "published: nothing (no restorable window was read)");
+        for (const p of published) out(`  ${p.region}: ${p.error ? `FAILED (${p.error})` : p.sent.join(", ")}`);
+      }
+    }
+    const failed = (published ?? []).filter((p) => p.error);
+    for (const p of failed) err(`dr status --publish-metrics: PutMetricData in ${p.region} failed: ${p.error}`);
+    const code = statusExitCode(s);
+    return failed.length && code === 0 ? 4 : code;
   }
   if (command === "failover" && config.database.drState !== "normal" && !values["dry-run"]) {
     err(`warning: config database.drState is "${config.database.drState}"; a failover starts from "normal" (steps already done in AWS pass their checks and are not repeated). See \`dr status\`.`);

@@ -5,6 +5,7 @@ import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, isAurora, regionCluster
 import { auroraOps, member } from "./aurora-plan";
 import { names, switchCommand } from "./plan";
 import type { DatabaseState, DrPlatform, GlobalClusterState, GlobalMemberState, HealthCheckState, RegionalClusterState, SwitchState, WebState } from "./platform";
+import { collectRestorable, renderRestorable, type RestorableStatus } from "./restorable-status";
 
 /**
  * `dr status`: both regions at a glance, and whether AWS matches the
@@ -77,6 +78,12 @@ export interface DrStatus {
   readonly incomplete: boolean;
   /** The verdict `dr status` exits with: mismatch (exit 3; a SPLIT BRAIN is one), incomplete (exit 4), agree (exit 0). */
   readonly verdict: "agree" | "mismatch" | "incomplete";
+  /**
+   * Each region's restorable window of the writer (point-in-time restore, restorable-status.ts). Its findings
+   * (no replicated copy, the latest restorable time lagging more than runbook.maxRestorableLagMinutes) are
+   * warnings: they do not change the verdict or the exit code; a window that could not be read is a read error.
+   */
+  readonly restorable?: RestorableStatus;
 }
 
 /** `dr status`'s exit code: 3 a mismatch (config vs AWS, a split brain), 4 something could not be read, 0 they agree. */
@@ -159,6 +166,14 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
         return null;
       }, readTimeout)
     : Promise.resolve(null);
+  // Slots 7 and 8: each region's restorable window (restorable-status.ts), read beside the rest.
+  const restorableRead = collectRestorable(config, platform, {
+    settle: (p, what, slot, fallback) => settle(p, (e) => {
+      unread(slot, what, e);
+      return fallback;
+    }, readTimeout),
+    firstSlot: 7,
+  });
   const [healthChecks, switchState, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
       unread(0, "Route53 health checks", e);
@@ -192,6 +207,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
     }),
   ]);
   const globalCluster = await globalRead;
+  const restorable = await restorableRead;
   const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
     if (aurora) {
       // drState names the global primary (AURORA_GLOBAL_PRIMARY); in failedOver the primary region is not deployed: anything goes there.
@@ -270,10 +286,11 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
     warnings.push("no Route53 health check tagged dr-health-check=primary-gate was found (dns stack not deployed?)");
   }
   for (const h of healthChecks) if (h.healthy === false && (h.role === "primary" || h.role === "secondary")) warnings.push(`Route53 ${h.role} check is unhealthy: ${h.detail}`);
+  warnings.push(...restorable.findings);
   const readErrors = unreadAt.filter((e): e is ReadError => e !== undefined);
   const incomplete = readErrors.length > 0;
   const verdict = mismatches.length ? "mismatch" : incomplete ? "incomplete" : "agree";
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, ...(aurora ? { globalCluster } : {}), regions, mismatches, warnings, readErrors, incomplete, verdict };
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, ...(aurora ? { globalCluster } : {}), regions, mismatches, warnings, readErrors, incomplete, verdict, restorable };
 }
 
 /**
@@ -508,6 +525,7 @@ export function renderStatus(s: DrStatus): string[] {
     out.push(`  database: ${db.identifier}: ${db.dbRole}${db.source ? ` of ${db.source}` : ""}, ${db.status ?? "no status"}${repl}${lag}${iso}  (config expects: ${r.expectedDbRole})`);
     for (const rd of db.readers) out.push(`            ${rd.identifier}: ${rd.status ?? "missing"}`);
   }
+  if (s.restorable) out.push("", ...renderRestorable(s.restorable, s.readErrors));
   out.push("");
   if (s.mismatches.length) out.push("MISMATCH between config and AWS:", ...s.mismatches.map((m) => `  - ${m}`));
   else if (s.incomplete) out.push("no mismatch found in what could be read, but not everything could be read (below).");

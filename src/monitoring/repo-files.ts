@@ -8,6 +8,8 @@ export const MONITORING_FILES = {
   rules: path.join("monitoring", "rules", "drweb-alerts.yaml"),
   /** Alert rules deployed only in the Aurora Global Database mode, next to `rules` (src/monitoring/engine-content.ts). */
   auroraRules: path.join("monitoring", "rules", "drweb-aurora-alerts.yaml"),
+  /** Alert rules on the writer's restorable window (Drweb/Backup), deployed in both modes next to `rules` (withBackupRules). */
+  backupRules: path.join("monitoring", "rules", "drweb-backup-alerts.yaml"),
   /** One Grafana dashboard per *.json file. */
   dashboards: path.join("monitoring", "dashboards"),
 } as const;
@@ -32,6 +34,20 @@ export function loadRuleGroups(file: string): RuleGroup[] {
     }
   }
   return groups as RuleGroup[];
+}
+
+/**
+ * The rule groups a region deploys (one PrometheusRule): the engine's
+ * (engine-content.ts) and the restorable-window alerts of
+ * MONITORING_FILES.backupRules, whose group names must not repeat theirs.
+ */
+export function withBackupRules(groups: readonly RuleGroup[], projectRoot: string): RuleGroup[] {
+  const backup = loadRuleGroups(path.join(projectRoot, MONITORING_FILES.backupRules));
+  const names = new Set(groups.map((g) => g.name));
+  for (const g of backup) {
+    if (names.has(g.name)) throw new Error(`${MONITORING_FILES.backupRules}: group "${g.name}" is also in the other rule files; rename it (one PrometheusRule holds all the groups)`);
+  }
+  return [...groups, ...backup];
 }
 
 /** A Grafana dashboard file. */

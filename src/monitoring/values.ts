@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import type { ValidConfig } from "../config";
+import { BACKUP_METRIC, BACKUP_METRIC_RANGE_SECONDS } from "./backup-metric";
 import { ALERTMANAGER_SERVICE_ACCOUNT, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT, DB_ROLE_METRIC, MONITORING_RELEASE, PROMETHEUS_SERVICE_ACCOUNT, SCRAPE_TAG, WEB_SCRAPE_JOB } from "../eks/contract";
 import type { RuleGroup } from "./repo-files";
 
@@ -346,6 +347,34 @@ export function auroraLagMetrics(source: AuroraLagSource): Array<Record<string, 
   }));
 }
 
+/**
+ * The exporter's entries of the restorable-window metrics (BACKUP_METRIC,
+ * put by `dr status --publish-metrics` into each region's CloudWatch with
+ * Region = that region): this region's series only, both sources, every
+ * dimension given (GetMetricStatistics directly, never ListMetrics). The
+ * newest one-hour Maximum of the last BACKUP_METRIC_RANGE_SECONDS (the
+ * nightly publishes once a day; 26 periods, under GetMetricStatistics' 1,440
+ * datapoints per call). The series' Region dimension is this region, so the
+ * ServiceMonitor's `region` (the target label) is the same and the clashing
+ * exporter label is dropped with exported_region (roleMetricRelabelings).
+ * -> drweb_backup_found_maximum, drweb_backup_restorable_lag_seconds_maximum,
+ *    drweb_backup_restorable_lag_limit_seconds_maximum {deployment, source}
+ */
+export function backupMetricEntries(region: string, deployment: string): Array<Record<string, unknown>> {
+  const d = BACKUP_METRIC.dimensions;
+  return [BACKUP_METRIC.found, BACKUP_METRIC.lag, BACKUP_METRIC.limit].map((m) => ({
+    aws_namespace: BACKUP_METRIC.namespace,
+    aws_metric_name: m.metricName,
+    aws_dimensions: [d.deployment, d.region, d.source],
+    aws_dimension_select: { [d.deployment]: [deployment], [d.region]: [region], [d.source]: [...BACKUP_METRIC.sources] },
+    aws_statistics: [BACKUP_METRIC.statistic],
+    period_seconds: BACKUP_METRIC.exporterPeriodSeconds,
+    range_seconds: BACKUP_METRIC_RANGE_SECONDS,
+    delay_seconds: 0,
+    set_timestamp: false,
+  }));
+}
+
 /** Which DB_ROLE_METRIC series to read. */
 export interface RoleMetricSource {
   /** Value of the Deployment dimension (roleMetricDeployment). */
@@ -408,6 +437,8 @@ export function cloudwatchExporterConfig(region: string, role: RoleMetricSource,
         delay_seconds: 0,
         set_timestamp: false,
       },
+      // -> drweb_backup_*_maximum{deployment, source} of this region (backupMetricEntries)
+      ...backupMetricEntries(region, role.deployment),
     ],
   };
 }

@@ -1,3 +1,4 @@
+import { BACKUP_METRIC } from "../../monitoring/backup-metric";
 import { policyStatements } from "../context";
 import { COMPLIANT, fail, NOT_APPLICABLE, type ResourceRule } from "../types";
 
@@ -8,8 +9,9 @@ const READ = /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z0-9*]*$/;
  * The CI roles' policies (tagged ci-role): no service-wide wildcard (`*`,
  * `<service>:*`) in an Allow; no IAM write on "*" without a condition; and
  * the plan role (ci-role=plan) only reads, except the state lock object
- * (<key>.tflock: s3:PutObject/DeleteObject) and KMS Decrypt, and reads no
- * secret value on "*".
+ * (<key>.tflock: s3:PutObject/DeleteObject), KMS Decrypt and PutMetricData
+ * conditioned on the restorable-window namespace (dr status --publish-metrics),
+ * and reads no secret value on "*".
  */
 export const ciRoleScoped: ResourceRule = {
   kind: "resource",
@@ -36,6 +38,8 @@ export const ciRoleScoped: ResourceRule = {
           if (READ.test(a) || a === "kms:Decrypt" || a === "secretsmanager:GetSecretValue") continue;
           if ((a === "s3:PutObject" || a === "s3:DeleteObject") && resources.length > 0 && resources.every((x) => x.endsWith(".tflock"))) continue;
           if (a === "kms:GenerateDataKey" && (s.condition ?? []).some((c: any) => c.variable === "kms:ViaService")) continue;
+          // dr status --publish-metrics (nightly): only into the restorable-window namespace (src/ci/permissions.ts publishRestorableWindow).
+          if (a === "cloudwatch:PutMetricData" && (s.condition ?? []).some((c: any) => c.test === "StringEquals" && c.variable === "cloudwatch:namespace" && JSON.stringify(c.values) === JSON.stringify([BACKUP_METRIC.namespace]))) continue;
           return fail(`the plan role allows ${a}, which is not a read (statement ${s.sid ?? "?"})`);
         }
       }
