@@ -218,6 +218,7 @@ describe("dr status: what could not be read", () => {
       ["Route53 health checks", "access-denied"],
       ["us-east-2 web fleet (ASG drweb-prod-use2-web, target group drweb-prod-use2-web)", "network"],
       ["us-east-2 database drweb-prod-use2-db-g1-writer and its readers", "network"],
+      ["us-east-2 restorable window of drweb-prod-use2-db-g1-writer", "network"],
     ]);
   });
 });

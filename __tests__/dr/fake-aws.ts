@@ -14,6 +14,7 @@ import {
   CreateDBSnapshotCommand,
   DBInstanceNotFoundFault,
   DBSnapshotNotFoundFault,
+  DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   InvalidDBInstanceStateFault,
@@ -411,6 +412,9 @@ export class FakeAws {
         ],
       };
     }
+    // No automated backups modelled here (fake-restore.ts models them, PITR and renames, over this fake): `dr status`
+    // then reports its windows as "no automated backups" / "not replicated" (warnings, not read errors).
+    if (cmd instanceof DescribeDBInstanceAutomatedBackupsCommand) return { DBInstanceAutomatedBackups: [] };
     if (cmd instanceof PromoteReadReplicaCommand) {
       const d = this.db(cmd.input.DBInstanceIdentifier!);
       if (this.promoteRefusals !== 0) {

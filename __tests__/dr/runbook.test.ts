@@ -539,7 +539,11 @@ describe("dr status", () => {
     expect(s.incomplete).toBe(true);
     expect(s.mismatches).toEqual([]);
     expect(s.regions[0].database.identifier).toBe("drweb-prod-use2-db-g1-writer");
-    expect(s.readErrors.map((e) => e.what)).toEqual(["us-east-2 web fleet (ASG drweb-prod-use2-web, target group drweb-prod-use2-web)", "us-east-2 database drweb-prod-use2-db-g1-writer and its readers"]);
+    expect(s.readErrors.map((e) => e.what)).toEqual([
+      "us-east-2 web fleet (ASG drweb-prod-use2-web, target group drweb-prod-use2-web)",
+      "us-east-2 database drweb-prod-use2-db-g1-writer and its readers",
+      "us-east-2 restorable window of drweb-prod-use2-db-g1-writer",
+    ]);
     expect(s.readErrors[1].reason).toContain("the AWS endpoint could not be reached (TimeoutError: connect ETIMEDOUT");
     expect(renderStatus(s).join("\n")).toContain("not everything could be read");
   });

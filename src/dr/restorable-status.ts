@@ -34,6 +34,9 @@ import type { BackupSource, RestoreWindow } from "./restore-platform";
  * the BackupRestorableLagHigh / BackupNotReplicated alerts.
  */
 
+/** What `dr status` says about restorable windows in the Aurora mode. */
+export const AURORA_NOT_READ = "Aurora mode: not read (dr restore and these windows are RDS mode only; the global cluster's backups: docs/dr-runbook.md, Aurora Global Database mode)";
+
 export interface RestorableRegion {
   readonly role: RegionRole;
   readonly region: string;
@@ -52,6 +55,8 @@ export interface RestorableRegion {
 export interface RestorableStatus {
   /** false: the platform cannot read restorable windows (no restorableWindow): "not available". */
   readonly available: boolean;
+  /** Why not available, when it is not the platform (the Aurora mode). */
+  readonly reason?: string;
   /** The writer whose backups are read (the config's drState and generations). */
   readonly writer: { readonly role: RegionRole; readonly generation: number; readonly identifier: string };
   readonly maxLagMinutes: number;
@@ -86,6 +91,9 @@ export async function collectRestorable(config: ValidConfig, platform: DrPlatfor
   const writer = restoreWriter(config);
   const maxLagMinutes = config.runbook.maxRestorableLagMinutes;
   const read = platform.restorableWindow?.bind(platform);
+  // Aurora mode: `dr restore` is RDS mode only (docs/dr-runbook.md, "dr restore"); the clusters' own windows
+  // (DescribeDBClusters EarliestRestorableTime / LatestRestorableTime) are not read here yet.
+  if (isAurora(config)) return { available: false, reason: AURORA_NOT_READ, writer, maxLagMinutes, regions: [], findings: [] };
   if (!read) return { available: false, writer, maxLagMinutes, regions: [], findings: [] };
   const windows = await Promise.all(
     REGION_ROLES.map((role, i) =>
@@ -131,7 +139,7 @@ const iso = (t: number | null) => (t === null ? "unknown" : new Date(t).toISOStr
 /** The `dr status` section: one line per region. */
 export function renderRestorable(s: RestorableStatus, readErrors: readonly { readonly what: string; readonly reason: string }[]): string[] {
   const head = `restorable window (point-in-time restore of the writer ${s.writer.identifier}, lag limit ${s.maxLagMinutes} min):`;
-  if (!s.available) return [head, "  not available (this platform cannot read restorable windows)"];
+  if (!s.available) return [head, `  ${s.reason ?? "not available (this platform cannot read restorable windows)"}`];
   return [
     head,
     ...s.regions.map((r) => {
