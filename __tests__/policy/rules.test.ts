@@ -143,6 +143,12 @@ const ghRole = (kind: string, trustDoc?: Record<string, any>, json?: string): Po
 const ciPolicy = (kind: string, statement: any[]): PolicyInput =>
   one("aws_iam_policy", { name: `drweb-prod-ci-${kind}-x`, tags: { "ci-role": kind }, policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { region: "us-west-1", data: { aws_iam_policy_document: { Doc: { statement } } } });
 
+/** An AWS Backup plan as src/database/backup-vault.ts declares it. */
+const PLAN = (rule: Record<string, any> = {}) => ({ name: "p", rule: [{ rule_name: "daily", target_vault_name: "v", lifecycle: { delete_after: 7 }, copy_action: [{ destination_vault_arn: "arn:aws:backup:us-west-1:210987654321:backup-vault:x", lifecycle: { delete_after: 35 } }], ...rule }] });
+/** The secondary stack's replication of the primary writer's automated backups (src/database/backup-plan.ts). */
+const BACKUP_REPLICA = (o: Record<string, any> = {}): Resources => ({
+  aws_db_instance_automated_backups_replication: { Rep: { source_db_instance_arn: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", kms_key_id: KEY, retention_period: 7, ...o } },
+});
 /** Two regional stacks (us-east-2, us-west-1) built from the same parts, with a database of either mode. */
 function pairOf(dbs: { primary: Resources; secondary: Resources }, secondaryOverrides: Resources, primaryOverrides: Resources, config: typeof CONFIG): PolicyInput {
   const regional = (region: string, cidr: string, database: Resources, o: Resources) =>
@@ -447,6 +453,25 @@ const CASES: Record<string, Case[]> = {
       message: /the cluster p-usw1-db-g1-cluster is not encrypted with a key of its own region \(us-west-1\)/,
     },
     { compliant: auroraPair(), nonCompliant: auroraPair({}, { ...AURORA_DBS.primary, aws_rds_global_cluster: {} }), message: /the cluster p-use2-db-g1-cluster is not a member of the app's global cluster/ },
+  ],
+  "backup-vault-protected": [
+    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: false }), nonCompliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: true }), message: /vault v has force_destroy/ },
+    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY }), nonCompliant: one("aws_backup_vault", { name: "v" }), message: /vault v is not encrypted with a customer key of its region/ },
+    { compliant: one("aws_backup_plan", PLAN()), nonCompliant: one("aws_backup_plan", PLAN({ lifecycle: { delete_after: 1 } })), message: /rule daily keeps recovery points 1 days, below backups.minRetentionDays \(7\)/ },
+    { compliant: one("aws_backup_plan", PLAN()), nonCompliant: one("aws_backup_plan", PLAN({ copy_action: [{ destination_vault_arn: "arn:aws:backup:us-west-1:210987654321:backup-vault:x", lifecycle: { delete_after: 2 } }] })), message: /keeps its copy in arn:aws:backup:us-west-1:210987654321:backup-vault:x 2 days/ },
+  ],
+  "dr-db-backups-replicated": [
+    // The primary writer's backups replicated into us-west-1 by the secondary stack, with its key.
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(), message: /p-use2-db-g1-writer's automated backups are not replicated to another region/ },
+    {
+      compliant: pair(BACKUP_REPLICA()),
+      nonCompliant: pair({ ...BACKUP_REPLICA({ kms_key_id: "${aws_kms_key.Peer.arn}" }), aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer" } } }),
+      message: /replicated backups of p-use2-db-g1-writer are not encrypted with a customer key of their own region \(us-west-1\)/,
+    },
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(BACKUP_REPLICA({ retention_period: 3 })), message: /replicated backups of p-use2-db-g1-writer are kept 3 days, below backups.minRetentionDays \(7\)/ },
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(BACKUP_REPLICA(), { aws_db_instance: { Writer: db({ identifier: "p-use2-db-g1-writer", backup_retention_period: 1 }) } }), message: /p-use2-db-g1-writer keeps its automated backups 1 days, below backups.minRetentionDays \(7\)/ },
+    // A copy in the source's own region is no copy against a region loss.
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair({}, BACKUP_REPLICA()), message: /backups of p-use2-db-g1-writer are replicated into their own region us-east-2/ },
   ],
   "dr-region-parity": [
     { compliant: pair(), nonCompliant: pair({ aws_launch_template: { Web: lt({ instance_type: "t3.nano" }) } }), message: /web instance type differs/ },

@@ -3,6 +3,8 @@ import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
 import { ciOidcTrust } from "./ci-oidc-trust";
 import { ciRoleScoped } from "./ci-role-scoped";
+import { backupVaultProtected } from "./backup-vault-protected";
+import { drDbBackupsReplicated } from "./dr-db-backups-replicated";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
 import { drFailoverSwitch } from "./dr-failover-switch";
@@ -45,6 +47,7 @@ export const RULES: readonly PolicyRule[] = [
   albHardened,
   vpcFlowLogs,
   rdsProtected,
+  backupVaultProtected,
   auroraClusterHardened,
   iamNoAdmin,
   ciOidcTrust,
@@ -52,6 +55,7 @@ export const RULES: readonly PolicyRule[] = [
   secretsWriteOnly,
   helmChartPinned,
   drDbReplicated,
+  drDbBackupsReplicated,
   drRegionParity,
   drFailoverPair,
   drFailoverSwitch,
