@@ -3,6 +3,8 @@ import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
 import { ciOidcTrust } from "./ci-oidc-trust";
 import { ciRoleScoped } from "./ci-role-scoped";
+import { backupCopiesDestinationKey } from "./backup-copies-destination-key";
+import { backupRetentionMinimum } from "./backup-retention-minimum";
 import { backupVaultProtected } from "./backup-vault-protected";
 import { drDbBackupsReplicated } from "./dr-db-backups-replicated";
 import { drDbReplicated } from "./dr-db-replicated";
@@ -48,6 +50,8 @@ export const RULES: readonly PolicyRule[] = [
   vpcFlowLogs,
   rdsProtected,
   backupVaultProtected,
+  backupRetentionMinimum,
+  backupCopiesDestinationKey,
   auroraClusterHardened,
   iamNoAdmin,
   ciOidcTrust,
