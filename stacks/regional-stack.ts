@@ -9,6 +9,9 @@ import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { AURORA_GLOBAL_PRIMARY, auroraPasswordDelivery, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
 import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
+import { BackupReplica, backupReplicaParameter, backupReplicationSource } from "../src/database/backup-plan";
+import { backupVaultArn, backupVaultName, DatabaseBackups, WRITING_REGION } from "../src/database/backup-vault";
+import { isolatedCopySettings } from "../src/config/schema";
 import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE, rdsPasswordDelivery, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
@@ -81,6 +84,10 @@ export class RegionalStack extends TerraformStack {
   readonly eks: EksMonitoringCluster;
   /** The Session Manager tunnel host to that cluster's API (eks.deployRunner.enabled). */
   readonly deployRunner?: DeployRunner;
+  /** The other region's writer's automated backups replicated into this region (RDS mode; src/database/backup-plan.ts), if any in this DR state. */
+  readonly backupReplica?: BackupReplica;
+  /** AWS Backup vault (and, where the database writes, its plan): Aurora's cross-region copies and the isolated copies. */
+  readonly backups?: DatabaseBackups;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
   /**
@@ -136,7 +143,7 @@ export class RegionalStack extends TerraformStack {
       accountId: account.accountId,
       partition: partition.partition,
       deletionWindowDays: config.kms.deletionWindowDays,
-      additionalStatements: autoScalingKeyStatements(account.accountId, partition.partition),
+      additionalStatements: [...autoScalingKeyStatements(account.accountId, partition.partition), ...isolatedCopyKeyStatements(isolatedCopySettings(config)?.accountId, partition.partition)],
     });
 
     this.network = new Network(this, "Network", {
@@ -214,13 +221,27 @@ export class RegionalStack extends TerraformStack {
       this.database = tier;
       dbHosts = { writer: tier.appWriterHost, reader: tier.appReaderHost };
     } else {
-      let sourceArn: string | undefined;
-      if (topology.sourceRole) {
-        // Named, not read from the source stack's state: that state may be in
-        // the region that is down, and the dependency reverses in failback.
-        const src = config.regions[topology.sourceRole];
+      // Named, not read from the source stack's state: that state may be in
+      // the region that is down, and the dependency reverses in failback.
+      const writerArn = (of: RegionRole) => {
+        const src = config.regions[of];
         const srcPrefix = new Naming(config.project, config.environment, src.region).regional;
-        sourceArn = `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[topology.sourceRole], "writer")}`;
+        return `arn:${partition.partition}:rds:${src.region}:${account.accountId}:db:${dbIdentifier(srcPrefix, db.generations[of], "writer")}`;
+      };
+      const sourceArn = topology.sourceRole ? writerArn(topology.sourceRole) : undefined;
+      // The other region's writer's automated backups, replicated into this
+      // region with this region's key (src/database/backup-plan.ts: which
+      // writer in each DR state).
+      const backupSource = config.backups.crossRegion.enabled ? backupReplicationSource(db.drState, role) : undefined;
+      if (backupSource) {
+        this.backupReplica = new BackupReplica(this, "BackupReplica", {
+          sourceDbInstanceArn: writerArn(backupSource),
+          sourceGeneration: db.generations[backupSource],
+          sourceRegion: config.regions[backupSource].region,
+          kmsKeyArn: this.key.keyArn,
+          retentionDays: config.backups.crossRegion.retentionDays,
+          parameterName: backupReplicaParameter(naming.base),
+        });
       }
       // The credentials home's Writer gets the password whenever it writes
       // (born source or promoted after a failback), held outside "normal".
@@ -233,6 +254,33 @@ export class RegionalStack extends TerraformStack {
       });
       this.database = tier;
       dbHosts = { writer: tier.writer.address, reader: tier.readers[0].address };
+    }
+
+    // AWS Backup (src/database/backup-vault.ts): in the Aurora mode, the
+    // cross-region copy of the global primary's cluster; in either mode, the
+    // copy into another account's locked vault (backups.isolatedCopy).
+    const isolated = isolatedCopySettings(config);
+    const auroraCopies = isAurora(config) && config.backups.crossRegion.enabled;
+    if (isolated || auroraCopies) {
+      const writes = WRITING_REGION[db.drState] === role;
+      const other = config.regions[REGION_ROLES.find((r) => r !== role)!];
+      const database = this.database;
+      this.backups = new DatabaseBackups(this, "DatabaseBackups", {
+        namePrefix: naming.regional,
+        partition: partition.partition,
+        kmsKeyArn: this.key.keyArn,
+        localRetentionDays: config.backups.crossRegion.retentionDays,
+        backup: writes
+          ? {
+              resourceArn: database instanceof AuroraGlobalTier ? database.cluster.arn : database.writer.arn,
+              schedule: config.backups.isolatedCopy.schedule,
+              copies: [
+                ...(auroraCopies ? [{ vaultArn: backupVaultArn(partition.partition, other.region, account.accountId, backupVaultName(new Naming(config.project, config.environment, other.region).regional)), retentionDays: config.backups.crossRegion.retentionDays }] : []),
+                ...(isolated ? [{ vaultArn: backupVaultArn(partition.partition, isolated.region, isolated.accountId, isolated.vaultName), retentionDays: isolated.retentionDays }] : []),
+              ],
+            }
+          : undefined,
+      });
     }
 
     // TLS: the configured certificate, else (with the dns stack) an ACM
@@ -435,9 +483,20 @@ export class RegionalStack extends TerraformStack {
       out("db_reader_endpoint", database.readers[0].address, "Reader address");
       out("db_reader_identifiers", database.readers.map((r) => r.identifier), "Reader instance identifiers");
       out("db_reader_arns", database.readers.map((r) => r.arn), "Reader instance ARNs");
+      if (this.backupReplica) {
+        const rep = this.backupReplica.replication;
+        out("db_backup_replica_arn", rep.id, "Replicated automated backups in this region (RestoreDBInstanceToPointInTime SourceDBInstanceAutomatedBackupsArn)");
+        out("db_backup_replica_source_arn", rep.sourceDbInstanceArn, "The writer (other region) whose automated backups are replicated here");
+        out("db_backup_replica_kms_key_arn", rep.kmsKeyId, "This region's key that encrypts the replicated backups");
+        out("db_backup_replica_parameter", this.backupReplica.parameterName, "SSM parameter in this region with the same (read by dr restore while the other region is down)");
+      }
     }
     out("db_secret_name", secretName, "Credentials secret name (replicated: the same name in both regions)");
     if (credentials) out("db_secret_arn", credentials.secretArn, "Credentials secret ARN in its home region");
+    if (this.backups) {
+      out("db_backup_vault_arn", this.backups.vault.arn, "AWS Backup vault of this region (its recovery points and the copies the other region's plan sends here)");
+      if (this.backups.plan) out("db_backup_plan_id", this.backups.plan.id, "AWS Backup plan of the writing database (copies: the other region's vault in the Aurora mode, the isolated account's vault)");
+    }
   }
 }
 
@@ -450,4 +509,23 @@ function auroraMasterCredentials(
   if (delivery.declares === "none" || !credentials) return undefined;
   const password = { passwordExpression: credentials.passwordExpression, passwordVersion: credentials.passwordVersion, held: delivery.held };
   return delivery.declares === "creator" ? { ...password, username: db.masterUsername, dbName: db.dbName } : password;
+}
+
+/**
+ * The region key shared with the isolated backup account: AWS Backup's
+ * cross-account copy of a resource "encrypted with a customer managed key"
+ * needs that key shared with the destination account (AWS Backup Developer
+ * Guide, "Creating backup copies across AWS accounts"). Use of the key
+ * only, no administration; none without an isolated account.
+ */
+function isolatedCopyKeyStatements(accountId: string | undefined, partition: string) {
+  if (!accountId) return [];
+  return [
+    {
+      sid: "IsolatedBackupAccountCopies",
+      actions: ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+      resources: ["*"],
+      principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
+    },
+  ];
 }

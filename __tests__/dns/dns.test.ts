@@ -246,7 +246,9 @@ describe("dns stack", () => {
       // The record it used to manage is forgotten, not destroyed, on its next apply.
       expect((st as any).removed).toEqual([{ from: LEGACY_VALIDATION_RECORD, lifecycle: { destroy: false } }]);
       const params = resourceList(st, "aws_ssm_parameter");
-      expect(params.map((p) => p.name).sort()).toEqual([`/drweb-prod/dr/${stack}/alb-dns-name`, `/drweb-prod/dr/${stack}/alb-zone-id`]);
+      // In normal the secondary also holds the replicated backups' parameter, in its own region (src/database/backup-plan.ts).
+      const backupReplica = stack === "secondary" ? ["/drweb-prod/dr/db/backup-replica"] : [];
+      expect(params.map((p) => p.name).sort()).toEqual([`/drweb-prod/dr/${stack}/alb-dns-name`, `/drweb-prod/dr/${stack}/alb-zone-id`, ...backupReplica].sort());
       for (const p of params) expect(providerOf(p)).toBe("us-west-1");
     });
 

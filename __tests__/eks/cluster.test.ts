@@ -222,7 +222,7 @@ describe("EKS monitoring cluster", () => {
       expect(() => resolveConfig({ eks: { nodeZoneCount: 3 } })).toThrow(/eks\.nodeZoneCount: 3 node-group AZs, but the secondary region lists only 2\. Fix: set eks\.nodeZoneCount to 2 or less/);
     });
     it("warns (without failing) when the version is past EKS standard support", () => {
-      const cfg = resolveConfig({ eks: { kubernetesVersion: "1.34" }, dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } });
+      const cfg = resolveConfig({ eks: { kubernetesVersion: "1.34" }, dns: { zoneName: "drweb.io", domainName: "www.drweb.io" }, backups: { isolatedCopy: { accountId: "210987654321", vaultName: "drweb-isolated" } } });
       expect(configWarnings(cfg, new Date("2026-11-30T00:00:00Z"))).toEqual([]);
       expect(configWarnings(cfg, new Date("2026-12-03T00:00:00Z"))).toEqual([expect.stringMatching(/eks\.kubernetesVersion: 1\.34 left EKS standard support on 2026-12-02/)]);
     });

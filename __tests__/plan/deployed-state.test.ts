@@ -1,4 +1,4 @@
-import { deployedState, literal, withPlannedValues } from "../../scripts/plan/deployed-state";
+import { deployedState, fromResourceChanges, literal, removedByLastDeploy, withPlannedValues } from "../../scripts/plan/deployed-state";
 import type { PlanResourceChange, ProviderSchemaBlock, StackJson } from "../../scripts/plan/types";
 
 // Schema fragments shaped like hashicorp/aws 5.100.0's (`terraform providers schema -json`).
@@ -102,5 +102,23 @@ describe("deployedState", () => {
     expect(values.engine_version).toBe("16.6");
     // Without edits the stack's lifecycle is kept as it is.
     expect(deployedState(s2, p2, { aws_rds_cluster: clusterSchema }, () => "us-east-2").config.resource!.aws_rds_cluster.C.lifecycle).toEqual(s2.resource!.aws_rds_cluster.C.lifecycle);
+  });
+
+  // A transition created in one state and last deployed in another whose
+  // resources differ (issue 26: the backup replication and AWS Backup's plan
+  // follow the writer): the offline plan's aws_actions run.
+  const rc = (address: string, after: Record<string, unknown>): PlanResourceChange => ({ address, mode: "managed", type: address.split(".")[0], name: address.split(".")[1], change: { actions: ["create"], before: null, after, after_unknown: {} } });
+  it("takes a resource the last deploy added from that state's plan, and keeps the created state's values for the rest", () => {
+    const created = [rc("aws_iam_role.R", { name: "created" })];
+    const from = [rc("aws_iam_role.R", { name: "from" }), rc("aws_backup_plan.P", { name: "plan" })];
+    const merged = fromResourceChanges(created, from);
+    expect(merged.map((r) => `${r.address}=${r.change.after?.name}`)).toEqual(["aws_iam_role.R=created", "aws_backup_plan.P=plan"]);
+    expect(fromResourceChanges(created, undefined)).toEqual(created);
+  });
+
+  it("lists the overrides of what the created state holds and the last deploy no longer declares", () => {
+    const deployed = [{ target: "aws_iam_role.R", values: {} }, { target: "aws_ssm_parameter.P", values: { arn: "x" } }];
+    expect(removedByLastDeploy(deployed, [{ target: "aws_iam_role.R", values: {} }])).toEqual([{ target: "aws_ssm_parameter.P", values: { arn: "x" } }]);
+    expect(removedByLastDeploy(deployed, deployed)).toEqual([]);
   });
 });

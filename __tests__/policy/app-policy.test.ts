@@ -36,6 +36,9 @@ describe("policy on the whole app", () => {
     ["Aurora Global Database mode", { database: { engine: "aurora-postgresql" } }],
     ["Aurora, failed over", { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } }],
     ["Aurora, failing back", { database: { engine: "aurora-postgresql", drState: "failback" } }],
+    // Issue 26: the isolated copy named (plans copy into another account's locked vault).
+    ["isolated backup copies", { backups: { isolatedCopy: { enabled: true, accountId: "210987654321", vaultName: "drweb-isolated" } } }],
+    ["Aurora, isolated backup copies", { database: { engine: "aurora-postgresql" }, backups: { isolatedCopy: { enabled: true, accountId: "210987654321", vaultName: "drweb-isolated" } } }],
   ])("has no unsuppressed violation: %s", (name, overrides) => {
     // The findings of the synthesis other tests of this worker share (the policy ran on it).
     const findings = synthApp(overrides).drApp.policy.findings();
@@ -91,6 +94,45 @@ describe("policy on the whole app", () => {
     suppressPolicy(s.lt, "ebs-encrypted-cmk", "test: an exception a reviewer accepted, with its reason");
     expect(s.drApp.policy.findings().find((f) => f.ruleId === "ebs-encrypted-cmk" && f.status === "suppressed")?.reason).toMatch(/reviewer accepted/);
     expect(() => s.app.synth()).not.toThrow();
+  });
+
+  describe("backups (issue 26 point 5): a weakened stack fails synth with the rule's message", () => {
+    const ISOLATED = { backups: { isolatedCopy: { enabled: true, accountId: "210987654321", vaultName: "drweb-isolated" } } };
+    const replication = (b: ReturnType<typeof built>) => b.drApp.regional.secondary.backupReplica!.replication;
+    const backups = (b: ReturnType<typeof built>) => b.drApp.regional.primary.backups!;
+    /** The plan's daily rule with no copy rule. */
+    const noCopies = (b: ReturnType<typeof built>) => backups(b).plan!.putRule([{ ruleName: "daily", targetVaultName: "drweb-prod-use2-db-backups", schedule: "cron(0 5 ? * * *)", lifecycle: { deleteAfter: 7 } }]);
+
+    it("backup-copies-destination-key: the us-west-1 copy encrypted with a us-east-2 key ARN", () => {
+      const b = built();
+      replication(b).addOverride("kms_key_id", "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-4000-8000-000000000001");
+      expect(() => b.app.synth()).toThrow(/\[secondary\] aws_db_instance_automated_backups_replication\.[\s\S]*backup-copies-destination-key: the replicated backups of drweb-prod-use2-db-g1-writer in us-west-1 is encrypted with a key of us-east-2/);
+    });
+
+    it("backup-retention-minimum: the copy kept fewer days than backups.minRetentionDays", () => {
+      const b = built();
+      replication(b).addOverride("retention_period", 3);
+      expect(() => b.app.synth()).toThrow(/backup-retention-minimum: the replicated backups of drweb-prod-use2-db-g1-writer are kept 3 days, below backups.minRetentionDays \(7\)/);
+    });
+
+    it("dr-db-backups-replicated: the writer's backups replicated into its own region", () => {
+      const b = built();
+      replication(b).addOverride("source_db_instance_arn", "arn:aws:rds:us-west-1:123456789012:db:drweb-prod-use2-db-g1-writer");
+      expect(() => b.app.synth()).toThrow(/dr-db-backups-replicated: the backups of drweb-prod-use2-db-g1-writer are replicated into their own region us-west-1/);
+    });
+
+    it("dr-db-backups-replicated: the Aurora plan's copy rule removed", () => {
+      const b = built({ database: { engine: "aurora-postgresql" } });
+      noCopies(b);
+      expect(() => b.app.synth()).toThrow(/dr-db-backups-replicated: AWS Backup plan drweb-prod-use2-db copies into no vault of another region/);
+    });
+
+    it("backup-vault-protected: a vault force-destroyed, and a plan without the isolated copy", () => {
+      const b = built(ISOLATED);
+      backups(b).vault.addOverride("force_destroy", true);
+      noCopies(b);
+      expect(() => b.app.synth()).toThrow(/backup-vault-protected: vault drweb-prod-use2-db-backups has force_destroy[\s\S]*backup-vault-protected: AWS Backup plan drweb-prod-use2-db does not copy into the isolated vault drweb-isolated of account 210987654321 in us-west-1/);
+    });
   });
 
   it("refuses suppressions without a reason or for a rule that does not exist", () => {

@@ -143,6 +143,24 @@ const ghRole = (kind: string, trustDoc?: Record<string, any>, json?: string): Po
 const ciPolicy = (kind: string, statement: any[]): PolicyInput =>
   one("aws_iam_policy", { name: `drweb-prod-ci-${kind}-x`, tags: { "ci-role": kind }, policy: "${data.aws_iam_policy_document.Doc.json}" }, {}, { region: "us-west-1", data: { aws_iam_policy_document: { Doc: { statement } } } });
 
+/** An AWS Backup plan as src/database/backup-vault.ts declares it. */
+const PLAN = (rule: Record<string, any> = {}) => ({ name: "p", rule: [{ rule_name: "daily", target_vault_name: "v", lifecycle: { delete_after: 7 }, copy_action: [{ destination_vault_arn: "arn:aws:backup:us-west-1:210987654321:backup-vault:x", lifecycle: { delete_after: 35 } }], ...rule }] });
+/** The secondary stack's replication of the primary writer's automated backups (src/database/backup-plan.ts). */
+const BACKUP_REPLICA = (o: Record<string, any> = {}): Resources => ({
+  aws_db_instance_automated_backups_replication: { Rep: { source_db_instance_arn: "arn:aws:rds:us-east-2:123456789012:db:p-use2-db-g1-writer", kms_key_id: KEY, retention_period: 7, ...o } },
+});
+/** backups.isolatedCopy named (the locked vault of another account), and its vault's ARN. */
+const ISOLATED = resolveConfig({ backups: { isolatedCopy: { enabled: true, accountId: "210987654321", vaultName: "drweb-isolated" } } });
+const ISOLATED_VAULT = "arn:aws:backup:us-west-1:210987654321:backup-vault:drweb-isolated";
+/** backups.minRetentionDays 14 (with every retention of the config raised to match). */
+const MIN14 = resolveConfig({ database: { backupRetentionDays: 14 }, backups: { minRetentionDays: 14, crossRegion: { retentionDays: 14 } } });
+/** A region's AWS Backup vault, keyed with the stack's region key (src/database/backup-vault.ts). */
+const AURORA_VAULT = (prefix: string): Resources => ({ aws_backup_vault: { Vault: { name: `${prefix}-db-backups`, kms_key_arn: KEY, force_destroy: false } } });
+/** The us-east-2 vault and a plan of the global cluster copying into vault <prefix>-db-backups in `region`. */
+const AURORA_BACKUP = (prefix: string, region: string): Resources => ({
+  ...AURORA_VAULT("p-use2"),
+  aws_backup_plan: { Plan: { name: "p-use2-db", rule: [{ rule_name: "daily", target_vault_name: "${aws_backup_vault.Vault.name}", lifecycle: { delete_after: 7 }, copy_action: [{ destination_vault_arn: `arn:aws:backup:${region}:\${data.aws_caller_identity.Account.account_id}:backup-vault:${prefix}-db-backups`, lifecycle: { delete_after: 7 } }] }] } },
+});
 /** Two regional stacks (us-east-2, us-west-1) built from the same parts, with a database of either mode. */
 function pairOf(dbs: { primary: Resources; secondary: Resources }, secondaryOverrides: Resources, primaryOverrides: Resources, config: typeof CONFIG): PolicyInput {
   const regional = (region: string, cidr: string, database: Resources, o: Resources) =>
@@ -447,6 +465,45 @@ const CASES: Record<string, Case[]> = {
       message: /the cluster p-usw1-db-g1-cluster is not encrypted with a key of its own region \(us-west-1\)/,
     },
     { compliant: auroraPair(), nonCompliant: auroraPair({}, { ...AURORA_DBS.primary, aws_rds_global_cluster: {} }), message: /the cluster p-use2-db-g1-cluster is not a member of the app's global cluster/ },
+  ],
+  "backup-vault-protected": [
+    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: false }), nonCompliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: true }), message: /vault v has force_destroy/ },
+    // With backups.isolatedCopy named, the plan must copy into that (locked, other-account) vault.
+    {
+      compliant: { ...one("aws_backup_plan", PLAN({ copy_action: [{ destination_vault_arn: ISOLATED_VAULT, lifecycle: { delete_after: 35 } }] })), config: ISOLATED },
+      nonCompliant: { ...one("aws_backup_plan", PLAN()), config: ISOLATED },
+      message: /AWS Backup plan p does not copy into the isolated vault drweb-isolated of account 210987654321 in us-west-1 \(backups.isolatedCopy\)/,
+    },
+  ],
+  "backup-retention-minimum": [
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(BACKUP_REPLICA(), { aws_db_instance: { Writer: db({ identifier: "p-use2-db-g1-writer", backup_retention_period: 1 }) } }), message: /p-use2-db-g1-writer keeps its automated backups 1 days, below backups.minRetentionDays \(7\)/ },
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(BACKUP_REPLICA({ retention_period: 3 })), message: /replicated backups of p-use2-db-g1-writer are kept 3 days, below backups.minRetentionDays \(7\)/ },
+    { compliant: one("aws_backup_plan", PLAN()), nonCompliant: one("aws_backup_plan", PLAN({ lifecycle: { delete_after: 1 } })), message: /rule daily keeps recovery points 1 days, below backups.minRetentionDays \(7\)/ },
+    { compliant: one("aws_backup_plan", PLAN()), nonCompliant: one("aws_backup_plan", PLAN({ copy_action: [{ destination_vault_arn: "arn:aws:backup:us-west-1:210987654321:backup-vault:x", lifecycle: { delete_after: 2 } }] })), message: /keeps its copy in arn:aws:backup:us-west-1:210987654321:backup-vault:x 2 days/ },
+    { compliant: clusterWith(), nonCompliant: clusterWith({ backup_retention_period: 3 }), message: /p-use2-db-g1-cluster keeps its automated backups 3 days, below backups.minRetentionDays \(7\)/ },
+    // The minimum is the config's: 7-day copies fail a 14-day minimum.
+    { compliant: pair(BACKUP_REPLICA({ retention_period: 14 }), { aws_db_instance: { Writer: db({ identifier: "p-use2-db-g1-writer", backup_retention_period: 14 }) } }, MIN14), nonCompliant: pair(BACKUP_REPLICA(), { aws_db_instance: { Writer: db({ identifier: "p-use2-db-g1-writer", backup_retention_period: 14 }) } }, MIN14), message: /kept 7 days, below backups.minRetentionDays \(14\)/ },
+  ],
+  "backup-copies-destination-key": [
+    // A key ARN of the source region on the copy in us-west-1.
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(BACKUP_REPLICA({ kms_key_id: "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-4000-8000-000000000001" })), message: /the replicated backups of p-use2-db-g1-writer in us-west-1 is encrypted with a key of us-east-2/ },
+    {
+      compliant: pair(BACKUP_REPLICA()),
+      nonCompliant: pair({ ...BACKUP_REPLICA({ kms_key_id: "${aws_kms_key.Peer.arn}" }), aws_kms_key: { Key: { enable_key_rotation: true }, Peer: { provider: "aws.peer" } } }),
+      message: /the replicated backups of p-use2-db-g1-writer in us-west-1 is not encrypted with a customer key of that region/,
+    },
+    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY }), nonCompliant: one("aws_backup_vault", { name: "v" }), message: /vault v in us-east-2 is not encrypted with a customer key of that region/ },
+    // The Aurora copy into the other region's vault, which the secondary stack declares (with its key).
+    { compliant: auroraPair(AURORA_VAULT("p-usw1"), AURORA_BACKUP("p-usw1", "us-west-1")), nonCompliant: auroraPair(AURORA_VAULT("p-usw1"), AURORA_BACKUP("elsewhere", "us-west-1")), message: /copies into vault elsewhere-db-backups in us-west-1, which no stack of the app declares/ },
+  ],
+  "dr-db-backups-replicated": [
+    // The primary writer's backups replicated into us-west-1 by the secondary stack, with its key.
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair(), message: /p-use2-db-g1-writer's automated backups are not replicated to another region/ },
+    // A copy in the source's own region is no copy against a region loss.
+    { compliant: pair(BACKUP_REPLICA()), nonCompliant: pair({}, BACKUP_REPLICA()), message: /backups of p-use2-db-g1-writer are replicated into their own region us-east-2/ },
+    // Aurora: the global primary's AWS Backup plan copies into the other region's vault.
+    { compliant: auroraPair(AURORA_VAULT("p-usw1"), AURORA_BACKUP("p-usw1", "us-west-1")), nonCompliant: auroraPair(AURORA_VAULT("p-usw1"), AURORA_BACKUP("p-use2", "us-east-2")), message: /AWS Backup plan p-use2-db copies into no vault of another region/ },
+    { compliant: auroraPair(AURORA_VAULT("p-usw1"), AURORA_BACKUP("p-usw1", "us-west-1")), nonCompliant: auroraPair(AURORA_VAULT("p-usw1"), AURORA_VAULT("p-use2")), message: /no AWS Backup plan backs up the global database p-prod-db-global/ },
   ],
   "dr-region-parity": [
     { compliant: pair(), nonCompliant: pair({ aws_launch_template: { Web: lt({ instance_type: "t3.nano" }) } }), message: /web instance type differs/ },

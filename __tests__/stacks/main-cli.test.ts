@@ -33,7 +33,8 @@ describe("main.ts", () => {
 
   it("prints no warning once the domain is set", async () => {
     const cfg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "drcfg-")), "prod.json");
-    fs.writeFileSync(cfg, JSON.stringify({ dns: { zoneName: "drweb.io", domainName: "www.drweb.io" } }));
+    // With the isolated backup account named too (prod turns isolated copies on by default).
+    fs.writeFileSync(cfg, JSON.stringify({ dns: { zoneName: "drweb.io", domainName: "www.drweb.io" }, backups: { isolatedCopy: { accountId: "210987654321", vaultName: "drweb-isolated" } } }));
     const r = await runMain({ DR_CONFIG: cfg });
     expect(r.stderr).toBe("");
     expect(r.stdout).not.toMatch(/Warning/);

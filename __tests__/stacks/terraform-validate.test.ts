@@ -37,9 +37,10 @@ const VARIANTS: Record<string, unknown> = {
   "Aurora Global Database, normal": { database: { engine: "aurora-postgresql" } },
   "Aurora Global Database, failed over to us-west-1": { database: { engine: "aurora-postgresql", drState: "failedOver" }, dns: { forceFailover: true } },
   "Aurora Global Database, failing back (us-east-2 a secondary member again)": { database: { engine: "aurora-postgresql", drState: "failback" } },
-  "single NAT, S3 backend, hosted zone created by the project, alarm e-mail, the CI identity": {
+  "single NAT, S3 backend, hosted zone created by the project, alarm e-mail, the CI identity, isolated backup copies in another account": {
     network: { natGateways: "single" },
     ci: { enabled: true, githubRepository: "acme/drweb" },
+    backups: { isolatedCopy: { accountId: "210987654321", vaultName: "drweb-isolated" } },
     dns: { createZone: true, zoneName: "drweb.io", domainName: "drweb.io", alarmEmail: "oncall@drweb.io" },
     backend: {
       type: "s3",

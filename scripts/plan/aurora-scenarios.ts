@@ -20,6 +20,7 @@ import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import { FALLBACK_CLASSES } from "../../src/database/aurora-offering";
 import { secretRotated, webRollout, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenarios";
 import type { PlanResourceChange } from "./types";
+import { BACKUP_PLAN_OUTPUTS, backupPlanMoved } from "./backup-scenarios";
 
 export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded" | "aurora-switchedBack" | "aurora-rotated" | "aurora-failback-rotated";
 
@@ -253,8 +254,9 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       to: "aurora-failedOver",
       edits: onlyIn(toSecondary, cfg, "secondary"),
       // No database declaration changes (AWS moved the roles), and no web
-      // fleet change: the user data is the same in every DR state.
-      expect: { changes: [], outputs: ROLE_OUTPUTS },
+      // fleet change: the user data is the same in every DR state. AWS
+      // Backup's plan moves here with the global primary.
+      expect: { changes: backupPlanMoved("create"), outputs: [...ROLE_OUTPUTS, ...BACKUP_PLAN_OUTPUTS] },
       quick: false,
     },
     {
@@ -262,7 +264,12 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       title: "Aurora failback: record failback, deploy secondary (still the global primary: nothing changes but dr_state)",
       stack: "secondary",
       from: "aurora-failedOver",
-      createdIn: "aurora-normal",
+      // Created from the failedOver plan, not aurora-normal's: the failover
+      // deploy created AWS Backup's plan here (the global primary moved), and
+      // the harness builds the deployed state from one plan. The member
+      // cluster is declared alike in every DR state (aurora-contract.ts), so
+      // its planned values are the same either way; the edits give it what
+      // AWS reports after the failover.
       to: "aurora-failback",
       edits: onlyIn(toSecondary, cfg, "secondary"),
       expect: { changes: [], outputs: ["dr_state"] },
@@ -273,7 +280,7 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       title: `Aurora failback: record failback, deploy primary (${P.cluster}, the born primary, rejoined by AWS as a secondary member): outputs only, no launch template or instance replaced`,
       ...bornPrimaryAsSecondary,
       to: "aurora-failback",
-      expect: { changes: [], outputs: ROLE_OUTPUTS },
+      expect: { changes: backupPlanMoved("delete"), outputs: [...ROLE_OUTPUTS, ...BACKUP_PLAN_OUTPUTS] },
       quick: false,
     },
     {
@@ -301,7 +308,7 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
         },
       ],
       // db_writer_endpoint: the new cluster's cluster endpoint.
-      expect: { changes: auroraRebuild(cfg, "primary", gP, gP + 1), outputs: [...ROLE_OUTPUTS, "db_writer_endpoint", ...CLUSTER_OUTPUTS] },
+      expect: { changes: [...auroraRebuild(cfg, "primary", gP, gP + 1), ...backupPlanMoved("delete")], outputs: [...ROLE_OUTPUTS, "db_writer_endpoint", ...CLUSTER_OUTPUTS, ...BACKUP_PLAN_OUTPUTS] },
       quick: false,
     },
     {
@@ -314,7 +321,7 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       // The rebuilt cluster is given the master password (the one it already
       // has by replication: harmless) so that a later rotation reaches it.
       // The web fleet is not touched: its app found the writer at run time.
-      expect: { changes: [clusterPasswordDelivered(P2.cluster, pwv, ["apply_immediately", "master_password_wo_version"])], outputs: ROLE_OUTPUTS },
+      expect: { changes: [clusterPasswordDelivered(P2.cluster, pwv, ["apply_immediately", "master_password_wo_version"]), ...backupPlanMoved("create")], outputs: [...ROLE_OUTPUTS, ...BACKUP_PLAN_OUTPUTS] },
       quick: false,
     },
     {

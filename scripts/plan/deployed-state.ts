@@ -191,3 +191,34 @@ export function deployedState(
   if (unmatched.length) throw new Error(`offline plan: the runbook action(s) ${unmatched.map((e) => `"${e.action}"`).join(", ")} match no resource of the stack`);
   return { config, overrides, edited };
 }
+
+/**
+ * The resource changes that give the values of `from`'s resources: the
+ * created state's plan, plus, for a resource the last deploy (`from`) added
+ * and the created state does not hold (AWS Backup's plan, created where the
+ * database writes again), `from`'s own plan from nothing: the values the
+ * provider plans for it when that deploy created it.
+ */
+export function fromResourceChanges(created: readonly PlanResourceChange[], from: readonly PlanResourceChange[] | undefined): PlanResourceChange[] {
+  const have = new Set(created.map((r) => r.address));
+  return [...created, ...(from ?? []).filter((r) => r.mode === "managed" && !have.has(r.address))];
+}
+
+/**
+ * Overrides of the resources the created state holds and `from`'s config no
+ * longer declares: the deploy of `from` destroyed them (that destroy is its
+ * own check, e.g. failback-5-primary's "replication stopped"). The
+ * aws_actions run that records that deploy overrides them too, with their
+ * deployed values, so Terraform removes them from state without calling AWS
+ * (like every other resource of that run: override_resource means no
+ * provider call, for the refresh and for the destroy). Without it, their
+ * refresh reached the responder (GetParameter,
+ * DescribeDBInstanceAutomatedBackups, GetBackupPlan) and was refused.
+ */
+export function removedByLastDeploy(
+  deployed: ReadonlyArray<{ target: string; values: Record<string, unknown> }>,
+  edited: ReadonlyArray<{ target: string; values: Record<string, unknown> }>,
+): Array<{ target: string; values: Record<string, unknown> }> {
+  const kept = new Set(edited.map((o) => o.target));
+  return deployed.filter((o) => !kept.has(o.target));
+}

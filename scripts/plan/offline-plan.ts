@@ -24,7 +24,7 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { loadProjectConfig, type ValidConfig } from "../../src/config";
 import { buildApp } from "../../stacks/app";
-import { deployedState } from "./deployed-state";
+import { deployedState, fromResourceChanges, removedByLastDeploy } from "./deployed-state";
 import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectations";
 import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
@@ -233,6 +233,8 @@ async function planStack(ws: Workspace, dir: string, stack: StackJson, config: V
  * gives the values), last deployed with `from`'s config after the runbook's
  * AWS actions, then planned with `to`'s config. With `control`, the created
  * state is first checked against a plan of its own config (must be empty).
+ * `fromPlan`: `from`'s plan from nothing, when `from` is not `created` (the
+ * values of what that deploy added: fromResourceChanges).
  */
 async function planTransition(
   ws: Workspace,
@@ -243,6 +245,7 @@ async function planTransition(
   to: { stack: StackJson; config: ValidConfig },
   control: boolean,
   assetSources: readonly string[],
+  fromPlan?: StatePlan,
 ) {
   const responder = await startResponder();
   try {
@@ -251,7 +254,8 @@ async function planTransition(
     const b = withoutBackend(to.stack);
     const regionOf = providerRegions(a);
     const deployed = deployedState(c, created.plan.resourceChanges, ws.schemas, regionOf);
-    const edited = deployedState(a, created.plan.resourceChanges, ws.schemas, regionOf, t.edits);
+    const edited = deployedState(a, fromResourceChanges(created.plan.resourceChanges, fromPlan?.resourceChanges), ws.schemas, regionOf, t.edits);
+    const removed = removedByLastDeploy(deployed.overrides, edited.overrides);
     const changedSinceCreated = t.edits.length > 0 || JSON.stringify(a) !== JSON.stringify(c);
     const dataC = dataOverrides(c, created.config);
     const dataA = dataOverrides(a, from.config);
@@ -259,7 +263,7 @@ async function planTransition(
       ? [
           { name: "deploy", command: "apply", stateKey: "s", overrideData: dataC, overrideResource: deployed.overrides },
           { name: "control", command: "plan", stateKey: "s", module: "./created", refresh: false, overrideData: dataC },
-          ...(changedSinceCreated ? [{ name: "aws_actions", command: "apply" as const, stateKey: "s", module: "./edited", overrideData: dataA, overrideResource: edited.overrides }] : []),
+          ...(changedSinceCreated ? [{ name: "aws_actions", command: "apply" as const, stateKey: "s", module: "./edited", overrideData: dataA, overrideResource: [...edited.overrides, ...removed] }] : []),
         ]
       : [{ name: "deploy", command: "apply", stateKey: "s", overrideData: dataA, overrideResource: edited.overrides }];
     // A region that is down: its data sources are not overridden in the plan
@@ -272,7 +276,7 @@ async function planTransition(
       ...(control && changedSinceCreated ? { edited: edited.config } : {}),
     }, assetSources);
     const outcome = await runTerraformTest(ws, dir, runs.map((r) => r.name));
-    return { outcome, calls: [...responder.calls], edited: edited.edited };
+    return { outcome, calls: [...responder.calls], edited: edited.edited, removed: removed.map((o) => o.target) };
   } finally {
     await responder.close();
   }
@@ -360,16 +364,24 @@ async function main(): Promise<void> {
     const planKey = (stack: string, json: StackJson) => `plan-${stack}-${hash(json)}`;
     for (const x of stateTargets) planJobs.set(planKey(x.stack, x.json), { stack: x.stack, json: x.json, config: x.state.config });
 
+    const stateOf = (id: StateId) => states.find((x) => x.id === id)!;
     type Result = StatePlan | Awaited<ReturnType<typeof planTransition>>;
     const jobs: Array<{ id: string; deps: string[]; run: () => Promise<Result> }> = [];
+    // A transition last deployed in another state than its resources were
+    // created in also needs that state's plan (fromResourceChanges).
+    const fromPlanKey = (t: TransitionDef) => (t.createdIn && t.createdIn !== t.from && hash(synthesized[t.createdIn][t.stack]) !== hash(synthesized[t.from][t.stack]) ? planKey(t.stack, synthesized[t.from][t.stack]) : undefined);
+    for (const t of wantedTransitions) {
+      const key = fromPlanKey(t);
+      if (key && !planJobs.has(key)) planJobs.set(key, { stack: t.stack, json: synthesized[t.from][t.stack], config: stateOf(t.from).config });
+    }
     for (const [id, j] of planJobs) jobs.push({ id, deps: [], run: () => planStack(ws, path.join(work, id), j.json, j.config, assetSources(j.stack)) });
-    const stateOf = (id: StateId) => states.find((x) => x.id === id)!;
     for (const t of wantedTransitions) {
       const fromJson = synthesized[t.from][t.stack];
       const dep = planKey(t.stack, synthesized[t.createdIn ?? t.from][t.stack]);
+      const fromDep = fromPlanKey(t);
       jobs.push({
         id: `transition-${t.id}`,
-        deps: [dep],
+        deps: fromDep ? [dep, fromDep] : [dep],
         run: async () => {
           const plan = results.get(dep) as StatePlan;
           const created = t.createdIn ?? t.from;
@@ -385,6 +397,7 @@ async function main(): Promise<void> {
             },
             !opts.quick,
             assetSources(t.stack),
+            fromDep ? (results.get(fromDep) as StatePlan) : undefined,
           );
         },
       });
@@ -451,8 +464,14 @@ async function main(): Promise<void> {
       if (r instanceof Error || !r) check.lines.push(`error: ${r instanceof Error ? r.message : "not run"}`);
       else {
         const tr = r as Awaited<ReturnType<typeof planTransition>>;
-        const { lines, errors } = outcomeLines(tr.outcome, tr.calls);
+        // Terraform warns that an override of a resource the configuration no
+        // longer declares has no target; it still applies it (the removal
+        // reads and deletes nothing: no call reaches the responder). Those
+        // warnings are expected for exactly the removed resources.
+        const expectedWarning = (d: Diagnostic) => d.severity === "warning" && d.summary === "Invalid override target" && tr.removed.some((a) => (d.detail ?? "").includes(`${a} does not exist`));
+        const { lines, errors } = outcomeLines({ ...tr.outcome, diagnostics: tr.outcome.diagnostics.filter((d) => !expectedWarning(d)) }, tr.calls);
         for (const e of tr.edited) check.lines.push(`AWS action: ${e.action}`);
+        if (tr.removed.length) check.lines.push(`removed by the deploy of ${t.from} (recorded without AWS calls, overridden): ${tr.removed.join(", ")}`);
         const control = tr.outcome.runs.find((x) => x.name === "control");
         const controlChanges = (control?.resourceChanges ?? []).filter((rc) => rc.mode === "managed" && !rc.change.actions.every((a) => a === "no-op" || a === "read"));
         if (control?.resourceChanges && controlChanges.length) {

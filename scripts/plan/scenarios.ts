@@ -11,6 +11,7 @@ import type { StateEdit } from "./deployed-state";
 import { isAurora } from "../../src/database/aurora-contract";
 import { auroraRefusals, auroraStates, auroraTransitions, auroraVariant, type AuroraStateId } from "./aurora-scenarios";
 import { peerStates, peerTransitions, type PeerStateId } from "./peer-scenarios";
+import { BACKUP_REPLICA_OUTPUTS, backupReplicaCreated, backupReplicaParameterMoved, backupReplicaStopped } from "./backup-scenarios";
 import type { ChangeRule, Expectation, FightRule, Refusal } from "./expectations";
 import type { FakeAnswer } from "./tftest";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
@@ -394,18 +395,20 @@ function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
       from: "normal",
       to: "failback",
       edits: [allowDeletion(P.region, [P.writer(gP), ...P.readers(gP)])],
-      expect: { changes: rebuild(base, "primary", gP, gP + 1, S.writerArn(gS)), outputs: [...stateOutputs, ...DB_OUTPUTS] },
+      // The promoted us-west-1 writer's backups now replicated into us-east-2 (src/database/backup-plan.ts).
+      expect: { changes: [...rebuild(base, "primary", gP, gP + 1, S.writerArn(gS)), ...backupReplicaCreated(base, P.region, S.writerArn(gS), true)], outputs: [...stateOutputs, ...DB_OUTPUTS, ...BACKUP_REPLICA_OUTPUTS] },
       quick: true,
     },
     {
       id: "failback-3-secondary",
-      title: "Failback step 3: the secondary in failback (unchanged: still the promoted writer)",
+      title: "Failback step 3: the secondary in failback (still the promoted writer; the replication of the old us-east-2 writer's backups no longer declared)",
       stack: "secondary",
       from: "failedOver",
       createdIn: "normal",
       to: "failback",
       edits: [promote(S.region, S.writer(gS), days)],
-      expect: { changes: [], outputs: ["dr_state"] },
+      // The replication of the old us-east-2 writer (deleted by failback step 3's primary deploy) is no longer declared.
+      expect: { changes: backupReplicaStopped(base, P.writerArn(gP), true), outputs: ["dr_state", ...BACKUP_REPLICA_OUTPUTS] },
       quick: false,
     },
     {
@@ -418,7 +421,8 @@ function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
       // The promoted writer now also carries the master password (the same
       // one it replicated from its source: harmless), so that a later
       // rotation reaches it.
-      expect: { changes: [writerPasswordDelivered(P.writer(gP + 1), pwv, ["final_snapshot_identifier", "skip_final_snapshot"], finalSnapshotRecorded(P.writer(gP + 1)).check)], outputs: stateOutputs },
+      // us-east-2 writes again: it stops replicating the us-west-1 writer's backups (the secondary replicates its own now).
+      expect: { changes: [writerPasswordDelivered(P.writer(gP + 1), pwv, ["final_snapshot_identifier", "skip_final_snapshot"], finalSnapshotRecorded(P.writer(gP + 1)).check), ...backupReplicaStopped(base, S.writerArn(gS), true)], outputs: [...stateOutputs, ...BACKUP_REPLICA_OUTPUTS] },
       quick: false,
     },
     {
@@ -480,7 +484,11 @@ function rdsTransitions(states: readonly DrStateDef[]): TransitionDef[] {
       // Created in normal, promoted in failover step 2, last deployed in
       // failover step 4 (failedOver); failback step 3 left it alone.
       edits: [promote(S.region, S.writer(gS), days), allowDeletion(S.region, [S.writer(gS), ...S.readers(gS)])],
-      expect: { changes: rebuild(base, "secondary", gS, gS + 1, P.writerArn(gP + 1)), outputs: [...stateOutputs, ...DB_OUTPUTS] },
+      // The replication follows the writer: the old g writer's stopped, the new one's started (a new address), the parameter repointed.
+      expect: {
+        changes: [...rebuild(base, "secondary", gS, gS + 1, P.writerArn(gP + 1)), ...backupReplicaStopped(base, P.writerArn(gP), false), ...backupReplicaCreated(base, S.region, P.writerArn(gP + 1), false), backupReplicaParameterMoved(base)],
+        outputs: [...stateOutputs, ...DB_OUTPUTS, "db_backup_replica_arn", "db_backup_replica_source_arn"],
+      },
       quick: false, // the full matrix (.ci/run): npm test keeps one rebuild, the primary's (issue 18: suite time)
     },
   ];

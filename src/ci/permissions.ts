@@ -51,10 +51,11 @@ export const STACK_MANAGED_POLICIES = [
   "AmazonSSMManagedInstanceCore",
   "service-role/AmazonEBSCSIDriverPolicy",
   "service-role/AmazonRDSEnhancedMonitoringRole",
+  "service-role/AWSBackupServiceRolePolicyForBackup",
 ] as const;
 
 /** Services the stacks' roles are passed to (iam:PassedToService), from their trust policies. */
-export const PASSED_TO_SERVICES = ["ec2.amazonaws.com", "eks.amazonaws.com", "pods.eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"] as const;
+export const PASSED_TO_SERVICES = ["ec2.amazonaws.com", "eks.amazonaws.com", "pods.eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "backup.amazonaws.com"] as const;
 
 /** Service-linked roles AWS creates on first use of a service in the account (iam:AWSServiceName). */
 export const SERVICE_LINKED_ROLES = ["autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "rds.amazonaws.com"] as const;
@@ -69,7 +70,8 @@ export const RESOURCE_SERVICE: Readonly<Record<string, string>> = {
   aws_acm_certificate: "acm", aws_acm_certificate_validation: "acm",
   aws_autoscaling_group: "autoscaling",
   aws_cloudwatch_log_group: "logs", aws_cloudwatch_metric_alarm: "cloudwatch",
-  aws_db_instance: "rds", aws_db_parameter_group: "rds", aws_db_subnet_group: "rds",
+  aws_db_instance: "rds", aws_db_parameter_group: "rds", aws_db_subnet_group: "rds", aws_db_instance_automated_backups_replication: "rds",
+  aws_backup_vault: "backup", aws_backup_plan: "backup", aws_backup_selection: "backup",
   aws_rds_cluster: "rds", aws_rds_cluster_instance: "rds", aws_rds_global_cluster: "rds", aws_rds_cluster_parameter_group: "rds",
   aws_default_security_group: "ec2", aws_eip: "ec2", aws_flow_log: "ec2", aws_internet_gateway: "ec2", aws_launch_template: "ec2",
   aws_nat_gateway: "ec2", aws_route: "ec2", aws_route_table: "ec2", aws_route_table_association: "ec2", aws_security_group: "ec2",
@@ -104,6 +106,7 @@ function readMetadata(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
       "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
       "logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
       "rds:Describe*", "rds:ListTagsForResource",
+      "backup:DescribeBackupVault", "backup:GetBackupPlan", "backup:GetBackupSelection", "backup:ListTags", "backup:GetBackupVaultAccessPolicy",
       "route53:GetHostedZone", "route53:ListHostedZones", "route53:ListHostedZonesByName", "route53:ListResourceRecordSets", "route53:GetHealthCheck", "route53:ListHealthChecks", "route53:ListTagsForResource", "route53:GetChange",
       "s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration", "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "s3:ListAllMyBuckets",
       "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecrets",
@@ -352,6 +355,17 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
         { sid: "Topics", actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"], resources: [`arn:${p}:sns:*:${a}:${base}-*`], condition: [regions] },
         { sid: "LogGroups", actions: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"], resources: [`arn:${p}:logs:*:${a}:log-group:/aws/eks/${base}-*`, `arn:${p}:logs:*:${a}:log-group:/vpc/${base}-*`], condition: [regions] },
         { sid: "Alarms", actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"], resources: [`arn:${p}:cloudwatch:*:${a}:alarm:${base}-*`], condition: [regions] },
+        // AWS Backup (src/database/backup-vault.ts): the vaults are named <regional prefix>-db-backups; a plan's and a
+        // selection's ARNs carry ids AWS generates (Service Authorization Reference, AWS Backup: backup-plan
+        // resource type), so those take the regions condition only. CreateBackupVault also needs
+        // backup-storage:MountCapsule and a grant on the vault's key (AWS Backup Developer Guide, "Create a backup vault").
+        { sid: "BackupVaults", actions: ["backup:CreateBackupVault", "backup:DeleteBackupVault", "backup:TagResource", "backup:UntagResource"], resources: [`arn:${p}:backup:*:${a}:backup-vault:${base}-*`], condition: [regions] },
+        {
+          sid: "BackupPlans",
+          actions: ["backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection", "backup:DeleteBackupSelection", "backup:TagResource", "backup:UntagResource", "backup-storage:MountCapsule"],
+          resources: ["*"],
+          condition: [regions],
+        },
         { sid: "Parameters", actions: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"], resources: [`arn:${p}:ssm:*:${a}:parameter/${base}/*`], condition: [regions] },
       ],
     },

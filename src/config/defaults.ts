@@ -154,5 +154,14 @@ export const DEFAULT_CONFIG: DrConfig = {
   // An apply of a regional stack (RDS instances, an EKS cluster) can take
   // more than an hour: the apply role's sessions may last 4 hours.
   ci: { enabled: false, createOidcProvider: true, applyMaxSessionSeconds: 14400 },
+  backups: {
+    // The writer's own retention (database.backupRetentionDays) in the other
+    // region too: the same restorable window on either side.
+    crossRegion: { enabled: true, retentionDays: 7 },
+    minRetentionDays: 7,
+    // On by default in prod (no account named: a warning until one is);
+    // 35 days, daily at 05:00 UTC (after the 03:00-04:00 backup window).
+    isolatedCopy: { retentionDays: 35, schedule: "cron(0 5 ? * * *)" },
+  },
   backend: { type: "local" },
 };

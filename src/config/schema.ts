@@ -432,6 +432,45 @@ const baseSchema = z
       createOidcProvider: z.boolean(),
       applyMaxSessionSeconds: z.number().int().min(3600, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }).max(43200, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }),
     }),
+    /**
+     * Backups restorable in either region and outside the account (issue 26;
+     * README "Backups: restorable in either region"). src/database/backup-plan.ts.
+     */
+    backups: z.strictObject({
+      /**
+       * RDS mode: the writer's automated backups (snapshots and transaction
+       * logs) replicated to the other region (aws_db_instance_automated_backups_replication),
+       * encrypted there with that region's key. Which writer, in each DR state:
+       * src/database/backup-plan.ts BACKUP_REPLICATION.
+       */
+      crossRegion: z.strictObject({
+        enabled: z.boolean(),
+        /** Days the replicated backups are kept (the restorable window in the other region): 1-35. */
+        retentionDays: z.number().int({ message: "must be a whole number of days. Fix: use 1 to 35" }),
+      }),
+      /** The least retention (days) the policy accepts on every backup this app keeps (writers' automated backups, replicated backups, isolated copies). */
+      minRetentionDays: z.number().int({ message: "must be a whole number of days. Fix: use 1 to 35" }),
+      /**
+       * AWS Backup copies of the writing database into a vault in another
+       * account (vault lock there), so a compromised production account cannot
+       * delete every copy.
+       * @default - on in a production environment (prod, production, prd, live), off elsewhere
+       */
+      isolatedCopy: z.strictObject({
+        /** @default - true in a production environment, false elsewhere */
+        enabled: z.boolean().optional(),
+        /** The backup account's id (12 digits): not this app's account. */
+        accountId: z.string().optional(),
+        /** The vault's name in that account (created and locked there, not by this app). */
+        vaultName: z.string().optional(),
+        /** @default - regions.secondary.region */
+        region: z.string().optional(),
+        /** Days AWS Backup keeps each copy in that vault (its lock's minimum retention must allow it). */
+        retentionDays: z.number().int({ message: "must be a whole number of days. Fix: e.g. 35" }),
+        /** When the backup runs, an AWS Backup cron expression in UTC. */
+        schedule: z.string(),
+      }),
+    }),
     backend: backendSchema,
   });
 
@@ -450,6 +489,7 @@ export const configSchema = baseSchema
     checkDns(cfg, ctx);
     checkUnreachable(cfg, ctx);
     checkCi(cfg, ctx);
+    checkBackups(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -1097,6 +1137,78 @@ function checkUnreachable(cfg: CheckedConfig, ctx: Ctx): void {
   }
 }
 
+/** True when the environment's name says production (prod, production, prd, live as a word of it). */
+export function isProductionEnvironment(environment: string): boolean {
+  return environment.toLowerCase().split(/[-_.]+/).some((w) => PRODUCTION_ENVIRONMENT_WORDS.includes(w));
+}
+
+/** AWS Backup vault names: "2 to 50 alphanumeric, '-' or '_'" (AWS Backup API Reference, CreateBackupVault, BackupVaultName pattern ^[a-zA-Z0-9\-\_]{2,50}$). */
+export const BACKUP_VAULT_NAME = /^[a-zA-Z0-9\-_]{2,50}$/;
+
+/**
+ * The isolated copy's settings once the defaults are applied: undefined
+ * when it is off, or on by default but naming no account (configWarnings
+ * says so). An explicit `enabled: true` without an account is refused by
+ * checkBackups.
+ */
+export function isolatedCopySettings(cfg: Pick<ValidConfig, "environment" | "backups" | "regions">): { accountId: string; vaultName: string; region: string; retentionDays: number; schedule: string } | undefined {
+  const c = cfg.backups.isolatedCopy;
+  const on = c.enabled ?? isProductionEnvironment(cfg.environment);
+  if (!on || !c.accountId || !c.vaultName) return undefined;
+  return { accountId: c.accountId, vaultName: c.vaultName, region: c.region ?? cfg.regions.secondary.region, retentionDays: c.retentionDays, schedule: c.schedule };
+}
+
+/**
+ * Backups (issue 26). Retention limits: automated backups and their
+ * cross-region replicas are kept 1-35 days (RDS User Guide, "Backup
+ * retention period": "You can set the backup retention period to between 0
+ * and 35 days"; 0 turns backups off, and replication needs them on:
+ * "the source DB instance must have automated backups enabled" is implied by
+ * StartDBInstanceAutomatedBackupsReplication copying "all snapshots and
+ * transaction logs as soon as they are ready", none exist without them).
+ */
+function checkBackups(cfg: CheckedConfig, ctx: Ctx): void {
+  const b = cfg.backups;
+  const days = (path: FieldPath, v: number) => {
+    if (v < 1 || v > 35) ctx.addIssue({ code: "custom", path, message: `${v} is outside RDS's backup retention range (1 to 35 days). Fix: set 1 to 35, e.g. 7` });
+  };
+  days(["backups", "crossRegion", "retentionDays"], b.crossRegion.retentionDays);
+  days(["backups", "minRetentionDays"], b.minRetentionDays);
+  if (b.minRetentionDays >= 1 && b.minRetentionDays <= 35) {
+    if (cfg.database.backupRetentionDays > 0 && cfg.database.backupRetentionDays < b.minRetentionDays) {
+      crossIssue(ctx, ["database", "backupRetentionDays"], `${cfg.database.backupRetentionDays} days is below backups.minRetentionDays (${b.minRetentionDays}). Fix: raise database.backupRetentionDays to at least ${b.minRetentionDays}, or lower backups.minRetentionDays`, [["backups", "minRetentionDays"]]);
+    }
+    if (b.crossRegion.enabled && b.crossRegion.retentionDays < b.minRetentionDays) {
+      crossIssue(ctx, ["backups", "crossRegion", "retentionDays"], `${b.crossRegion.retentionDays} days is below backups.minRetentionDays (${b.minRetentionDays}). Fix: raise backups.crossRegion.retentionDays to at least ${b.minRetentionDays}`, [["backups", "minRetentionDays"]]);
+    }
+  }
+  if (b.crossRegion.enabled === false && isProductionEnvironment(cfg.environment)) {
+    crossIssue(ctx, ["backups", "crossRegion", "enabled"], `false leaves environment "${cfg.environment}" (a production one) with backups in one region only: a bad write replicates to the other region within seconds, and with the writer's region down nothing restores to a time before it. Fix: set true, or give a disposable environment a non-production name`, [["environment"]]);
+  }
+  const c = b.isolatedCopy;
+  const on = c.enabled ?? isProductionEnvironment(cfg.environment);
+  if (c.enabled === true) {
+    for (const field of ["accountId", "vaultName"] as const) {
+      if (!c[field]) ctx.addIssue({ code: "custom", path: ["backups", "isolatedCopy", field], message: `required with isolatedCopy.enabled true: ${field === "accountId" ? "the 12-digit id of the backup account (another account than this app's)" : "the name of the locked vault in that account"}. Fix: set backups.isolatedCopy.${field}, or set enabled false` });
+    }
+  }
+  if (c.accountId !== undefined && !/^\d{12}$/.test(c.accountId)) {
+    ctx.addIssue({ code: "custom", path: ["backups", "isolatedCopy", "accountId"], message: `"${c.accountId}" is not an AWS account id. Fix: give the backup account's 12 digits, as a string, e.g. "210987654321"` });
+  }
+  if (c.vaultName !== undefined && !BACKUP_VAULT_NAME.test(c.vaultName)) {
+    ctx.addIssue({ code: "custom", path: ["backups", "isolatedCopy", "vaultName"], message: `"${c.vaultName}" is not an AWS Backup vault name (2-50 letters, digits, '-' or '_'). Fix: give the vault's name as the backup account created it, e.g. "drweb-isolated"` });
+  }
+  if (c.region !== undefined && !KNOWN_REGIONS.includes(c.region)) {
+    ctx.addIssue({ code: "custom", path: ["backups", "isolatedCopy", "region"], message: `unknown region "${c.region}". Fix: use one of ${KNOWN_REGIONS.join(", ")}, or remove it to use regions.secondary.region` });
+  }
+  if (on && c.retentionDays < b.minRetentionDays) {
+    crossIssue(ctx, ["backups", "isolatedCopy", "retentionDays"], `${c.retentionDays} days is below backups.minRetentionDays (${b.minRetentionDays}). Fix: raise it to at least ${b.minRetentionDays}`, [["backups", "minRetentionDays"]]);
+  }
+  if (!/^cron\(.+\)$/.test(c.schedule)) {
+    ctx.addIssue({ code: "custom", path: ["backups", "isolatedCopy", "schedule"], message: `"${c.schedule}" is not an AWS Backup schedule expression. Fix: use cron(...) in UTC, e.g. "cron(0 5 ? * * *)"` });
+  }
+}
+
 /**
  * Advisories that do not stop a synth (printed by main.ts): e.g. a
  * Kubernetes version past EKS standard support.
@@ -1117,6 +1229,15 @@ export function configWarnings(cfg: ValidConfig, today: Date = new Date()): stri
         `and the secret is written by the primary stack only, so a rotation now would store a password no database has. A bump made now takes effect at the first deploy of primary ` +
         `with drState "normal" (secret first, then the ${cfg.regions.primary.region} writer). README "Master password rotation".`,
     );
+  }
+  {
+    const c = cfg.backups.isolatedCopy;
+    if ((c.enabled ?? isProductionEnvironment(cfg.environment)) && c.enabled !== true && (!c.accountId || !c.vaultName)) {
+      out.push(
+        `backups.isolatedCopy: on by default in environment "${cfg.environment}", but no backup account is named, so no copy leaves this account: a compromised account can delete every backup. ` +
+          `Set backups.isolatedCopy.accountId and vaultName (README "Isolated copies in another account"), or set enabled false to opt out.`,
+      );
+    }
   }
   const v = EKS_VERSIONS[cfg.eks.kubernetesVersion];
   if (v && today.toISOString().slice(0, 10) > v.standardSupportEnds) {

@@ -3,6 +3,10 @@ import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
 import { ciOidcTrust } from "./ci-oidc-trust";
 import { ciRoleScoped } from "./ci-role-scoped";
+import { backupCopiesDestinationKey } from "./backup-copies-destination-key";
+import { backupRetentionMinimum } from "./backup-retention-minimum";
+import { backupVaultProtected } from "./backup-vault-protected";
+import { drDbBackupsReplicated } from "./dr-db-backups-replicated";
 import { drDbReplicated } from "./dr-db-replicated";
 import { drFailoverPair } from "./dr-failover-pair";
 import { drFailoverSwitch } from "./dr-failover-switch";
@@ -45,6 +49,9 @@ export const RULES: readonly PolicyRule[] = [
   albHardened,
   vpcFlowLogs,
   rdsProtected,
+  backupVaultProtected,
+  backupRetentionMinimum,
+  backupCopiesDestinationKey,
   auroraClusterHardened,
   iamNoAdmin,
   ciOidcTrust,
@@ -52,6 +59,7 @@ export const RULES: readonly PolicyRule[] = [
   secretsWriteOnly,
   helmChartPinned,
   drDbReplicated,
+  drDbBackupsReplicated,
   drRegionParity,
   drFailoverPair,
   drFailoverSwitch,
