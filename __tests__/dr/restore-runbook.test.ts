@@ -427,6 +427,16 @@ describe("dr restore: requests, names and the printed commands", () => {
       const reader = plan.writerId.replace(/-writer$/, "-reader1");
       expect(out).toContain(`-replace='${ids[reader]}'`);
       for (const a of addr) expect(Object.values(ids)).toContain(a);
+      // The same-region restore in the normal state: the secondary's replication of the primary writer's backups follows the damaged instance.
+      const replication = [...out.matchAll(/stacks\/(\w+) apply -replace='(aws_db_instance_automated_backups_replication\.[A-Za-z0-9_]+)'/g)].map((m) => [m[1], m[2]]);
+      if (region) expect(replication).toEqual([]);
+      else {
+        expect(replication).toHaveLength(1);
+        const [other, a] = replication[0];
+        const rep = app.stacks[other].resource!.aws_db_instance_automated_backups_replication as Record<string, { source_db_instance_arn: string }>;
+        expect(Object.keys(rep)).toEqual([a.split(".")[1]]);
+        expect(rep[a.split(".")[1]].source_db_instance_arn).toMatch(new RegExp(`:db:${plan.writerId}$`));
+      }
     }
   });
 });

@@ -2,6 +2,7 @@ import { makeUniqueId } from "cdktf/lib/private/unique";
 import type { DrState, RegionRole, ValidConfig } from "../config";
 import { generationId } from "../database/database-tier";
 import { isAurora } from "../database/aurora-contract";
+import { backupReplicationSource } from "../database/backup-plan";
 import { deployOnly } from "./deploy-commands";
 import {
   confirmOutageStep,
@@ -493,6 +494,11 @@ export function dbInstanceAddress(member: "Writer" | `Reader${number}`, generati
   return `aws_db_instance.${makeUniqueId(["Database", generationId(member, generation)])}`;
 }
 
+/** The Terraform address of the automated backups replication of a writer's generation, in the other region's stack (BackupReplica, backup-plan.ts). */
+export function backupReplicationAddress(sourceGeneration: number): string {
+  return `aws_db_instance_automated_backups_replication.${makeUniqueId(["BackupReplica", generationId("Replication", sourceGeneration)])}`;
+}
+
 /** The commands that record the restore in Terraform state and rebuild what still follows the damaged instance. */
 export function restoreEpilogue(config: ValidConfig, params: PlanParams): string[] {
   const r = rp(params);
@@ -532,6 +538,16 @@ export function restoreEpilogue(config: ValidConfig, params: PlanParams): string
       `  "database": { "drState": "normal", "generations": { "primary": ${params.generations.primary}, "secondary": ${gS + 1} } }`,
       `  npm run synth && npx cdktf diff secondary   # expect ${[o.writer(gS), ...o.readers(gS)].join(", ")} destroyed, ${o.writer(gS + 1)} created as a replica of ${r.writerId} plus its readers, the launch template and Auto Scaling group updated`,
       `  ${deployOnly("secondary")}   # only secondary: the primary stack is recorded above`,
+    );
+  }
+  const other: RegionRole = r.region === "primary" ? "secondary" : "primary";
+  if (r.source === "instance" && config.backups.crossRegion.enabled && backupReplicationSource(r.drState, other) === r.region) {
+    // RDS replicates an instance's automated backups (StartDBInstanceAutomatedBackupsReplication takes the source
+    // instance; the copies are the instance's, by DbiResourceId): the replication in the other region keeps copying
+    // the damaged instance after the renames. source_db_instance_arn is ForceNew (src/database/backup-plan.ts).
+    lines.push(
+      `${other}'s automated backups replication still copies the damaged instance's backups (replication belongs to the instance, not its name): replace it so the restored ${r.writerId}'s backups are replicated; the damaged instance's copies made so far stay as retained automated backups until their retention ends:`,
+      `  terraform -chdir=cdktf.out/stacks/${other} apply -replace='${backupReplicationAddress(params.generations[r.region])}'`,
     );
   }
   if (r.source === "replicated") {
