@@ -228,7 +228,7 @@ describe("dr readiness: metrics, the Lambda handler and the command", () => {
     await expect(broken({})).rejects.toThrow(/PutMetricData in us-west-1 failed: AccessDenied/);
   });
 
-  it("the command: exit 0 ready, 5 not ready; --json; --publish-metrics sends PutMetricData in us-west-1", async () => {
+  it("the command: exit 0 ready, 8 not ready; --json; --publish-metrics sends PutMetricData in us-west-1", async () => {
     const t = setup();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-readiness-cli-"));
     const file = path.join(dir, "config.json");
@@ -258,7 +258,7 @@ describe("dr readiness: metrics, the Lambda handler and the command", () => {
       expect(ready.out).toContain("READY: every check passed.");
       t.aws.wal.paused = true;
       const notReady = await run(["readiness", "--json", "--publish-metrics"]);
-      expect(notReady.code).toBe(5);
+      expect(notReady.code).toBe(8);
       const json = JSON.parse(notReady.out) as { ready: boolean; publishedMetrics: { region: string; sent: string[] } };
       expect(json.ready).toBe(false);
       expect(json.publishedMetrics.sent).toContain("ReadinessCheck{replica-replay}=0");

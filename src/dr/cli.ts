@@ -24,7 +24,7 @@ const USAGE = `usage:
   dr readiness [--json] [--publish-metrics]  read-only: will the next failover (or failback) work? the replica's health and fresh lag, its
                                              replay not paused, the switch vs the config, the standby fleet's capacity (launch template, AMI,
                                              MaxSize), backups replicated, the runbook role's permissions (runbook.roleArn); exit 0 ready,
-                                             5 not ready; --publish-metrics: Ready and one ReadinessCheck metric per check into the secondary
+                                             8 not ready; --publish-metrics: Ready and one ReadinessCheck metric per check into the secondary
                                              region's CloudWatch (<project>/DR; a failed PutMetricData: exit 4)
   dr failover --to secondary --planned       switchover: fence writes, prove the catch-up by WAL positions, promote, force DNS (RPO 0);
                                              rolls the fence back by itself if the catch-up or the promotion fails
@@ -46,7 +46,7 @@ options:
   --config <file>      config override file (default: $DR_CONFIG, else cdktf.json context configFile)
   --journal-dir <dir>  default: runbook.journalDir (${".dr"})
 exit codes: 0 done; 1 a step failed; 2 usage, config, or an unfinished journal of the other mode;
-  3/4 status (mismatch / could not read everything); 5 readiness: not ready (4: its metrics could not be published); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs);
+  3/4 status (mismatch / could not read everything); 8 readiness: not ready (4: its metrics could not be published); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs);
   6 transient: the primary was healthy again before the failover changed anything (a forced switch is released): nothing to do;
   7 another dr run holds the lease (the journal folder's dr.lock, or the SSM parameter in the secondary region): the holder is named;
     or the lease could not be taken (no permission, the secondary region does not answer): the cause is named`;

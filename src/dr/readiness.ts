@@ -69,8 +69,8 @@ export const READINESS_READ_TIMEOUT_MS = 30_000;
  */
 export const MAX_LAG_SAMPLE_AGE_SECONDS = 300;
 
-/** Exit code of `dr readiness`: 0 ready, 5 not ready (a check failed or could not be read). */
-export const EXIT_NOT_READY = 5;
+/** Exit code of `dr readiness`: 0 ready, 8 not ready (a check failed or could not be read); 5 is no credentials, 6 and 7 the runbook's. */
+export const EXIT_NOT_READY = 8;
 
 export function standbyRole(drState: string): RegionRole {
   return drState === "normal" ? "secondary" : "primary";
