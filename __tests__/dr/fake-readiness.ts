@@ -22,10 +22,14 @@ export class FakeReadinessAws {
   /** Actions the runbook's role is denied (implicitDeny). */
   readonly denied = new Set<string>();
 
-  constructor(private readonly aws: FakeAws) {}
+  /** base: the clients to add to (default FakeAws's; the Aurora tests pass FakeAurora's). */
+  constructor(
+    private readonly aws: FakeAws,
+    private readonly base: () => AwsClients = () => aws.clients(),
+  ) {}
 
   clients(): AwsClients {
-    const base = this.aws.clients();
+    const base = this.base();
     const mk = (client: string, region: string, handle: (cmd: { input: Record<string, unknown> }) => unknown) => ({
       send: async (cmd: { input: Record<string, unknown> }, opts?: { abortSignal?: AbortSignal }) => {
         const call = { client, region, command: cmd.constructor.name, input: cmd.input };

@@ -16,6 +16,7 @@ import { readinessHandler } from "../../src/dr/readiness-handler";
 import { READINESS_METRIC, type MetricSink } from "../../src/dr/readiness-metrics";
 import type { RestoreWindow } from "../../src/dr/restore-platform";
 import { RUNBOOK_ACTIONS } from "../../src/dr/runbook-actions";
+import { FakeAurora } from "./fake-aurora";
 import { FakeAws } from "./fake-aws";
 import { FakeReadinessAws } from "./fake-readiness";
 
@@ -197,6 +198,29 @@ describe("dr readiness: the checks", () => {
     for (const id of ["replica-health", "replica-replay", "standby-fleet"] as const) expect([id, check(r, id).status, check(r, id).detail]).toEqual([id, "unknown", expect.stringContaining("could not be read")]);
     expect(check(r, "failover-switch").status).toBe("ok");
     expect(r.ready).toBe(false);
+  });
+});
+
+describe("dr readiness: the Aurora mode (the global secondary)", () => {
+  it("a connected secondary member with a fresh lag within the limit is ok; pending-resync and no lag datapoint fail; replay is not applicable", async () => {
+    const clock = new FakeClock();
+    const fa = new FakeAurora(clock);
+    const extra = new FakeReadinessAws(fa.aws, () => fa.clients());
+    const config = resolveConfig({ runbook: { journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "dr-readiness-aurora-")), roleArn: ROLE }, database: { engine: "aurora-postgresql" } });
+    const run = () => runReadiness(config, new AwsPlatform(config, extra.clients(), clock, fa.probe, { walFn: fa.aws.walFn }), { now: () => clock.now() });
+    let r = await run();
+    expect(check(r, "replica-health")).toMatchObject({ status: "ok", detail: expect.stringContaining("drweb-prod-usw1-db-g1-cluster (us-west-1): secondary member, available, sync connected") });
+    expect(check(r, "replica-replay")).toMatchObject({ status: "ok", detail: expect.stringContaining("not applicable") });
+    expect(check(r, "backups-replicated")).toMatchObject({ status: "ok", detail: expect.stringContaining("not applicable") });
+    expect(r.ready).toBe(true);
+    fa.member("us-west-1").sync = "pending-resync";
+    r = await run();
+    expect(check(r, "replica-health")).toMatchObject({ status: "fail", detail: expect.stringContaining("synchronization pending-resync") });
+    expect(r.ready).toBe(false);
+    fa.member("us-west-1").sync = "connected";
+    fa.rpoLagMs = null;
+    fa.replicationLagMs = null;
+    expect(check(await run(), "replica-health")).toMatchObject({ status: "fail", detail: expect.stringContaining("lag unknown") });
   });
 });
 
