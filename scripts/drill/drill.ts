@@ -29,6 +29,8 @@ import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./
 import { Route53Sim, type Endpoint } from "./resolver";
 import type { RunbookSpec } from "./runbook-process";
 import { AuroraSim, auroraDrillConfig } from "./aurora";
+import { drillReadiness, readinessExpectation, renderReadiness } from "./readiness";
+import type { LocalDns } from "../../src/dr/local-platform";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -459,9 +461,23 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
     const primary = env.regions.primary;
     const secondary = env.regions.secondary;
     const W = cfg.runbook.minOutageSeconds;
+    /** `dr readiness` on the local platform (scripts/drill/readiness.ts) at a moment of the scenario: its verdict is an extra check. */
+    const readiness = async (label: string, c: ValidConfig, expect: Parameters<typeof readinessExpectation>[2]) => {
+      const t0 = Date.now();
+      const r = await drillReadiness(c, { primary, secondary }, sim as unknown as LocalDns, APP_USER);
+      for (const l of renderReadiness(r)) runbookLog.push(`readiness ${label}: ${l}`);
+      mark(`readiness ${label}: ${r.ready ? "READY" : "NOT READY"} (${Date.now() - t0} ms)`);
+      extraChecks.push(readinessExpectation(label, r, expect));
+    };
 
     switch (name) {
       case "planned": {
+        // Readiness before the switchover: ready; then with the standby fleet unable to start: not ready (then repaired).
+        await readiness("before the switchover", cfg, { ready: true });
+        secondary.fleetCannotStart = "its launch template's AMI is deregistered";
+        await readiness("while the standby fleet cannot start", cfg, { ready: false, failing: "standby-fleet" });
+        secondary.fleetCannotStart = null;
+        eventAt = rel(Date.now());
         log("planned switchover: dr failover --to secondary --planned (local platform)");
         mark("switchover requested");
         const r = await runbook(next, "failover --planned");
@@ -568,9 +584,11 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
       case "replica-paused": {
         await psql(secondary.pgPort, "SELECT pg_wal_replay_pause()");
         mark("replica replay paused (pg_wal_replay_pause)");
+        await readiness("while the replica's replay is paused", cfg, { ready: false, failing: "replica-replay" });
         const r = await runbook(next, "failover --planned");
         outcome = r?.ok ? "completed (a switchover)" : r?.failedStep === "preflight" && !r.acted ? "refused at the preflight (nothing changed)" : `failed at ${r?.failedStep}`;
         await psql(secondary.pgPort, "SELECT pg_wal_replay_resume()");
+        await readiness("after the replay resumed", cfg, { ready: true });
         break;
       }
       case "replica-paused-late": {
@@ -767,6 +785,8 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
         const normal = scaledConfig(base, { drState: "normal", generations: { primary: 2, secondary: 2 }, forceFailover: false });
         const r4 = await runbook(spawnRunbook("failback", "planned", normal), "failback (run 3)");
         outcome = r4?.ok ? "completed (3 runs: stopped at each operator deploy, resumed)" : `failed at ${r4?.failedStep}`;
+        // Ready again after the failback (drState normal, both regions at generation 2).
+        if (r4?.ok) await readiness("after the failback", normal, { ready: true });
         // The switch back is measured from its fence (the rebuilds before it load the writer, as a deploy would, but take no writes away).
         switchBackFrom = "fence-secondary";
         break;

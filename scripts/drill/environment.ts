@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { request } from "../../src/dr/http-probe";
 import { psql, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
+import type { FleetCapacityState } from "../../src/dr/platform";
 import { regionCode } from "../../src/lib/naming";
 import { PortReservations } from "./ports";
 import { Processes, type Group } from "./processes";
@@ -196,6 +197,7 @@ export class DrillRegion implements LocalRegionSite {
    */
   async scale(n: number): Promise<void> {
     if (!this.apiUp) throw this.apiDown();
+    if (n > 0 && this.fleetCannotStart) throw new Error(`${this.region}: the fleet cannot start: ${this.fleetCannotStart}`);
     this.desiredCount = n;
     if (n === 0) {
       for (const a of this.apps) await haproxyCommand(this.socket, `set server web/${a.name} state maint`).catch(() => "");
@@ -206,6 +208,16 @@ export class DrillRegion implements LocalRegionSite {
     }
     await Promise.all(this.apps.slice(0, n).filter((a) => !a.group || !this.env.processes.alive(a.group)).map((a) => this.env.startApp(this, a)));
     for (const a of this.apps.slice(0, n)) await haproxyCommand(this.socket, `set server web/${a.name} state ready`).catch(() => "");
+  }
+
+  /** Readiness stand-in: why this region's fleet cannot start (an AMI gone, a broken launch template); null: it can. scale(n > 0) then fails too. */
+  fleetCannotStart: string | null = null;
+
+  /** The stand-in for the ASG's launch template, AMI and MaxSize (readiness: the standby fleet can reach its size). */
+  fleetCapacity(size: number): FleetCapacityState {
+    if (!this.apiUp) throw this.apiDown();
+    if (this.fleetCannotStart) return { canReach: false, maxSize: null, imageId: null, detail: `${this.region}: ${this.fleetCannotStart} (drill stand-in)` };
+    return { canReach: true, maxSize: null, imageId: null, detail: `${this.region}: the app can start (drill stand-in; ${size} asked, ${this.apps.length} instance(s) defined)` };
   }
 
   runningInstances(): string[] {

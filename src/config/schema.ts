@@ -396,6 +396,15 @@ const baseSchema = z
         .int("must be a whole number of minutes")
         .min(6, "must be at least 6: RDS uploads transaction logs every 5 minutes, so the latest restorable time is normally up to 5 minutes behind and a lower limit warns all the time. Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or more")
         .max(1440, "must be at most 1440 (a day): a larger lag means point-in-time recovery is broken. Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or up to 1440"),
+      /**
+       * `dr readiness`: the IAM role operators assume to run the runbook; its permissions are simulated
+       * (iam:SimulatePrincipalPolicy) over the runbook's actions (src/dr/runbook-actions.ts). Not set: the
+       * permissions check fails and says to set it (docs/dr-runbook.md, "readiness").
+       */
+      roleArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "must be an IAM role ARN. Fix: give arn:aws:iam::<12-digit account>:role/<name>, the role operators assume to run `dr`")
+        .optional(),
     }),
     /**
      * The CI identity (stacks/ci-identity-stack.ts, README "CI identity"):

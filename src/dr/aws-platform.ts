@@ -27,6 +27,9 @@ import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, handoffRegion, healthCheckParameter, runbookLeaseParameter, switchValue } from "../dns/contract";
 import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
 import { AwsRestore } from "./aws-restore";
+import { AwsReadiness, type ReadinessClients } from "./aws-readiness";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import type { InstanceState, RestoreAttempt, RestoreWindow } from "./restore-platform";
 import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
@@ -40,6 +43,8 @@ import type {
   DatabaseState,
   DrPlatform,
   FailureCause,
+  FleetCapacityState,
+  PermissionDecision,
   GlobalActionAttempt,
   GlobalClusterState,
   GlobalMemberState,
@@ -64,8 +69,8 @@ import type {
 
 type Sender<C> = Pick<C, Extract<keyof C, "send">>;
 
-/** The SDK clients the adapter uses; tests pass stubs. */
-export interface AwsClients {
+/** The SDK clients the adapter uses; tests pass stubs (ec2 and iam, ReadinessClients: the readiness check's only). */
+export interface AwsClients extends ReadinessClients {
   /** Route53 (a global service, endpoint in us-east-1). */
   readonly route53: Sender<Route53Client>;
   /** CloudWatch in a region (us-east-1 holds Route53's metrics; each region its RDS metrics; the secondary the failover switch). */
@@ -165,6 +170,9 @@ export function sdkClients(opts: { readonly bounds?: CallBounds; readonly endpoi
     credentials: (region) => rds(region).config.credentials(),
     elbv2: (region) => get(`elb:${region}`, region, () => new ElasticLoadBalancingV2Client({ ...common, region })),
     autoscaling: (region) => get(`asg:${region}`, region, () => new AutoScalingClient({ ...common, region })),
+    ec2: (region) => get(`ec2:${region}`, region, () => new EC2Client({ ...common, region })),
+    // IAM is a global service: its endpoint is in us-east-1 (the readiness check's SimulatePrincipalPolicy).
+    iam: track("us-east-1", new IAMClient({ ...common, region: "us-east-1" })),
     serverNow: (region) => {
       const d = dates.get(region);
       return d ? d.server + (Date.now() - d.local) : null;
@@ -285,6 +293,18 @@ export class AwsPlatform implements DrPlatform {
   }
   isolateInstance(region: RegionRole, identifier: string): Promise<string> {
     return this.restore.isolateInstance(region, identifier);
+  }
+
+  // --- readiness (readiness.ts): aws-readiness.ts, with this adapter's bounded calls -----------------
+  private readinessOps: AwsReadiness | undefined;
+  private get readiness(): AwsReadiness {
+    return (this.readinessOps ??= new AwsReadiness(this.config, this.clients, { send: (c, cmd, what) => this.send(c, cmd, what) }));
+  }
+  fleetCapacity(role: RegionRole, size: number): Promise<FleetCapacityState> {
+    return this.readiness.fleetCapacity(role, size);
+  }
+  simulateRunbookRole(roleArn: string, actions: readonly string[]): Promise<PermissionDecision[]> {
+    return this.readiness.simulate(roleArn, actions);
   }
 
   /** Credentials, permissions, network, throttling: aws-errors.ts. */

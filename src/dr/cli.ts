@@ -10,6 +10,8 @@ import { LeaseHeldError, LeaseNotTakenError, releaseAll } from "./lease";
 import { journalName, runRunbook, RunnerError } from "./runner";
 import { publishRestorableMetrics } from "./restorable-metrics";
 import { collectStatus, renderStatus, statusExitCode } from "./status";
+import { EXIT_NOT_READY, renderReadiness, runReadiness } from "./readiness";
+import { cloudWatchSink, publishReadiness } from "./readiness-metrics";
 import { restoreParamsFor, RestoreRequestError, writerRoleOf, type RestoreRequest } from "./restore-plan";
 import type { RegionRole } from "../config";
 
@@ -19,6 +21,11 @@ const USAGE = `usage:
                                              restorable window (warnings: not replicated, lag above runbook.maxRestorableLagMinutes)
   dr status --publish-metrics                the same, and each region's restorable lag into that region's CloudWatch (Drweb/Backup:
                                              the BackupRestorableLagHigh / BackupNotReplicated alerts); a failed PutMetricData: exit 4
+  dr readiness [--json] [--publish-metrics]  read-only: will the next failover (or failback) work? the replica's health and fresh lag, its
+                                             replay not paused, the switch vs the config, the standby fleet's capacity (launch template, AMI,
+                                             MaxSize), backups replicated, the runbook role's permissions (runbook.roleArn); exit 0 ready,
+                                             8 not ready; --publish-metrics: Ready and one ReadinessCheck metric per check into the secondary
+                                             region's CloudWatch (<project>/DR; a failed PutMetricData: exit 4)
   dr failover --to secondary --planned       switchover: fence writes, prove the catch-up by WAL positions, promote, force DNS (RPO 0);
                                              rolls the fence back by itself if the catch-up or the promotion fails
   dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
@@ -39,7 +46,7 @@ options:
   --config <file>      config override file (default: $DR_CONFIG, else cdktf.json context configFile)
   --journal-dir <dir>  default: runbook.journalDir (${".dr"})
 exit codes: 0 done; 1 a step failed; 2 usage, config, or an unfinished journal of the other mode;
-  3/4 status (mismatch / could not read everything); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs);
+  3/4 status (mismatch / could not read everything); 8 readiness: not ready (4: its metrics could not be published); ${EXIT_NO_CREDENTIALS} no AWS credentials (checked before anything runs);
   6 transient: the primary was healthy again before the failover changed anything (a forced switch is released): nothing to do;
   7 another dr run holds the lease (the journal folder's dr.lock, or the SSM parameter in the secondary region): the holder is named;
     or the lease could not be taken (no permission, the secondary region does not answer): the cause is named`;
@@ -103,12 +110,12 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     }
     throw e;
   }
-  if (command !== "status" && command !== "failover" && command !== "failback" && command !== "restore") {
+  if (command !== "status" && command !== "readiness" && command !== "failover" && command !== "failback" && command !== "restore") {
     err(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
-  if (values["publish-metrics"] && command !== "status") {
-    err("--publish-metrics is an option of `dr status`");
+  if (values["publish-metrics"] && command !== "status" && command !== "readiness") {
+    err("--publish-metrics is an option of `dr status` and `dr readiness`");
     return 2;
   }
   let mode: "planned" | "unplanned" = "planned";
@@ -152,17 +159,31 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
   // is said so before anything is read, any step runs or any journal is
   // written. Resolved as the secondary region's client would: the region a
   // failover relies on.
-  if (command === "status" || !values["dry-run"]) {
+  if (command === "status" || command === "readiness" || !values["dry-run"]) {
     const provider = deps.credentials ?? (() => (sdk ?? sdkClients()).credentials(config.regions.secondary.region));
     const creds = await checkCredentials(provider, { now: () => clock.now() });
     if (!creds.ok) {
       for (const line of creds.report) err(line);
       return EXIT_NO_CREDENTIALS;
     }
-    if (command !== "status") out(creds.summary);
+    if (command !== "status" && command !== "readiness") out(creds.summary);
   }
   const platform = new AwsPlatform(config, clients, clock, deps.probe, deps.wal ? { walFn: deps.wal } : {});
 
+  if (command === "readiness") {
+    const r = await runReadiness(config, platform, { now: () => clock.now() });
+    const published = values["publish-metrics"] ? await publishReadiness(config, r, cloudWatchSink((region) => clients.cloudwatch(region))) : null;
+    if (values.json) out(JSON.stringify(published ? { ...r, publishedMetrics: published } : r, null, 2));
+    else {
+      for (const l of renderReadiness(r)) out(l);
+      if (published && !published.error) out(`published (CloudWatch ${published.namespace}, ${published.region}): ${published.sent.join(", ")}`);
+    }
+    if (published?.error) {
+      err(`dr readiness --publish-metrics: PutMetricData in ${published.region} failed: ${published.error}`);
+      return 4;
+    }
+    return r.ready ? 0 : EXIT_NOT_READY;
+  }
   if (command === "status") {
     const s = await collectStatus(config, platform);
     // --publish-metrics: before printing, so --json carries what was published (restorable-metrics.ts).

@@ -7,7 +7,7 @@ import { failoverSwitch, switchValue } from "../dns/contract";
 import { probeApp, readWalPositions } from "./http-probe";
 import { acquireFileLease, type HeldLease, type LeaseHolder } from "./lease";
 import { names } from "./plan";
-import type { DatabaseState, DrPlatform, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
+import type { DatabaseState, DrPlatform, FleetCapacityState, HealthCheckState, OutageState, PermissionDecision, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook on the local drill (scripts/drill/): each "region" is a real
@@ -46,6 +46,8 @@ export interface LocalRegionSite {
   webState(): MaybePromise<LocalWebState>;
   /** Take the instances out of the load balancer and stop them (0), or start them (n). */
   scale(n: number): MaybePromise<void>;
+  /** Readiness: whether the fleet can start `size` instances (the stand-in for the ASG's launch template, AMI and MaxSize). Optional. */
+  fleetCapacity?(size: number): MaybePromise<FleetCapacityState>;
 }
 
 /** The Route53 stand-in's side the runbook sees (the same contract as AWS: a switch metric and its alarm, Route53's verdict over time). */
@@ -73,6 +75,8 @@ export interface LocalPlatformOptions {
    * surviving region) is a lock file there (lease.ts). None: no platform lease (the journal folder's lock only).
    */
   readonly leaseDir?: string;
+  /** Readiness: the stand-in for iam:SimulatePrincipalPolicy (the drill has no IAM; it says so). None: the check cannot be made. */
+  readonly simulateRunbookRole?: (roleArn: string, actions: readonly string[]) => Promise<PermissionDecision[]>;
 }
 
 /**
@@ -127,6 +131,17 @@ export class LocalPlatform implements DrPlatform {
       const file = path.join(leaseDir, "runbook-lease.json");
       this.acquireLease = (holder) => acquireFileLease(file, holder, `rm ${file} (the stand-in for the SSM parameter)`);
     }
+    if (opts.simulateRunbookRole) this.simulateRunbookRole = opts.simulateRunbookRole;
+  }
+
+  /** Readiness: the stand-in for iam:SimulatePrincipalPolicy, when the drill gives one. */
+  readonly simulateRunbookRole?: (roleArn: string, actions: readonly string[]) => Promise<PermissionDecision[]>;
+
+  /** Readiness: the region stand-in says whether its fleet can start (thrown when it has no such stand-in, or its "APIs" are down). */
+  async fleetCapacity(role: RegionRole, size: number): Promise<FleetCapacityState> {
+    const site = this.sites[role];
+    if (!site.fleetCapacity) throw new Error(`the drill's ${role} region has no fleet-capacity stand-in`);
+    return site.fleetCapacity(size);
   }
 
   private label(role: RegionRole, generation: number): string {

@@ -281,6 +281,32 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   snapshotStatus(role: RegionRole, snapshotId: string): Promise<string | null>;
   /** Turn deletion protection off on the region's database instances of a generation (Terraform may then replace them). */
   allowDeletion(role: RegionRole, generation: number): Promise<string>;
+
+  // Readiness (readiness.ts; optional: a platform without them has those checks "could not be read").
+  /**
+   * Whether the region's web fleet can reach `size` instances: AWS the ASG's MaxSize, its launch template resolvable
+   * and the template's AMI available (aws-readiness.ts); local: the drill's stand-in says whether its app can start.
+   */
+  fleetCapacity?(role: RegionRole, size: number): Promise<FleetCapacityState>;
+  /** iam:SimulatePrincipalPolicy of the runbook's role over `actions` (aws-readiness.ts). */
+  simulateRunbookRole?(roleArn: string, actions: readonly string[]): Promise<PermissionDecision[]>;
+}
+
+/** What fleetCapacity() found. */
+export interface FleetCapacityState {
+  /** The fleet can be scaled to the size and its instances can launch. */
+  readonly canReach: boolean;
+  /** The ASG's MaxSize (local: null). */
+  readonly maxSize: number | null;
+  /** The AMI the launch template resolves to (local: null). */
+  readonly imageId: string | null;
+  readonly detail: string;
+}
+
+/** One action's decision of a policy simulation (IAM EvaluationResult: allowed | explicitDeny | implicitDeny). */
+export interface PermissionDecision {
+  readonly action: string;
+  readonly decision: string;
 }
 
 // --- Aurora Global Database mode (database.engine "aurora-postgresql") -------

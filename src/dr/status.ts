@@ -100,7 +100,8 @@ const UNREAD = "could not be read";
  */
 export const STATUS_READ_TIMEOUT_MS = 60_000;
 
-async function settle<T>(p: Promise<T>, fallback: (e: Error) => T, timeoutMs: number): Promise<T> {
+/** A read bounded by timeoutMs: its value, or fallback(the error) (a throw, or "no answer within N s"). Shared with readiness.ts. */
+export async function settle<T>(p: Promise<T>, fallback: (e: Error) => T, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const late = new Promise<never>((_, reject) => {

@@ -1,0 +1,69 @@
+/**
+ * The AWS actions the `dr` runbook sends (failover, failback, restore, status), in ONE place: the readiness check
+ * simulates them against the runbook's role (iam:SimulatePrincipalPolicy, readiness.ts), the docs' permission list
+ * (docs/dr-runbook.md, "readiness", between the runbook-actions markers) must equal it, and a test
+ * (__tests__/dr/runbook-actions.test.ts) checks that every SDK Command class the AWS adapter's code sends
+ * (src/dr/aws-*.ts but aws-readiness.ts) is in it.
+ *
+ * IAM action names are the API operation names with the service prefix (Service Authorization Reference: "Actions
+ * defined by Amazon RDS" rds:PromoteReadReplica, ...; Auto Scaling "autoscaling:", Elastic Load Balancing v2
+ * "elasticloadbalancing:", CloudWatch "cloudwatch:", Route 53 "route53:", Systems Manager "ssm:").
+ */
+
+/** SDK v3 client package -> IAM service prefix. */
+export const SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  "@aws-sdk/client-auto-scaling": "autoscaling",
+  "@aws-sdk/client-cloudwatch": "cloudwatch",
+  "@aws-sdk/client-elastic-load-balancing-v2": "elasticloadbalancing",
+  "@aws-sdk/client-rds": "rds",
+  "@aws-sdk/client-route-53": "route53",
+  "@aws-sdk/client-ssm": "ssm",
+  "@aws-sdk/client-ec2": "ec2",
+  "@aws-sdk/client-iam": "iam",
+};
+
+/** The IAM action of an SDK Command class of a client package (DescribeDBInstancesCommand -> rds:DescribeDBInstances). */
+export function actionOf(pkg: string, commandClass: string): string {
+  const prefix = SERVICE_PREFIX[pkg];
+  if (!prefix) throw new Error(`no IAM service prefix for ${pkg}: add it to SERVICE_PREFIX in src/dr/runbook-actions.ts`);
+  return `${prefix}:${commandClass.replace(/Command$/, "")}`;
+}
+
+/** Every action the runbook's AWS adapter sends (aws-platform.ts, aws-restore.ts), sorted. */
+export const RUNBOOK_ACTIONS: readonly string[] = [
+  "autoscaling:DescribeAutoScalingGroups",
+  "autoscaling:UpdateAutoScalingGroup",
+  "cloudwatch:DescribeAlarms",
+  "cloudwatch:GetMetricData",
+  "cloudwatch:PutMetricData",
+  "elasticloadbalancing:DescribeLoadBalancers",
+  "elasticloadbalancing:DescribeTargetGroups",
+  "elasticloadbalancing:DescribeTargetHealth",
+  "rds:AddTagsToResource",
+  "rds:CopyDBClusterSnapshot",
+  "rds:CreateDBSnapshot",
+  "rds:DescribeDBClusterSnapshots",
+  "rds:DescribeDBClusters",
+  "rds:DescribeDBInstanceAutomatedBackups",
+  "rds:DescribeDBInstances",
+  "rds:DescribeDBSnapshots",
+  "rds:DescribeGlobalClusters",
+  "rds:FailoverGlobalCluster",
+  "rds:ModifyDBInstance",
+  "rds:PromoteReadReplica",
+  "rds:RestoreDBInstanceToPointInTime",
+  "rds:SwitchoverGlobalCluster",
+  "route53:GetHealthCheckStatus",
+  "route53:ListHealthChecks",
+  "route53:ListTagsForResources",
+  "ssm:DeleteParameter",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:PutParameter",
+];
+
+/**
+ * What the readiness check itself sends beyond the runbook's reads (aws-readiness.ts): the launch template and
+ * AMI of the standby fleet, and the simulation of the runbook's role. Not the runbook's: its role need not have them.
+ */
+export const READINESS_ACTIONS: readonly string[] = ["ec2:DescribeImages", "ec2:DescribeLaunchTemplateVersions", "iam:SimulatePrincipalPolicy"];
