@@ -199,9 +199,10 @@ export function reportSteps(plan: Plan, lines: readonly JournalStepLine[], segme
       if (fenceAt) for (const o of out) if (o.segment === seg.n && o.outcome === "done" && o.step !== "rollback" && o.startedAt >= fenceAt) o.outcome = "rolled back";
     }
   }
+  // In time order; a resumed run's skips come before the step it then runs at the same instant.
   return out
     .map((o, i) => ({ o, i }))
-    .sort((a, b) => Date.parse(a.o.startedAt) - Date.parse(b.o.startedAt) || a.i - b.i)
+    .sort((a, b) => Date.parse(a.o.startedAt) - Date.parse(b.o.startedAt) || (a.o.outcome === "skipped" ? 0 : 1) - (b.o.outcome === "skipped" ? 0 : 1) || a.i - b.i)
     .map(({ o }) => ({ step: o.step, title: o.title, segment: o.segment, startedAt: o.startedAt, endedAt: o.endedAt, outcome: o.outcome, seen: o.seen }));
 }
 
@@ -260,6 +261,8 @@ export function renderMarkdown(d: RunReportData): string {
 
 /** The report of one journal's runs, rewritten after every journal line. */
 export class RunReport {
+  private lines: readonly JournalStepLine[] = [];
+
   private constructor(
     readonly file: { readonly json: string; readonly md: string },
     readonly data: RunReportData,
@@ -353,7 +356,9 @@ export class RunReport {
   /** Rebuilds the steps and the RTO from the journal, then writes both files atomically (JSON first: the record; Markdown its rendering). */
   write(): void {
     this.data.updatedAt = new Date(this.clock.now()).toISOString();
-    this.data.steps = reportSteps(this.plan, this.journal.steps(), this.data.segments);
+    // An archived journal (a run that changed nothing) is empty here: its lines as last seen stand.
+    if (this.journal.header) this.lines = this.journal.steps();
+    this.data.steps = reportSteps(this.plan, this.lines, this.data.segments);
     measureRto(this.data);
     writeAtomic(this.file.json, `${JSON.stringify(this.data, null, 2)}\n`);
     writeAtomic(this.file.md, renderMarkdown(this.data));
