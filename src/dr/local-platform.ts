@@ -7,7 +7,7 @@ import { failoverSwitch, switchValue } from "../dns/contract";
 import { probeApp, readWalPositions } from "./http-probe";
 import { acquireFileLease, type HeldLease, type LeaseHolder } from "./lease";
 import { names } from "./plan";
-import type { DatabaseState, DrPlatform, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
+import type { AlarmRead, DatabaseState, DrPlatform, HealthCheckState, OutageState, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook on the local drill (scripts/drill/): each "region" is a real
@@ -73,6 +73,11 @@ export interface LocalPlatformOptions {
    * surviving region) is a lock file there (lease.ts). None: no platform lease (the journal folder's lock only).
    */
   readonly leaseDir?: string;
+  /**
+   * The alarms firing per region (the run report's read: DrPlatform.readAlarms); the drill reads its Prometheus'
+   * firing alerts (scripts/drill/runbook-process.ts). None: the platform has no alarm source.
+   */
+  readonly alarms?: (timeoutMs: number) => Promise<AlarmRead[]>;
 }
 
 /**
@@ -122,6 +127,7 @@ export class LocalPlatform implements DrPlatform {
     private readonly opts: LocalPlatformOptions,
   ) {
     this.psqlMs = opts.psqlTimeoutMs ?? PSQL_TIMEOUT_MS;
+    if (opts.alarms) this.readAlarms = opts.alarms;
     const leaseDir = opts.leaseDir;
     if (leaseDir) {
       const file = path.join(leaseDir, "runbook-lease.json");
@@ -139,6 +145,9 @@ export class LocalPlatform implements DrPlatform {
 
   /** The stand-in for the AWS adapter's SSM lease: an O_EXCL lock file in the shared lease folder (lease.ts). */
   readonly acquireLease?: (holder: LeaseHolder) => Promise<HeldLease>;
+
+  /** LocalPlatformOptions.alarms, when given. */
+  readonly readAlarms?: (timeoutMs: number) => Promise<AlarmRead[]>;
 
   async healthChecks(): Promise<HealthCheckState[]> {
     return this.dns.healthChecks();
