@@ -1053,6 +1053,9 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
     fs.writeFileSync(path.join(outDir, chart), chartSvg(metrics, records, eventAt, bucketMs));
     fs.writeFileSync(path.join(outDir, `${name}-requests.json`), JSON.stringify(records));
     for (const f of journalFiles) fs.copyFileSync(f.path, path.join(outDir, `${name}-${f.name}`));
+    // The runs' reports (src/dr/run-report.ts), beside the journals.
+    const reportDir = path.join(journalDir, "reports");
+    if (fs.existsSync(reportDir)) for (const f of fs.readdirSync(reportDir).filter((x) => /\.(json|md)$/.test(x))) fs.copyFileSync(path.join(reportDir, f), path.join(outDir, `${name}-report-${f}`));
     log(`${outcome}; RTO ${metrics.rtoSeconds} s; ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} acknowledged writes lost, ${metrics.rpo.ackedOnFencedOnly} only on a fenced primary; ${metrics.requests.failed} of ${metrics.requests.total} requests failed`);
     return { metrics, checks, chart, runbookLog, journal: journalLines, resolverEvents: sim.events.map((e) => ({ t: rel(e.at) / 1000, what: e.what })), alerts };
   } finally {
