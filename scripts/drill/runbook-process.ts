@@ -56,10 +56,20 @@ function prometheusAlarms(baseUrl: string, config: ValidConfig): (timeoutMs: num
       const body = JSON.parse(res.body) as { status?: string; data?: { alerts?: Array<{ labels: Record<string, string>; state: string; activeAt?: string }> } };
       if (res.status !== 200 || body.status !== "success") throw new Error(`prometheus /api/v1/alerts: ${res.status}`);
       const firing = (body.data?.alerts ?? []).filter((a) => a.state === "firing");
-      const named = (a: { labels: Record<string, string>; activeAt?: string }) => ({ name: `${a.labels.alertname}${a.labels.instance_id ? ` (${a.labels.instance_id})` : ""}`, ...(a.activeAt ? { since: a.activeAt } : {}) });
-      const out: AlarmRead[] = regions.map((region) => ({ region, read: true, alarms: firing.filter((a) => a.labels.region === region).map(named) }));
+      // One entry per alert name (a rule fires once per series: "WebTargetsDown x2"), since its earliest series.
+      const named = (list: typeof firing) => {
+        const by = new Map<string, { n: number; since?: string }>();
+        for (const a of list) {
+          const e = by.get(a.labels.alertname) ?? { n: 0 };
+          e.n++;
+          if (a.activeAt && (!e.since || a.activeAt < e.since)) e.since = a.activeAt;
+          by.set(a.labels.alertname, e);
+        }
+        return [...by].map(([name, e]) => ({ name: e.n > 1 ? `${name} x${e.n}` : name, ...(e.since ? { since: e.since } : {}) }));
+      };
+      const out: AlarmRead[] = regions.map((region) => ({ region, read: true, alarms: named(firing.filter((a) => a.labels.region === region)) }));
       const other = firing.filter((a) => !regions.includes(a.labels.region));
-      if (other.length) out.push({ region: "(no region label)", read: true, alarms: other.map(named) });
+      if (other.length) out.push({ region: "(no region label)", read: true, alarms: named(other) });
       return out;
     } catch (e) {
       return regions.map((region) => ({ region, read: false, alarms: [], error: (e as Error)?.message ?? String(e) }));

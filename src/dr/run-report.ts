@@ -133,7 +133,6 @@ const SEEN_LABEL: Partial<Record<JournalStepLine["event"], string>> = {
   rechecked: "re-checked",
   verdict: "outage verdict",
   action: "action",
-  waiting: "waiting for",
   confirmed: "confirmed",
   done: "wait saw",
   failed: "FAILED",
@@ -156,7 +155,8 @@ export function reportSteps(plan: Plan, lines: readonly JournalStepLine[], segme
   const pending = new Map<string, string[]>();
   for (const l of lines) {
     const label = SEEN_LABEL[l.event];
-    const text = label ? `${label}${l.detail ? `: ${l.detail}` : ""}` : null;
+    // What it saw: each line's detail (a done line without one, a wait's own text: left out; the title says what it waits for).
+    const text = label && l.detail ? `${label}: ${l.detail}` : null;
     let cur = open.get(l.step);
     if (l.event === "started" || (!cur && l.step in PSEUDO)) {
       if (cur && cur.outcome === "running") cur.outcome = "interrupted";
