@@ -175,6 +175,36 @@ describe("the report of a dr run", () => {
     expect(u.report().segments[0].alarmsAtEnd).toEqual({ regions: null, note: "none: the aws platform has no alarm source" });
   });
 
+  it("an unplanned failover does not ask the failed region for its alarms on the recovery path (REL11-BP04): only at the end of a run that completed", async () => {
+    const t = setup();
+    t.aws.hc("hc-primary").healthy = false;
+    t.aws.firing["us-east-2"].push("drweb-prod-use2-db-down");
+    const calls: Array<{ region: string; beforeVerify: boolean }> = [];
+    let verifying = false;
+    const r = await t.run("failover", "unplanned", {
+      beforeStep: (s) => {
+        if (s.id === "verify") verifying = true;
+        for (const c of t.aws.calls.splice(0)) if (c.command === "DescribeAlarmsCommand" && c.input.StateValue === "ALARM") calls.push({ region: c.region, beforeVerify: !verifying || s.id === "verify" });
+      },
+    });
+    expect(r.ok).toBe(true);
+    for (const c of t.aws.calls) if (c.command === "DescribeAlarmsCommand" && c.input.StateValue === "ALARM") calls.push({ region: c.region, beforeVerify: false });
+    expect(calls.filter((c) => c.beforeVerify).map((c) => c.region)).toEqual(["us-west-1"]);
+    expect(calls.filter((c) => !c.beforeVerify).map((c) => c.region).sort()).toEqual(["us-east-2", "us-west-1"]);
+    const seg = t.report().segments[0];
+    expect(seg.alarmsAtStart.regions![0]).toEqual({ region: "us-east-2", read: false, alarms: [], error: "not asked: an unplanned run asks the failed region only at the end of a run that completed (REL11-BP04)" });
+    expect(seg.alarmsAtEnd!.regions![0]).toMatchObject({ region: "us-east-2", read: true, alarms: [expect.objectContaining({ name: "drweb-prod-use2-db-down" })] });
+    expect(t.report().rto.targetKey).toBe("failoverUnplanned");
+  });
+
+  it("a report that cannot be written is printed once and the run goes on", async () => {
+    const t = setup();
+    fs.writeFileSync(path.join(t.dir, "reports"), "a file where the folder would go\n");
+    const r = await t.run("failover", "planned");
+    expect(r.ok).toBe(true);
+    expect(t.lines.filter((l) => l.includes("could not write the run report (the run goes on; the journal is the record)"))).toHaveLength(1);
+  });
+
   it("an alarm read that never answers is cut off at its bound: could not be read, within the bound", async () => {
     const config = resolveConfig({});
     const never = { name: "stub", readAlarms: () => new Promise<never>(() => undefined) } as unknown as DrPlatform;

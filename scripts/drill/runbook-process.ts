@@ -48,9 +48,10 @@ export interface RunbookSpec {
  * The run report's alarms on the drill: Prometheus' firing alerts (GET /api/v1/alerts), grouped by their `region`
  * label into the config's two regions (the drill's one Prometheus stands in for each region's CloudWatch alarms).
  */
-function prometheusAlarms(baseUrl: string, config: ValidConfig): (timeoutMs: number) => Promise<AlarmRead[]> {
-  const regions = [config.regions.primary.region, config.regions.secondary.region];
-  return async (timeoutMs) => {
+function prometheusAlarms(baseUrl: string, config: ValidConfig): (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]> {
+  return async (timeoutMs, roles) => {
+    const regions = roles.map((r) => config.regions[r].region);
+    const all = [config.regions.primary.region, config.regions.secondary.region];
     try {
       const res = await request({ baseUrl, timeoutMs }, "GET", "/api/v1/alerts");
       const body = JSON.parse(res.body) as { status?: string; data?: { alerts?: Array<{ labels: Record<string, string>; state: string; activeAt?: string }> } };
@@ -68,7 +69,7 @@ function prometheusAlarms(baseUrl: string, config: ValidConfig): (timeoutMs: num
         return [...by].map(([name, e]) => ({ name: e.n > 1 ? `${name} x${e.n}` : name, ...(e.since ? { since: e.since } : {}) }));
       };
       const out: AlarmRead[] = regions.map((region) => ({ region, read: true, alarms: named(firing.filter((a) => a.labels.region === region)) }));
-      const other = firing.filter((a) => !regions.includes(a.labels.region));
+      const other = firing.filter((a) => !all.includes(a.labels.region));
       if (other.length) out.push({ region: "(no region label)", read: true, alarms: named(other) });
       return out;
     } catch (e) {

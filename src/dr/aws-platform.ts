@@ -309,10 +309,10 @@ export class AwsPlatform implements DrPlatform {
    * (an AbortSignal on the call, one attempt's worth of the SDK's retries) and a region that does not answer is
    * listed as not read: the read never fails or delays a step (the runner reads the start's in the background).
    */
-  async readAlarms(timeoutMs: number): Promise<AlarmRead[]> {
+  async readAlarms(timeoutMs: number, roles: readonly RegionRole[] = REGION_ROLES): Promise<AlarmRead[]> {
     const prefix = `${this.config.project}-${this.config.environment}`;
     return Promise.all(
-      REGION_ROLES.map(async (role): Promise<AlarmRead> => {
+      roles.map(async (role): Promise<AlarmRead> => {
         const region = this.region(role);
         const signal = AbortSignal.timeout(timeoutMs);
         try {

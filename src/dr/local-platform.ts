@@ -77,7 +77,7 @@ export interface LocalPlatformOptions {
    * The alarms firing per region (the run report's read: DrPlatform.readAlarms); the drill reads its Prometheus'
    * firing alerts (scripts/drill/runbook-process.ts). None: the platform has no alarm source.
    */
-  readonly alarms?: (timeoutMs: number) => Promise<AlarmRead[]>;
+  readonly alarms?: (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]>;
 }
 
 /**
@@ -147,7 +147,7 @@ export class LocalPlatform implements DrPlatform {
   readonly acquireLease?: (holder: LeaseHolder) => Promise<HeldLease>;
 
   /** LocalPlatformOptions.alarms, when given. */
-  readonly readAlarms?: (timeoutMs: number) => Promise<AlarmRead[]>;
+  readonly readAlarms?: (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]>;
 
   async healthChecks(): Promise<HealthCheckState[]> {
     return this.dns.healthChecks();

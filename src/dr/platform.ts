@@ -248,10 +248,10 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   // Observations (never change anything).
   /**
    * The alarms firing in each region now (AWS: CloudWatch DescribeAlarms, StateValue ALARM, in both regions; local:
-   * the drill's alert source). Read by the run report at the start and end of a run; never gates a step. Each region
-   * answers or is listed as not read within `timeoutMs`. Absent: the platform has no alarm source.
+   * the drill's alert source), in the regions of `roles`. Read by the run report at the start and end of a run; never
+   * gates a step. Each region answers or is listed as not read within `timeoutMs`. Absent: no alarm source.
    */
-  readAlarms?(timeoutMs: number): Promise<AlarmRead[]>;
+  readAlarms?(timeoutMs: number, roles: readonly RegionRole[]): Promise<AlarmRead[]>;
   /** Uploads a run report to a bucket in a region (AWS: S3 PutObject). Returns what it did; throws when it failed. */
   uploadReport?(role: RegionRole, bucket: string, key: string, body: string, contentType: string): Promise<string>;
   /** Route53's view for `dr status` (AWS: the Route53 API, its control plane in us-east-1, and the HealthCheckStatus metric in us-east-1; not on the recovery path). */

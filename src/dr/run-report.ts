@@ -353,15 +353,29 @@ export class RunReport {
     this.write();
   }
 
-  /** Rebuilds the steps and the RTO from the journal, then writes both files atomically (JSON first: the record; Markdown its rendering). */
-  write(): void {
-    this.data.updatedAt = new Date(this.clock.now()).toISOString();
-    // An archived journal (a run that changed nothing) is empty here: its lines as last seen stand.
-    if (this.journal.header) this.lines = this.journal.steps();
-    this.data.steps = reportSteps(this.plan, this.lines, this.data.segments);
-    measureRto(this.data);
-    writeAtomic(this.file.json, `${JSON.stringify(this.data, null, 2)}\n`);
-    writeAtomic(this.file.md, renderMarkdown(this.data));
+  /** The last write's error (a full disk, a folder not writable), null when it was written. */
+  writeError: unknown = null;
+
+  /**
+   * Rebuilds the steps and the RTO from the journal, then writes both files atomically (JSON first: the record;
+   * Markdown its rendering). Never throws: a report that cannot be written must not stop a failover (the journal is
+   * the record); false and writeError say it failed.
+   */
+  write(): boolean {
+    try {
+      this.data.updatedAt = new Date(this.clock.now()).toISOString();
+      // An archived journal (a run that changed nothing) is empty here: its lines as last seen stand.
+      if (this.journal.header) this.lines = this.journal.steps();
+      this.data.steps = reportSteps(this.plan, this.lines, this.data.segments);
+      measureRto(this.data);
+      writeAtomic(this.file.json, `${JSON.stringify(this.data, null, 2)}\n`);
+      writeAtomic(this.file.md, renderMarkdown(this.data));
+      this.writeError = null;
+      return true;
+    } catch (e) {
+      this.writeError = e;
+      return false;
+    }
   }
 
   markdown(): string {
@@ -373,24 +387,38 @@ export class RunReport {
  * Reads the platform's alarms, bounded: never throws, never waits longer than `ms` (a platform whose read does not
  * answer in time gives one entry per region "could not be read").
  */
-export async function readAlarmsBounded(platform: DrPlatform, config: ValidConfig, ms: number): Promise<AlarmsAt> {
+export async function readAlarmsBounded(platform: DrPlatform, config: ValidConfig, ms: number, notAsked: { readonly role: RegionRole; readonly why: string } | null = null): Promise<AlarmsAt> {
   if (!platform.readAlarms) return { regions: null, note: `none: the ${platform.name} platform has no alarm source` };
+  const roles = (["primary", "secondary"] as const).filter((r) => r !== notAsked?.role);
+  const skipped: AlarmRead[] = notAsked ? [{ region: config.regions[notAsked.role].region, read: false, alarms: [], error: notAsked.why }] : [];
+  const inOrder = (list: AlarmRead[]) => [...list, ...skipped].sort((a, b) => (a.region === config.regions.primary.region ? -1 : b.region === config.regions.primary.region ? 1 : 0));
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), ms + 1_000);
     timer.unref?.();
   });
   try {
-    const read = platform.readAlarms(ms);
+    const read = platform.readAlarms(ms, roles);
     read.catch(() => undefined);
     const r = await Promise.race([read, late]);
-    if (r === null) return { regions: (["primary", "secondary"] as const).map((role) => ({ region: config.regions[role].region, read: false, alarms: [], error: `no answer within ${Math.ceil(ms / 1000)} s` })) };
-    return { regions: r };
+    if (r === null) return { regions: inOrder(roles.map((role) => ({ region: config.regions[role].region, read: false, alarms: [], error: `no answer within ${Math.ceil(ms / 1000)} s` }))) };
+    return { regions: inOrder(r) };
   } catch (e) {
-    return { regions: (["primary", "secondary"] as const).map((role) => ({ region: config.regions[role].region, read: false, alarms: [], error: (e as Error)?.message ?? String(e) })) };
+    return { regions: inOrder(roles.map((role) => ({ region: config.regions[role].region, read: false, alarms: [], error: (e as Error)?.message ?? String(e) }))) };
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/**
+ * The region an unplanned run treats as failed (the one it does not activate) is not asked for its alarms on the
+ * recovery path (REL11-BP04: no call to the failed region between the fault and writes resuming): only at the end
+ * of a run that completed (writes resumed, and its last steps already reached that region). null: ask both.
+ */
+export function alarmsNotAsked(report: RunReportData, mode: Mode, completed: boolean): { role: RegionRole; why: string } | null {
+  if (mode !== "unplanned" || completed) return null;
+  const role: RegionRole = report.activated.role === "primary" ? "secondary" : "primary";
+  return { role, why: "not asked: an unplanned run asks the failed region only at the end of a run that completed (REL11-BP04)" };
 }
 
 /** The S3 key of a report: `dr-reports/<operation>/<run start>.<ext>`. */

@@ -7,7 +7,7 @@ import { acquireFileLease, describeHolder, LeaseHeldError, LeaseNotTakenError, n
 import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
 import type { Check, DrPlatform, FailureCause } from "./platform";
 import { restoreParamsFor, type RestoreParams, type RestoreRequest } from "./restore-plan";
-import { ALARM_READ_MS, readAlarmsBounded, RunReport, uploadReport, type SegmentOutcome } from "./run-report";
+import { ALARM_READ_MS, alarmsNotAsked, readAlarmsBounded, RunReport, uploadReport, type SegmentOutcome } from "./run-report";
 
 /**
  * Executes a plan step by step: precondition, action, wait (polled until its
@@ -202,7 +202,7 @@ async function finishReport(opts: RunOptions, sink: ReportSink, r: RunResult): P
   const report = sink.report!;
   const log = (msg: string) => opts.log(`${new Date(opts.clock.now()).toISOString()} ${msg}`);
   const outcome: SegmentOutcome = r.ok ? "done" : r.rolledBack ? "rolled back" : r.transient ? "transient" : "failed";
-  const [end] = await Promise.all([readAlarmsBounded(opts.platform, opts.config, ALARM_READ_MS), sink.startAlarms]);
+  const [end] = await Promise.all([readAlarmsBounded(opts.platform, opts.config, ALARM_READ_MS, alarmsNotAsked(report.data, opts.mode, r.ok)), sink.startAlarms]);
   report.end(outcome, end, r.failedStep, r.failure);
   const up = await uploadReport(report, opts.platform, opts.config);
   report.uploaded(up);
@@ -276,20 +276,25 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
   }
   {
     // The run's report (run-report.ts): rewritten after every journal line; the alarms at the start read in the background.
-    const report = RunReport.begin({ config, journalDir: opts.journalDir ?? config.runbook.journalDir, journal, plan, platform, operation: opts.operation, mode: opts.mode, resumed, clock });
-    sink.report = report;
+    // A report that cannot be written is printed once and never stops the run (the journal is the record).
     let warned = false;
-    journal.onAppend = () => {
-      try {
-        report.write();
-      } catch (e) {
-        if (!warned) log(`could not write the run report ${report.file.json} (the run goes on; the journal is the record): ${(e as Error)?.message ?? String(e)}`);
-        warned = true;
-      }
+    const warn = (e: unknown) => {
+      if (!warned) log(`could not write the run report (the run goes on; the journal is the record): ${(e as Error)?.message ?? String(e)}`);
+      warned = true;
     };
-    sink.startAlarms = readAlarmsBounded(platform, config, ALARM_READ_MS)
-      .then((a) => report.alarmsAtStart(a))
-      .catch(() => undefined);
+    try {
+      const report = RunReport.begin({ config, journalDir: opts.journalDir ?? config.runbook.journalDir, journal, plan, platform, operation: opts.operation, mode: opts.mode, resumed, clock });
+      if (report.writeError) warn(report.writeError);
+      sink.report = report;
+      journal.onAppend = () => {
+        if (!report.write()) warn(report.writeError);
+      };
+      sink.startAlarms = readAlarmsBounded(platform, config, ALARM_READ_MS, alarmsNotAsked(report.data, opts.mode, false))
+        .then((a) => report.alarmsAtStart(a))
+        .catch(() => undefined);
+    } catch (e) {
+      warn(e);
+    }
   }
 
   const confirm = new Set(opts.confirm ?? []);
