@@ -14,6 +14,7 @@ import type { DrPlatform } from "../../src/dr/platform";
 import { readAlarmsBounded, type RunReportData } from "../../src/dr/run-report";
 import { runRunbook } from "../../src/dr/runner";
 import { FakeAws } from "./fake-aws";
+import { FakeRestore } from "./fake-restore";
 
 function setup(overrides: { runbook?: Record<string, unknown>; [k: string]: unknown } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-report-"));
@@ -234,6 +235,21 @@ describe("the report of a dr run", () => {
     expect(r.ok).toBe(true);
     expect(f.lines.join("\n")).toMatch(/report: upload FAILED \(the run is not affected; the report stays in .*\): Access Denied/);
     expect(f.report().segments[0].upload).toMatch(/^upload FAILED/);
+  });
+
+  it("a dr restore's report: the restore's region activated, its RTO to the restore's verify step against runbook.rtoTargetMinutes.restore", async () => {
+    const t = setup({ runbook: { rtoTargetMinutes: { restore: 120 } } });
+    const fake = new FakeRestore(t.aws);
+    const platform = new AwsPlatform(t.config, fake.clients(), t.clock, fake.probe, { walFn: t.aws.walFn });
+    const r = await runRunbook({ config: t.config, platform, operation: "restore", mode: "planned", clock: t.clock, log: () => undefined, restore: { toTime: t.clock.now() - 30 * 60_000 } });
+    expect(r.ok, r.failure ?? "").toBe(true);
+    const d = t.report();
+    expect(t.reports()[0]).toMatch(/^restore-/);
+    expect(d.activated).toEqual({ role: "primary", region: "us-east-2" });
+    expect(d.rto).toMatchObject({ verifyStep: "verify", targetKey: "restore", targetMinutes: 120 });
+    expect(d.rto.firstWriteAt).toBe(d.steps.find((s) => s.step === "verify")!.endedAt);
+    expect(d.steps.map((s) => s.step)).toEqual(r.plan.steps.map((s) => s.id));
+    expect(d.steps.every((s) => s.outcome === "done")).toBe(true);
   });
 
   it("rejects bad targets and bucket names with the field and the fix", () => {
