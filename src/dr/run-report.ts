@@ -238,7 +238,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 function alarmsText(a: AlarmsAt | null): string[] {
   if (a === null) return ["not read (the run has not ended)"];
   if (a.regions === null) return [a.note ?? "not read"];
-  return a.regions.map((r) => (r.read ? `${r.region}: ${r.alarms.length ? r.alarms.map((x) => `${x.name}${x.since ? ` (since ${x.since})` : ""}`).join(", ") : "none firing"}` : `${r.region}: could not be read (${r.error ?? "no answer"})`));
+  return a.regions.map((r) => (r.read ? `${r.region}: ${r.alarms.length ? r.alarms.map((x) => `${x.name}${x.since ? ` (since ${x.since})` : ""}`).join(", ") : "none firing"}` : r.error?.startsWith("not asked") ? `${r.region}: ${r.error}` : `${r.region}: could not be read (${r.error ?? "no answer"})`));
 }
 
 export function renderMarkdown(d: RunReportData): string {
