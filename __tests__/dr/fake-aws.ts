@@ -21,6 +21,7 @@ import {
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
 } from "@aws-sdk/client-rds";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
 import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../../src/dr/aws-platform";
@@ -36,7 +37,7 @@ export interface Call {
 }
 
 /** Commands that change something in AWS. */
-export const MUTATING = ["UpdateAutoScalingGroupCommand", "PromoteReadReplicaCommand", "UpdateHealthCheckCommand", "PutMetricDataCommand", "CreateDBSnapshotCommand", "ModifyDBInstanceCommand", "AddTagsToResourceCommand"];
+export const MUTATING = ["UpdateAutoScalingGroupCommand", "PromoteReadReplicaCommand", "UpdateHealthCheckCommand", "PutMetricDataCommand", "CreateDBSnapshotCommand", "ModifyDBInstanceCommand", "AddTagsToResourceCommand", "PutObjectCommand"];
 
 /** The failover switch of the default config (failoverSwitch()). */
 export const SWITCH = { region: "us-west-1", namespace: "drweb/DR", metric: "ForceFailover", alarm: "drweb-prod-dns-failover-switch" };
@@ -137,6 +138,10 @@ export class FakeAws {
   checkerOverride: string | null = null;
   /** Instances the ASG still lists after a scale-in (Terminating), per region, for one more DescribeAutoScalingGroups. */
   readonly terminating: Record<string, number> = { "us-east-2": 0, "us-west-1": 0 };
+  /** Alarms in ALARM per region besides the failover switch (DescribeAlarms StateValue ALARM: the run report's read). */
+  readonly firing: Record<string, string[]> = { "us-east-2": [], "us-west-1": [] };
+  /** Objects written with S3 PutObject: "bucket/key" -> { region, body, contentType }. */
+  readonly objects = new Map<string, { region: string; body: string; contentType?: string }>();
   /** The replica in us-west-1 as /readyz?wal=1 reports it. */
   readonly wal: FakeWal;
   /** ReplicaLag -1 (RDS cannot determine it). */
@@ -346,6 +351,7 @@ export class FakeAws {
       rds: (r) => mk("rds", r) as never,
       elbv2: (r) => mk("elbv2", r) as never,
       autoscaling: (r) => mk("autoscaling", r) as never,
+      s3: (r) => mk("s3", r) as never,
       serverNow: () => this.clock.now() + this.awsClockAhead,
     };
   }
@@ -498,8 +504,18 @@ export class FakeAws {
       return {};
     }
     if (cmd instanceof DescribeAlarmsCommand) {
+      if (cmd.input.StateValue === "ALARM" && !cmd.input.AlarmNames) {
+        // The run report's read: every alarm in ALARM whose name starts with the prefix (the switch too, when forced).
+        const names = [...this.firing[region], ...(region === SWITCH.region && this.switchAlarmState() === "ALARM" ? [SWITCH.alarm] : [])].filter((n) => n.startsWith(cmd.input.AlarmNamePrefix ?? ""));
+        return { MetricAlarms: names.map((AlarmName) => ({ AlarmName, StateValue: "ALARM", StateUpdatedTimestamp: new Date(now), StateReason: "Threshold Crossed (fake)" })), CompositeAlarms: [] };
+      }
       if (region !== SWITCH.region || !cmd.input.AlarmNames?.includes(SWITCH.alarm)) return { MetricAlarms: [] };
       return { MetricAlarms: [{ AlarmName: SWITCH.alarm, StateValue: this.switchAlarmState(), StateUpdatedTimestamp: new Date(now) }] };
+    }
+    if (cmd instanceof PutObjectCommand) {
+      const i = cmd.input;
+      this.objects.set(`${i.Bucket}/${i.Key}`, { region, body: String(i.Body), contentType: i.ContentType });
+      return { ETag: '"fake"' };
     }
     if (cmd instanceof GetParametersCommand) {
       // Parameters live in one region; a name that does not exist is listed under InvalidParameters.

@@ -27,6 +27,7 @@ import { alertChecks, alertsMarkdown, type AlertReport, ScenarioAlerts } from ".
 import { Processes, type Group } from "./processes";
 import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./report";
 import { Route53Sim, type Endpoint } from "./resolver";
+import { reportToleranceMs, runReportChecks } from "./run-report-check";
 import type { RunbookSpec } from "./runbook-process";
 import { AuroraSim, auroraDrillConfig } from "./aurora";
 import { drillReadiness, readinessExpectation, renderReadiness } from "./readiness";
@@ -190,8 +191,11 @@ class RunbookProcess {
   killed = false;
   /** Called at each hook the process stops at (RunbookSpec.pauseAt); it continues once this resolves. */
   onHook: (name: string) => Promise<void> | void = () => undefined;
+  /** What it runs (a runbook operation, or "status"). */
+  readonly operation: RunbookSpec["operation"];
 
   constructor(processes: Processes, dir: string, spec: RunbookSpec, n: number, onLine: (line: string) => void) {
+    this.operation = spec.operation;
     const file = path.join(dir, `runbook-${n}.json`);
     fs.writeFileSync(file, JSON.stringify(spec));
     this.group = processes.spawnPiped(`runbook ${n}`, path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "drill", "runbook-process.ts"), file], {
@@ -388,7 +392,7 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
       new RunbookProcess(
         processes,
         env.dir,
-        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir: ownJournalDir, operation, mode, confirm, pauseAt, leaseDir, aurora: isAurora },
+        { config: cfg, controlUrl, sites: { primary: { pgPort: env.regions.primary.pgPort, lbUrl: env.regions.primary.lbUrl }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: env.regions.secondary.lbUrl } }, appUser: APP_USER, snapshotDir, journalDir: ownJournalDir, operation, mode, confirm, pauseAt, leaseDir, aurora: isAurora, prometheusUrl: liveAlerts.prometheus.url },
         runs.length + 1,
         (l) => {
           runbookLog.push(l);
@@ -973,6 +977,9 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
       transient: (o) => o.startsWith("transient"),
     };
     checks.push([`the runbook did what is expected (${def.expect}): ${outcome}`, expectedOutcome[def.expect](outcome)]);
+    // Each completed run left a report whose RTO agrees with the clients' view (scripts/drill/run-report-check.ts).
+    const reportRuns = await Promise.all(runs.filter((p) => p.operation !== "status" && !p.killed).map(async (p) => ({ startedAt: p.startedAt, ok: (await p.done).result?.ok === true, resumed: (await p.done).result?.resumed === true })));
+    checks.push(...runReportChecks({ journalDir, runs: reportRuns, records, origin, toleranceMs: reportToleranceMs(ttlMs, cfg.runbook.pollIntervalSeconds) }));
     const ackedAfter = records.filter((r) => r.op === "write" && r.ok && r.t > rel(rbEnd)).length;
     checks.push([`writes were acknowledged before the event and after the runbook (${metrics.rpo.ackedWrites} in all, ${ackedAfter} after)`, metrics.rpo.ackedWrites > 10 && ackedAfter > 0]);
     const twoWriters = roles.primary === "writer" && roles.secondary === "writer";
@@ -1066,6 +1073,9 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
     fs.writeFileSync(path.join(outDir, chart), chartSvg(metrics, records, eventAt, bucketMs));
     fs.writeFileSync(path.join(outDir, `${name}-requests.json`), JSON.stringify(records));
     for (const f of journalFiles) fs.copyFileSync(f.path, path.join(outDir, `${name}-${f.name}`));
+    // The runs' reports (src/dr/run-report.ts), beside the journals.
+    const reportDir = path.join(journalDir, "reports");
+    if (fs.existsSync(reportDir)) for (const f of fs.readdirSync(reportDir).filter((x) => /\.(json|md)$/.test(x))) fs.copyFileSync(path.join(reportDir, f), path.join(outDir, `${name}-report-${f}`));
     log(`${outcome}; RTO ${metrics.rtoSeconds} s; ${metrics.rpo.lost} of ${metrics.rpo.ackedWrites} acknowledged writes lost, ${metrics.rpo.ackedOnFencedOnly} only on a fenced primary; ${metrics.requests.failed} of ${metrics.requests.total} requests failed`);
     return { metrics, checks, chart, runbookLog, journal: journalLines, resolverEvents: sim.events.map((e) => ({ t: rel(e.at) / 1000, what: e.what })), alerts };
   } finally {

@@ -12,7 +12,8 @@ import { realClock } from "../../src/dr/clock";
 import { type LocalAurora, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import type { Mode, Operation } from "../../src/dr/plan";
-import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
+import { request } from "../../src/dr/http-probe";
+import type { AlarmRead, HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
@@ -39,6 +40,42 @@ export interface RunbookSpec {
   readonly leaseDir?: string;
   /** The Aurora scenarios: the global cluster's calls go to the drill's control plane (scripts/drill/aurora.ts). */
   readonly aurora?: boolean;
+  /** The drill's Prometheus (live alerts): the run report's alarm source (its firing alerts, per `region` label). */
+  readonly prometheusUrl?: string;
+}
+
+/**
+ * The run report's alarms on the drill: Prometheus' firing alerts (GET /api/v1/alerts), grouped by their `region`
+ * label into the config's two regions (the drill's one Prometheus stands in for each region's CloudWatch alarms).
+ */
+function prometheusAlarms(baseUrl: string, config: ValidConfig): (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]> {
+  return async (timeoutMs, roles) => {
+    const regions = roles.map((r) => config.regions[r].region);
+    const all = [config.regions.primary.region, config.regions.secondary.region];
+    try {
+      const res = await request({ baseUrl, timeoutMs }, "GET", "/api/v1/alerts");
+      const body = JSON.parse(res.body) as { status?: string; data?: { alerts?: Array<{ labels: Record<string, string>; state: string; activeAt?: string }> } };
+      if (res.status !== 200 || body.status !== "success") throw new Error(`prometheus /api/v1/alerts: ${res.status}`);
+      const firing = (body.data?.alerts ?? []).filter((a) => a.state === "firing");
+      // One entry per alert name (a rule fires once per series: "WebTargetsDown x2"), since its earliest series.
+      const named = (list: typeof firing) => {
+        const by = new Map<string, { n: number; since?: string }>();
+        for (const a of list) {
+          const e = by.get(a.labels.alertname) ?? { n: 0 };
+          e.n++;
+          if (a.activeAt && (!e.since || a.activeAt < e.since)) e.since = a.activeAt;
+          by.set(a.labels.alertname, e);
+        }
+        return [...by].map(([name, e]) => ({ name: e.n > 1 ? `${name} x${e.n}` : name, ...(e.since ? { since: e.since } : {}) }));
+      };
+      const out: AlarmRead[] = regions.map((region) => ({ region, read: true, alarms: named(firing.filter((a) => a.labels.region === region)) }));
+      const other = firing.filter((a) => !all.includes(a.labels.region));
+      if (other.length) out.push({ region: "(no region label)", read: true, alarms: named(other) });
+      return out;
+    } catch (e) {
+      return regions.map((region) => ({ region, read: false, alarms: [], error: (e as Error)?.message ?? String(e) }));
+    }
+  };
 }
 
 async function main(): Promise<void> {
@@ -92,6 +129,7 @@ async function main(): Promise<void> {
     psqlTimeoutMs: 3_000,
     beforePromote: () => hook("before-promote"),
     ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}),
+    ...(spec.prometheusUrl ? { alarms: prometheusAlarms(spec.prometheusUrl, spec.config) } : {}),
   };
   const platform = spec.aurora ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora) : new LocalPlatform(spec.config, sites, dns, opts);
   out({ ready: true });

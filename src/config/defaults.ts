@@ -144,6 +144,11 @@ export const DEFAULT_CONFIG: DrConfig = {
     // dr restore: RDS point-in-time restores take from minutes to hours with the size and the logs to replay.
     restoreTimeoutMinutes: 240,
     journalDir: ".dr",
+    // Run reports (src/dr/run-report.ts; docs/dr-runbook.md "Run reports"): minutes from a run's start to its
+    // verified first write. Planned: the fence, the catch-up, a promotion ("a few minutes": RDS User Guide), the gate
+    // and DNS. Unplanned: + the sustained-outage window and the client drain (README "RTO budget on AWS": 472 s +
+    // the promotion). Failback: + rebuilding the primary's cross-region replica. Restore: restoreTimeoutMinutes + 60.
+    rtoTargetMinutes: { failoverPlanned: 20, failoverUnplanned: 30, failback: 180, restore: 300 },
     // dr status / BackupRestorableLagHigh: RDS uploads transaction logs every
     // 5 minutes (LatestRestorableTime normally up to 5 minutes behind); the
     // replicated copy follows "as soon as they are ready" plus the cross-Region

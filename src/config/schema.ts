@@ -385,6 +385,50 @@ const baseSchema = z
       /** Folder (relative to the working directory) of the runbook's journal files (resume after an interruption). */
       journalDir: z.string().min(1),
       /**
+       * The RTO each `dr` run's report (src/dr/run-report.ts) measures against: minutes from the run's start to the
+       * first write the runbook verified in the region it activated (the verify step's successful write). Defaults
+       * and their sources: docs/dr-runbook.md, "Run reports".
+       */
+      rtoTargetMinutes: z.strictObject({
+        /** `dr failover --planned`. */
+        failoverPlanned: z
+          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" })
+          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" })
+          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" })
+          .max(1440, { message: "must be at most 1440 minutes. Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" }),
+        /** `dr failover --unplanned` (the run starts once Route53 saw the outage; it waits the sustained-outage window and the client drain). */
+        failoverUnplanned: z
+          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" })
+          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" })
+          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" })
+          .max(1440, { message: "must be at most 1440 minutes. Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" }),
+        /** `dr failback` (rebuilds the primary's replica before switching back). */
+        failback: z
+          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" })
+          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" })
+          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" })
+          .max(2880, { message: "must be at most 2880 minutes. Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" }),
+        /** `dr restore` (the point-in-time restore itself: runbook.restoreTimeoutMinutes). */
+        restore: z
+          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" })
+          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" })
+          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" })
+          .max(2880, { message: "must be at most 2880 minutes. Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" }),
+      }),
+      /**
+       * Buckets each `dr` run's report is uploaded to (S3 PutObject, key `dr-reports/<operation>/<run start>.json` and
+       * `.md`), in the region the run activated: `secondary` for a failover, `primary` for a failback, the restore's
+       * region for a restore. Not created by any stack yet: name a bucket that exists in that region (docs/dr-runbook.md,
+       * "Run reports"). A failed upload is printed and never fails the run.
+       * @default - none: the report stays next to the journal only
+       */
+      reportBucket: z
+        .strictObject({
+          primary: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens). Fix: name the bucket in the primary region, e.g. drweb-prod-dr-reports-use2").optional(),
+          secondary: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens). Fix: name the bucket in the secondary region, e.g. drweb-prod-dr-reports-usw1").optional(),
+        })
+        .optional(),
+      /**
        * `dr status` (and the BackupRestorableLagHigh alert through `dr status --publish-metrics`): warn when a
        * region's latest restorable time (the writer's own automated backups, or their copy replicated into the other
        * region) is more than this many minutes behind now. RDS uploads transaction logs every 5 minutes, so

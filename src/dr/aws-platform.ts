@@ -23,6 +23,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, Route53Client, type HealthCheck } from "@aws-sdk/client-route-53";
 import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, handoffRegion, healthCheckParameter, runbookLeaseParameter, switchValue } from "../dns/contract";
 import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
@@ -39,6 +40,7 @@ import { names } from "./plan";
 import { globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { REGION_ROLES } from "../config";
 import type {
+  AlarmRead,
   ClusterSnapshotState,
   DatabaseState,
   DrPlatform,
@@ -80,6 +82,8 @@ export interface AwsClients extends ReadinessClients {
   rds(region: string): Sender<RDSClient>;
   elbv2(region: string): Sender<ElasticLoadBalancingV2Client>;
   autoscaling(region: string): Sender<AutoScalingClient>;
+  /** S3 in a region: the run report's upload (runbook.reportBucket). Absent: reports are not uploaded. */
+  s3?(region: string): Sender<S3Client>;
   /**
    * AWS's clock (epoch ms) as the last answer from a region's endpoint gave it
    * (its HTTP Date header, advanced by the time elapsed here since), or null
@@ -173,6 +177,7 @@ export function sdkClients(opts: { readonly bounds?: CallBounds; readonly endpoi
     ec2: (region) => get(`ec2:${region}`, region, () => new EC2Client({ ...common, region })),
     // IAM is a global service: its endpoint is in us-east-1 (the readiness check's SimulatePrincipalPolicy).
     iam: track("us-east-1", new IAMClient({ ...common, region: "us-east-1" })),
+    s3: (region) => get(`s3:${region}`, region, () => new S3Client({ ...common, region })),
     serverNow: (region) => {
       const d = dates.get(region);
       return d ? d.server + (Date.now() - d.local) : null;
@@ -314,6 +319,57 @@ export class AwsPlatform implements DrPlatform {
 
   private region(role: RegionRole): string {
     return this.config.regions[role].region;
+  }
+
+  /**
+   * The run report's alarms (run-report.ts): CloudWatch DescribeAlarms with StateValue ALARM in both regions, both
+   * alarm types (without AlarmTypes "only metric alarms are returned, even if composite alarms exist"; composite
+   * alarms need cloudwatch:DescribeAlarms scoped to "*": CloudWatch API Reference, DescribeAlarms), names starting
+   * with this deployment's prefix (AlarmNamePrefix), at most 5 pages of 100. Each region is bounded by `timeoutMs`
+   * (an AbortSignal on the call, one attempt's worth of the SDK's retries) and a region that does not answer is
+   * listed as not read: the read never fails or delays a step (the runner reads the start's in the background).
+   */
+  async readAlarms(timeoutMs: number, roles: readonly RegionRole[] = REGION_ROLES): Promise<AlarmRead[]> {
+    const prefix = `${this.config.project}-${this.config.environment}`;
+    return Promise.all(
+      roles.map(async (role): Promise<AlarmRead> => {
+        const region = this.region(role);
+        const signal = AbortSignal.timeout(timeoutMs);
+        try {
+          const alarms: Array<{ name: string; since?: string; reason?: string }> = [];
+          let token: string | undefined;
+          for (let page = 0; page < 5; page++) {
+            const out = (await this.clients.cloudwatch(region).send(
+              new DescribeAlarmsCommand({ StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], AlarmNamePrefix: prefix, MaxRecords: 100, ...(token ? { NextToken: token } : {}) }),
+              { abortSignal: signal } as never,
+            )) as { MetricAlarms?: Array<{ AlarmName?: string; StateUpdatedTimestamp?: Date; StateReason?: string }>; CompositeAlarms?: Array<{ AlarmName?: string; StateUpdatedTimestamp?: Date; StateReason?: string }>; NextToken?: string };
+            for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+              alarms.push({ name: a.AlarmName ?? "?", ...(a.StateUpdatedTimestamp ? { since: new Date(a.StateUpdatedTimestamp).toISOString() } : {}), ...(a.StateReason ? { reason: a.StateReason.slice(0, 200) } : {}) });
+            }
+            token = out.NextToken;
+            if (!token) break;
+          }
+          return { region, read: true, alarms };
+        } catch (e) {
+          const why = signal.aborted ? `no answer within ${Math.ceil(timeoutMs / 1000)} s` : (this.explain(e)?.summary ?? (e as Error)?.message ?? String(e));
+          return { region, read: false, alarms: [], error: why };
+        }
+      }),
+    );
+  }
+
+  /**
+   * The run report's upload: S3 PutObject into `bucket` in the region of `role`. The object takes the bucket's default
+   * encryption ("If a PUT Object request doesn't specify any server-side encryption, this default encryption will be
+   * applied": S3 API Reference, ServerSideEncryptionRule), and a second run segment's upload replaces the object under
+   * the same key (PutObject writes the whole object; with versioning on, the earlier one stays as a version).
+   */
+  async uploadReport(role: RegionRole, bucket: string, key: string, body: string, contentType: string): Promise<string> {
+    const region = this.region(role);
+    const s3 = this.clients.s3?.(region);
+    if (!s3) throw new Error("no S3 client");
+    await this.send(s3, new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }), `S3 PutObject s3://${bucket}/${key} (${region})`);
+    return `s3://${bucket}/${key} (${region})`;
   }
 
   /**

@@ -72,6 +72,8 @@ type Line = JournalHeader | JournalStepLine | { readonly type: "completed"; read
 
 export class Journal {
   private lines: Line[] = [];
+  /** Called after each line is on disk (runner.ts: the run report is rewritten then). */
+  onAppend: (() => void) | null = null;
   /** The file this run writes (device and inode), once it wrote or read one: appends check the path still names it. */
   private identity: { dev: number; ino: number } | null = null;
 
@@ -246,5 +248,6 @@ export class Journal {
       fs.closeSync(fd);
     }
     this.lines.push(line);
+    this.onAppend?.();
   }
 }

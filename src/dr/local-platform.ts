@@ -7,7 +7,7 @@ import { failoverSwitch, switchValue } from "../dns/contract";
 import { probeApp, readWalPositions } from "./http-probe";
 import { acquireFileLease, type HeldLease, type LeaseHolder } from "./lease";
 import { names } from "./plan";
-import type { DatabaseState, DrPlatform, FleetCapacityState, HealthCheckState, OutageState, PermissionDecision, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
+import type { AlarmRead, DatabaseState, DrPlatform, FleetCapacityState, HealthCheckState, OutageState, PermissionDecision, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**
  * The runbook on the local drill (scripts/drill/): each "region" is a real
@@ -77,6 +77,11 @@ export interface LocalPlatformOptions {
   readonly leaseDir?: string;
   /** Readiness: the stand-in for iam:SimulatePrincipalPolicy (the drill has no IAM; it says so). None: the check cannot be made. */
   readonly simulateRunbookRole?: (roleArn: string, actions: readonly string[]) => Promise<PermissionDecision[]>;
+  /**
+   * The alarms firing per region (the run report's read: DrPlatform.readAlarms); the drill reads its Prometheus'
+   * firing alerts (scripts/drill/runbook-process.ts). None: the platform has no alarm source.
+   */
+  readonly alarms?: (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]>;
 }
 
 /**
@@ -126,6 +131,7 @@ export class LocalPlatform implements DrPlatform {
     private readonly opts: LocalPlatformOptions,
   ) {
     this.psqlMs = opts.psqlTimeoutMs ?? PSQL_TIMEOUT_MS;
+    if (opts.alarms) this.readAlarms = opts.alarms;
     const leaseDir = opts.leaseDir;
     if (leaseDir) {
       const file = path.join(leaseDir, "runbook-lease.json");
@@ -154,6 +160,9 @@ export class LocalPlatform implements DrPlatform {
 
   /** The stand-in for the AWS adapter's SSM lease: an O_EXCL lock file in the shared lease folder (lease.ts). */
   readonly acquireLease?: (holder: LeaseHolder) => Promise<HeldLease>;
+
+  /** LocalPlatformOptions.alarms, when given. */
+  readonly readAlarms?: (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]>;
 
   async healthChecks(): Promise<HealthCheckState[]> {
     return this.dns.healthChecks();

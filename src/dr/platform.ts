@@ -220,6 +220,16 @@ export interface FailureCause {
   readonly permanent: boolean;
 }
 
+/** The alarms firing in one region (or alarm source) when a `dr` run started or ended (run-report.ts). */
+export interface AlarmRead {
+  /** Where they were read: the region's name (AWS: CloudWatch in that region; local: the drill's Prometheus, per region label). */
+  readonly region: string;
+  /** false: the source did not answer (in time): `error` says why, `alarms` is empty. */
+  readonly read: boolean;
+  readonly alarms: ReadonlyArray<{ readonly name: string; readonly since?: string; readonly reason?: string }>;
+  readonly error?: string;
+}
+
 export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<RegionalClusterPlatform>, Partial<RestorePlatform> {
   /** "aws" or "local": printed in logs. */
   readonly name: string;
@@ -236,6 +246,14 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   acquireLease?(holder: LeaseHolder): Promise<HeldLease>;
 
   // Observations (never change anything).
+  /**
+   * The alarms firing in each region now (AWS: CloudWatch DescribeAlarms, StateValue ALARM, in both regions; local:
+   * the drill's alert source), in the regions of `roles`. Read by the run report at the start and end of a run; never
+   * gates a step. Each region answers or is listed as not read within `timeoutMs`. Absent: no alarm source.
+   */
+  readAlarms?(timeoutMs: number, roles: readonly RegionRole[]): Promise<AlarmRead[]>;
+  /** Uploads a run report to a bucket in a region (AWS: S3 PutObject). Returns what it did; throws when it failed. */
+  uploadReport?(role: RegionRole, bucket: string, key: string, body: string, contentType: string): Promise<string>;
   /** Route53's view for `dr status` (AWS: the Route53 API, its control plane in us-east-1, and the HealthCheckStatus metric in us-east-1; not on the recovery path). */
   healthChecks(): Promise<HealthCheckState[]>;
   /** Where the failover switch stands (AWS: DescribeAlarms in the secondary region). */

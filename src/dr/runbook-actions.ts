@@ -20,6 +20,7 @@ export const SERVICE_PREFIX: Readonly<Record<string, string>> = {
   "@aws-sdk/client-ssm": "ssm",
   "@aws-sdk/client-ec2": "ec2",
   "@aws-sdk/client-iam": "iam",
+  "@aws-sdk/client-s3": "s3",
 };
 
 /** The IAM action of an SDK Command class of a client package (DescribeDBInstancesCommand -> rds:DescribeDBInstances). */
@@ -56,6 +57,8 @@ export const RUNBOOK_ACTIONS: readonly string[] = [
   "route53:GetHealthCheckStatus",
   "route53:ListHealthChecks",
   "route53:ListTagsForResources",
+  // The run report's upload (runbook.reportBucket; run-report.ts): never gates a step.
+  "s3:PutObject",
   "ssm:DeleteParameter",
   "ssm:GetParameter",
   "ssm:GetParameters",

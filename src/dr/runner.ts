@@ -7,6 +7,7 @@ import { acquireFileLease, describeHolder, LeaseHeldError, LeaseNotTakenError, n
 import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
 import type { Check, DrPlatform, FailureCause } from "./platform";
 import { restoreParamsFor, type RestoreParams, type RestoreRequest } from "./restore-plan";
+import { ALARM_READ_MS, alarmsNotAsked, readAlarmsBounded, RunReport, uploadReport, type SegmentOutcome } from "./run-report";
 
 /**
  * Executes a plan step by step: precondition, action, wait (polled until its
@@ -148,8 +149,15 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
     opts.log(`${new Date(opts.clock.now()).toISOString()} lease taken: ${l.where}${l.tookOverFrom ? ` (taken over from a dead holder: ${describeHolder(l.tookOverFrom)})` : ""}`);
   }
   const watch = suspensionWatch();
+  const sink: ReportSink = {};
   try {
-    return await runUnderLease(opts, watch);
+    const r = await runUnderLease(opts, watch, sink);
+    if (sink.report) await finishReport(opts, sink, r).catch((e: unknown) => opts.log(`${new Date(opts.clock.now()).toISOString()} could not finish the run report (the run's outcome stands): ${(e as Error)?.message ?? String(e)}`));
+    return r;
+  } catch (e) {
+    // Interrupted by an error (a journal moved away, a hook's exception): the report says where it stopped.
+    sink.report?.end("interrupted", { regions: null, note: "not read: the run stopped with an error" }, undefined, (e as Error)?.message ?? String(e));
+    throw e;
   } finally {
     watch.stop();
     await release();
@@ -183,7 +191,28 @@ export function renderPlan(plan: Plan, journal?: Journal): string[] {
   return out;
 }
 
-async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensionWatch> | null): Promise<RunResult> {
+/** The run's report (run-report.ts) once the journal is started or resumed, and its alarm read at the start. */
+interface ReportSink {
+  report?: RunReport;
+  startAlarms?: Promise<void>;
+}
+
+/** Ends the report's segment: the alarms at the end (bounded), the outcome, the upload; prints where it is and the RTO. */
+async function finishReport(opts: RunOptions, sink: ReportSink, r: RunResult): Promise<void> {
+  const report = sink.report!;
+  const log = (msg: string) => opts.log(`${new Date(opts.clock.now()).toISOString()} ${msg}`);
+  const outcome: SegmentOutcome = r.ok ? "done" : r.rolledBack ? "rolled back" : r.transient ? "transient" : "failed";
+  const [end] = await Promise.all([readAlarmsBounded(opts.platform, opts.config, ALARM_READ_MS, alarmsNotAsked(report.data, opts.mode, r.ok)), sink.startAlarms]);
+  report.end(outcome, end, r.failedStep, r.failure);
+  const up = await uploadReport(report, opts.platform, opts.config);
+  report.uploaded(up);
+  log(`report: ${report.file.md} (and .json): RTO ${report.data.rto.text}`);
+  const firing = (end.regions ?? []).map((x) => (x.read ? `${x.region} ${x.alarms.length ? x.alarms.map((a) => a.name).join(", ") : "none"}` : `${x.region} could not be read`));
+  log(`report: alarms firing at the end: ${firing.length ? firing.join("; ") : (end.note ?? "not read")}`);
+  log(`report: ${up}`);
+}
+
+async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensionWatch> | null, sink: ReportSink = {}): Promise<RunResult> {
   const { config, platform, clock } = opts;
   const journal = Journal.open(opts.journalDir ?? config.runbook.journalDir, journalName(opts.operation), clock);
   const stamp = () => new Date(clock.now()).toISOString();
@@ -244,6 +273,28 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
     log(`${plan.title}: started (platform ${platform.name}, journal ${journal.file})`);
   } else {
     log(`${plan.title}: resuming ${journal.file}`);
+  }
+  {
+    // The run's report (run-report.ts): rewritten after every journal line; the alarms at the start read in the background.
+    // A report that cannot be written is printed once and never stops the run (the journal is the record).
+    let warned = false;
+    const warn = (e: unknown) => {
+      if (!warned) log(`could not write the run report (the run goes on; the journal is the record): ${(e as Error)?.message ?? String(e)}`);
+      warned = true;
+    };
+    try {
+      const report = RunReport.begin({ config, journalDir: opts.journalDir ?? config.runbook.journalDir, journal, plan, platform, operation: opts.operation, mode: opts.mode, resumed, clock });
+      if (report.writeError) warn(report.writeError);
+      sink.report = report;
+      journal.onAppend = () => {
+        if (!report.write()) warn(report.writeError);
+      };
+      sink.startAlarms = readAlarmsBounded(platform, config, ALARM_READ_MS, alarmsNotAsked(report.data, opts.mode, false))
+        .then((a) => report.alarmsAtStart(a))
+        .catch(() => undefined);
+    } catch (e) {
+      warn(e);
+    }
   }
 
   const confirm = new Set(opts.confirm ?? []);
@@ -359,6 +410,7 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
       log(`[${step.id}] the journal keeps the progress: run the same command again to resume from this step`);
     } else {
       const to = journal.archive();
+      sink.report?.archived(to);
       log(`[${step.id}] nothing was changed by this run (no action was sent): its journal is archived as ${to}; the next run starts afresh, in either mode`);
     }
     return { ok: false, plan, failedStep: step.id, failure: why, ...(cause ? { cause } : {}), ...(transient ? { transient } : {}), resumed, skipped, journalFile: journal.file, acted };
@@ -426,11 +478,13 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
         } else {
           skipped.push(step.id);
           log(`${tag} already done (journal; ${step.recheck.text}: ${c.detail}): skipped`);
+          sink.report?.skip(step.id, `done in the journal; ${step.recheck.text}: ${c.detail}`);
           continue;
         }
       } else {
         skipped.push(step.id);
         log(`${tag} already done (journal): skipped`);
+        sink.report?.skip(step.id, "done in the journal");
         continue;
       }
     }
