@@ -308,6 +308,12 @@ export class PitrSim implements LocalRestore {
     return i ? { address: i.address, port: i.port } : null;
   }
 
+  /** The name the region's original server (the environment's) holds now: the damaged writer after its rename. */
+  originalName(region: RegionRole): string | null {
+    for (const [n, i] of this.instances) if (i.region === region && i.address === LOOPBACK) return n;
+    return null;
+  }
+
   /** Restores still running end before the environment stops. */
   async settle(): Promise<void> {
     await Promise.all(this.jobs);

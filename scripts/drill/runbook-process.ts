@@ -39,6 +39,8 @@ export interface RunbookSpec {
   readonly leaseDir?: string;
   /** The Aurora scenarios: the global cluster's calls go to the drill's control plane (scripts/drill/aurora.ts). */
   readonly aurora?: boolean;
+  /** The PITR scenarios (`dr restore`): the target time and region, and the hosts file that maps the writer's identifier to its address (scripts/drill/pitr.ts). */
+  readonly restore?: { readonly toTime: number; readonly region: RegionRole; readonly hostsFile: string };
 }
 
 async function main(): Promise<void> {
