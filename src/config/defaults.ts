@@ -141,6 +141,8 @@ export const DEFAULT_CONFIG: DrConfig = {
     // Unplanned failover: two minutes of Route53's own verdict (1-minute
     // HealthCheckStatus datapoints) before the primary is given up.
     minOutageSeconds: 120,
+    // dr restore: RDS point-in-time restores take from minutes to hours with the size and the logs to replay.
+    restoreTimeoutMinutes: 240,
     journalDir: ".dr",
   },
   // The CI identity (README "CI identity"): off until a repository is given.

@@ -372,6 +372,16 @@ const baseSchema = z
        * @default - derived from dns.healthCheck: interval x threshold + 60 s TTL + 60 s ALB idle timeout
        */
       clientDrainSeconds: z.number().min(0).max(7200).optional(),
+      /**
+       * `dr restore`: minutes to wait for RestoreDBInstanceToPointInTime's new instance to be available. A restore
+       * replays the transaction logs since the last backup, so it takes longer with the database's size and the
+       * logs to replay (docs/dr-runbook.md, "dr restore").
+       */
+      restoreTimeoutMinutes: z
+        .number({ message: "must be a number of minutes. Fix: give a whole number from 10 to 2880, e.g. 240" })
+        .int({ message: "must be a whole number of minutes. Fix: give a whole number from 10 to 2880, e.g. 240" })
+        .min(10, { message: "must be at least 10 minutes (an RDS restore takes longer than that). Fix: give 10 to 2880, e.g. 240" })
+        .max(2880, { message: "must be at most 2880 minutes (48 h). Fix: give 10 to 2880, e.g. 240" }),
       /** Folder (relative to the working directory) of the runbook's journal files (resume after an interruption). */
       journalDir: z.string().min(1),
     }),

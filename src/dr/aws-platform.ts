@@ -26,6 +26,8 @@ import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, PutP
 import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, handoffRegion, healthCheckParameter, runbookLeaseParameter, switchValue } from "../dns/contract";
 import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
+import { AwsRestore } from "./aws-restore";
+import type { InstanceState, RestoreAttempt, RestoreWindow } from "./restore-platform";
 import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
 import { probeApp, readWalPositions } from "./http-probe";
@@ -262,6 +264,24 @@ export class AwsPlatform implements DrPlatform {
   ) {
     this.callTimeoutMs = opts.callTimeoutMs ?? CALL_BOUNDS.callTimeoutMs;
     this.walFn = opts.walFn ?? readWalPositions;
+  }
+
+  // --- dr restore (RestorePlatform): aws-restore.ts, with this adapter's bounded calls ---------
+  private restoreOps: AwsRestore | undefined;
+  private get restore(): AwsRestore {
+    return (this.restoreOps ??= new AwsRestore(this.config, this.clients, this.clock, { send: (c, cmd, what) => this.send(c, cmd, what), sendRequest: (c, cmd, what) => this.sendRequest(c, cmd, what) }));
+  }
+  restorableWindow(region: RegionRole, writer: { readonly role: RegionRole; readonly generation: number }): Promise<RestoreWindow> {
+    return this.restore.restorableWindow(region, writer);
+  }
+  restoreToTime(region: RegionRole, window: RestoreWindow, toTime: number, target: string): Promise<RestoreAttempt> {
+    return this.restore.restoreToTime(region, window, toTime, target);
+  }
+  instance(region: RegionRole, identifier: string): Promise<InstanceState> {
+    return this.restore.instance(region, identifier);
+  }
+  renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt> {
+    return this.restore.renameInstance(region, from, to);
   }
 
   /** Credentials, permissions, network, throttling: aws-errors.ts. */

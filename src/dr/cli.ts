@@ -9,6 +9,8 @@ import { Journal } from "./journal";
 import { LeaseHeldError, LeaseNotTakenError, releaseAll } from "./lease";
 import { journalName, runRunbook, RunnerError } from "./runner";
 import { collectStatus, renderStatus, statusExitCode } from "./status";
+import { restoreParamsFor, RestoreRequestError, writerRoleOf, type RestoreRequest } from "./restore-plan";
+import type { RegionRole } from "../config";
 
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
@@ -18,6 +20,12 @@ const USAGE = `usage:
   dr failover --to secondary --unplanned     the primary is down: wait for a sustained outage (Route53's verdict), force DNS, fence the
                                              old fleet or wait out the client drain, promote, then isolate the old writer
   dr failback                                rebuild the old primary as a replica, switch back, rebuild the secondary
+  dr restore --to-time <ISO time> [--region primary|secondary]
+                                             point-in-time recovery from a bad write: restore the writer's backups to the time into a new
+                                             instance, fence, rename the damaged writer away and give the restored one its name, restore the
+                                             fleet, verify a write (rolls back by itself before the app moved); --region the other region:
+                                             from the backups replicated there, with the unplanned failover's steps around it (the writer's
+                                             region is down). Refuses a time outside the restorable window (printed). RDS mode only
   (database.engine "aurora-postgresql": the same commands use the global cluster's managed switchover (--planned,
    failback) and managed failover with data loss (--unplanned); docs/dr-runbook.md, Aurora Global Database mode)
 options:
@@ -62,6 +70,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     allowPositionals: true,
     options: {
       to: { type: "string" },
+      "to-time": { type: "string" },
+      region: { type: "string" },
       planned: { type: "boolean", default: false },
       unplanned: { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
@@ -88,7 +98,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
     }
     throw e;
   }
-  if (command !== "status" && command !== "failover" && command !== "failback") {
+  if (command !== "status" && command !== "failover" && command !== "failback" && command !== "restore") {
     err(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
@@ -103,6 +113,28 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       return 2;
     }
     mode = values.unplanned ? "unplanned" : "planned";
+  }
+
+  let restore: RestoreRequest | undefined;
+  if (command === "restore") {
+    const r = parseRestoreArgs(values["to-time"], values.region, config.database.drState);
+    if (typeof r === "string") {
+      err(r);
+      return 2;
+    }
+    restore = r;
+    try {
+      // Checked before anything is read (Aurora mode, failback, identifiers RDS would refuse).
+      restoreParamsFor(config, restore, clock.now());
+    } catch (e) {
+      if (e instanceof RestoreRequestError) {
+        err(e.message);
+        return 2;
+      }
+      throw e;
+    }
+    const writer = writerRoleOf(config.database.drState);
+    mode = (restore.region ?? writer) === writer ? "planned" : "unplanned";
   }
 
   const sdk = deps.clients ? null : sdkClients();
@@ -153,6 +185,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       dryRun: values["dry-run"],
       confirm: values.confirm,
       fresh: values.fresh,
+      ...(restore ? { restore } : {}),
     });
     return result.ok ? 0 : result.transient ? EXIT_TRANSIENT : 1;
   } catch (e) {
@@ -160,7 +193,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       err(`${e.message} (exit code ${EXIT_LEASE_HELD})`);
       return EXIT_LEASE_HELD;
     }
-    if (e instanceof RunnerError) {
+    if (e instanceof RunnerError || e instanceof RestoreRequestError) {
       err(e.message);
       return 2;
     }
@@ -168,6 +201,19 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
   } finally {
     process.off("SIGINT", onSigint);
   }
+}
+
+/**
+ * `dr restore`'s arguments: --to-time an ISO 8601 time with a zone (Z or +hh:mm: a time without one would be read
+ * in this host's zone), --region primary or secondary. A string: the error to print (exit 2).
+ */
+export function parseRestoreArgs(toTime: string | undefined, region: string | undefined, drState: string): RestoreRequest | string {
+  if (!toTime) return "dr restore needs --to-time <ISO time>, e.g. --to-time 2026-12-06T23:10:00Z (just before the bad write; `dr status` shows the restorable window)";
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(toTime) || Number.isNaN(Date.parse(toTime))) {
+    return `--to-time "${toTime}" is not an ISO 8601 time with a zone. Fix: give e.g. 2026-12-06T23:10:00Z (UTC) or 2026-12-06T18:10:00-05:00`;
+  }
+  if (region !== undefined && region !== "primary" && region !== "secondary") return `--region "${region}": give primary or secondary (default: where the writer is, from database.drState "${drState}")`;
+  return { toTime: Date.parse(toTime), ...(region ? { region: region as RegionRole } : {}) };
 }
 
 if (require.main === module) {

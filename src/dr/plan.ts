@@ -6,6 +6,7 @@ import { failoverBudget, failoverSwitch, healthCheckParameter, switchValue } fro
 import { Naming } from "../lib/naming";
 import { isAurora } from "../database/aurora-contract";
 import { auroraPlan } from "./aurora-plan";
+import { restorePlan, type RestoreParams } from "./restore-plan";
 import { deployOnly, deployWithDependencies } from "./deploy-commands";
 import type { Clock } from "./clock";
 import type { Check, DatabaseState, DrPlatform, OutageState, WalPositions, WebState } from "./platform";
@@ -23,7 +24,7 @@ import type { Check, DatabaseState, DrPlatform, OutageState, WalPositions, WebSt
  * them done (Step.recheck).
  */
 
-export type Operation = "failover" | "failback";
+export type Operation = "failover" | "failback" | "restore";
 export type Mode = "planned" | "unplanned";
 
 /** Fixed when a run starts and kept in the journal, so a resumed run acts on the same instances even after the config changed. */
@@ -40,6 +41,8 @@ export interface PlanParams {
   readonly minOutageSeconds: number;
   /** Unplanned: how long after the switch a client may still write to the old primary (clientDrainSeconds()). */
   readonly clientDrainSeconds: number;
+  /** `dr restore` only: the restore's target time, region and the names it uses (restore-plan.ts RestoreParams). */
+  readonly restore?: RestoreParams;
 }
 
 export interface StepContext {
@@ -865,7 +868,7 @@ export function switchoverRollback(
  * Deletion protection off on a region's instances of one generation, so the
  * next deploy can replace them (after `afterId`, whose completion it needs).
  */
-function retireStep(config: ValidConfig, id: string, role: RegionRole, generation: number, afterId: string, afterDone: string): Step {
+export function retireStep(config: ValidConfig, id: string, role: RegionRole, generation: number, afterId: string, afterDone: string): Step {
   const n = names(config, role);
   return {
     id,
@@ -1190,7 +1193,7 @@ export function drainStep(_config: ValidConfig, params: PlanParams): Step {
   };
 }
 
-function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
+export function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] {
   const p = names(config, "primary");
   const s = names(config, "secondary");
   const gP = params.generations.primary;
@@ -1550,6 +1553,8 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
 }
 
 export function buildPlan(config: ValidConfig, params: PlanParams): Plan {
+  // `dr restore` (point-in-time recovery from a bad write): restore-plan.ts, built from this file's steps.
+  if (params.operation === "restore") return restorePlan(config, params);
   // Aurora Global Database mode: managed switchover / failover (aurora-plan.ts), built from this file's steps.
   if (isAurora(config)) return auroraPlan(config, params);
   return params.operation === "failover" ? failoverPlan(config, params) : failbackPlan(config, params);

@@ -6,6 +6,7 @@ import { Journal } from "./journal";
 import { acquireFileLease, describeHolder, LeaseHeldError, LeaseNotTakenError, newHolder, track, type HeldLease } from "./lease";
 import { buildPlan, paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
 import type { Check, DrPlatform, FailureCause } from "./platform";
+import { restoreParamsFor, type RestoreParams, type RestoreRequest } from "./restore-plan";
 
 /**
  * Executes a plan step by step: precondition, action, wait (polled until its
@@ -41,6 +42,8 @@ export interface RunOptions {
   readonly fresh?: boolean;
   /** Seconds between polls of a wait (config.runbook.pollIntervalSeconds unless given). */
   readonly pollSeconds?: number;
+  /** `dr restore`: the time and region asked (restore-plan.ts); required for operation "restore". */
+  readonly restore?: RestoreRequest;
   /** Called before each step (tests interrupt a run here). */
   readonly beforeStep?: (step: Step) => void | Promise<void>;
 }
@@ -190,6 +193,22 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
   let params: PlanParams;
   let resumed = false;
   const header = journal.inProgress && !opts.fresh ? journal.header : null;
+  const startParams = (): PlanParams => {
+    const base = paramsFromConfig(config, opts.operation, opts.mode);
+    if (opts.operation !== "restore") return base;
+    if (!opts.restore) throw new RunnerError("dr restore needs --to-time");
+    return { ...base, restore: restoreParamsFor(config, opts.restore, clock.now()) };
+  };
+  if (header && opts.operation === "restore") {
+    // A resumed restore acts on the instances its journal names: the same time and region, or --fresh.
+    const was = (header.params as { restore?: RestoreParams }).restore;
+    const want = opts.restore;
+    if (was && want && (was.toTime !== want.toTime || (want.region ?? was.writerRole) !== was.region)) {
+      throw new RunnerError(
+        `an unfinished restore to ${was.toTimeIso} in the ${was.region} region is recorded in ${journal.file} (restored instance ${was.targetId}); run \`dr restore --to-time ${was.toTimeIso}${was.region !== was.writerRole ? ` --region ${was.region}` : ""}\` to resume it, or add --fresh to archive that journal and start this one`,
+      );
+    }
+  }
   if (header) {
     if (header.mode !== opts.mode) {
       throw new RunnerError(
@@ -200,7 +219,7 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
     params = { ...paramsFromConfig(config, opts.operation, opts.mode), ...(header.params as unknown as PlanParams) };
     resumed = true;
   } else {
-    params = paramsFromConfig(config, opts.operation, opts.mode);
+    params = startParams();
   }
   const plan = buildPlan(config, params);
 
