@@ -1121,10 +1121,10 @@ function pitrContext(processes: Processes, outDir: string) {
     processes,
     outDir,
     scaledConfig: (c: ValidConfig) => scaledConfig(c),
+    returnAfterMs,
     // `dr restore` in its own process, as the other scenarios run the runbook.
-    // TEMPORARY: null until `dr restore` is merged (the scenario drives the platform's steps itself meanwhile).
-    spawnRunbook: null as null | ((spec: RunbookSpec, onLine: (l: string) => void) => RunbookProcess),
-    _spawn: (spec: RunbookSpec, onLine: (l: string) => void) => new RunbookProcess(processes, path.dirname(spec.journalDir), spec, ++n, onLine),
+    // `dr restore` in its own process, as the other scenarios run the runbook.
+    spawnRunbook: (spec: RunbookSpec, onLine: (l: string) => void) => new RunbookProcess(processes, path.dirname(spec.journalDir), spec, ++n, onLine),
   };
 }
 

@@ -84,8 +84,10 @@ export interface PitrContext {
   readonly outDir: string;
   /** The runbook's timeouts and polls on the drill's time scale (drill.ts scaledConfig). */
   scaledConfig(c: ValidConfig): ValidConfig;
-  /** A runbook process for a spec (drill.ts RunbookProcess); null: the runbook has no `dr restore` yet (the scenario drives the platform's steps itself). */
-  spawnRunbook: ((spec: RunbookSpec, onLine: (l: string) => void) => RunbookHandle) | null;
+  /** When the killed region comes back, after the kill (ms, scaled: --return-after). */
+  readonly returnAfterMs: number;
+  /** A runbook process for a spec (drill.ts RunbookProcess). */
+  spawnRunbook(spec: RunbookSpec, onLine: (l: string) => void): RunbookHandle;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -160,6 +162,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     const primary = env.regions.primary;
     const secondary = env.regions.secondary;
 
+    const pending: Array<Promise<void>> = [];
     // --- the bad write ---------------------------------------------------------
     const T = Date.now();
     const eventAt = rel(T);
@@ -179,6 +182,18 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering");
       primary.killAll();
       mark("primary region killed (database, app instances, load balancer, APIs)");
+      // The region comes back later, as in the unplanned scenario: the runbook's isolate-old-primary step fences and isolates it then.
+      const returnAt = Date.now() + ctx.returnAfterMs;
+      pending.push(
+        (async () => {
+          await sleep(Math.max(0, returnAt - Date.now()));
+          await primary.revive();
+          mark("the old primary region is back (database, fleet, load balancer, APIs)");
+        })(),
+      );
+      // The operator starts once Route 53 declares the primary unhealthy (the runbook's confirm-outage then waits out the sustained-outage window).
+      await waitFor("Route53 to declare the primary unhealthy", failoverBudget(base).totalSeconds * 1000 * scale * 3 + 10_000, async () => !route53.endpointHealthy("primary"));
+      mark("Route53: primary check unhealthy (the alarm)");
     }
 
     // --- dr restore -----------------------------------------------------------
@@ -187,7 +202,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     let runEnd = 0;
     let outcome = "";
     const journal: unknown[] = [];
-    if (ctx.spawnRunbook) {
+    {
       const spec: RunbookSpec = {
         config: cfg,
         controlUrl,
@@ -195,8 +210,9 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
         appUser: APP_USER,
         snapshotDir: path.join(env.dir, "snapshots"),
         journalDir,
-        operation: "restore" as RunbookSpec["operation"],
-        mode: "planned",
+        operation: "restore",
+        // The CLI's choice (cli.ts): a restore in the writer's region is planned; from the replicated backups, unplanned (the unplanned failover's steps around it).
+        mode: regionLost ? "unplanned" : "planned",
         leaseDir: path.join(env.dir, "lease"),
         restore: { toTime: T, region: restoreIn, hostsFile: sim.hostsFile },
       };
@@ -222,46 +238,8 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
           }
         }
       }
-    } else {
-      // TEMPORARY (until `dr restore` is merged): the platform's steps driven from here, in the runbook's order.
-      runStart = Date.now();
-      mark("restore steps (driven by the drill) start");
-      const say = (l: string) => {
-        const line = `${new Date().toISOString()} ${l}`;
-        runbookLog.push(line);
-        if (!ctx.quiet) log(`  restore: ${l}`);
-      };
-      if (!regionLost) {
-        await primary.scale(0);
-        say("fenced the primary's fleet (0 instances)");
-      }
-      const w = await sim.restorableWindow(restoreIn, { role: "primary", generation: base.database.generations.primary });
-      say(`window: ${w.detail}`);
-      const target = `${writer}-pitr-${Math.floor(T / 1000)}`;
-      const a = await sim.restoreToTime(restoreIn, w, T, target);
-      say(`restore: ${a.outcome}: ${a.detail}`);
-      await waitFor("the restored instance", ctx.maxMs, async () => (await sim.instance(restoreIn, target)).status !== "creating");
-      const st = await sim.instance(restoreIn, target);
-      say(`restored: ${st.detail}`);
-      if (st.status === "available") {
-        say((await sim.renameInstance(restoreIn, writer, `${writer}-damaged-${Math.floor(T / 1000)}`)).detail);
-        say((await sim.renameInstance(restoreIn, target, writer)).detail);
-        mark("cut-over: the restored instance holds the writer's name");
-        if (!regionLost) {
-          await primary.scale(ctx.instances);
-          say(`started the primary's fleet (${ctx.instances})`);
-        } else {
-          route53.putSwitchMetric(switchValue(base, true));
-          say("forced DNS to the secondary");
-        }
-        await waitFor("a verified write through the restored writer", ctx.maxMs, async () => (await request({ baseUrl: env.regions[restoreIn].lbUrl, timeoutMs: 2000 }, "POST", "/api/notes", { title: `${ctx.runId}-${name}-verify` })).status === 201);
-        outcome = "completed";
-      } else {
-        outcome = `failed: the restore ended ${st.status}`;
-      }
-      runEnd = Date.now();
-      mark(outcome === "completed" ? "restore verified (a write through the app)" : outcome, runEnd);
     }
+    await Promise.all(pending);
     const cutOverAt = sim.events.filter((e) => e.what.includes(`-> ${writer} `)).map((e) => e.at)[0] ?? null;
     if (cutOverAt !== null && !marks.some((m) => m.label.startsWith("cut-over"))) mark("cut-over: the restored instance holds the writer's name", cutOverAt);
 

@@ -11,6 +11,7 @@ import type { RegionRole, ValidConfig } from "../../src/config";
 import { realClock } from "../../src/dr/clock";
 import { type LocalAurora, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
+import { type LocalRestore, LocalRestorePlatform } from "../../src/dr/local-restore";
 import type { Mode, Operation } from "../../src/dr/plan";
 import type { HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";
@@ -95,7 +96,18 @@ async function main(): Promise<void> {
     beforePromote: () => hook("before-promote"),
     ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}),
   };
-  const platform = spec.aurora ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora) : new LocalPlatform(spec.config, sites, dns, opts);
+  // `dr restore` (the PITR scenarios): the RDS restore calls go to the drill's control plane (scripts/drill/pitr.ts).
+  const pitr: LocalRestore = {
+    restorableWindow: (r, w) => rpc("pitr", "restorableWindow", r, w) as never,
+    restoreToTime: (r, w, t, id) => rpc("pitr", "restoreToTime", r, w, t, id) as never,
+    instance: (r, id) => rpc("pitr", "instance", r, id) as never,
+    renameInstance: (r, f, t) => rpc("pitr", "renameInstance", r, f, t) as never,
+  };
+  const platform = spec.restore
+    ? new LocalRestorePlatform(spec.config, sites, dns, { ...opts, hostsFile: spec.restore.hostsFile }, pitr)
+    : spec.aurora
+      ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora)
+      : new LocalPlatform(spec.config, sites, dns, opts);
   out({ ready: true });
   await nextLine();
   out({ started: Date.now(), pid: process.pid });
@@ -118,6 +130,7 @@ async function main(): Promise<void> {
       journalDir: spec.journalDir,
       confirm: spec.confirm ?? [],
       beforeStep: (step) => hook(`before:${step.id}`),
+      ...(spec.restore ? { restore: { toTime: spec.restore.toTime, region: spec.restore.region } } : {}),
     });
   } catch (e) {
     // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.
