@@ -338,6 +338,12 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     ]);
     checks.push([`the restored data holds the writer's name on a new instance (${writer} -> ${at ? `${at.address}:${at.port}` : "none"}) and the damaged instance still runs under its new name (${damagedName ?? "none"})`, !!at && at.address !== "127.0.0.1" && damagedTokens !== null]);
     checks.push([`the app is writable on the restored data: ${after.length} client writes acknowledged after the cut-over, ${afterKept} of them in the restored data; a final write through ${restoreIn}'s load balancer ${serves ? "201" : "failed"} and is in the restored data (${probeOnRestored})`, after.length > 0 && afterKept === after.length && serves && probeOnRestored]);
+    // The runbook's own record: the steps that move the app, in order, and (region lost) the old primary isolated once back.
+    const stepDone = (id: string) => (journal as Array<{ type?: string; step?: string; event?: string; at?: string }>).find((l) => l.type === "step" && l.step === id && l.event === "done")?.at ?? null;
+    const order = ["restore", "fence", "rename-damaged", "rename-restored", "restore-fleet", "verify"].map((id) => ({ id, at: stepDone(id) }));
+    const inOrder = order.every((x, i) => x.at !== null && (i === 0 || Date.parse(x.at) >= Date.parse(order[i - 1].at!)));
+    checks.push([`the runbook's journal shows ${order.map((x) => x.id).join(", ")} done in that order (${order.filter((x) => x.at === null).map((x) => x.id).join(", ") || "all done"})`, inOrder]);
+    if (regionLost) checks.push([`the old primary was isolated after its region came back (journal isolate-old-primary done)`, stepDone("isolate-old-primary") !== null]);
     checks.push(...alertsNote(alerts));
 
     const bucketMs = Math.max(100, Math.round(2500 * scale));
