@@ -46,14 +46,17 @@ beforeAll(async () => {
   await startDatabases();
   const p = env.regions.primary.pgPort;
   await psql(p, "CREATE TABLE t (x text)", "drweb");
-  firstAt = Number(await psql(p, "INSERT INTO t VALUES ('first') RETURNING round(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)", "drweb"));
+  firstAt = Number(await psql(p, "INSERT INTO t VALUES ('first') RETURNING floor(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)", "drweb"));
   await sleep(400);
   target = Date.now();
   await sleep(400);
-  secondAt = Number(await psql(p, "INSERT INTO t VALUES ('second') RETURNING round(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)", "drweb"));
+  secondAt = Number(await psql(p, "INSERT INTO t VALUES ('second') RETURNING floor(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)", "drweb"));
   // The segment with the second row reaches both archives at the next switch (archive_timeout, 60 s here: forced now).
   await psql(p, "SELECT pg_switch_wal()");
-  await waitFor("the second row's commit in the archive copy", 60_000, async () => ((await sim.latestArchivedCommit("secondary")).at ?? 0) >= secondAt);
+  await waitFor("the second row's commit in the archive copy", 120_000, async () => ((await sim.latestArchivedCommit("secondary")).at ?? 0) >= secondAt).catch((e: Error) => {
+    const log = path.join(env.dir, "postgres-primary.log");
+    throw new Error(`${e.message}; archive: ${fs.readdirSync(path.join(sim.archiveOf("secondary"), "wal")).join(" ")}; primary's log: ${fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-1500) : "none"}`);
+  });
 });
 
 afterAll(async () => {
@@ -82,7 +85,7 @@ describe("the drill's WAL archive (real PostgreSQL)", () => {
     }
     // Before its archive: a commit still in pg_wal is not restorable (the window does not reach it).
     const p = env.regions.primary.pgPort;
-    const thirdAt = Number(await psql(p, "INSERT INTO t VALUES ('third') RETURNING round(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)", "drweb"));
+    const thirdAt = Number(await psql(p, "INSERT INTO t VALUES ('third') RETURNING floor(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)", "drweb"));
     const w = await sim.restorableWindow("primary", { role: "primary", generation: 1 });
     expect(w.latest!).toBeLessThan(thirdAt);
     await psql(p, "DELETE FROM t WHERE x = 'third'", "drweb");
@@ -135,6 +138,11 @@ describe("the drill's WAL archive (real PostgreSQL)", () => {
     );
     const db = await platform.database("primary", 1);
     expect(db).toMatchObject({ dbRole: "writer", status: "available" });
+    // Both are writers: the server's start time tells which one the runbook read (the restored one started last).
+    const started = (host: string) => psql(env.regions.primary.pgPort, "SELECT round(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000)", "postgres", 5_000, host).then(Number);
+    const [restoredStart, damagedStart] = [await started(sim.address(writer)!.address), await started("127.0.0.1")];
+    expect(restoredStart).not.toBe(damagedStart);
+    expect(db.startedAt).toBe(restoredStart);
     // The read went to the restored instance: it has the row written after the restore, the old holder does not.
     expect(await rows(env.regions.primary.pgPort, sim.address(writer)!.address)).toContain("after-restore");
     expect(await rows(env.regions.primary.pgPort, "127.0.0.1")).not.toContain("after-restore");

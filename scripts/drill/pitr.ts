@@ -24,7 +24,7 @@ import { psql } from "../../src/dr/local-platform";
 import type { LocalRestore } from "../../src/dr/local-restore";
 import { names } from "../../src/dr/plan";
 import type { InstanceState, RestoreAttempt, RestoreWindow } from "../../src/dr/restore-platform";
-import { asPg, type DrillEnvironment, LOOPBACK, pgBin, run } from "./environment";
+import { asPg, type DrillEnvironment, LOOPBACK, pgBin, pgIds, run } from "./environment";
 import type { Group } from "./processes";
 
 /** RDS uploads transaction logs every 5 minutes (above). */
@@ -128,7 +128,12 @@ export class PitrSim implements LocalRestore {
       ].join("\n"),
       { mode: 0o755 },
     );
-    if (process.getuid?.() === 0) execFile("chown", ["-R", "postgres:postgres", this.backupsDir], () => undefined);
+    // Writable by the server before it starts: a failed archive_command three times in a row makes PostgreSQL's
+    // archiver wait 60 s before it tries again (pgarch.c NUM_ARCHIVE_RETRIES), which would stall the window.
+    if (process.getuid?.() === 0) {
+      const [uid, gid] = pgIds();
+      for (const d of [this.backupsDir, ...(["primary", "secondary"] as const).flatMap((r) => [this.archiveOf(r), path.join(this.archiveOf(r), "wal")])]) fs.chownSync(d, uid, gid);
+    }
     env.initdbExtraArgs = ["--wal-segsize=1"];
     env.pgExtraConf = `archive_mode = on\narchive_command = '${script} %p %f'\narchive_timeout = ${archiveTimeoutSeconds(this.o.timeScale)}\n`;
     env.afterDatabases = () => this.baseBackup();
