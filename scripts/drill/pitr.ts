@@ -262,7 +262,12 @@ export class PitrSim implements LocalRestore {
       group = this.env.processes.spawn(`postgres restore ${target}`, cmd, args, { env: process.env, log, stopSignal: "SIGINT" });
       const deadline = Date.now() + 180_000;
       for (;;) {
-        if (!this.env.processes.alive(group)) throw new Error(`postgres exited during recovery: ${fs.readFileSync(log, "utf8").trim().split("\n").slice(-3).join(" | ")}`);
+        if (!this.env.processes.alive(group)) {
+          // The server's reason: its FATAL line (e.g. "recovery ended before configured recovery target was reached"), else the log's end.
+          const lines = fs.readFileSync(log, "utf8").trim().split("\n");
+          const fatal = lines.filter((l) => /FATAL|PANIC/.test(l));
+          throw new Error(`postgres exited during recovery: ${(fatal.length ? fatal : lines.slice(-3)).join(" | ")}`);
+        }
         const rec = await psql(inst.port, "SELECT pg_is_in_recovery()", "postgres", 2_000, address).catch(() => null);
         if (rec === "f") break;
         if (Date.now() > deadline) throw new Error("recovery did not end within 180 s");
