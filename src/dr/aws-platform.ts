@@ -283,6 +283,9 @@ export class AwsPlatform implements DrPlatform {
   renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt> {
     return this.restore.renameInstance(region, from, to);
   }
+  isolateInstance(region: RegionRole, identifier: string): Promise<string> {
+    return this.restore.isolateInstance(region, identifier);
+  }
 
   /** Credentials, permissions, network, throttling: aws-errors.ts. */
   explain(error: unknown): FailureCause | null {

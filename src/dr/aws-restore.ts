@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import {
+  AddTagsToResourceCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
@@ -42,9 +44,12 @@ import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } fr
  *   group, and the default DB parameter group. By default, the new DB instance
  *   is created as a single-AZ deployment" (RDS API Reference): so the subnet
  *   group, security groups, parameter group, class, Multi-AZ, storage type,
- *   log exports and CA are copied from a template instance in the restore
- *   region (the writer itself, or that region's replica for a replicated
- *   restore), with DeletionProtection true and tags. The request has no
+ *   log exports, CA and backup window are copied from a template instance in
+ *   the restore region (the writer itself, or that region's replica for a
+ *   replicated restore), with DeletionProtection true, tags, and
+ *   BackupRetentionPeriod database.backupRetentionDays (the restored writer
+ *   becomes a replication source; "Can't be set to 0 if the DB instance is a
+ *   source to read replicas": RestoreDBInstanceToPointInTime). The request has no
  *   KmsKeyId (RestoreDBInstanceToPointInTimeMessage in @aws-sdk/client-rds
  *   has none): the restored instance is encrypted as its backups are, with
  *   the writer's key in its own region and, for replicated backups, the
@@ -78,6 +83,9 @@ const reservedTag = (k: string | undefined) => !k || k.startsWith("aws:");
 
 /** Tag the restored instance carries: the time it was restored to. */
 export const RESTORED_TO_TAG = "dr-restored-to";
+
+/** The tag an isolated instance carries (the same as aws-platform.ts ISOLATED_TAG, which `dr status` reads). */
+const ISOLATED = "dr-isolated";
 
 /** At most this many pages of DescribeDBInstanceAutomatedBackups are read (100 records each). */
 const MAX_BACKUP_PAGES = 20;
@@ -200,6 +208,9 @@ export class AwsRestore implements RestorePlatform {
       ...(tmpl.MaxAllocatedStorage ? { MaxAllocatedStorage: tmpl.MaxAllocatedStorage } : {}),
       ...(tmpl.EnabledCloudwatchLogsExports?.length ? { EnableCloudwatchLogsExports: tmpl.EnabledCloudwatchLogsExports } : {}),
       ...(tmpl.CACertificateIdentifier ? { CACertificateIdentifier: tmpl.CACertificateIdentifier } : {}),
+      // The restored writer is a replication source (readers, the cross-region replica): RDS needs its backups on.
+      BackupRetentionPeriod: this.config.database.backupRetentionDays,
+      ...(tmpl.PreferredBackupWindow ? { PreferredBackupWindow: tmpl.PreferredBackupWindow } : {}),
       CopyTagsToSnapshot: true,
       DeletionProtection: true,
       Tags: [...tags, { Key: RESTORED_TO_TAG, Value: new Date(toTime).toISOString() }],
@@ -227,12 +238,35 @@ export class AwsRestore implements RestorePlatform {
     const here = this.region(region);
     const inst = await this.describe(here, identifier);
     if (!inst) return { identifier, found: false, status: null, detail: `no DB instance ${identifier} in ${here}` };
+    const tag = inst.TagList?.find((x) => x.Key === ISOLATED);
+    const pending = inst.PendingModifiedValues?.MasterUserPassword !== undefined;
     return {
       identifier,
       found: true,
       status: inst.DBInstanceStatus ?? null,
+      isolated: tag !== undefined && !pending,
       detail: `${identifier} (${here}): ${inst.DBInstanceStatus ?? "?"}, ${inst.DbiResourceId ?? "?"}${inst.ReadReplicaSourceDBInstanceIdentifier ? `, replica of ${inst.ReadReplicaSourceDBInstanceIdentifier}` : ""}`,
     };
+  }
+
+  /**
+   * The damaged writer, renamed away, made unusable by the app: a master password nobody knows and the dr-isolated
+   * tag, as aws-platform.ts isolateWriter does for a diverged old writer ("Between the time of the request and the
+   * completion of the request, the MasterUserPassword element exists in the PendingModifiedValues element": RDS API
+   * Reference, ModifyDBInstance; instance() reads it back). Why: after a rename "the old DNS name ... could remain
+   * cached for a few minutes" (RDS User Guide, "Renaming a DB instance"), so a new app instance could still reach
+   * the damaged instance under the writer's name. A read replica inherits its source's password and takes no
+   * writes: left alone.
+   */
+  async isolateInstance(region: RegionRole, identifier: string): Promise<string> {
+    const here = this.region(region);
+    const inst = await this.describe(here, identifier);
+    if (!inst) return `no DB instance ${identifier} in ${here}: nothing to isolate`;
+    if (inst.ReadReplicaSourceDBInstanceIdentifier) return `${identifier} is a read replica (of ${inst.ReadReplicaSourceDBInstanceIdentifier}): it takes no writes; not isolated`;
+    if (inst.TagList?.some((x) => x.Key === ISOLATED)) return `${identifier} is already isolated (tag ${ISOLATED})`;
+    await this.io.send(this.clients.rds(here), new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, MasterUserPassword: randomBytes(30).toString("base64url"), ApplyImmediately: true }), `RDS ModifyDBInstance ${identifier} (${here})`);
+    await this.io.send(this.clients.rds(here), new AddTagsToResourceCommand({ ResourceName: inst.DBInstanceArn, Tags: [{ Key: ISOLATED, Value: new Date(this.clock.now()).toISOString() }] }), `RDS AddTagsToResource ${identifier} (${here})`);
+    return `${identifier} (${here}): master password replaced by one nobody knows (the app's secret no longer opens it), tagged ${ISOLATED}`;
   }
 
   async renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt> {
@@ -248,7 +282,7 @@ export class AwsRestore implements RestorePlatform {
     if (t && !f) return { outcome: "exists", detail: `${to} exists and ${from} is gone: already renamed` };
     if (t) return { outcome: "refused", detail: `${to} already exists (${t.DBInstanceStatus}): RDS cannot give an existing name; not sent` };
     if (!f) return { outcome: "not-sent", detail: `neither ${from} nor ${to} is listed in ${here}: not sent` };
-    if (f.DBInstanceStatus !== "available") return { outcome: "refused", detail: `${from} is ${f.DBInstanceStatus}: RDS would refuse the rename now; not sent (asked again)` };
+    if (f.DBInstanceStatus !== "available") return { outcome: "not-sent", detail: `${from} is ${f.DBInstanceStatus}: RDS would refuse the rename now; not sent (asked again once it is available)` };
     const what = `RDS ModifyDBInstance ${from} NewDBInstanceIdentifier ${to} (${here})`;
     const r = await this.io.sendRequest(this.clients.rds(here), new ModifyDBInstanceCommand({ DBInstanceIdentifier: from, NewDBInstanceIdentifier: to, ApplyImmediately: true }), what);
     if (r.ok) return { outcome: "requested", detail: `${what}, applied immediately: taken` };

@@ -14,6 +14,7 @@ import {
   requestsMayHaveBeenTaken,
   restoreFleetStep,
   retireStep,
+  stillFenced,
   unplannedSteps,
   verdictGuard,
   verifyStep,
@@ -201,6 +202,9 @@ export function windowVerdict(w: RestoreWindow, toTime: number, writerId: string
   return ok(`${iso(toTime)} is inside the restorable window of ${where}: ${window}, ${((w.latest - toTime) / 1000).toFixed(0)} s before the latest (source ${w.sourceRef})`);
 }
 
+/** How many refused rename requests in a row end the wait (a state race passes; a refusal that stays does not wait out the timeout). */
+export const RENAME_REFUSALS = 3;
+
 /** Scratch key of the window read in this run. */
 const WINDOW = "restore:window";
 
@@ -231,6 +235,9 @@ async function journaledRequest(ctx: StepContext, stepId: string, what: string, 
   }
   const taken = a.outcome === "requested" || a.outcome === "exists" || a.outcome === "unknown";
   ctx.note(stepId, taken ? "requested" : "not-taken", `${a.outcome}: ${a.detail}`);
+  // Refusals in a row (an answer that took nothing: a state race, a name taken): a wait gives up after RENAME_REFUSALS.
+  const refusals = `request:${stepId}:refusals`;
+  ctx.scratch[refusals] = a.outcome === "refused" ? ((ctx.scratch[refusals] as number | undefined) ?? 0) + 1 : 0;
   const prev = ctx.scratch[`request:${stepId}`];
   ctx.scratch[`request:${stepId}`] = taken ? (a.outcome === "unknown" && prev === "taken" ? "taken" : a.outcome === "unknown" ? "unknown" : "taken") : prev === "taken" || prev === "unknown" ? prev : a.outcome;
   return a;
@@ -380,8 +387,8 @@ function renameStep(config: ValidConfig, params: PlanParams, id: string, from: s
         const [f, t] = await Promise.all([ops(ctx).instance(r.region, from), ops(ctx).instance(r.region, to)]);
         if (t.found && !f.found && t.status === "available") return ok(`${to}: available; ${from} is gone`);
         if (t.found) return no(`${to}: ${t.status ?? "?"}${f.found ? `; ${from} still listed (${f.status})` : ""}`);
-        const state = ctx.scratch[`request:${id}`];
-        if (!mayHaveBeenTaken(ctx, id) && state === "refused") return fatal(`RDS refused the rename of ${from} to ${to} (see the action above): nothing was renamed`);
+        const refused = (ctx.scratch[`request:${id}:refusals`] as number | undefined) ?? 0;
+        if (!mayHaveBeenTaken(ctx, id) && refused >= RENAME_REFUSALS) return fatal(`RDS refused the rename of ${from} to ${to} ${refused} times in a row (see the actions above): nothing was renamed`);
         return no(`${to} not listed yet; ${from}: ${f.found ? f.status : "not listed"}${mayHaveBeenTaken(ctx, id) ? "" : " (asked again)"}`);
       },
       retry: async (ctx, acting) => {
@@ -394,6 +401,43 @@ function renameStep(config: ValidConfig, params: PlanParams, id: string, from: s
       },
     },
     onFailure: `aws rds describe-db-instances --region ${n.region} --db-instance-identifier ${to}; aws rds describe-events --region ${n.region} --source-type db-instance --source-identifier ${from}. Run the same command again to keep waiting (a rename RDS took is not sent twice).`,
+  };
+}
+
+/**
+ * The damaged writer, renamed away, isolated from the app (RestorePlatform.isolateInstance: AWS a new random master
+ * password and the dr-isolated tag) before the fleet comes back: a stale DNS answer for the writer's name ("the old
+ * DNS name ... could remain cached for a few minutes": RDS User Guide, "Renaming a DB instance") must not let a new
+ * app instance write to the damaged data, where the write would be acknowledged and lost. After rename-restored:
+ * the roll-back is over by then (it would need the old password back). A platform without isolateInstance says so.
+ */
+function isolateDamagedStep(config: ValidConfig, params: PlanParams): Step {
+  const r = rp(params);
+  const n = names(config, r.region);
+  return {
+    id: "isolate-damaged",
+    title: `Isolate the damaged ${r.damagedId} from the app (kept as evidence)`,
+    by: "runbook",
+    precondition: { text: "none" },
+    action: {
+      text: `aws rds modify-db-instance --region ${n.region} --db-instance-identifier ${r.damagedId} --master-user-password <random> --apply-immediately; aws rds add-tags-to-resource (tag dr-isolated): the app's secret no longer opens it`,
+      run: async (ctx) => {
+        const p = ops(ctx);
+        return p.isolateInstance ? p.isolateInstance(r.region, r.damagedId) : `not isolated: the ${ctx.platform.name} platform has no isolateInstance (the damaged instance keeps its password)`;
+      },
+    },
+    wait: {
+      text: `${r.damagedId} shows the isolation (tag dr-isolated, no password change pending), where the platform tells`,
+      timeoutSeconds: config.runbook.fenceTimeoutSeconds,
+      until: async (ctx) => {
+        const d = await ops(ctx).instance(r.region, r.damagedId);
+        if (!d.found) return ok(`${r.damagedId} is not listed (${d.detail}): nothing can write to it`);
+        if (d.isolated === true) return ok(`${r.damagedId}: isolated`);
+        if (d.isolated == null) return ok(`${r.damagedId}: ${d.status} (the platform does not report isolation)`);
+        return no(`${r.damagedId}: ${d.status}, isolation not applied yet (${d.detail})`);
+      },
+    },
+    onFailure: `The app is still fenced and the restored data carries the writer's name. Set a random master password on ${r.damagedId} by hand (aws rds modify-db-instance --region ${n.region} --db-instance-identifier ${r.damagedId} --master-user-password <random> --apply-immediately), then run the same command again, or go on without it with --confirm isolate-damaged.`,
   };
 }
 
@@ -459,19 +503,27 @@ export function restoreEpilogue(config: ValidConfig, params: PlanParams): string
   const readers = n.readers(g);
   const readerAddrs = readers.map((_, i) => dbInstanceAddress(`Reader${i}`, g));
   const writerAddr = dbInstanceAddress("Writer", g);
-  const lines = [
+  const lines: string[] = [];
+  if (r.source === "replicated") {
+    lines.push(
+      `The secondary now writes (the restored data) and the failover switch is forced: first record the failed-over state in your config file (DR_CONFIG):`,
+      `  "database": { "drState": "failedOver", "generations": { "primary": ${params.generations.primary}, "secondary": ${g} } },`,
+      `  "dns": { "forceFailover": true }`,
+    );
+  }
+  lines.push(
     `Record the restore (docs/dr-runbook.md, "dr restore"). ${r.writerId} in ${n.region} is now the restored instance: a new DB instance with a new DbiResourceId, and since hashicorp/aws v5.0.0 the aws_db_instance id in state is that resource id`,
     `(hashicorp/terraform-provider-aws#31232), so the ${stack} stack's state still points at the damaged instance, now ${r.damagedId}. Move the state to the restored one (same address, same identifier: nothing is replaced):`,
     `  npm run synth`,
     `  ${tf} init`,
     `  ${tf} state rm '${writerAddr}'`,
     `  ${tf} import '${writerAddr}' ${r.writerId}`,
-    `The in-region readers still replicate the damaged instance ("All read replicas associated with a DB instance remain associated with that instance after it is renamed": RDS User Guide, "Renaming a DB instance") and serve its data: replace them (same names, new replicas of ${r.writerId}):`,
+    `The in-region readers still replicate the damaged instance ("All read replicas associated with a DB instance remain associated with that instance after it is renamed": RDS User Guide, "Renaming a DB instance") and serve its data: replace them (same names, new replicas of ${r.writerId}; terraform shows the plan and asks before it applies):`,
     ...readers.map((id) => `  aws rds modify-db-instance --region ${n.region} --db-instance-identifier ${id} --no-deletion-protection --apply-immediately`),
     `  ${tf} apply ${readerAddrs.map((a) => `-replace='${a}'`).join(" ")}`,
-    `  npx cdktf diff ${stack}   # then expect only in-place updates of ${r.writerId} the import left at the importer's defaults (skip_final_snapshot, delete_automated_backups, tags)`,
+    `  npx cdktf diff ${stack}   # then expect only in-place updates of ${r.writerId}: what the import left at the importer's defaults (skip_final_snapshot, delete_automated_backups) and what the restore did not copy (Enhanced Monitoring, Performance Insights, tags)`,
     `  ${deployOnly(stack)}`,
-  ];
+  );
   if (r.source === "instance" && r.drState === "normal") {
     const o = names(config, "secondary");
     const gS = params.generations.secondary;
@@ -485,10 +537,7 @@ export function restoreEpilogue(config: ValidConfig, params: PlanParams): string
   if (r.source === "replicated") {
     const p = names(config, "primary");
     lines.push(
-      `The secondary now writes (the restored data) and the failover switch is forced: record the failed-over state in your config file (DR_CONFIG):`,
-      `  "database": { "drState": "failedOver", "generations": { "primary": ${params.generations.primary}, "secondary": ${g} } },`,
-      `  "dns": { "forceFailover": true }`,
-      `then run the state commands above, npx cdktf diff secondary and ${deployOnly("secondary")}. Do not deploy primary while in failedOver.`,
+      `Do not deploy primary while in failedOver.`,
       `${p.region}'s old writer ${p.writer(params.generations.primary)} is fenced and isolated (new random master password, tag dr-isolated) once its region answered: a diverged standalone database, kept as evidence. Fail back later with \`dr failback\` (it rebuilds ${p.region} as a replica of ${r.writerId}).`,
     );
   }
@@ -521,8 +570,17 @@ export function restorePlan(config: ValidConfig, params: PlanParams): Plan {
   }
   steps.push(
     fenceStep(config, "fence", r.region, `no app instance still holds a connection to ${r.writerId}, so nothing writes to the damaged data once the app moves`, "restore-fleet"),
-    renameStep(config, params, "rename-damaged", r.writerId, r.damagedId, "the damaged writer steps aside (kept as evidence)", restoredGuard),
+    renameStep(config, params, "rename-damaged", r.writerId, r.damagedId, "the damaged writer steps aside (kept as evidence)", {
+      text: `${restoredGuard.text}; the ${n.region} fleet is still fenced (checked now, not taken from the journal)`,
+      check: async (ctx) => {
+        const f = await stillFenced(ctx, r.region);
+        if (!f.ok) return f;
+        const g = await restoredGuard.check(ctx);
+        return g.ok ? ok(`${g.detail}; ${f.detail}`) : g;
+      },
+    }),
     renameStep(config, params, "rename-restored", r.targetId, r.writerId, "the restored data takes the writer's name, so the fleet's DB_WRITER_HOST names it"),
+    ...(r.source === "instance" ? [isolateDamagedStep(config, params)] : []),
     restoreFleetStep(config, "restore-fleet", r.region, params.webSize),
     verifyStep(config, "verify", r.region),
   );

@@ -47,6 +47,11 @@ export interface InstanceState {
   readonly found: boolean;
   /** DBInstanceStatus (creating, available, renaming, ...); local: running/stopped; null when not found. */
   readonly status: string | null;
+  /**
+   * Isolated from the app by the runbook (isolateInstance: AWS its dr-isolated tag and no pending password change);
+   * absent or null: the platform does not tell.
+   */
+  readonly isolated?: boolean | null;
   readonly detail: string;
 }
 
@@ -66,4 +71,11 @@ export interface RestorePlatform {
   instance(region: RegionRole, identifier: string): Promise<InstanceState>;
   /** Rename `from` to `to` in `region` (idempotent: `to` existing and `from` gone sends nothing). */
   renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt>;
+  /**
+   * Optional (added after the contract; a platform without it has the step say so and go on): make the damaged
+   * instance, renamed away, unusable by the app (AWS: a new random master password and the dr-isolated tag, as
+   * DrPlatform.isolateWriter does), so a client holding a stale DNS answer for the writer's name cannot write to it.
+   * Idempotent. A read replica takes no writes: nothing to do.
+   */
+  isolateInstance?(region: RegionRole, identifier: string): Promise<string>;
 }
