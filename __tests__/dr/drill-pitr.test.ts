@@ -146,6 +146,13 @@ describe("the drill's WAL archive (real PostgreSQL)", () => {
     // The read went to the restored instance: it has the row written after the restore, the old holder does not.
     expect(await rows(env.regions.primary.pgPort, sim.address(writer)!.address)).toContain("after-restore");
     expect(await rows(env.regions.primary.pgPort, "127.0.0.1")).not.toContain("after-restore");
+    // The damaged instance isolated from the app (isolateInstance); the restored one is not; a replica has nothing to isolate.
+    expect((await sim.instance("primary", `${writer}-old`)).isolated).toBe(false);
+    expect(await sim.isolateInstance("primary", `${writer}-old`)).toMatch(/password replaced/);
+    expect((await sim.instance("primary", `${writer}-old`)).isolated).toBe(true);
+    expect((await sim.instance("primary", writer)).isolated).toBe(false);
+    expect(await sim.isolateInstance("secondary", sim.writerName("secondary"))).toMatch(/read replica: .*nothing to isolate/);
+    expect((await sim.instance("secondary", sim.writerName("secondary"))).isolated).toBeNull();
   });
 
   it("with the primary region's APIs down, restores in the secondary from the replicated copy", async () => {

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // The Aurora scenarios' global cluster (scripts/drill/aurora.ts): the RDS API's stand-in.
   aurora: ["globalCluster", "switchoverGlobal", "failoverGlobal", "clusterSnapshots", "clusterSnapshot", "copyClusterSnapshot"],
   // The PITR scenarios' RDS restore calls (scripts/drill/pitr.ts).
-  pitr: ["restorableWindow", "restoreToTime", "instance", "renameInstance"],
+  pitr: ["restorableWindow", "restoreToTime", "instance", "renameInstance", "isolateInstance"],
 };
 
 export class ControlServer {

@@ -343,6 +343,11 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     const order = ["restore", "fence", "rename-damaged", "rename-restored", "restore-fleet", "verify"].map((id) => ({ id, at: stepDone(id) }));
     const inOrder = order.every((x, i) => x.at !== null && (i === 0 || Date.parse(x.at) >= Date.parse(order[i - 1].at!)));
     checks.push([`the runbook's journal shows ${order.map((x) => x.id).join(", ")} done in that order (${order.filter((x) => x.at === null).map((x) => x.id).join(", ") || "all done"})`, inOrder]);
+    const damagedState = damagedName ? await sim.instance(restoreIn, damagedName).catch(() => null) : null;
+    checks.push([
+      `the damaged instance is isolated from the app (${damagedName ?? "none"}: ${damagedState?.isolated === true ? "isolated" : damagedState?.isolated === null ? "a read replica, nothing to isolate" : "NOT isolated"})`,
+      damagedState !== null && (damagedState.isolated === true || (regionLost && damagedState.isolated === null)),
+    ]);
     if (regionLost) checks.push([`the old primary was isolated after its region came back (journal isolate-old-primary done)`, stepDone("isolate-old-primary") !== null]);
     checks.push(...alertsNote(alerts));
 

@@ -20,11 +20,12 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../../src/config";
-import { psql } from "../../src/dr/local-platform";
+import { randomBytes } from "node:crypto";
+import { ISOLATED_MARK, psql } from "../../src/dr/local-platform";
 import type { LocalRestore } from "../../src/dr/local-restore";
 import { names } from "../../src/dr/plan";
 import type { InstanceState, RestoreAttempt, RestoreWindow } from "../../src/dr/restore-platform";
-import { asPg, type DrillEnvironment, LOOPBACK, pgBin, pgIds, run } from "./environment";
+import { APP_USER, asPg, type DrillEnvironment, LOOPBACK, pgBin, pgIds, run } from "./environment";
 import type { Group } from "./processes";
 
 /** RDS uploads transaction logs every 5 minutes (above). */
@@ -291,7 +292,13 @@ export class PitrSim implements LocalRestore {
     if (!i || i.region !== region) return { identifier, found: false, status: null, detail: `DBInstanceNotFound: ${identifier} in ${this.config.regions[region].region}` };
     const g = i.group();
     const status = i.status !== "available" ? i.status : g && this.env.processes.alive(g) ? "available" : "stopped";
-    return { identifier, found: true, status, detail: `${identifier} ${status} at ${i.address}:${i.port}${i.detail ? `: ${i.detail}` : ""}` };
+    // Isolation as the AWS adapter reports it (its tag): the marker isolateInstance leaves on the app role; a replica (or an unreadable server): not told.
+    const mark =
+      status === "available"
+        ? await psql(i.port, `SELECT CASE WHEN pg_is_in_recovery() THEN 'replica' ELSE COALESCE((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = '${APP_USER}'), '') END`, "postgres", 3_000, i.address).catch(() => "replica")
+        : "replica";
+    const isolated = mark === "replica" ? null : mark.startsWith(ISOLATED_MARK);
+    return { identifier, found: true, status, isolated, detail: `${identifier} ${status} at ${i.address}:${i.port}${isolated ? `; ${mark}` : ""}${i.detail ? `: ${i.detail}` : ""}` };
   }
 
   async renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt> {
@@ -310,6 +317,22 @@ export class PitrSim implements LocalRestore {
     this.writeHosts(h);
     this.note(`renamed ${from} -> ${to} (${a.address}:${a.port})`);
     return { outcome: "requested", detail: `ModifyDBInstance (stand-in) ${from} NewDBInstanceIdentifier ${to}: the endpoint ${to} now names ${a.address}:${a.port}` };
+  }
+
+  /**
+   * The damaged instance made unusable by the app, as the AWS adapter does (a new random master password and the
+   * dr-isolated tag): the app role's password replaced by one nobody knows, marked. Idempotent; a replica takes no
+   * writes (and cannot be changed): nothing to do.
+   */
+  async isolateInstance(region: RegionRole, identifier: string): Promise<string> {
+    this.api(region);
+    const i = this.instances.get(identifier);
+    if (!i || i.region !== region) throw Object.assign(new Error(`DBInstanceNotFound: ${identifier} in ${this.config.regions[region].region}`), { name: "DBInstanceNotFoundFault" });
+    if ((await psql(i.port, "SELECT pg_is_in_recovery()", "postgres", 5_000, i.address)) === "t") return `${identifier} is a read replica: it takes no writes, nothing to isolate`;
+    const mark = `${ISOLATED_MARK} ${new Date().toISOString()}`;
+    await psql(i.port, `ALTER ROLE ${APP_USER} PASSWORD '${randomBytes(24).toString("base64url")}'; COMMENT ON ROLE ${APP_USER} IS '${mark}'`, "postgres", 5_000, i.address);
+    this.note(`${identifier} isolated (${APP_USER}'s password replaced, ${mark})`);
+    return `${identifier} (${i.address}:${i.port}): the app role ${APP_USER}'s password replaced by one nobody knows (new sign-ins fail), marked ${ISOLATED_MARK}`;
   }
 
   /** The instance a name holds now (for the drill's checks). */

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     restoreToTime: (r, w, t, id) => rpc("pitr", "restoreToTime", r, w, t, id) as never,
     instance: (r, id) => rpc("pitr", "instance", r, id) as never,
     renameInstance: (r, f, t) => rpc("pitr", "renameInstance", r, f, t) as never,
+    isolateInstance: (r, id) => rpc("pitr", "isolateInstance", r, id) as never,
   };
   const platform = spec.restore
     ? new LocalRestorePlatform(spec.config, sites, dns, { ...opts, hostsFile: spec.restore.hostsFile }, pitr)

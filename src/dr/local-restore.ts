@@ -27,6 +27,7 @@ export interface LocalRestore {
   restoreToTime(region: RegionRole, window: RestoreWindow, toTime: number, target: string): MaybePromise<RestoreAttempt>;
   instance(region: RegionRole, identifier: string): MaybePromise<InstanceState>;
   renameInstance(region: RegionRole, from: string, to: string): MaybePromise<RestoreAttempt>;
+  isolateInstance(region: RegionRole, identifier: string): MaybePromise<string>;
 }
 
 /** The address a name has in the drill's hosts file ({"names": {name: [addresses] | null}}); null: no such name or unreadable. */
@@ -75,5 +76,9 @@ export class LocalRestorePlatform extends LocalPlatform implements RestorePlatfo
 
   async renameInstance(region: RegionRole, from: string, to: string): Promise<RestoreAttempt> {
     return this.restore.renameInstance(region, from, to);
+  }
+
+  async isolateInstance(region: RegionRole, identifier: string): Promise<string> {
+    return this.restore.isolateInstance(region, identifier);
   }
 }
