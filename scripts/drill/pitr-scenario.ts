@@ -30,7 +30,7 @@ import { analyse, chartSvg, type Mark, type ScenarioMetrics } from "./report";
 import { Route53Sim, type Endpoint } from "./resolver";
 import type { RunbookSpec } from "./runbook-process";
 
-export type PitrScenarioName = "pitr-restore" | "pitr-restore-region-lost";
+export type PitrScenarioName = "pitr-restore" | "pitr-restore-region-lost" | "pitr-restore-runbook-killed";
 
 export const PITR_SCENARIOS: Record<PitrScenarioName, { readonly title: string; readonly expect: "restore"; readonly doc: string }> = {
   "pitr-restore": {
@@ -42,6 +42,11 @@ export const PITR_SCENARIOS: Record<PitrScenarioName, { readonly title: string; 
     title: "Bad write, then the primary region lost: restore in the secondary",
     expect: "restore",
     doc: "as pitr-restore, then the primary region killed once the bad write's WAL is in the archive copy; dr restore --region secondary restores from the copy replicated into the secondary and renames it into the secondary's writer name; DNS forced to the secondary",
+  },
+  "pitr-restore-runbook-killed": {
+    title: "Bad write: restore, the runbook killed after the restore request",
+    expect: "restore",
+    doc: "as pitr-restore; SIGKILL of the dr restore process right after it journaled the restore request, then the same command again: it resumes (no second restore request) and completes",
   },
 };
 
@@ -56,7 +61,7 @@ export interface PitrOutcome {
   alerts: AlertReport;
 }
 
-type RunResult = { ok: boolean; failedStep: string | null; failure: string | null; acted: boolean } | null;
+type RunResult = { ok: boolean; failedStep: string | null; failure: string | null; acted: boolean; resumed?: boolean } | null;
 
 /** drill.ts's RunbookProcess, as this file uses it. */
 export interface RunbookHandle {
@@ -66,6 +71,7 @@ export interface RunbookHandle {
   startedAt: number;
   endedAt: number;
   go(): void;
+  kill(processes: Processes): void;
 }
 
 export interface PitrContext {
@@ -163,6 +169,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     const secondary = env.regions.secondary;
 
     const pending: Array<Promise<void>> = [];
+    const extraChecks: Array<[string, boolean]> = [];
     // --- the bad write ---------------------------------------------------------
     const T = Date.now();
     const eventAt = rel(T);
@@ -216,19 +223,47 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
         leaseDir: path.join(env.dir, "lease"),
         restore: { toTime: T, region: restoreIn, hostsFile: sim.hostsFile },
       };
-      const p = ctx.spawnRunbook(spec, (l) => {
+      const onLine = (l: string) => {
         runbookLog.push(l);
         if (!ctx.quiet) log(`  runbook: ${l}`);
-      });
-      await p.ready;
-      p.go();
-      mark(`dr restore --to-time ${new Date(T).toISOString()}${regionLost ? " --region secondary" : ""}: runbook starts`);
-      const r = await p.done;
-      runStart = p.startedAt || Date.now();
-      runEnd = p.endedAt || Date.now();
-      if (r.crashed) throw new Error(`the runbook process crashed: ${r.crashed}`);
-      outcome = r.result?.ok ? "completed" : `failed at ${r.result?.failedStep}: ${r.result?.failure ?? ""}`.slice(0, 300);
-      mark(r.result?.ok ? "runbook done" : `runbook stopped at ${r.result?.failedStep}`, runEnd);
+      };
+      const command = `dr restore --to-time ${new Date(T).toISOString()}${regionLost ? " --region secondary" : ""}`;
+      const runOnce = async (p: RunbookHandle, label: string) => {
+        await p.ready;
+        p.go();
+        mark(`${label}: runbook starts`);
+        const r = await p.done;
+        if (!runStart) runStart = p.startedAt || Date.now();
+        runEnd = p.endedAt || Date.now();
+        if (r.crashed && !killed) throw new Error(`the runbook process crashed: ${r.crashed}`);
+        return r.result;
+      };
+      let killed = false;
+      let result: RunResult;
+      if (name === "pitr-restore-runbook-killed") {
+        const first = ctx.spawnRunbook(spec, onLine);
+        const file = path.join(journalDir, "restore.jsonl");
+        const requested = () => fs.existsSync(file) && fs.readFileSync(file, "utf8").split("\n").some((l) => l.includes('"step":"restore"') && l.includes('"event":"requested"'));
+        const watcher = (async () => {
+          const deadline = Date.now() + ctx.maxMs;
+          while (!requested() && Date.now() < deadline) await sleep(5);
+          if (!requested()) return;
+          killed = true;
+          first.kill(processes);
+          mark("SIGKILL of the dr restore process right after it journaled the restore request");
+        })();
+        const r1 = await runOnce(first, `${command} (run 1)`);
+        await watcher;
+        extraChecks.push([`run 1 was killed after the restore request (${killed ? "killed" : r1?.ok ? "it finished first" : `it stopped at ${r1?.failedStep}`})`, killed]);
+        result = await runOnce(ctx.spawnRunbook(spec, onLine), `${command} (run 2, the same command again)`);
+        extraChecks.push([`run 2 resumed the journal (${result?.resumed ? "resumed" : "started afresh"})`, result?.resumed === true]);
+        const requests = sim.events.filter((e) => /^restore of .* requested$/.test(e.what)).length;
+        extraChecks.push([`the service took one restore request (${requests})`, requests === 1]);
+      } else {
+        result = await runOnce(ctx.spawnRunbook(spec, onLine), command);
+      }
+      outcome = result?.ok ? "completed" : `failed at ${result?.failedStep}: ${result?.failure ?? ""}`.slice(0, 300);
+      mark(result?.ok ? "runbook done" : `runbook stopped at ${result?.failedStep}`, runEnd);
       for (const f of fs.existsSync(journalDir) ? fs.readdirSync(journalDir).filter((x) => x.endsWith(".jsonl")) : []) {
         for (const raw of fs.readFileSync(path.join(journalDir, f), "utf8").split("\n")) {
           try {
@@ -349,6 +384,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       damagedState !== null && (damagedState.isolated === true || (regionLost && damagedState.isolated === null)),
     ]);
     if (regionLost) checks.push([`the old primary was isolated after its region came back (journal isolate-old-primary done)`, stepDone("isolate-old-primary") !== null]);
+    checks.push(...extraChecks);
     checks.push(...alertsNote(alerts));
 
     const bucketMs = Math.max(100, Math.round(2500 * scale));
