@@ -17,13 +17,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   dns: ["healthChecks", "putSwitchMetric", "switchState", "verdict"],
   // The Aurora scenarios' global cluster (scripts/drill/aurora.ts): the RDS API's stand-in.
   aurora: ["globalCluster", "switchoverGlobal", "failoverGlobal", "clusterSnapshots", "clusterSnapshot", "copyClusterSnapshot"],
+  // The PITR scenarios' RDS restore calls (scripts/drill/pitr.ts).
+  pitr: ["restorableWindow", "restoreToTime", "instance", "renameInstance", "isolateInstance"],
 };
 
 export class ControlServer {
   private server: http.Server | null = null;
   url = "";
 
-  constructor(private readonly targets: Readonly<Record<string, { readonly kind: "region" | "dns" | "aurora"; readonly target: object }>>) {}
+  constructor(private readonly targets: Readonly<Record<string, { readonly kind: "region" | "dns" | "aurora" | "pitr"; readonly target: object }>>) {}
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {

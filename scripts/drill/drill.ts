@@ -32,6 +32,7 @@ import type { RunbookSpec } from "./runbook-process";
 import { AuroraSim, auroraDrillConfig } from "./aurora";
 import { drillReadiness, readinessExpectation, renderReadiness } from "./readiness";
 import type { LocalDns } from "../../src/dr/local-platform";
+import { PITR_SCENARIOS, runPitrScenario, type PitrScenarioName } from "./pitr-scenario";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +111,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run drill -- [--scenario NAME[,NAME...] | all | default] [--time-scale 0.1] [--out drill-results]
 scenarios (default: ${DEFAULT_SCENARIOS.join(", ")}):
-${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(20)} ${v.doc} (expect: ${v.expect})`).join("\n")}
+${Object.entries({ ...SCENARIOS, ...PITR_SCENARIOS }).map(([k, v]) => `  ${k.padEnd(20)} ${v.doc} (expect: ${v.expect})`).join("\n")}
 options, in production seconds (multiplied by the time scale):
   [--min-outage S] (runbook.minOutageSeconds, default the config's) [--freeze 60] (db-frozen-short; db-frozen resumes right after the promotion)
   [--return-after 200] (unplanned, db-killed, replication-cut: when the old primary comes back, after the fault) [--down 240] (db-down: how long the database is down)
@@ -127,10 +128,10 @@ real seconds: [--warmup 3] [--settle 3] (traffic before the event / after recove
 }
 
 const scale = Number(args["time-scale"]);
-const scenarioNames = args.scenario === "all" ? Object.keys(SCENARIOS) : args.scenario === "default" || args.scenario === "both" ? DEFAULT_SCENARIOS : args.scenario.split(",").map((x) => x.trim()).filter(Boolean);
-const unknown = scenarioNames.filter((n) => !(n in SCENARIOS));
+const scenarioNames = args.scenario === "all" ? [...Object.keys(SCENARIOS), ...Object.keys(PITR_SCENARIOS)] : args.scenario === "default" || args.scenario === "both" ? DEFAULT_SCENARIOS : args.scenario.split(",").map((x) => x.trim()).filter(Boolean);
+const unknown = scenarioNames.filter((n) => !(n in SCENARIOS) && !(n in PITR_SCENARIOS));
 if (!(scale > 0 && scale <= 1) || unknown.length || !scenarioNames.length) {
-  console.error(`--time-scale must be in (0, 1]; --scenario is all, default, or a comma-separated list of: ${Object.keys(SCENARIOS).join(", ")}${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}`);
+  console.error(`--time-scale must be in (0, 1]; --scenario is all, default, or a comma-separated list of: ${[...Object.keys(SCENARIOS), ...Object.keys(PITR_SCENARIOS)].join(", ")}${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}`);
   process.exit(2);
 }
 const warmupMs = Number(args.warmup) * 1000;
@@ -1132,6 +1133,31 @@ async function startupOnly(config: ValidConfig, processes: Processes): Promise<n
   return failed ? 1 : 0;
 }
 
+/** The PITR scenarios' view of the drill's options (scripts/drill/pitr-scenario.ts). */
+function pitrContext(processes: Processes, outDir: string) {
+  let n = 0;
+  return {
+    root: ROOT,
+    scale,
+    instances: Number(args.instances),
+    clients: nClients,
+    warmupMs,
+    settleMs,
+    maxMs,
+    maxRequests,
+    quiet: args.quiet,
+    keep: args.keep,
+    runId,
+    processes,
+    outDir,
+    scaledConfig: (c: ValidConfig) => scaledConfig(c),
+    returnAfterMs,
+    // `dr restore` in its own process, as the other scenarios run the runbook.
+    // `dr restore` in its own process, as the other scenarios run the runbook.
+    spawnRunbook: (spec: RunbookSpec, onLine: (l: string) => void) => new RunbookProcess(processes, path.dirname(spec.journalDir), spec, ++n, onLine),
+  };
+}
+
 /** Rows of the writer the failback's switch back fenced, read before the operator's rebuild wipes it. */
 let fencedBefore: Set<string> | null = null;
 
@@ -1159,7 +1185,7 @@ async function main(): Promise<number> {
   try {
     for (const s of scenarioNames) {
       fencedBefore = null;
-      outcomes[s] = await runScenario(s, config, processes, outDir);
+      outcomes[s] = s in PITR_SCENARIOS ? await runPitrScenario(s as PitrScenarioName, config, pitrContext(processes, outDir)) : await runScenario(s, config, processes, outDir);
     }
   } catch (e) {
     error = e as Error;

@@ -61,9 +61,9 @@ export function haproxyBin(): string {
   throw new Error("haproxy not found: run bash scripts/setup-haproxy.sh");
 }
 
-const asPg = (cmd: string, args: string[]): [string, string[]] => (IS_ROOT ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]);
+export const asPg = (cmd: string, args: string[]): [string, string[]] => (IS_ROOT ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]);
 
-function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
+export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(stdout))),
   );
@@ -271,6 +271,10 @@ export class DrillEnvironment {
   regions!: Record<RegionRole, DrillRegion>;
   /** More of the app's environment per region (the Aurora scenarios: DB_ENGINE, the cluster endpoints, the hosts file; scripts/drill/aurora.ts). */
   appExtraEnv: ((role: RegionRole) => Record<string, string>) | null = null;
+  /** The PITR scenarios (scripts/drill/pitr.ts): more initdb arguments, more primary settings (WAL archiving), and a step once both databases run (the base backup). */
+  initdbExtraArgs: string[] = [];
+  pgExtraConf = "";
+  afterDatabases: (() => Promise<void>) | null = null;
   /** Every port of the environment's servers, held from start() to stop() (scripts/drill/ports.ts). */
   private ports: PortReservations | null = null;
 
@@ -332,13 +336,14 @@ export class DrillEnvironment {
     if (IS_ROOT) fs.chownSync(this.dir, ...pgIds());
     const p = this.regions.primary;
     const s = this.regions.secondary;
-    await run(...asPg(pgBin("initdb"), ["-D", this.pgDir("primary"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]));
+    await run(...asPg(pgBin("initdb"), ["-D", this.pgDir("primary"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", ...this.initdbExtraArgs]));
     fs.appendFileSync(
       path.join(this.pgDir("primary"), "postgresql.conf"),
       `\nlisten_addresses = '${LOOPBACK}'\nunix_socket_directories = ''\nwal_level = replica\nmax_wal_senders = 10\nwal_keep_size = '128MB'\nhot_standby = on\nfsync = off\nshared_buffers = '32MB'\nmax_connections = 100\n` +
         // PostgreSQL's replication timers on the drill's time scale: the replica pings a silent sender after half of wal_receiver_timeout.
         `wal_receiver_timeout = ${Math.max(1000, Math.round(PG_WAL_RECEIVER_TIMEOUT_MS * this.o.timeScale))}ms\nwal_sender_timeout = ${Math.max(1000, Math.round(PG_WAL_RECEIVER_TIMEOUT_MS * this.o.timeScale))}ms\n` +
-        `wal_retrieve_retry_interval = ${Math.max(100, Math.round(PG_WAL_RETRIEVE_RETRY_MS * this.o.timeScale))}ms\n`,
+        `wal_retrieve_retry_interval = ${Math.max(100, Math.round(PG_WAL_RETRIEVE_RETRY_MS * this.o.timeScale))}ms\n` +
+        this.pgExtraConf,
     );
     fs.writeFileSync(
       path.join(this.pgDir("primary"), "pg_hba.conf"),
@@ -353,6 +358,7 @@ export class DrillEnvironment {
     await run(...asPg(pgBin("pg_basebackup"), ["-h", LOOPBACK, "-p", String(p.pgPort), "-U", "postgres", "-D", this.pgDir("secondary"), "-R", "-X", "stream", "-c", "fast", "--no-sync"]));
     await this.startPg(s);
     await waitFor("the replica to stream", STARTUP_TIMEOUT_MS, async () => (await psql(s.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) === "1");
+    await this.afterDatabases?.();
   }
 
   /** Rebuilds a region's database as a streaming replica of another's (the failback deploy's stand-in): a new base backup. */
@@ -491,7 +497,7 @@ export class DrillEnvironment {
   }
 }
 
-function pgIds(): [number, number] {
+export function pgIds(): [number, number] {
   const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
   if (!line) throw new Error("running as root needs a 'postgres' user to run PostgreSQL (it refuses to run as root)");
   const f = line.split(":");

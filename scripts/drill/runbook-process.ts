@@ -11,6 +11,7 @@ import type { RegionRole, ValidConfig } from "../../src/config";
 import { realClock } from "../../src/dr/clock";
 import { type LocalAurora, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
+import { type LocalRestore, LocalRestorePlatform } from "../../src/dr/local-restore";
 import type { Mode, Operation } from "../../src/dr/plan";
 import { request } from "../../src/dr/http-probe";
 import type { AlarmRead, HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
@@ -42,6 +43,8 @@ export interface RunbookSpec {
   readonly aurora?: boolean;
   /** The drill's Prometheus (live alerts): the run report's alarm source (its firing alerts, per `region` label). */
   readonly prometheusUrl?: string;
+  /** The PITR scenarios (`dr restore`): the target time and region, and the hosts file that maps the writer's identifier to its address (scripts/drill/pitr.ts). */
+  readonly restore?: { readonly toTime: number; readonly region: RegionRole; readonly hostsFile: string };
 }
 
 /**
@@ -131,7 +134,19 @@ async function main(): Promise<void> {
     ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}),
     ...(spec.prometheusUrl ? { alarms: prometheusAlarms(spec.prometheusUrl, spec.config) } : {}),
   };
-  const platform = spec.aurora ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora) : new LocalPlatform(spec.config, sites, dns, opts);
+  // `dr restore` (the PITR scenarios): the RDS restore calls go to the drill's control plane (scripts/drill/pitr.ts).
+  const pitr: LocalRestore = {
+    restorableWindow: (r, w) => rpc("pitr", "restorableWindow", r, w) as never,
+    restoreToTime: (r, w, t, id) => rpc("pitr", "restoreToTime", r, w, t, id) as never,
+    instance: (r, id) => rpc("pitr", "instance", r, id) as never,
+    renameInstance: (r, f, t) => rpc("pitr", "renameInstance", r, f, t) as never,
+    isolateInstance: (r, id) => rpc("pitr", "isolateInstance", r, id) as never,
+  };
+  const platform = spec.restore
+    ? new LocalRestorePlatform(spec.config, sites, dns, { ...opts, hostsFile: spec.restore.hostsFile }, pitr)
+    : spec.aurora
+      ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora)
+      : new LocalPlatform(spec.config, sites, dns, opts);
   out({ ready: true });
   await nextLine();
   out({ started: Date.now(), pid: process.pid });
@@ -154,6 +169,7 @@ async function main(): Promise<void> {
       journalDir: spec.journalDir,
       confirm: spec.confirm ?? [],
       beforeStep: (step) => hook(`before:${step.id}`),
+      ...(spec.restore ? { restore: { toTime: spec.restore.toTime, region: spec.restore.region } } : {}),
     });
   } catch (e) {
     // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.

@@ -82,6 +82,12 @@ export interface LocalPlatformOptions {
    * firing alerts (scripts/drill/runbook-process.ts). None: the platform has no alarm source.
    */
   readonly alarms?: (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]>;
+  /**
+   * The address of a region's writer endpoint (the drill's PITR scenarios: the writer's identifier looked up in the
+   * app's hosts file, so a rename moves the runbook's reads with the app's connections; src/dr/local-restore.ts).
+   * None: 127.0.0.1, the region's one PostgreSQL.
+   */
+  readonly pgHost?: (role: RegionRole) => string;
 }
 
 /**
@@ -106,11 +112,11 @@ export function pgPromoteAttempt(result: string, label: string, waitSeconds: num
 const PSQL_TIMEOUT_MS = 5_000;
 
 /** Runs one SQL statement with psql over TCP (loopback); resolves with its unaligned output. */
-export function psql(port: number, sql: string, dbname = "postgres", timeoutMs = PSQL_TIMEOUT_MS): Promise<string> {
+export function psql(port: number, sql: string, dbname = "postgres", timeoutMs = PSQL_TIMEOUT_MS, host = "127.0.0.1"): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "psql",
-      ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", dbname, "-c", sql],
+      ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", "postgres", "-d", dbname, "-c", sql],
       { timeout: timeoutMs, killSignal: "SIGKILL", env: { ...process.env, PGCONNECT_TIMEOUT: String(Math.max(1, Math.floor(timeoutMs / 2000))) } },
       (err, stdout, stderr) => (err ? reject(new Error((stderr || (err.killed ? `psql: no answer within ${timeoutMs} ms` : err.message)).trim().split("\n")[0])) : resolve(stdout.trim())),
     );
@@ -155,7 +161,7 @@ export class LocalPlatform implements DrPlatform {
   }
 
   private sql(role: RegionRole, query: string, dbname = "postgres"): Promise<string> {
-    return psql(this.sites[role].pgPort, query, dbname, this.psqlMs);
+    return psql(this.sites[role].pgPort, query, dbname, this.psqlMs, this.opts.pgHost?.(role));
   }
 
   /** The stand-in for the AWS adapter's SSM lease: an O_EXCL lock file in the shared lease folder (lease.ts). */
