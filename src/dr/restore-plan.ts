@@ -3,6 +3,7 @@ import type { DrState, RegionRole, ValidConfig } from "../config";
 import { generationId } from "../database/database-tier";
 import { isAurora } from "../database/aurora-contract";
 import { backupReplicationSource } from "../database/backup-plan";
+import { auroraRestoreProcedure } from "./aurora-restore";
 import { deployOnly } from "./deploy-commands";
 import {
   confirmOutageStep,
@@ -134,8 +135,14 @@ export function identifierProblem(id: string): string | null {
  */
 export function restoreParamsFor(config: ValidConfig, request: RestoreRequest, now: number): RestoreParams {
   if (isAurora(config)) {
+    // Aurora mode: a documented refusal with the exact manual procedure (aurora-restore.ts says why the app is not moved by the runbook).
+    if (!Number.isFinite(request.toTime)) throw new RestoreRequestError(`--to-time is not a time. Fix: give an ISO time with a zone, e.g. 2026-12-06T23:10:00Z`);
+    const procedure = auroraRestoreProcedure(config, new Date(request.toTime).toISOString(), runStamp(now), request.region);
     throw new RestoreRequestError(
-      `dr restore is not built for database.engine "aurora-postgresql": restore the global cluster's primary cluster by hand with RestoreDBClusterToPointInTime into a NEW cluster, add an instance, check it, then point the app at it (docs/dr-runbook.md, "dr restore", Aurora mode). Nothing was changed.`,
+      [
+        `dr restore is not automated for database.engine "aurora-postgresql": restore by hand with RestoreDBClusterToPointInTime into a NEW cluster (steps 1 to 5 below); moving the app to it is not automated (step 6: AWS documents no safe way to give a global cluster member's identifier to a standalone cluster). Nothing was changed.`,
+        ...procedure,
+      ].join("\n"),
     );
   }
   const writerRole = writerRoleOf(config.database.drState);

@@ -1,0 +1,72 @@
+import type { RegionRole, ValidConfig } from "../config";
+import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
+import { names } from "./plan";
+
+/**
+ * `dr restore` in the Aurora Global Database mode (database.engine "aurora-postgresql"): a documented refusal with
+ * the exact manual procedure, printed with this deployment's names, the writer member cluster and the time asked.
+ * Decided in issue 26 point 2 (docs/dr-runbook.md, "dr restore", Aurora mode); why the runbook does not move the app
+ * by itself here, when it does in RDS mode:
+ *
+ * - The restore itself is well defined and safe (it creates a new cluster, production untouched):
+ *   RestoreDBClusterToPointInTime "Restores a DB cluster to an arbitrary point in time. Users can restore to any
+ *   point in time before LatestRestorableTime for up to BackupRetentionPeriod days ... the new DB cluster is created
+ *   with the default DB security group", and "For Aurora, this operation only restores the DB cluster, not the DB
+ *   instances for that DB cluster. You must invoke the CreateDBInstance operation ... You can create DB instances
+ *   only after the RestoreDBClusterToPointInTime operation has completed and the DB cluster is available" (RDS API
+ *   Reference, RestoreDBClusterToPointInTime). The window: DBCluster EarliestRestorableTime and
+ *   LatestRestorableTime (RDS API Reference, DBCluster, from DescribeDBClusters).
+ * - Moving the app is not. The fleet's DB_WRITER_HOST is the writer member cluster's endpoint (webapp/drweb/config.py,
+ *   stacks/regional-stack.ts), fixed in the launch template. RDS mode moves the app by giving the restored instance
+ *   the writer's identifier ("Renaming to replace an existing DB instance", RDS User Guide). Here that would need the
+ *   damaged cluster, the global cluster's primary member, to give up its identifier (ModifyDBCluster
+ *   NewDBClusterIdentifier) while a member, or to leave the global cluster first; the restored cluster is standalone
+ *   and cannot join the existing global cluster ("existing RDS Clusters cannot be added to an existing RDS Global
+ *   Cluster": hashicorp/terraform-provider-aws, resource aws_rds_cluster; cf. issue #30131), so the stacks, which
+ *   declare both members of `<project>-<env>-db-global`, could not record it without a new global cluster (a stacks
+ *   change). The RDS API Reference documents RemoveFromGlobalCluster for "an Aurora secondary cluster" only and says
+ *   nothing about renaming a member; no AWS documentation found says what a rename or a removal of the PRIMARY member
+ *   does to the global cluster and its secondary. A step the runbook cannot show to be safe is not automated: the
+ *   procedure stops before the move and says what is known.
+ */
+
+/** The restored cluster's identifier: `<member>-pitr-<stamp>` (as RDS mode names the restored instance). */
+export function auroraRestoreTargetId(config: ValidConfig, role: RegionRole, stamp: string): string {
+  return `${regionClusterIdentifier(config, role)}-pitr-${stamp}`;
+}
+
+/**
+ * The manual procedure, one line each, with this deployment's names. `toTimeIso` the time asked (ISO, normalized);
+ * `region` where the operator asked to restore (default: the global primary's region).
+ */
+export function auroraRestoreProcedure(config: ValidConfig, toTimeIso: string, stamp: string, region?: RegionRole): string[] {
+  const writerRole = AURORA_GLOBAL_PRIMARY[config.database.drState];
+  const other: RegionRole = writerRole === "primary" ? "secondary" : "primary";
+  const member = regionClusterIdentifier(config, writerRole);
+  const otherMember = regionClusterIdentifier(config, other);
+  const n = names(config, writerRole);
+  const r = n.region;
+  const target = auroraRestoreTargetId(config, writerRole, stamp);
+  const lines: string[] = [];
+  if (region && region !== writerRole) {
+    lines.push(
+      `--region ${region}: a point-in-time restore reads the source cluster's continuous backups in its own region (RestoreDBClusterToPointInTime SourceDBClusterIdentifier: "Must match the identifier of an existing DBCluster"); the writer member ${member} is in ${r}. ` +
+        `If ${r} is down, fail over first (\`dr failover --unplanned\`), then restore in the new writer's region; the cluster snapshots copied to ${config.regions[region].region} (docs/dr-runbook.md, "Aurora Global Database mode") restore to their snapshot times only.`,
+    );
+  }
+  lines.push(
+    `Manual procedure (Aurora mode; docs/dr-runbook.md, "dr restore", Aurora mode). Writer member: ${member} (${r}, global cluster ${globalClusterIdentifier(config)}); time: ${toTimeIso}.`,
+    `1. Window and settings: aws rds describe-db-clusters --region ${r} --db-cluster-identifier ${member} --query 'DBClusters[0].{earliest:EarliestRestorableTime,latest:LatestRestorableTime,subnets:DBSubnetGroup,sgs:VpcSecurityGroups[].VpcSecurityGroupId,params:DBClusterParameterGroup,kms:KmsKeyId}'`,
+    `   ${toTimeIso} must lie between earliest (EarliestRestorableTime) and latest (LatestRestorableTime); RDS refuses a time outside it.`,
+    `2. Restore into a NEW cluster (production untouched): aws rds restore-db-cluster-to-point-in-time --region ${r} --source-db-cluster-identifier ${member} --db-cluster-identifier ${target} --restore-to-time ${toTimeIso} --db-subnet-group-name <subnets> --vpc-security-group-ids <sgs> --db-cluster-parameter-group-name <params> --kms-key-id <kms> --deletion-protection --tags Key=dr-restored-to,Value=${toTimeIso}`,
+    `   (the security groups, subnet group and parameter group from step 1: otherwise the new cluster gets the default security group).`,
+    `3. aws rds wait db-cluster-available --region ${r} --db-cluster-identifier ${target}   (polls 30 minutes at most: run it again until it returns 0; the restore replays the logs since the last backup)`,
+    `4. A restored Aurora cluster has no DB instance: aws rds create-db-instance --region ${r} --db-cluster-identifier ${target} --db-instance-identifier ${target}-1 --engine aurora-postgresql --db-instance-class ${config.database.instanceClass}; then aws rds wait db-instance-available --region ${r} --db-instance-identifier ${target}-1`,
+    `5. Check the restored data on its cluster endpoint (aws rds describe-db-clusters --region ${r} --db-cluster-identifier ${target} --query 'DBClusters[0].Endpoint'): the rows the bad write destroyed are there. Up to here nothing the app uses has changed.`,
+    `6. Moving the app is NOT automated: the fleet's DB_WRITER_HOST is ${member}'s cluster endpoint, in the launch template; the restored cluster is standalone and cannot join ${globalClusterIdentifier(config)}, and AWS documents neither renaming a global cluster member nor removing its primary member (RemoveFromGlobalCluster is documented for "an Aurora secondary cluster").`,
+    `   What you can do, with its cost: fence the ${r} fleet (aws autoscaling update-auto-scaling-group --region ${r} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0), copy the wanted rows from ${target} back into ${member} with SQL (the global cluster and ${otherMember} keep replicating, nothing is lost from the DR setup), restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}) and check writes with \`dr status\`;`,
+    `   or rebuild around ${target} as a new global cluster (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${target}>): a stacks change this project has not built; plan it with \`npm run plan:offline\` before any deploy.`,
+    `7. Writes acknowledged after ${toTimeIso} are only in ${member}: reconcile them before deleting anything. ${target} has deletion protection on: delete it (modify-db-cluster --no-deletion-protection, delete-db-instance, delete-db-cluster) once it is no longer needed.`,
+  );
+  return lines;
+}
