@@ -72,6 +72,11 @@ describe("dr restore, Aurora mode: refusal with the exact manual procedure", () 
     const msg = refusal(AURORA, "secondary");
     expect(msg).toMatch(/--region secondary: a point-in-time restore reads the source cluster's continuous backups in its own region/);
     expect(msg).toContain("the writer member drweb-prod-use2-db-g1-cluster is in us-east-2");
+    // The other region's copies: the AWS Backup vault the secondary stack declares (snapshots, no PITR).
+    const vaults = resourceList(synthApp(AURORA).stacks["secondary"], "aws_backup_vault").map((v) => v.name);
+    const vault = vaults.find((v) => typeof v === "string" && msg.includes(`--backup-vault-name ${v}`));
+    expect(vault, `no vault of the secondary stack (${vaults.join(", ")}) in the message`).toBeDefined();
+    expect(msg).toContain("list-recovery-points-by-backup-vault --region us-west-1");
     expect(auroraRestoreProcedure(resolveConfig(AURORA), TO, "20261206234005")).not.toEqual(expect.arrayContaining([expect.stringMatching(/^--region/)]));
   });
 

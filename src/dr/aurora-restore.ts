@@ -1,5 +1,6 @@
 import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
+import { backupVaultName } from "../database/backup-vault";
 import { names } from "./plan";
 
 /**
@@ -49,9 +50,12 @@ export function auroraRestoreProcedure(config: ValidConfig, toTimeIso: string, s
   const target = auroraRestoreTargetId(config, writerRole, stamp);
   const lines: string[] = [];
   if (region && region !== writerRole) {
+    const o = names(config, region);
+    const vault = backupVaultName(o.regional);
     lines.push(
       `--region ${region}: a point-in-time restore reads the source cluster's continuous backups in its own region (RestoreDBClusterToPointInTime SourceDBClusterIdentifier: "Must match the identifier of an existing DBCluster"); the writer member ${member} is in ${r}. ` +
-        `If ${r} is down, fail over first (\`dr failover --unplanned\`), then restore in the new writer's region; the cluster snapshots copied to ${config.regions[region].region} (docs/dr-runbook.md, "Aurora Global Database mode") restore to their snapshot times only.`,
+        `If ${r} is down, fail over first (\`dr failover --to ${region} --unplanned\`), then restore in the new writer's region. ${o.region} holds AWS Backup copies in the vault ${vault}: snapshots ("PITR (Point-in-Time Restore) is not available for these copies", AWS Backup Developer Guide, "Backup and tag copy"), so they restore to their copy time only: ` +
+        `aws backup list-recovery-points-by-backup-vault --region ${o.region} --backup-vault-name ${vault}, then aws backup get-recovery-point-restore-metadata and aws backup start-restore-job for the one before the bad write, then steps 3 to 7 below in ${o.region}.`,
     );
   }
   lines.push(
