@@ -24,6 +24,7 @@ import {
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, Route53Client, type HealthCheck } from "@aws-sdk/client-route-53";
 import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, handoffRegion, healthCheckParameter, runbookLeaseParameter, switchValue } from "../dns/contract";
 import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
@@ -47,6 +48,8 @@ import type {
   FailureCause,
   FleetCapacityState,
   PermissionDecision,
+  SecretMetadata,
+  StateBucketState,
   GlobalActionAttempt,
   GlobalClusterState,
   GlobalMemberState,
@@ -178,6 +181,7 @@ export function sdkClients(opts: { readonly bounds?: CallBounds; readonly endpoi
     // IAM is a global service: its endpoint is in us-east-1 (the readiness check's SimulatePrincipalPolicy).
     iam: track("us-east-1", new IAMClient({ ...common, region: "us-east-1" })),
     s3: (region) => get(`s3:${region}`, region, () => new S3Client({ ...common, region })),
+    secretsmanager: (region) => get(`sm:${region}`, region, () => new SecretsManagerClient({ ...common, region })),
     serverNow: (region) => {
       const d = dates.get(region);
       return d ? d.server + (Date.now() - d.local) : null;
@@ -310,6 +314,12 @@ export class AwsPlatform implements DrPlatform {
   }
   simulateRunbookRole(roleArn: string, actions: readonly string[]): Promise<PermissionDecision[]> {
     return this.readiness.simulate(roleArn, actions);
+  }
+  stateBucket(bucket: string, region: string): Promise<StateBucketState> {
+    return this.readiness.stateBucket(bucket, region);
+  }
+  describeSecret(secretId: string, region: string): Promise<SecretMetadata> {
+    return this.readiness.describeSecret(secretId, region);
   }
 
   /** Credentials, permissions, network, throttling: aws-errors.ts. */

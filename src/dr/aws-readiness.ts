@@ -4,7 +4,9 @@ import { SimulatePrincipalPolicyCommand, type IAMClient } from "@aws-sdk/client-
 import type { RegionRole, ValidConfig } from "../config";
 import type { AwsClients } from "./aws-platform";
 import { names } from "./plan";
-import type { FleetCapacityState, PermissionDecision } from "./platform";
+import { GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DescribeSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucketState } from "./platform";
 
 /**
  * The readiness check's own AWS reads (readiness.ts), beside the runbook's (aws-platform.ts): whether the standby
@@ -21,6 +23,18 @@ import type { FleetCapacityState, PermissionDecision } from "./platform";
  * - iam:SimulatePrincipalPolicy with the role's ARN as PolicySourceArn, paged (IsTruncated / Marker): each
  *   EvaluationResult's EvalDecision is allowed | explicitDeny | implicitDeny (IAM API Reference, EvaluationResult).
  *   IAM's API is global (its endpoint in us-east-1): not in the primary region.
+ * - The standby's Terraform state bucket (S3 HeadBucket, sent to the bucket's region): "returns a 200 OK if the
+ *   bucket exists and you have permission to access it. If the bucket does not exist or you do not have permission
+ *   to access it, the HEAD request returns a generic 400 Bad Request, 403 Forbidden or 404 Not Found code" (S3 API
+ *   Reference, HeadBucket); the SDK's error then has no body, only $metadata.httpStatusCode (name "NotFound" /
+ *   "Forbidden"). Then GetBucketVersioning: Status Enabled | Suspended, absent when versioning was never enabled
+ *   ("If the versioning state has never been set, no versioning state is returned", S3 API Reference,
+ *   GetBucketVersioning). Both read-only (s3:ListBucket, s3:GetBucketVersioning).
+ * - A secret's metadata (Secrets Manager DescribeSecret: "It does not include the encrypted secret value"; never
+ *   GetSecretValue): DeletedDate "The date the secret is scheduled for deletion. If it is not scheduled for deletion,
+ *   this field is omitted"; PrimaryRegion; ReplicationStatus, each replica's Region and Status InSync | Failed |
+ *   InProgress with StatusMessage (Secrets Manager API Reference, DescribeSecret, ReplicationStatusType). A secret
+ *   that does not exist answers ResourceNotFoundException.
  */
 
 type Sender = { send: (cmd: never, opts?: never) => Promise<unknown> };
@@ -29,6 +43,8 @@ type Sender = { send: (cmd: never, opts?: never) => Promise<unknown> };
 export interface ReadinessClients {
   ec2?(region: string): Pick<EC2Client, "send">;
   readonly iam?: Pick<IAMClient, "send">;
+  /** Secrets Manager in a region (the secrets check's DescribeSecret). */
+  secretsmanager?(region: string): Pick<SecretsManagerClient, "send">;
 }
 
 export interface ReadinessSend {
@@ -120,5 +136,44 @@ export class AwsReadiness {
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
     return out;
+  }
+
+  async stateBucket(bucket: string, region: string): Promise<StateBucketState> {
+    const s3 = this.clients.s3?.(region) as Pick<S3Client, "send"> as Sender | undefined;
+    if (!s3) throw new Error("no S3 client: the state bucket cannot be read");
+    try {
+      await this.io.send(s3, new HeadBucketCommand({ Bucket: bucket }), `S3 HeadBucket ${bucket} (${region})`);
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+      const name = (e as { name?: string })?.name ?? "";
+      if (status === 404 || name === "NotFound" || name === "NoSuchBucket") return { access: "missing", versioning: null, detail: `HeadBucket ${bucket} (${region}): 404, no such bucket` };
+      if (status === 403 || name === "Forbidden" || name === "AccessDenied") return { access: "forbidden", versioning: null, detail: `HeadBucket ${bucket} (${region}): 403, access denied to this principal` };
+      throw e;
+    }
+    const v = await this.io.send<{ Status?: string }>(s3, new GetBucketVersioningCommand({ Bucket: bucket }), `S3 GetBucketVersioning ${bucket} (${region})`);
+    const versioning = v.Status ?? "never enabled";
+    return { access: "ok", versioning, detail: `s3://${bucket} (${region}) reachable, versioning ${versioning}` };
+  }
+
+  async describeSecret(secretId: string, region: string): Promise<SecretMetadata> {
+    const sm = this.clients.secretsmanager?.(region) as Sender | undefined;
+    if (!sm) throw new Error("no Secrets Manager client: the secret cannot be read");
+    try {
+      const d = await this.io.send<{ ARN?: string; DeletedDate?: Date; PrimaryRegion?: string; ReplicationStatus?: Array<{ Region?: string; Status?: string; StatusMessage?: string }> }>(
+        sm,
+        new DescribeSecretCommand({ SecretId: secretId }),
+        `Secrets Manager DescribeSecret ${secretId} (${region})`,
+      );
+      return {
+        found: true,
+        arn: d.ARN ?? null,
+        deletedDate: d.DeletedDate ? new Date(d.DeletedDate).toISOString() : null,
+        primaryRegion: d.PrimaryRegion ?? null,
+        replication: (d.ReplicationStatus ?? []).map((r) => ({ region: r.Region ?? "?", status: r.Status ?? "?", message: r.StatusMessage ?? null })),
+      };
+    } catch (e) {
+      if ((e as { name?: string })?.name === "ResourceNotFoundException") return { found: false, arn: null, deletedDate: null, primaryRegion: null, replication: [] };
+      throw e;
+    }
   }
 }

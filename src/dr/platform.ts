@@ -308,6 +308,30 @@ export interface DrPlatform extends Partial<GlobalDatabasePlatform>, Partial<Reg
   fleetCapacity?(role: RegionRole, size: number): Promise<FleetCapacityState>;
   /** iam:SimulatePrincipalPolicy of the runbook's role over `actions` (aws-readiness.ts). */
   simulateRunbookRole?(roleArn: string, actions: readonly string[]): Promise<PermissionDecision[]>;
+  /** S3 HeadBucket (+ GetBucketVersioning) of a Terraform state bucket, from its region (aws-readiness.ts). */
+  stateBucket?(bucket: string, region: string): Promise<StateBucketState>;
+  /** Secrets Manager DescribeSecret (metadata only, never the value) of a secret in a region (aws-readiness.ts). */
+  describeSecret?(secretId: string, region: string): Promise<SecretMetadata>;
+}
+
+/** What stateBucket() found: HeadBucket's answer (200 ok, 404 missing, 403 forbidden) and the versioning status. */
+export interface StateBucketState {
+  readonly access: "ok" | "missing" | "forbidden";
+  /** GetBucketVersioning Status ("Enabled" | "Suspended"), "never enabled" when absent, null when not read. */
+  readonly versioning: string | null;
+  readonly detail: string;
+}
+
+/** What describeSecret() found (DescribeSecret; found false: ResourceNotFoundException). */
+export interface SecretMetadata {
+  readonly found: boolean;
+  readonly arn: string | null;
+  /** DeletedDate (ISO), set only when the secret is scheduled for deletion. */
+  readonly deletedDate: string | null;
+  /** PrimaryRegion: where the secret's primary is (a replica names another region). */
+  readonly primaryRegion: string | null;
+  /** ReplicationStatus (on the primary's description): each replica's region, Status (InSync | Failed | InProgress) and StatusMessage. */
+  readonly replication: ReadonlyArray<{ readonly region: string; readonly status: string; readonly message: string | null }>;
 }
 
 /** What fleetCapacity() found. */

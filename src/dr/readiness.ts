@@ -1,9 +1,10 @@
 import type { RegionRole, ValidConfig } from "../config";
 import { isAurora, regionClusterIdentifier } from "../database/aurora-contract";
+import { CREDENTIALS_HOME } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
 import { auroraOps, member } from "./aurora-plan";
 import { names, switchCommand } from "./plan";
-import type { DrPlatform } from "./platform";
+import type { DrPlatform, SecretMetadata } from "./platform";
 import { collectRestorable } from "./restorable-status";
 import { RUNBOOK_ACTIONS } from "./runbook-actions";
 import { settle } from "./status";
@@ -24,7 +25,7 @@ import { settle } from "./status";
  * hang: with us-east-2 down and drState "normal", every check can still be ok.
  */
 
-export const READINESS_CHECKS = ["replica-health", "replica-replay", "failover-switch", "standby-fleet", "backups-replicated", "runbook-permissions"] as const;
+export const READINESS_CHECKS = ["replica-health", "replica-replay", "failover-switch", "standby-fleet", "backups-replicated", "runbook-permissions", "state-bucket", "secrets"] as const;
 export type ReadinessCheckId = (typeof READINESS_CHECKS)[number];
 
 export type ReadinessStatus = "ok" | "fail" | "unknown";
@@ -93,6 +94,8 @@ export async function runReadiness(config: ValidConfig, platform: DrPlatform, de
     settle(fleetCheck(config, platform, standby), (e) => unknown("standby-fleet", `the ${standby} web fleet's capacity`, e, "check the ASG, its launch template and AMI in the region"), timeout),
     backupsCheck(config, platform, timeout, why),
     settle(permissionsCheck(config, platform, deps.roleArn ?? config.runbook.roleArn), (e) => unknown("runbook-permissions", "iam:SimulatePrincipalPolicy", e, "the checker's own role needs iam:SimulatePrincipalPolicy on the runbook's role"), timeout),
+    settle(stateBucketCheck(config, platform, standby), (e) => unknown("state-bucket", `the ${standby} deploy's state bucket`, e, "check S3 in the bucket's region and the checker's network path to it"), timeout),
+    settle(secretsCheck(config, platform, standby, timeout, why), (e) => unknown("secrets", `the ${standby} region's secrets`, e, `check Secrets Manager in ${config.regions[standby].region}`), timeout),
   ]);
   return { ready: checks.every((c) => c.status === "ok"), drState, standby, checks, at };
 }
@@ -224,6 +227,61 @@ async function permissionsCheck(config: ValidConfig, platform: DrPlatform, roleA
   }
   void config;
   return ok(id, `${roleArn} is allowed all ${RUNBOOK_ACTIONS.length} actions of the runbook`);
+}
+
+/**
+ * The Terraform state bucket the standby's deploy uses (stacks/backend.ts configureBackend: the stacks a failover
+ * deploys keep their state in backend.secondaryBucket, the primary region's stacks in backend.primaryBucket), read
+ * from the bucket's region: HeadBucket 200 (404 missing, 403 denied) and versioning Enabled (aws-readiness.ts).
+ */
+async function stateBucketCheck(config: ValidConfig, platform: DrPlatform, standby: RegionRole): Promise<ReadinessCheck> {
+  const id = "state-bucket";
+  const backend = config.backend;
+  if (backend.type !== "s3") return ok(id, "not applicable (backend.type local: the state is in local files, not in a bucket)");
+  if (!platform.stateBucket) return ok(id, `not applicable (${platform.name} platform: no S3)`);
+  const key = standby === "secondary" ? "secondaryBucket" : "primaryBucket";
+  const { bucket, region } = backend[key];
+  const b = await platform.stateBucket(bucket, region);
+  const where = `backend.${key} s3://${bucket} (${region}), the ${standby} deploy's state`;
+  if (b.access === "missing") return fail(id, `${where}: does not exist (${b.detail})`, `create the bucket in ${region} (versioning on, encrypted) or correct backend.${key} in the config; without it the ${standby} stacks cannot be deployed`);
+  if (b.access === "forbidden") return fail(id, `${where}: access denied (${b.detail})`, `allow s3:ListBucket, s3:GetBucketVersioning on arn:aws:s3:::${bucket} to the checker's role and the runbook's (and check the bucket policy)`);
+  if (b.versioning !== "Enabled") return fail(id, `${where}: reachable, but versioning is ${b.versioning ?? "unknown"}: an overwritten or deleted state cannot be recovered`, `aws s3api put-bucket-versioning --region ${region} --bucket ${bucket} --versioning-configuration Status=Enabled`);
+  return ok(id, `${where}: ${b.detail}`);
+}
+
+/**
+ * The secrets the standby's app and the runbook need there: the database master secret (DB_SECRET_ID of the web
+ * fleet, stacks/regional-stack.ts `<project>-<environment>/db/master`), created in the credentials home
+ * (topology.ts CREDENTIALS_HOME) and replicated under the same name to the other region. Metadata only
+ * (DescribeSecret, never the value): it exists in the standby region and is not scheduled for deletion (DeletedDate);
+ * where the standby holds the replica, the home's ReplicationStatus for the standby's region is not Failed. The
+ * home's read is bounded and only adds to the detail when it cannot be read (us-east-2 may be down).
+ */
+async function secretsCheck(config: ValidConfig, platform: DrPlatform, standby: RegionRole, timeout: number, why: (e: Error) => string): Promise<ReadinessCheck> {
+  const id = "secrets";
+  if (!platform.describeSecret) return ok(id, `not applicable (${platform.name} platform: no Secrets Manager; the drill's app reads its database password from its environment)`);
+  const name = `${config.project}-${config.environment}/db/master`;
+  const region = config.regions[standby].region;
+  const home = config.regions[CREDENTIALS_HOME].region;
+  const isReplica = home !== region;
+  const homeRead = isReplica
+    ? settle(platform.describeSecret(name, home).then((d): { d: SecretMetadata | null; err: string | null } => ({ d, err: null })), (e) => ({ d: null, err: why(e) }), Math.max(1, Math.floor(timeout / 2)))
+    : Promise.resolve(null);
+  const [d, h] = await Promise.all([platform.describeSecret(name, region), homeRead]);
+  if (!d.found)
+    return fail(id, `secret ${name} does not exist in ${region}: the ${standby} app cannot read its database credentials`, isReplica ? `deploy the ${CREDENTIALS_HOME} stack (it replicates ${name} to ${region}), or: aws secretsmanager replicate-secret-to-regions --region ${home} --secret-id ${name} --add-replica-regions Region=${region},KmsKeyId=<the ${region} key>` : `deploy the ${standby} stack (it owns ${name})`);
+  if (d.deletedDate) return fail(id, `secret ${name} in ${region} is scheduled for deletion on ${d.deletedDate}: its value cannot be read`, `aws secretsmanager restore-secret --region ${region} --secret-id ${name} (then find who deleted it: CloudTrail DeleteSecret)`);
+  const notes: string[] = [];
+  if (h) {
+    if (!h.d) notes.push(`its replication status in ${home} ${UNREAD} (${h.err})`);
+    else {
+      const rep = h.d.replication.find((r) => r.region === region);
+      if (rep?.status === "Failed")
+        return fail(id, `the replica of ${name} in ${region} failed to replicate from ${home}: ${rep.message ?? "no StatusMessage"}`, `fix the cause in the message (the ${region} KMS key's policy, or a secret of the same name there), then: aws secretsmanager replicate-secret-to-regions --region ${home} --secret-id ${name} --add-replica-regions Region=${region},KmsKeyId=<the ${region} key> (or deploy the ${CREDENTIALS_HOME} stack)`);
+      notes.push(rep ? `replication from ${home} ${rep.status}` : `not listed in ${home}'s ReplicationStatus (a standalone secret: the password may differ from the database's)`);
+    }
+  }
+  return ok(id, `secret ${name} in ${region} exists, not scheduled for deletion${d.primaryRegion && d.primaryRegion !== region ? ` (replica of ${d.primaryRegion})` : ""}${notes.length ? `; ${notes.join("; ")}` : ""}`);
 }
 
 /** Plain text, one line per check. */

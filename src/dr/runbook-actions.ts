@@ -21,10 +21,20 @@ export const SERVICE_PREFIX: Readonly<Record<string, string>> = {
   "@aws-sdk/client-ec2": "ec2",
   "@aws-sdk/client-iam": "iam",
   "@aws-sdk/client-s3": "s3",
+  "@aws-sdk/client-secrets-manager": "secretsmanager",
 };
+
+/**
+ * Operations whose IAM action is not named after them: HeadBucket is authorized by s3:ListBucket (S3 API Reference,
+ * HeadBucket, Permissions: "you must have the s3:ListBucket permission"; the Service Authorization Reference has no
+ * s3:HeadBucket action).
+ */
+const ACTION_OVERRIDES: Readonly<Record<string, string>> = { "@aws-sdk/client-s3 HeadBucketCommand": "s3:ListBucket" };
 
 /** The IAM action of an SDK Command class of a client package (DescribeDBInstancesCommand -> rds:DescribeDBInstances). */
 export function actionOf(pkg: string, commandClass: string): string {
+  const override = ACTION_OVERRIDES[`${pkg} ${commandClass}`];
+  if (override) return override;
   const prefix = SERVICE_PREFIX[pkg];
   if (!prefix) throw new Error(`no IAM service prefix for ${pkg}: add it to SERVICE_PREFIX in src/dr/runbook-actions.ts`);
   return `${prefix}:${commandClass.replace(/Command$/, "")}`;
@@ -69,4 +79,12 @@ export const RUNBOOK_ACTIONS: readonly string[] = [
  * What the readiness check itself sends beyond the runbook's reads (aws-readiness.ts): the launch template and
  * AMI of the standby fleet, and the simulation of the runbook's role. Not the runbook's: its role need not have them.
  */
-export const READINESS_ACTIONS: readonly string[] = ["ec2:DescribeImages", "ec2:DescribeLaunchTemplateVersions", "iam:SimulatePrincipalPolicy"];
+export const READINESS_ACTIONS: readonly string[] = [
+  "ec2:DescribeImages",
+  "ec2:DescribeLaunchTemplateVersions",
+  "iam:SimulatePrincipalPolicy",
+  // HeadBucket is authorized by s3:ListBucket (ACTION_OVERRIDES).
+  "s3:GetBucketVersioning",
+  "s3:ListBucket",
+  "secretsmanager:DescribeSecret",
+];
