@@ -48,4 +48,12 @@ describe("the runbook's AWS actions", () => {
     const listed = [...block![1].matchAll(/`([a-z0-9]+:[A-Za-z0-9]+)`/g)].map((m) => m[1]);
     expect(listed).toEqual([...RUNBOOK_ACTIONS]);
   });
+
+  it("docs/dr-runbook.md's readiness permission list equals READINESS_ACTIONS", () => {
+    const doc = fs.readFileSync(path.join(root, "docs/dr-runbook.md"), "utf8");
+    const block = /<!-- readiness-actions:begin -->([\s\S]*?)<!-- readiness-actions:end -->/.exec(doc);
+    expect(block, "docs/dr-runbook.md needs the list between <!-- readiness-actions:begin --> and <!-- readiness-actions:end -->").not.toBeNull();
+    const listed = [...block![1].matchAll(/`([a-z0-9]+:[A-Za-z0-9]+)`/g)].map((m) => m[1]);
+    expect(listed).toEqual([...READINESS_ACTIONS]);
+  });
 });
