@@ -1,12 +1,16 @@
 /**
  * The readiness check's AWS side, stubbed (no AWS API emulator runs here): FakeAws's clients plus EC2
  * (DescribeLaunchTemplateVersions, DescribeImages) and IAM (SimulatePrincipalPolicy), and the ASG's MaxSize and
- * launch template on DescribeAutoScalingGroups. Every call goes through FakeAws.enter (recorded; hangs, injected
+ * launch template on DescribeAutoScalingGroups; S3 HeadBucket / GetBucketVersioning (the state buckets) and Secrets
+ * Manager DescribeSecret (the db master secret and its replica), answered as the SDK does (HeadBucket's errors have
+ * no body: name NotFound / Forbidden and $metadata.httpStatusCode; a missing secret ResourceNotFoundException). Every call goes through FakeAws.enter (recorded; hangs, injected
  * errors and down regions apply), so a region that is down is down for these calls too.
  */
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand } from "@aws-sdk/client-ec2";
 import { SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
+import { GetBucketVersioningCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { AwsClients } from "../../src/dr/aws-platform";
 import type { FakeAws } from "./fake-aws";
 
@@ -19,6 +23,15 @@ export class FakeReadinessAws {
   readonly templates = new Map<string, string>([["lt-use2", "ami-use2"], ["lt-usw1", "ami-usw1"]]);
   /** AMI states (absent: deregistered / disabled, not listed). */
   readonly images = new Map<string, string>([["ami-use2", "available"], ["ami-usw1", "available"]]);
+  /** State buckets (S3): name -> versioning Status (undefined: never enabled). Absent: 404. */
+  readonly buckets = new Map<string, string | undefined>([["drweb-tfstate-use2", "Enabled"], ["drweb-tfstate-usw1", "Enabled"]]);
+  /** Buckets whose HeadBucket answers 403. */
+  readonly forbiddenBuckets = new Set<string>();
+  /** Secrets by "<region> <name>": DeletedDate, PrimaryRegion and ReplicationStatus as DescribeSecret gives them. Absent: ResourceNotFoundException. */
+  readonly secrets = new Map<string, { DeletedDate?: Date; PrimaryRegion: string; ReplicationStatus?: Array<{ Region: string; Status: string; StatusMessage?: string }> }>([
+    ["us-east-2 drweb-prod/db/master", { PrimaryRegion: "us-east-2", ReplicationStatus: [{ Region: "us-west-1", Status: "InSync", StatusMessage: "Replication succeeded" }] }],
+    ["us-west-1 drweb-prod/db/master", { PrimaryRegion: "us-east-2" }],
+  ]);
   /** Actions the runbook's role is denied (implicitDeny). */
   readonly denied = new Set<string>();
 
@@ -68,6 +81,32 @@ export class FakeReadinessAws {
             return { Images: ids.filter((i) => this.images.has(i)).map((i) => ({ ImageId: i, State: this.images.get(i) })) };
           }
           throw new Error(`ec2 stub: ${cmd.constructor.name}`);
+        }) as never,
+      s3: (region) => {
+        const state = mk("s3", region, (cmd) => {
+          const bucket = String(cmd.input.Bucket);
+          if (cmd instanceof HeadBucketCommand) {
+            // No body on a HEAD error: the SDK names it after the status (NotFound / Forbidden).
+            if (this.forbiddenBuckets.has(bucket)) throw Object.assign(new Error("Forbidden"), { name: "Forbidden", $metadata: { httpStatusCode: 403 } });
+            if (!this.buckets.has(bucket)) throw Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
+            return { BucketRegion: region };
+          }
+          const status = this.buckets.get(bucket);
+          return status ? { Status: status } : {};
+        });
+        // HeadBucket / GetBucketVersioning here; anything else (the run report's PutObject) to the base clients.
+        return {
+          send: (cmd: { input: Record<string, unknown> }, opts?: { abortSignal?: AbortSignal }) =>
+            cmd instanceof HeadBucketCommand || cmd instanceof GetBucketVersioningCommand ? state.send(cmd, opts) : (base.s3!(region) as unknown as typeof state).send(cmd, opts),
+        } as never;
+      },
+      secretsmanager: (region) =>
+        mk("secretsmanager", region, (cmd) => {
+          if (!(cmd instanceof DescribeSecretCommand)) throw new Error(`secretsmanager stub: ${cmd.constructor.name} (the check reads metadata only)`);
+          const id = String(cmd.input.SecretId);
+          const sec = this.secrets.get(`${region} ${id}`);
+          if (!sec) throw Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: "ResourceNotFoundException" });
+          return { ARN: `arn:aws:secretsmanager:${region}:123456789012:secret:${id}-AbCdEf`, Name: id, ...sec };
         }) as never,
       iam: mk("iam", "us-east-1", (cmd) => {
         if (!(cmd instanceof SimulatePrincipalPolicyCommand)) throw new Error(`iam stub: ${cmd.constructor.name}`);
