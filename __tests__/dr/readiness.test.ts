@@ -173,6 +173,97 @@ describe("dr readiness: the checks", () => {
     expect(() => resolveConfig({ runbook: { roleArn: "drweb-runbook" } })).toThrow(/runbook\.roleArn[\s\S]*must be an IAM role ARN\. Fix: give arn:aws:iam::<12-digit account>:role\/<name>/);
   });
 
+  const S3_BACKEND = { backend: { type: "s3", primaryBucket: { bucket: "drweb-tfstate-use2", region: "us-east-2" }, secondaryBucket: { bucket: "drweb-tfstate-usw1", region: "us-west-1" } } };
+
+  it("state-bucket: the standby deploy's bucket missing (404), denied (403) or unversioned turns Ready to 0 (fails on the code before the check: it did not exist); S3 not answering is 'could not be read'", async () => {
+    const t = setup(S3_BACKEND);
+    let r = await t.run();
+    let c = check(r, "state-bucket");
+    expect([c.status, c.detail]).toEqual(["ok", expect.stringContaining("backend.secondaryBucket s3://drweb-tfstate-usw1 (us-west-1)")]);
+    expect(c.detail).toContain("versioning Enabled");
+    // Sent to the bucket's own region, read-only.
+    expect(t.aws.calls.filter((x) => x.client === "s3").map((x) => `${x.command} ${x.region}`)).toEqual(["HeadBucketCommand us-west-1", "GetBucketVersioningCommand us-west-1"]);
+    expect(r.ready).toBe(true);
+
+    t.extra.buckets.delete("drweb-tfstate-usw1");
+    r = await t.run();
+    c = check(r, "state-bucket");
+    expect([c.status, c.detail, r.ready]).toEqual(["fail", expect.stringMatching(/does not exist \(HeadBucket drweb-tfstate-usw1 \(us-west-1\): 404/), false]);
+    expect(c.fix).toMatch(/create the bucket in us-west-1 .* or correct backend\.secondaryBucket/);
+
+    t.extra.buckets.set("drweb-tfstate-usw1", "Enabled");
+    t.extra.forbiddenBuckets.add("drweb-tfstate-usw1");
+    r = await t.run();
+    c = check(r, "state-bucket");
+    expect([c.status, c.detail, r.ready]).toEqual(["fail", expect.stringContaining("access denied"), false]);
+    expect(c.fix).toContain("s3:ListBucket, s3:GetBucketVersioning on arn:aws:s3:::drweb-tfstate-usw1");
+
+    t.extra.forbiddenBuckets.clear();
+    t.extra.buckets.set("drweb-tfstate-usw1", "Suspended");
+    c = check(await t.run(), "state-bucket");
+    expect([c.status, c.detail, c.fix]).toEqual(["fail", expect.stringContaining("versioning is Suspended"), expect.stringContaining("put-bucket-versioning --region us-west-1 --bucket drweb-tfstate-usw1 --versioning-configuration Status=Enabled")]);
+    t.extra.buckets.set("drweb-tfstate-usw1", undefined);
+    expect(check(await t.run(), "state-bucket").detail).toContain("versioning is never enabled");
+
+    t.extra.buckets.set("drweb-tfstate-usw1", "Enabled");
+    t.aws.failWith = (call) => (call.client === "s3" ? networkDown() : undefined);
+    r = await t.run();
+    c = check(r, "state-bucket");
+    expect([c.status, c.detail, r.ready]).toEqual(["unknown", expect.stringContaining("could not be read"), false]);
+    t.aws.failWith = null;
+    t.aws.hangWhen = (call) => call.client === "s3";
+    r = await runReadiness(t.config, t.platformFor(t.config, { callTimeoutMs: 60_000 }), { readTimeoutMs: 300, now: () => t.clock.now() });
+    expect([check(r, "state-bucket").status, check(r, "state-bucket").detail]).toEqual(["unknown", expect.stringContaining("no answer within 0.3 s")]);
+  });
+
+  it("state-bucket: in drState failedOver the standby is the primary, whose deploy uses backend.primaryBucket; a local backend is not applicable", async () => {
+    const t = setup({ ...S3_BACKEND, database: { drState: "failedOver", generations: { primary: 1, secondary: 2 } }, dns: { forceFailover: true } });
+    t.extra.buckets.delete("drweb-tfstate-use2");
+    const c = check(await t.run(), "state-bucket");
+    expect([c.status, c.detail]).toEqual(["fail", expect.stringContaining("backend.primaryBucket s3://drweb-tfstate-use2 (us-east-2)")]);
+    const local = setup();
+    expect(check(await local.run(), "state-bucket")).toMatchObject({ status: "ok", detail: expect.stringContaining("not applicable (backend.type local") });
+  });
+
+  it("secrets: the db master secret missing, scheduled for deletion or its replica Failed in the standby region turns Ready to 0 (fails on the old code); metadata only, never the value; Secrets Manager not answering is 'could not be read'", async () => {
+    const t = setup();
+    const SECRET = "drweb-prod/db/master";
+    let r = await t.run();
+    let c = check(r, "secrets");
+    expect([c.status, c.detail]).toEqual(["ok", `secret ${SECRET} in us-west-1 exists, not scheduled for deletion (replica of us-east-2); replication from us-east-2 InSync`]);
+    expect(r.ready).toBe(true);
+    expect(t.aws.calls.filter((x) => x.client === "secretsmanager").map((x) => x.command)).toEqual(["DescribeSecretCommand", "DescribeSecretCommand"]);
+
+    t.extra.secrets.get(`us-west-1 ${SECRET}`)!.DeletedDate = new Date(Date.UTC(2026, 11, 14));
+    r = await t.run();
+    c = check(r, "secrets");
+    expect([c.status, c.detail, c.fix, r.ready]).toEqual(["fail", expect.stringContaining("scheduled for deletion on 2026-12-14T00:00:00.000Z"), expect.stringContaining(`aws secretsmanager restore-secret --region us-west-1 --secret-id ${SECRET}`), false]);
+
+    t.extra.secrets.delete(`us-west-1 ${SECRET}`);
+    r = await t.run();
+    c = check(r, "secrets");
+    expect([c.status, c.detail, r.ready]).toEqual(["fail", `secret ${SECRET} does not exist in us-west-1: the secondary app cannot read its database credentials`, false]);
+    expect(c.fix).toContain("deploy the primary stack (it replicates");
+
+    t.extra.secrets.set(`us-west-1 ${SECRET}`, { PrimaryRegion: "us-east-2" });
+    t.extra.secrets.get(`us-east-2 ${SECRET}`)!.ReplicationStatus = [{ Region: "us-west-1", Status: "Failed", StatusMessage: "Access to KMS is not allowed" }];
+    r = await t.run();
+    c = check(r, "secrets");
+    expect([c.status, c.detail, r.ready]).toEqual(["fail", `the replica of ${SECRET} in us-west-1 failed to replicate from us-east-2: Access to KMS is not allowed`, false]);
+    expect(c.fix).toContain("replicate-secret-to-regions --region us-east-2");
+
+    t.extra.secrets.get(`us-east-2 ${SECRET}`)!.ReplicationStatus = [{ Region: "us-west-1", Status: "InSync" }];
+    t.aws.failWith = (call) => (call.client === "secretsmanager" && call.region === "us-west-1" ? networkDown() : undefined);
+    r = await t.run();
+    c = check(r, "secrets");
+    expect([c.status, c.detail, r.ready]).toEqual(["unknown", expect.stringContaining("could not be read"), false]);
+    t.aws.failWith = null;
+    t.aws.hangWhen = (call) => call.client === "secretsmanager" && call.region === "us-west-1";
+    r = await runReadiness(t.config, t.platformFor(t.config, { callTimeoutMs: 60_000 }), { readTimeoutMs: 300, now: () => t.clock.now() });
+    expect([check(r, "secrets").status, check(r, "secrets").detail]).toEqual(["unknown", expect.stringContaining("no answer within 0.3 s")]);
+    expect(t.aws.calls.filter((x) => x.client === "secretsmanager").every((x) => x.command === "DescribeSecretCommand")).toBe(true);
+  });
+
   it("the primary region down (every us-east-2 call hangs): the answer comes within the bound, and in drState normal every check is still decided from the secondary", async () => {
     const t = setup();
     t.aws.hangWhen = (call) => call.region === "us-east-2";
@@ -182,6 +273,7 @@ describe("dr readiness: the checks", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(statuses(r)).toEqual(Object.fromEntries(READINESS_CHECKS.map((id) => [id, "ok"])));
     expect(check(r, "backups-replicated").detail).toContain("could not be read");
+    expect(check(r, "secrets").detail).toContain("its replication status in us-east-2 could not be read");
   });
 
   it("the primary region down in drState failback (the standby is the primary): the checks that need it say 'could not be read', within the bound", async () => {
@@ -195,7 +287,7 @@ describe("dr readiness: the checks", () => {
     const r = await runReadiness(t.config, p, { readTimeoutMs: 1_000, now: () => t.clock.now() });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(r.standby).toBe("primary");
-    for (const id of ["replica-health", "replica-replay", "standby-fleet"] as const) expect([id, check(r, id).status, check(r, id).detail]).toEqual([id, "unknown", expect.stringContaining("could not be read")]);
+    for (const id of ["replica-health", "replica-replay", "standby-fleet", "secrets"] as const) expect([id, check(r, id).status, check(r, id).detail]).toEqual([id, "unknown", expect.stringContaining("could not be read")]);
     expect(check(r, "failover-switch").status).toBe("ok");
     expect(r.ready).toBe(false);
   });
@@ -247,6 +339,16 @@ describe("dr readiness: metrics, the Lambda handler and the command", () => {
     await handler({ roleArn: ROLE });
     const values = Object.fromEntries(sent[1].data.map((d) => [d.check ?? d.name, d.value]));
     expect(values).toMatchObject({ Ready: 0, "replica-replay": 0, "standby-fleet": 0, "runbook-permissions": 0, "failover-switch": -1, "replica-health": 1 });
+
+    // Only the standby's secret scheduled for deletion: Ready 0 through the handler too.
+    t.aws.wal.paused = false;
+    t.extra.images.set("ami-usw1", "available");
+    t.extra.denied.clear();
+    t.aws.failWith = null;
+    t.extra.secrets.get("us-west-1 drweb-prod/db/master")!.DeletedDate = new Date(t.clock.now() + 7 * 24 * 60 * MIN);
+    await handler({ roleArn: ROLE });
+    const onlySecret = Object.fromEntries(sent[2].data.map((d) => [d.check ?? d.name, d.value]));
+    expect(onlySecret).toMatchObject({ Ready: 0, secrets: 0, "replica-replay": 1, "standby-fleet": 1, "runbook-permissions": 1, "failover-switch": 1 });
 
     const broken = readinessHandler({ config: t.config, platform: t.platformFor(), sink: async () => Promise.reject(Object.assign(new Error("not authorized: cloudwatch:PutMetricData"), { name: "AccessDenied" })) });
     await expect(broken({})).rejects.toThrow(/PutMetricData in us-west-1 failed: AccessDenied/);
