@@ -28,12 +28,14 @@ import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucke
  *   to access it, the HEAD request returns a generic 400 Bad Request, 403 Forbidden or 404 Not Found code" (S3 API
  *   Reference, HeadBucket); the SDK's error then has no body, only $metadata.httpStatusCode (name "NotFound" /
  *   "Forbidden"). Then GetBucketVersioning: Status Enabled | Suspended, absent when versioning was never enabled
- *   ("If the versioning state has never been set, no versioning state is returned", S3 API Reference,
- *   GetBucketVersioning). Both read-only (s3:ListBucket, s3:GetBucketVersioning).
+ *   ("If the versioning state has never been set on a bucket, it has no versioning state; a GetBucketVersioning
+ *   request does not return a versioning state value", S3 API Reference, PutBucketVersioning). Both read-only (s3:ListBucket, s3:GetBucketVersioning).
  * - A secret's metadata (Secrets Manager DescribeSecret: "It does not include the encrypted secret value"; never
  *   GetSecretValue): DeletedDate "The date the secret is scheduled for deletion. If it is not scheduled for deletion,
- *   this field is omitted"; PrimaryRegion; ReplicationStatus, each replica's Region and Status InSync | Failed |
- *   InProgress with StatusMessage (Secrets Manager API Reference, DescribeSecret, ReplicationStatusType). A secret
+ *   this field is omitted"; PrimaryRegion "The Region the secret is in. If a secret is replicated to other Regions, the
+ *   replicas are listed in ReplicationStatus" (so the home region's description holds the replicas' status);
+ *   each replica's Region, Status InSync | Failed | InProgress and StatusMessage ("such as \"Secret with this name
+ *   already exists in this region\"") (Secrets Manager API Reference, DescribeSecret, ReplicationStatusType). A secret
  *   that does not exist answers ResourceNotFoundException.
  */
 

@@ -26,7 +26,7 @@ export const SERVICE_PREFIX: Readonly<Record<string, string>> = {
 
 /**
  * Operations whose IAM action is not named after them: HeadBucket is authorized by s3:ListBucket (S3 API Reference,
- * HeadBucket, Permissions: "you must have the s3:ListBucket permission"; the Service Authorization Reference has no
+ * HeadBucket: "To use this operation, you must have permissions to perform the s3:ListBucket action"; the Service Authorization Reference has no
  * s3:HeadBucket action).
  */
 const ACTION_OVERRIDES: Readonly<Record<string, string>> = { "@aws-sdk/client-s3 HeadBucketCommand": "s3:ListBucket" };
