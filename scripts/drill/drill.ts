@@ -15,7 +15,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
 import { loadProjectConfig, type RegionRole, type ValidConfig } from "../../src/config";
-import { failoverBudget, failoverSwitch, switchValue } from "../../src/dns/contract";
+import { failoverBudget } from "../../src/dns/contract";
 import { request } from "../../src/dr/http-probe";
 import { psql } from "../../src/dr/local-platform";
 import { clientDrainSeconds, type Mode, type Operation } from "../../src/dr/plan";
@@ -26,7 +26,7 @@ import type { ScenarioName } from "./alerts";
 import { alertChecks, alertsMarkdown, type AlertReport, ScenarioAlerts } from "./live-alerts";
 import { Processes, type Group } from "./processes";
 import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./report";
-import { Route53Sim, type Endpoint } from "./resolver";
+import { startRoute53StandIn } from "./route53-standin";
 import { reportToleranceMs, runReportChecks } from "./run-report-check";
 import type { RunbookSpec } from "./runbook-process";
 import { AuroraSim, auroraDrillConfig } from "./aurora";
@@ -343,33 +343,11 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
     auroraSim?.start();
     // Live alerting: the real Prometheus with the project's rules on this scenario's instances (scripts/drill/live-alerts.ts).
     const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ROOT, log, aurora: isAurora });
-    const hc = base.dns.healthCheck;
-    const intervalMs = hc.requestIntervalSeconds * 1000 * scale;
-    const ttlMs = failoverBudget(base).ttlSeconds * 1000 * scale;
+    const route53 = startRoute53StandIn(base, env, scale);
+    const { sim, ttlMs } = route53;
+    ticker = route53.ticker;
     const origin = Date.now();
     const rel = (abs: number) => abs - origin;
-    const sim: Route53Sim = new Route53Sim({
-      intervalMs,
-      failureThreshold: hc.failureThreshold,
-      checkerRegions: hc.regions,
-      ttlMs,
-      switch: failoverSwitch(base),
-      switchPeriodMs: failoverSwitch(base).periodSeconds * 1000 * scale,
-      now: Date.now,
-      // Route53 HTTP(S) checks: 2xx/3xx within 2 s of connecting (scaled down with the interval).
-      check: async (e: Endpoint) => {
-        const res = await request({ baseUrl: env.regions[e].lbUrl, timeoutMs: Math.min(2000, intervalMs) }, "GET", base.web.readinessPath);
-        return res.status >= 200 && res.status < 400;
-      },
-      // Alias records evaluate target health: the load balancer has a healthy target (unknown while its region's APIs are down).
-      targetHealthy: async (e: Endpoint) => {
-        const w = await env.regions[e].webState().catch(() => null);
-        return w === null ? null : w.healthy > 0;
-      },
-    });
-    // The switch's first position, as an operator sets it after the first dns deploy (README, DNS failover).
-    sim.putSwitchMetric(switchValue(base, base.dns.forceFailover));
-    ticker = setInterval(() => void sim.tick(), 10);
     // The runbook's "AWS APIs": each region's control plane and the Route53 stand-in, on loopback.
     control = new ControlServer({
       primary: { kind: "region", target: env.regions.primary },

@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../../src/config";
-import { failoverBudget, failoverSwitch, switchValue } from "../../src/dns/contract";
+import { failoverBudget } from "../../src/dns/contract";
 import { request } from "../../src/dr/http-probe";
 import { psql } from "../../src/dr/local-platform";
 import { TrafficClient } from "./client";
@@ -27,7 +27,7 @@ import { type AlertReport, ScenarioAlerts } from "./live-alerts";
 import { PitrSim } from "./pitr";
 import type { Processes } from "./processes";
 import { analyse, chartSvg, type Mark, type ScenarioMetrics } from "./report";
-import { Route53Sim, type Endpoint } from "./resolver";
+import { startRoute53StandIn } from "./route53-standin";
 import type { RunbookSpec } from "./runbook-process";
 
 export type PitrScenarioName = "pitr-restore" | "pitr-restore-region-lost" | "pitr-restore-runbook-killed";
@@ -114,30 +114,11 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     await env.start();
     sim.registerOriginals();
     const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ctx.root, log });
-    const hc = base.dns.healthCheck;
-    const intervalMs = hc.requestIntervalSeconds * 1000 * scale;
-    const ttlMs = failoverBudget(base).ttlSeconds * 1000 * scale;
+    const standIn = startRoute53StandIn(base, env, scale);
+    const route53 = standIn.sim;
+    ticker = standIn.ticker;
     const origin = Date.now();
     const rel = (abs: number) => abs - origin;
-    const route53: Route53Sim = new Route53Sim({
-      intervalMs,
-      failureThreshold: hc.failureThreshold,
-      checkerRegions: hc.regions,
-      ttlMs,
-      switch: failoverSwitch(base),
-      switchPeriodMs: failoverSwitch(base).periodSeconds * 1000 * scale,
-      now: Date.now,
-      check: async (e: Endpoint) => {
-        const res = await request({ baseUrl: env.regions[e].lbUrl, timeoutMs: Math.min(2000, intervalMs) }, "GET", base.web.readinessPath);
-        return res.status >= 200 && res.status < 400;
-      },
-      targetHealthy: async (e: Endpoint) => {
-        const w = await env.regions[e].webState().catch(() => null);
-        return w === null ? null : w.healthy > 0;
-      },
-    });
-    route53.putSwitchMetric(switchValue(base, base.dns.forceFailover));
-    ticker = setInterval(() => void route53.tick(), 10);
     control = new ControlServer({
       primary: { kind: "region", target: env.regions.primary },
       secondary: { kind: "region", target: env.regions.secondary },
