@@ -6,6 +6,17 @@ import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
 /** Aurora global write forwarding: off, or the consistency mode of forwarded sessions. */
+
+/** A whole number of minutes from 1 to `max` for runbook.rtoTargetMinutes.<key>, each error naming the field and the fix. */
+function rtoTargetMinutes(key: string, max: number, example: number) {
+  const fix = `Fix: give a whole number from 1 to ${max}, e.g. ${example} (runbook.rtoTargetMinutes.${key})`;
+  return z
+    .number({ message: `must be a number of minutes. ${fix}` })
+    .int({ message: `must be a whole number of minutes. ${fix}` })
+    .min(1, { message: `must be at least 1 minute(s). ${fix}` })
+    .max(max, { message: `must be at most ${max} minutes. ${fix}` });
+}
+
 export const WRITE_FORWARDING = ["off", "session", "eventual", "global"] as const;
 
 /** Database engines. */
@@ -391,29 +402,13 @@ const baseSchema = z
        */
       rtoTargetMinutes: z.strictObject({
         /** `dr failover --planned`. */
-        failoverPlanned: z
-          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" })
-          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" })
-          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" })
-          .max(1440, { message: "must be at most 1440 minutes. Fix: give a whole number from 1 to 1440, e.g. 20 (runbook.rtoTargetMinutes.failoverPlanned)" }),
+        failoverPlanned: rtoTargetMinutes("failoverPlanned", 1440, 20),
         /** `dr failover --unplanned` (the run starts once Route53 saw the outage; it waits the sustained-outage window and the client drain). */
-        failoverUnplanned: z
-          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" })
-          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" })
-          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" })
-          .max(1440, { message: "must be at most 1440 minutes. Fix: give a whole number from 1 to 1440, e.g. 30 (runbook.rtoTargetMinutes.failoverUnplanned)" }),
+        failoverUnplanned: rtoTargetMinutes("failoverUnplanned", 1440, 30),
         /** `dr failback` (rebuilds the primary's replica before switching back). */
-        failback: z
-          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" })
-          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" })
-          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" })
-          .max(2880, { message: "must be at most 2880 minutes. Fix: give a whole number from 1 to 2880, e.g. 180 (runbook.rtoTargetMinutes.failback)" }),
+        failback: rtoTargetMinutes("failback", 2880, 180),
         /** `dr restore` (the point-in-time restore itself: runbook.restoreTimeoutMinutes). */
-        restore: z
-          .number({ message: "must be a number of minutes. Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" })
-          .int({ message: "must be a whole number of minutes. Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" })
-          .min(1, { message: "must be at least 1 minute(s). Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" })
-          .max(2880, { message: "must be at most 2880 minutes. Fix: give a whole number from 1 to 2880, e.g. 300 (runbook.rtoTargetMinutes.restore)" }),
+        restore: rtoTargetMinutes("restore", 2880, 300),
       }),
       /**
        * Buckets each `dr` run's report is uploaded to (S3 PutObject, key `dr-reports/<operation>/<run start>.json` and
