@@ -99,8 +99,12 @@ const s3BucketSchema = z.strictObject({
 });
 
 const backendSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("local") }),
   z.strictObject({
+    /** Where Terraform state lives: "local" (terraform.<stack>.tfstate files) or "s3" (a bucket per region, below). */
+    type: z.literal("local"),
+  }),
+  z.strictObject({
+    /** Where Terraform state lives: "local" (terraform.<stack>.tfstate files) or "s3" (a bucket per region, below). */
     type: z.literal("s3"),
     /**
      * Prefix of every state key: <keyPrefix>/<stack>.tfstate.
@@ -137,7 +141,9 @@ const baseSchema = z
       /** "perAz": a NAT gateway per AZ (AZ-independent egress); "single": one NAT gateway to save cost. */
       natGateways: z.enum(["perAz", "single"]),
       flowLogs: z.strictObject({
+        /** Days the VPC flow logs are kept: a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, ... 3653). */
         retentionDays: z.number().int(),
+        /** Traffic the VPC flow logs record: ALL, ACCEPT or REJECT. */
         trafficType: z.enum(["ALL", "ACCEPT", "REJECT"]),
       }),
     }),
@@ -146,9 +152,13 @@ const baseSchema = z
       deletionWindowDays: z.number().int().min(7).max(30),
     }),
     web: z.strictObject({
+      /** EC2 instance type of the web fleet (x86_64: the shipped wheels). */
       instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.micro" }),
+      /** Instances the web fleet of each region runs (Auto Scaling group desired capacity; minSize..maxSize). */
       desiredCapacity: count(),
+      /** Fewest instances of each region's web fleet. */
       minSize: count(),
+      /** Most instances of each region's web fleet. */
       maxSize: count(),
       /** Port gunicorn serves the app on (ALB -> instances). */
       appPort: port,
@@ -176,6 +186,7 @@ const baseSchema = z
     eks: z.strictObject({
       /** Kubernetes minor version of both clusters (a row of src/config/eks-versions.ts). */
       kubernetesVersion: z.string(),
+      /** EC2 instance type of the monitoring nodes. */
       nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
       /**
        * AZs with a monitoring node group: the first N of each region's
@@ -185,7 +196,14 @@ const baseSchema = z
        */
       nodeZoneCount: count(),
       /** Nodes of each per-AZ node group (min >= 1: every volume's AZ keeps a node). */
-      nodesPerZone: z.strictObject({ min: count(), desired: count(), max: count() }),
+      nodesPerZone: z.strictObject({
+        /** Fewest nodes of each per-AZ node group (at least 1: every volume's AZ keeps a node). */
+        min: count(),
+        /** Nodes each per-AZ node group runs. */
+        desired: count(),
+        /** Most nodes of each per-AZ node group. */
+        max: count(),
+      }),
       /** Node root volume (GiB), gp3, encrypted with the region's key. */
       nodeDiskGb: z.number().int().min(20).max(1024),
       /**
@@ -207,6 +225,7 @@ const baseSchema = z
        * (monitoring/README.md). Its role holds only Session Manager.
        */
       deployRunner: z.strictObject({
+        /** Build the deploy runner (an SSM-managed tunnel host) in each region. */
         enabled: z.boolean(),
         /** An x86_64 instance type (the runner runs Amazon Linux 2023 x86_64). */
         instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.micro" }),
@@ -236,22 +255,29 @@ const baseSchema = z
       chart: z.strictObject({
         /** Helm repository of both charts (prometheus-community). */
         repository: z.string().url(),
+        /** The kube-prometheus-stack chart version, exact. */
         version: exactChartVersion("79.7.1"),
       }),
       /**
        * The prometheus-cloudwatch-exporter chart (same repository), pinned:
        * exports RDS ReplicaLag for the DatabaseReplicaLagHigh alert.
        */
-      cloudwatchExporter: z.strictObject({ chartVersion: exactChartVersion("0.28.1") }),
+      cloudwatchExporter: z.strictObject({
+        /** The prometheus-cloudwatch-exporter chart version, exact. */
+        chartVersion: exactChartVersion("0.28.1"),
+      }),
       prometheus: z.strictObject({
         /** Time-based retention, e.g. 15d. */
         retention: z.string().regex(/^\d+[hdwy]$/, { message: "must be a Prometheus duration like 15d" }),
         /** Size-based retention (GB); must leave headroom on the volume. */
         retentionSizeGb: z.number().int().min(1),
+        /** Prometheus's EBS volume (GiB, gp3, the region's key), in one of the node AZs. */
         volumeGb: z.number().int().min(2),
+        /** Seconds between two scrapes of every target. */
         scrapeIntervalSeconds: z.number().int().min(5).max(300),
       }),
       grafana: z.strictObject({
+        /** Grafana's EBS volume (GiB, gp3, the region's key). */
         volumeGb: z.number().int().min(1),
         /** "portForward": a ClusterIP service; "internalLoadBalancer": an internal NLB in the private app subnets. */
         exposure: z.enum(["portForward", "internalLoadBalancer"]),
@@ -266,6 +292,7 @@ const baseSchema = z
         secretRecoveryWindowDays: z.number().int({ message: "must be a whole number of days. Fix: use 0 or 7 to 30" }),
       }),
       alertmanager: z.strictObject({
+        /** Alertmanager's EBS volume (GiB, gp3, the region's key). */
         volumeGb: z.number().int().min(1),
         /** E-mail subscribed to each region's alert topic (confirm the subscription once). */
         email: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "must be an e-mail address" }).optional(),
@@ -274,12 +301,20 @@ const baseSchema = z
     database: z.strictObject({
       /** "postgres" (RDS for PostgreSQL, the default) or "aurora-postgresql" (Global Database). */
       engine: z.enum(DB_ENGINES, { message: `unknown engine. Fix: use one of ${DB_ENGINES.join(", ")}` }),
-      /** Engine version; a major version ("17") follows the latest minor. */
+      /**
+       * Engine version; a major version ("17") follows the latest minor. Aurora mode takes a full version only.
+       * @default - "17" (postgres); "16.6" (aurora-postgresql)
+       */
       engineVersion: z.string().regex(/^\d+(\.\d+)?$/, { message: "must be a PostgreSQL version like 17 or 17.4" }),
-      /** Instance class of every database instance (both regions match). */
+      /**
+       * Instance class of every database instance (both regions match). Aurora mode refuses burstable and db.m*
+       * classes; at plan time each region must offer the version and the class with Global Database support.
+       * @default - db.t3.small (postgres); db.r6g.large (aurora-postgresql)
+       */
       instanceClass: z.string(),
       /** Initial storage (GiB) and the storage-autoscaling ceiling. */
       allocatedStorageGb: z.number().int().min(20).max(65536),
+      /** The storage-autoscaling ceiling (GiB, gp3). */
       maxAllocatedStorageGb: z.number().int().min(20).max(65536),
       /** Automated-backup retention (days) on the writer and the promotable replica. */
       backupRetentionDays: z.number().int().min(0).max(35),
@@ -314,7 +349,12 @@ const baseSchema = z
        * identifiers. Bumped when a region's database is rebuilt as a replica
        * (failback), so the rebuilt instances never reuse a live name.
        */
-      generations: z.strictObject({ primary: count(), secondary: count() }),
+      generations: z.strictObject({
+        /** Generation of the primary region's database instances. */
+        primary: count(),
+        /** Generation of the secondary region's database instances. */
+        secondary: count(),
+      }),
     }),
     dns: z.strictObject({
       /** Build the dns stack and per-region ACM certificates. */
@@ -419,7 +459,9 @@ const baseSchema = z
        */
       reportBucket: z
         .strictObject({
+          /** The report bucket in the primary region (failback runs, restores there). */
           primary: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens). Fix: name the bucket in the primary region, e.g. drweb-prod-dr-reports-use2").optional(),
+          /** The report bucket in the secondary region (failover runs, restores there). */
           secondary: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens). Fix: name the bucket in the secondary region, e.g. drweb-prod-dr-reports-usw1").optional(),
         })
         .optional(),
@@ -469,15 +511,15 @@ const baseSchema = z
        */
       planEnvironment: z.string().optional(),
       /**
-       * Longest session of the apply role (seconds, 3600-43200): an apply of
-       * a regional stack (RDS, EKS) takes longer than an hour.
-       */
-      /**
        * Create the account's GitHub OIDC provider (IAM holds one provider per
        * URL and account): false looks up the one that exists instead (e.g.
        * made by another project), by its URL.
        */
       createOidcProvider: z.boolean(),
+      /**
+       * Longest session of the apply role (seconds, 3600-43200): an apply of
+       * a regional stack (RDS, EKS) takes longer than an hour.
+       */
       applyMaxSessionSeconds: z.number().int().min(3600, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }).max(43200, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }),
     }),
     /**
@@ -492,6 +534,7 @@ const baseSchema = z
        * src/database/backup-plan.ts BACKUP_REPLICATION.
        */
       crossRegion: z.strictObject({
+        /** Replicate the writer's backups into the other region (RDS mode) or copy them there with AWS Backup (Aurora mode); refused off in a production environment. */
         enabled: z.boolean(),
         /** Days the replicated backups are kept (the restorable window in the other region): 1-35. */
         retentionDays: z.number().int({ message: "must be a whole number of days. Fix: use 1 to 35" }),
@@ -505,13 +548,20 @@ const baseSchema = z
        * @default - on in a production environment (prod, production, prd, live), off elsewhere
        */
       isolatedCopy: z.strictObject({
-        /** @default - true in a production environment, false elsewhere */
+        /**
+         * Copy the writing database into the other account's vault. On without accountId and vaultName: synth
+         * warns and builds nothing; true without them is refused.
+         * @default - true in a production environment (prod, production, prd, live), false elsewhere
+         */
         enabled: z.boolean().optional(),
         /** The backup account's id (12 digits): not this app's account. */
         accountId: z.string().optional(),
         /** The vault's name in that account (created and locked there, not by this app). */
         vaultName: z.string().optional(),
-        /** @default - regions.secondary.region */
+        /**
+         * Region of that vault.
+         * @default - regions.secondary.region
+         */
         region: z.string().optional(),
         /** Days AWS Backup keeps each copy in that vault (its lock's minimum retention must allow it). */
         retentionDays: z.number().int({ message: "must be a whole number of days. Fix: e.g. 35" }),
