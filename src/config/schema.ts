@@ -69,22 +69,28 @@ const exactChartVersion = (example: string) =>
 const regionSchema = z.strictObject({
   /** AWS region name, e.g. us-east-2. */
   region: z.string(),
-  /** AZ names in that region; subnets are created in every one. */
+  /**
+   * AZ names in that region; subnets are created in every one. At least 2; checked against the region at synth time
+   * and against the account's available AZs at plan time. Append new AZs at the end: the subnet plan reserves
+   * network.subnetSlotsPerTier slots per tier, so an existing subnet never moves.
+   */
   availabilityZones: z.array(z.string()),
   /** VPC CIDR block; must not overlap the other region's. */
   vpcCidr: z.string(),
   /**
-   * ACM certificate ARN (in this region) for the ALB's HTTPS listener.
-   * Without one the ALB serves plain HTTP only.
+   * An existing ACM certificate ARN (in this region) for the ALB's HTTPS listener, used instead of the one the
+   * stack creates for dns.domainName; HTTPS (TLS 1.3 policy) + HTTP->HTTPS redirect either way. Without one and
+   * without dns.enabled the ALB serves plain HTTP only.
    */
   certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, { message: "must be an ACM certificate ARN. Fix: e.g. arn:aws:acm:us-east-2:123456789012:certificate/<id>" }).optional(),
   /**
    * This region cannot be reached (an outage): the other region's stack is
    * synthesized to neither read nor write anything here, so it can still be
-   * planned and deployed (with -refresh=false; README "Deploying the primary
+   * planned and deployed (with -refresh=false; docs/deploy-and-state.md "Deploying the primary
    * while the secondary region is down"). Only the secondary region takes
    * it: nothing
-   * the failover deploys reaches the primary region.
+   * the failover deploys reaches the primary region. Refused on regions.primary, outside database.drState
+   * "normal", and with backend.primaryBucket in the secondary region.
    * @default - false (secondary); absent (primary)
    */
   unreachable: z.boolean().optional(),
@@ -107,7 +113,8 @@ const backendSchema = z.discriminatedUnion("type", [
     /** Where Terraform state lives: "local" (terraform.<stack>.tfstate files) or "s3" (a bucket per region, below). */
     type: z.literal("s3"),
     /**
-     * Prefix of every state key: <keyPrefix>/<stack>.tfstate.
+     * Prefix of every state key: <keyPrefix>/<stack>.tfstate. Refused when it names another environment; one
+     * that names none prints a warning.
      * @default - "<project>/<environment>", so two environments never share state keys
      */
     keyPrefix: z
@@ -130,7 +137,7 @@ const baseSchema = z
     project: name,
     /** Environment name (prod, staging, ...); part of names and tags. */
     environment: name,
-    /** Extra tags on every resource (provider default tags). */
+    /** Extra tags on every resource (provider default tags); the managed tags `project`, `environment`, `dr-role`, `managed-by` always win. */
     tags: z.record(z.string(), z.string()),
     regions: z.strictObject({ primary: regionSchema, secondary: regionSchema }),
     network: z.strictObject({
@@ -168,11 +175,11 @@ const baseSchema = z
       livenessPath: urlPath,
       /** Deep readiness path (database reachable): Route53's health check. */
       readinessPath: urlPath,
-      /** SSM public parameter naming the AMI (looked up per region). */
+      /** SSM public parameter naming the AMI: resolved by EC2 in each region at each launch (`resolve:ssm:`), never hard-coded, never at plan time; x86_64 only (the shipped wheels). */
       amiSsmParameter: z.string().startsWith("/aws/service/", { message: "must be an AWS public SSM parameter under /aws/service/. Fix: e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }),
       /** Root volume size (GiB), gp3, encrypted with the region's key. */
       rootVolumeGb: z.number().int().min(8).max(1024),
-      /** CIDRs allowed to reach the ALB's listeners (Route53 health checkers are admitted on 443 when the dns stack is on); must fit the security-group rule quota. */
+      /** CIDRs allowed to reach the ALB's listeners (Route53 health checkers are admitted on 443 when the dns stack is on); must fit the security-group rule quota (at most 17 CIDRs with HTTPS and the dns stack: 60 inbound rules per security group). */
       ingressCidrs: z.array(z.string()).min(1),
       /** ALB deletion protection. */
       albDeletionProtection: z.boolean(),
@@ -184,7 +191,7 @@ const baseSchema = z
       refreshMinHealthyPercentage: z.number().int().min(0).max(100),
     }),
     eks: z.strictObject({
-      /** Kubernetes minor version of both clusters (a row of src/config/eks-versions.ts). */
+      /** Kubernetes minor version of both clusters (a row of src/config/eks-versions.ts): unknown versions are refused; a version past EKS standard support prints a warning. */
       kubernetesVersion: z.string(),
       /** EC2 instance type of the monitoring nodes. */
       nodeInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.medium" }),
@@ -209,13 +216,14 @@ const baseSchema = z
       /**
        * CIDRs allowed to reach the public API endpoint. Empty: the public
        * endpoint is off and the API is reachable only from inside the VPC
-       * (the private endpoint is always on).
+       * (the private endpoint is always on). Else the operator networks allowed (/8 or narrower).
        */
       publicAccessCidrs: z.array(z.string()),
       /**
        * Networks connected to the VPCs (VPN, Direct Connect, peering, a CI
        * runner's VPC) admitted to the private API endpoint: port 443 on the
-       * cluster security group, which otherwise admits only itself.
+       * cluster security group, which otherwise admits only itself. With the deploy runner off and no public CIDRs,
+       * one is required (the config refuses a cluster nobody can reach).
        */
       privateAccessCidrs: z.array(z.string()),
       /**
@@ -230,9 +238,9 @@ const baseSchema = z
         /** An x86_64 instance type (the runner runs Amazon Linux 2023 x86_64). */
         instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t3.micro" }),
       }),
-      /** Give the identity that creates the cluster (the one running `cdktf deploy`) cluster-admin. */
+      /** Give the identity that creates the cluster (the one running `cdktf deploy`) cluster-admin; this or adminPrincipalArns is required. */
       clusterCreatorAdmin: z.boolean(),
-      /** IAM role/user ARNs granted cluster-admin through EKS access entries. */
+      /** IAM role/user ARNs granted cluster-admin through EKS access entries; this or clusterCreatorAdmin is required. */
       adminPrincipalArns: z.array(
         z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/, { message: "must be an IAM role or user ARN. Fix: e.g. arn:aws:iam::123456789012:role/platform-admin" }),
       ),
@@ -242,7 +250,8 @@ const baseSchema = z
        * Version of each managed add-on: an exact version ("v1.20.4-eksbuild.2")
        * pins it; "default" takes the pin of src/config/eks-versions.ts for the
        * Kubernetes version, or, for an add-on without one there, EKS's default
-       * version when the add-on is created, never updated by a later deploy.
+       * version when the add-on is created, never updated by a later deploy (pin one to change it). kube-proxy
+       * and CoreDNS are pinned there from the EKS user guide.
        */
       addonVersions: z.strictObject(
         Object.fromEntries(EKS_ADDONS.map((a) => [a, z.string().regex(/^(default|v\d+\.\d+\.\d+-eksbuild\.\d+)$/, { message: 'must be "default" or an EKS add-on version like v1.20.4-eksbuild.2' })])) as Record<(typeof EKS_ADDONS)[number], z.ZodString>,
@@ -287,7 +296,7 @@ const baseSchema = z
         adminPasswordVersion: count(),
         /**
          * Days the Grafana admin secret stays restorable after a destroy:
-         * 7-30, or 0 to delete it at once (checkSecretRecoveryWindow).
+         * 7-30, or 0 to delete it at once (checkSecretRecoveryWindow; 0 is refused in a production environment).
          */
         secretRecoveryWindowDays: z.number().int({ message: "must be a whole number of days. Fix: use 0 or 7 to 30" }),
       }),
@@ -299,7 +308,7 @@ const baseSchema = z
       }),
     }),
     database: z.strictObject({
-      /** "postgres" (RDS for PostgreSQL, the default) or "aurora-postgresql" (Global Database). */
+      /** "postgres" (RDS for PostgreSQL, the default) or "aurora-postgresql" (Aurora Global Database: docs/aurora.md). */
       engine: z.enum(DB_ENGINES, { message: `unknown engine. Fix: use one of ${DB_ENGINES.join(", ")}` }),
       /**
        * Engine version; a major version ("17") follows the latest minor. Aurora mode takes a full version only.
@@ -316,9 +325,9 @@ const baseSchema = z
       allocatedStorageGb: z.number().int().min(20).max(65536),
       /** The storage-autoscaling ceiling (GiB, gp3). */
       maxAllocatedStorageGb: z.number().int().min(20).max(65536),
-      /** Automated-backup retention (days) on the writer and the promotable replica. */
+      /** Automated-backup retention (days) on the writer and the promotable replica; 0 is refused (a replication source needs backups). */
       backupRetentionDays: z.number().int().min(0).max(35),
-      /** In-region read replicas per region (the seed: 1 writer + 1 reader). */
+      /** In-region read replicas per region (the seed: 1 writer + 1 reader): 1-5; the app reads from the first. */
       readersPerRegion: z.number().int(),
       /** Performance Insights (KMS-encrypted with the region's key). */
       performanceInsights: z.boolean(),
@@ -328,11 +337,16 @@ const baseSchema = z
       dbName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "must be a PostgreSQL identifier (lower case, digits, _)" }),
       /** Master user name. */
       masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, { message: "must be 1-16 lower-case letters, digits or _, starting with a letter" }),
-      /** Bump to generate and write a new master password (write-only, never in state). */
+      /**
+       * Bump to generate and write a new master password (write-only, never in state): to the secret, then to the
+       * writer; applied only with drState "normal" (held otherwise, with a warning: docs/failover-runbook.md,
+       * "Master password rotation").
+       */
       masterPasswordVersion: count(),
       /**
        * Days the master-credentials secret stays restorable after a destroy:
-       * 7-30, or 0 to delete it at once (checkSecretRecoveryWindow).
+       * 7-30, or 0 to delete it at once (checkSecretRecoveryWindow), so a disposable environment can be destroyed and
+       * deployed again under the same name (0 is refused in an environment named prod, production, prd or live).
        */
       secretRecoveryWindowDays: z.number().int({ message: "must be a whole number of days. Fix: use 0 or 7 to 30" }),
       /**
@@ -342,7 +356,7 @@ const baseSchema = z
        * default: the web app writes only in the region that is primary.
        */
       writeForwarding: z.enum(WRITE_FORWARDING, { message: `unknown mode. Fix: use one of ${WRITE_FORWARDING.join(", ")}` }),
-      /** Where the DR lifecycle stands; see README "Database failover and failback runbook". */
+      /** Where the DR lifecycle stands; see docs/failover-runbook.md "Database failover and failback runbook". */
       drState: z.enum(DR_STATES, { message: `unknown DR state. Fix: use one of ${DR_STATES.join(", ")}` }),
       /**
        * Generation of each region's database instances: part of their
@@ -357,13 +371,13 @@ const baseSchema = z
       }),
     }),
     dns: z.strictObject({
-      /** Build the dns stack and per-region ACM certificates. */
+      /** Build the dns, dns-alarms and dns-zone stacks and an ACM certificate per region (HTTPS); false: no DNS, plain HTTP unless a region has certificateArn. */
       enabled: z.boolean(),
-      /** Hosted zone name (looked up, or created with createZone). */
+      /** Hosted zone name (looked up, or created with createZone). The default example.com is a placeholder (RFC 2606): synth works, and main.ts warns until it is set. */
       zoneName: z.string().transform(withoutFinalDot),
       /** Hosted zone id, to look the zone up by id instead of name (private/duplicate names). */
       zoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, { message: "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ" }).optional(),
-      /** Create the public hosted zone (then delegate it from the parent zone or registrar). */
+      /** Create the public hosted zone in the dns-zone stack (then delegate it from the parent zone or registrar). */
       createZone: z.boolean(),
       /** The application's name, inside the zone (the apex is allowed). */
       domainName: z.string().transform(withoutFinalDot),
@@ -488,7 +502,7 @@ const baseSchema = z
         .optional(),
     }),
     /**
-     * The CI identity (stacks/ci-identity-stack.ts, README "CI identity"):
+     * The CI identity (stacks/ci-identity-stack.ts, docs/ci-identity.md "CI identity"):
      * GitHub Actions' OIDC provider and the plan and apply roles the
      * delivery pipeline assumes. Created once by hand (`npx cdktf deploy ci-identity`).
      */
@@ -498,7 +512,7 @@ const baseSchema = z
       /**
        * The GitHub repository whose workflows may assume the roles, as
        * "owner/name" exactly as GitHub spells it (the token's `sub` claim
-       * compares case-sensitively with StringEquals).
+       * compares case-sensitively with StringEquals); both parts are checked against GitHub's naming rules.
        * @default - none; required when enabled
        */
       githubRepository: z.string().optional(),
@@ -513,7 +527,7 @@ const baseSchema = z
       /**
        * Create the account's GitHub OIDC provider (IAM holds one provider per
        * URL and account): false looks up the one that exists instead (e.g.
-       * made by another project), by its URL.
+       * made by another project), by its URL (token.actions.githubusercontent.com).
        */
       createOidcProvider: z.boolean(),
       /**
@@ -524,7 +538,7 @@ const baseSchema = z
     }),
     /**
      * Backups restorable in either region and outside the account (issue 26;
-     * README "Backups: restorable in either region"). src/database/backup-plan.ts.
+     * docs/backups.md "Backups: restorable in either region"). src/database/backup-plan.ts.
      */
     backups: z.strictObject({
       /**
