@@ -1,6 +1,7 @@
 /**
- * The README's examples, copied as written, do what it says: each example
- * is read out of README.md and fed to the code it documents.
+ * The documentation's examples, copied as written, do what it says: each
+ * example is read out of the page it is on (README.md and the docs/ pages the
+ * README's sections moved to) and fed to the code it documents.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,14 +10,23 @@ import { ALB_ALIAS_TTL_SECONDS, failoverBudget, failoverSwitch } from "../../src
 import { ALB_IDLE_TIMEOUT_SECONDS, clientDrainSeconds } from "../../src/dr/plan";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
-const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+const read = (page: string) => fs.readFileSync(path.join(PROJECT_ROOT, page), "utf8");
+const README = read("README.md");
+/** The pages the README's sections moved to (issue 29), by subject. */
+const CONFIGURATION = "docs/configuration.md";
+const DEPLOY_AND_STATE = "docs/deploy-and-state.md";
+const TESTING = "docs/testing.md";
+const AURORA = "docs/aurora.md";
+const DNS_FAILOVER = "docs/dns-failover.md";
+const DOC_PAGES = ["README.md", ...fs.readdirSync(path.join(PROJECT_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 
-/** The fenced code blocks of a README section (from its heading to the next one of the same level). */
-function blocks(heading: string, lang = "[a-z]*"): string[] {
-  const start = README.indexOf(heading);
-  if (start < 0) throw new Error(`README has no section "${heading}"`);
+/** The fenced code blocks of a page's section (from its heading to the next one of the same level). */
+function blocks(page: string, heading: string, lang = "[a-z]*"): string[] {
+  const text = read(page);
+  const start = text.indexOf(heading);
+  if (start < 0) throw new Error(`${page} has no section "${heading}"`);
   const level = /^#+/.exec(heading)![0];
-  const rest = README.slice(start + heading.length);
+  const rest = text.slice(start + heading.length);
   const end = rest.search(new RegExp(`\\n${level} `));
   const section = end < 0 ? rest : rest.slice(0, end);
   // Fences open with ```<lang> and close with a bare ```.
@@ -33,8 +43,8 @@ function blocks(heading: string, lang = "[a-z]*"): string[] {
   return out;
 }
 
-describe("README", () => {
-  const json = blocks("## Configuration", "json");
+describe("README and its docs pages", () => {
+  const json = blocks(CONFIGURATION, "## Configuration", "json");
 
   it("the staging example resolves as documented: its own state keys, no warning but the DNS placeholder's absence", () => {
     const staging = JSON.parse(json[0]);
@@ -42,12 +52,12 @@ describe("README", () => {
     const c = resolveConfig(staging, "README staging example");
     expect(c.backend).toMatchObject({ type: "s3", keyPrefix: "drweb/staging" });
     expect(configWarnings(c)).toEqual([]);
-    expect(README).toContain("The state keys of this example are `drweb/staging/<stack>.tfstate`");
+    expect(read(CONFIGURATION)).toContain("The state keys of this example are `drweb/staging/<stack>.tfstate`");
   });
 
   it("the config error example prints exactly the errors shown, all in one run", () => {
     const input = JSON.parse(json[1]);
-    const shown = blocks("## Configuration", "").find((b) => b.startsWith("Invalid configuration"))!;
+    const shown = blocks(CONFIGURATION, "## Configuration", "").find((b) => b.startsWith("Invalid configuration"))!;
     let message = "";
     try {
       resolveConfig(input, "config/staging.json");
@@ -60,13 +70,13 @@ describe("README", () => {
 
   it("the state addresses it shows exist in the synthesized primary stack", () => {
     const primary = synthApp().stacks.primary;
-    const shown = [...README.matchAll(/terraform state show '([a-z0-9_]+)\.([A-Za-z0-9_]+)'/g)];
+    const shown = [...read(DEPLOY_AND_STATE).matchAll(/terraform state show '([a-z0-9_]+)\.([A-Za-z0-9_]+)'/g)];
     expect(shown.length).toBeGreaterThanOrEqual(2);
     for (const [, type, id] of shown) expect(Object.keys(primary.resource?.[type] ?? {})).toContain(id);
   });
 
   it("the worked test example is the test file it names, line for line", () => {
-    const example = blocks("### Writing a test", "ts")[0];
+    const example = blocks(TESTING, "### Writing a test", "ts")[0];
     const file = fs.readFileSync(path.join(PROJECT_ROOT, "__tests__/stacks/testing-example.test.ts"), "utf8");
     const missing = example.split("\n").filter((l) => l.trim() && !file.includes(l));
     expect(missing).toEqual([]);
@@ -75,23 +85,27 @@ describe("README", () => {
   it("links only to files that exist in the repository", () => {
     const links = [...README.matchAll(/\]\(((?!https?:|#)[^)]+)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(5);
-    expect(links.filter((l) => !fs.existsSync(path.join(PROJECT_ROOT, l)))).toEqual([]);
-    expect(README).not.toMatch(/\.\.\/shared\//);
+    // Anchors are checked by links.test.ts.
+    expect(links.filter((l) => !fs.existsSync(path.join(PROJECT_ROOT, l.replace(/#.*$/, ""))))).toEqual([]);
+    expect(DOC_PAGES.filter((p) => /\.\.\/shared\//.test(read(p)))).toEqual([]);
   });
 
   it("names every npm script it tells users to run, and package.json has them", () => {
     const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).scripts);
-    const used = new Set([...README.matchAll(/npm run ([a-z:]+)/g)].map((m) => m[1]));
-    expect([...used].filter((s) => !scripts.includes(s))).toEqual([]);
+    for (const page of DOC_PAGES) {
+      const used = new Set([...read(page).matchAll(/npm run ([a-z:]+)/g)].map((m) => m[1]));
+      expect([page, [...used].filter((s) => !scripts.includes(s))]).toEqual([page, []]);
+    }
   });
 });
 
-/** The markdown tables of a README section, each as rows of cells (header and separator dropped). */
-function tables(heading: string): string[][][] {
-  const start = README.indexOf(heading);
-  if (start < 0) throw new Error(`README has no section "${heading}"`);
+/** The markdown tables of a page's section, each as rows of cells (header and separator dropped). */
+function tables(page: string, heading: string): string[][][] {
+  const text = read(page);
+  const start = text.indexOf(heading);
+  if (start < 0) throw new Error(`${page} has no section "${heading}"`);
   const level = /^#+/.exec(heading)![0];
-  const rest = README.slice(start + heading.length);
+  const rest = text.slice(start + heading.length);
   const end = rest.search(new RegExp(`\\n#{1,${level.length}} `));
   const out: string[][][] = [];
   let rows: string[][] | null = null;
@@ -114,7 +128,7 @@ function seconds(cell: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-describe("README: the RTO budgets on AWS (Aurora mode beside the RDS mode)", () => {
+describe("docs/aurora.md: the RTO budgets on AWS (Aurora mode beside the RDS mode)", () => {
   // Recomputed from the config defaults and the code's own constants; the AWS figures are the ones the README quotes.
   const c = resolveConfig({});
   const poll = c.runbook.pollIntervalSeconds;
@@ -127,7 +141,7 @@ describe("README: the RTO budgets on AWS (Aurora mode beside the RDS mode)", () 
   const AURORA_FAILOVER = 60;
   const webapp = fs.readFileSync(path.join(PROJECT_ROOT, "webapp/drweb/config.py"), "utf8");
   const roleCache = Number(/num\("DRWEB_ROLE_CACHE_SECONDS", ([0-9.]+),/.exec(webapp)![1]);
-  const budget = () => tables("#### RTO budget on AWS, beside the RDS mode's");
+  const budget = () => tables(AURORA, "#### RTO budget on AWS, beside the RDS mode's");
   const row = (t: string[][], term: string) => {
     const r = t.find((x) => x[0] === term);
     if (!r) throw new Error(`no row "${term}" in ${JSON.stringify(t.map((x) => x[0]))}`);
@@ -186,7 +200,7 @@ describe("README: the RTO budgets on AWS (Aurora mode beside the RDS mode)", () 
 
   it("the RDS mode's DNS failover budget states the defaults' figures", () => {
     const b = failoverBudget(c);
-    expect(README).toContain(
+    expect(read(DNS_FAILOVER)).toContain(
       `Defaults: **${c.dns.healthCheck.requestIntervalSeconds} s x ${c.dns.healthCheck.failureThreshold} + ${b.ttlSeconds} s = ${b.totalSeconds} s** worst case`,
     );
   });

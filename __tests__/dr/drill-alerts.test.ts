@@ -99,11 +99,11 @@ describe("the drill's Alertmanager configuration", () => {
   });
 });
 
-describe("the README's expectations table", () => {
+describe("the expectations table of docs/drill.md (\"Alerts in the drill\")", () => {
   it("is exactly the table ALERT_EXPECTATIONS gives", () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const m = /<!-- alert-expectations:start -->\n([\s\S]*?)\n<!-- alert-expectations:end -->/.exec(readme);
-    expect(m, "README.md has the alert-expectations markers").not.toBeNull();
+    const page = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "drill.md"), "utf8");
+    const m = /<!-- alert-expectations:start -->\n([\s\S]*?)\n<!-- alert-expectations:end -->/.exec(page);
+    expect(m, "docs/drill.md has the alert-expectations markers").not.toBeNull();
     expect(m![1]).toBe(expectationsTable());
   });
 });
