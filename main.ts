@@ -85,7 +85,7 @@ try {
 } catch (e) {
   const violations = drApp.policy.hasRun() ? formatViolations(drApp.policy.findings()) : "";
   if (!violations) throw e;
-  process.stderr.write(`Policy violations (nothing was written; see README "Policy"):\n${violations}\n`);
+  process.stderr.write(`Policy violations (nothing was written; see docs/policy.md "Policy"):\n${violations}\n`);
   if (!outdirExisted) fs.rmSync(app.outdir, { recursive: true, force: true });
   process.exit(1);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite (README: `npm test`): set-up of the tools the tests
+# The whole test suite (README quick start: `npm test`; docs/testing.md): set-up of the tools the tests
 # need, the TypeScript type check, vitest (including the real `terraform
 # validate`), the web app's pytest suite against a real PostgreSQL, promtool
 # on the alert rules, and the shortened local DR drill. Runs every phase even
@@ -42,7 +42,7 @@ quiet_phase() {
   cat "$results/$name.txt"
 }
 
-# Two lanes on the two cores (README "Tests and checks": the measured
+# Two lanes on the two cores (docs/testing.md "Tests and checks": the measured
 # times). The CPU-bound lane: vitest (two workers, real terraform validate),
 # then the offline plans (terraform, two at a time). The other lane: the type
 # check, pytest (a real PostgreSQL pair), promtool, then the drill. The drill

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The offline plan's short set for `npm test` (README "Offline plan"): the
+# The offline plan's short set for `npm test` (docs/offline-plan.md "Offline plan"): the
 # real `terraform plan` of the primary stack in the default state, and its
 # database rebuild in the failback (failback step 3), with
 # the real hashicorp/aws provider, a fake account and no network beyond

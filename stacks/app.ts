@@ -134,7 +134,7 @@ export function appWarnings(drApp: DrApp): string[] {
         `Plan and deploy it with refresh off, or the plan reads those resources in ${o.region} and fails (refresh off: changes made outside Terraform are not seen): ` +
         `TF_CLI_ARGS_plan=-refresh=false npm run cdktf -- diff ${name}, then TF_CLI_ARGS_apply=-refresh=false npm run cdktf -- deploy ${name} --ignore-missing-stack-dependencies. ` +
         `Do not deploy ${blocked.join(", ")} while it is on (each has a provider or its state in ${o.region}). ` +
-        `When ${o.region} answers again, remove the switch and deploy ${name} with refresh on: what was held is planned then (README "Deploying the primary while the secondary region is down").`,
+        `When ${o.region} answers again, remove the switch and deploy ${name} with refresh on: what was held is planned then (docs/deploy-and-state.md "Deploying the primary while the secondary region is down").`,
     );
   }
   return out;

@@ -16,7 +16,7 @@ export interface CiIdentityStackProps {
 }
 
 /**
- * The delivery pipeline's AWS identity (README "CI identity"): GitHub's
+ * The delivery pipeline's AWS identity (docs/ci-identity.md "CI identity"): GitHub's
  * OIDC provider and the plan and apply roles. IAM is global: the only
  * provider is the secondary region, the state is with the dns stacks' (the
  * secondary's bucket), so nothing of it needs the primary region. Created

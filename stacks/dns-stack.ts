@@ -111,7 +111,7 @@ export class DnsAlarmsStack extends TerraformStack {
     // The same provider layout, construct ids and so Terraform addresses the
     // dns stack gave these resources before they moved here (main provider:
     // the handoff region; alias us_east_1 for the alarms): their state moves
-    // over with `terraform state mv` and then plans clean (README, DNS failover).
+    // over with `terraform state mv` and then plans clean (docs/dns-failover.md).
     new AwsProvider(this, "Aws", { region: handoffRegion(config), defaultTags: [{ tags }] });
     const usEast1 = new AwsProvider(this, "AwsUsEast1", { alias: "us_east_1", region: "us-east-1", defaultTags: [{ tags }] });
     const account = new DataAwsCallerIdentity(this, "Account");

@@ -112,7 +112,7 @@ export class RegionalStack extends TerraformStack {
     // secret's replica key, the ALB handoff); created on first use.
     const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
     // The other region is down (an outage): nothing of this stack may read
-    // or write there (README "Deploying the primary while the secondary
+    // or write there (docs/deploy-and-state.md "Deploying the primary while the secondary
     // region is down"). Only the secondary can be marked so (src/config/schema.ts).
     const peerUnreachable = peer.unreachable === true;
     let peerProvider: AwsProvider | undefined;
@@ -131,7 +131,7 @@ export class RegionalStack extends TerraformStack {
         // GetAwsAccountIDAndPartition (terraform-provider-aws
         // internal/conns/config.go, ConfigureProvider). Credentials the SDK
         // resolves through STS itself (a profile's role_arn) are not covered
-        // (README "Deploying the primary while the secondary region is down").
+        // (docs/deploy-and-state.md "Deploying the primary while the secondary region is down").
         ...(peerUnreachable ? { stsRegion: rc.region } : {}),
       }));
     const account = new DataAwsCallerIdentity(this, "Account");

@@ -52,7 +52,7 @@ describe("apply order from the synthesized manifest, in every DR state", () => {
     });
   }
 
-  it("failedOver: no stack that reaches the failed primary region is applied (README: do not deploy primary in failedOver)", () => {
+  it("failedOver: no stack that reaches the failed primary region is applied (docs/failover-runbook.md: do not deploy primary in failedOver)", () => {
     const { s, manifest, json } = synthesized(PIPELINE_STATES["failedOver (dns.forceFailover)"]);
     const order = applyOrder(manifest, json, s.config);
     const applied = order.waves.flat();

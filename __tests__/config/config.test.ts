@@ -297,7 +297,7 @@ describe("configFilePath (main.ts, dr, npm run policy, the drill)", () => {
   });
 });
 
-describe("regions.secondary.unreachable (README \"Deploying the primary while the secondary region is down\")", () => {
+describe("regions.secondary.unreachable (docs/deploy-and-state.md \"Deploying the primary while the secondary region is down\")", () => {
   it("is off by default and can be turned on for the secondary region in the normal DR state", () => {
     expect(resolveConfig().regions.secondary.unreachable).toBe(false);
     const c = resolveConfig({ regions: { secondary: { unreachable: true } } });

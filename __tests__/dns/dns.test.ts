@@ -142,7 +142,7 @@ describe("dns stack", () => {
     const mail = synthApp({ dns: { ...PROD.dns, alarmEmail: "oncall@drweb.io" } });
     expect(resourceList(mail.stacks["dns-alarms"], "aws_sns_topic_subscription")).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@drweb.io", provider: "aws.us_east_1" })]);
     // The addresses and provider the dns stack gave them before they moved here, so their state moves
-    // with `terraform state mv` (README) instead of being recreated (the key alias and topic name would collide).
+    // with `terraform state mv` (docs/dns-failover.md) instead of being recreated (the key alias and topic name would collide).
     const managed = (j: StackJson) =>
       Object.entries(j.resource ?? {}).flatMap(([t, items]) => Object.entries(items).filter(([, c]) => c.provider === "aws.us_east_1").map(([n]) => `${t}.${n}`)).sort();
     expect(managed(mail.stacks["dns-alarms"])).toEqual([

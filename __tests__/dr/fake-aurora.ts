@@ -173,7 +173,7 @@ export class FakeAurora {
 
   /**
    * GET /readyz through a region's ALB. The app finds where it may write at
-   * run time (README "Aurora Global Database mode", endpoints): writable as
+   * run time (docs/aurora.md "Aurora Global Database mode", endpoints): writable as
    * soon as its region's cluster is the global writer and available, with no
    * deploy.
    */

@@ -60,7 +60,7 @@ describe("dr failover --planned", () => {
     // The fence waited for the Terminating instances to go, and the catch-up is a position proof, not a lag datapoint.
     expect(out).toMatch(/\[fence-primary\] 2\/6 still waiting: not fenced: ASG drweb-prod-use2-web: min 0 desired 0, instances 3 \(3 Terminating\)/);
     expect(out).toMatch(/\[catch-up\] 3\/6 wait ok after [\d.]+ s: the source's WAL ends at 0\/3[0-9A-F]+ \(a message sent after writes stopped, 0\.0 s ago\) and the replica replayed 0\/3[0-9A-F]+: every acknowledged write is on the replica/);
-    // Every step is logged with a timestamp; the epilogue is the README's "record it" step.
+    // Every step is logged with a timestamp; the epilogue is docs/failover-runbook.md's "record it" step.
     expect(t.lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:.]+Z \[/.test(l)).length).toBeGreaterThan(12);
     expect(out).toContain('"database": { "drState": "failedOver", "generations": { "primary": 1, "secondary": 1 } }');
     expect(out).toContain('"dns": { "forceFailover": true }');

@@ -1,5 +1,5 @@
 /**
- * regions.secondary.unreachable (README "Deploying the primary while the
+ * regions.secondary.unreachable (docs/deploy-and-state.md "Deploying the primary while the
  * secondary region is down"): with it on, the synthesized primary stack has
  * nothing that reads or writes the secondary region; with it off, the app is
  * exactly what it was. What the real provider then plans, with every

@@ -1,5 +1,5 @@
 /**
- * The worked example of README "Writing a test": how to test these stacks
+ * The worked example of docs/testing.md "Writing a test": how to test these stacks
  * with cdktf's own `Testing` matchers. Copy this file to start a new test.
  *
  * - synthApp(overrides) (helpers/synth.ts) synthesizes the WHOLE app with
@@ -17,7 +17,7 @@ import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check";
 import { resourceList, synthApp } from "../helpers/synth";
 
-describe("writing a test against these stacks (README example)", () => {
+describe("writing a test against these stacks (docs/testing.md example)", () => {
   const app = synthApp({ database: { instanceClass: "db.m7g.large" } });
 
   it("finds a resource with properties in a synthesized stack", () => {

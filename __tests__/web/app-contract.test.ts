@@ -23,7 +23,7 @@ import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, type StackJson, type
 const WEBAPP = path.join(PROJECT_ROOT, "webapp");
 const PYTHON = path.join(WEBAPP, ".venv", "bin", "python");
 
-/** The DR states the runbook moves through (README "Database failover and failback runbook"). */
+/** The DR states the runbook moves through (docs/failover-runbook.md "Database failover and failback runbook"). */
 const DR_STATES: Record<string, unknown> = {
   normal: {},
   "failedOver (DNS forced to the secondary)": { database: { drState: "failedOver" }, dns: { forceFailover: true } },

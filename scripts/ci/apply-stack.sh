@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/ci/apply-stack.sh <stack> <reviewed-artifacts-dir>: the merge workflow's apply of one
-# stack's REVIEWED plan (README "Delivery pipeline"). Refuses when this commit's synthesized stack
+# stack's REVIEWED plan (docs/ci-identity.md "Delivery pipeline"). Refuses when this commit's synthesized stack
 # folder is not the one the plan was made from, or the saved plan is not the reviewed file
 # (scripts/ci/review.ts check); Terraform itself refuses a saved plan whose state changed since it
 # was made ("Saved plan is stale"), and review.ts refuses one made from another state serial or

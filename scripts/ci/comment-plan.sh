@@ -2,7 +2,7 @@
 # scripts/ci/comment-plan.sh <stack>: posts the stack's plan (ci-artifacts/<stack>/plan.txt and
 # review.json) on the pull request as ONE comment per stack, updated on every run, not duplicated:
 # the comment is found by its hidden marker <!-- drweb-plan:<stack> -->. Needs GH_TOKEN,
-# GITHUB_REPOSITORY and PR_NUMBER (the workflow sets them). README "Delivery pipeline".
+# GITHUB_REPOSITORY and PR_NUMBER (the workflow sets them). docs/ci-identity.md "Delivery pipeline".
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 [[ $# -eq 1 ]] || ci_fail "usage: scripts/ci/comment-plan.sh <stack>"
 stack=$1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/ci/drift-stack.sh <stack>: the nightly drift check of one stack (README "Delivery pipeline").
+# scripts/ci/drift-stack.sh <stack>: the nightly drift check of one stack (docs/ci-identity.md "Delivery pipeline").
 # `terraform plan -detailed-exitcode` (0 no changes, 1 error, 2 changes: Terraform's plan command
 # documentation). The setup-terraform action's wrapper must be off (terraform_wrapper: false) or
 # the exit code is not terraform's. Records $DRWEB_CI_ARTIFACTS/<stack>/drift.json for

@@ -4,7 +4,7 @@
 # latest successful run of pull-request.yml on that pull request's head commit. Prints
 # `run-id=<id>` and `pr=<number>` (appended to $GITHUB_OUTPUT when set). Refuses (exit 3) a push
 # without a pull request, or a pull request without a successful plan run. Needs GH_TOKEN,
-# GITHUB_REPOSITORY, GITHUB_SHA. README "Delivery pipeline".
+# GITHUB_REPOSITORY, GITHUB_SHA. docs/ci-identity.md "Delivery pipeline".
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 : "${GITHUB_REPOSITORY:?}" "${GITHUB_SHA:?}"
 pr=$(gh api "repos/$GITHUB_REPOSITORY/commits/$GITHUB_SHA/pulls" --jq '[.[] | select(.merged_at != null)][0] // empty')

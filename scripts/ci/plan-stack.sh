@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/ci/plan-stack.sh <stack>: the pull request's plan of one stack (README "Delivery pipeline").
+# scripts/ci/plan-stack.sh <stack>: the pull request's plan of one stack (docs/ci-identity.md "Delivery pipeline").
 # Plain `terraform -chdir=cdktf.out/stacks/<stack>` init and plan (no cdktf CLI): saves the plan
 # (tfplan), its text (plan.txt) and review.json (the stack folder's digest, the plan's digest,
 # whether it changes anything) in $DRWEB_CI_ARTIFACTS/<stack>/ (default ci-artifacts/), which the

@@ -1,5 +1,5 @@
 /**
- * The nightly report (README "Delivery pipeline"): one GitHub issue per stack that drifted or
+ * The nightly report (docs/ci-identity.md "Delivery pipeline"): one GitHub issue per stack that drifted or
  * could not be planned, and one for `dr status`, opened, updated (body replaced) or closed when
  * clean again; found by title among open issues labelled drweb-drift (src/ci/drift-report.ts).
  *

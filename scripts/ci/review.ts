@@ -1,5 +1,5 @@
 /**
- * The pipeline's record of a plan, and the check before an apply (README "Delivery pipeline"):
+ * The pipeline's record of a plan, and the check before an apply (docs/ci-identity.md "Delivery pipeline"):
  *
  *   review.ts record --stack S --dir D --artifacts A --exit-code N   (plan-stack.sh: writes A/review.json)
  *   review.ts check  --stack S --dir D --artifacts A                 (apply-stack.sh: exit 3 when A is not S's reviewed plan of D)

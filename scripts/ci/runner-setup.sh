@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/ci/runner-setup.sh: prepares a GitHub-hosted Ubuntu runner for `npm test` and the offline
-# plan (run with sudo; README "Delivery pipeline"). On this project's own machines the setup
+# plan (run with sudo; docs/ci-identity.md "Delivery pipeline"). On this project's own machines the setup
 # scripts install these themselves as root (scripts/setup-tools.sh); a hosted runner runs as a
 # non-root user with sudo, so they are installed here first:
 # - haproxy, prometheus (promtool), prometheus-alertmanager, shellcheck: the drill, the alert

@@ -1,6 +1,6 @@
 /**
  * The stacks a workflow runs and their order, from the synthesized manifest and the config
- * (src/ci/pipeline.ts applyOrder; README "Delivery pipeline"):
+ * (src/ci/pipeline.ts applyOrder; docs/ci-identity.md "Delivery pipeline"):
  *
  *   npx tsx scripts/ci/stack-order.ts [--out cdktf.out] [--reviewed <dir>]
  *

@@ -50,7 +50,7 @@ export interface AlertExpectation {
   readonly verdict: Verdict;
   /** For "fires": what the deadline counts from. @default "fault" */
   readonly anchor?: Anchor;
-  /** Why, one line (shown in the README's table and the report). */
+  /** Why, one line (shown in docs/drill.md's table and the report). */
   readonly why: string;
 }
 
@@ -74,7 +74,7 @@ export const AURORA_RULE_ALERTS = ["DatabaseGlobalReplicationLagHigh"] as const;
 const AURORA_LAG = { alert: "DatabaseGlobalReplicationLagHigh", verdict: "either", why: "not in the drill: a CloudWatch (AuroraGlobalDBRPOLag) metric; the rule is loaded and evaluated" } as const;
 
 /**
- * The expectations, one table for every scenario (README "Alerts in the
+ * The expectations, one table for every scenario (docs/drill.md "Alerts in the
  * drill" prints it). Every alert of the rule file appears in every scenario.
  */
 export const ALERT_EXPECTATIONS: Record<ScenarioName, readonly AlertExpectation[]> = {

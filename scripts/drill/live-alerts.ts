@@ -176,7 +176,7 @@ export function alertsMarkdown(reports: readonly AlertReport[]): string {
   return lines.join("\n");
 }
 
-/** The README's expectations table (one row per alert and scenario). */
+/** docs/drill.md's expectations table (one row per alert and scenario). */
 export function expectationsTable(): string {
   const lines = ["| scenario | alert | expected | why |", "| --- | --- | --- | --- |"];
   for (const [scenario, exps] of Object.entries(ALERT_EXPECTATIONS)) {

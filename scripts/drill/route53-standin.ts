@@ -42,7 +42,7 @@ export function startRoute53StandIn(base: ValidConfig, env: DrillEnvironment, sc
       return w === null ? null : w.healthy > 0;
     },
   });
-  // The switch's first position, as an operator sets it after the first dns deploy (README, DNS failover).
+  // The switch's first position, as an operator sets it after the first dns deploy (docs/dns-failover.md).
   sim.putSwitchMetric(switchValue(base, base.dns.forceFailover));
   return { sim, ticker: setInterval(() => void sim.tick(), 10), intervalMs, ttlMs };
 }

@@ -1,5 +1,5 @@
 /**
- * The Aurora Global Database mode in the offline plan (README "Aurora Global
+ * The Aurora Global Database mode in the offline plan (docs/aurora.md "Aurora Global
  * Database mode", src/database/aurora-contract.ts): its DR states, and the
  * deploys that follow what AWS does to the global database (a managed
  * switchover or failover moves the roles; an upgrade of the global cluster
@@ -135,7 +135,7 @@ function rolesMoved(config: ValidConfig, action: string, writer: RegionRole): St
 const onlyIn = (edits: StateEdit[], config: ValidConfig, role: RegionRole) => edits.filter((e) => e.action.includes(`: ${names(config, role).cluster} is`));
 
 /**
- * Outputs that say which region writes (README "Endpoints the app uses, by DR
+ * Outputs that say which region writes (docs/aurora.md "Endpoints the app uses, by DR
  * state"). Not db_writer_endpoint: the web tier writes through its own
  * cluster endpoint in every state (src/database/aurora-tier.ts
  * auroraClusterEndpoint), so only a new cluster (a rebuild) changes it.

@@ -1,6 +1,6 @@
 /**
  * The pipeline's own plan step, exercised offline: `scripts/ci/plan-stack.sh <stack>` (what the
- * pull-request workflow runs, README "Delivery pipeline") on a copy of the synthesized output,
+ * pull-request workflow runs, docs/ci-identity.md "Delivery pipeline") on a copy of the synthesized output,
  * with plain `terraform init` and `terraform plan` against the fake account: the real provider
  * from the mirror, every endpoint on the loopback responder, which answers the data sources'
  * reads with the fake account's values (data-api.ts) and records every call. Only an override

@@ -2,7 +2,7 @@
  * The fake AWS account of the offline plan: provider settings that keep the
  * real hashicorp/aws provider away from AWS, the values of the data sources
  * that would call AWS, and plausible values for attributes AWS computes when
- * a resource is created. None of these values is real; README "Offline plan"
+ * a resource is created. None of these values is real; docs/offline-plan.md "Offline plan"
  * says what that means for what the plan proves.
  */
 import * as crypto from "node:crypto";

@@ -6,7 +6,7 @@
  * `terraform test` with `command = plan`, fake credentials, every endpoint on
  * a loopback responder, data sources overridden with a fake account's
  * values, all inside a network namespace that has only loopback.
- * README "Offline plan" says what it proves and what it cannot.
+ * docs/offline-plan.md "Offline plan" says what it proves and what it cannot.
  *
  *   npm run plan:offline                 # the full matrix (the config's mode, plus the Aurora
  *                                        # Global Database mode when the config is RDS's: aurora-scenarios.ts)

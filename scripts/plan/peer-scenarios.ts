@@ -1,6 +1,6 @@
 /**
  * The primary deployed while the secondary region is down
- * (regions.secondary.unreachable; README "Deploying the primary while the
+ * (regions.secondary.unreachable; docs/deploy-and-state.md "Deploying the primary while the
  * secondary region is down"), and the way back, in the offline plan.
  *
  * In the checks marked `unreachableRegion`, every endpoint of the primary

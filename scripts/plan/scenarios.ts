@@ -1,6 +1,6 @@
 /**
  * The DR states the stacks are planned in, and the runbook's deploys between
- * them (README "Database failover and failback runbook", src/dr/plan.ts):
+ * them (docs/failover-runbook.md "Database failover and failback runbook", src/dr/plan.ts):
  * for each, the state it starts from, what the runbook did to AWS before it
  * (as the next refresh would read it) and what it promises the plan shows.
  */

@@ -6,7 +6,7 @@
 //   node scripts/synth/run.js <entry.ts>
 //
 // Why: under tsx every run transforms and resolves ~1,000 modules (2.7-3 s
-// for this app); the bundle loads in one read (issue 18, README
+// for this app); the bundle loads in one read (issue 18, docs/testing.md
 // "Benchmark"). Never stale: the bundle's metafile lists every input file
 // (project sources and node_modules alike) with its size and mtime; any
 // change, a new esbuild, or a different entry rebuilds it (~0.5 s) before it

@@ -12,7 +12,7 @@ export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 /** The audience aws-actions/configure-aws-credentials asks GitHub for (and the provider's client id). */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 
-/** The stack's outputs the workflows' setup reads (README "CI identity"). */
+/** The stack's outputs the workflows' setup reads (docs/ci-identity.md "CI identity"). */
 export const CI_OUTPUTS = { planRoleArn: "plan_role_arn", applyRoleArn: "apply_role_arn", oidcProviderArn: "oidc_provider_arn" } as const;
 
 /** Repository variables the workflows read (Settings > Secrets and variables > Actions > Variables). */

@@ -97,7 +97,7 @@ export function driftIssues(results: readonly DriftResult[], status: StatusLike 
         body:
           `**Expected drift after a runbook run**: the DR state in AWS is not the one the config records yet (\`dr status\`):\n\n` +
           unrecorded.map((u) => `- ${u}`).join("\n") +
-          `\n\nRecord it as the runbook's last step printed (README "Database failover and failback runbook": set \`database.drState\`/\`dns.forceFailover\`, then the deploy it names); this issue closes when the nightly plan is clean.\n\n` +
+          `\n\nRecord it as the runbook's last step printed (docs/failover-runbook.md "Database failover and failback runbook": set \`database.drState\`/\`dns.forceFailover\`, then the deploy it names); this issue closes when the nightly plan is clean.\n\n` +
           `Plan of ${r.stack}: ${r.summary} (${runUrl})` +
           fence(r.detail),
       });

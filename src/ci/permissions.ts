@@ -1,5 +1,5 @@
 /**
- * What the CI roles may do (README "CI identity"). Pure data: the
+ * What the CI roles may do (docs/ci-identity.md "CI identity"). Pure data: the
  * ci-identity stack turns each group into one customer-managed policy, and
  * the tests read them directly.
  *
@@ -286,7 +286,7 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
           // scaling: image, subnet, security-group, volume, ...), and tag
           // conditions hold only where the action tags on create (Service
           // Authorization Reference, Amazon EC2): scoped to the regions,
-          // not to resources. README "CI identity" lists this as broad.
+          // not to resources. docs/ci-identity.md "CI identity" lists this as broad.
           sid: "Ec2",
           actions: [
             "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
@@ -393,7 +393,7 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
         { sid: "PassProjectRoles", actions: ["iam:PassRole"], resources: [`arn:${p}:iam::${a}:role/${base}-*`], condition: [cond("StringEquals", "iam:PassedToService", [...PASSED_TO_SERVICES])] },
         { sid: "ServiceLinkedRoles", actions: ["iam:CreateServiceLinkedRole"], resources: [`arn:${p}:iam::${a}:role/aws-service-role/*`], condition: [cond("StringEquals", "iam:AWSServiceName", [...SERVICE_LINKED_ROLES])] },
         {
-          // The CI identity is created by hand (README "CI identity"): a
+          // The CI identity is created by hand (docs/ci-identity.md "CI identity"): a
           // pipeline that could change its own roles or their policies could
           // give itself anything.
           sid: "NotTheCiIdentity",

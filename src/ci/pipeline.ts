@@ -88,19 +88,19 @@ export interface ApplyOrder {
  * What a merge may apply in the config's DR state, in dependency order.
  *
  * - `database.drState` "failedOver": the primary region is the failed one;
- *   every stack that reaches it is skipped (README runbook: "Do not deploy
+ *   every stack that reaches it is skipped (docs/failover-runbook.md: "Do not deploy
  *   `primary` while in `failedOver`"), and a dependency on a skipped stack is
  *   dropped, as the runbook's record deploys do with
  *   --ignore-missing-stack-dependencies (src/dr/deploy-commands.ts).
  * - `regions.<role>.unreachable`: refused. That deploy runs with refresh off,
- *   one stack, by hand (README "Deploying the primary while the secondary
+ *   one stack, by hand (docs/deploy-and-state.md "Deploying the primary while the secondary
  *   region is down"); a pipeline must not guess it.
  * - The ci-identity stack: the roles the pipeline runs as are not the
  *   pipeline's to change.
  * - Stacks that need the kubernetes or helm provider (the monitoring
  *   stacks) are skipped: they reach their cluster's private API through the
  *   deploy runner's Session Manager tunnel, and neither CI role has a
- *   cluster access entry or the tunnel's permissions (README "CI identity").
+ *   cluster access entry or the tunnel's permissions (docs/ci-identity.md "CI identity").
  *   They are deployed by hand (monitoring/README.md).
  * - `onlyStacks` (stacks whose reviewed plan has changes): the others are
  *   skipped as "no changes", so no approval is asked for a no-op.
@@ -114,7 +114,7 @@ export function applyOrder(
   for (const role of ["primary", "secondary"] as const) {
     if (config.regions[role].unreachable) {
       throw new PipelineError(
-        `regions.${role}.unreachable is set: the pipeline does not apply while a region is marked unreachable. Fix: deploy the one stack that can be deployed by hand with refresh off (README "Deploying the primary while the secondary region is down"), and remove the switch when ${config.regions[role].region} answers again`,
+        `regions.${role}.unreachable is set: the pipeline does not apply while a region is marked unreachable. Fix: deploy the one stack that can be deployed by hand with refresh off (docs/deploy-and-state.md "Deploying the primary while the secondary region is down"), and remove the switch when ${config.regions[role].region} answers again`,
       );
     }
   }
@@ -123,7 +123,7 @@ export function applyOrder(
   for (const name of Object.keys(manifest).sort()) {
     if (name === CI_IDENTITY_STACK) {
       skip.add(name);
-      skipped.push({ stack: name, reason: "the pipeline never changes its own identity (the apply role is denied IAM on the CI roles): deploy it by hand with an administrator's credentials (README \"CI identity\")" });
+      skipped.push({ stack: name, reason: "the pipeline never changes its own identity (the apply role is denied IAM on the CI roles): deploy it by hand with an administrator's credentials (docs/ci-identity.md \"CI identity\")" });
       continue;
     }
     const providers = Object.keys(stackJson(name).terraform?.required_providers ?? {}).filter((p) => p !== "aws");

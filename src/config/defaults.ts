@@ -19,7 +19,7 @@ export const DEFAULT_CONFIG: DrConfig = {
       availabilityZones: ["us-west-1c", "us-west-1b"],
       vpcCidr: "10.20.0.0/16",
       // true only while this region is down: the primary is then deployed
-      // without reading or writing anything here (README "Deploying the
+      // without reading or writing anything here (docs/deploy-and-state.md "Deploying the
       // primary while the secondary region is down").
       unreachable: false,
     },
@@ -146,7 +146,7 @@ export const DEFAULT_CONFIG: DrConfig = {
     journalDir: ".dr",
     // Run reports (src/dr/run-report.ts; docs/dr-runbook.md "Run reports"): minutes from a run's start to its
     // verified first write. Planned: the fence, the catch-up, a promotion ("a few minutes": RDS User Guide), the gate
-    // and DNS. Unplanned: + the sustained-outage window and the client drain (README "RTO budget on AWS": 472 s +
+    // and DNS. Unplanned: + the sustained-outage window and the client drain (docs/aurora.md "RTO budget on AWS": 472 s +
     // the promotion). Failback: + rebuilding the primary's cross-region replica. Restore: restoreTimeoutMinutes + 60.
     rtoTargetMinutes: { failoverPlanned: 20, failoverUnplanned: 30, failback: 180, restore: 300 },
     // dr status / BackupRestorableLagHigh: RDS uploads transaction logs every
@@ -155,7 +155,7 @@ export const DEFAULT_CONFIG: DrConfig = {
     // copy. 15 minutes: three upload intervals, so one late upload does not warn.
     maxRestorableLagMinutes: 15,
   },
-  // The CI identity (README "CI identity"): off until a repository is given.
+  // The CI identity (docs/ci-identity.md "CI identity"): off until a repository is given.
   // An apply of a regional stack (RDS instances, an EKS cluster) can take
   // more than an hour: the apply role's sessions may last 4 hours.
   ci: { enabled: false, createOidcProvider: true, applyMaxSessionSeconds: 14400 },

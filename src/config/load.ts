@@ -100,7 +100,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[]
     return [{ field: fieldOf(issue.path), message: `${issue.message}. Fix: give ${article} ${issue.expected} here` }];
   }
   const hasFix = issue.message.includes("Fix:");
-  return [{ field: fieldOf(issue.path), message: hasFix ? issue.message : `${issue.message}. Fix: correct this value (see README "Configuration")` }];
+  return [{ field: fieldOf(issue.path), message: hasFix ? issue.message : `${issue.message}. Fix: correct this value (see docs/configuration.md "Configuration")` }];
 }
 
 type Path = readonly PropertyKey[];

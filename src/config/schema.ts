@@ -1209,7 +1209,7 @@ function checkCi(cfg: CheckedConfig, ctx: Ctx): void {
 }
 
 /**
- * regions.<role>.unreachable (README "Deploying the primary while the
+ * regions.<role>.unreachable (docs/deploy-and-state.md "Deploying the primary while the
  * secondary region is down"). Only the secondary region takes it, and only
  * while the primary is the writing region and keeps its state elsewhere:
  * - no stack needs a switch for the primary region: the secondary, dns,
@@ -1339,7 +1339,7 @@ export function configWarnings(cfg: ValidConfig, today: Date = new Date()): stri
     out.push(
       `database.masterPasswordVersion: ${cfg.database.masterPasswordVersion} is held while drState is "${cfg.database.drState}": the database that writes is in ${cfg.regions.secondary.region}, ` +
         `and the secret is written by the primary stack only, so a rotation now would store a password no database has. A bump made now takes effect at the first deploy of primary ` +
-        `with drState "normal" (secret first, then the ${cfg.regions.primary.region} writer). README "Master password rotation".`,
+        `with drState "normal" (secret first, then the ${cfg.regions.primary.region} writer). docs/failover-runbook.md "Master password rotation".`,
     );
   }
   {
@@ -1347,7 +1347,7 @@ export function configWarnings(cfg: ValidConfig, today: Date = new Date()): stri
     if ((c.enabled ?? isProductionEnvironment(cfg.environment)) && c.enabled !== true && (!c.accountId || !c.vaultName)) {
       out.push(
         `backups.isolatedCopy: on by default in environment "${cfg.environment}", but no backup account is named, so no copy leaves this account: a compromised account can delete every backup. ` +
-          `Set backups.isolatedCopy.accountId and vaultName (README "Isolated copies in another account"), or set enabled false to opt out.`,
+          `Set backups.isolatedCopy.accountId and vaultName (docs/backups.md "Isolated copies in another account"), or set enabled false to opt out.`,
       );
     }
   }

@@ -155,7 +155,7 @@ export class AuroraGlobalTier extends Construct {
    * it is a secondary member; the app tells the two apart at run time
    * (webapp/drweb/db.py Database.role), so a switchover or failover needs no
    * deploy. Never the other region's endpoint nor the global writer endpoint:
-   * a region writes only to its own cluster (README "Endpoints the app uses").
+   * a region writes only to its own cluster (docs/aurora.md "Endpoints the app uses").
    */
   readonly appWriterHost: string;
   /** The host the web tier reads through: the cluster's reader endpoint. */

@@ -255,7 +255,7 @@ export const DB_INSTANCE_TIMEOUTS = { create: "180m", update: "120m", delete: "9
  * standalone writer (a source, or a promoted replica) keeps its final
  * snapshot. Terraform destroys with the values in STATE, not config: the
  * value must have been applied by an earlier deploy before the apply that
- * destroys the instance (README runbook; `npm run plan:offline` checks it).
+ * destroys the instance (docs/failover-runbook.md; `npm run plan:offline` checks it).
  */
 export function finalSnapshot(kind: "replica" | "standalone", identifier: string): Pick<DbInstanceConfig, "skipFinalSnapshot" | "finalSnapshotIdentifier"> {
   return kind === "replica" ? { skipFinalSnapshot: true } : { skipFinalSnapshot: false, finalSnapshotIdentifier: `${identifier}-final` };
@@ -279,7 +279,7 @@ export function readerMember(index: number): string {
  * v5.100.0, internal/service/rds/instance.go, resourceInstanceUpdate).
  * Generation 1 keeps the plain ids, so existing deployments keep their
  * state addresses. `npm run plan:offline` checks the rebuild with the real
- * provider (README "Offline plan").
+ * provider (docs/offline-plan.md "Offline plan").
  */
 export function generationId(member: string, generation: number): string {
   return generation === 1 ? member : `${member}G${generation}`;

@@ -27,7 +27,7 @@ export interface RegionTopology {
  * | failback   | replica of secondary (rebuilt)   | promoted (writes)                |
  *
  * Switching back after failback is a promotion of the us-east-2 replica and
- * a return to "normal" with the secondary's generation bumped (README).
+ * a return to "normal" with the secondary's generation bumped (docs/failover-runbook.md).
  */
 export const TOPOLOGY: Readonly<Record<DrState, Readonly<Record<RegionRole, RegionTopology>>>> = {
   normal: { primary: { writer: "source" }, secondary: { writer: "replica", sourceRole: "primary" } },

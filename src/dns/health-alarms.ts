@@ -8,7 +8,7 @@ import type { HealthCheckRole } from "./contract";
 
 /** The health checks that get an alarm, and what each alarm means. */
 export const ALARMED_HEALTH_CHECKS = {
-  primary: "The primary ALB fails its readiness check: unless failover is forced already, Route53 is sending traffic to the secondary (see README, DNS failover).",
+  primary: "The primary ALB fails its readiness check: unless failover is forced already, Route53 is sending traffic to the secondary (see docs/dns-failover.md).",
   secondary: "The secondary ALB fails its readiness check: there is no healthy failover target (forced failover still answers SECONDARY).",
   "primary-gate": "The PRIMARY record's gate is unhealthy: the primary is down or the failover switch is forced; clients are on the secondary.",
   "secondary-gate": "The SECONDARY record's gate is unhealthy: the secondary is down and failover is not forced; if the primary is down too, Route53 answers PRIMARY.",

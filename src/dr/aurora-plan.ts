@@ -52,7 +52,7 @@ import type { Check, ClusterSnapshotState, GlobalClusterState, GlobalDatabasePla
  * Database": https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html)
  *
  * Writes resume without a deploy: the app finds where it may write at run
- * time (README "Aurora Global Database mode", endpoints), so each plan checks
+ * time (docs/aurora.md "Aurora Global Database mode", endpoints), so each plan checks
  * writes through the new primary region's entry point right after the move
  * (`verify`, as the RDS mode), and only then asks the operator to record the
  * new drState (an operator step whose deploy changes outputs, no launch

@@ -15,7 +15,7 @@ import type { Check, DatabaseState, DrPlatform, OutageState, WalPositions, WebSt
  * The runbook's plans: ordered steps, each with its precondition, action,
  * wait condition, timeout and what to do if it fails. Plans are data: the
  * runner (runner.ts) executes them, `--dry-run` prints them, the journal
- * records them. The steps follow README "Database failover and failback
+ * records them. The steps follow docs/failover-runbook.md "Database failover and failback
  * runbook"; the AWS calls behind them are in aws-platform.ts.
  *
  * Steps that protect data never trust the journal for the state of the
@@ -1366,7 +1366,7 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
     : unplannedSteps(config, params);
 
   const epilogue = [
-    `Record the new state (README "Database failover and failback runbook", Failover step 4). In your config file (DR_CONFIG):`,
+    `Record the new state (docs/failover-runbook.md "Database failover and failback runbook", Failover step 4). In your config file (DR_CONFIG):`,
     `  "database": { "drState": "failedOver", "generations": { "primary": ${gP}, "secondary": ${gS} } },`,
     `  "dns": { "forceFailover": true }`,
     `then:`,
@@ -1397,7 +1397,7 @@ export function failoverPlan(config: ValidConfig, params: PlanParams): Plan {
 // --- failback --------------------------------------------------------------
 
 /**
- * Failback (README "Failback to us-east-2"): rebuild the old primary as a
+ * Failback (docs/failover-runbook.md "Failback to us-east-2"): rebuild the old primary as a
  * replica of the promoted secondary (generation bump, a deploy the operator
  * runs), switch over to it (planned: RPO 0), rebuild the secondary as its
  * replica (a second generation bump and deploy).
@@ -1475,7 +1475,7 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
         check: cfgCheck({ drState: "failback", primary: gP2, secondary: gS, forceFailover: true }),
       },
       action: {
-        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect exactly: ${p.writer(gP)} destroyed with its final snapshot ${p.writer(gP)}-final, ${p.readers(gP).join(", ")} destroyed without one (skip_final_snapshot true in the diff: RDS refuses a final snapshot of a read replica; if it shows false, see README failback step 3), ${p.writer(gP2)} created as a cross-region replica of ${s.writer(gS)} plus ${p.readers(gP2).join(", ")}, the web launch template and Auto Scaling group updated (new endpoints); npm run plan:offline checks this plan); ${deployOnly("primary")} (only primary: ${s.writer(gS)}, its source, is named by ARN and already running, and the secondary and DNS-zone stacks it depends on do not change)`,
+        text: `set "database": { "drState": "failback", "generations": { "primary": ${gP2}, "secondary": ${gS} } } (keep "dns": { "forceFailover": true }); npm run synth && npx cdktf diff primary (expect exactly: ${p.writer(gP)} destroyed with its final snapshot ${p.writer(gP)}-final, ${p.readers(gP).join(", ")} destroyed without one (skip_final_snapshot true in the diff: RDS refuses a final snapshot of a read replica; if it shows false, see docs/failover-runbook.md failback step 3), ${p.writer(gP2)} created as a cross-region replica of ${s.writer(gS)} plus ${p.readers(gP2).join(", ")}, the web launch template and Auto Scaling group updated (new endpoints); npm run plan:offline checks this plan); ${deployOnly("primary")} (only primary: ${s.writer(gS)}, its source, is named by ARN and already running, and the secondary and DNS-zone stacks it depends on do not change)`,
       },
       wait: { text: `${p.writer(gP2)} exists, is a replica of ${s.writer(gS)} and available (checked once: deploy, then run the command again)`, timeoutSeconds: 0, until: replicaOf("primary", gP2) },
       onFailure: "Set the config as shown, deploy primary, then run `dr failback` again: it resumes here.",

@@ -249,7 +249,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
     } else if (db.dbRole !== r.expectedDbRole) {
       mismatches.push(
         `${r.region} (${r.role}): config database.drState "${drState}" (generation ${gens[r.role]}) expects ${db.identifier} to be a ${r.expectedDbRole}, AWS reports ${db.dbRole}` +
-          (db.dbRole === "writer" && r.expectedDbRole === "replica" ? ` (it was promoted: set drState to "failedOver", README runbook step 4)` : ""),
+          (db.dbRole === "writer" && r.expectedDbRole === "replica" ? ` (it was promoted: set drState to "failedOver", docs/failover-runbook.md step 4)` : ""),
       );
     }
   }

@@ -182,6 +182,6 @@ function versionedUpload(region: string): Postcondition {
       `template) is changed until it has one: instances could not fetch it by version. Fix: wait 15 minutes after versioning was enabled on the bucket, then run ` +
       `\`aws s3api copy-object --region ${region} --bucket \${self.bucket} --key \${self.key} --copy-source \${self.bucket}/\${self.key} --metadata-directive REPLACE --metadata reupload=1\`` +
       ` and deploy again: Terraform sees the changed metadata and uploads this release once more as a new, versioned object. ` +
-      `Never replace or taint this object (-replace, terraform taint): that deletes every version of the key, older releases included. See README "Web tier" (boot artefacts written unversioned).`,
+      `Never replace or taint this object (-replace, terraform taint): that deletes every version of the key, older releases included. See docs/web-tier.md "Web tier" (boot artefacts written unversioned).`,
   };
 }

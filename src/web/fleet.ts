@@ -173,7 +173,7 @@ export class WebFleet extends Construct {
           // AMI ID for the ImageId property"). A failed release is rolled back
           // by deploying the previous version, or by pointing the group at
           // the previous launch-template version: every version can still
-          // fetch its own archive (AppArtifact). README "Web tier".
+          // fetch its own archive (AppArtifact). docs/web-tier.md "Web tier".
           autoRollback: false,
         },
       },

@@ -1,4 +1,4 @@
-# Shared by the pipeline's step scripts (scripts/ci/*.sh; README "Delivery pipeline").
+# Shared by the pipeline's step scripts (scripts/ci/*.sh; docs/ci-identity.md "Delivery pipeline").
 # Terraform runs non-interactively, as plain `terraform -chdir=<out>/stacks/<stack>`:
 # the synthesized folder is a complete root module (backend, providers, assets inside it),
 # so no cdktf CLI is needed to plan or apply it.
@@ -27,7 +27,7 @@ ci_stack_dir() {
   # In the workflows (DRWEB_CI_REQUIRE_REMOTE_STATE=1): a local backend would plan against an empty
   # state on a fresh runner and apply everything again; only the S3 backend is accepted there.
   if [[ ${DRWEB_CI_REQUIRE_REMOTE_STATE:-} == 1 ]] && ! node -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).terraform?.backend?.s3 ? 0 : 1)' "$dir/cdk.tf.json"; then
-    ci_fail "$stack keeps its state in a local file (config backend.type \"local\"): a pipeline run would start from an empty state. Fix: set backend.type \"s3\" with the state buckets in the config (README \"State\")"
+    ci_fail "$stack keeps its state in a local file (config backend.type \"local\"): a pipeline run would start from an empty state. Fix: set backend.type \"s3\" with the state buckets in the config (docs/deploy-and-state.md \"State\")"
   fi
   printf '%s\n' "$dir"
 }

@@ -21,7 +21,7 @@ type Finding = { resource: ResourceView; verdict: Verdict };
  *   customer managed key of your destination vault" (AWS Backup Developer
  *   Guide, "Creating backup copies across AWS Regions"). The isolated
  *   account's vault (backups.isolatedCopy) is keyed by that account, which
- *   this app cannot see (README "Isolated copies in another account").
+ *   this app cannot see (docs/backups.md "Isolated copies in another account").
  */
 export const backupCopiesDestinationKey: AppRule = {
   kind: "app",

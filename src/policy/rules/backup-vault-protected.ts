@@ -4,7 +4,7 @@ import { COMPLIANT, fail, type ResourceRule } from "../types";
 import { blocks, vaultOf } from "./backup-arns";
 
 /**
- * Deletion protection of the backups, as the design has it (README "Backups:
+ * Deletion protection of the backups, as the design has it (docs/backups.md "Backups:
  * restorable in either region"):
  * - the app's vaults are never force-destroyed: DeleteBackupVault refuses a
  *   vault that still holds recovery points ("A vault can be deleted only if
@@ -18,7 +18,7 @@ import { blocks, vaultOf } from "./backup-arns";
  * What this rule cannot see: the lock itself (another account's resource)
  * and the local vaults' own recovery points, which a principal of this
  * account allowed backup:DeleteRecoveryPoint can delete (no vault access
- * policy denies it here; README says so).
+ * policy denies it here; docs/backups.md says so).
  */
 export const backupVaultProtected: ResourceRule = {
   kind: "resource",
