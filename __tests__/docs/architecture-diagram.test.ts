@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { architectureModel, DIAGRAM_FILE, renderArchitectureSvg } from "../../scripts/architecture-diagram";
-import { synthApp } from "../helpers/synth";
+import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 function modelOf(overrides: unknown = {}) {
   const r = synthApp(overrides);
@@ -37,5 +37,16 @@ describe("the architecture diagram (docs/architecture.svg)", () => {
     expect(failback.columns[0].stacks[0].dependsOn).toContain("secondary");
     const aurora = modelOf({ database: { engine: "aurora-postgresql" } });
     expect(aurora.columns[0].stacks[0].lines).toContain("Aurora Global Database");
+  });
+});
+
+describe("the README's stacks table", () => {
+  it("names every stack the default config synthesizes, and the optional ci-identity stack", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const listed = [...readme.matchAll(/^\| `([a-z-]+)` \| /gm)].map((m) => m[1]).sort();
+    const synthesized = Object.keys(synthApp().stacks).sort();
+    expect(synthesized.filter((s) => !listed.includes(s))).toEqual([]);
+    expect(listed.filter((s) => !synthesized.includes(s))).toEqual(["ci-identity"]);
+    expect(Object.keys(synthApp({ ci: { enabled: true, githubRepository: "acme/shop" } }).stacks)).toContain("ci-identity");
   });
 });
