@@ -14,6 +14,7 @@ import { EXIT_NOT_READY, renderReadiness, runReadiness } from "./readiness";
 import { cloudWatchSink, publishReadiness } from "./readiness-metrics";
 import { restoreParamsFor, RestoreRequestError, writerRoleOf, type RestoreRequest } from "./restore-plan";
 import type { RegionRole } from "../config";
+import { isAurora } from "../database/aurora-contract";
 
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
@@ -150,7 +151,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       throw e;
     }
     const writer = writerRoleOf(config.database.drState);
-    mode = (restore.region ?? writer) === writer ? "planned" : "unplanned";
+    // Aurora mode: the restore runs in the writer member's region only (aurora-restore-plan.ts), never unplanned.
+    mode = isAurora(config) || (restore.region ?? writer) === writer ? "planned" : "unplanned";
   }
 
   const sdk = deps.clients ? null : sdkClients();
