@@ -30,8 +30,8 @@ import type { InstanceState, RestoreAttempt, RestoreWindow } from "./restore-pla
  *   cluster is created from the source DB cluster with the same configuration as the original DB cluster, except
  *   that the new DB cluster is created with the default DB security group"; so the subnet group (DBSubnetGroup), the
  *   security groups, the cluster parameter group, the KMS key (KmsKeyId: "If you don't specify a value for the
- *   KmsKeyId parameter, then ... the restored DB cluster is encrypted with the KMS key that was used to encrypt the
- *   source DB cluster": given explicitly anyway), the port and the log exports are copied from the source, with
+ *   KmsKeyId parameter, then the following occurs: If the DB cluster is encrypted, then the restored DB cluster is
+ *   encrypted using the KMS key that was used to encrypt the source DB cluster": given explicitly anyway), the port and the log exports are copied from the source, with
  *   DeletionProtection true, its tags plus dr-restored-to, RestoreType "full-copy" (a copy-on-write clone would share
  *   the damaged cluster's volume: "copy-on-write - The new DB cluster is restored as a clone of the source DB
  *   cluster").
