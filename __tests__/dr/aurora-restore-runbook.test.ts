@@ -128,6 +128,10 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
       };
       await expect(t.run(toTime, { beforeStep: stop })).rejects.toThrow("SIGINT");
       t.clock.advance(3 * MIN);
+      if (killAt !== "restore-cluster") {
+        // A resumed run with another time is refused: it would act on other clusters.
+        await expect(t.run(toTime - MIN)).rejects.toThrow(/unfinished restore to .* \(restored instance .*-pitr-\d{14}\); run `dr restore --to-time/);
+      }
       const again = await t.run(toTime);
       expect(again.ok, `${killAt}: ${again.failure ?? ""}`).toBe(true);
       // Killed before the restore request: nothing was sent, the next run starts afresh (new stamp); after it: the journal's names.
@@ -159,6 +163,23 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
     expect(r.failedStep).toBe("restore-cluster");
     expect(r.failure).toMatch(/already exists .* this run did not create it: start afresh \(--fresh\)/);
     expect(t.fr.changes()).toEqual([]);
+  });
+
+  it("the restored cluster deleted by someone while its instance is created stops at once (no wait to the timeout, no second CreateDBInstance)", async () => {
+    const t = setup();
+    t.fr.instanceTakes = -1;
+    let polls = 0;
+    const orig = t.aws.calls.push.bind(t.aws.calls);
+    t.aws.calls.push = (...items) => {
+      for (const c of items) if (c.command === "DescribeDBInstancesCommand" && c.input.DBInstanceIdentifier === `${t.target}-1` && ++polls === 3) t.fr.clusters.delete(t.target);
+      return orig(...items);
+    };
+    const started = t.clock.now();
+    const r = await t.run(t.clock.now() - 30 * MIN);
+    expect(r.failedStep).toBe("create-instance");
+    expect(r.failure).toMatch(/-pitr-\d{14} is gone .* cannot be created; production was not touched/);
+    expect(t.clock.now() - started).toBeLessThan(10 * MIN);
+    expect(t.fr.creates).toHaveLength(1);
   });
 
   it("a restore that ends failed stops at once, production untouched", async () => {

@@ -229,6 +229,9 @@ function createInstanceStep(config: ValidConfig, params: PlanParams): Step {
         if (i.found && i.status === "available") return ok(`${inst}: available`);
         if (i.found && i.status !== null && DEAD_DB_STATUSES.includes(i.status)) return fatal(`${inst} is ${i.status} (${i.detail}); production was not touched`);
         if (i.found) return no(`${inst}: ${i.status ?? "?"}`);
+        // The restored cluster gone or failed meanwhile (deleted by someone): no instance can come; stop at once.
+        const c = await ops(ctx).cluster(r.region, r.targetId);
+        if (!c.found || (c.status !== null && DEAD_DB_STATUSES.includes(c.status))) return fatal(`${r.targetId} is ${c.found ? c.status : "gone"} (${c.detail}): ${inst} cannot be created; production was not touched`);
         const refused = (ctx.scratch[`request:${id}:refusals`] as number | undefined) ?? 0;
         const taken = mayHaveBeenTaken(ctx, id);
         if (!taken && refused >= RENAME_REFUSALS) return fatal(`RDS refused CreateDBInstance ${inst} ${refused} times in a row (see the actions above): nothing was created`);
