@@ -63,6 +63,7 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
       DBInstanceClass: "db.r6g.large",
       DBParameterGroupName: "drweb-prod-use2-aurora-instance-pg16",
       PubliclyAccessible: false,
+      Tags: [{ Key: "dr-restored-cluster", Value: t.target }],
     });
     const out = t.lines.join("\n");
     expect(out).toMatch(/\[verify-restored\].*available, writer .*-pitr-\d{14}-1 available, endpoint .*-pitr-\d{14}\.cluster-abc\.us-east-2\.rds\.amazonaws\.com:5432; the data is not checked from the runbook host/);

@@ -182,7 +182,7 @@ export class AwsAuroraRestore implements AuroraRestorePlatform {
         ...(paramGroup ? { DBParameterGroupName: paramGroup } : {}),
         PubliclyAccessible: false,
         ...(tmplInstance?.CACertificateIdentifier ? { CACertificateIdentifier: tmplInstance.CACertificateIdentifier } : {}),
-        Tags: [{ Key: RESTORED_TO_TAG, Value: clusterId }],
+        Tags: [{ Key: "dr-restored-cluster", Value: clusterId }],
       }),
       what,
     );
