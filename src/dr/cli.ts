@@ -37,7 +37,9 @@ const USAGE = `usage:
                                              instance, fence, rename the damaged writer away and give the restored one its name, restore the
                                              fleet, verify a write (rolls back by itself before the app moved); --region the other region:
                                              from the backups replicated there, with the unplanned failover's steps around it (the writer's
-                                             region is down). Refuses a time outside the restorable window (printed). RDS mode only
+                                             region is down). Refuses a time outside the restorable window (printed). Aurora mode: restores
+                                             the writer member into a new cluster and its instance, verifies it and
+                                             stops there: the move is printed (docs/dr-runbook.md, "dr restore")
   (database.engine "aurora-postgresql": the same commands use the global cluster's managed switchover (--planned,
    failback) and managed failover with data loss (--unplanned); docs/dr-runbook.md, Aurora Global Database mode)
 options:
