@@ -1,7 +1,7 @@
-// `dr restore` in the Aurora Global Database mode (issue 26 point 2): a documented refusal that prints the exact
-// manual procedure with this deployment's names (src/dr/aurora-restore.ts says why the app is not moved by the
-// runbook). AWS APIs are stubbed (fake-aws.ts): the tests check that nothing is sent and that every name the
-// procedure prints exists in the synthesized Aurora-mode stacks (real synthesis, not a fixture).
+// `dr restore` in the Aurora Global Database mode (issue 26 point 2): the names the automated steps and the printed
+// move use exist in the synthesized Aurora-mode stacks (real synthesis, not a fixture); `--region` the other region
+// is a refusal with the manual procedure. AWS APIs are stubbed (fake-aurora.ts, fake-aurora-restore.ts): the tests
+// check what is sent. The runbook itself: aurora-restore-runbook.test.ts.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,10 +9,11 @@ import { resolveConfig } from "../../src/config";
 import { auroraRestoreProcedure } from "../../src/dr/aurora-restore";
 import { main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
+import { auroraRestoreEpilogue } from "../../src/dr/aurora-restore-plan";
 import { restoreParamsFor, RestoreRequestError } from "../../src/dr/restore-plan";
 import { resourceList, synthApp, userDataEnv } from "../helpers/synth";
-import { FakeAws } from "./fake-aws";
-import { FakeRestore } from "./fake-restore";
+import { FakeAurora } from "./fake-aurora";
+import { FakeAuroraRestore } from "./fake-aurora-restore";
 
 const AURORA = { database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" } };
 const TO = "2026-12-06T23:10:00.000Z";
@@ -30,41 +31,32 @@ function refusal(overrides: Record<string, any>, region?: "primary" | "secondary
 }
 
 describe("dr restore, Aurora mode: refusal with the exact manual procedure", () => {
-  it("names the writer member cluster, its region, the time, the new cluster, its instance and the fleet, as the synthesized Aurora stacks name them", () => {
-    const msg = refusal(AURORA);
+  it("names the writer member cluster, its region, the new cluster, its instance and the fleet, as the synthesized Aurora stacks name them", () => {
+    const config = resolveConfig(AURORA);
+    const r = restoreParamsFor(config, { toTime: Date.parse(TO) }, NOW);
     const app = synthApp(AURORA);
     const primary = app.stacks["primary"];
-    const clusters = resourceList(primary, "aws_rds_cluster").map((c) => c.cluster_identifier);
     const member = "drweb-prod-use2-db-g1-cluster";
-    expect(clusters).toContain(member);
+    expect(resourceList(primary, "aws_rds_cluster").map((c) => c.cluster_identifier)).toContain(member);
     const globals = Object.values(app.stacks).flatMap((s) => resourceList(s, "aws_rds_global_cluster").map((g) => g.global_cluster_identifier));
     expect(globals).toContain("drweb-prod-db-global");
-    const asgs = resourceList(primary, "aws_autoscaling_group").map((g) => g.name);
-    const asg = asgs.find((n) => typeof n === "string" && msg.includes(n));
-    expect(asg, `no ASG of the primary stack (${asgs.join(", ")}) in the message`).toBeDefined();
-    // The claim the refusal rests on: the fleet's DB_WRITER_HOST is the member cluster's endpoint (in the launch template).
+    // The claim the printed move rests on: the fleet's DB_WRITER_HOST is the member cluster's endpoint (in the launch template).
     expect(userDataEnv(primary).DB_WRITER_HOST).toMatch(/aws_rds_cluster\./);
-
-    const target = `${member}-pitr-20261206234005`;
-    expect(msg).toContain("Nothing was changed.");
-    expect(msg).toContain(`aws rds describe-db-clusters --region us-east-2 --db-cluster-identifier ${member}`);
-    expect(msg).toMatch(/EarliestRestorableTime.*LatestRestorableTime/);
-    expect(msg).toContain(`aws rds restore-db-cluster-to-point-in-time --region us-east-2 --source-db-cluster-identifier ${member} --db-cluster-identifier ${target} --restore-to-time ${TO}`);
-    expect(msg).toMatch(/--vpc-security-group-ids <sgs> --db-cluster-parameter-group-name <params> --kms-key-id <kms> --deletion-protection/);
-    expect(msg).toContain(`aws rds wait db-cluster-available --region us-east-2 --db-cluster-identifier ${target}`);
-    expect(msg).toContain(`aws rds create-db-instance --region us-east-2 --db-cluster-identifier ${target} --db-instance-identifier ${target}-1 --engine aurora-postgresql --db-instance-class db.r6g.large`);
-    expect(msg).toContain("global cluster drweb-prod-db-global");
-    expect(msg).toMatch(/Moving the app is NOT automated/);
+    expect(r).toMatchObject({ writerId: member, region: "primary", targetId: `${member}-pitr-20261206234005`, toTimeIso: TO });
+    const msg = auroraRestoreEpilogue(config, { operation: "restore", mode: "planned", generations: config.database.generations, webSize: 3, backupRetentionDays: 7, maxReplicaLagSeconds: 30, minOutageSeconds: 60, clientDrainSeconds: 60, restore: r }).join("\n");
+    const asgs = resourceList(primary, "aws_autoscaling_group").map((g) => g.name);
+    expect(asgs.find((n) => typeof n === "string" && msg.includes(`--auto-scaling-group-name ${n}`)), `no ASG of the primary stack (${asgs.join(", ")}) in the epilogue`).toBeDefined();
+    const secondaryMember = resourceList(app.stacks["secondary"], "aws_rds_cluster").map((c) => c.cluster_identifier);
+    expect(secondaryMember).toContain("drweb-prod-usw1-db-g1-cluster");
+    expect(msg).toContain("--db-cluster-identifier <ARN of drweb-prod-usw1-db-g1-cluster>");
     // RDS identifiers: 1 to 63 characters.
-    expect(target.length).toBeLessThanOrEqual(63);
+    expect(`${r.targetId}-1`.length).toBeLessThanOrEqual(63);
   });
 
   it("follows the global primary: failedOver and failback restore the secondary's member in us-west-1", () => {
     for (const drState of ["failedOver", "failback"] as const) {
-      const msg = refusal({ database: { ...AURORA.database, drState } });
-      expect(msg).toContain("--source-db-cluster-identifier drweb-prod-usw1-db-g1-cluster");
-      expect(msg).toContain("--region us-west-1");
-      expect(msg).not.toContain("--region us-east-2 --source-db-cluster-identifier");
+      const r = restoreParamsFor(resolveConfig({ database: { ...AURORA.database, drState } }), { toTime: Date.parse(TO) }, NOW);
+      expect(r).toMatchObject({ writerId: "drweb-prod-usw1-db-g1-cluster", writerRole: "secondary", region: "secondary" });
     }
   });
 
@@ -84,20 +76,19 @@ describe("dr restore, Aurora mode: refusal with the exact manual procedure", () 
     expect(() => restoreParamsFor(resolveConfig(AURORA), { toTime: Number.NaN }, NOW)).toThrow(/--to-time is not a time\. Fix: give an ISO time with a zone/);
   });
 
-  it("the CLI exits 2, prints the procedure and sends nothing to AWS, even without --dry-run", async () => {
+  it("the CLI --dry-run exits 0, prints the steps and the move, and sends nothing to AWS", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-aurora-restore-"));
     const f = path.join(dir, "config.json");
     fs.writeFileSync(f, JSON.stringify({ ...AURORA, runbook: { journalDir: dir } }));
     const clock = new FakeClock();
-    const aws = new FakeAws(clock);
-    const fake = new FakeRestore(aws);
-    const errs: string[] = [];
+    const fa = new FakeAurora(clock);
+    const fake = new FakeAuroraRestore(fa);
     const outs: string[] = [];
-    const code = await main(["restore", "--to-time", TO, "--config", f], { out: (l) => outs.push(l), err: (l) => errs.push(l), clients: fake.clients(), clock });
-    expect(code).toBe(2);
-    expect(errs.join("\n")).toContain("aws rds restore-db-cluster-to-point-in-time --region us-east-2 --source-db-cluster-identifier drweb-prod-use2-db-g1-cluster");
-    expect(errs.join("\n")).toContain("docs/dr-runbook.md, \"dr restore\", Aurora mode");
-    expect(aws.calls).toEqual([]);
+    const code = await main(["restore", "--to-time", TO, "--config", f, "--dry-run"], { out: (l) => outs.push(l), err: (l) => outs.push(l), clients: fake.clients(), clock });
+    expect(code, outs.join("\n")).toBe(0);
+    expect(outs.join("\n")).toContain("aws rds restore-db-cluster-to-point-in-time --region us-east-2 --source-db-cluster-identifier drweb-prod-use2-db-g1-cluster");
+    expect(outs.join("\n")).toContain("Moving the app to it is NOT automated");
+    expect(fa.aws.calls).toEqual([]);
     expect(fs.readdirSync(dir).filter((n) => n !== "config.json")).toEqual([]);
   });
 });

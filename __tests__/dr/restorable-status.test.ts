@@ -132,13 +132,13 @@ describe("dr status: the restorable window of each region", () => {
     expect(s.verdict).toBe("agree");
   });
 
-  it("the Aurora mode reads no instance windows (dr restore is RDS mode only) and says so", async () => {
+  it("the Aurora mode reads no instance windows (they are RDS mode only) and says so", async () => {
     const t = setup();
     const config = resolveConfig({ runbook: { journalDir: t.config.runbook.journalDir }, database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" } });
     const s = await collectStatus(config, t.platformFor(config));
     expect(t.asked).toEqual([]);
     expect(s.restorable).toMatchObject({ available: false, regions: [], findings: [] });
-    expect(renderStatus(s).join("\n")).toContain("Aurora mode: not read (dr restore and these windows are RDS mode only");
+    expect(renderStatus(s).join("\n")).toContain("Aurora mode: not read (these instance windows are RDS mode only; dr restore reads the writer member cluster's window itself");
   });
 
   it("failedOver: the writer is the secondary's generation; its own backups are in us-west-1, the copy in us-east-2", async () => {

@@ -356,9 +356,9 @@ describe("dr restore --region secondary (the writer's region is down: the replic
 });
 
 describe("dr restore: requests, names and the printed commands", () => {
-  it("refuses what it cannot do before anything runs: Aurora mode, a failback under way, a replicated restore from failedOver, names over RDS's 63 characters", () => {
+  it("refuses what it cannot do before anything runs: Aurora mode in the other region, a failback under way, a replicated restore from failedOver, names over RDS's 63 characters", () => {
     const now = Date.UTC(2026, 0, 1);
-    expect(() => restoreParamsFor(resolveConfig({ database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" } }), { toTime: now }, now)).toThrow(/RestoreDBClusterToPointInTime into a NEW cluster/);
+    expect(() => restoreParamsFor(resolveConfig({ database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" } }), { toTime: now, region: "secondary" }, now)).toThrow(/dr restore --region secondary is not automated for database.engine "aurora-postgresql"/);
     expect(() => restoreParamsFor(resolveConfig({ database: { drState: "failback", generations: { primary: 2, secondary: 1 } } }), { toTime: now }, now)).toThrow(/a failback is under way/);
     expect(() => restoreParamsFor(resolveConfig({ database: { drState: "failedOver" } }), { toTime: now, region: "primary" }, now)).toThrow(RestoreRequestError);
     const long = resolveConfig({ project: "averyverylongproject", environment: "production" });
@@ -375,7 +375,7 @@ describe("dr restore: requests, names and the printed commands", () => {
     expect(parseRestoreArgs("2026-01-01T05:00:00-05:00", "secondary", "normal")).toEqual({ toTime: Date.UTC(2026, 0, 1, 10), region: "secondary" });
   });
 
-  it("the CLI refuses Aurora mode and a bad runbook.restoreTimeoutMinutes with a message naming the fix (exit 2)", async () => {
+  it("the CLI refuses Aurora mode in the other region and a bad runbook.restoreTimeoutMinutes with a message naming the fix (exit 2)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-restore-cli-"));
     const write = (cfg: unknown) => {
       const f = path.join(dir, `c${Math.random()}.json`);
@@ -384,7 +384,7 @@ describe("dr restore: requests, names and the printed commands", () => {
     };
     const errs: string[] = [];
     const aurora = write({ database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" } });
-    expect(await main(["restore", "--to-time", "2026-01-01T00:00:00Z", "--dry-run", "--config", aurora], { out: () => undefined, err: (l) => errs.push(l) })).toBe(2);
+    expect(await main(["restore", "--to-time", "2026-01-01T00:00:00Z", "--region", "secondary", "--dry-run", "--config", aurora], { out: () => undefined, err: (l) => errs.push(l) })).toBe(2);
     expect(errs.join("\n")).toContain("docs/dr-runbook.md, \"dr restore\", Aurora mode");
     const bad = write({ runbook: { restoreTimeoutMinutes: 5 } });
     expect(await main(["restore", "--to-time", "2026-01-01T00:00:00Z", "--dry-run", "--config", bad], { out: () => undefined, err: (l) => errs.push(l) })).toBe(2);

@@ -4,31 +4,23 @@ import { backupVaultName } from "../database/backup-vault";
 import { names } from "./plan";
 
 /**
- * `dr restore` in the Aurora Global Database mode (database.engine "aurora-postgresql"): a documented refusal with
- * the exact manual procedure, printed with this deployment's names, the writer member cluster and the time asked.
- * Decided in issue 26 point 2 (docs/dr-runbook.md, "dr restore", Aurora mode); why the runbook does not move the app
- * by itself here, when it does in RDS mode:
+ * `dr restore` in the Aurora Global Database mode (database.engine "aurora-postgresql"): the manual procedure with
+ * this deployment's names, the writer member cluster and the time asked. Steps 1 to 5 are automated
+ * (aurora-restore-plan.ts, which also says why the move is not); this text is what `dr restore --region <the other
+ * region>` prints with its refusal, and the by-hand equivalent of the automated steps (docs/dr-runbook.md, "dr
+ * restore", Aurora mode):
  *
- * - The restore itself is well defined and safe (it creates a new cluster, production untouched):
- *   RestoreDBClusterToPointInTime "Restores a DB cluster to an arbitrary point in time. Users can restore to any
+ * - RestoreDBClusterToPointInTime "Restores a DB cluster to an arbitrary point in time. Users can restore to any
  *   point in time before LatestRestorableTime for up to BackupRetentionPeriod days ... the new DB cluster is created
  *   with the default DB security group", and "For Aurora, this operation only restores the DB cluster, not the DB
  *   instances for that DB cluster. You must invoke the CreateDBInstance operation ... You can create DB instances
  *   only after the RestoreDBClusterToPointInTime operation has completed and the DB cluster is available" (RDS API
  *   Reference, RestoreDBClusterToPointInTime). The window: DBCluster EarliestRestorableTime and
  *   LatestRestorableTime (RDS API Reference, DBCluster, from DescribeDBClusters).
- * - Moving the app is not. The fleet's DB_WRITER_HOST is the writer member cluster's endpoint (webapp/drweb/config.py,
- *   stacks/regional-stack.ts), fixed in the launch template. RDS mode moves the app by giving the restored instance
- *   the writer's identifier ("Renaming to replace an existing DB instance", RDS User Guide). Here that would need the
- *   damaged cluster, the global cluster's primary member, to give up its identifier (ModifyDBCluster
- *   NewDBClusterIdentifier) while a member, or to leave the global cluster first; the restored cluster is standalone
- *   and cannot join the existing global cluster ("existing RDS Clusters cannot be added to an existing RDS Global
- *   Cluster": hashicorp/terraform-provider-aws, resource aws_rds_cluster; cf. issue #30131), so the stacks, which
- *   declare both members of `<project>-<env>-db-global`, could not record it without a new global cluster (a stacks
- *   change). The RDS API Reference documents RemoveFromGlobalCluster for "an Aurora secondary cluster" only and says
- *   nothing about renaming a member; no AWS documentation found says what a rename or a removal of the PRIMARY member
- *   does to the global cluster and its secondary. A step the runbook cannot show to be safe is not automated: the
- *   procedure stops before the move and says what is known.
+ * - The fleet's DB_WRITER_HOST is the writer member cluster's endpoint (webapp/drweb/config.py,
+ *   stacks/regional-stack.ts), fixed in the launch template; the restored cluster is standalone and cannot join
+ *   the existing global cluster ("existing RDS Clusters cannot be added to an existing RDS Global Cluster":
+ *   hashicorp/terraform-provider-aws, resource aws_rds_cluster; cf. issue #30131).
  */
 
 /** The restored cluster's identifier: `<member>-pitr-<stamp>` (as RDS mode names the restored instance). */

@@ -29,6 +29,8 @@ import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, HEALTH_CHECK_ROLES, HEALTH_CHECK_TAG, type HealthCheckRole, handoffRegion, healthCheckParameter, runbookLeaseParameter, switchValue } from "../dns/contract";
 import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
 import { AwsRestore } from "./aws-restore";
+import { AwsAuroraRestore, type ClusterProbe } from "./aws-aurora-restore";
+import type { ClusterState } from "./aurora-restore-platform";
 import { AwsReadiness, type ReadinessClients } from "./aws-readiness";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -42,6 +44,7 @@ import { globalClusterIdentifier, regionClusterIdentifier } from "../database/au
 import { REGION_ROLES } from "../config";
 import type {
   AlarmRead,
+  Check,
   ClusterSnapshotState,
   DatabaseState,
   DrPlatform,
@@ -270,6 +273,8 @@ export class AwsPlatform implements DrPlatform {
   private readonly callTimeoutMs: number;
   private checkIds: Promise<ReadonlyMap<HealthCheckRole, string>> | undefined;
   private readonly walFn: typeof readWalPositions;
+  /** `dr restore` (Aurora mode): the data check of a restored cluster (aws-aurora-restore.ts ClusterProbe); none: the control plane's answer. */
+  private readonly clusterProbe: ClusterProbe | undefined;
 
   constructor(
     private readonly config: ValidConfig,
@@ -277,9 +282,10 @@ export class AwsPlatform implements DrPlatform {
     private readonly clock: Clock,
     /** The HTTP check of a region's entry point (tests stub it: the ALB is not reachable from here). */
     private readonly probeFn: typeof probeApp = probeApp,
-    opts: { readonly walFn?: typeof readWalPositions; readonly callTimeoutMs?: number } = {},
+    opts: { readonly walFn?: typeof readWalPositions; readonly callTimeoutMs?: number; readonly clusterProbe?: ClusterProbe } = {},
   ) {
     this.callTimeoutMs = opts.callTimeoutMs ?? CALL_BOUNDS.callTimeoutMs;
+    this.clusterProbe = opts.clusterProbe;
     this.walFn = opts.walFn ?? readWalPositions;
   }
 
@@ -302,6 +308,27 @@ export class AwsPlatform implements DrPlatform {
   }
   isolateInstance(region: RegionRole, identifier: string): Promise<string> {
     return this.restore.isolateInstance(region, identifier);
+  }
+
+  // --- dr restore, Aurora mode (AuroraRestorePlatform): aws-aurora-restore.ts, with this adapter's bounded calls ---
+  private auroraRestoreOps: AwsAuroraRestore | undefined;
+  private get auroraRestore(): AwsAuroraRestore {
+    return (this.auroraRestoreOps ??= new AwsAuroraRestore(this.config, this.clients, this.clock, { send: (c, cmd, what) => this.send(c, cmd, what), sendRequest: (c, cmd, what) => this.sendRequest(c, cmd, what) }, this.clusterProbe));
+  }
+  clusterRestoreWindow(region: RegionRole, clusterId: string): Promise<RestoreWindow> {
+    return this.auroraRestore.clusterRestoreWindow(region, clusterId);
+  }
+  restoreClusterToTime(region: RegionRole, sourceClusterId: string, toTime: number, target: string): Promise<RestoreAttempt> {
+    return this.auroraRestore.restoreClusterToTime(region, sourceClusterId, toTime, target);
+  }
+  cluster(region: RegionRole, identifier: string): Promise<ClusterState> {
+    return this.auroraRestore.cluster(region, identifier);
+  }
+  createClusterInstance(region: RegionRole, clusterId: string, instanceId: string, instanceClass: string, templateClusterId: string): Promise<RestoreAttempt> {
+    return this.auroraRestore.createClusterInstance(region, clusterId, instanceId, instanceClass, templateClusterId);
+  }
+  verifyRestoredCluster(region: RegionRole, clusterId: string): Promise<Check> {
+    return this.auroraRestore.verifyRestoredCluster(region, clusterId);
   }
 
   // --- readiness (readiness.ts): aws-readiness.ts, with this adapter's bounded calls -----------------

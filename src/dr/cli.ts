@@ -14,6 +14,7 @@ import { EXIT_NOT_READY, renderReadiness, runReadiness } from "./readiness";
 import { cloudWatchSink, publishReadiness } from "./readiness-metrics";
 import { restoreParamsFor, RestoreRequestError, writerRoleOf, type RestoreRequest } from "./restore-plan";
 import type { RegionRole } from "../config";
+import { isAurora } from "../database/aurora-contract";
 
 const USAGE = `usage:
   dr status [--json]                         both regions, Route53, the failover switch, database roles and lag; config vs AWS
@@ -36,7 +37,9 @@ const USAGE = `usage:
                                              instance, fence, rename the damaged writer away and give the restored one its name, restore the
                                              fleet, verify a write (rolls back by itself before the app moved); --region the other region:
                                              from the backups replicated there, with the unplanned failover's steps around it (the writer's
-                                             region is down). Refuses a time outside the restorable window (printed). RDS mode only
+                                             region is down). Refuses a time outside the restorable window (printed). Aurora mode: restores
+                                             the writer member into a new cluster and its instance, verifies it and
+                                             stops there: the move is printed (docs/dr-runbook.md, "dr restore")
   (database.engine "aurora-postgresql": the same commands use the global cluster's managed switchover (--planned,
    failback) and managed failover with data loss (--unplanned); docs/dr-runbook.md, Aurora Global Database mode)
 options:
@@ -150,7 +153,8 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<number> 
       throw e;
     }
     const writer = writerRoleOf(config.database.drState);
-    mode = (restore.region ?? writer) === writer ? "planned" : "unplanned";
+    // Aurora mode: the restore runs in the writer member's region only (aurora-restore-plan.ts), never unplanned.
+    mode = isAurora(config) || (restore.region ?? writer) === writer ? "planned" : "unplanned";
   }
 
   const sdk = deps.clients ? null : sdkClients();

@@ -35,7 +35,7 @@ import type { BackupSource, RestoreWindow } from "./restore-platform";
  */
 
 /** What `dr status` says about restorable windows in the Aurora mode. */
-export const AURORA_NOT_READ = "Aurora mode: not read (dr restore and these windows are RDS mode only; the global cluster's backups: docs/dr-runbook.md, Aurora Global Database mode)";
+export const AURORA_NOT_READ = "Aurora mode: not read (these instance windows are RDS mode only; dr restore reads the writer member cluster's window itself; the global cluster's backups: docs/dr-runbook.md, Aurora Global Database mode)";
 
 export interface RestorableRegion {
   readonly role: RegionRole;
@@ -91,7 +91,7 @@ export async function collectRestorable(config: ValidConfig, platform: DrPlatfor
   const writer = restoreWriter(config);
   const maxLagMinutes = config.runbook.maxRestorableLagMinutes;
   const read = platform.restorableWindow?.bind(platform);
-  // Aurora mode: `dr restore` is RDS mode only (docs/dr-runbook.md, "dr restore"); the clusters' own windows
+  // Aurora mode: `dr restore` reads the member cluster's window in its own step (aurora-restore-plan.ts); the clusters' own windows
   // (DescribeDBClusters EarliestRestorableTime / LatestRestorableTime) are not read here yet.
   if (isAurora(config)) return { available: false, reason: AURORA_NOT_READ, writer, maxLagMinutes, regions: [], findings: [] };
   if (!read) return { available: false, writer, maxLagMinutes, regions: [], findings: [] };

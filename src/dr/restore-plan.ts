@@ -3,7 +3,7 @@ import type { DrState, RegionRole, ValidConfig } from "../config";
 import { generationId } from "../database/database-tier";
 import { isAurora } from "../database/aurora-contract";
 import { backupReplicationSource } from "../database/backup-plan";
-import { auroraRestoreProcedure } from "./aurora-restore";
+import { auroraRestoreParams, auroraRestorePlan } from "./aurora-restore-plan";
 import { deployOnly } from "./deploy-commands";
 import {
   confirmOutageStep,
@@ -134,17 +134,8 @@ export function identifierProblem(id: string): string | null {
  * state, identifiers RDS would refuse.
  */
 export function restoreParamsFor(config: ValidConfig, request: RestoreRequest, now: number): RestoreParams {
-  if (isAurora(config)) {
-    // Aurora mode: a documented refusal with the exact manual procedure (aurora-restore.ts says why the app is not moved by the runbook).
-    if (!Number.isFinite(request.toTime)) throw new RestoreRequestError(`--to-time is not a time. Fix: give an ISO time with a zone, e.g. 2026-12-06T23:10:00Z`);
-    const procedure = auroraRestoreProcedure(config, new Date(request.toTime).toISOString(), runStamp(now), request.region);
-    throw new RestoreRequestError(
-      [
-        `dr restore is not automated for database.engine "aurora-postgresql": restore by hand with RestoreDBClusterToPointInTime into a NEW cluster (steps 1 to 5 below); moving the app to it is not automated (step 6: AWS documents no safe way to give a global cluster member's identifier to a standalone cluster). Nothing was changed.`,
-        ...procedure,
-      ].join("\n"),
-    );
-  }
+  // Aurora mode: steps 1 to 5 automated, the move printed (aurora-restore-plan.ts says why).
+  if (isAurora(config)) return auroraRestoreParams(config, request, now);
   const writerRole = writerRoleOf(config.database.drState);
   if (!writerRole) {
     throw new RestoreRequestError(`config database.drState is "failback": a failback is under way (the primary is being rebuilt as a replica). Finish it with \`dr failback\` (or see \`dr status\`), then restore. Nothing was changed.`);
@@ -229,7 +220,7 @@ async function readWindow(ctx: StepContext): Promise<RestoreWindow> {
  * answer after it may have left) or "not-taken" (refused, never sent). A permanent cause (credentials,
  * permissions) is journaled not-taken and thrown.
  */
-async function journaledRequest(ctx: StepContext, stepId: string, what: string, send: () => Promise<RestoreAttempt>): Promise<RestoreAttempt> {
+export async function journaledRequest(ctx: StepContext, stepId: string, what: string, send: () => Promise<RestoreAttempt>): Promise<RestoreAttempt> {
   ctx.note(stepId, "requesting", what);
   let a: RestoreAttempt;
   try {
@@ -252,7 +243,7 @@ async function journaledRequest(ctx: StepContext, stepId: string, what: string, 
 }
 
 /** Whether a request of the step may have been taken (this run's scratch, then the journal): why, or null. */
-function mayHaveBeenTaken(ctx: StepContext, stepId: string): string | null {
+export function mayHaveBeenTaken(ctx: StepContext, stepId: string): string | null {
   const s = ctx.scratch[`request:${stepId}`];
   if (s === "taken" || s === "unknown") return `a request of ${stepId} was taken (or may have been: ${s})`;
   return requestsMayHaveBeenTaken(ctx, stepId);
@@ -573,6 +564,7 @@ export function restoreEpilogue(config: ValidConfig, params: PlanParams): string
 
 /** `dr restore`'s plan. */
 export function restorePlan(config: ValidConfig, params: PlanParams): Plan {
+  if (isAurora(config)) return auroraRestorePlan(config, params);
   const r = rp(params);
   const n = names(config, r.region);
   const restoredGuard = {
