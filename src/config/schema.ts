@@ -1296,7 +1296,11 @@ function checkVaultLock(cfg: CheckedConfig, ctx: Ctx): void {
   if (!(l.enabled ?? isProductionEnvironment(cfg.environment))) return;
   const min = l.minRetentionDays ?? cfg.backups.minRetentionDays;
   const plan = cfg.backups.crossRegion.retentionDays;
-  if (min > plan) {
+  // A default minimum (backups.minRetentionDays) above the plan's retention is
+  // already refused on backups.crossRegion.retentionDays (checkBackups) when
+  // replication is on: one problem, one message.
+  const reported = l.minRetentionDays === undefined && cfg.backups.crossRegion.enabled;
+  if (min > plan && !reported) {
     crossIssue(
       ctx,
       [...P, "minRetentionDays"],
