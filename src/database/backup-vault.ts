@@ -79,6 +79,9 @@ export interface DatabaseBackupsProps {
  * one day), not to any point in time.
  * The vault's force_destroy stays off: DeleteBackupVault refuses a vault
  * with recovery points, so a destroy cannot take the backups with it.
+ * With `lock` (backups.vaultLock) the vault also gets AWS Backup Vault Lock
+ * and an access policy denying recovery-point deletion to every principal
+ * (docs/backups.md).
  */
 export class DatabaseBackups extends Construct {
   readonly vault: BackupVault;
