@@ -11,7 +11,7 @@ import { AURORA_GLOBAL_PRIMARY, auroraPasswordDelivery, globalClusterIdentifier,
 import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
 import { BackupReplica, backupReplicaParameter, backupReplicationSource } from "../src/database/backup-plan";
 import { backupVaultArn, backupVaultName, DatabaseBackups, WRITING_REGION } from "../src/database/backup-vault";
-import { isolatedCopySettings } from "../src/config/schema";
+import { isolatedCopySettings, vaultLockSettings } from "../src/config/schema";
 import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE, rdsPasswordDelivery, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
@@ -270,6 +270,7 @@ export class RegionalStack extends TerraformStack {
         partition: partition.partition,
         kmsKeyArn: this.key.keyArn,
         localRetentionDays: config.backups.crossRegion.retentionDays,
+        lock: vaultLockSettings(config),
         backup: writes
           ? {
               resourceArn: database instanceof AuroraGlobalTier ? database.cluster.arn : database.writer.arn,

@@ -147,6 +147,17 @@ describe("CI permissions", () => {
     }
   });
 
+  it("let the apply role put and delete the vaults' lock and access policy on the project's vaults only, and the plan role read both (backups.vaultLock)", () => {
+    const sts = applyPolicies(scope()).flatMap((p) => p.statements).filter((s) => s.effect !== "Deny");
+    for (const action of ["backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration", "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy"]) {
+      const grants = sts.filter((s) => (s.actions ?? []).includes(action));
+      expect(grants.length, action).toBe(1);
+      expect(grants[0].resources, action).toEqual(["arn:aws:backup:*:123456789012:backup-vault:drweb-prod-*"]);
+    }
+    const read = planPolicies(scope()).flatMap((p) => p.statements).flatMap((s) => s.actions ?? []);
+    expect(read).toEqual(expect.arrayContaining(["backup:DescribeBackupVault", "backup:GetBackupVaultAccessPolicy"]));
+  });
+
   it("let the apply role attach exactly the AWS managed policies the stacks attach", () => {
     const { stacks } = synthApp({ ...CI, database: { engine: "aurora-postgresql" } });
     const attached = new Set(

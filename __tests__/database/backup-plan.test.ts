@@ -6,6 +6,7 @@
  */
 import { ConfigError, configWarnings, resolveConfig } from "../../src/config";
 import { BACKUP_REPLICATION } from "../../src/database/backup-plan";
+import { vaultLockSettings } from "../../src/config/schema";
 import { resourceList, synthApp, type StackJson } from "../helpers/synth";
 
 const replications = (stack: StackJson) => stack.resource?.aws_db_instance_automated_backups_replication ?? {};
@@ -129,6 +130,40 @@ describe("backups config", () => {
   });
 });
 
+describe("backups.vaultLock config", () => {
+  it("is on in prod (governance, min = backups.minRetentionDays, no max), off elsewhere; compliance takes a 3-day grace time by default", () => {
+    expect(vaultLockSettings(resolveConfig({}))).toEqual({ mode: "governance", minRetentionDays: 7 });
+    expect(vaultLockSettings(resolveConfig({ environment: "staging" }))).toBeUndefined();
+    expect(vaultLockSettings(resolveConfig({ backups: { vaultLock: { mode: "compliance" } } }))).toEqual({ mode: "compliance", minRetentionDays: 7, changeableForDays: 3 });
+  });
+
+  it("refuses a lock whose minimum exceeds the plan's retention (every backup and copy job would fail), naming both fields and the fix", () => {
+    expect(problems({ backups: { vaultLock: { minRetentionDays: 8 } } })).toEqual([
+      { field: "backups.vaultLock.minRetentionDays", message: expect.stringMatching(/8 days is above backups\.crossRegion\.retentionDays \(7\).*FAIL every backup and copy job\. Fix: lower backups\.vaultLock\.minRetentionDays to at most 7, or raise backups\.crossRegion\.retentionDays to at least 8/) },
+    ]);
+    // The default minimum follows backups.minRetentionDays; fine as long as the plan keeps at least that long.
+    expect(() => resolveConfig({ database: { backupRetentionDays: 14 }, backups: { minRetentionDays: 14, crossRegion: { retentionDays: 14 } } })).not.toThrow();
+  });
+
+  it("refuses a maximum below the plan's retention, out of range, or below the minimum", () => {
+    expect(problems({ backups: { vaultLock: { maxRetentionDays: 6 } } })).toEqual([
+      { field: "backups.vaultLock.maxRetentionDays", message: expect.stringMatching(/6 days is below backups\.crossRegion\.retentionDays \(7\).*Fix: raise backups\.vaultLock\.maxRetentionDays to at least 7/) },
+    ]);
+    expect(problems({ backups: { vaultLock: { maxRetentionDays: 40000 } } })[0]).toEqual({ field: "backups.vaultLock.maxRetentionDays", message: expect.stringMatching(/outside 1-36500 days/) });
+    expect(problems({ backups: { vaultLock: { minRetentionDays: 0 } } })[0]).toEqual({ field: "backups.vaultLock.minRetentionDays", message: expect.stringMatching(/shortest minimum retention AWS Backup accepts \(1 day\)/) });
+  });
+
+  it("refuses changeableForDays in governance mode and below AWS's 3-day cooling-off period", () => {
+    expect(problems({ backups: { vaultLock: { changeableForDays: 5 } } })).toEqual([{ field: "backups.vaultLock.changeableForDays", message: expect.stringMatching(/mode is "governance".*Fix: remove changeableForDays, or set backups\.vaultLock\.mode "compliance"/) }]);
+    expect(problems({ backups: { vaultLock: { mode: "compliance", changeableForDays: 2 } } })).toEqual([{ field: "backups.vaultLock.changeableForDays", message: expect.stringMatching(/below AWS Backup's 72-hour cooling-off period\. Fix: set 3 or more/) }]);
+    expect(problems({ backups: { vaultLock: { mode: "locked" } } }).map((p) => p.field)).toEqual(["backups.vaultLock.mode"]);
+  });
+
+  it("does not check the lock's retention when the lock is off", () => {
+    expect(() => resolveConfig({ environment: "dev", backups: { vaultLock: { minRetentionDays: 30 } } })).not.toThrow();
+  });
+});
+
 describe("DatabaseBackups", () => {
   const ISOLATED = { backups: { isolatedCopy: { accountId: "210987654321", vaultName: "drweb-isolated" } } };
   const plans = (stack: StackJson) => resourceList(stack, "aws_backup_plan");
@@ -153,6 +188,33 @@ describe("DatabaseBackups", () => {
       const [sel] = resourceList(app.stacks[writes], "aws_backup_selection");
       const writer = Object.entries(app.stacks[writes].resource!.aws_db_instance).find(([, d]: [string, any]) => !d.replicate_source_db)![0];
       expect(sel.resources).toEqual([`\${aws_db_instance.${writer}.arn}`]);
+    }
+  });
+
+  it("locks each app vault (governance, min 7) and denies recovery-point deletion to every principal, in both regions in every DR state (backups.vaultLock, on in prod)", () => {
+    for (const state of ["normal", "failedOver", "failback"] as const) {
+      const app = synthApp({ ...ISOLATED, database: { drState: state, generations: state === "failback" ? { primary: 2 } : {} } });
+      for (const s of ["primary", "secondary"] as const) {
+        const stack = app.stacks[s];
+        const vaultId = Object.keys(stack.resource!.aws_backup_vault)[0];
+        const locks = resourceList(stack, "aws_backup_vault_lock_configuration");
+        expect(locks.map(({ "//": _m, ...l }) => l), `${state} ${s}`).toEqual([{ backup_vault_name: `\${aws_backup_vault.${vaultId}.name}`, min_retention_days: 7 }]);
+        const [policy] = resourceList(stack, "aws_backup_vault_policy");
+        expect(policy.backup_vault_name).toBe(`\${aws_backup_vault.${vaultId}.name}`);
+        const doc = stack.data!.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]];
+        expect(doc.statement).toEqual([{ sid: "DenyRecoveryPointDeletion", effect: "Deny", principals: [{ type: "AWS", identifiers: ["*"] }], actions: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"], resources: ["*"] }]);
+      }
+    }
+  });
+
+  it("makes the lock a compliance lock with the configured grace time and maximum, and builds neither lock nor policy with vaultLock off", () => {
+    const compliance = synthApp({ ...ISOLATED, backups: { ...ISOLATED.backups, vaultLock: { mode: "compliance", changeableForDays: 14, maxRetentionDays: 35 } } });
+    expect(resourceList(compliance.stacks.primary, "aws_backup_vault_lock_configuration")[0]).toMatchObject({ min_retention_days: 7, max_retention_days: 35, changeable_for_days: 14 });
+    const off = synthApp({ ...ISOLATED, backups: { ...ISOLATED.backups, vaultLock: { enabled: false } } });
+    for (const s of ["primary", "secondary"]) {
+      expect(resourceList(off.stacks[s], "aws_backup_vault")).toHaveLength(1);
+      expect(resourceList(off.stacks[s], "aws_backup_vault_lock_configuration")).toEqual([]);
+      expect(resourceList(off.stacks[s], "aws_backup_vault_policy")).toEqual([]);
     }
   });
 

@@ -29,6 +29,18 @@ describe("offline plan expectations", () => {
     expect(problems.some((p) => p.startsWith("aws_lb.A: destroyed while deletion protection is on"))).toBe(true);
   });
 
+  it("flags a backup vault's lock or deny policy destroyed or replaced, whatever the step promises (backups.vaultLock)", () => {
+    const lock = { backup_vault_name: "drweb-prod-use2-db-backups", min_retention_days: 7 };
+    const replaced = rc("aws_backup_vault_lock_configuration.L", ["delete", "create"], lock, { ...lock, min_retention_days: 14 });
+    const dropped = rc("aws_backup_vault_policy.P", ["delete"], { backup_vault_name: lock.backup_vault_name, policy: "{}" }, null);
+    const kept = rc("aws_backup_vault_lock_configuration.K", ["no-op"], lock, lock);
+    const problems = invariantProblems([replaced, dropped, kept]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^aws_backup_vault_lock_configuration\.L: the backup vault's lock replaced \(deleted, then put again\): no DR step may unprotect a vault/),
+      expect.stringMatching(/^aws_backup_vault_policy\.P: the backup vault's deny-deletion access policy destroyed/),
+    ]);
+  });
+
   const rebuild: Expectation = {
     changes: [
       { what: "old writer destroyed", type: "aws_db_instance", kind: "delete", match: (r) => r.change.before?.identifier === writerG1.identifier },

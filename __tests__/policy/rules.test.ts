@@ -153,6 +153,16 @@ const BACKUP_REPLICA = (o: Record<string, any> = {}): Resources => ({
 const ISOLATED = resolveConfig({ backups: { isolatedCopy: { enabled: true, accountId: "210987654321", vaultName: "drweb-isolated" } } });
 const ISOLATED_VAULT = "arn:aws:backup:us-west-1:210987654321:backup-vault:drweb-isolated";
 /** backups.minRetentionDays 14 (with every retention of the config raised to match). */
+/** An app vault with backups.vaultLock's lock (min = backups.minRetentionDays, governance) and deny-deletion policy, as src/database/backup-vault.ts builds it. */
+const LOCKED_VAULT = (o: { vault?: Record<string, any>; lock?: Record<string, any> | null; actions?: string[]; principal?: string } = {}): Resources => ({
+  aws_backup_vault: { R: { name: "v", kms_key_arn: KEY, force_destroy: false, ...o.vault } },
+  ...(o.lock === null ? {} : { aws_backup_vault_lock_configuration: { Lock: { backup_vault_name: "${aws_backup_vault.R.name}", min_retention_days: 7, ...o.lock } } }),
+  aws_backup_vault_policy: { Policy: { backup_vault_name: "${aws_backup_vault.R.name}", policy: "${data.aws_iam_policy_document.Deny.json}" } },
+});
+const DENY_DOC = (actions = ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"], principal = "*") => ({ aws_iam_policy_document: { Deny: { statement: [{ effect: "Deny", principals: [{ type: "AWS", identifiers: [principal] }], actions, resources: ["*"] }] } } });
+const lockedVault = (o: Parameters<typeof LOCKED_VAULT>[0] = {}, config = CONFIG): PolicyInput => ({ config, stacks: { primary: stack(LOCKED_VAULT(o), { data: DENY_DOC(o.actions, o.principal) }) } });
+const COMPLIANCE_LOCK = resolveConfig({ backups: { vaultLock: { mode: "compliance", changeableForDays: 7, maxRetentionDays: 35 } } });
+const NO_LOCK = resolveConfig({ backups: { vaultLock: { enabled: false } } });
 const MIN14 = resolveConfig({ database: { backupRetentionDays: 14 }, backups: { minRetentionDays: 14, crossRegion: { retentionDays: 14 } } });
 /** A region's AWS Backup vault, keyed with the stack's region key (src/database/backup-vault.ts). */
 const AURORA_VAULT = (prefix: string): Resources => ({ aws_backup_vault: { Vault: { name: `${prefix}-db-backups`, kms_key_arn: KEY, force_destroy: false } } });
@@ -467,7 +477,15 @@ const CASES: Record<string, Case[]> = {
     { compliant: auroraPair(), nonCompliant: auroraPair({}, { ...AURORA_DBS.primary, aws_rds_global_cluster: {} }), message: /the cluster p-use2-db-g1-cluster is not a member of the app's global cluster/ },
   ],
   "backup-vault-protected": [
-    { compliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: false }), nonCompliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: true }), message: /vault v has force_destroy/ },
+    { compliant: lockedVault(), nonCompliant: lockedVault({ vault: { force_destroy: true } }), message: /vault v has force_destroy/ },
+    // backups.vaultLock (on in prod, the default): a lock with the configured retention and a deny-deletion policy.
+    { compliant: lockedVault(), nonCompliant: lockedVault({ lock: null }), message: /vault v has no aws_backup_vault_lock_configuration \(backups.vaultLock is on\)/ },
+    { compliant: lockedVault(), nonCompliant: lockedVault({ lock: { min_retention_days: 1 } }), message: /vault v's lock has min_retention_days 1 \(backups.vaultLock: 7\)/ },
+    { compliant: lockedVault({ lock: { changeable_for_days: 7, max_retention_days: 35 } }, COMPLIANCE_LOCK), nonCompliant: lockedVault({}, COMPLIANCE_LOCK), message: /max_retention_days unset \(backups.vaultLock: 35\), changeable_for_days unset \(backups.vaultLock mode compliance: 7\)/ },
+    { compliant: lockedVault(), nonCompliant: lockedVault({ actions: ["backup:DeleteRecoveryPoint"] }), message: /vault v's access policy does not deny backup:UpdateRecoveryPointLifecycle to every principal/ },
+    { compliant: lockedVault(), nonCompliant: lockedVault({ principal: "arn:aws:iam::123456789012:role/x" }), message: /does not deny backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle to every principal/ },
+    // Off: a bare vault passes.
+    { compliant: { ...one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: false }), config: NO_LOCK }, nonCompliant: one("aws_backup_vault", { name: "v", kms_key_arn: KEY, force_destroy: false }), message: /no aws_backup_vault_lock_configuration/ },
     // With backups.isolatedCopy named, the plan must copy into that (locked, other-account) vault.
     {
       compliant: { ...one("aws_backup_plan", PLAN({ copy_action: [{ destination_vault_arn: ISOLATED_VAULT, lifecycle: { delete_after: 35 } }] })), config: ISOLATED },

@@ -53,7 +53,21 @@ export const DATA_BEARING = new Set([
   "aws_cloudwatch_log_group",
   "aws_route53_zone",
   "aws_eks_cluster",
+  // AWS Backup: the vault holds the recovery points (src/database/backup-vault.ts).
+  "aws_backup_vault",
 ]);
+
+/**
+ * The protection of the app's backup vaults (backups.vaultLock): no step of
+ * the runbook may destroy or replace them. Every argument of
+ * aws_backup_vault_lock_configuration is ForceNew, so a replace is
+ * DeleteBackupVaultLockConfiguration then Put: the vault unlocked in between,
+ * and refused outright by a compliance lock past its lock date ("If the
+ * Vault Lock configuration is immutable, then you cannot delete Vault Lock
+ * using API operations, and you will receive an InvalidRequestException",
+ * AWS Backup API Reference, DeleteBackupVaultLockConfiguration).
+ */
+export const VAULT_PROTECTION = new Set(["aws_backup_vault_lock_configuration", "aws_backup_vault_policy"]);
 
 export function kindOf(actions: readonly Action[]): ChangeKind | "no-op" | "read" {
   const a = actions.join(",");
@@ -145,6 +159,8 @@ export function checkFights(resourceChanges: readonly PlanResourceChange[], rule
  *   replica does not ask for one: RDS refuses a final snapshot of a read
  *   replica, and Terraform destroys with the values in state, so the
  *   setting must have been applied by an earlier deploy;
+ * - a backup vault's lock and access policy are never destroyed or
+ *   replaced (VAULT_PROTECTION);
  * - a replaced resource is
  *   destroyed before its replacement is created when both would carry the
  *   same name.
@@ -195,6 +211,9 @@ export function invariantProblems(changes: readonly PlanResourceChange[]): strin
           "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html), so the apply would stop here. Terraform destroys with the values in state: " +
           "deploy the stack with skip_final_snapshot = true on the replica (the current code's value) before the deploy that destroys it",
       );
+    }
+    if (VAULT_PROTECTION.has(rc.type) && (kind === "delete" || kind === "replace")) {
+      problems.push(`${rc.address}: the backup vault's ${rc.type === "aws_backup_vault_policy" ? "deny-deletion access policy" : "lock"} ${kind === "delete" ? "destroyed" : "replaced (deleted, then put again)"}: no DR step may unprotect a vault (backups.vaultLock; a compliance lock past its lock date refuses the delete and the apply would fail)`);
     }
     if (kind === "replace" && rc.change.actions[0] === "create" && before.identifier && before.identifier === after.identifier) {
       problems.push(`${rc.address}: created before its predecessor is destroyed, under the same identifier ${before.identifier}`);

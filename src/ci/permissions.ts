@@ -71,7 +71,7 @@ export const RESOURCE_SERVICE: Readonly<Record<string, string>> = {
   aws_autoscaling_group: "autoscaling",
   aws_cloudwatch_log_group: "logs", aws_cloudwatch_metric_alarm: "cloudwatch",
   aws_db_instance: "rds", aws_db_parameter_group: "rds", aws_db_subnet_group: "rds", aws_db_instance_automated_backups_replication: "rds",
-  aws_backup_vault: "backup", aws_backup_plan: "backup", aws_backup_selection: "backup",
+  aws_backup_vault: "backup", aws_backup_plan: "backup", aws_backup_selection: "backup", aws_backup_vault_lock_configuration: "backup", aws_backup_vault_policy: "backup",
   aws_rds_cluster: "rds", aws_rds_cluster_instance: "rds", aws_rds_global_cluster: "rds", aws_rds_cluster_parameter_group: "rds",
   aws_default_security_group: "ec2", aws_eip: "ec2", aws_flow_log: "ec2", aws_internet_gateway: "ec2", aws_launch_template: "ec2",
   aws_nat_gateway: "ec2", aws_route: "ec2", aws_route_table: "ec2", aws_route_table_association: "ec2", aws_security_group: "ec2",
@@ -359,7 +359,20 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
         // selection's ARNs carry ids AWS generates (Service Authorization Reference, AWS Backup: backup-plan
         // resource type), so those take the regions condition only. CreateBackupVault also needs
         // backup-storage:MountCapsule and a grant on the vault's key (AWS Backup Developer Guide, "Create a backup vault").
-        { sid: "BackupVaults", actions: ["backup:CreateBackupVault", "backup:DeleteBackupVault", "backup:TagResource", "backup:UntagResource"], resources: [`arn:${p}:backup:*:${a}:backup-vault:${base}-*`], condition: [regions] },
+        // The vaults' lock and access policy (backups.vaultLock, docs/backups.md): Put/Delete of each, on the
+        // project's vaults only (Service Authorization Reference, AWS Backup: these four take the backupVault
+        // resource type). The apply role is the one principal meant to hold Put/DeleteBackupVaultAccessPolicy: the
+        // vault policy does not deny them (backup-vault.ts VAULT_DENIED_ACTIONS says why). The plan role reads
+        // both through DescribeBackupVault (the lock's min/max) and GetBackupVaultAccessPolicy (readMetadata).
+        {
+          sid: "BackupVaults",
+          actions: [
+            "backup:CreateBackupVault", "backup:DeleteBackupVault", "backup:TagResource", "backup:UntagResource",
+            "backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration", "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy",
+          ],
+          resources: [`arn:${p}:backup:*:${a}:backup-vault:${base}-*`],
+          condition: [regions],
+        },
         {
           sid: "BackupPlans",
           actions: ["backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection", "backup:DeleteBackupSelection", "backup:TagResource", "backup:UntagResource", "backup-storage:MountCapsule"],

@@ -167,6 +167,9 @@ export const DEFAULT_CONFIG: DrConfig = {
     // On by default in prod (no account named: a warning until one is);
     // 35 days, daily at 05:00 UTC (after the 03:00-04:00 backup window).
     isolatedCopy: { retentionDays: 35, schedule: "cron(0 5 ? * * *)" },
+    // The app's own vaults: locked (governance: Terraform can still replace
+    // the lock) with min retention = backups.minRetentionDays, on in prod.
+    vaultLock: { mode: "governance" },
   },
   backend: { type: "local" },
 };

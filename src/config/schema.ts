@@ -582,6 +582,44 @@ const baseSchema = z
         /** When the backup runs, an AWS Backup cron expression in UTC. */
         schedule: z.string(),
       }),
+      /**
+       * AWS Backup Vault Lock and a vault access policy on this app's OWN vaults (the per-region
+       * `<prefix>-db-backups` vaults, src/database/backup-vault.ts; they exist in the Aurora mode and with
+       * isolatedCopy). docs/backups.md "Vault lock". The lock refuses DeleteRecoveryPoint and lifecycle
+       * changes, and fails any backup or copy job whose retention is outside min/max (AWS Backup API
+       * Reference, PutBackupVaultLockConfiguration); the access policy denies backup:DeleteRecoveryPoint and
+       * backup:UpdateRecoveryPointLifecycle to every principal.
+       * @default - on in a production environment (prod, production, prd, live), off elsewhere
+       */
+      vaultLock: z.strictObject({
+        /** @default - true in a production environment, false elsewhere. Fix for a disposable environment: false */
+        enabled: z.boolean().optional(),
+        /**
+         * "governance": users with backup:DeleteBackupVaultLockConfiguration can remove or change the lock at any
+         * time (Terraform can still replace it). "compliance": the lock becomes immutable `changeableForDays`
+         * after it is set ("On and after the lock date, the Vault Lock becomes immutable and cannot be changed or
+         * deleted"): min/max can then never change again and `cdktf destroy` can never remove it.
+         * @default "governance"
+         */
+        mode: z.enum(["governance", "compliance"], { message: 'unknown mode. Fix: use "governance" or "compliance"' }),
+        /**
+         * Compliance mode only: days before the lock date (the grace time), at least 3 ("AWS Backup enforces a
+         * 72-hour cooling-off period ... you must set ChangeableForDays to 3 or greater").
+         * @default 3 in compliance mode; must be unset in governance mode
+         */
+        changeableForDays: z.number().int({ message: "must be a whole number of days. Fix: use 3 or more" }).optional(),
+        /**
+         * The lock's minimum retention: a backup or copy job into the vault with a shorter retention FAILS.
+         * Must be at most backups.crossRegion.retentionDays (the retention of every recovery point in these vaults).
+         * @default - backups.minRetentionDays (the plan's retention floor)
+         */
+        minRetentionDays: z.number().int({ message: "must be a whole number of days. Fix: e.g. 7" }).optional(),
+        /**
+         * The lock's maximum retention: a job with a longer retention FAILS. At least backups.crossRegion.retentionDays, at most 36500.
+         * @default - none (no maximum enforced)
+         */
+        maxRetentionDays: z.number().int({ message: "must be a whole number of days. Fix: e.g. 35" }).optional(),
+      }),
     }),
     backend: backendSchema,
   });
@@ -602,6 +640,7 @@ export const configSchema = baseSchema
     checkUnreachable(cfg, ctx);
     checkCi(cfg, ctx);
     checkBackups(cfg, ctx);
+    checkVaultLock(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
       ctx.addIssue({
         code: "custom",
@@ -1268,6 +1307,82 @@ export function isolatedCopySettings(cfg: Pick<ValidConfig, "environment" | "bac
   const on = c.enabled ?? isProductionEnvironment(cfg.environment);
   if (!on || !c.accountId || !c.vaultName) return undefined;
   return { accountId: c.accountId, vaultName: c.vaultName, region: c.region ?? cfg.regions.secondary.region, retentionDays: c.retentionDays, schedule: c.schedule };
+}
+
+/** The vault lock of the app's own vaults once the defaults are applied (undefined: off). */
+export interface VaultLockSettings {
+  readonly mode: "governance" | "compliance";
+  readonly minRetentionDays: number;
+  readonly maxRetentionDays?: number;
+  /** Set in compliance mode only (the provider: "If omitted creates a vault lock in governance mode"). */
+  readonly changeableForDays?: number;
+}
+
+/** The vault lock settings: on by default in a production environment, min retention defaulting to backups.minRetentionDays. */
+export function vaultLockSettings(cfg: Pick<ValidConfig, "environment" | "backups">): VaultLockSettings | undefined {
+  const l = cfg.backups.vaultLock;
+  if (!(l.enabled ?? isProductionEnvironment(cfg.environment))) return undefined;
+  return {
+    mode: l.mode,
+    minRetentionDays: l.minRetentionDays ?? cfg.backups.minRetentionDays,
+    ...(l.maxRetentionDays !== undefined ? { maxRetentionDays: l.maxRetentionDays } : {}),
+    ...(l.mode === "compliance" ? { changeableForDays: l.changeableForDays ?? 3 } : {}),
+  };
+}
+
+/**
+ * The vault lock (backups.vaultLock). Every recovery point in the app's
+ * vaults is kept backups.crossRegion.retentionDays (the local rule's
+ * lifecycle and the Aurora mode's copy into the other region's vault,
+ * stacks/regional-stack.ts), so that retention must lie within the lock's
+ * min and max: "If the job's retention period is shorter than that minimum
+ * retention period, then the vault fails that backup or copy job" (and the
+ * same for a longer one than the maximum; AWS Backup API Reference,
+ * PutBackupVaultLockConfiguration). Limits there: "The shortest minimum
+ * retention period you can specify is 1 day", "The longest maximum retention
+ * period you can specify is 36500 days".
+ */
+function checkVaultLock(cfg: CheckedConfig, ctx: Ctx): void {
+  const l = cfg.backups.vaultLock;
+  const P = ["backups", "vaultLock"];
+  if (l.mode === "governance" && l.changeableForDays !== undefined) {
+    crossIssue(ctx, [...P, "changeableForDays"], `is set, but mode is "governance" (a governance lock has no lock date; changeable_for_days is what makes it compliance). Fix: remove changeableForDays, or set backups.vaultLock.mode "compliance" (irreversible after the grace time)`, [[...P, "mode"]]);
+  }
+  if (l.changeableForDays !== undefined && l.changeableForDays < 3) {
+    ctx.addIssue({ code: "custom", path: [...P, "changeableForDays"], message: `${l.changeableForDays} days is below AWS Backup's 72-hour cooling-off period. Fix: set 3 or more` });
+  }
+  if (l.minRetentionDays !== undefined && l.minRetentionDays < 1) {
+    ctx.addIssue({ code: "custom", path: [...P, "minRetentionDays"], message: `${l.minRetentionDays} is below the shortest minimum retention AWS Backup accepts (1 day). Fix: set 1 or more, or remove it to use backups.minRetentionDays` });
+  }
+  if (l.maxRetentionDays !== undefined && (l.maxRetentionDays < 1 || l.maxRetentionDays > 36500)) {
+    ctx.addIssue({ code: "custom", path: [...P, "maxRetentionDays"], message: `${l.maxRetentionDays} is outside 1-36500 days (AWS Backup's longest maximum retention is 36500). Fix: set 1 to 36500, or remove it for no maximum` });
+  }
+  if (!(l.enabled ?? isProductionEnvironment(cfg.environment))) return;
+  const min = l.minRetentionDays ?? cfg.backups.minRetentionDays;
+  const plan = cfg.backups.crossRegion.retentionDays;
+  // A default minimum (backups.minRetentionDays) above the plan's retention is
+  // already refused on backups.crossRegion.retentionDays (checkBackups) when
+  // replication is on: one problem, one message.
+  const reported = l.minRetentionDays === undefined && cfg.backups.crossRegion.enabled;
+  if (min > plan && !reported) {
+    crossIssue(
+      ctx,
+      [...P, "minRetentionDays"],
+      `${min} days${l.minRetentionDays === undefined ? " (from backups.minRetentionDays)" : ""} is above backups.crossRegion.retentionDays (${plan}), the retention of every backup and copy in the app's vaults: the locked vault would FAIL every backup and copy job. Fix: lower backups.vaultLock.minRetentionDays to at most ${plan}, or raise backups.crossRegion.retentionDays to at least ${min}`,
+      [["backups", "crossRegion", "retentionDays"], ["backups", "minRetentionDays"]],
+    );
+  }
+  if (l.maxRetentionDays !== undefined && l.maxRetentionDays < plan) {
+    crossIssue(
+      ctx,
+      [...P, "maxRetentionDays"],
+      `${l.maxRetentionDays} days is below backups.crossRegion.retentionDays (${plan}), the retention of every backup and copy in the app's vaults: the locked vault would FAIL every backup and copy job. Fix: raise backups.vaultLock.maxRetentionDays to at least ${plan}, remove it, or lower backups.crossRegion.retentionDays`,
+      [["backups", "crossRegion", "retentionDays"]],
+    );
+  }
+  if (l.maxRetentionDays !== undefined && l.maxRetentionDays < min && l.maxRetentionDays >= plan) {
+    crossIssue(ctx, [...P, "maxRetentionDays"], `${l.maxRetentionDays} days is below the lock's minimum retention (${min}). Fix: raise maxRetentionDays to at least ${min}`, [[...P, "minRetentionDays"], ["backups", "minRetentionDays"]]);
+  }
 }
 
 /**
