@@ -592,7 +592,10 @@ const baseSchema = z
        * @default - on in a production environment (prod, production, prd, live), off elsewhere
        */
       vaultLock: z.strictObject({
-        /** @default - true in a production environment, false elsewhere. Fix for a disposable environment: false */
+        /**
+         * Lock the app's own vaults and deny recovery-point deletion on them.
+         * @default - true in a production environment, false elsewhere. Fix for a disposable environment: false
+         */
         enabled: z.boolean().optional(),
         /**
          * "governance": users with backup:DeleteBackupVaultLockConfiguration can remove or change the lock at any
