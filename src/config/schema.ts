@@ -4,7 +4,6 @@ import { albIngressPlan, ROUTE53_HEALTHCHECKS_PREFIX_LIST_WEIGHT, SG_INBOUND_RUL
 import { WHEEL_TARGET } from "../web/wheelhouse";
 import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
-import { regionCode } from "../lib/naming";
 
 /** Aurora global write forwarding: off, or the consistency mode of forwarded sessions. */
 
@@ -1178,7 +1177,7 @@ function checkCi(cfg: CheckedConfig, ctx: Ctx): void {
 /** An IAM principal a trust policy can name: a user, a role (paths allowed) or an account root (IAM User Guide, "IAM identifiers", ARNs). */
 const TRUSTED_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@\/-]+|role\/[\w+=,.@\/-]+)$/;
 
-/** runbook.role (src/dr/runbook-role.ts): who may assume it, and its name within IAM's 64-character limit. */
+/** runbook.role (src/dr/runbook-role.ts): who may assume it. */
 function checkRunbookRole(cfg: CheckedConfig, ctx: Ctx): void {
   const r = cfg.runbook.role;
   r.trustedPrincipalArns.forEach((arn, i) => {
@@ -1190,20 +1189,12 @@ function checkRunbookRole(cfg: CheckedConfig, ctx: Ctx): void {
       });
     }
   });
-  for (const role of ["primary", "secondary"] as const) {
-    const derived = `${cfg.project}-${cfg.environment}-${regionCode(cfg.regions[role].region)}-dr-reports`;
-    if (cfg.runbook.reportBucket?.[role] === undefined && derived.length > 63) {
-      ctx.addIssue({ code: "custom", path: ["runbook", "reportBucket", role], params: { uses: [["project"], ["environment"]] }, message: `the ${role} region's run-report bucket would be named ${derived} (${derived.length} characters); S3 allows 63. Fix: name it here (3 to 63 lower-case letters, digits, dots and hyphens) or shorten project or environment` });
-    }
-  }
   if (!r.enabled) return;
   if (r.trustedPrincipalArns.length === 0) {
     ctx.addIssue({ code: "custom", path: ["runbook", "role", "trustedPrincipalArns"], params: { uses: [["runbook", "role", "enabled"]] }, message: "missing: nobody could assume the runbook role. Fix: list the IAM ARNs of the operators' roles or users, e.g. [\"arn:aws:iam::123456789012:role/oncall\"] (or runbook.role.enabled: false)" });
   }
-  const name = `${cfg.project}-${cfg.environment}-dr-runbook`;
-  if (name.length > 64) {
-    ctx.addIssue({ code: "custom", path: ["runbook", "role", "enabled"], params: { uses: [["project"], ["environment"]] }, message: `the role name ${name} has ${name.length} characters; IAM allows 64 (IAM User Guide, "IAM object quotas": role name). Fix: shorten project or environment` });
-  }
+  // The role's name, <project>-<environment>-dr-runbook, fits IAM's 64 characters by construction: project and
+  // environment are at most 21 characters each (54 at most; IAM User Guide, "IAM and AWS STS quotas": role name 64).
 }
 
 /**
