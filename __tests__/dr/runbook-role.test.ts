@@ -180,3 +180,12 @@ describe("ReportBucket", () => {
     expect(runbookRoleName(longest).length).toBeLessThanOrEqual(64);
   });
 });
+
+describe("the runbook role's policy size", () => {
+  it("fits IAM's 10,240 characters of inline policy per role (without whitespace), with long names", () => {
+    const st = synthApp({ project: "p".repeat(21), environment: "e".repeat(21), runbook: { role: { enabled: true, trustedPrincipalArns: [OPS] } } }).stacks["ci-identity"];
+    const sts = JSON.parse(JSON.stringify(docs(st)[Object.keys(docs(st)).find((k) => k.includes("Permissions"))!].statement).replace(/\$\{[^}]+\}/g, "aws-us-gov-123456789012"));
+    const iam = JSON.stringify({ Version: "2012-10-17", Statement: sts.map((s: Statement & { sid?: string }) => ({ Sid: s.sid, Effect: "Allow", Action: s.actions, Resource: s.resources, ...(s.condition ? { Condition: { StringEquals: { "kms:ViaService": s.condition[0].values } } } : {}) })) });
+    expect(iam.length).toBeLessThan(10240);
+  });
+});
