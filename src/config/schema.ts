@@ -438,8 +438,9 @@ const baseSchema = z
         .max(1440, "must be at most 1440 (a day): a larger lag means point-in-time recovery is broken. Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or up to 1440"),
       /**
        * `dr readiness`: the IAM role operators assume to run the runbook; its permissions are simulated
-       * (iam:SimulatePrincipalPolicy) over the runbook's actions (src/dr/runbook-actions.ts). Not set: the
-       * permissions check fails and says to set it (docs/dr-runbook.md, "readiness").
+       * (iam:SimulatePrincipalPolicy) over the runbook's actions (src/dr/runbook-actions.ts). Set it from the
+       * ci-identity stack's output `runbook_role_arn` (runbook.role.enabled: docs/dr-runbook.md, "The runbook role").
+       * Not set: the permissions check fails and says to set it (docs/dr-runbook.md, "readiness").
        */
       roleArn: z
         .string()
