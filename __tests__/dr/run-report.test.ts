@@ -76,8 +76,7 @@ describe("the report of a dr run", () => {
     const reads = t.aws.calls.filter((c) => c.command === "DescribeAlarmsCommand" && c.input.StateValue === "ALARM");
     expect(reads.map((c) => c.region).sort()).toEqual(["us-east-2", "us-east-2", "us-west-1", "us-west-1"]);
     expect(reads[0].input).toMatchObject({ AlarmTypes: ["MetricAlarm", "CompositeAlarm"], AlarmNamePrefix: "drweb-prod" });
-    // runbook.reportBucket unset: the bucket the secondary stack creates (reportBucketName), no config needed.
-    expect(seg.upload).toMatch(/^uploaded: s3:\/\/drweb-prod-usw1-dr-reports\/dr-reports\/failover\/.*\.json \(us-west-1\)/);
+    expect(seg.upload).toBe("not uploaded: runbook.reportBucket.secondary is not set");
     const md = t.markdown();
     expect(md).toContain("- Outcome: **done**");
     expect(md).toMatch(/- RTO: \*\*[\d.]+ s \([\d.]+ min\) from the run's start to the verified write in us-west-1: within the target of 20 min/);

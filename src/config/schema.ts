@@ -413,10 +413,11 @@ const baseSchema = z
       /**
        * Buckets each `dr` run's report is uploaded to (S3 PutObject, key `dr-reports/<operation>/<run start>.json` and
        * `.md`), in the region the run activated: `secondary` for a failover, `primary` for a failback, the restore's
-       * region for a restore. Each regional stack creates its region's bucket (src/dr/report-bucket.ts) with this name,
-       * or `<project>-<environment>-<region code>-dr-reports` when unset; set it when that name is taken in S3's global
-       * namespace (docs/dr-runbook.md, "Run reports"). A failed upload is printed and never fails the run.
-       * @default - `<project>-<environment>-<region code>-dr-reports` per region (reportBucketName)
+       * region for a restore. Each regional stack creates its region's bucket (src/dr/report-bucket.ts) named
+       * `<project>-<environment>-<region code>-dr-reports`, or this name when set (for a derived name taken in S3's
+       * global namespace). Set both to turn the upload on (docs/dr-runbook.md, "Run reports"). A failed upload is
+       * printed and never fails the run.
+       * @default - none: the stacks create the derived names; the report stays next to the journal only
        */
       reportBucket: z
         .strictObject({

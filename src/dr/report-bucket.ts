@@ -8,9 +8,9 @@ export const REPORT_KEY_PREFIX = "dr-reports/";
 
 /**
  * The run-report bucket of a region (docs/dr-runbook.md, "Run reports"): runbook.reportBucket.<role> when set,
- * otherwise `<project>-<environment>-<region code>-dr-reports`. One function for the regional stack that creates it,
- * the runbook that uploads to it (run-report.ts) and the runbook role that may write to it (runbook-role.ts), so the
- * runbook needs no read of any stack's state or outputs to find it.
+ * otherwise `<project>-<environment>-<region code>-dr-reports`. One function for the regional stack that creates it
+ * and the runbook role that may write to it (runbook-role.ts). The runbook uploads only to runbook.reportBucket
+ * (run-report.ts): set it to these names to turn the upload on.
  */
 export function reportBucketName(config: ValidConfig, role: RegionRole): string {
   return config.runbook.reportBucket?.[role] ?? `${new Naming(config.project, config.environment, config.regions[role].region).regional}-dr-reports`;

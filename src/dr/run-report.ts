@@ -5,7 +5,6 @@ import type { Clock } from "./clock";
 import type { Journal, JournalStepLine } from "./journal";
 import type { Mode, Operation, Plan } from "./plan";
 import type { AlarmRead, DrPlatform } from "./platform";
-import { reportBucketName } from "./report-bucket";
 
 /**
  * The report of a `dr failover`, `dr failback` or `dr restore` run (issue 28
@@ -427,14 +426,12 @@ export function reportKey(d: RunReportData, ext: "json" | "md"): string {
   return `dr-reports/${d.operation}/${d.startedAt.replace(/[:.]/g, "-")}.${ext}`;
 }
 
-/**
- * Uploads the report to the activated region's run-report bucket (reportBucketName: runbook.reportBucket.<role>, or
- * the name the regional stack gives it): returns what happened (never throws).
- */
+/** Uploads the report to config.runbook.reportBucket of the activated region: returns what happened (never throws). */
 export async function uploadReport(report: RunReport, platform: DrPlatform, config: ValidConfig): Promise<string> {
   const d = report.data;
-  const bucket = reportBucketName(config, d.activated.role);
-  if (!platform.uploadReport) return `not uploaded: the ${platform.name} platform cannot upload (bucket ${bucket})`;
+  const bucket = config.runbook.reportBucket?.[d.activated.role];
+  if (!bucket) return `not uploaded: runbook.reportBucket.${d.activated.role} is not set`;
+  if (!platform.uploadReport) return `not uploaded: the ${platform.name} platform cannot upload (runbook.reportBucket.${d.activated.role} is set)`;
   try {
     const a = await platform.uploadReport(d.activated.role, bucket, reportKey(d, "json"), fs.readFileSync(report.file.json, "utf8"), "application/json");
     const b = await platform.uploadReport(d.activated.role, bucket, reportKey(d, "md"), fs.readFileSync(report.file.md, "utf8"), "text/markdown; charset=utf-8");
