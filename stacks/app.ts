@@ -35,7 +35,7 @@ export interface DrApp {
   readonly dnsAlarms?: DnsAlarmsStack;
   /** The zone (dns.createZone) and the ACM validation record (with dns.enabled, unless every region brings its certificate). */
   readonly dnsZone?: DnsZoneStack;
-  /** The CI identity: GitHub's OIDC provider and the plan and apply roles (with ci.enabled). */
+  /** The CI identity: GitHub's OIDC provider and the plan and apply roles (with ci.enabled), and the runbook's role (with runbook.role.enabled). */
   readonly ciIdentity?: CiIdentityStack;
   /** Security and DR policy over every stack (src/policy), checked on synth. */
   readonly policy: AppPolicy;
@@ -85,8 +85,9 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
     }),
   ) as Record<RegionRole, MonitoringStack>;
   // The CI identity trusts one apply-<stack> environment per stack built
-  // above; it depends on none (it is created first, by hand).
-  const ciIdentity = config.ci.enabled
+  // above; it depends on none (it is created first, by hand). It also holds
+  // the runbook's role (IAM is global): built when either is on.
+  const ciIdentity = config.ci.enabled || config.runbook.role.enabled
     ? new CiIdentityStack(app, GLOBAL_STACK_NAMES.ciIdentity, { config, applyStacks: app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack).map((s) => s.node.id) })
     : undefined;
   // Last: the policy sees every stack.

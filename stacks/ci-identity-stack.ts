@@ -6,6 +6,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { ValidConfig } from "../src/config";
 import { CiIdentity } from "../src/ci/ci-identity";
 import { CI_OUTPUTS } from "../src/ci/contract";
+import { RUNBOOK_ROLE_OUTPUT, RunbookRole } from "../src/dr/runbook-role";
 import { managedTags } from "../src/lib/tags";
 import { configureBackend, requireTerraformVersion } from "./backend";
 
@@ -22,9 +23,16 @@ export interface CiIdentityStackProps {
  * secondary's bucket), so nothing of it needs the primary region. Created
  * once by hand (`npx cdktf deploy ci-identity`); the pipeline never applies
  * it (the apply role is denied every IAM action on it).
+ *
+ * It also owns the account's other hand-made identity, the `dr` runbook's role
+ * (runbook.role.enabled; src/dr/runbook-role.ts): the stack is built when
+ * either is on, and holds only what is on.
  */
 export class CiIdentityStack extends TerraformStack {
-  readonly identity: CiIdentity;
+  /** The CI identity (with ci.enabled). */
+  readonly identity?: CiIdentity;
+  /** The runbook's role (with runbook.role.enabled). */
+  readonly runbookRole?: RunbookRole;
 
   constructor(scope: Construct, id: string, props: CiIdentityStackProps) {
     super(scope, id);
@@ -34,9 +42,16 @@ export class CiIdentityStack extends TerraformStack {
     new AwsProvider(this, "Aws", { region: config.regions.secondary.region, defaultTags: [{ tags: managedTags(config, "global") }] });
     const account = new DataAwsCallerIdentity(this, "Account");
     const partition = new DataAwsPartition(this, "Partition");
-    this.identity = new CiIdentity(this, "Ci", { config, applyStacks: props.applyStacks, partition: partition.partition, accountId: account.accountId });
-    new TerraformOutput(this, CI_OUTPUTS.planRoleArn, { value: this.identity.planRoleArn, description: "Repository variable DRWEB_PLAN_ROLE_ARN: the plan role (pull requests, nightly drift)" });
-    new TerraformOutput(this, CI_OUTPUTS.applyRoleArn, { value: this.identity.applyRoleArn, description: "Repository variable DRWEB_APPLY_ROLE_ARN: the apply role (apply-<stack> environments only)" });
-    new TerraformOutput(this, CI_OUTPUTS.oidcProviderArn, { value: this.identity.oidcProviderArn, description: "GitHub Actions' OIDC provider in IAM" });
+    if (config.ci.enabled) {
+      const identity = new CiIdentity(this, "Ci", { config, applyStacks: props.applyStacks, partition: partition.partition, accountId: account.accountId });
+      this.identity = identity;
+      new TerraformOutput(this, CI_OUTPUTS.planRoleArn, { value: identity.planRoleArn, description: "Repository variable DRWEB_PLAN_ROLE_ARN: the plan role (pull requests, nightly drift)" });
+      new TerraformOutput(this, CI_OUTPUTS.applyRoleArn, { value: identity.applyRoleArn, description: "Repository variable DRWEB_APPLY_ROLE_ARN: the apply role (apply-<stack> environments only)" });
+      new TerraformOutput(this, CI_OUTPUTS.oidcProviderArn, { value: identity.oidcProviderArn, description: "GitHub Actions' OIDC provider in IAM" });
+    }
+    if (config.runbook.role.enabled) {
+      this.runbookRole = new RunbookRole(this, "Runbook", { config, partition: partition.partition, accountId: account.accountId });
+      new TerraformOutput(this, RUNBOOK_ROLE_OUTPUT, { value: this.runbookRole.roleArn, description: "runbook.roleArn: the role operators assume to run dr (docs/dr-runbook.md, \"The runbook role\")" });
+    }
   }
 }

@@ -27,6 +27,7 @@ import { Network } from "../src/network/network";
 import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
 import { holdPeerRegion, type PeerRegionHold } from "../src/lib/peer-region";
 import { RegionKey } from "../src/security/region-key";
+import { ReportBucket, reportBucketName } from "../src/dr/report-bucket";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
 import { ROUTE53_HEALTH_CHECK_PORT } from "../src/web/alb-ingress";
@@ -74,6 +75,8 @@ export class RegionalStack extends TerraformStack {
   readonly region: string;
   /** The region's customer-managed key. */
   readonly key: RegionKey;
+  /** The region's run-report bucket (src/dr/report-bucket.ts). */
+  readonly reportBucket: ReportBucket;
   /** The region's network. */
   readonly network: Network;
   /** The region's web tier (ALB + Auto Scaling group). */
@@ -145,6 +148,10 @@ export class RegionalStack extends TerraformStack {
       deletionWindowDays: config.kms.deletionWindowDays,
       additionalStatements: [...autoScalingKeyStatements(account.accountId, partition.partition), ...isolatedCopyKeyStatements(isolatedCopySettings(config)?.accountId, partition.partition)],
     });
+
+    // The region's run-report bucket (docs/dr-runbook.md, "Run reports"): the
+    // runbook uploads each run's report to the region it activated.
+    this.reportBucket = new ReportBucket(this, "RunReports", { bucketName: reportBucketName(config, role), kmsKeyArn: this.key.keyArn });
 
     this.network = new Network(this, "Network", {
       namePrefix: naming.regional,

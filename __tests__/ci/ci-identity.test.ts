@@ -201,3 +201,33 @@ describe("CI permissions", () => {
     expect(st.find((s) => s.sid === "ReadState")!.resources).toEqual(["arn:aws:s3:::acme-tf-use2/drweb/prod/*", "arn:aws:s3:::acme-tf-usw1/drweb/prod/*"]);
   });
 });
+
+describe("CI permissions and the runbook's resources (src/dr/runbook-role.ts, src/dr/report-bucket.ts)", () => {
+  const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
+  const matches = (s: any, action: string, resource: string) => s.actions.some((a: string) => glob(a.toLowerCase(), action.toLowerCase())) && s.resources.some((r: string) => glob(r, resource));
+  const decide = (statements: any[], action: string, resource: string) =>
+    statements.some((s) => s.effect === "Deny" && matches(s, action, resource)) ? "denied" : statements.some((s) => s.effect !== "Deny" && matches(s, action, resource)) ? "allowed" : "implicit";
+  const applyStatements = (overrides: object = {}) => {
+    const config = synthApp({ ...CI, ...overrides }).config;
+    return applyPolicies({ config, partition: "aws", accountId: "123456789012", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }).flatMap((p) => p.statements);
+  };
+
+  it("denies the apply role every IAM action on the runbook role (hand-applied with the CI identity), which its project-role allow would otherwise reach", () => {
+    const runbookRole = "arn:aws:iam::123456789012:role/drweb-prod-dr-runbook";
+    const sts = applyStatements();
+    for (const a of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"]) expect(decide(sts, a, runbookRole), a).toBe("denied");
+    expect(decide(sts.filter((s) => s.effect !== "Deny"), "iam:UpdateAssumeRolePolicy", runbookRole)).toBe("allowed");
+    // The stacks' own roles stay the apply role's.
+    expect(decide(sts, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/drweb-prod-use2-web")).toBe("allowed");
+  });
+
+  it("lets the apply role create and configure the run-report buckets, by the derived names and by runbook.reportBucket's", () => {
+    for (const [overrides, name] of [[{}, "drweb-prod-usw1-dr-reports"], [{ runbook: { reportBucket: { secondary: "acme-dr-reports-usw1" } } }, "acme-dr-reports-usw1"]] as const) {
+      const sts = applyStatements(overrides);
+      for (const a of ["s3:CreateBucket", "s3:PutBucketVersioning", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutBucketOwnershipControls"]) {
+        expect(decide(sts, a, `arn:aws:s3:::${name}`), `${a} ${name}`).toBe("allowed");
+      }
+      expect(decide(sts, "s3:CreateBucket", "arn:aws:s3:::someone-elses-bucket")).toBe("implicit");
+    }
+  });
+});

@@ -29,6 +29,7 @@ import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectatio
 import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { runCiPlanStep, type CiPlanResult } from "./ci-plan";
+import { runbookResourceProblems } from "./runbook-resources";
 import { ciConfigs, drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
 import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, stopAllRuns, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
@@ -432,8 +433,10 @@ async function main(): Promise<void> {
       else {
         const sp = r as StatePlan;
         const { lines, errors } = outcomeLines(sp.outcome, sp.calls);
-        check.ok = errors === 0 && sp.resourceChanges.length > 0;
-        check.lines.push(`${fmtCounts(sp.resourceChanges)} (${sp.outcome.seconds.toFixed(0)} s)`, ...lines);
+        // The runbook's resources: the run-report bucket of a regional stack, the runbook role (scripts/plan/runbook-resources.ts).
+        const runbook = runbookResourceProblems(x.stack, x.state.config, sp.resourceChanges);
+        check.ok = errors === 0 && sp.resourceChanges.length > 0 && runbook.length === 0;
+        check.lines.push(`${fmtCounts(sp.resourceChanges)} (${sp.outcome.seconds.toFixed(0)} s)`, ...lines, ...runbook);
       }
       checks.push(check);
       console.log(`  ${check.ok ? "PASS" : "FAIL"} ${label.padEnd(24)} ${x.state.title}: ${check.lines[0]}`);

@@ -103,7 +103,13 @@ export function ciConfigs(base: ValidConfig): Array<{ id: string; title: string;
     title,
     config: resolveConfig(deepMerge(base as unknown as Record<string, unknown>, { ci: ci(createOidcProvider), ...backend }), `offline plan: ${id}`),
   });
-  return [make("ci", "ci.enabled (the ci-identity stack: OIDC provider, plan and apply roles)", true), make("ci-existing-provider", "ci.enabled, ci.createOidcProvider false (the provider looked up)", false)];
+  // The runbook's role alone (ci off): the ci-identity stack with only it (src/dr/runbook-role.ts).
+  const runbookRole = {
+    id: "runbook-role",
+    title: "runbook.role.enabled, ci off (the ci-identity stack with only the runbook role)",
+    config: resolveConfig(deepMerge(base as unknown as Record<string, unknown>, { ci: { enabled: false }, runbook: { role: { enabled: true, trustedPrincipalArns: [`arn:aws:iam::${FAKE_ACCOUNT_ID}:role/oncall`] } }, ...backend }), "offline plan: runbook-role"),
+  };
+  return [make("ci", "ci.enabled (the ci-identity stack: OIDC provider, plan and apply roles)", true), make("ci-existing-provider", "ci.enabled, ci.createOidcProvider false (the provider looked up)", false), runbookRole];
 }
 
 /** Names the runbook uses, from the same functions the stacks name resources with. */

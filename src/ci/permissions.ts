@@ -14,6 +14,8 @@ import { REGION_ROLES, type ValidConfig } from "../config";
 import { Naming } from "../lib/naming";
 import { BACKUP_METRIC } from "../monitoring/backup-metric";
 import { ciNamePrefix, projectBase } from "./contract";
+import { reportBucketName } from "../dr/report-bucket";
+import { runbookRoleName } from "../dr/runbook-role";
 
 export interface CiPolicyScope {
   readonly config: ValidConfig;
@@ -256,6 +258,13 @@ function publishRestorableWindow(s: CiPolicyScope): DataAwsIamPolicyDocumentStat
   };
 }
 
+/** Bucket and object ARNs of the buckets the stacks create: <project>-<env>-*, and the run-report buckets wherever runbook.reportBucket names them. */
+export function projectBucketArns(s: Pick<CiPolicyScope, "config" | "partition">): string[] {
+  const base = projectBase(s.config);
+  const names = [`${base}-*`, ...REGION_ROLES.map((r) => reportBucketName(s.config, r)).filter((n) => !n.startsWith(`${base}-`))];
+  return [...new Set(names)].flatMap((n) => [`arn:${s.partition}:s3:::${n}`, `arn:${s.partition}:s3:::${n}/*`]);
+}
+
 /**
  * The apply role: what the stacks create, scoped to the project's names
  * (<project>-<environment>-*, src/lib/naming.ts) where the service names
@@ -351,7 +360,8 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
           resources: [`arn:${p}:secretsmanager:*:${a}:secret:${base}/*`, `arn:${p}:secretsmanager:*:${a}:secret:${base}-*`],
           condition: [regions],
         },
-        { sid: "ProjectBuckets", actions: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:PutLifecycleConfiguration", "s3:PutEncryptionConfiguration", "s3:ListBucket", "s3:ListBucketVersions", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: [`arn:${p}:s3:::${base}-*`, `arn:${p}:s3:::${base}-*/*`] },
+        // The project's buckets (<project>-<env>-*), and the run-report buckets when runbook.reportBucket names them otherwise (src/dr/report-bucket.ts).
+        { sid: "ProjectBuckets", actions: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:PutLifecycleConfiguration", "s3:PutEncryptionConfiguration", "s3:ListBucket", "s3:ListBucketVersions", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: projectBucketArns(s) },
         { sid: "Topics", actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"], resources: [`arn:${p}:sns:*:${a}:${base}-*`], condition: [regions] },
         { sid: "LogGroups", actions: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"], resources: [`arn:${p}:logs:*:${a}:log-group:/aws/eks/${base}-*`, `arn:${p}:logs:*:${a}:log-group:/vpc/${base}-*`], condition: [regions] },
         { sid: "Alarms", actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"], resources: [`arn:${p}:cloudwatch:*:${a}:alarm:${base}-*`], condition: [regions] },
@@ -408,11 +418,13 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
         {
           // The CI identity is created by hand (docs/ci-identity.md "CI identity"): a
           // pipeline that could change its own roles or their policies could
-          // give itself anything.
+          // give itself anything. The runbook's role lives in the same
+          // hand-applied stack (src/dr/runbook-role.ts): a pipeline that could
+          // rewrite its trust policy could assume it.
           sid: "NotTheCiIdentity",
           effect: "Deny",
           actions: ["iam:*"],
-          resources: [`arn:${p}:iam::${a}:role/${ci}-*`, `arn:${p}:iam::${a}:policy/${ci}-*`, s.oidcProviderArn],
+          resources: [`arn:${p}:iam::${a}:role/${ci}-*`, `arn:${p}:iam::${a}:policy/${ci}-*`, `arn:${p}:iam::${a}:role/${runbookRoleName(config)}`, s.oidcProviderArn],
         },
         {
           sid: "Clusters",

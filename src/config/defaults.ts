@@ -154,6 +154,9 @@ export const DEFAULT_CONFIG: DrConfig = {
     // replicated copy follows "as soon as they are ready" plus the cross-Region
     // copy. 15 minutes: three upload intervals, so one late upload does not warn.
     maxRestorableLagMinutes: 15,
+    // The runbook's role (src/dr/runbook-role.ts): off until operators' ARNs are given. MFA by default; one hour
+    // sessions are too short for a failback (rebuilding a cross-region replica): 4 hours.
+    role: { enabled: false, trustedPrincipalArns: [], requireMfa: true, maxSessionSeconds: 14400 },
   },
   // The CI identity (docs/ci-identity.md "CI identity"): off until a repository is given.
   // An apply of a regional stack (RDS instances, an EKS cluster) can take

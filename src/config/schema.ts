@@ -467,9 +467,11 @@ const baseSchema = z
       /**
        * Buckets each `dr` run's report is uploaded to (S3 PutObject, key `dr-reports/<operation>/<run start>.json` and
        * `.md`), in the region the run activated: `secondary` for a failover, `primary` for a failback, the restore's
-       * region for a restore. Not created by any stack yet: name a bucket that exists in that region (docs/dr-runbook.md,
-       * "Run reports"). A failed upload is printed and never fails the run.
-       * @default - none: the report stays next to the journal only
+       * region for a restore. Each regional stack creates its region's bucket (src/dr/report-bucket.ts) named
+       * `<project>-<environment>-<region code>-dr-reports`, or this name when set (for a derived name taken in S3's
+       * global namespace). Set both to turn the upload on (docs/dr-runbook.md, "Run reports"). A failed upload is
+       * printed and never fails the run.
+       * @default - none: the stacks create the derived names; the report stays next to the journal only
        */
       reportBucket: z
         .strictObject({
@@ -493,13 +495,42 @@ const baseSchema = z
         .max(1440, "must be at most 1440 (a day): a larger lag means point-in-time recovery is broken. Fix: set runbook.maxRestorableLagMinutes to 15 (the default) or up to 1440"),
       /**
        * `dr readiness`: the IAM role operators assume to run the runbook; its permissions are simulated
-       * (iam:SimulatePrincipalPolicy) over the runbook's actions (src/dr/runbook-actions.ts). Not set: the
-       * permissions check fails and says to set it (docs/dr-runbook.md, "readiness").
+       * (iam:SimulatePrincipalPolicy) over the runbook's actions (src/dr/runbook-actions.ts). Set it from the
+       * ci-identity stack's output `runbook_role_arn` (runbook.role.enabled: docs/dr-runbook.md, "The runbook role").
+       * Not set: the permissions check fails and says to set it (docs/dr-runbook.md, "readiness").
        */
       roleArn: z
         .string()
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "must be an IAM role ARN. Fix: give arn:aws:iam::<12-digit account>:role/<name>, the role operators assume to run `dr`")
         .optional(),
+      /**
+       * The runbook's role as code (src/dr/runbook-role.ts, in the ci-identity stack: IAM is global): the IAM role
+       * `<project>-<environment>-dr-runbook` with exactly the runbook's actions (src/dr/runbook-actions.ts), scoped to
+       * the project's resources. Set runbook.roleArn from the stack's output `runbook_role_arn` (docs/dr-runbook.md,
+       * "The runbook role").
+       */
+      role: z.strictObject({
+        /** Create the role (builds the ci-identity stack even with ci.enabled false). */
+        enabled: z.boolean(),
+        /**
+         * Who may assume the role (sts:AssumeRole): IAM ARNs of users, roles or an account root
+         * (arn:aws:iam::<account>:root lets that account's IAM policies decide). Required when the role is enabled.
+         * @default - none
+         */
+        trustedPrincipalArns: z.array(z.string()),
+        /**
+         * Require MFA for sts:AssumeRole (aws:MultiFactorAuthPresent true). IAM users that signed in with MFA carry
+         * it; a role session (IAM Identity Center, a chained role) does not, so turn it off when only roles are trusted.
+         * @default - true
+         */
+        requireMfa: z.boolean(),
+        /** Longest session of the role (seconds, 3600-43200: IAM MaxSessionDuration); a failback takes hours. */
+        maxSessionSeconds: z
+          .number()
+          .int({ message: "must be a whole number of seconds. Fix: give 3600 to 43200, e.g. 14400" })
+          .min(3600, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" })
+          .max(43200, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }),
+      }),
     }),
     /**
      * The CI identity (stacks/ci-identity-stack.ts, docs/ci-identity.md "CI identity"):
@@ -642,6 +673,7 @@ export const configSchema = baseSchema
     checkDns(cfg, ctx);
     checkUnreachable(cfg, ctx);
     checkCi(cfg, ctx);
+    checkRunbookRole(cfg, ctx);
     checkBackups(cfg, ctx);
     checkVaultLock(cfg, ctx);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(cfg.network.flowLogs.retentionDays)) {
@@ -1248,6 +1280,29 @@ function checkCi(cfg: CheckedConfig, ctx: Ctx): void {
   } else if (ci.planEnvironment?.startsWith("apply-")) {
     ctx.addIssue({ code: "custom", path: ["ci", "planEnvironment"], message: `"${ci.planEnvironment}" is an apply job's environment (apply-<stack>): the plan role would be trusted where the apply role is. Fix: use another name, e.g. "plan"` });
   }
+}
+
+/** An IAM principal a trust policy can name: a user, a role (paths allowed) or an account root (IAM User Guide, "IAM identifiers", ARNs). */
+const TRUSTED_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@\/-]+|role\/[\w+=,.@\/-]+)$/;
+
+/** runbook.role (src/dr/runbook-role.ts): who may assume it. */
+function checkRunbookRole(cfg: CheckedConfig, ctx: Ctx): void {
+  const r = cfg.runbook.role;
+  r.trustedPrincipalArns.forEach((arn, i) => {
+    if (!TRUSTED_PRINCIPAL.test(arn)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["runbook", "role", "trustedPrincipalArns", i],
+        message: `"${arn}" is not an IAM user, role or account-root ARN (an assumed-role session or a group cannot be trusted). Fix: give arn:aws:iam::<12-digit account>:role/<name>, arn:aws:iam::<account>:user/<name> or arn:aws:iam::<account>:root`,
+      });
+    }
+  });
+  if (!r.enabled) return;
+  if (r.trustedPrincipalArns.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["runbook", "role", "trustedPrincipalArns"], params: { uses: [["runbook", "role", "enabled"]] }, message: "missing: nobody could assume the runbook role. Fix: list the IAM ARNs of the operators' roles or users, e.g. [\"arn:aws:iam::123456789012:role/oncall\"] (or runbook.role.enabled: false)" });
+  }
+  // The role's name, <project>-<environment>-dr-runbook, fits IAM's 64 characters by construction: project and
+  // environment are at most 21 characters each (54 at most; IAM User Guide, "IAM and AWS STS quotas": role name 64).
 }
 
 /**

@@ -90,3 +90,22 @@ export const READINESS_ACTIONS: readonly string[] = [
   "s3:ListBucket",
   "secretsmanager:DescribeSecret",
 ];
+
+/**
+ * Actions the runbook needs that no SDK call of it names: AWS services call them with the caller's credentials.
+ * Not in RUNBOOK_ACTIONS (the adapter never sends them, and the readiness simulation passes no kms:ViaService
+ * context); the runbook role (runbook-role.ts) allows them through the named service only.
+ * - kms:CreateGrant, kms:DescribeKey through RDS: RestoreDBInstanceToPointInTime, CreateDBSnapshot and
+ *   CopyDBClusterSnapshot create RDS resources encrypted with the region's customer-managed key; "To create an RDS
+ *   resource using a customer managed key, a user must have permissions to call the following operations on the
+ *   customer managed key: kms:CreateGrant, kms:DescribeKey", with the tip to limit CreateGrant by kms:ViaService
+ *   (RDS User Guide, "AWS KMS key management", Authorizing use of a customer managed key).
+ * - kms:GenerateDataKey through S3: the report upload (s3:PutObject) into a bucket encrypted with SSE-KMS
+ *   ("To upload an object encrypted with an AWS KMS key to Amazon S3, you need kms:GenerateDataKey": S3 User Guide,
+ *   "Using server-side encryption with AWS KMS keys (SSE-KMS)", Permissions).
+ */
+export const RUNBOOK_IMPLICIT_ACTIONS: readonly { readonly action: string; readonly viaService: "rds" | "s3" }[] = [
+  { action: "kms:CreateGrant", viaService: "rds" },
+  { action: "kms:DescribeKey", viaService: "rds" },
+  { action: "kms:GenerateDataKey", viaService: "s3" },
+];
