@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { prepareWorkspace, type Workspace } from "../../scripts/plan/tftest";
+import { prepareWorkspace, type Workspace } from "../../src/offline-plan/tftest";
 import { PROJECT_ROOT } from "./synth";
 
 let shared: { work: string; ws: Promise<Workspace>; users: number } | undefined;

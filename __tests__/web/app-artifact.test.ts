@@ -15,9 +15,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startResponder, type Responder } from "../../scripts/plan/responder";
-import { linkStackAssets, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../scripts/plan/tftest";
-import type { StackJson } from "../../scripts/plan/types";
+import { startResponder, type Responder } from "../../src/offline-plan/responder";
+import { linkStackAssets, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../src/offline-plan/tftest";
+import type { StackJson } from "../../src/offline-plan/types";
 import { synthApp } from "../helpers/synth";
 import { acquireOfflineWorkspace } from "../helpers/terraform-test";
 

@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import { ProcessExited, waitFor } from "../../scripts/drill/environment";
-import { PortReservations } from "../../scripts/drill/ports";
+import { ProcessExited, waitFor } from "../../src/drill/environment";
+import { PortReservations } from "../../src/drill/ports";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT } from "../helpers/synth";
 

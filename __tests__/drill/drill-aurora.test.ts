@@ -12,8 +12,8 @@ import { regionClusterIdentifier } from "../../src/database/aurora-contract";
 import { auroraOps } from "../../src/dr/aurora-plan";
 import { LocalAuroraPlatform, type LocalAurora } from "../../src/dr/local-aurora-platform";
 import type { GlobalActionAttempt } from "../../src/dr/platform";
-import { AuroraSim, auroraDrillConfig, auroraEndpoints } from "../../scripts/drill/aurora";
-import type { DrillEnvironment } from "../../scripts/drill/environment";
+import { AuroraSim, auroraDrillConfig, auroraEndpoints } from "../../src/drill/aurora";
+import type { DrillEnvironment } from "../../src/drill/environment";
 
 const CONFIG = auroraDrillConfig(resolveConfig({}));
 

@@ -7,9 +7,9 @@ import * as path from "node:path";
 import { resolveConfig, type RegionRole } from "../../src/config";
 import { hostsFileAddress, LocalRestorePlatform } from "../../src/dr/local-restore";
 import { psql } from "../../src/dr/local-platform";
-import { DrillEnvironment, DrillRegion, waitFor } from "../../scripts/drill/environment";
-import { archiveTimeoutSeconds, lastCommitIn, PitrSim } from "../../scripts/drill/pitr";
-import { Processes } from "../../scripts/drill/processes";
+import { DrillEnvironment, DrillRegion, waitFor } from "../../src/drill/environment";
+import { archiveTimeoutSeconds, lastCommitIn, PitrSim } from "../../src/drill/pitr";
+import { Processes } from "../../src/drill/processes";
 
 const CONFIG = resolveConfig({});
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -199,7 +199,7 @@ class RunbookProcess {
     this.operation = spec.operation;
     const file = path.join(dir, `runbook-${n}.json`);
     fs.writeFileSync(file, JSON.stringify(spec));
-    this.group = processes.spawnPiped(`runbook ${n}`, path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "drill", "runbook-process.ts"), file], {
+    this.group = processes.spawnPiped(`runbook ${n}`, path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "src", "drill", "runbook-process.ts"), file], {
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
       cwd: ROOT,
       log: path.join(dir, `runbook-${n}.stderr`),

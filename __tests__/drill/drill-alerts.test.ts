@@ -17,11 +17,11 @@ import {
   observeAlerts,
   RULE_ALERTS,
   silenceWindowMs,
-} from "../../scripts/drill/alerts";
-import { expectationsTable } from "../../scripts/drill/live-alerts";
-import { drillAlertmanagerConfig, scaledGroupWaitMs } from "../../scripts/drill/alertmanager";
+} from "../../src/drill/alerts";
+import { expectationsTable } from "../../src/drill/live-alerts";
+import { drillAlertmanagerConfig, scaledGroupWaitMs } from "../../src/drill/alertmanager";
 import { alertmanagerConfig, webScrapeJob } from "../../src/monitoring/values";
-import { drillPrometheusConfig, ec2LikeTargetGroups, formatDuration, parseDuration, ruleForDurations, scaledTimings, scaleRuleTimes } from "../../scripts/drill/prometheus";
+import { drillPrometheusConfig, ec2LikeTargetGroups, formatDuration, parseDuration, ruleForDurations, scaledTimings, scaleRuleTimes } from "../../src/drill/prometheus";
 import { PROJECT_ROOT } from "../helpers/synth";
 
 const RULES_TEXT = fs.readFileSync(path.join(PROJECT_ROOT, MONITORING_FILES.rules), "utf8");

@@ -6,11 +6,11 @@
  */
 import * as net from "node:net";
 import { resolveConfig } from "../../src/config";
-import { acmValidationRecordName, dataSourceValues, REFUSED_ENDPOINT } from "../../scripts/plan/fake-aws";
-import { checkPlan } from "../../scripts/plan/expectations";
-import { drStates, transitions } from "../../scripts/plan/scenarios";
-import { dataOverrides, testProviders, type Workspace } from "../../scripts/plan/tftest";
-import type { PlanResourceChange } from "../../scripts/plan/types";
+import { acmValidationRecordName, dataSourceValues, REFUSED_ENDPOINT } from "../../src/offline-plan/fake-aws";
+import { checkPlan } from "../../src/offline-plan/expectations";
+import { drStates, transitions } from "../../src/offline-plan/scenarios";
+import { dataOverrides, testProviders, type Workspace } from "../../src/offline-plan/tftest";
+import type { PlanResourceChange } from "../../src/offline-plan/types";
 import { certificateValidationParameter } from "../../src/dns/contract";
 import { synthApp } from "../helpers/synth";
 

@@ -1,5 +1,5 @@
-import { changedAttributes, checkFights, checkPlan, checkRefusal, invariantProblems, planNotes, type Expectation, type FightRule } from "../../scripts/plan/expectations";
-import type { Diagnostic, PlanResourceChange } from "../../scripts/plan/types";
+import { changedAttributes, checkFights, checkPlan, checkRefusal, invariantProblems, planNotes, type Expectation, type FightRule } from "../../src/offline-plan/expectations";
+import type { Diagnostic, PlanResourceChange } from "../../src/offline-plan/types";
 
 /** A resource change as `terraform test -json -verbose` reports it (values trimmed to what the checks read). */
 function rc(address: string, actions: PlanResourceChange["change"]["actions"], before: Record<string, unknown> | null, after: Record<string, unknown> | null, afterUnknown: Record<string, unknown> = {}): PlanResourceChange {

@@ -1,11 +1,11 @@
 import { resolveConfig } from "../../src/config";
-import { auroraRefusals, auroraStates, auroraTransitions, auroraVariant, nextMinor } from "../../scripts/plan/aurora-scenarios";
-import { dataSourceValues } from "../../scripts/plan/fake-aws";
-import { refusals } from "../../scripts/plan/scenarios";
-import { deployedState } from "../../scripts/plan/deployed-state";
-import { drStates, transitions } from "../../scripts/plan/scenarios";
-import { withoutIgnoreChanges } from "../../scripts/plan/tftest";
-import type { StackJson } from "../../scripts/plan/types";
+import { auroraRefusals, auroraStates, auroraTransitions, auroraVariant, nextMinor } from "../../src/offline-plan/aurora-scenarios";
+import { dataSourceValues } from "../../src/offline-plan/fake-aws";
+import { refusals } from "../../src/offline-plan/scenarios";
+import { deployedState } from "../../src/offline-plan/deployed-state";
+import { drStates, transitions } from "../../src/offline-plan/scenarios";
+import { withoutIgnoreChanges } from "../../src/offline-plan/tftest";
+import type { StackJson } from "../../src/offline-plan/types";
 
 // The Aurora scenarios of the offline plan: which configs they plan and
 // that their AWS actions reach the resources the stacks declare. The plans

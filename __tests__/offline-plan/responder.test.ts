@@ -1,5 +1,5 @@
 import * as http from "node:http";
-import { fakeRandomPassword, startResponder } from "../../scripts/plan/responder";
+import { fakeRandomPassword, startResponder } from "../../src/offline-plan/responder";
 
 /** One POST on the given keep-alive agent: its status and whether it went over a socket used before. */
 function post(url: string, agent: http.Agent, target: string): Promise<{ status: number; reusedSocket: boolean }> {

@@ -1,9 +1,9 @@
 // The drill's Route53 stand-in and its RTO/RPO arithmetic, on a fake clock.
 import { resolveConfig } from "../../src/config";
 import { failoverBudget, failoverSwitch, switchValue } from "../../src/dns/contract";
-import type { RequestRecord } from "../../scripts/drill/client";
-import { analyse, chartSvg, markdown } from "../../scripts/drill/report";
-import { Route53Sim, type Endpoint } from "../../scripts/drill/resolver";
+import type { RequestRecord } from "../../src/drill/client";
+import { analyse, chartSvg, markdown } from "../../src/drill/report";
+import { Route53Sim, type Endpoint } from "../../src/drill/resolver";
 
 const CONFIG = resolveConfig({});
 const FORCED = switchValue(CONFIG, true);

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import type { ValidConfig } from "../../src/config";
 import { ASSETS_DIR, linkOrCopy } from "../../src/lib/stack-asset";
-import { AWS_PROVIDER_VERSION, prepareTerraformEnv } from "../lib/terraform-env";
+import { AWS_PROVIDER_VERSION, prepareTerraformEnv } from "../../scripts/lib/terraform-env";
 import { dataSourceValues, endpointNamesOnePerService, LOCAL_DATA_SOURCES, offlineProviderSettings, REFUSED_ENDPOINT } from "./fake-aws";
 import type { Diagnostic, PlanOutputChange, PlanResourceChange, ProviderSchemaBlock, RunResult, StackJson } from "./types";
 

@@ -1,5 +1,5 @@
-import { deployedState, fromResourceChanges, literal, removedByLastDeploy, withPlannedValues } from "../../scripts/plan/deployed-state";
-import type { PlanResourceChange, ProviderSchemaBlock, StackJson } from "../../scripts/plan/types";
+import { deployedState, fromResourceChanges, literal, removedByLastDeploy, withPlannedValues } from "../../src/offline-plan/deployed-state";
+import type { PlanResourceChange, ProviderSchemaBlock, StackJson } from "../../src/offline-plan/types";
 
 // Schema fragments shaped like hashicorp/aws 5.100.0's (`terraform providers schema -json`).
 const roleSchema: ProviderSchemaBlock = {
