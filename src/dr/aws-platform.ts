@@ -37,7 +37,7 @@ import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
 import { probeApp, readWalPositions } from "./http-probe";
 import { holderIsDead, LeaseHeldError, type HeldLease, type LeaseHolder } from "./lease";
-import { names } from "./plan";
+import { names } from "./names";
 import { globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { REGION_ROLES } from "../config";
 import type {

@@ -3,7 +3,7 @@ import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, type EC2C
 import { SimulatePrincipalPolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
 import type { RegionRole, ValidConfig } from "../config";
 import type { AwsClients } from "./aws-platform";
-import { names } from "./plan";
+import { names } from "./names";
 import { GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucketState } from "./platform";
