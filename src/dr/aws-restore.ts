@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-rds";
 import type { RegionRole, ValidConfig } from "../config";
 import { classifyAwsError } from "./aws-errors";
-import type { AwsClients } from "./aws-platform";
+import type { AwsClients } from "./aws-clients";
 import type { Clock } from "./clock";
 import { names } from "./names";
 import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } from "./restore-platform";
