@@ -18,11 +18,11 @@ import type { StateEdit } from "./deployed-state";
 import type { ChangeRule, FightRule } from "./expectations";
 import { FAKE_ACCOUNT_ID } from "./fake-aws";
 import { FALLBACK_CLASSES } from "../../src/database/aurora-offering";
-import { secretRotated, webRollout, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenarios";
+import { secretRotated, webRollout, type AuroraStateId, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenario-model";
 import type { PlanResourceChange } from "./types";
 import { BACKUP_PLAN_OUTPUTS, backupPlanMoved } from "./backup-scenarios";
 
-export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded" | "aurora-switchedBack" | "aurora-rotated" | "aurora-failback-rotated";
+export type { AuroraStateId };
 
 /**
  * The Aurora mode of an RDS-mode config: engine aurora-postgresql with that

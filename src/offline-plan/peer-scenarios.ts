@@ -11,10 +11,10 @@
  */
 import { deepMerge, resolveConfig, type ValidConfig } from "../../src/config";
 import type { ChangeRule } from "./expectations";
-import type { DrStateDef, TransitionDef } from "./scenarios";
+import type { DrStateDef, PeerStateId, TransitionDef } from "./scenario-model";
 import type { PlanResourceChange } from "./types";
 
-export type PeerStateId = "peerDown" | "peerFixed";
+export type { PeerStateId };
 
 /**
  * A fix to deploy while the secondary region is down, chosen because it
