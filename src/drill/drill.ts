@@ -12,7 +12,6 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as readline from "node:readline";
 import { parseArgs } from "node:util";
 import { loadProjectConfig, type RegionRole, type ValidConfig } from "../../src/config";
 import { failoverBudget } from "../../src/dns/contract";
@@ -25,8 +24,10 @@ import { ALB_DEREGISTRATION_SECONDS, APP_USER, DrillEnvironment, LOOPBACK, waitF
 import type { ScenarioName } from "./alerts";
 import { DEFAULT_SCENARIOS, SCENARIOS, type Expect } from "./catalogue";
 import { killRegionAndScheduleReturn } from "./region-fault";
+import { RunbookProcess } from "./runbook-run";
+import { lagMonitor, rpoChecks } from "./scenario-checks";
 import { alertChecks, alertsMarkdown, type AlertReport, ScenarioAlerts } from "./live-alerts";
-import { Processes, type Group } from "./processes";
+import { Processes } from "./processes";
 import { analyse, chartSvg, markdown, type Mark, type ScenarioMetrics } from "./report";
 import { startRoute53StandIn } from "./route53-standin";
 import { reportToleranceMs, runReportChecks } from "./run-report-check";
@@ -135,76 +136,6 @@ function scaledConfig(c: ValidConfig, over: { drState?: string; generations?: Re
   };
 }
 
-/** One run of the runbook in its own process (runbook-process.ts), started ahead and told to go. */
-class RunbookProcess {
-  readonly lines: string[] = [];
-  readonly group: Group;
-  readonly ready: Promise<void>;
-  readonly done: Promise<{
-    result: { ok: boolean; failedStep: string | null; failure: string | null; rolledBack: boolean; resumed: boolean; skipped: string[]; acted: boolean; transient?: boolean; refused?: boolean; holderPid?: number | null } | null;
-    crashed: string | null;
-  }>;
-  startedAt = 0;
-  /** The runbook's own process id (it reports it with "started"): what a lease names as its holder. */
-  pid = 0;
-  endedAt = 0;
-  killed = false;
-  /** Called at each hook the process stops at (RunbookSpec.pauseAt); it continues once this resolves. */
-  onHook: (name: string) => Promise<void> | void = () => undefined;
-  /** What it runs (a runbook operation, or "status"). */
-  readonly operation: RunbookSpec["operation"];
-
-  constructor(processes: Processes, dir: string, spec: RunbookSpec, n: number, onLine: (line: string) => void) {
-    this.operation = spec.operation;
-    const file = path.join(dir, `runbook-${n}.json`);
-    fs.writeFileSync(file, JSON.stringify(spec));
-    this.group = processes.spawnPiped(`runbook ${n}`, path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "src", "drill", "runbook-process.ts"), file], {
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-      cwd: ROOT,
-      log: path.join(dir, `runbook-${n}.stderr`),
-    });
-    const rl = readline.createInterface({ input: this.group.child.stdout! });
-    let readyResolve: () => void = () => undefined;
-    this.ready = new Promise((r) => (readyResolve = r));
-    let result: { result: never; crashed: string | null } = { result: null as never, crashed: null };
-    rl.on("line", (raw) => {
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      if (msg.ready) readyResolve();
-      if (typeof msg.hook === "string") {
-        const name = msg.hook;
-        void Promise.resolve(this.onHook(name)).then(() => this.group.child.stdin!.write("continue\n"));
-      }
-      if (typeof msg.started === "number") this.startedAt = msg.started;
-      if (typeof msg.pid === "number") this.pid = msg.pid;
-      if (typeof msg.log === "string") {
-        this.lines.push(msg.log);
-        onLine(msg.log);
-      }
-      if (msg.result) {
-        result = { result: msg.result as never, crashed: null };
-        this.endedAt = Number(msg.ended);
-      }
-      if (typeof msg.crashed === "string") result = { result: null as never, crashed: msg.crashed };
-    });
-    this.done = new Promise((resolve) => this.group.child.on("exit", () => resolve(result)));
-  }
-
-  go(): void {
-    this.group.child.stdin!.write("go\n");
-  }
-
-  kill(processes: Processes): void {
-    this.killed = true;
-    this.endedAt = Date.now();
-    processes.kill(this.group);
-  }
-}
-
 interface ScenarioOutcome {
   metrics: ScenarioMetrics;
   checks: Array<[string, boolean]>;
@@ -213,75 +144,6 @@ interface ScenarioOutcome {
   journal: unknown[];
   resolverEvents: Array<{ t: number; what: string }>;
   alerts: AlertReport;
-}
-
-/** The largest delay of a 20 ms timer while it runs: how late this process's event loop was (CPU load), added to the checks' slack. */
-function lagMonitor() {
-  let max = 0;
-  let last = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    max = Math.max(max, now - last - 20);
-    last = now;
-  }, 20);
-  return {
-    stop: () => clearInterval(timer),
-    /** Measure from now on (the scenario's event). */
-    reset: () => {
-      max = 0;
-      last = Date.now();
-    },
-    get max() {
-      return max;
-    },
-  };
-}
-
-/**
- * replication-cut: the acknowledged writes the final writer lacks, against the runbook's RPO estimate (its catch-up
- * step's journal line: "RPO estimate: X s: ... last replayed commit (T1) ... detected (T2)"). The estimate's window
- * runs from the replica's last replayed commit to the outage's detection (Route 53's verdict unhealthy since), so it
- * covers the lost writes and exceeds their span by up to the detection delay (interval x threshold) and one check
- * interval; its lower edge is the last write the replica has, so the first lost write follows it within a write gap.
- * Tolerance: TOL_MS for the clocks (one machine) and the write's latency (its commit lies between sending and the answer).
- */
-function rpoChecks(
-  records: ReadonlyArray<{ op: string; ok: boolean; t: number; latencyMs: number; token?: string }>,
-  finalTokens: Set<string> | null,
-  journal: ReadonlyArray<{ step: string; event: string; detail?: string }>,
-  origin: number,
-  cfg: ValidConfig,
-  runbookLog: readonly string[],
-): Array<[string, boolean]> {
-  const TOL_MS = 1000;
-  const out: Array<[string, boolean]> = [];
-  const lost = finalTokens ? records.filter((r) => r.op === "write" && r.ok && r.token && !finalTokens.has(r.token)) : [];
-  out.push([`the cut cost acknowledged writes, counted by content: ${lost.length} missing from the final writer`, finalTokens !== null && lost.length > 0]);
-  const detail = journal.find((l) => l.step === "catch-up" && l.event === "done")?.detail ?? "";
-  const m = /RPO estimate: ([\d.]+) s: writes the primary acknowledged after the replica's last replayed commit \(([^)]+)\) and before the outage was detected \(([^,)]+)/.exec(detail);
-  out.push([`the runbook journaled an RPO estimate (catch-up: ${m ? `${m[1]} s` : "none"})`, m !== null]);
-  if (!m || !lost.length) return out;
-  const estimate = Number(m[1]);
-  const lastReplay = Date.parse(m[2]) - origin;
-  const detected = Date.parse(m[3]) - origin;
-  const acks = lost.map((r) => r.t + r.latencyMs).sort((a, b) => a - b);
-  const sent = lost.map((r) => r.t).sort((a, b) => a - b);
-  const span = (acks[acks.length - 1] - sent[0]) / 1000;
-  const slack = cfg.dns.healthCheck.requestIntervalSeconds * (cfg.dns.healthCheck.failureThreshold + 1) + TOL_MS / 1000;
-  out.push([
-    `every lost write was acknowledged inside the runbook's window (last replayed commit +${((sent[0] - lastReplay) / 1000).toFixed(2)} s to the first lost write; the last lost write ${((detected - acks[acks.length - 1]) / 1000).toFixed(2)} s before the detection; tolerance ${TOL_MS} ms)`,
-    sent[0] >= lastReplay - TOL_MS && acks[acks.length - 1] <= detected + TOL_MS,
-  ]);
-  out.push([`the window starts at the loss: the first lost write was sent ${((sent[0] - lastReplay) / 1000).toFixed(2)} s after the replica's last replayed commit (<= ${TOL_MS} ms)`, Math.abs(sent[0] - lastReplay) <= TOL_MS]);
-  out.push([
-    `the estimate agrees with the count: ${lost.length} acknowledged writes lost over ${span.toFixed(1)} s; the runbook's estimate ${estimate.toFixed(1)} s covers it and exceeds it by at most the detection delay + a check interval + ${TOL_MS} ms (${slack.toFixed(1)} s)`,
-    estimate + TOL_MS / 1000 >= span && estimate - span <= slack,
-  ]);
-  const warned = runbookLog.some((l) => l.includes("WARNING: replication was already broken before the outage"));
-  out.push([`the runbook warned that replication was broken before the outage`, warned]);
-  const preflight = runbookLog.find((l) => l.includes("[preflight]") && l.includes("precondition")) ?? "";
-  out.push([`the preflight reported the link broken, not "last lag 0 s" (${preflight.includes("replication BROKEN") ? "BROKEN" : "no"})`, preflight.includes("replication BROKEN") && !/last lag 0 s/.test(preflight)]);
-  return out;
 }
 
 async function runScenario(name: string, projectConfig: ValidConfig, processes: Processes, outDir: string): Promise<ScenarioOutcome> {
