@@ -1,6 +1,6 @@
-// The drill's alert expectations and their check (scripts/drill/alerts.ts),
+// The drill's alert expectations and their check (src/drill/alerts.ts),
 // and the rule-file scaling and configuration of its Prometheus
-// (scripts/drill/prometheus.ts): pure functions, no server.
+// (src/drill/prometheus.ts): pure functions, no server.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";

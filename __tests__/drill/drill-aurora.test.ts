@@ -1,4 +1,4 @@
-// The drill's Aurora Global Database stand-in (scripts/drill/aurora.ts) and the
+// The drill's Aurora Global Database stand-in (src/drill/aurora.ts) and the
 // runbook's local Aurora platform (src/dr/local-aurora-platform.ts), without
 // servers: the endpoints' hosts file, the global cluster's answers when a
 // region's APIs are down, and the platform handing the Aurora plans their

@@ -1,5 +1,5 @@
 // Point-in-time recovery on real PostgreSQL (issue 26 point 3): the drill's WAL archive and base backup
-// (scripts/drill/pitr.ts) and the runbook's local restore platform (src/dr/local-restore.ts). No AWS API is
+// (src/drill/pitr.ts) and the runbook's local restore platform (src/dr/local-restore.ts). No AWS API is
 // involved: the RDS calls (RestoreDBInstanceToPointInTime, ModifyDBInstance's rename) are the drill's
 // stand-ins on a real primary, a real streaming replica and real archived WAL.
 import * as fs from "node:fs";

@@ -1,4 +1,4 @@
-// The drill's ports (scripts/drill/ports.ts), on the real kernel: a held port is never handed to
+// The drill's ports (src/drill/ports.ts), on the real kernel: a held port is never handed to
 // anyone else, its server still binds and listens on it (also after a restart), and a server that
 // exits during a start-up wait ends the wait at once with its reason (issue 23: the drill's
 // "timed out after 180000 ms waiting for secondary/app3 /healthz").
@@ -68,7 +68,7 @@ function fetchLine(port: number): Promise<string> {
 
 const close = (s: net.Server) => new Promise<void>((r) => s.close(() => r()));
 
-describe("PortReservations (the drill's ports, scripts/drill/ports.ts)", () => {
+describe("PortReservations (the drill's ports, src/drill/ports.ts)", () => {
   let ports: PortReservations;
   beforeAll(() => {
     ports = PortReservations.open();

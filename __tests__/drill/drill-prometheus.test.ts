@@ -1,4 +1,4 @@
-// The drill's Prometheus (scripts/drill/prometheus.ts) as the drill runs it:
+// The drill's Prometheus (src/drill/prometheus.ts) as the drill runs it:
 // the real server, the repository's rule file with `for:` scaled, the
 // production web scrape job. The app instances are stand-in metrics
 // endpoints here (the drill itself scrapes the real app), so a test can set
@@ -24,7 +24,7 @@ const CODES: Record<string, string> = { "us-east-2": "use2", "us-west-1": "usw1"
 
 describe("DrillPrometheus (the real Prometheus with the project's rules)", () => {
   const processes = new Processes();
-  // Prometheus and Alertmanager cannot bind port 0 and report it: their ports are held for them (scripts/drill/ports.ts).
+  // Prometheus and Alertmanager cannot bind port 0 and report it: their ports are held for them (src/drill/ports.ts).
   let ports: PortReservations | undefined;
   let dir: string;
   let prom: DrillPrometheus;

@@ -8,7 +8,7 @@ let shared: { work: string; ws: Promise<Workspace>; users: number } | undefined;
 
 /**
  * The offline plan harness's workspace (hashicorp/aws 5.100.0 installed once
- * from the mirror, its schema read: scripts/plan/tftest.ts), shared by the
+ * from the mirror, its schema read: src/offline-plan/tftest.ts), shared by the
  * test files of a worker that use it at the same time (the files of a worker
  * run in one process: vitest.config.ts, isolate false). Call the returned
  * release() in afterAll: the last user removes its folder.

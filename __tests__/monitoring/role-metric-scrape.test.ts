@@ -40,7 +40,7 @@ function exporterLines(east: number, west: number): string[] {
 
 describe("the database role from CloudWatch in one region's Prometheus (us-west-1's)", () => {
   const processes = new Processes();
-  // Prometheus cannot bind port 0 and report it: its port is held for it (scripts/drill/ports.ts).
+  // Prometheus cannot bind port 0 and report it: its port is held for it (src/drill/ports.ts).
   let ports: PortReservations | undefined;
   let dir: string;
   let url: string;

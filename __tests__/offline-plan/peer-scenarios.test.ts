@@ -1,5 +1,5 @@
 /**
- * The offline plan's secondary-region outage (scripts/plan/peer-scenarios.ts):
+ * The offline plan's secondary-region outage (src/offline-plan/peer-scenarios.ts):
  * the test file it writes makes every endpoint of that region refuse and
  * leaves its data sources to the provider; what the real provider then
  * plans is `npm run plan:offline -- --only peer-down-primary,...`.

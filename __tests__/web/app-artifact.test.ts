@@ -1,7 +1,7 @@
 /**
  * AppArtifact's guards, run by the real Terraform CLI with the real
  * hashicorp/aws 5.100.0 provider (`terraform test`, through the offline
- * plan harness's machinery: scripts/plan/tftest.ts). The two aws_s3_object
+ * plan harness's machinery: src/offline-plan/tftest.ts). The two aws_s3_object
  * resources are taken from the synthesized primary stack as they are
  * (lifecycle included), with the bucket and key given as literals instead of
  * references to the rest of the stack.

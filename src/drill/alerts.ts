@@ -3,7 +3,7 @@ import type { DrillPrometheus, PrometheusTimings, SeriesSamples } from "./promet
 
 /**
  * What the drill expects of the alert rules in each scenario, and the check
- * of what the real Prometheus (scripts/drill/prometheus.ts) did against it.
+ * of what the real Prometheus (src/drill/prometheus.ts) did against it.
  *
  * An expectation names an alert (and the region role it is about, if the
  * alert is per region) and says whether it must fire, must stay silent, or
@@ -16,7 +16,7 @@ import type { DrillPrometheus, PrometheusTimings, SeriesSamples } from "./promet
  * never from fixed numbers.
  */
 
-/** Every drill scenario (scripts/drill/drill.ts SCENARIOS has exactly these keys). */
+/** Every drill scenario (src/drill/drill.ts SCENARIOS has exactly these keys). */
 export type ScenarioName =
   | "planned"
   | "unplanned"

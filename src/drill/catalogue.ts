@@ -42,7 +42,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
     doc: "the primary region killed; three dr failover --unplanned runs 0-400 ms apart (one with its own journal folder, one sharing the first's): exactly one runs, the others are refused naming its pid; one promotion",
   },
   // The Aurora Global Database mode (database.engine "aurora-postgresql"): the same PostgreSQL pair stands in for the two member
-  // clusters, the drill models the global cluster's control plane, managed switchover/failover and endpoints (scripts/drill/aurora.ts).
+  // clusters, the drill models the global cluster's control plane, managed switchover/failover and endpoints (src/drill/aurora.ts).
   "aurora-planned": { title: "Aurora: planned managed switchover", expect: "failover", doc: "Aurora mode: dr failover --planned: fence the fleet, SwitchoverGlobalCluster (storage fence, full sync, promotion, endpoints moved), force DNS; RPO 0" },
   "aurora-unplanned": { title: "Aurora: unplanned regional failure, managed failover", expect: "failover", doc: "Aurora mode: SIGKILL of the primary's postgres, gunicorns and haproxy, its APIs down; FailoverGlobalCluster --allow-data-loss; the region returns later (fenced, point-of-failure snapshot, rebuilt as a secondary); lost acknowledged writes counted, not asserted" },
   "aurora-db-frozen": { title: "Aurora: primary cluster frozen, resumed after the failover", expect: "failover", doc: "Aurora mode: SIGSTOP of the primary's postgres; the switchover the runbook tries first is cancelled (the old primary does not answer), then the managed failover; SIGCONT after it; RPO 0 expected" },

@@ -15,9 +15,9 @@ import { LOOPBACK } from "./environment";
 const ALLOWED: Record<string, readonly string[]> = {
   region: ["webState", "scale"],
   dns: ["healthChecks", "putSwitchMetric", "switchState", "verdict"],
-  // The Aurora scenarios' global cluster (scripts/drill/aurora.ts): the RDS API's stand-in.
+  // The Aurora scenarios' global cluster (src/drill/aurora.ts): the RDS API's stand-in.
   aurora: ["globalCluster", "switchoverGlobal", "failoverGlobal", "clusterSnapshots", "clusterSnapshot", "copyClusterSnapshot"],
-  // The PITR scenarios' RDS restore calls (scripts/drill/pitr.ts).
+  // The PITR scenarios' RDS restore calls (src/drill/pitr.ts).
   pitr: ["restorableWindow", "restoreToTime", "instance", "renameInstance", "isolateInstance"],
 };
 

@@ -162,7 +162,7 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
   try {
     await env.start();
     auroraSim?.start();
-    // Live alerting: the real Prometheus with the project's rules on this scenario's instances (scripts/drill/live-alerts.ts).
+    // Live alerting: the real Prometheus with the project's rules on this scenario's instances (src/drill/live-alerts.ts).
     const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ROOT, log, aurora: isAurora });
     const route53 = startRoute53StandIn(base, env, scale);
     const { sim, ttlMs } = route53;
@@ -265,7 +265,7 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
     const primary = env.regions.primary;
     const secondary = env.regions.secondary;
     const W = cfg.runbook.minOutageSeconds;
-    /** `dr readiness` on the local platform (scripts/drill/readiness.ts) at a moment of the scenario: its verdict is an extra check. */
+    /** `dr readiness` on the local platform (src/drill/readiness.ts) at a moment of the scenario: its verdict is an extra check. */
     const readiness = async (label: string, c: ValidConfig, expect: Parameters<typeof readinessExpectation>[2]) => {
       const t0 = Date.now();
       const r = await drillReadiness(c, { primary, secondary }, sim as unknown as LocalDns, APP_USER);
@@ -753,7 +753,7 @@ async function runScenario(name: string, projectConfig: ValidConfig, processes: 
       transient: (o) => o.startsWith("transient"),
     };
     checks.push([`the runbook did what is expected (${def.expect}): ${outcome}`, expectedOutcome[def.expect](outcome)]);
-    // Each completed run left a report whose RTO agrees with the clients' view (scripts/drill/run-report-check.ts).
+    // Each completed run left a report whose RTO agrees with the clients' view (src/drill/run-report-check.ts).
     const reportRuns = await Promise.all(runs.filter((p) => p.operation !== "status" && !p.killed).map(async (p) => ({ startedAt: p.startedAt, ok: (await p.done).result?.ok === true, resumed: (await p.done).result?.resumed === true })));
     checks.push(...runReportChecks({ journalDir, runs: reportRuns, records, origin, toleranceMs: reportToleranceMs(ttlMs, cfg.runbook.pollIntervalSeconds) }));
     const ackedAfter = records.filter((r) => r.op === "write" && r.ok && r.t > rel(rbEnd)).length;
@@ -908,7 +908,7 @@ async function startupOnly(config: ValidConfig, processes: Processes): Promise<n
   return failed ? 1 : 0;
 }
 
-/** The PITR scenarios' view of the drill's options (scripts/drill/pitr-scenario.ts). */
+/** The PITR scenarios' view of the drill's options (src/drill/pitr-scenario.ts). */
 function pitrContext(processes: Processes, outDir: string) {
   let n = 0;
   return {
@@ -941,7 +941,7 @@ async function main(): Promise<number> {
   if (!args["skip-setup"]) {
     execFileSync("bash", [path.join(ROOT, "scripts", "setup-python.sh")], { stdio: "inherit" });
     execFileSync("bash", [path.join(ROOT, "scripts", "setup-haproxy.sh")], { stdio: "inherit" });
-    // The Prometheus and Alertmanager servers of the live alerts (scripts/drill/live-alerts.ts).
+    // The Prometheus and Alertmanager servers of the live alerts (src/drill/live-alerts.ts).
     for (const tool of ["promtool", "alertmanager"]) execFileSync("bash", [path.join(ROOT, "scripts", `setup-${tool}.sh`)], { stdio: "inherit" });
   }
   const processes = new Processes();

@@ -72,7 +72,7 @@ export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<s
 /**
  * A start-up wait's check found the process it waits for gone: waitFor rethrows it at once (with
  * the process's log) instead of counting it as "not yet". Before, every error of a check was
- * swallowed, so a server that exited at start (its port taken, scripts/drill/ports.ts) surfaced
+ * swallowed, so a server that exited at start (its port taken, src/drill/ports.ts) surfaced
  * only as a timeout 180 s later.
  */
 export class ProcessExited extends Error {
@@ -269,13 +269,13 @@ export class DrillEnvironment {
   readonly dir: string;
   readonly appPassword = `drill-${randomBytes(9).toString("base64url")}`;
   regions!: Record<RegionRole, DrillRegion>;
-  /** More of the app's environment per region (the Aurora scenarios: DB_ENGINE, the cluster endpoints, the hosts file; scripts/drill/aurora.ts). */
+  /** More of the app's environment per region (the Aurora scenarios: DB_ENGINE, the cluster endpoints, the hosts file; src/drill/aurora.ts). */
   appExtraEnv: ((role: RegionRole) => Record<string, string>) | null = null;
-  /** The PITR scenarios (scripts/drill/pitr.ts): more initdb arguments, more primary settings (WAL archiving), and a step once both databases run (the base backup). */
+  /** The PITR scenarios (src/drill/pitr.ts): more initdb arguments, more primary settings (WAL archiving), and a step once both databases run (the base backup). */
   initdbExtraArgs: string[] = [];
   pgExtraConf = "";
   afterDatabases: (() => Promise<void>) | null = null;
-  /** Every port of the environment's servers, held from start() to stop() (scripts/drill/ports.ts). */
+  /** Every port of the environment's servers, held from start() to stop() (src/drill/ports.ts). */
   private ports: PortReservations | null = null;
 
   private readonly forget: () => void;

@@ -1,4 +1,4 @@
-"""Holds loopback TCP ports for the drill (scripts/drill/ports.ts) until its stdin closes.
+"""Holds loopback TCP ports for the drill (src/drill/ports.ts) until its stdin closes.
 
 Each line read is a count n: binds n sockets to 127.0.0.1:0 (the kernel picks each port) with
 SO_REUSEADDR and without listening, and prints their ports on one line. A bound socket keeps

@@ -31,8 +31,8 @@ import { DrillPrometheus, type WebTarget } from "./prometheus";
  *   const report = await alerts.finish({ scenario, faultAt, promotedAt, detectedAt });       // before env.stop()
  *
  * start() runs the real Alertmanager with the production routing
- * (scripts/drill/alertmanager.ts; its SNS receiver is a recorder here) and
- * the real Prometheus (scripts/drill/prometheus.ts) on the
+ * (src/drill/alertmanager.ts; its SNS receiver is a recorder here) and
+ * the real Prometheus (src/drill/prometheus.ts) on the
  * scenario's app instances, which it re-discovers at the scaled EC2
  * discovery refresh (instances of a region scaled to zero leave, killed ones
  * stay, as on AWS). finish() keeps watching until every alert that must fire
@@ -86,7 +86,7 @@ export class ScenarioAlerts {
     // Its receiver's server is closed with the scenario's processes (a cleanup hook).
     const forget = o.processes.onCleanup(() => void recorder.stop());
     const receiverUrl = await recorder.start();
-    // Their ports are held with the environment's (scripts/drill/ports.ts): neither server can bind port 0 and report it.
+    // Their ports are held with the environment's (src/drill/ports.ts): neither server can bind port 0 and report it.
     const [alertmanagerPort, prometheusPort] = await o.env.reservePorts(2);
     const alertmanager = await DrillAlertmanager.start({ dir, processes: o.processes, port: alertmanagerPort, receiverUrl, timeScale: o.timeScale, region: o.config.regions.primary.region });
     const prometheus = await DrillPrometheus.start({

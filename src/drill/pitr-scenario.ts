@@ -1,5 +1,5 @@
 // The drill's point-in-time recovery scenarios (issue 26 point 3), on real PostgreSQL with WAL archiving
-// (scripts/drill/pitr.ts): clients write through the Route53 stand-in; at T a bulk DELETE (the bad write)
+// (src/drill/pitr.ts): clients write through the Route53 stand-in; at T a bulk DELETE (the bad write)
 // runs on the primary and replicates; `dr restore --to-time T` restores the writer's data to just before
 // it into a new instance, moves the app to it by renaming, and verifies. pitr-restore-region-lost: the
 // primary region is killed after the bad write and the restore runs in the secondary from the archive copy.

@@ -36,7 +36,7 @@ import * as readline from "node:readline";
  *    that has a bound socket (inet_csk_find_open_port checks with `relax` false, which refuses
  *    even two SO_REUSEADDR sockets), and a bind without SO_REUSEADDR to it fails with EADDRINUSE;
  *  - no second server can bind it while the first listens (the "except" above).
- * __tests__/dr/drill-ports.test.ts proves each of these on the running kernel. What it cannot
+ * __tests__/drill/drill-ports.test.ts proves each of these on the running kernel. What it cannot
  * stop: another program that binds the number explicitly with SO_REUSEADDR while our server is
  * down, having found it by the same bind-close-hand-on race; nothing in this project does that
  * any more (the web app's tests hold their ports the same way, webapp/tests/conftest.py).
@@ -60,7 +60,7 @@ export class PortReservations {
     this.done = new Promise((resolve) => (resolveDone = resolve));
     const fail = (why: string) => {
       if (this.exited) return;
-      this.exited = new Error(`the port holder (python3 scripts/drill/hold-ports.py) ${why}${stderr ? `: ${stderr.trim().slice(-500)}` : ""}`);
+      this.exited = new Error(`the port holder (python3 src/drill/hold-ports.py) ${why}${stderr ? `: ${stderr.trim().slice(-500)}` : ""}`);
       for (const w of this.waiting.splice(0)) w.reject(this.exited);
       resolveDone();
     };

@@ -16,7 +16,7 @@ export interface Route53StandIn {
 }
 
 /**
- * Route53 failover routing over the scenario's two regions (scripts/drill/resolver.ts), with the config's health
+ * Route53 failover routing over the scenario's two regions (src/drill/resolver.ts), with the config's health
  * checks and failover switch scaled by the drill's time scale, the switch at its first position, and ticking.
  */
 export function startRoute53StandIn(base: ValidConfig, env: DrillEnvironment, scale: number): Route53StandIn {

@@ -39,11 +39,11 @@ export interface RunbookSpec {
   readonly pauseAt?: readonly string[];
   /** The folder every runbook of the scenario shares: the local platform's lease (the stand-in for the SSM parameter in the surviving region). */
   readonly leaseDir?: string;
-  /** The Aurora scenarios: the global cluster's calls go to the drill's control plane (scripts/drill/aurora.ts). */
+  /** The Aurora scenarios: the global cluster's calls go to the drill's control plane (src/drill/aurora.ts). */
   readonly aurora?: boolean;
   /** The drill's Prometheus (live alerts): the run report's alarm source (its firing alerts, per `region` label). */
   readonly prometheusUrl?: string;
-  /** The PITR scenarios (`dr restore`): the target time and region, and the hosts file that maps the writer's identifier to its address (scripts/drill/pitr.ts). */
+  /** The PITR scenarios (`dr restore`): the target time and region, and the hosts file that maps the writer's identifier to its address (src/drill/pitr.ts). */
   readonly restore?: { readonly toTime: number; readonly region: RegionRole; readonly hostsFile: string };
 }
 
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     ...(spec.leaseDir ? { leaseDir: spec.leaseDir } : {}),
     ...(spec.prometheusUrl ? { alarms: prometheusAlarms(spec.prometheusUrl, spec.config) } : {}),
   };
-  // `dr restore` (the PITR scenarios): the RDS restore calls go to the drill's control plane (scripts/drill/pitr.ts).
+  // `dr restore` (the PITR scenarios): the RDS restore calls go to the drill's control plane (src/drill/pitr.ts).
   const pitr: LocalRestore = {
     restorableWindow: (r, w) => rpc("pitr", "restorableWindow", r, w) as never,
     restoreToTime: (r, w, t, id) => rpc("pitr", "restoreToTime", r, w, t, id) as never,

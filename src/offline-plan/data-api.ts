@@ -2,7 +2,7 @@
  * The fake account's answers to the reads a plain `terraform plan` makes for
  * the stacks' data sources (the `terraform test` plans override them
  * instead). Used only for the pipeline's own plan step
- * (scripts/ci/plan-stack.sh, run by scripts/plan/ci-plan.ts): the values are
+ * (scripts/ci/plan-stack.sh, run by src/offline-plan/ci-plan.ts): the values are
  * the same ones dataSourceValues() gives the overrides, in each service's
  * wire format (STS and EC2: query protocol, XML; SSM: JSON 1.1; EKS: REST
  * JSON; Route 53: REST XML). A call no data source of the stack explains is

@@ -30,7 +30,7 @@ export const FAKE_AMI = "ami-0123456789abcdef0";
 /**
  * Provider arguments that replace credentials and discovery: static fake
  * keys, no STS/IMDS/region lookups, one retry, and every service endpoint on
- * the loopback responder (scripts/plan/responder.ts). Argument names: the
+ * the loopback responder (src/offline-plan/responder.ts). Argument names: the
  * provider's schema (`terraform providers schema -json`); what each skip does:
  * https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs#skip_credentials_validation
  */
@@ -147,7 +147,7 @@ export function dataSourceValues(type: string, name: string, args: Record<string
   }
   throw new Error(
     `offline plan: no fake value for data.${type}.${name} (${JSON.stringify(args).slice(0, 120)}): it would call AWS. ` +
-      "Fix: add its value to dataSourceValues() in scripts/plan/fake-aws.ts (or, if the provider answers it locally, to LOCAL_DATA_SOURCES)",
+      "Fix: add its value to dataSourceValues() in src/offline-plan/fake-aws.ts (or, if the provider answers it locally, to LOCAL_DATA_SOURCES)",
   );
 }
 

@@ -64,7 +64,7 @@ export function describe(req: http.IncomingMessage, body: string): string {
   return action ? `${scope} ${action}` : `${scope} ${req.method} ${req.url}`;
 }
 
-/** An answer of an optional extra handler (scripts/plan/data-api.ts): status, content type and body. */
+/** An answer of an optional extra handler (src/offline-plan/data-api.ts): status, content type and body. */
 export interface ExtraAnswer {
   readonly status: number;
   readonly contentType: string;
@@ -76,7 +76,7 @@ export type ExtraHandler = (call: string, req: http.IncomingMessage, body: strin
 /**
  * Starts a responder on 127.0.0.1 (a port the kernel picks). `extra`
  * answers further calls: the plain `terraform plan` of the pipeline's plan
- * step (scripts/plan/ci-plan.ts), which cannot override data sources,
+ * step (src/offline-plan/ci-plan.ts), which cannot override data sources,
  * needs their reads answered with the fake account's values.
  */
 export function startResponder(extra?: ExtraHandler): Promise<Responder> {
@@ -97,7 +97,7 @@ export function startResponder(extra?: ExtraHandler): Promise<Responder> {
       let status = 400;
       let payload: Record<string, unknown> = {
         __type: "OfflinePlanRefused",
-        message: `offline plan: ${call} refused; only secretsmanager.GetRandomPassword and secretsmanager.GetSecretValue are answered (scripts/plan/responder.ts)`,
+        message: `offline plan: ${call} refused; only secretsmanager.GetRandomPassword and secretsmanager.GetSecretValue are answered (src/offline-plan/responder.ts)`,
       };
       if (call === "secretsmanager.GetSecretValue") {
         const req = JSON.parse(body || "{}") as { SecretId?: string; VersionId?: string };

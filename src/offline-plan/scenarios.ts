@@ -27,7 +27,7 @@ export { PLANNED_STACKS, secretRotated, webRollout, type DrStateDef, type Planne
  * (normal after a failback: both regions one generation up).
  */
 export function drStates(base: ValidConfig): DrStateDef[] {
-  // The Aurora Global Database mode's states (scripts/plan/aurora-scenarios.ts)
+  // The Aurora Global Database mode's states (src/offline-plan/aurora-scenarios.ts)
   // are planned with every config; its RDS states only when the config is RDS's.
   // The primary deployed while the secondary region is down
   // (peer-scenarios.ts): with the config's mode, from its normal state.
