@@ -1,6 +1,6 @@
 """DRWEB_DRILL_HOSTS_FILE: the local drill's stand-in for the DNS of Aurora's endpoints.
 
-Drill only (src/drill/, Aurora mode): production never sets it and resolves with
+Drill only (scripts/drill/, Aurora mode): production never sets it and resolves with
 socket.getaddrinfo (drweb.db.resolve). The drill has no DNS for names such as
 drweb-...-cluster.cluster-xyz.us-east-2.rds.amazonaws.com, so it writes a small JSON file
 that maps each endpoint name to its addresses, and rewrites it (atomically, by rename)

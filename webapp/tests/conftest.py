@@ -47,7 +47,7 @@ class ReservedPort:
     SO_REUSEADDR (PostgreSQL, gunicorn, http.server) binds and listens on it, per socket(7):
     "a socket may bind, except when there is an active listening socket bound to the address".
     PostgreSQL cannot bind port 0; a gunicorn could, but these tests need both of its ports
-    before it starts (its environment). The drill does the same (src/drill/ports.ts).
+    before it starts (its environment). The drill does the same (scripts/drill/ports.ts).
     """
 
     def __init__(self):
