@@ -110,7 +110,7 @@ describe("PortReservations (the drill's ports, src/drill/ports.ts)", () => {
     // A parent standing in for the drill: starts the holder, prints a held port, then is SIGKILLed.
     const parent = spawn(process.execPath, ["-e", `
       const { spawn } = require("node:child_process");
-      const h = spawn("python3", [${JSON.stringify(path.join(PROJECT_ROOT, "scripts", "drill", "hold-ports.py"))}], { stdio: ["pipe", "pipe", "inherit"] });
+      const h = spawn("python3", [${JSON.stringify(path.join(PROJECT_ROOT, "src", "drill", "hold-ports.py"))}], { stdio: ["pipe", "pipe", "inherit"] });
       h.stdout.once("data", (d) => process.stdout.write(d));
       h.stdin.write("1\\n");
       setInterval(() => undefined, 1000);
