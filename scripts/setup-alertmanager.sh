@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the Alertmanager server available for the drill's live alerting
-# (scripts/drill/alertmanager.ts), idempotently, then prints its version:
+# (src/drill/alertmanager.ts), idempotently, then prints its version:
 # Debian's prometheus-alertmanager package, with no Alertmanager service left
 # running (scripts/lib/apt-install.sh).
 set -euo pipefail

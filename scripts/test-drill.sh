@@ -18,4 +18,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-npx tsx scripts/drill/drill.ts --scenario planned,db-frozen --min-outage 60 --time-scale 0.1 --warmup 2 --settle 1 --max-seconds 120 --quiet --check --out "$out" "$@"
+npx tsx src/drill/drill.ts --scenario planned,db-frozen --min-outage 60 --time-scale 0.1 --warmup 2 --settle 1 --max-seconds 120 --quiet --check --out "$out" "$@"

@@ -10,4 +10,4 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-npx tsx scripts/plan/offline-plan.ts --quick "$@"
+npx tsx src/offline-plan/offline-plan.ts --quick "$@"

@@ -30,7 +30,7 @@ import { RegionKey } from "../src/security/region-key";
 import { ReportBucket, reportBucketName } from "../src/dr/report-bucket";
 import type { AppBundle } from "../src/web/app-bundle";
 import { autoScalingKeyStatements } from "../src/web/fleet";
-import { ROUTE53_HEALTH_CHECK_PORT } from "../src/web/alb-ingress";
+import { ROUTE53_HEALTH_CHECK_PORT } from "../src/lib/alb-ingress";
 import { requireRdsRoot } from "../src/web/rds-ca";
 import { roleMetricEnvironment, roleMetricPublishStatements } from "../src/web/role-metric-access";
 import { RDS_CA_BUNDLE_PATH } from "../src/web/user-data";

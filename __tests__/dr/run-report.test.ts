@@ -2,7 +2,7 @@
 // clients (fake-aws.ts): no AWS API emulator can run on these machines, so
 // CloudWatch DescribeAlarms and S3 PutObject are stubs; the runner, journal
 // and report files are the real code on a fake clock. The drill checks the
-// same report from real runs (scripts/drill/drill.ts).
+// same report from real runs (src/drill/drill.ts).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -4,7 +4,7 @@
 // runbook suspended while the primary recovers), and two operators at once
 // cannot both run (the journal folder's lock file, the SSM lease in the
 // surviving region). The same faults on real components: the drill's
-// stale-verdict and two-operators scenarios (scripts/drill/drill.ts).
+// stale-verdict and two-operators scenarios (src/drill/drill.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

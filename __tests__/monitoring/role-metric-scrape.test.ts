@@ -13,9 +13,9 @@ import * as path from "node:path";
 import { DB_ROLE_METRIC } from "../../src/eks/contract";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
 import { cloudwatchExporterValues } from "../../src/monitoring/values";
-import { PortReservations } from "../../scripts/drill/ports";
-import { Processes } from "../../scripts/drill/processes";
-import { instantQuery, prometheusApi, scaleRuleTimes, startPrometheusServer } from "../../scripts/drill/prometheus";
+import { PortReservations } from "../../src/drill/ports";
+import { Processes } from "../../src/drill/processes";
+import { instantQuery, prometheusApi, scaleRuleTimes, startPrometheusServer } from "../../src/drill/prometheus";
 import { MetricsServer } from "../helpers/metrics-server";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT } from "../helpers/synth";
@@ -40,7 +40,7 @@ function exporterLines(east: number, west: number): string[] {
 
 describe("the database role from CloudWatch in one region's Prometheus (us-west-1's)", () => {
   const processes = new Processes();
-  // Prometheus cannot bind port 0 and report it: its port is held for it (scripts/drill/ports.ts).
+  // Prometheus cannot bind port 0 and report it: its port is held for it (src/drill/ports.ts).
   let ports: PortReservations | undefined;
   let dir: string;
   let url: string;

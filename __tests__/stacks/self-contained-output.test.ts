@@ -14,9 +14,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dataOverrides, makeJobDir, runTerraformTest, testFile, testProviders, withoutBackend, type TestOutcome } from "../../scripts/plan/tftest";
-import { startResponder, type RecordedCall } from "../../scripts/plan/responder";
-import type { StackJson } from "../../scripts/plan/types";
+import { dataOverrides, makeJobDir, runTerraformTest, testFile, testProviders, withoutBackend, type TestOutcome } from "../../src/offline-plan/tftest";
+import { startResponder, type RecordedCall } from "../../src/offline-plan/responder";
+import type { StackJson } from "../../src/offline-plan/types";
 import { localStatePath } from "../../stacks/backend";
 import { run } from "../helpers/run";
 import { freshSynthApp, PROJECT_ROOT } from "../helpers/synth";

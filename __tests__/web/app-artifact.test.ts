@@ -1,7 +1,7 @@
 /**
  * AppArtifact's guards, run by the real Terraform CLI with the real
  * hashicorp/aws 5.100.0 provider (`terraform test`, through the offline
- * plan harness's machinery: scripts/plan/tftest.ts). The two aws_s3_object
+ * plan harness's machinery: src/offline-plan/tftest.ts). The two aws_s3_object
  * resources are taken from the synthesized primary stack as they are
  * (lifecycle included), with the bucket and key given as literals instead of
  * references to the rest of the stack.
@@ -15,9 +15,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startResponder, type Responder } from "../../scripts/plan/responder";
-import { linkStackAssets, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../scripts/plan/tftest";
-import type { StackJson } from "../../scripts/plan/types";
+import { startResponder, type Responder } from "../../src/offline-plan/responder";
+import { linkStackAssets, runTerraformTest, testFile, testProviders, writeJob, type TestOutcome, type TestRun, type Workspace } from "../../src/offline-plan/tftest";
+import type { StackJson } from "../../src/offline-plan/types";
 import { synthApp } from "../helpers/synth";
 import { acquireOfflineWorkspace } from "../helpers/terraform-test";
 

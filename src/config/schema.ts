@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type Cidr, formatCidr, overlaps, parseCidr, sizeOf } from "../lib/cidr";
-import { albIngressPlan, ROUTE53_HEALTHCHECKS_PREFIX_LIST_WEIGHT, SG_INBOUND_RULES_QUOTA } from "../web/alb-ingress";
-import { WHEEL_TARGET } from "../web/wheelhouse";
+import { albIngressPlan, ROUTE53_HEALTHCHECKS_PREFIX_LIST_WEIGHT, SG_INBOUND_RULES_QUOTA } from "../lib/alb-ingress";
+import { WHEEL_TARGET } from "../lib/wheel-target";
 import { EKS_ADDONS, EKS_VERSIONS } from "./eks-versions";
 import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS, LOG_RETENTION_DAYS } from "./regions";
 
@@ -952,7 +952,7 @@ function checkWeb(cfg: CheckedConfig, ctx: Ctx): void {
   }
 }
 
-/** The ALB's inbound rules in each region must fit the security-group quota (src/web/alb-ingress.ts). */
+/** The ALB's inbound rules in each region must fit the security-group quota (src/lib/alb-ingress.ts). */
 function checkAlbRuleQuota(cfg: CheckedConfig, ctx: Ctx): void {
   for (const role of REGION_ROLES) {
     const p = albIngressPlan(cfg.web.ingressCidrs.length, cfg.dns.enabled || !!cfg.regions[role].certificateArn, cfg.dns.enabled);

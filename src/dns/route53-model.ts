@@ -3,7 +3,7 @@ import type { FailoverDesign, FailoverRecordSpec, HealthCheckSpec } from "./cont
 
 /**
  * Route53's documented rules for a failover pair, as a pure function: the
- * drill's Route53 stand-in (scripts/drill/resolver.ts) answers with it, and
+ * drill's Route53 stand-in (src/drill/resolver.ts) answers with it, and
  * the tests evaluate the synthesized dns stack with it (designFromTerraform)
  * in every combination of health. Each rule cites the Route 53 Developer
  * Guide page it comes from; this is reading, not Route53's code.

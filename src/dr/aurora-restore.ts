@@ -1,7 +1,7 @@
 import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { backupVaultName } from "../database/backup-vault";
-import { names } from "./plan";
+import { names } from "./names";
 
 /**
  * `dr restore` in the Aurora Global Database mode (database.engine "aurora-postgresql"): the manual procedure with

@@ -31,7 +31,8 @@ import { classifyAwsError, failedBeforeConnecting } from "./aws-errors";
 import { AwsRestore } from "./aws-restore";
 import { AwsAuroraRestore, type ClusterProbe } from "./aws-aurora-restore";
 import type { ClusterState } from "./aurora-restore-platform";
-import { AwsReadiness, type ReadinessClients } from "./aws-readiness";
+import { AwsReadiness } from "./aws-readiness";
+import type { AwsClients } from "./aws-clients";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import type { InstanceState, RestoreAttempt, RestoreWindow } from "./restore-platform";
@@ -39,7 +40,7 @@ import type { Clock } from "./clock";
 import type { ResolvedCredentials } from "./credentials";
 import { probeApp, readWalPositions } from "./http-probe";
 import { holderIsDead, LeaseHeldError, type HeldLease, type LeaseHolder } from "./lease";
-import { names } from "./plan";
+import { names } from "./names";
 import { globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { REGION_ROLES } from "../config";
 import type {
@@ -75,29 +76,8 @@ import type {
  * bucket may be unreachable.
  */
 
-type Sender<C> = Pick<C, Extract<keyof C, "send">>;
-
-/** The SDK clients the adapter uses; tests pass stubs (ec2 and iam, ReadinessClients: the readiness check's only). */
-export interface AwsClients extends ReadinessClients {
-  /** Route53 (a global service, endpoint in us-east-1). */
-  readonly route53: Sender<Route53Client>;
-  /** CloudWatch in a region (us-east-1 holds Route53's metrics; each region its RDS metrics; the secondary the failover switch). */
-  cloudwatch(region: string): Sender<CloudWatchClient>;
-  /** SSM Parameter Store in a region (the handoff region holds the dns stack's health-check ids). */
-  ssm(region: string): Sender<SSMClient>;
-  rds(region: string): Sender<RDSClient>;
-  elbv2(region: string): Sender<ElasticLoadBalancingV2Client>;
-  autoscaling(region: string): Sender<AutoScalingClient>;
-  /** S3 in a region: the run report's upload (runbook.reportBucket). Absent: reports are not uploaded. */
-  s3?(region: string): Sender<S3Client>;
-  /**
-   * AWS's clock (epoch ms) as the last answer from a region's endpoint gave it
-   * (its HTTP Date header, advanced by the time elapsed here since), or null
-   * before any answer: CloudWatch timestamps are compared with this, never
-   * with the operator's clock (which may be minutes off: SigV4 tolerates 5).
-   */
-  serverNow?(region: string): number | null;
-}
+// AwsClients (and Sender) live in aws-clients.ts: aws-restore.ts and aws-readiness.ts take them without importing this file.
+export type { AwsClients };
 
 /** Every SDK call's bounds (sdkClients and AwsPlatform). */
 export interface CallBounds {

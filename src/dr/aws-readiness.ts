@@ -1,11 +1,11 @@
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { SimulatePrincipalPolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
+import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand } from "@aws-sdk/client-ec2";
+import { SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import type { RegionRole, ValidConfig } from "../config";
-import type { AwsClients } from "./aws-platform";
-import { names } from "./plan";
+import type { AwsClients, ReadinessClients } from "./aws-clients";
+import { names } from "./names";
 import { GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { DescribeSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucketState } from "./platform";
 
 /**
@@ -41,13 +41,8 @@ import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucke
 
 type Sender = { send: (cmd: never, opts?: never) => Promise<unknown> };
 
-/** The extra clients (optional in AwsClients: stubs of the runbook tests need not have them). */
-export interface ReadinessClients {
-  ec2?(region: string): Pick<EC2Client, "send">;
-  readonly iam?: Pick<IAMClient, "send">;
-  /** Secrets Manager in a region (the secrets check's DescribeSecret). */
-  secretsmanager?(region: string): Pick<SecretsManagerClient, "send">;
-}
+// ReadinessClients lives in aws-clients.ts (beside AwsClients, which extends it).
+export type { ReadinessClients };
 
 export interface ReadinessSend {
   send<T>(client: Sender, command: unknown, what: string): Promise<T>;

@@ -11,9 +11,9 @@ import {
 } from "@aws-sdk/client-rds";
 import type { RegionRole, ValidConfig } from "../config";
 import { classifyAwsError } from "./aws-errors";
-import type { AwsClients } from "./aws-platform";
+import type { AwsClients } from "./aws-clients";
 import type { Clock } from "./clock";
-import { names } from "./plan";
+import { names } from "./names";
 import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } from "./restore-platform";
 
 /**

@@ -6,7 +6,7 @@ type MaybePromise<T> = T | Promise<T>;
 
 /**
  * The Aurora Global Database's control plane on the local drill
- * (scripts/drill/aurora.ts serves it): the global cluster's state, the
+ * (src/drill/aurora.ts serves it): the global cluster's state, the
  * managed switchover and failover, the cluster snapshots. The managed
  * operations run on the drill's side, as they run on AWS's: the storage-level
  * fence of the old primary, the promotion, the endpoints moved in the app's

@@ -10,7 +10,7 @@ import { names } from "./plan";
 import type { AlarmRead, DatabaseState, DrPlatform, FleetCapacityState, HealthCheckState, OutageState, PermissionDecision, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**
- * The runbook on the local drill (scripts/drill/): each "region" is a real
+ * The runbook on the local drill (src/drill/): each "region" is a real
  * PostgreSQL server, app instances (gunicorn) and an HAProxy standing in for
  * the ALB, all on 127.0.0.1; the Route53 stand-in is the drill's resolver.
  * The same plans and runner as on AWS drive it; the WAL positions are read
@@ -79,7 +79,7 @@ export interface LocalPlatformOptions {
   readonly simulateRunbookRole?: (roleArn: string, actions: readonly string[]) => Promise<PermissionDecision[]>;
   /**
    * The alarms firing per region (the run report's read: DrPlatform.readAlarms); the drill reads its Prometheus'
-   * firing alerts (scripts/drill/runbook-process.ts). None: the platform has no alarm source.
+   * firing alerts (src/drill/runbook-process.ts). None: the platform has no alarm source.
    */
   readonly alarms?: (timeoutMs: number, roles: readonly RegionRole[]) => Promise<AlarmRead[]>;
   /**

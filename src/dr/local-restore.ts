@@ -7,7 +7,7 @@ import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } fr
 type MaybePromise<T> = T | Promise<T>;
 
 /**
- * `dr restore` on the local drill (scripts/drill/pitr.ts serves it): the RDS
+ * `dr restore` on the local drill (src/drill/pitr.ts serves it): the RDS
  * calls of RestorePlatform on real PostgreSQL. The primary archives its WAL
  * continuously (archive_command) into its region's archive and into a copy
  * that stands for the automated backups replicated into the secondary region;

@@ -1,12 +1,7 @@
 import type { RegionRole, ValidConfig } from "../config";
-import { dbIdentifier, readerMember } from "../database/database-tier";
-import { webAsgName } from "../web/fleet";
-import { albName, targetGroupName } from "../web/load-balancer";
 import { failoverBudget, failoverSwitch, healthCheckParameter, switchValue } from "../dns/contract";
-import { Naming } from "../lib/naming";
-import { isAurora } from "../database/aurora-contract";
-import { auroraPlan } from "./aurora-plan";
-import { restorePlan, type RestoreParams } from "./restore-plan";
+import type { RestoreParams } from "./restore-params";
+import { names } from "./names";
 import { deployOnly, deployWithDependencies } from "./deploy-commands";
 import type { Clock } from "./clock";
 import type { Check, DatabaseState, DrPlatform, OutageState, WalPositions, WebState } from "./platform";
@@ -41,7 +36,7 @@ export interface PlanParams {
   readonly minOutageSeconds: number;
   /** Unplanned: how long after the switch a client may still write to the old primary (clientDrainSeconds()). */
   readonly clientDrainSeconds: number;
-  /** `dr restore` only: the restore's target time, region and the names it uses (restore-plan.ts RestoreParams). */
+  /** `dr restore` only: the restore's target time, region and the names it uses (restore-params.ts RestoreParams). */
   readonly restore?: RestoreParams;
 }
 
@@ -239,19 +234,9 @@ export function paramsFromConfig(config: ValidConfig, operation: Operation, mode
   };
 }
 
-/** Names the plan prints (the same functions the stacks name resources with). */
-export function names(config: ValidConfig, role: RegionRole) {
-  const regional = new Naming(config.project, config.environment, config.regions[role].region).regional;
-  return {
-    region: config.regions[role].region,
-    regional,
-    asg: webAsgName(regional),
-    targetGroup: targetGroupName(regional),
-    alb: albName(regional),
-    writer: (generation: number) => dbIdentifier(regional, generation, "writer"),
-    readers: (generation: number) => Array.from({ length: config.database.readersPerRegion }, (_, i) => dbIdentifier(regional, generation, readerMember(i))),
-  };
-}
+
+/** names() lives in names.ts (shared with the AWS adapter and the restore plans without an import cycle); re-exported for this file's importers. */
+export { names };
 
 const ok = (detail: string): Check => ({ ok: true, detail });
 const no = (detail: string): Check => ({ ok: false, detail });
@@ -1550,12 +1535,4 @@ export function failbackPlan(config: ValidConfig, params: PlanParams): Plan {
       `Snapshot ${snapshotId} in ${p.region} holds the writes the old primary took that never replicated: reconcile them by hand, then delete it.`,
     ],
   };
-}
-
-export function buildPlan(config: ValidConfig, params: PlanParams): Plan {
-  // `dr restore` (point-in-time recovery from a bad write): restore-plan.ts, built from this file's steps.
-  if (params.operation === "restore") return restorePlan(config, params);
-  // Aurora Global Database mode: managed switchover / failover (aurora-plan.ts), built from this file's steps.
-  if (isAurora(config)) return auroraPlan(config, params);
-  return params.operation === "failover" ? failoverPlan(config, params) : failbackPlan(config, params);
 }

@@ -27,6 +27,7 @@ import {
   type StepContext,
 } from "./plan";
 import type { Check } from "./platform";
+import type { RestoreParams } from "./restore-params";
 import type { RestoreAttempt, RestorePlatform, RestoreWindow } from "./restore-platform";
 
 /**
@@ -86,27 +87,8 @@ export interface RestoreRequest {
   readonly region?: RegionRole;
 }
 
-/** Fixed when a restore starts and kept in the journal (PlanParams.restore). */
-export interface RestoreParams {
-  /** The time to restore to (epoch ms) and the same as ISO text (what the operator typed, normalized). */
-  readonly toTime: number;
-  readonly toTimeIso: string;
-  /** Where the writer is (drState when the run started). */
-  readonly writerRole: RegionRole;
-  /** Where the restore runs and the app moves to. */
-  readonly region: RegionRole;
-  readonly source: "instance" | "replicated";
-  /** The run's stamp (UTC, yyyymmddhhmmss): part of the two new names. */
-  readonly stamp: string;
-  /** The writer identifier of the restore region (the name the fleet's DB_WRITER_HOST uses). */
-  readonly writerId: string;
-  /** The new instance the backups are restored into, until it takes writerId. */
-  readonly targetId: string;
-  /** The name the damaged instance gets. */
-  readonly damagedId: string;
-  /** The DR state when the run started. */
-  readonly drState: DrState;
-}
+/** RestoreParams lives in restore-params.ts (plan.ts's PlanParams holds one: no import cycle). */
+export type { RestoreParams };
 
 export class RestoreRequestError extends Error {}
 

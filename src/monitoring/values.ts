@@ -89,7 +89,7 @@ export const WEB_SD_REFRESH_SECONDS = 60;
  * https://prometheus.io/docs/prometheus/latest/configuration/configuration/#ec2_sd_config,
  * "The private IP address is used by default"). Every series gets `region`
  * (the alert rules group by it), `instance` = the EC2 instance id and
- * `availability_zone`. The local drill (scripts/drill/prometheus.ts) runs
+ * `availability_zone`. The local drill (src/drill/prometheus.ts) runs
  * these same rules on targets that carry the same meta labels, so what the
  * alert rules see there is what they see here.
  */

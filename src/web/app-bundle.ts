@@ -1,18 +1,11 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { bundleArchiveBase64 } from "./user-data";
+import { bundleArchiveBase64, type BundleFile } from "./bundle-archive";
 import { loadWheelhouse, type Wheelhouse } from "./wheelhouse";
 
-/** One file of the web app as shipped to the instances. */
-export interface BundleFile {
-  /** Path relative to the webapp folder, with forward slashes. */
-  readonly path: string;
-  /** File content (UTF-8 text). */
-  readonly content: string;
-  /** Unix permissions, e.g. "0644". */
-  readonly permissions: string;
-}
+// BundleFile lives in bundle-archive.ts (with the archive format user-data.ts writes): no import cycle.
+export type { BundleFile };
 
 /** The exact web app code that the Python tests test, as shipped to the instances. */
 export interface AppBundle {

@@ -3,7 +3,7 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import type { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { listenerPorts as portsFor } from "./alb-ingress";
+import { listenerPorts as portsFor } from "../lib/alb-ingress";
 
 /** TLS 1.3 policy (TLS 1.2 still negotiated for older clients, no CBC/SHA1 ciphers). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

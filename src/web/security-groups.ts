@@ -3,7 +3,7 @@ import { DataAwsEc2ManagedPrefixList } from "@cdktf/provider-aws/lib/data-aws-ec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { albIngressPlan, SG_INBOUND_RULES_QUOTA } from "./alb-ingress";
+import { albIngressPlan, SG_INBOUND_RULES_QUOTA } from "../lib/alb-ingress";
 
 export interface WebSecurityGroupsProps {
   /** Name prefix, e.g. drweb-prod-use2. */
@@ -88,7 +88,7 @@ export class WebSecurityGroups extends Construct {
       // Route53 health checkers must reach the ALB even when ingressCidrs is
       // narrowed to a corporate range: they are admitted by AWS's managed
       // list, on the health checks' port only (the rule costs the list's
-      // weight, 25, of the group's 60-rule quota: src/web/alb-ingress.ts).
+      // weight, 25, of the group's 60-rule quota: src/lib/alb-ingress.ts).
       const checkers = new DataAwsEc2ManagedPrefixList(this, "Route53HealthCheckers", {
         name: `com.amazonaws.${props.region}.route53-healthchecks`,
       });

@@ -1,7 +1,5 @@
 import { Fn } from "cdktf";
-import { gunzipSync, gzipSync } from "node:zlib";
-import { createTar, readTar } from "../lib/tar";
-import type { BundleFile } from "./app-bundle";
+import { bundleArchiveBase64, unpackBundleArchive } from "./bundle-archive";
 
 /** Where the bundle is unpacked on the instance. */
 export const APP_SRC_DIR = "/opt/drweb/src";
@@ -12,16 +10,8 @@ export const RDS_CA_BUNDLE_PATH = `${APP_SRC_DIR}/deploy/rds-global-bundle.pem`;
 /** The app's environment file, read by the systemd unit. */
 export const APP_ENV_FILE = "/etc/drweb/drweb.env";
 
-/** Bundle files as a deterministic .tar.gz, base64-encoded. */
-export function bundleArchiveBase64(files: readonly BundleFile[]): string {
-  const tar = createTar(files.map((f) => ({ path: f.path, content: Buffer.from(f.content, "utf8"), permissions: f.permissions })));
-  return gzipSync(tar, { level: 9 }).toString("base64");
-}
-
-/** Inverse of bundleArchiveBase64 (tests, operators). */
-export function unpackBundleArchive(base64: string): Record<string, { content: string; permissions: string }> {
-  return Object.fromEntries(readTar(gunzipSync(Buffer.from(base64, "base64"))).map((e) => [e.path, { content: e.content.toString("utf8"), permissions: e.permissions }]));
-}
+// The bundle archive's format (bundleArchiveBase64, unpackBundleArchive) lives in bundle-archive.ts; re-exported.
+export { bundleArchiveBase64, unpackBundleArchive };
 
 /** One version of an S3 object the instance fetches, and the SHA-256 its bytes must have. */
 export interface ObjectVersion {
