@@ -12,9 +12,9 @@ import {
   RestoreRequestError,
   runStamp,
   windowVerdict,
-  type RestoreParams,
   type RestoreRequest,
-} from "./restore-plan";
+} from "./restore-requests";
+import type { RestoreParams } from "./restore-params";
 
 /**
  * `dr restore --to-time <ISO time>` in the Aurora Global Database mode (database.engine "aurora-postgresql"), issue 26

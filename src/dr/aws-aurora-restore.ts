@@ -11,7 +11,7 @@ import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_ENGINE } from "../database/aurora-contract";
 import type { AuroraRestorePlatform, ClusterState } from "./aurora-restore-platform";
 import { classifyAwsError } from "./aws-errors";
-import type { AwsClients } from "./aws-platform";
+import type { AwsClients } from "./aws-clients";
 import { RESTORED_TO_TAG } from "./aws-restore";
 import type { Clock } from "./clock";
 import type { Check } from "./platform";

@@ -47,10 +47,13 @@ const ACTION_SCOPES: Readonly<Record<string, Scope>> = {
   "cloudwatch:PutMetricData": "any",
   "rds:AddTagsToResource": "databases",
   "rds:CopyDBClusterSnapshot": "databases",
+  // dr restore, Aurora mode (aurora-restore-plan.ts): the restored cluster and its instance, named <member>-pitr-<stamp>.
+  "rds:CreateDBInstance": "databases",
   "rds:CreateDBSnapshot": "databases",
   "rds:FailoverGlobalCluster": "databases",
   "rds:ModifyDBInstance": "databases",
   "rds:PromoteReadReplica": "databases",
+  "rds:RestoreDBClusterToPointInTime": "databases",
   "rds:RestoreDBInstanceToPointInTime": "databases",
   "rds:SwitchoverGlobalCluster": "databases",
   "route53:GetHealthCheckStatus": "healthChecks",
@@ -94,6 +97,8 @@ export function runbookPolicyStatements(s: RunbookPolicyScope): DataAwsIamPolicy
         `arn:${p}:rds:${r}:${a}:snapshot:${base}-*`,
         `arn:${p}:rds:${r}:${a}:cluster-snapshot:${base}-*`,
         `arn:${p}:rds:${r}:${a}:pg:${base}-*`,
+        // RestoreDBClusterToPointInTime names the member's cluster parameter group (resource type cluster-pg).
+        `arn:${p}:rds:${r}:${a}:cluster-pg:${base}-*`,
         `arn:${p}:rds:${r}:${a}:subgrp:${base}-*`,
         `arn:${p}:rds:${r}:${a}:og:default:*`,
         `arn:${p}:rds:${r}:${a}:auto-backup:*`,
