@@ -154,6 +154,9 @@ export const DEFAULT_CONFIG: DrConfig = {
     // replicated copy follows "as soon as they are ready" plus the cross-Region
     // copy. 15 minutes: three upload intervals, so one late upload does not warn.
     maxRestorableLagMinutes: 15,
+    // The deployed readiness checker (src/dr/readiness-checker.ts): every 5 minutes, as issue 28 asks (AWS ARC
+    // Region switch re-evaluates its plans every 30 minutes; 5 finds a broken standby sooner for ~free: docs/dr-runbook.md).
+    readiness: { enabled: true, schedule: "rate(5 minutes)" },
   },
   // The CI identity (README "CI identity"): off until a repository is given.
   // An apply of a regional stack (RDS instances, an EKS cluster) can take
