@@ -110,11 +110,22 @@ function fresh(stampFile: string, out: string, entry: string, esbuildVersion: st
   return true;
 }
 
-/** The deployment package's bytes: index.js (the bundle) and the config, in that order. */
+/**
+ * The config the checker carries: the validated config without the deploy-time outage switches
+ * (regions.<role>.unreachable: they change what a deploy may touch, never what the checker reads), so flipping one
+ * for a deploy during an outage leaves the secondary stack as it was (__tests__/stacks/peer-region-outage.test.ts).
+ */
+export function checkerConfig(config: ValidConfig): ValidConfig {
+  const c = structuredClone(config) as ValidConfig & { regions: Record<string, { unreachable?: boolean }> };
+  for (const r of Object.values(c.regions)) delete r.unreachable;
+  return c;
+}
+
+/** The deployment package's bytes: index.js (the bundle) and the checker's config, in that order. */
 export function readinessLambdaZip(bundle: Buffer, config: ValidConfig): Buffer {
   return createZip([
     { path: "index.js", content: bundle },
-    { path: CONFIG_FILE, content: Buffer.from(`${JSON.stringify(config, null, 2)}\n`) },
+    { path: CONFIG_FILE, content: Buffer.from(`${JSON.stringify(checkerConfig(config), null, 2)}\n`) },
   ]);
 }
 
