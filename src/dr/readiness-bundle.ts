@@ -58,6 +58,9 @@ export function readinessLambdaBundle(projectRoot: string): Buffer {
       target: TARGET,
       format: "cjs",
       minify: true,
+      // Class names kept: errors are classified by name (aws-errors.ts) and the tests map the bundle's SDK Command
+      // classes to the stubs by name.
+      keepNames: true,
       legalComments: "none",
       // Paths in the output relative to the project, never the synth machine's absolute ones (reproducible bytes).
       absWorkingDir: projectRoot,

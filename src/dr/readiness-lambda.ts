@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configSchema, type ValidConfig } from "../config";
-import { realClock } from "./clock";
+import { realClock, type Clock } from "./clock";
 import { AwsPlatform, sdkClients, type AwsClients } from "./aws-platform";
 import { readinessHandler, type ReadinessEvent, type ReadinessHandlerResult } from "./readiness-handler";
 import { cloudWatchSink, type MetricSink } from "./readiness-metrics";
@@ -45,16 +45,21 @@ export interface ReadinessLambdaOptions {
   readonly clients?: AwsClients;
   /** Default: CloudWatch PutMetricData through clients.cloudwatch. */
   readonly sink?: MetricSink;
-  readonly now?: () => number;
+  /** Default: the real clock (tests pass the stubs' fake clock). */
+  readonly clock?: Clock;
+  /** The HTTP check of an entry point and the WAL-position read (AwsPlatform's; tests stub them: no ALB here). */
+  readonly probe?: ConstructorParameters<typeof AwsPlatform>[3];
+  readonly walFn?: NonNullable<ConstructorParameters<typeof AwsPlatform>[4]>["walFn"];
 }
 
 /** Builds the Lambda handler from the asset's config and the real (or given) clients. */
 export function createReadinessLambda(opts: ReadinessLambdaOptions = {}): (event?: ReadinessEvent | null) => Promise<ReadinessHandlerResult> {
   const config = loadEmbeddedConfig(opts.configFile ?? path.join(__dirname, READINESS_CONFIG_FILE));
   const clients = opts.clients ?? sdkClients();
-  const platform = new AwsPlatform(config, clients, realClock);
+  const clock = opts.clock ?? realClock;
+  const platform = new AwsPlatform(config, clients, clock, opts.probe, opts.walFn ? { walFn: opts.walFn } : {});
   const sink = opts.sink ?? cloudWatchSink((region) => clients.cloudwatch(region));
-  return readinessHandler({ config, platform, sink, ...(opts.now ? { now: opts.now } : {}) });
+  return readinessHandler({ config, platform, sink, now: () => clock.now() });
 }
 
 let built: ((event?: ReadinessEvent | null) => Promise<ReadinessHandlerResult>) | undefined;
