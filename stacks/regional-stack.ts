@@ -431,6 +431,7 @@ export class RegionalStack extends TerraformStack {
       this.readinessChecker = new ReadinessChecker(this, "ReadinessChecker", {
         config,
         lambdaPackage: props.readinessPackage,
+        region: rc.region,
         accountId: account.accountId,
         partition: partition.partition,
         kmsKeyArn: this.key.keyArn,

@@ -206,7 +206,8 @@ describe("ReadinessChecker in the secondary stack", () => {
     const sched = one("aws_scheduler_schedule");
     expect(sched).toMatchObject({ schedule_expression: "rate(5 minutes)", state: "ENABLED", flexible_time_window: { mode: "OFF" } });
     expect(sched.target.arn).toBe(`\${aws_lambda_function.${fnId}.arn}`);
-    expect(doc("SchedulerPermissions").statement).toEqual([{ sid: "InvokeTheChecker", actions: ["lambda:InvokeFunction"], resources: [`\${aws_lambda_function.${fnId}.arn}`, `\${aws_lambda_function.${fnId}.arn}:*`] }]);
+    const fnArn = "arn:${data.aws_partition.Partition.partition}:lambda:us-west-1:${data.aws_caller_identity.Account.account_id}:function:drweb-prod-usw1-dr-readiness";
+    expect(doc("SchedulerPermissions").statement).toEqual([{ sid: "InvokeTheChecker", actions: ["lambda:InvokeFunction"], resources: [fnArn, `${fnArn}:*`] }]);
     expect(doc("SchedulerTrust").statement[0].principals).toEqual([{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }]);
     expect(synthApp({ runbook: { readiness: { schedule: "rate(15 minutes)" } } }).stacks.secondary.resource!.aws_scheduler_schedule).toBeDefined();
     expect(() => resolveConfig({ runbook: { readiness: { schedule: "every 5 minutes" } } })).toThrow(/runbook\.readiness\.schedule[\s\S]*Fix: give rate\(5 minutes\)/);

@@ -2,7 +2,7 @@
  * The readiness checker (src/dr/readiness-checker.ts) in the offline plan matrix: in every DR state the secondary
  * stack's plan from nothing creates it (function, schedule, alarm, both roles, log group), and a runbook deploy of
  * the secondary stack never destroys or replaces any of it; its function is updated in place, package only
- * (filename, source_code_hash), exactly when the config it carries changed (the drState, a generation, ...: the
+ * (filename, source_code_hash; last_modified follows), exactly when the config it carries changed (the drState, a generation, ...: the
  * checker compares AWS with the config it was deployed with).
  */
 import type { ValidConfig } from "../../src/config";
@@ -58,7 +58,8 @@ export function withReadinessChecker(expect: Expectation, stack: string, from: V
     type: "aws_lambda_function",
     kind: "update",
     match: isChecker,
-    attributes: ["filename", "source_code_hash"],
+    // last_modified: computed by Lambda on every code update (unknown in the plan).
+    attributes: ["filename", "last_modified", "source_code_hash"],
   };
   return { ...expect, changes: [...expect.changes, rule] };
 }

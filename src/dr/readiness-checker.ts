@@ -103,6 +103,8 @@ export interface ReadinessCheckerProps {
   readonly config: ValidConfig;
   /** The deployment package (src/dr/readiness-bundle.ts readinessLambdaPackage). */
   readonly lambdaPackage: ReadinessPackage;
+  /** The region the function runs in (the secondary's). */
+  readonly region: string;
   readonly accountId: string;
   readonly partition: string;
   /** The region's customer-managed key (environment, logs). */
@@ -192,8 +194,12 @@ export class ReadinessChecker extends Construct {
     });
     const schedulerRole = new IamRole(this, "SchedulerRole", { name: `${name}-scheduler`, description: "Invokes the DR readiness checker on its schedule, nothing else", assumeRolePolicy: schedulerTrust.json });
     this.schedulerRoleArn = schedulerRole.arn;
+    // The function's ARN built from its name, not read from the function: a document that reads fn.arn is deferred
+    // to apply whenever the function has a pending change (each deploy that ships a new package), and the role's
+    // policy would then show as changed in every such plan (measured in the offline plan matrix).
+    const fnArn = `arn:${partition}:lambda:${props.region}:${accountId}:function:${name}`;
     const invoke = new DataAwsIamPolicyDocument(this, "SchedulerPermissions", {
-      statement: [{ sid: "InvokeTheChecker", actions: ["lambda:InvokeFunction"], resources: [fn.arn, `${fn.arn}:*`] }],
+      statement: [{ sid: "InvokeTheChecker", actions: ["lambda:InvokeFunction"], resources: [fnArn, `${fnArn}:*`] }],
     });
     new IamRolePolicy(this, "SchedulerRolePolicy", { name: "invoke-readiness", role: schedulerRole.id, policy: invoke.json });
     new SchedulerSchedule(this, "Schedule", {
