@@ -140,7 +140,11 @@ describe("the readiness checker's package (src/dr/readiness-bundle.ts)", () => {
     expect(readinessLambdaZip(Buffer.from(bundle), resolveConfig({}))).toEqual(a);
     expect(readinessLambdaZip(bundle, resolveConfig({ runbook: { roleArn: ROLE } }))).not.toEqual(a);
     expect(readinessLambdaZip(bundle, resolveConfig({ regions: { secondary: { unreachable: true } } }))).toEqual(a);
-  });
+    // The package found again by its inputs is the package built from them.
+    const pkg = readinessLambdaPackage(PROJECT_ROOT, config);
+    expect(pkg.sha256).toBe(require("node:crypto").createHash("sha256").update(a).digest("hex"));
+    expect(fs.readFileSync(pkg.zipPath)).toEqual(a);
+  }, 120_000);
 
   it("keeps the names the Lambda entry and the metrics use (not imported at synth: they pull the AWS SDK in)", () => {
     expect(READY_METRIC.name).toBe(READINESS_METRIC.ready);
