@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { hasDnsZoneStack } from "../src/dns/contract";
 import { applyPolicy, type AppPolicy } from "../src/policy";
 import { loadAppBundle } from "../src/web/app-bundle";
+import { readinessLambdaPackage } from "../src/dr/readiness-bundle";
 import { CiIdentityStack } from "./ci-identity-stack";
 import { DnsAlarmsStack, DnsStack, DnsZoneStack } from "./dns-stack";
 import { MonitoringStack } from "./monitoring-stack";
@@ -52,8 +53,10 @@ export function buildApp(app: App, config: ValidConfig, projectRoot: string): Dr
   // certificates (src/dns/certificate.ts).
   const validationRecord = config.dns.enabled && REGION_ROLES.some((r) => config.regions[r].certificateArn === undefined);
   const zone = hasDnsZoneStack(config) ? new DnsZoneStack(app, GLOBAL_STACK_NAMES.dnsZone, { config, validationRecord }) : undefined;
+  // The readiness checker runs in the secondary region (src/dr/readiness-checker.ts): its package is built once per synth.
+  const readinessPackage = config.runbook.readiness.enabled ? readinessLambdaPackage(projectRoot, config) : undefined;
   const regional = Object.fromEntries(
-    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, appBundle })]),
+    REGION_ROLES.map((role) => [role, new RegionalStack(app, STACK_NAMES[role], { config, role, appBundle, ...(role === "secondary" && readinessPackage ? { readinessPackage } : {}) })]),
   ) as Record<RegionRole, RegionalStack>;
   // Deploy order follows replication in the current DR state (a replica
   // needs its source); no state is read across stacks.

@@ -22,6 +22,8 @@ import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monit
 import { DeployRunner, eksApiTunnelCommand } from "../src/eks/deploy-runner";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
+import { ReadinessChecker, readinessAlarmKeyStatements } from "../src/dr/readiness-checker";
+import type { ReadinessPackage } from "../src/dr/readiness-bundle";
 import { managedTags } from "../src/lib/tags";
 import { Network } from "../src/network/network";
 import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
@@ -62,6 +64,12 @@ export interface RegionalStackProps {
   readonly role: RegionRole;
   /** The web app as shipped to the instances. */
   readonly appBundle: AppBundle;
+  /**
+   * The readiness checker's deployment package (src/dr/readiness-bundle.ts): given to the stack of the region the
+   * checker runs in (the secondary) when runbook.readiness.enabled.
+   * @default - no readiness checker in this stack
+   */
+  readonly readinessPackage?: ReadinessPackage;
 }
 
 /**
@@ -91,6 +99,8 @@ export class RegionalStack extends TerraformStack {
   readonly backupReplica?: BackupReplica;
   /** AWS Backup vault (and, where the database writes, its plan): Aurora's cross-region copies and the isolated copies. */
   readonly backups?: DatabaseBackups;
+  /** The deployed readiness checker (runbook.readiness; the secondary region's stack only). */
+  readonly readinessChecker?: ReadinessChecker;
   /** The stack whose database this one replicates in the current DR state, if any. */
   readonly replicatesFrom?: RegionRole;
   /**
@@ -146,7 +156,12 @@ export class RegionalStack extends TerraformStack {
       accountId: account.accountId,
       partition: partition.partition,
       deletionWindowDays: config.kms.deletionWindowDays,
-      additionalStatements: [...autoScalingKeyStatements(account.accountId, partition.partition), ...isolatedCopyKeyStatements(isolatedCopySettings(config)?.accountId, partition.partition)],
+      additionalStatements: [
+        ...autoScalingKeyStatements(account.accountId, partition.partition),
+        ...isolatedCopyKeyStatements(isolatedCopySettings(config)?.accountId, partition.partition),
+        // The readiness alarm publishes to the alert topic this key encrypts (src/dr/readiness-checker.ts).
+        ...(props.readinessPackage ? readinessAlarmKeyStatements(account.accountId) : []),
+      ],
     });
 
     // The region's run-report bucket (docs/dr-runbook.md, "Run reports"): the
@@ -420,6 +435,17 @@ export class RegionalStack extends TerraformStack {
       clusterArn: this.eks.clusterArn,
       namespace: config.monitoring.namespace,
     });
+    if (props.readinessPackage) {
+      this.readinessChecker = new ReadinessChecker(this, "ReadinessChecker", {
+        config,
+        lambdaPackage: props.readinessPackage,
+        region: rc.region,
+        accountId: account.accountId,
+        partition: partition.partition,
+        kmsKeyArn: this.key.keyArn,
+        alertTopicArn: alerts.topicArn,
+      });
+    }
     this.web.securityGroups.allowMetricsFrom("MetricsFromEks", this.eks.clusterSecurityGroupId, "Prometheus metrics from the monitoring cluster's pods and nodes");
 
     this.database.allowClient("PostgresFromWeb", this.web.securityGroups.webSecurityGroupId, "PostgreSQL from the web servers");
@@ -470,6 +496,10 @@ export class RegionalStack extends TerraformStack {
       out("eks_deploy_runner_asg_name", this.deployRunner.asgName, "Auto Scaling group of the deploy runner (Session Manager tunnel host to the private API)");
       out("eks_tunnel_operator_policy_arn", this.deployRunner.operatorPolicyArn, "Attach to the operators' role: opening the API tunnel through the deploy runner, nothing else");
       out("eks_api_tunnel_command", eksApiTunnelCommand(role), "Opens the tunnel to this region's API (keep it running during the monitoring deploy)");
+    }
+    if (this.readinessChecker) {
+      out("readiness_function_name", this.readinessChecker.functionName, "DR readiness checker (Lambda; runs on runbook.readiness.schedule; docs/dr-runbook.md)");
+      out("readiness_alarm_name", this.readinessChecker.alarmName, "Alarm on the checker's Ready metric (to alert_topic_arn)");
     }
     out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
     const database = this.database;

@@ -235,7 +235,9 @@ describe("DatabaseTier", () => {
       // snapshot, its final-snapshot settings: Terraform-only, no AWS call).
       const changed = diff(normal.stacks.secondary.resource, failedOver.stacks.secondary.resource);
       const writerId = Object.keys(db(normal.stacks.secondary)).find((id) => id.startsWith("Database_Writer"));
-      expect(changed.sort()).toEqual([`aws_db_instance.${writerId}.final_snapshot_identifier`, `aws_db_instance.${writerId}.replicate_source_db`, `aws_db_instance.${writerId}.skip_final_snapshot`]);
+      // And the readiness checker's package, which carries the config (drState) it compares AWS with.
+      const fnId = Object.keys(normal.stacks.secondary.resource!.aws_lambda_function)[0];
+      expect(changed.sort()).toEqual([`aws_db_instance.${writerId}.final_snapshot_identifier`, `aws_db_instance.${writerId}.replicate_source_db`, `aws_db_instance.${writerId}.skip_final_snapshot`, `aws_lambda_function.${fnId}.filename`, `aws_lambda_function.${fnId}.source_code_hash`].sort());
       expect(diff(normal.stacks.secondary.data, failedOver.stacks.secondary.data)).toEqual([]);
       expect(diff(normal.stacks.secondary.output, failedOver.stacks.secondary.output).sort()).toEqual(["db_writer_mode.value", "dr_state.value"]);
       // Nothing is renamed, so nothing is replaced or destroyed.

@@ -22,6 +22,7 @@ function stack(resource: Resources, opts: { region?: string; data?: Resources; t
 }
 const one = (type: string, config: Record<string, any>, extra: Resources = {}, opts = {}): PolicyInput => ({ config: CONFIG, stacks: { primary: stack({ [type]: { R: config }, ...extra }, opts) } });
 
+const lambda = (o: Record<string, any> = {}) => ({ function_name: "x-check", kms_key_arn: KEY, logging_config: { log_format: "Text", log_group: "${aws_cloudwatch_log_group.L.name}" }, reserved_concurrent_executions: 1, ...o });
 const lt = (o: Record<string, any> = {}) => ({
   name: "x-web",
   image_id: "${data.aws_ssm_parameter.Ami.value}",
@@ -316,6 +317,11 @@ const CASES: Record<string, Case[]> = {
       nonCompliant: one("aws_sns_topic", { kms_master_key_id: "${data.aws_kms_alias.K.target_key_arn}" }, {}, { data: { aws_kms_alias: { K: { name: "alias/aws/sns" } } } }),
       message: /kms_master_key_id/,
     },
+  ],
+  "lambda-hardened": [
+    { compliant: one("aws_lambda_function", lambda()), nonCompliant: one("aws_lambda_function", lambda({ kms_key_arn: undefined })), message: /kms_key_arn/ },
+    { compliant: one("aws_lambda_function", lambda()), nonCompliant: one("aws_lambda_function", lambda({ logging_config: { log_format: "Text" } })), message: /logging_config\.log_group/ },
+    { compliant: one("aws_lambda_function", lambda()), nonCompliant: one("aws_lambda_function", lambda({ reserved_concurrent_executions: undefined })), message: /reserved concurrency/ },
   ],
   "kms-rotation": [{ compliant: one("aws_kms_key", { enable_key_rotation: true }), nonCompliant: one("aws_kms_key", { enable_key_rotation: false }), message: /rotation is off/ }],
   "imdsv2-required": [{ compliant: one("aws_launch_template", lt()), nonCompliant: one("aws_launch_template", lt({ metadata_options: { http_tokens: "optional" } })), message: /http_tokens is optional/ }],

@@ -72,7 +72,8 @@ describe("the app", () => {
     const expected = (code: string) =>
       ["alertmanager", "cloudwatch-exporter", "eks-cluster", "eks-ebs-csi", "eks-node", "eks-tunnel", "prometheus", "rds-monitoring", "vpc-flow-logs", "web"].map((n) => `drweb-prod-${code}-${n}`);
     expect(names[0].sort()).toEqual(expected("use2"));
-    expect(names[1].sort()).toEqual(expected("usw1"));
+    // The secondary also holds the readiness checker's two roles (src/dr/readiness-checker.ts).
+    expect(names[1].sort()).toEqual([...expected("usw1"), "drweb-prod-usw1-dr-readiness", "drweb-prod-usw1-dr-readiness-scheduler"].sort());
   });
 
   it("keeps logical ids free of region and environment names (they are state addresses)", () => {

@@ -16,6 +16,7 @@ import { BACKUP_METRIC } from "../monitoring/backup-metric";
 import { ciNamePrefix, projectBase } from "./contract";
 import { reportBucketName } from "../dr/report-bucket";
 import { runbookRoleName } from "../dr/runbook-role";
+import { readinessCheckerName } from "../dr/readiness-checker";
 
 export interface CiPolicyScope {
   readonly config: ValidConfig;
@@ -88,6 +89,7 @@ export const RESOURCE_SERVICE: Readonly<Record<string, string>> = {
   aws_secretsmanager_secret: "secretsmanager", aws_secretsmanager_secret_version: "secretsmanager",
   aws_sns_topic: "sns", aws_sns_topic_subscription: "sns", aws_sns_topic_policy: "sns",
   aws_ssm_parameter: "ssm",
+  aws_lambda_function: "lambda", aws_scheduler_schedule: "scheduler",
 };
 
 const cond = (test: string, variable: string, values: string[]) => ({ test, variable, values });
@@ -114,6 +116,9 @@ function readMetadata(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
       "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecrets",
       "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic",
       "ssm:DescribeParameters", "ssm:ListTagsForResource",
+      // The readiness checker (src/dr/readiness-checker.ts): what the provider reads of a function and a schedule.
+      "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConcurrency", "lambda:ListVersionsByFunction", "lambda:ListTags", "lambda:GetPolicy", "lambda:GetRuntimeManagementConfig",
+      "scheduler:GetSchedule", "scheduler:ListTagsForResource",
     ],
     resources: ["*"],
     condition: [cond("StringEquals", "aws:RequestedRegion", ciRegions(s.config))],
@@ -437,6 +442,7 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
         },
       ],
     },
+    ...(config.runbook.readiness.enabled ? [readinessCheckerApply(s)] : []),
     {
       suffix: "dns",
       description: "CI apply: certificates, health checks and the application's records",
@@ -459,4 +465,45 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
       ],
     },
   ];
+}
+
+/**
+ * The apply role and the readiness checker (src/dr/readiness-checker.ts): its function, schedule and log group by
+ * name, and iam:PassRole of exactly its two roles, each to its one service (the function's role to Lambda on
+ * CreateFunction/UpdateFunctionConfiguration, the schedule's to EventBridge Scheduler on CreateSchedule/UpdateSchedule:
+ * "Granting a user permissions to pass a role to an AWS service", IAM User Guide; Scheduler "Set up the execution
+ * role"). The roles themselves, their inline policies and the alarm are covered by the identity and data groups
+ * (<project>-<environment>-* names).
+ */
+function readinessCheckerApply(s: CiPolicyScope): CiPolicy {
+  const { partition: p, accountId: a, config } = s;
+  const name = readinessCheckerName(config);
+  const region = config.regions.secondary.region;
+  const regions = cond("StringEquals", "aws:RequestedRegion", [region]);
+  return {
+    suffix: "readiness",
+    description: "CI apply: the DR readiness checker (Lambda function, EventBridge Scheduler schedule, log group) and passing its two roles",
+    statements: [
+      {
+        sid: "ReadinessFunction",
+        actions: ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency", "lambda:TagResource", "lambda:UntagResource"],
+        resources: [`arn:${p}:lambda:${region}:${a}:function:${name}`],
+        condition: [regions],
+      },
+      {
+        sid: "ReadinessSchedule",
+        actions: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:TagResource", "scheduler:UntagResource"],
+        resources: [`arn:${p}:scheduler:${region}:${a}:schedule/default/${name}`],
+        condition: [regions],
+      },
+      {
+        sid: "ReadinessLogGroup",
+        actions: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"],
+        resources: [`arn:${p}:logs:${region}:${a}:log-group:/aws/lambda/${name}`, `arn:${p}:logs:${region}:${a}:log-group:/aws/lambda/${name}:*`],
+        condition: [regions],
+      },
+      { sid: "PassReadinessFunctionRole", actions: ["iam:PassRole"], resources: [`arn:${p}:iam::${a}:role/${name}`], condition: [cond("StringEquals", "iam:PassedToService", ["lambda.amazonaws.com"])] },
+      { sid: "PassReadinessSchedulerRole", actions: ["iam:PassRole"], resources: [`arn:${p}:iam::${a}:role/${name}-scheduler`], condition: [cond("StringEquals", "iam:PassedToService", ["scheduler.amazonaws.com"])] },
+    ],
+  };
 }

@@ -157,6 +157,9 @@ export const DEFAULT_CONFIG: DrConfig = {
     // The runbook's role (src/dr/runbook-role.ts): off until operators' ARNs are given. MFA by default; one hour
     // sessions are too short for a failback (rebuilding a cross-region replica): 4 hours.
     role: { enabled: false, trustedPrincipalArns: [], requireMfa: true, maxSessionSeconds: 14400 },
+    // The deployed readiness checker (src/dr/readiness-checker.ts): every 5 minutes, as issue 28 asks (AWS ARC
+    // Region switch re-evaluates its plans every 30 minutes; 5 finds a broken standby sooner for ~free: docs/dr-runbook.md).
+    readiness: { enabled: true, schedule: "rate(5 minutes)" },
   },
   // The CI identity (docs/ci-identity.md "CI identity"): off until a repository is given.
   // An apply of a regional stack (RDS instances, an EKS cluster) can take

@@ -531,6 +531,30 @@ const baseSchema = z
           .min(3600, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" })
           .max(43200, { message: "must be 3600-43200 (IAM MaxSessionDuration). Fix: e.g. 14400" }),
       }),
+      /**
+       * The deployed readiness checker (docs/dr-runbook.md, "The deployed checker"): a Lambda function in the
+       * secondary region running `dr readiness` on an EventBridge Scheduler schedule, publishing the Ready metric,
+       * and an alarm on it to the secondary region's alert topic (src/dr/readiness-checker.ts).
+       */
+      readiness: z.strictObject({
+        /**
+         * Deploy the checker (function, schedule, alarm) with the secondary stack.
+         * @default true
+         */
+        enabled: z.boolean({ message: "must be true or false. Fix: set runbook.readiness.enabled to true (the default) or false" }),
+        /**
+         * How often it runs: an EventBridge Scheduler expression, rate(<n> minutes|hours|days) or a 6-field
+         * cron(...) ("Schedule types on EventBridge Scheduler"). The alarm's period follows a rate (missing data is
+         * breaching, so a rate longer than the alarm's window alarms between runs: keep it at most 60 minutes).
+         * @default "rate(5 minutes)"
+         */
+        schedule: z
+          .string()
+          .regex(
+            /^(rate\((1 (minute|hour|day)|[1-9]\d* (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/,
+            "must be an EventBridge Scheduler expression. Fix: give rate(5 minutes) (the default), rate(<n> minutes|hours) or cron(<6 fields>) (runbook.readiness.schedule)",
+          ),
+      }),
     }),
     /**
      * The CI identity (stacks/ci-identity-stack.ts, docs/ci-identity.md "CI identity"):

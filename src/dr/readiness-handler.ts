@@ -4,8 +4,10 @@ import { runReadiness, type ReadinessResult } from "./readiness";
 import { publishReadiness, type MetricSink, type PublishedReadiness } from "./readiness-metrics";
 
 /**
- * The readiness checker's Lambda entry (issue 28 point 1; bundled and scheduled by a later session: NOT deployed
- * yet): event in, metrics out. The event (EventBridge Scheduler's input) may name the runbook's role
+ * The readiness checker's handler (issue 28 point 1): event in, metrics out. DEPLOYED through
+ * src/dr/readiness-lambda.ts (the Lambda entry that builds these deps from the package's config, the real SDK
+ * clients and CloudWatch), bundled at synth (readiness-bundle.ts) and scheduled by the secondary stack
+ * (readiness-checker.ts; docs/dr-runbook.md, "The deployed checker"). The event (EventBridge Scheduler's input) may name the runbook's role
  * (roleArn, else config.runbook.roleArn). Whatever the checks find, the handler publishes and returns the result; it
  * throws only when the metrics could not be published (so the invocation counts as failed and Lambda's own Errors
  * metric shows it).

@@ -26,6 +26,7 @@ import { loadProjectConfig, type ValidConfig } from "../../src/config";
 import { buildApp } from "../../stacks/app";
 import { deployedState, fromResourceChanges, removedByLastDeploy } from "./deployed-state";
 import { actionCounts, checkFights, checkPlan, checkRefusal } from "./expectations";
+import { readinessStateProblems, withReadinessChecker } from "./readiness-scenarios";
 import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { runCiPlanStep, type CiPlanResult } from "./ci-plan";
@@ -433,10 +434,12 @@ async function main(): Promise<void> {
       else {
         const sp = r as StatePlan;
         const { lines, errors } = outcomeLines(sp.outcome, sp.calls);
-        // The runbook's resources: the run-report bucket of a regional stack, the runbook role (src/offline-plan/runbook-resources.ts).
+        // The runbook's resources: the run-report bucket of a regional stack, the runbook role (src/offline-plan/runbook-resources.ts);
+        // the readiness checker in the secondary's plans (src/offline-plan/readiness-scenarios.ts).
         const runbook = runbookResourceProblems(x.stack, x.state.config, sp.resourceChanges);
-        check.ok = errors === 0 && sp.resourceChanges.length > 0 && runbook.length === 0;
-        check.lines.push(`${fmtCounts(sp.resourceChanges)} (${sp.outcome.seconds.toFixed(0)} s)`, ...lines, ...runbook);
+        const readiness = readinessStateProblems(x.stack, x.state.config, sp.resourceChanges);
+        check.ok = errors === 0 && sp.resourceChanges.length > 0 && runbook.length === 0 && readiness.length === 0;
+        check.lines.push(`${fmtCounts(sp.resourceChanges)} (${sp.outcome.seconds.toFixed(0)} s)`, ...lines, ...runbook, ...readiness.map((p) => `FAIL: ${p}`));
       }
       checks.push(check);
       console.log(`  ${check.ok ? "PASS" : "FAIL"} ${label.padEnd(24)} ${x.state.title}: ${check.lines[0]}`);
@@ -509,7 +512,7 @@ async function main(): Promise<void> {
           for (const p of problems) check.lines.push(`FAIL: ${p}`);
           if (!problems.length) check.lines.push(`as expected: ${t.fights.map((f) => f.what).join(", ")} would be changed by Terraform (the ignore list is what keeps ${t.id.replace(/-without-ignore$/, "")} clean)`);
         } else if (plan?.resourceChanges) {
-          const res = checkPlan(plan.resourceChanges, plan.outputChanges ?? {}, t.expect);
+          const res = checkPlan(plan.resourceChanges, plan.outputChanges ?? {}, withReadinessChecker(t.expect, t.stack, stateOf(t.from).config, stateOf(t.to).config));
           problems = res.problems;
           check.lines.push(`plan: ${fmtCounts(plan.resourceChanges)}; outputs changed: ${res.outputs.join(", ") || "none"} (${tr.outcome.seconds.toFixed(0)} s)`);
           for (const c of res.changes) check.lines.push(`  ${c}`);

@@ -27,6 +27,7 @@ import { rdsProtected } from "./rds-protected";
 import { rdsReplicaInheritsKey } from "./rds-replica-inherits-key";
 import { s3EncryptedCmk } from "./s3-encrypted-cmk";
 import { secretsAndTopicsCmk } from "./secrets-and-topics-cmk";
+import { lambdaHardened } from "./lambda-hardened";
 import { secretsWriteOnly } from "./secrets-write-only";
 import { sgDescribed } from "./sg-described";
 import { sgInternetIngress } from "./sg-internet-ingress";
@@ -41,6 +42,7 @@ export const RULES: readonly PolicyRule[] = [
   eksClusterHardened,
   s3EncryptedCmk,
   secretsAndTopicsCmk,
+  lambdaHardened,
   kmsRotation,
   imdsv2Required,
   noPublicIp,
