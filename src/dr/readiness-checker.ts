@@ -12,6 +12,7 @@ import { StackFileAsset } from "../lib/stack-asset";
 import { Naming } from "../lib/naming";
 import { READINESS_LAMBDA_HANDLER, READINESS_LAMBDA_RUNTIME, type ReadinessPackage } from "./readiness-bundle";
 import { READINESS_ACTIONS, RUNBOOK_ACTIONS } from "./runbook-actions";
+import { runbookRoleName } from "./runbook-role";
 
 /**
  * The deployed readiness checker (issue 28 point 1), in the secondary region (the region a failover moves to: it
@@ -64,11 +65,11 @@ export function readinessCheckerName(config: ValidConfig): string {
 }
 
 /**
- * The runbook's role the checker simulates: runbook.roleArn, else the role the runbook-role work names
- * `<project>-<env>-dr-runbook` in this account (README/docs: set runbook.roleArn when yours is named otherwise).
+ * The runbook's role the checker simulates: runbook.roleArn, else the role the ci-identity stack builds with
+ * runbook.role (runbook-role.ts runbookRoleName, `<project>-<env>-dr-runbook`) in this account.
  */
 export function simulatedRoleArn(config: ValidConfig, partition: string, accountId: string): string {
-  return config.runbook.roleArn ?? `arn:${partition}:iam::${accountId}:role/${config.project}-${config.environment}-dr-runbook`;
+  return config.runbook.roleArn ?? `arn:${partition}:iam::${accountId}:role/${runbookRoleName(config)}`;
 }
 
 /** Read-only actions of the runbook's list (Describe/Get/List): what the checks read through the runbook's adapter. */
