@@ -121,7 +121,7 @@ describe("dr without AWS credentials", () => {
 
       process.env.AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE";
       process.env.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-      const { sdkClients } = await import("../../src/dr/aws-platform");
+      const { sdkClients } = await import("../../src/dr/aws-sdk-calls");
       const found = await checkCredentials(() => sdkClients().credentials("us-west-1"));
       expect(found).toEqual({ ok: true, summary: "AWS credentials: access key ****MPLE (long-term keys)" });
     } finally {

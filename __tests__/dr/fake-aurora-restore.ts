@@ -23,7 +23,7 @@ import {
   InvalidRestoreFault,
   RestoreDBClusterToPointInTimeCommand,
 } from "@aws-sdk/client-rds";
-import type { AwsClients } from "../../src/dr/aws-platform";
+import type { AwsClients } from "../../src/dr/aws-clients";
 import { FakeAurora } from "./fake-aurora";
 
 const DAY = 86_400_000;

@@ -53,7 +53,7 @@ import {
   InvalidGlobalClusterStateFault,
   SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
-import type { AwsClients } from "../../src/dr/aws-platform";
+import type { AwsClients } from "../../src/dr/aws-clients";
 import type { Clock } from "../../src/dr/clock";
 import type { ProbeResult } from "../../src/dr/platform";
 import { FakeAws, MUTATING, type Call } from "./fake-aws";

@@ -24,7 +24,7 @@ import {
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetHealthCheckStatusCommand, ListHealthChecksCommand, ListTagsForResourcesCommand, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
 import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand } from "@aws-sdk/client-ssm";
-import type { AwsClients } from "../../src/dr/aws-platform";
+import type { AwsClients } from "../../src/dr/aws-clients";
 import type { Clock } from "../../src/dr/clock";
 import type { RequestTarget } from "../../src/dr/http-probe";
 import type { ProbeResult, WalPositions } from "../../src/dr/platform";

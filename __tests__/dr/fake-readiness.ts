@@ -11,7 +11,7 @@ import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand } from "@a
 import { SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { GetBucketVersioningCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
-import type { AwsClients } from "../../src/dr/aws-platform";
+import type { AwsClients } from "../../src/dr/aws-clients";
 import type { FakeAws } from "./fake-aws";
 
 export class FakeReadinessAws {

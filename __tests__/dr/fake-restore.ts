@@ -33,7 +33,7 @@ import {
   ModifyDBInstanceCommand,
   RestoreDBInstanceToPointInTimeCommand,
 } from "@aws-sdk/client-rds";
-import type { AwsClients } from "../../src/dr/aws-platform";
+import type { AwsClients } from "../../src/dr/aws-clients";
 import type { ProbeResult } from "../../src/dr/platform";
 import { FakeAws } from "./fake-aws";
 

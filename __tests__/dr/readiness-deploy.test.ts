@@ -20,7 +20,7 @@ import * as s3 from "@aws-sdk/client-s3";
 import * as sm from "@aws-sdk/client-secrets-manager";
 import * as ssm from "@aws-sdk/client-ssm";
 import { resolveConfig } from "../../src/config";
-import { CALL_BOUNDS } from "../../src/dr/aws-platform";
+import { CALL_BOUNDS } from "../../src/dr/aws-sdk-calls";
 import { FakeClock } from "../../src/dr/clock";
 import { READINESS_CHECKS, READINESS_READ_TIMEOUT_MS } from "../../src/dr/readiness";
 import { checkerConfig, readinessLambdaPackage, readinessLambdaZip, readinessLambdaBundle, READINESS_LAMBDA_HANDLER } from "../../src/dr/readiness-bundle";

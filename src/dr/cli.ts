@@ -1,7 +1,9 @@
 // `npm run dr -- <command>`: the failover runbook as a command (docs/dr-runbook.md).
 import { parseArgs } from "node:util";
 import { ConfigError, loadProjectConfig, type ValidConfig } from "../config";
-import { AwsPlatform, sdkClients, type AwsClients } from "./aws-platform";
+import type { AwsClients } from "./aws-clients";
+import { AwsPlatform } from "./aws-platform";
+import { sdkClients } from "./aws-sdk-calls";
 import { realClock, type Clock } from "./clock";
 import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from "./credentials";
 import type { probeApp, readWalPositions } from "./http-probe";

@@ -2,7 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { configSchema, type ValidConfig } from "../config";
 import { realClock, type Clock } from "./clock";
-import { AwsPlatform, sdkClients, type AwsClients } from "./aws-platform";
+import type { AwsClients } from "./aws-clients";
+import { AwsPlatform } from "./aws-platform";
+import { sdkClients } from "./aws-sdk-calls";
 import { readinessHandler, type ReadinessEvent, type ReadinessHandlerResult } from "./readiness-handler";
 import { cloudWatchSink, type MetricSink } from "./readiness-metrics";
 
