@@ -92,7 +92,8 @@ export class AwsPlatform implements DrPlatform {
     this.clusterProbe = opts.clusterProbe;
     const parts = [config, clients, clock, this.calls] as const;
     this.switchPart = new AwsFailoverSwitch(...parts);
-    this.healthChecksPart = new AwsHealthChecks(...parts, () => this.switchPart.failoverSwitch());
+    // Through this adapter's own failoverSwitch (as before the split: a test or wrapper that replaces it is what the checks read).
+    this.healthChecksPart = new AwsHealthChecks(...parts, () => this.failoverSwitch());
     this.leasePart = new AwsLease(...parts);
     this.webPart = new AwsWebFleet(...parts, probeFn, opts.walFn ?? readWalPositions);
     this.rdsPart = new AwsRdsInstances(...parts);
