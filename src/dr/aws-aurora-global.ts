@@ -16,7 +16,7 @@ import { REGION_ROLES, type RegionRole } from "../config";
 import { globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { classifyAwsError } from "./aws-errors";
 import { AwsService, isNotFound } from "./aws-service";
-import type { ClusterSnapshotState, GlobalActionAttempt, GlobalClusterState, GlobalMemberState, GlobalReadOptions, RegionalClusterState } from "./platform";
+import type { ClusterSnapshotState, GlobalActionAttempt, GlobalClusterState, GlobalMemberState, GlobalReadOptions, RegionalClusterState } from "./global-database-platform";
 
 // The AWS adapter's Aurora Global Database (part of AwsPlatform, aws-platform.ts; database.engine
 // "aurora-postgresql"): the global cluster and its members, switchover and failover, each region's cluster and its

@@ -22,20 +22,15 @@ import type { InstanceState, RestoreAttempt, RestoreWindow } from "./restore-pla
 import type {
   AlarmRead,
   Check,
-  ClusterSnapshotState,
   DatabaseState,
   DrPlatform,
   FailureCause,
   FleetCapacityState,
-  GlobalActionAttempt,
-  GlobalClusterState,
-  GlobalReadOptions,
   HealthCheckState,
   OutageState,
   PermissionDecision,
   ProbeResult,
   PromotionAttempt,
-  RegionalClusterState,
   SecretMetadata,
   StateBucketState,
   SwitchChecksState,
@@ -43,6 +38,13 @@ import type {
   WalPositions,
   WebState,
 } from "./platform";
+import type {
+  ClusterSnapshotState,
+  GlobalActionAttempt,
+  GlobalClusterState,
+  GlobalReadOptions,
+  RegionalClusterState,
+} from "./global-database-platform";
 
 /**
  * The runbook on AWS (SDK v3). Everything is found by name or tag from the

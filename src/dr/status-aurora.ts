@@ -2,7 +2,8 @@ import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, regionClusterIdentifier } from "../database/aurora-contract";
 import { member } from "./aurora-plan";
 import { names } from "./plan";
-import type { DatabaseState, GlobalClusterState, GlobalMemberState, RegionalClusterState, WebState } from "./platform";
+import type { DatabaseState, WebState } from "./platform";
+import type { GlobalClusterState, GlobalMemberState, RegionalClusterState } from "./global-database-platform";
 import { provablyFenced, UNREAD, type AuroraWriteState, type RegionStatus } from "./status-model";
 
 // `dr status` in Aurora mode (database.engine "aurora-postgresql"; status.ts calls these): whether each region's

@@ -1,5 +1,6 @@
 import type { RegionRole } from "../config";
-import type { DatabaseState, GlobalClusterState, HealthCheckState, RegionalClusterState, SwitchState, WebState } from "./platform";
+import type { DatabaseState, HealthCheckState, SwitchState, WebState } from "./platform";
+import type { GlobalClusterState, RegionalClusterState } from "./global-database-platform";
 import type { RestorableStatus } from "./restorable-status";
 
 // What `dr status` reports (status.ts collectStatus, renderStatus; the Aurora judgements in status-aurora.ts): its
