@@ -22,7 +22,7 @@ import { psql } from "../../src/dr/local-platform";
 import { TrafficClient } from "./client";
 import { ControlServer } from "./control";
 import { APP_USER, DrillEnvironment, waitFor } from "./environment";
-import { RULE_ALERTS } from "./alerts";
+import { RULE_ALERTS } from "./alert-expectations";
 import { type AlertReport, ScenarioAlerts } from "./live-alerts";
 import { PitrSim } from "./pitr";
 import type { Processes } from "./processes";

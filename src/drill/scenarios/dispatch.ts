@@ -3,7 +3,7 @@
  * grouped by family in this folder. The runner (../runner.ts) sets up the environment, calls the scenario's
  * function, then reads the end state and checks it.
  */
-import type { ScenarioName } from "../alerts";
+import type { ScenarioName } from "../catalogue";
 import { auroraDbFrozen, auroraFailback, auroraPlanned, auroraUnplanned } from "./aurora";
 import type { ScenarioContext, ScenarioRun } from "./context";
 import { failback } from "./failback";
