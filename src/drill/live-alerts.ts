@@ -17,7 +17,9 @@ import {
 } from "./alerts";
 import type { ScenarioName } from "./catalogue";
 import { DrillAlertmanager, NotificationRecorder, scaledGroupWaitMs } from "./alertmanager";
-import { appRoleNoticeSeconds, type DrillEnvironment, LOOPBACK } from "./environment";
+import { appRoleNoticeSeconds } from "./production-model";
+import { type DrillEnvironment } from "./environment";
+import { LOOPBACK } from "./host-tools";
 import type { Processes } from "./processes";
 import { DrillPrometheus, type WebTarget } from "./prometheus";
 

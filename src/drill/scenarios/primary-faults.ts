@@ -6,7 +6,7 @@
 import { psql } from "../../dr/local-platform";
 import { failoverBudget } from "../../dns/contract";
 import { killRegionAndScheduleReturn } from "../region-fault";
-import { waitFor } from "../environment";
+import { waitFor } from "../host-tools";
 import { type ScenarioContext, type ScenarioRun, sleep } from "./context";
 
 /** unplanned (the whole region killed) and db-killed (its database only): dr failover --unplanned; the old primary returns later. */
