@@ -1,6 +1,6 @@
 /**
- * The drill's scenario catalogue: each scenario of the runner (drill.ts
- * runScenario), its title, what the runbook is expected to do and what the
+ * The drill's scenario catalogue: each scenario of the runner (runner.ts
+ * runScenario; its fault and runbook runs: scenarios/dispatch.ts), its title, what the runbook is expected to do and what the
  * scenario does (the --help text and the report's table). The point-in-time
  * restore scenarios have their own catalogue (pitr-scenario.ts PITR_SCENARIOS).
  */
