@@ -1,4 +1,4 @@
-// The drill's alert expectations and their check (src/drill/alerts.ts),
+// The drill's alert expectations and their check (src/drill/alert-expectations.ts, src/drill/alerts.ts),
 // and the rule-file scaling and configuration of its Prometheus
 // (src/drill/prometheus.ts): pure functions, no server.
 import * as fs from "node:fs";
@@ -6,16 +6,14 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { WEB_SCRAPE_JOB } from "../../src/eks/contract";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
+import { ALERT_EXPECTATIONS, AURORA_RULE_ALERTS, RULE_ALERTS } from "../../src/drill/alert-expectations";
 import {
-  ALERT_EXPECTATIONS,
-  AURORA_RULE_ALERTS,
   alertDeadlineMs,
   alertKey,
   type AlertTimingModel,
   checkExpectations,
   episodesFromSamples,
   observeAlerts,
-  RULE_ALERTS,
   silenceWindowMs,
 } from "../../src/drill/alerts";
 import { expectationsTable } from "../../src/drill/live-alerts";

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { resolveConfig, type RegionRole } from "../../src/config";
 import { hostsFileAddress, LocalRestorePlatform } from "../../src/dr/local-restore";
 import { psql } from "../../src/dr/local-platform";
-import { DrillEnvironment, DrillRegion, waitFor } from "../../src/drill/environment";
+import { DrillEnvironment, DrillRegion } from "../../src/drill/environment";
+import { waitFor } from "../../src/drill/host-tools";
 import { archiveTimeoutSeconds, lastCommitIn, PitrSim } from "../../src/drill/pitr";
 import { Processes } from "../../src/drill/processes";
 

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import { ProcessExited, waitFor } from "../../src/drill/environment";
+import { ProcessExited, waitFor } from "../../src/drill/host-tools";
 import { PortReservations } from "../../src/drill/ports";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT } from "../helpers/synth";

@@ -7,7 +7,9 @@ import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS } from "..
 import { failoverSnapshotPrefix } from "../../src/dr/aurora-plan";
 import { psql } from "../../src/dr/local-platform";
 import type { ClusterSnapshotState, GlobalActionAttempt, GlobalClusterState, GlobalFailoverState, GlobalMemberState, GlobalReadOptions } from "../../src/dr/platform";
-import { APP_USER, type DrillEnvironment, type DrillRegion, LOOPBACK, pgBin } from "./environment";
+import { APP_USER } from "./production-model";
+import { type DrillEnvironment, type DrillRegion } from "./environment";
+import { LOOPBACK, pgBin } from "./host-tools";
 
 /**
  * The drill's Aurora Global Database (the Aurora scenarios of drill.ts): the

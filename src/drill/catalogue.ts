@@ -1,10 +1,33 @@
 /**
- * The drill's scenario catalogue: each scenario of the runner (drill.ts
- * runScenario), its title, what the runbook is expected to do and what the
+ * The drill's scenario catalogue: each scenario of the runner (runner.ts
+ * runScenario; its fault and runbook runs: scenarios/dispatch.ts), its title, what the runbook is expected to do and what the
  * scenario does (the --help text and the report's table). The point-in-time
  * restore scenarios have their own catalogue (pitr-scenario.ts PITR_SCENARIOS).
  */
-import type { ScenarioName } from "./alerts";
+
+/** Every drill scenario (SCENARIOS below and alert-expectations.ts ALERT_EXPECTATIONS have exactly these keys). */
+export type ScenarioName =
+  | "planned"
+  | "unplanned"
+  | "failback"
+  | "db-killed"
+  | "db-frozen"
+  | "db-frozen-short"
+  | "db-down"
+  | "split-brain"
+  | "app-killed"
+  | "replica-paused"
+  | "replica-paused-late"
+  | "runbook-killed"
+  | "target-killed"
+  | "target-killed-before-promote"
+  | "replication-cut"
+  | "stale-verdict"
+  | "two-operators"
+  | "aurora-planned"
+  | "aurora-unplanned"
+  | "aurora-db-frozen"
+  | "aurora-failback";
 
 /** What the runbook is expected to do in a scenario. */
 export type Expect = "failover" | "no-failover" | "refused" | "rolled-back" | "failback" | "split-brain" | "transient";

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { LOOPBACK } from "./environment";
+import { LOOPBACK } from "./host-tools";
 
 /**
  * The drill's "control plane" on loopback: what the runbook (a separate

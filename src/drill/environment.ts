@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -11,6 +10,8 @@ import type { FleetCapacityState } from "../../src/dr/platform";
 import { regionCode } from "../../src/lib/naming";
 import { PortReservations } from "./ports";
 import { Processes, type Group } from "./processes";
+import { asPg, haproxyBin, IS_ROOT, LOOPBACK, pgBin, pgIds, ProcessExited, run, STARTUP_TIMEOUT_MS, waitFor } from "./host-tools";
+import { ALB_DEREGISTRATION_SECONDS, ALB_HEALTH, ALB_IDLE_SECONDS, APP_CONNECT_TIMEOUT_SECONDS, APP_USER, appRolePollSeconds } from "./production-model";
 
 /**
  * The drill's two "regions" on 127.0.0.1: a real PostgreSQL 15 primary and
@@ -20,86 +21,9 @@ import { Processes, type Group } from "./processes";
  * health-checks the liveness path like the ALB's target group.
  */
 
-export const LOOPBACK = "127.0.0.1";
-const IS_ROOT = process.getuid?.() === 0;
-/** The app's database role: the stand-in for the RDS master user the app signs in with. */
-export const APP_USER = "drweb";
-
-/** The app's background role check in the drill (production: 15 s), seconds. */
-export function appRolePollSeconds(scale: number): number {
-  return Math.max(0.5, 15 * scale);
-}
-
-/** The app's database connect timeout in the drill, seconds (DB_CONNECT_TIMEOUT). */
-export const APP_CONNECT_TIMEOUT_SECONDS = 1;
-
-/** How long an app instance can take to report a role change: one role poll plus a connect timeout. */
-export function appRoleNoticeSeconds(scale: number): number {
-  return appRolePollSeconds(scale) + APP_CONNECT_TIMEOUT_SECONDS;
-}
-
-/** The ALB target group's health check (src/web/load-balancer.ts): every 15 s, 2 to flip. */
-export const ALB_HEALTH = { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2 };
-/** The target group's deregistration delay (src/web/load-balancer.ts, 30 s): how long a stopping instance may finish its requests before it is killed. */
-export const ALB_DEREGISTRATION_SECONDS = 30;
-/** The ALB's idle timeout (src/web/load-balancer.ts, 60 s): HAProxy's server timeout stands in for it. */
-export const ALB_IDLE_SECONDS = 60;
 /** PostgreSQL's defaults the drill scales: the WAL receiver's timeout (it pings a silent sender after half of it) and the retry interval. */
 const PG_WAL_RECEIVER_TIMEOUT_MS = 60_000;
 const PG_WAL_RETRIEVE_RETRY_MS = 5_000;
-
-export function pgBin(name: string): string {
-  for (const d of [process.env.PG_BIN, "/usr/lib/postgresql/15/bin", "/usr/local/bin"]) {
-    if (d && fs.existsSync(path.join(d, name))) return path.join(d, name);
-  }
-  for (const d of (process.env.PATH ?? "").split(":")) if (d && fs.existsSync(path.join(d, name))) return path.join(d, name);
-  throw new Error(`PostgreSQL binary ${name} not found: set PG_BIN`);
-}
-
-export function haproxyBin(): string {
-  for (const d of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin"]) if (d && fs.existsSync(path.join(d, "haproxy"))) return path.join(d, "haproxy");
-  throw new Error("haproxy not found: run bash scripts/setup-haproxy.sh");
-}
-
-export const asPg = (cmd: string, args: string[]): [string, string[]] => (IS_ROOT ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]);
-
-export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(stdout))),
-  );
-}
-
-/**
- * A start-up wait's check found the process it waits for gone: waitFor rethrows it at once (with
- * the process's log) instead of counting it as "not yet". Before, every error of a check was
- * swallowed, so a server that exited at start (its port taken, src/drill/ports.ts) surfaced
- * only as a timeout 180 s later.
- */
-export class ProcessExited extends Error {
-  override name = "ProcessExited";
-}
-
-/**
- * The bound on each start-up wait of the environment (a database accepting connections, a replica
- * streaming, an app instance or load balancer answering). Start-up happens before a scenario's event, so
- * a generous bound costs nothing measured; it only keeps a slow start on a loaded machine (two full test
- * runs on two cores took PostgreSQL past the old 30 s) from failing the drill.
- */
-export const STARTUP_TIMEOUT_MS = 180_000;
-
-/** Polls check until it is true (an error of it counts as false, except ProcessExited, which ends the wait). */
-export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await check().catch((e: unknown) => {
-      if (e instanceof ProcessExited) throw e;
-      return false;
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** HAProxy's runtime API (admin socket). */
 function haproxyCommand(socket: string, command: string): Promise<string> {
@@ -495,11 +419,4 @@ export class DrillEnvironment {
     this.forget();
     if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export function pgIds(): [number, number] {
-  const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
-  if (!line) throw new Error("running as root needs a 'postgres' user to run PostgreSQL (it refuses to run as root)");
-  const f = line.split(":");
-  return [Number(f[2]), Number(f[3])];
 }

@@ -3,22 +3,23 @@ import * as path from "node:path";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../../src/config";
 import { regionCode } from "../../src/lib/naming";
 import { MONITORING_FILES } from "../../src/monitoring/repo-files";
+import { ALERT_EXPECTATIONS, type AlertExpectation } from "./alert-expectations";
 import {
-  ALERT_EXPECTATIONS,
   alertDeadlineMs,
   alertEpisodes,
   type AlertEpisode,
-  type AlertExpectation,
   type AlertTimingModel,
   checkExpectations,
   type ExpectationResult,
   matching,
   observeAlerts,
-  type ScenarioName,
   withNotifications,
 } from "./alerts";
+import type { ScenarioName } from "./catalogue";
 import { DrillAlertmanager, NotificationRecorder, scaledGroupWaitMs } from "./alertmanager";
-import { appRoleNoticeSeconds, type DrillEnvironment, LOOPBACK } from "./environment";
+import { appRoleNoticeSeconds } from "./production-model";
+import { type DrillEnvironment } from "./environment";
+import { LOOPBACK } from "./host-tools";
 import type { Processes } from "./processes";
 import { DrillPrometheus, type WebTarget } from "./prometheus";
 

@@ -25,7 +25,9 @@ import { ISOLATED_MARK, psql } from "../../src/dr/local-platform";
 import type { LocalRestore } from "../../src/dr/local-restore";
 import { names } from "../../src/dr/plan";
 import type { InstanceState, RestoreAttempt, RestoreWindow } from "../../src/dr/restore-platform";
-import { APP_USER, asPg, type DrillEnvironment, LOOPBACK, pgBin, pgIds, run } from "./environment";
+import { APP_USER } from "./production-model";
+import { type DrillEnvironment } from "./environment";
+import { asPg, LOOPBACK, pgBin, pgIds, run } from "./host-tools";
 import type { Group } from "./processes";
 
 /** RDS uploads transaction logs every 5 minutes (above). */

@@ -9,13 +9,14 @@ import type { RegionRole, ValidConfig } from "../../src/config";
 import { failoverBudget } from "../../src/dns/contract";
 import { request } from "../../src/dr/http-probe";
 import { psql } from "../../src/dr/local-platform";
-import { clientDrainSeconds, type Mode, type Operation } from "../../src/dr/plan";
+import type { Mode, Operation } from "../../src/dr/plan";
 import { TrafficClient } from "./client";
 import { ControlServer } from "./control";
-import { APP_USER, DrillEnvironment, waitFor } from "./environment";
-import type { ScenarioName } from "./alerts";
-import { SCENARIOS, type Expect } from "./catalogue";
-import { killRegionAndScheduleReturn } from "./region-fault";
+import { APP_USER } from "./production-model";
+import { DrillEnvironment } from "./environment";
+import { waitFor } from "./host-tools";
+import { type ScenarioName, SCENARIOS, type Expect } from "./catalogue";
+import { type DrillOptions, type ScaleOver, scaleConfig } from "./drill-options";
 import { RunbookProcess } from "./runbook-run";
 import { lagMonitor, rpoChecks } from "./scenario-checks";
 import { alertChecks, type AlertReport, ScenarioAlerts } from "./live-alerts";
@@ -26,68 +27,10 @@ import { reportToleranceMs, runReportChecks } from "./run-report-check";
 import { AuroraSim, auroraDrillConfig } from "./aurora";
 import { drillReadiness, readinessExpectation, renderReadiness } from "./readiness";
 import type { LocalDns } from "../../src/dr/local-platform";
+import { runScenarioRuns } from "./scenarios/dispatch";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The drill's options a scenario runs with (drill.ts reads them from the command line; times in real ms, scaled). */
-export interface DrillOptions {
-  /** --time-scale: production seconds x scale = drill seconds. */
-  readonly scale: number;
-  /** --min-outage (production seconds): runbook.minOutageSeconds. @default - the config's */
-  readonly minOutageSeconds?: number;
-  /** --instances: gunicorn processes per region. */
-  readonly instances: number;
-  /** --keep: keep the temp folder and its logs. */
-  readonly keep: boolean;
-  /** --quiet: runbook lines only in the report. */
-  readonly quiet: boolean;
-  readonly warmupMs: number;
-  readonly settleMs: number;
-  readonly maxMs: number;
-  readonly maxRequests: number;
-  readonly nClients: number;
-  readonly freezeMs: number;
-  readonly returnAfterMs: number;
-  readonly downMs: number;
-  readonly cutMs: number;
-  readonly stallMs: number;
-  /** This run's id (part of the scenario's names). */
-  readonly runId: string;
-}
-
-/** What scaleConfig may set besides the time scale: the DR state, the generations, the forced failover. */
-export interface ScaleOver {
-  readonly drState?: string;
-  readonly generations?: Record<RegionRole, number>;
-  readonly forceFailover?: boolean;
-}
-
-/** The runbook's timeouts, polls and windows on the drill's time scale. */
-export function scaleConfig(o: Pick<DrillOptions, "scale" | "minOutageSeconds">, c: ValidConfig, over: ScaleOver = {}): ValidConfig {
-  const scale = o.scale;
-  const r = c.runbook;
-  const t = (v: number) => Math.max(2, v * scale);
-  const minOutage = o.minOutageSeconds ?? r.minOutageSeconds;
-  return {
-    ...c,
-    web: { ...c.web, healthCheckGraceSeconds: t(c.web.healthCheckGraceSeconds) },
-    database: { ...c.database, ...(over.drState ? { drState: over.drState as ValidConfig["database"]["drState"] } : {}), ...(over.generations ? { generations: over.generations } : {}) },
-    // The Route53 stand-in checks on the scaled interval: the runbook's view of the detection delay (its RPO estimate) too.
-    dns: { ...c.dns, healthCheck: { ...c.dns.healthCheck, requestIntervalSeconds: c.dns.healthCheck.requestIntervalSeconds * scale }, ...(over.forceFailover !== undefined ? { forceFailover: over.forceFailover } : {}) },
-    runbook: {
-      ...r,
-      fenceTimeoutSeconds: t(r.fenceTimeoutSeconds),
-      catchUpTimeoutSeconds: t(r.catchUpTimeoutSeconds),
-      promoteTimeoutSeconds: t(r.promoteTimeoutSeconds),
-      dnsTimeoutSeconds: t(r.dnsTimeoutSeconds),
-      verifyTimeoutSeconds: t(r.verifyTimeoutSeconds),
-      pollIntervalSeconds: Math.max(0.05, r.pollIntervalSeconds * scale),
-      minOutageSeconds: minOutage * scale,
-      clientDrainSeconds: clientDrainSeconds(c) * scale,
-    },
-  };
-}
 
 export interface ScenarioOutcome {
   metrics: ScenarioMetrics;
@@ -102,8 +45,6 @@ export interface ScenarioOutcome {
 export async function runScenario(name: string, projectConfig: ValidConfig, processes: Processes, outDir: string, o: DrillOptions): Promise<ScenarioOutcome> {
   const { scale, warmupMs, settleMs, maxMs, maxRequests, nClients, freezeMs, returnAfterMs, downMs, cutMs, stallMs, runId } = o;
   const scaledConfig = (c: ValidConfig, over?: ScaleOver) => scaleConfig(o, c, over);
-  /** Rows of the writer the failback's switch back fenced, read before the operator's rebuild wipes it. */
-  let fencedBefore: Set<string> | null = null;
   const def = SCENARIOS[name as ScenarioName];
   const log = (l: string) => console.log(`[${name}] ${l}`);
   const isAurora = name.startsWith("aurora-");
@@ -214,11 +155,7 @@ export async function runScenario(name: string, projectConfig: ValidConfig, proc
     const firstEventAt = eventAt;
     lag.reset();
     const extraChecks: Array<[string, boolean]> = [];
-    let switchBackFrom: string | null = null;
     const pending: Array<Promise<void>> = [];
-    let outcome = "";
-    /** A promotion outside the runbook (split-brain), epoch ms. */
-    let manualPromotedAt: number | null = null;
     const primary = env.regions.primary;
     const secondary = env.regions.secondary;
     const W = cfg.runbook.minOutageSeconds;
@@ -231,366 +168,17 @@ export async function runScenario(name: string, projectConfig: ValidConfig, proc
       extraChecks.push(readinessExpectation(label, r, expect));
     };
 
-    switch (name) {
-      case "planned": {
-        // Readiness before the switchover: ready; then with the standby fleet unable to start: not ready (then repaired).
-        await readiness("before the switchover", cfg, { ready: true });
-        secondary.fleetCannotStart = "its launch template's AMI is deregistered";
-        await readiness("while the standby fleet cannot start", cfg, { ready: false, failing: "standby-fleet" });
-        secondary.fleetCannotStart = null;
-        eventAt = rel(Date.now());
-        log("planned switchover: dr failover --to secondary --planned (local platform)");
-        mark("switchover requested");
-        const r = await runbook(next, "failover --planned");
-        outcome = r?.ok ? "completed" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "unplanned":
-      case "db-killed": {
-        if (name === "unplanned") {
-          log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering");
-          killRegionAndScheduleReturn(primary, { returnAfterMs, mark, pending });
-        } else {
-          log("SIGKILL of the primary's postgres; its apps and haproxy keep running");
-          primary.killDb();
-          mark("primary database killed (web tier up)");
-          const returnAt = Date.now() + returnAfterMs;
-          pending.push(
-            (async () => {
-              await sleep(Math.max(0, returnAt - Date.now()));
-              await primary.restartDb();
-              mark("the old primary database is back (restarted)");
-            })(),
-          );
-        }
-        await waitPrimaryUnhealthy();
-        const r = await runbook(next, "failover --unplanned");
-        outcome = r?.ok ? "completed" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "db-frozen": {
-        log("SIGSTOP of the primary's postgres until the runbook has promoted the replica");
-        primary.freezeDb();
-        mark("primary database frozen (SIGSTOP)");
-        await waitPrimaryUnhealthy();
-        pending.push(
-          (async () => {
-            await whenJournal("failover", "promote", "done", maxMs);
-            primary.thawDb();
-            mark("primary database resumed (SIGCONT) right after the promotion");
-          })(),
-        );
-        const r = await runbook(next, "failover --unplanned");
-        outcome = r?.ok ? "completed" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "db-frozen-short": {
-        log(`SIGSTOP of the primary's postgres for ${(freezeMs / 1000).toFixed(1)} s (the sustained-outage window is ${W} s)`);
-        primary.freezeDb();
-        mark("primary database frozen (SIGSTOP)");
-        pending.push(
-          (async () => {
-            await sleep(freezeMs);
-            primary.thawDb();
-            mark(`primary database resumed (SIGCONT) after ${(freezeMs / 1000).toFixed(1)} s`);
-          })(),
-        );
-        await waitPrimaryUnhealthy();
-        const r = await runbook(next, "failover --unplanned");
-        outcome = r?.ok ? "completed (a failover)" : r?.failedStep === "confirm-outage" && !r.acted ? "no failover: the primary recovered within the window (nothing changed)" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "db-down": {
-        log(`SIGKILL of the primary's postgres, restarted after ${(downMs / 1000).toFixed(1)} s (in-region recovery); no failover`);
-        primary.killDb();
-        mark("primary database killed (web tier up)");
-        await sleep(downMs);
-        await primary.restartDb();
-        mark(`primary database restarted after ${(downMs / 1000).toFixed(1)} s`);
-        await waitFor("Route53 to see the primary healthy again", maxMs, async () => sim.endpointHealthy("primary"));
-        // The operator's check afterwards: config and AWS agree (no failover happened).
-        const r = await runbook(spawnRunbook("status", "planned", cfg), "dr status");
-        outcome = r?.ok ? "no failover: the database recovered in its region (dr status: config and reality agree)" : `dr status reports: ${r?.failure}`;
-        break;
-      }
-      case "split-brain": {
-        log("SIGSTOP of the primary's postgres; the replica promoted by hand (pg_promote), outside the runbook; then SIGCONT");
-        primary.freezeDb();
-        mark("primary database frozen (SIGSTOP)");
-        await waitPrimaryUnhealthy();
-        await psql(secondary.pgPort, "SELECT pg_promote()");
-        manualPromotedAt = Date.now();
-        mark("operator: replica promoted by hand (pg_promote), no fence, no switch");
-        await sleep(1000);
-        primary.thawDb();
-        mark("primary database resumed (SIGCONT): two writers");
-        // Both writers take writes while the alert's `for` runs; then the operator looks.
-        await sleep(Math.max(3000, 2 * 60_000 * scale));
-        const r = await runbook(spawnRunbook("status", "planned", cfg), "dr status");
-        outcome = r && !r.ok && /SPLIT BRAIN/.test(r.failure ?? "") ? "split brain, reported by dr status" : `dr status did not report a split brain: ${r?.ok ? "ok" : r?.failure}`;
-        break;
-      }
-      case "app-killed": {
-        log("SIGKILL of one gunicorn of the primary (app1)");
-        primary.killApp("app1");
-        mark("primary app1 killed");
-        // The operator waits for the detection time, sees alerts (the app instance), and runs the unplanned failover anyway.
-        await sleep(failoverBudget(base).detectionSeconds * 1000 * scale * 2);
-        const r = await runbook(next, "failover --unplanned");
-        outcome = r?.ok ? "completed (a failover)" : r?.failedStep === "confirm-outage" && !r.acted ? "refused: Route53 sees the primary healthy (nothing changed)" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "replica-paused": {
-        await psql(secondary.pgPort, "SELECT pg_wal_replay_pause()");
-        mark("replica replay paused (pg_wal_replay_pause)");
-        await readiness("while the replica's replay is paused", cfg, { ready: false, failing: "replica-replay" });
-        const r = await runbook(next, "failover --planned");
-        outcome = r?.ok ? "completed (a switchover)" : r?.failedStep === "preflight" && !r.acted ? "refused at the preflight (nothing changed)" : `failed at ${r?.failedStep}`;
-        await psql(secondary.pgPort, "SELECT pg_wal_replay_resume()");
-        await readiness("after the replay resumed", cfg, { ready: true });
-        break;
-      }
-      case "replica-paused-late": {
-        pending.push(
-          (async () => {
-            await whenJournal("failover", "fence-primary", "started", maxMs);
-            await psql(secondary.pgPort, "SELECT pg_wal_replay_pause()");
-            mark("replica replay paused (pg_wal_replay_pause), after the preflight");
-          })(),
-        );
-        mark("switchover requested");
-        const r = await runbook(next, "failover --planned");
-        outcome = r?.rolledBack ? `rolled back after ${r.failedStep} (fleet restored, switch untouched)` : r?.ok ? "completed (a switchover)" : `failed at ${r?.failedStep} (fence kept)`;
-        await psql(secondary.pgPort, "SELECT pg_wal_replay_resume()");
-        break;
-      }
-      case "runbook-killed": {
-        mark("switchover requested");
-        const first = next;
-        pending.push(
-          (async () => {
-            await whenJournal("failover", "promote", "acting", maxMs);
-            first.kill(processes);
-            log("SIGKILL of the runbook process right after it sent the promotion");
-          })(),
-        );
-        const second = spawnRunbook("failover", "planned", cfg);
-        await runbook(first, "failover --planned (run 1)");
-        await second.ready;
-        const r = await runbook(second, "failover --planned (run 2, the same command again)");
-        outcome = r?.ok ? `completed on a resumed run (skipped ${r.skipped.join(", ")})` : `failed at ${r?.failedStep}`;
-        extraChecks.push([`the second run resumed the journal (${r?.resumed ? "resumed" : "started afresh"})`, r?.resumed === true]);
-        const promotes = (fs.readFileSync(path.join(env.dir, "postgres-secondary.log"), "utf8").match(/received promote request/g) ?? []).length;
-        extraChecks.push([`the replica was promoted once ("received promote request" ${promotes} time(s) in its log)`, promotes === 1]);
-        break;
-      }
-      case "target-killed":
-      case "target-killed-before-promote": {
-        // The runbook stops at the hook (right after the fence: before the catch-up; or right before the promotion request) while the replica is killed.
-        let killedAt: number | null = null;
-        next.onHook = () => {
-          if (killedAt !== null) return;
-          secondary.killDb();
-          killedAt = Date.now();
-          mark(name === "target-killed" ? "replica's PostgreSQL killed right after the fence" : "replica's PostgreSQL killed just before pg_promote");
-        };
-        mark("switchover requested");
-        const r = await runbook(next, "failover --planned");
-        outcome = r?.rolledBack ? `rolled back after ${r.failedStep} (fleet restored, switch untouched)` : r?.ok ? "completed (a switchover)" : `failed at ${r?.failedStep} (fence kept)`;
-        // Fail fast: the roll-back began long before the step's timeout.
-        const timeout = name === "target-killed" ? cfg.runbook.catchUpTimeoutSeconds : cfg.runbook.promoteTimeoutSeconds;
-        const rbFile = path.join(journalDir, "failover.jsonl");
-        const lines = fs.existsSync(rbFile) ? fs.readFileSync(rbFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { step?: string; event?: string; at?: string; detail?: string }) : [];
-        const rollbackAt = lines.find((l) => l.step === "rollback" && l.event === "started")?.at;
-        const took = killedAt !== null && rollbackAt ? (Date.parse(rollbackAt) - killedAt) / 1000 : null;
-        extraChecks.push([`the replica was killed at the hook (${killedAt !== null ? "killed" : "never reached"})`, killedAt !== null]);
-        extraChecks.push([
-          `the runbook stopped fast: the roll-back began ${took === null ? "?" : took.toFixed(1)} s after the kill (the ${name === "target-killed" ? "catch-up" : "promote"} step's timeout is ${timeout} s)`,
-          took !== null && took < timeout / 2,
-        ]);
-        const requests = lines.filter((l) => l.step === "promote" && (l.event === "requesting" || l.event === "requested" || l.event === "not-taken")).map((l) => l.event);
-        if (name === "target-killed") extraChecks.push([`no promotion request was sent (journal: ${requests.join(", ") || "none"})`, requests.length === 0]);
-        else extraChecks.push([`every promotion request found the target down and was journaled not-taken (journal: ${requests.join(", ")})`, requests.length >= 2 && !requests.includes("requested")]);
-        break;
-      }
-      case "replication-cut": {
-        // The replica's WAL receiver stops: no primary_conninfo (reloadable since PostgreSQL 13; the receiver exits on the change).
-        await psql(secondary.pgPort, "ALTER SYSTEM SET primary_conninfo = ''");
-        await psql(secondary.pgPort, "SELECT pg_reload_conf()");
-        await waitFor("the replica's WAL receiver to stop", 10_000, async () => (await psql(secondary.pgPort, "SELECT count(*) FROM pg_stat_wal_receiver")) === "0");
-        mark("replication cut (the replica's WAL receiver stopped)");
-        await sleep(cutMs);
-        log(`regional failure ${(cutMs / 1000).toFixed(1)} s after the cut: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering`);
-        killRegionAndScheduleReturn(primary, { returnAfterMs, mark, pending });
-        await waitPrimaryUnhealthy();
-        const r = await runbook(next, "failover --unplanned");
-        outcome = r?.ok ? "completed" : `failed at ${r?.failedStep}`;
-          break;
-        }
-      case "stale-verdict": {
-        // Issue 25 point 5: the runbook suspended (SIGSTOP: a laptop lid, a stalled terminal) right after the outage is
-        // confirmed, at its DNS-switch step, while the primary recovers; resumed --stall seconds later.
-        log(`SIGSTOP of the primary's postgres; the runbook suspended at its DNS-switch step for ${(stallMs / 1000).toFixed(1)} s while the primary resumes`);
-        primary.freezeDb();
-        mark("primary database frozen (SIGSTOP)");
-        await waitPrimaryUnhealthy();
-        const rb = next;
-        pending.push(
-          (async () => {
-            // Polled every 5 ms (not waitFor's 100 ms): the suspension lands as close to the verdict as a second process can see it.
-            const deadline = Date.now() + maxMs;
-            while (!journalHas("failover", "confirm-outage", "done")) {
-              if (Date.now() > deadline || rb.endedAt) return;
-              await sleep(5);
-            }
-            processes.signal(rb.group, "SIGSTOP");
-            mark("runbook process suspended (SIGSTOP) right after the outage was confirmed");
-            primary.thawDb();
-            mark("primary database resumed (SIGCONT)");
-            await sleep(stallMs);
-            const forcedDuring = sim.switchState().forced === true;
-            processes.signal(rb.group, "SIGCONT");
-            mark(`runbook process resumed (SIGCONT) after ${(stallMs / 1000).toFixed(1)} s (the switch was ${forcedDuring ? "already forced" : "not forced"} when it stopped)`);
-            extraChecks.push([`the runbook was suspended after the verdict and resumed (the switch ${forcedDuring ? "already forced" : "not yet forced"} at the suspension)`, true]);
-          })(),
-        );
-        const r = await runbook(rb, "failover --unplanned");
-        outcome = r?.transient ? `transient: stopped at ${r.failedStep}, ${r.acted ? "the switch released again" : "nothing changed"}` : r?.ok ? "completed (a failover of a recovered primary)" : `failed at ${r?.failedStep}`;
-        const w = await primary.webState().catch(() => null);
-        extraChecks.push([`the primary's fleet was never fenced (desired ${w?.desired ?? "?"}, journal: ${journalHas("failover", "fence-old-primary", "acting") ? "fence sent" : "no fence"})`, !!w && w.desired > 0 && !journalHas("failover", "fence-old-primary", "acting")]);
-        extraChecks.push([`no promotion was requested (journal: ${journalHas("failover", "promote", "acting") ? "promote acting" : "none"})`, !journalHas("failover", "promote", "acting")]);
-        break;
-      }
-      case "two-operators": {
-        // Issue 25 point 7: three failovers 0-400 ms apart, as two or three operators would start them: run 2 with its own
-        // journal folder (another laptop), run 3 sharing run 1's. Exactly one runs; the others are refused naming it.
-        log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; then three dr failover --unplanned runs 0-400 ms apart");
-        killRegionAndScheduleReturn(primary, { returnAfterMs, mark, pending });
-        const laptop2 = path.join(env.dir, "journal-laptop2");
-        otherJournalDirs.push(laptop2);
-        const second = spawnRunbook("failover", "unplanned", cfg, [], laptop2);
-        const third = spawnRunbook("failover", "unplanned", cfg);
-        await Promise.all([second.ready, third.ready]);
-        await waitPrimaryUnhealthy();
-        const started = [
-          runbook(next, "failover --unplanned (operator 1)"),
-          (async () => {
-            await sleep(0);
-            return runbook(second, "failover --unplanned (operator 2, own journal folder, +0 ms)");
-          })(),
-          (async () => {
-            await sleep(400);
-            return runbook(third, "failover --unplanned (operator 3, the same journal folder, +400 ms)");
-          })(),
-        ];
-        const results = await Promise.all(started);
-        const procs = [next, second, third];
-        const winners = results.map((r, i) => ({ r, p: procs[i] })).filter((x) => x.r && !x.r.refused);
-        const refused = results.map((r, i) => ({ r, p: procs[i] })).filter((x) => x.r?.refused);
-        const winner = winners.length === 1 ? winners[0] : null;
-        extraChecks.push([`exactly one run went ahead (${winners.length}) and the others were refused (${refused.length} of 2)`, winners.length === 1 && refused.length === 2]);
-        extraChecks.push([
-          `each refusal names the run that holds the lease (pid ${winner?.p.pid ?? "?"}): ${refused.map((x) => `pid ${x.r?.holderPid ?? "?"}`).join(", ")}`,
-          !!winner && refused.length === 2 && refused.every((x) => x.r?.holderPid === winner.p.pid && (x.r?.failure ?? "").includes(`pid ${winner.p.pid}`)),
-        ]);
-        // A live journal is never archived: run 1's folder holds one journal (the winner's, if it is run 1 or 3), run 2's folder at most its own.
-        const files = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".jsonl")) : []);
-        extraChecks.push([`no journal was archived or written by a refused run (${files(journalDir).join(", ") || "none"} | ${files(laptop2).join(", ") || "none"})`, files(journalDir).length + files(laptop2).length === 1]);
-        const promotes = (fs.readFileSync(path.join(env.dir, "postgres-secondary.log"), "utf8").match(/received promote request/g) ?? []).length;
-        extraChecks.push([`the replica was promoted once ("received promote request" ${promotes} time(s) in its log)`, promotes === 1]);
-        outcome = winner?.r?.ok ? `completed by one run (operator ${procs.indexOf(winner.p) + 1}); ${refused.length} refused naming its pid` : `failed: ${winner ? `the run that went ahead stopped at ${winner.r?.failedStep}` : `${winners.length} runs went ahead`}`;
-        break;
-      }
-      case "failback": {
-        mark("switchover requested");
-        const r1 = await runbook(next, "failover --planned");
-        if (!r1?.ok) throw new Error(`the planned failover before the failback failed at ${r1?.failedStep}`);
-        // Traffic settles on the secondary before the failback.
-        await sleep(ttlMs + 1000);
-        eventAt = rel(Date.now());
-        mark("failback requested");
-        const failedOver = scaledConfig(base, { drState: "failedOver", forceFailover: true });
-        const r2 = await runbook(spawnRunbook("failback", "planned", failedOver), "failback (run 1)");
-        if (r2?.failedStep !== "rebuild-primary") throw new Error(`dr failback stopped at ${r2?.failedStep ?? "the end"}, expected the rebuild-primary operator step`);
-        // The operator's deploy of primary: the old primary rebuilt as a replica of the new writer (generation 2).
-        await env.rebuildAsReplicaOf(primary, secondary);
-        mark("operator: primary rebuilt as a replica of the secondary (deploy primary, generation 2)");
-        const failback = scaledConfig(base, { drState: "failback", generations: { primary: 2, secondary: 1 }, forceFailover: true });
-        const r3 = await runbook(spawnRunbook("failback", "planned", failback), "failback (run 2: switch back)");
-        if (r3?.failedStep !== "rebuild-secondary") throw new Error(`dr failback stopped at ${r3?.failedStep ?? "the end"}, expected the rebuild-secondary operator step`);
-        // The writer the switch back fenced: what only it holds (nothing, if the switch back lost nothing), before the rebuild wipes it.
-        const fencedNow = await env.titles(secondary);
-        fencedBefore = fencedNow ? new Set(fencedNow) : null;
-        await env.rebuildAsReplicaOf(secondary, primary);
-        mark("operator: secondary rebuilt as a replica of the primary (deploy, generation 2)");
-        const normal = scaledConfig(base, { drState: "normal", generations: { primary: 2, secondary: 2 }, forceFailover: false });
-        const r4 = await runbook(spawnRunbook("failback", "planned", normal), "failback (run 3)");
-        outcome = r4?.ok ? "completed (3 runs: stopped at each operator deploy, resumed)" : `failed at ${r4?.failedStep}`;
-        // Ready again after the failback (drState normal, both regions at generation 2).
-        if (r4?.ok) await readiness("after the failback", normal, { ready: true });
-        // The switch back is measured from its fence (the rebuilds before it load the writer, as a deploy would, but take no writes away).
-        switchBackFrom = "fence-secondary";
-        break;
-      }
-      case "aurora-planned": {
-        log("Aurora planned switchover: dr failover --to secondary --planned (local Aurora platform)");
-        mark("switchover requested");
-        const r = await recordAndResume(await runbook(next, "failover --planned"), "failover", "planned", "failover --planned");
-        outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "aurora-unplanned": {
-        log("regional failure: SIGKILL of the primary's postgres, gunicorns and haproxy; its APIs stop answering");
-        // The region returns --return-after after the fault, but not before the managed failover is done: a region back before the move
-        // is a switchover (RPO 0, the runbook's choice when the old primary answers), which aurora-planned drills already.
-        killRegionAndScheduleReturn(primary, {
-          returnAfterMs,
-          mark,
-          pending,
-          notBefore: () => whenJournal("failover", "failover", "done", maxMs).catch(() => undefined),
-          minDownMs: 1000 * scale * 10,
-        });
-        await waitPrimaryUnhealthy();
-        const r = await recordAndResume(await runbook(next, "failover --unplanned"), "failover", "unplanned", "failover --unplanned");
-        extraChecks.push([`the move was a managed failover with data loss (the old region was down): ${auroraSim!.moves.join(", ") || "none"}`, auroraSim!.moves.includes("failover")]);
-        outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "aurora-db-frozen": {
-        log("SIGSTOP of the primary's postgres until the managed failover is done");
-        primary.freezeDb();
-        mark("primary database frozen (SIGSTOP)");
-        await waitPrimaryUnhealthy();
-        pending.push(
-          (async () => {
-            // Bounded: a failover still running after --max-seconds does not crash the drill; the database is resumed anyway (and the checks say what happened).
-            const done = await whenJournal("failover", "failover", "done", maxMs).then(() => true, () => false);
-            primary.thawDb();
-            mark(done ? "primary database resumed (SIGCONT) right after the failover" : "primary database resumed (SIGCONT): the failover step was not done within --max-seconds");
-          })(),
-        );
-        const r = await recordAndResume(await runbook(next, "failover --unplanned"), "failover", "unplanned", "failover --unplanned");
-        outcome = r?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r?.failedStep}`;
-        break;
-      }
-      case "aurora-failback": {
-        mark("switchover requested");
-        const r1 = await recordAndResume(await runbook(next, "failover --planned"), "failover", "planned", "failover --planned");
-        if (!r1?.ok) throw new Error(`the planned switchover before the failback failed at ${r1?.failedStep}`);
-        await sleep(ttlMs + 1000);
-        eventAt = rel(Date.now());
-        mark("failback requested");
-        // The operator records drState "failback" and deploys primary (no rebuild: Aurora keeps the old primary a secondary member in sync);
-        // a switchover leaves no point-of-failure snapshot: keep-lost-writes confirmed.
-        const failback = scaledConfig(base, { drState: "failback", forceFailover: true });
-        const r2 = await recordAndResume(await runbook(spawnRunbook("failback", "planned", failback, ["keep-lost-writes"]), "failback"), "failback", "planned", "failback");
-        outcome = r2?.ok ? "completed (2 runs: stopped at the record step, resumed)" : `failed at ${r2?.failedStep}`;
-        switchBackFrom = "fence-secondary";
-        break;
-      }
-      default:
-        throw new Error(`no scenario ${name}`);
-    }
+    // The scenario's fault and runbook runs (src/drill/scenarios/, by family).
+    const run = await runScenarioRuns(name, {
+      name, scale, freezeMs, returnAfterMs, downMs, cutMs, stallMs, maxMs, processes, env, primary, secondary, base, cfg, scaledConfig, sim, ttlMs,
+      next, runbook, spawnRunbook, mark, log, pending, extraChecks, readiness, waitPrimaryUnhealthy, whenJournal, journalHas, recordAndResume,
+      journalDir, otherJournalDirs, auroraSim, rel, W,
+    });
+    const outcome = run.outcome;
+    if (run.eventAt !== undefined) eventAt = run.eventAt;
+    const switchBackFrom = run.switchBackFrom ?? null;
+    const fencedBefore = run.fencedBefore ?? null;
+    const manualPromotedAt = run.manualPromotedAt ?? null;
     await Promise.all(pending);
     if (auroraSim) {
       // The old primary's rebuild (a switchover's demotion, or a failover's recovery once its region is back) ends before the end state is read.
@@ -823,9 +411,3 @@ export async function runScenario(name: string, projectConfig: ValidConfig, proc
     log(`stopped everything in ${((Date.now() - t0) / 1000).toFixed(1)} s (scenario ${((Date.now() - scenarioStart) / 1000).toFixed(1)} s in all)`);
   }
 }
-
-/**
- * `--startup-only`: the environment's start-up alone, `repeat` times (issue 23's proof that it no longer
- * flakes under load): the databases, every app instance, both load balancers, Prometheus (every target
- * scraped) and Alertmanager up, then everything stopped, its folder removed and nothing left running.
- */
