@@ -11,7 +11,7 @@ import { AURORA_GLOBAL_PRIMARY, auroraPasswordDelivery, globalClusterIdentifier,
 import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
 import { BackupReplica, backupReplicaParameter, backupReplicationSource } from "../src/database/backup-plan";
 import { backupVaultArn, backupVaultName, DatabaseBackups, WRITING_REGION } from "../src/database/backup-vault";
-import { isolatedCopySettings, vaultLockSettings } from "../src/config/schema";
+import { isolatedCopySettings, vaultLockSettings } from "../src/config/backup-settings";
 import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE, rdsPasswordDelivery, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
@@ -126,7 +126,7 @@ export class RegionalStack extends TerraformStack {
     const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
     // The other region is down (an outage): nothing of this stack may read
     // or write there (docs/deploy-and-state.md "Deploying the primary while the secondary
-    // region is down"). Only the secondary can be marked so (src/config/schema.ts).
+    // region is down"). Only the secondary can be marked so (src/config/checks/network.ts, checkUnreachable).
     const peerUnreachable = peer.unreachable === true;
     let peerProvider: AwsProvider | undefined;
     const peerRegion = () =>
