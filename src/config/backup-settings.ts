@@ -2,6 +2,8 @@
  * The backups section once the defaults are applied: the isolated copy and
  * the vault lock (used by the stacks, the policy rules and the checks).
  */
+import type { CheckedConfig } from "./base-schema";
+import { isProductionEnvironment } from "./environment";
 
 /** AWS Backup vault names: "2 to 50 alphanumeric, '-' or '_'" (AWS Backup API Reference, CreateBackupVault, BackupVaultName pattern ^[a-zA-Z0-9\-\_]{2,50}$). */
 export const BACKUP_VAULT_NAME = /^[a-zA-Z0-9\-_]{2,50}$/;
@@ -12,8 +14,6 @@ export const BACKUP_VAULT_NAME = /^[a-zA-Z0-9\-_]{2,50}$/;
  * says so). An explicit `enabled: true` without an account is refused by
  * checkBackups.
  */
-import type { CheckedConfig } from "./base-schema";
-import { isProductionEnvironment } from "./environment";
 export function isolatedCopySettings(cfg: Pick<CheckedConfig, "environment" | "backups" | "regions">): { accountId: string; vaultName: string; region: string; retentionDays: number; schedule: string } | undefined {
   const c = cfg.backups.isolatedCopy;
   const on = c.enabled ?? isProductionEnvironment(cfg.environment);

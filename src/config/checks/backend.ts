@@ -1,6 +1,7 @@
 /**
  * Checks of the backend section: the state key prefix.
  */
+import { crossIssue, type Ctx } from "./issues";
 
 /** The state key prefix when none is configured: project and environment, so environments never share state. */
 export function defaultKeyPrefix(cfg: { project: string; environment: string }): string {
@@ -14,7 +15,6 @@ export const ENVIRONMENT_WORDS = ["prod", "production", "prd", "live", "staging"
  * A state key prefix that names ANOTHER environment would make this
  * environment plan against (and then overwrite) that environment's state.
  */
-import { crossIssue, type Ctx } from "./issues";
 export function checkStateKeyPrefix(cfg: { project: string; environment: string }, prefix: string | undefined, ctx: Ctx): void {
   if (prefix === undefined) return;
   const words = prefix.toLowerCase().split(/[\/._-]+/);

@@ -1,6 +1,11 @@
 /**
  * Checks of the backups section: retention, the isolated copy and the vault lock.
  */
+import { BACKUP_VAULT_NAME } from "../backup-settings";
+import type { CheckedConfig } from "../base-schema";
+import { isProductionEnvironment } from "../environment";
+import { KNOWN_REGIONS } from "../regions";
+import { crossIssue, type Ctx, type FieldPath } from "./issues";
 
 /**
  * The vault lock (backups.vaultLock). Every recovery point in the app's
@@ -66,11 +71,6 @@ export function checkVaultLock(cfg: CheckedConfig, ctx: Ctx): void {
  * StartDBInstanceAutomatedBackupsReplication copying "all snapshots and
  * transaction logs as soon as they are ready", none exist without them).
  */
-import { BACKUP_VAULT_NAME } from "../backup-settings";
-import type { CheckedConfig } from "../base-schema";
-import { isProductionEnvironment } from "../environment";
-import { KNOWN_REGIONS } from "../regions";
-import { crossIssue, type Ctx, type FieldPath } from "./issues";
 export function checkBackups(cfg: CheckedConfig, ctx: Ctx): void {
   const b = cfg.backups;
   const days = (path: FieldPath, v: number) => {

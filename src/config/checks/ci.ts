@@ -2,6 +2,8 @@
  * Checks of the ci section (GitHub repository and environments) and of the
  * runbook role's trusted principals.
  */
+import type { CheckedConfig } from "../base-schema";
+import type { Ctx } from "./issues";
 
 /**
  * GitHub's rules for the parts of "owner/name": an account or organization
@@ -10,8 +12,6 @@
  * and not "." or "..". Used verbatim in the OIDC token's `sub` claim
  * (GitHub Docs, "OpenID Connect reference", sub: repo:<owner>/<name>:...).
  */
-import type { CheckedConfig } from "../base-schema";
-import type { Ctx } from "./issues";
 export const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 export const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
 /** A GitHub environment name as it appears in `sub` (environment:<name>): no ":" (the claim's separator) and no wildcard. */

@@ -1,6 +1,10 @@
 /**
  * Checks of the database section (and of every secret's recovery window).
  */
+import type { CheckedConfig } from "../base-schema";
+import { PRODUCTION_ENVIRONMENT_WORDS } from "../environment";
+import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS, AURORA_GLOBAL_CLASS_FAMILIES, DB_CLASS_FAMILIES } from "../sections/database";
+import { crossIssue, type Ctx, type FieldPath } from "./issues";
 
 /**
  * A secret's recovery window (aws_secretsmanager_secret
@@ -23,10 +27,6 @@
  * AWS Secrets Manager API Reference, DeleteSecret:
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
  */
-import type { CheckedConfig } from "../base-schema";
-import { PRODUCTION_ENVIRONMENT_WORDS } from "../environment";
-import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS, AURORA_GLOBAL_CLASS_FAMILIES, DB_CLASS_FAMILIES } from "../sections/database";
-import { crossIssue, type Ctx, type FieldPath } from "./issues";
 export function checkSecretRecoveryWindow(cfg: CheckedConfig, path: FieldPath, days: number, ctx: Ctx): void {
   const field = path.join(".");
   if (days !== 0 && (days < 7 || days > 30)) {

@@ -2,6 +2,11 @@
  * Checks of the regions and network sections: regions and AZs, VPC blocks,
  * the subnet plan and an unreachable region.
  */
+import { type Cidr, formatCidr, overlaps, parseCidr, sizeOf } from "../../lib/cidr";
+import type { CheckedConfig } from "../base-schema";
+import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS } from "../regions";
+import { REGION_ROLES, type RegionRole, SUBNET_TIERS } from "../sections/network";
+import { crossIssue, type Ctx, type FieldPath } from "./issues";
 
 /**
  * A block of `prefix` size that overlaps none of `taken`: the first free one
@@ -149,11 +154,6 @@ export function checkSubnetPlan(cfg: CheckedConfig, ctx: Ctx): void {
  *   secondary's writer (CreateDBInstanceReadReplica copies from the source
  *   region), which cannot happen while that region is down.
  */
-import { type Cidr, formatCidr, overlaps, parseCidr, sizeOf } from "../../lib/cidr";
-import type { CheckedConfig } from "../base-schema";
-import { KNOWN_REGION_AZ_LETTERS, KNOWN_REGIONS } from "../regions";
-import { REGION_ROLES, type RegionRole, SUBNET_TIERS } from "../sections/network";
-import { crossIssue, type Ctx, type FieldPath } from "./issues";
 export function checkUnreachable(cfg: CheckedConfig, ctx: Ctx): void {
   if (cfg.regions.primary.unreachable) {
     ctx.addIssue({
