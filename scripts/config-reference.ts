@@ -1,6 +1,6 @@
 /**
  * The configuration reference (docs/configuration.md) generated from the
- * schema: every key of src/config/schema.ts with its JSDoc (read with the
+ * schema: every key of the config schema (src/config/base-schema.ts and its sections in src/config/sections/) with its JSDoc (read with the
  * TypeScript compiler API), its zod type and constraints (read from the zod
  * schema itself) and its default (src/config/defaults.ts, and the JSDoc
  * `@default` tag where the default is derived or differs per environment or
@@ -21,7 +21,8 @@ import { DEFAULT_CONFIG } from "../src/config/defaults";
 import { configSchema } from "../src/config/schema";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
-export const SCHEMA_FILE = path.join(PROJECT_ROOT, "src", "config", "schema.ts");
+/** The file that declares the config's root object (baseSchema); its sections are in src/config/sections/. */
+export const SCHEMA_FILE = path.join(PROJECT_ROOT, "src", "config", "base-schema.ts");
 export const REFERENCE_FILE = path.join(PROJECT_ROOT, "docs", "configuration.md");
 export const BEGIN_MARKER = "<!-- BEGIN GENERATED: npm run docs:config (scripts/config-reference.ts); do not edit by hand -->";
 export const END_MARKER = "<!-- END GENERATED -->";
@@ -31,23 +32,59 @@ interface KeyDoc {
   defaultTag?: string;
 }
 
-/** JSDoc of every key of the schema's object literals, by dotted path; `dynamic` holds objects whose keys are computed. */
-export function readSchemaDocs(schemaFile = SCHEMA_FILE): { docs: Map<string, KeyDoc>; dynamic: Set<string> } {
-  const sf = ts.createSourceFile(schemaFile, fs.readFileSync(schemaFile, "utf8"), ts.ScriptTarget.Latest, true);
-  const consts = new Map<string, ts.Expression>();
+/** A const's initializer and the file it is declared in. */
+interface ConstDecl {
+  init: ts.Expression;
+  sf: ts.SourceFile;
+}
+
+/**
+ * The consts a schema file can name: its own declarations, and the names it
+ * imports from other files of the project (relative imports, followed to the
+ * file that declares them), so a section kept in its own file
+ * (src/config/sections/) is read like one declared beside baseSchema.
+ */
+function schemaConsts(file: string, cache = new Map<string, Map<string, ConstDecl>>()): Map<string, ConstDecl> {
+  const known = cache.get(file);
+  if (known) return known;
+  const consts = new Map<string, ConstDecl>();
+  cache.set(file, consts);
+  const sf = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
   for (const st of sf.statements) {
-    if (!ts.isVariableStatement(st)) continue;
-    for (const d of st.declarationList.declarations) {
-      if (ts.isIdentifier(d.name) && d.initializer) consts.set(d.name.text, d.initializer);
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.initializer) consts.set(d.name.text, { init: d.initializer, sf });
+      }
+    } else if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.startsWith(".")) {
+      const bindings = st.importClause?.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      const base = path.resolve(path.dirname(file), st.moduleSpecifier.text);
+      const target = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
+      if (!target) continue;
+      const theirs = schemaConsts(target, cache);
+      for (const el of bindings.elements) {
+        const decl = theirs.get((el.propertyName ?? el.name).text);
+        if (decl) consts.set(el.name.text, decl);
+      }
     }
   }
+  return consts;
+}
+
+/**
+ * JSDoc of every key of the schema's object literals, by dotted path, starting
+ * from the const baseSchema of `schemaFile` and following the consts it names
+ * into the files they come from; `dynamic` holds objects whose keys are computed.
+ */
+export function readSchemaDocs(schemaFile = SCHEMA_FILE): { docs: Map<string, KeyDoc>; dynamic: Set<string> } {
+  const cache = new Map<string, Map<string, ConstDecl>>();
   const docs = new Map<string, KeyDoc>();
   const dynamic = new Set<string>();
   const seen = new Set<ts.Node>();
 
   const walk = (expr: ts.Expression, prefix: string): void => {
     if (ts.isIdentifier(expr)) {
-      const init = consts.get(expr.text);
+      const init = schemaConsts(expr.getSourceFile().fileName, cache).get(expr.text)?.init;
       if (init && !seen.has(init)) {
         seen.add(init);
         walk(init, prefix);
@@ -69,7 +106,7 @@ export function readSchemaDocs(schemaFile = SCHEMA_FILE): { docs: Map<string, Ke
       }
       for (const prop of arg.properties) {
         if (!ts.isPropertyAssignment(prop)) continue;
-        const name = ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name) ? prop.name.text : prop.name.getText(sf);
+        const name = ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name) ? prop.name.text : prop.name.getText();
         const key = prefix ? `${prefix}.${name}` : name;
         const jsdocs = ts.getJSDocCommentsAndTags(prop).filter(ts.isJSDoc);
         // The comment nearest the key is its own (an orphaned block above it belongs to no key).
@@ -93,7 +130,7 @@ export function readSchemaDocs(schemaFile = SCHEMA_FILE): { docs: Map<string, Ke
     if (!onZ) walk(callee.expression, prefix);
   };
 
-  const base = consts.get("baseSchema");
+  const base = schemaConsts(path.resolve(schemaFile), cache).get("baseSchema")?.init;
   if (!base) throw new Error(`${schemaFile}: no "baseSchema" declaration. Fix: keep the config's root object in a const named baseSchema (scripts/config-reference.ts reads it)`);
   walk(base, "");
   return { docs, dynamic };
@@ -297,7 +334,7 @@ export function renderReferenceFile(current = fs.readFileSync(REFERENCE_FILE, "u
 if (require.main === module) {
   const { undocumented } = renderConfigReference();
   if (undocumented.length) {
-    console.error(`config keys without a JSDoc description in src/config/schema.ts: ${undocumented.join(", ")}. Fix: add a /** ... */ comment (what it is, its default, the fix) on each key`);
+    console.error(`config keys without a JSDoc description in src/config/base-schema.ts or src/config/sections/: ${undocumented.join(", ")}. Fix: add a /** ... */ comment (what it is, its default, the fix) on each key`);
     process.exit(1);
   }
   const current = fs.readFileSync(REFERENCE_FILE, "utf8");

@@ -1,25 +1,40 @@
+/**
+ * RegionalStack: one region of the DR pair, built in named steps that follow
+ * the architecture table (docs/architecture.md): keys, network, database,
+ * backups, TLS, web tier, DNS handoff, EKS, monitoring hooks, DR pieces. What
+ * the steps share is in region-context.ts, the outputs in regional-outputs.ts,
+ * the peer-region outage in peer-region-outage.ts.
+ *
+ * Length (~550 lines): the steps stay private methods of the class (each
+ * creates constructs in the stack's scope, in the order the synthesized
+ * output has them), and most of the lines are the comments that cite the AWS
+ * behaviour each step relies on.
+ */
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../src/config";
+import { addRegionalOutputs } from "./regional-outputs";
+import { peerRegionOutage, type PeerRegionOutage } from "./peer-region-outage";
+import type { DbHosts, RegionContext, RegionDatabase } from "./region-context";
 import { secretReadStatements } from "../src/database/app-access";
 import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
-import { AURORA_GLOBAL_PRIMARY, auroraPasswordDelivery, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
+import { auroraPasswordDelivery, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
 import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
 import { BackupReplica, backupReplicaParameter, backupReplicationSource } from "../src/database/backup-plan";
 import { backupVaultArn, backupVaultName, DatabaseBackups, WRITING_REGION } from "../src/database/backup-vault";
-import { isolatedCopySettings, vaultLockSettings } from "../src/config/schema";
+import { isolatedCopySettings, vaultLockSettings } from "../src/config/backup-settings";
 import { CREDENTIALS_HOME, PASSWORD_ROTATION_STATE, rdsPasswordDelivery, regionTopology } from "../src/database/topology";
 import { AlbHandoff, readParameter } from "../src/dns/handoff";
 import { RegionCertificate } from "../src/dns/certificate";
 import { albHandoffParameters, certificateValidationParameter, handoffRegion } from "../src/dns/contract";
 import { EksMonitoringCluster } from "../src/eks/cluster";
 import { AlertTopic } from "../src/eks/alert-topic";
-import { alertTopicName, clusterName, deployRunnerName, kubeconfigCommand, monitoringNodeZones, regionKeyAlias, roleMetricDeployment } from "../src/eks/contract";
-import { DeployRunner, eksApiTunnelCommand } from "../src/eks/deploy-runner";
+import { alertTopicName, clusterName, deployRunnerName, monitoringNodeZones, regionKeyAlias, roleMetricDeployment } from "../src/eks/contract";
+import { DeployRunner } from "../src/eks/deploy-runner";
 import { MonitoringRoles } from "../src/eks/monitoring-roles";
 import { Naming } from "../src/lib/naming";
 import { ReadinessChecker, readinessAlarmKeyStatements } from "../src/dr/readiness-checker";
@@ -27,7 +42,6 @@ import type { ReadinessPackage } from "../src/dr/readiness-bundle";
 import { managedTags } from "../src/lib/tags";
 import { Network } from "../src/network/network";
 import { forgetWithoutDestroying } from "../src/lib/escape-hatches";
-import { holdPeerRegion, type PeerRegionHold } from "../src/lib/peer-region";
 import { RegionKey } from "../src/security/region-key";
 import { ReportBucket, reportBucketName } from "../src/dr/report-bucket";
 import type { AppBundle } from "../src/web/app-bundle";
@@ -46,16 +60,6 @@ import { configureBackend, requireTerraformVersion } from "./backend";
  * address for that path).
  */
 export const LEGACY_VALIDATION_RECORD = "aws_route53_record.Certificate_ValidationRecord_2C573972";
-
-/** What a regional stack does while the other region is marked unreachable. */
-export interface PeerRegionOutage extends PeerRegionHold {
-  /** Blocks of this region's resources that point there, held as the state has them. */
-  readonly blocksHeld: readonly string[];
-  /** Reads there that are skipped, and where the value comes from instead. */
-  readonly notRead: readonly string[];
-  /** Where the peer provider's own STS calls go instead. */
-  readonly stsRegion: string;
-}
 
 export interface RegionalStackProps {
   /** The validated configuration. */
@@ -126,7 +130,7 @@ export class RegionalStack extends TerraformStack {
     const peer = config.regions[REGION_ROLES.find((r) => r !== role)!];
     // The other region is down (an outage): nothing of this stack may read
     // or write there (docs/deploy-and-state.md "Deploying the primary while the secondary
-    // region is down"). Only the secondary can be marked so (src/config/schema.ts).
+    // region is down"). Only the secondary can be marked so (src/config/checks/network.ts, checkUnreachable).
     const peerUnreachable = peer.unreachable === true;
     let peerProvider: AwsProvider | undefined;
     const peerRegion = () =>
@@ -149,8 +153,46 @@ export class RegionalStack extends TerraformStack {
       }));
     const account = new DataAwsCallerIdentity(this, "Account");
     const partition = new DataAwsPartition(this, "Partition");
+    // TLS and the ALB handoff reach the handoff region through the peer provider unless it is this one.
+    const handoffProvider = () => (rc.region === handoffRegion(config) ? undefined : peerRegion());
+    const ctx: RegionContext = { config, role, rc, naming, tags, peer, peerUnreachable, peerRegion, handoffProvider, account, partition, secretName: `${naming.base}/db/master` };
 
-    this.key = new RegionKey(this, "RegionKey", {
+    // The steps below follow the architecture table (docs/architecture.md), in the order their constructs are created.
+    this.key = this.addRegionKey(ctx, props);
+    // The region's run-report bucket (docs/dr-runbook.md, "Run reports"): the
+    // runbook uploads each run's report to the region it activated.
+    this.reportBucket = new ReportBucket(this, "RunReports", { bucketName: reportBucketName(config, role), kmsKeyArn: this.key.keyArn });
+    this.network = this.addNetwork(ctx);
+    const data = this.addDatabase(ctx);
+    this.database = data.database;
+    if (data.replicatesFrom) this.replicatesFrom = data.replicatesFrom;
+    if (data.backupReplica) this.backupReplica = data.backupReplica;
+    const backups = this.addBackups(ctx);
+    if (backups) this.backups = backups;
+    const certificateArn = this.addCertificate(ctx);
+    this.web = this.addWebTier(ctx, props, data.dbHosts, certificateArn);
+    if (config.dns.enabled) this.addAlbHandoff(ctx);
+    this.eks = this.addEks(ctx);
+    const deployRunner = this.addDeployRunner(ctx);
+    if (deployRunner) this.deployRunner = deployRunner;
+    const alerts = this.addMonitoringHooks(ctx);
+    if (props.readinessPackage) this.readinessChecker = this.addReadinessChecker(ctx, props.readinessPackage, alerts);
+    this.web.securityGroups.allowMetricsFrom("MetricsFromEks", this.eks.clusterSecurityGroupId, "Prometheus metrics from the monitoring cluster's pods and nodes");
+
+    this.database.allowClient("PostgresFromWeb", this.web.securityGroups.webSecurityGroupId, "PostgreSQL from the web servers");
+
+    // Everything this stack manages in the unreachable region is held as
+    // the state has it (nothing is sent there); a read there is refused at
+    // synth time (src/lib/peer-region.ts).
+    if (peerUnreachable && peerProvider) this.peerRegionOutage = peerRegionOutage(this, ctx, peerProvider, data.credentials);
+
+    addRegionalOutputs(this, { config, role, naming, topology: data.topology, secretName: ctx.secretName, credentials: data.credentials, alerts });
+  }
+
+  /** Keys: the region's customer-managed key (and who may use it besides the account). */
+  private addRegionKey(ctx: RegionContext, props: RegionalStackProps): RegionKey {
+    const { config, rc, naming, account, partition } = ctx;
+    return new RegionKey(this, "RegionKey", {
       aliasName: regionKeyAlias(naming),
       region: rc.region,
       accountId: account.accountId,
@@ -164,11 +206,12 @@ export class RegionalStack extends TerraformStack {
       ],
     });
 
-    // The region's run-report bucket (docs/dr-runbook.md, "Run reports"): the
-    // runbook uploads each run's report to the region it activated.
-    this.reportBucket = new ReportBucket(this, "RunReports", { bucketName: reportBucketName(config, role), kmsKeyArn: this.key.keyArn });
+  }
 
-    this.network = new Network(this, "Network", {
+  /** Network: the VPC, its subnet tiers, NAT and flow logs. */
+  private addNetwork(ctx: RegionContext): Network {
+    const { config, rc, naming, account, partition } = ctx;
+    return new Network(this, "Network", {
       namePrefix: naming.regional,
       region: rc.region,
       accountId: account.accountId,
@@ -182,12 +225,15 @@ export class RegionalStack extends TerraformStack {
       flowLogRetentionDays: config.network.flowLogs.retentionDays,
       flowLogTrafficType: config.network.flowLogs.trafficType,
     });
+  }
 
+  /** Database: what this region's Writer is in the current DR state (RDS for PostgreSQL or the Aurora Global Database member), and the credentials secret in its home region. */
+  private addDatabase(ctx: RegionContext): RegionDatabase {
+    const { config, role, rc, naming, peer, peerUnreachable, peerRegion, account, partition, secretName } = ctx;
     // --- Database: what this region's Writer is in the current DR state.
     const db = config.database;
     const generation = db.generations[role];
     const topology = regionTopology(db.drState, role, generation);
-    const secretName = `${naming.base}/db/master`;
     let credentials: DbCredentials | undefined;
     if (role === CREDENTIALS_HOME) {
       // The credentials secret lives here and is replicated to the peer
@@ -216,7 +262,9 @@ export class RegionalStack extends TerraformStack {
         holdPasswordVersion: db.drState !== PASSWORD_ROTATION_STATE,
       });
     }
-    if (topology.sourceRole) this.replicatesFrom = topology.sourceRole;
+    const replicatesFrom = topology.sourceRole;
+    let database: DatabaseTier | AuroraGlobalTier;
+    let backupReplica: BackupReplica | undefined;
     let dbHosts: { readonly writer: string; readonly reader: string };
     /** What either database tier takes from this region. */
     const dbPlacement = {
@@ -240,7 +288,7 @@ export class RegionalStack extends TerraformStack {
         ownsGlobalCluster: role === CREDENTIALS_HOME,
         masterCredentials: auroraMasterCredentials(auroraPasswordDelivery(db.drState, role, generation), credentials, db),
       });
-      this.database = tier;
+      database = tier;
       dbHosts = { writer: tier.appWriterHost, reader: tier.appReaderHost };
     } else {
       // Named, not read from the source stack's state: that state may be in
@@ -256,7 +304,7 @@ export class RegionalStack extends TerraformStack {
       // writer in each DR state).
       const backupSource = config.backups.crossRegion.enabled ? backupReplicationSource(db.drState, role) : undefined;
       if (backupSource) {
-        this.backupReplica = new BackupReplica(this, "BackupReplica", {
+        backupReplica = new BackupReplica(this, "BackupReplica", {
           sourceDbInstanceArn: writerArn(backupSource),
           sourceGeneration: db.generations[backupSource],
           sourceRegion: config.regions[backupSource].region,
@@ -274,10 +322,16 @@ export class RegionalStack extends TerraformStack {
         sourceArn,
         masterPassword: delivery.declared && credentials ? { expression: credentials.passwordExpression, version: credentials.passwordVersion, held: delivery.held } : undefined,
       });
-      this.database = tier;
+      database = tier;
       dbHosts = { writer: tier.writer.address, reader: tier.readers[0].address };
     }
+    return { database, replicatesFrom, backupReplica, credentials, dbHosts, topology };
+  }
 
+  /** Backups: the AWS Backup vault and, where the database writes, its plan (Aurora's cross-region copies, the isolated copies). */
+  private addBackups(ctx: RegionContext): DatabaseBackups | undefined {
+    const { config, role, naming, account, partition } = ctx;
+    const db = config.database;
     // AWS Backup (src/database/backup-vault.ts): in the Aurora mode, the
     // cross-region copy of the global primary's cluster; in either mode, the
     // copy into another account's locked vault (backups.isolatedCopy).
@@ -287,7 +341,7 @@ export class RegionalStack extends TerraformStack {
       const writes = WRITING_REGION[db.drState] === role;
       const other = config.regions[REGION_ROLES.find((r) => r !== role)!];
       const database = this.database;
-      this.backups = new DatabaseBackups(this, "DatabaseBackups", {
+      return new DatabaseBackups(this, "DatabaseBackups", {
         namePrefix: naming.regional,
         partition: partition.partition,
         kmsKeyArn: this.key.keyArn,
@@ -305,11 +359,15 @@ export class RegionalStack extends TerraformStack {
           : undefined,
       });
     }
+    return undefined;
+  }
 
+  /** TLS: the ALB's certificate ARN, if any. */
+  private addCertificate(ctx: RegionContext): string | undefined {
+    const { config, rc, peerUnreachable, handoffProvider } = ctx;
     // TLS: the configured certificate, else (with the dns stack) an ACM
     // certificate for the domain in this region, validated through the one
     // validation record the dns-zone stack owns (src/dns/certificate.ts).
-    const handoffProvider = () => (rc.region === handoffRegion(config) ? undefined : peerRegion());
     const certificateArn =
       rc.certificateArn ??
       (config.dns.enabled
@@ -325,12 +383,17 @@ export class RegionalStack extends TerraformStack {
     // stacks did, with allow_overwrite): forget it without deleting it, so
     // the dns-zone stack's record is never destroyed by a regional deploy.
     forgetWithoutDestroying(this, [LEGACY_VALIDATION_RECORD]);
+    return certificateArn;
+  }
 
+  /** Web tier: the ALB and the Auto Scaling group of the Flask app. */
+  private addWebTier(ctx: RegionContext, props: RegionalStackProps, dbHosts: DbHosts, certificateArn: string | undefined): WebTier {
+    const { config, rc, naming, tags, account, partition, secretName } = ctx;
     // The app verifies the database's certificate (verify-full) with the CA
     // bundle it ships: it must hold this region's root.
     requireRdsRoot(props.appBundle, rc.region);
     const pairRegions = REGION_ROLES.map((r) => config.regions[r].region);
-    this.web = new WebTier(this, "Web", {
+    return new WebTier(this, "Web", {
       namePrefix: naming.regional,
       region: rc.region,
       accountId: account.accountId,
@@ -350,8 +413,8 @@ export class RegionalStack extends TerraformStack {
         // inactive cluster endpoint (no DNS name) as "this cluster is a
         // secondary member" and takes its role from the reader endpoint
         // (webapp/drweb/db.py Database.role). The same in every DR state.
-        DB_ENGINE: db.engine,
-        DB_NAME: db.dbName,
+        DB_ENGINE: config.database.engine,
+        DB_NAME: config.database.dbName,
         DB_AUTH: "secretsmanager",
         // The secret's NAME: GetSecretValue's SecretId is "the ARN or name of
         // the secret" (AWS Secrets Manager API Reference, GetSecretValue), and
@@ -384,19 +447,24 @@ export class RegionalStack extends TerraformStack {
       route53HealthCheckPort: config.dns.enabled ? ROUTE53_HEALTH_CHECK_PORT : undefined,
       instanceTags: tags,
     });
+  }
 
-    if (config.dns.enabled) {
-      new AlbHandoff(this, "AlbHandoff", {
-        names: albHandoffParameters(config, role),
-        dnsName: this.web.loadBalancer.dnsName,
-        zoneId: this.web.loadBalancer.zoneId,
-        provider: handoffProvider(),
-      });
-    }
+  /** DNS: the ALB's name and zone published for the dns stack (in the handoff region). */
+  private addAlbHandoff(ctx: RegionContext): void {
+    const { config, role, handoffProvider } = ctx;
+    new AlbHandoff(this, "AlbHandoff", {
+      names: albHandoffParameters(config, role),
+      dnsName: this.web.loadBalancer.dnsName,
+      zoneId: this.web.loadBalancer.zoneId,
+      provider: handoffProvider(),
+    });
+  }
 
-    // --- Monitoring cluster (the monitoring stacks deploy into it)
+  /** EKS: the monitoring cluster (the monitoring stacks deploy into it). */
+  private addEks(ctx: RegionContext): EksMonitoringCluster {
+    const { config, rc, naming, tags, partition } = ctx;
     const appSubnets = this.network.subnetIds.privateApp;
-    this.eks = new EksMonitoringCluster(this, "Eks", {
+    return new EksMonitoringCluster(this, "Eks", {
       clusterName: clusterName(naming),
       namePrefix: naming.regional,
       region: rc.region,
@@ -408,23 +476,33 @@ export class RegionalStack extends TerraformStack {
       settings: config.eks,
       nodeTags: tags,
     });
-    // The supported path to the private API from anywhere (monitoring/README.md).
-    if (config.eks.deployRunner.enabled) {
-      this.deployRunner = new DeployRunner(this, "DeployRunner", {
-        name: deployRunnerName(naming),
-        region: rc.region,
-        accountId: account.accountId,
-        partition: partition.partition,
-        vpcId: this.network.vpcId,
-        subnetIds: appSubnets,
-        instanceType: config.eks.deployRunner.instanceType,
-        kmsKeyArn: this.key.keyArn,
-        clusterName: this.eks.clusterName,
-        clusterArn: this.eks.clusterArn,
-        instanceTags: tags,
-      });
-      this.eks.allowApiFrom("ApiFromDeployRunner", this.deployRunner.securityGroupId, "Kubernetes API (private endpoint) from the deploy runner's Session Manager tunnel");
-    }
+  }
+
+  /** EKS: the deploy runner, the supported path to the private API from anywhere (monitoring/README.md). */
+  private addDeployRunner(ctx: RegionContext): DeployRunner | undefined {
+    const { config, rc, naming, tags, account, partition } = ctx;
+    const appSubnets = this.network.subnetIds.privateApp;
+    if (!config.eks.deployRunner.enabled) return undefined;
+    const runner = new DeployRunner(this, "DeployRunner", {
+      name: deployRunnerName(naming),
+      region: rc.region,
+      accountId: account.accountId,
+      partition: partition.partition,
+      vpcId: this.network.vpcId,
+      subnetIds: appSubnets,
+      instanceType: config.eks.deployRunner.instanceType,
+      kmsKeyArn: this.key.keyArn,
+      clusterName: this.eks.clusterName,
+      clusterArn: this.eks.clusterArn,
+      instanceTags: tags,
+    });
+    this.eks.allowApiFrom("ApiFromDeployRunner", runner.securityGroupId, "Kubernetes API (private endpoint) from the deploy runner's Session Manager tunnel");
+    return runner;
+  }
+
+  /** Monitoring hooks: the alert topic and the Pod Identity roles of Prometheus, Alertmanager and Grafana. */
+  private addMonitoringHooks(ctx: RegionContext): AlertTopic {
+    const { config, rc, naming } = ctx;
     const alerts = new AlertTopic(this, "Alerts", { name: alertTopicName(naming), kmsKeyArn: this.key.keyArn, email: config.monitoring.alertmanager.email });
     new MonitoringRoles(this, "MonitoringRoles", {
       alertTopicArn: alerts.topicArn,
@@ -435,106 +513,21 @@ export class RegionalStack extends TerraformStack {
       clusterArn: this.eks.clusterArn,
       namespace: config.monitoring.namespace,
     });
-    if (props.readinessPackage) {
-      this.readinessChecker = new ReadinessChecker(this, "ReadinessChecker", {
-        config,
-        lambdaPackage: props.readinessPackage,
-        region: rc.region,
-        accountId: account.accountId,
-        partition: partition.partition,
-        kmsKeyArn: this.key.keyArn,
-        alertTopicArn: alerts.topicArn,
-      });
-    }
-    this.web.securityGroups.allowMetricsFrom("MetricsFromEks", this.eks.clusterSecurityGroupId, "Prometheus metrics from the monitoring cluster's pods and nodes");
+    return alerts;
+  }
 
-    this.database.allowClient("PostgresFromWeb", this.web.securityGroups.webSecurityGroupId, "PostgreSQL from the web servers");
-
-    // Everything this stack manages in the unreachable region is held as
-    // the state has it (nothing is sent there); a read there is refused at
-    // synth time (src/lib/peer-region.ts).
-    if (peerUnreachable && peerProvider) {
-      this.peerRegionOutage = {
-        ...holdPeerRegion(this, peerProvider, peer.region),
-        blocksHeld: credentials ? [`the replica block (${peer.region}) of the credentials secret ${secretName}`] : [],
-        notRead:
-          config.dns.enabled && !rc.certificateArn
-            ? [`the ACM validation record's FQDN the dns-zone stack publishes (SSM ${certificateValidationParameter(config)} in ${peer.region}): taken from this certificate's own domain_validation_options instead`]
-            : [],
-        stsRegion: rc.region,
-      };
-    }
-
-    const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
-    out("region", rc.region, "AWS region of this stack");
-    out("availability_zones", rc.availabilityZones, "AZs with subnets, in subnet order");
-    out("kms_key_arn", this.key.keyArn, "The region's customer-managed KMS key");
-    out("vpc_id", this.network.vpcId, "VPC id");
-    out("vpc_cidr", rc.vpcCidr, "VPC CIDR block");
-    out("public_subnet_ids", this.network.subnetIds.public, "Public subnets (ALB, NAT), in AZ order");
-    out("private_app_subnet_ids", this.network.subnetIds.privateApp, "Private app subnets (web servers, EKS), in AZ order");
-    out("private_data_subnet_ids", this.network.subnetIds.privateData, "Private data subnets (RDS), in AZ order");
-    out("nat_gateway_ids", this.network.natGatewayIds, "NAT gateways");
-    out("flow_log_group", this.network.flowLogGroupName, "CloudWatch log group of the VPC flow logs");
-    const lb = this.web.loadBalancer;
-    out("alb_dns_name", lb.dnsName, "ALB DNS name (Route53 alias target)");
-    out("alb_zone_id", lb.zoneId, "ALB hosted zone id (Route53 alias)");
-    out("alb_arn", lb.arn, "ALB ARN");
-    out("alb_arn_suffix", lb.arnSuffix, "ALB ARN suffix (CloudWatch dimension)");
-    out("alb_scheme", lb.scheme, "Protocol clients use: https with a certificate, else http");
-    out("target_group_arn", lb.targetGroupArn, "Web target group ARN");
-    out("asg_name", this.web.fleet.asgName, "Web Auto Scaling group name");
-    out("web_role_arn", this.web.fleet.roleArn, "Instance role of the web servers");
-    out("alb_access_log_bucket", this.web.accessLogBucketName, "S3 bucket of the ALB access logs");
-    out("eks_cluster_name", this.eks.clusterName, "EKS cluster of the monitoring stack");
-    out("eks_cluster_arn", this.eks.clusterArn, "EKS cluster ARN");
-    out("eks_cluster_security_group_id", this.eks.clusterSecurityGroupId, "Security group of the EKS control plane and nodes");
-    out("alert_topic_arn", alerts.topicArn, "SNS topic of this region's Alertmanager (subscribe on-call here)");
-    out("eks_addon_versions", this.eks.addonVersions, "Managed add-on versions as installed (pin one in eks.addonVersions to change it)");
-    out("eks_kubeconfig_command", kubeconfigCommand(rc.region, naming), "Adds the cluster to ~/.kube/config");
-    if (this.deployRunner) {
-      out("eks_deploy_runner_asg_name", this.deployRunner.asgName, "Auto Scaling group of the deploy runner (Session Manager tunnel host to the private API)");
-      out("eks_tunnel_operator_policy_arn", this.deployRunner.operatorPolicyArn, "Attach to the operators' role: opening the API tunnel through the deploy runner, nothing else");
-      out("eks_api_tunnel_command", eksApiTunnelCommand(role), "Opens the tunnel to this region's API (keep it running during the monitoring deploy)");
-    }
-    if (this.readinessChecker) {
-      out("readiness_function_name", this.readinessChecker.functionName, "DR readiness checker (Lambda; runs on runbook.readiness.schedule; docs/dr-runbook.md)");
-      out("readiness_alarm_name", this.readinessChecker.alarmName, "Alarm on the checker's Ready metric (to alert_topic_arn)");
-    }
-    out("dr_state", db.drState, "DR lifecycle state this stack was synthesized for");
-    const database = this.database;
-    if (database instanceof AuroraGlobalTier) {
-      out("db_engine", db.engine, "Database engine: aurora-postgresql (Aurora Global Database)");
-      out("db_global_cluster_identifier", globalClusterIdentifier(config), "Aurora global cluster (its members: this region's cluster and the other region's)");
-      out("db_global_primary", AURORA_GLOBAL_PRIMARY[db.drState], "Region role whose cluster is the global primary in this DR state (AWS changes it on switchover/failover)");
-      out("db_cluster_identifier", database.cluster.clusterIdentifier, "This region's member cluster");
-      out("db_cluster_arn", database.cluster.arn, "This region's member cluster ARN (the target of a switchover or failover)");
-      out("db_cluster_endpoint", database.cluster.endpoint, "Cluster (writer) endpoint as DescribeDBClusters reports it: empty while this region's cluster is a secondary member (db_writer_endpoint is the name, in every state)");
-      out("db_writer_endpoint", database.appWriterHost, "The host the web tier writes through, in every DR state: this cluster's cluster endpoint (resolves to the writer while this region's cluster is the global primary; no DNS name while it is a secondary member, and the app is then read-only)");
-      out("db_reader_endpoint", database.appReaderHost, "Reader endpoint of this region's cluster");
-      out("db_instance_identifiers", database.instances.map((i) => i.identifier), "Instances of this region's cluster");
-    } else {
-      out("db_writer_mode", topology.writer, "How this region's Writer is declared: source, replica or promoted");
-      out("db_writer_endpoint", database.writer.address, "Writer (or promotable replica) address");
-      out("db_writer_identifier", database.writer.identifier, "Writer instance identifier");
-      out("db_writer_arn", database.writer.arn, "Writer instance ARN");
-      out("db_reader_endpoint", database.readers[0].address, "Reader address");
-      out("db_reader_identifiers", database.readers.map((r) => r.identifier), "Reader instance identifiers");
-      out("db_reader_arns", database.readers.map((r) => r.arn), "Reader instance ARNs");
-      if (this.backupReplica) {
-        const rep = this.backupReplica.replication;
-        out("db_backup_replica_arn", rep.id, "Replicated automated backups in this region (RestoreDBInstanceToPointInTime SourceDBInstanceAutomatedBackupsArn)");
-        out("db_backup_replica_source_arn", rep.sourceDbInstanceArn, "The writer (other region) whose automated backups are replicated here");
-        out("db_backup_replica_kms_key_arn", rep.kmsKeyId, "This region's key that encrypts the replicated backups");
-        out("db_backup_replica_parameter", this.backupReplica.parameterName, "SSM parameter in this region with the same (read by dr restore while the other region is down)");
-      }
-    }
-    out("db_secret_name", secretName, "Credentials secret name (replicated: the same name in both regions)");
-    if (credentials) out("db_secret_arn", credentials.secretArn, "Credentials secret ARN in its home region");
-    if (this.backups) {
-      out("db_backup_vault_arn", this.backups.vault.arn, "AWS Backup vault of this region (its recovery points and the copies the other region's plan sends here)");
-      if (this.backups.plan) out("db_backup_plan_id", this.backups.plan.id, "AWS Backup plan of the writing database (copies: the other region's vault in the Aurora mode, the isolated account's vault)");
-    }
+  /** DR pieces: the readiness checker (runbook.readiness; the secondary region's stack only). */
+  private addReadinessChecker(ctx: RegionContext, lambdaPackage: ReadinessPackage, alerts: AlertTopic): ReadinessChecker {
+    const { config, rc, account, partition } = ctx;
+    return new ReadinessChecker(this, "ReadinessChecker", {
+      config,
+      lambdaPackage,
+      region: rc.region,
+      accountId: account.accountId,
+      partition: partition.partition,
+      kmsKeyArn: this.key.keyArn,
+      alertTopicArn: alerts.topicArn,
+    });
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { ConfigError, configWarnings, resolveConfig } from "../../src/config";
 import { BACKUP_REPLICATION } from "../../src/database/backup-plan";
-import { vaultLockSettings } from "../../src/config/schema";
+import { vaultLockSettings } from "../../src/config/backup-settings";
 import { resourceList, synthApp, type StackJson } from "../helpers/synth";
 
 const replications = (stack: StackJson) => stack.resource?.aws_db_instance_automated_backups_replication ?? {};

@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from "../helpers/synth";
 
 describe("the generated configuration reference (docs/configuration.md)", () => {
   it("every key of the schema has a JSDoc description", () => {
-    // Names each undocumented key: add a /** ... */ on it in src/config/schema.ts.
+    // Names each undocumented key: add a /** ... */ on it in src/config/sections/ (or base-schema.ts).
     expect(renderConfigReference().undocumented).toEqual([]);
   });
 
@@ -28,6 +28,21 @@ describe("the generated configuration reference (docs/configuration.md)", () => 
     expect(page).toMatch(/\| `database\.drState` \| one of `normal`, `failedOver`, `failback` \| `normal` \|/);
     expect(page).toMatch(/\| `backups\.isolatedCopy\.enabled` \| boolean \| true in a production environment/);
     expect(page).toMatch(/\| `backend\.keyPrefix` \| string; only with backend\.type: "s3"/);
+  });
+
+  it("reads the JSDoc of a section declared in another file (src/config/sections/), through a renamed import", () => {
+    const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, ".tmp-config-ref-"));
+    try {
+      fs.mkdirSync(path.join(dir, "sections"));
+      fs.writeFileSync(path.join(dir, "sections", "web.ts"), 'import { z } from "zod";\nexport const webSchema = z.strictObject({\n  /** Port of the app. */\n  port: z.number(),\n  inner: z.strictObject({\n    /** Deep. */\n    d: z.string(),\n  }),\n});\n');
+      const file = path.join(dir, "base-schema.ts");
+      fs.writeFileSync(file, 'import { z } from "zod";\nimport { webSchema as web } from "./sections/web";\nconst baseSchema = z.strictObject({\n  /** The web tier. */\n  web: web,\n});\n');
+      const { docs } = readSchemaDocs(file);
+      expect([...docs.keys()]).toEqual(["web", "web.port", "web.inner.d"]);
+      expect(docs.get("web.port")?.text).toBe("Port of the app.");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails naming a key that has no JSDoc", () => {

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import type { z } from "zod";
 import { DEFAULT_CONFIG } from "./defaults";
-import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS, configSchema, type ValidConfig } from "./schema";
+import { configSchema, type ValidConfig } from "./schema";
+import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS } from "./sections/database";
 
 /** One problem in a configuration, with the field it concerns. */
 export interface ConfigProblem {
@@ -93,7 +94,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[]
     });
   }
   if ((issue.code === "invalid_union" || issue.code === "invalid_value") && !issue.message.includes("Fix:")) {
-    return [{ field: fieldOf(issue.path), message: `${issue.message}. Fix: see the allowed values in src/config/schema.ts` }];
+    return [{ field: fieldOf(issue.path), message: `${issue.message}. Fix: see the allowed values in src/config/sections/` }];
   }
   if (issue.code === "invalid_type") {
     const article = /^[aeiou]/.test(issue.expected) ? "an" : "a";
@@ -141,7 +142,7 @@ function patchWithDefault(target: Record<string, unknown>, path: Path): Path {
   return at;
 }
 
-/** Paths a custom issue depends on besides its own (params.uses of src/config/schema.ts). */
+/** Paths a custom issue depends on besides its own (params.uses of src/config/checks/issues.ts, crossIssue). */
 function usesOf(issue: z.core.$ZodIssue): Path[] {
   const uses = (issue as { params?: { uses?: Path[] } }).params?.uses;
   return [issue.path, ...(uses ?? [])];
@@ -163,7 +164,7 @@ function blamedPath(issue: z.core.$ZodIssue, overrides: unknown): Path {
  * The defaults that depend on the database engine: the seed's db.t3.small
  * and major version "17" are RDS for PostgreSQL's; with engine
  * "aurora-postgresql" a class or version the override does not set comes
- * from the Aurora mode's defaults (src/config/schema.ts). A value the
+ * from the Aurora mode's defaults (src/config/sections/database.ts). A value the
  * override sets is kept and checked.
  */
 function withEngineDefaults(merged: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {

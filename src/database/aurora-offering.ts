@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { DataAwsRdsEngineVersion } from "@cdktf/provider-aws/lib/data-aws-rds-engine-version";
 import { DataAwsRdsOrderableDbInstance } from "@cdktf/provider-aws/lib/data-aws-rds-orderable-db-instance";
-import { AURORA_GLOBAL_CLASS_FAMILIES, type RegionRole } from "../config/schema";
+import { AURORA_GLOBAL_CLASS_FAMILIES } from "../config/sections/database";
+import type { RegionRole } from "../config/sections/network";
 import { AURORA_ENGINE } from "./aurora-contract";
 
 export interface AuroraOfferingCheckProps {
@@ -19,7 +20,7 @@ export interface AuroraOfferingCheckProps {
 /**
  * Classes the instance-class lookup falls back to when the configured one is
  * not offered: the large size of every family Aurora Global Database runs on
- * (src/config/schema.ts), then the burstable ones every Aurora PostgreSQL
+ * (src/config/sections/database.ts), then the burstable ones every Aurora PostgreSQL
  * version lists. They are never deployed: they only give the provider a row
  * to return, so the postcondition (not the provider's own error) reports the
  * configured class with its config field.

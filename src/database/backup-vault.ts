@@ -8,7 +8,7 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import type { DrState, RegionRole } from "../config";
-import type { VaultLockSettings } from "../config/schema";
+import type { VaultLockSettings } from "../config/backup-settings";
 
 /**
  * The region whose database takes writes in each DR state: the RDS Writer

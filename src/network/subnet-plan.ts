@@ -1,6 +1,6 @@
 import { formatCidr, mustParseCidr, subnet } from "../lib/cidr";
 
-import { SUBNET_TIERS } from "../config/schema";
+import { SUBNET_TIERS } from "../config/sections/network";
 
 /** Subnet tiers, in allocation order (the config's list, so its fit check and the plan agree). */
 export type SubnetTier = (typeof SUBNET_TIERS)[number];

@@ -11,7 +11,7 @@
  * each edit says what it relies on.
  */
 import { deepMerge, resolveConfig, type RegionRole, type ValidConfig } from "../../src/config";
-import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS } from "../../src/config/schema";
+import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS } from "../../src/config/sections/database";
 import { AURORA_ENGINE, auroraInstanceCount, auroraInstanceIdentifier, globalClusterIdentifier, isAurora, regionClusterArn, regionClusterIdentifier } from "../../src/database/aurora-contract";
 import { Naming } from "../../src/lib/naming";
 import type { StateEdit } from "./deployed-state";

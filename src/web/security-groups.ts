@@ -65,7 +65,7 @@ export class WebSecurityGroups extends Construct {
 
     const plan = albIngressPlan(props.ingressCidrs.length, props.listenerPorts.includes(443), props.route53HealthCheckPort !== undefined);
     if (plan.rules > SG_INBOUND_RULES_QUOTA) {
-      // The config refuses this first (src/config/schema.ts, checkWeb); a
+      // The config refuses this first (src/config/checks/web.ts, checkAlbRuleQuota); a
       // second guard for callers that build the construct directly.
       throw new Error(`the ALB security group would need ${plan.rules} inbound rules (quota ${SG_INBOUND_RULES_QUOTA}); at most ${plan.maxCidrs} ingress CIDRs fit`);
     }

@@ -1,4 +1,4 @@
-import { isolatedCopySettings } from "../../config/schema";
+import { isolatedCopySettings } from "../../config/backup-settings";
 import { regionKeyProblem } from "../context";
 import type { AppRule, PolicyContext, ResourceView, Verdict } from "../types";
 import { COMPLIANT, fail, NOT_APPLICABLE } from "../types";

@@ -1,4 +1,4 @@
-import { isolatedCopySettings, vaultLockSettings } from "../../config/schema";
+import { isolatedCopySettings, vaultLockSettings } from "../../config/backup-settings";
 import { VAULT_DENIED_ACTIONS } from "../../database/backup-vault";
 import { isTrue, names, policyStatements } from "../context";
 import { COMPLIANT, fail, type PolicyContext, type ResourceRule, type ResourceView } from "../types";
