@@ -1,32 +1,13 @@
 import type { DrState, RegionRole, ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { deployOnly, deployWithDependencies } from "./deploy-commands";
-import {
-  confirmOutageStep,
-  drained,
-  drainStep,
-  fenced,
-  fenceHolds,
-  stillFenced,
-  fenceOldPrimaryStep,
-  fenceStep,
-  gateStep,
-  verdictGuard,
-  MAX_LAG_AGE_SECONDS,
-  names,
-  OLD_REGION_ANSWERED,
-  requestsMayHaveBeenTaken,
-  restoreFleetStep,
-  switchCommand,
-  switchIs,
-  switchoverRollback,
-  verifyStep,
-  type Plan,
-  type PlanParams,
-  type Step,
-  type StepContext,
-  type StepGuard,
-} from "./plan";
+import { confirmOutageStep, drained, drainStep, fenceOldPrimaryStep, verdictGuard, OLD_REGION_ANSWERED } from "./unplanned-steps";
+import { fenced, fenceHolds, stillFenced, fenceStep } from "./fence-steps";
+import { gateStep, switchCommand, switchIs } from "./switch-step";
+import { MAX_LAG_AGE_SECONDS } from "./wal-verdicts";
+import { names } from "./names";
+import { requestsMayHaveBeenTaken, type Plan, type PlanParams, type Step, type StepContext, type StepGuard } from "./plan-model";
+import { restoreFleetStep, switchoverRollback, verifyStep } from "./shared-steps";
 import type { Check, ClusterSnapshotState, GlobalClusterState, GlobalDatabasePlatform, GlobalMemberState, GlobalReadOptions } from "./platform";
 
 /**

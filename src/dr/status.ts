@@ -3,7 +3,8 @@ import { regionTopology } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, isAurora, regionClusterIdentifier } from "../database/aurora-contract";
 import { auroraOps, member } from "./aurora-plan";
-import { names, switchCommand } from "./plan";
+import { names } from "./names";
+import { switchCommand } from "./switch-step";
 import type { DatabaseState, DrPlatform, GlobalClusterState, GlobalMemberState, HealthCheckState, RegionalClusterState, SwitchState, WebState } from "./platform";
 import { collectRestorable, renderRestorable, type RestorableStatus } from "./restorable-status";
 
