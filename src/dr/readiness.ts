@@ -2,7 +2,7 @@ import type { RegionRole, ValidConfig } from "../config";
 import { isAurora, regionClusterIdentifier } from "../database/aurora-contract";
 import { CREDENTIALS_HOME } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
-import { auroraOps, member } from "./aurora-plan";
+import { auroraOps, member } from "./aurora-global";
 import { names } from "./names";
 import { switchCommand } from "./switch-step";
 import type { DrPlatform, SecretMetadata } from "./platform";

@@ -2,7 +2,7 @@ import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { regionTopology } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, isAurora, regionClusterIdentifier } from "../database/aurora-contract";
-import { auroraOps, member } from "./aurora-plan";
+import { auroraOps, member } from "./aurora-global";
 import { names } from "./names";
 import { switchCommand } from "./switch-step";
 import type { DatabaseState, DrPlatform, GlobalClusterState, GlobalMemberState, HealthCheckState, RegionalClusterState, SwitchState, WebState } from "./platform";
