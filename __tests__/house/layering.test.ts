@@ -60,6 +60,6 @@ describe("the cycle finder (so the test above can fail)", () => {
     expect(importsOf(ROOT, "src/web/user-data.ts")).toContain("src/web/bundle-archive.ts");
     // aws-readiness.ts: `import type { AwsClients, ReadinessClients } from "./aws-clients"`.
     expect(importsOf(ROOT, "src/dr/aws-readiness.ts")).toContain("src/dr/aws-clients.ts");
-    expect(importsOf(ROOT, "src/dr/plan.ts")).toContain("src/config/index.ts");
+    expect(importsOf(ROOT, "src/dr/plan-model.ts")).toContain("src/config/index.ts");
   });
 });
