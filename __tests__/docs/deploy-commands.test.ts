@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { resolveConfig, type ValidConfig } from "../../src/config";
 import { buildPlan } from "../../src/dr/build-plan";
-import { paramsFromConfig, type Plan } from "../../src/dr/plan";
+import { paramsFromConfig } from "../../src/dr/plan-params";
+import type { Plan } from "../../src/dr/plan-model";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 /** A stack as cdktf-cli reads it from the manifest (cli-core synth-stack.js readSynthesizedStacks: the manifest entry, spread). */

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, configWarnings, resolveConfig } from "../../src/config";
 import { ALB_ALIAS_TTL_SECONDS, failoverBudget, failoverSwitch } from "../../src/dns/contract";
-import { ALB_IDLE_TIMEOUT_SECONDS, clientDrainSeconds } from "../../src/dr/plan";
+import { ALB_IDLE_TIMEOUT_SECONDS, clientDrainSeconds } from "../../src/dr/plan-params";
 import { PROJECT_ROOT, synthApp } from "../helpers/synth";
 
 const read = (page: string) => fs.readFileSync(path.join(PROJECT_ROOT, page), "utf8");

@@ -10,7 +10,7 @@ import { AwsPlatform } from "../../src/dr/aws-platform";
 import type { ClusterProbe } from "../../src/dr/aws-aurora-restore";
 import { main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
-import type { Step } from "../../src/dr/plan";
+import type { Step } from "../../src/dr/plan-model";
 import { runRunbook } from "../../src/dr/runner";
 import { FakeAurora, PRIMARY_CLUSTER, SECONDARY_CLUSTER } from "./fake-aurora";
 import { FakeAuroraRestore } from "./fake-aurora-restore";

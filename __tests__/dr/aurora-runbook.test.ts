@@ -14,7 +14,7 @@ import type { AwsClients } from "../../src/dr/aws-clients";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
-import type { Mode, Operation, Step } from "../../src/dr/plan";
+import type { Mode, Operation, Step } from "../../src/dr/plan-model";
 import { runRunbook } from "../../src/dr/runner";
 import { main } from "../../src/dr/cli";
 import { collectStatus, renderStatus, statusExitCode } from "../../src/dr/status";

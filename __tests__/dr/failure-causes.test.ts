@@ -16,7 +16,7 @@ import { main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
 import { checkCredentials } from "../../src/dr/credentials";
 import { Journal } from "../../src/dr/journal";
-import type { Mode, Operation } from "../../src/dr/plan";
+import type { Mode, Operation } from "../../src/dr/plan-model";
 import { runRunbook } from "../../src/dr/runner";
 import { FakeAws, type Call } from "./fake-aws";
 

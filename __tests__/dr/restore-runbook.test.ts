@@ -12,7 +12,7 @@ import { AwsPlatform } from "../../src/dr/aws-platform";
 import { main, parseRestoreArgs } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
-import type { Step } from "../../src/dr/plan";
+import type { Step } from "../../src/dr/plan-model";
 import { dbInstanceAddress, identifierProblem, restoreParamsFor, RestoreRequestError } from "../../src/dr/restore-plan";
 import { runRunbook } from "../../src/dr/runner";
 import { synthApp } from "../helpers/synth";

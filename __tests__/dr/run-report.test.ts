@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { resolveConfig, type ValidConfig } from "../../src/config";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { FakeClock } from "../../src/dr/clock";
-import type { Mode, Operation } from "../../src/dr/plan";
+import type { Mode, Operation } from "../../src/dr/plan-model";
 import type { DrPlatform } from "../../src/dr/platform";
 import { readAlarmsBounded, type RunReportData } from "../../src/dr/run-report";
 import { runRunbook } from "../../src/dr/runner";

@@ -16,7 +16,7 @@ import { EXIT_LEASE_HELD, EXIT_TRANSIENT, main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
 import { Journal } from "../../src/dr/journal";
 import { holderIsDead, LeaseHeldError, type LeaseHolder } from "../../src/dr/lease";
-import type { Mode, Operation, Step } from "../../src/dr/plan";
+import type { Mode, Operation, Step } from "../../src/dr/plan-model";
 import { LOCK_FILE, runRunbook } from "../../src/dr/runner";
 import { FakeAurora } from "./fake-aurora";
 import { FakeAws } from "./fake-aws";

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { resolveConfig, type RegionRole } from "../../src/config";
 import { regionClusterIdentifier } from "../../src/database/aurora-contract";
-import { auroraOps } from "../../src/dr/aurora-plan";
+import { auroraOps } from "../../src/dr/aurora-global";
 import { LocalAuroraPlatform, type LocalAurora } from "../../src/dr/local-aurora-platform";
 import type { GlobalActionAttempt } from "../../src/dr/platform";
 import { AuroraSim, auroraDrillConfig, auroraEndpoints } from "../../src/drill/aurora";

@@ -25,7 +25,7 @@ describe("the import graph", () => {
   const graph = importGraph(ROOT);
 
   it("covers the product code, including the drill and the offline plan harness", () => {
-    for (const f of ["main.ts", "stacks/app.ts", "src/config/schema.ts", "src/dr/plan.ts", "src/drill/environment.ts", "src/offline-plan/scenarios.ts", "scripts/synth-matrix.ts"]) expect(graph.has(f), f).toBe(true);
+    for (const f of ["main.ts", "stacks/app.ts", "src/config/schema.ts", "src/dr/plan-model.ts", "src/drill/environment.ts", "src/offline-plan/scenarios.ts", "scripts/synth-matrix.ts"]) expect(graph.has(f), f).toBe(true);
     // The scan resolves relative imports to files (and folder index.ts).
     expect(graph.get("main.ts")).toContain("stacks/app.ts");
     expect(graph.get("main.ts")).toContain("src/config/index.ts");
@@ -60,6 +60,6 @@ describe("the cycle finder (so the test above can fail)", () => {
     expect(importsOf(ROOT, "src/web/user-data.ts")).toContain("src/web/bundle-archive.ts");
     // aws-readiness.ts: `import type { AwsClients, ReadinessClients } from "./aws-clients"`.
     expect(importsOf(ROOT, "src/dr/aws-readiness.ts")).toContain("src/dr/aws-clients.ts");
-    expect(importsOf(ROOT, "src/dr/plan.ts")).toContain("src/config/index.ts");
+    expect(importsOf(ROOT, "src/dr/plan-model.ts")).toContain("src/config/index.ts");
   });
 });

@@ -2,7 +2,9 @@ import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import type { AuroraRestorePlatform } from "./aurora-restore-platform";
 import { auroraRestoreProcedure, auroraRestoreTargetId } from "./aurora-restore";
-import { DEAD_DB_STATUSES, names, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
+import { DEAD_DB_STATUSES } from "./promote-step";
+import { names } from "./names";
+import type { Plan, PlanParams, Step, StepContext } from "./plan-model";
 import type { Check } from "./platform";
 import {
   identifierProblem,

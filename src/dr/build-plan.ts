@@ -1,7 +1,9 @@
 import type { ValidConfig } from "../config";
 import { isAurora } from "../database/aurora-contract";
 import { auroraPlan } from "./aurora-plan";
-import { failbackPlan, failoverPlan, type Plan, type PlanParams } from "./plan";
+import { failbackPlan } from "./failback-plan";
+import { failoverPlan } from "./failover-plan";
+import type { Plan, PlanParams } from "./plan-model";
 import { restorePlan } from "./restore-plan";
 
 /**

@@ -9,7 +9,8 @@ import { checkCredentials, EXIT_NO_CREDENTIALS, type CredentialsProvider } from 
 import type { probeApp, readWalPositions } from "./http-probe";
 import { Journal } from "./journal";
 import { LeaseHeldError, LeaseNotTakenError, releaseAll } from "./lease";
-import { journalName, runRunbook, RunnerError } from "./runner";
+import { journalName, runRunbook } from "./runner";
+import { RunnerError } from "./run-options";
 import { publishRestorableMetrics } from "./restorable-metrics";
 import { collectStatus, renderStatus, statusExitCode } from "./status";
 import { EXIT_NOT_READY, renderReadiness, runReadiness } from "./readiness";

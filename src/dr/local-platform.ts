@@ -6,7 +6,7 @@ import type { RegionRole, ValidConfig } from "../config";
 import { failoverSwitch, switchValue } from "../dns/contract";
 import { probeApp, readWalPositions } from "./http-probe";
 import { acquireFileLease, type HeldLease, type LeaseHolder } from "./lease";
-import { names } from "./plan";
+import { names } from "./names";
 import type { AlarmRead, DatabaseState, DrPlatform, FleetCapacityState, HealthCheckState, OutageState, PermissionDecision, ProbeResult, PromotionAttempt, SwitchState, WalPositions, WebState } from "./platform";
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { RegionRole, ValidConfig } from "../config";
 import { LocalPlatform, type LocalDns, type LocalPlatformOptions, type LocalRegionSite } from "./local-platform";
-import { names } from "./plan";
+import { names } from "./names";
 import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } from "./restore-platform";
 
 type MaybePromise<T> = T | Promise<T>;

@@ -1,6 +1,6 @@
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, isAurora, regionClusterIdentifier } from "../database/aurora-contract";
-import { names } from "./plan";
+import { names } from "./names";
 import type { DrPlatform } from "./platform";
 import type { BackupSource, RestoreWindow } from "./restore-platform";
 

@@ -5,26 +5,13 @@ import { isAurora } from "../database/aurora-contract";
 import { backupReplicationSource } from "../database/backup-plan";
 import { auroraRestoreParams, auroraRestorePlan } from "./aurora-restore-plan";
 import { deployOnly } from "./deploy-commands";
-import {
-  confirmOutageStep,
-  DEAD_DB_STATUSES,
-  drainStep,
-  fenceOldPrimaryStep,
-  fenceStep,
-  gateStep,
-  names,
-  restoreFleetStep,
-  retireStep,
-  stillFenced,
-  unplannedSteps,
-  verdictGuard,
-  verifyStep,
-  type Plan,
-  type PlanParams,
-  type Rollback,
-  type Step,
-  type StepContext,
-} from "./plan";
+import { confirmOutageStep, drainStep, fenceOldPrimaryStep, unplannedSteps, verdictGuard } from "./unplanned-steps";
+import { DEAD_DB_STATUSES } from "./promote-step";
+import { fenceStep, stillFenced } from "./fence-steps";
+import { gateStep } from "./switch-step";
+import { names } from "./names";
+import { restoreFleetStep, retireStep, verifyStep } from "./shared-steps";
+import type { Plan, PlanParams, Rollback, Step, StepContext } from "./plan-model";
 import type { Check } from "./platform";
 import type { RestoreParams } from "./restore-params";
 import {

@@ -1,5 +1,5 @@
 import type { DrState, RegionRole } from "../config";
-import { requestsMayHaveBeenTaken, type StepContext } from "./plan";
+import { requestsMayHaveBeenTaken, type StepContext } from "./plan-model";
 import type { Check } from "./platform";
 import type { RestoreAttempt, RestoreWindow } from "./restore-platform";
 

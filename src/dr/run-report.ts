@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../config";
 import type { Clock } from "./clock";
 import type { Journal, JournalStepLine } from "./journal";
-import type { Mode, Operation, Plan } from "./plan";
+import type { Mode, Operation, Plan } from "./plan-model";
 import type { AlarmRead, DrPlatform } from "./platform";
 
 /**

@@ -1,14 +1,15 @@
 import * as path from "node:path";
-import { performance } from "node:perf_hooks";
-import type { ValidConfig } from "../config";
-import type { Clock } from "./clock";
 import { Journal } from "./journal";
 import { acquireFileLease, describeHolder, LeaseHeldError, LeaseNotTakenError, newHolder, track, type HeldLease } from "./lease";
 import { buildPlan } from "./build-plan";
-import { paramsFromConfig, type Mode, type Operation, type Plan, type PlanParams, type Step, type StepContext } from "./plan";
-import type { Check, DrPlatform, FailureCause } from "./platform";
-import { restoreParamsFor, type RestoreParams, type RestoreRequest } from "./restore-plan";
+import { paramsFromConfig } from "./plan-params";
+import type { Operation, PlanParams, Step, StepContext } from "./plan-model";
+import type { Check, FailureCause } from "./platform";
+import { restoreParamsFor, type RestoreParams } from "./restore-plan";
 import { ALARM_READ_MS, alarmsNotAsked, readAlarmsBounded, RunReport, uploadReport, type SegmentOutcome } from "./run-report";
+import { RunnerError, type RunOptions, type RunResult } from "./run-options";
+import { suspensionWatch } from "./suspension-watch";
+import { renderPlan } from "./render-plan";
 
 /**
  * Executes a plan step by step: precondition, action, wait (polled until its
@@ -26,93 +27,11 @@ import { ALARM_READ_MS, alarmsNotAsked, readAlarmsBounded, RunReport, uploadRepo
  * fix instead of running to its timeout.
  */
 
-export interface RunOptions {
-  readonly config: ValidConfig;
-  readonly platform: DrPlatform;
-  readonly operation: Operation;
-  readonly mode: Mode;
-  readonly clock: Clock;
-  /** Log sink: one line per call, already timestamped. */
-  readonly log: (line: string) => void;
-  /** Folder of the journal (config.runbook.journalDir unless given). */
-  readonly journalDir?: string;
-  /** Print the plan, change nothing (no AWS call that changes anything, no journal written). */
-  readonly dryRun?: boolean;
-  /** Steps whose checks (precondition and wait) the operator confirms by hand. */
-  readonly confirm?: readonly string[];
-  /** Archive an unfinished journal and start over. */
-  readonly fresh?: boolean;
-  /** Seconds between polls of a wait (config.runbook.pollIntervalSeconds unless given). */
-  readonly pollSeconds?: number;
-  /** `dr restore`: the time and region asked (restore-plan.ts); required for operation "restore". */
-  readonly restore?: RestoreRequest;
-  /** Called before each step (tests interrupt a run here). */
-  readonly beforeStep?: (step: Step) => void | Promise<void>;
-}
-
-export interface RunResult {
-  readonly ok: boolean;
-  readonly plan: Plan;
-  /** The step that failed (precondition false, action error or wait timeout). */
-  readonly failedStep?: string;
-  readonly failure?: string;
-  /** Why the calls failed, when it was not the step's business (credentials, permissions, network). */
-  readonly cause?: FailureCause;
-  /** The run continued an unfinished journal. */
-  readonly resumed: boolean;
-  /** An action was sent in this run or the one it resumed: the journal is kept (and resumed by the next run). */
-  readonly acted: boolean;
-  /** Steps skipped because the journal had them done. */
-  readonly skipped: readonly string[];
-  readonly journalFile: string;
-  /** A step after a fence failed and the runner put the fenced fleet back (Plan.rollback): nothing stays changed. */
-  readonly rolledBack?: boolean;
-  /**
-   * The fault was transient: the primary was healthy again before the failover changed anything it could not put
-   * back (confirm-outage saw it recover, or the verdict re-read before a change did: Plan.verdict). Nothing stays
-   * changed (a forced switch was released). cli.ts: exit EXIT_TRANSIENT.
-   */
-  readonly transient?: boolean;
-}
-
-export class RunnerError extends Error {}
-
 /** The journal folder's lock file (lease.ts): one run per folder. */
 export const LOCK_FILE = "dr.lock";
 
 /** A verdict read that took longer than this (ms, the run's clock) is not fresh: the run may have been suspended while reading; it is read again. */
 export const FRESH_VERDICT_MS = 2_000;
-
-/**
- * Sees the process being suspended (SIGSTOP, a laptop lid, a stalled
- * terminal): a timer every 250 ms on the monotonic clock; a gap of more than
- * a second beyond it is a suspension (or a blocked event loop: either way the
- * world may have moved on). `count` grows with each one.
- */
-function suspensionWatch() {
-  let last = performance.now();
-  let count = 0;
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const gap = now - last - 250;
-    if (gap > 1_000) {
-      count++;
-      longest = Math.max(longest, gap);
-    }
-    last = now;
-  }, 250);
-  timer.unref?.();
-  return {
-    get count() {
-      return count;
-    },
-    get longestMs() {
-      return longest;
-    },
-    stop: () => clearInterval(timer),
-  };
-}
 
 /**
  * Runs a plan (below) under the runbook's exclusive lease (issue 25 point 7),
@@ -168,28 +87,6 @@ export async function runRunbook(opts: RunOptions): Promise<RunResult> {
 /** The journal's name for an operation: failover and failback are separate operations. */
 export function journalName(operation: Operation): string {
   return operation;
-}
-
-function describe(step: Step, i: number, n: number, done: boolean): string[] {
-  const timeout = !step.wait.until ? "" : step.wait.timeoutSeconds ? ` (timeout ${step.wait.timeoutSeconds} s)` : " (checked once)";
-  return [
-    `${i + 1}/${n} ${step.id}${done ? "  [done: skipped on resume]" : ""}${step.by === "operator" ? "  [operator step]" : ""}`,
-    `    ${step.title}`,
-    `    precondition: ${step.precondition.text}`,
-    `    action:       ${step.action.text}`,
-    `    wait:         ${step.wait.text}${timeout}`,
-    ...(step.recheck ? [`    on resume:    re-checked, not taken from the journal: ${step.recheck.text}`] : []),
-    `    if it fails:  ${step.onFailure}`,
-  ];
-}
-
-export function renderPlan(plan: Plan, journal?: Journal): string[] {
-  const out = [`Plan: ${plan.title}`, `Parameters: ${JSON.stringify(plan.params)}`, ""];
-  plan.steps.forEach((s, i) => out.push(...describe(s, i, plan.steps.length, journal?.isDone(s.id) ?? false), ""));
-  if (plan.rollback) out.push(`Automatic roll-back: ${plan.rollback.text}`, "");
-  if (plan.verdict) out.push(`Outage verdict re-read before each change it decides (${plan.verdict.steps.join(", ")}): ${plan.verdict.text}; if the switch was already forced: ${plan.verdict.undo.text}`, "");
-  out.push("At the end:", ...plan.epilogue.map((l) => `  ${l}`));
-  return out;
 }
 
 /** The run's report (run-report.ts) once the journal is started or resumed, and its alarm read at the start. */

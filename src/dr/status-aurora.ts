@@ -1,7 +1,7 @@
 import { REGION_ROLES, type RegionRole, type ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, regionClusterIdentifier } from "../database/aurora-contract";
-import { member } from "./aurora-plan";
-import { names } from "./plan";
+import { member } from "./aurora-global";
+import { names } from "./names";
 import type { DatabaseState, WebState } from "./platform";
 import type { GlobalClusterState, GlobalMemberState, RegionalClusterState } from "./global-database-platform";
 import { provablyFenced, UNREAD, type AuroraWriteState, type RegionStatus } from "./status-model";

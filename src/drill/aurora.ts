@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { AURORA_ENGINE, globalClusterIdentifier, regionClusterIdentifier } from "../../src/database/aurora-contract";
 import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS } from "../../src/config/sections/database";
-import { failoverSnapshotPrefix } from "../../src/dr/aurora-plan";
+import { failoverSnapshotPrefix } from "../../src/dr/aurora-steps";
 import { psql } from "../../src/dr/local-platform";
 import type { ClusterSnapshotState, GlobalActionAttempt, GlobalClusterState, GlobalFailoverState, GlobalMemberState, GlobalReadOptions } from "../../src/dr/platform";
 import { APP_USER } from "./production-model";

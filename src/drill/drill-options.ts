@@ -3,7 +3,7 @@
  * on the drill's time scale (scaleConfig): the runbook's timeouts, polls and windows, the Route53 stand-in's interval.
  */
 import type { RegionRole, ValidConfig } from "../../src/config";
-import { clientDrainSeconds } from "../../src/dr/plan";
+import { clientDrainSeconds } from "../../src/dr/plan-params";
 
 /** The drill's options a scenario runs with (drill.ts reads them from the command line; times in real ms, scaled). */
 export interface DrillOptions {

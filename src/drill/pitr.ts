@@ -23,7 +23,7 @@ import type { RegionRole, ValidConfig } from "../../src/config";
 import { randomBytes } from "node:crypto";
 import { ISOLATED_MARK, psql } from "../../src/dr/local-platform";
 import type { LocalRestore } from "../../src/dr/local-restore";
-import { names } from "../../src/dr/plan";
+import { names } from "../../src/dr/names";
 import type { InstanceState, RestoreAttempt, RestoreWindow } from "../../src/dr/restore-platform";
 import { APP_USER } from "./production-model";
 import { type DrillEnvironment } from "./environment";

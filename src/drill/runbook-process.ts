@@ -12,7 +12,7 @@ import { realClock } from "../../src/dr/clock";
 import { type LocalAurora, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import { type LocalRestore, LocalRestorePlatform } from "../../src/dr/local-restore";
-import type { Mode, Operation } from "../../src/dr/plan";
+import type { Mode, Operation } from "../../src/dr/plan-model";
 import { request } from "../../src/dr/http-probe";
 import type { AlarmRead, HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";

@@ -9,7 +9,7 @@ import type { RegionRole, ValidConfig } from "../../src/config";
 import { failoverBudget } from "../../src/dns/contract";
 import { request } from "../../src/dr/http-probe";
 import { psql } from "../../src/dr/local-platform";
-import type { Mode, Operation } from "../../src/dr/plan";
+import type { Mode, Operation } from "../../src/dr/plan-model";
 import { TrafficClient } from "./client";
 import { ControlServer } from "./control";
 import { APP_USER } from "./production-model";

@@ -4,7 +4,7 @@
  * mark the timeline and wait on the journal; and what it gives back (its outcome, and where its RTO counts from).
  */
 import type { ValidConfig } from "../../config";
-import type { Mode, Operation } from "../../dr/plan";
+import type { Mode, Operation } from "../../dr/plan-model";
 import type { AuroraSim } from "../aurora";
 import type { DrillOptions, ScaleOver } from "../drill-options";
 import type { DrillEnvironment, DrillRegion } from "../environment";
