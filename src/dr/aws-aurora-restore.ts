@@ -12,6 +12,7 @@ import { AURORA_ENGINE } from "../database/aurora-contract";
 import type { AuroraRestorePlatform, ClusterState } from "./aurora-restore-platform";
 import { classifyAwsError } from "./aws-errors";
 import type { AwsClients } from "./aws-clients";
+import type { AdapterCalls } from "./aws-service";
 import { RESTORED_TO_TAG } from "./aws-restore";
 import type { Clock } from "./clock";
 import type { Check } from "./platform";
@@ -47,8 +48,8 @@ import type { InstanceState, RestoreAttempt, RestoreWindow } from "./restore-pla
  *   connection "not-sent", else "unknown": it may have been taken).
  */
 
-type Send = <T>(client: { send: (cmd: never, opts?: never) => Promise<unknown> }, command: unknown, what: string) => Promise<T>;
-type SendRequest = <T>(client: { send: (cmd: never, opts?: never) => Promise<unknown> }, command: unknown, what: string) => Promise<{ ok: true; out: T } | { ok: false; error: unknown; mayHaveBeenSent: boolean }>;
+type Send = AdapterCalls["send"];
+type SendRequest = AdapterCalls["sendRequest"];
 
 /**
  * A data-level check of the restored cluster through its endpoint (a SQL connection and a read). Injected: the

@@ -7,6 +7,7 @@ import { names } from "./names";
 import { GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucketState } from "./platform";
+import type { SdkSender } from "./aws-service";
 
 /**
  * The readiness check's own AWS reads (readiness.ts), beside the runbook's (aws-platform.ts): whether the standby
@@ -39,7 +40,7 @@ import type { FleetCapacityState, PermissionDecision, SecretMetadata, StateBucke
  *   that does not exist answers ResourceNotFoundException.
  */
 
-type Sender = { send: (cmd: never, opts?: never) => Promise<unknown> };
+type Sender = SdkSender;
 
 // ReadinessClients lives in aws-clients.ts (beside AwsClients, which extends it).
 export type { ReadinessClients };

@@ -12,6 +12,7 @@ import {
 import type { RegionRole, ValidConfig } from "../config";
 import { classifyAwsError } from "./aws-errors";
 import type { AwsClients } from "./aws-clients";
+import type { AdapterCalls } from "./aws-service";
 import type { Clock } from "./clock";
 import { names } from "./names";
 import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } from "./restore-platform";
@@ -75,8 +76,8 @@ import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } fr
  * (a timeout after sending, a 5xx) "unknown": it may have been taken.
  */
 
-type Send = <T>(client: { send: (cmd: never, opts?: never) => Promise<unknown> }, command: unknown, what: string) => Promise<T>;
-type SendRequest = <T>(client: { send: (cmd: never, opts?: never) => Promise<unknown> }, command: unknown, what: string) => Promise<{ ok: true; out: T } | { ok: false; error: unknown; mayHaveBeenSent: boolean }>;
+type Send = AdapterCalls["send"];
+type SendRequest = AdapterCalls["sendRequest"];
 
 /** Tags RDS reserves (aws:...) cannot be given to a new instance. */
 const reservedTag = (k: string | undefined) => !k || k.startsWith("aws:");
