@@ -1,9 +1,9 @@
 import type { ValidConfig } from "../config";
 import { regionClusterIdentifier } from "../database/aurora-contract";
 import { deployWithDependencies } from "./deploy-commands";
-import { confirmOutageStep, drained, drainStep, fenceOldPrimaryStep, verdictGuard } from "./unplanned-steps";
+import { confirmOutageStep, drainStep, fenceOldPrimaryStep, FORCED_AND_DRAINED, verdictGuard } from "./unplanned-steps";
 import { stillFenced, fenceStep } from "./fence-steps";
-import { gateStep, switchIs } from "./switch-step";
+import { gateStep } from "./switch-step";
 import { names } from "./names";
 import type { Plan, PlanParams, Step } from "./plan-model";
 import { restoreFleetStep, switchoverRollback, verifyStep } from "./shared-steps";
@@ -160,15 +160,7 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
       }),
       fenceOldPrimaryStep(config),
       drainStep(config, params),
-      moveStep(config, "failover", "unplanned", "secondary", {
-        text: "the switch is forced and the drain holds (checked now)",
-        check: async (ctx) => {
-          const sw = await switchIs(ctx, true);
-          if (!sw.ok) return no(`the failover switch is not forced (${sw.detail})`);
-          const d = await drained(ctx);
-          return d.ok ? ok(d.detail) : no(d.detail);
-        },
-      }),
+      moveStep(config, "failover", "unplanned", "secondary", FORCED_AND_DRAINED),
       verifyStep(config, "verify", "secondary"),
       failoverRecord(config),
       fenceOldFleetStep(config),

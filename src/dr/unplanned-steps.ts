@@ -2,7 +2,7 @@ import type { RegionRole, ValidConfig } from "../config";
 import { failoverBudget, failoverSwitch, switchValue } from "../dns/contract";
 import { names } from "./names";
 import type { Check, DatabaseState, OutageState, WebState } from "./platform";
-import type { PlanParams, Step, StepContext, VerdictGuard } from "./plan-model";
+import type { PlanParams, Step, StepContext, StepGuard, VerdictGuard } from "./plan-model";
 import { errorText, fatal, fmtLag, no, ok } from "./check-helpers";
 import { catchUpVerdict, sourceAlive } from "./wal-verdicts";
 import { fenced } from "./fence-steps";
@@ -225,6 +225,17 @@ export function fenceOldPrimaryStep(config: ValidConfig): Step {
 }
 
 /** Unplanned: no client can still write to the old primary (its fleet fenced, or the client drain since the switch has passed). */
+/** The guard of the unplanned move (RDS promotion, Aurora's managed failover): the switch is forced and the client drain holds, re-checked right before it. */
+export const FORCED_AND_DRAINED: StepGuard = {
+  text: "the switch is forced and the drain holds (checked now)",
+  check: async (ctx) => {
+    const sw = await switchIs(ctx, true);
+    if (!sw.ok) return no(`the failover switch is not forced (${sw.detail})`);
+    const d = await drained(ctx);
+    return d.ok ? ok(d.detail) : no(d.detail);
+  },
+};
+
 export function drainStep(_config: ValidConfig, params: PlanParams): Step {
   const drain = params.clientDrainSeconds;
   const switchForced = { text: "the failover switch is forced now (alarm read in AWS)", check: (ctx: StepContext) => switchIs(ctx, true) };
@@ -317,15 +328,7 @@ export function unplannedSteps(config: ValidConfig, params: PlanParams): Step[] 
         `Nothing was promoted. Read the reason above: (a) "the promotion target ... is down itself": the replica in ${s.region} does not answer (or is gone) as well as the primary: bring it back (RDS: aws rds describe-events --region ${s.region} --source-type db-instance --source-identifier ${s.writer(gS)}; reboot it) and run the same command again, or restore ${s.region} from a snapshot; ` +
         `(b) "WAL replay is paused": resume it (SELECT pg_wal_replay_resume()) and run again; (c) a timeout while the source still streams: the replica could not be shown to have its last writes: check it (SELECT pg_last_wal_replay_lsn(), pg_is_wal_replay_paused()); to promote anyway (accepting the loss of what is not replayed), run again with --confirm catch-up.`,
     },
-    promoteStep(config, "promote", "secondary", gS, {
-      text: "the switch is forced and the drain holds (checked now)",
-      check: async (ctx) => {
-        const sw = await switchIs(ctx, true);
-        if (!sw.ok) return no(`the failover switch is not forced (${sw.detail})`);
-        const d = await drained(ctx);
-        return d.ok ? ok(d.detail) : no(d.detail);
-      },
-    }),
+    promoteStep(config, "promote", "secondary", gS, FORCED_AND_DRAINED),
     verifyStep(config, "verify", "secondary"),
     {
       id: "isolate-old-primary",
