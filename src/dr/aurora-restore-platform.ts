@@ -19,6 +19,8 @@ export interface ClusterState {
   /** The cluster (writer) endpoint and port, once the service reports them. */
   readonly endpoint: string | null;
   readonly port: number | null;
+  /** The reader endpoint, once the service reports it (DBCluster ReaderEndpoint); optional for platforms that predate the move. */
+  readonly readerEndpoint?: string | null;
   /** DB instances of the cluster (DBClusterMembers) and the one that writes. */
   readonly instances: readonly string[];
   readonly writerInstance: string | null;
