@@ -87,6 +87,24 @@ export const databaseSchema = z.strictObject({
    * identifiers. Bumped when a region's database is rebuilt as a replica
    * (failback), so the rebuilt instances never reuse a live name.
    */
+  /**
+   * Aurora mode only: records a `dr restore` that moved the app to a restored cluster (the runbook prints this
+   * block). The region's database endpoints parameter then names this cluster's endpoints instead of the member
+   * cluster's; the restored cluster stays outside Terraform. While set, Aurora failover, switchover and failback are
+   * refused (the other region replicates the damaged data): docs/dr-runbook.md, "dr restore", Aurora mode.
+   */
+  restoredCluster: z
+    .strictObject({
+      /** The region whose fleet writes to the restored cluster (the global primary's region when it was restored). */
+      region: z.enum(["primary", "secondary"], { message: "must be primary or secondary" }),
+      /** The restored cluster's identifier (`<member>-pitr-<stamp>`, as `dr restore` created it). */
+      identifier: z.string(),
+      /** Its cluster (writer) endpoint, `<identifier>.cluster-<id>.<region>.rds.amazonaws.com`. */
+      writerEndpoint: z.string(),
+      /** Its reader endpoint, `<identifier>.cluster-ro-<id>.<region>.rds.amazonaws.com`. */
+      readerEndpoint: z.string(),
+    })
+    .optional(),
   generations: z.strictObject({
     /** Generation of the primary region's database instances. */
     primary: count(),
