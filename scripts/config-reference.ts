@@ -182,8 +182,8 @@ function describeChecks(def: any, kind: "number" | "string" | "array"): string[]
   return out;
 }
 
-/** The type and constraints of one leaf schema. */
-function describe(s: AnySchema): { type: string; constraints: string[]; optional: boolean } {
+/** The schema under its optional/default/pipe wrappers, and whether a wrapper made it optional. */
+function unwrap(s: AnySchema): { def: AnySchema["_zod"]["def"]; optional: boolean } {
   let def = s._zod.def;
   let optional = false;
   for (;;) {
@@ -193,6 +193,12 @@ function describe(s: AnySchema): { type: string; constraints: string[]; optional
     } else if (def.type === "pipe") def = def.in._zod.def;
     else break;
   }
+  return { def, optional };
+}
+
+/** The type and constraints of one leaf schema. */
+function describe(s: AnySchema): { type: string; constraints: string[]; optional: boolean } {
+  const { def, optional } = unwrap(s);
   switch (def.type) {
     case "string":
       return { type: "string", constraints: describeChecks(def, "string"), optional };
@@ -224,15 +230,7 @@ function describe(s: AnySchema): { type: string; constraints: string[]; optional
 }
 
 function unwrapObject(s: AnySchema): { shapes: { shape: Record<string, AnySchema>; when?: string }[]; optional: boolean } | undefined {
-  let def = s._zod.def;
-  let optional = false;
-  for (;;) {
-    if (def.type === "optional" || def.type === "default") {
-      optional = true;
-      def = def.innerType._zod.def;
-    } else if (def.type === "pipe") def = def.in._zod.def;
-    else break;
-  }
+  const { def, optional } = unwrap(s);
   if (def.type === "object") return { shapes: [{ shape: def.shape }], optional };
   if (def.type === "union" && def.discriminator) {
     return {
