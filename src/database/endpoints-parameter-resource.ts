@@ -65,9 +65,8 @@ export class EndpointsParameter extends Construct {
       type: "String",
       tier: ENDPOINTS_PARAMETER_TIER,
       value,
-      description: restored
-        ? `Database endpoints the web fleet uses: the restored cluster ${restored.identifier} (database.restoredCluster, dr restore)`
-        : "Database endpoints the web fleet uses: this region's Aurora member cluster (dr restore moves the fleet by overwriting it)",
+      // The same in both cases: recording a restore changes the value only (the runbook's PutParameter wrote it).
+      description: "Database endpoints the web fleet reads when it starts: this region's Aurora member cluster, or the restored cluster a dr restore moved it to (database.restoredCluster)",
     });
   }
 
