@@ -458,7 +458,7 @@ export class RegionalStack extends TerraformStack {
       instancePolicyStatements: [
         ...secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
         ...roleMetricPublishStatements(pairRegions),
-        ...(endpoints ? endpoints.readStatements() : []),
+        ...(endpoints ? endpoints.readStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region }) : []),
       ],
       // The parameter exists before any instance boots and reads it (the app fails closed without it).
       ...(endpoints ? { bootDependsOn: [endpoints.parameter] } : {}),

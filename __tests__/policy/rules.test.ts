@@ -235,7 +235,7 @@ const failoverRecords = (primary: Record<string, any>, secondary?: Record<string
 function endpointsPair(o: { param?: Record<string, any> | null; extraParam?: boolean; statement?: Record<string, any> | null } = {}): PolicyInput {
   const regional = (region: string, code: string, primary: boolean) => {
     const param = { name: `/drweb-prod-${code}/db/endpoints`, type: "String", tier: "Standard", value: "${jsonencode({})}", ...(primary ? o.param : {}) };
-    const read = { sid: "ReadDbEndpoints", actions: ["ssm:GetParameter"], resources: ["${aws_ssm_parameter.Endpoints.arn}"], ...(primary ? o.statement : {}) };
+    const read = { sid: "ReadDbEndpoints", actions: ["ssm:GetParameter"], resources: [`arn:\${data.aws_partition.P.partition}:ssm:${region}:\${data.aws_caller_identity.A.account_id}:parameter/drweb-prod-${code}/db/endpoints`], ...(primary ? o.statement : {}) };
     const statements = [{ actions: ["secretsmanager:GetSecretValue"], resources: ["arn:aws:secretsmanager:*:1:secret:x"] }, ...(primary && o.statement === null ? [] : [read])];
     return stack(
       {
@@ -466,6 +466,8 @@ const CASES: Record<string, Case[]> = {
     { compliant: endpointsPair(), nonCompliant: endpointsPair({ statement: null }), message: /has no ssm:GetParameter on \/drweb-prod-use2\/db\/endpoints/ },
     { compliant: endpointsPair(), nonCompliant: endpointsPair({ statement: { actions: ["ssm:GetParameter", "ssm:PutParameter"] } }), message: /is granted ssm:GetParameter, ssm:PutParameter; it may only read/ },
     { compliant: endpointsPair(), nonCompliant: endpointsPair({ statement: { resources: ["arn:aws:ssm:us-east-2:1:parameter/*"] } }), message: /names \["arn:aws:ssm:us-east-2:1:parameter\/\*"\], not exactly the endpoints parameter's ARN/ },
+    // the other region's parameter, or the parameter by reference (also exact)
+    { compliant: endpointsPair({ statement: { resources: ["${aws_ssm_parameter.Endpoints.arn}"] } }), nonCompliant: endpointsPair({ statement: { resources: ["arn:aws:ssm:us-west-1:1:parameter/drweb-prod-use2/db/endpoints"] } }), message: /not exactly the endpoints parameter's ARN \(arn:<partition>:ssm:us-east-2:<account>:parameter\/drweb-prod-use2\/db\/endpoints\)/ },
   ],
   "aurora-cluster-hardened": [
     { compliant: one("aws_rds_global_cluster", globalCluster()), nonCompliant: one("aws_rds_global_cluster", globalCluster({ engine: "aurora-mysql" })), message: /engine is aurora-mysql, not aurora-postgresql/ },

@@ -71,11 +71,22 @@ export class EndpointsParameter extends Construct {
   }
 
   /**
-   * The web instances' read of it: ssm:GetParameter on exactly this parameter's ARN. A String parameter needs no
+   * The web instances' read of it: ssm:GetParameter on exactly this parameter's ARN,
+   * `arn:<partition>:ssm:<region>:<account>:parameter/<name without its leading slash>` (Service Authorization
+   * Reference, AWS Systems Manager, resource type "parameter": `arn:${Partition}:ssm:${Region}:${Account}:parameter/
+   * ${ParameterNameWithoutLeadingSlash}`). Built from the name, not the resource's `arn` attribute: a reference would
+   * make the role's policy document wait for the parameter's every update (a data source that depends on a resource
+   * with planned changes is read again at apply), so recording a restore would also plan the role's policy. The
+   * ordering before the instances boot is the Auto Scaling group's depends_on. A String parameter needs no
    * kms:Decrypt (GetParameter WithDecryption applies to SecureString only: AWS Systems Manager API Reference,
-   * GetParameter). The reference also orders the role's policy after the parameter.
+   * GetParameter).
    */
-  readStatements(): DataAwsIamPolicyDocumentStatement[] {
-    return [{ sid: ENDPOINTS_READ_SID, actions: ["ssm:GetParameter"], resources: [this.parameter.arn] }];
+  readStatements(p: { readonly partition: string; readonly accountId: string; readonly region: string }): DataAwsIamPolicyDocumentStatement[] {
+    return [{ sid: ENDPOINTS_READ_SID, actions: ["ssm:GetParameter"], resources: [endpointsParameterArn(p.partition, p.region, p.accountId, this.name)] }];
   }
+}
+
+/** The ARN of a parameter named `name` (with its leading slash), as IAM and the SSM API give it. */
+export function endpointsParameterArn(partition: string, region: string, accountId: string, name: string): string {
+  return `arn:${partition}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
 }

@@ -37,6 +37,9 @@ export function auroraRestoredState(normal: ValidConfig): DrStateDef {
   };
 }
 
+/** The attributes of an aws_ssm_parameter whose value changes: the value, and the version and insecure_value the provider computes again. */
+const PARAMETER_VALUE_CHANGE = ["insecure_value", "value", "version"];
+
 const isEndpointsParameter = (name: string) => (rc: PlanResourceChange) => (rc.change.before?.name ?? rc.change.after?.name) === name;
 
 /**
@@ -55,9 +58,10 @@ export function restoreRecordedTransitions(states: readonly DrStateDef[]): Trans
     type: "aws_ssm_parameter",
     kind: "update",
     match: isEndpointsParameter(name),
-    // value, and version: computed again whenever the value changes (hashicorp/aws internal/service/ssm/parameter.go
-    // CustomizeDiff, ComputedIf(version) on a value change).
-    attributes: ["value", "version"],
+    // value, and what the provider computes again whenever the value changes (hashicorp/aws
+    // internal/service/ssm/parameter.go CustomizeDiff: ComputedIf on version and on insecure_value; the real 5.100.0
+    // plan shows both unknown): PARAMETER_VALUE_CHANGE.
+    attributes: PARAMETER_VALUE_CHANGE,
     check: (rc) => {
       const after = rc.change.after?.value;
       if (typeof after !== "string") return [`the new value is not known at plan time (${JSON.stringify(after)})`];
@@ -110,5 +114,5 @@ export function endpointsParameterStateProblems(stack: string, config: ValidConf
  */
 export function endpointsParameterMoved(config: ValidConfig, role: RegionRole): ChangeRule {
   const name = endpointsParameterName(config, role);
-  return { what: `the endpoints parameter ${name} names the rebuilt cluster (value known after apply), in place`, type: "aws_ssm_parameter", kind: "update", match: isEndpointsParameter(name), attributes: ["value", "version"] };
+  return { what: `the endpoints parameter ${name} names the rebuilt cluster (value known after apply), in place`, type: "aws_ssm_parameter", kind: "update", match: isEndpointsParameter(name), attributes: PARAMETER_VALUE_CHANGE };
 }

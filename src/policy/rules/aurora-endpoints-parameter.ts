@@ -23,6 +23,19 @@ function ssmStatements(ctx: PolicyContext, stack: string, role: ResourceView): a
     .filter((s) => (s.effect ?? "Allow") === "Allow" && (s.actions ?? []).some((a: string) => a === "*" || a.startsWith("ssm:")));
 }
 
+/**
+ * True when an IAM resource is exactly the parameter's ARN: a reference to its `arn`, or
+ * `arn:<partition>:ssm:<its region>:<account>:parameter/<name without the leading slash>` (Service Authorization
+ * Reference, AWS Systems Manager, resource type "parameter") with no wildcard.
+ */
+function namesParameter(ctx: PolicyContext, stack: string, resource: unknown, param: ResourceView): boolean {
+  if (typeof resource !== "string" || resource.includes("*") || resource.includes("?")) return false;
+  if (/\.arn\}$/.test(resource) && ctx.deref(stack, resource)?.address === param.address) return true;
+  const name = String(param.config.name).replace(/^\//, "");
+  const m = /^arn:([^:]+):ssm:([^:]+):([^:]+):parameter\/(.+)$/.exec(resource);
+  return !!m && m[2] === ctx.regionOf(param) && m[4] === name;
+}
+
 /** Why the instance role's SSM access is not GetParameter on exactly `param`, or undefined. */
 function accessProblem(ctx: PolicyContext, stack: string, role: ResourceView, param: ResourceView): string | undefined {
   const sts = ssmStatements(ctx, stack, role);
@@ -31,7 +44,7 @@ function accessProblem(ctx: PolicyContext, stack: string, role: ResourceView, pa
     const actions = s.actions as string[];
     const resources = (s.resources ?? []) as unknown[];
     if (actions.length !== 1 || actions[0] !== "ssm:GetParameter") return `the web instance role ${role.config.name} is granted ${actions.join(", ")}; it may only read the endpoints parameter (ssm:GetParameter): a fleet that can write it could move itself to another cluster`;
-    if (resources.length !== 1 || ctx.deref(stack, resources[0])?.address !== param.address) return `the web instance role's ssm:GetParameter names ${JSON.stringify(resources)}, not exactly the endpoints parameter's ARN (${param.address}.arn)`;
+    if (resources.length !== 1 || !namesParameter(ctx, stack, resources[0], param)) return `the web instance role's ssm:GetParameter names ${JSON.stringify(resources)}, not exactly the endpoints parameter's ARN (arn:<partition>:ssm:${ctx.regionOf(param)}:<account>:parameter${param.config.name})`;
   }
   return undefined;
 }
