@@ -24,6 +24,8 @@ import { DbCredentials } from "../src/database/credentials";
 import { DatabaseTier, dbIdentifier } from "../src/database/database-tier";
 import { auroraPasswordDelivery, globalClusterIdentifier, isAurora } from "../src/database/aurora-contract";
 import { AuroraGlobalTier, type AuroraMasterCredentials } from "../src/database/aurora-tier";
+import { EndpointsParameter } from "../src/database/endpoints-parameter-resource";
+import { ENDPOINTS_PARAMETER_ENV } from "../src/database/endpoints-parameter";
 import { BackupReplica, backupReplicaParameter, backupReplicationSource } from "../src/database/backup-plan";
 import { backupVaultArn, backupVaultName, DatabaseBackups, WRITING_REGION } from "../src/database/backup-vault";
 import { isolatedCopySettings, vaultLockSettings } from "../src/config/backup-settings";
@@ -95,6 +97,8 @@ export class RegionalStack extends TerraformStack {
   readonly web: WebTier;
   /** The region's database: RDS for PostgreSQL (writer-or-promotable instance + readers) or its Aurora Global Database member. */
   readonly database: DatabaseTier | AuroraGlobalTier;
+  /** Aurora mode: the database endpoints parameter the region's fleet reads (src/database/endpoints-parameter.ts). */
+  readonly endpointsParameter?: EndpointsParameter;
   /** The region's EKS cluster for Prometheus and Grafana. */
   readonly eks: EksMonitoringCluster;
   /** The Session Manager tunnel host to that cluster's API (eks.deployRunner.enabled). */
@@ -169,8 +173,9 @@ export class RegionalStack extends TerraformStack {
     if (data.backupReplica) this.backupReplica = data.backupReplica;
     const backups = this.addBackups(ctx);
     if (backups) this.backups = backups;
+    if (data.database instanceof AuroraGlobalTier) this.endpointsParameter = this.addEndpointsParameter(ctx, data.database);
     const certificateArn = this.addCertificate(ctx);
-    this.web = this.addWebTier(ctx, props, data.dbHosts, certificateArn);
+    this.web = this.addWebTier(ctx, props, data.dbHosts, certificateArn, this.endpointsParameter);
     if (config.dns.enabled) this.addAlbHandoff(ctx);
     this.eks = this.addEks(ctx);
     const deployRunner = this.addDeployRunner(ctx);
@@ -362,6 +367,15 @@ export class RegionalStack extends TerraformStack {
     return undefined;
   }
 
+  /**
+   * Database endpoints parameter (Aurora mode): which cluster this region's fleet uses, read by the app when it
+   * starts; `dr restore` overwrites it to move the app to a restored cluster, database.restoredCluster records that
+   * (src/database/endpoints-parameter-resource.ts).
+   */
+  private addEndpointsParameter(ctx: RegionContext, tier: AuroraGlobalTier): EndpointsParameter {
+    return new EndpointsParameter(this, "DatabaseEndpoints", { config: ctx.config, role: ctx.role, tier });
+  }
+
   /** TLS: the ALB's certificate ARN, if any. */
   private addCertificate(ctx: RegionContext): string | undefined {
     const { config, rc, peerUnreachable, handoffProvider } = ctx;
@@ -387,7 +401,7 @@ export class RegionalStack extends TerraformStack {
   }
 
   /** Web tier: the ALB and the Auto Scaling group of the Flask app. */
-  private addWebTier(ctx: RegionContext, props: RegionalStackProps, dbHosts: DbHosts, certificateArn: string | undefined): WebTier {
+  private addWebTier(ctx: RegionContext, props: RegionalStackProps, dbHosts: DbHosts, certificateArn: string | undefined, endpoints: EndpointsParameter | undefined): WebTier {
     const { config, rc, naming, tags, account, partition, secretName } = ctx;
     // The app verifies the database's certificate (verify-full) with the CA
     // bundle it ships: it must hold this region's root.
@@ -414,6 +428,11 @@ export class RegionalStack extends TerraformStack {
         // secondary member" and takes its role from the reader endpoint
         // (webapp/drweb/db.py Database.role). The same in every DR state.
         DB_ENGINE: config.database.engine,
+        // Aurora mode: the app reads which cluster it uses (writer, reader, port) from this region's endpoints
+        // parameter when it starts, and refuses to fall back to DB_WRITER_HOST / DB_READER_HOST above when the
+        // parameter is set but unreadable (webapp/drweb). The NAME, not the endpoints: a restore move overwrites the
+        // parameter, and the launch template (its user data) stays the same, so recording it replaces no instance.
+        ...(endpoints ? { [ENDPOINTS_PARAMETER_ENV]: endpoints.name } : {}),
         DB_NAME: config.database.dbName,
         DB_AUTH: "secretsmanager",
         // The secret's NAME: GetSecretValue's SecretId is "the ARN or name of
@@ -439,7 +458,10 @@ export class RegionalStack extends TerraformStack {
       instancePolicyStatements: [
         ...secretReadStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region, secretName }),
         ...roleMetricPublishStatements(pairRegions),
+        ...(endpoints ? endpoints.readStatements({ partition: partition.partition, accountId: account.accountId, region: rc.region }) : []),
       ],
+      // The parameter exists before any instance boots and reads it (the app fails closed without it).
+      ...(endpoints ? { bootDependsOn: [endpoints.parameter] } : {}),
       certificateArn,
       // The dns stack health-checks each ALB over HTTPS on 443
       // (src/dns/failover-records.ts); __tests__/web/web-tier.test.ts checks

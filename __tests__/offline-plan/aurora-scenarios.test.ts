@@ -33,6 +33,7 @@ describe("offline plan: Aurora Global Database scenarios", () => {
       "aurora-switchedBack",
       "aurora-rotated",
       "aurora-failback-rotated",
+      "aurora-restored",
     ]);
     const a = states.find((s) => s.id === "aurora-rebuild")!.config.database;
     expect(a).toMatchObject({ engine: "aurora-postgresql", instanceClass: "db.r6g.large", drState: "failback", generations: { primary: 2, secondary: 1 } });

@@ -51,6 +51,9 @@ describe("policy on the whole app", () => {
         const judged = findings.filter((f) => f.ruleId === ruleId && f.status === "compliant" && /aws_rds_(global_)?cluster/.test(f.address));
         expect(judged.length, ruleId).toBeGreaterThan(0);
       }
+      // Each region's database endpoints parameter, judged where it is.
+      const endpoints = findings.filter((f) => f.ruleId === "aurora-endpoints-parameter").map((f) => `${f.stack}:${f.status}`);
+      expect(endpoints.sort()).toEqual(["primary:compliant", "secondary:compliant"]);
     }
   });
 

@@ -228,6 +228,32 @@ const failoverRecords = (primary: Record<string, any>, secondary?: Record<string
   },
 });
 
+/**
+ * The Aurora pair's endpoints parameters and web instance roles (AURORA config: drweb-prod), with one thing changed
+ * in the primary stack: its parameter's config, or the web role's SSM statement.
+ */
+function endpointsPair(o: { param?: Record<string, any> | null; extraParam?: boolean; statement?: Record<string, any> | null } = {}): PolicyInput {
+  const regional = (region: string, code: string, primary: boolean) => {
+    const param = { name: `/drweb-prod-${code}/db/endpoints`, type: "String", tier: "Standard", value: "${jsonencode({})}", ...(primary ? o.param : {}) };
+    const read = { sid: "ReadDbEndpoints", actions: ["ssm:GetParameter"], resources: [`arn:\${data.aws_partition.P.partition}:ssm:${region}:\${data.aws_caller_identity.A.account_id}:parameter/drweb-prod-${code}/db/endpoints`], ...(primary ? o.statement : {}) };
+    const statements = [{ actions: ["secretsmanager:GetSecretValue"], resources: ["arn:aws:secretsmanager:*:1:secret:x"] }, ...(primary && o.statement === null ? [] : [read])];
+    return stack(
+      {
+        aws_vpc: { Vpc: { cidr_block: primary ? "10.10.0.0/16" : "10.20.0.0/16" } },
+        aws_ssm_parameter: {
+          ...(primary && o.param === null ? {} : { Endpoints: param }),
+          ...(primary && o.extraParam ? { Other: { name: `/drweb-prod-${code}-old/db/endpoints`, type: "String", tier: "Standard" } } : {}),
+          Handoff: { name: "/drweb-prod/dr/primary/alb-dns-name", type: "String" },
+        },
+        aws_iam_role: { Web: { name: `drweb-prod-${code}-web` } },
+        aws_iam_role_policy: { App: { role: "${aws_iam_role.Web.id}", policy: "${data.aws_iam_policy_document.App.json}" } },
+      },
+      { region, data: { aws_iam_policy_document: { App: { statement: statements } } } },
+    );
+  };
+  return { config: AURORA, stacks: { primary: regional("us-east-2", "use2", true), secondary: regional("us-west-1", "usw1", false) } };
+}
+
 const s3Backend = (region: string, extra = {}) => ({ backend: { s3: { bucket: "b", region, key: "k", encrypt: true, use_lockfile: true, ...extra } } });
 
 interface Case {
@@ -431,6 +457,17 @@ const CASES: Record<string, Case[]> = {
   "helm-chart-pinned": [
     { compliant: one("helm_release", { repository: "https://charts.example", version: "79.7.1" }), nonCompliant: one("helm_release", { repository: "https://charts.example", version: "^79.0.0" }), message: /chart version \^79\.0\.0 is not exact/ },
     { compliant: one("helm_release", { repository: "https://charts.example", version: "79.7.1" }), nonCompliant: one("helm_release", { repository: "http://charts.example", version: "79.7.1" }), message: /not HTTPS/ },
+  ],
+  "aurora-endpoints-parameter": [
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ param: null }), message: /primary declares 0 database endpoints parameter\(s\) \(none\); it needs exactly one, \/drweb-prod-use2\/db\/endpoints/ },
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ extraParam: true }), message: /primary declares 2 database endpoints parameter/ },
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ param: { name: "/drweb-prod-usw1/db/endpoints" } }), message: /named \/drweb-prod-usw1\/db\/endpoints, not \/drweb-prod-use2\/db\/endpoints/ },
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ param: { type: "SecureString" } }), message: /type SecureString, tier Standard; it must be a String of the Standard tier/ },
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ statement: null }), message: /has no ssm:GetParameter on \/drweb-prod-use2\/db\/endpoints/ },
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ statement: { actions: ["ssm:GetParameter", "ssm:PutParameter"] } }), message: /is granted ssm:GetParameter, ssm:PutParameter; it may only read/ },
+    { compliant: endpointsPair(), nonCompliant: endpointsPair({ statement: { resources: ["arn:aws:ssm:us-east-2:1:parameter/*"] } }), message: /names \["arn:aws:ssm:us-east-2:1:parameter\/\*"\], not exactly the endpoints parameter's ARN/ },
+    // the other region's parameter, or the parameter by reference (also exact)
+    { compliant: endpointsPair({ statement: { resources: ["${aws_ssm_parameter.Endpoints.arn}"] } }), nonCompliant: endpointsPair({ statement: { resources: ["arn:aws:ssm:us-west-1:1:parameter/drweb-prod-use2/db/endpoints"] } }), message: /not exactly the endpoints parameter's ARN \(arn:<partition>:ssm:us-east-2:<account>:parameter\/drweb-prod-use2\/db\/endpoints\)/ },
   ],
   "aurora-cluster-hardened": [
     { compliant: one("aws_rds_global_cluster", globalCluster()), nonCompliant: one("aws_rds_global_cluster", globalCluster({ engine: "aurora-mysql" })), message: /engine is aurora-mysql, not aurora-postgresql/ },

@@ -16,6 +16,7 @@
  * purpose rather than by accident.
  */
 import * as path from "node:path";
+import { ENDPOINTS_PARAMETER_ENV } from "../../src/database/endpoints-parameter";
 import { APP_SRC_DIR } from "../../src/web/user-data";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, synthApp, userDataEnv, type StackJson, type SynthResult } from "../helpers/synth";
@@ -77,6 +78,17 @@ export function literalEnv(stack: StackJson, env: Record<string, string>, region
   return out;
 }
 
+/**
+ * Whether the app in this checkout reads DB_ENDPOINTS_PARAMETER (the Aurora mode's database endpoints parameter,
+ * webapp/drweb/endpoints.py; the stacks and the app are built on separate branches). Asked of the app's own list of
+ * the variables it reads.
+ */
+async function appReadsEndpointsParameter(): Promise<boolean> {
+  const r = await run(PYTHON, ["-c", `from drweb.config import Config, OTHER_VARIABLES; print("${ENDPOINTS_PARAMETER_ENV}" in Config.VARIABLES or "${ENDPOINTS_PARAMETER_ENV}" in OTHER_VARIABLES)`], { cwd: WEBAPP });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim() === "True";
+}
+
 /** Runs the app's pre-start config check with exactly `env` (plus PATH/HOME). */
 function checkConfig(env: Record<string, string>) {
   return run(PYTHON, ["-m", "drweb", "--check-config"], { cwd: WEBAPP, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env } });
@@ -103,10 +115,27 @@ describe("web app <-> stacks contract (the synthesized instance environment thro
         expect(app.config.regions[stack as "primary" | "secondary"].region).toBe(region);
         const written = userDataEnv(app.stacks[stack]);
         expect(written.DRWEB_REGION).toBe(region);
-        const r = await checkConfig(literalEnv(app.stacks[stack], written, region));
+        const env = literalEnv(app.stacks[stack], written, region);
+        const parameter = env[ENDPOINTS_PARAMETER_ENV];
+        // Aurora mode: the stacks name the endpoints parameter (the RDS mode never does).
+        expect(parameter !== undefined).toBe(app.config.database.engine === "aurora-postgresql");
+        const appReads = parameter !== undefined && (await appReadsEndpointsParameter());
+        if (parameter !== undefined && !appReads) {
+          // An app from before the endpoints parameter refuses the variable (so the stacks must not be deployed with
+          // it); the rest of the contract is checked without it until the app reads it.
+          const refused = await checkConfig(env);
+          expect(refused.status).toBe(2);
+          expect(refused.stderr).toContain(`${ENDPOINTS_PARAMETER_ENV} is set but drweb does not read it`);
+          delete env[ENDPOINTS_PARAMETER_ENV];
+        }
+        const r = await checkConfig(env);
         expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
         expect(r.stdout).toContain(`drweb: configuration ok (region ${region}`);
-        if (app.config.database.engine === "aurora-postgresql") {
+        if (appReads) {
+          // The app takes its endpoints from the parameter when it starts (never from DB_WRITER_HOST / DB_READER_HOST).
+          expect(r.stdout).toContain(parameter);
+          expect(r.stdout).toContain("engine aurora-postgresql");
+        } else if (app.config.database.engine === "aurora-postgresql") {
           // In every DR state each region's app is told it is an Aurora member and
           // given its OWN cluster's cluster endpoint to write through and reader
           // endpoint to fall back to while that cluster is a secondary member
@@ -155,7 +184,8 @@ describe("web app <-> stacks contract (the synthesized instance environment thro
 
     it("fails when the Aurora mode's environment loses DB_ENGINE or the reader endpoint (the app could not tell a secondary member from an outage)", async () => {
       const aurora = synthApp({ database: { engine: "aurora-postgresql" } });
-      const full = literalEnv(aurora.stacks.secondary, userDataEnv(aurora.stacks.secondary), "us-west-1");
+      // The endpoint hosts' own contract: without the endpoints parameter (which, when set, replaces them).
+      const { [ENDPOINTS_PARAMETER_ENV]: _parameter, ...full } = literalEnv(aurora.stacks.secondary, userDataEnv(aurora.stacks.secondary), "us-west-1");
       const { DB_READER_HOST: _reader, ...noReader } = full;
       const r1 = await checkConfig(noReader);
       expect(r1.status).toBe(2);

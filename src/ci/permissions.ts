@@ -17,6 +17,8 @@ import { ciNamePrefix, projectBase } from "./contract";
 import { reportBucketName } from "../dr/report-bucket";
 import { runbookRoleName } from "../dr/runbook-role";
 import { readinessCheckerName } from "../dr/readiness-checker";
+import { isAurora } from "../database/aurora-contract";
+import { endpointsParameterName } from "../database/endpoints-parameter";
 
 export interface CiPolicyScope {
   readonly config: ValidConfig;
@@ -125,13 +127,28 @@ function readMetadata(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
   };
 }
 
-/** SSM parameters: the stacks' handoff values (/<base>/...) and AWS's public ones (the AMI). */
+/**
+ * The Aurora mode's database endpoints parameters (src/database/endpoints-parameter.ts): each region's own, named
+ * /<regional prefix>/db/endpoints, so outside the /<base>/ path of the other parameters. Scoped to the folder
+ * /<regional prefix>/db/* in that region only. None in the RDS mode.
+ */
+export function endpointsParameterArns(s: Pick<CiPolicyScope, "config" | "partition" | "accountId">): string[] {
+  if (!isAurora(s.config)) return [];
+  return REGION_ROLES.map((role) => {
+    const folder = endpointsParameterName(s.config, role).replace(/\/[^/]+$/, "");
+    return `arn:${s.partition}:ssm:${s.config.regions[role].region}:${s.accountId}:parameter${folder}/*`;
+  });
+}
+
+/** SSM parameters: the stacks' handoff values (/<base>/...), the database endpoints parameters (Aurora mode) and AWS's public ones (the AMI). */
 function readParameters(s: CiPolicyScope): DataAwsIamPolicyDocumentStatement {
   const base = projectBase(s.config);
   return {
     sid: "ReadParameters",
     actions: ["ssm:GetParameter", "ssm:GetParameters"],
-    resources: [`arn:${s.partition}:ssm:*:${s.accountId}:parameter/${base}/*`, `arn:${s.partition}:ssm:*::parameter/aws/service/*`],
+    // A refresh of aws_ssm_parameter reads its value with GetParameter (hashicorp/aws internal/service/ssm/parameter.go
+    // resourceParameterRead, findParameterByName) and its metadata with DescribeParameters (readMetadata).
+    resources: [`arn:${s.partition}:ssm:*:${s.accountId}:parameter/${base}/*`, ...endpointsParameterArns(s), `arn:${s.partition}:ssm:*::parameter/aws/service/*`],
     condition: [cond("StringEquals", "aws:RequestedRegion", ciRegions(s.config))],
   };
 }
@@ -395,6 +412,15 @@ export function applyPolicies(s: CiPolicyScope): CiPolicy[] {
           condition: [regions],
         },
         { sid: "Parameters", actions: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"], resources: [`arn:${p}:ssm:*:${a}:parameter/${base}/*`], condition: [regions] },
+        // The database endpoints parameters (Aurora mode), what the provider calls for aws_ssm_parameter
+        // (hashicorp/aws internal/service/ssm/parameter.go): create and update are PutParameter (with Tags on create,
+        // which also needs ssm:AddTagsToResource: "To create an SSM parameter, you must have the ... permissions
+        // ssm:PutParameter and ssm:AddTagsToResource", CloudFormation User Guide, AWS::SSM::Parameter), tag changes AddTagsToResource / RemoveTagsFromResource (the generated updateTags), delete
+        // DeleteParameter; reads are GetParameter (ReadParameters), DescribeParameters and ListTagsForResource
+        // (readMetadata). Each region's own folder only, /<regional prefix>/db/*.
+        ...(endpointsParameterArns(s).length
+          ? [{ sid: "DbEndpointsParameters", actions: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"], resources: endpointsParameterArns(s) }]
+          : []),
       ],
     },
     {

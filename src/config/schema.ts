@@ -10,6 +10,7 @@ import { checkBackups, checkVaultLock } from "./checks/backups";
 import { checkCi, checkRunbookRole } from "./checks/ci";
 import { checkDatabase } from "./checks/database";
 import { checkDns } from "./checks/dns";
+import { checkRestoredCluster } from "./checks/restored-cluster";
 import { checkEks, checkMonitoring } from "./checks/eks";
 import { checkRegions, checkSubnetPlan, checkUnreachable } from "./checks/network";
 import { checkSizes, checkWeb } from "./checks/web";
@@ -25,6 +26,7 @@ export const configSchema = baseSchema
     checkSizes(cfg, ctx);
     checkWeb(cfg, ctx);
     checkDatabase(cfg, ctx);
+    checkRestoredCluster(cfg, ctx);
     checkEks(cfg, ctx);
     checkMonitoring(cfg, ctx);
     checkDns(cfg, ctx);

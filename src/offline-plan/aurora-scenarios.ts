@@ -21,6 +21,7 @@ import { FALLBACK_CLASSES } from "../../src/database/aurora-offering";
 import { secretRotated, webRollout, type AuroraStateId, type DrStateDef, type RefusalDef, type TransitionDef } from "./scenario-model";
 import type { PlanResourceChange } from "./types";
 import { BACKUP_PLAN_OUTPUTS, backupPlanMoved } from "./backup-scenarios";
+import { auroraRestoredState, endpointsParameterMoved, restoreRecordedTransitions } from "./endpoints-parameter-scenarios";
 
 export type { AuroraStateId };
 
@@ -62,7 +63,7 @@ export function auroraStates(aurora: ValidConfig): DrStateDef[] {
     config: resolveConfig(deepMerge(aurora as unknown as Record<string, unknown>, { database, dns: { forceFailover } }), `offline plan: ${id}`),
     ...(targetOnly ? { targetOnly } : {}),
   });
-  return [
+  const list = [
     state("aurora-normal", `normal (g${g.primary}/g${g.secondary})`, { drState: "normal", generations: g }, false),
     state("aurora-failedOver", `failedOver, dns.forceFailover (g${g.primary}/g${g.secondary})`, { drState: "failedOver", generations: g }, true),
     state("aurora-failback", `failback, dns.forceFailover (g${g.primary}/g${g.secondary}: the old primary rejoined)`, { drState: "failback", generations: g }, true),
@@ -75,6 +76,8 @@ export function auroraStates(aurora: ValidConfig): DrStateDef[] {
     state("aurora-rotated", `normal after the rebuild, masterPasswordVersion ${v + 1}`, { drState: "normal", generations: { primary: g.primary + 1, secondary: g.secondary }, masterPasswordVersion: v + 1 }, false, true),
     state("aurora-failback-rotated", `failback (g${g.primary}/g${g.secondary}), masterPasswordVersion ${v + 1} (held)`, { drState: "failback", generations: g, masterPasswordVersion: v + 1 }, true, true),
   ];
+  // A dr restore recorded (database.restoredCluster): the target of its recording deploy (endpoints-parameter-scenarios.ts).
+  return [...list, auroraRestoredState(list[0].config)];
 }
 
 /** Names the plan checks, from the contract the stacks name the resources with. */
@@ -198,6 +201,8 @@ function auroraRebuild(config: ValidConfig, role: RegionRole, oldGen: number, ne
       },
     })),
     ...webRollout(),
+    // The region's database endpoints parameter names the new cluster (its endpoints known after apply).
+    endpointsParameterMoved(config, role),
   ];
 }
 
@@ -379,6 +384,7 @@ export function auroraTransitions(states: readonly DrStateDef[]): TransitionDef[
       fights: [{ what: `member ${P.cluster}`, type: "aws_rds_cluster", match: byCluster(P.cluster), attributes: ["engine_version"] }],
       quick: false,
     },
+    ...restoreRecordedTransitions(states),
   ];
 }
 

@@ -19,6 +19,7 @@ import { FAKE_ACCOUNT_ID, REFUSED_ENDPOINT } from "./fake-aws";
 import { startResponder, type RecordedCall } from "./responder";
 import { runCiPlanStep, type CiPlanResult } from "./ci-plan";
 import { runbookResourceProblems } from "./runbook-resources";
+import { endpointsParameterStateProblems } from "./endpoints-parameter-scenarios";
 import { ciConfigs, drStates, refusals, transitions, zoneConfig, type DrStateDef, type StateId, type TransitionDef } from "./scenarios";
 import { dataOverrides, prepareWorkspace, providerRegions, runTerraformTest, testFile, testProviders, withoutBackend, withoutIgnoreChanges, writeJob, type FakeAnswer, type TestOutcome, type TestRun, type Workspace } from "./tftest";
 import type { Diagnostic, PlanResourceChange, StackJson } from "./types";
@@ -365,8 +366,10 @@ export async function runChecks(opts: Options, work: string, checks: Check[]): P
       // the readiness checker in the secondary's plans (src/offline-plan/readiness-scenarios.ts).
       const runbook = runbookResourceProblems(x.stack, x.state.config, sp.resourceChanges);
       const readiness = readinessStateProblems(x.stack, x.state.config, sp.resourceChanges);
-      check.ok = errors === 0 && sp.resourceChanges.length > 0 && runbook.length === 0 && readiness.length === 0;
-      check.lines.push(`${fmtCounts(sp.resourceChanges)} (${sp.outcome.seconds.toFixed(0)} s)`, ...lines, ...runbook, ...readiness.map((p) => `FAIL: ${p}`));
+      // The Aurora mode's database endpoints parameter (src/offline-plan/endpoints-parameter-scenarios.ts).
+      const endpoints = endpointsParameterStateProblems(x.stack, x.state.config, sp.resourceChanges);
+      check.ok = errors === 0 && sp.resourceChanges.length > 0 && runbook.length === 0 && readiness.length === 0 && endpoints.length === 0;
+      check.lines.push(`${fmtCounts(sp.resourceChanges)} (${sp.outcome.seconds.toFixed(0)} s)`, ...lines, ...runbook, ...readiness.map((p) => `FAIL: ${p}`), ...endpoints);
     }
     checks.push(check);
     console.log(`  ${check.ok ? "PASS" : "FAIL"} ${label.padEnd(24)} ${x.state.title}: ${check.lines[0]}`);

@@ -13,7 +13,7 @@ import type { FakeAnswer } from "./tftest";
 import type { PlanResourceChange } from "./types";
 
 /** The Aurora Global Database mode's states (aurora-scenarios.ts). */
-export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded" | "aurora-switchedBack" | "aurora-rotated" | "aurora-failback-rotated";
+export type AuroraStateId = "aurora-normal" | "aurora-failedOver" | "aurora-failback" | "aurora-rebuild" | "aurora-upgraded" | "aurora-switchedBack" | "aurora-rotated" | "aurora-failback-rotated" | "aurora-restored";
 /** The states of the deploys while the secondary region is down (peer-scenarios.ts). */
 export type PeerStateId = "peerDown" | "peerFixed";
 

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -51,6 +52,11 @@ export interface WebFleetProps {
    * @default - none beyond Session Manager
    */
   readonly additionalPolicyStatements?: DataAwsIamPolicyDocumentStatement[];
+  /**
+   * Resources the Auto Scaling group waits for (depends_on), so no instance boots before they exist.
+   * @default - none
+   */
+  readonly groupDependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -195,6 +201,7 @@ export class WebFleet extends Construct {
       // Boot (dnf python3.11, offline pip install) + ELB grace and checks.
       waitForCapacityTimeout: "15m",
       tag: Object.entries({ ...props.instanceTags, Name: `${props.namePrefix}-web` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      ...(props.groupDependsOn?.length ? { dependsOn: props.groupDependsOn } : {}),
     });
     this.asgName = asg.name;
   }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import type { ValidConfig } from "../config";
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import type { AppBundle } from "./app-bundle";
@@ -52,6 +53,12 @@ export interface WebTierProps {
   readonly instancePolicyStatements?: DataAwsIamPolicyDocumentStatement[];
   /** Tags on the instances (the provider's default tags do not reach them). */
   readonly instanceTags: Readonly<Record<string, string>>;
+  /**
+   * What must exist before any instance boots (the Auto Scaling group's depends_on): e.g. the database endpoints
+   * parameter the app reads when it starts (Aurora mode).
+   * @default - nothing beyond what the launch template references
+   */
+  readonly bootDependsOn?: ITerraformDependable[];
 }
 
 /** The region's web tier: ALB -> 3 Flask servers in an Auto Scaling group. */
@@ -129,6 +136,7 @@ export class WebTier extends Construct {
         ...this.artifact.readStatements(props.partition, props.region, props.accountId),
         ...(props.instancePolicyStatements ?? []),
       ],
+      ...(props.bootDependsOn?.length ? { groupDependsOn: props.bootDependsOn } : {}),
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { PolicyRule } from "../types";
 import { albHardened } from "./alb-hardened";
 import { auroraClusterHardened } from "./aurora-cluster-hardened";
+import { auroraEndpointsParameter } from "./aurora-endpoints-parameter";
 import { ciOidcTrust } from "./ci-oidc-trust";
 import { ciRoleScoped } from "./ci-role-scoped";
 import { backupCopiesDestinationKey } from "./backup-copies-destination-key";
@@ -55,6 +56,7 @@ export const RULES: readonly PolicyRule[] = [
   backupRetentionMinimum,
   backupCopiesDestinationKey,
   auroraClusterHardened,
+  auroraEndpointsParameter,
   iamNoAdmin,
   ciOidcTrust,
   ciRoleScoped,
