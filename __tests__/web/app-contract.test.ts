@@ -78,17 +78,6 @@ export function literalEnv(stack: StackJson, env: Record<string, string>, region
   return out;
 }
 
-/**
- * Whether the app in this checkout reads DB_ENDPOINTS_PARAMETER (the Aurora mode's database endpoints parameter,
- * webapp/drweb/endpoints.py; the stacks and the app are built on separate branches). Asked of the app's own list of
- * the variables it reads.
- */
-async function appReadsEndpointsParameter(): Promise<boolean> {
-  const r = await run(PYTHON, ["-c", `from drweb.config import Config, OTHER_VARIABLES; print("${ENDPOINTS_PARAMETER_ENV}" in Config.VARIABLES or "${ENDPOINTS_PARAMETER_ENV}" in OTHER_VARIABLES)`], { cwd: WEBAPP });
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim() === "True";
-}
-
 /** Runs the app's pre-start config check with exactly `env` (plus PATH/HOME). */
 function checkConfig(env: Record<string, string>) {
   return run(PYTHON, ["-m", "drweb", "--check-config"], { cwd: WEBAPP, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env } });
@@ -119,32 +108,23 @@ describe("web app <-> stacks contract (the synthesized instance environment thro
         const parameter = env[ENDPOINTS_PARAMETER_ENV];
         // Aurora mode: the stacks name the endpoints parameter (the RDS mode never does).
         expect(parameter !== undefined).toBe(app.config.database.engine === "aurora-postgresql");
-        const appReads = parameter !== undefined && (await appReadsEndpointsParameter());
-        if (parameter !== undefined && !appReads) {
-          // An app from before the endpoints parameter refuses the variable (so the stacks must not be deployed with
-          // it); the rest of the contract is checked without it until the app reads it.
-          const refused = await checkConfig(env);
-          expect(refused.status).toBe(2);
-          expect(refused.stderr).toContain(`${ENDPOINTS_PARAMETER_ENV} is set but drweb does not read it`);
-          delete env[ENDPOINTS_PARAMETER_ENV];
-        }
         const r = await checkConfig(env);
         expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
         expect(r.stdout).toContain(`drweb: configuration ok (region ${region}`);
-        if (appReads) {
+        if (parameter !== undefined) {
           // The app takes its endpoints from the parameter when it starts (never from DB_WRITER_HOST / DB_READER_HOST).
           expect(r.stdout).toContain(parameter);
           expect(r.stdout).toContain("engine aurora-postgresql");
-        } else if (app.config.database.engine === "aurora-postgresql") {
-          // In every DR state each region's app is told it is an Aurora member and
-          // given its OWN cluster's cluster endpoint to write through and reader
-          // endpoint to fall back to while that cluster is a secondary member
-          // (webapp/drweb/db.py Database.role): the app, not the deploy, finds
-          // which region writes.
+          // The hosts the launch template still carries keep their own contract: in every DR state each region's
+          // app is told it is an Aurora member and given its OWN cluster's cluster endpoint to write through and
+          // reader endpoint to fall back to while that cluster is a secondary member (webapp/drweb/db.py
+          // Database.role): the app, not the deploy, finds which region writes.
+          const { [ENDPOINTS_PARAMETER_ENV]: _parameter, ...hostsOnly } = env;
+          const h = await checkConfig(hostsOnly);
           const cluster = resourceList(app.stacks[stack], "aws_rds_cluster")[0].cluster_identifier as string;
           const writer = `${cluster}.cluster-c9akciq32lzp.${region}.rds.amazonaws.com`;
           const reader = `${cluster}.cluster-ro-c9akciq32lzp.${region}.rds.amazonaws.com`;
-          expect(r.stdout.trim()).toBe(`drweb: configuration ok (region ${region}, writer ${writer}, reader ${reader}, engine aurora-postgresql, auth secretsmanager)`);
+          expect(h.stdout.trim()).toBe(`drweb: configuration ok (region ${region}, writer ${writer}, reader ${reader}, engine aurora-postgresql, auth secretsmanager)`);
         } else {
           expect(r.stdout).toContain("engine postgres,");
         }
