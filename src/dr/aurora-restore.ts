@@ -18,8 +18,8 @@ import { names } from "./names";
  *   only after the RestoreDBClusterToPointInTime operation has completed and the DB cluster is available" (RDS API
  *   Reference, RestoreDBClusterToPointInTime). The window: DBCluster EarliestRestorableTime and
  *   LatestRestorableTime (RDS API Reference, DBCluster, from DescribeDBClusters).
- * - The fleet's DB_WRITER_HOST is the writer member cluster's endpoint (webapp/drweb/config.py,
- *   stacks/regional-stack.ts), fixed in the launch template; the restored cluster is standalone and cannot join
+ * - The fleet reads which cluster it uses from its region's database endpoints parameter when the app starts
+ *   (src/database/endpoints-parameter.ts); the restored cluster is standalone and cannot join
  *   the existing global cluster ("existing RDS Clusters cannot be added to an existing RDS Global Cluster":
  *   hashicorp/terraform-provider-aws, resource aws_rds_cluster; cf. issue #30131).
  */
