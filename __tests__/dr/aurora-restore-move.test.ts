@@ -124,8 +124,26 @@ describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
     expect(t.lines.join("\n")).toMatch(/\[rollback\] NOT rolling back: .*not the member drweb-prod-use2-db-g1-cluster: a fleet restored now would start on it/);
   });
 
-  it("a deleted parameter is refused too (the runbook does not create it)", async () => {
+  it("a missing or foreign parameter is refused at preflight, before anything is restored; a platform without the endpoints parameter too, with a clear message", async () => {
     const t = setup();
+    t.fr.setParam("us-east-2", undefined);
+    const r = await t.run();
+    expect(r.failedStep).toBe("preflight");
+    expect(r.failure).toContain(`no SSM parameter ${PARAM} in us-east-2 (ParameterNotFound): the move would refuse it`);
+    expect(t.fr.changes()).toEqual([]);
+
+    const u = setup();
+    const p = u.platformFor(u.config);
+    (p as unknown as { endpointsParameter?: unknown }).endpointsParameter = undefined;
+    const r2 = await runRunbook({ config: u.config, platform: p, operation: "restore", mode: "planned", clock: u.clock, log: () => undefined, restore: { toTime: u.clock.now() - 30 * MIN } });
+    expect(r2.failedStep).toBe("preflight");
+    expect(r2.failure).toContain("the aws platform has no database endpoints parameter (EndpointsParameterPlatform: endpointsParameter, putEndpointsParameter): dr restore's move (Aurora mode) needs it");
+    expect(u.fr.changes()).toEqual([]);
+  });
+
+  it("a parameter deleted between two runs is refused at point-endpoints (the runbook does not create it)", async () => {
+    const t = setup();
+    await expect(t.run({ beforeStep: killBefore("point-endpoints") })).rejects.toThrow("SIGINT");
     t.fr.setParam("us-east-2", undefined);
     const r = await t.run();
     expect(r.failedStep).toBe("point-endpoints");

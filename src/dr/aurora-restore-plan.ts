@@ -124,11 +124,16 @@ function preflightStep(config: ValidConfig, params: PlanParams): Step {
     title: `Check the restore can start: ${r.writerId} (${region}) is the writer member of ${globalClusterIdentifier(config)}`,
     by: "runbook",
     precondition: {
-      text: `the platform can restore an Aurora cluster; ${r.writerId} exists and has a writer instance (its continuous backups are the ones restored)`,
+      text: `the platform can restore an Aurora cluster and write the database endpoints parameter; ${r.writerId} exists and has a writer instance (its continuous backups are the ones restored); ${endpointsParameterName(config, r.region)} names it (the move overwrites only that)`,
       check: async (ctx) => {
+        const e = eops(ctx);
         const c = await ops(ctx).cluster(r.region, r.writerId);
         if (!c.found) return no(`${c.detail}: there is no cluster to restore from (see \`dr status\`)`);
-        return c.writerInstance ? ok(c.detail) : no(`${c.detail}: no writer instance: this is not the global writer now (see \`dr status\`; the config's drState "${r.drState}" says ${region})`);
+        if (!c.writerInstance) return no(`${c.detail}: no writer instance: this is not the global writer now (see \`dr status\`; the config's drState "${r.drState}" says ${region})`);
+        // Checked before anything is restored (hours), not only at the move: the move refuses a parameter it did not expect.
+        const s = await e.endpointsParameter(r.region);
+        if (s.value?.cluster !== r.writerId) return no(`${s.detail}: the move would refuse it (it overwrites only a parameter naming ${r.writerId}); deploy the ${r.region} stack, or see who changed it (CloudTrail PutParameter)`);
+        return ok(`${c.detail}; ${s.detail}`);
       },
     },
     action: { text: "none" },
