@@ -184,7 +184,7 @@ export class AuroraRestoreSim implements LocalAuroraRestore {
     if (!c.endpoint) return { ok: false, detail: `${clusterId} reports no endpoint yet` };
     const at = this.pitr.address(clusterId)!;
     try {
-      const out = await psql(at.port, "SELECT pg_is_in_recovery() || '|' || (SELECT count(*) FROM notes)", "drweb", 5_000, at.address);
+      const out = await psql(at.port, "SELECT pg_is_in_recovery(), (SELECT count(*) FROM notes)", "drweb", 5_000, at.address);
       const [rec, n] = out.split("|");
       if (rec !== "f") return { ok: false, detail: `${clusterId} (${c.endpoint}) is still in recovery` };
       return { ok: true, detail: `${clusterId}: available, writer ${c.writerInstance}, endpoint ${c.endpoint}:${c.port}; probe: a writer, ${n} notes` };
