@@ -4,7 +4,13 @@ import type { AuroraRestorePlatform } from "./aurora-restore-platform";
 import { auroraRestoreProcedure, auroraRestoreTargetId } from "./aurora-restore";
 import { DEAD_DB_STATUSES } from "./promote-step";
 import { names } from "./names";
+import { encodeEndpoints, endpointsParameterName, type DbEndpoints } from "../database/endpoints-parameter";
+import { deployOnly } from "./deploy-commands";
+import { endpointsOps, sameEndpoints } from "./endpoints-check";
+import type { EndpointsParameterPlatform, EndpointsParameterState } from "./endpoints-parameter-platform";
+import { fenceStep, stillFenced } from "./fence-steps";
 import type { Plan, PlanParams, Step, StepContext } from "./plan-model";
+import { restoreFleetStep, switchoverRollback, verifyStep } from "./shared-steps";
 import type { Check } from "./platform";
 import {
   identifierProblem,
@@ -20,10 +26,8 @@ import type { RestoreParams } from "./restore-params";
 
 /**
  * `dr restore --to-time <ISO time>` in the Aurora Global Database mode (database.engine "aurora-postgresql"), issue 26
- * point 2: steps 1 to 5 of the procedure automated with the RDS mode's discipline (restore-plan.ts: preconditions,
- * waits with timeouts, journaled requests never sent twice, a resume pinned to the journal's names and time,
- * --dry-run printing steps and requests), then a stop with the restored cluster ready and the move printed as a
- * manual procedure (the epilogue), exit 0 as the RDS mode's "done, the record commands follow".
+ * point 2, with the RDS mode's discipline (restore-plan.ts: preconditions, waits with timeouts, journaled requests
+ * never sent twice, a resume pinned to the journal's names and time, --dry-run printing steps and requests):
  *
  * 1. restore-window: DescribeDBClusters EarliestRestorableTime / LatestRestorableTime of the writer member cluster;
  *    a time outside is refused with both times in the message;
@@ -32,28 +36,28 @@ import type { RestoreParams } from "./restore-params";
  *    the API), then waited until available;
  * 3. create-instance: CreateDBInstance `<member>-pitr-<stamp>-1` (engine aurora-postgresql, database.instanceClass,
  *    the DB parameter group of the member's writer instance), waited until available;
- * 4. verify-restored: the restored cluster available, its writer instance available, its endpoint, and the
- *    platform's data probe where it has one.
- * Production is never touched: no fence, no rename, nothing to roll back.
+ * 4. verify-restored: the restored cluster available, its writer instance available, its endpoints, and the
+ *    platform's data probe where it has one. Up to here production is not touched.
+ * 5. the move, as a failover moves writes (the same step builders): fence the writer region's fleet (fence-steps.ts:
+ *    ASG to 0; its wait is the client drain, as the RDS restore's own-region path: no instance runs, so no request is
+ *    in flight and every acknowledged write is in the member); point-endpoints: the region's database endpoints
+ *    parameter (src/database/endpoints-parameter.ts), which the fleet's app reads when it starts, overwritten with the
+ *    restored cluster's endpoints (SSM PutParameter in the writer's region only: aws-endpoints-parameter.ts), only
+ *    while the fence holds and the parameter still names the member; restore-fleet (new instances start on the
+ *    restored cluster); verify: a real write through the region's entry point.
  *
- * Why the move (steps 6+) is not automated, from the AWS documentation read for it (docs/dr-runbook.md, "dr
- * restore", Aurora mode, cites each):
- * - documented: detaching the secondary (RemoveFromGlobalCluster: "Detaches an Aurora secondary cluster from an
- *   Aurora global database cluster. The cluster becomes a standalone cluster with read-write capability"), then the
- *   primary once it is the last member ("After you remove or delete all secondary clusters, then you can remove the
- *   primary cluster the same way", Aurora User Guide, "Removing a cluster from an Amazon Aurora global database";
- *   "Remove the primary DB cluster from the Aurora global database. This becomes a standalone Aurora DB cluster",
- *   "Deleting an Amazon Aurora global database"); renaming a cluster (ModifyDBCluster NewDBClusterIdentifier, applied
- *   with ApplyImmediately); and for Aurora only: "If you're using SSL endpoints and change the DB cluster
- *   identifier, stop and restart the DB cluster to update the SSL endpoints" (Aurora User Guide, "Modifying an
- *   Amazon Aurora DB cluster").
- * - NOT documented for an Aurora DB cluster: that its cluster endpoint follows a rename and when the new name
- *   resolves (the RDS User Guide says it for a DB instance, "about 10 minutes", and for a Multi-AZ DB cluster,
- *   "about two minutes"; the Aurora User Guide has no "Renaming" page), nor a "rename to replace" use like the RDS
- *   instance's. The fleet's DB_WRITER_HOST is the member's cluster endpoint, so the move rests on exactly that.
- * - And the move dissolves the global database: both members detached, the deployment has no cross-region copy
- *   until a new global cluster is built around the restored cluster (a stacks change, hours of initial sync).
- * A step the runbook cannot show to be safe is not automated (the same rule as the refusal this replaces).
+ * Why a parameter and not a rename: the fleet's hosts were the member's cluster endpoint, and AWS does not document
+ * that an Aurora cluster endpoint follows a rename (ModifyDBCluster NewDBClusterIdentifier; the RDS User Guide says it
+ * for a DB instance, "about 10 minutes", and for a Multi-AZ DB cluster, "about two minutes"; the Aurora User Guide
+ * only "If you're using SSL endpoints and change the DB cluster identifier, stop and restart the DB cluster to update
+ * the SSL endpoints", "Modifying an Amazon Aurora DB cluster"). The parameter is a name the project controls: no
+ * rename, no Terraform run, no call outside the writer's region before writes resume (REL11-BP04).
+ *
+ * Roll-back: a failure before point-endpoints may have written (fence, point-endpoints refused) restores the fleet by
+ * itself, nothing else was changed; once a PutParameter may have been taken, the way is forward (run again: resume).
+ * The config then records the move (database.restoredCluster, printed by the epilogue with the real endpoints), and
+ * Aurora failover / switchover / failback are refused until the global database is rebuilt around the restored
+ * cluster (the other region's member replicates the damaged data): aurora-plan.ts, endpoints-check.ts.
  */
 
 /** The restored cluster's first (writer) instance. */
@@ -65,6 +69,13 @@ export function auroraRestoreInstanceId(targetId: string): string {
 export function auroraRestoreParams(config: ValidConfig, request: RestoreRequest, now: number): RestoreParams {
   if (!Number.isFinite(request.toTime)) throw new RestoreRequestError(`--to-time is not a time. Fix: give an ISO time with a zone, e.g. 2026-12-06T23:10:00Z`);
   const writerRole = AURORA_GLOBAL_PRIMARY[config.database.drState];
+  const recorded = config.database.restoredCluster;
+  if (recorded) {
+    throw new RestoreRequestError(
+      `config database.restoredCluster records that the ${recorded.region} region's app already writes to the restored cluster ${recorded.identifier}: a second \`dr restore\` would restore from ${regionClusterIdentifier(config, writerRole)}, the damaged member, not from what the app uses. ` +
+        `Restore ${recorded.identifier} by hand (aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier ${recorded.identifier}), or rebuild the global database around it first and record that. Nothing was changed.`,
+    );
+  }
   const stamp = runStamp(now);
   const toTimeIso = new Date(request.toTime).toISOString();
   if (request.region && request.region !== writerRole) {
@@ -270,8 +281,159 @@ function verifyRestoredStep(config: ValidConfig, params: PlanParams): Step {
   };
 }
 
-/** What is left after step 5, with this deployment's names: the move, known and unknown, and how to record it. */
-export function auroraRestoreEpilogue(config: ValidConfig, params: PlanParams): string[] {
+// --- the move ---------------------------------------------------------------------------------------------------
+
+const POINT = "point-endpoints";
+
+/** The platform's endpoints parameter calls, or a clear failure. */
+function eops(ctx: StepContext): EndpointsParameterPlatform {
+  return endpointsOps(ctx.platform, "dr restore's move (Aurora mode)");
+}
+
+/**
+ * The value point-endpoints writes: the restored cluster's identifier from the journal's parameters, its endpoints
+ * and port from AWS now (DescribeDBClusters Endpoint, ReaderEndpoint, Port): the same on every run, so a resumed run
+ * never writes a different value.
+ */
+async function restoredEndpoints(ctx: StepContext, r: RestoreParams): Promise<DbEndpoints> {
+  const c = await ops(ctx).cluster(r.region, r.targetId);
+  if (!c.found) throw new Error(`${r.targetId} is not listed (${c.detail}): there is nothing to point the app to`);
+  if (c.status !== "available") throw new Error(`${r.targetId} is ${c.status} (${c.detail}), not available`);
+  if (c.readerEndpoint === undefined) throw new Error(`the ${ctx.platform.name} platform does not report a cluster's reader endpoint (ClusterState.readerEndpoint): the parameter needs it`);
+  if (!c.endpoint || !c.readerEndpoint || !c.port) throw new Error(`${r.targetId} does not report its endpoints yet (writer ${c.endpoint ?? "none"}, reader ${c.readerEndpoint ?? "none"}, port ${c.port ?? "none"})`);
+  return { cluster: r.targetId, writer: c.endpoint, reader: c.readerEndpoint, port: c.port };
+}
+
+/** The member's own endpoints (what the parameter named before the move), for pointing back by hand; null when not reported. */
+async function memberEndpoints(ctx: StepContext, r: RestoreParams): Promise<DbEndpoints | null> {
+  const c = await ops(ctx).cluster(r.region, r.writerId);
+  return c.found && c.endpoint && c.readerEndpoint && c.port ? { cluster: r.writerId, writer: c.endpoint, reader: c.readerEndpoint, port: c.port } : null;
+}
+
+/** The by-hand command that points the region's fleet back to the member (with its value, or placeholders). */
+function pointBackCommand(config: ValidConfig, r: RestoreParams, member: DbEndpoints | null): string {
+  const region = names(config, r.region).region;
+  const value = member ? encodeEndpoints(member) : `{"cluster":"${r.writerId}","writer":"<${r.writerId}'s Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}`;
+  return `aws ssm put-parameter --region ${region} --name ${endpointsParameterName(config, r.region)} --type String --overwrite --value '${value}'${member ? "" : ` (the values: aws rds describe-db-clusters --region ${region} --db-cluster-identifier ${r.writerId} --query 'DBClusters[0].[Endpoint,ReaderEndpoint,Port]')`}`;
+}
+
+function pointEndpointsStep(config: ValidConfig, params: PlanParams): Step {
+  const r = rp(params);
+  const region = names(config, r.region).region;
+  const name = endpointsParameterName(config, r.region);
+  const send = (ctx: StepContext, value: DbEndpoints, again: string) =>
+    journaledRequest(ctx, POINT, `SSM PutParameter ${name} = ${encodeEndpoints(value)} (${region})${again}`, () => eops(ctx).putEndpointsParameter(r.region, value));
+  /** The parameter names the member (not moved yet) or the target (moved earlier); anything else: null and why. */
+  const ours = (s: EndpointsParameterState): "member" | "target" | null => (s.value?.cluster === r.writerId ? "member" : s.value?.cluster === r.targetId ? "target" : null);
+  const foreign = (s: EndpointsParameterState) =>
+    !s.found
+      ? `${s.detail}: the ${region} stack creates it in the Aurora mode (deploy it); the runbook does not create it`
+      : `${s.detail}: it names neither the member ${r.writerId} nor the restored ${r.targetId}: someone else changed it; the runbook does not overwrite what it did not write. See who (CloudTrail PutParameter), then put it back or record it`;
+  return {
+    id: POINT,
+    title: `Point the ${region} fleet's database endpoints parameter ${name} to ${r.targetId}`,
+    by: "runbook",
+    precondition: {
+      text: `the ${region} fleet is still fenced (checked in AWS now, not taken from the journal); ${name} names the member ${r.writerId} (or already ${r.targetId}: written earlier in this run); ${r.targetId} is available with its endpoints; anything else is refused with what was found`,
+      check: async (ctx) => {
+        const f = await stillFenced(ctx, r.region);
+        if (!f.ok) return f;
+        const s = await eops(ctx).endpointsParameter(r.region);
+        const which = ours(s);
+        if (which === null) return no(foreign(s));
+        const d = await restoredEndpoints(ctx, r);
+        if (which === "target") return ok(`${f.detail}; ${s.detail}: already the restored cluster (written earlier in this run)`);
+        return ok(`${f.detail}; ${s.detail}: the member; to point it back by hand later: ${pointBackCommand(config, r, s.value)}; ${r.targetId}: writer ${d.writer}, reader ${d.reader}, port ${d.port}`);
+      },
+    },
+    action: {
+      text:
+        `aws ssm put-parameter --region ${region} --name ${name} --type String --overwrite --value '{"cluster":"${r.targetId}","writer":"<its Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}' ` +
+        `(the endpoints read from DescribeDBClusters ${r.targetId} now; SSM PutParameter Overwrite true; journaled: requesting, requested / not-taken; a parameter that already holds it sends nothing)`,
+      run: async (ctx) => {
+        const s = await eops(ctx).endpointsParameter(r.region);
+        if (ours(s) === null) throw new Error(`${foreign(s)} (changed since the precondition): nothing sent`);
+        const d = await restoredEndpoints(ctx, r);
+        if (sameEndpoints(s.value, d)) return `${s.detail}: already holds ${r.targetId}'s endpoints: nothing sent`;
+        const a = await send(ctx, d, "");
+        return `${a.outcome}: ${a.detail}`;
+      },
+    },
+    wait: {
+      text: `${name} reads back (parsed) as ${r.targetId}'s endpoints; a parameter deleted or naming another cluster stops at once`,
+      timeoutSeconds: config.runbook.fenceTimeoutSeconds,
+      until: async (ctx) => {
+        const [s, d] = await Promise.all([eops(ctx).endpointsParameter(r.region), restoredEndpoints(ctx, r)]);
+        if (sameEndpoints(s.value, d)) return ok(`${s.detail}: reads back as written`);
+        if (ours(s) === null) return fatal(foreign(s));
+        return no(`${s.detail}: not ${r.targetId}'s endpoints yet${mayHaveBeenTaken(ctx, POINT) ? "" : " (asked again)"}`);
+      },
+      retry: async (ctx, acting) => {
+        // PutParameter of the same value twice is harmless (unlike an RDS request); sent again only while the value
+        // is not there, the parameter names the member or the target, and the fence still holds.
+        const s = await eops(ctx).endpointsParameter(r.region);
+        if (ours(s) === null) return null;
+        const d = await restoredEndpoints(ctx, r);
+        if (sameEndpoints(s.value, d)) return null;
+        if (!(await stillFenced(ctx, r.region)).ok) return null;
+        acting();
+        const a = await send(ctx, d, ", again");
+        return `${a.outcome}: ${a.detail}`;
+      },
+    },
+    recheck: {
+      text: `${name} still names ${r.targetId} (SSM, not the journal)`,
+      check: async (ctx) => {
+        const s = await eops(ctx).endpointsParameter(r.region);
+        return s.value?.cluster === r.targetId ? ok(s.detail) : no(s.detail);
+      },
+      until: "restore-fleet",
+    },
+    onFailure:
+      `Before ${name} may name ${r.targetId} (no PutParameter in the journal), the runbook restores the fleet by itself (the roll-back below): the app serves ${r.writerId} as before and nothing else was changed. ` +
+      `Once a PutParameter may have been taken, the way is forward: run the same command again (it resumes: the same value, then the fleet, then the write check). ` +
+      `To point the app back to ${r.writerId} instead (by hand, the fleet fenced): ${pointBackCommand(config, r, null)}, then aws autoscaling update-auto-scaling-group --region ${region} --auto-scaling-group-name ${names(config, r.region).asg} --min-size ${config.web.minSize} --desired-capacity ${params.webSize}.`,
+  };
+}
+
+/**
+ * The move's roll-back: the fence, or point-endpoints before its parameter may name the restored cluster, failed: the
+ * fleet is restored (its parameter still names the member, what it ran on before). Not once a PutParameter may have
+ * been taken (the forward path), nor when the parameter names another cluster (a fleet restored now would start on it).
+ */
+function moveRollback(config: ValidConfig, params: PlanParams) {
+  const r = rp(params);
+  const name = endpointsParameterName(config, r.region);
+  return switchoverRollback(config, {
+    fencedRole: r.region,
+    replicaRole: r.region,
+    replicaGeneration: params.generations[r.region],
+    promoteId: POINT,
+    after: ["fence", POINT],
+    size: params.webSize,
+    safe: {
+      text: `no PutParameter of ${name} may have been taken and it still names the member ${r.writerId} (SSM, now)`,
+      check: async (ctx) => {
+        const taken = mayHaveBeenTaken(ctx, POINT);
+        if (taken) return no(`${taken}: ${name} may name ${r.targetId}: the way is forward (run the same command again)`);
+        const s = await eops(ctx).endpointsParameter(r.region);
+        return s.value?.cluster === r.writerId ? ok(`${s.detail}: the member, as before the fence`) : no(`${s.detail}: not the member ${r.writerId}: a fleet restored now would start on it; the fence stays`);
+      },
+    },
+  });
+}
+
+/** The config block that records the move (database.restoredCluster, src/config/sections/database.ts). */
+export function restoredClusterBlock(region: RegionRole, target: DbEndpoints): { database: { restoredCluster: { region: RegionRole; identifier: string; writerEndpoint: string; readerEndpoint: string } } } {
+  return { database: { restoredCluster: { region, identifier: target.cluster, writerEndpoint: target.writer, readerEndpoint: target.reader } } };
+}
+
+/**
+ * What is left after the move, with this deployment's names: the config block that records it and the deploy, what
+ * is lost, the damaged member, the refusals until a rebuild. `found`: what the run read from AWS at its end (the
+ * restored cluster's endpoints, the member's); without it (--dry-run) placeholders.
+ */
+export function auroraRestoreEpilogue(config: ValidConfig, params: PlanParams, found?: { readonly target: DbEndpoints; readonly member: DbEndpoints | null }): string[] {
   const r = rp(params);
   const n = names(config, r.region);
   const other: RegionRole = r.region === "primary" ? "secondary" : "primary";
@@ -279,34 +441,54 @@ export function auroraRestoreEpilogue(config: ValidConfig, params: PlanParams): 
   const otherMember = regionClusterIdentifier(config, other);
   const global = globalClusterIdentifier(config);
   const inst = auroraRestoreInstanceId(r.targetId);
-  return [
-    `Done: ${r.targetId} (${n.region}) holds ${r.writerId}'s data as of ${r.toTimeIso}, with its writer instance ${inst}. The app still uses ${r.writerId} (the damaged data); nothing the app uses was changed.`,
-    `Moving the app to it is NOT automated (docs/dr-runbook.md, "dr restore", Aurora mode, says why with the AWS text): AWS documents removing the members from ${global} (the secondary first, the primary last) and ModifyDBCluster NewDBClusterIdentifier,`,
-    `but not what an Aurora cluster endpoint does on a rename (the fleet's DB_WRITER_HOST is ${r.writerId}'s cluster endpoint), only "If you're using SSL endpoints and change the DB cluster identifier, stop and restart the DB cluster" (Aurora User Guide, "Modifying an Amazon Aurora DB cluster").`,
-    `Option A (keeps the global database and DR intact; recommended for a bounded bad write): copy the destroyed rows from ${r.targetId} back into ${r.writerId} with SQL (pg_dump --data-only -t <table> from ${r.targetId}'s endpoint, then insert what is missing), fenced if the app must not write meanwhile:`,
-    `  aws autoscaling update-auto-scaling-group --region ${n.region} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0`,
-    `  ... copy the rows ..., then --min-size ${config.web.minSize} --desired-capacity ${params.webSize}, and \`dr status\`. ${otherMember} replicates the repaired rows like any write.`,
-    `Option B (the whole cluster back to ${r.toTimeIso}; the global database is dissolved and rebuilt, no cross-region copy meanwhile; each step documented but the endpoint behaviour is not: try it on a non-production cluster first):`,
-    `  1. fence: aws autoscaling update-auto-scaling-group --region ${n.region} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0 (and ${o.asg} in ${o.region}); wait runbook.clientDrainSeconds`,
-    `  2. aws rds remove-from-global-cluster --region ${o.region} --global-cluster-identifier ${global} --db-cluster-identifier <ARN of ${otherMember}>   (RDS API Reference, RemoveFromGlobalCluster)`,
-    `  3. aws rds remove-from-global-cluster --region ${n.region} --global-cluster-identifier ${global} --db-cluster-identifier <ARN of ${r.writerId}>   ("After you remove or delete all secondary clusters, then you can remove the primary cluster the same way": Aurora User Guide, "Removing a cluster from an Amazon Aurora global database")`,
-    `  4. aws rds modify-db-cluster --region ${n.region} --db-cluster-identifier ${r.writerId} --new-db-cluster-identifier ${r.damagedId} --apply-immediately; wait until describe-db-clusters lists ${r.damagedId} available`,
-    `  5. aws rds modify-db-cluster --region ${n.region} --db-cluster-identifier ${r.targetId} --new-db-cluster-identifier ${r.writerId} --apply-immediately; then stop-db-cluster / start-db-cluster (the SSL endpoint note above); resolve ${r.writerId}'s cluster endpoint and check it answers`,
-    `  6. restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${params.webSize}) and check a write with \`dr status\`; ${r.damagedId}: set a random master password (modify-db-cluster --master-user-password) so nothing writes to it`,
-    `  7. record it: a new global cluster around the restored cluster (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${r.writerId}>) is a generation change of the stacks like the detach-and-promote path's rebuild (docs/dr-runbook.md, "Detach and promote"); plan it with npm run plan:offline and npx cdktf diff before any deploy.`,
-    `Lost by design: writes acknowledged after ${r.toTimeIso}: they are only in ${r.writerId} (option A keeps them; option B leaves them in ${r.damagedId}). Reconcile before deleting anything.`,
-    `${r.targetId} has deletion protection on. Not used: aws rds modify-db-cluster --region ${n.region} --db-cluster-identifier ${r.targetId} --no-deletion-protection --apply-immediately; aws rds delete-db-instance --db-instance-identifier ${inst}; aws rds delete-db-cluster --db-cluster-identifier ${r.targetId} --skip-final-snapshot.`,
-    `The restored cluster's master password is the source's as of ${r.toTimeIso}: if it was rotated since, the app's secret does not open it (aws rds modify-db-cluster --master-user-password <the secret's value> --apply-immediately).`,
+  const name = endpointsParameterName(config, r.region);
+  const block = found
+    ? JSON.stringify(restoredClusterBlock(r.region, found.target).database.restoredCluster)
+    : `{"region": "${r.region}", "identifier": "${r.targetId}", "writerEndpoint": "<${r.targetId}'s cluster endpoint>", "readerEndpoint": "<its reader endpoint>"}`;
+  const lines = [
+    `Done: the ${n.region} fleet writes to ${r.targetId}, ${r.writerId}'s data as of ${r.toTimeIso} (writer instance ${inst}): ${name} names it and the fleet restarted on it; a write through the entry point was checked.`,
+    `Record the move in your config file (DR_CONFIG), so the ${r.region} stack's parameter keeps naming the restored cluster (the deploy then changes nothing the runbook did):`,
+    `  "database": { "restoredCluster": ${block} }`,
+    `  npm run synth && npx cdktf diff ${r.region}   # expect at most ${name}'s value re-encoded (the same endpoints: Terraform's jsonencode orders the keys); no launch template, Auto Scaling group or database change`,
+    `  ${deployOnly(r.region)}   # only ${r.region}: nothing else records the move`,
+    `Lost by design: writes acknowledged after ${r.toTimeIso} and before the fence: they are only in ${r.writerId}. Reconcile what is wanted by hand (pg_dump --data-only -t <table> from ${r.writerId}'s endpoint) before deleting anything.`,
+    `${r.writerId} (the damaged data) is kept as evidence: nothing in ${n.region} writes to it any more (the fleet reads ${name}). It is still the primary of ${global}: ${otherMember} (${o.region}) still replicates the damaged data, and \`dr failover\` / \`dr failback\` are refused while database.restoredCluster is set (a failover or switchover would make the damaged data the writer again).`,
+    `  Next (not built by this project yet): rebuild a global database around ${r.targetId} (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${r.targetId}>, then a secondary cluster in ${o.region}): a stacks change; plan it with npm run plan:offline and npx cdktf diff before any deploy.`,
   ];
+  if (config.database.writeForwarding !== "off") {
+    lines.push(
+      `database.writeForwarding is "${config.database.writeForwarding}": the ${o.region} fleet's writes are forwarded to ${r.writerId}, the damaged data. Fence it until the rebuild: aws autoscaling update-auto-scaling-group --region ${o.region} --auto-scaling-group-name ${o.asg} --min-size 0 --desired-capacity 0`,
+    );
+  }
+  lines.push(
+    `${r.targetId} has deletion protection on and is outside Terraform (created by the runbook): keep it on while the app uses it.`,
+    `The restored cluster's master password is the source's as of ${r.toTimeIso} (Aurora restores the database as it was): if it was rotated since, the app's secret does not open it (verify fails): aws rds modify-db-cluster --region ${n.region} --db-cluster-identifier ${r.targetId} --master-user-password <the secret's value> --apply-immediately.`,
+    `To point the app back to ${r.writerId} (the writes made on ${r.targetId} since are then only there): fence the fleet (--min-size 0 --desired-capacity 0), ${pointBackCommand(config, r, found?.member ?? null)}, restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${params.webSize}), and remove database.restoredCluster from the config.`,
+    `Instead of the move (a bounded bad write, keeping the global database): copy the destroyed rows from ${r.targetId} back into ${r.writerId} with SQL (docs/dr-runbook.md, "dr restore", Aurora mode, option A).`,
+  );
+  return lines;
 }
 
-/** `dr restore`'s plan in the Aurora mode. */
+/** `dr restore`'s plan in the Aurora mode: restore into a new cluster, then move the writer region's app to it. */
 export function auroraRestorePlan(config: ValidConfig, params: PlanParams): Plan {
   const r = rp(params);
+  const region = names(config, r.region).region;
   return {
-    title: `restore ${r.writerId} (${names(config, r.region).region}) to ${r.toTimeIso} into a new cluster ${r.targetId} (Aurora mode: the app is not moved)`,
+    title: `restore ${r.writerId} (${region}) to ${r.toTimeIso} into a new cluster ${r.targetId} and move the ${region} app to it`,
     params,
-    steps: [preflightStep(config, params), windowStep(config, params), restoreClusterStep(config, params), createInstanceStep(config, params), verifyRestoredStep(config, params)],
+    steps: [
+      preflightStep(config, params),
+      windowStep(config, params),
+      restoreClusterStep(config, params),
+      createInstanceStep(config, params),
+      verifyRestoredStep(config, params),
+      fenceStep(config, "fence", r.region, `no app instance still holds a connection to ${r.writerId}: every acknowledged write is in it, and nothing writes to the damaged data once the parameter names ${r.targetId} (the client drain: no instance runs, so no request is in flight)`, "restore-fleet"),
+      pointEndpointsStep(config, params),
+      restoreFleetStep(config, "restore-fleet", r.region, params.webSize),
+      verifyStep(config, "verify", r.region),
+    ],
     epilogue: auroraRestoreEpilogue(config, params),
+    finalEpilogue: async (ctx) => auroraRestoreEpilogue(config, params, { target: await restoredEndpoints(ctx, r), member: await memberEndpoints(ctx, r).catch(() => null) }),
+    rollback: moveRollback(config, params),
   };
 }

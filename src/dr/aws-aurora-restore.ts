@@ -147,6 +147,8 @@ export class AwsAuroraRestore implements AuroraRestorePlatform {
       status: c.Status ?? null,
       endpoint: c.Endpoint ?? null,
       port: c.Port ?? null,
+      // DBCluster ReaderEndpoint: "The reader endpoint for the DB cluster" (RDS API Reference, DBCluster): the move writes it to the endpoints parameter.
+      readerEndpoint: c.ReaderEndpoint ?? null,
       instances,
       writerInstance,
       globalClusterIdentifier: c.GlobalClusterIdentifier || null,
@@ -214,8 +216,8 @@ export class AwsAuroraRestore implements AuroraRestorePlatform {
   }
 }
 
-/** How a failed request ends (aws-restore.ts's rules). */
-function failed(e: unknown, mayHaveBeenSent: boolean, what: string, target: string, existsFault: string): RestoreAttempt {
+/** How a failed request ends (aws-restore.ts's rules); also the endpoints parameter's PutParameter (aws-endpoints-parameter.ts). */
+export function failed(e: unknown, mayHaveBeenSent: boolean, what: string, target: string, existsFault: string): RestoreAttempt {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   if (err?.name === existsFault) return { outcome: "exists", detail: `${what}: ${target} already exists (${err.message})` };
   const cause = classifyAwsError(e);

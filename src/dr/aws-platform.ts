@@ -4,6 +4,7 @@ import type { AwsClients } from "./aws-clients";
 import { classifyAwsError } from "./aws-errors";
 import { AwsAuroraGlobal } from "./aws-aurora-global";
 import { AwsAuroraRestore, type ClusterProbe } from "./aws-aurora-restore";
+import { AwsEndpointsParameter } from "./aws-endpoints-parameter";
 import { AwsFailoverSwitch } from "./aws-failover-switch";
 import { AwsHealthChecks } from "./aws-health-checks";
 import { AwsLease } from "./aws-lease";
@@ -15,6 +16,8 @@ import { CALL_BOUNDS, CallTimeoutError, mayHaveBeenSent, trackAttempts } from ".
 import type { AdapterCalls, SdkSender, SentRequest } from "./aws-service";
 import { AwsWebFleet } from "./aws-web-fleet";
 import type { ClusterState } from "./aurora-restore-platform";
+import type { DbEndpoints } from "../database/endpoints-parameter";
+import type { EndpointsParameterPlatform, EndpointsParameterState } from "./endpoints-parameter-platform";
 import type { Clock } from "./clock";
 import { probeApp, readWalPositions } from "./http-probe";
 import type { HeldLease, LeaseHolder } from "./lease";
@@ -63,8 +66,9 @@ import type {
  * - Aurora Global Database: aws-aurora-global.ts
  * - the run report's alarms and upload: aws-run-report.ts
  * - `dr restore` (RDS, Aurora) and readiness: aws-restore.ts, aws-aurora-restore.ts, aws-readiness.ts
+ * - the Aurora mode's database endpoints parameter (SSM, each region its own): aws-endpoints-parameter.ts
  */
-export class AwsPlatform implements DrPlatform {
+export class AwsPlatform implements DrPlatform, EndpointsParameterPlatform {
   readonly name = "aws";
   private readonly callTimeoutMs: number;
   /** `dr restore` (Aurora mode): the data check of a restored cluster (aws-aurora-restore.ts ClusterProbe); none: the control plane's answer. */
@@ -81,6 +85,7 @@ export class AwsPlatform implements DrPlatform {
   private readonly rdsPart: AwsRdsInstances;
   private readonly auroraPart: AwsAuroraGlobal;
   private readonly reportPart: AwsRunReport;
+  private readonly endpointsPart: AwsEndpointsParameter;
 
   constructor(
     private readonly config: ValidConfig,
@@ -101,6 +106,7 @@ export class AwsPlatform implements DrPlatform {
     this.rdsPart = new AwsRdsInstances(...parts);
     this.auroraPart = new AwsAuroraGlobal(...parts);
     this.reportPart = new AwsRunReport(...parts);
+    this.endpointsPart = new AwsEndpointsParameter(...parts);
   }
 
   // --- dr restore (RestorePlatform): aws-restore.ts, with this adapter's bounded calls ---------
@@ -143,6 +149,14 @@ export class AwsPlatform implements DrPlatform {
   }
   verifyRestoredCluster(region: RegionRole, clusterId: string): Promise<Check> {
     return this.auroraRestore.verifyRestoredCluster(region, clusterId);
+  }
+
+  // --- the Aurora mode's database endpoints parameter (EndpointsParameterPlatform): aws-endpoints-parameter.ts ---
+  endpointsParameter(region: RegionRole): Promise<EndpointsParameterState> {
+    return this.endpointsPart.endpointsParameter(region);
+  }
+  putEndpointsParameter(region: RegionRole, value: DbEndpoints): Promise<RestoreAttempt> {
+    return this.endpointsPart.putEndpointsParameter(region, value);
   }
 
   // --- readiness (readiness.ts): aws-readiness.ts, with this adapter's bounded calls -----------------

@@ -191,5 +191,11 @@ export interface Plan {
   readonly verdict?: VerdictGuard;
   /** Printed at the end (and by --dry-run): the config change and the deploy commands that record the new state. */
   readonly epilogue: readonly string[];
+  /**
+   * The epilogue with what only the finished run knows (the Aurora restore's move: the restored cluster's endpoints,
+   * read from AWS), printed instead of `epilogue` when every step is done; `epilogue` (placeholders where the values
+   * go) is what --dry-run prints. If it cannot be read, `epilogue` is printed with the reason.
+   */
+  readonly finalEpilogue?: (ctx: StepContext) => Promise<readonly string[]>;
   readonly rollback?: Rollback;
 }

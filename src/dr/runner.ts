@@ -472,6 +472,9 @@ async function runUnderLease(opts: RunOptions, watch: ReturnType<typeof suspensi
   }
   journal.complete();
   log(`${plan.title}: all ${n} steps done`);
-  for (const line of plan.epilogue) opts.log(line);
+  const epilogue = plan.finalEpilogue
+    ? await plan.finalEpilogue(ctx).catch((e: unknown) => [...plan.epilogue, `(the values in <...> above could not be read now: ${(e as Error)?.message ?? String(e)}; read them as the epilogue's commands say)`])
+    : plan.epilogue;
+  for (const line of epilogue) opts.log(line);
   return { ok: true, plan, resumed, skipped, journalFile: journal.file, acted: journal.acted };
 }

@@ -34,11 +34,21 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _MP
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # holds drweb/
 sys.path.insert(0, SRC)
 from drweb.config import Config, ConfigError  # noqa: E402
+from drweb import endpoints  # noqa: E402
 
 try:
     _cfg = Config.from_env()
 except ConfigError as e:
     sys.exit(f"drweb: configuration error: {e}")
+# Aurora mode (DB_ENDPOINTS_PARAMETER): the master reads the endpoints parameter here, once,
+# before it binds or forks; every worker inherits the value (drweb/endpoints.py), so all
+# workers of this instance use the same endpoints, also one started later when the parameter
+# has changed since. A reload (SIGHUP) runs this file again and reads it again. Not usable
+# for the whole wait: exit non-zero with the one error (never the environment's hosts).
+try:
+    _cfg = endpoints.for_process(_cfg, fresh=True)
+except endpoints.EndpointsUnavailable as e:
+    sys.exit(f"drweb: {e}")
 
 chdir = SRC
 pythonpath = SRC

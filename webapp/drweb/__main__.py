@@ -6,7 +6,7 @@ otherwise be ignored): deploy/install.sh runs it before it starts the service.""
 import os
 import sys
 
-from . import metrics, role_metric
+from . import endpoints, metrics, role_metric
 from .app import create_app
 from .config import Config, ConfigError, unknown_variables
 
@@ -35,8 +35,15 @@ def main(argv):
         print(f"drweb: configuration error: {ConfigError(problems)}", file=sys.stderr)
         return 2
     if check:
-        print(f"drweb: configuration ok (region {cfg.region}, writer {cfg.writer_host}, reader {cfg.reader_host}, engine {cfg.db_engine}, auth {cfg.db_auth})")
+        where = (f"endpoints from parameter {cfg.endpoints_parameter} (read when the app starts)" if cfg.endpoints_parameter
+                 else f"writer {cfg.writer_host}, reader {cfg.reader_host}")
+        print(f"drweb: configuration ok (region {cfg.region}, {where}, engine {cfg.db_engine}, auth {cfg.db_auth})")
         return 0
+    try:  # before anything listens: an instance without its endpoints never serves (fail closed)
+        cfg = endpoints.for_process(cfg, fresh=True)
+    except endpoints.EndpointsUnavailable as e:
+        print(f"drweb: {e}", file=sys.stderr)
+        return 1
     app = create_app(cfg)
     # the same listen addresses as under gunicorn (deploy/gunicorn.conf.py)
     metrics.serve(cfg.metrics_port, os.environ.get("DRWEB_METRICS_ADDR", "0.0.0.0"))

@@ -7,7 +7,7 @@ import time
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from . import logs, metrics
+from . import endpoints, logs, metrics
 from .config import Config
 from .creds import SecretsManagerCredentials, StaticCredentials
 from .db import Database, DbError, resolve
@@ -78,11 +78,13 @@ def read_body(limit):
     return b"".join(chunks)
 
 
-def create_app(cfg=None, *, secrets_client=None, resolver=None):
+def create_app(cfg=None, *, secrets_client=None, resolver=None, ssm_client=None):
     """cfg defaults to Config.from_env(); secrets_client: a (stubbed) boto3 Secrets Manager client;
     resolver: resolves the database endpoints (drweb.db.resolve; tests give a stand-in for the
-    DNS of Aurora's endpoints)."""
-    cfg = cfg or Config.from_env()
+    DNS of Aurora's endpoints); ssm_client: a (stubbed) boto3 SSM client for DB_ENDPOINTS_PARAMETER.
+    With DB_ENDPOINTS_PARAMETER the endpoints are the value this process already holds (a gunicorn
+    worker: the master's, drweb/endpoints.py) or are read now; raises endpoints.EndpointsUnavailable."""
+    cfg = endpoints.for_process(cfg or Config.from_env(), ssm_client=ssm_client)
     logs.setup(cfg.log_level)
     if cfg.db_auth == "secretsmanager":
         creds = SecretsManagerCredentials(cfg.secret_id, cfg.secret_region, secrets_client, cfg.db_user)
@@ -155,6 +157,8 @@ def create_app(cfg=None, *, secrets_client=None, resolver=None):
         ok = role != "unreachable" and (writable or not cfg.ready_require_writable)
         body = {"status": "ok" if ok else "unavailable", "region": cfg.region, "instance": cfg.instance_id,
                 "db_role": role, "writable": writable, "reader_ok": reader_ok}
+        if cfg.endpoints_cluster is not None:  # the cluster the endpoints parameter named when the app started
+            body["db_cluster"] = cfg.endpoints_cluster
         if request.args.get("wal") == "1" and role != "unreachable":
             body["wal"] = db.wal_positions()  # for the dr runbook (docs/dr-runbook.md): positions, not a lag heuristic
         if role == "unreachable":

@@ -36,6 +36,10 @@ _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-
 # secondary member: the role is then read through DB_READER_HOST; drweb/db.py).
 ENGINES = ("postgres", "aurora-postgresql")
 AURORA = "aurora-postgresql"
+# DB_ENDPOINTS_PARAMETER (drweb/endpoints.py): an SSM parameter name. Letters, digits and
+# .-_/ ("Requirements and constraints for parameter names", AWS Systems Manager User Guide;
+# at most 1011 characters fully qualified); no ARN or name:version selector.
+_PARAMETER_NAME = re.compile(r"[A-Za-z0-9_./-]{1,1011}")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -85,6 +89,13 @@ class Config:
     role_metric_seconds: float = 60.0
     db_engine: str = "postgres"
     drill_hosts_file: Optional[str] = None
+    # Aurora mode: the endpoints come from this parameter when the app starts (drweb/endpoints.py);
+    # until then writer_host/reader_host/db_port/reader_port are None, and endpoints_cluster
+    # names the cluster once they are set from it.
+    endpoints_parameter: Optional[str] = None
+    drill_parameters_file: Optional[str] = None
+    endpoints_wait_seconds: float = 60.0
+    endpoints_cluster: Optional[str] = None
 
     # Every variable from_env reads (README.md documents each one).
     VARIABLES = frozenset({
@@ -94,6 +105,7 @@ class Config:
         "DRWEB_ROLE_POLL_SECONDS", "DRWEB_READY_REQUIRE_WRITABLE", "DRWEB_MAX_BODY_BYTES", "DRWEB_PORT",
         "DRWEB_METRICS_PORT", "DRWEB_LOG_LEVEL", "DRWEB_ROLE_METRIC_REGIONS", "DRWEB_ROLE_METRIC_DEPLOYMENT",
         "DRWEB_ROLE_METRIC_SECONDS", "DB_ENGINE", "DRWEB_DRILL_HOSTS_FILE",
+        "DB_ENDPOINTS_PARAMETER", "DRWEB_DRILL_PARAMETERS_FILE", "DRWEB_ENDPOINTS_WAIT_SECONDS",
     })
 
     @classmethod
@@ -147,9 +159,22 @@ class Config:
         if region is not None and not _REGION.match(region):
             problem(f"DRWEB_REGION must look like an AWS region such as us-east-2, got {region!r}")
             region = None
-        writer = host("DB_WRITER_HOST", need("DB_WRITER_HOST", "", "set it to the writer endpoint of this region's database"))
+        parameter, parameters_file = endpoints_parameter(get, problem)
+        from_parameter = get("DB_ENDPOINTS_PARAMETER") is not None  # also when its value is refused above
+        if not from_parameter:
+            writer = host("DB_WRITER_HOST", need("DB_WRITER_HOST", "", "set it to the writer endpoint of this region's database"))
+        else:  # replaced by the parameter's value when the app starts; never used
+            host("DB_WRITER_HOST", get("DB_WRITER_HOST"))
+            host("DB_READER_HOST", get("DB_READER_HOST"))
+            writer = None
         engine = get("DB_ENGINE", "postgres")
-        if engine not in ENGINES:
+        if from_parameter and engine != AURORA:
+            problem(f"DB_ENDPOINTS_PARAMETER is set ({get('DB_ENDPOINTS_PARAMETER')!r}) but DB_ENGINE is {engine!r}: the endpoints parameter is "
+                    "the Aurora mode's (the RDS mode's restore keeps the instance endpoint: the rename swap). Fix: unset "
+                    "DB_ENDPOINTS_PARAMETER, or set DB_ENGINE=aurora-postgresql if this region's database is an Aurora cluster")
+        elif from_parameter:
+            pass  # the Aurora endpoint checks below are for the environment's hosts, which the parameter replaces
+        elif engine not in ENGINES:
             problem(f"DB_ENGINE must be one of {', '.join(ENGINES)} (the stacks' database.engine), got {engine!r}. "
                     "Fix: postgres for RDS for PostgreSQL, aurora-postgresql for an Aurora Global Database member")
         elif engine == AURORA and get("DB_READER_HOST") is None:
@@ -200,6 +225,8 @@ class Config:
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problem(f"DRWEB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
         db_port = num("DB_PORT", 5432, 1, 65535)
+        reader_port = num("DB_READER_PORT", db_port, 1, 65535)
+        wait = num("DRWEB_ENDPOINTS_WAIT_SECONDS", 60.0, 0, 3600, float)
         port = num("DRWEB_PORT", 8080, 1, 65535)
         metrics_port = num("DRWEB_METRICS_PORT", 9102, 1, 65535)
         if port is not None and port == metrics_port:
@@ -209,9 +236,9 @@ class Config:
             region=region,
             instance_id=get("DRWEB_INSTANCE_ID") or socket.gethostname(),
             writer_host=writer,
-            reader_host=host("DB_READER_HOST", get("DB_READER_HOST")) or writer,
-            db_port=db_port,
-            reader_port=num("DB_READER_PORT", db_port, 1, 65535),
+            reader_host=None if from_parameter else host("DB_READER_HOST", get("DB_READER_HOST")) or writer,
+            db_port=None if from_parameter else db_port,
+            reader_port=None if from_parameter else reader_port,
             db_name=get("DB_NAME", "drweb"),
             db_user=user,
             db_auth=auth,
@@ -234,10 +261,33 @@ class Config:
             role_metric_seconds=num("DRWEB_ROLE_METRIC_SECONDS", 60.0, 10, 3600, float),
             db_engine=engine,
             drill_hosts_file=hosts_file,
+            endpoints_parameter=parameter,
+            drill_parameters_file=parameters_file,
+            endpoints_wait_seconds=wait,
         )
         if problems:  # all of them at once, not one per run
             raise ConfigError(problems)
         return cfg
+
+
+def endpoints_parameter(get, problem):
+    """DB_ENDPOINTS_PARAMETER (the name of the database endpoints parameter, Aurora mode) and
+    DRWEB_DRILL_PARAMETERS_FILE (the local drill's stand-in for SSM, only with it)."""
+    name = get("DB_ENDPOINTS_PARAMETER")
+    path = get("DRWEB_DRILL_PARAMETERS_FILE")
+    if name is not None and (not _PARAMETER_NAME.fullmatch(name) or name.lower().lstrip("/").startswith(("aws", "ssm"))):
+        problem(f"DB_ENDPOINTS_PARAMETER must be an SSM parameter name (letters, digits and . - _ /, not beginning with "
+                f"aws or ssm), got {name!r}. Fix: set it to the region's endpoints parameter, e.g. /drweb-prod-use2/db/endpoints")
+        name = None
+    if path is not None and get("DB_ENDPOINTS_PARAMETER") is None:
+        problem("DRWEB_DRILL_PARAMETERS_FILE is set but DB_ENDPOINTS_PARAMETER is not, so nothing reads it. Fix: unset it "
+                "(only the local drill sets it, with DB_ENDPOINTS_PARAMETER)")
+        path = None
+    elif path is not None and not os.access(path, os.R_OK):
+        problem(f"DRWEB_DRILL_PARAMETERS_FILE names {path!r}, which is not a readable file. Fix: unset it (production reads "
+                "the parameter from SSM; only the local drill sets it) or point it at the drill's parameters file")
+        path = None
+    return name, path
 
 
 # A CloudWatch dimension value: 1-1024 characters (Dimension, CloudWatch API
