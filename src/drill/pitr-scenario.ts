@@ -406,33 +406,6 @@ export async function runPitrScenario(name: PitrScenarioName, projectConfig: Val
     }
     await Promise.all(clients.map((c) => c.stop()));
     await model.settle();
-    // Aurora: `dr failover` after the move must be refused (the other region's member replicates the damaged global
-    // primary): once right after the move, once with the move recorded in the config (database.restoredCluster).
-    const failoverRefusals: Array<[string, boolean]> = [];
-    if (aur) {
-      const target = [...aur.restore.restored.keys()][0];
-      const state = target ? await aur.restore.cluster(restoreIn, target).catch(() => null) : null;
-      const recorded: ValidConfig | null =
-        target && state?.endpoint && state.readerEndpoint
-          ? { ...cfg, database: { ...cfg.database, restoredCluster: { region: restoreIn, identifier: target, writerEndpoint: state.endpoint, readerEndpoint: state.readerEndpoint } } as ValidConfig["database"] }
-          : null;
-      for (const [label, c] of [["right after the move", cfg], ["with the move recorded (database.restoredCluster)", recorded]] as const) {
-        if (!c) {
-          failoverRefusals.push([`dr failover --planned ${label}: not run (no restored cluster)`, false]);
-          continue;
-        }
-        const movesBefore = aur.aurora.moves.length;
-        const lines: string[] = [];
-        const p = ctx.spawnRunbook({ config: c, controlUrl, sites: { primary: { pgPort: primary.pgPort, lbUrl: primary.lbUrl }, secondary: { pgPort: secondary.pgPort, lbUrl: secondary.lbUrl } }, appUser: APP_USER, snapshotDir: path.join(env.dir, "snapshots"), journalDir: path.join(env.dir, `journal-failover-${failoverRefusals.length}`), operation: "failover", mode: "planned", leaseDir: path.join(env.dir, "lease"), aurora: true }, (l) => lines.push(l));
-        await p.ready;
-        p.go();
-        const r = (await p.done).result;
-        const refused = r !== null && !r.ok && !r.acted && aur.aurora.moves.length === movesBefore;
-        const why = (r?.failure ?? lines.find((l) => /refused/i.test(l)) ?? "").slice(0, 220);
-        failoverRefusals.push([`dr failover --planned ${label} is refused, nothing changed (${r === null ? "no result" : r.ok ? "it COMPLETED" : `stopped at ${r.failedStep}${r.acted ? " after acting" : ""}: ${why}`})`, refused]);
-        mark(`dr failover --planned ${label}: ${refused ? "refused" : "NOT refused"}`);
-      }
-    }
     const alerts = await liveAlerts.finish({
       scenario: name,
       faultAt: T,
@@ -475,6 +448,38 @@ export async function runPitrScenario(name: PitrScenarioName, projectConfig: Val
     const probeTitle = `${ctx.runId}-${name}-final-check`;
     const serves = await request({ baseUrl: env.regions[restoreIn].lbUrl, timeoutMs: 3000 }, "POST", "/api/notes", { title: probeTitle }).then((r) => r.status === 201, () => false);
     const probeOnRestored = serves && at ? (await titles(at))?.has(probeTitle) === true : false;
+    // Aurora: the fleet writes to the restored cluster: what was acknowledged after the cut-over is there and NOT in the damaged member.
+    const afterOnDamaged = after.filter((r) => has(damagedTokens, r)).length;
+    const probeOnDamaged = (await titles(damagedAt))?.has(probeTitle) === true;
+    const param = aur ? await aur.aurora.endpointsParameter(restoreIn) : null;
+    // Aurora: `dr failover` after the move must be refused (the other region's member replicates the damaged global
+    // primary): once right after the move, once with the move recorded in the config (database.restoredCluster).
+    // Last: a failover that is not refused moves the writer (the checks above read the data before it).
+    const failoverRefusals: Array<[string, boolean]> = [];
+    if (aur) {
+      const target = [...aur.restore.restored.keys()][0];
+      const state = target ? await aur.restore.cluster(restoreIn, target).catch(() => null) : null;
+      const recorded: ValidConfig | null =
+        target && state?.endpoint && state.readerEndpoint
+          ? { ...cfg, database: { ...cfg.database, restoredCluster: { region: restoreIn, identifier: target, writerEndpoint: state.endpoint, readerEndpoint: state.readerEndpoint } } as ValidConfig["database"] }
+          : null;
+      for (const [label, c] of [["right after the move", cfg], ["with the move recorded (database.restoredCluster)", recorded]] as const) {
+        if (!c) {
+          failoverRefusals.push([`dr failover --planned ${label}: not run (no restored cluster)`, false]);
+          continue;
+        }
+        const movesBefore = aur.aurora.moves.length;
+        const lines: string[] = [];
+        const p = ctx.spawnRunbook({ config: c, controlUrl, sites: { primary: { pgPort: primary.pgPort, lbUrl: primary.lbUrl }, secondary: { pgPort: secondary.pgPort, lbUrl: secondary.lbUrl } }, appUser: APP_USER, snapshotDir: path.join(env.dir, "snapshots"), journalDir: path.join(env.dir, `journal-failover-${failoverRefusals.length}`), operation: "failover", mode: "planned", leaseDir: path.join(env.dir, "lease"), aurora: true }, (l) => lines.push(l));
+        await p.ready;
+        p.go();
+        const r = (await p.done).result;
+        const refused = r !== null && !r.ok && !r.acted && aur.aurora.moves.length === movesBefore;
+        const why = (r?.failure ?? lines.find((l) => /refused/i.test(l)) ?? "").slice(0, 220);
+        failoverRefusals.push([`dr failover --planned ${label} is refused, nothing changed (${r === null ? "no result" : r.ok ? "it COMPLETED" : `stopped at ${r.failedStep}${r.acted ? " after acting" : ""}: ${why}`})`, refused]);
+        mark(`dr failover --planned ${label}: ${refused ? "refused" : "NOT refused"}`);
+      }
+    }
     const metrics0 = analyse({
       name,
       title: def.title,
@@ -524,13 +529,9 @@ export async function runPitrScenario(name: PitrScenarioName, projectConfig: Val
       const writer = rds.sim.writerName(restoreIn);
       checks.push([`the restored data holds the writer's name on a new instance (${writer} -> ${at ? `${at.address}:${at.port}` : "none"}) and the damaged instance still runs under its new name (${damagedName ?? "none"})`, !!at && damagedTokens !== null]);
     } else {
-      // The fleet writes to the restored cluster: what was acknowledged after the cut-over is there and NOT in the damaged member.
-      const afterOnDamaged = after.filter((r) => has(damagedTokens, r)).length;
-      const probeOnDamaged = (await titles(damagedAt))?.has(probeTitle) === true;
-      const param = await aur!.aurora.endpointsParameter(restoreIn);
       checks.push([
-        `the fleet writes to the restored cluster (${at ? `${at.address}:${at.port}` : "none"}; ${param.name} names ${param.value?.cluster ?? "nothing"}): ${afterKept} of ${after.length} writes acknowledged after the cut-over are there, ${afterOnDamaged} in the damaged member ${damagedName}; the final write there: ${probeOnDamaged}`,
-        !!at && damagedTokens !== null && after.length > 0 && afterOnDamaged === 0 && !probeOnDamaged && param.value?.cluster === [...aur!.restore.restored.keys()][0],
+        `the fleet writes to the restored cluster (${at ? `${at.address}:${at.port}` : "none"}; ${param?.name} names ${param?.value?.cluster ?? "nothing"}): ${afterKept} of ${after.length} writes acknowledged after the cut-over are there, ${afterOnDamaged} in the damaged member ${damagedName}; the final write there: ${probeOnDamaged}`,
+        !!at && damagedTokens !== null && after.length > 0 && afterOnDamaged === 0 && !probeOnDamaged && param?.value?.cluster === [...aur!.restore.restored.keys()][0],
       ]);
     }
     checks.push([`the app is writable on the restored data: ${after.length} client writes acknowledged after the cut-over, ${afterKept} of them in the restored data; a final write through ${restoreIn}'s load balancer ${serves ? "201" : "failed"} and is in the restored data (${probeOnRestored})`, after.length > 0 && afterKept === after.length && serves && probeOnRestored]);
