@@ -1,4 +1,6 @@
-// `dr restore` in the Aurora Global Database mode (issue 26 point 2): steps 1 to 5 automated, the move printed.
+// `dr restore` in the Aurora Global Database mode (issue 26 point 2): restore into a new cluster, then move the writer
+// region's app to it (fence, the endpoints parameter, the fleet back, a write checked). The move's own cases:
+// aurora-restore-move.test.ts.
 // AWS APIs are stubbed (fake-aurora.ts + fake-aurora-restore.ts): no AWS API emulator runs on these machines, so
 // these tests check the calls the AWS adapter makes and the runner's behaviour on a fake clock. The AWS behaviour
 // relied on is cited in src/dr/aws-aurora-restore.ts and src/dr/aurora-restore-plan.ts.
@@ -17,7 +19,7 @@ import { FakeAuroraRestore } from "./fake-aurora-restore";
 
 const MIN = 60_000;
 const AURORA = { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" };
-const STEPS = ["preflight", "restore-window", "restore-cluster", "create-instance", "verify-restored"];
+const STEPS = ["preflight", "restore-window", "restore-cluster", "create-instance", "verify-restored", "fence", "point-endpoints", "restore-fleet", "verify"];
 
 function setup(overrides: { database?: Record<string, unknown>; runbook?: Record<string, unknown>; dns?: Record<string, unknown> } = {}, probe?: ClusterProbe) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-aurora-restore-"));
@@ -25,7 +27,7 @@ function setup(overrides: { database?: Record<string, unknown>; runbook?: Record
   const fa = new FakeAurora(clock);
   const fr = new FakeAuroraRestore(fa);
   const config = resolveConfig({ database: { ...AURORA, ...overrides.database }, runbook: { ...overrides.runbook, journalDir: dir }, ...(overrides.dns ? { dns: overrides.dns } : {}) });
-  const platformFor = (cfg: ValidConfig) => new AwsPlatform(cfg, fr.clients(), clock, fa.probe, { walFn: fa.aws.walFn, ...(probe ? { clusterProbe: probe } : {}) });
+  const platformFor = (cfg: ValidConfig) => new AwsPlatform(cfg, fr.clients(), clock, fr.probe, { walFn: fa.aws.walFn, ...(probe ? { clusterProbe: probe } : {}) });
   const lines: string[] = [];
   const run = (toTime: number, extra: Partial<Parameters<typeof runRunbook>[0]> = {}, cfg: ValidConfig = config) =>
     runRunbook({ config: cfg, platform: platformFor(cfg), operation: "restore", mode: "planned", clock, log: (l) => lines.push(l), restore: { toTime }, ...extra });
@@ -33,15 +35,15 @@ function setup(overrides: { database?: Record<string, unknown>; runbook?: Record
   return { dir, clock, fa, fr, aws: fa.aws, config, lines, run, target: `${PRIMARY_CLUSTER}-pitr-${stamp}` };
 }
 
-describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster, journaled, the app not moved", () => {
-  it("reads the window, restores into <member>-pitr-<stamp> with the member's settings, creates its instance, verifies it and prints the move; production untouched", async () => {
+describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster, journaled, then the move", () => {
+  it("reads the window, restores into <member>-pitr-<stamp> with the member's settings, creates its instance, verifies it, then moves the app in the member's region only", async () => {
     const t = setup();
     const toTime = t.clock.now() - 30 * MIN;
     const r = await t.run(toTime);
     expect(r.ok, r.failure ?? "").toBe(true);
     expect(r.plan.steps.map((s) => s.id)).toEqual(STEPS);
-    // Only the two requests, in the member's region: no fence, no rename, no global-cluster call, nothing in us-west-1.
-    expect(t.fr.changes()).toEqual(["RestoreDBClusterToPointInTimeCommand@us-east-2", "CreateDBInstanceCommand@us-east-2"]);
+    // The two requests, then the fence, the parameter and the fleet back, all in the member's region: no rename, no global-cluster call, nothing in us-west-1.
+    expect(t.fr.changes()).toEqual(["RestoreDBClusterToPointInTimeCommand@us-east-2", "CreateDBInstanceCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-east-2", "PutParameterCommand@us-east-2", "UpdateAutoScalingGroupCommand@us-east-2"]);
     expect(t.aws.calls.filter((c) => c.region !== "us-east-2" && c.client === "rds").map((c) => c.command)).toEqual([]);
     expect(t.fr.restores[0].input).toMatchObject({
       DBClusterIdentifier: t.target,
@@ -67,9 +69,9 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
     });
     const out = t.lines.join("\n");
     expect(out).toMatch(/\[verify-restored\].*available, writer .*-pitr-\d{14}-1 available, endpoint .*-pitr-\d{14}\.cluster-abc\.us-east-2\.rds\.amazonaws\.com:5432; the data is not checked from the runbook host/);
-    expect(out).toContain("Moving the app to it is NOT automated");
-    expect(out).toContain(`aws rds remove-from-global-cluster --region us-west-1 --global-cluster-identifier drweb-prod-db-global --db-cluster-identifier <ARN of ${SECONDARY_CLUSTER}>`);
-    expect(out).toContain(`aws rds modify-db-cluster --region us-east-2 --db-cluster-identifier ${t.target} --new-db-cluster-identifier ${PRIMARY_CLUSTER} --apply-immediately`);
+    expect(JSON.parse(t.fr.param("us-east-2")!)).toEqual({ cluster: t.target, writer: `${t.target}.cluster-abc.us-east-2.rds.amazonaws.com`, reader: `${t.target}.cluster-ro-abc.us-east-2.rds.amazonaws.com`, port: 5432 });
+    expect(out).toMatch(/\[verify\] 9\/9 wait ok .*on drweb-prod-use2-db-g1-cluster-pitr-\d{14}, writable true/);
+    expect(out).not.toContain("NOT automated");
   });
 
   it("refuses a time outside the window with both times in the message, before anything is sent", async () => {
@@ -94,7 +96,7 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
     const out = t.lines.join("\n");
     expect(out).toContain(`aws rds restore-db-cluster-to-point-in-time --region us-east-2 --source-db-cluster-identifier ${PRIMARY_CLUSTER} --db-cluster-identifier ${t.target}`);
     expect(out).toContain(`aws rds create-db-instance --region us-east-2 --db-cluster-identifier ${t.target} --db-instance-identifier ${t.target}-1 --engine aurora-postgresql --db-instance-class db.r6g.large`);
-    expect(out).toContain("Moving the app to it is NOT automated");
+    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name /drweb-prod-use2/db/endpoints --type String --overwrite --value '{"cluster":"${t.target}","writer":"<its Endpoint>"`);
     expect(out).toContain("Dry run: nothing was changed and no journal was written.");
   });
 
@@ -117,7 +119,7 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
   });
 
   it("a run killed before each step resumes there: no request is ever sent twice, the journal's names are kept", async () => {
-    for (const killAt of ["restore-cluster", "create-instance", "verify-restored"]) {
+    for (const killAt of ["restore-cluster", "create-instance", "verify-restored", "fence", "point-endpoints", "restore-fleet", "verify"]) {
       const t = setup();
       const toTime = t.clock.now() - 30 * MIN;
       let first = true;
@@ -224,26 +226,28 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
     t.fa.secondaryIsWriter();
     const r = await t.run(t.clock.now() - 30 * MIN);
     expect(r.ok, r.failure ?? "").toBe(true);
-    expect(t.fr.changes()).toEqual(["RestoreDBClusterToPointInTimeCommand@us-west-1", "CreateDBInstanceCommand@us-west-1"]);
+    expect(t.fr.changes()).toEqual(["RestoreDBClusterToPointInTimeCommand@us-west-1", "CreateDBInstanceCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-west-1", "PutParameterCommand@us-west-1", "UpdateAutoScalingGroupCommand@us-west-1"]);
+    expect(JSON.parse(t.fr.param("us-west-1")!).cluster).toBe(`${SECONDARY_CLUSTER}-pitr-${t.target.slice(-14)}`);
+    expect(JSON.parse(t.fr.param("us-east-2")!).cluster).toBe(PRIMARY_CLUSTER);
     expect(t.fr.restores[0].input.SourceDBClusterIdentifier).toBe(SECONDARY_CLUSTER);
     expect(t.aws.calls.filter((c) => c.region === "us-east-2" && c.client === "rds")).toEqual([]);
   });
 
-  it("through the CLI: exit 0 with the move printed at the end; --region the other region exits 2 with nothing sent", async () => {
+  it("through the CLI: exit 0 with the recording config block at the end; --region the other region exits 2 with nothing sent", async () => {
     const t = setup();
     const f = path.join(t.dir, "config.json");
     fs.writeFileSync(f, JSON.stringify({ database: AURORA, runbook: { journalDir: t.dir } }));
     const outs: string[] = [];
     const errs: string[] = [];
     const to = new Date(t.clock.now() - 30 * MIN).toISOString();
-    const deps = { out: (l: string) => outs.push(l), err: (l: string) => errs.push(l), clients: t.fr.clients(), clock: t.clock, credentials: async () => ({ accessKeyId: "AKIA", secretAccessKey: "x" }) };
+    const deps = { out: (l: string) => outs.push(l), err: (l: string) => errs.push(l), clients: t.fr.clients(), clock: t.clock, probe: t.fr.probe, credentials: async () => ({ accessKeyId: "AKIA", secretAccessKey: "x" }) };
     const bad = await main(["restore", "--to-time", to, "--region", "secondary", "--config", f], deps as never);
     expect(bad).toBe(2);
     expect(errs.join("\n")).toMatch(/dr restore --region secondary is not automated .* Nothing was changed\./);
     expect(t.aws.calls).toEqual([]);
     const code = await main(["restore", "--to-time", to, "--config", f], deps as never);
     expect(code, errs.join("\n")).toBe(0);
-    expect(outs.join("\n")).toContain("Moving the app to it is NOT automated");
+    expect(outs.join("\n")).toContain(`"database": { "restoredCluster": {"region":"primary","identifier":"${t.target}","writerEndpoint":"${t.target}.cluster-abc.us-east-2.rds.amazonaws.com"`);
     expect(t.fr.restores).toHaveLength(1);
   });
 });

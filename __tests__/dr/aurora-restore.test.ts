@@ -9,9 +9,9 @@ import { resolveConfig } from "../../src/config";
 import { auroraRestoreProcedure } from "../../src/dr/aurora-restore";
 import { main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
-import { auroraRestoreEpilogue } from "../../src/dr/aurora-restore-plan";
+import { auroraRestorePlan } from "../../src/dr/aurora-restore-plan";
 import { restoreParamsFor, RestoreRequestError } from "../../src/dr/restore-plan";
-import { resourceList, synthApp, userDataEnv } from "../helpers/synth";
+import { resourceList, synthApp } from "../helpers/synth";
 import { FakeAurora } from "./fake-aurora";
 import { FakeAuroraRestore } from "./fake-aurora-restore";
 
@@ -30,7 +30,7 @@ function refusal(overrides: Record<string, any>, region?: "primary" | "secondary
   throw new Error("restoreParamsFor did not refuse Aurora mode");
 }
 
-describe("dr restore, Aurora mode: refusal with the exact manual procedure", () => {
+describe("dr restore, Aurora mode: the names it uses, and the refusals", () => {
   it("names the writer member cluster, its region, the new cluster, its instance and the fleet, as the synthesized Aurora stacks name them", () => {
     const config = resolveConfig(AURORA);
     const r = restoreParamsFor(config, { toTime: Date.parse(TO) }, NOW);
@@ -40,15 +40,16 @@ describe("dr restore, Aurora mode: refusal with the exact manual procedure", () 
     expect(resourceList(primary, "aws_rds_cluster").map((c) => c.cluster_identifier)).toContain(member);
     const globals = Object.values(app.stacks).flatMap((s) => resourceList(s, "aws_rds_global_cluster").map((g) => g.global_cluster_identifier));
     expect(globals).toContain("drweb-prod-db-global");
-    // The claim the printed move rests on: the fleet's DB_WRITER_HOST is the member cluster's endpoint (in the launch template).
-    expect(userDataEnv(primary).DB_WRITER_HOST).toMatch(/aws_rds_cluster\./);
+    const plan = auroraRestorePlan(config, { operation: "restore", mode: "planned", generations: config.database.generations, webSize: 3, backupRetentionDays: 7, maxReplicaLagSeconds: 30, minOutageSeconds: 60, clientDrainSeconds: 60, restore: r });
+    const msg = [...plan.steps.map((s) => s.action.text), ...plan.epilogue].join("\n");
     expect(r).toMatchObject({ writerId: member, region: "primary", targetId: `${member}-pitr-20261206234005`, toTimeIso: TO });
-    const msg = auroraRestoreEpilogue(config, { operation: "restore", mode: "planned", generations: config.database.generations, webSize: 3, backupRetentionDays: 7, maxReplicaLagSeconds: 30, minOutageSeconds: 60, clientDrainSeconds: 60, restore: r }).join("\n");
+    // The fence and the fleet's restore name the primary stack's ASG.
     const asgs = resourceList(primary, "aws_autoscaling_group").map((g) => g.name);
-    expect(asgs.find((n) => typeof n === "string" && msg.includes(`--auto-scaling-group-name ${n}`)), `no ASG of the primary stack (${asgs.join(", ")}) in the epilogue`).toBeDefined();
+    expect(asgs.find((n) => typeof n === "string" && msg.includes(`--auto-scaling-group-name ${n} --min-size 0 --desired-capacity 0`)), `no ASG of the primary stack (${asgs.join(", ")}) in the fence`).toBeDefined();
     const secondaryMember = resourceList(app.stacks["secondary"], "aws_rds_cluster").map((c) => c.cluster_identifier);
     expect(secondaryMember).toContain("drweb-prod-usw1-db-g1-cluster");
-    expect(msg).toContain("--db-cluster-identifier <ARN of drweb-prod-usw1-db-g1-cluster>");
+    expect(msg).toContain("drweb-prod-usw1-db-g1-cluster (us-west-1) still replicates the damaged data");
+    expect(msg).toContain("aws ssm put-parameter --region us-east-2 --name /drweb-prod-use2/db/endpoints --type String --overwrite");
     // RDS identifiers: 1 to 63 characters.
     expect(`${r.targetId}-1`.length).toBeLessThanOrEqual(63);
   });
@@ -87,7 +88,7 @@ describe("dr restore, Aurora mode: refusal with the exact manual procedure", () 
     const code = await main(["restore", "--to-time", TO, "--config", f, "--dry-run"], { out: (l) => outs.push(l), err: (l) => outs.push(l), clients: fake.clients(), clock });
     expect(code, outs.join("\n")).toBe(0);
     expect(outs.join("\n")).toContain("aws rds restore-db-cluster-to-point-in-time --region us-east-2 --source-db-cluster-identifier drweb-prod-use2-db-g1-cluster");
-    expect(outs.join("\n")).toContain("Moving the app to it is NOT automated");
+    expect(outs.join("\n")).toContain("Point the us-east-2 fleet's database endpoints parameter /drweb-prod-use2/db/endpoints to drweb-prod-use2-db-g1-cluster-pitr-");
     expect(fa.aws.calls).toEqual([]);
     expect(fs.readdirSync(dir).filter((n) => n !== "config.json")).toEqual([]);
   });

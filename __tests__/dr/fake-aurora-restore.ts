@@ -11,7 +11,11 @@
  * - CreateDBInstance in a cluster: refused (InvalidDBClusterStateFault) while the cluster is not available
  *   ("You can create DB instances only after ... the DB cluster is available"), DBInstanceAlreadyExists for a taken
  *   name; "creating" for `instanceTakes` describes, then available and the cluster's writer;
- * - DescribeDBInstances by identifier: the restored instances, and the members' instances with their DB parameter group.
+ * - DescribeDBInstances by identifier: the restored instances, and the members' instances with their DB parameter group;
+ * - the database endpoints parameter of each region (src/database/endpoints-parameter.ts) as the stacks create it
+ *   (naming the region's member, keys in Terraform's jsonencode order), in FakeAws's SSM (GetParameter, PutParameter
+ *   with Overwrite), and `probe`: the app through a region's entry point as the app runs it, on the cluster the
+ *   region's parameter named when its instances started (the fleet restarted: desired 0, then up again).
  */
 import {
   CreateDBInstanceCommand,
@@ -24,7 +28,9 @@ import {
   RestoreDBClusterToPointInTimeCommand,
 } from "@aws-sdk/client-rds";
 import type { AwsClients } from "../../src/dr/aws-clients";
+import type { ProbeResult } from "../../src/dr/platform";
 import { FakeAurora } from "./fake-aurora";
+import { SWITCH } from "./fake-aws";
 
 const DAY = 86_400_000;
 const code = (region: string) => (region === "us-west-1" ? "usw1" : "use2");
@@ -53,12 +59,64 @@ export class FakeAuroraRestore {
   latestLagMs = 5 * 60_000;
   retentionMs = 7 * DAY;
 
-  constructor(readonly fa: FakeAurora) {}
+  /** The cluster each region's running fleet uses (read from the parameter when the fleet started: the app reads it once). */
+  readonly fleetCluster: Record<string, string | null> = {};
+
+  constructor(readonly fa: FakeAurora) {
+    for (const m of fa.members) {
+      // Terraform's jsonencode: keys sorted (the runbook compares values parsed).
+      this.setParam(m.region, JSON.stringify({ cluster: m.id, port: 5432, reader: `${m.id}.cluster-ro-abc.${m.region}.rds.amazonaws.com`, writer: `${m.id}.cluster-abc.${m.region}.rds.amazonaws.com` }));
+      this.fleetCluster[m.region] = m.id;
+    }
+  }
+
+  static paramName(region: string): string {
+    return `/drweb-prod-${code(region)}/db/endpoints`;
+  }
+
+  /** A region's endpoints parameter's raw value (undefined: none). */
+  param(region: string): string | undefined {
+    const name = FakeAuroraRestore.paramName(region);
+    return region === SWITCH.region ? this.fa.aws.ssmParams.get(name) : this.fa.aws.otherParams.get(`${region}:${name}`);
+  }
+
+  setParam(region: string, value: string | undefined): void {
+    const name = FakeAuroraRestore.paramName(region);
+    if (region === SWITCH.region) {
+      if (value === undefined) this.fa.aws.ssmParams.delete(name);
+      else this.fa.aws.ssmParams.set(name, value);
+    } else if (value === undefined) this.fa.aws.otherParams.delete(`${region}:${name}`);
+    else this.fa.aws.otherParams.set(`${region}:${name}`, value);
+  }
+
+  /**
+   * GET /readyz and a POST through a region's ALB: instances that start (the fleet back from 0) read the parameter
+   * once; writable when that cluster writes (a member that is the global writer, or a restored cluster available
+   * with an available instance) and the fleet serves.
+   */
+  probe = async (target: { baseUrl: string }): Promise<ProbeResult> => {
+    const region = target.baseUrl.includes("usw1") ? "us-west-1" : "us-east-2";
+    const aws = this.fa.aws;
+    if (aws.desired[region] > 0 && this.fleetCluster[region] === null) this.fleetCluster[region] = (() => {
+      try {
+        return JSON.parse(this.param(region) ?? "").cluster as string;
+      } catch {
+        return null; // the app fails closed: no instance serves
+      }
+    })();
+    const id = this.fleetCluster[region];
+    const serving = aws.healthy[region] > 0 && aws.desired[region] > 0 && !aws.down.has(region) && id !== null;
+    const m = this.fa.members.find((x) => x.id === id);
+    const rc = id ? this.clusters.get(id) : undefined;
+    const writes = m ? m.listed && m.isWriter && m.status === "available" : !!rc && rc.status === "available" && rc.instances.some((i) => i.status === "available");
+    const writable = serving && writes;
+    return { ok: serving, dbRole: writable ? "writer" : "replica", writable, wrote: writable, detail: `stub ${region}: ${serving ? "serving" : "no fleet"} on ${id ?? "nothing"}, writable ${writable}` };
+  };
 
   /** All calls that change something (the global cluster's, the fleet's, the restore's). */
   changes(): string[] {
     return this.fa.aws.calls
-      .filter((c) => [...AURORA_RESTORE_MUTATING, "UpdateAutoScalingGroupCommand", "SwitchoverGlobalClusterCommand", "FailoverGlobalClusterCommand", "ModifyDBInstanceCommand", "ModifyDBClusterCommand", "RemoveFromGlobalClusterCommand", "PutMetricDataCommand"].includes(c.command))
+      .filter((c) => [...AURORA_RESTORE_MUTATING, "UpdateAutoScalingGroupCommand", "SwitchoverGlobalClusterCommand", "FailoverGlobalClusterCommand", "ModifyDBInstanceCommand", "ModifyDBClusterCommand", "RemoveFromGlobalClusterCommand", "PutMetricDataCommand"].includes(c.command) || (c.command === "PutParameterCommand" && String(c.input.Name).endsWith("/db/endpoints")))
       .map((c) => `${c.command}@${c.region}`);
   }
 
@@ -84,7 +142,15 @@ export class FakeAuroraRestore {
         return this.handle(region, cmd);
       },
     });
-    return { ...base, rds: (r) => wrap(r, base.rds(r) as never) as never };
+    // A fleet scaled to 0 stops its instances: the next ones read the parameter again when they start.
+    const scaling = (region: string, inner: { send: (cmd: never, opts?: never) => Promise<unknown> }) => ({
+      send: async (cmd: { input: Record<string, unknown> }, opts?: never) => {
+        const out = await inner.send(cmd as never, opts);
+        if (cmd.constructor.name === "UpdateAutoScalingGroupCommand" && cmd.input.DesiredCapacity === 0) this.fleetCluster[region] = null;
+        return out;
+      },
+    });
+    return { ...base, rds: (r) => wrap(r, base.rds(r) as never) as never, autoscaling: (r) => scaling(r, base.autoscaling(r) as never) as never };
   }
 
   private augment(region: string, c: Record<string, unknown>): void {
@@ -101,6 +167,7 @@ export class FakeAuroraRestore {
       Port: 5432,
       EnabledCloudwatchLogsExports: ["postgresql"],
       Endpoint: `${String(c.DBClusterIdentifier)}.cluster-abc.${region}.rds.amazonaws.com`,
+      ReaderEndpoint: `${String(c.DBClusterIdentifier)}.cluster-ro-abc.${region}.rds.amazonaws.com`,
       TagList: [{ Key: "project", Value: "drweb" }, { Key: "aws:cloudformation:stack-name", Value: "x" }],
     });
   }
@@ -122,6 +189,7 @@ export class FakeAuroraRestore {
             Engine: "aurora-postgresql",
             Port: 5432,
             Endpoint: c.status === "creating" ? undefined : `${c.id}.cluster-abc.${region}.rds.amazonaws.com`,
+            ReaderEndpoint: c.status === "creating" ? undefined : `${c.id}.cluster-ro-abc.${region}.rds.amazonaws.com`,
             DBClusterMembers: c.instances.map((i) => ({ DBInstanceIdentifier: i.id, IsClusterWriter: true })),
           },
         ],

@@ -12,6 +12,8 @@ import { ok, no } from "./check-helpers";
 import { auroraOps, member, describeOp, detachAndPromote, managedMoveBlockers, writerGuard } from "./aurora-global";
 import { noSwitchoverRequested, switchoverPreflight, moveStep } from "./aurora-move-step";
 import { recordStep, failoverRecord, fenceOldFleetStep, failoverSnapshotPrefix, keepLostWritesStep } from "./aurora-steps";
+import { endpointsGuard, restoredClusterRefusal, withGuard } from "./endpoints-check";
+import { RunnerError } from "./run-options";
 
 /**
  * The runbook's plans in the Aurora Global Database mode
@@ -93,7 +95,7 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
       title: `failover to ${s.region} (secondary), planned: Aurora Global Database switchover`,
       params,
       steps: [
-        switchoverPreflight(config, params, "secondary"),
+        withGuard(switchoverPreflight(config, params, "secondary"), endpointsGuard(config, ["primary", "secondary"], false)),
         fenceStep(config, "fence-primary", "primary", "no request reaches the writer being switched away from"),
         moveStep(config, "switchover", "planned", "secondary", {
           text: "the primary fleet is still fenced (checked now, not taken from the journal)",
@@ -121,7 +123,7 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
     title: `failover to ${s.region} (secondary), unplanned: Aurora Global Database switchover if the old primary answers, else managed failover (allows data loss)`,
     params,
     steps: [
-      {
+      withGuard<Step>({
         id: "preflight",
         title: "Record the secondary member's state and RPO lag (the data at risk); refuse what AWS would refuse",
         by: "runbook",
@@ -148,7 +150,7 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
         onFailure:
           "Nothing was changed. Not a member, or the global cluster cannot be read in the secondary region: see `dr status`; if the secondary region's RDS API answers but this check cannot, --confirm preflight. " +
           "Engine versions that differ or a headless secondary: the managed failover is impossible, follow the detach-and-promote path printed above (docs/dr-runbook.md).",
-      },
+      }, endpointsGuard(config, ["secondary", "primary"], true)),
       confirmOutageStep(config, params),
       gateStep(config, "force-dns", true, {
         text: `${sId} is a member of the global cluster (read in ${s.region}; it is failed over to once no client can write to the primary any more); the switch is taken first so that Route53 never sends users back to a primary that returns`,
@@ -210,7 +212,7 @@ export function auroraFailbackPlan(config: ValidConfig, params: PlanParams): Pla
     },
     keepLostWritesStep(config),
     restoreFleetStep(config, "restore-primary-fleet", "primary", params.webSize),
-    switchoverPreflight(config, params, "primary"),
+    withGuard(switchoverPreflight(config, params, "primary"), endpointsGuard(config, ["primary", "secondary"], false)),
     fenceStep(config, "fence-secondary", "secondary", "no request reaches the writer being switched away from", "restore-secondary-fleet"),
     moveStep(config, "switchover", "planned", "primary", {
       text: "the secondary fleet is still fenced (checked now, not taken from the journal)",
@@ -251,6 +253,15 @@ export function auroraFailbackPlan(config: ValidConfig, params: PlanParams): Pla
   };
 }
 
+/**
+ * The Aurora mode's failover / failback plan. Refused while config database.restoredCluster records a `dr restore`
+ * that moved the app to a standalone restored cluster: the other region's member replicates the damaged global
+ * primary, so a switchover or failover would make the damaged data the writer again (endpoints-check.ts). Each
+ * preflight also reads the regions' database endpoints parameters: one naming a cluster the config does not record
+ * (an unrecorded restore) refuses; the unplanned failover only reports a region that does not answer.
+ */
 export function auroraPlan(config: ValidConfig, params: PlanParams): Plan {
+  const refusal = restoredClusterRefusal(config, params.operation === "failover" ? `dr failover (${params.mode}) in the Aurora mode` : "dr failback in the Aurora mode");
+  if (refusal) throw new RunnerError(refusal);
   return params.operation === "failover" ? auroraFailoverPlan(config, params) : auroraFailbackPlan(config, params);
 }

@@ -1,12 +1,13 @@
 import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { backupVaultName } from "../database/backup-vault";
+import { endpointsParameterName } from "../database/endpoints-parameter";
 import { names } from "./names";
 
 /**
  * `dr restore` in the Aurora Global Database mode (database.engine "aurora-postgresql"): the manual procedure with
- * this deployment's names, the writer member cluster and the time asked. Steps 1 to 5 are automated
- * (aurora-restore-plan.ts, which also says why the move is not); this text is what `dr restore --region <the other
+ * this deployment's names, the writer member cluster and the time asked. All of it is automated in the writer's
+ * region (aurora-restore-plan.ts); this text is what `dr restore --region <the other
  * region>` prints with its refusal, and the by-hand equivalent of the automated steps (docs/dr-runbook.md, "dr
  * restore", Aurora mode):
  *
@@ -17,8 +18,8 @@ import { names } from "./names";
  *   only after the RestoreDBClusterToPointInTime operation has completed and the DB cluster is available" (RDS API
  *   Reference, RestoreDBClusterToPointInTime). The window: DBCluster EarliestRestorableTime and
  *   LatestRestorableTime (RDS API Reference, DBCluster, from DescribeDBClusters).
- * - The fleet's DB_WRITER_HOST is the writer member cluster's endpoint (webapp/drweb/config.py,
- *   stacks/regional-stack.ts), fixed in the launch template; the restored cluster is standalone and cannot join
+ * - The fleet reads which cluster it uses from its region's database endpoints parameter when the app starts
+ *   (src/database/endpoints-parameter.ts); the restored cluster is standalone and cannot join
  *   the existing global cluster ("existing RDS Clusters cannot be added to an existing RDS Global Cluster":
  *   hashicorp/terraform-provider-aws, resource aws_rds_cluster; cf. issue #30131).
  */
@@ -59,9 +60,10 @@ export function auroraRestoreProcedure(config: ValidConfig, toTimeIso: string, s
     `3. aws rds wait db-cluster-available --region ${r} --db-cluster-identifier ${target}   (polls 30 minutes at most: run it again until it returns 0; the restore replays the logs since the last backup)`,
     `4. A restored Aurora cluster has no DB instance: aws rds create-db-instance --region ${r} --db-cluster-identifier ${target} --db-instance-identifier ${target}-1 --engine aurora-postgresql --db-instance-class ${config.database.instanceClass}; then aws rds wait db-instance-available --region ${r} --db-instance-identifier ${target}-1`,
     `5. Check the restored data on its cluster endpoint (aws rds describe-db-clusters --region ${r} --db-cluster-identifier ${target} --query 'DBClusters[0].Endpoint'): the rows the bad write destroyed are there. Up to here nothing the app uses has changed.`,
-    `6. Moving the app is NOT automated: the fleet's DB_WRITER_HOST is ${member}'s cluster endpoint, in the launch template; the restored cluster is standalone and cannot join ${globalClusterIdentifier(config)}, and AWS documents neither renaming a global cluster member nor removing its primary member (RemoveFromGlobalCluster is documented for "an Aurora secondary cluster").`,
-    `   What you can do, with its cost: fence the ${r} fleet (aws autoscaling update-auto-scaling-group --region ${r} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0), copy the wanted rows from ${target} back into ${member} with SQL (the global cluster and ${otherMember} keep replicating, nothing is lost from the DR setup), restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}) and check writes with \`dr status\`;`,
-    `   or rebuild around ${target} as a new global cluster (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${target}>): a stacks change this project has not built; plan it with \`npm run plan:offline\` before any deploy.`,
+    `6. Move the app (what \`dr restore\` automates in the writer's region): fence the ${r} fleet (aws autoscaling update-auto-scaling-group --region ${r} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0; wait until no instance runs), ` +
+      `point its database endpoints parameter to ${target} (aws ssm put-parameter --region ${r} --name ${endpointsParameterName(config, writerRole)} --type String --overwrite --value '{"cluster":"${target}","writer":"<its Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}'), restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}) and check a write with \`dr status\`;`,
+    `   then record it: "database": { "restoredCluster": {"region": "${writerRole}", "identifier": "${target}", "writerEndpoint": "<its Endpoint>", "readerEndpoint": "<its ReaderEndpoint>"} } and npx cdktf deploy ${writerRole}. ${otherMember} still replicates the damaged ${member}: failover is refused until a global database is rebuilt around ${target} (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${target}>).`,
+    `   Or, keeping the global database (a bounded bad write): copy the wanted rows from ${target} back into ${member} with SQL, fenced if the app must not write meanwhile.`,
     `7. Writes acknowledged after ${toTimeIso} are only in ${member}: reconcile them before deleting anything. ${target} has deletion protection on: delete it (modify-db-cluster --no-deletion-protection, delete-db-instance, delete-db-cluster) once it is no longer needed.`,
   );
   return lines;

@@ -70,6 +70,9 @@ export function restoredClusterRefusal(config: ValidConfig, what: string): strin
   );
 }
 
+/** How long the unplanned failover's guard waits for a region's parameter before it only reports it. */
+export const UNREACHABLE_READ_MS = 5_000;
+
 /**
  * The failover guard: every region's parameter names what the config records (an unrecorded restore: refused).
  * `unreachableOk`: a region whose parameter cannot be read (its region down: an unplanned failover) is reported,
@@ -81,8 +84,19 @@ export function endpointsGuard(config: ValidConfig, roles: readonly RegionRole[]
     check: async (ctx: StepContext): Promise<Check> => {
       const p = endpointsParameterOf(ctx.platform);
       if (!p) return ok(`the ${ctx.platform.name} platform has no database endpoints parameter: not checked`);
-      // Read at once: a region that does not answer costs one bounded call (the adapter's call bound), not one per region.
-      const reads = await Promise.all(roles.map((role) => p.endpointsParameter(role).then((s) => ({ role, s }), (e: unknown) => ({ role, error: (e as Error)?.message ?? String(e) }))));
+      // Read at once; where a region that does not answer is only reported, its read is cut after UNREACHABLE_READ_MS
+      // (an unplanned failover's preflight does not wait out the adapter's whole call bound on a region that is down).
+      const read = (role: RegionRole) => {
+        const r = p.endpointsParameter(role).then((s) => ({ role, s }), (e: unknown) => ({ role, error: (e as Error)?.message ?? String(e) }));
+        if (!unreachableOk) return r;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<{ role: RegionRole; error: string }>((resolve) => {
+          timer = setTimeout(() => resolve({ role, error: `no answer within ${UNREACHABLE_READ_MS / 1000} s` }), UNREACHABLE_READ_MS);
+          timer.unref?.();
+        });
+        return Promise.race([r, late]).finally(() => clearTimeout(timer));
+      };
+      const reads = await Promise.all(roles.map(read));
       const seen: string[] = [];
       for (const r of reads) {
         if (!("s" in r)) {

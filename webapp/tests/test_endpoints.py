@@ -222,7 +222,7 @@ def test_create_app_reads_ssm_and_writes_to_the_database_it_names(cluster, unuse
     listens on; the parameter names the real PostgreSQL, and the note lands there."""
     client, stub = ssm_client()
     ssm_answer(stub, json.dumps({"cluster": "restored-1", "writer": "127.0.0.1", "reader": "127.0.0.1", "port": cluster.primary.port}))
-    env = app_env(unused_port, DB_ENGINE="aurora-postgresql", DB_READER_HOST="127.0.0.1", DB_ENDPOINTS_PARAMETER=NAME)
+    env = app_env(unused_port, DB_ENGINE="aurora-postgresql", DB_READER_HOST="localhost", DB_ENDPOINTS_PARAMETER=NAME)
     with stub:
         app = create_app(Config.from_env(env), ssm_client=client)
         stub.assert_no_pending_responses()
@@ -275,7 +275,7 @@ def test_a_parameter_that_appears_during_the_wait_is_used(tmp_path):
 def aurora_env(cluster, wrong_port, params, **extra):
     """The environment of an Aurora instance whose launch-template hosts name a database that is
     NOT the one to use (a port nothing listens on) and whose parameter (the drill's file) decides."""
-    return app_env(wrong_port, DB_ENGINE="aurora-postgresql", DB_READER_HOST="127.0.0.1", DB_READER_PORT=wrong_port,
+    return app_env(wrong_port, DB_ENGINE="aurora-postgresql", DB_READER_HOST="localhost", DB_READER_PORT=wrong_port,
                    DB_ENDPOINTS_PARAMETER=NAME, DRWEB_DRILL_PARAMETERS_FILE=params, **extra)
 
 
@@ -300,7 +300,7 @@ def test_python_m_drweb_fails_closed_with_one_error(cluster, tmp_path, params, s
     path = tmp_path / "params.json"
     write_params(path, params)
     with reserve_port() as port, reserve_port() as mport:
-        env = app_env(cluster.primary, DB_ENGINE="aurora-postgresql", DB_READER_HOST="127.0.0.1", DB_ENDPOINTS_PARAMETER=NAME,
+        env = app_env(cluster.primary, DB_ENGINE="aurora-postgresql", DB_READER_HOST="localhost", DB_ENDPOINTS_PARAMETER=NAME,
                       DRWEB_DRILL_PARAMETERS_FILE=path, DRWEB_ENDPOINTS_WAIT_SECONDS="1.5", DRWEB_PORT=port,
                       DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1", DRWEB_METRICS_ADDR="127.0.0.1")
         p = run_drweb(env, timeout=60)
@@ -319,7 +319,7 @@ def test_gunicorn_fails_closed_on_an_invalid_value(cluster, tmp_path):
     write_params(path, {NAME: value(writer="db.example:5432")})
     with reserve_port() as port, reserve_port() as mport:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DRWEB_", "DB_"))}
-        env.update(app_env(cluster.primary, DB_ENGINE="aurora-postgresql", DB_READER_HOST="127.0.0.1",
+        env.update(app_env(cluster.primary, DB_ENGINE="aurora-postgresql", DB_READER_HOST="localhost",
                            DB_ENDPOINTS_PARAMETER=NAME, DRWEB_DRILL_PARAMETERS_FILE=path, DRWEB_ENDPOINTS_WAIT_SECONDS="1",
                            DRWEB_PORT=port, DRWEB_METRICS_PORT=mport, DRWEB_BIND_ADDR="127.0.0.1",
                            PROMETHEUS_MULTIPROC_DIR=tmp_path / "mp"))
