@@ -16,6 +16,8 @@ import type { Mode, Operation } from "../../src/dr/plan-model";
 import { request } from "../../src/dr/http-probe";
 import type { AlarmRead, HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";
+import { RestoreRequestError } from "../../src/dr/restore-requests";
+import { RunnerError } from "../../src/dr/run-options";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
 import { controlClient } from "./control";
@@ -186,6 +188,13 @@ async function main(): Promise<void> {
       ...(spec.restore ? { restore: { toTime: spec.restore.toTime, ...(spec.restore.region ? { region: spec.restore.region } : {}) } } : {}),
     });
   } catch (e) {
+    // A refusal before the plan runs (cli.ts: exit 2, the message printed): a request the config or its arguments refuse.
+    if (e instanceof RunnerError || e instanceof RestoreRequestError) {
+      out({ log: `${new Date().toISOString()} ${e.message}` });
+      rl.close();
+      out({ result: { ok: false, failedStep: "refused", failure: e.message, rolledBack: false, resumed: false, skipped: [], acted: false, refused: true }, ended: Date.now() });
+      return;
+    }
     // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.
     if (!(e instanceof LeaseHeldError) && !(e instanceof LeaseNotTakenError)) throw e;
     out({ log: `${new Date().toISOString()} ${e.message}` });
