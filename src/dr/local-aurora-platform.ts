@@ -48,7 +48,11 @@ export interface LocalAuroraRestore {
  * The runbook's platform in the drill's Aurora scenarios: the local adapter
  * (web fleets, Route53 stand-in, the app's probes) plus the global-database
  * calls of GlobalDatabasePlatform, so the same Aurora plans (aurora-plan.ts)
- * as on AWS drive real components.
+ * as on AWS drive real components; and `dr restore`'s Aurora calls
+ * (AuroraRestorePlatform, when the drill gives a LocalAuroraRestore) and the
+ * database endpoints parameter (EndpointsParameterPlatform: the drill's
+ * parameters file, src/dr/local-endpoints-parameter.ts), both in a region's
+ * own stand-in, so aurora-restore-plan.ts's move runs on real components too.
  */
 export class LocalAuroraPlatform extends LocalPlatform implements GlobalDatabasePlatform, AuroraRestorePlatform, EndpointsParameterPlatform {
   constructor(
