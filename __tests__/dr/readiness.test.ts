@@ -17,6 +17,7 @@ import { READINESS_METRIC, type MetricSink } from "../../src/dr/readiness-metric
 import type { RestoreWindow } from "../../src/dr/restore-platform";
 import { RUNBOOK_ACTIONS } from "../../src/dr/runbook-actions";
 import { FakeAurora } from "./fake-aurora";
+import { FakeAuroraRestore } from "./fake-aurora-restore";
 import { FakeAws } from "./fake-aws";
 import { FakeReadinessAws } from "./fake-readiness";
 
@@ -297,6 +298,7 @@ describe("dr readiness: the Aurora mode (the global secondary)", () => {
   it("a connected secondary member with a fresh lag within the limit is ok; pending-resync and no lag datapoint fail; replay is not applicable", async () => {
     const clock = new FakeClock();
     const fa = new FakeAurora(clock);
+    new FakeAuroraRestore(fa); // each region's database endpoints parameter, as the stacks create it
     const extra = new FakeReadinessAws(fa.aws, () => fa.clients());
     const config = resolveConfig({ runbook: { journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "dr-readiness-aurora-")), roleArn: ROLE }, database: { engine: "aurora-postgresql" } });
     const run = () => runReadiness(config, new AwsPlatform(config, extra.clients(), clock, fa.probe, { walFn: fa.aws.walFn }), { now: () => clock.now() });
@@ -313,6 +315,41 @@ describe("dr readiness: the Aurora mode (the global secondary)", () => {
     fa.rpoLagMs = null;
     fa.replicationLagMs = null;
     expect(check(await run(), "replica-health")).toMatchObject({ status: "fail", detail: expect.stringContaining("lag unknown") });
+  });
+
+  it("endpoints-parameter: each region's parameter names its member, or the restored cluster database.restoredCluster records; otherwise not ready, saying what it names", async () => {
+    const clock = new FakeClock();
+    const fa = new FakeAurora(clock);
+    const fr = new FakeAuroraRestore(fa);
+    const extra = new FakeReadinessAws(fa.aws, () => fa.clients());
+    const db = { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" };
+    const cfg = (extraDb: Record<string, unknown> = {}) => resolveConfig({ runbook: { journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "dr-readiness-ep-")), roleArn: ROLE }, database: { ...db, ...extraDb } });
+    const run = async (c: ValidConfig) => check(await runReadiness(c, new AwsPlatform(c, extra.clients(), clock, fa.probe, { walFn: fa.aws.walFn }), { now: () => clock.now() }), "endpoints-parameter");
+    const config = cfg();
+    expect(await run(config)).toMatchObject({ status: "ok", detail: expect.stringContaining("/drweb-prod-use2/db/endpoints (us-east-2) names drweb-prod-use2-db-g1-cluster (writer drweb-prod-use2-db-g1-cluster.cluster-abc.us-east-2.rds.amazonaws.com): the region's member cluster") });
+    // A restore the config does not record.
+    const target = "drweb-prod-use2-db-g1-cluster-pitr-20261206234005";
+    const moved = { cluster: target, writer: `${target}.cluster-abc.us-east-2.rds.amazonaws.com`, reader: `${target}.cluster-ro-abc.us-east-2.rds.amazonaws.com`, port: 5432 };
+    fr.setParam("us-east-2", JSON.stringify(moved));
+    const other = await run(config);
+    expect(other).toMatchObject({ status: "fail", detail: expect.stringContaining(`/drweb-prod-use2/db/endpoints (us-east-2) names ${target} (writer ${moved.writer}), not drweb-prod-use2-db-g1-cluster (the region's member cluster)`) });
+    expect(other.fix).toContain("record it (database.restoredCluster");
+    // Recorded: ok.
+    const recorded = cfg({ restoredCluster: { region: "primary", identifier: target, writerEndpoint: moved.writer, readerEndpoint: moved.reader } });
+    expect(await run(recorded)).toMatchObject({ status: "ok", detail: expect.stringContaining(`names ${target} (writer ${moved.writer}): the restored cluster database.restoredCluster records`) });
+    // Missing in the standby region: fail (its new instances would not start).
+    fr.setParam("us-west-1", undefined);
+    expect(await run(recorded)).toMatchObject({ status: "fail", detail: expect.stringContaining("/drweb-prod-usw1/db/endpoints (us-west-1) does not exist"), fix: expect.stringContaining("deploy the secondary stack") });
+    // The standby's region not answering: unknown; the other region's: only said.
+    fr.setParam("us-west-1", JSON.stringify({ cluster: "drweb-prod-usw1-db-g1-cluster", writer: "w.example", reader: "r.example", port: 5432 }));
+    fa.aws.failWith = (c) => (c.client === "ssm" && c.region === "us-west-1" && c.command === "GetParameterCommand" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
+    expect(await run(recorded)).toMatchObject({ status: "unknown", detail: expect.stringContaining("/drweb-prod-usw1/db/endpoints (us-west-1): could not be read") });
+    fa.aws.failWith = (c) => (c.client === "ssm" && c.region === "us-east-2" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
+    expect(await run(recorded)).toMatchObject({ status: "ok", detail: expect.stringContaining("/drweb-prod-use2/db/endpoints (us-east-2): could not be read") });
+    // RDS mode: not applicable.
+    fa.aws.failWith = null;
+    const rds = resolveConfig({ runbook: { journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "dr-readiness-ep-")), roleArn: ROLE } });
+    expect(await run(rds)).toMatchObject({ status: "ok", detail: expect.stringContaining("not applicable (RDS mode") });
   });
 });
 

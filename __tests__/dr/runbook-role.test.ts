@@ -111,6 +111,20 @@ describe("RunbookRole", () => {
     expect(allows(sts, "kms:Decrypt", "arn:aws:kms:us-west-1:123456789012:key/k")).toBe(false);
   });
 
+  it("Aurora mode: ssm:GetParameter and ssm:PutParameter reach each region's database endpoints parameter in its own region only; RDS mode: none", () => {
+    const aurora = permissionStatements(synthApp({ ...ROLE, database: { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" } }).stacks["ci-identity"]);
+    for (const action of ["ssm:GetParameter", "ssm:PutParameter"]) {
+      expect(allows(aurora, action, "arn:aws:ssm:us-east-2:123456789012:parameter/drweb-prod-use2/db/endpoints"), action).toBe(true);
+      expect(allows(aurora, action, "arn:aws:ssm:us-west-1:123456789012:parameter/drweb-prod-usw1/db/endpoints"), action).toBe(true);
+      // Not the other region's name in a region, not another project's, not another parameter of the region prefix.
+      expect(allows(aurora, action, "arn:aws:ssm:us-west-1:123456789012:parameter/drweb-prod-use2/db/endpoints"), action).toBe(false);
+      expect(allows(aurora, action, "arn:aws:ssm:us-east-2:123456789012:parameter/billing-prod-use2/db/endpoints"), action).toBe(false);
+      expect(allows(aurora, action, "arn:aws:ssm:us-east-2:123456789012:parameter/drweb-prod-use2/db/password"), action).toBe(false);
+    }
+    const rds = permissionStatements(synthApp(ROLE).stacks["ci-identity"]);
+    expect(allows(rds, "ssm:PutParameter", "arn:aws:ssm:us-east-2:123456789012:parameter/drweb-prod-use2/db/endpoints")).toBe(false);
+  });
+
   it("is trusted by the configured principals only, with MFA by default, for runbook.role.maxSessionSeconds", () => {
     const st = synthApp(ROLE).stacks["ci-identity"];
     const [, role] = runbookRole(st)!;

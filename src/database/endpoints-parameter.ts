@@ -56,11 +56,14 @@ export function encodeEndpoints(e: DbEndpoints): string {
   return JSON.stringify({ cluster: e.cluster, writer: e.writer, reader: e.reader, port: e.port });
 }
 
-/** What is wrong with `e` as a parameter value, or null. */
+/**
+ * What is wrong with `e` as a parameter value, or null. The typeof checks matter for parsed values: RegExp.test
+ * converts its argument to a string, so without them a missing key ("undefined"), null, true, 123 or ["abc"] would pass.
+ */
 export function endpointsProblem(e: DbEndpoints): string | null {
-  if (!CLUSTER.test(e.cluster)) return `"cluster" must be a DB cluster identifier, got ${JSON.stringify(e.cluster)}`;
-  if (!HOST.test(e.writer)) return `"writer" must be a host name, got ${JSON.stringify(e.writer)}`;
-  if (!HOST.test(e.reader)) return `"reader" must be a host name, got ${JSON.stringify(e.reader)}`;
+  if (typeof e.cluster !== "string" || !CLUSTER.test(e.cluster)) return `"cluster" must be a DB cluster identifier, got ${JSON.stringify(e.cluster)}`;
+  if (typeof e.writer !== "string" || !HOST.test(e.writer)) return `"writer" must be a host name, got ${JSON.stringify(e.writer)}`;
+  if (typeof e.reader !== "string" || !HOST.test(e.reader)) return `"reader" must be a host name, got ${JSON.stringify(e.reader)}`;
   if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) return `"port" must be a TCP port, got ${JSON.stringify(e.port)}`;
   return null;
 }

@@ -3,6 +3,9 @@ import { isAurora, regionClusterIdentifier } from "../database/aurora-contract";
 import { CREDENTIALS_HOME } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
 import { auroraOps, member } from "./aurora-global";
+import { endpointsParameterName } from "../database/endpoints-parameter";
+import { endpointsParameterOf, endpointsVerdict, recordedCluster, type EndpointsVerdict } from "./endpoints-check";
+import { REGION_ROLES } from "../config";
 import { names } from "./names";
 import { switchCommand } from "./switch-step";
 import type { DrPlatform, SecretMetadata } from "./platform";
@@ -26,7 +29,7 @@ import { settle } from "./status";
  * hang: with us-east-2 down and drState "normal", every check can still be ok.
  */
 
-export const READINESS_CHECKS = ["replica-health", "replica-replay", "failover-switch", "standby-fleet", "backups-replicated", "runbook-permissions", "state-bucket", "secrets"] as const;
+export const READINESS_CHECKS = ["replica-health", "replica-replay", "failover-switch", "standby-fleet", "backups-replicated", "runbook-permissions", "state-bucket", "secrets", "endpoints-parameter"] as const;
 export type ReadinessCheckId = (typeof READINESS_CHECKS)[number];
 
 export type ReadinessStatus = "ok" | "fail" | "unknown";
@@ -97,6 +100,7 @@ export async function runReadiness(config: ValidConfig, platform: DrPlatform, de
     settle(permissionsCheck(config, platform, deps.roleArn ?? config.runbook.roleArn), (e) => unknown("runbook-permissions", "iam:SimulatePrincipalPolicy", e, "the checker's own role needs iam:SimulatePrincipalPolicy on the runbook's role"), timeout),
     settle(stateBucketCheck(config, platform, standby), (e) => unknown("state-bucket", `the ${standby} deploy's state bucket`, e, "check S3 in the bucket's region and the checker's network path to it"), timeout),
     settle(secretsCheck(config, platform, standby, timeout, why), (e) => unknown("secrets", `the ${standby} region's secrets`, e, `check Secrets Manager in ${config.regions[standby].region}`), timeout),
+    settle(endpointsCheck(config, platform, standby, timeout, why), (e) => unknown("endpoints-parameter", "the database endpoints parameters", e, "check SSM Parameter Store in each region"), timeout),
   ]);
   return { ready: checks.every((c) => c.status === "ok"), drState, standby, checks, at };
 }
@@ -283,6 +287,54 @@ async function secretsCheck(config: ValidConfig, platform: DrPlatform, standby: 
     }
   }
   return ok(id, `secret ${name} in ${region} exists, not scheduled for deletion${d.primaryRegion && d.primaryRegion !== region ? ` (replica of ${d.primaryRegion})` : ""}${notes.length ? `; ${notes.join("; ")}` : ""}`);
+}
+
+/**
+ * Aurora mode: each region's database endpoints parameter (src/database/endpoints-parameter.ts; the app reads it when
+ * it starts) exists and names the cluster the config records: the region's member, or database.restoredCluster
+ * (endpoints-check.ts, the same judgement as the failover's guard). A parameter naming another cluster is a `dr
+ * restore` the config does not record (a failover would be refused); a missing or invalid one: that region's new
+ * instances would not start. The standby's read decides UNKNOWN; the other region's failing read is only said.
+ */
+async function endpointsCheck(config: ValidConfig, platform: DrPlatform, standby: RegionRole, timeout: number, why: (e: Error) => string): Promise<ReadinessCheck> {
+  const id = "endpoints-parameter";
+  if (!isAurora(config)) return ok(id, "not applicable (RDS mode: the fleet's database hosts are in its launch template)");
+  const p = endpointsParameterOf(platform);
+  if (!p) return { id, status: "unknown", detail: `the ${platform.name} platform cannot read the database endpoints parameters`, fix: "run the check on AWS" };
+  const reads = await Promise.all(
+    REGION_ROLES.map((role) =>
+      settle<{ role: RegionRole; v: EndpointsVerdict | null; error: string | null }>(
+        p.endpointsParameter(role).then((s) => ({ role, v: endpointsVerdict(config, role, s), error: null })),
+        (e) => ({ role, v: null, error: why(e) }),
+        Math.max(1, Math.floor(timeout / 2)),
+      ),
+    ),
+  );
+  const seen: string[] = [];
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  let unread = false;
+  for (const r of reads) {
+    const region = config.regions[r.role].region;
+    if (!r.v) {
+      seen.push(`${endpointsParameterName(config, r.role)} (${region}): ${UNREAD} (${r.error})`);
+      if (r.role === standby) unread = true;
+      continue;
+    }
+    if (r.v.kind === "recorded") {
+      seen.push(r.v.detail);
+      continue;
+    }
+    problems.push(r.v.detail);
+    fixes.push(
+      r.v.kind === "other"
+        ? `${endpointsParameterName(config, r.role)} names a cluster the config does not record: if \`dr restore\` moved the ${r.role} app, record it (database.restoredCluster, the block it printed) and deploy ${r.role}; else put back ${recordedCluster(config, r.role)}'s endpoints (npx cdktf deploy ${r.role} writes them)`
+        : `deploy the ${r.role} stack (it creates ${endpointsParameterName(config, r.role)} with ${recordedCluster(config, r.role)}'s endpoints): without it the region's new app instances do not start`,
+    );
+  }
+  if (problems.length) return fail(id, [...problems, ...seen].join("; "), fixes.join("; "));
+  if (unread) return { id, status: "unknown", detail: seen.join("; "), fix: `look again when SSM in ${config.regions[standby].region} answers` };
+  return ok(id, seen.join("; "));
 }
 
 /** Plain text, one line per check. */

@@ -84,7 +84,7 @@ export { identifierProblem, journaledRequest, mayHaveBeenTaken, RDS_IDENTIFIER_M
  * state, identifiers RDS would refuse.
  */
 export function restoreParamsFor(config: ValidConfig, request: RestoreRequest, now: number): RestoreParams {
-  // Aurora mode: steps 1 to 5 automated, the move printed (aurora-restore-plan.ts says why).
+  // Aurora mode: the restore into a new cluster, then the move through the endpoints parameter (aurora-restore-plan.ts).
   if (isAurora(config)) return auroraRestoreParams(config, request, now);
   const writerRole = writerRoleOf(config.database.drState);
   if (!writerRole) {

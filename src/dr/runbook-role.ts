@@ -18,7 +18,12 @@
  *   restore names (<project>-<env>-*), the default option group, and replicated automated backups
  *   (auto-backup:<id>, an id AWS generates).
  * - route53 health checks: healthcheck/<id> (ids AWS generates: every health check of the account).
- * - ssm: the runbook's parameters under /<project>-<env>/dr/ (the lease, the health-check ids: src/dns/contract.ts).
+ * - ssm: the runbook's parameters under /<project>-<env>/dr/ (the lease, the health-check ids: src/dns/contract.ts),
+ *   and in the Aurora mode each region's database endpoints parameter in its own region
+ *   (arn:<partition>:ssm:<region>:<account>:parameter/<project>-<env>-<region code>/db/endpoints: the restore's move
+ *   reads and overwrites it, the failover guard reads it; src/database/endpoints-parameter.ts). SSM parameter ARNs
+ *   drop the name's leading slash ("arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}":
+ *   Service Authorization Reference, AWS Systems Manager, resource type parameter).
  * - s3:PutObject: dr-reports/* of the two run-report buckets (report-bucket.ts) only.
  * Every regional ARN names the DR pair's two regions (no condition keys: see PutMetricData).
  */
@@ -27,6 +32,8 @@ import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { REGION_ROLES, type ValidConfig } from "../config";
+import { isAurora } from "../database/aurora-contract";
+import { endpointsParameterName } from "../database/endpoints-parameter";
 import { projectBase } from "../ci/contract";
 import { REPORT_KEY_PREFIX, reportBucketName } from "./report-bucket";
 import { RUNBOOK_ACTIONS, RUNBOOK_IMPLICIT_ACTIONS } from "./runbook-actions";
@@ -108,7 +115,11 @@ export function runbookPolicyStatements(s: RunbookPolicyScope): DataAwsIamPolicy
     ],
     // Route 53 is global: health-check ARNs have no region or account.
     healthChecks: [`arn:${p}:route53:::healthcheck/*`],
-    parameters: inRegions((r) => [`arn:${p}:ssm:${r}:${a}:parameter/${base}/dr/*`]),
+    parameters: [
+      ...inRegions((r) => [`arn:${p}:ssm:${r}:${a}:parameter/${base}/dr/*`]),
+      // Aurora mode: each region's endpoints parameter, in its own region only (RDS mode: none, the role unchanged).
+      ...(isAurora(config) ? REGION_ROLES.map((role) => `arn:${p}:ssm:${config.regions[role].region}:${a}:parameter${endpointsParameterName(config, role)}`) : []),
+    ],
     reports: REGION_ROLES.map((r) => `arn:${p}:s3:::${reportBucketName(config, r)}/${REPORT_KEY_PREFIX}*`),
   };
   const byScope = new Map<Scope, string[]>();

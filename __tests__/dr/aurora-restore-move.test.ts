@@ -1,0 +1,241 @@
+// `dr restore` in the Aurora mode, the move (issue 26): fence the writer region's fleet, point its database endpoints
+// parameter (src/database/endpoints-parameter.ts) to the restored cluster, restore the fleet, verify a write; the
+// recording config block; the Aurora failover's refusals while a restore is recorded or unrecorded. AWS APIs are
+// stubbed (fake-aws.ts, fake-aurora.ts, fake-aurora-restore.ts: SSM Parameter Store, RDS, Auto Scaling, and the app
+// through its entry point as it runs on the cluster its region's parameter named when its instances started): no AWS
+// API emulator runs on these machines. The AWS behaviour relied on is cited in src/dr/aws-endpoints-parameter.ts.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadConfigFile, resolveConfig, type ValidConfig } from "../../src/config";
+import { AwsPlatform } from "../../src/dr/aws-platform";
+import { main } from "../../src/dr/cli";
+import { FakeClock } from "../../src/dr/clock";
+import type { Step } from "../../src/dr/plan-model";
+import { runRunbook } from "../../src/dr/runner";
+import { RunnerError } from "../../src/dr/run-options";
+import { FakeAurora, PRIMARY_CLUSTER } from "./fake-aurora";
+import { FakeAuroraRestore } from "./fake-aurora-restore";
+
+const MIN = 60_000;
+const AURORA = { engine: "aurora-postgresql", instanceClass: "db.r6g.large", engineVersion: "16.6" };
+const PARAM = "/drweb-prod-use2/db/endpoints";
+const MOVE = ["fence", "point-endpoints", "restore-fleet", "verify"];
+
+function setup(database: Record<string, unknown> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-aurora-move-"));
+  const clock = new FakeClock();
+  const fa = new FakeAurora(clock);
+  const fr = new FakeAuroraRestore(fa);
+  const config = resolveConfig({ database: { ...AURORA, ...database }, runbook: { journalDir: dir } });
+  const platformFor = (cfg: ValidConfig) => new AwsPlatform(cfg, fr.clients(), clock, fr.probe, { walFn: fa.aws.walFn });
+  const lines: string[] = [];
+  const toTime = clock.now() - 30 * MIN;
+  const run = (extra: Partial<Parameters<typeof runRunbook>[0]> = {}, cfg: ValidConfig = config) =>
+    runRunbook({ config: cfg, platform: platformFor(cfg), operation: "restore", mode: "planned", clock, log: (l) => lines.push(l), restore: { toTime }, ...extra });
+  const stamp = new Date(clock.now()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  const target = `${PRIMARY_CLUSTER}-pitr-${stamp}`;
+  const targetValue = { cluster: target, writer: `${target}.cluster-abc.us-east-2.rds.amazonaws.com`, reader: `${target}.cluster-ro-abc.us-east-2.rds.amazonaws.com`, port: 5432 };
+  const puts = () => fa.aws.calls.filter((c) => c.command === "PutParameterCommand" && c.input.Name === PARAM);
+  const param = () => JSON.parse(fr.param("us-east-2")!);
+  return { dir, clock, fa, fr, aws: fa.aws, config, lines, run, target, targetValue, puts, param, platformFor };
+}
+
+const killBefore = (id: string) => {
+  let first = true;
+  return (s: Step) => {
+    if (s.id === id && first) {
+      first = false;
+      throw new Error("SIGINT");
+    }
+  };
+};
+
+describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
+  it("runs to done: the fleet fenced, the parameter names the restored cluster (its endpoints from AWS), the fleet back on it and a write verified", async () => {
+    const t = setup();
+    const r = await t.run();
+    expect(r.ok, r.failure ?? "").toBe(true);
+    expect(r.plan.steps.map((s) => s.id).slice(-4)).toEqual(MOVE);
+    expect(t.param()).toEqual(t.targetValue);
+    expect(t.puts().map((c) => c.input)).toEqual([{ Name: PARAM, Value: JSON.stringify(t.targetValue), Type: "String", Overwrite: true }]);
+    // The fleet restarted on the restored cluster, and only us-east-2 was written to (no call of any kind in us-west-1's SSM but the lease).
+    expect(t.fr.fleetCluster["us-east-2"]).toBe(t.target);
+    expect(t.aws.calls.filter((c) => c.client === "ssm" && c.region !== "us-east-2" && !String(c.input.Name).includes("/dr/runbook/")).map((c) => c.command)).toEqual([]);
+    const out = t.lines.join("\n");
+    expect(out).toMatch(/\[verify\] 9\/9 wait ok .*on drweb-prod-use2-db-g1-cluster-pitr-\d{14}, writable true/);
+    // The point-back command with the member's real value, printed at the end.
+    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name ${PARAM} --type String --overwrite --value '{"cluster":"${PRIMARY_CLUSTER}","writer":"${PRIMARY_CLUSTER}.cluster-abc.us-east-2.rds.amazonaws.com"`);
+  });
+
+  it("a run killed before each step of the move resumes there: one PutParameter at most, the same value, and the fleet ends on the restored cluster", async () => {
+    for (const killAt of MOVE) {
+      const t = setup();
+      await expect(t.run({ beforeStep: killBefore(killAt) })).rejects.toThrow("SIGINT");
+      t.clock.advance(2 * MIN);
+      const again = await t.run();
+      expect(again.ok, `${killAt}: ${again.failure ?? ""}`).toBe(true);
+      expect(again.resumed).toBe(true);
+      expect(t.puts(), killAt).toHaveLength(1);
+      expect(t.param(), killAt).toEqual(t.targetValue);
+      expect(t.fr.fleetCluster["us-east-2"], killAt).toBe(t.target);
+      expect(t.fr.restores, killAt).toHaveLength(1);
+    }
+  });
+
+  it("a PutParameter whose answer is lost: taken -> read back, not sent again; not taken -> sent again with the same value", async () => {
+    const taken = setup();
+    taken.aws.failWith = (c) => {
+      if (c.command !== "PutParameterCommand" || c.input.Name !== PARAM) return undefined;
+      taken.fr.setParam("us-east-2", String(c.input.Value)); // SSM took it; the answer never came back
+      taken.aws.failWith = null;
+      return Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    };
+    const r = await taken.run();
+    expect(r.ok, r.failure ?? "").toBe(true);
+    expect(taken.puts()).toHaveLength(1);
+    expect(taken.lines.join("\n")).toMatch(/\[point-endpoints\].*action: unknown: SSM PutParameter \/drweb-prod-use2\/db\/endpoints \(us-east-2\): no answer/);
+
+    const lost = setup();
+    lost.aws.failWith = (c) => {
+      if (c.command !== "PutParameterCommand" || c.input.Name !== PARAM) return undefined;
+      lost.aws.failWith = null; // lost on the way: SSM never saw it
+      return Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    };
+    const r2 = await lost.run();
+    expect(r2.ok, r2.failure ?? "").toBe(true);
+    expect(lost.puts().map((c) => c.input.Value)).toEqual([JSON.stringify(lost.targetValue), JSON.stringify(lost.targetValue)]);
+    expect(lost.param()).toEqual(lost.targetValue);
+  });
+
+  it("a parameter someone else changed between two runs is refused with what it names; nothing is written and the fence stays (a fleet restored now would start on it)", async () => {
+    const t = setup();
+    await expect(t.run({ beforeStep: killBefore("point-endpoints") })).rejects.toThrow("SIGINT");
+    const theirs = { cluster: "someone-elses-cluster", writer: "x.cluster-abc.us-east-2.rds.amazonaws.com", reader: "x.cluster-ro-abc.us-east-2.rds.amazonaws.com", port: 5432 };
+    t.fr.setParam("us-east-2", JSON.stringify(theirs));
+    const r = await t.run();
+    expect(r.failedStep).toBe("point-endpoints");
+    expect(r.failure).toContain(`${PARAM} (us-east-2): cluster someone-elses-cluster`);
+    expect(r.failure).toContain("it names neither the member drweb-prod-use2-db-g1-cluster nor the restored");
+    expect(t.puts()).toEqual([]);
+    expect(t.param()).toEqual(theirs);
+    expect(r.rolledBack).not.toBe(true);
+    expect(t.aws.desired["us-east-2"]).toBe(0);
+    expect(t.lines.join("\n")).toMatch(/\[rollback\] NOT rolling back: .*not the member drweb-prod-use2-db-g1-cluster: a fleet restored now would start on it/);
+  });
+
+  it("a deleted parameter is refused too (the runbook does not create it)", async () => {
+    const t = setup();
+    t.fr.setParam("us-east-2", undefined);
+    const r = await t.run();
+    expect(r.failedStep).toBe("point-endpoints");
+    expect(r.failure).toContain(`no SSM parameter ${PARAM} in us-east-2 (ParameterNotFound): the us-east-2 stack creates it`);
+    expect(t.puts()).toEqual([]);
+  });
+
+  it("the fence lifted before point-endpoints (someone scaled the fleet up): refused, nothing written, the fleet restored on the member by the roll-back", async () => {
+    const t = setup();
+    const r = await t.run({
+      beforeStep: (s) => {
+        if (s.id === "point-endpoints") t.aws.desired["us-east-2"] = 2;
+      },
+    });
+    expect(r.failedStep).toBe("point-endpoints");
+    expect(r.failure).toMatch(/precondition not met: .*the primary fleet is no longer fenced/);
+    expect(t.puts()).toEqual([]);
+    expect(r.rolledBack).toBe(true);
+    expect(t.param().cluster).toBe(PRIMARY_CLUSTER);
+    expect(t.aws.desired["us-east-2"]).toBe(3);
+  });
+
+  it("--dry-run lists the move's steps and the PutParameter request, and the recording block with placeholders; nothing is called", async () => {
+    const t = setup();
+    const r = await t.run({ dryRun: true });
+    expect(r.ok).toBe(true);
+    expect(t.aws.calls).toEqual([]);
+    const out = t.lines.join("\n");
+    for (const title of [
+      "Fence writes in us-east-2 (primary): web fleet to zero",
+      `Point the us-east-2 fleet's database endpoints parameter ${PARAM} to ${t.target}`,
+      "Restore the web fleet in us-east-2 (primary) to 3",
+      "Verify us-east-2 (primary) serves writes",
+    ])
+      expect(out).toContain(title);
+    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name ${PARAM} --type String --overwrite --value '{"cluster":"${t.target}","writer":"<its Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}'`);
+    expect(out).toContain(`"database": { "restoredCluster": {"region": "primary", "identifier": "${t.target}", "writerEndpoint": "<${t.target}'s cluster endpoint>"`);
+  });
+});
+
+describe("the recording block and the Aurora failover's refusals", () => {
+  it("the block the CLI prints parses with the project's config loader; then failover is refused (exit 2) and readiness finds the parameter recorded", async () => {
+    const t = setup();
+    const f = path.join(t.dir, "config.json");
+    const base = { database: AURORA, runbook: { journalDir: t.dir, roleArn: "arn:aws:iam::123456789012:role/drweb-prod-dr-runbook" } };
+    fs.writeFileSync(f, JSON.stringify(base));
+    const outs: string[] = [];
+    const errs: string[] = [];
+    const deps = { out: (l: string) => outs.push(l), err: (l: string) => errs.push(l), clients: t.fr.clients(), clock: t.clock, probe: t.fr.probe, credentials: async () => ({ accessKeyId: "AKIA", secretAccessKey: "x" }) };
+    expect(await main(["restore", "--to-time", new Date(t.clock.now() - 30 * MIN).toISOString(), "--config", f], deps as never), errs.join("\n")).toBe(0);
+    const line = outs.find((l) => l.trim().startsWith('"database": { "restoredCluster"'));
+    expect(line, outs.join("\n")).toBeDefined();
+    const block = JSON.parse(`{${line!.trim()}}`) as { database: { restoredCluster: Record<string, string> } };
+    expect(block.database.restoredCluster).toEqual({ region: "primary", identifier: t.target, writerEndpoint: t.targetValue.writer, readerEndpoint: t.targetValue.reader });
+    fs.writeFileSync(f, JSON.stringify({ ...base, database: { ...AURORA, ...block.database } }));
+    const recorded = loadConfigFile(f);
+    expect(recorded.database.restoredCluster).toEqual(block.database.restoredCluster);
+
+    errs.length = 0;
+    const before = t.fa.mutations().length;
+    expect(await main(["failover", "--to", "secondary", "--planned", "--config", f], deps as never)).toBe(2);
+    expect(errs.join("\n")).toMatch(/dr failover \(planned\) in the Aurora mode is refused: config database\.restoredCluster records .* drweb-prod-usw1-db-g1-cluster still replicates the damaged global primary .* Fix: rebuild the global database around/);
+    expect(t.fa.mutations().slice(before)).toEqual([]);
+
+    outs.length = 0;
+    await main(["readiness", "--json", "--config", f], deps as never);
+    const ready = JSON.parse(outs.join("\n")) as { checks: Array<{ id: string; status: string; detail: string }> };
+    expect(ready.checks.find((c) => c.id === "endpoints-parameter")).toMatchObject({ status: "ok", detail: expect.stringContaining(`names ${t.target}`) });
+  });
+
+  it("failover, switchover and failback plans refuse a recorded restore before anything is read (also --dry-run)", async () => {
+    const t = setup();
+    const recorded = resolveConfig({ database: { ...AURORA, restoredCluster: { region: "primary", identifier: t.target, writerEndpoint: t.targetValue.writer, readerEndpoint: t.targetValue.reader } }, runbook: { journalDir: t.dir } });
+    for (const [operation, mode, cfg] of [
+      ["failover", "planned", recorded],
+      ["failover", "unplanned", recorded],
+      ["failback", "planned", resolveConfig({ database: { ...AURORA, drState: "failback", restoredCluster: { region: "secondary", identifier: "drweb-prod-usw1-db-g1-cluster-pitr-20261206234005", writerEndpoint: "a.example", readerEndpoint: "b.example" } }, dns: { forceFailover: true }, runbook: { journalDir: t.dir } })],
+    ] as const) {
+      for (const dryRun of [true, false]) {
+        const p = runRunbook({ config: cfg, platform: t.platformFor(cfg), operation, mode, clock: t.clock, log: () => undefined, dryRun });
+        await expect(p, `${operation} ${mode}`).rejects.toBeInstanceOf(RunnerError);
+        await expect(p).rejects.toThrow(/is refused: config database\.restoredCluster records .* a failover or switchover would make the damaged data the writer again/);
+      }
+    }
+    expect(t.aws.calls.filter((c) => c.client === "rds" || c.command === "UpdateAutoScalingGroupCommand")).toEqual([]);
+  });
+
+  it("an unrecorded restore (a parameter naming another cluster) stops the failover preflight; the unplanned one only reports a region that does not answer", async () => {
+    const t = setup();
+    t.fr.setParam("us-east-2", JSON.stringify(t.targetValue));
+    const planned = await runRunbook({ config: t.config, platform: t.platformFor(t.config), operation: "failover", mode: "planned", clock: t.clock, log: () => undefined });
+    expect(planned.failedStep).toBe("preflight");
+    expect(planned.failure).toContain(`${PARAM} (us-east-2) names ${t.target} (writer ${t.targetValue.writer}), not ${PRIMARY_CLUSTER} (the region's member cluster): a \`dr restore\` moved this region's app and the config does not record it`);
+    expect(t.fa.mutations()).toEqual([]);
+
+    const u = setup();
+    u.fr.setParam("us-east-2", JSON.stringify(u.targetValue));
+    u.aws.hc("hc-primary").healthy = false;
+    const unplanned = await runRunbook({ config: u.config, platform: u.platformFor(u.config), operation: "failover", mode: "unplanned", clock: u.clock, log: () => undefined });
+    expect(unplanned.failedStep).toBe("preflight");
+    expect(unplanned.failure).toContain("the config does not record it");
+    expect(u.fa.mutations()).toEqual([]);
+
+    // The primary region down: its parameter cannot be read: reported, the preflight goes on.
+    const d = setup();
+    d.aws.down.add("us-east-2");
+    const lines: string[] = [];
+    await runRunbook({ config: d.config, platform: d.platformFor(d.config), operation: "failover", mode: "unplanned", clock: d.clock, log: (l) => lines.push(l), beforeStep: (s) => {
+      if (s.id === "confirm-outage") throw new Error("stop here");
+    } }).catch(() => undefined);
+    expect(lines.join("\n")).toMatch(/\[preflight\] 1\/\d+ precondition ok: .*\/drweb-prod-use2\/db\/endpoints \(us-east-2\) could not be read .*: not checked there/);
+  });
+});
