@@ -37,7 +37,18 @@ describe("the drill's Aurora stand-in", () => {
     const p = auroraEndpoints(CONFIG, "primary");
     const s = auroraEndpoints(CONFIG, "secondary");
     expect(names).toEqual({ [p.cluster]: ["127.0.0.1"], [p.reader]: ["127.0.0.1"], [s.cluster]: null, [s.reader]: ["127.0.0.1"] });
-    expect(sim.appEnv("secondary")).toEqual({ DB_ENGINE: "aurora-postgresql", DB_WRITER_HOST: s.cluster, DB_READER_HOST: s.reader, DRWEB_DRILL_HOSTS_FILE: sim.hostsFile });
+    // The production path of the Aurora mode: the region's endpoints parameter (the drill's file stand-in for SSM), initialised with its member's endpoints.
+    expect(sim.appEnv("secondary")).toEqual({
+      DB_ENGINE: "aurora-postgresql",
+      DB_WRITER_HOST: s.cluster,
+      DB_READER_HOST: s.reader,
+      DRWEB_DRILL_HOSTS_FILE: sim.hostsFile,
+      DB_ENDPOINTS_PARAMETER: "/drweb-prod-usw1/db/endpoints",
+      DRWEB_DRILL_PARAMETERS_FILE: sim.parameters.file,
+    });
+    const params = JSON.parse(fs.readFileSync(sim.parameters.file, "utf8")).parameters;
+    expect(JSON.parse(params["/drweb-prod-usw1/db/endpoints"])).toEqual({ cluster: regionClusterIdentifier(CONFIG, "secondary"), writer: s.cluster, reader: s.reader, port: 1 });
+    expect(JSON.parse(params["/drweb-prod-use2/db/endpoints"])).toMatchObject({ writer: p.cluster, reader: p.reader });
     // The names are Aurora's shapes, which the app's config accepts as host names.
     expect(p.cluster).toMatch(/^[A-Za-z0-9._-]+\.cluster-[a-z0-9]+\.us-east-2\.rds\.amazonaws\.com$/);
   });

@@ -3,6 +3,10 @@ import * as path from "node:path";
 import { execFile } from "node:child_process";
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { AURORA_ENGINE, globalClusterIdentifier, regionClusterIdentifier } from "../../src/database/aurora-contract";
+import { type DbEndpoints, ENDPOINTS_PARAMETER_ENV, endpointsParameterName } from "../../src/database/endpoints-parameter";
+import type { EndpointsParameterState } from "../../src/dr/endpoints-parameter-platform";
+import { ParametersFile } from "../../src/dr/local-endpoints-parameter";
+import type { RestoreAttempt } from "../../src/dr/restore-platform";
 import { AURORA_DEFAULT_ENGINE_VERSION, AURORA_DEFAULT_INSTANCE_CLASS } from "../../src/config/sections/database";
 import { failoverSnapshotPrefix } from "../../src/dr/aurora-steps";
 import { psql } from "../../src/dr/local-platform";
@@ -72,13 +76,20 @@ export function auroraDrillConfig(c: ValidConfig): ValidConfig {
 
 /** A member cluster's endpoints in Aurora's shapes (Aurora User Guide, "Cluster endpoints" / "Reader endpoints"). */
 export function auroraEndpoints(config: ValidConfig, role: RegionRole): { cluster: string; reader: string } {
-  const id = regionClusterIdentifier(config, role);
-  const region = config.regions[role].region;
+  return clusterEndpoints(regionClusterIdentifier(config, role), config.regions[role].region);
+}
+
+/** Any cluster's endpoints in Aurora's shapes (a member, a restored cluster): `<id>.cluster-<suffix>.<region>.rds.amazonaws.com` and `...cluster-ro-...`. */
+export function clusterEndpoints(id: string, region: string): { cluster: string; reader: string } {
   return { cluster: `${id}.cluster-drill0local.${region}.rds.amazonaws.com`, reader: `${id}.cluster-ro-drill0local.${region}.rds.amazonaws.com` };
 }
 
 export class AuroraSim {
   readonly hostsFile: string;
+  /** The drill's SSM Parameter Store: each region's database endpoints parameter (DRWEB_DRILL_PARAMETERS_FILE). */
+  readonly parameters: ParametersFile;
+  /** Endpoint names beside the members' (a restored cluster's, src/drill/aurora-restore.ts), kept across every rewrite. */
+  private readonly otherHosts: Record<string, string[] | null> = {};
   private writer: RegionRole = "primary";
   private readonly members: Record<RegionRole, Member> = { primary: { listed: true, sync: "connected" }, secondary: { listed: true, sync: "connected" } };
   private failoverState: GlobalFailoverState | null = null;
@@ -100,15 +111,71 @@ export class AuroraSim {
   ) {
     this.hostsFile = path.join(env.dir, "aurora-hosts.json");
     this.writeHosts();
+    this.parameters = new ParametersFile(path.join(env.dir, "parameters.json"));
   }
 
-  /** The app's environment in a region (DB_ENGINE and its own cluster's endpoints, the hosts file). */
+  private parametersWritten = false;
+
+  /**
+   * Each region's parameter as the stacks create it: its own member's endpoints (the same names as the hosts file) and
+   * the region's database port. Written once, when the first app starts (the ports are known then); never again, so
+   * an app restarted after a move reads the moved value.
+   */
+  private initParameters(): void {
+    if (this.parametersWritten) return;
+    for (const role of ["primary", "secondary"] as const) {
+      const e = auroraEndpoints(this.config, role);
+      this.parameters.putEndpoints(endpointsParameterName(this.config, role), { cluster: regionClusterIdentifier(this.config, role), writer: e.cluster, reader: e.reader, port: this.region(role).pgPort });
+    }
+    this.parametersWritten = true;
+  }
+
+  /**
+   * The app's environment in a region: DB_ENGINE, the launch template's endpoints (its own member's), the hosts file,
+   * and the production path of the Aurora mode: DB_ENDPOINTS_PARAMETER names the region's endpoints parameter, which
+   * the app reads when it starts (the drill's stand-in file DRWEB_DRILL_PARAMETERS_FILE instead of SSM).
+   */
   appEnv(role: RegionRole): Record<string, string> {
     const e = auroraEndpoints(this.config, role);
-    return { DB_ENGINE: AURORA_ENGINE, DB_WRITER_HOST: e.cluster, DB_READER_HOST: e.reader, DRWEB_DRILL_HOSTS_FILE: this.hostsFile };
+    this.initParameters();
+    return {
+      DB_ENGINE: AURORA_ENGINE,
+      DB_WRITER_HOST: e.cluster,
+      DB_READER_HOST: e.reader,
+      DRWEB_DRILL_HOSTS_FILE: this.hostsFile,
+      [ENDPOINTS_PARAMETER_ENV]: endpointsParameterName(this.config, role),
+      DRWEB_DRILL_PARAMETERS_FILE: this.parameters.file,
+    };
   }
 
-  private note(what: string): void {
+  /** The member cluster that is the global primary now. */
+  writerRole(): RegionRole {
+    return this.writer;
+  }
+
+  /** Adds endpoint names (a restored cluster's) to the hosts file; kept across the members' rewrites. */
+  addHosts(names: Record<string, string[] | null>): void {
+    Object.assign(this.otherHosts, names);
+    this.writeHosts();
+  }
+
+  /** GetParameter of a region's endpoints parameter, in that region (its APIs down: thrown, as the call times out). */
+  endpointsParameter(region: RegionRole): EndpointsParameterState {
+    if (!this.region(region).apiUp) throw this.apiDown(region);
+    this.initParameters();
+    return this.parameters.endpoints(endpointsParameterName(this.config, region));
+  }
+
+  /** PutParameter (Overwrite) in a region; an equal value sends nothing. The drill times each change (the cut-over). */
+  putEndpointsParameter(region: RegionRole, value: DbEndpoints): RestoreAttempt {
+    if (!this.region(region).apiUp) throw this.apiDown(region);
+    this.initParameters();
+    const a = this.parameters.putEndpoints(endpointsParameterName(this.config, region), value);
+    if (a.outcome === "requested") this.note(`parameter ${endpointsParameterName(this.config, region)} now names ${value.cluster} (${value.writer})`);
+    return a;
+  }
+
+  note(what: string): void {
     this.events.push({ at: Date.now(), what });
     this.o.log(`aurora: ${what}`);
   }
@@ -121,6 +188,7 @@ export class AuroraSim {
       names[e.cluster] = role === this.writer ? [LOOPBACK] : null;
       names[e.reader] = [LOOPBACK];
     }
+    Object.assign(names, this.otherHosts);
     const tmp = `${this.hostsFile}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ names }, null, 1));
     fs.renameSync(tmp, this.hostsFile);

@@ -16,7 +16,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   region: ["webState", "scale"],
   dns: ["healthChecks", "putSwitchMetric", "switchState", "verdict"],
   // The Aurora scenarios' global cluster (src/drill/aurora.ts): the RDS API's stand-in.
-  aurora: ["globalCluster", "switchoverGlobal", "failoverGlobal", "clusterSnapshots", "clusterSnapshot", "copyClusterSnapshot"],
+  aurora: ["globalCluster", "switchoverGlobal", "failoverGlobal", "clusterSnapshots", "clusterSnapshot", "copyClusterSnapshot", "endpointsParameter", "putEndpointsParameter"],
+  // The Aurora mode's `dr restore` (src/drill/aurora-restore.ts).
+  "aurora-restore": ["clusterRestoreWindow", "restoreClusterToTime", "cluster", "createClusterInstance", "instance", "verifyRestoredCluster"],
   // The PITR scenarios' RDS restore calls (src/drill/pitr.ts).
   pitr: ["restorableWindow", "restoreToTime", "instance", "renameInstance", "isolateInstance"],
 };
@@ -25,7 +27,7 @@ export class ControlServer {
   private server: http.Server | null = null;
   url = "";
 
-  constructor(private readonly targets: Readonly<Record<string, { readonly kind: "region" | "dns" | "aurora" | "pitr"; readonly target: object }>>) {}
+  constructor(private readonly targets: Readonly<Record<string, { readonly kind: "region" | "dns" | "aurora" | "aurora-restore" | "pitr"; readonly target: object }>>) {}
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {

@@ -16,9 +16,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RegionRole, ValidConfig } from "../../src/config";
+import { regionClusterIdentifier } from "../../src/database/aurora-contract";
 import { failoverBudget } from "../../src/dns/contract";
 import { request } from "../../src/dr/http-probe";
 import { psql } from "../../src/dr/local-platform";
+import { AuroraSim, auroraDrillConfig } from "./aurora";
+import { AuroraRestoreSim } from "./aurora-restore";
 import { TrafficClient } from "./client";
 import { ControlServer } from "./control";
 import { APP_USER } from "./production-model";
@@ -32,7 +35,7 @@ import { analyse, chartSvg, type Mark, type ScenarioMetrics } from "./report";
 import { startRoute53StandIn } from "./route53-standin";
 import type { RunbookSpec } from "./runbook-process";
 
-export type PitrScenarioName = "pitr-restore" | "pitr-restore-region-lost" | "pitr-restore-runbook-killed";
+export type PitrScenarioName = "pitr-restore" | "pitr-restore-region-lost" | "pitr-restore-runbook-killed" | "aurora-pitr-restore" | "aurora-pitr-restore-runbook-killed";
 
 export const PITR_SCENARIOS: Record<PitrScenarioName, { readonly title: string; readonly expect: "restore"; readonly doc: string }> = {
   "pitr-restore": {
@@ -50,7 +53,23 @@ export const PITR_SCENARIOS: Record<PitrScenarioName, { readonly title: string; 
     expect: "restore",
     doc: "as pitr-restore; SIGKILL of the dr restore process right after it journaled the restore request, then the same command again: it resumes (no second restore request) and completes",
   },
+  // The Aurora mode (database.engine "aurora-postgresql"): the same archive and restore on real PostgreSQL, presented as
+  // RestoreDBClusterToPointInTime into a new cluster (src/drill/aurora-restore.ts); the app moved by the region's
+  // database endpoints parameter, which the fleet reads when it starts (DB_ENDPOINTS_PARAMETER, the drill's file).
+  "aurora-pitr-restore": {
+    title: "Aurora: bad write, point-in-time restore and the move",
+    expect: "restore",
+    doc: "Aurora mode: at T a bulk DELETE on the global primary replicates to the secondary member; dr restore --to-time <just before T> restores the member into a new cluster, creates its instance, verifies it, fences the fleet, points the region's endpoints parameter to it, restores the fleet (the apps read the parameter at start), verifies a write; acknowledged before T all kept, between T and the cut-over lost by design (counted); dr failover then refused",
+  },
+  "aurora-pitr-restore-runbook-killed": {
+    title: "Aurora: restore and move, the runbook killed after the fence",
+    expect: "restore",
+    doc: "as aurora-pitr-restore; SIGKILL of the dr restore process after the fence, before point-endpoints (the fleet at 0), then the same command again: it resumes (one restore request, one PutParameter) with the same result",
+  },
 };
+
+/** The Aurora mode's PITR scenarios. */
+const isAuroraPitr = (name: PitrScenarioName): boolean => name.startsWith("aurora-");
 
 /** What runScenario returns (drill.ts's ScenarioOutcome). */
 export interface PitrOutcome {
@@ -72,6 +91,8 @@ export interface RunbookHandle {
   readonly lines: string[];
   startedAt: number;
   endedAt: number;
+  /** Called at each hook the process stops at (RunbookSpec.pauseAt); it continues once this resolves. */
+  onHook: (name: string) => Promise<void> | void;
   go(): void;
   kill(processes: Processes): void;
 }
@@ -100,22 +121,116 @@ export interface PitrContext {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig, ctx: PitrContext): Promise<PitrOutcome> {
+/**
+ * What differs between the RDS mode's restore (a new instance renamed into the writer's name) and the Aurora mode's
+ * (a new cluster; the move is the region's endpoints parameter): the stand-ins, how the runbook is told, where the
+ * restored and the damaged data are, the cut-over, the runbook's steps. The scenario and its measures are the same.
+ */
+interface RestoreModel {
+  /** The config of the scenario (Aurora: auroraDrillConfig's). */
+  readonly config: ValidConfig;
+  /** The WAL archive and the restores on real PostgreSQL (both modes). */
+  readonly pitr: PitrSim;
+  /** Wires the environment before its start. */
+  configure(): void;
+  afterStart(): void;
+  readonly controlTargets: Record<string, { readonly kind: "pitr" | "aurora" | "aurora-restore"; readonly target: object }>;
+  readonly spec: Pick<RunbookSpec, "restore"> & { readonly aurora?: boolean };
+  /** The runbook's steps that restore and move the app, in order (its journal). */
+  readonly steps: readonly string[];
+  /** Restore requests the service took. */
+  restoreRequests(): number;
+  /** When the app's writer changed to the restored data (the rename, the parameter's put); null: not yet. */
+  cutOverAt(): number | null;
+  readonly cutOverLabel: string;
+  /** The restored data's server (null: none), and the damaged data's (its name). */
+  restored(): { address: string; port: number } | null;
+  damaged(): { name: string | null; at: { address: string; port: number } | null };
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function rdsModel(env: DrillEnvironment, base: ValidConfig, scale: number, log: (l: string) => void, restoreIn: RegionRole): RestoreModel & { readonly sim: PitrSim } {
+  const sim = new PitrSim(env, base, { timeScale: scale, log });
+  const writer = sim.writerName(restoreIn);
+  return {
+    sim,
+    pitr: sim,
+    config: base,
+    configure: () => sim.configure(),
+    afterStart: () => sim.registerOriginals(),
+    controlTargets: { pitr: { kind: "pitr", target: sim } },
+    spec: { restore: { toTime: 0, region: restoreIn, hostsFile: sim.hostsFile } },
+    steps: ["restore", "fence", "rename-damaged", "rename-restored", "restore-fleet", "verify"],
+    restoreRequests: () => sim.events.filter((e) => /^restore of .* requested$/.test(e.what)).length,
+    cutOverAt: () => sim.events.filter((e) => e.what.includes(`-> ${writer} `)).map((e) => e.at)[0] ?? null,
+    cutOverLabel: "cut-over: the restored instance holds the writer's name",
+    restored: () => {
+      const at = sim.address(writer);
+      return at && at.address !== "127.0.0.1" ? at : null;
+    },
+    damaged: () => {
+      const name = sim.originalName(restoreIn);
+      return { name, at: name ? sim.address(name) : null };
+    },
+    settle: () => sim.settle(),
+    stop: async () => undefined,
+  };
+}
+
+function auroraModel(env: DrillEnvironment, projectConfig: ValidConfig, scale: number, log: (l: string) => void): RestoreModel & { readonly aurora: AuroraSim; readonly restore: AuroraRestoreSim } {
+  const config = auroraDrillConfig(projectConfig);
+  const pitr = new PitrSim(env, config, { timeScale: scale, log });
+  const aurora = new AuroraSim(env, config, { timeScale: scale, log });
+  const restore = new AuroraRestoreSim(env, config, aurora, pitr);
+  const target = () => [...restore.restored.keys()][0] ?? null;
+  return {
+    aurora,
+    restore,
+    pitr,
+    config,
+    configure: () => {
+      pitr.configureArchiving();
+      env.appExtraEnv = (role) => aurora.appEnv(role);
+    },
+    afterStart: () => aurora.start(),
+    controlTargets: { aurora: { kind: "aurora", target: aurora }, "aurora-restore": { kind: "aurora-restore", target: restore } },
+    spec: { aurora: true, restore: { toTime: 0 } },
+    steps: ["restore-cluster", "create-instance", "verify-restored", "fence", "point-endpoints", "restore-fleet", "verify"],
+    restoreRequests: () => restore.events.filter((e) => /^RestoreDBClusterToPointInTime .* requested$/.test(e.what)).length,
+    cutOverAt: () => aurora.events.filter((e) => /^parameter .* now names /.test(e.what)).map((e) => e.at)[0] ?? null,
+    cutOverLabel: "cut-over: the endpoints parameter names the restored cluster",
+    restored: () => {
+      const t = target();
+      return t ? restore.address(t) : null;
+    },
+    damaged: () => ({ name: `${regionClusterIdentifier(config, "primary")} (the member, global primary)`, at: { address: "127.0.0.1", port: env.regions.primary.pgPort } }),
+    settle: () => pitr.settle(),
+    stop: () => aurora.stop(),
+  };
+}
+
+export async function runPitrScenario(name: PitrScenarioName, projectConfig: ValidConfig, ctx: PitrContext): Promise<PitrOutcome> {
   const def = PITR_SCENARIOS[name];
   const log = (l: string) => console.log(`[${name}] ${l}`);
   const regionLost = name === "pitr-restore-region-lost";
+  const isAurora = isAuroraPitr(name);
+  const runbookKilled = name === "pitr-restore-runbook-killed" || name === "aurora-pitr-restore-runbook-killed";
   const restoreIn: RegionRole = regionLost ? "secondary" : "primary";
   const { scale, processes } = ctx;
+  const base = isAurora ? auroraDrillConfig(projectConfig) : projectConfig;
   const env = new DrillEnvironment({ root: ctx.root, config: base, timeScale: scale, instances: ctx.instances, processes, log }, ctx.keep);
-  const sim = new PitrSim(env, base, { timeScale: scale, log });
-  sim.configure();
+  const aur = isAurora ? auroraModel(env, projectConfig, scale, log) : null;
+  const rds = isAurora ? null : rdsModel(env, base, scale, log, restoreIn);
+  const model: RestoreModel = aur ?? rds!;
+  model.configure();
   let ticker: NodeJS.Timeout | undefined;
   let control: ControlServer | null = null;
   const scenarioStart = Date.now();
   try {
     await env.start();
-    sim.registerOriginals();
-    const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ctx.root, log });
+    model.afterStart();
+    const liveAlerts = await ScenarioAlerts.start({ env, config: base, timeScale: scale, processes, root: ctx.root, log, aurora: isAurora });
     const standIn = startRoute53StandIn(base, env, scale);
     const route53 = standIn.sim;
     ticker = standIn.ticker;
@@ -125,7 +240,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       primary: { kind: "region", target: env.regions.primary },
       secondary: { kind: "region", target: env.regions.secondary },
       dns: { kind: "dns", target: route53 },
-      pitr: { kind: "pitr", target: sim },
+      ...model.controlTargets,
     });
     const controlUrl = await control.start();
     const journalDir = path.join(env.dir, "journal");
@@ -165,7 +280,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     // The restore needs the archive (the copy, when the region is lost) to hold WAL past T: RDS's LatestRestorableTime
     // lags by up to its 5-minute log upload; here archive_timeout (scaled) or a full segment.
     const archiveRegion: RegionRole = regionLost ? "secondary" : "primary";
-    await waitFor(`the ${archiveRegion} archive to hold WAL past T`, ctx.maxMs, async () => ((await sim.latestArchivedCommit(archiveRegion)).at ?? 0) > T);
+    await waitFor(`the ${archiveRegion} archive to hold WAL past T`, ctx.maxMs, async () => ((await model.pitr.latestArchivedCommit(archiveRegion)).at ?? 0) > T);
     const archivedAt = Date.now();
     mark(`the ${archiveRegion === "primary" ? "primary's archive" : "archive copy in the secondary"} holds WAL past T (${((archivedAt - T) / 1000).toFixed(1)} s after it)`);
     if (regionLost) {
@@ -187,7 +302,6 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     }
 
     // --- dr restore -----------------------------------------------------------
-    const writer = sim.writerName(restoreIn);
     let runStart = 0;
     let runEnd = 0;
     let outcome = "";
@@ -204,7 +318,10 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
         // The CLI's choice (cli.ts): a restore in the writer's region is planned; from the replicated backups, unplanned (the unplanned failover's steps around it).
         mode: regionLost ? "unplanned" : "planned",
         leaseDir: path.join(env.dir, "lease"),
-        restore: { toTime: T, region: restoreIn, hostsFile: sim.hostsFile },
+        ...model.spec,
+        restore: { ...model.spec.restore, toTime: T },
+        // Aurora, the runbook killed mid-move: it stops before point-endpoints (after the fence) and is killed there.
+        ...(isAurora && runbookKilled ? { pauseAt: ["before:point-endpoints"] } : {}),
       };
       const onLine = (l: string) => {
         runbookLog.push(l);
@@ -223,7 +340,25 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       };
       let killed = false;
       let result: RunResult;
-      if (name === "pitr-restore-runbook-killed") {
+      if (name === "aurora-pitr-restore-runbook-killed") {
+        // SIGKILL at the hook before point-endpoints: the fence done (the fleet at 0), the parameter still the member's.
+        const first = ctx.spawnRunbook(spec, onLine);
+        first.onHook = (hook) => {
+          if (hook !== "before:point-endpoints") return;
+          killed = true;
+          first.kill(processes);
+          mark("SIGKILL of the dr restore process after the fence, before point-endpoints");
+          return new Promise<void>(() => undefined);
+        };
+        const r1 = await runOnce(first, `${command} (run 1)`);
+        const fleetAtKill = env.regions[restoreIn].desired();
+        extraChecks.push([`run 1 was killed after the fence, before point-endpoints (${killed ? `killed; the fleet's desired size then ${fleetAtKill}` : r1?.ok ? "it finished first" : `it stopped at ${r1?.failedStep}`})`, killed]);
+        result = await runOnce(ctx.spawnRunbook({ ...spec, pauseAt: [] }, onLine), `${command} (run 2, the same command again)`);
+        extraChecks.push([`run 2 resumed the journal (${result?.resumed ? "resumed" : "started afresh"})`, result?.resumed === true]);
+        const requests = model.restoreRequests();
+        const puts = aur!.aurora.events.filter((e) => /^parameter .* now names /.test(e.what)).length;
+        extraChecks.push([`the service took one restore request (${requests}) and one PutParameter (${puts})`, requests === 1 && puts === 1]);
+      } else if (name === "pitr-restore-runbook-killed") {
         const first = ctx.spawnRunbook(spec, onLine);
         const file = path.join(journalDir, "restore.jsonl");
         const requested = () => fs.existsSync(file) && fs.readFileSync(file, "utf8").split("\n").some((l) => l.includes('"step":"restore"') && l.includes('"event":"requested"'));
@@ -240,7 +375,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
         extraChecks.push([`run 1 was killed after the restore request (${killed ? "killed" : r1?.ok ? "it finished first" : `it stopped at ${r1?.failedStep}`})`, killed]);
         result = await runOnce(ctx.spawnRunbook(spec, onLine), `${command} (run 2, the same command again)`);
         extraChecks.push([`run 2 resumed the journal (${result?.resumed ? "resumed" : "started afresh"})`, result?.resumed === true]);
-        const requests = sim.events.filter((e) => /^restore of .* requested$/.test(e.what)).length;
+        const requests = model.restoreRequests();
         extraChecks.push([`the service took one restore request (${requests})`, requests === 1]);
       } else {
         result = await runOnce(ctx.spawnRunbook(spec, onLine), command);
@@ -258,8 +393,8 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       }
     }
     await Promise.all(pending);
-    const cutOverAt = sim.events.filter((e) => e.what.includes(`-> ${writer} `)).map((e) => e.at)[0] ?? null;
-    if (cutOverAt !== null && !marks.some((m) => m.label.startsWith("cut-over"))) mark("cut-over: the restored instance holds the writer's name", cutOverAt);
+    const cutOverAt = model.cutOverAt();
+    if (cutOverAt !== null && !marks.some((m) => m.label.startsWith("cut-over"))) mark(model.cutOverLabel, cutOverAt);
 
     // Traffic settles on the restored data.
     const deadline = origin + ctx.maxMs;
@@ -270,7 +405,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       await sleep(100);
     }
     await Promise.all(clients.map((c) => c.stop()));
-    await sim.settle();
+    await model.settle();
     const alerts = await liveAlerts.finish({
       scenario: name,
       faultAt: T,
@@ -284,12 +419,11 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     ticker = undefined;
 
     // --- what the data holds ----------------------------------------------------
-    const at = sim.address(writer);
-    const damagedName = sim.originalName(restoreIn);
-    const damagedAt = damagedName ? sim.address(damagedName) : null;
+    const at = model.restored();
+    const { name: damagedName, at: damagedAt } = model.damaged();
     const titles = async (a: { address: string; port: number } | null) =>
       a ? psql(a.port, "SELECT title FROM notes", "drweb", 10_000, a.address).then((o) => new Set(o.split("\n").filter(Boolean)), () => null) : null;
-    const restoredTokens = at && at.address !== "127.0.0.1" ? await titles(at) : null;
+    const restoredTokens = at ? await titles(at) : null;
     const damagedTokens = await titles(damagedAt);
     const acked = records.filter((r) => r.op === "write" && r.ok && r.token);
     const ackOf = (r: (typeof acked)[number]) => origin + r.t + r.latencyMs;
@@ -305,12 +439,47 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
     const betweenOnDamaged = betweenLost.filter((r) => has(damagedTokens, r)).length;
     const afterKept = after.filter((r) => has(restoredTokens, r)).length;
     const firstOnRestored = after.filter((r) => has(restoredTokens, r)).map(ackOf).sort((a, b) => a - b)[0] ?? null;
-    const rto = firstOnRestored !== null && runStart ? (firstOnRestored - runStart) / 1000 : null;
+    const fromRunStart = firstOnRestored !== null && runStart ? (firstOnRestored - runStart) / 1000 : null;
     const sinceBad = firstOnRestored !== null ? (firstOnRestored - T) / 1000 : null;
-    if (firstOnRestored !== null) mark(`first client write acknowledged on the restored data (RTO ${rto?.toFixed(1)} s from the run's start)`, firstOnRestored);
+    // The RTO: the RDS scenarios count from the run's start; the Aurora ones from the bad write (the archive's lag and the operator's start included).
+    const rto = isAurora ? sinceBad : fromRunStart;
+    const rtoFrom = isAurora ? "the bad write" : "the run's start";
+    if (firstOnRestored !== null) mark(`first client write acknowledged on the restored data (RTO ${rto?.toFixed(1)} s from ${rtoFrom})`, firstOnRestored);
     const probeTitle = `${ctx.runId}-${name}-final-check`;
     const serves = await request({ baseUrl: env.regions[restoreIn].lbUrl, timeoutMs: 3000 }, "POST", "/api/notes", { title: probeTitle }).then((r) => r.status === 201, () => false);
     const probeOnRestored = serves && at ? (await titles(at))?.has(probeTitle) === true : false;
+    // Aurora: the fleet writes to the restored cluster: what was acknowledged after the cut-over is there and NOT in the damaged member.
+    const afterOnDamaged = after.filter((r) => has(damagedTokens, r)).length;
+    const probeOnDamaged = (await titles(damagedAt))?.has(probeTitle) === true;
+    const param = aur ? await aur.aurora.endpointsParameter(restoreIn) : null;
+    // Aurora: `dr failover` after the move must be refused (the other region's member replicates the damaged global
+    // primary): once right after the move, once with the move recorded in the config (database.restoredCluster).
+    // Last: a failover that is not refused moves the writer (the checks above read the data before it).
+    const failoverRefusals: Array<[string, boolean]> = [];
+    if (aur) {
+      const target = [...aur.restore.restored.keys()][0];
+      const state = target ? await aur.restore.cluster(restoreIn, target).catch(() => null) : null;
+      const recorded: ValidConfig | null =
+        target && state?.endpoint && state.readerEndpoint
+          ? { ...cfg, database: { ...cfg.database, restoredCluster: { region: restoreIn, identifier: target, writerEndpoint: state.endpoint, readerEndpoint: state.readerEndpoint } } as ValidConfig["database"] }
+          : null;
+      for (const [label, c] of [["right after the move", cfg], ["with the move recorded (database.restoredCluster)", recorded]] as const) {
+        if (!c) {
+          failoverRefusals.push([`dr failover --planned ${label}: not run (no restored cluster)`, false]);
+          continue;
+        }
+        const movesBefore = aur.aurora.moves.length;
+        const lines: string[] = [];
+        const p = ctx.spawnRunbook({ config: c, controlUrl, sites: { primary: { pgPort: primary.pgPort, lbUrl: primary.lbUrl }, secondary: { pgPort: secondary.pgPort, lbUrl: secondary.lbUrl } }, appUser: APP_USER, snapshotDir: path.join(env.dir, "snapshots"), journalDir: path.join(env.dir, `journal-failover-${failoverRefusals.length}`), operation: "failover", mode: "planned", leaseDir: path.join(env.dir, "lease"), aurora: true }, (l) => lines.push(l));
+        await p.ready;
+        p.go();
+        const r = (await p.done).result;
+        const refused = r !== null && !r.ok && !r.acted && aur.aurora.moves.length === movesBefore;
+        const why = (r?.failure ?? lines.find((l) => /refused/i.test(l)) ?? "").slice(0, 220);
+        failoverRefusals.push([`dr failover --planned ${label} is refused, nothing changed (${r === null ? "no result" : r.ok ? "it COMPLETED" : `stopped at ${r.failedStep}${r.acted ? " after acting" : ""}: ${why}`})`, refused]);
+        mark(`dr failover --planned ${label}: ${refused ? "refused" : "NOT refused"}`);
+      }
+    }
     const metrics0 = analyse({
       name,
       title: def.title,
@@ -329,6 +498,8 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       deletedRows: Number(deleted),
       archiveLagSeconds: (archivedAt - T) / 1000,
       rtoSeconds: rto,
+      rtoFrom,
+      secondsFromRunStartToFirstWrite: fromRunStart,
       secondsFromBadWriteToFirstWrite: sinceBad,
       ackedBeforeT: before.length,
       ackedBeforeTPresent: beforeKept,
@@ -338,34 +509,45 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
       ackedAfterCutOver: after.length,
       ackedAfterCutOverPresent: afterKept,
     };
-    // The report's RTO column: this scenario's definition (run start to the first write on the restored data).
+    // The report's RTO column: this scenario's definition (to the first write on the restored data).
     const metrics: ScenarioMetrics & { pitr: typeof pitr } = { ...metrics0, rtoSeconds: rto === null ? null : Math.round(rto * 1000) / 1000, pitr };
     log(
-      `${outcome}; RTO ${rto?.toFixed(1) ?? "n/a"} s (run start -> first write on the restored data; ${sinceBad?.toFixed(1) ?? "n/a"} s after the bad write); ` +
+      `${outcome}; RTO ${rto?.toFixed(1) ?? "n/a"} s (${rtoFrom} -> first write on the restored data; ${fromRunStart?.toFixed(1) ?? "n/a"} s after the run's start, ${sinceBad?.toFixed(1) ?? "n/a"} s after the bad write); ` +
         `acknowledged before T: ${beforeKept} of ${before.length} present; between T and the cut-over: ${between.length}, ${betweenLost.length} lost by design (${betweenOnDamaged} on the damaged instance)`,
     );
 
     const checks: Array<[string, boolean]> = [];
     checks.push([`dr restore completed: ${outcome}`, outcome.startsWith("completed")]);
     checks.push([`the bad write replicated: DELETE FROM notes removed ${deleted} rows on the primary and replayed on the secondary`, Number(deleted) > 10]);
-    checks.push([`RTO measured: ${rto?.toFixed(1) ?? "n/a"} s from the run's start to the first client write acknowledged on the restored data (${sinceBad?.toFixed(1) ?? "n/a"} s after the bad write; the archive held WAL past T ${pitr.archiveLagSeconds.toFixed(1)} s after it)`, rto !== null && rto > 0]);
+    checks.push([`RTO measured: ${rto?.toFixed(1) ?? "n/a"} s from ${rtoFrom} to the first client write acknowledged on the restored data (${fromRunStart?.toFixed(1) ?? "n/a"} s from the run's start, ${sinceBad?.toFixed(1) ?? "n/a"} s from the bad write; the archive held WAL past T ${pitr.archiveLagSeconds.toFixed(1)} s after it)`, rto !== null && rto > 0]);
     checks.push([`every write acknowledged before T is in the restored data (${beforeKept} of ${before.length})`, restoredTokens !== null && before.length > 10 && beforeKept === before.length]);
     checks.push([
       `writes acknowledged between T and the cut-over are lost by design, counted: ${betweenLost.length} of ${between.length} missing from the restored data, ${betweenOnDamaged} of them kept on the damaged instance ${damagedName ?? "(not found)"} to reconcile from (reported, not asserted)`,
       restoredTokens !== null,
     ]);
-    checks.push([`the restored data holds the writer's name on a new instance (${writer} -> ${at ? `${at.address}:${at.port}` : "none"}) and the damaged instance still runs under its new name (${damagedName ?? "none"})`, !!at && at.address !== "127.0.0.1" && damagedTokens !== null]);
+    if (rds) {
+      const writer = rds.sim.writerName(restoreIn);
+      checks.push([`the restored data holds the writer's name on a new instance (${writer} -> ${at ? `${at.address}:${at.port}` : "none"}) and the damaged instance still runs under its new name (${damagedName ?? "none"})`, !!at && damagedTokens !== null]);
+    } else {
+      checks.push([
+        `the fleet writes to the restored cluster (${at ? `${at.address}:${at.port}` : "none"}; ${param?.name} names ${param?.value?.cluster ?? "nothing"}): ${afterKept} of ${after.length} writes acknowledged after the cut-over are there, ${afterOnDamaged} in the damaged member ${damagedName}; the final write there: ${probeOnDamaged}`,
+        !!at && damagedTokens !== null && after.length > 0 && afterOnDamaged === 0 && !probeOnDamaged && param?.value?.cluster === [...aur!.restore.restored.keys()][0],
+      ]);
+    }
     checks.push([`the app is writable on the restored data: ${after.length} client writes acknowledged after the cut-over, ${afterKept} of them in the restored data; a final write through ${restoreIn}'s load balancer ${serves ? "201" : "failed"} and is in the restored data (${probeOnRestored})`, after.length > 0 && afterKept === after.length && serves && probeOnRestored]);
     // The runbook's own record: the steps that move the app, in order, and (region lost) the old primary isolated once back.
     const stepDone = (id: string) => (journal as Array<{ type?: string; step?: string; event?: string; at?: string }>).find((l) => l.type === "step" && l.step === id && l.event === "done")?.at ?? null;
-    const order = ["restore", "fence", "rename-damaged", "rename-restored", "restore-fleet", "verify"].map((id) => ({ id, at: stepDone(id) }));
+    const order = model.steps.map((id) => ({ id, at: stepDone(id) }));
     const inOrder = order.every((x, i) => x.at !== null && (i === 0 || Date.parse(x.at) >= Date.parse(order[i - 1].at!)));
     checks.push([`the runbook's journal shows ${order.map((x) => x.id).join(", ")} done in that order (${order.filter((x) => x.at === null).map((x) => x.id).join(", ") || "all done"})`, inOrder]);
-    const damagedState = damagedName ? await sim.instance(restoreIn, damagedName).catch(() => null) : null;
-    checks.push([
-      `the damaged instance is isolated from the app (${damagedName ?? "none"}: ${damagedState?.isolated === true ? "isolated" : damagedState?.isolated === null ? "a read replica, nothing to isolate" : "NOT isolated"})`,
-      damagedState !== null && (damagedState.isolated === true || (regionLost && damagedState.isolated === null)),
-    ]);
+    if (rds) {
+      const damagedState = damagedName ? await rds.sim.instance(restoreIn, damagedName).catch(() => null) : null;
+      checks.push([
+        `the damaged instance is isolated from the app (${damagedName ?? "none"}: ${damagedState?.isolated === true ? "isolated" : damagedState?.isolated === null ? "a read replica, nothing to isolate" : "NOT isolated"})`,
+        damagedState !== null && (damagedState.isolated === true || (regionLost && damagedState.isolated === null)),
+      ]);
+    }
+    checks.push(...failoverRefusals);
     if (regionLost) checks.push([`the old primary was isolated after its region came back (journal isolate-old-primary done)`, stepDone("isolate-old-primary") !== null]);
     checks.push(...extraChecks);
     checks.push(...alertsNote(alerts));
@@ -378,7 +560,7 @@ export async function runPitrScenario(name: PitrScenarioName, base: ValidConfig,
   } finally {
     if (ticker) clearInterval(ticker);
     await control?.stop();
-    await Promise.race([sim.settle(), sleep(15_000)]);
+    await Promise.race([Promise.all([model.settle(), model.stop()]), sleep(15_000)]);
     if (ctx.keep) log(`keeping ${env.dir}`);
     const t0 = Date.now();
     await env.stop(ctx.keep);

@@ -109,6 +109,16 @@ export class PitrSim implements LocalRestore {
    * databases run, the hosts file and the apps' writer names.
    */
   configure(): void {
+    this.configureArchiving();
+    this.writeHosts({ [this.writerName("primary")]: [LOOPBACK], [this.writerName("secondary")]: [LOOPBACK] });
+    this.env.appExtraEnv = (role) => ({ DB_WRITER_HOST: this.writerName(role), DRWEB_DRILL_HOSTS_FILE: this.hostsFile });
+  }
+
+  /**
+   * The archive alone (the Aurora mode's restore uses it with its own endpoints, src/drill/aurora-restore.ts): 1 MB WAL
+   * segments, archiving on the primary into both archives, the base backup once both databases run.
+   */
+  configureArchiving(): void {
     const env = this.env;
     fs.mkdirSync(this.backupsDir, { recursive: true });
     for (const r of ["primary", "secondary"] as const) fs.mkdirSync(path.join(this.archiveOf(r), "wal"), { recursive: true });
@@ -140,8 +150,6 @@ export class PitrSim implements LocalRestore {
     env.initdbExtraArgs = ["--wal-segsize=1"];
     env.pgExtraConf = `archive_mode = on\narchive_command = '${script} %p %f'\narchive_timeout = ${archiveTimeoutSeconds(this.o.timeScale)}\n`;
     env.afterDatabases = () => this.baseBackup();
-    this.writeHosts({ [this.writerName("primary")]: [LOOPBACK], [this.writerName("secondary")]: [LOOPBACK] });
-    env.appExtraEnv = (role) => ({ DB_WRITER_HOST: this.writerName(role), DRWEB_DRILL_HOSTS_FILE: this.hostsFile });
   }
 
   /** Registers the environment's servers (after its start) as the two regions' instances. */

@@ -9,13 +9,15 @@ import * as fs from "node:fs";
 import * as readline from "node:readline";
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { realClock } from "../../src/dr/clock";
-import { type LocalAurora, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
+import { type LocalAurora, type LocalAuroraRestore, LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
 import { LocalPlatform, type LocalDns, type LocalRegionSite, type LocalWebState } from "../../src/dr/local-platform";
 import { type LocalRestore, LocalRestorePlatform } from "../../src/dr/local-restore";
 import type { Mode, Operation } from "../../src/dr/plan-model";
 import { request } from "../../src/dr/http-probe";
 import type { AlarmRead, HealthCheckState, OutageState, SwitchState } from "../../src/dr/platform";
 import { LeaseHeldError, LeaseNotTakenError } from "../../src/dr/lease";
+import { RestoreRequestError } from "../../src/dr/restore-requests";
+import { RunnerError } from "../../src/dr/run-options";
 import { runRunbook } from "../../src/dr/runner";
 import { collectStatus, renderStatus } from "../../src/dr/status";
 import { controlClient } from "./control";
@@ -43,8 +45,11 @@ export interface RunbookSpec {
   readonly aurora?: boolean;
   /** The drill's Prometheus (live alerts): the run report's alarm source (its firing alerts, per `region` label). */
   readonly prometheusUrl?: string;
-  /** The PITR scenarios (`dr restore`): the target time and region, and the hosts file that maps the writer's identifier to its address (src/drill/pitr.ts). */
-  readonly restore?: { readonly toTime: number; readonly region: RegionRole; readonly hostsFile: string };
+  /**
+   * The PITR scenarios (`dr restore`): the target time and region, and (RDS mode) the hosts file that maps the writer's
+   * identifier to its address (src/drill/pitr.ts). With `aurora`: the Aurora mode's restore (src/drill/aurora-restore.ts).
+   */
+  readonly restore?: { readonly toTime: number; readonly region?: RegionRole; readonly hostsFile?: string };
 }
 
 /**
@@ -108,6 +113,17 @@ async function main(): Promise<void> {
     clusterSnapshots: (r, p) => rpc("aurora", "clusterSnapshots", r, p) as never,
     clusterSnapshot: (r, id) => rpc("aurora", "clusterSnapshot", r, id) as never,
     copyClusterSnapshot: (r, s, t) => rpc("aurora", "copyClusterSnapshot", r, s, t) as never,
+    endpointsParameter: (r) => rpc("aurora", "endpointsParameter", r) as never,
+    putEndpointsParameter: (r, v) => rpc("aurora", "putEndpointsParameter", r, v) as never,
+  };
+  // The Aurora mode's `dr restore` (the aurora-pitr-restore scenarios): the restore calls go to the drill's control plane.
+  const auroraRestore: LocalAuroraRestore = {
+    clusterRestoreWindow: (r, id) => rpc("aurora-restore", "clusterRestoreWindow", r, id) as never,
+    restoreClusterToTime: (r, s, t, id) => rpc("aurora-restore", "restoreClusterToTime", r, s, t, id) as never,
+    cluster: (r, id) => rpc("aurora-restore", "cluster", r, id) as never,
+    createClusterInstance: (r, c, i, k, t) => rpc("aurora-restore", "createClusterInstance", r, c, i, k, t) as never,
+    instance: (r, id) => rpc("aurora-restore", "instance", r, id) as never,
+    verifyRestoredCluster: (r, id) => rpc("aurora-restore", "verifyRestoredCluster", r, id) as never,
   };
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   // stdin: "go" once, then one "continue" per hook.
@@ -142,10 +158,10 @@ async function main(): Promise<void> {
     renameInstance: (r, f, t) => rpc("pitr", "renameInstance", r, f, t) as never,
     isolateInstance: (r, id) => rpc("pitr", "isolateInstance", r, id) as never,
   };
-  const platform = spec.restore
-    ? new LocalRestorePlatform(spec.config, sites, dns, { ...opts, hostsFile: spec.restore.hostsFile }, pitr)
-    : spec.aurora
-      ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora)
+  const platform = spec.aurora
+    ? new LocalAuroraPlatform(spec.config, sites, dns, opts, aurora, spec.restore ? auroraRestore : null)
+    : spec.restore
+      ? new LocalRestorePlatform(spec.config, sites, dns, { ...opts, hostsFile: spec.restore.hostsFile ?? "" }, pitr)
       : new LocalPlatform(spec.config, sites, dns, opts);
   out({ ready: true });
   await nextLine();
@@ -169,9 +185,16 @@ async function main(): Promise<void> {
       journalDir: spec.journalDir,
       confirm: spec.confirm ?? [],
       beforeStep: (step) => hook(`before:${step.id}`),
-      ...(spec.restore ? { restore: { toTime: spec.restore.toTime, region: spec.restore.region } } : {}),
+      ...(spec.restore ? { restore: { toTime: spec.restore.toTime, ...(spec.restore.region ? { region: spec.restore.region } : {}) } } : {}),
     });
   } catch (e) {
+    // A refusal before the plan runs (cli.ts: exit 2, the message printed): a request the config or its arguments refuse.
+    if (e instanceof RunnerError || e instanceof RestoreRequestError) {
+      out({ log: `${new Date().toISOString()} ${e.message}` });
+      rl.close();
+      out({ result: { ok: false, failedStep: "refused", failure: e.message, rolledBack: false, resumed: false, skipped: [], acted: false, refused: true }, ended: Date.now() });
+      return;
+    }
     // Another run holds the lease (cli.ts: exit 7): refused before reading or changing anything.
     if (!(e instanceof LeaseHeldError) && !(e instanceof LeaseNotTakenError)) throw e;
     out({ log: `${new Date().toISOString()} ${e.message}` });
