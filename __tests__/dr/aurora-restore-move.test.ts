@@ -51,6 +51,9 @@ const killBefore = (id: string) => {
   };
 };
 
+/** A restored cluster in the secondary region (its identifier as `dr restore` would name it). */
+const SECONDARY_RESTORED = "drweb-prod-usw1-db-g1-cluster-pitr-20261206234005";
+
 describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
   it("runs to done: the fleet fenced, the parameter names the restored cluster (its endpoints from AWS), the fleet back on it and a write verified", async () => {
     const t = setup();
@@ -220,7 +223,7 @@ describe("the recording block and the Aurora failover's refusals", () => {
     for (const [operation, mode, cfg] of [
       ["failover", "planned", recorded],
       ["failover", "unplanned", recorded],
-      ["failback", "planned", resolveConfig({ database: { ...AURORA, drState: "failback", restoredCluster: { region: "secondary", identifier: "drweb-prod-usw1-db-g1-cluster-pitr-20261206234005", writerEndpoint: "a.example", readerEndpoint: "b.example" } }, dns: { forceFailover: true }, runbook: { journalDir: t.dir } })],
+      ["failback", "planned", resolveConfig({ database: { ...AURORA, drState: "failback", restoredCluster: { region: "secondary", identifier: SECONDARY_RESTORED, writerEndpoint: `${SECONDARY_RESTORED}.cluster-c9akciq32lzp.us-west-1.rds.amazonaws.com`, readerEndpoint: `${SECONDARY_RESTORED}.cluster-ro-c9akciq32lzp.us-west-1.rds.amazonaws.com` } }, dns: { forceFailover: true }, runbook: { journalDir: t.dir } })],
     ] as const) {
       for (const dryRun of [true, false]) {
         const p = runRunbook({ config: cfg, platform: t.platformFor(cfg), operation, mode, clock: t.clock, log: () => undefined, dryRun });
@@ -231,7 +234,7 @@ describe("the recording block and the Aurora failover's refusals", () => {
     expect(t.aws.calls.filter((c) => c.client === "rds" || c.command === "UpdateAutoScalingGroupCommand")).toEqual([]);
   });
 
-  it("an unrecorded restore (a parameter naming another cluster) stops the failover preflight; the unplanned one only reports a region that does not answer", async () => {
+  it("an unrecorded restore (a parameter naming another cluster) stops the failover preflight; the unplanned one reads the surviving region's parameter only", async () => {
     const t = setup();
     t.fr.setParam("us-east-2", JSON.stringify(t.targetValue));
     const planned = await runRunbook({ config: t.config, platform: t.platformFor(t.config), operation: "failover", mode: "planned", clock: t.clock, log: () => undefined });
@@ -239,21 +242,25 @@ describe("the recording block and the Aurora failover's refusals", () => {
     expect(planned.failure).toContain(`${PARAM} (us-east-2) names ${t.target} (writer ${t.targetValue.writer}), not ${PRIMARY_CLUSTER} (the region's member cluster): a \`dr restore\` moved this region's app and the config does not record it`);
     expect(t.fa.mutations()).toEqual([]);
 
+    // Unplanned: the surviving region's parameter naming another cluster stops the preflight.
     const u = setup();
-    u.fr.setParam("us-east-2", JSON.stringify(u.targetValue));
+    u.fr.setParam("us-west-1", JSON.stringify({ ...u.targetValue, cluster: SECONDARY_RESTORED }));
     u.aws.hc("hc-primary").healthy = false;
     const unplanned = await runRunbook({ config: u.config, platform: u.platformFor(u.config), operation: "failover", mode: "unplanned", clock: u.clock, log: () => undefined });
     expect(unplanned.failedStep).toBe("preflight");
     expect(unplanned.failure).toContain("the config does not record it");
     expect(u.fa.mutations()).toEqual([]);
 
-    // The primary region down: its parameter cannot be read: reported, the preflight goes on.
+    // The failed region's parameter is never read by the unplanned preflight (REL11-BP04): an unrecorded restore there
+    // is not seen (database.restoredCluster and dr readiness cover it), and nothing is asked of us-east-2's SSM.
     const d = setup();
-    d.aws.down.add("us-east-2");
+    d.fr.setParam("us-east-2", JSON.stringify(d.targetValue));
+    d.aws.hc("hc-primary").healthy = false;
     const lines: string[] = [];
     await runRunbook({ config: d.config, platform: d.platformFor(d.config), operation: "failover", mode: "unplanned", clock: d.clock, log: (l) => lines.push(l), beforeStep: (s) => {
       if (s.id === "confirm-outage") throw new Error("stop here");
     } }).catch(() => undefined);
-    expect(lines.join("\n")).toMatch(/\[preflight\] 1\/\d+ precondition ok: .*\/drweb-prod-use2\/db\/endpoints \(us-east-2\) could not be read .*: not checked there/);
+    expect(lines.join("\n")).toMatch(/\[preflight\] 1\/\d+ precondition ok: .*\/drweb-prod-usw1\/db\/endpoints \(us-west-1\) names drweb-prod-usw1-db-g1-cluster/);
+    expect(d.aws.calls.filter((c) => c.client === "ssm" && c.region === "us-east-2")).toEqual([]);
   });
 });

@@ -150,7 +150,10 @@ export function auroraFailoverPlan(config: ValidConfig, params: PlanParams): Pla
         onFailure:
           "Nothing was changed. Not a member, or the global cluster cannot be read in the secondary region: see `dr status`; if the secondary region's RDS API answers but this check cannot, --confirm preflight. " +
           "Engine versions that differ or a headless secondary: the managed failover is impossible, follow the detach-and-promote path printed above (docs/dr-runbook.md).",
-      }, endpointsGuard(config, ["secondary", "primary"], true)),
+              // The surviving region's parameter only: the preflight reads nothing in the region that failed (REL11-BP04). An
+        // unrecorded restore in the failed region is what database.restoredCluster (refused above) and `dr readiness`
+        // (both regions' parameters, before an incident) are for.
+      }, endpointsGuard(config, ["secondary"], true)),
       confirmOutageStep(config, params),
       gateStep(config, "force-dns", true, {
         text: `${sId} is a member of the global cluster (read in ${s.region}; it is failed over to once no client can write to the primary any more); the switch is taken first so that Route53 never sends users back to a primary that returns`,
