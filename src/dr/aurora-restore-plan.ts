@@ -18,6 +18,7 @@ import {
   mayHaveBeenTaken,
   RENAME_REFUSALS,
   RestoreRequestError,
+  restoredTargetVerdict,
   runStamp,
   windowVerdict,
   type RestoreRequest,
@@ -196,12 +197,7 @@ function restoreClusterStep(config: ValidConfig, params: PlanParams): Step {
       timeoutSeconds: config.runbook.restoreTimeoutMinutes * 60,
       until: async (ctx) => {
         const t = await ops(ctx).cluster(r.region, r.targetId);
-        if (t.found && t.status === "available") return ok(`${r.targetId}: available`);
-        if (t.found && t.status !== null && DEAD_DB_STATUSES.includes(t.status)) return fatal(`${r.targetId} is ${t.status} (${t.detail}): the restore failed; production was not touched`);
-        if (t.found) return no(`${r.targetId}: ${t.status ?? "?"}`);
-        const taken = mayHaveBeenTaken(ctx, "restore-cluster");
-        if (!taken) return fatal(`RDS did not take the restore (${String(ctx.scratch["request:restore-cluster"] ?? "not sent")}; see the action above): ${r.targetId} does not exist; production was not touched`);
-        return no(`${r.targetId} is not listed yet (${taken})`);
+        return restoredTargetVerdict(ctx, "restore-cluster", r.targetId, t, `${r.targetId}: available`);
       },
     },
     onFailure:

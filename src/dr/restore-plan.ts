@@ -6,7 +6,6 @@ import { backupReplicationSource } from "../database/backup-plan";
 import { auroraRestoreParams, auroraRestorePlan } from "./aurora-restore-plan";
 import { deployOnly } from "./deploy-commands";
 import { confirmOutageStep, drainStep, fenceOldPrimaryStep, unplannedSteps, verdictGuard } from "./unplanned-steps";
-import { DEAD_DB_STATUSES } from "./promote-step";
 import { fenceStep, stillFenced } from "./fence-steps";
 import { gateStep } from "./switch-step";
 import { names } from "./names";
@@ -21,6 +20,7 @@ import {
   RDS_IDENTIFIER_MAX,
   RENAME_REFUSALS,
   RestoreRequestError,
+  restoredTargetVerdict,
   runStamp,
   windowVerdict,
   writerRoleOf,
@@ -234,12 +234,7 @@ function restoreStep(config: ValidConfig, params: PlanParams): Step {
       timeoutSeconds: timeout,
       until: async (ctx) => {
         const t = await ops(ctx).instance(r.region, r.targetId);
-        if (t.found && t.status === "available") return ok(`${r.targetId}: available (${t.detail})`);
-        if (t.found && t.status !== null && DEAD_DB_STATUSES.includes(t.status)) return fatal(`${r.targetId} is ${t.status} (${t.detail}): the restore failed; production was not touched`);
-        if (t.found) return no(`${r.targetId}: ${t.status ?? "?"}`);
-        const taken = mayHaveBeenTaken(ctx, "restore");
-        if (!taken) return fatal(`RDS did not take the restore (${String(ctx.scratch["request:restore"] ?? "not sent")}; see the action above): ${r.targetId} does not exist; production was not touched`);
-        return no(`${r.targetId} is not listed yet (${taken})`);
+        return restoredTargetVerdict(ctx, "restore", r.targetId, t, `${r.targetId}: available (${t.detail})`);
       },
     },
     onFailure:

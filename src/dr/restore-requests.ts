@@ -1,6 +1,8 @@
 import type { DrState, RegionRole } from "../config";
 import { requestsMayHaveBeenTaken, type StepContext } from "./plan-model";
 import type { Check } from "./platform";
+import { DEAD_DB_STATUSES } from "./promote-step";
+import { fatal } from "./check-helpers";
 import type { RestoreAttempt, RestoreWindow } from "./restore-platform";
 
 /**
@@ -93,4 +95,18 @@ export function mayHaveBeenTaken(ctx: StepContext, stepId: string): string | nul
   const s = ctx.scratch[`request:${stepId}`];
   if (s === "taken" || s === "unknown") return `a request of ${stepId} was taken (or may have been: ${s})`;
   return requestsMayHaveBeenTaken(ctx, stepId);
+}
+
+/**
+ * A restore's target as its wait judges it (the RDS instance, the Aurora cluster): available; a status it does not
+ * leave by itself (DEAD_DB_STATUSES: failed, incompatible-restore, ...) stops at once; not listed is fatal unless the
+ * restore request `requestStep` sent may have been taken (then it is not listed yet).
+ */
+export function restoredTargetVerdict(ctx: StepContext, requestStep: string, targetId: string, t: { readonly found: boolean; readonly status: string | null; readonly detail: string }, availableDetail: string): Check {
+  if (t.found && t.status === "available") return ok(availableDetail);
+  if (t.found && t.status !== null && DEAD_DB_STATUSES.includes(t.status)) return fatal(`${targetId} is ${t.status} (${t.detail}): the restore failed; production was not touched`);
+  if (t.found) return no(`${targetId}: ${t.status ?? "?"}`);
+  const taken = mayHaveBeenTaken(ctx, requestStep);
+  if (!taken) return fatal(`RDS did not take the restore (${String(ctx.scratch[`request:${requestStep}`] ?? "not sent")}; see the action above): ${targetId} does not exist; production was not touched`);
+  return no(`${targetId} is not listed yet (${taken})`);
 }
