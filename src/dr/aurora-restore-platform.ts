@@ -43,3 +43,22 @@ export interface AuroraRestorePlatform {
   /** The restored cluster answers: available, an available writer instance, an endpoint, and the platform's data probe where it has one. */
   verifyRestoredCluster(region: RegionRole, clusterId: string): Promise<Check>;
 }
+
+/**
+ * The restored cluster's own state as `dr restore` judges it before any data probe (verifyRestoredCluster of the AWS
+ * adapter and of the drill's stand-in): listed, available, an available writer instance, an endpoint.
+ */
+export async function restoredClusterState(
+  p: Pick<AuroraRestorePlatform, "cluster" | "instance">,
+  region: RegionRole,
+  clusterId: string,
+): Promise<{ readonly ok: false; readonly detail: string } | { readonly ok: true; readonly cluster: ClusterState; readonly endpoint: string; readonly writerInstance: string }> {
+  const c = await p.cluster(region, clusterId);
+  if (!c.found) return { ok: false, detail: c.detail };
+  if (c.status !== "available") return { ok: false, detail: `${clusterId}: ${c.status}` };
+  if (!c.writerInstance) return { ok: false, detail: `${clusterId} has no writer instance yet (${c.detail})` };
+  const w = await p.instance(region, c.writerInstance);
+  if (w.status !== "available") return { ok: false, detail: `${clusterId}'s writer ${c.writerInstance}: ${w.status ?? "not listed"}` };
+  if (!c.endpoint) return { ok: false, detail: `${clusterId} reports no endpoint yet` };
+  return { ok: true, cluster: c, endpoint: c.endpoint, writerInstance: c.writerInstance };
+}

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-rds";
 import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_ENGINE } from "../database/aurora-contract";
-import type { AuroraRestorePlatform, ClusterState } from "./aurora-restore-platform";
+import { restoredClusterState, type AuroraRestorePlatform, type ClusterState } from "./aurora-restore-platform";
 import { classifyAwsError } from "./aws-errors";
 import type { AwsClients } from "./aws-clients";
 import type { AdapterCalls } from "./aws-service";
@@ -202,16 +202,11 @@ export class AwsAuroraRestore implements AuroraRestorePlatform {
 
   async verifyRestoredCluster(region: RegionRole, clusterId: string): Promise<Check> {
     const here = this.region(region);
-    const c = await this.cluster(region, clusterId);
-    if (!c.found) return { ok: false, detail: c.detail };
-    if (c.status !== "available") return { ok: false, detail: `${clusterId}: ${c.status}` };
-    if (!c.writerInstance) return { ok: false, detail: `${clusterId} has no writer instance yet (${c.detail})` };
-    const w = await this.instance(region, c.writerInstance);
-    if (w.status !== "available") return { ok: false, detail: `${clusterId}'s writer ${c.writerInstance}: ${w.status ?? "not listed"}` };
-    if (!c.endpoint) return { ok: false, detail: `${clusterId} reports no endpoint yet` };
-    const base = `${clusterId} (${here}): available, writer ${c.writerInstance} available, endpoint ${c.endpoint}:${c.port ?? "?"}`;
-    if (!this.probe) return { ok: true, detail: `${base}; the data is not checked from the runbook host (no cluster probe): check the rows with psql -h ${c.endpoint}` };
-    const p = await this.probe({ region: here, clusterId, endpoint: c.endpoint, port: c.port });
+    const s = await restoredClusterState(this, region, clusterId);
+    if (!s.ok) return s;
+    const base = `${clusterId} (${here}): available, writer ${s.writerInstance} available, endpoint ${s.endpoint}:${s.cluster.port ?? "?"}`;
+    if (!this.probe) return { ok: true, detail: `${base}; the data is not checked from the runbook host (no cluster probe): check the rows with psql -h ${s.endpoint}` };
+    const p = await this.probe({ region: here, clusterId, endpoint: s.endpoint, port: s.cluster.port });
     return p.ok ? { ok: true, detail: `${base}; probe: ${p.detail}` } : { ok: false, ...(p.fatal ? { fatal: true } : {}), detail: `${base}; probe: ${p.detail}` };
   }
 }

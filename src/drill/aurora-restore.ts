@@ -15,7 +15,7 @@
 // primary member's WAL is archived (the window of any other cluster is empty, said so).
 import type { RegionRole, ValidConfig } from "../../src/config";
 import { globalClusterIdentifier, regionClusterIdentifier } from "../../src/database/aurora-contract";
-import type { ClusterState } from "../../src/dr/aurora-restore-platform";
+import { restoredClusterState, type ClusterState } from "../../src/dr/aurora-restore-platform";
 import type { LocalAuroraRestore } from "../../src/dr/local-aurora-platform";
 import { psql } from "../../src/dr/local-platform";
 import type { Check } from "../../src/dr/platform";
@@ -175,13 +175,9 @@ export class AuroraRestoreSim implements LocalAuroraRestore {
 
   /** As the AWS adapter checks it (cluster, writer instance, endpoint), then the data: a writer (not in recovery) whose app table answers. */
   async verifyRestoredCluster(region: RegionRole, clusterId: string): Promise<Check> {
-    const c = await this.cluster(region, clusterId);
-    if (!c.found) return { ok: false, detail: c.detail };
-    if (c.status !== "available") return { ok: false, detail: `${clusterId}: ${c.status}` };
-    if (!c.writerInstance) return { ok: false, detail: `${clusterId} has no writer instance yet (${c.detail})` };
-    const w = await this.instance(region, c.writerInstance);
-    if (w.status !== "available") return { ok: false, detail: `${clusterId}'s writer ${c.writerInstance}: ${w.status ?? "not listed"}` };
-    if (!c.endpoint) return { ok: false, detail: `${clusterId} reports no endpoint yet` };
+    const s = await restoredClusterState(this, region, clusterId);
+    if (!s.ok) return s;
+    const c = { ...s.cluster, endpoint: s.endpoint, writerInstance: s.writerInstance };
     const at = this.pitr.address(clusterId)!;
     try {
       const out = await psql(at.port, "SELECT pg_is_in_recovery(), (SELECT count(*) FROM notes)", "drweb", 5_000, at.address);
