@@ -6,7 +6,7 @@
 // stand-ins on a real primary, a real streaming replica and real archived WAL.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { resolveConfig, type RegionRole } from "../../src/config";
+import { resolveConfig } from "../../src/config";
 import { regionClusterIdentifier } from "../../src/database/aurora-contract";
 import { endpointsParameterName } from "../../src/database/endpoints-parameter";
 import { LocalAuroraPlatform } from "../../src/dr/local-aurora-platform";
@@ -14,7 +14,7 @@ import { hostsFileAddress } from "../../src/dr/local-restore";
 import { psql } from "../../src/dr/local-platform";
 import { AuroraSim, auroraDrillConfig, auroraEndpoints, clusterEndpoints } from "../../src/drill/aurora";
 import { AuroraRestoreSim } from "../../src/drill/aurora-restore";
-import { DrillEnvironment, DrillRegion } from "../../src/drill/environment";
+import { DrillEnvironment } from "../../src/drill/environment";
 import { waitFor } from "../../src/drill/host-tools";
 import { PitrSim } from "../../src/drill/pitr";
 import { Processes } from "../../src/drill/processes";
@@ -40,15 +40,8 @@ beforeAll(async () => {
   const pitr = new PitrSim(env, CONFIG, { timeScale: 0.2, log: () => undefined });
   pitr.configureArchiving();
   aurora = new AuroraSim(env, CONFIG, { timeScale: 0.2, log: () => undefined });
-  const mk = async (role: RegionRole) => {
-    const dir = path.join(env.dir, role);
-    fs.mkdirSync(dir);
-    const [pg, lb, stats] = await env.reservePorts(3);
-    return new DrillRegion(role, CONFIG.regions[role].region, pg, lb, stats, dir, env);
-  };
-  env.regions = { primary: await mk("primary"), secondary: await mk("secondary") };
-  // The databases alone (no app, no load balancer): DrillEnvironment.start's first step, with the base backup.
-  await (env as unknown as { startDatabases(): Promise<void> }).startDatabases();
+  // The databases alone (no app, no load balancer), with the base backup.
+  await env.startDatabasesOnly();
   platform = new LocalAuroraPlatform(
     CONFIG,
     { primary: { pgPort: env.regions.primary.pgPort, lbUrl: "http://127.0.0.1:1", ...noWeb }, secondary: { pgPort: env.regions.secondary.pgPort, lbUrl: "http://127.0.0.1:1", ...noWeb } },

@@ -4,10 +4,10 @@
 // stand-ins on a real primary, a real streaming replica and real archived WAL.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { resolveConfig, type RegionRole } from "../../src/config";
+import { resolveConfig } from "../../src/config";
 import { hostsFileAddress, LocalRestorePlatform } from "../../src/dr/local-restore";
 import { psql } from "../../src/dr/local-platform";
-import { DrillEnvironment, DrillRegion } from "../../src/drill/environment";
+import { DrillEnvironment } from "../../src/drill/environment";
 import { waitFor } from "../../src/drill/host-tools";
 import { archiveTimeoutSeconds, lastCommitIn, PitrSim } from "../../src/drill/pitr";
 import { Processes } from "../../src/drill/processes";
@@ -29,15 +29,7 @@ async function startDatabases(): Promise<void> {
   env = new DrillEnvironment({ root: ROOT, config: CONFIG, timeScale: 0.2, instances: 0, processes, log: () => undefined });
   sim = new PitrSim(env, CONFIG, { timeScale: 0.2, log: () => undefined });
   sim.configure();
-  const mk = async (role: RegionRole) => {
-    const dir = path.join(env.dir, role);
-    fs.mkdirSync(dir);
-    const [pg, lb, stats] = await env.reservePorts(3);
-    return new DrillRegion(role, CONFIG.regions[role].region, pg, lb, stats, dir, env);
-  };
-  env.regions = { primary: await mk("primary"), secondary: await mk("secondary") };
-  // The databases alone (no app, no load balancer): DrillEnvironment.start's first step.
-  await (env as unknown as { startDatabases(): Promise<void> }).startDatabases();
+  await env.startDatabasesOnly();
   sim.registerOriginals();
 }
 

@@ -228,16 +228,8 @@ export class DrillEnvironment {
   }
 
   async start(): Promise<void> {
-    const { config } = this.o;
     const t0 = Date.now();
-    const mk = async (role: RegionRole) => {
-      const dir = path.join(this.dir, role);
-      fs.mkdirSync(dir);
-      const [pg, lb, stats] = await this.reservePorts(3);
-      return new DrillRegion(role, config.regions[role].region, pg, lb, stats, dir, this);
-    };
-    this.regions = { primary: await mk("primary"), secondary: await mk("secondary") };
-    await this.startDatabases();
+    await this.startDatabasesOnly();
     this.o.log(`postgres: primary 127.0.0.1:${this.regions.primary.pgPort}, streaming replica 127.0.0.1:${this.regions.secondary.pgPort}`);
     for (const r of Object.values(this.regions)) {
       for (let i = 1; i <= this.o.instances; i++) {
@@ -254,6 +246,21 @@ export class DrillEnvironment {
       `started in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
         Object.values(this.regions).map((r) => `${r.region} lb ${r.lbUrl} (${r.apps.length} gunicorn: ${r.apps.map((a) => a.port).join(", ")})`).join("; "),
     );
+  }
+
+  /**
+   * The two regions (their ports and folders) and their databases alone: the primary and its streaming replica, no
+   * app, no load balancer. start()'s first step; the drill's database tests start only this.
+   */
+  async startDatabasesOnly(): Promise<void> {
+    const mk = async (role: RegionRole) => {
+      const dir = path.join(this.dir, role);
+      fs.mkdirSync(dir);
+      const [pg, lb, stats] = await this.reservePorts(3);
+      return new DrillRegion(role, this.o.config.regions[role].region, pg, lb, stats, dir, this);
+    };
+    this.regions = { primary: await mk("primary"), secondary: await mk("secondary") };
+    await this.startDatabases();
   }
 
   private async startDatabases(): Promise<void> {

@@ -19,28 +19,21 @@ import { type ScenarioName, SCENARIOS, type Expect } from "./catalogue";
 import { type DrillOptions, type ScaleOver, scaleConfig } from "./drill-options";
 import { RunbookProcess } from "./runbook-run";
 import { lagMonitor, rpoChecks } from "./scenario-checks";
-import { alertChecks, type AlertReport, ScenarioAlerts } from "./live-alerts";
+import { alertChecks, ScenarioAlerts } from "./live-alerts";
 import { Processes } from "./processes";
-import { analyse, chartSvg, type Mark, type ScenarioMetrics } from "./report";
+import { analyse, chartSvg, type Mark } from "./report";
 import { startRoute53StandIn } from "./route53-standin";
 import { reportToleranceMs, runReportChecks } from "./run-report-check";
 import { AuroraSim, auroraDrillConfig } from "./aurora";
 import { drillReadiness, readinessExpectation, renderReadiness } from "./readiness";
 import type { LocalDns } from "../../src/dr/local-platform";
 import { runScenarioRuns } from "./scenarios/dispatch";
+import type { ScenarioOutcome } from "./scenario-outcome";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface ScenarioOutcome {
-  metrics: ScenarioMetrics;
-  checks: Array<[string, boolean]>;
-  chart: string;
-  runbookLog: string[];
-  journal: unknown[];
-  resolverEvents: Array<{ t: number; what: string }>;
-  alerts: AlertReport;
-}
+export type { ScenarioOutcome };
 
 export async function runScenario(name: string, projectConfig: ValidConfig, processes: Processes, outDir: string, o: DrillOptions): Promise<ScenarioOutcome> {
   const { scale, warmupMs, settleMs, maxMs, maxRequests, nClients, freezeMs, returnAfterMs, downMs, cutMs, stallMs, runId } = o;
