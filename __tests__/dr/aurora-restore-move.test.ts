@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfigFile, resolveConfig, type ValidConfig } from "../../src/config";
+import { encodeEndpoints } from "../../src/database/endpoints-parameter";
 import { AwsPlatform } from "../../src/dr/aws-platform";
 import { main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
@@ -61,14 +62,14 @@ describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
     expect(r.ok, r.failure ?? "").toBe(true);
     expect(r.plan.steps.map((s) => s.id).slice(-4)).toEqual(MOVE);
     expect(t.param()).toEqual(t.targetValue);
-    expect(t.puts().map((c) => c.input)).toEqual([{ Name: PARAM, Value: JSON.stringify(t.targetValue), Type: "String", Overwrite: true }]);
+    expect(t.puts().map((c) => c.input)).toEqual([{ Name: PARAM, Value: encodeEndpoints(t.targetValue), Type: "String", Overwrite: true }]);
     // The fleet restarted on the restored cluster, and only us-east-2 was written to (no call of any kind in us-west-1's SSM but the lease).
     expect(t.fr.fleetCluster["us-east-2"]).toBe(t.target);
     expect(t.aws.calls.filter((c) => c.client === "ssm" && c.region !== "us-east-2" && !String(c.input.Name).includes("/dr/runbook/")).map((c) => c.command)).toEqual([]);
     const out = t.lines.join("\n");
     expect(out).toMatch(/\[verify\] 9\/9 wait ok .*on drweb-prod-use2-db-g1-cluster-pitr-\d{14}, writable true/);
     // The point-back command with the member's real value, printed at the end.
-    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name ${PARAM} --type String --overwrite --value '{"cluster":"${PRIMARY_CLUSTER}","writer":"${PRIMARY_CLUSTER}.cluster-abc.us-east-2.rds.amazonaws.com"`);
+    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name ${PARAM} --type String --overwrite --value '{"cluster":"${PRIMARY_CLUSTER}","port":5432,"reader":"${PRIMARY_CLUSTER}.cluster-ro-abc.us-east-2.rds.amazonaws.com","writer":"${PRIMARY_CLUSTER}.cluster-abc.us-east-2.rds.amazonaws.com"}'`);
   });
 
   it("a run killed before each step of the move resumes there: one PutParameter at most, the same value, and the fleet ends on the restored cluster", async () => {
@@ -107,7 +108,7 @@ describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
     };
     const r2 = await lost.run();
     expect(r2.ok, r2.failure ?? "").toBe(true);
-    expect(lost.puts().map((c) => c.input.Value)).toEqual([JSON.stringify(lost.targetValue), JSON.stringify(lost.targetValue)]);
+    expect(lost.puts().map((c) => c.input.Value)).toEqual([encodeEndpoints(lost.targetValue), encodeEndpoints(lost.targetValue)]);
     expect(lost.param()).toEqual(lost.targetValue);
   });
 
@@ -182,7 +183,7 @@ describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
       "Verify us-east-2 (primary) serves writes",
     ])
       expect(out).toContain(title);
-    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name ${PARAM} --type String --overwrite --value '{"cluster":"${t.target}","writer":"<its Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}'`);
+    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name ${PARAM} --type String --overwrite --value '{"cluster":"${t.target}","port":<its Port>,"reader":"<its ReaderEndpoint>","writer":"<its Endpoint>"}'`);
     expect(out).toContain(`"database": { "restoredCluster": {"region": "primary", "identifier": "${t.target}", "writerEndpoint": "<${t.target}'s cluster endpoint>"`);
   });
 });

@@ -96,7 +96,7 @@ describe("dr restore, Aurora mode (stubbed AWS SDK): restore into a new cluster,
     const out = t.lines.join("\n");
     expect(out).toContain(`aws rds restore-db-cluster-to-point-in-time --region us-east-2 --source-db-cluster-identifier ${PRIMARY_CLUSTER} --db-cluster-identifier ${t.target}`);
     expect(out).toContain(`aws rds create-db-instance --region us-east-2 --db-cluster-identifier ${t.target} --db-instance-identifier ${t.target}-1 --engine aurora-postgresql --db-instance-class db.r6g.large`);
-    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name /drweb-prod-use2/db/endpoints --type String --overwrite --value '{"cluster":"${t.target}","writer":"<its Endpoint>"`);
+    expect(out).toContain(`aws ssm put-parameter --region us-east-2 --name /drweb-prod-use2/db/endpoints --type String --overwrite --value '{"cluster":"${t.target}","port":<its Port>,"reader":"<its ReaderEndpoint>","writer":"<its Endpoint>"}'`);
     expect(out).toContain("Dry run: nothing was changed and no journal was written.");
   });
 

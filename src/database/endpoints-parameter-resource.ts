@@ -47,7 +47,7 @@ export class EndpointsParameter extends Construct {
     const { config, role, tier } = props;
     this.name = endpointsParameterName(config, role);
     const restored = config.database.restoredCluster?.region === role ? config.database.restoredCluster : undefined;
-    // Terraform's jsonencode sorts the keys; the runbook writes cluster,writer,reader,port: values are compared parsed.
+    // Terraform's jsonencode sorts the keys, as the runbook's encodeEndpoints does: the same bytes for the same endpoints.
     const value = Fn.jsonencode({
       cluster: restored ? restored.identifier : regionClusterIdentifier(config, role),
       // The member's writer host is derived from its reader endpoint (auroraClusterEndpoint), not the provider's

@@ -49,11 +49,26 @@ export function endpointsParameterName(config: Pick<ValidConfig, "project" | "en
 const HOST = /^[A-Za-z0-9._-]{1,253}$/;
 const CLUSTER = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
-/** The parameter's value for `e` (stable key order, so equal endpoints give equal strings). */
+/**
+ * The parameter's value for `e`: minified JSON with the keys sorted (cluster, port, reader, writer), byte for byte
+ * what the stacks' Terraform `jsonencode` writes for the same endpoints (Terraform encodes an object's attributes in
+ * lexicographic order, minified: "The jsonencode command outputs a minified representation of the input", Terraform
+ * docs, jsonencode; host names hold none of the characters it escapes, <, >, &, U+2028, U+2029). So the deploy that
+ * records a `dr restore` plans no change to the parameter the runbook wrote (the offline plan's
+ * aurora-restore-recorded-primary checks it with the real Terraform). Readers still compare values parsed.
+ */
 export function encodeEndpoints(e: DbEndpoints): string {
   const p = endpointsProblem(e);
   if (p) throw new Error(`database endpoints parameter: ${p}`);
-  return JSON.stringify({ cluster: e.cluster, writer: e.writer, reader: e.reader, port: e.port });
+  return JSON.stringify({ cluster: e.cluster, port: e.port, reader: e.reader, writer: e.writer });
+}
+
+/**
+ * The value for `cluster` with placeholders for what only AWS knows (DescribeDBClusters Endpoint, ReaderEndpoint,
+ * Port), in encodeEndpoints' key order: for the commands the runbook prints for an operator to run by hand.
+ */
+export function endpointsValueTemplate(cluster: string, writer = "<its Endpoint>"): string {
+  return `{"cluster":"${cluster}","port":<its Port>,"reader":"<its ReaderEndpoint>","writer":"${writer}"}`;
 }
 
 /**

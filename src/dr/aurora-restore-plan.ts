@@ -4,7 +4,7 @@ import type { AuroraRestorePlatform } from "./aurora-restore-platform";
 import { auroraRestoreProcedure, auroraRestoreTargetId } from "./aurora-restore";
 import { DEAD_DB_STATUSES } from "./promote-step";
 import { names } from "./names";
-import { encodeEndpoints, endpointsParameterName, type DbEndpoints } from "../database/endpoints-parameter";
+import { encodeEndpoints, endpointsParameterName, endpointsValueTemplate, type DbEndpoints } from "../database/endpoints-parameter";
 import { deployOnly } from "./deploy-commands";
 import { endpointsOps, sameEndpoints } from "./endpoints-check";
 import type { EndpointsParameterPlatform, EndpointsParameterState } from "./endpoints-parameter-platform";
@@ -314,7 +314,7 @@ async function memberEndpoints(ctx: StepContext, r: RestoreParams): Promise<DbEn
 /** The by-hand command that points the region's fleet back to the member (with its value, or placeholders). */
 function pointBackCommand(config: ValidConfig, r: RestoreParams, member: DbEndpoints | null): string {
   const region = names(config, r.region).region;
-  const value = member ? encodeEndpoints(member) : `{"cluster":"${r.writerId}","writer":"<${r.writerId}'s Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}`;
+  const value = member ? encodeEndpoints(member) : endpointsValueTemplate(r.writerId, `<${r.writerId}'s Endpoint>`);
   return `aws ssm put-parameter --region ${region} --name ${endpointsParameterName(config, r.region)} --type String --overwrite --value '${value}'${member ? "" : ` (the values: aws rds describe-db-clusters --region ${region} --db-cluster-identifier ${r.writerId} --query 'DBClusters[0].[Endpoint,ReaderEndpoint,Port]')`}`;
 }
 
@@ -349,7 +349,7 @@ function pointEndpointsStep(config: ValidConfig, params: PlanParams): Step {
     },
     action: {
       text:
-        `aws ssm put-parameter --region ${region} --name ${name} --type String --overwrite --value '{"cluster":"${r.targetId}","writer":"<its Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}' ` +
+        `aws ssm put-parameter --region ${region} --name ${name} --type String --overwrite --value '${endpointsValueTemplate(r.targetId)}' ` +
         `(the endpoints read from DescribeDBClusters ${r.targetId} now; SSM PutParameter Overwrite true; journaled: requesting, requested / not-taken; a parameter that already holds it sends nothing)`,
       run: async (ctx) => {
         const s = await eops(ctx).endpointsParameter(r.region);

@@ -1,7 +1,7 @@
 import type { RegionRole, ValidConfig } from "../config";
 import { AURORA_GLOBAL_PRIMARY, globalClusterIdentifier, regionClusterIdentifier } from "../database/aurora-contract";
 import { backupVaultName } from "../database/backup-vault";
-import { endpointsParameterName } from "../database/endpoints-parameter";
+import { endpointsParameterName, endpointsValueTemplate } from "../database/endpoints-parameter";
 import { names } from "./names";
 
 /**
@@ -61,7 +61,7 @@ export function auroraRestoreProcedure(config: ValidConfig, toTimeIso: string, s
     `4. A restored Aurora cluster has no DB instance: aws rds create-db-instance --region ${r} --db-cluster-identifier ${target} --db-instance-identifier ${target}-1 --engine aurora-postgresql --db-instance-class ${config.database.instanceClass}; then aws rds wait db-instance-available --region ${r} --db-instance-identifier ${target}-1`,
     `5. Check the restored data on its cluster endpoint (aws rds describe-db-clusters --region ${r} --db-cluster-identifier ${target} --query 'DBClusters[0].Endpoint'): the rows the bad write destroyed are there. Up to here nothing the app uses has changed.`,
     `6. Move the app (what \`dr restore\` automates in the writer's region): fence the ${r} fleet (aws autoscaling update-auto-scaling-group --region ${r} --auto-scaling-group-name ${n.asg} --min-size 0 --desired-capacity 0; wait until no instance runs), ` +
-      `point its database endpoints parameter to ${target} (aws ssm put-parameter --region ${r} --name ${endpointsParameterName(config, writerRole)} --type String --overwrite --value '{"cluster":"${target}","writer":"<its Endpoint>","reader":"<its ReaderEndpoint>","port":<its Port>}'), restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}) and check a write with \`dr status\`;`,
+      `point its database endpoints parameter to ${target} (aws ssm put-parameter --region ${r} --name ${endpointsParameterName(config, writerRole)} --type String --overwrite --value '${endpointsValueTemplate(target)}'), restore the fleet (--min-size ${config.web.minSize} --desired-capacity ${config.web.desiredCapacity}) and check a write with \`dr status\`;`,
     `   then record it: "database": { "restoredCluster": {"region": "${writerRole}", "identifier": "${target}", "writerEndpoint": "<its Endpoint>", "readerEndpoint": "<its ReaderEndpoint>"} } and npx cdktf deploy ${writerRole}. ${otherMember} still replicates the damaged ${member}: failover is refused until a global database is rebuilt around ${target} (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${target}>).`,
     `   Or, keeping the global database (a bounded bad write): copy the wanted rows from ${target} back into ${member} with SQL, fenced if the app must not write meanwhile.`,
     `7. Writes acknowledged after ${toTimeIso} are only in ${member}: reconcile them before deleting anything. ${target} has deletion protection on: delete it (modify-db-cluster --no-deletion-protection, delete-db-instance, delete-db-cluster) once it is no longer needed.`,

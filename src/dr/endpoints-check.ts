@@ -12,7 +12,8 @@ import type { Check, DrPlatform } from "./platform";
  * database.restoredCluster after a `dr restore` moved the app). Shared by the restore's move
  * (aurora-restore-plan.ts point-endpoints), the Aurora failover / switchover / failback guard (aurora-plan.ts) and
  * `dr readiness` (readiness.ts), so the three read the parameter the same way. Values are compared parsed (the
- * stacks write Terraform's jsonencode, keys sorted; the runbook writes cluster, writer, reader, port).
+ * runbook's encodeEndpoints writes the bytes the stacks' jsonencode writes, keys sorted, but a parameter put by hand
+ * need not).
  */
 
 /** The platform's endpoints parameter calls, or null. */
