@@ -189,7 +189,7 @@ describe("dr restore, Aurora mode: the move (stubbed AWS SDK)", () => {
 });
 
 describe("the recording block and the Aurora failover's refusals", () => {
-  it("the block the CLI prints parses with the project's config loader; then failover is refused (exit 2) and readiness finds the parameter recorded", async () => {
+  it("the block the CLI prints parses with the project's config loader; then failover is refused (exit 2) and readiness says so (not ready: failover would be refused)", async () => {
     const t = setup();
     const f = path.join(t.dir, "config.json");
     const base = { database: AURORA, runbook: { journalDir: t.dir, roleArn: "arn:aws:iam::123456789012:role/drweb-prod-dr-runbook" } };
@@ -214,8 +214,14 @@ describe("the recording block and the Aurora failover's refusals", () => {
 
     outs.length = 0;
     await main(["readiness", "--json", "--config", f], deps as never);
-    const ready = JSON.parse(outs.join("\n")) as { checks: Array<{ id: string; status: string; detail: string }> };
-    expect(ready.checks.find((c) => c.id === "endpoints-parameter")).toMatchObject({ status: "ok", detail: expect.stringContaining(`names ${t.target}`) });
+    const ready = JSON.parse(outs.join("\n")) as { ready: boolean; checks: Array<{ id: string; status: string; detail: string; fix?: string }> };
+    // Readiness tells before an incident that failover will not work: the same refusal, and the way out.
+    expect(ready.ready).toBe(false);
+    expect(ready.checks.find((c) => c.id === "endpoints-parameter")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining(`dr failover is refused: config database.restoredCluster records that \`dr restore\` moved the primary region's app to the restored cluster ${t.target}`),
+      fix: expect.stringContaining(`rebuild a global database around ${t.target}`),
+    });
   });
 
   it("failover, switchover and failback plans refuse a recorded restore before anything is read (also --dry-run)", async () => {

@@ -317,7 +317,7 @@ describe("dr readiness: the Aurora mode (the global secondary)", () => {
     expect(check(await run(), "replica-health")).toMatchObject({ status: "fail", detail: expect.stringContaining("lag unknown") });
   });
 
-  it("endpoints-parameter: each region's parameter names its member, or the restored cluster database.restoredCluster records; otherwise not ready, saying what it names", async () => {
+  it("endpoints-parameter: each region's parameter names its member; otherwise not ready, saying what it names; a recorded restore is not ready (failover refused)", async () => {
     const clock = new FakeClock();
     const fa = new FakeAurora(clock);
     const fr = new FakeAuroraRestore(fa);
@@ -334,18 +334,19 @@ describe("dr readiness: the Aurora mode (the global secondary)", () => {
     const other = await run(config);
     expect(other).toMatchObject({ status: "fail", detail: expect.stringContaining(`/drweb-prod-use2/db/endpoints (us-east-2) names ${target} (writer ${moved.writer}), not drweb-prod-use2-db-g1-cluster (the region's member cluster)`) });
     expect(other.fix).toContain("record it (database.restoredCluster");
-    // Recorded: ok.
+    // Recorded: the parameter agrees, but every failover is refused (the other member replicates the damaged data): not ready.
     const recorded = cfg({ restoredCluster: { region: "primary", identifier: target, writerEndpoint: moved.writer, readerEndpoint: moved.reader } });
-    expect(await run(recorded)).toMatchObject({ status: "ok", detail: expect.stringContaining(`names ${target} (writer ${moved.writer}): the restored cluster database.restoredCluster records`) });
-    // Missing in the standby region: fail (its new instances would not start).
+    expect(await run(recorded)).toMatchObject({ status: "fail", detail: expect.stringContaining(`dr failover is refused: config database.restoredCluster records`), fix: expect.stringContaining(`rebuild a global database around ${target}`) });
+    // Back on the member. Missing in the standby region: fail (its new instances would not start).
+    fr.setParam("us-east-2", JSON.stringify({ cluster: "drweb-prod-use2-db-g1-cluster", writer: "drweb-prod-use2-db-g1-cluster.cluster-abc.us-east-2.rds.amazonaws.com", reader: "drweb-prod-use2-db-g1-cluster.cluster-ro-abc.us-east-2.rds.amazonaws.com", port: 5432 }));
     fr.setParam("us-west-1", undefined);
-    expect(await run(recorded)).toMatchObject({ status: "fail", detail: expect.stringContaining("/drweb-prod-usw1/db/endpoints (us-west-1) does not exist"), fix: expect.stringContaining("deploy the secondary stack") });
+    expect(await run(config)).toMatchObject({ status: "fail", detail: expect.stringContaining("/drweb-prod-usw1/db/endpoints (us-west-1) does not exist"), fix: expect.stringContaining("deploy the secondary stack") });
     // The standby's region not answering: unknown; the other region's: only said.
     fr.setParam("us-west-1", JSON.stringify({ cluster: "drweb-prod-usw1-db-g1-cluster", writer: "w.example", reader: "r.example", port: 5432 }));
     fa.aws.failWith = (c) => (c.client === "ssm" && c.region === "us-west-1" && c.command === "GetParameterCommand" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
-    expect(await run(recorded)).toMatchObject({ status: "unknown", detail: expect.stringContaining("/drweb-prod-usw1/db/endpoints (us-west-1): could not be read") });
+    expect(await run(config)).toMatchObject({ status: "unknown", detail: expect.stringContaining("/drweb-prod-usw1/db/endpoints (us-west-1): could not be read") });
     fa.aws.failWith = (c) => (c.client === "ssm" && c.region === "us-east-2" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
-    expect(await run(recorded)).toMatchObject({ status: "ok", detail: expect.stringContaining("/drweb-prod-use2/db/endpoints (us-east-2): could not be read") });
+    expect(await run(config)).toMatchObject({ status: "ok", detail: expect.stringContaining("/drweb-prod-use2/db/endpoints (us-east-2): could not be read") });
     // RDS mode: not applicable.
     fa.aws.failWith = null;
     const rds = resolveConfig({ runbook: { journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "dr-readiness-ep-")), roleArn: ROLE } });

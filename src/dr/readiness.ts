@@ -4,7 +4,7 @@ import { CREDENTIALS_HOME } from "../database/topology";
 import { failoverSwitch } from "../dns/contract";
 import { auroraOps, member } from "./aurora-global";
 import { endpointsParameterName } from "../database/endpoints-parameter";
-import { endpointsParameterOf, endpointsVerdict, recordedCluster, type EndpointsVerdict } from "./endpoints-check";
+import { endpointsParameterOf, endpointsVerdict, recordedCluster, restoredClusterRefusal, type EndpointsVerdict } from "./endpoints-check";
 import { REGION_ROLES } from "../config";
 import { names } from "./names";
 import { switchCommand } from "./switch-step";
@@ -299,6 +299,13 @@ async function secretsCheck(config: ValidConfig, platform: DrPlatform, standby: 
 async function endpointsCheck(config: ValidConfig, platform: DrPlatform, standby: RegionRole, timeout: number, why: (e: Error) => string): Promise<ReadinessCheck> {
   const id = "endpoints-parameter";
   if (!isAurora(config)) return ok(id, "not applicable (RDS mode: the fleet's database hosts are in its launch template)");
+  // A recorded restore: the app writes to a standalone cluster outside the global database, and the runbook refuses
+  // every failover (the other member replicates the damaged data): not ready, whatever the parameters say.
+  const refusal = restoredClusterRefusal(config, "dr failover");
+  if (refusal) {
+    const rc = config.database.restoredCluster!;
+    return fail(id, refusal, `rebuild a global database around ${rc.identifier} (aws rds create-global-cluster --source-db-cluster-identifier <ARN of ${rc.identifier}>, then a secondary member in the other region; docs/dr-runbook.md, "dr restore", Aurora mode); until then the region's data has no cross-region copy`);
+  }
   const p = endpointsParameterOf(platform);
   if (!p) return { id, status: "unknown", detail: `the ${platform.name} platform cannot read the database endpoints parameters`, fix: "run the check on AWS" };
   const reads = await Promise.all(
