@@ -14,6 +14,7 @@ import { main } from "../../src/dr/cli";
 import { FakeClock } from "../../src/dr/clock";
 import type { Step } from "../../src/dr/plan-model";
 import { runRunbook } from "../../src/dr/runner";
+import { collectStatus, renderStatus, statusExitCode } from "../../src/dr/status";
 import { RunnerError } from "../../src/dr/run-options";
 import { FakeAurora, PRIMARY_CLUSTER } from "./fake-aurora";
 import { FakeAuroraRestore } from "./fake-aurora-restore";
@@ -269,5 +270,41 @@ describe("the recording block and the Aurora failover's refusals", () => {
     } }).catch(() => undefined);
     expect(lines.join("\n")).toMatch(/\[preflight\] 1\/\d+ precondition ok: .*\/drweb-prod-usw1\/db\/endpoints \(us-west-1\) names drweb-prod-usw1-db-g1-cluster/);
     expect(d.aws.calls.filter((c) => c.client === "ssm" && c.region === "us-east-2")).toEqual([]);
+  });
+});
+
+describe("dr status (Aurora mode): the cluster each region's fleet uses (the endpoints parameter)", () => {
+  it("shows it per region; an unrecorded restore is a mismatch (exit 3), a recorded one a warning (failover refused), a missing parameter a warning, an unreadable one a read error (exit 4)", async () => {
+    const t = setup();
+    const s0 = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s0.verdict).toBe("agree");
+    const text0 = renderStatus(s0).join("\n");
+    expect(text0).toContain(`  app uses: ${PARAM} (us-east-2) names ${PRIMARY_CLUSTER} (writer ${PRIMARY_CLUSTER}.cluster-abc.us-east-2.rds.amazonaws.com): the region's member cluster`);
+    expect(text0).toContain("  app uses: /drweb-prod-usw1/db/endpoints (us-west-1) names drweb-prod-usw1-db-g1-cluster");
+
+    // The runbook moved the app (the parameter names the restored cluster) and the config does not record it.
+    t.fr.setParam("us-east-2", JSON.stringify(t.targetValue));
+    const s1 = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s1.verdict).toBe("mismatch");
+    expect(statusExitCode(s1)).toBe(3);
+    expect(s1.mismatches.join("\n")).toContain(`${PARAM} (us-east-2) names ${t.target} (writer ${t.targetValue.writer}), not ${PRIMARY_CLUSTER} (the region's member cluster): a \`dr restore\` moved the primary app and the config does not record it. Record it (database.restoredCluster`);
+
+    // Recorded: agree, with the warning that every failover is refused until a rebuild.
+    const recorded = resolveConfig({ database: { ...AURORA, restoredCluster: { region: "primary", identifier: t.target, writerEndpoint: t.targetValue.writer, readerEndpoint: t.targetValue.reader } }, runbook: { journalDir: t.dir } });
+    const s2 = await collectStatus(recorded, t.platformFor(recorded));
+    expect(s2.verdict).toBe("agree");
+    expect(renderStatus(s2).join("\n")).toContain(`  app uses: ${PARAM} (us-east-2) names ${t.target} (writer ${t.targetValue.writer}): the restored cluster database.restoredCluster records`);
+    expect(s2.warnings.join("\n")).toContain(`dr failover is refused: config database.restoredCluster records that \`dr restore\` moved the primary region's app to the restored cluster ${t.target}`);
+
+    // Missing in the secondary: a warning (its new instances would not start); unreadable: a read error.
+    t.fr.setParam("us-west-1", undefined);
+    const s3 = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s3.warnings.join("\n")).toContain("/drweb-prod-usw1/db/endpoints (us-west-1) does not exist");
+    expect(s3.warnings.join("\n")).toContain("the secondary region's new app instances would not start");
+    t.aws.failWith = (c) => (c.client === "ssm" && c.region === "us-west-1" && c.command === "GetParameterCommand" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
+    const s4 = await collectStatus(t.config, t.platformFor(t.config));
+    expect(s4.readErrors.map((e) => e.what)).toContain("us-west-1 database endpoints parameter /drweb-prod-usw1/db/endpoints");
+    expect(renderStatus(s4).join("\n")).toContain("  app uses: /drweb-prod-usw1/db/endpoints: could not be read (");
+    expect(t.fa.mutations()).toEqual([]);
   });
 });

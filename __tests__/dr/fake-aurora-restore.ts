@@ -63,11 +63,8 @@ export class FakeAuroraRestore {
   readonly fleetCluster: Record<string, string | null> = {};
 
   constructor(readonly fa: FakeAurora) {
-    for (const m of fa.members) {
-      // Terraform's jsonencode: keys sorted (the runbook compares values parsed).
-      this.setParam(m.region, JSON.stringify({ cluster: m.id, port: 5432, reader: `${m.id}.cluster-ro-abc.${m.region}.rds.amazonaws.com`, writer: `${m.id}.cluster-abc.${m.region}.rds.amazonaws.com` }));
-      this.fleetCluster[m.region] = m.id;
-    }
+    // Each region's endpoints parameter names its member (FakeAurora creates them as the stacks do).
+    for (const m of fa.members) this.fleetCluster[m.region] = m.id;
   }
 
   static paramName(region: string): string {

@@ -56,7 +56,7 @@ import {
 import type { AwsClients } from "../../src/dr/aws-clients";
 import type { Clock } from "../../src/dr/clock";
 import type { ProbeResult } from "../../src/dr/platform";
-import { FakeAws, MUTATING, type Call } from "./fake-aws";
+import { FakeAws, MUTATING, SWITCH, type Call } from "./fake-aws";
 
 export const GLOBAL_ID = "drweb-prod-db-global";
 export const PRIMARY_CLUSTER = "drweb-prod-use2-db-g1-cluster";
@@ -142,6 +142,14 @@ export class FakeAurora {
       instances: [1, 2].map((n) => ({ id: `${id.replace(/-cluster$/, "")}-instance${n}`, status: "available" })),
     });
     this.members = [mk(PRIMARY_CLUSTER, "us-east-2", PRIMARY_ARN, true), mk(SECONDARY_CLUSTER, "us-west-1", SECONDARY_ARN, false)];
+    // Each region's database endpoints parameter as the stacks create it (src/database/endpoints-parameter-resource.ts:
+    // Terraform's jsonencode, keys sorted), naming the region's member.
+    for (const m of this.members) {
+      const name = `/drweb-prod-${m.region === "us-west-1" ? "usw1" : "use2"}/db/endpoints`;
+      const value = JSON.stringify({ cluster: m.id, port: 5432, reader: `${m.id}.cluster-ro-abc.${m.region}.rds.amazonaws.com`, writer: `${m.id}.cluster-abc.${m.region}.rds.amazonaws.com` });
+      if (m.region === SWITCH.region) this.aws.ssmParams.set(name, value);
+      else this.aws.otherParams.set(`${m.region}:${name}`, value);
+    }
   }
 
   member(region: string): Member {

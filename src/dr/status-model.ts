@@ -2,6 +2,7 @@ import type { RegionRole } from "../config";
 import type { DatabaseState, HealthCheckState, SwitchState, WebState } from "./platform";
 import type { GlobalClusterState, RegionalClusterState } from "./global-database-platform";
 import type { RestorableStatus } from "./restorable-status";
+import type { EndpointsStatus } from "./endpoints-status";
 
 // What `dr status` reports (status.ts collectStatus, renderStatus; the Aurora judgements in status-aurora.ts): its
 // shape, and the two judgements both modes share.
@@ -73,6 +74,12 @@ export interface DrStatus {
    * warnings: they do not change the verdict or the exit code; a window that could not be read is a read error.
    */
   readonly restorable?: RestorableStatus;
+  /**
+   * Aurora mode: the cluster each region's fleet uses, from its database endpoints parameter (endpoints-status.ts):
+   * one naming a cluster the config does not record is a mismatch; a missing or invalid one, and a recorded restore
+   * (failover refused), warnings; one that could not be read, a read error.
+   */
+  readonly endpoints?: readonly EndpointsStatus[];
 }
 
 /** How `dr status` says a read failed. */

@@ -8,6 +8,7 @@ import { switchCommand } from "./switch-step";
 import type { DatabaseState, DrPlatform, HealthCheckState, WebState } from "./platform";
 import type { GlobalClusterState, RegionalClusterState } from "./global-database-platform";
 import { collectRestorable, renderRestorable } from "./restorable-status";
+import { collectEndpoints, endpointsFindings, renderEndpoints } from "./endpoints-status";
 import { auroraFindings, auroraSplitBrain, auroraWriteState, memberAsDatabase, renderMember } from "./status-aurora";
 import { provablyFenced, UNREAD, type DrStatus, type ReadError, type RegionStatus } from "./status-model";
 
@@ -82,6 +83,14 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
     }, readTimeout),
     firstSlot: 7,
   });
+  // Slots 9 and 10 (Aurora mode): the cluster each region's fleet uses, from its endpoints parameter (endpoints-status.ts).
+  const endpointsRead = collectEndpoints(config, platform, {
+    settle: (p, what, slot, fallback) => settle(p, (e) => {
+      unread(slot, what, e);
+      return fallback;
+    }, readTimeout),
+    firstSlot: 9,
+  });
   const [healthChecks, switchState, ...perRegion] = await Promise.all([
     settle(platform.healthChecks(), (e) => {
       unread(0, "Route53 health checks", e);
@@ -116,6 +125,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
   ]);
   const globalCluster = await globalRead;
   const restorable = await restorableRead;
+  const endpoints = await endpointsRead;
   const regions: RegionStatus[] = REGION_ROLES.map((role, i) => {
     if (aurora) {
       // drState names the global primary (AURORA_GLOBAL_PRIMARY); in failedOver the primary region is not deployed: anything goes there.
@@ -142,6 +152,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
   const warnings: string[] = [];
   if (aurora && globalCluster) auroraFindings(config, globalCluster, mismatches, warnings);
   if (aurora) auroraSplitBrain(config, regions, mismatches, warnings);
+  if (endpoints) endpointsFindings(config, endpoints, mismatches, warnings);
   for (const r of regions) {
     if (aurora) break; // compared as a whole by auroraFindings
     const db = r.database;
@@ -198,7 +209,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
   const readErrors = unreadAt.filter((e): e is ReadError => e !== undefined);
   const incomplete = readErrors.length > 0;
   const verdict = mismatches.length ? "mismatch" : incomplete ? "incomplete" : "agree";
-  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, ...(aurora ? { globalCluster } : {}), regions, mismatches, warnings, readErrors, incomplete, verdict, restorable };
+  return { drState, forceFailover: config.dns.forceFailover, healthChecks, failoverSwitch: switchState, ...(aurora ? { globalCluster } : {}), regions, mismatches, warnings, readErrors, incomplete, verdict, restorable, ...(endpoints ? { endpoints } : {}) };
 }
 export function renderStatus(s: DrStatus): string[] {
   const hc = (h: HealthCheckState) =>
@@ -232,6 +243,9 @@ export function renderStatus(s: DrStatus): string[] {
       out.push(`  database: ${r.auroraWrite?.how ?? `${db.identifier}: ${db.dbRole}`}  (config expects: ${r.expectedDbRole === "replica" ? "secondary member" : r.expectedDbRole})`);
       if (r.web.healthyTargets === null) out.push(`  web:      ${r.web.detail}`);
       else out.push(`  web:      ${r.web.healthyTargets}/${r.web.totalTargets ?? 0} targets healthy, fleet desired ${r.web.desiredCapacity ?? "none (no such ASG)"}, ${r.web.runningInstances ?? "?"} instance(s)  (${r.web.detail})`);
+      const e = s.endpoints?.find((x) => x.role === r.role);
+      const line = renderEndpoints(e, s.readErrors.find((x) => e && x.what.endsWith(e.name))?.reason);
+      if (line) out.push(line);
       continue;
     }
     if (r.web.healthyTargets === null) {
