@@ -59,7 +59,7 @@ export class AwsRdsInstances extends AwsService {
    * since the last replayed commit, so a replica of an idle source "will
    * report a replication lag of up to five minutes" (RDS User Guide, "Working
    * with read replicas for Amazon RDS for PostgreSQL", limitations): it is
-   * never the catch-up proof (WAL positions are: plan.ts catchUpVerdict).
+   * never the catch-up proof (WAL positions are: wal-verdicts.ts catchUpVerdict).
    */
   async database(role: RegionRole, generation: number): Promise<DatabaseState> {
     const n = names(this.config, role);
@@ -119,7 +119,7 @@ export class AwsRdsInstances extends AwsService {
    * maintenance states are refused likewise. The step asks again at each poll
    * until RDS takes it, and never again once taken.
    *
-   * What reached RDS decides what the journal keeps (plan.ts requestPromotion):
+   * What reached RDS decides what the journal keeps (promote-step.ts requestPromotion):
    * "not-sent" when the describe before it failed (PromoteReadReplica was not
    * attempted) or every attempt of it failed before connecting (a refused
    * connection, a name that does not resolve: failedBeforeConnecting); "refused"

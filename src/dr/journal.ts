@@ -15,7 +15,7 @@ import type { Clock } from "./clock";
  * leave, then "requested" (sent: taken, or no answer after it left) or
  * "not-taken" (refused, or it provably never left). Only a "requesting"
  * answered by "not-taken" proves nothing was taken: a resumed run may then
- * roll back (plan.ts requestsMayHaveBeenTaken).
+ * roll back (plan-model.ts requestsMayHaveBeenTaken).
  *
  * Only a run that acted is resumed: "acting" is written (and flushed)
  * before each action is sent, so a journal without it records a run that
@@ -34,9 +34,9 @@ export type JournalEvent =
   | "done"
   | "failed"
   | "rechecked"
-  // The outage verdict read again right before a change (plan.ts VerdictGuard):
+  // The outage verdict read again right before a change (plan-model.ts VerdictGuard):
   | "verdict"
-  // A request that cannot be taken back (a promotion, a switchover or failover; plan.ts StepContext.note):
+  // A request that cannot be taken back (a promotion, a switchover or failover; plan-model.ts StepContext.note):
   | "requesting"
   | "requested"
   | "not-taken";

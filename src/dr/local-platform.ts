@@ -253,7 +253,7 @@ export class LocalPlatform implements DrPlatform {
   }
 
   /**
-   * SELECT pg_promote(true, wait) on the replica. What reached the server decides the outcome (plan.ts requestPromotion):
+   * SELECT pg_promote(true, wait) on the replica. What reached the server decides the outcome (promote-step.ts requestPromotion):
    * psql could not connect (a refused connection, a connect timeout: the server is down or frozen before the request)
    * = "not-sent"; pg_promote returned t = "requested" (promoted); f = "unknown": the server took the request (it wrote
    * promote.signal and signalled the postmaster) but had not finished within `wait` seconds, so it may still promote:

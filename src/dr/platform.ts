@@ -6,7 +6,7 @@ import type { RestorePlatform } from "./restore-platform";
 
 /**
  * What the runbook needs from the world, in DR terms. The orchestration
- * (plan.ts, runner.ts, status.ts) knows nothing else: the AWS adapter
+ * (the plans built by build-plan.ts, runner.ts, status.ts) knows nothing else: the AWS adapter
  * (aws-platform.ts) implements it with SDK v3 calls, the local adapter
  * (local-platform.ts) with PostgreSQL, HAProxy and the drill's resolver, so
  * the drill exercises the step logic production uses.

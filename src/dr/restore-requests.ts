@@ -64,7 +64,7 @@ export const RENAME_REFUSALS = 3;
 
 /**
  * One request that cannot be taken back (a restore, a rename) and what it got, journaled like a promotion
- * (plan.ts StepContext.note): "requesting" right before, then "requested" (taken, the target already there, or no
+ * (plan-model.ts StepContext.note): "requesting" right before, then "requested" (taken, the target already there, or no
  * answer after it may have left) or "not-taken" (refused, never sent). A permanent cause (credentials,
  * permissions) is journaled not-taken and thrown.
  */
