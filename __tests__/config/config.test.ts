@@ -1,18 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, configFilePath, configWarnings, DEFAULT_CONFIG, deepMerge, loadConfigFile, loadProjectConfig, resolveConfig } from "../../src/config";
-
-/** Resolves overrides and returns the ConfigError's problems (fails if none). */
-function problems(overrides: unknown): Array<{ field: string; message: string }> {
-  try {
-    resolveConfig(overrides, "test");
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
-}
+import { configFilePath, configWarnings, DEFAULT_CONFIG, deepMerge, loadConfigFile, loadProjectConfig, resolveConfig } from "../../src/config";
+import { configProblems as problems } from "../helpers/config-problems";
 
 describe("config defaults", () => {
   it("are the seed: us-east-2 a/b/c and us-west-1 c/b, 3 t3.micro web servers, 2 t3.medium nodes, db.t3.small", () => {

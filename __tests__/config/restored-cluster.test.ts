@@ -1,17 +1,7 @@
-import { ConfigError, resolveConfig } from "../../src/config";
+import { resolveConfig } from "../../src/config";
 import { memberClusterIdentifier, RESTORE_REGION_BY_STATE } from "../../src/config/checks/restored-cluster";
 import { AURORA_GLOBAL_PRIMARY, regionClusterIdentifier } from "../../src/database/aurora-contract";
-
-/** Resolves overrides and returns the ConfigError's problems (fails if none). */
-function problems(overrides: unknown): Array<{ field: string; message: string }> {
-  try {
-    resolveConfig(overrides, "test");
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
-}
+import { configProblems as problems } from "../helpers/config-problems";
 
 const ID = "drweb-prod-use2-db-g1-cluster-pitr-20260101t1200";
 /** A restoredCluster as dr restore prints it (Aurora mode, drState normal: the primary region us-east-2). */

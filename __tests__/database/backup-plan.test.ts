@@ -4,10 +4,11 @@
  * DR state, and the config that governs them. Whole-app synthesis (real);
  * what AWS does on apply is cited in src/database/backup-plan.ts.
  */
-import { ConfigError, configWarnings, resolveConfig } from "../../src/config";
+import { configWarnings, resolveConfig } from "../../src/config";
 import { BACKUP_REPLICATION } from "../../src/database/backup-plan";
 import { vaultLockSettings } from "../../src/config/backup-settings";
 import { resourceList, synthApp, type StackJson } from "../helpers/synth";
+import { configProblems as problems } from "../helpers/config-problems";
 
 const replications = (stack: StackJson) => stack.resource?.aws_db_instance_automated_backups_replication ?? {};
 const keyRef = (stack: StackJson) => `\${aws_kms_key.${Object.keys(stack.resource!.aws_kms_key).find((k) => k.startsWith("RegionKey_"))}.arn}`;
@@ -21,16 +22,6 @@ function replicated(overrides: unknown): Record<string, string[]> {
     out[s] = Object.entries(replications(app.stacks[s])).map(([id, r]: [string, any]) => `${id.replace(/_[0-9A-F]{8}$/, "")} <- ${String(r.source_db_instance_arn).split(":db:")[1]}`);
   }
   return out;
-}
-
-function problems(overrides: unknown): Array<{ field: string; message: string }> {
-  try {
-    resolveConfig(overrides, "test");
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("BackupReplica", () => {

@@ -7,12 +7,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, resolveConfig } from "../../src/config";
+import { resolveConfig } from "../../src/config";
 import { endpointArgs, findRunnerArgs, startSessionArgs, tunnelPlan } from "../../src/eks/api-tunnel";
 import { EKS_API_TUNNEL_VARIABLE } from "../../src/eks/contract";
 import { DEPLOY_RUNNER_AMI_PARAMETER, eksApiTunnelCommand, PORT_FORWARDING_DOCUMENT } from "../../src/eks/deploy-runner";
 import { run } from "../helpers/run";
 import { PROJECT_ROOT, resourceList, resources, type StackJson, synthApp } from "../helpers/synth";
+import { configProblems } from "../helpers/config-problems";
 
 const STACKS = [
   ["primary", "us-east-2", "use2"],
@@ -57,16 +58,6 @@ function allows(doc: any, action: string, session: { arn: string; tags: Record<s
         throw new Error(`the model does not know condition ${c.test}`);
       }),
   );
-}
-
-function configProblems(overrides: unknown) {
-  try {
-    resolveConfig(overrides, "test");
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("EKS API access (issue 14, item 1)", () => {
