@@ -5,6 +5,7 @@ PostgreSQL refuses to run as root, so as root every server command runs as the
 """
 import atexit
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -175,6 +176,16 @@ class Cluster:
                 print(f"stopping {pg.name} failed: {e}", file=sys.stderr)
             pg.reserved.close()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def stop_process(proc, timeout=20):
+    """SIGTERM, wait up to timeout seconds, then SIGKILL: a test's server never outlives it."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_until(check, timeout=15.0, what="condition"):

@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from conftest import WEBAPP, app_env, reserve_port, wait_until
+from conftest import WEBAPP, app_env, reserve_port, stop_process, wait_until
 from drweb import Config, ConfigError, create_app
 from drweb import endpoints
 from drweb.config import unknown_variables
@@ -363,12 +363,7 @@ def test_python_m_drweb_waits_for_the_parameter_then_serves_the_database_it_name
             read = [json.loads(line) for line in output().splitlines() if '"event": "db_endpoints"' in line]
             assert [(r["parameter"], r["cluster"], r["port"]) for r in read] == [(NAME, "appeared", cluster.primary.port)]
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 def test_gunicorn_workers_all_use_the_value_the_master_read(cluster, tmp_path, unused_port):

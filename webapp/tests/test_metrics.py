@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import WEBAPP, app_env, reserve_port, wait_until
+from conftest import WEBAPP, app_env, reserve_port, stop_process, wait_until
 
 
 def http(method, url, payload=None):
@@ -65,12 +65,7 @@ def run_gunicorn(cluster, tmp_path, workers=2, **extra):
             wait_until(up, timeout=20, what="gunicorn to serve")
             yield proc, base, f"http://127.0.0.1:{mport}/metrics", out
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
             out.close()
 
 
@@ -228,12 +223,7 @@ def test_python_m_drweb_serves_the_app_and_metrics(cluster, tmp_path):
                 assert s[("drweb_http_requests_total", (("method", "POST"), ("route", "/api/notes"), ("status", "201")))] == 1
                 assert s[("drweb_db_role", (("region", "us-east-2"),))] == 1
             finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc)
 
 
 def test_app_5xx_counts_as_error(make_app, unused_port):
