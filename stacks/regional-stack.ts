@@ -5,7 +5,7 @@
  * the steps share is in region-context.ts, the outputs in regional-outputs.ts,
  * the peer-region outage in peer-region-outage.ts.
  *
- * Length (~550 lines): the steps stay private methods of the class (each
+ * Length (~585 lines): the steps stay private methods of the class (each
  * creates constructs in the stack's scope, in the order the synthesized
  * output has them), and most of the lines are the comments that cite the AWS
  * behaviour each step relies on.

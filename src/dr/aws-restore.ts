@@ -59,7 +59,7 @@ import type { InstanceState, RestoreAttempt, RestorePlatform, RestoreWindow } fr
  *   the destination Amazon Web Services Region").
  * - The master password of the restored instance is the one the database had
  *   at the restore time (the restore brings the database back as it was); the
- *   app's secret may hold a newer one: restore-plan.ts's epilogue says how to
+ *   app's secret may hold a newer one: restore-epilogue.ts says how to
  *   set it.
  * - The rename, ModifyDBInstance NewDBInstanceIdentifier with
  *   ApplyImmediately ("Renaming a DB instance", RDS User Guide): the endpoint

@@ -38,7 +38,7 @@ export const ciRoleScoped: ResourceRule = {
           if (READ.test(a) || a === "kms:Decrypt" || a === "secretsmanager:GetSecretValue") continue;
           if ((a === "s3:PutObject" || a === "s3:DeleteObject") && resources.length > 0 && resources.every((x) => x.endsWith(".tflock"))) continue;
           if (a === "kms:GenerateDataKey" && (s.condition ?? []).some((c: any) => c.variable === "kms:ViaService")) continue;
-          // dr status --publish-metrics (nightly): only into the restorable-window namespace (src/ci/permissions.ts publishRestorableWindow).
+          // dr status --publish-metrics (nightly): only into the restorable-window namespace (src/ci/plan-permissions.ts publishRestorableWindow).
           if (a === "cloudwatch:PutMetricData" && (s.condition ?? []).some((c: any) => c.test === "StringEquals" && c.variable === "cloudwatch:namespace" && JSON.stringify(c.values) === JSON.stringify([BACKUP_METRIC.namespace]))) continue;
           return fail(`the plan role allows ${a}, which is not a read (statement ${s.sid ?? "?"})`);
         }
