@@ -68,40 +68,22 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
   const switchWhat = `failover switch (alarm ${sw.alarmName} in ${sw.region})`;
   const aurora = isAurora(config);
   const globalWhat = `Aurora global cluster ${globalClusterIdentifier(config)}`;
+  // A read in its slot: settled within readTimeout, or reported unread there with the fallback in its place.
+  const slotted = <T>(p: Promise<T>, what: string, slot: number, fallback: T): Promise<T> => settle(p, (e) => {
+    unread(slot, what, e);
+    return fallback;
+  }, readTimeout);
   // Aurora: one read of the global cluster gives both regions' databases (each member read in its own region).
   const globalRead: Promise<GlobalClusterState | null> = aurora
-    ? settle(Promise.resolve().then(() => auroraOps({ platform }).globalCluster()), (e) => {
-        unread(6, globalWhat, e);
-        return null;
-      }, readTimeout)
+    ? slotted(Promise.resolve().then(() => auroraOps({ platform }).globalCluster()), globalWhat, 6, null)
     : Promise.resolve(null);
   // Slots 7 and 8: each region's restorable window (restorable-status.ts), read beside the rest.
-  const restorableRead = collectRestorable(config, platform, {
-    settle: (p, what, slot, fallback) => settle(p, (e) => {
-      unread(slot, what, e);
-      return fallback;
-    }, readTimeout),
-    firstSlot: 7,
-  });
+  const restorableRead = collectRestorable(config, platform, { settle: slotted, firstSlot: 7 });
   // Slots 9 and 10 (Aurora mode): the cluster each region's fleet uses, from its endpoints parameter (endpoints-status.ts).
-  const endpointsRead = collectEndpoints(config, platform, {
-    settle: (p, what, slot, fallback) => settle(p, (e) => {
-      unread(slot, what, e);
-      return fallback;
-    }, readTimeout),
-    firstSlot: 9,
-  });
+  const endpointsRead = collectEndpoints(config, platform, { settle: slotted, firstSlot: 9 });
   const [healthChecks, switchState, ...perRegion] = await Promise.all([
-    settle(platform.healthChecks(), (e) => {
-      unread(0, "Route53 health checks", e);
-      return [] as HealthCheckState[];
-    }, readTimeout),
-    config.dns.enabled
-      ? settle(platform.failoverSwitch(), (e) => {
-          unread(1, switchWhat, e);
-          return null;
-        }, readTimeout)
-      : Promise.resolve(null),
+    slotted(platform.healthChecks(), "Route53 health checks", 0, [] as HealthCheckState[]),
+    config.dns.enabled ? slotted(platform.failoverSwitch(), switchWhat, 1, null) : Promise.resolve(null),
     ...REGION_ROLES.flatMap((role, i) => {
       const n = names(config, role);
       return [
@@ -111,10 +93,7 @@ export async function collectStatus(config: ValidConfig, platform: DrPlatform, o
         }), readTimeout),
         aurora
           ? platform.regionalCluster
-            ? settle(platform.regionalCluster(role), (e) => {
-                unread(3 + 2 * i, `${n.region} Aurora cluster ${regionClusterIdentifier(config, role)}`, e);
-                return null;
-              }, readTimeout)
+            ? slotted(platform.regionalCluster(role), `${n.region} Aurora cluster ${regionClusterIdentifier(config, role)}`, 3 + 2 * i, null)
             : Promise.resolve(undefined)
           : settle(platform.database(role, gens[role]), (e): DatabaseState => ({
           role, identifier: n.writer(gens[role]), dbRole: "unknown", status: null, source: null, lagSeconds: null, lagSampledAt: null, readers: [],
