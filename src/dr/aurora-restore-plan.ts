@@ -11,7 +11,6 @@ import type { EndpointsParameterPlatform, EndpointsParameterState } from "./endp
 import { fenceStep, stillFenced } from "./fence-steps";
 import type { Plan, PlanParams, Step, StepContext } from "./plan-model";
 import { restoreFleetStep, switchoverRollback, verifyStep } from "./shared-steps";
-import type { Check } from "./platform";
 import {
   identifierProblem,
   journaledRequest,
@@ -23,7 +22,8 @@ import {
   windowVerdict,
   type RestoreRequest,
 } from "./restore-requests";
-import type { RestoreParams } from "./restore-params";
+import { restoreParamsOf, type RestoreParams } from "./restore-params";
+import { fatal, no, ok } from "./check-helpers";
 
 /**
  * `dr restore --to-time <ISO time>` in the Aurora Global Database mode (database.engine "aurora-postgresql"), issue 26
@@ -99,14 +99,6 @@ export function auroraRestoreParams(config: ValidConfig, request: RestoreRequest
   return { toTime: request.toTime, toTimeIso, writerRole, region: writerRole, source: "instance", stamp, writerId, targetId, damagedId, drState: config.database.drState };
 }
 
-const ok = (detail: string): Check => ({ ok: true, detail });
-const no = (detail: string): Check => ({ ok: false, detail });
-const fatal = (detail: string): Check => ({ ok: false, fatal: true, detail });
-
-function rp(params: PlanParams): RestoreParams {
-  if (!params.restore) throw new Error("restore plan without restore parameters");
-  return params.restore;
-}
 
 /** The platform's Aurora restore calls, or a clear failure. */
 function ops(ctx: StepContext): AuroraRestorePlatform {
@@ -118,7 +110,7 @@ function ops(ctx: StepContext): AuroraRestorePlatform {
 }
 
 function preflightStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   return {
     id: "preflight",
@@ -146,7 +138,7 @@ function preflightStep(config: ValidConfig, params: PlanParams): Step {
 const WINDOW = "aurora-restore:window";
 
 function windowStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   return {
     id: "restore-window",
@@ -167,7 +159,7 @@ function windowStep(config: ValidConfig, params: PlanParams): Step {
 }
 
 function restoreClusterStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   return {
     id: "restore-cluster",
@@ -208,7 +200,7 @@ function restoreClusterStep(config: ValidConfig, params: PlanParams): Step {
 }
 
 function createInstanceStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   const inst = auroraRestoreInstanceId(r.targetId);
   const id = "create-instance";
@@ -265,7 +257,7 @@ function createInstanceStep(config: ValidConfig, params: PlanParams): Step {
 }
 
 function verifyRestoredStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   return {
     id: "verify-restored",
@@ -319,7 +311,7 @@ function pointBackCommand(config: ValidConfig, r: RestoreParams, member: DbEndpo
 }
 
 function pointEndpointsStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   const name = endpointsParameterName(config, r.region);
   const send = (ctx: StepContext, value: DbEndpoints, again: string) =>
@@ -403,7 +395,7 @@ function pointEndpointsStep(config: ValidConfig, params: PlanParams): Step {
  * been taken (the forward path), nor when the parameter names another cluster (a fleet restored now would start on it).
  */
 function moveRollback(config: ValidConfig, params: PlanParams) {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const name = endpointsParameterName(config, r.region);
   return switchoverRollback(config, {
     fencedRole: r.region,
@@ -435,7 +427,7 @@ export function restoredClusterBlock(region: RegionRole, target: DbEndpoints): {
  * restored cluster's endpoints, the member's); without it (--dry-run) placeholders.
  */
 export function auroraRestoreEpilogue(config: ValidConfig, params: PlanParams, found?: { readonly target: DbEndpoints; readonly member: DbEndpoints | null }): string[] {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   const other: RegionRole = r.region === "primary" ? "secondary" : "primary";
   const o = names(config, other);
@@ -472,7 +464,7 @@ export function auroraRestoreEpilogue(config: ValidConfig, params: PlanParams, f
 
 /** `dr restore`'s plan in the Aurora mode: restore into a new cluster, then move the writer region's app to it. */
 export function auroraRestorePlan(config: ValidConfig, params: PlanParams): Plan {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const region = names(config, r.region).region;
   return {
     title: `restore ${r.writerId} (${region}) to ${r.toTimeIso} into a new cluster ${r.targetId} and move the ${region} app to it`,

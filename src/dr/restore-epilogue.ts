@@ -5,6 +5,7 @@ import { backupReplicationSource } from "../database/backup-plan";
 import { deployOnly } from "./deploy-commands";
 import { names } from "./names";
 import type { PlanParams } from "./plan-model";
+import { restoreParamsOf } from "./restore-params";
 
 /**
  * The RDS mode's `dr restore` epilogue (restore-plan.ts): the commands that
@@ -26,8 +27,7 @@ export function backupReplicationAddress(sourceGeneration: number): string {
 
 /** The commands that record the restore in Terraform state and rebuild what still follows the damaged instance. */
 export function restoreEpilogue(config: ValidConfig, params: PlanParams): string[] {
-  const r = params.restore;
-  if (!r) throw new Error("restore epilogue without restore parameters");
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   const g = params.generations[r.region];
   const stack = r.region;

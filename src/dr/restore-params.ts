@@ -21,3 +21,9 @@ export interface RestoreParams {
   /** The DR state when the run started. */
   readonly drState: DrState;
 }
+
+/** A restore plan's parameters (PlanParams.restore), or an error: every restore step and epilogue reads them through this. */
+export function restoreParamsOf(params: { readonly restore?: RestoreParams }): RestoreParams {
+  if (!params.restore) throw new Error("restore plan without restore parameters");
+  return params.restore;
+}

@@ -9,7 +9,8 @@ import { names } from "./names";
 import { restoreFleetStep, retireStep, verifyStep } from "./shared-steps";
 import type { Plan, PlanParams, Rollback, Step, StepContext } from "./plan-model";
 import type { Check } from "./platform";
-import type { RestoreParams } from "./restore-params";
+import { restoreParamsOf, type RestoreParams } from "./restore-params";
+import { errorText, fatal, no, ok } from "./check-helpers";
 import {
   identifierProblem,
   journaledRequest,
@@ -116,15 +117,6 @@ export function restoreParamsFor(config: ValidConfig, request: RestoreRequest, n
   };
 }
 
-const ok = (detail: string): Check => ({ ok: true, detail });
-const no = (detail: string): Check => ({ ok: false, detail });
-const fatal = (detail: string): Check => ({ ok: false, fatal: true, detail });
-const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
-
-function rp(params: PlanParams): RestoreParams {
-  if (!params.restore) throw new Error("restore plan without restore parameters");
-  return params.restore;
-}
 
 /** The platform's restore calls, or a clear failure (a platform without them: restore-platform.ts). */
 function ops(ctx: StepContext): RestorePlatform {
@@ -139,7 +131,7 @@ function ops(ctx: StepContext): RestorePlatform {
 const WINDOW = "restore:window";
 
 async function readWindow(ctx: StepContext): Promise<RestoreWindow> {
-  const r = rp(ctx.params);
+  const r = restoreParamsOf(ctx.params);
   const w = await ops(ctx).restorableWindow(r.region, { role: r.writerRole, generation: ctx.params.generations[r.writerRole] });
   ctx.scratch[WINDOW] = w;
   return w;
@@ -148,7 +140,7 @@ async function readWindow(ctx: StepContext): Promise<RestoreWindow> {
 // --- steps -------------------------------------------------------------------
 
 function preflightStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const wn = names(config, r.writerRole);
   const writer = wn.writer(params.generations[r.writerRole]);
   return {
@@ -174,7 +166,7 @@ function preflightStep(config: ValidConfig, params: PlanParams): Step {
 }
 
 function windowStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   const writer = names(config, r.writerRole).writer(params.generations[r.writerRole]);
   const read =
@@ -196,7 +188,7 @@ function windowStep(config: ValidConfig, params: PlanParams): Step {
 }
 
 function restoreStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   const writer = names(config, r.writerRole).writer(params.generations[r.writerRole]);
   const template = r.source === "instance" ? writer : n.writer(params.generations[r.region]);
@@ -242,7 +234,7 @@ function restoreStep(config: ValidConfig, params: PlanParams): Step {
 
 /** Rename `from` to `to` (journaled request), waited until `to` is available and `from` gone. */
 function renameStep(config: ValidConfig, params: PlanParams, id: string, from: string, to: string, why: string, guard?: { readonly text: string; readonly check: (ctx: StepContext) => Promise<Check> }): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   return {
     id,
@@ -302,7 +294,7 @@ function renameStep(config: ValidConfig, params: PlanParams, id: string, from: s
  * the roll-back is over by then (it would need the old password back). A platform without isolateInstance says so.
  */
 function isolateDamagedStep(config: ValidConfig, params: PlanParams): Step {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   return {
     id: "isolate-damaged",
@@ -338,7 +330,7 @@ function isolateDamagedStep(config: ValidConfig, params: PlanParams): Step {
  * may already write to the restored data).
  */
 function restoreRollback(config: ValidConfig, params: PlanParams): Rollback {
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   const unRename = async (ctx: StepContext): Promise<string | null> => {
     const [w, d] = await Promise.all([ops(ctx).instance(r.region, r.writerId), ops(ctx).instance(r.region, r.damagedId)]);
@@ -381,7 +373,7 @@ function restoreRollback(config: ValidConfig, params: PlanParams): Rollback {
 /** `dr restore`'s plan (its epilogue: restore-epilogue.ts). */
 export function restorePlan(config: ValidConfig, params: PlanParams): Plan {
   if (isAurora(config)) return auroraRestorePlan(config, params);
-  const r = rp(params);
+  const r = restoreParamsOf(params);
   const n = names(config, r.region);
   const restoredGuard = {
     text: `${r.targetId} (the restored data) is available, checked now`,

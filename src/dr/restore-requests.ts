@@ -2,7 +2,7 @@ import type { DrState, RegionRole } from "../config";
 import { requestsMayHaveBeenTaken, type StepContext } from "./plan-model";
 import type { Check } from "./platform";
 import { DEAD_DB_STATUSES } from "./promote-step";
-import { fatal } from "./check-helpers";
+import { errorText, fatal, no, ok } from "./check-helpers";
 import type { RestoreAttempt, RestoreWindow } from "./restore-platform";
 
 /**
@@ -11,9 +11,6 @@ import type { RestoreAttempt, RestoreWindow } from "./restore-platform";
  * plan imports the other.
  */
 
-const ok = (detail: string): Check => ({ ok: true, detail });
-const no = (detail: string): Check => ({ ok: false, detail });
-const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
 const iso = (t: number | null) => (t === null ? "unknown" : new Date(t).toISOString());
 
 /** RDS's longest DB instance identifier (RestoreDBInstanceToPointInTime TargetDBInstanceIdentifier: "1 to 63 letters, numbers, or hyphens"). */
