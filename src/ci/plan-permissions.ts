@@ -2,9 +2,10 @@
  * What the CI plan role may do (docs/ci-identity.md "CI identity"): read the
  * configuration of the project's resources (never their data), the state and
  * its lock, the secrets a plan opens, and publish the restorable-window
- * metrics. Pure data like permissions.ts (the apply role; what both share:
- * policy-scope.ts); the ci-identity stack turns each group into one policy. Sources
- * as in permissions.ts.
+ * metrics. Pure data like permissions.ts (the apply role, which reuses
+ * readMetadata, readParameters and planSecrets from here; the scope both are
+ * written for: policy-scope.ts); the ci-identity stack turns each group into
+ * one policy. Sources as in permissions.ts.
  */
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { REGION_ROLES } from "../config";
